@@ -1,0 +1,97 @@
+"""Reporting periods: ``2025`` (year), ``2025-H1`` (half), ``2025-Q1`` (quarter),
+``2025-03`` (month) and ``2025-W14`` (ISO week)."""
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from dataclasses import dataclass
+
+_PATTERNS = (
+    ("year", re.compile(r"^(\d{4})$")),
+    ("half", re.compile(r"^(\d{4})-H([12])$")),
+    ("quarter", re.compile(r"^(\d{4})-Q([1-4])$")),
+    ("month", re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")),
+    ("week", re.compile(r"^(\d{4})-W(\d{2})$")),
+)
+_ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
+
+
+class PeriodError(ValueError):
+    """A period string is not one of the accepted forms."""
+
+
+@dataclass(frozen=True)
+class Period:
+    """A parsed period with its first and last day."""
+
+    code: str
+    kind: str
+    year: int
+    number: int  # half, quarter, month or week number; 0 for a year
+    start: _dt.date
+    end: _dt.date
+
+    def label(self, locale: str = "vi") -> str:
+        """Human name: "Quý I năm 2025" / "Q1 2025"."""
+        vi = locale.startswith("vi")
+        if self.kind == "year":
+            return f"Năm {self.year}" if vi else str(self.year)
+        if self.kind == "half":
+            if vi:
+                return f"6 tháng {'đầu' if self.number == 1 else 'cuối'} năm {self.year}"
+            return f"H{self.number} {self.year}"
+        if self.kind == "quarter":
+            return f"Quý {_ROMAN[self.number]} năm {self.year}" if vi else f"Q{self.number} {self.year}"
+        if self.kind == "month":
+            return f"Tháng {self.number} năm {self.year}" if vi else f"{self.start:%B} {self.year}"
+        return f"Tuần {self.number} năm {self.year}" if vi else f"Week {self.number}, {self.year}"
+
+
+def parse_period(code: str) -> Period:
+    """Parse a period code; raise :class:`PeriodError` naming the accepted forms."""
+    text = (code or "").strip().upper()
+    for kind, pattern in _PATTERNS:
+        match = pattern.match(text)
+        if not match:
+            continue
+        year = int(match.group(1))
+        if not 2000 <= year <= 2100:
+            break
+        number = int(match.group(2)) if match.lastindex and match.lastindex > 1 else 0
+        if kind == "year":
+            start, end = _dt.date(year, 1, 1), _dt.date(year, 12, 31)
+        elif kind == "half":
+            start = _dt.date(year, 1 if number == 1 else 7, 1)
+            end = _dt.date(year, 6, 30) if number == 1 else _dt.date(year, 12, 31)
+        elif kind == "quarter":
+            start = _dt.date(year, 3 * number - 2, 1)
+            end = _month_end(year, 3 * number)
+        elif kind == "month":
+            start, end = _dt.date(year, number, 1), _month_end(year, number)
+        else:
+            try:
+                start = _dt.date.fromisocalendar(year, number, 1)
+            except ValueError:
+                break
+            end = start + _dt.timedelta(days=6)
+        return Period(text, kind, year, number, start, end)
+    raise PeriodError(f"{code!r} is not a period: use 2025, 2025-H1, 2025-Q1, 2025-03 or 2025-W14")
+
+
+def _month_end(year: int, month: int) -> _dt.date:
+    nxt = _dt.date(year + (month == 12), month % 12 + 1, 1)
+    return nxt - _dt.timedelta(days=1)
+
+
+def period_of(kind: str, day: _dt.date) -> str:
+    """The period code of ``kind`` that contains ``day`` (for defaults in forms)."""
+    if kind == "week":
+        iso = day.isocalendar()
+        return f"{iso.year}-W{iso.week:02d}"
+    if kind == "quarter":
+        return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+    if kind == "half":
+        return f"{day.year}-H{1 if day.month <= 6 else 2}"
+    if kind == "month":
+        return f"{day.year}-{day.month:02d}"
+    return str(day.year)

@@ -1,0 +1,390 @@
+"""The scoring engine (DESIGN.md §4, normative).
+
+:func:`validate_answers` checks answers against a checklist and names the
+criterion in every problem; :func:`score` turns valid answers into a
+:class:`ScoreCard`. Points are computed exactly (fractions), rounded half-up to
+two decimals per criterion, and every figure above a criterion is a sum of
+those rounded points. Band comparisons use the exact, unrounded value.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any, Mapping
+
+from .checklist import Checklist, Criterion, check_step
+from .numbers import is_number, json_number, round_half_up, to_decimal, to_fraction
+
+STATUSES = ("pass", "partial", "fail", "na", "unanswered", "info", "adjustment")
+SHORTCOMING_STATUSES = ("partial", "fail")
+ANSWER_FIELDS = ("value", "inputs", "na", "note")
+# Bookkeeping that stored answers carry beside the answer itself; scoring ignores it.
+METADATA_FIELDS = frozenset({
+    "rev", "by", "at", "op_id", "base_rev", "photos", "explanation", "updated_at",
+    "updated_by", "criterion", "line",
+})
+
+
+class AnswerError(ValueError):
+    """Answers do not fit the checklist; ``problems`` lists ``criterion: reason`` lines."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+@dataclass
+class Line:
+    """The score-card line of one criterion."""
+
+    id: str
+    section: str
+    type: str
+    status: str
+    points: Decimal | None
+    max: Decimal | None
+    value: Any = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form (numbers as JSON numbers)."""
+        value = self.value
+        if isinstance(value, (Decimal, Fraction)):
+            value = json_number(value if isinstance(value, Decimal) else to_decimal(value))
+        return {"id": self.id, "section": self.section, "type": self.type, "status": self.status,
+                "points": json_number(self.points), "max": json_number(self.max), "value": value}
+
+
+@dataclass
+class SectionScore:
+    """Points of one section (bonus and penalty lines left out)."""
+
+    id: str
+    title: str
+    points: Decimal
+    max: Decimal
+    percent: Decimal
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"id": self.id, "title": self.title, "points": json_number(self.points),
+                "max": json_number(self.max), "percent": json_number(self.percent)}
+
+
+@dataclass
+class ScoreCard:
+    """The result of scoring one set of answers against one checklist."""
+
+    checklist: str
+    version: str
+    total: Decimal
+    bonus: Decimal
+    penalty: Decimal
+    max: Decimal
+    percent: Decimal
+    band: str | None
+    counts: dict[str, int]
+    sections: list[SectionScore]
+    criteria: list[Line]
+    _index: dict[str, Line] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self._index = {line.id: line for line in self.criteria}
+
+    def line(self, criterion_id: str) -> Line | None:
+        """The line of one criterion, or None."""
+        return self._index.get(criterion_id)
+
+    def section(self, section_id: str) -> SectionScore | None:
+        """The figures of one section, or None."""
+        return next((s for s in self.sections if s.id == section_id), None)
+
+    @property
+    def shortcomings(self) -> list[Line]:
+        """Lines that call for a remediation item (partial and fail)."""
+        return [line for line in self.criteria if line.status in SHORTCOMING_STATUSES]
+
+    @property
+    def unanswered(self) -> list[Line]:
+        """Scored lines without an answer (bonus/penalty lines are optional and not listed)."""
+        return [line for line in self.criteria
+                if line.status == "unanswered" and line.type not in ("bonus", "penalty")]
+
+    def as_dict(self) -> dict[str, Any]:
+        """The score card exactly as DESIGN §4 prints it (JSON-ready)."""
+        return {
+            "checklist": self.checklist, "version": self.version,
+            "total": json_number(self.total), "bonus": json_number(self.bonus),
+            "penalty": json_number(self.penalty), "max": json_number(self.max),
+            "percent": json_number(self.percent), "band": self.band,
+            "counts": dict(self.counts),
+            "sections": [s.as_dict() for s in self.sections],
+            "criteria": [line.as_dict() for line in self.criteria],
+        }
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _is_given(value: Any) -> bool:
+    return value is not None
+
+
+def _is_iso_date(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        _dt.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return len(value) == 10
+
+
+def _input_problems(criterion: Criterion, inputs: Any) -> list[str]:
+    if inputs is None:
+        return []
+    if not isinstance(inputs, Mapping):
+        return ["inputs must be an object {input_id: number}"]
+    problems = []
+    for key, value in inputs.items():
+        spec = criterion.input(str(key))
+        if spec is None:
+            known = ", ".join(i.id for i in criterion.inputs) or "none"
+            problems.append(f"unknown input {key!r} (inputs: {known})")
+            continue
+        if value is None:
+            continue
+        if spec.kind == "text":
+            if not isinstance(value, str):
+                problems.append(f"input {key!r} must be text")
+            continue
+        if spec.kind == "date":
+            if not _is_iso_date(value):
+                problems.append(f"input {key!r} must be a date YYYY-MM-DD, got {value!r}")
+            continue
+        if not is_number(value):
+            problems.append(f"input {key!r} must be a number, got {value!r}")
+        elif to_decimal(value) < 0:
+            problems.append(f"input {key!r} must not be negative, got {value}")
+        elif not criterion.decimal and to_decimal(value) != to_decimal(value).to_integral_value():
+            problems.append(f"input {key!r} must be a whole number, got {value}")
+    return problems
+
+
+def _value_problems(criterion: Criterion, value: Any) -> list[str]:
+    ctype = criterion.type
+    if value is None:
+        return []
+    if ctype == "yesno":
+        if not isinstance(value, bool):
+            return [f"value must be true or false, got {value!r}"]
+    elif ctype == "choice":
+        if isinstance(value, (list, dict)) or criterion.option(value) is None:
+            known = ", ".join(repr(o.value) for o in criterion.options)
+            return [f"unknown option {value!r} (options: {known})"]
+    elif ctype in ("score", "bonus", "penalty"):
+        if not is_number(value):
+            return [f"value must be a number, got {value!r}"]
+        number = to_fraction(value)
+        if number < 0 or number > to_fraction(criterion.points):
+            return [f"value {value} is out of range 0..{json_number(criterion.points)}"]
+        if not check_step(number, criterion.step):
+            return [f"value {value} is not a multiple of the step {json_number(criterion.step)}"]
+    elif ctype in ("ratio", "count"):
+        return [f"a {ctype} criterion is answered with inputs, not a value"]
+    elif ctype == "info":
+        if isinstance(value, (list, dict)):
+            return ["value must be text, a number or true/false"]
+    return []
+
+
+def answer_problems(criterion: Criterion, answer: Any) -> list[str]:
+    """Why ``answer`` does not fit ``criterion`` (empty when it does)."""
+    if answer is None:
+        return []
+    if not isinstance(answer, Mapping):
+        return ["an answer must be an object with value, inputs, na or note"]
+    problems = []
+    for key in answer:
+        if key not in ANSWER_FIELDS and key not in METADATA_FIELDS:
+            problems.append(f"unknown field {key!r} (fields: {', '.join(ANSWER_FIELDS)})")
+    na = answer.get("na")
+    if na is not None and not isinstance(na, bool):
+        problems.append(f"na must be true or false, got {na!r}")
+    elif na:
+        if not criterion.na_allowed:
+            problems.append("not applicable (na) is not allowed for this criterion")
+        if _is_given(answer.get("value")) or answer.get("inputs"):
+            problems.append("an answer cannot be both not applicable and have a value or inputs")
+    note = answer.get("note")
+    if note is not None and not isinstance(note, str):
+        problems.append("note must be text")
+    problems.extend(_value_problems(criterion, answer.get("value")))
+    inputs = answer.get("inputs")
+    if inputs and criterion.type not in ("ratio", "count", "info"):
+        problems.append(f"a {criterion.type} criterion takes no inputs")
+    else:
+        problems.extend(_input_problems(criterion, inputs))
+    return problems
+
+
+def validate_answers(checklist: Checklist, answers: Any) -> None:
+    """Raise :class:`AnswerError` naming every criterion whose answer is invalid."""
+    if not isinstance(answers, Mapping):
+        raise AnswerError(["answers must be an object {criterion_id: answer}"])
+    problems = []
+    for criterion_id, answer in answers.items():
+        criterion = checklist.criterion(str(criterion_id))
+        if criterion is None:
+            problems.append(f"{criterion_id}: unknown criterion (not in checklist "
+                            f"{checklist.id} {checklist.version})")
+            continue
+        problems.extend(f"{criterion_id}: {p}" for p in answer_problems(criterion, answer))
+    if problems:
+        raise AnswerError(problems)
+
+
+def answers_from_document(document: Any) -> Mapping[str, Any]:
+    """The ``answers`` object of a ``{"answers": {...}}`` document (the score command's input)."""
+    if not isinstance(document, Mapping) or "answers" not in document:
+        raise AnswerError(['the answers file must be a JSON object {"answers": {criterion: answer}}'])
+    answers = document["answers"]
+    if not isinstance(answers, Mapping):
+        raise AnswerError(['"answers" must be an object {criterion: answer}'])
+    return answers
+
+
+# --------------------------------------------------------------------------- scoring
+
+
+def _sum_inputs(inputs: Mapping[str, Any], ids: tuple[str, ...]) -> Fraction:
+    return sum((to_fraction(inputs[i]) for i in ids), Fraction(0))
+
+
+def _band_points(criterion: Criterion, value: Fraction) -> Fraction:
+    for band in criterion.bands:
+        if band.matches(value):
+            return Fraction(band.points)
+    return Fraction(0)
+
+
+def ratio_percent(criterion: Criterion, inputs: Mapping[str, Any]) -> Fraction | None:
+    """100 × Σnumerator / Σdenominator, exactly; None when the denominator is 0."""
+    denominator = _sum_inputs(inputs, criterion.denominator)
+    if denominator == 0:
+        return None
+    return 100 * _sum_inputs(inputs, criterion.numerator) / denominator
+
+
+def has_required_inputs(criterion: Criterion, answer: Mapping[str, Any] | None) -> bool:
+    """True when every input that the criterion's formula uses is given."""
+    inputs = (answer or {}).get("inputs") or {}
+    return all(inputs.get(i) is not None for i in criterion.required_inputs)
+
+
+def is_answered(criterion: Criterion, answer: Mapping[str, Any] | None) -> bool:
+    """True when the answer gives what the criterion needs (or says N/A)."""
+    if not answer:
+        return False
+    if answer.get("na"):
+        return True
+    if criterion.type in ("ratio", "count"):
+        return has_required_inputs(criterion, answer)
+    if criterion.type == "info":
+        return answer.get("value") is not None or any(
+            v is not None for v in (answer.get("inputs") or {}).values())
+    return answer.get("value") is not None
+
+
+def score_line(criterion: Criterion, answer: Mapping[str, Any] | None) -> Line:
+    """Score one criterion (the answer must already be valid)."""
+    cmax = criterion.points
+    base = dict(id=criterion.id, section=criterion.section, type=criterion.type)
+    if criterion.type == "info":
+        value = (answer or {}).get("value")
+        return Line(**base, status="info", points=None, max=None, value=value)
+    if answer and answer.get("na"):
+        return Line(**base, status="na", points=None, max=cmax)
+    if not is_answered(criterion, answer):
+        points = None if criterion.adjustment else Decimal(0)
+        return Line(**base, status="unanswered", points=points, max=cmax)
+    assert answer is not None
+    value: Any = answer.get("value")
+    exact: Fraction
+    if criterion.type == "yesno":
+        exact = Fraction(cmax) if value else Fraction(0)
+    elif criterion.type == "choice":
+        option = criterion.option(value)
+        exact = Fraction(option.points)  # type: ignore[union-attr]
+        value = option.value  # type: ignore[union-attr]
+    elif criterion.type in ("score", "bonus", "penalty"):
+        exact = to_fraction(value)
+        value = to_decimal(value)
+    elif criterion.type == "ratio":
+        percent = ratio_percent(criterion, answer["inputs"])
+        if percent is None:
+            if criterion.on_zero == "na":
+                return Line(**base, status="na", points=None, max=cmax)
+            exact = Fraction(cmax) if criterion.on_zero == "full" else Fraction(0)
+            value = None
+        else:
+            if criterion.proportional:
+                exact = min(Fraction(cmax), Fraction(cmax) * percent / 100)
+            else:
+                exact = _band_points(criterion, percent)
+            value = round_half_up(percent)
+    else:  # count
+        total = _sum_inputs(answer["inputs"], criterion.count)
+        exact = _band_points(criterion, total)
+        value = to_decimal(total.numerator) / to_decimal(total.denominator)
+    points = round_half_up(exact)
+    if criterion.adjustment:
+        return Line(**base, status="adjustment", points=points, max=cmax, value=value)
+    status = "pass" if points == cmax else ("fail" if points == 0 else "partial")
+    return Line(**base, status=status, points=points, max=cmax, value=value)
+
+
+def _percent(points: Decimal, maximum: Decimal) -> Decimal:
+    if maximum == 0:
+        return Decimal("0.00")
+    percent = round_half_up(100 * Fraction(points) / Fraction(maximum))
+    return min(max(percent, Decimal("0.00")), Decimal("100.00"))
+
+
+def score(checklist: Checklist, answers: Mapping[str, Any] | None) -> ScoreCard:
+    """Validate ``answers`` and compute the score card (DESIGN §4).
+
+    Raises :class:`AnswerError` when an answer does not fit the checklist.
+    """
+    answers = answers or {}
+    validate_answers(checklist, answers)
+    lines = [score_line(c, answers.get(c.id)) for c in checklist.criteria]
+    counts = {status: 0 for status in STATUSES}
+    for line in lines:
+        counts[line.status] += 1
+
+    def scored(line: Line) -> bool:
+        return line.type not in ("info", "bonus", "penalty")
+
+    total = sum((line.points for line in lines if scored(line) and line.points is not None),
+                Decimal(0))
+    maximum = sum((line.max for line in lines if scored(line) and line.status != "na"),
+                  Decimal(0))
+    bonus = sum((line.points for line in lines if line.type == "bonus" and line.points), Decimal(0))
+    penalty = sum((line.points for line in lines if line.type == "penalty" and line.points),
+                  Decimal(0))
+    percent = _percent(total + bonus - penalty, maximum)
+
+    sections = []
+    for section in checklist.sections:
+        own = [line for line in lines if line.section == section.id and scored(line)]
+        spoints = sum((line.points for line in own if line.points is not None), Decimal(0))
+        smax = sum((line.max for line in own if line.status != "na"), Decimal(0))
+        sections.append(SectionScore(section.id, section.title, spoints, smax,
+                                     _percent(spoints, smax)))
+    return ScoreCard(
+        checklist=checklist.id, version=checklist.version, total=total, bonus=bonus,
+        penalty=penalty, max=maximum, percent=percent, band=checklist.band_for(percent),
+        counts=counts, sections=sections, criteria=lines,
+    )

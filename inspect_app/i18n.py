@@ -1,0 +1,53 @@
+"""Languages: Vietnamese by default, English on a switch (Flask-Babel).
+
+The chosen language is kept in the session (``lang``); the catalogues live in
+``inspect_app/translations`` (message ids are English, ``vi`` translates them).
+Template filters format numbers, percents and dates the way the locale expects.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app, request, session
+from flask_babel import Babel, get_locale
+
+from . import formatting
+
+LANGUAGES = {"vi": "Tiếng Việt", "en": "English"}
+
+babel = Babel()
+
+
+def select_locale() -> str:
+    """The session's language if set, else the configured default (not the browser's)."""
+    lang = session.get("lang") if request else None
+    if lang in LANGUAGES:
+        return lang
+    return current_app.config["DEFAULT_LOCALE"]
+
+
+def current_locale() -> str:
+    """The language of the current request ("vi" or "en")."""
+    return str(get_locale() or current_app.config["DEFAULT_LOCALE"])
+
+
+def init_app(app: Flask) -> None:
+    """Configure Flask-Babel and register the formatting filters."""
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
+    app.config["BABEL_DEFAULT_LOCALE"] = app.config["DEFAULT_LOCALE"]
+    app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["TIMEZONE"]
+    babel.init_app(app, locale_selector=select_locale)
+
+    def _fmt(func):
+        def wrapped(value: Any, *args: Any, **kwargs: Any) -> str:
+            return func(value, current_locale(), *args, **kwargs)
+        return wrapped
+
+    app.add_template_filter(_fmt(formatting.number), "number")
+    app.add_template_filter(_fmt(formatting.percent), "percent")
+    app.add_template_filter(_fmt(formatting.date), "date")
+    app.add_template_filter(formatting.roman, "roman")
+
+    @app.context_processor
+    def _languages() -> dict[str, Any]:
+        return {"LANGUAGES": LANGUAGES, "current_locale": current_locale}

@@ -1,0 +1,104 @@
+"""Every setting of inspect_app, with its default and help text.
+
+Each can be given as an environment variable ``INSPECT_<NAME>`` (Flask's
+``from_prefixed_env("INSPECT")``; values are read as JSON when they parse, so
+``INSPECT_LOGIN_MAX_FAILURES=5`` is the number 5). ``docs/settings.md`` lists
+them and a test checks that the two agree.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One configuration value: its name (without the INSPECT_ prefix), default and meaning."""
+
+    name: str
+    default: Any
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("DATA_DIR", None,
+            "Folder for all data and photos. Default: the Flask instance folder "
+            "(instance/ beside the package)."),
+    Setting("CHECKLISTS_DIR", str(PROJECT_DIR / "checklists"),
+            "Folder of checklist files (*.yaml). A province keeps its own checklists here."),
+    Setting("SECRET_KEY", None,
+            "Key that signs sessions and CSRF tokens. Default: a random key created once "
+            "and kept in DATA_DIR/secret_key, shared by all worker processes."),
+    Setting("DEFAULT_LOCALE", "vi", "Interface language when the user has not chosen one (vi or en)."),
+    Setting("TIMEZONE", "Asia/Ho_Chi_Minh", "Time zone for dates, deadlines and overdue items."),
+    Setting("MAX_CONTENT_LENGTH", 12 * 1024 * 1024,
+            "Largest request body accepted, in bytes (larger requests get 413)."),
+    Setting("PHOTO_MAX_BYTES", 8 * 1024 * 1024, "Largest photo upload accepted, in bytes."),
+    Setting("PHOTO_MAX_SIDE", 1600, "Photos are re-encoded with their long side at most this many pixels."),
+    Setting("LOGIN_MAX_FAILURES", 10,
+            "Failed logins for one account within LOGIN_WINDOW_MINUTES before further attempts are refused."),
+    Setting("LOGIN_WINDOW_MINUTES", 15, "Window for counting failed logins."),
+    Setting("SESSION_COOKIE_SECURE", False,
+            "Send the session cookie over HTTPS only. Set to true behind HTTPS "
+            "(requests that arrive over HTTPS always get a Secure cookie)."),
+    Setting("PROVINCE", "", "Province name shown in headers and printed documents (empty: not shown)."),
+    Setting("INSPECTING_BODY", "Sở Nội vụ", "Name of the inspecting body printed on minutes and plans."),
+)
+
+
+def defaults() -> dict[str, Any]:
+    """The default value of every setting."""
+    return {s.name: s.default for s in SETTINGS}
+
+
+def configure(app: Flask, test_config: dict[str, Any] | None = None) -> None:
+    """Load defaults, then the environment (or the test mapping), then derive what is left."""
+    app.config.from_mapping(defaults())
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        JSON_SORT_KEYS=False,
+        WTF_CSRF_TIME_LIMIT=None,
+    )
+    if test_config is None:
+        app.config.from_prefixed_env("INSPECT")
+    else:
+        app.config.update(test_config)
+
+    data_dir = Path(app.config["DATA_DIR"] or app.instance_path)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    app.config["DATA_DIR"] = str(data_dir)
+    app.config["CHECKLISTS_DIR"] = str(Path(app.config["CHECKLISTS_DIR"]))
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _stored_secret(data_dir / "secret_key")
+
+
+def _stored_secret(path: Path) -> str:
+    """A random key kept in ``path`` so that every worker process signs sessions alike."""
+    try:
+        return path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        pass
+    key = secrets.token_hex(32)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="ascii") as handle:
+        handle.write(key)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.chmod(tmp, 0o600)
+    try:
+        os.link(tmp, path)  # fails if another process created it first: then use theirs
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path.read_text(encoding="ascii").strip()

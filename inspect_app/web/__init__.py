@@ -1,0 +1,1 @@
+"""Web layer: thin Flask blueprints over the services."""

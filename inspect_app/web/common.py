@@ -1,0 +1,88 @@
+"""Cross-cutting web pieces: CSRF, security headers, error pages, the language switch."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Flask, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+from ..i18n import LANGUAGES
+
+csrf = CSRFProtect()
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+       "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; "
+       "object-src 'none'")
+
+
+def safe_next(target: str | None, fallback: str = "/") -> str:
+    """``target`` if it is a path on this site, else ``fallback`` (no open redirects)."""
+    if not target:
+        return fallback
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") \
+            or "\\" in target:
+        return fallback
+    return target
+
+
+def set_language():
+    """Switch the interface language (kept in the session)."""
+    lang = request.form.get("lang")
+    if lang in LANGUAGES:
+        session["lang"] = lang
+    return redirect(safe_next(request.form.get("next"), url_for("index")))
+
+
+def init_app(app: Flask) -> None:
+    """CSRF on every form, security headers on every response, friendly error pages."""
+    csrf.init_app(app)
+    app.add_url_rule("/language", endpoint="set_language", view_func=set_language,
+                     methods=["POST"])
+
+    @app.after_request
+    def _security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if request.is_secure:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(error):
+        return render_template("error.html", code=400, title=_("Form expired"),
+                               message=_("The form was open too long or came from elsewhere. "
+                                         "Go back, reload the page and send it again.")), 400
+
+    for code in (400, 403, 404, 405, 413, 429, 500):
+        app.register_error_handler(code, _error_page)
+
+
+def _error_page(error):
+    """An error page in the user's language (JSON for API paths)."""
+    from werkzeug.exceptions import HTTPException
+
+    code = error.code if isinstance(error, HTTPException) else 500
+    titles = {
+        400: _("Bad request"), 403: _("Not allowed"), 404: _("Not found"),
+        405: _("Method not allowed"), 413: _("Upload too large"), 429: _("Too many attempts"),
+        500: _("Something went wrong"),
+    }
+    messages = {
+        400: _("The request could not be understood."),
+        403: _("You do not have access to this page."),
+        404: _("This page does not exist or you do not have access to it."),
+        405: _("This address does not accept that kind of request."),
+        413: _("The file or form is larger than the server accepts."),
+        429: _("Too many attempts. Wait a few minutes and try again."),
+        500: _("The server could not finish the request. Nothing was saved half-way; try again."),
+    }
+    description = getattr(error, "description", None)
+    if request.path.startswith("/api/"):
+        from flask import jsonify
+        return jsonify(error=str(description or titles.get(code, "error"))), code
+    return render_template("error.html", code=code, title=titles.get(code, _("Error")),
+                           message=messages.get(code, "")), code
