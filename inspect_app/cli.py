@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from .checklist_files import checklist_paths, load_files, resolve
 from .domain.checklist import ChecklistError
@@ -54,6 +54,7 @@ def checklists_check(paths: tuple[str, ...]) -> None:
 
 @click.command("score")
 @click.argument("checklist")
+@with_appcontext
 @click.argument("answers_json", type=click.Path(dir_okay=False))
 def score_command(checklist: str, answers_json: str) -> None:
     """Print the score card of ANSWERS_JSON against CHECKLIST (a file or a checklist id)."""

@@ -11,6 +11,7 @@ and the tests, and must stay importable without Flask or YAML.
 from __future__ import annotations
 
 import datetime as _dt
+import difflib
 import hashlib
 import json
 import re
@@ -334,7 +335,10 @@ def _unknown_keys(p: _Problems, obj: Mapping, allowed: Iterable[str], path: str,
     for key in obj:
         if key not in allowed:
             where = f" for {context}" if context else ""
-            p.add(_join(path, str(key)), f"unknown key{where} (allowed: {', '.join(sorted(allowed))})")
+            close = difflib.get_close_matches(str(key), list(allowed), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            p.add(_join(path, str(key)),
+                  f"unknown key{where}{hint} (allowed: {', '.join(sorted(allowed))})")
 
 
 def _describe(value: Any) -> str:

@@ -1,0 +1,316 @@
+"""Domain records: units, users, inspections, answers and remediation items.
+
+Plain dataclasses with ``to_dict``/``from_dict`` so that any store can keep
+them as JSON documents. ``SCHEMA`` is the version written with every document;
+stores upgrade older documents on read (see ``inspect_app/storage``).
+"""
+from __future__ import annotations
+
+import copy
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+SCHEMA = 1
+
+ROLES = ("admin", "inspector", "unit", "viewer")
+INSPECTION_KINDS = ("inspection", "self_check")
+INSPECTION_STATUSES = ("draft", "finalized")
+TEAM_ROLES = ("lead", "member", "secretary")
+ITEM_STATUSES = ("open", "in_progress", "done", "verified", "cannot_do", "no_action")
+ITEM_CLOSED_STATUSES = ("done", "verified", "no_action")
+
+
+def _from_dict(cls, data: dict[str, Any]):
+    """Build ``cls`` from a dict, ignoring keys the class does not know."""
+    names = {f.name for f in fields(cls)}
+    return cls(**{k: v for k, v in data.items() if k in names})
+
+
+@dataclass
+class Unit:
+    """An inspected unit (a commune, ward, department…); ``parent`` is a unit code."""
+
+    code: str
+    name: str
+    parent: str | None = None
+    address: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Unit":
+        return _from_dict(cls, data)
+
+
+@dataclass
+class ApiToken:
+    """An API token, stored only as its SHA-256 hash."""
+
+    hash: str
+    created_at: str
+    label: str = ""
+    last_used_at: str | None = None
+
+
+@dataclass
+class User:
+    """A person who logs in. ``unit`` is set for (and only for) the ``unit`` role."""
+
+    username: str
+    role: str
+    password_hash: str = ""
+    unit: str | None = None
+    full_name: str = ""
+    position: str = ""  # chức vụ, printed in minutes
+    active: bool = True
+    tokens: list[ApiToken] = field(default_factory=list)
+    created_at: str = ""
+
+    @property
+    def display_name(self) -> str:
+        return self.full_name or self.username
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "User":
+        data = dict(data)
+        data["tokens"] = [ApiToken(**t) for t in data.get("tokens") or []]
+        return _from_dict(cls, data)
+
+
+@dataclass
+class Answer:
+    """The answer to one criterion as stored: the §4 answer plus its revision and author."""
+
+    rev: int = 0
+    value: Any = None
+    inputs: dict[str, Any] | None = None
+    na: bool = False
+    note: str = ""
+    photos: list[str] = field(default_factory=list)
+    explanation: str = ""  # self-checks: why evidence is missing (giải trình)
+    by: str = ""
+    at: str = ""
+
+    def content(self) -> dict[str, Any]:
+        """The §4 answer (what scoring reads), without bookkeeping."""
+        out: dict[str, Any] = {}
+        if self.value is not None:
+            out["value"] = self.value
+        if self.inputs:
+            out["inputs"] = dict(self.inputs)
+        if self.na:
+            out["na"] = True
+        if self.note:
+            out["note"] = self.note
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Answer":
+        return _from_dict(cls, data)
+
+
+@dataclass
+class TeamMember:
+    """A member of an inspection team (or the people doing a self-check)."""
+
+    username: str
+    role: str = "member"  # lead | member | secretary
+    name: str = ""
+    position: str = ""
+
+
+@dataclass
+class Event:
+    """One line of a record's history: who did what, when, and why."""
+
+    at: str
+    by: str
+    action: str
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ProgressNote:
+    """A progress update on a remediation item, with evidence photos."""
+
+    at: str
+    by: str
+    note: str = ""
+    photos: list[str] = field(default_factory=list)
+    status: str | None = None
+
+
+@dataclass
+class RemediationItem:
+    """One action of a remediation plan (DESIGN §8, DOMAIN §5)."""
+
+    id: str
+    inspection: str
+    unit: str
+    criterion: str | None  # None for a free finding
+    finding: str = ""
+    cause: str = ""
+    action: str = ""
+    owner: str = ""
+    cooperating: str = ""
+    due: str | None = None  # ISO date
+    output: str = ""
+    status: str = "open"
+    reason: str = ""  # why no action is needed, or why it cannot be done
+    rev: int = 1
+    progress: list[ProgressNote] = field(default_factory=list)
+    history: list[Event] = field(default_factory=list)
+    created_at: str = ""
+    source: str = "finding"  # finding | free | self_check_action
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "RemediationItem":
+        data = dict(data)
+        data["progress"] = [ProgressNote(**p) for p in data.get("progress") or []]
+        data["history"] = [Event(**e) for e in data.get("history") or []]
+        return _from_dict(cls, data)
+
+
+@dataclass
+class PhotoRef:
+    """A stored photo and what it documents."""
+
+    id: str
+    by: str
+    at: str
+    criterion: str | None = None
+    item: str | None = None
+    width: int = 0
+    height: int = 0
+    bytes: int = 0
+
+
+@dataclass
+class OpRecord:
+    """A remembered write operation, so that a retried ``op_id`` returns the same result."""
+
+    fingerprint: str
+    status: int
+    result: dict[str, Any]
+    at: str
+
+
+@dataclass
+class Inspection:
+    """An inspection or self-check of one unit against a frozen checklist snapshot."""
+
+    id: str
+    unit: str
+    checklist: dict[str, Any]  # {id, version, hash, title, data}: the frozen snapshot
+    period: str
+    kind: str  # inspection | self_check
+    status: str = "draft"
+    team: list[TeamMember] = field(default_factory=list)
+    answers: dict[str, Answer] = field(default_factory=dict)
+    photos: dict[str, PhotoRef] = field(default_factory=dict)
+    items: list[RemediationItem] = field(default_factory=list)
+    score: dict[str, Any] | None = None  # the frozen score card once finalized
+    created_by: str = ""
+    created_at: str = ""
+    updated_at: str = ""
+    finalized_at: str | None = None
+    finalized_by: str | None = None
+    history: list[Event] = field(default_factory=list)
+    ops: dict[str, OpRecord] = field(default_factory=dict)
+    number: str = ""  # document number printed on the minutes, e.g. "12/BB-SNV"
+    place: str = ""
+    rev: int = 1  # record revision, bumped on every write
+
+    @property
+    def checklist_id(self) -> str:
+        return self.checklist.get("id", "")
+
+    def member(self, username: str) -> TeamMember | None:
+        return next((m for m in self.team if m.username == username), None)
+
+    def item(self, item_id: str) -> RemediationItem | None:
+        return next((i for i in self.items if i.id == item_id), None)
+
+    def answers_content(self) -> dict[str, dict[str, Any]]:
+        """Answers in the §4 form that :func:`scoring.score` reads."""
+        return {cid: a.content() for cid, a in self.answers.items()}
+
+    def copy(self) -> "Inspection":
+        return copy.deepcopy(self)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Inspection":
+        data = dict(data)
+        data["team"] = [TeamMember(**m) for m in data.get("team") or []]
+        data["answers"] = {k: Answer.from_dict(v) for k, v in (data.get("answers") or {}).items()}
+        data["photos"] = {k: PhotoRef(**v) for k, v in (data.get("photos") or {}).items()}
+        data["items"] = [RemediationItem.from_dict(i) for i in data.get("items") or []]
+        data["history"] = [Event(**e) for e in data.get("history") or []]
+        data["ops"] = {k: OpRecord(**v) for k, v in (data.get("ops") or {}).items()}
+        return _from_dict(cls, data)
+
+
+@dataclass
+class InspectionSummary:
+    """What lists and the index need of an inspection, without its answers."""
+
+    id: str
+    unit: str
+    checklist_id: str
+    checklist_version: str
+    checklist_title: str
+    period: str
+    kind: str
+    status: str
+    team: list[str]
+    created_by: str
+    created_at: str
+    finalized_at: str | None = None
+    total: float | None = None
+    max: float | None = None
+    percent: float | None = None
+    band: str | None = None
+    items_total: int = 0
+    items_open: int = 0  # not yet closed (done/verified/no_action)
+    items_verified: int = 0
+    next_due: str | None = None  # earliest due date among open items
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "InspectionSummary":
+        return _from_dict(cls, data)
+
+
+def summarize(inspection: Inspection) -> InspectionSummary:
+    """The index entry of an inspection. It changes only on create, finalize, reopen,
+    team and remediation changes, never on an answer, so autosaves leave the index alone."""
+    score = inspection.score or {}
+    open_items = [i for i in inspection.items if i.status not in ITEM_CLOSED_STATUSES]
+    dues = sorted(i.due for i in open_items if i.due)
+    return InspectionSummary(
+        id=inspection.id, unit=inspection.unit, checklist_id=inspection.checklist_id,
+        checklist_version=inspection.checklist.get("version", ""),
+        checklist_title=inspection.checklist.get("title", ""),
+        period=inspection.period, kind=inspection.kind, status=inspection.status,
+        team=[m.username for m in inspection.team], created_by=inspection.created_by,
+        created_at=inspection.created_at, finalized_at=inspection.finalized_at,
+        total=score.get("total"), max=score.get("max"), percent=score.get("percent"),
+        band=score.get("band"), items_total=len(inspection.items), items_open=len(open_items),
+        items_verified=sum(1 for i in inspection.items if i.status == "verified"),
+        next_due=dues[0] if dues else None,
+    )
