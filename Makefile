@@ -9,7 +9,7 @@ FLASK := $(BIN)/flask --app inspect_app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test setup catalogs browser bench serve-gunicorn clean
+.PHONY: run test setup catalogs messages bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -19,10 +19,18 @@ $(STAMP): requirements.txt requirements-dev.txt
 setup: $(STAMP) catalogs
 
 catalogs: $(STAMP)
-	$(BIN)/pybabel compile --use-fuzzy -q -d inspect_app/translations 2>/dev/null || $(BIN)/pybabel compile -q -d inspect_app/translations
+	$(BIN)/pybabel -q compile -d inspect_app/translations
+
+# Re-extract the messages after changing user-facing text, then translate the new ones.
+messages: $(STAMP)
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+	  --project inspect_app -o inspect_app/translations/messages.pot inspect_app
+	$(BIN)/pybabel -q update -i inspect_app/translations/messages.pot -d inspect_app/translations \
+	  --no-fuzzy-matching --ignore-obsolete
 
 run: setup
 	$(FLASK) checklists check
+	$(FLASK) demo --if-empty
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 test: setup

@@ -10,17 +10,25 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: settings, then extensions, then blueprints and commands."""
     from . import cli, i18n, settings
     from .checklist_files import ChecklistLibrary
+    from .storage import open_store
+    from .web import api, auth, common, home, inspections, labels, units, users
     from .web import checklists as checklist_views
-    from .web import common
 
     app = Flask(__name__, instance_relative_config=True)
     settings.configure(app, test_config)
 
+    app.extensions["store"] = open_store(app.config["DATA_DIR"])
+    app.extensions["checklists"] = ChecklistLibrary(app.config["CHECKLISTS_DIR"])
     i18n.init_app(app)
     common.init_app(app)
-    app.extensions["checklists"] = ChecklistLibrary(app.config["CHECKLISTS_DIR"])
+    auth.init_app(app)
 
     app.register_blueprint(checklist_views.bp)
-    app.add_url_rule("/", endpoint="index", view_func=checklist_views.index)
+    app.register_blueprint(inspections.bp)
+    app.register_blueprint(units.bp)
+    app.register_blueprint(users.bp)
+    app.register_blueprint(api.bp)
+    app.add_url_rule("/", endpoint="index", view_func=home.index)
+    app.context_processor(lambda: labels.labels_context(app))
     cli.register(app)
     return app

@@ -14,7 +14,10 @@ from flask.cli import AppGroup, with_appcontext
 
 from .checklist_files import checklist_paths, load_files, resolve
 from .domain.checklist import ChecklistError
+from .domain.models import ROLES
 from .domain.scoring import AnswerError, answers_from_document, score
+from .services import ServiceError, accounts
+from .services import units as unit_service
 
 checklists_cli = AppGroup("checklists", help="Validate and list checklist files.")
 
@@ -77,7 +80,98 @@ def score_command(checklist: str, answers_json: str) -> None:
     click.echo(json.dumps(card.as_dict(), ensure_ascii=False, indent=2))
 
 
+units_cli = AppGroup("units", help="Add and import units (communes, wards, departments).")
+users_cli = AppGroup("users", help="Create users and API tokens.")
+
+
+def _store():
+    return current_app.extensions["store"]
+
+
+@units_cli.command("add")
+@click.argument("code")
+@click.argument("name")
+@click.option("--parent", default=None, help="Code of the parent unit.")
+def units_add(code: str, name: str, parent: str | None) -> None:
+    """Add (or rename) the unit CODE called NAME."""
+    try:
+        unit = unit_service.add_unit(_store(), code, name, parent)
+    except ServiceError as exc:
+        fail(f"units add: {exc.message}")
+    click.echo(f"unit {unit.code}: {unit.name}")
+
+
+@units_cli.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+def units_import(file: str) -> None:
+    """Import units from a CSV file with columns code,name[,parent] (all or nothing)."""
+    try:
+        text = Path(file).read_bytes().decode("utf-8-sig")
+    except OSError as exc:
+        fail(f"{file}: cannot read: {exc.strerror}")
+    except UnicodeDecodeError as exc:
+        fail(f"{file}: not UTF-8 text (byte {exc.start}); save the CSV as UTF-8")
+    try:
+        units = unit_service.import_units(_store(), text)
+    except ServiceError as exc:
+        fail("\n".join(f"{file}: {line}" for line in exc.message.splitlines()) +
+             "\nnothing was imported")
+    click.echo(f"imported {len(units)} unit(s) from {file}")
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice(ROLES), help="What the user may do.")
+@click.option("--unit", default=None, help="Unit code (required for the unit role).")
+@click.option("--name", "full_name", default="", help="Full name, shown and printed.")
+@click.option("--position", default="", help="Position (chức vụ), printed in minutes.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def users_create(username: str, role: str, unit: str | None, full_name: str, position: str,
+                 password_stdin: bool) -> None:
+    """Create USERNAME. Without --password-stdin, asks for the password twice."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = accounts.create_user(_store(), username, role, unit=unit, password=password,
+                                    full_name=full_name, position=position)
+    except ServiceError as exc:
+        fail(f"users create: {exc.message}")
+    click.echo(f"user {user.username} ({user.role}{', unit ' + user.unit if user.unit else ''})")
+
+
+@users_cli.command("token")
+@click.argument("username")
+@click.option("--label", default="", help="What the token is for.")
+def users_token(username: str, label: str) -> None:
+    """Print a new API token for USERNAME (only its hash is stored: keep it now)."""
+    try:
+        click.echo(accounts.issue_token(_store(), username, label))
+    except ServiceError as exc:
+        fail(f"users token: {exc.message}")
+
+
+@click.command("demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing if the store already has users.")
+@with_appcontext
+def demo_command(if_empty: bool) -> None:
+    """Load a demo province: communes, users of every role and a few inspections."""
+    from .services import demo
+
+    if if_empty and _store().list_users():
+        click.echo("the store already has data: demo not loaded")
+        return
+    logins = demo.load(_store(), current_app.extensions["checklists"])
+    click.echo("Demo loaded. Log in at http://127.0.0.1:5000 with (username / password, role):")
+    for username, password, role in logins:
+        click.echo(f"  {username:<16} {password:<14} {role}")
+
+
 def register(app: Flask) -> None:
     """Attach every command to the app."""
     app.cli.add_command(checklists_cli)
     app.cli.add_command(score_command)
+    app.cli.add_command(units_cli)
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_command)

@@ -5,7 +5,6 @@ from decimal import Decimal
 
 from flask import Blueprint, abort, current_app, render_template
 
-from .labels import CHECKLIST_KIND_LABELS, CRITERION_TYPE_LABELS
 
 bp = Blueprint("checklists", __name__, url_prefix="/checklists")
 
@@ -25,8 +24,7 @@ def checklist_list():
     """Every loaded checklist, and the problems of files that failed to load."""
     lib = library()
     return render_template("checklists/index.html", checklists=lib.all(), problems=lib.problems,
-                           folder=current_app.config["CHECKLISTS_DIR"],
-                           kind_labels=CHECKLIST_KIND_LABELS)
+                           folder=current_app.config["CHECKLISTS_DIR"])
 
 
 @bp.get("/<checklist_id>")
@@ -37,5 +35,4 @@ def detail(checklist_id: str):
         abort(404)
     section_max = {s.id: sum((c.points for c in s.criteria if c.scored), Decimal(0))
                    for s in checklist.sections}
-    return render_template("checklists/detail.html", checklist=checklist, section_max=section_max,
-                           kind_labels=CHECKLIST_KIND_LABELS, type_labels=CRITERION_TYPE_LABELS)
+    return render_template("checklists/detail.html", checklist=checklist, section_max=section_max)

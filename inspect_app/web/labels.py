@@ -19,3 +19,68 @@ CRITERION_TYPE_LABELS = {
     "bonus": _l("Bonus"),
     "penalty": _l("Penalty"),
 }
+
+ROLE_LABELS = {
+    "admin": _l("Administrator"),
+    "inspector": _l("Inspector"),
+    "unit": _l("Commune officer"),
+    "viewer": _l("Viewer"),
+}
+
+INSPECTION_KIND_LABELS = {
+    "inspection": _l("Inspection"),
+    "self_check": _l("Self-check"),
+}
+
+INSPECTION_STATUS_LABELS = {
+    "draft": _l("In progress"),
+    "finalized": _l("Finalized"),
+}
+
+LINE_STATUS_LABELS = {
+    "pass": _l("Met"),
+    "partial": _l("Partly met"),
+    "fail": _l("Not met"),
+    "na": _l("Not applicable"),
+    "unanswered": _l("Unanswered"),
+    "info": _l("Information"),
+    "adjustment": _l("Bonus/penalty"),
+}
+
+ITEM_STATUS_LABELS = {
+    "open": _l("Not started"),
+    "in_progress": _l("In progress"),
+    "done": _l("Done, awaiting verification"),
+    "verified": _l("Verified"),
+    "cannot_do": _l("Cannot be done"),
+    "no_action": _l("No action needed"),
+}
+
+TEAM_ROLE_LABELS = {
+    "lead": _l("Team lead"),
+    "member": _l("Member"),
+    "secretary": _l("Secretary"),
+}
+
+# Main navigation: (endpoint, label, roles that see it). Endpoints that are not
+# registered (a feature not installed) are skipped.
+NAV_ITEMS = (
+    ("index", _l("Home"), ("admin", "inspector", "unit", "viewer")),
+    ("inspections.index", _l("Inspections"), ("admin", "inspector", "unit", "viewer")),
+    ("remediation.index", _l("Remediation"), ("admin", "inspector", "unit", "viewer")),
+    ("units.index", _l("Units"), ("admin", "inspector", "viewer")),
+    ("exports.index", _l("Excel"), ("admin", "inspector", "viewer")),
+    ("checklists.checklist_list", _l("Checklists"), ("admin", "inspector", "unit", "viewer")),
+    ("users.index", _l("Users"), ("admin",)),
+)
+
+
+def labels_context(app) -> dict:
+    """Labels every template may use."""
+    return {
+        "role_labels": ROLE_LABELS, "kind_labels": INSPECTION_KIND_LABELS,
+        "status_labels": INSPECTION_STATUS_LABELS, "line_labels": LINE_STATUS_LABELS,
+        "item_labels": ITEM_STATUS_LABELS, "team_role_labels": TEAM_ROLE_LABELS,
+        "checklist_kind_labels": CHECKLIST_KIND_LABELS, "type_labels": CRITERION_TYPE_LABELS,
+        "nav_items": [n for n in NAV_ITEMS if n[0] in app.view_functions],
+    }

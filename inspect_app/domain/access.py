@@ -1,0 +1,154 @@
+"""Who may see and change what (DESIGN §8). Pure rules over plain records.
+
+Roles:
+
+* ``admin`` — everything.
+* ``viewer`` — reads everything, changes nothing.
+* ``inspector`` — reads the records of the units they inspect (units of any
+  inspection whose team they are on); changes only the inspections whose team
+  they are on; starts inspections of any unit; verifies remediation items of
+  their inspections.
+* ``unit`` — a commune officer bound to one unit: that unit's self-checks
+  (read and write), its finalized inspections (read only) and its remediation
+  plan (progress updates, never verification). Nothing of any other unit.
+
+The web layer answers 404, not 403, for a record the user may not see, so that
+ids of other units' records cannot be probed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+class Actor(Protocol):
+    """What the rules need to know about the acting user."""
+
+    username: str
+    role: str
+    unit: str | None
+
+
+class RecordLike(Protocol):
+    """What the rules need to know about an inspection (full record or summary)."""
+
+    unit: str
+    kind: str
+    status: str
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The acting user plus the units an inspector inspects (empty for other roles)."""
+
+    user: Actor
+    inspected_units: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def role(self) -> str:
+        return self.user.role
+
+    # ---------------------------------------------------------------- units
+
+    def sees_all_units(self) -> bool:
+        """Admins and viewers see every unit."""
+        return self.role in ("admin", "viewer")
+
+    def can_view_unit(self, unit_code: str) -> bool:
+        """May the user see this unit's records at all?"""
+        if self.sees_all_units():
+            return True
+        if self.role == "unit":
+            return unit_code == self.user.unit
+        if self.role == "inspector":
+            return unit_code in self.inspected_units
+        return False
+
+    def can_manage_units(self) -> bool:
+        """Add, import and edit units and users."""
+        return self.role == "admin"
+
+    # ---------------------------------------------------------------- inspections
+
+    def on_team(self, record: object) -> bool:
+        team = getattr(record, "team", ()) or ()
+        names = {getattr(m, "username", m) for m in team}
+        return self.user.username in names
+
+    def can_view(self, record: RecordLike) -> bool:
+        """May the user read this inspection or self-check?"""
+        if self.sees_all_units():
+            return True
+        if self.role == "unit":
+            if record.unit != self.user.unit:
+                return False
+            return record.kind == "self_check" or record.status == "finalized"
+        if self.role == "inspector":
+            return self.on_team(record) or record.unit in self.inspected_units
+        return False
+
+    def can_edit(self, record: RecordLike) -> bool:
+        """May the user change answers, photos, team or findings (while draft)?"""
+        if self.role == "admin":
+            return True
+        if self.role == "inspector":
+            return self.on_team(record)
+        if self.role == "unit":
+            return record.kind == "self_check" and record.unit == self.user.unit
+        return False
+
+    def can_start(self, kind: str, unit_code: str) -> bool:
+        """May the user start an inspection (or self-check) of this unit?"""
+        if self.role == "admin":
+            return True
+        if kind == "inspection":
+            return self.role == "inspector"
+        if kind == "self_check":
+            return self.role == "unit" and unit_code == self.user.unit
+        return False
+
+    def is_lead(self, record: object) -> bool:
+        team = getattr(record, "team", ()) or ()
+        return any(getattr(m, "username", None) == self.user.username
+                   and getattr(m, "role", None) == "lead" for m in team)
+
+    def can_reopen(self, record: RecordLike) -> bool:
+        """Reopening a finalized record: an admin or the team lead."""
+        if self.role == "admin":
+            return True
+        if record.kind == "self_check" and self.role == "unit":
+            return record.unit == self.user.unit and self.is_lead(record)
+        return self.role == "inspector" and self.is_lead(record)
+
+    # ---------------------------------------------------------------- remediation
+
+    def can_update_item(self, record: RecordLike) -> bool:
+        """Progress, status (up to done) and evidence: the unit itself, or the inspecting side."""
+        if self.role == "unit":
+            return record.unit == self.user.unit
+        return self.role == "admin" or (self.role == "inspector" and self.on_team(record))
+
+    def can_verify_item(self, record: RecordLike) -> bool:
+        """Only the inspecting side verifies (or sends back) a done item.
+
+        For a unit's own self-check plan the unit cannot verify its own work;
+        an inspector of that unit or an admin can.
+        """
+        if self.role == "admin":
+            return True
+        if self.role != "inspector":
+            return False
+        return self.on_team(record) or record.unit in self.inspected_units
+
+    def can_plan(self, record: RecordLike) -> bool:
+        """Add free findings and edit item content (finding, action, owner, due…)."""
+        if self.role == "admin":
+            return True
+        if self.role == "inspector":
+            return self.on_team(record)
+        # a unit plans its own self-check actions
+        return self.role == "unit" and record.kind == "self_check" and record.unit == self.user.unit
+
+    def can_export(self) -> bool:
+        """Excel exports cover many units: every role but ``unit`` (which gets its own unit only)."""
+        return True

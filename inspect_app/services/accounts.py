@@ -1,0 +1,128 @@
+"""Users, passwords, API tokens and login throttling."""
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..domain.models import ROLES, ApiToken, User
+from ..domain.text import nfc
+from ..storage import AlreadyExists, NotFound, Store
+from . import Forbidden, Invalid, Missing, Throttled, clock
+
+USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
+MIN_PASSWORD = 8
+TOKEN_PREFIX = "insp_"
+# A hash computed once so that unknown usernames cost as much time as wrong passwords.
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+def hash_password(password: str) -> str:
+    """A salted hash with Werkzeug's current default algorithm (scrypt)."""
+    return generate_password_hash(password)
+
+
+def hash_token(token: str) -> str:
+    """API tokens are stored only as their SHA-256 (they are random, so no salt is needed)."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def normalize_username(username: str) -> str:
+    return nfc((username or "").strip()).lower()
+
+
+def check_password_rules(password: str) -> None:
+    if len(password or "") < MIN_PASSWORD:
+        raise Invalid(f"password must have at least {MIN_PASSWORD} characters", field="password")
+
+
+def create_user(store: Store, username: str, role: str, *, unit: str | None = None,
+                password: str | None = None, full_name: str = "", position: str = "") -> User:
+    """Create a user. A ``unit`` user must name an existing unit; other roles have none."""
+    username = normalize_username(username)
+    if not USERNAME_RE.match(username):
+        raise Invalid("username must be 2–40 characters: a-z, 0-9, dot, dash or underscore, "
+                      "starting with a letter or digit", field="username")
+    if role not in ROLES:
+        raise Invalid(f"role must be one of {', '.join(ROLES)}", field="role")
+    if role == "unit":
+        if not unit:
+            raise Invalid("a unit user needs --unit CODE", field="unit")
+        if store.get_unit(unit) is None:
+            raise Invalid(f"unknown unit {unit!r}", field="unit")
+    elif unit:
+        raise Invalid(f"only unit users are bound to a unit (role {role} is not)", field="unit")
+    if password is not None:
+        check_password_rules(password)
+    user = User(username=username, role=role, unit=unit if role == "unit" else None,
+                password_hash=hash_password(password) if password else "",
+                full_name=nfc(full_name.strip()), position=nfc(position.strip()),
+                created_at=clock.now_iso())
+    try:
+        store.add_user(user)
+    except AlreadyExists:
+        raise Invalid(f"user {username!r} already exists", field="username") from None
+    return user
+
+
+def set_password(store: Store, username: str, password: str) -> None:
+    """Replace a user's password."""
+    check_password_rules(password)
+    try:
+        store.update_user(normalize_username(username),
+                          lambda u: setattr(u, "password_hash", hash_password(password)))
+    except NotFound:
+        raise Missing(f"no user {username!r}") from None
+
+
+def issue_token(store: Store, username: str, label: str = "") -> str:
+    """Create an API token for the user and return it; only its hash is kept."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    entry = ApiToken(hash=hash_token(token), created_at=clock.now_iso(), label=label)
+    try:
+        store.update_user(normalize_username(username), lambda u: u.tokens.append(entry))
+    except NotFound:
+        raise Missing(f"no user {username!r}") from None
+    return token
+
+
+def user_for_token(store: Store, token: str) -> User | None:
+    """The active user holding ``token``, or None."""
+    if not token or not token.startswith(TOKEN_PREFIX):
+        return None
+    user = store.find_user_by_token(hash_token(token))
+    return user if user and user.active else None
+
+
+def _throttle_key(username: str) -> str:
+    return "login:" + normalize_username(username)
+
+
+def authenticate(store: Store, username: str, password: str, *, max_failures: int = 10,
+                 window_minutes: float = 15) -> User:
+    """Check a username and password, counting failures per account across processes.
+
+    After ``max_failures`` failures within the window every attempt is refused
+    (even with the right password) until the window has passed.
+    """
+    key = _throttle_key(username)
+    window = window_minutes * 60
+    now = clock.epoch()
+    if store.login_failures(key, now, window) >= max_failures:
+        raise Throttled("too many failed logins for this account; wait and try again",
+                        minutes=window_minutes)
+    user = store.get_user(normalize_username(username))
+    valid = check_password_hash(user.password_hash if user and user.password_hash else _DUMMY_HASH,
+                                password or "")
+    if not (user and user.password_hash and valid):
+        count = store.record_login_failure(key, now, window)
+        if count >= max_failures:
+            raise Throttled("too many failed logins for this account; wait and try again",
+                            minutes=window_minutes)
+        raise Forbidden("wrong username or password")
+    if not user.active:
+        raise Forbidden("this account is disabled")
+    store.clear_login_failures(key)
+    return user

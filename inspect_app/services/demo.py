@@ -1,0 +1,198 @@
+"""A demo province to look at: communes from the seed articles, users of every role,
+and inspections filled with the figures those articles report.
+
+Answers are generated from the shipped checklists (so the demo follows any change
+to them), then the criteria the articles give figures for are set to those figures.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import random
+import uuid
+from typing import Any
+
+from ..checklist_files import ChecklistLibrary
+from ..domain.access import Scope
+from ..domain.checklist import Checklist, Criterion
+from ..domain.scoring import answer_problems
+from ..storage import Store
+from . import accounts, clock
+from . import inspections as service
+from . import units as unit_service
+
+DEMO_PASSWORD = "demo-2025"
+COMMUNES = [
+    ("TN", "Xã Thiện Nghiệp"), ("KL", "Xã Kim Long"), ("TL", "Xã Tả Lủng"),
+    ("NT", "Xã Nông Thượng"), ("TQ", "Xã Thới Quản"), ("DH", "Xã Định Hòa"),
+    ("VHHB", "Xã Vĩnh Hòa Hưng Bắc"), ("DV", "Xã Đồng Văn"), ("PM", "Phường Phú Mỹ"),
+    ("HB", "Xã Hòa Bình"),
+]
+INSPECTION_CHECKLIST = "cchc-xa"
+WEEKLY_CHECKLIST = "tu-kiem-tra-mot-cua-tuan"
+
+
+def ratio_inputs(criterion: Criterion, numerator: int, denominator: int) -> dict[str, int]:
+    """Inputs that make the criterion's ratio exactly ``numerator / denominator``."""
+    inputs = {i: 0 for i in criterion.required_inputs}
+    shared = [i for i in criterion.numerator if i in criterion.denominator]
+    num_only = [i for i in criterion.numerator if i not in criterion.denominator]
+    den_only = [i for i in criterion.denominator if i not in criterion.numerator]
+    if shared and den_only:
+        inputs[shared[0]] = numerator
+        inputs[den_only[0]] = denominator - numerator
+    elif num_only and den_only:
+        inputs[num_only[0]] = numerator
+        inputs[den_only[0]] = denominator
+    return inputs
+
+
+def generated_answer(criterion: Criterion, rng: random.Random, quality: float) -> dict | None:
+    """A plausible answer: full marks with probability ``quality``, else a shortfall."""
+    good = rng.random() < quality
+    if criterion.type == "yesno":
+        return {"value": good}
+    if criterion.type == "choice":
+        ordered = sorted(criterion.options, key=lambda o: o.points, reverse=True)
+        return {"value": (ordered[0] if good else rng.choice(ordered[1:] or ordered)).value}
+    if criterion.type == "score":
+        steps = int(criterion.points / criterion.step)
+        return {"value": float(criterion.points if good else criterion.step * rng.randint(0, steps - 1))}
+    if criterion.type == "ratio":
+        denominator = rng.randint(12, 400)
+        numerator = denominator if good else int(denominator * rng.uniform(0.6, 0.97))
+        return {"inputs": ratio_inputs(criterion, numerator, denominator)}
+    if criterion.type == "count":
+        top = criterion.bands[0]
+        if good:
+            value = int(top.min) if top.min is not None else 0
+        else:
+            value = int(top.max) + rng.randint(1, 5) if top.max is not None else max(int(top.min) - 1, 0)
+        return {"inputs": {i: (value if n == 0 else 0) for n, i in enumerate(criterion.count)}}
+    return None
+
+
+# Figures reported in the seed articles, by commune: {criterion: (numerator, denominator)}
+# for ratios, or a ready answer.
+SEED_FIGURES: dict[str, dict[str, Any]] = {
+    "NT": {  # Nông Thượng 2022 (seed 003)
+        "1.2": (16, 20), "3.4": (108, 109), "3.5": (351, 351), "7.7": (15, 15),
+        "1.10": {"value": False, "note": "Chủ tịch UBND xã chưa phân công công chức chấm điểm CCHC"},
+        "7.3": {"value": False, "note": "Phần QLVB khi giao việc chưa bấm tạo hồ sơ"},
+        "5.4": {"value": 1.5, "note": "Cần thường xuyên quan tâm vệ sinh công sở sạch, đẹp"},
+        "7.4": (38, 108),
+    },
+    "TN": {  # Thiện Nghiệp Q1/2023 (seed 000): 213 liên thông files, 98 late
+        "1.1": {"note": "KH số 06/KH-UBND ngày 18/01/2023"},
+    },
+    "TL": {"3.5": (164, 164)},  # Tả Lủng 9 months 2023 (seed 002)
+    "TQ": {"3.5": (54863, 54863), "3.6": (6062, 54863)},  # Gò Quao communes (seed 004)
+}
+
+
+def _answers(checklist: Checklist, code: str, rng: random.Random, quality: float,
+             only_sections: int | None = None) -> dict[str, dict]:
+    answers: dict[str, dict] = {}
+    sections = checklist.sections[:only_sections] if only_sections else checklist.sections
+    for section in sections:
+        for criterion in section.criteria:
+            answer = generated_answer(criterion, rng, quality)
+            if answer is not None:
+                answers[criterion.id] = answer
+    for cid, figure in SEED_FIGURES.get(code, {}).items():
+        criterion = checklist.criterion(cid)
+        if criterion is None or cid not in answers:
+            continue
+        if isinstance(figure, tuple):
+            answer = {"inputs": ratio_inputs(criterion, *figure)} if criterion.type == "ratio" else None
+        else:
+            answer = {**answers[cid], **figure}
+        if answer is not None and not answer_problems(criterion, answer):
+            answers[cid] = answer
+    if code == "TN" and checklist.criterion("3.5") is not None:
+        answers["3.5"] = {"inputs": _thien_nghiep_35(checklist.criterion("3.5"))}
+    return answers
+
+
+def _thien_nghiep_35(criterion: Criterion) -> dict[str, int]:
+    """213 inter-connected files: 83 returned, 32 pending in time, 6 late by the commune,
+    92 late by the city (seed 000) — 53,99% under the QĐ 766 convention."""
+    known = {"dung_han": 83, "dang_trong_han": 32, "qua_han_xa": 6, "qua_han_cap_khac": 92}
+    if all(k in criterion.required_inputs for k in known):
+        return {i: known.get(i, 0) for i in criterion.required_inputs}
+    return ratio_inputs(criterion, 115, 213)
+
+
+def _fill(store: Store, scope: Scope, inspection_id: str, answers: dict[str, dict]) -> None:
+    for cid, answer in answers.items():
+        inspection = store.get_inspection(inspection_id)
+        base = inspection.answers[cid].rev if cid in inspection.answers else 0
+        service.save_answer(store, scope, inspection_id, cid,
+                            {"op_id": str(uuid.uuid4()), "base_rev": base, **answer})
+
+
+def _backdate(store: Store, inspection_id: str, day: _dt.date) -> None:
+    """Make a demo record look as if it was done on ``day``."""
+    stamp = _dt.datetime.combine(day, _dt.time(9, 30), _dt.timezone.utc).isoformat()
+
+    def change(inspection):
+        inspection.created_at = stamp
+        if inspection.finalized_at:
+            inspection.finalized_at = stamp
+    store.update_inspection(inspection_id, change)
+
+
+def load(store: Store, library: ChecklistLibrary) -> list[tuple[str, str, str]]:
+    """Load the demo; returns the logins (username, password, role) to print."""
+    rng = random.Random(2025)
+    for code, name in COMMUNES:
+        unit_service.add_unit(store, code, name)
+    people = [
+        ("admin", "admin", None, "Quản trị hệ thống", ""),
+        ("thanhtra1", "inspector", None, "Nguyễn Ánh Xuân", "Trưởng phòng Cải cách hành chính, Sở Nội vụ"),
+        ("thanhtra2", "inspector", None, "Trần Thị Mai", "Chuyên viên Sở Nội vụ"),
+        ("lanhdao", "viewer", None, "Lê Văn Hùng", "Phó Giám đốc Sở Nội vụ"),
+    ] + [(f"xa.{code.lower()}", "unit", code, f"Công chức {name}", "Công chức Văn phòng - Thống kê")
+         for code, name in COMMUNES]
+    users = {}
+    for username, role, unit, full_name, position in people:
+        users[username] = accounts.create_user(store, username, role, unit=unit,
+                                               password=DEMO_PASSWORD, full_name=full_name,
+                                               position=position)
+    today = clock.today()
+    if library.get(INSPECTION_CHECKLIST) is not None:
+        lead = service.scope_for(store, users["thanhtra1"])
+        plan = [("NT", 0.8, True, 75, "12/BB-SNV"), ("TN", 0.75, True, 40, "15/BB-SNV"),
+                ("TL", 0.95, True, 20, "18/BB-SNV"), ("TQ", 0.9, False, 2, "")]
+        for code, quality, final, days_ago, number in plan:
+            inspection = service.start(store, library, lead, unit=code, checklist=INSPECTION_CHECKLIST,
+                                       period=str(today.year), kind="inspection", team=["thanhtra2"],
+                                       number=number, place=dict(COMMUNES)[code])
+            checklist = service.checklist_of(inspection)
+            _fill(store, lead, inspection.id,
+                  _answers(checklist, code, rng, quality, None if final else 3))
+            if final:
+                service.finalize(store, lead, inspection.id,
+                                 {"op_id": str(uuid.uuid4()), "allow_unanswered": True},
+                                 today=today - _dt.timedelta(days=days_ago))
+            _backdate(store, inspection.id, today - _dt.timedelta(days=days_ago))
+    if library.get(WEEKLY_CHECKLIST) is not None:
+        for code in ("KL", "TN"):
+            officer = service.scope_for(store, users[f"xa.{code.lower()}"])
+            for weeks_ago, final in ((1, True), (0, False)):
+                day = today - _dt.timedelta(weeks=weeks_ago)
+                iso = day.isocalendar()
+                inspection = service.start(store, library, officer, unit=code,
+                                           checklist=WEEKLY_CHECKLIST,
+                                           period=f"{iso.year}-W{iso.week:02d}", kind="self_check")
+                checklist = service.checklist_of(inspection)
+                answers = _answers(checklist, code, rng, 0.85, None if final else 2)
+                for criterion in checklist.criteria:
+                    if criterion.evidence_required and criterion.id in answers:
+                        answers[criterion.id].setdefault("note", "Đã kiểm tra trực tiếp tại Bộ phận một cửa")
+                _fill(store, officer, inspection.id, answers)
+                if final:
+                    service.finalize(store, officer, inspection.id,
+                                     {"op_id": str(uuid.uuid4()), "allow_unanswered": True},
+                                     today=day)
+                _backdate(store, inspection.id, day)
+    return [(username, DEMO_PASSWORD, role) for username, role, *_ in people]

@@ -1,0 +1,386 @@
+"""Inspections and self-checks: start, read, save answers, finalize, reopen.
+
+Every write goes through ``store.update_inspection`` so that the write protocol
+of DESIGN §7 (op_id replay, base_rev conflicts, finalized lock) is checked and
+applied in one atomic read-modify-write.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+import re
+from typing import Any, Callable
+
+from ..checklist_files import ChecklistLibrary
+from ..domain import inspection as rules
+from ..domain.access import Scope
+from ..domain.checklist import Checklist, parse_checklist
+from ..domain.models import INSPECTION_KINDS, Inspection, InspectionSummary, TeamMember, User
+from ..domain.periods import PeriodError, parse_period
+from ..domain.remediation import generate_items
+from ..domain.scoring import ScoreCard, score, score_line
+from ..storage import NotFound, Store, new_id
+from . import Conflict, Forbidden, Invalid, Missing, ServiceError, Unprocessable, clock
+
+OP_ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{8,100}$")
+ANSWER_BODY_KEYS = {"op_id", "base_rev", "value", "inputs", "na", "note", "explanation"}
+
+
+# ---------------------------------------------------------------- checklists of records
+
+@functools.lru_cache(maxsize=64)
+def _parse_snapshot(digest: str, data_json: str) -> Checklist:
+    import json
+    return parse_checklist(json.loads(data_json), f"snapshot {digest[:12]}")
+
+
+def checklist_of(inspection: Inspection) -> Checklist:
+    """The frozen checklist an inspection was started with (parsed once per content hash)."""
+    import json
+    snapshot = inspection.checklist
+    return _parse_snapshot(snapshot["hash"], json.dumps(snapshot["data"], sort_keys=True))
+
+
+def snapshot_of(checklist: Checklist) -> dict[str, Any]:
+    """What an inspection keeps of its checklist: enough to score it forever."""
+    return {"id": checklist.id, "version": checklist.version, "hash": checklist.hash,
+            "title": checklist.title, "data": checklist.data}
+
+
+def live_card(inspection: Inspection) -> ScoreCard:
+    """The score card of the current answers."""
+    return score(checklist_of(inspection), inspection.answers_content())
+
+
+def card_dict(inspection: Inspection) -> dict[str, Any]:
+    """The frozen score card once finalized, else the live one (JSON-ready)."""
+    if inspection.status == "finalized" and inspection.score:
+        return inspection.score
+    return live_card(inspection).as_dict()
+
+
+# ---------------------------------------------------------------- access
+
+def scope_for(store: Store, user: User) -> Scope:
+    """The acting user with, for inspectors, the units they inspect."""
+    units: frozenset[str] = frozenset()
+    if user.role == "inspector":
+        units = frozenset(s.unit for s in store.list_inspections() if user.username in s.team)
+    return Scope(user=user, inspected_units=units)
+
+
+def visible(store: Store, scope: Scope, **filters: Any) -> list[InspectionSummary]:
+    """Index entries the user may see, newest first."""
+    user = scope.user
+    if user.role == "unit":
+        filters["unit"] = user.unit
+    return [s for s in store.list_inspections(**filters) if scope.can_view(s)]
+
+
+def load(store: Store, scope: Scope, inspection_id: str) -> Inspection:
+    """An inspection the user may see; :class:`Missing` (404) otherwise."""
+    inspection = store.get_inspection(inspection_id) if _plausible_id(inspection_id) else None
+    if inspection is None or not scope.can_view(inspection):
+        raise Missing("no such inspection")
+    return inspection
+
+
+def _plausible_id(value: str) -> bool:
+    return bool(value) and value.isalnum() and len(value) <= 40
+
+
+def _editable(store: Store, scope: Scope, inspection_id: str,
+              allowed: Callable[[Inspection], bool] | None = None) -> Inspection:
+    inspection = load(store, scope, inspection_id)
+    if not (allowed or scope.can_edit)(inspection):
+        raise Forbidden("you may look at this record but not change it")
+    return inspection
+
+
+# ---------------------------------------------------------------- start
+
+def start(store: Store, library: ChecklistLibrary, scope: Scope, *, unit: str, checklist: str,
+          period: str, kind: str, team: list[str] | None = None, number: str = "",
+          place: str = "") -> Inspection:
+    """Start an inspection (inspectors) or a self-check (a unit's own users)."""
+    errors: dict[str, str] = {}
+    if kind not in INSPECTION_KINDS:
+        errors["kind"] = f"kind must be one of {', '.join(INSPECTION_KINDS)}"
+    unit_record = store.get_unit(unit) if isinstance(unit, str) and unit else None
+    if unit_record is None:
+        errors["unit"] = f"unknown unit {unit!r}"
+    loaded = library.get(checklist) if isinstance(checklist, str) else None
+    if loaded is None:
+        errors["checklist"] = f"unknown checklist {checklist!r}"
+    elif kind in INSPECTION_KINDS and loaded.kind not in (kind, "any"):
+        errors["checklist"] = f"checklist {checklist!r} is for {loaded.kind}, not {kind}"
+    try:
+        period = parse_period(period if isinstance(period, str) else "").code
+    except PeriodError as exc:
+        errors["period"] = str(exc)
+    if errors:
+        raise Invalid("; ".join(errors.values()), fields=errors)
+    if not scope.can_start(kind, unit):
+        # a unit user naming another unit learns nothing about it
+        raise (Missing("unknown unit") if scope.role == "unit" else
+               Forbidden("your role cannot start this"))
+    user = scope.user
+    members = [TeamMember(username=user.username, role="lead",
+                          name=getattr(user, "full_name", ""), position=getattr(user, "position", ""))]
+    for username in team or []:
+        if username == user.username or any(m.username == username for m in members):
+            continue
+        mate = store.get_user(username)
+        if mate is None or not mate.active:
+            raise Invalid(f"unknown user {username!r}", fields={"team": username})
+        if kind == "inspection" and mate.role not in ("inspector", "admin"):
+            raise Invalid(f"{username} is not an inspector", fields={"team": username})
+        if kind == "self_check" and not (mate.role == "unit" and mate.unit == unit):
+            raise Invalid(f"{username} is not a user of this unit", fields={"team": username})
+        members.append(TeamMember(username=mate.username, role="member", name=mate.full_name,
+                                  position=mate.position))
+    now = clock.now_iso()
+    inspection = Inspection(
+        id=new_id(), unit=unit, checklist=snapshot_of(loaded), period=period, kind=kind,
+        team=members, created_by=user.username, created_at=now, updated_at=now,
+        number=number.strip(), place=place.strip(),
+    )
+    rules.add_event(inspection, user.username, now, "started")
+    store.add_inspection(inspection)
+    return inspection
+
+
+# ---------------------------------------------------------------- answers
+
+def _op(body: Any, allowed: set[str]) -> tuple[str, dict[str, Any]]:
+    if not isinstance(body, dict):
+        raise Invalid("the body must be a JSON object", field="body")
+    unknown = sorted(set(body) - allowed)
+    if unknown:
+        raise Invalid(f"unknown field {unknown[0]!r}", field=unknown[0])
+    op_id = body.get("op_id")
+    if not isinstance(op_id, str) or not OP_ID_RE.match(op_id):
+        raise Invalid("op_id is required: a client-generated id (UUID) of 8–100 characters",
+                      field="op_id")
+    return op_id, body
+
+
+def _base_rev(body: dict[str, Any]) -> int:
+    base_rev = body.get("base_rev")
+    if isinstance(base_rev, bool) or not isinstance(base_rev, int) or base_rev < 0:
+        raise Invalid("base_rev is required: the revision you last saw (0 if never answered)",
+                      field="base_rev")
+    return base_rev
+
+
+class _Replay(Exception):
+    def __init__(self, record):
+        self.record = record
+
+
+def _run_op(store: Store, inspection_id: str, op_id: str, digest: str,
+            apply: Callable[[Inspection, str], tuple[int, dict[str, Any]]]) -> tuple[int, dict]:
+    """Run one write operation with replay and conflict handling; returns (status, body)."""
+    def change(inspection: Inspection):
+        record = rules.replayed(inspection, op_id, digest)
+        if record is not None:
+            raise _Replay(record)
+        at = clock.now_iso()
+        status, result = apply(inspection, at)
+        # The live totals are left out of the remembered result to keep records small;
+        # a replay answers with the same answer and line, without "score".
+        remembered = {k: v for k, v in result.items() if k != "score"}
+        rules.remember(inspection, op_id, digest, status, remembered, at)
+        return status, result
+
+    try:
+        return store.update_inspection(inspection_id, change)
+    except _Replay as replay:
+        return replay.record.status, replay.record.result
+    except rules.WriteRefused as refused:
+        raise _as_service_error(refused) from None
+    except NotFound:
+        raise Missing("no such inspection") from None
+
+
+def _as_service_error(refused: rules.WriteRefused) -> ServiceError:
+    cls = Invalid if refused.status == 400 else Conflict
+    return cls(refused.message, **refused.payload)
+
+
+def save_answer(store: Store, scope: Scope, inspection_id: str, criterion_id: str,
+                body: Any) -> tuple[int, dict[str, Any]]:
+    """PUT one answer (DESIGN §5, §7). Returns (200, {criterion, rev, answer, line, score})."""
+    _editable(store, scope, inspection_id)
+    op_id, body = _op(body, ANSWER_BODY_KEYS)
+    base_rev = _base_rev(body)
+    content = rules.clean_content(body)
+    digest = rules.fingerprint("answer", criterion_id, content)
+    by = scope.user.username
+
+    def apply(inspection: Inspection, at: str):
+        checklist = checklist_of(inspection)
+        answer = rules.put_answer(inspection, checklist, criterion_id, content, base_rev, by, at)
+        return 200, answer_result(inspection, checklist, criterion_id, answer)
+
+    return _run_op(store, inspection_id, op_id, digest, apply)
+
+
+def answer_result(inspection: Inspection, checklist: Checklist, criterion_id: str,
+                  answer) -> dict[str, Any]:
+    """The PUT response: the stored answer, its score-card line and the live totals."""
+    criterion = checklist.criterion(criterion_id)
+    stored = inspection.answers.get(criterion_id)
+    card = score(checklist, inspection.answers_content())
+    section = card.section(criterion.section)
+    return {
+        "criterion": criterion_id,
+        "rev": stored.rev if stored else 0,
+        "answer": rules.answer_dict(stored, criterion_id),
+        "line": score_line(criterion, stored.content() if stored else None).as_dict(),
+        "score": {"total": card.as_dict()["total"], "max": card.as_dict()["max"],
+                  "percent": card.as_dict()["percent"], "band": card.band,
+                  "answered": len(checklist.criteria) - card.counts["unanswered"],
+                  "criteria": len(checklist.criteria),
+                  "section": section.as_dict() if section else None},
+    }
+
+
+def save_section(store: Store, scope: Scope, inspection_id: str,
+                 ops: list[dict[str, Any]]) -> list[tuple[str, int, dict[str, Any]]]:
+    """The no-JavaScript path: a whole section's answers, each as its own protected op.
+
+    Returns (criterion, status, body) for every answer; conflicts are reported
+    per criterion and never overwrite a team mate's newer answer.
+    """
+    results = []
+    for op in ops:
+        criterion_id = op.pop("criterion")
+        try:
+            status, body = save_answer(store, scope, inspection_id, criterion_id, op)
+        except ServiceError as exc:
+            status, body = exc.status, {"error": exc.message, **exc.details}
+        results.append((criterion_id, status, body))
+    return results
+
+
+# ---------------------------------------------------------------- finalize and reopen
+
+def can_finalize(scope: Scope, inspection: Inspection) -> bool:
+    """The team lead or an admin; for a self-check any user of the unit."""
+    if scope.role == "admin":
+        return True
+    if inspection.kind == "self_check":
+        return scope.role == "unit" and scope.user.unit == inspection.unit
+    return scope.is_lead(inspection)
+
+
+def finalize(store: Store, scope: Scope, inspection_id: str, body: Any, *,
+             today: _dt.date | None = None) -> tuple[int, dict[str, Any]]:
+    """Freeze the score card, lock the record and create remediation items.
+
+    422 with the unanswered criteria unless ``allow_unanswered``; for self-checks
+    422 with the criteria that still need evidence or an explanation.
+    """
+    _editable(store, scope, inspection_id, lambda i: can_finalize(scope, i))
+    op_id, body = _op(body, {"op_id", "allow_unanswered"})
+    allow = body.get("allow_unanswered", False)
+    if not isinstance(allow, bool):
+        raise Invalid("allow_unanswered must be true or false", field="allow_unanswered")
+    digest = rules.fingerprint("finalize", inspection_id, {"allow_unanswered": allow})
+    by = scope.user.username
+    day = today or clock.today()
+
+    def apply(inspection: Inspection, at: str):
+        rules.ensure_draft(inspection)
+        checklist = checklist_of(inspection)
+        card = score(checklist, inspection.answers_content())
+        unanswered = [line.id for line in card.unanswered]
+        if unanswered and not allow:
+            raise _Refuse(Unprocessable(
+                f"{len(unanswered)} criteria are unanswered; answer them or finalize with "
+                f"allow_unanswered", unanswered=unanswered))
+        missing = rules.missing_evidence(inspection, checklist)
+        if missing:
+            raise _Refuse(Unprocessable(
+                "these criteria need evidence (a note or a photo) or a written explanation",
+                missing_evidence=missing))
+        inspection.items.extend(generate_items(
+            inspection, checklist, card, include_unanswered=allow, finalized_on=day, at=at, by=by))
+        inspection.status = "finalized"
+        inspection.score = card.as_dict()
+        inspection.finalized_at, inspection.finalized_by = at, by
+        inspection.updated_at = at
+        rules.add_event(inspection, by, at, "finalized", unanswered=unanswered,
+                        percent=inspection.score["percent"])
+        return 200, inspection_dict(inspection, include_items=True)
+
+    try:
+        return _run_op(store, inspection_id, op_id, digest, apply)
+    except _Refuse as refuse:
+        raise refuse.error from None
+
+
+class _Refuse(Exception):
+    """Abort a transaction with a service error (nothing is written)."""
+
+    def __init__(self, error: ServiceError):
+        self.error = error
+
+
+def reopen(store: Store, scope: Scope, inspection_id: str, reason: str) -> Inspection:
+    """Unlock a finalized record (admin or team lead), recording who, when and why."""
+    _editable(store, scope, inspection_id, scope.can_reopen)
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid("give the reason for reopening", field="reason")
+
+    def change(inspection: Inspection) -> Inspection:
+        if inspection.status != "finalized":
+            raise _Refuse(Conflict("only a finalized record can be reopened"))
+        at = clock.now_iso()
+        inspection.status = "draft"
+        inspection.updated_at = at
+        rules.add_event(inspection, scope.user.username, at, "reopened", reason=reason,
+                        previous_percent=(inspection.score or {}).get("percent"))
+        inspection.score = None
+        inspection.finalized_at = inspection.finalized_by = None
+        return inspection
+
+    try:
+        return store.update_inspection(inspection_id, change)
+    except _Refuse as refuse:
+        raise refuse.error from None
+
+
+# ---------------------------------------------------------------- API form
+
+def inspection_dict(inspection: Inspection, *, include_items: bool = False) -> dict[str, Any]:
+    """The API form of an inspection (DESIGN §5)."""
+    out = {
+        "id": inspection.id, "unit": inspection.unit,
+        "checklist": {k: inspection.checklist.get(k) for k in ("id", "version", "hash", "title")},
+        "period": inspection.period, "kind": inspection.kind, "status": inspection.status,
+        "team": [{"username": m.username, "role": m.role} for m in inspection.team],
+        "answers": {cid: rules.answer_dict(a, cid) for cid, a in inspection.answers.items()},
+        "score": card_dict(inspection),
+        "created_at": inspection.created_at, "created_by": inspection.created_by,
+        "finalized_at": inspection.finalized_at, "finalized_by": inspection.finalized_by,
+        "rev": inspection.rev,
+    }
+    if include_items:
+        out["remediation"] = [item_dict(i) for i in inspection.items]
+    return out
+
+
+def item_dict(item) -> dict[str, Any]:
+    """The API form of a remediation item (DESIGN §8)."""
+    return {
+        "id": item.id, "inspection": item.inspection, "unit": item.unit,
+        "criterion": item.criterion, "finding": item.finding, "cause": item.cause,
+        "action": item.action, "owner": item.owner, "cooperating": item.cooperating,
+        "due": item.due, "output": item.output, "status": item.status, "reason": item.reason,
+        "rev": item.rev,
+        "progress": [vars(p) for p in item.progress],
+        "history": [vars(e) for e in item.history],
+    }

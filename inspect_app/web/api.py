@@ -1,0 +1,107 @@
+"""The JSON API under /api/v1 (DESIGN §5).
+
+Authentication: ``Authorization: Bearer <token>`` (no CSRF token needed) or the
+browser session, which then needs the CSRF token in ``X-CSRFToken``. Errors
+are ``{"error": "...", ...}`` with 400, 401, 403, 404, 409, 413 or 422.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, g, jsonify, request
+from flask_login import current_user
+
+from ..services import ServiceError, accounts
+from ..services import inspections as service
+from .auth import scope, store
+from .common import csrf
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)  # checked below, only for session (cookie) authentication
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str, **details: Any):
+        self.status, self.message, self.details = status, message, details
+
+
+@bp.before_request
+def _authenticate():
+    header = request.headers.get("Authorization", "")
+    if header:
+        kind, _, token = header.partition(" ")
+        if kind.lower() != "bearer" or not token.strip():
+            raise ApiError(401, "use Authorization: Bearer <token>")
+        user = accounts.user_for_token(store(), token.strip())
+        if user is None:
+            raise ApiError(401, "invalid or revoked API token")
+        g.api_user = user
+        return None
+    if not current_user.is_authenticated:
+        raise ApiError(401, "log in or send an API token")
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        csrf.protect()  # a cookie session must prove the request came from our pages
+    return None
+
+
+@bp.errorhandler(ApiError)
+def _api_error(error: ApiError):
+    return jsonify(error=error.message, **error.details), error.status
+
+
+@bp.errorhandler(ServiceError)
+def _service_error(error: ServiceError):
+    return jsonify(error=error.message, **error.details), error.status
+
+
+def json_body() -> Any:
+    """The request's JSON body, or a 400 that says what is wrong with it."""
+    if not request.is_json:
+        raise ApiError(400, "send a JSON body with Content-Type: application/json")
+    body = request.get_json(silent=True)
+    if body is None:
+        raise ApiError(400, "the body is not valid JSON")
+    return body
+
+
+@bp.post("/inspections")
+def create_inspection():
+    body = json_body()
+    if not isinstance(body, dict):
+        raise ApiError(400, "the body must be a JSON object")
+    unknown = sorted(set(body) - {"unit", "checklist", "period", "kind", "team", "number", "place"})
+    if unknown:
+        raise ApiError(400, f"unknown field {unknown[0]!r}", field=unknown[0])
+    team = body.get("team") or []
+    if not isinstance(team, list) or not all(isinstance(t, str) for t in team):
+        raise ApiError(400, "team must be a list of usernames", field="team")
+    inspection = service.start(
+        store(), current_app.extensions["checklists"], scope(), unit=body.get("unit"),
+        checklist=body.get("checklist"), period=body.get("period"),
+        kind=body.get("kind", "inspection"), team=team,
+        number=str(body.get("number") or ""), place=str(body.get("place") or ""))
+    return jsonify(service.inspection_dict(inspection)), 201
+
+
+@bp.get("/inspections/<inspection_id>")
+def get_inspection(inspection_id: str):
+    inspection = service.load(store(), scope(), inspection_id)
+    return jsonify(service.inspection_dict(inspection, include_items=True))
+
+
+@bp.put("/inspections/<inspection_id>/answers/<criterion_id>")
+def put_answer(inspection_id: str, criterion_id: str):
+    status, result = service.save_answer(store(), scope(), inspection_id, criterion_id, json_body())
+    return jsonify(result), status
+
+
+@bp.post("/inspections/<inspection_id>/finalize")
+def finalize(inspection_id: str):
+    status, result = service.finalize(store(), scope(), inspection_id, json_body())
+    return jsonify(result), status
+
+
+@bp.get("/inspections/<inspection_id>/remediation")
+def remediation(inspection_id: str):
+    inspection = service.load(store(), scope(), inspection_id)
+    return jsonify([service.item_dict(i) for i in inspection.items])

@@ -1,0 +1,158 @@
+"""Logging in and out (Flask-Login), role checks and the acting user's scope."""
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable
+
+from flask import (Blueprint, Flask, abort, current_app, flash, g, redirect, render_template,
+                   request, session, url_for)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from ..domain.access import Scope
+from ..domain.models import User
+from ..services import Forbidden, Throttled, accounts
+from ..services.inspections import scope_for
+from .common import safe_next
+
+bp = Blueprint("auth", __name__)
+login_manager = LoginManager()
+
+
+class SessionUser(UserMixin):
+    """Flask-Login's view of a stored :class:`User`."""
+
+    def __init__(self, user: User):
+        self.user = user
+
+    def get_id(self) -> str:
+        # Tie the session to the password hash: changing the password ends old sessions.
+        return f"{self.user.username}:{self.user.password_hash[-12:]}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.user.active
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.user, name)
+
+
+def store():
+    """The app's store."""
+    return current_app.extensions["store"]
+
+
+@login_manager.user_loader
+def _load_user(session_id: str) -> SessionUser | None:
+    username, _, marker = session_id.partition(":")
+    user = store().get_user(username)
+    if user is None or not user.active or user.password_hash[-12:] != marker:
+        return None
+    return SessionUser(user)
+
+
+def acting_user() -> User | None:
+    """The user of this request: an API token's owner or the logged-in user."""
+    if getattr(g, "api_user", None) is not None:
+        return g.api_user
+    if current_user.is_authenticated:
+        return current_user.user
+    return None
+
+
+def scope() -> Scope:
+    """The acting user's access scope (computed once per request)."""
+    if "scope" not in g:
+        user = acting_user()
+        if user is None:
+            abort(401)
+        g.scope = scope_for(store(), user)
+    return g.scope
+
+
+def roles_required(*roles: str) -> Callable:
+    """Only these roles may open the view (others get 403; anonymous users the login page)."""
+    def decorator(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapped(*args: Any, **kwargs: Any):
+            user = acting_user()
+            if user is None:
+                return login_manager.unauthorized()
+            if roles and user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+        return wrapped
+    return decorator
+
+
+login_required = roles_required()
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=40)],
+                           render_kw={"autocomplete": "username", "autocapitalize": "none",
+                                      "autocorrect": "off", "spellcheck": "false"})
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)],
+                             render_kw={"autocomplete": "current-password"})
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """The login page; failed logins are counted per account across processes."""
+    if current_user.is_authenticated:
+        return redirect(url_for("index"))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = accounts.authenticate(
+                store(), form.username.data, form.password.data,
+                max_failures=int(current_app.config["LOGIN_MAX_FAILURES"]),
+                window_minutes=float(current_app.config["LOGIN_WINDOW_MINUTES"]))
+        except Throttled:
+            flash(_("Too many failed logins for this account. Wait %(minutes)s minutes and try "
+                    "again.", minutes=current_app.config["LOGIN_WINDOW_MINUTES"]), "error")
+            status = 429
+        except Forbidden:
+            flash(_("Wrong username or password."), "error")
+            status = 401
+        else:
+            lang = session.get("lang")
+            session.clear()  # a fresh session at login: no fixation
+            if lang:
+                session["lang"] = lang
+            session.permanent = True
+            login_user(SessionUser(user))
+            return redirect(safe_next(request.args.get("next"), url_for("index")))
+    elif request.method == "POST":
+        status = 400
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.post("/logout")
+def logout():
+    """Log out (a POST with a CSRF token, so no other site can log you out)."""
+    lang = session.get("lang")
+    logout_user()
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    flash(_("You are logged out."), "success")
+    return redirect(url_for("auth.login"))
+
+
+def init_app(app: Flask) -> None:
+    """Set up Flask-Login and make ``acting_user`` available to templates."""
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please log in to open this page.")
+    login_manager.login_message_category = "warning"
+    app.register_blueprint(bp)
+
+    @app.context_processor
+    def _user() -> dict[str, Any]:
+        return {"acting_user": acting_user}

@@ -1,0 +1,117 @@
+"""Inspections and self-checks in the browser: list, start, overview."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ..domain.periods import period_of
+from ..domain.text import sort_key
+from ..services import ServiceError, clock
+from ..services import inspections as service
+from .auth import acting_user, roles_required, scope, store
+from .labels import INSPECTION_KIND_LABELS
+
+bp = Blueprint("inspections", __name__, url_prefix="/inspections")
+
+
+class StartForm(FlaskForm):
+    kind = SelectField(_l("Kind"), choices=[(k, v) for k, v in INSPECTION_KIND_LABELS.items()])
+    unit = SelectField(_l("Unit"), choices=[], validate_choice=False)
+    checklist = SelectField(_l("Checklist"), choices=[], validate_choice=False)
+    period = StringField(_l("Period"), validators=[DataRequired(), Length(max=10)],
+                         description=_l("2025 (year), 2025-Q1 (quarter), 2025-H1, 2025-03 (month) "
+                                        "or 2025-W14 (week)"))
+    team = SelectMultipleField(_l("Team members"), choices=[], validate_choice=False,
+                               option_widget=CheckboxInput(), widget=ListWidget(prefix_label=False))
+    number = StringField(_l("Document number (optional)"), validators=[Optional(), Length(max=40)],
+                         description=_l("Printed on the minutes, e.g. 12/BB-SNV"))
+    place = StringField(_l("Place (optional)"), validators=[Optional(), Length(max=120)])
+
+
+def _start_form(kind: str) -> StartForm:
+    user = acting_user()
+    form = StartForm()
+    library = current_app.extensions["checklists"]
+    units = sorted(store().list_units(), key=lambda u: sort_key(u.name))
+    if user.role == "unit":
+        units = [u for u in units if u.code == user.unit]
+        form.kind.choices = [("self_check", INSPECTION_KIND_LABELS["self_check"])]
+        kind = "self_check"
+    elif user.role == "inspector":
+        form.kind.choices = [("inspection", INSPECTION_KIND_LABELS["inspection"])]
+        kind = "inspection"
+    form.unit.choices = [(u.code, u.name) for u in units]
+    form.checklist.choices = [(c.id, c.title) for c in library.all()
+                              if c.kind in (kind, "any") or user.role == "admin"]
+    mates = [u for u in store().list_users() if u.username != user.username and u.active and (
+        u.role in ("inspector", "admin") if kind == "inspection"
+        else (u.role == "unit" and u.unit == user.unit))]
+    form.team.choices = [(u.username, u.display_name) for u in sorted(mates, key=lambda u: sort_key(u.display_name))]
+    if request.method == "GET":
+        form.kind.data = kind
+        default_kind = "week" if kind == "self_check" else "year"
+        form.period.data = period_of(default_kind, clock.today(current_app.config["TIMEZONE"]))
+        if request.args.get("unit"):
+            form.unit.data = request.args["unit"]
+    return form
+
+
+@bp.get("/")
+@roles_required()
+def index():
+    current = scope()
+    filters = {k: v for k in ("period", "kind", "status", "checklist")
+               if (v := request.args.get(k, "").strip())}
+    unit = request.args.get("unit", "").strip()
+    if unit:
+        filters["unit"] = unit
+    records = service.visible(store(), current, **filters)
+    units = {u.code: u.name for u in store().list_units() if current.can_view_unit(u.code)}
+    return render_template("inspections/index.html", records=records, units=units, filters=filters)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required("admin", "inspector", "unit")
+def new():
+    kind = request.values.get("kind", "inspection")
+    form = _start_form(kind)
+    if form.validate_on_submit():
+        try:
+            inspection = service.start(
+                store(), current_app.extensions["checklists"], scope(), unit=form.unit.data,
+                checklist=form.checklist.data, period=form.period.data, kind=form.kind.data,
+                team=form.team.data or [], number=form.number.data or "",
+                place=form.place.data or "")
+        except ServiceError as exc:
+            for name, message in (exc.details.get("fields") or {"": exc.message}).items():
+                target = getattr(form, name, None)
+                if target is not None and hasattr(target, "errors"):
+                    target.errors = list(target.errors) + [message]
+                else:
+                    flash(message, "error")
+        else:
+            flash(_("Started. Fill it section by section; every answer is saved as you go."),
+                  "success")
+            return redirect(url_for("inspections.view", inspection_id=inspection.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("inspections/new.html", form=form), status
+
+
+@bp.get("/<inspection_id>")
+@roles_required()
+def view(inspection_id: str):
+    try:
+        inspection = service.load(store(), scope(), inspection_id)
+    except ServiceError:
+        abort(404)
+    checklist = service.checklist_of(inspection)
+    card = service.live_card(inspection) if inspection.status == "draft" else None
+    unit = store().get_unit(inspection.unit)
+    return render_template("inspections/view.html", inspection=inspection, checklist=checklist,
+                           card=card or service.live_card(inspection), unit=unit,
+                           frozen=inspection.score, can_edit=scope().can_edit(inspection))

@@ -1,0 +1,63 @@
+"""User administration (admin only): list, create, reset a password."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+
+from ..domain.models import ROLES
+from ..domain.text import sort_key
+from ..services import ServiceError, accounts
+from .auth import roles_required, store
+from .labels import ROLE_LABELS
+
+bp = Blueprint("users", __name__, url_prefix="/users")
+
+
+class UserForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=40)])
+    full_name = StringField(_l("Full name"), validators=[Optional(), Length(max=120)])
+    position = StringField(_l("Position"), validators=[Optional(), Length(max=120)])
+    role = SelectField(_l("Role"), choices=[(r, ROLE_LABELS[r]) for r in ROLES])
+    unit = SelectField(_l("Unit (commune officers only)"), choices=[], validate_choice=False)
+    password = PasswordField(_l("Password (at least 8 characters)"),
+                             validators=[DataRequired(), Length(min=8, max=200)])
+
+
+def _form() -> UserForm:
+    form = UserForm()
+    units = sorted(store().list_units(), key=lambda u: sort_key(u.name))
+    form.unit.choices = [("", "—")] + [(u.code, f"{u.name} ({u.code})") for u in units]
+    return form
+
+
+@bp.get("/")
+@roles_required("admin")
+def index():
+    users = sorted(store().list_users(), key=lambda u: (ROLES.index(u.role), u.username))
+    units = {u.code: u.name for u in store().list_units()}
+    return render_template("users/index.html", users=users, units=units, form=_form())
+
+
+@bp.post("/")
+@roles_required("admin")
+def create():
+    form = _form()
+    if form.validate_on_submit():
+        try:
+            user = accounts.create_user(store(), form.username.data, form.role.data,
+                                        unit=form.unit.data or None, password=form.password.data,
+                                        full_name=form.full_name.data or "",
+                                        position=form.position.data or "")
+        except ServiceError as exc:
+            flash(exc.message, "error")
+        else:
+            flash(_("User %(name)s created.", name=user.username), "success")
+            return redirect(url_for("users.index"))
+    for errors in form.errors.values():
+        for error in errors:
+            flash(error, "error")
+    return redirect(url_for("users.index"))
