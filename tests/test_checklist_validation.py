@@ -27,6 +27,7 @@ P = "sections[0].criteria[0]"
     (lambda d: d.update(id="Xa Bad"), "id: 'Xa Bad' may only contain a-z, 0-9, _ and -"),
     (lambda d: d.pop("id"), "id: is required"),
     (lambda d: d.pop("version"), "version: is required"),
+    (lambda d: d.update(version=2025.10), 'version: write the version in quotes (version: "2025.1") so that YAML keeps it as written'),
     (lambda d: d.update(title=""), "title: must not be empty"),
     (lambda d: d.update(kind="audit"), "kind: must be one of inspection, self_check, any, got text 'audit'"),
     (lambda d: d.update(colour="red"), "colour: unknown key (allowed: bands, description, format, id, kind, "
@@ -74,6 +75,8 @@ def test_checklist_and_section_problems(change, problem):
     (dict(RATIO, inputs=None), f"{P}.inputs: is required for type ratio"),
     (dict(RATIO, numerator=["soon"]), f"{P}.numerator[0]: refers to unknown input 'soon' (inputs: early, ontime, late)"),
     (dict(RATIO, denominator=None), f"{P}.denominator: is required (a list of input ids)"),
+    (dict(RATIO, denominator=["early", "late", "early"]),
+     f"{P}.denominator[2]: input 'early' is listed twice (it would be counted twice)"),
     (dict(RATIO, denominator=[]), f"{P}.denominator: must be a non-empty list of input ids"),
     (dict(RATIO, bands=None), f"{P}: a ratio criterion needs bands or proportional: true"),
     (dict(RATIO, proportional=True), f"{P}: give either bands or proportional: true, not both"),

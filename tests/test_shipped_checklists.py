@@ -62,7 +62,7 @@ def test_file_loads_is_nfc_and_points_to_the_schema(path):
 
 
 def test_cchc_xa_structure(cchc):
-    assert (cchc.id, cchc.kind, cchc.version) == ("cchc-xa", "inspection", "2025.1")
+    assert (cchc.id, cchc.kind, cchc.version) == ("cchc-xa", "any", "2025.1")  # inspected, and self-scored by the commune
     assert [s.id for s in cchc.sections] == [
         "chi_dao", "the_che", "tthc", "bo_may", "cong_vu", "tai_chinh", "cqs", "tac_dong",
         "thuong_tru"]

@@ -165,7 +165,12 @@ class Criterion:
         if isinstance(value, bool):
             return None
         for option in self.options:
-            if not isinstance(option.value, bool) and str(option.value) == str(value):
+            if isinstance(option.value, bool):
+                continue
+            if is_number(option.value) and is_number(value):
+                if to_decimal(option.value) == to_decimal(value):
+                    return option
+            elif str(option.value) == str(value):
                 return option
         return None
 
@@ -455,7 +460,9 @@ def _input_refs(p: _Problems, raw: Mapping, key: str, path: str,
     refs = []
     for i, ref in enumerate(value):
         ref = str(ref)
-        if ref not in known:
+        if ref in refs:
+            p.add(_join(kpath, i), f"input {ref!r} is listed twice (it would be counted twice)")
+        elif ref not in known:
             p.add(_join(kpath, i), f"refers to unknown input {ref!r} "
                                   f"(inputs: {', '.join(known) or 'none'})")
         elif known[ref].kind != "number":
@@ -587,7 +594,12 @@ def parse_checklist(data: Any, source: str = "<checklist>") -> Checklist:
     elif fmt != FORMAT or isinstance(fmt, bool):
         p.add("format", f"unsupported format {fmt!r}; this version reads format {FORMAT}")
     checklist_id = _identifier(p, data, "", CHECKLIST_ID_RE)
-    version = _text(p, data, "version", "", required=True)
+    if isinstance(data.get("version"), float):
+        p.add("version", f"write the version in quotes (version: \"{data['version']}\") so that "
+                         f"YAML keeps it as written")
+        version = str(data["version"])
+    else:
+        version = _text(p, data, "version", "", required=True)
     title = _text(p, data, "title", "", required=True)
     kind = data.get("kind")
     if kind not in CHECKLIST_KINDS:
