@@ -89,7 +89,7 @@ def _plausible_id(value: str) -> bool:
     return bool(value) and value.isalnum() and len(value) <= 40
 
 
-def _editable(store: Store, scope: Scope, inspection_id: str,
+def editable(store: Store, scope: Scope, inspection_id: str,
               allowed: Callable[[Inspection], bool] | None = None) -> Inspection:
     inspection = load(store, scope, inspection_id)
     if not (allowed or scope.can_edit)(inspection):
@@ -158,11 +158,15 @@ def _op(body: Any, allowed: set[str]) -> tuple[str, dict[str, Any]]:
     unknown = sorted(set(body) - allowed)
     if unknown:
         raise Invalid(f"unknown field {unknown[0]!r}", field=unknown[0])
-    op_id = body.get("op_id")
+    return validate_op_id(body.get("op_id")), body
+
+
+def validate_op_id(op_id: Any) -> str:
+    """The op_id of a write, or :class:`Invalid`."""
     if not isinstance(op_id, str) or not OP_ID_RE.match(op_id):
         raise Invalid("op_id is required: a client-generated id (UUID) of 8–100 characters",
                       field="op_id")
-    return op_id, body
+    return op_id
 
 
 def _base_rev(body: dict[str, Any]) -> int:
@@ -178,7 +182,7 @@ class _Replay(Exception):
         self.record = record
 
 
-def _run_op(store: Store, inspection_id: str, op_id: str, digest: str,
+def run_op(store: Store, inspection_id: str, op_id: str, digest: str,
             apply: Callable[[Inspection, str], tuple[int, dict[str, Any]]]) -> tuple[int, dict]:
     """Run one write operation with replay and conflict handling; returns (status, body)."""
     def change(inspection: Inspection):
@@ -211,7 +215,7 @@ def _as_service_error(refused: rules.WriteRefused) -> ServiceError:
 def save_answer(store: Store, scope: Scope, inspection_id: str, criterion_id: str,
                 body: Any) -> tuple[int, dict[str, Any]]:
     """PUT one answer (DESIGN §5, §7). Returns (200, {criterion, rev, answer, line, score})."""
-    _editable(store, scope, inspection_id)
+    editable(store, scope, inspection_id)
     op_id, body = _op(body, ANSWER_BODY_KEYS)
     base_rev = _base_rev(body)
     content = rules.clean_content(body)
@@ -223,7 +227,7 @@ def save_answer(store: Store, scope: Scope, inspection_id: str, criterion_id: st
         answer = rules.put_answer(inspection, checklist, criterion_id, content, base_rev, by, at)
         return 200, answer_result(inspection, checklist, criterion_id, answer)
 
-    return _run_op(store, inspection_id, op_id, digest, apply)
+    return run_op(store, inspection_id, op_id, digest, apply)
 
 
 def answer_result(inspection: Inspection, checklist: Checklist, criterion_id: str,
@@ -282,7 +286,7 @@ def finalize(store: Store, scope: Scope, inspection_id: str, body: Any, *,
     422 with the unanswered criteria unless ``allow_unanswered``; for self-checks
     422 with the criteria that still need evidence or an explanation.
     """
-    _editable(store, scope, inspection_id, lambda i: can_finalize(scope, i))
+    editable(store, scope, inspection_id, lambda i: can_finalize(scope, i))
     op_id, body = _op(body, {"op_id", "allow_unanswered"})
     allow = body.get("allow_unanswered", False)
     if not isinstance(allow, bool):
@@ -297,12 +301,12 @@ def finalize(store: Store, scope: Scope, inspection_id: str, body: Any, *,
         card = score(checklist, inspection.answers_content())
         unanswered = [line.id for line in card.unanswered]
         if unanswered and not allow:
-            raise _Refuse(Unprocessable(
+            raise Refuse(Unprocessable(
                 f"{len(unanswered)} criteria are unanswered; answer them or finalize with "
                 f"allow_unanswered", unanswered=unanswered))
         missing = rules.missing_evidence(inspection, checklist)
         if missing:
-            raise _Refuse(Unprocessable(
+            raise Refuse(Unprocessable(
                 "these criteria need evidence (a note or a photo) or a written explanation",
                 missing_evidence=missing))
         inspection.items.extend(generate_items(
@@ -316,12 +320,12 @@ def finalize(store: Store, scope: Scope, inspection_id: str, body: Any, *,
         return 200, inspection_dict(inspection, include_items=True)
 
     try:
-        return _run_op(store, inspection_id, op_id, digest, apply)
-    except _Refuse as refuse:
+        return run_op(store, inspection_id, op_id, digest, apply)
+    except Refuse as refuse:
         raise refuse.error from None
 
 
-class _Refuse(Exception):
+class Refuse(Exception):
     """Abort a transaction with a service error (nothing is written)."""
 
     def __init__(self, error: ServiceError):
@@ -330,14 +334,14 @@ class _Refuse(Exception):
 
 def reopen(store: Store, scope: Scope, inspection_id: str, reason: str) -> Inspection:
     """Unlock a finalized record (admin or team lead), recording who, when and why."""
-    _editable(store, scope, inspection_id, scope.can_reopen)
+    editable(store, scope, inspection_id, scope.can_reopen)
     reason = (reason or "").strip()
     if not reason:
         raise Invalid("give the reason for reopening", field="reason")
 
     def change(inspection: Inspection) -> Inspection:
         if inspection.status != "finalized":
-            raise _Refuse(Conflict("only a finalized record can be reopened"))
+            raise Refuse(Conflict("only a finalized record can be reopened"))
         at = clock.now_iso()
         inspection.status = "draft"
         inspection.updated_at = at
@@ -347,10 +351,19 @@ def reopen(store: Store, scope: Scope, inspection_id: str, reason: str) -> Inspe
         inspection.finalized_at = inspection.finalized_by = None
         return inspection
 
+    return run_change(store, inspection_id, change)
+
+
+def run_change(store: Store, inspection_id: str, change: Callable[[Inspection], Any]) -> Any:
+    """``store.update_inspection`` with refusals turned into service errors."""
     try:
         return store.update_inspection(inspection_id, change)
-    except _Refuse as refuse:
+    except Refuse as refuse:
         raise refuse.error from None
+    except rules.WriteRefused as refused:
+        raise _as_service_error(refused) from None
+    except NotFound:
+        raise Missing("no such inspection") from None
 
 
 # ---------------------------------------------------------------- API form

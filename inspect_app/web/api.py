@@ -13,6 +13,7 @@ from flask_login import current_user
 
 from ..services import ServiceError, accounts
 from ..services import inspections as service
+from ..services import photos
 from .auth import scope, store
 from .common import csrf
 
@@ -105,3 +106,22 @@ def finalize(inspection_id: str):
 def remediation(inspection_id: str):
     inspection = service.load(store(), scope(), inspection_id)
     return jsonify([service.item_dict(i) for i in inspection.items])
+
+
+@bp.post("/inspections/<inspection_id>/answers/<criterion_id>/photos")
+def add_photo(inspection_id: str, criterion_id: str):
+    """Attach a photo: multipart form with ``photo`` (the file) and ``op_id``."""
+    upload = request.files.get("photo")
+    if upload is None:
+        raise ApiError(400, "send the image as the multipart field 'photo'", field="photo")
+    status, result = photos.attach_to_answer(
+        store(), scope(), inspection_id, criterion_id, upload.read(), request.form.get("op_id"),
+        max_side=int(current_app.config["PHOTO_MAX_SIDE"]),
+        max_bytes=int(current_app.config["PHOTO_MAX_BYTES"]))
+    return jsonify(result), status
+
+
+@bp.delete("/inspections/<inspection_id>/answers/<criterion_id>/photos/<photo_id>")
+def delete_photo(inspection_id: str, criterion_id: str, photo_id: str):
+    answer = photos.remove_from_answer(store(), scope(), inspection_id, criterion_id, photo_id)
+    return jsonify(answer=answer), 200

@@ -1,7 +1,8 @@
 """Inspections and self-checks in the browser: list, start, overview."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
+                   send_file, url_for)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -115,3 +116,21 @@ def view(inspection_id: str):
     return render_template("inspections/view.html", inspection=inspection, checklist=checklist,
                            card=card or service.live_card(inspection), unit=unit,
                            frozen=inspection.score, can_edit=scope().can_edit(inspection))
+
+
+@bp.get("/<inspection_id>/photos/<photo_id>")
+@roles_required()
+def photo(inspection_id: str, photo_id: str):
+    """A photo of a record the user may see (``?variant=thumb`` for the thumbnail)."""
+    try:
+        inspection = service.load(store(), scope(), inspection_id)
+    except ServiceError:
+        abort(404)
+    variant = "thumb" if request.args.get("variant") == "thumb" else "full"
+    path = store().photo_path(photo_id, variant) if photo_id in inspection.photos else None
+    if path is None:
+        abort(404)
+    response = send_file(path, mimetype="image/jpeg", max_age=3600, conditional=True)
+    response.cache_control.private = True
+    response.cache_control.public = False
+    return response

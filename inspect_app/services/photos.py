@@ -1,0 +1,140 @@
+"""Photo evidence: check that an upload really is an image, re-encode it without
+metadata, keep a thumbnail, and attach it to a criterion or a remediation item.
+
+Browsers downscale photos before uploading (long side about 1600 px); the server
+does not trust that and re-encodes everything itself, so a file that merely
+claims to be a JPEG, or carries GPS data in its EXIF block, never gets stored.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from ..domain import inspection as rules
+from ..domain.access import Scope
+from ..domain.models import Answer, Inspection, PhotoRef
+from ..storage import Store, new_id
+from . import Invalid, clock
+from .inspections import editable, Refuse, run_op, checklist_of, run_change, validate_op_id
+
+ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF", "MPO"}
+THUMB_SIDE = 320
+MAX_PIXELS = 60_000_000  # refuse decompression bombs long before memory runs out
+
+
+@dataclass
+class ProcessedPhoto:
+    """A re-encoded photo: full JPEG, thumbnail JPEG and the full size."""
+
+    full: bytes
+    thumb: bytes
+    width: int
+    height: int
+
+
+def process(data: bytes, *, max_side: int = 1600, max_bytes: int = 8 * 1024 * 1024) -> ProcessedPhoto:
+    """Validate and re-encode an uploaded image; :class:`Invalid` says what is wrong."""
+    if not data:
+        raise Invalid("the photo is empty", field="photo")
+    if len(data) > max_bytes:
+        raise Invalid(f"the photo is larger than {max_bytes // (1024 * 1024)} MB", field="photo")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as probe:
+                kind = probe.format
+                if probe.width * probe.height > MAX_PIXELS:
+                    raise Invalid("the photo has too many pixels", field="photo")
+                probe.verify()
+            with Image.open(io.BytesIO(data)) as image:
+                image.load()
+                image = ImageOps.exif_transpose(image)  # keep what the camera meant as "up"
+                image = image.convert("RGB")
+    except Invalid:
+        raise
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError,
+            Image.DecompressionBombWarning):
+        raise Invalid("the file is not an image that can be read (use JPEG or PNG)",
+                      field="photo") from None
+    if kind not in ACCEPTED_FORMATS:
+        raise Invalid(f"unsupported image format {kind}", field="photo")
+    image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+    full = _jpeg(image, 82)
+    thumb_image = image.copy()
+    thumb_image.thumbnail((THUMB_SIDE, THUMB_SIDE), Image.Resampling.LANCZOS)
+    return ProcessedPhoto(full=full, thumb=_jpeg(thumb_image, 75), width=image.width,
+                          height=image.height)
+
+
+def _jpeg(image: Image.Image, quality: int) -> bytes:
+    # A fresh encode of the pixels only: no EXIF, GPS, comments or ICC data survive.
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=quality, optimize=True, progressive=True)
+    return out.getvalue()
+
+
+def store_photo(store: Store, processed: ProcessedPhoto) -> str:
+    """Write both variants under a new generated id and return it."""
+    photo_id = new_id()
+    store.save_photo(photo_id, processed.full, "full")
+    store.save_photo(photo_id, processed.thumb, "thumb")
+    return photo_id
+
+
+def photo_dict(ref: PhotoRef) -> dict[str, Any]:
+    return {"id": ref.id, "criterion": ref.criterion, "item": ref.item, "by": ref.by,
+            "at": ref.at, "width": ref.width, "height": ref.height}
+
+
+def attach_to_answer(store: Store, scope: Scope, inspection_id: str, criterion_id: str,
+                     data: bytes, op_id: str, *, max_side: int = 1600,
+                     max_bytes: int = 8 * 1024 * 1024) -> tuple[int, dict[str, Any]]:
+    """Add a photo to a criterion's answer (append-only, so no base_rev is needed)."""
+    editable(store, scope, inspection_id)
+    validate_op_id(op_id)
+    digest = rules.fingerprint("photo", criterion_id, {"sha256": hashlib.sha256(data).hexdigest()})
+    processed = process(data, max_side=max_side, max_bytes=max_bytes)
+    photo_id = store_photo(store, processed)
+    by = scope.user.username
+
+    def apply(inspection: Inspection, at: str):
+        rules.ensure_draft(inspection)
+        if checklist_of(inspection).criterion(criterion_id) is None:
+            raise rules.BadAnswer(f"{criterion_id}: unknown criterion", criterion=criterion_id)
+        answer = inspection.answers.get(criterion_id) or Answer()
+        answer.photos.append(photo_id)
+        answer.rev += 1
+        answer.by, answer.at = by, at
+        inspection.answers[criterion_id] = answer
+        ref = PhotoRef(id=photo_id, by=by, at=at, criterion=criterion_id, width=processed.width,
+                       height=processed.height, bytes=len(processed.full))
+        inspection.photos[photo_id] = ref
+        inspection.updated_at = at
+        return 201, {"criterion": criterion_id, "rev": answer.rev, "photo": photo_dict(ref),
+                     "answer": rules.answer_dict(answer, criterion_id)}
+
+    return run_op(store, inspection_id, op_id, digest, apply)
+
+
+def remove_from_answer(store: Store, scope: Scope, inspection_id: str, criterion_id: str,
+                       photo_id: str) -> dict[str, Any]:
+    """Detach a photo from an answer (the file stays until the record is deleted)."""
+    editable(store, scope, inspection_id)
+
+    def change(inspection: Inspection):
+        rules.ensure_draft(inspection)
+        answer = inspection.answers.get(criterion_id)
+        if answer is None or photo_id not in answer.photos:
+            raise Refuse(Invalid("no such photo on this criterion", field="photo"))
+        answer.photos.remove(photo_id)
+        answer.rev += 1
+        answer.by, answer.at = scope.user.username, clock.now_iso()
+        inspection.photos.pop(photo_id, None)
+        return rules.answer_dict(answer, criterion_id)
+
+    return run_change(store, inspection_id, change)
