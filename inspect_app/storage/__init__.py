@@ -1,0 +1,31 @@
+"""Storage: the :class:`Store` interface, its TinyDB implementation and an in-memory one.
+
+``open_store(data_dir)`` is how the app gets its store: one instance per folder and
+process, shared by all threads.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+from .base import AlreadyExists, NotFound, Store, StoreError, new_id
+from .memory import MemoryStore
+from .tinydb_store import TinyDBStore
+
+__all__ = ["AlreadyExists", "MemoryStore", "NotFound", "Store", "StoreError", "TinyDBStore",
+           "new_id", "open_store"]
+
+_stores: dict[Path, TinyDBStore] = {}
+_stores_lock = threading.Lock()
+
+
+def open_store(data_dir: str | os.PathLike[str]) -> Store:
+    """The TinyDB store of ``data_dir`` (created if needed), one instance per resolved
+    path in this process."""
+    path = Path(data_dir).resolve()
+    with _stores_lock:
+        store = _stores.get(path)
+        if store is None:
+            store = _stores[path] = TinyDBStore(path)
+        return store

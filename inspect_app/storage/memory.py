@@ -1,0 +1,174 @@
+"""An in-memory :class:`~inspect_app.storage.base.Store` for fast tests.
+
+Everything lives in dicts behind one lock; records are deep-copied on the way in
+and out, so a caller can never change stored state by mutating an object. Photos
+are real files (``photo_path`` must return a path) in a temporary folder unless
+one is given. Not shared between processes, of course.
+"""
+from __future__ import annotations
+
+import copy
+import tempfile
+import threading
+from pathlib import Path
+from typing import Callable, Iterable, TypeVar
+
+from ..domain.models import Inspection, InspectionSummary, Unit, User, summarize
+from .base import AlreadyExists, NotFound
+from .tinydb_store import LOGIN_KEEP_SECONDS, LOGIN_MAX_PER_KEY, PhotoFolder, valid_id
+
+T = TypeVar("T")
+
+
+class MemoryStore:
+    """The whole store in dicts; see the module docstring."""
+
+    def __init__(self, photo_dir: str | Path | None = None) -> None:
+        self._lock = threading.RLock()
+        self._units: dict[str, Unit] = {}
+        self._users: dict[str, User] = {}
+        self._inspections: dict[str, Inspection] = {}
+        self._failures: dict[str, list[float]] = {}
+        self._photo_tmp: tempfile.TemporaryDirectory[str] | None = None
+        self._photo_dir = Path(photo_dir) if photo_dir is not None else None
+
+    # -- units ---------------------------------------------------------------
+    def list_units(self) -> list[Unit]:
+        """Every unit (any order)."""
+        with self._lock:
+            return copy.deepcopy(list(self._units.values()))
+
+    def get_unit(self, code: str) -> Unit | None:
+        """The unit with this code, or None."""
+        with self._lock:
+            return copy.deepcopy(self._units.get(code))
+
+    def save_units(self, units: Iterable[Unit]) -> None:
+        """Insert or replace units by code, all or nothing."""
+        new = {u.code: copy.deepcopy(u) for u in units}  # fails before anything changes
+        with self._lock:
+            self._units.update(new)
+
+    # -- users ---------------------------------------------------------------
+    def list_users(self) -> list[User]:
+        """Every user."""
+        with self._lock:
+            return copy.deepcopy(list(self._users.values()))
+
+    def get_user(self, username: str) -> User | None:
+        """The user with this username, or None."""
+        with self._lock:
+            return copy.deepcopy(self._users.get(username))
+
+    def find_user_by_token(self, token_hash: str) -> User | None:
+        """The user holding an API token with this SHA-256 hash, or None."""
+        with self._lock:
+            for user in self._users.values():
+                if any(t.hash == token_hash for t in user.tokens):
+                    return copy.deepcopy(user)
+        return None
+
+    def add_user(self, user: User) -> None:
+        """Create a user; :class:`AlreadyExists` if the username is taken."""
+        with self._lock:
+            if user.username in self._users:
+                raise AlreadyExists(f"user {user.username!r}")
+            self._users[user.username] = copy.deepcopy(user)
+
+    def update_user(self, username: str, change: Callable[[User], T]) -> T:
+        """Apply ``change`` to a private copy; store a copy of the result only if it returns."""
+        with self._lock:
+            if username not in self._users:
+                raise NotFound(f"user {username!r}")
+            user = copy.deepcopy(self._users[username])
+            result = change(user)
+            if user.username != username:
+                if user.username in self._users:
+                    raise AlreadyExists(f"user {user.username!r}")
+                del self._users[username]
+            # Copy again: ``result`` may reference parts of ``user``.
+            self._users[user.username] = copy.deepcopy(user)
+            return result
+
+    # -- login throttling ------------------------------------------------------
+    def record_login_failure(self, key: str, at: float, window_seconds: float) -> int:
+        """Remember a failure of ``key`` at ``at``; the count within the window."""
+        with self._lock:
+            keep_after = at - max(window_seconds, LOGIN_KEEP_SECONDS)
+            times = [t for t in self._failures.get(key, []) if t > keep_after] + [at]
+            self._failures[key] = times = times[-LOGIN_MAX_PER_KEY:]
+            return sum(1 for t in times if at - t < window_seconds)
+
+    def login_failures(self, key: str, now: float, window_seconds: float) -> int:
+        """How many failures ``key`` has within the last ``window_seconds``."""
+        with self._lock:
+            return sum(1 for t in self._failures.get(key, []) if now - t < window_seconds)
+
+    def clear_login_failures(self, key: str) -> None:
+        """Forget the failures of ``key``."""
+        with self._lock:
+            self._failures.pop(key, None)
+
+    # -- inspections -------------------------------------------------------------
+    def add_inspection(self, inspection: Inspection) -> None:
+        """Store a new inspection; AlreadyExists if taken, ValueError for a bad id."""
+        if not valid_id(inspection.id):
+            raise ValueError(f"invalid inspection id: {inspection.id!r}")
+        with self._lock:
+            if inspection.id in self._inspections:
+                raise AlreadyExists(f"inspection {inspection.id!r}")
+            self._inspections[inspection.id] = copy.deepcopy(inspection)
+
+    def get_inspection(self, inspection_id: str) -> Inspection | None:
+        """A private copy of the inspection, or None."""
+        with self._lock:
+            return copy.deepcopy(self._inspections.get(inspection_id))
+
+    def update_inspection(self, inspection_id: str, change: Callable[[Inspection], T]) -> T:
+        """Apply ``change`` to a private copy; on return store it with ``rev`` + 1."""
+        with self._lock:
+            stored = self._inspections.get(inspection_id)
+            if stored is None:
+                raise NotFound(f"inspection {inspection_id!r}")
+            inspection = copy.deepcopy(stored)
+            result = change(inspection)
+            if inspection.id != inspection_id:
+                raise ValueError("an update cannot change an inspection's id")
+            inspection.rev = stored.rev + 1
+            self._inspections[inspection_id] = copy.deepcopy(inspection)
+            return result
+
+    def list_inspections(self, *, unit: str | None = None, units: Iterable[str] | None = None,
+                         period: str | None = None, checklist: str | None = None,
+                         kind: str | None = None, status: str | None = None
+                         ) -> list[InspectionSummary]:
+        """Summaries matching every filter given (newest first)."""
+        wanted_units = set(units) if units is not None else None
+        with self._lock:
+            # summarize() builds new objects holding only scalars and a new list: no copy needed.
+            summaries = [summarize(i) for i in self._inspections.values()]
+        out = [s for s in summaries
+               if (unit is None or s.unit == unit)
+               and (wanted_units is None or s.unit in wanted_units)
+               and (period is None or s.period == period)
+               and (checklist is None or s.checklist_id == checklist)
+               and (kind is None or s.kind == kind)
+               and (status is None or s.status == status)]
+        out.sort(key=lambda s: (s.created_at, s.id), reverse=True)
+        return out
+
+    # -- photos -----------------------------------------------------------------
+    def _photos(self) -> PhotoFolder:
+        with self._lock:
+            if self._photo_dir is None:
+                self._photo_tmp = tempfile.TemporaryDirectory(prefix="inspect-photos-")
+                self._photo_dir = Path(self._photo_tmp.name)
+            return PhotoFolder(self._photo_dir)
+
+    def save_photo(self, photo_id: str, data: bytes, variant: str = "full") -> None:
+        """Store the bytes of a photo; ValueError for a bad id or variant."""
+        self._photos().save(photo_id, data, variant)
+
+    def photo_path(self, photo_id: str, variant: str = "full") -> Path | None:
+        """The file of a stored photo, or None."""
+        return self._photos().path(photo_id, variant)

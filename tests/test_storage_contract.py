@@ -1,0 +1,564 @@
+"""The storage contract (inspect_app/storage/base.py), run against every implementation,
+plus the TinyDB store's own promises: sharded index, no stale cache, schema upgrades."""
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from inspect_app.domain.models import (SCHEMA, Answer, ApiToken, Event, Inspection, OpRecord,
+                                       PhotoRef, ProgressNote, RemediationItem, TeamMember,
+                                       Unit, User, summarize)
+from inspect_app.storage import (AlreadyExists, MemoryStore, NotFound, Store, StoreError,
+                                 TinyDBStore, new_id, open_store)
+from inspect_app.storage import tinydb_store
+from inspect_app.storage.tinydb_store import FileCache, shard_name, write_atomic
+
+NFC_NAME = unicodedata.normalize("NFC", "Ủy ban nhân dân xã Tân Lập, huyện Đồng Hỷ")
+NFD_NOTE = unicodedata.normalize("NFD", "Chưa niêm yết đầy đủ thủ tục hành chính")
+
+
+def make_inspection(**overrides: Any) -> Inspection:
+    """A draft inspection of unit X01 with a small checklist snapshot and one answer."""
+    data: dict[str, Any] = dict(
+        id=new_id(), unit="X01", period="2025", kind="inspection",
+        checklist={"id": "cchc", "version": "1", "hash": "abc",
+                   "title": "Kiểm tra cải cách hành chính", "data": {"sections": []}},
+        team=[TeamMember("thanh", "lead", "Nguyễn Văn Thành", "Trưởng đoàn")],
+        answers={"c1": Answer(rev=1, value=True, note="Đã niêm yết", by="thanh",
+                              at="2025-04-07T08:00:00+07:00")},
+        created_by="thanh", created_at="2025-04-07T08:00:00+07:00",
+    )
+    data.update(overrides)
+    return Inspection(**data)
+
+
+def make_user(**overrides: Any) -> User:
+    """An active inspector with one API token."""
+    data: dict[str, Any] = dict(
+        username="thanh", role="inspector", password_hash="pbkdf2:x",
+        full_name="Nguyễn Văn Thành", position="Chuyên viên",
+        tokens=[ApiToken(hash="h" * 64, created_at="2025-04-07T08:00:00+07:00", label="điện thoại")],
+        created_at="2025-04-07T08:00:00+07:00")
+    data.update(overrides)
+    return User(**data)
+
+
+@pytest.fixture(params=["tinydb", "memory"])
+def store(request, tmp_path) -> Store:
+    """Each implementation on a fresh, empty store."""
+    if request.param == "tinydb":
+        return TinyDBStore(tmp_path / "data")
+    return MemoryStore(tmp_path / "photos")
+
+
+@pytest.fixture
+def tiny(tmp_path) -> TinyDBStore:
+    """The TinyDB store alone, for promises specific to it."""
+    return TinyDBStore(tmp_path / "data")
+
+
+def add_answer(key: str, value: Any = True):
+    """A ``change`` that adds one answer and returns it."""
+    def change(inspection: Inspection) -> Answer:
+        inspection.answers[key] = Answer(rev=1, value=value, by="thanh")
+        return inspection.answers[key]
+    return change
+
+
+def set_status(status: str):
+    def change(inspection: Inspection) -> None:
+        inspection.status = status
+    return change
+
+
+def test_implementations_satisfy_the_protocol(store):
+    assert isinstance(store, Store)
+
+
+# -- round trips ------------------------------------------------------------------
+
+def test_units_round_trip_with_vietnamese_text(store):
+    units = [Unit("X01", NFC_NAME, None, "Thôn Đồng Tâm"), Unit("X02", "Xã Hòa Bình", "H01"),
+             Unit("Xã Tân Lập/../..", NFD_NOTE)]
+    store.save_units(units)
+    assert sorted(store.list_units(), key=lambda u: u.code) == sorted(units, key=lambda u: u.code)
+    got = store.get_unit("X01")
+    assert got == units[0] and unicodedata.is_normalized("NFC", got.name)
+    # NFD text comes back exactly as given (the store does not normalize).
+    assert store.get_unit("Xã Tân Lập/../..").name == NFD_NOTE
+    assert store.get_unit("nope") is None
+
+
+def test_save_units_replaces_by_code(store):
+    store.save_units([Unit("X01", "Cũ"), Unit("X02", "Hai")])
+    store.save_units([Unit("X01", "Mới")])
+    assert {u.code: u.name for u in store.list_units()} == {"X01": "Mới", "X02": "Hai"}
+
+
+def test_save_units_is_all_or_nothing(store):
+    with pytest.raises(AttributeError):
+        store.save_units([Unit("X01", "Một"), object()])  # type: ignore[list-item]
+    assert store.list_units() == []
+
+
+def test_users_round_trip(store):
+    user = make_user()
+    store.add_user(user)
+    assert store.get_user("thanh") == user
+    assert store.list_users() == [user]
+    assert store.get_user("other") is None
+
+
+def test_inspection_round_trip_with_every_nested_record(store):
+    inspection = make_inspection(
+        answers={"c1": Answer(rev=2, value=3.5, inputs={"early": 10, "late": 1}, note=NFD_NOTE,
+                              photos=["p1"], explanation="Giải trình", by="thanh", at="t")},
+        photos={"p1": PhotoRef("p1", "thanh", "t", criterion="c1", width=800, height=600,
+                               bytes=1234)},
+        items=[RemediationItem("i1", "x", "X01", "c1", finding="Thiếu niêm yết",
+                               progress=[ProgressNote("t", "xa", "Đã sửa", ["p1"], "done")],
+                               history=[Event("t", "xa", "created", {"từ": "đoàn"})])],
+        history=[Event("t", "thanh", "created")],
+        ops={"op-1": OpRecord("fp", 200, {"rev": 2}, "t")},
+        score={"total": 61.475, "max": 100, "percent": 61.475, "band": "Trung bình"},
+        place=NFC_NAME, number="12/BB-SNV")
+    store.add_inspection(inspection)
+    got = store.get_inspection(inspection.id)
+    assert got == inspection
+    assert got.place == NFC_NAME and got.answers["c1"].note == NFD_NOTE
+    assert store.get_inspection(new_id()) is None
+
+
+# -- update semantics -------------------------------------------------------------
+
+def test_update_inspection_persists_and_increments_rev(store):
+    inspection = make_inspection()
+    store.add_inspection(inspection)
+    answer = store.update_inspection(inspection.id, add_answer("c2", 7))
+    assert answer.value == 7
+    got = store.get_inspection(inspection.id)
+    assert got.rev == inspection.rev + 1 and got.answers["c2"].value == 7
+    store.update_inspection(inspection.id, add_answer("c3"))
+    assert store.get_inspection(inspection.id).rev == inspection.rev + 2
+
+
+def test_update_inspection_writes_nothing_if_change_raises(store):
+    inspection = make_inspection()
+    store.add_inspection(inspection)
+
+    def change(i: Inspection) -> None:
+        i.answers["c2"] = Answer(value=1)
+        i.status = "finalized"
+        raise RuntimeError("giữa chừng")
+
+    with pytest.raises(RuntimeError):
+        store.update_inspection(inspection.id, change)
+    assert store.get_inspection(inspection.id) == inspection
+    assert [s.status for s in store.list_inspections()] == ["draft"]
+
+
+def test_update_inspection_ignores_rev_set_by_change(store):
+    inspection = make_inspection()
+    store.add_inspection(inspection)
+
+    def change(i: Inspection) -> None:
+        i.rev = 99
+    store.update_inspection(inspection.id, change)
+    assert store.get_inspection(inspection.id).rev == 2
+
+
+def test_update_cannot_change_the_id(store):
+    inspection = make_inspection()
+    store.add_inspection(inspection)
+    with pytest.raises(ValueError):
+        store.update_inspection(inspection.id, lambda i: setattr(i, "id", "other1"))
+    assert store.get_inspection(inspection.id) == inspection
+    assert store.get_inspection("other1") is None
+
+
+@pytest.mark.parametrize("bad_id", ["missing1", "../x", "a/b", ""])
+def test_update_missing_inspection_is_not_found(store, bad_id):
+    with pytest.raises(NotFound):
+        store.update_inspection(bad_id, add_answer("c1"))
+
+
+def test_add_inspection_twice_already_exists(store):
+    inspection = make_inspection()
+    store.add_inspection(inspection)
+    with pytest.raises(AlreadyExists):
+        store.add_inspection(make_inspection(id=inspection.id, unit="X02"))
+    assert store.get_inspection(inspection.id).unit == "X01"
+
+
+@pytest.mark.parametrize("bad_id", ["../x", "a/b", "", "x.json", "ab\x00"])
+def test_inspection_ids_must_be_safe(store, bad_id):
+    with pytest.raises(ValueError):
+        store.add_inspection(make_inspection(id=bad_id))
+    assert store.get_inspection(bad_id) is None
+
+
+def test_update_user(store):
+    store.add_user(make_user())
+    result = store.update_user("thanh", lambda u: setattr(u, "full_name", "Trần Thị Hoa") or "ok")
+    assert result == "ok" and store.get_user("thanh").full_name == "Trần Thị Hoa"
+    with pytest.raises(NotFound):
+        store.update_user("nobody", lambda u: None)
+
+
+def test_update_user_writes_nothing_if_change_raises(store):
+    store.add_user(make_user())
+
+    def change(u: User) -> None:
+        u.active = False
+        raise ValueError
+    with pytest.raises(ValueError):
+        store.update_user("thanh", change)
+    assert store.get_user("thanh").active is True
+
+
+def test_add_user_twice_already_exists(store):
+    store.add_user(make_user())
+    with pytest.raises(AlreadyExists):
+        store.add_user(make_user(role="admin"))
+    assert store.get_user("thanh").role == "inspector"
+
+
+# -- private copies --------------------------------------------------------------
+
+def test_returned_and_given_objects_are_private(store):
+    inspection = make_inspection()
+    store.add_inspection(inspection)
+    inspection.answers["c1"].value = False  # the object given to add
+    got = store.get_inspection(inspection.id)
+    got.answers.clear()
+    got.checklist["data"]["sections"].append("x")
+    fresh = store.get_inspection(inspection.id)
+    assert fresh.answers["c1"].value is True and fresh.checklist["data"] == {"sections": []}
+
+    answer = store.update_inspection(inspection.id, add_answer("c2"))
+    answer.value = "changed after the write"  # the change's return value
+    assert store.get_inspection(inspection.id).answers["c2"].value is True
+
+    store.add_user(make_user())
+    user = store.get_user("thanh")
+    user.tokens.clear()
+    store.find_user_by_token("h" * 64).tokens.clear()
+    store.list_users()[0].tokens.clear()
+    assert len(store.get_user("thanh").tokens) == 1
+
+    store.save_units([Unit("X01", "Một")])
+    store.get_unit("X01").name = "Khác"
+    assert store.get_unit("X01").name == "Một"
+
+    summary = store.list_inspections()[0]
+    summary.team.append("ai đó")
+    assert store.list_inspections()[0].team == ["thanh"]
+
+
+# -- listing -------------------------------------------------------------------------
+
+def test_list_inspections_filters_and_order(store):
+    specs = [("a", "X01", "2024", "cchc", "inspection", "draft", "2025-01-01"),
+             ("b", "X01", "2025", "cchc", "inspection", "finalized", "2025-03-01"),
+             ("c", "X02", "2025", "mot_cua", "self_check", "draft", "2025-02-01"),
+             ("d", "Xã Tân Lập", "2025", "cchc", "self_check", "draft", "2025-04-01")]
+    for iid, unit, period, checklist, kind, status, created in specs:
+        store.add_inspection(make_inspection(
+            id=iid, unit=unit, period=period, kind=kind, status=status, created_at=created,
+            checklist={"id": checklist, "version": "1", "hash": "h", "title": "T"}))
+
+    def ids(**filters):
+        return [s.id for s in store.list_inspections(**filters)]
+
+    assert ids() == ["d", "b", "c", "a"]  # newest first
+    assert ids(unit="X01") == ["b", "a"]
+    assert ids(unit="Xã Tân Lập") == ["d"]
+    assert ids(units=["X02", "Xã Tân Lập"]) == ["d", "c"]
+    assert ids(units=[]) == []
+    assert ids(unit="X01", units=["X02"]) == []  # every filter applies
+    assert ids(period="2025") == ["d", "b", "c"]
+    assert ids(checklist="mot_cua") == ["c"]
+    assert ids(kind="self_check") == ["d", "c"]
+    assert ids(status="finalized") == ["b"]
+    assert ids(unit="X01", status="draft") == ["a"]
+    assert ids(unit="nowhere") == []
+    summary = store.list_inspections(unit="X02")[0]
+    assert (summary.checklist_id, summary.team, summary.kind) == ("mot_cua", ["thanh"], "self_check")
+
+
+def test_list_follows_summary_changes(store):
+    inspection = make_inspection()
+    store.add_inspection(inspection)
+    store.update_inspection(inspection.id, set_status("finalized"))
+    assert [s.status for s in store.list_inspections(unit="X01")] == ["finalized"]
+
+    def move(i: Inspection) -> None:
+        i.unit = "X02"
+    store.update_inspection(inspection.id, move)
+    assert store.list_inspections(unit="X01") == []
+    assert [s.id for s in store.list_inspections(unit="X02")] == [inspection.id]
+    assert len(store.list_inspections()) == 1
+
+
+# -- tokens and login throttling -------------------------------------------------------
+
+def test_find_user_by_token(store):
+    store.add_user(make_user())
+    store.add_user(make_user(username="hoa", tokens=[ApiToken("a" * 64, "t"), ApiToken("b" * 64, "t")]))
+    assert store.find_user_by_token("b" * 64).username == "hoa"
+    assert store.find_user_by_token("h" * 64).username == "thanh"
+    assert store.find_user_by_token("c" * 64) is None
+
+    def revoke(user: User) -> None:
+        user.tokens = [t for t in user.tokens if t.hash != "b" * 64]
+    store.update_user("hoa", revoke)
+    assert store.find_user_by_token("b" * 64) is None
+
+
+def test_login_failures_count_within_the_window(store):
+    assert store.login_failures("thanh|1.2.3.4", 1000.0, 60) == 0
+    assert store.record_login_failure("thanh|1.2.3.4", 1000.0, 60) == 1
+    assert store.record_login_failure("thanh|1.2.3.4", 1030.0, 60) == 2
+    assert store.record_login_failure("hoa|1.2.3.4", 1030.0, 60) == 1
+    assert store.record_login_failure("thanh|1.2.3.4", 1070.0, 60) == 2  # 1000 fell out
+    assert store.login_failures("thanh|1.2.3.4", 1070.0, 60) == 2
+    assert store.login_failures("thanh|1.2.3.4", 1200.0, 60) == 0
+    assert store.login_failures("thanh|1.2.3.4", 1070.0, 3600) == 3
+    store.clear_login_failures("thanh|1.2.3.4")
+    assert store.login_failures("thanh|1.2.3.4", 1070.0, 3600) == 0
+    assert store.login_failures("hoa|1.2.3.4", 1070.0, 3600) == 1
+    store.clear_login_failures("never-failed")
+
+
+def test_login_failures_are_pruned(store):
+    store.record_login_failure("k", 0.0, 60)
+    day = tinydb_store.LOGIN_KEEP_SECONDS
+    store.record_login_failure("k", day + 10.0, 60)
+    assert store.login_failures("k", day + 10.0, 10 * day) == 1
+
+
+# -- photos -------------------------------------------------------------------------------
+
+def test_photos(store):
+    photo_id = new_id()
+    assert store.photo_path(photo_id) is None
+    store.save_photo(photo_id, b"\xff\xd8full")
+    store.save_photo(photo_id, b"\xff\xd8thumb", variant="thumb")
+    assert store.photo_path(photo_id).read_bytes() == b"\xff\xd8full"
+    assert store.photo_path(photo_id, "thumb").read_bytes() == b"\xff\xd8thumb"
+    assert store.photo_path(photo_id, "medium") is None
+
+
+@pytest.mark.parametrize("photo_id, variant", [("../x", "full"), ("a/b", "full"), ("", "full"),
+                                               ("abc", "../x"), ("abc", "a/b"), ("a.b", "full")])
+def test_photo_ids_and_variants_are_validated(store, tmp_path, photo_id, variant):
+    before = sorted(tmp_path.rglob("*"))
+    with pytest.raises(ValueError):
+        store.save_photo(photo_id, b"x", variant)
+    assert store.photo_path(photo_id, variant) is None
+    assert sorted(tmp_path.rglob("*")) == before
+
+
+# -- threads ---------------------------------------------------------------------------------
+
+def test_concurrent_updates_from_threads(store):
+    inspection = make_inspection(answers={})
+    store.add_inspection(inspection)
+
+    def work(n: int) -> None:
+        for i in range(10):
+            store.update_inspection(inspection.id, add_answer(f"t{n}-{i}"))
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    got = store.get_inspection(inspection.id)
+    assert len(got.answers) == 60 and got.rev == 61
+
+
+# -- TinyDB: index shards ---------------------------------------------------------------------
+
+def shard_stat(store: TinyDBStore, unit: str) -> tuple[int, int]:
+    st = (store.root / "index" / shard_name(unit)).stat()
+    return st.st_ino, st.st_mtime_ns
+
+
+def test_answer_save_does_not_rewrite_the_index(tiny):
+    inspection = make_inspection()
+    tiny.add_inspection(inspection)
+    before = shard_stat(tiny, "X01")
+    time.sleep(0.01)
+    tiny.update_inspection(inspection.id, add_answer("c2"))
+    assert shard_stat(tiny, "X01") == before
+    tiny.update_inspection(inspection.id, set_status("finalized"))
+    assert shard_stat(tiny, "X01") != before
+
+
+def test_answer_save_touches_only_the_inspection_file(tiny):
+    inspection = make_inspection()
+    tiny.add_inspection(inspection)
+    other = make_inspection()
+    tiny.add_inspection(other)
+    data_files = [p for p in tiny.data_dir.rglob("*") if p.is_file() and p.suffix == ".json"]
+    before = {p: p.stat().st_ino for p in data_files}
+    tiny.update_inspection(inspection.id, add_answer("c2"))
+    changed = [p for p in data_files if p.stat().st_ino != before[p]]
+    assert changed == [tiny.root / "inspections" / inspection.id[:2] / f"{inspection.id}.json"]
+
+
+@pytest.mark.parametrize("code", ["../../etc", "a/b", "Xã Tân Lập", "CON", "x" * 300, ".", ""])
+def test_unit_codes_never_escape_the_index_folder(tiny, code):
+    tiny.add_inspection(make_inspection(unit=code))
+    shards = [p for p in (tiny.root / "index").iterdir() if p.suffix == ".json"]
+    assert len(shards) == 1 and shards[0].parent == tiny.root / "index"
+    assert [s.unit for s in tiny.list_inspections(unit=code)] == [code]
+
+
+def test_interrupted_index_update_is_replayed(tmp_path, monkeypatch):
+    """A process killed between writing an inspection and its index entry leaves a marker;
+    the next store (or listing) repairs the index from the inspection file."""
+    first = TinyDBStore(tmp_path / "data")
+    inspection = make_inspection()
+    first.add_inspection(inspection)
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt  # stands in for SIGKILL after the inspection write
+    monkeypatch.setattr(first, "_set_summary", killed)
+    with pytest.raises(KeyboardInterrupt):
+        first.update_inspection(inspection.id, set_status("finalized"))
+    monkeypatch.undo()
+    assert list((tmp_path / "data" / "store" / "index-pending").glob("*.json"))
+    assert first.get_inspection(inspection.id).status == "finalized"
+
+    second = TinyDBStore(tmp_path / "data")
+    assert [s.status for s in second.list_inspections()] == ["finalized"]
+    assert not list((tmp_path / "data" / "store" / "index-pending").glob("*.json"))
+
+
+# -- TinyDB: no stale reads across processes --------------------------------------------------
+
+def test_second_instance_sees_writes_immediately(tmp_path):
+    writer, reader = TinyDBStore(tmp_path / "d"), TinyDBStore(tmp_path / "d")
+    inspection = make_inspection()
+    writer.add_inspection(inspection)
+    assert [s.id for s in reader.list_inspections()] == [inspection.id]
+    for status in ["finalized", "draft", "finalized"]:  # same size each time, µs apart
+        writer.update_inspection(inspection.id, set_status(status))
+        assert reader.get_inspection(inspection.id).status == status
+        assert reader.list_inspections()[0].status == status
+    writer.add_user(make_user())
+    assert reader.get_user("thanh").full_name == "Nguyễn Văn Thành"
+    for name in ["Trần Văn A", "Trần Văn B", "Trần Văn C"]:  # same size, same tick
+        writer.update_user("thanh", lambda u, name=name: setattr(u, "full_name", name))
+        assert reader.get_user("thanh").full_name == name
+
+
+def test_cache_is_not_fooled_by_equal_size_and_mtime(tmp_path):
+    """Worst case for a stat-keyed cache: the file is old enough to be cached, then is
+    replaced twice (the second replacement may get the first inode number back) by
+    files of the same size whose mtime is set back to the old one."""
+    writer, reader = TinyDBStore(tmp_path / "d"), TinyDBStore(tmp_path / "d")
+    writer.add_user(make_user(full_name="Phiên bản 1"))
+    path = writer.root / "users.json"
+    old = time.time() - 3600
+    os.utime(path, (old, old))
+    assert reader.get_user("thanh").full_name == "Phiên bản 1"  # now cached
+    for version in ["Phiên bản 2", "Phiên bản 3"]:
+        writer.update_user("thanh", lambda u, v=version: setattr(u, "full_name", v))
+        os.utime(path, (old, old))
+        assert reader.get_user("thanh").full_name == version
+
+
+def test_file_cache_reuses_only_old_unchanged_files(tmp_path):
+    cache, path = FileCache(), tmp_path / "f.json"
+    write_atomic(path, b'{"v": 1}')
+    assert cache.read(path) is not cache.read(path)  # too recent to trust: parsed each time
+    old = time.time() - 3600
+    os.utime(path, (old, old))
+    first = cache.read(path)
+    assert cache.read(path) is first  # cached
+    write_atomic(path, b'{"v": 2}')
+    os.utime(path, (old, old))
+    assert cache.read(path) == {"v": 2}
+    assert cache.read(tmp_path / "missing.json") is None
+
+
+def test_open_store_shares_one_instance_per_folder(tmp_path):
+    (tmp_path / "d").mkdir()
+    assert open_store(tmp_path / "d") is open_store(str(tmp_path / "d" / ".." / "d"))
+    assert open_store(tmp_path / "e") is not open_store(tmp_path / "d")
+
+
+# -- TinyDB: schema and layout versions ---------------------------------------------------------
+
+def test_documents_carry_the_schema_version(tiny):
+    inspection = make_inspection()
+    tiny.add_inspection(inspection)
+    tiny.add_user(make_user())
+    tiny.save_units([Unit("X01", "Một")])
+    tiny.record_login_failure("k", 1.0, 60)
+    meta = json.loads((tiny.root / "meta.json").read_text())
+    assert meta == {"layout": tinydb_store.LAYOUT, "schema": SCHEMA}
+    for name, table in [("units.json", "units"), ("users.json", "users"),
+                        ("login_failures.json", "failures"), ("index/X01.json", "summaries"),
+                        (f"inspections/{inspection.id[:2]}/{inspection.id}.json", "inspection")]:
+        docs = json.loads((tiny.root / name).read_text(encoding="utf-8"))[table].values()
+        assert docs and all(d["schema"] == SCHEMA for d in docs), name
+
+
+def write_tinydb_file(path: Path, table: str, docs: list[dict[str, Any]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({table: {str(n + 1): d for n, d in enumerate(docs)}}),
+                    encoding="utf-8")
+
+
+def test_version_0_documents_are_upgraded_on_read(tiny):
+    """Version 0 had no "schema" key and called a record's unit ``unit_code`` (and a
+    unit's parent ``parent_code``)."""
+    iid = "legacy01"
+    v0 = make_inspection(id=iid).to_dict()
+    v0["unit_code"] = v0.pop("unit")
+    path = tiny.root / "inspections" / iid[:2] / f"{iid}.json"
+    write_tinydb_file(path, "inspection", [v0])
+    summary = summarize(make_inspection(id=iid)).to_dict()
+    summary["unit_code"] = summary.pop("unit")
+    write_tinydb_file(tiny.root / "index" / "X01.json", "summaries", [summary])
+    user = make_user().to_dict()
+    user["unit_code"] = "X01"
+    del user["unit"]
+    write_tinydb_file(tiny.root / "users.json", "users", [user])
+    write_tinydb_file(tiny.root / "units.json", "units",
+                      [{"code": "X01", "name": "Một", "parent_code": "H01"}])
+
+    assert tiny.get_inspection(iid).unit == "X01"
+    assert [s.unit for s in tiny.list_inspections(unit="X01")] == ["X01"]
+    assert tiny.get_user("thanh").unit == "X01"
+    assert tiny.get_unit("X01").parent == "H01"
+    assert "schema" not in path.read_text()  # reading alone does not write
+
+    tiny.update_inspection(iid, add_answer("c2"))  # the next write stores the new form
+    stored = json.loads(path.read_text())["inspection"]["1"]
+    assert stored["schema"] == SCHEMA and stored["unit"] == "X01" and "unit_code" not in stored
+    assert tiny.get_inspection(iid).rev == 2
+
+
+def test_newer_documents_and_layouts_are_refused(tmp_path):
+    tiny = TinyDBStore(tmp_path / "d")
+    iid = "future01"
+    doc = make_inspection(id=iid).to_dict()
+    doc["schema"] = SCHEMA + 1
+    write_tinydb_file(tiny.root / "inspections" / iid[:2] / f"{iid}.json", "inspection", [doc])
+    with pytest.raises(StoreError):
+        tiny.get_inspection(iid)
+    (tiny.root / "meta.json").write_text(json.dumps({"layout": tinydb_store.LAYOUT + 1}))
+    with pytest.raises(StoreError):
+        TinyDBStore(tmp_path / "d")

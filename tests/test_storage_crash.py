@@ -1,0 +1,143 @@
+"""The TinyDB store under SIGKILL and under several writer processes.
+
+Writers run tests/helpers/storage_writer.py in real child processes: killing a
+thread would not test anything, and a second process is what shares a data folder
+in production (several gunicorn workers).
+"""
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from inspect_app.domain.models import Inspection
+from inspect_app.storage.tinydb_store import TinyDBStore
+
+WRITER = Path(__file__).parent / "helpers" / "storage_writer.py"
+
+pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
+
+
+class Writer:
+    """A writer process and the lines it printed (each one an acknowledged write)."""
+
+    def __init__(self, data_dir: Path, inspection_id: str, prefix: str, count: int = 0,
+                 create_every: int = 3) -> None:
+        self.lines: list[str] = []
+        self.ready = threading.Event()
+        self.proc = subprocess.Popen(
+            [sys.executable, str(WRITER), str(data_dir), inspection_id, prefix, str(count),
+             str(create_every)],
+            stdout=subprocess.PIPE, text=True, encoding="utf-8")
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        for line in self.proc.stdout:
+            # A line cut short by the kill has no newline: its write was not acknowledged.
+            if line.endswith("\n"):
+                if line == "READY\n":
+                    self.ready.set()
+                else:
+                    self.lines.append(line.split())
+
+    def kill(self) -> None:
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+        self._reader.join(timeout=5)
+
+    def wait(self, timeout: float) -> int:
+        code = self.proc.wait(timeout=timeout)
+        self._reader.join(timeout=5)
+        return code
+
+    def answers(self) -> list[tuple[int, str]]:
+        return [(int(rev), key) for kind, _iid, rev, key in
+                (line for line in self.lines if line[0] == "A")]
+
+    def creates(self) -> list[str]:
+        return [line[1] for line in self.lines if line[0] == "C"]
+
+
+def new_target(data_dir: Path) -> str:
+    store = TinyDBStore(data_dir)
+    store.add_inspection(Inspection(id="target01", unit="X01", period="2025", kind="inspection",
+                                    checklist={"id": "cchc", "version": "1"},
+                                    created_at="2024-12-31T00:00:00"))
+    return "target01"
+
+
+def check_store_is_whole(data_dir: Path) -> TinyDBStore:
+    """Every data file parses, nothing but data files is taken for data, and the index
+    lists exactly the inspection files. Returns a freshly opened store."""
+    for path in data_dir.rglob("*.json"):
+        assert not path.name.startswith("."), f"temporary file named like data: {path}"
+        json.loads(path.read_bytes())  # no half-written file
+    store = TinyDBStore(data_dir)  # replays any index update a kill interrupted
+    files = {p.stem for p in (store.root / "inspections").glob("*/*.json")}
+    listed = [s.id for s in store.list_inspections()]
+    assert sorted(listed) == sorted(files)
+    assert all(store.get_inspection(i) is not None for i in listed)
+    assert not list((store.root / "index-pending").glob("*.json"))
+    return store
+
+
+def test_sigkill_never_loses_an_acknowledged_write(tmp_path):
+    seed = int(time.time())
+    rng = random.Random(seed)
+    data_dir = tmp_path / "data"
+    target = new_target(data_dir)
+    acked_keys: set[str] = set()
+    created: list[str] = []
+    max_rev = 1
+    for round_no in range(5):
+        writer = Writer(data_dir, target, f"r{round_no}")
+        assert writer.ready.wait(15), "writer did not start"
+        time.sleep(rng.uniform(0.05, 0.5))
+        writer.kill()
+        assert writer.proc.returncode == -signal.SIGKILL
+        answers = writer.answers()
+        acked_keys |= {key for _rev, key in answers}
+        max_rev = max([max_rev] + [rev for rev, _key in answers])
+        created += writer.creates()
+
+    assert acked_keys, f"no write acknowledged (seed {seed})"
+    store = check_store_is_whole(data_dir)
+    inspection = store.get_inspection(target)
+    missing = acked_keys - set(inspection.answers)
+    assert not missing, f"acknowledged answers lost (seed {seed}): {sorted(missing)[:5]}"
+    # Each update adds one answer; an update killed after its write but before its
+    # acknowledgement is there too, and counted in rev.
+    assert inspection.rev == len(inspection.answers) + 1 >= max_rev
+    listed = {s.id for s in store.list_inspections()}
+    assert set(created) <= listed, f"acknowledged inspections missing (seed {seed})"
+
+
+def test_writer_processes_share_one_inspection(tmp_path):
+    data_dir = tmp_path / "data"
+    target = new_target(data_dir)
+    per_process, processes = 25, 4
+    writers = [Writer(data_dir, target, f"p{n}", count=per_process, create_every=5)
+               for n in range(processes)]
+    assert [w.wait(timeout=60) for w in writers] == [0] * processes
+
+    store = check_store_is_whole(data_dir)
+    inspection = store.get_inspection(target)
+    expected = {f"p{n}-{i}" for n in range(processes) for i in range(per_process)}
+    assert set(inspection.answers) == expected
+    assert inspection.rev == processes * per_process + 1
+    # Every revision was handed out exactly once: the updates were serialised.
+    revs = sorted(rev for w in writers for rev, _key in w.answers())
+    assert revs == list(range(2, processes * per_process + 2))
+    created = [i for w in writers for i in w.creates()]
+    assert len(created) == processes * per_process // 5
+    assert {s.id for s in store.list_inspections()} == set(created) | {target}
+    assert os.path.isdir(store.root / "index")
