@@ -46,6 +46,9 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(_fmt(formatting.number), "number")
     app.add_template_filter(_fmt(formatting.percent), "percent")
     app.add_template_filter(_fmt(formatting.date), "date")
+    app.add_template_filter(
+        lambda value: formatting.datetime(value, current_locale(), app.config["TIMEZONE"]),
+        "datetime")
     app.add_template_filter(formatting.roman, "roman")
 
     @app.context_processor

@@ -135,6 +135,8 @@ def put_answer(inspection: Inspection, checklist: Checklist, criterion_id: str,
     if problems:
         raise BadAnswer("; ".join(f"{criterion_id}: {p}" for p in problems),
                         criterion=criterion_id, problems=problems)
+    if criterion.type == "choice" and content.get("value") is not None:
+        content = {**content, "value": criterion.option(content["value"]).value}  # canonical form
     current = inspection.answers.get(criterion_id)
     current_rev = current.rev if current else 0
     if answer_content(current) == content:

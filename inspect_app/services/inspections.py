@@ -366,6 +366,34 @@ def run_change(store: Store, inspection_id: str, change: Callable[[Inspection], 
         raise Missing("no such inspection") from None
 
 
+# ---------------------------------------------------------------- self-check versus inspection
+
+def counterpart(store: Store, scope: Scope, inspection: Inspection) -> InspectionSummary | None:
+    """For an inspection, the newest visible self-check of the same unit, checklist and
+    period; for a self-check, the newest visible inspection. None if there is none."""
+    other_kind = "self_check" if inspection.kind == "inspection" else "inspection"
+    matches = visible(store, scope, unit=inspection.unit, period=inspection.period,
+                      checklist=inspection.checklist_id, kind=other_kind)
+    return matches[0] if matches else None
+
+
+def comparison(store: Store, scope: Scope, inspection_id: str):
+    """(inspection, self-check, gaps) for an inspection or a self-check of it."""
+    from ..domain.compare import compare
+
+    record = load(store, scope, inspection_id)
+    other = counterpart(store, scope, record)
+    if other is None:
+        raise Missing("there is no self-check and inspection of the same unit, checklist and "
+                      "period to compare")
+    other_record = load(store, scope, other.id)
+    inspection, self_check = ((record, other_record) if record.kind == "inspection"
+                              else (other_record, record))
+    # Finalized answers cannot change, so the live card of a finalized record is its frozen one.
+    gaps = compare(checklist_of(inspection), live_card(self_check), live_card(inspection))
+    return inspection, self_check, gaps
+
+
 # ---------------------------------------------------------------- API form
 
 def inspection_dict(inspection: Inspection, *, include_items: bool = False) -> dict[str, Any]:

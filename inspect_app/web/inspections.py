@@ -106,16 +106,27 @@ def new():
 @bp.get("/<inspection_id>")
 @roles_required()
 def view(inspection_id: str):
+    """The overview of one record: score, sections, team, history, next steps."""
+    from .fill import join_qr, section_nav
+
     try:
         inspection = service.load(store(), scope(), inspection_id)
     except ServiceError:
         abort(404)
+    current = scope()
     checklist = service.checklist_of(inspection)
-    card = service.live_card(inspection) if inspection.status == "draft" else None
-    unit = store().get_unit(inspection.unit)
-    return render_template("inspections/view.html", inspection=inspection, checklist=checklist,
-                           card=card or service.live_card(inspection), unit=unit,
-                           frozen=inspection.score, can_edit=scope().can_edit(inspection))
+    card = service.live_card(inspection)
+    users = {u.username: u for u in store().list_users()}
+    show_qr = (inspection.kind == "inspection" and inspection.status == "draft"
+               and current.can_edit(inspection))
+    return render_template(
+        "inspections/view.html", inspection=inspection, checklist=checklist, card=card,
+        score=service.card_dict(inspection), unit=store().get_unit(inspection.unit),
+        nav=section_nav(checklist, card), can_edit=current.can_edit(inspection),
+        can_finalize=service.can_finalize(current, inspection),
+        can_reopen=inspection.status == "finalized" and current.can_reopen(inspection),
+        join_svg=join_qr(inspection) if show_qr else None, users=users,
+        counterpart=service.counterpart(store(), current, inspection))
 
 
 @bp.get("/<inspection_id>/photos/<photo_id>")
@@ -134,3 +145,17 @@ def photo(inspection_id: str, photo_id: str):
     response.cache_control.private = True
     response.cache_control.public = False
     return response
+
+
+@bp.get("/<inspection_id>/compare")
+@roles_required()
+def compare(inspection_id: str):
+    """Self-check beside inspection, criterion by criterion, overrated lines flagged."""
+    try:
+        inspection, self_check, gaps = service.comparison(store(), scope(), inspection_id)
+    except ServiceError:
+        abort(404)
+    return render_template("inspections/compare.html", inspection=inspection,
+                           self_check=self_check, gaps=gaps,
+                           unit=store().get_unit(inspection.unit),
+                           overrated=[g for g in gaps if g.overrated])

@@ -62,6 +62,18 @@ TEAM_ROLE_LABELS = {
     "secretary": _l("Secretary"),
 }
 
+EVENT_LABELS = {
+    "started": _l("started"),
+    "finalized": _l("finalized"),
+    "reopened": _l("reopened"),
+    "joined": _l("joined the team"),
+    "created": _l("created"),
+    "updated": _l("updated"),
+    "status": _l("changed the status"),
+    "verified": _l("verified"),
+    "sent_back": _l("sent back"),
+}
+
 # Main navigation: (endpoint, label, roles that see it). Endpoints that are not
 # registered (a feature not installed) are skipped.
 NAV_ITEMS = (
@@ -83,4 +95,5 @@ def labels_context(app) -> dict:
         "item_labels": ITEM_STATUS_LABELS, "team_role_labels": TEAM_ROLE_LABELS,
         "checklist_kind_labels": CHECKLIST_KIND_LABELS, "type_labels": CRITERION_TYPE_LABELS,
         "nav_items": [n for n in NAV_ITEMS if n[0] in app.view_functions],
+        "nav_endpoints": app.view_functions, "event_labels": EVENT_LABELS,
     }

@@ -1,0 +1,304 @@
+"""Filling a checklist on a phone: one section per screen, review, finalize, reopen, join.
+
+With JavaScript every change is saved at once through the JSON API (static
+fill.js). Without it, a section is submitted whole and each changed criterion is
+saved as its own operation with the same op_id / base_rev guarantees; a
+criterion a team mate changed meanwhile comes back as a conflict to resolve,
+never as a silent overwrite.
+"""
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
+                   url_for)
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from ..domain import inspection as rules
+from ..domain.models import Inspection, TeamMember
+from ..services import ServiceError, clock
+from ..services import inspections as service
+from ..services import photos
+from . import fill_forms
+from .auth import roles_required, scope, store
+
+bp = Blueprint("fill", __name__, url_prefix="/inspections")
+
+
+def _load(inspection_id: str) -> Inspection:
+    try:
+        return service.load(store(), scope(), inspection_id)
+    except ServiceError:
+        abort(404)
+
+
+def section_nav(checklist, card) -> list[dict[str, Any]]:
+    """Per section: id, title, answered count and total, for the section tabs."""
+    nav = []
+    for section in checklist.sections:
+        lines = [card.line(c.id) for c in section.criteria]
+        answered = sum(1 for line in lines if line.status != "unanswered"
+                       and not (line.status == "info" and line.value is None))
+        nav.append({"id": section.id, "title": section.title, "total": len(lines),
+                    "answered": answered, "complete": answered == len(lines)})
+    return nav
+
+
+def client_messages() -> dict[str, str]:
+    """The texts fill.js shows, in the user's language."""
+    from .labels import LINE_STATUS_LABELS
+
+    messages = {f"status_{k}": str(v) for k, v in LINE_STATUS_LABELS.items()}
+    messages.update({
+        "saving": _("Saving…"), "saved": _("Saved"), "retrying": _("Not saved yet, retrying…"),
+        "offline": _("Offline: saved on this phone, will send when online"),
+        "offline_pending": _("Offline: %(count)s changes wait on this phone"),
+        "saving_count": _("Sending %(count)s changes…"), "all_saved": _("All changes saved"),
+        "conflict": _("Conflict"), "conflict_title": _("Changed by a team mate"),
+        "theirs": _("Theirs:"), "mine": _("Yours:"), "take_theirs": _("Take theirs"),
+        "keep_mine": _("Keep mine"), "no_answer": _("(no answer)"), "yes": _("Yes"),
+        "no": _("No"), "not_saved": _("Not saved"), "login_again": _("Log in again to save"),
+        "not_a_number": _("Not a number"), "no_denominator": _("nothing to count (0)"),
+        "photo_uploading": _("Uploading photo…"), "photo_saved": _("Photo saved"),
+    })
+    return messages
+
+
+def _render_section(inspection: Inspection, section_id: str, form=None, conflicts=None,
+                    problems=None, status: int = 200):
+    checklist = service.checklist_of(inspection)
+    section = checklist.section(section_id)
+    if section is None:
+        abort(404)
+    spec = fill_forms.section_spec(checklist, section_id, inspection.kind)
+    editable = inspection.status == "draft" and scope().can_edit(inspection)
+    if form is None:
+        form = spec.form_class(formdata=None)
+        for cf in spec.criteria:
+            answer = inspection.answers.get(cf.criterion.id)
+            values = fill_forms.form_values(cf.criterion, answer)
+            values["op_id"] = str(uuid.uuid4())
+            values["orig"] = fill_forms.content_digest(rules.answer_content(answer))
+            for part in cf.parts:
+                if part.name in values:
+                    form[f"{cf.key}_{part.name}"].data = values[part.name]
+    card = service.live_card(inspection)
+    index = [s.id for s in checklist.sections]
+    position = index.index(section_id)
+    return render_template(
+        "fill/section.html", inspection=inspection, checklist=checklist, section=section,
+        spec=spec, form=form, card=card, editable=editable, conflicts=conflicts or {},
+        problems=problems or {}, nav=section_nav(checklist, card),
+        prev_id=index[position - 1] if position > 0 else None,
+        next_id=index[position + 1] if position + 1 < len(index) else None,
+        unit=store().get_unit(inspection.unit), step_values=fill_forms.step_values,
+        answered=sum(1 for line in card.criteria if line.status not in ("unanswered",)),
+        messages=client_messages(),
+    ), status
+
+
+@bp.get("/<inspection_id>/s/<section_id>")
+@roles_required()
+def section(inspection_id: str, section_id: str):
+    """One section of the checklist as a phone screen."""
+    return _render_section(_load(inspection_id), section_id)
+
+
+@bp.post("/<inspection_id>/s/<section_id>")
+@roles_required("admin", "inspector", "unit")
+def save_section(inspection_id: str, section_id: str):
+    """The no-JavaScript path: save every changed criterion of the section."""
+    inspection = _load(inspection_id)
+    checklist = service.checklist_of(inspection)
+    if checklist.section(section_id) is None:
+        abort(404)
+    spec = fill_forms.section_spec(checklist, section_id, inspection.kind)
+    form = spec.form_class()
+    if not form.validate():
+        return _render_section(inspection, section_id, form=form, status=400)
+    conflicts: dict[str, dict] = {}
+    problems: dict[str, list[str]] = {}
+    for cf in spec.criteria:
+        data = {part.name: form[f"{cf.key}_{part.name}"].data for part in cf.parts}
+        content, parse_problems = fill_forms.parse_content(cf.criterion, data)
+        if parse_problems:
+            problems[cf.criterion.id] = parse_problems
+            continue
+        if fill_forms.content_digest(rules.clean_content(content)) == data.get("orig"):
+            continue  # untouched on this screen: never overwrite a team mate with stale values
+        try:
+            base_rev = int(data.get("base_rev") or 0)
+        except ValueError:
+            base_rev = 0
+        try:
+            service.save_answer(store(), scope(), inspection_id, cf.criterion.id,
+                                {"op_id": data.get("op_id") or str(uuid.uuid4()),
+                                 "base_rev": base_rev, **content})
+        except ServiceError as exc:
+            if exc.status == 409 and "current" in exc.details:
+                conflicts[cf.criterion.id] = exc.details["current"]
+                # let "keep mine" resend against the team mate's revision
+                form[f"{cf.key}_base_rev"].data = str(exc.details["current"].get("rev", 0))
+                form[f"{cf.key}_op_id"].data = str(uuid.uuid4())
+            elif exc.status == 409:
+                flash(exc.message, "error")
+                return redirect(url_for("inspections.view", inspection_id=inspection_id))
+            else:
+                problems[cf.criterion.id] = exc.details.get("problems") or [exc.message]
+    if conflicts or problems:
+        if conflicts:
+            flash(_("A team mate changed some answers while you were editing. Compare and "
+                    "choose for each one."), "warning")
+        return _render_section(store().get_inspection(inspection_id), section_id, form=form,
+                               conflicts=conflicts, problems=problems, status=409 if conflicts else 400)
+    flash(_("Section saved."), "success")
+    index = [s.id for s in checklist.sections]
+    position = index.index(section_id)
+    if request.form.get("go") == "next" and position + 1 < len(index):
+        return redirect(url_for("fill.section", inspection_id=inspection_id,
+                                section_id=index[position + 1]))
+    if request.form.get("go") == "review":
+        return redirect(url_for("fill.review", inspection_id=inspection_id))
+    return redirect(url_for("fill.section", inspection_id=inspection_id, section_id=section_id))
+
+
+@bp.post("/<inspection_id>/c/<criterion_id>/photos")
+@roles_required("admin", "inspector", "unit")
+def upload_photo(inspection_id: str, criterion_id: str):
+    """The no-JavaScript photo upload of one criterion."""
+    inspection = _load(inspection_id)
+    criterion = service.checklist_of(inspection).criterion(criterion_id)
+    if criterion is None:
+        abort(404)
+    upload = request.files.get("photo")
+    try:
+        if upload is None or not upload.filename:
+            raise ServiceError(_("Choose a photo first."))
+        photos.attach_to_answer(store(), scope(), inspection_id, criterion_id, upload.read(),
+                                request.form.get("op_id") or str(uuid.uuid4()),
+                                max_side=int(current_app.config["PHOTO_MAX_SIDE"]),
+                                max_bytes=int(current_app.config["PHOTO_MAX_BYTES"]))
+    except ServiceError as exc:
+        flash(f"{criterion_id}: {exc.message}", "error")
+    else:
+        flash(_("Photo added to %(criterion)s.", criterion=criterion_id), "success")
+    return redirect(url_for("fill.section", inspection_id=inspection_id,
+                            section_id=criterion.section) + f"#k-{criterion_id}")
+
+
+@bp.post("/<inspection_id>/c/<criterion_id>/photos/<photo_id>/delete")
+@roles_required("admin", "inspector", "unit")
+def delete_photo(inspection_id: str, criterion_id: str, photo_id: str):
+    inspection = _load(inspection_id)
+    criterion = service.checklist_of(inspection).criterion(criterion_id)
+    if criterion is None:
+        abort(404)
+    try:
+        photos.remove_from_answer(store(), scope(), inspection_id, criterion_id, photo_id)
+    except ServiceError as exc:
+        flash(exc.message, "error")
+    return redirect(url_for("fill.section", inspection_id=inspection_id,
+                            section_id=criterion.section) + f"#k-{criterion_id}")
+
+
+# ---------------------------------------------------------------- review, finalize, reopen
+
+@bp.get("/<inspection_id>/review")
+@roles_required()
+def review(inspection_id: str):
+    """Before finalizing: what is unanswered, every shortcoming, missing evidence."""
+    inspection = _load(inspection_id)
+    checklist = service.checklist_of(inspection)
+    card = service.live_card(inspection)
+    return render_template(
+        "fill/review.html", inspection=inspection, checklist=checklist, card=card,
+        unit=store().get_unit(inspection.unit),
+        missing=rules.missing_evidence(inspection, checklist),
+        can_finalize=inspection.status == "draft" and service.can_finalize(scope(), inspection),
+        op_id=str(uuid.uuid4()))
+
+
+@bp.post("/<inspection_id>/finalize")
+@roles_required("admin", "inspector", "unit")
+def finalize(inspection_id: str):
+    _load(inspection_id)
+    body = {"op_id": request.form.get("op_id") or str(uuid.uuid4()),
+            "allow_unanswered": request.form.get("allow_unanswered") == "y"}
+    try:
+        service.finalize(store(), scope(), inspection_id, body)
+    except ServiceError as exc:
+        if exc.details.get("unanswered"):
+            flash(_("%(count)s criteria are unanswered. Answer them, or tick the box to finalize "
+                    "anyway.", count=len(exc.details["unanswered"])), "error")
+        elif exc.details.get("missing_evidence"):
+            flash(_("Some criteria need evidence (a note or a photo) or an explanation: "
+                    "%(ids)s.", ids=", ".join(exc.details["missing_evidence"])), "error")
+        else:
+            flash(exc.message, "error")
+        return redirect(url_for("fill.review", inspection_id=inspection_id))
+    flash(_("Finalized. The score is frozen and the remediation plan is ready."), "success")
+    return redirect(url_for("inspections.view", inspection_id=inspection_id))
+
+
+@bp.post("/<inspection_id>/reopen")
+@roles_required("admin", "inspector", "unit")
+def reopen(inspection_id: str):
+    _load(inspection_id)
+    try:
+        service.reopen(store(), scope(), inspection_id, request.form.get("reason", ""))
+    except ServiceError as exc:
+        flash(exc.message, "error")
+    else:
+        flash(_("Reopened. The reason is recorded in the history."), "success")
+    return redirect(url_for("inspections.view", inspection_id=inspection_id))
+
+
+# ---------------------------------------------------------------- joining by QR code
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="join-inspection")
+
+
+def join_url(inspection: Inspection) -> str:
+    """The address a team mate's phone opens from the QR code (signed: ids alone do not work)."""
+    token = _serializer().dumps(inspection.id)
+    return url_for("fill.join", inspection_id=inspection.id, t=token, _external=True)
+
+
+def join_qr(inspection: Inspection) -> str:
+    """The join QR code as inline SVG."""
+    from .. import qr
+
+    return qr.svg(join_url(inspection))
+
+
+@bp.route("/<inspection_id>/join", methods=["GET", "POST"])
+@roles_required()
+def join(inspection_id: str):
+    """Open an inspection from a team mate's QR code, joining the team if needed."""
+    try:
+        valid = _serializer().loads(request.values.get("t", "")) == inspection_id
+    except BadSignature:
+        valid = False
+    user = scope().user
+    if not valid or user.role not in ("inspector", "admin"):
+        abort(404)
+    inspection = store().get_inspection(inspection_id)
+    if inspection is None or inspection.kind != "inspection":
+        abort(404)
+    if scope().on_team(inspection) or user.role == "admin":
+        return redirect(url_for("inspections.view", inspection_id=inspection_id))
+    if request.method == "GET":
+        return render_template("fill/join.html", inspection=inspection,
+                               unit=store().get_unit(inspection.unit), token=request.values["t"])
+
+    def add_member(record: Inspection):
+        if not any(m.username == user.username for m in record.team):
+            record.team.append(TeamMember(username=user.username, role="member",
+                                          name=user.full_name, position=user.position))
+            rules.add_event(record, user.username, clock.now_iso(), "joined")
+    service.run_change(store(), inspection_id, add_member)
+    flash(_("You joined the team."), "success")
+    return redirect(url_for("inspections.view", inspection_id=inspection_id))

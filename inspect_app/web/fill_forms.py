@@ -1,0 +1,282 @@
+"""Section forms built from a checklist through a registry of criterion types.
+
+One builder per criterion type maps a criterion to WTForms fields (the answer
+part); the common parts (N/A, note, explanation, revision bookkeeping) are added
+for every criterion. The form class of a section is made once per checklist
+content hash with ``type()`` and cached. Adding a criterion type means adding a
+builder here and a scorer in the domain, nothing else: the template renders any
+field through one macro by its ``widget`` kind.
+
+Field names are ``c<n>_<part>`` where ``n`` is the criterion's position in the
+checklist (criterion ids such as "1.10" are not safe field names).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any, Callable
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, Field, HiddenField, RadioField, StringField, TextAreaField
+from wtforms.validators import Length, Optional
+
+from ..domain.checklist import Checklist, Criterion
+from ..domain.models import Answer
+from ..domain.numbers import json_number
+
+MAX_STEP_BUTTONS = 21  # more score steps than this become a number box
+
+
+@dataclass(frozen=True)
+class Part:
+    """One form field of a criterion: its name suffix, the field, and how to render it."""
+
+    name: str
+    field: Callable[[], Field]
+    widget: str  # radio | number | text | date | textarea | checkbox | hidden
+
+
+BUILDERS: dict[str, Callable[[Criterion], list[Part]]] = {}
+
+
+def builder(*types: str):
+    """Register the answer fields of one or more criterion types."""
+    def register(func: Callable[[Criterion], list[Part]]):
+        for kind in types:
+            BUILDERS[kind] = func
+        return func
+    return register
+
+
+def _fmt(number: Decimal) -> str:
+    return format(number.normalize(), "f")
+
+
+@builder("yesno")
+def _yesno(c: Criterion) -> list[Part]:
+    return [Part("value", lambda: RadioField(choices=[("true", _l("Yes")), ("false", _l("No"))],
+                                             validators=[Optional()], validate_choice=False),
+                 "radio")]
+
+
+@builder("choice")
+def _choice(c: Criterion) -> list[Part]:
+    choices = [(str(o.value), o.label) for o in c.options]
+    return [Part("value", lambda: RadioField(choices=choices, validators=[Optional()],
+                                             validate_choice=False), "radio")]
+
+
+def step_values(c: Criterion) -> list[Decimal] | None:
+    """The allowed values of a score-like criterion, when few enough for buttons."""
+    if c.step is None or c.points is None:
+        return None
+    count = int(c.points / c.step) + 1
+    if count > MAX_STEP_BUTTONS:
+        return None
+    return [c.step * i for i in range(count)]
+
+
+@builder("score", "bonus", "penalty")
+def _score(c: Criterion) -> list[Part]:
+    steps = step_values(c)
+    if steps is not None:
+        choices = [(_fmt(v), _fmt(v)) for v in steps]
+        return [Part("value", lambda: RadioField(choices=choices, validators=[Optional()],
+                                                 validate_choice=False), "radio")]
+    return [Part("value", lambda: StringField(validators=[Optional(), Length(max=20)]), "number")]
+
+
+@builder("ratio", "count", "info")
+def _inputs(c: Criterion) -> list[Part]:
+    parts = []
+    for spec in c.inputs:
+        widget = {"number": "number", "text": "text", "date": "date"}[spec.kind]
+        parts.append(Part(f"in_{spec.id}",
+                          lambda spec=spec: StringField(spec.label, validators=[Optional(),
+                                                                                Length(max=500)]),
+                          widget))
+    if c.type == "info" and not c.inputs:
+        parts.append(Part("value", lambda: StringField(validators=[Optional(), Length(max=500)]),
+                          "text"))
+    return parts
+
+
+def criterion_parts(c: Criterion, kind: str) -> list[Part]:
+    """Every field of one criterion: the answer, then N/A, note and bookkeeping."""
+    parts = list(BUILDERS[c.type](c))
+    if c.na_allowed:
+        parts.append(Part("na", lambda: BooleanField(_l("Not applicable")), "checkbox"))
+    parts.append(Part("note", lambda: TextAreaField(_l("Note"), validators=[Optional(),
+                                                                            Length(max=4000)]),
+                      "textarea"))
+    if kind == "self_check" and c.evidence_required:
+        parts.append(Part("explanation", lambda: TextAreaField(
+            _l("Explanation if there is no evidence"), validators=[Optional(), Length(max=4000)]),
+            "textarea"))
+    for hidden in ("base_rev", "op_id", "orig"):
+        parts.append(Part(hidden, lambda: HiddenField(), "hidden"))
+    return parts
+
+
+@dataclass(frozen=True)
+class CriterionForm:
+    """How one criterion sits in a section form."""
+
+    criterion: Criterion
+    key: str  # field-name prefix, e.g. "c12"
+    parts: tuple[Part, ...]
+
+
+@dataclass(frozen=True)
+class SectionFormSpec:
+    """The form class of one section and the layout of its criteria."""
+
+    form_class: type
+    criteria: tuple[CriterionForm, ...]
+
+
+_SPECS: dict[tuple[str, str, str], SectionFormSpec] = {}
+
+
+def section_spec(checklist: Checklist, section_id: str, kind: str) -> SectionFormSpec:
+    """The form spec of a section, built once per checklist content hash, section and kind."""
+    key = (checklist.hash, section_id, kind)
+    spec = _SPECS.get(key)
+    if spec is None:
+        if len(_SPECS) > 256:
+            _SPECS.clear()
+        spec = _SPECS[key] = _build_spec(checklist, section_id, kind)
+    return spec
+
+
+def _build_spec(checklist: Checklist, section_id: str, kind: str) -> SectionFormSpec:
+    positions = {c.id: n for n, c in enumerate(checklist.criteria)}
+    attrs: dict[str, Any] = {}
+    layout = []
+    for c in checklist.section(section_id).criteria:
+        key = f"c{positions[c.id]}"
+        parts = tuple(criterion_parts(c, kind))
+        for part in parts:
+            attrs[f"{key}_{part.name}"] = part.field()
+        layout.append(CriterionForm(c, key, parts))
+    form_class = type(f"Section_{section_id}", (FlaskForm,), attrs)
+    return SectionFormSpec(form_class, tuple(layout))
+
+
+# ---------------------------------------------------------------- answer ↔ form data
+
+def form_values(c: Criterion, answer: Answer | None) -> dict[str, Any]:
+    """The field values that show a stored answer (keys are part names)."""
+    values: dict[str, Any] = {"base_rev": str(answer.rev if answer else 0)}
+    if answer is None:
+        return values
+    if answer.value is not None:
+        if c.type == "yesno":
+            values["value"] = "true" if answer.value else "false"
+        elif c.type in ("score", "bonus", "penalty"):
+            values["value"] = _fmt(Decimal(str(answer.value)))
+        else:
+            values["value"] = str(answer.value)
+    for key, value in (answer.inputs or {}).items():
+        values[f"in_{key}"] = _fmt(Decimal(str(value))) if isinstance(value, (int, float)) else str(value)
+    values["na"] = bool(answer.na)
+    values["note"] = answer.note
+    values["explanation"] = answer.explanation
+    return values
+
+
+def content_digest(content: dict[str, Any]) -> str:
+    """A short digest of answer content, to tell whether a no-JS form changed it."""
+    data = json.dumps(content, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()[:16]
+
+
+class FieldProblem(ValueError):
+    """A form value that cannot be read (e.g. letters in a number box)."""
+
+
+def parse_number(text: str, decimal: bool) -> int | float:
+    """Read a number typed the Vietnamese or the English way: 61.475 · 37 284 · 1,5.
+
+    Whole-number inputs treat "." and spaces as thousands separators; decimal inputs
+    take "," (or a single ".") as the decimal mark.
+    """
+    raw = text.strip().replace("\u00a0", " ").replace(" ", "")
+    if not raw:
+        raise FieldProblem("empty")
+    if decimal:
+        if "," in raw:
+            raw = raw.replace(".", "").replace(",", ".")
+        elif raw.count(".") > 1:
+            raw = raw.replace(".", "")
+    else:
+        raw = raw.replace(".", "").replace(",", "")
+    try:
+        number = Decimal(raw)
+    except InvalidOperation:
+        raise FieldProblem(text) from None
+    if not number.is_finite():
+        raise FieldProblem(text)
+    return json_number(number)
+
+
+def parse_content(c: Criterion, data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """The answer content (DESIGN §4 form) of a criterion's submitted fields, and problems."""
+    content: dict[str, Any] = {}
+    problems: list[str] = []
+    raw_value = (data.get("value") or "").strip() if isinstance(data.get("value"), str) else data.get("value")
+    if raw_value not in (None, ""):
+        if c.type == "yesno":
+            content["value"] = raw_value == "true"
+        elif c.type == "choice":
+            option = c.option(raw_value)
+            content["value"] = option.value if option else raw_value
+        elif c.type in ("score", "bonus", "penalty"):
+            try:
+                content["value"] = parse_number(raw_value, True)
+            except FieldProblem:
+                problems.append(str(_l("“%(text)s” is not a number", text=raw_value)))
+        else:
+            content["value"] = raw_value
+    inputs: dict[str, Any] = {}
+    for spec in c.inputs:
+        raw = data.get(f"in_{spec.id}")
+        if raw is None or str(raw).strip() == "":
+            continue
+        if spec.kind == "number":
+            try:
+                inputs[spec.id] = parse_number(str(raw), c.decimal)
+            except FieldProblem:
+                problems.append(str(_l("%(label)s: “%(text)s” is not a number", label=spec.label,
+                                       text=raw)))
+        else:
+            inputs[spec.id] = str(raw).strip()
+    if inputs:
+        content["inputs"] = inputs
+    if data.get("na"):
+        content["na"] = True
+    for key in ("note", "explanation"):
+        text = (data.get(key) or "").strip()
+        if text:
+            content[key] = text
+    return content, problems
+
+
+def client_config(c: Criterion) -> dict[str, Any]:
+    """What fill.js needs to show the ratio and points as the user types (the server's
+    answer stays authoritative)."""
+    def num(value):
+        return None if value is None else float(value)
+
+    return {
+        "id": c.id, "type": c.type, "points": num(c.points), "na": c.na_allowed,
+        "numerator": list(c.numerator), "denominator": list(c.denominator), "count": list(c.count),
+        "bands": [{"min": num(b.min), "max": num(b.max), "points": num(b.points)} for b in c.bands],
+        "proportional": c.proportional, "on_zero": c.on_zero, "decimal": c.decimal,
+        "options": [{"value": str(o.value), "label": o.label, "points": num(o.points)}
+                    for o in c.options],
+        "inputs": [{"id": i.id, "label": i.label, "kind": i.kind} for i in c.inputs],
+    }
