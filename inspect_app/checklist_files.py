@@ -21,7 +21,10 @@ from .domain.checklist import Checklist, ChecklistError, parse_checklist
 CHECKLIST_SUFFIXES = (".yaml", ".yml", ".json")
 
 
-class _StrictLoader(yaml.SafeLoader):
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: 10× faster
+
+
+class _StrictLoader(_SafeLoader):  # type: ignore[misc, valid-type]
     """A safe YAML loader that refuses duplicate keys instead of keeping the last one."""
 
 

@@ -4,6 +4,13 @@ from __future__ import annotations
 import pytest
 
 from inspect_app import create_app
+from inspect_app.services import accounts
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch):
+    """scrypt with a low cost: the same algorithm, a hundred times faster for tests."""
+    monkeypatch.setattr(accounts, "PASSWORD_METHOD", "scrypt:1024:8:1")
 
 
 @pytest.fixture

@@ -15,13 +15,16 @@ from . import Forbidden, Invalid, Missing, Throttled, clock
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
 MIN_PASSWORD = 8
 TOKEN_PREFIX = "insp_"
+# Werkzeug's scrypt with its default cost. The test suite lowers the cost (same
+# algorithm) so that creating hundreds of users stays fast.
+PASSWORD_METHOD = "scrypt"
 # A hash computed once so that unknown usernames cost as much time as wrong passwords.
-_DUMMY_HASH = generate_password_hash("not-a-real-password")
+_DUMMY_HASH = generate_password_hash("not-a-real-password", method=PASSWORD_METHOD)
 
 
 def hash_password(password: str) -> str:
-    """A salted hash with Werkzeug's current default algorithm (scrypt)."""
-    return generate_password_hash(password)
+    """A salted scrypt hash (Werkzeug's current default algorithm)."""
+    return generate_password_hash(password, method=PASSWORD_METHOD)
 
 
 def hash_token(token: str) -> str:

@@ -121,9 +121,9 @@ def start(store: Store, library: ChecklistLibrary, scope: Scope, *, unit: str, c
     if errors:
         raise Invalid("; ".join(errors.values()), fields=errors)
     if not scope.can_start(kind, unit):
-        # a unit user naming another unit learns nothing about it
-        raise (Missing("unknown unit") if scope.role == "unit" else
-               Forbidden("your role cannot start this"))
+        if scope.role == "unit" and unit != scope.user.unit:
+            raise Missing("unknown unit")  # another unit's user learns nothing about it
+        raise Forbidden("your role cannot start this")
     user = scope.user
     members = [TeamMember(username=user.username, role="lead",
                           name=getattr(user, "full_name", ""), position=getattr(user, "position", ""))]
@@ -192,8 +192,8 @@ def run_op(store: Store, inspection_id: str, op_id: str, digest: str,
         at = clock.now_iso()
         status, result = apply(inspection, at)
         # The live totals are left out of the remembered result to keep records small;
-        # a replay answers with the same answer and line, without "score".
-        remembered = {k: v for k, v in result.items() if k != "score"}
+        # a replay answers with the same answer and line, without "totals".
+        remembered = {k: v for k, v in result.items() if k != "totals"}
         rules.remember(inspection, op_id, digest, status, remembered, at)
         return status, result
 
@@ -232,7 +232,8 @@ def save_answer(store: Store, scope: Scope, inspection_id: str, criterion_id: st
 
 def answer_result(inspection: Inspection, checklist: Checklist, criterion_id: str,
                   answer) -> dict[str, Any]:
-    """The PUT response: the stored answer, its score-card line and the live totals."""
+    """The PUT response: the stored answer, its score-card line and (an extension of
+    DESIGN §5) the live ``totals`` of the whole inspection."""
     criterion = checklist.criterion(criterion_id)
     stored = inspection.answers.get(criterion_id)
     card = score(checklist, inspection.answers_content())
@@ -242,11 +243,11 @@ def answer_result(inspection: Inspection, checklist: Checklist, criterion_id: st
         "rev": stored.rev if stored else 0,
         "answer": rules.answer_dict(stored, criterion_id),
         "line": score_line(criterion, stored.content() if stored else None).as_dict(),
-        "score": {"total": card.as_dict()["total"], "max": card.as_dict()["max"],
-                  "percent": card.as_dict()["percent"], "band": card.band,
-                  "answered": len(checklist.criteria) - card.counts["unanswered"],
-                  "criteria": len(checklist.criteria),
-                  "section": section.as_dict() if section else None},
+        "totals": {**{k: v for k, v in card.as_dict().items()
+                      if k in ("total", "max", "percent", "band", "bonus", "penalty")},
+                   "answered": len(checklist.criteria) - card.counts["unanswered"],
+                   "criteria": len(checklist.criteria),
+                   "section": section.as_dict() if section else None},
     }
 
 

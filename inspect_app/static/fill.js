@@ -335,7 +335,7 @@
       setRev(card, data.rev);
       card.lastSent = JSON.stringify(op.content);
       if (data.line) showLine(card, data.line);
-      showTotals(data.score);
+      showTotals(data.totals);
       setState(card, slot.next ? "saving" : "saved", slot.next ? "pending" : "ok");
       next(card, slot);
     } else if (status === 409 && data.current) {
