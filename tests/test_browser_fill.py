@@ -1,0 +1,165 @@
+"""Filling on a phone, in a real browser (390×844): autosave, photo, offline, conflict, finalize."""
+from __future__ import annotations
+
+import io
+import uuid
+
+import pytest
+from PIL import Image
+
+from inspect_app.services import accounts
+from inspect_app.services import inspections as service
+from inspect_app.services import units as unit_service
+
+from .browser import chromium, live_server, login  # noqa: F401
+
+PASSWORD = "mat-khau-dai"
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2,
+         "is_mobile": True, "has_touch": True, "locale": "vi-VN"}
+
+
+@pytest.fixture
+def team(live_server):
+    """A unit with a fresh inspection by a lead and a team mate (names unique per test)."""
+    store = live_server.store()
+    tag = uuid.uuid4().hex[:6]
+    unit_service.add_unit(store, f"U{tag}", f"Xã Nông Thượng {tag}")
+    lead = accounts.create_user(store, f"lead{tag}", "inspector", password=PASSWORD,
+                                full_name="Nguyễn Ánh Xuân")
+    accounts.create_user(store, f"mate{tag}", "inspector", password=PASSWORD,
+                         full_name="Trần Thị Mai")
+    inspection = service.start(store, live_server.app.extensions["checklists"],
+                               service.scope_for(store, lead), unit=f"U{tag}", checklist="cchc-xa",
+                               period="2025", kind="inspection", team=[f"mate{tag}"])
+    return {"lead": f"lead{tag}", "mate": f"mate{tag}", "id": inspection.id, "store": store}
+
+
+@pytest.fixture
+def phone(chromium):
+    contexts = []
+
+    def make():
+        context = chromium.new_context(**PHONE)
+        contexts.append(context)
+        return context.new_page()
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def card(page, criterion):
+    return page.locator(f"article.crit[data-criterion='{criterion}']")
+
+
+def wait_saved(page, criterion):
+    page.wait_for_function(
+        "id => document.querySelector(`article[data-criterion='${id}'] .save-state`)"
+        ".classList.contains('ok')", arg=criterion, timeout=10000)
+
+
+def answer_of(team, criterion):
+    return team["store"].get_inspection(team["id"]).answers.get(criterion)
+
+
+def jpeg_bytes() -> bytes:
+    image = Image.new("RGB", (2400, 1800), (30, 120, 200))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=90)
+    return out.getvalue()
+
+
+def test_fill_a_section_attach_a_photo_and_finalize(live_server, team, phone):
+    page = phone()
+    login(page, live_server, team["lead"], PASSWORD)
+    page.goto(f"{live_server.url}/inspections/{team['id']}/s/chi_dao")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scroll
+
+    card(page, "1.6").get_by_text("Có", exact=True).click()
+    wait_saved(page, "1.6")
+    assert answer_of(team, "1.6").value is True
+
+    plan = card(page, "1.2")
+    plan.locator("input[data-part=in_planned]").fill("20")
+    plan.locator("input[data-part=in_done]").fill("16")
+    page.wait_for_function("() => document.querySelector(\"article[data-criterion='1.2'] "
+                           "[data-role=ratio]\").textContent.includes('80')")
+    wait_saved(page, "1.2")
+    assert answer_of(team, "1.2").inputs == {"planned": 20, "done": 16}
+    assert "1" == plan.locator(".line-points").inner_text()  # 80 % → 1 of 2 points (S-PLAN)
+
+    card(page, "1.10").get_by_text("Không", exact=True).click()
+    card(page, "1.10").locator("details.note summary").first.click()
+    card(page, "1.10").locator("textarea[data-part=note]").fill(
+        "Chủ tịch UBND xã chưa phân công công chức chấm điểm CCHC")
+    page.wait_for_timeout(1200)
+    wait_saved(page, "1.10")
+    assert answer_of(team, "1.10").note.startswith("Chủ tịch UBND xã")
+
+    card(page, "1.10").locator("input[data-role=photo-input]").set_input_files(
+        {"name": "anh.jpg", "mimeType": "image/jpeg", "buffer": jpeg_bytes()})
+    card(page, "1.10").locator("figure.thumb img").wait_for(timeout=15000)
+    photos = answer_of(team, "1.10").photos
+    assert len(photos) == 1
+    width, height = Image.open(team["store"].photo_path(photos[0])).size
+    assert max(width, height) <= 1600
+    page.screenshot(path=str(live_server_artifacts() / "fill-section.png"), full_page=True)
+
+    page.goto(f"{live_server.url}/inspections/{team['id']}/review")
+    assert "Chưa đánh giá" in page.content()
+    page.check("input[name=allow_unanswered]")
+    with page.expect_navigation():
+        page.click("form button[type=submit]:has-text('Chốt')")
+    assert "Đã chốt" in page.content()
+    record = team["store"].get_inspection(team["id"])
+    assert record.status == "finalized"
+    assert {"1.2", "1.10"} <= {i.criterion for i in record.items}
+
+
+def test_offline_changes_wait_on_the_phone_and_are_saved_once(live_server, team, phone):
+    page = phone()
+    login(page, live_server, team["lead"], PASSWORD)
+    page.goto(f"{live_server.url}/inspections/{team['id']}/s/chi_dao")
+    page.context.set_offline(True)
+    card(page, "1.6").get_by_text("Có", exact=True).click()
+    page.wait_for_function("() => document.querySelector(\"article[data-criterion='1.6'] "
+                           ".save-state\").classList.contains('pending')")
+    queued = page.evaluate(f"localStorage.getItem('inspect-queue-{team['id']}')")
+    assert '"1.6"' in queued
+    assert answer_of(team, "1.6") is None
+    page.context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    wait_saved(page, "1.6")
+    answer = answer_of(team, "1.6")
+    assert answer.value is True and answer.rev == 1
+    assert page.evaluate(f"localStorage.getItem('inspect-queue-{team['id']}')") == "{}"
+
+
+def test_a_team_mates_change_shows_as_a_conflict(live_server, team, phone):
+    lead, mate = phone(), phone()
+    login(lead, live_server, team["lead"], PASSWORD)
+    login(mate, live_server, team["mate"], PASSWORD)
+    for page in (lead, mate):
+        page.goto(f"{live_server.url}/inspections/{team['id']}/s/cong_vu")
+    card(mate, "5.2").get_by_text("Có", exact=True).click()
+    wait_saved(mate, "5.2")
+    # different criteria at once: both kept
+    card(lead, "5.3").locator("input[data-part=in_ke_hoach]").fill("4")
+    card(lead, "5.3").locator("input[data-part=in_thuc_hien]").fill("4")
+    wait_saved(lead, "5.3")
+    # the same criterion: the lead still shows it unanswered and answers "Không"
+    card(lead, "5.2").get_by_text("Không", exact=True).click()
+    conflict = card(lead, "5.2").locator(".conflict")
+    conflict.wait_for(timeout=10000)
+    assert "Có" in conflict.inner_text()
+    assert answer_of(team, "5.2").value is True  # not overwritten
+    conflict.get_by_role("button").last.click()   # keep mine
+    wait_saved(lead, "5.2")
+    assert answer_of(team, "5.2").value is False and answer_of(team, "5.2").rev == 2
+    assert answer_of(team, "5.3").inputs == {"ke_hoach": 4, "thuc_hien": 4}
+
+
+def live_server_artifacts():
+    from pathlib import Path
+    folder = Path(__file__).resolve().parent.parent / "test-artifacts"
+    folder.mkdir(exist_ok=True)
+    return folder
