@@ -21,6 +21,7 @@ from typing import Any, Callable
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, Field, HiddenField, RadioField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from ..domain.checklist import Checklist, Criterion
@@ -57,14 +58,15 @@ def _fmt(number: Decimal) -> str:
 
 @builder("yesno")
 def _yesno(c: Criterion) -> list[Part]:
-    return [Part("value", lambda: RadioField(choices=[("true", _l("Yes")), ("false", _l("No"))],
+    return [Part("value", lambda: RadioField(choices=[SelectChoice("true", _l("Yes")),
+                                                      SelectChoice("false", _l("No"))],
                                              validators=[Optional()], validate_choice=False),
                  "radio")]
 
 
 @builder("choice")
 def _choice(c: Criterion) -> list[Part]:
-    choices = [(str(o.value), o.label) for o in c.options]
+    choices = [SelectChoice(str(o.value), o.label) for o in c.options]
     return [Part("value", lambda: RadioField(choices=choices, validators=[Optional()],
                                              validate_choice=False), "radio")]
 
@@ -83,7 +85,7 @@ def step_values(c: Criterion) -> list[Decimal] | None:
 def _score(c: Criterion) -> list[Part]:
     steps = step_values(c)
     if steps is not None:
-        choices = [(_fmt(v), _fmt(v)) for v in steps]
+        choices = [SelectChoice(_fmt(v)) for v in steps]
         return [Part("value", lambda: RadioField(choices=choices, validators=[Optional()],
                                                  validate_choice=False), "radio")]
     return [Part("value", lambda: StringField(validators=[Optional(), Length(max=20)]), "number")]

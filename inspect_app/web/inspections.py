@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length, Optional
+from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..domain.periods import period_of
@@ -21,7 +22,7 @@ bp = Blueprint("inspections", __name__, url_prefix="/inspections")
 
 
 class StartForm(FlaskForm):
-    kind = SelectField(_l("Kind"), choices=[(k, v) for k, v in INSPECTION_KIND_LABELS.items()])
+    kind = SelectField(_l("Kind"), choices=[SelectChoice(k, v) for k, v in INSPECTION_KIND_LABELS.items()])
     unit = SelectField(_l("Unit"), choices=[], validate_choice=False)
     checklist = SelectField(_l("Checklist"), choices=[], validate_choice=False)
     period = StringField(_l("Period"), validators=[DataRequired(), Length(max=10)],
@@ -41,18 +42,19 @@ def _start_form(kind: str) -> StartForm:
     units = sorted(store().list_units(), key=lambda u: sort_key(u.name))
     if user.role == "unit":
         units = [u for u in units if u.code == user.unit]
-        form.kind.choices = [("self_check", INSPECTION_KIND_LABELS["self_check"])]
+        form.kind.choices = [SelectChoice("self_check", INSPECTION_KIND_LABELS["self_check"])]
         kind = "self_check"
     elif user.role == "inspector":
-        form.kind.choices = [("inspection", INSPECTION_KIND_LABELS["inspection"])]
+        form.kind.choices = [SelectChoice("inspection", INSPECTION_KIND_LABELS["inspection"])]
         kind = "inspection"
-    form.unit.choices = [(u.code, u.name) for u in units]
-    form.checklist.choices = [(c.id, c.title) for c in library.all()
+    form.unit.choices = [SelectChoice(u.code, u.name) for u in units]
+    form.checklist.choices = [SelectChoice(c.id, c.title) for c in library.all()
                               if c.kind in (kind, "any") or user.role == "admin"]
     mates = [u for u in store().list_users() if u.username != user.username and u.active and (
         u.role in ("inspector", "admin") if kind == "inspection"
         else (u.role == "unit" and u.unit == user.unit))]
-    form.team.choices = [(u.username, u.display_name) for u in sorted(mates, key=lambda u: sort_key(u.display_name))]
+    form.team.choices = [SelectChoice(u.username, u.display_name)
+                         for u in sorted(mates, key=lambda u: sort_key(u.display_name))]
     if request.method == "GET":
         form.kind.data = kind
         default_kind = "week" if kind == "self_check" else "year"

@@ -1,0 +1,280 @@
+"""Filling without JavaScript: whole sections with the same op_id / base_rev guarantees,
+review, finalize, reopen, join by QR and the self-check comparison."""
+from __future__ import annotations
+
+import re
+import uuid
+from html.parser import HTMLParser
+
+import pytest
+
+from inspect_app.services import accounts
+from inspect_app.services import inspections as service
+from inspect_app.services import units as unit_service
+
+PASSWORD = "mat-khau-dai"
+
+
+class FormReader(HTMLParser):
+    """Collects what a browser would submit from one form (by id)."""
+
+    def __init__(self, form_id: str):
+        super().__init__()
+        self.form_id, self.inside, self.fields, self._textarea = form_id, False, [], None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form":
+            self.inside = a.get("id") == self.form_id
+        if not self.inside or "disabled" in a:
+            return
+        if tag == "input" and a.get("name") and a.get("type") not in ("file", "submit"):
+            if a.get("type") in ("radio", "checkbox") and "checked" not in a:
+                return
+            self.fields.append((a["name"], a.get("value", "")))
+        elif tag == "textarea" and a.get("name"):
+            self._textarea = [a["name"], ""]
+
+    def handle_data(self, data):
+        if self._textarea is not None:
+            self._textarea[1] += data
+
+    def handle_endtag(self, tag):
+        if tag == "textarea" and self._textarea is not None:
+            self.fields.append(tuple(self._textarea))
+            self._textarea = None
+        if tag == "form":
+            self.inside = False
+
+
+def form_fields(html: str, form_id: str = "section-form") -> dict[str, str]:
+    reader = FormReader(form_id)
+    reader.feed(html)
+    return dict(reader.fields)
+
+
+def csrf_of(html: str) -> str:
+    return re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html).group(1)
+
+
+def login(client, username):
+    page = client.get("/login").get_data(as_text=True)
+    response = client.post("/login", data={"username": username, "password": PASSWORD,
+                                           "csrf_token": csrf_of(page)})
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+
+@pytest.fixture
+def world(app):
+    store = app.extensions["store"]
+    unit_service.add_unit(store, "NT", "Xã Nông Thượng")
+    for name, role, unit in (("lead", "inspector", None), ("mate", "inspector", None),
+                             ("outsider", "inspector", None), ("ua", "unit", "NT"),
+                             ("admin", "admin", None)):
+        accounts.create_user(store, name, role, unit=unit, password=PASSWORD)
+    lead = service.scope_for(store, store.get_user("lead"))
+    inspection = service.start(store, app.extensions["checklists"], lead, unit="NT",
+                               checklist="cchc-xa", period="2025", kind="inspection",
+                               team=["mate"])
+    return {"store": store, "id": inspection.id, "app": app}
+
+
+def key_of(world, criterion_id):
+    checklist = service.checklist_of(world["store"].get_inspection(world["id"]))
+    return f"c{[c.id for c in checklist.criteria].index(criterion_id)}"
+
+
+def section_form(client, world, section="chi_dao"):
+    response = client.get(f"/inspections/{world['id']}/s/{section}")
+    assert response.status_code == 200
+    return form_fields(response.get_data(as_text=True))
+
+
+def test_a_section_saves_only_what_changed(client, world):
+    login(client, "lead")
+    fields = section_form(client, world)
+    fields[f"{key_of(world, '1.6')}_value"] = "true"
+    fields[f"{key_of(world, '1.2')}_in_planned"] = "20"
+    fields[f"{key_of(world, '1.2')}_in_done"] = "16"
+    fields[f"{key_of(world, '1.10')}_note"] = "Chưa phân công công chức chấm điểm"
+    response = client.post(f"/inspections/{world['id']}/s/chi_dao", data={**fields, "go": "next"})
+    assert response.status_code == 302 and response.location.endswith("/s/the_che")
+    answers = world["store"].get_inspection(world["id"]).answers
+    assert set(answers) == {"1.6", "1.2", "1.10"}
+    assert answers["1.6"].value is True and answers["1.2"].inputs == {"planned": 20, "done": 16}
+    assert answers["1.10"].note == "Chưa phân công công chức chấm điểm" and answers["1.10"].value is None
+    # the same form sent twice (a double tap, a retry): nothing is written twice
+    response = client.post(f"/inspections/{world['id']}/s/chi_dao", data={**fields, "go": "next"})
+    assert response.status_code == 302
+    assert world["store"].get_inspection(world["id"]).answers["1.6"].rev == 1
+
+
+@pytest.mark.parametrize("typed, stored", [("61.475", 61475), ("37 284", 37284), ("12", 12)])
+def test_numbers_typed_the_vietnamese_way(client, world, typed, stored):
+    login(client, "lead")
+    fields = section_form(client, world)
+    fields[f"{key_of(world, '1.2')}_in_planned"] = typed
+    fields[f"{key_of(world, '1.2')}_in_done"] = "1"
+    client.post(f"/inspections/{world['id']}/s/chi_dao", data=fields)
+    assert world["store"].get_inspection(world["id"]).answers["1.2"].inputs["planned"] == stored
+
+
+def test_bad_numbers_are_explained_and_nothing_else_is_lost(client, world):
+    login(client, "lead")
+    fields = section_form(client, world)
+    fields[f"{key_of(world, '1.2')}_in_planned"] = "hai mươi"
+    fields[f"{key_of(world, '1.6')}_value"] = "true"
+    response = client.post(f"/inspections/{world['id']}/s/chi_dao", data=fields)
+    assert response.status_code == 400
+    assert "“hai mươi” không phải là số" in response.get_data(as_text=True)
+    answers = world["store"].get_inspection(world["id"]).answers
+    assert answers["1.6"].value is True and "1.2" not in answers
+
+
+def test_a_team_mates_newer_answer_is_never_overwritten(client, world, app):
+    login(client, "lead")
+    fields = section_form(client, world)
+    # meanwhile the team mate answers 1.6 and 1.1 on another phone
+    mate = service.scope_for(world["store"], world["store"].get_user("mate"))
+    service.save_answer(world["store"], mate, world["id"], "1.6",
+                        {"op_id": str(uuid.uuid4()), "base_rev": 0, "value": False,
+                         "note": "Không có kế hoạch"})
+    service.save_answer(world["store"], mate, world["id"], "1.1",
+                        {"op_id": str(uuid.uuid4()), "base_rev": 0, "value": "dung_han"})
+    fields[f"{key_of(world, '1.6')}_value"] = "true"  # the lead changed 1.6 too, not 1.1
+    response = client.post(f"/inspections/{world['id']}/s/chi_dao", data=fields)
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "Thành viên khác đã sửa" in page and "Không có kế hoạch" in page
+    answers = world["store"].get_inspection(world["id"]).answers
+    assert answers["1.6"].value is False and answers["1.1"].value == "dung_han"
+    # "keep mine": the re-rendered form carries the team mate's revision; sending it again wins
+    again = form_fields(page)
+    assert again[f"{key_of(world, '1.6')}_value"] == "true"
+    response = client.post(f"/inspections/{world['id']}/s/chi_dao", data=again)
+    assert response.status_code == 302
+    answers = world["store"].get_inspection(world["id"]).answers
+    assert answers["1.6"].value is True and answers["1.6"].rev == 2
+    assert answers["1.1"].value == "dung_han"
+
+
+def test_read_only_for_those_who_may_not_edit(client, world):
+    login(client, "admin")
+    client.get("/")  # admin may edit: sanity
+    client.post("/logout", data={"csrf_token": csrf_of(client.get("/").get_data(as_text=True))})
+    login(client, "outsider")
+    assert client.get(f"/inspections/{world['id']}/s/chi_dao").status_code == 404
+    assert client.post(f"/inspections/{world['id']}/s/chi_dao", data={}).status_code in (400, 404)
+
+
+def test_review_finalize_and_reopen(client, world):
+    login(client, "lead")
+    fields = section_form(client, world)
+    fields[f"{key_of(world, '1.6')}_value"] = "false"
+    client.post(f"/inspections/{world['id']}/s/chi_dao", data=fields)
+    review = client.get(f"/inspections/{world['id']}/review").get_data(as_text=True)
+    assert "Chưa đánh giá" in review and "1.6" in review
+    finalize = form_fields(review.replace('class="panel"', 'id="fin" class="panel"', 1), "fin")
+    response = client.post(f"/inspections/{world['id']}/finalize", data=finalize)
+    assert response.status_code == 302 and response.location.endswith("/review")
+    assert world["store"].get_inspection(world["id"]).status == "draft"
+    response = client.post(f"/inspections/{world['id']}/finalize",
+                           data={**finalize, "allow_unanswered": "y"})
+    assert response.status_code == 302
+    record = world["store"].get_inspection(world["id"])
+    assert record.status == "finalized" and record.score["percent"] == 0
+    view = client.get(f"/inspections/{world['id']}").get_data(as_text=True)
+    assert "Mở lại" in view
+    csrf = csrf_of(view)
+    response = client.post(f"/inspections/{world['id']}/reopen", data={"csrf_token": csrf,
+                                                                      "reason": ""})
+    assert world["store"].get_inspection(world["id"]).status == "finalized"
+    client.post(f"/inspections/{world['id']}/reopen",
+                data={"csrf_token": csrf, "reason": "Xã bổ sung tài liệu kiểm chứng 1.6"})
+    record = world["store"].get_inspection(world["id"])
+    assert record.status == "draft" and record.score is None
+    event = record.history[-1]
+    assert (event.action, event.by, event.detail["reason"]) == (
+        "reopened", "lead", "Xã bổ sung tài liệu kiểm chứng 1.6")
+
+
+def test_mate_may_not_finalize_or_reopen(client, world):
+    login(client, "mate")
+    review = client.get(f"/inspections/{world['id']}/review").get_data(as_text=True)
+    assert "Chỉ trưởng đoàn hoặc quản trị mới chốt được" in review
+    response = client.post(f"/inspections/{world['id']}/finalize",
+                           data={"csrf_token": csrf_of(review), "allow_unanswered": "y"})
+    assert response.status_code == 302
+    assert world["store"].get_inspection(world["id"]).status == "draft"
+
+
+def test_joining_by_the_qr_code(client, world, app):
+    login(client, "lead")
+    view = client.get(f"/inspections/{world['id']}").get_data(as_text=True)
+    assert "<svg" in view
+    with app.test_request_context():
+        from inspect_app.web.fill import join_url
+        url = join_url(world["store"].get_inspection(world["id"]))
+    path = url.split("localhost", 1)[1]
+    client.post("/logout", data={"csrf_token": csrf_of(view)})
+    login(client, "outsider")
+    assert client.get(f"/inspections/{world['id']}").status_code == 404
+    assert client.get(f"/inspections/{world['id']}/join?t=forged").status_code == 404
+    page = client.get(path)
+    assert page.status_code == 200 and "Tham gia" in page.get_data(as_text=True)
+    token = path.split("t=", 1)[1]
+    response = client.post(f"/inspections/{world['id']}/join",
+                           data={"t": token, "csrf_token": csrf_of(page.get_data(as_text=True))})
+    assert response.status_code == 302
+    record = world["store"].get_inspection(world["id"])
+    assert [m.username for m in record.team] == ["lead", "mate", "outsider"]
+    assert client.get(f"/inspections/{world['id']}/s/chi_dao").status_code == 200
+
+
+def test_self_check_beside_inspection_flags_overrating(client, world, app):
+    store = world["store"]
+    ua = service.scope_for(store, store.get_user("ua"))
+    own = service.start(store, app.extensions["checklists"], ua, unit="NT", checklist="cchc-xa",
+                        period="2025", kind="self_check")
+    for cid, value in (("1.6", True), ("1.10", True)):
+        service.save_answer(store, ua, own.id, cid, {"op_id": str(uuid.uuid4()), "base_rev": 0,
+                                                     "value": value})
+    lead = service.scope_for(store, store.get_user("lead"))
+    for cid, value in (("1.6", True), ("1.10", False)):
+        service.save_answer(store, lead, world["id"], cid, {"op_id": str(uuid.uuid4()),
+                                                            "base_rev": 0, "value": value})
+    login(client, "lead")
+    page = client.get(f"/inspections/{world['id']}/compare")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "1 tiêu chí đơn vị tự chấm cao hơn" in html
+    row = re.search(r'<tr class="overrated">(.*?)</tr>', html, re.S).group(1)
+    assert "1.10" in row and "+0,5" in row
+
+
+def test_start_forms(client, world):
+    login(client, "lead")
+    page = client.get("/inspections/new").get_data(as_text=True)
+    assert "Xã Nông Thượng" in page and 'value="cchc-xa"' in page
+    fields = form_fields(page, "start-form")
+    fields.update(unit="NT", checklist="cchc-xa", period="2026-Q1", team="mate")
+    response = client.post("/inspections/new", data=fields)
+    assert response.status_code == 302
+    new_id = response.location.rsplit("/", 1)[1]
+    record = world["store"].get_inspection(new_id)
+    assert (record.period, [m.username for m in record.team]) == ("2026-Q1", ["lead", "mate"])
+    fields["period"] = "quý 1"
+    response = client.post("/inspections/new", data=fields)
+    assert response.status_code == 400 and "2025-Q1" in response.get_data(as_text=True)
+
+
+def test_unit_officer_starts_a_self_check_of_their_own_unit_only(client, world):
+    login(client, "ua")
+    page = client.get("/inspections/new?kind=self_check").get_data(as_text=True)
+    assert "tu-kiem-tra-mot-cua-tuan" in page and 'name="kind" value="self_check"' in page
+    fields = form_fields(page, "start-form")
+    fields.update(unit="NT", checklist="tu-kiem-tra-mot-cua-tuan")
+    response = client.post("/inspections/new?kind=self_check", data=fields)
+    assert response.status_code == 302
+    fields["unit"] = "ELSEWHERE"
+    assert client.post("/inspections/new?kind=self_check", data=fields).status_code == 400
