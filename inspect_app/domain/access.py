@@ -17,8 +17,9 @@ ids of other units' records cannot be probed.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Callable, Iterable, Protocol
 
 
 class Actor(Protocol):
@@ -39,10 +40,25 @@ class RecordLike(Protocol):
 
 @dataclass(frozen=True)
 class Scope:
-    """The acting user plus the units an inspector inspects (empty for other roles)."""
+    """The acting user plus the units an inspector inspects (empty for other roles).
+
+    ``inspected_units`` may be given as a function: it is then called once, the first
+    time a rule needs it — finding an inspector's units means reading the whole index,
+    which saving an answer of one's own inspection never needs.
+    """
 
     user: Actor
-    inspected_units: frozenset[str] = field(default_factory=frozenset)
+    units_source: frozenset[str] | Callable[[], Iterable[str]] = field(default_factory=frozenset)
+
+    def __init__(self, user: Actor,
+                 inspected_units: frozenset[str] | Callable[[], Iterable[str]] = frozenset()):
+        object.__setattr__(self, "user", user)
+        object.__setattr__(self, "units_source", inspected_units)
+
+    @functools.cached_property
+    def inspected_units(self) -> frozenset[str]:
+        source = self.units_source
+        return frozenset(source() if callable(source) else source)
 
     @property
     def role(self) -> str:

@@ -7,7 +7,7 @@ stores upgrade older documents on read (see ``inspect_app/storage``).
 from __future__ import annotations
 
 import copy
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 SCHEMA = 1
@@ -18,6 +18,27 @@ INSPECTION_STATUSES = ("draft", "finalized")
 TEAM_ROLES = ("lead", "member", "secretary")
 ITEM_STATUSES = ("open", "in_progress", "done", "verified", "cannot_do", "no_action")
 ITEM_CLOSED_STATUSES = ("done", "verified", "no_action")
+
+
+def plain(value: Any) -> Any:
+    """A record as plain JSON-ready data, fast: unlike ``dataclasses.asdict`` nothing is
+    deep-copied, and fields marked ``metadata={"json": True}`` (the checklist snapshot,
+    frozen score cards, remembered results: already plain data that is never mutated in
+    place) are passed through as they are. Callers serialize the result at once."""
+    if hasattr(value, "__dataclass_fields__"):
+        out = {}
+        for name, spec in value.__dataclass_fields__.items():
+            item = getattr(value, name)
+            out[name] = item if spec.metadata.get("json") else plain(item)
+        return out
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    return value
+
+
+JSON = {"json": True}
 
 
 def _from_dict(cls, data: dict[str, Any]):
@@ -36,7 +57,7 @@ class Unit:
     address: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return plain(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Unit":
@@ -72,7 +93,7 @@ class User:
         return self.full_name or self.username
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return plain(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "User":
@@ -109,7 +130,7 @@ class Answer:
         return out
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return plain(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Answer":
@@ -169,9 +190,12 @@ class RemediationItem:
     history: list[Event] = field(default_factory=list)
     created_at: str = ""
     source: str = "finding"  # finding | free | self_check_action
+    done_at: str | None = None  # when it last became done (cleared if sent back)
+    verified_at: str | None = None
+    verified_by: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return plain(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "RemediationItem":
@@ -201,8 +225,8 @@ class OpRecord:
 
     fingerprint: str
     status: int
-    result: dict[str, Any]
-    at: str
+    result: dict[str, Any] = field(metadata=JSON)
+    at: str = ""
 
 
 @dataclass
@@ -211,7 +235,7 @@ class Inspection:
 
     id: str
     unit: str
-    checklist: dict[str, Any]  # {id, version, hash, title, data}: the frozen snapshot
+    checklist: dict[str, Any] = field(metadata=JSON)  # {id, version, hash, title, data}: frozen
     period: str
     kind: str  # inspection | self_check
     status: str = "draft"
@@ -219,7 +243,7 @@ class Inspection:
     answers: dict[str, Answer] = field(default_factory=dict)
     photos: dict[str, PhotoRef] = field(default_factory=dict)
     items: list[RemediationItem] = field(default_factory=list)
-    score: dict[str, Any] | None = None  # the frozen score card once finalized
+    score: dict[str, Any] | None = field(default=None, metadata=JSON)  # frozen once finalized
     created_by: str = ""
     created_at: str = ""
     updated_at: str = ""
@@ -249,7 +273,7 @@ class Inspection:
         return copy.deepcopy(self)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return plain(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Inspection":
@@ -289,7 +313,7 @@ class InspectionSummary:
     next_due: str | None = None  # earliest due date among open items
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return plain(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "InspectionSummary":

@@ -62,11 +62,12 @@ def card_dict(inspection: Inspection) -> dict[str, Any]:
 # ---------------------------------------------------------------- access
 
 def scope_for(store: Store, user: User) -> Scope:
-    """The acting user with, for inspectors, the units they inspect."""
-    units: frozenset[str] = frozenset()
-    if user.role == "inspector":
-        units = frozenset(s.unit for s in store.list_inspections() if user.username in s.team)
-    return Scope(user=user, inspected_units=units)
+    """The acting user with, for inspectors, the units they inspect (looked up only
+    when a rule needs them)."""
+    if user.role != "inspector":
+        return Scope(user=user)
+    return Scope(user=user, inspected_units=lambda: (
+        s.unit for s in store.list_inspections() if user.username in s.team))
 
 
 def visible(store: Store, scope: Scope, **filters: Any) -> list[InspectionSummary]:
