@@ -1,0 +1,74 @@
+"""Door QR codes (DESIGN §9): one per unit, posted at the commune office's door.
+
+The code encodes ``/units/<code>/door``. Scanning it after login sends a commune
+officer of that unit straight to the unit's current self-check (or to the form
+that starts one); everyone else lands on the unit's page. The units blueprint
+owns ``/units/`` and ``/units/<code>``, so these routes use longer, distinct paths.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, render_template, url_for
+
+from .. import qr
+from ..domain.text import sort_key
+from ..services import inspections as inspection_service
+from .auth import roles_required, scope, store
+
+bp = Blueprint("qr", __name__)
+
+DOOR_CARDS_PER_PAGE = 8  # 2 × 4 cards of about 85 × 68 mm on an A4 sheet
+
+
+def door_url(code: str) -> str:
+    """The absolute URL a unit's door QR code encodes."""
+    return url_for("qr.door", code=code, _external=True)
+
+
+def door_target(code: str) -> str:
+    """Where opening the door link leads the acting user (404 when the unit is not theirs)."""
+    current = scope()
+    unit = store().get_unit(code)
+    if unit is None:
+        abort(404)
+    if current.role == "unit":
+        if current.user.unit != code:
+            abort(404)  # a user of another unit learns nothing about this one
+        drafts = inspection_service.visible(store(), current, unit=code, kind="self_check",
+                                            status="draft")
+        if drafts:  # newest first
+            return url_for("inspections.view", inspection_id=drafts[0].id)
+        return url_for("inspections.new", kind="self_check", unit=code)
+    if current.can_view_unit(code):
+        return url_for("units.detail", code=code)
+    if current.role == "inspector":
+        # An inspector at the door of a unit they have not inspected yet: the unit page
+        # would be a 404 for them, but they may start an inspection of any unit.
+        return url_for("inspections.new", kind="inspection", unit=code)
+    abort(404)
+
+
+@bp.get("/units/<code>/door")
+@roles_required()
+def door(code: str):
+    """The link inside a door QR code."""
+    return redirect(door_target(code))
+
+
+@bp.get("/units/<code>/door-qr.svg")
+@roles_required()
+def door_svg(code: str):
+    """The door QR code of a unit as an SVG file (for anyone who may see the unit)."""
+    if not scope().can_view_unit(code) or store().get_unit(code) is None:
+        abort(404)
+    return qr.svg_response(door_url(code), download_name=f"door-{code}.svg")
+
+
+@bp.get("/qr/door-sheet")
+@roles_required("admin", "inspector")
+def door_sheet():
+    """A printable A4 sheet of door QR codes for every unit, eight to a page, with cut lines."""
+    units = sorted(store().list_units(), key=lambda u: sort_key(u.name))
+    cards = [{"unit": u, "url": door_url(u.code), "svg": qr.svg(door_url(u.code), label=u.name)}
+             for u in units]
+    pages = [cards[i:i + DOOR_CARDS_PER_PAGE] for i in range(0, len(cards), DOOR_CARDS_PER_PAGE)]
+    return render_template("documents/door_sheet.html", pages=pages)

@@ -1,0 +1,147 @@
+"""Browser fixtures: the app served for real, and Debian's Chromium driven by Playwright.
+
+Import the fixtures into a test module that needs them::
+
+    from tests.browser import chromium, live_server, login, page  # noqa: F401
+
+* ``live_server`` (session) — the app on an empty data folder, served by Werkzeug on
+  127.0.0.1 with a free port, in a thread. ``live_server.app`` gives its store for
+  seeding data through the services; ``live_server.url`` is the base URL. The store is
+  shared by every test of the session, so give seeded records names of their own.
+* ``chromium`` (session) — a headless Chromium (``/usr/bin/chromium``, or the path in
+  ``INSPECT_CHROMIUM``). Playwright's own browser download does not work here, so the
+  fixture skips when the browser or the ``playwright`` package is missing — unless
+  ``INSPECT_REQUIRE_BROWSER=1``, when it fails instead (set it in CI).
+* ``page`` — a fresh browser context and page per test (A4-ish viewport), closed after.
+* :func:`login` — log a page in through the real login form.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from inspect_app import create_app
+
+CHROMIUM = os.environ.get("INSPECT_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+@dataclass
+class LiveServer:
+    """A running app: its base URL and the Flask app (for its store and config)."""
+
+    url: str
+    app: object
+
+    def store(self):
+        return self.app.extensions["store"]
+
+
+# Test modules import these fixtures, and pytest then registers a session fixture once per
+# importing module. One server and one browser are shared by all of them: the first user
+# starts it, the last one to finish stops it (two Playwright instances cannot coexist in
+# one thread).
+_SHARED: dict[str, list] = {}  # key -> [value, users, stop]
+
+
+def _acquire(key: str, start):
+    entry = _SHARED.get(key)
+    if entry is None:
+        value, stop = start()
+        entry = _SHARED[key] = [value, 0, stop]
+    entry[1] += 1
+    return entry[0]
+
+
+def _release(key: str) -> None:
+    entry = _SHARED[key]
+    entry[1] -= 1
+    if entry[1] == 0:
+        del _SHARED[key]
+        entry[2]()
+
+
+def _missing_browser(reason: str):
+    if os.environ.get("INSPECT_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"INSPECT_REQUIRE_BROWSER=1 but {reason}")
+    pytest.skip(reason)
+
+
+def _start_server(root: Path):
+    app = create_app({"TESTING": True, "DATA_DIR": str(root / "data"),
+                      "SECRET_KEY": "live-server-secret"})
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+
+    def stop():
+        server.shutdown()
+        thread.join(timeout=10)
+    return LiveServer(url=f"http://127.0.0.1:{server.server_port}", app=app), stop
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """The app served over HTTP on 127.0.0.1 (a free port) for the whole session."""
+    server = _acquire("server", lambda: _start_server(tmp_path_factory.mktemp("live")))
+    try:
+        yield server
+    finally:
+        _release("server")
+
+
+def _start_browser():
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    try:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    except Exception:
+        playwright.stop()
+        raise
+
+    def stop():
+        browser.close()
+        playwright.stop()
+    return browser, stop
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Headless Chromium via Playwright (skips, or fails under INSPECT_REQUIRE_BROWSER=1)."""
+    if not Path(CHROMIUM).exists():
+        _missing_browser(f"no Chromium at {CHROMIUM}")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        _missing_browser("the playwright package is not installed")
+    browser = _acquire("browser", _start_browser)
+    try:
+        yield browser
+    finally:
+        _release("browser")
+
+
+@pytest.fixture
+def page(chromium):
+    """A new context (no cookies shared between tests) and its page."""
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+def login(page, server: LiveServer, username: str, password: str) -> None:
+    """Log in through the login form (CSRF token and all), as a person would."""
+    page.goto(f"{server.url}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    with page.expect_navigation():
+        page.press("input[name=password]", "Enter")
+    assert "/login" not in page.url, f"login as {username} failed"
