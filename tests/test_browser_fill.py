@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import time
 import uuid
 
 import pytest
@@ -57,6 +58,14 @@ def wait_saved(page, criterion):
         ".classList.contains('ok')", arg=criterion, timeout=10000)
 
 
+def eventually(condition, timeout=10.0):
+    """Wait until ``condition()`` holds (the phone saves in the background)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.05)
+
+
 def answer_of(team, criterion):
     return team["store"].get_inspection(team["id"]).answers.get(criterion)
 
@@ -83,9 +92,12 @@ def test_fill_a_section_attach_a_photo_and_finalize(live_server, team, phone):
     plan.locator("input[data-part=in_done]").fill("16")
     page.wait_for_function("() => document.querySelector(\"article[data-criterion='1.2'] "
                            "[data-role=ratio]\").textContent.includes('80')")
+    eventually(lambda: answer_of(team, "1.2") and answer_of(team, "1.2").inputs == {
+        "planned": 20, "done": 16})  # the second box saves 0.8 s after the last keystroke
     wait_saved(page, "1.2")
-    assert answer_of(team, "1.2").inputs == {"planned": 20, "done": 16}
-    assert "1" == plan.locator(".line-points").inner_text()  # 80 % → 1 of 2 points (S-PLAN)
+    page.wait_for_function(  # 80 % → 1 of 2 points (S-PLAN), as the server scored it
+        "() => document.querySelector(\"article[data-criterion='1.2'] .line-points\")"
+        ".textContent === '1'")
 
     card(page, "1.10").get_by_text("Không", exact=True).click()
     card(page, "1.10").locator("details.note summary").first.click()
