@@ -24,7 +24,7 @@ from .scoring import answer_problems
 
 # Enough for hours of retries by a whole team; an op older than this is still safe:
 # replayed, its base_rev either matches the current content (no-op) or conflicts.
-MAX_REMEMBERED_OPS = 400
+MAX_REMEMBERED_OPS = 150
 
 
 class WriteRefused(Exception):

@@ -7,7 +7,6 @@ applied in one atomic read-modify-write.
 from __future__ import annotations
 
 import datetime as _dt
-import functools
 import re
 from typing import Any, Callable
 
@@ -28,17 +27,20 @@ ANSWER_BODY_KEYS = {"op_id", "base_rev", "value", "inputs", "na", "note", "expla
 
 # ---------------------------------------------------------------- checklists of records
 
-@functools.lru_cache(maxsize=64)
-def _parse_snapshot(digest: str, data_json: str) -> Checklist:
-    import json
-    return parse_checklist(json.loads(data_json), f"snapshot {digest[:12]}")
+_CHECKLISTS: dict[str, Checklist] = {}
 
 
 def checklist_of(inspection: Inspection) -> Checklist:
-    """The frozen checklist an inspection was started with (parsed once per content hash)."""
-    import json
+    """The frozen checklist an inspection was started with, parsed once per content hash
+    (the hash is computed from the content when the snapshot is taken)."""
     snapshot = inspection.checklist
-    return _parse_snapshot(snapshot["hash"], json.dumps(snapshot["data"], sort_keys=True))
+    checklist = _CHECKLISTS.get(snapshot["hash"])
+    if checklist is None:
+        if len(_CHECKLISTS) > 64:
+            _CHECKLISTS.clear()
+        checklist = _CHECKLISTS[snapshot["hash"]] = parse_checklist(
+            snapshot["data"], f"snapshot {snapshot['hash'][:12]}")
+    return checklist
 
 
 def snapshot_of(checklist: Checklist) -> dict[str, Any]:
@@ -91,11 +93,21 @@ def _plausible_id(value: str) -> bool:
 
 
 def editable(store: Store, scope: Scope, inspection_id: str,
-              allowed: Callable[[Inspection], bool] | None = None) -> Inspection:
+             allowed: Callable[[Inspection], bool] | None = None) -> Inspection:
+    """An inspection the user may change: 404 if they may not see it, 403 if only see."""
     inspection = load(store, scope, inspection_id)
     if not (allowed or scope.can_edit)(inspection):
         raise Forbidden("you may look at this record but not change it")
     return inspection
+
+
+def check_access(scope: Scope, inspection: Inspection,
+                 allowed: Callable[[Inspection], bool]) -> None:
+    """Inside a transaction: 404 unless the user may see the record, 403 unless ``allowed``."""
+    if not scope.can_view(inspection):
+        raise Refuse(Missing("no such inspection"))
+    if not allowed(inspection):
+        raise Refuse(Forbidden("you may look at this record but not change it"))
 
 
 # ---------------------------------------------------------------- start
@@ -184,9 +196,17 @@ class _Replay(Exception):
 
 
 def run_op(store: Store, inspection_id: str, op_id: str, digest: str,
-            apply: Callable[[Inspection, str], tuple[int, dict[str, Any]]]) -> tuple[int, dict]:
-    """Run one write operation with replay and conflict handling; returns (status, body)."""
+           apply: Callable[[Inspection, str], tuple[int, dict[str, Any]]],
+           scope: Scope | None = None,
+           allowed: Callable[[Inspection], bool] | None = None) -> tuple[int, dict]:
+    """Run one write operation with replay and conflict handling; returns (status, body).
+
+    With ``scope`` and ``allowed`` the access check runs first, inside the same
+    transaction, so that the write reads its record once.
+    """
     def change(inspection: Inspection):
+        if scope is not None and allowed is not None:
+            check_access(scope, inspection, allowed)
         record = rules.replayed(inspection, op_id, digest)
         if record is not None:
             raise _Replay(record)
@@ -198,10 +218,14 @@ def run_op(store: Store, inspection_id: str, op_id: str, digest: str,
         rules.remember(inspection, op_id, digest, status, remembered, at)
         return status, result
 
+    if not _plausible_id(inspection_id):
+        raise Missing("no such inspection")
     try:
         return store.update_inspection(inspection_id, change)
     except _Replay as replay:
         return replay.record.status, replay.record.result
+    except Refuse as refuse:
+        raise refuse.error from None
     except rules.WriteRefused as refused:
         raise _as_service_error(refused) from None
     except NotFound:
@@ -215,8 +239,7 @@ def _as_service_error(refused: rules.WriteRefused) -> ServiceError:
 
 def save_answer(store: Store, scope: Scope, inspection_id: str, criterion_id: str,
                 body: Any) -> tuple[int, dict[str, Any]]:
-    """PUT one answer (DESIGN §5, §7). Returns (200, {criterion, rev, answer, line, score})."""
-    editable(store, scope, inspection_id)
+    """PUT one answer (DESIGN §5, §7). Returns (200, {criterion, rev, answer, line, totals})."""
     op_id, body = _op(body, ANSWER_BODY_KEYS)
     base_rev = _base_rev(body)
     content = rules.clean_content(body)
@@ -228,7 +251,7 @@ def save_answer(store: Store, scope: Scope, inspection_id: str, criterion_id: st
         answer = rules.put_answer(inspection, checklist, criterion_id, content, base_rev, by, at)
         return 200, answer_result(inspection, checklist, criterion_id, answer)
 
-    return run_op(store, inspection_id, op_id, digest, apply)
+    return run_op(store, inspection_id, op_id, digest, apply, scope, scope.can_edit)
 
 
 def answer_result(inspection: Inspection, checklist: Checklist, criterion_id: str,

@@ -188,6 +188,7 @@
     set("total", numberFormat.format(score.total));
     set("percent", percentFormat.format(score.percent) + "%");
     set("answered", String(score.answered));
+    if (score.section) set("section-points", numberFormat.format(score.section.points));
     var bar = document.querySelector("[data-role=progress]");
     if (bar) bar.value = score.answered;
     var answered = 0, all = 0;

@@ -1,12 +1,15 @@
 """The TinyDB store: many small JSON files, each written atomically under a file lock.
 
-Layout of ``<data_dir>`` (``LAYOUT`` = 1, recorded in ``store/meta.json``)::
+Layout of ``<data_dir>`` (``LAYOUT`` = 2, recorded in ``store/meta.json``)::
 
     store/meta.json                        {"layout": 1, "schema": 1}
     store/units.json                       TinyDB, table "units"     (one doc per unit)
     store/users.json                       TinyDB, table "users"     (one doc per user, with tokens)
     store/login_failures.json              TinyDB, table "failures"  (one doc per throttled key)
-    store/inspections/<id[:2]>/<id>.json   TinyDB, table "inspection", doc 1: the whole inspection
+    store/inspections/<id[:2]>/<id>.json   TinyDB, table "inspection", doc 1: the whole inspection,
+                                           its checklist content replaced by a reference
+    store/checklists/<hash>.json           the content of a checklist snapshot, by content
+                                           hash: written once, never changed, shared
     store/index/<shard>.json               TinyDB, table "summaries": InspectionSummary of each
                                            inspection of one unit (see :func:`shard_name`)
     store/index-pending/<id>.json          intent markers for index updates (see below)
@@ -68,8 +71,9 @@ from .base import AlreadyExists, NotFound, StoreError
 
 T = TypeVar("T")
 
+SNAPSHOT_HASH = re.compile(r"[0-9a-f]{64}")
 #: Version of the file layout described in the module docstring.
-LAYOUT = 1
+LAYOUT = 2  # 2: checklist content in store/checklists/<hash>.json
 #: How long to wait for another process's lock before giving up (a holder that
 #: dies releases its lock at once, so only a hung process can make us wait this long).
 LOCK_TIMEOUT = 60.0
@@ -401,6 +405,7 @@ class TinyDBStore:
         self.root = self.data_dir / "store"
         self.photos = PhotoFolder(self.data_dir / "photos")
         self._cache = FileCache()
+        self._snapshots: dict[str, Any] = {}  # checklist content by hash: immutable files
         self._units_path = self.root / "units.json"
         self._users_path = self.root / "users.json"
         self._logins_path = self.root / "login_failures.json"
@@ -424,6 +429,11 @@ class TinyDBStore:
         if meta.get("layout", 0) > LAYOUT:
             raise StoreError(f"{self.root} has store layout {meta['layout']}, newer than "
                              f"this program ({LAYOUT})")
+        if meta.get("layout", 0) < LAYOUT:
+            # Layout 1 → 2 needs no rewrite: records with inline checklist content are
+            # still read; the newer layout number keeps older programs away.
+            with locked(meta_path):
+                write_atomic(meta_path, _dumps({**meta, "layout": LAYOUT}))
 
     # -- units ---------------------------------------------------------------
     def list_units(self) -> list[Unit]:
@@ -527,6 +537,43 @@ class TinyDBStore:
             db.table("failures", cache_size=0).remove(Query().key == key)
 
     # -- inspections -------------------------------------------------------------
+    # -- checklist snapshots: content-addressed, written once, shared ------------------
+    def _snapshot_path(self, digest: Any) -> Path | None:
+        if not isinstance(digest, str) or not SNAPSHOT_HASH.fullmatch(digest):
+            return None
+        return self.root / "checklists" / f"{digest}.json"
+
+    def _inspection_doc(self, inspection: Inspection, durable: bool = True) -> dict[str, Any]:
+        """The stored form of an inspection: its checklist's content goes to
+        ``checklists/<hash>.json`` (written once, never changed) and the record keeps
+        the reference, so that saving an answer does not rewrite 40 KB of checklist."""
+        doc = _doc(inspection)
+        snapshot = doc.get("checklist") or {}
+        path = self._snapshot_path(snapshot.get("hash"))
+        if path is None or snapshot.get("data") is None:
+            return doc  # no usable hash: keep the content inline, as before
+        if not path.exists():
+            ensure_dir(path.parent)
+            write_atomic(path, _dumps(snapshot["data"]), durable=durable)
+        doc["checklist"] = {k: v for k, v in snapshot.items() if k != "data"}
+        doc["checklist"]["data_file"] = snapshot["hash"]
+        return doc
+
+    def _inspection_from(self, doc: dict[str, Any]) -> Inspection:
+        """Rebuild an inspection, re-attaching its (shared, read-only) checklist content."""
+        doc = upgrade(dict(doc))
+        snapshot = doc.get("checklist") or {}
+        if "data_file" in snapshot:
+            data = self._snapshots.get(snapshot["data_file"])
+            if data is None:
+                path = self._snapshot_path(snapshot["data_file"])
+                if path is None:
+                    raise StoreError(f"bad checklist reference {snapshot['data_file']!r}")
+                data = self._snapshots[snapshot["data_file"]] = json.loads(path.read_bytes())
+            doc["checklist"] = {**{k: v for k, v in snapshot.items() if k != "data_file"},
+                                "data": data}
+        return Inspection.from_dict(doc)
+
     def _inspection_path(self, inspection_id: str) -> Path | None:
         if not valid_id(inspection_id):
             return None
@@ -545,7 +592,7 @@ class TinyDBStore:
             table = db.table(INSPECTION_TABLE, cache_size=0)
             if table.get(doc_id=INSPECTION_DOC_ID) is not None:
                 raise AlreadyExists(f"inspection {inspection.id!r}")
-            table.insert(Document(_doc(inspection), doc_id=INSPECTION_DOC_ID))
+            table.insert(Document(self._inspection_doc(inspection), doc_id=INSPECTION_DOC_ID))
             self._write_with_index(db, inspection.id, None, summarize(inspection))
 
     def get_inspection(self, inspection_id: str) -> Inspection | None:
@@ -556,7 +603,7 @@ class TinyDBStore:
         # No lock needed: files are replaced atomically, so this is a consistent snapshot.
         doc = TinyDB(path, storage=AtomicJSONStorage).table(
             INSPECTION_TABLE, cache_size=0).get(doc_id=INSPECTION_DOC_ID)
-        return None if doc is None else Inspection.from_dict(upgrade(dict(doc)))
+        return None if doc is None else self._inspection_from(doc)
 
     def update_inspection(self, inspection_id: str, change: Callable[[Inspection], T]) -> T:
         """Atomic read-modify-write of one inspection; see the Protocol. The index shard
@@ -573,13 +620,13 @@ class TinyDBStore:
             if doc is None:
                 raise NotFound(f"inspection {inspection_id!r}")
             # Freshly parsed, so this object is already a private copy.
-            inspection = Inspection.from_dict(upgrade(dict(doc)))
+            inspection = self._inspection_from(doc)
             old_rev, before = inspection.rev, summarize(inspection)
             result = change(inspection)
             if inspection.id != inspection_id:
                 raise ValueError("an update cannot change an inspection's id")
             inspection.rev = old_rev + 1
-            _replace(table, INSPECTION_DOC_ID, _doc(inspection))
+            _replace(table, INSPECTION_DOC_ID, self._inspection_doc(inspection))
             after = summarize(inspection)
             if after != before:
                 self._write_with_index(db, inspection_id, before, after)
@@ -693,7 +740,7 @@ class TinyDBStore:
         for inspection, path in zip(batch, paths):
             with transaction(path, durable=durable) as db:
                 db.table(INSPECTION_TABLE, cache_size=0).insert(
-                    Document(_doc(inspection), doc_id=INSPECTION_DOC_ID))
+                    Document(self._inspection_doc(inspection, durable), doc_id=INSPECTION_DOC_ID))
             by_shard.setdefault(self._shard_path(inspection.unit), []).append(
                 _doc(summarize(inspection)))
         for path, docs in sorted(by_shard.items()):
