@@ -19,6 +19,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Callable
 
 from flask_babel import lazy_gettext as _l
+from jinja2.utils import htmlsafe_json_dumps
+from markupsafe import Markup
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, Field, HiddenField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -96,6 +98,11 @@ def _inputs(c: Criterion) -> list[Part]:
     parts = []
     for spec in c.inputs:
         widget = {"number": "number", "text": "text", "date": "date"}[spec.kind]
+        if c.actions and spec.id == c.actions.action:
+            # one remediation action per line (checklist ``actions``): needs several lines
+            parts.append(Part(f"in_{spec.id}", lambda spec=spec: TextAreaField(
+                spec.label, validators=[Optional(), Length(max=4000)]), "textarea"))
+            continue
         parts.append(Part(f"in_{spec.id}",
                           lambda spec=spec: StringField(spec.label, validators=[Optional(),
                                                                                 Length(max=500)]),
@@ -130,6 +137,7 @@ class CriterionForm:
     criterion: Criterion
     key: str  # field-name prefix, e.g. "c12"
     parts: tuple[Part, ...]
+    config_json: Markup  # client_config(), HTML-safe JSON for a data attribute
 
 
 @dataclass(frozen=True)
@@ -163,7 +171,7 @@ def _build_spec(checklist: Checklist, section_id: str, kind: str) -> SectionForm
         parts = tuple(criterion_parts(c, kind))
         for part in parts:
             attrs[f"{key}_{part.name}"] = part.field()
-        layout.append(CriterionForm(c, key, parts))
+        layout.append(CriterionForm(c, key, parts, htmlsafe_json_dumps(client_config(c))))
     form_class = type(f"Section_{section_id}", (FlaskForm,), attrs)
     return SectionFormSpec(form_class, tuple(layout))
 

@@ -1,6 +1,8 @@
 """Translated labels for codes shown in the interface (kinds, types, statuses)."""
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from flask_babel import lazy_gettext as _l
 
 CHECKLIST_KIND_LABELS = {
@@ -72,6 +74,7 @@ EVENT_LABELS = {
     "status": _l("changed the status"),
     "verified": _l("verified"),
     "sent_back": _l("sent back"),
+    "progress": _l("reported progress"),
 }
 
 # Main navigation: (endpoint, label, roles that see it). Endpoints that are not
@@ -87,13 +90,34 @@ NAV_ITEMS = (
 )
 
 
+class Translated(Mapping):
+    """A label table for one page: each label is translated once, on first use."""
+
+    def __init__(self, source: Mapping):
+        self.source, self.done = source, {}
+
+    def __getitem__(self, key):
+        if key not in self.done:
+            self.done[key] = str(self.source[key])
+        return self.done[key]
+
+    def __iter__(self):
+        return iter(self.source)
+
+    def __len__(self):
+        return len(self.source)
+
+
 def labels_context(app) -> dict:
     """Labels every template may use."""
     return {
-        "role_labels": ROLE_LABELS, "kind_labels": INSPECTION_KIND_LABELS,
-        "status_labels": INSPECTION_STATUS_LABELS, "line_labels": LINE_STATUS_LABELS,
-        "item_labels": ITEM_STATUS_LABELS, "team_role_labels": TEAM_ROLE_LABELS,
-        "checklist_kind_labels": CHECKLIST_KIND_LABELS, "type_labels": CRITERION_TYPE_LABELS,
+        "role_labels": Translated(ROLE_LABELS), "kind_labels": Translated(INSPECTION_KIND_LABELS),
+        "status_labels": Translated(INSPECTION_STATUS_LABELS),
+        "line_labels": Translated(LINE_STATUS_LABELS),
+        "item_labels": Translated(ITEM_STATUS_LABELS),
+        "team_role_labels": Translated(TEAM_ROLE_LABELS),
+        "checklist_kind_labels": Translated(CHECKLIST_KIND_LABELS),
+        "type_labels": Translated(CRITERION_TYPE_LABELS),
         "nav_items": [n for n in NAV_ITEMS if n[0] in app.view_functions],
-        "nav_endpoints": app.view_functions, "event_labels": EVENT_LABELS,
+        "nav_endpoints": app.view_functions, "event_labels": Translated(EVENT_LABELS),
     }
