@@ -48,6 +48,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SESSION_COOKIE_SECURE", False,
             "Send the session cookie over HTTPS only. Set to true behind HTTPS "
             "(requests that arrive over HTTPS always get a Secure cookie)."),
+    Setting("TRUSTED_PROXIES", 0,
+            "Number of reverse proxies in front of the app whose X-Forwarded-For, -Proto, "
+            "-Host, -Port and -Prefix headers are believed (Werkzeug's ProxyFix). Set to 1 "
+            "behind one nginx or Caddy that terminates HTTPS; leave 0 when clients connect "
+            "directly, or anyone could claim to be on HTTPS."),
     Setting("PROVINCE", "", "Province name shown in headers and printed documents (empty: not shown)."),
     Setting("INSPECTING_BODY", "Sở Nội vụ", "Name of the inspecting body printed on minutes and plans."),
 )

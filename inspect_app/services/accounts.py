@@ -1,6 +1,7 @@
 """Users, passwords, API tokens and login throttling."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import secrets
@@ -18,8 +19,13 @@ TOKEN_PREFIX = "insp_"
 # Werkzeug's scrypt with its default cost. The test suite lowers the cost (same
 # algorithm) so that creating hundreds of users stays fast.
 PASSWORD_METHOD = "scrypt"
-# A hash computed once so that unknown usernames cost as much time as wrong passwords.
-_DUMMY_HASH = generate_password_hash("not-a-real-password", method=PASSWORD_METHOD)
+
+
+@functools.cache
+def _dummy_hash(method: str) -> str:
+    """A hash checked for unknown usernames, so that they cost as much time as wrong
+    passwords (made on first use: hashing at import would slow every process start)."""
+    return generate_password_hash("not-a-real-password", method=method)
 
 
 def hash_password(password: str) -> str:
@@ -38,7 +44,8 @@ def normalize_username(username: str) -> str:
 
 def check_password_rules(password: str) -> None:
     if len(password or "") < MIN_PASSWORD:
-        raise Invalid(f"password must have at least {MIN_PASSWORD} characters", field="password")
+        raise Invalid(f"password must have at least {MIN_PASSWORD} characters", field="password",
+                      reason="password_short", minimum=MIN_PASSWORD)
 
 
 def create_user(store: Store, username: str, role: str, *, unit: str | None = None,
@@ -47,16 +54,17 @@ def create_user(store: Store, username: str, role: str, *, unit: str | None = No
     username = normalize_username(username)
     if not USERNAME_RE.match(username):
         raise Invalid("username must be 2–40 characters: a-z, 0-9, dot, dash or underscore, "
-                      "starting with a letter or digit", field="username")
+                      "starting with a letter or digit", field="username", reason="username_format")
     if role not in ROLES:
-        raise Invalid(f"role must be one of {', '.join(ROLES)}", field="role")
+        raise Invalid(f"role must be one of {', '.join(ROLES)}", field="role", reason="role")
     if role == "unit":
         if not unit:
-            raise Invalid("a unit user needs --unit CODE", field="unit")
+            raise Invalid("a unit user needs --unit CODE", field="unit", reason="unit_required")
         if store.get_unit(unit) is None:
-            raise Invalid(f"unknown unit {unit!r}", field="unit")
+            raise Invalid(f"unknown unit {unit!r}", field="unit", reason="unit_unknown")
     elif unit:
-        raise Invalid(f"only unit users are bound to a unit (role {role} is not)", field="unit")
+        raise Invalid(f"only unit users are bound to a unit (role {role} is not)", field="unit",
+                      reason="unit_not_allowed")
     if password is not None:
         check_password_rules(password)
     user = User(username=username, role=role, unit=unit if role == "unit" else None,
@@ -66,7 +74,8 @@ def create_user(store: Store, username: str, role: str, *, unit: str | None = No
     try:
         store.add_user(user)
     except AlreadyExists:
-        raise Invalid(f"user {username!r} already exists", field="username") from None
+        raise Invalid(f"user {username!r} already exists", field="username",
+                      reason="username_taken") from None
     return user
 
 
@@ -117,7 +126,8 @@ def authenticate(store: Store, username: str, password: str, *, max_failures: in
         raise Throttled("too many failed logins for this account; wait and try again",
                         minutes=window_minutes)
     user = store.get_user(normalize_username(username))
-    valid = check_password_hash(user.password_hash if user and user.password_hash else _DUMMY_HASH,
+    valid = check_password_hash(user.password_hash if user and user.password_hash
+                                else _dummy_hash(PASSWORD_METHOD),
                                 password or "")
     if not (user and user.password_hash and valid):
         count = store.record_login_failure(key, now, window)

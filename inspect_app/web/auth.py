@@ -22,6 +22,11 @@ from .common import safe_next
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
 
+#: Pages anyone may open without logging in. Every other page needs a logged-in user
+#: (default deny: a new page is protected even if its view forgets ``roles_required``);
+#: the JSON API checks its own Bearer token or session and answers 401.
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.logout", "set_language", "static"})
+
 
 class SessionUser(UserMixin):
     """Flask-Login's view of a stored :class:`User`."""
@@ -152,6 +157,16 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = _l("Please log in to open this page.")
     login_manager.login_message_category = "warning"
     app.register_blueprint(bp)
+
+    @app.before_request
+    def _login_gate():
+        """Send anonymous visitors of any non-public page to the login page."""
+        if (request.endpoint is None or request.endpoint in PUBLIC_ENDPOINTS
+                or request.blueprint == "api"):
+            return None
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        return None
 
     @app.context_processor
     def _user() -> dict[str, Any]:

@@ -3,9 +3,12 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, redirect, render_template, request, session, url_for
+from flask import (Flask, has_request_context, jsonify, redirect, render_template, request,
+                   session, url_for)
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ..i18n import LANGUAGES
 
@@ -16,10 +19,20 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
        "object-src 'none'")
 
 
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, with the Secure flag on every cookie sent in answer
+    to an HTTPS request (and on all of them when SESSION_COOKIE_SECURE is set)."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        if app.config["SESSION_COOKIE_SECURE"]:
+            return True
+        return has_request_context() and request.is_secure
+
+
 def safe_next(target: str | None, fallback: str = "/") -> str:
     """``target`` if it is a path on this site, else ``fallback`` (no open redirects)."""
-    if not target:
-        return fallback
+    if not target or any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        return fallback  # browsers drop tabs and newlines: "/\t/evil" would mean "//evil"
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") \
             or "\\" in target:
@@ -38,6 +51,13 @@ def set_language():
 def init_app(app: Flask) -> None:
     """CSRF on every form, security headers on every response, friendly error pages."""
     csrf.init_app(app)
+    app.session_interface = SessionInterface()
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies > 0:
+        # Behind a reverse proxy that terminates HTTPS: believe its X-Forwarded-* headers
+        # (only as many hops as configured) so that request.is_secure and URLs are right.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies,
+                                x_port=proxies, x_prefix=proxies)
     app.add_url_rule("/language", endpoint="set_language", view_func=set_language,
                      methods=["POST"])
 
@@ -53,6 +73,9 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf_error(error):
+        if request.path.startswith("/api/"):
+            return jsonify(error="missing or invalid CSRF token: send the X-CSRFToken header "
+                                 "(or use an API token)"), 400
         return render_template("error.html", code=400, title=_("Form expired"),
                                message=_("The form was open too long or came from elsewhere. "
                                          "Go back, reload the page and send it again.")), 400
@@ -82,7 +105,6 @@ def _error_page(error):
     }
     description = getattr(error, "description", None)
     if request.path.startswith("/api/"):
-        from flask import jsonify
         return jsonify(error=str(description or titles.get(code, "error"))), code
     return render_template("error.html", code=code, title=titles.get(code, _("Error")),
                            message=messages.get(code, "")), code

@@ -27,6 +27,22 @@ class UserForm(FlaskForm):
                              validators=[DataRequired(), Length(min=8, max=200)])
 
 
+def refusal_message(error: ServiceError) -> str:
+    """The service's refusal in the user's language (its English text if not known here)."""
+    messages = {
+        "username_format": _("The username must be 2–40 characters: a-z, 0-9, dot, dash or "
+                             "underscore, starting with a letter or digit."),
+        "username_taken": _("This username is already taken."),
+        "role": _("Choose one of the roles."),
+        "unit_required": _("Choose the unit of a commune officer."),
+        "unit_unknown": _("That unit does not exist."),
+        "unit_not_allowed": _("Only commune officers belong to a unit."),
+        "password_short": _("The password must have at least %(minimum)s characters.",
+                            minimum=error.details.get("minimum", accounts.MIN_PASSWORD)),
+    }
+    return messages.get(error.details.get("reason"), error.message)
+
+
 def _form() -> UserForm:
     form = UserForm()
     units = sorted(store().list_units(), key=lambda u: sort_key(u.name))
@@ -48,12 +64,14 @@ def create():
     form = _form()
     if form.validate_on_submit():
         try:
+            # the unit list only matters for commune officers: ignore it for other roles
+            unit = (form.unit.data or None) if form.role.data == "unit" else None
             user = accounts.create_user(store(), form.username.data, form.role.data,
-                                        unit=form.unit.data or None, password=form.password.data,
+                                        unit=unit, password=form.password.data,
                                         full_name=form.full_name.data or "",
                                         position=form.position.data or "")
         except ServiceError as exc:
-            flash(exc.message, "error")
+            flash(refusal_message(exc), "error")
         else:
             flash(_("User %(name)s created.", name=user.username), "success")
             return redirect(url_for("users.index"))
