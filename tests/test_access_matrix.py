@@ -255,10 +255,10 @@ def join_rule(method: str) -> Rule:
             return Expect(404)
         if role in ("admin", "insp"):  # already may edit: straight to the record
             return Expect(302)
+        if target in FINALIZED:
+            return Expect(409)  # a finalized record takes no new team members: said at once
         if method == "GET":
             return Expect(200)
-        if target in FINALIZED:
-            return Expect(409)  # a finalized record takes no new team members
         return Expect(302, changes=True)
     return rule
 
@@ -488,29 +488,6 @@ KNOWN_BUGS: dict[tuple[str, str, str, str | None], str] = {}
 #: Those of KNOWN_BUGS that also change stored data (the others only answer another status).
 CHANGING_BUGS: set[tuple[str, str, str, str | None]] = set()
 
-_SEE_NOT_EDIT_HTML = (
-    "web/fill.py: a user who may see the record but not change it gets the section page "
-    "again with a per-criterion error (400) or a flash and a redirect (302), not 403 "
-    "(nothing is changed)")
-
-
-def _known_bugs() -> None:
-    for endpoint, see_only in (("fill.save_section", 400), ("fill.upload_photo", 302),
-                               ("fill.delete_photo", 302), ("fill.finalize", 302)):
-        for target in RECORDS:
-            for role in SEES[target] - EDITS[target] - {"viewer"}:
-                KNOWN_BUGS[(endpoint, "POST", role, target)] = (
-                    f"{_SEE_NOT_EDIT_HTML}; answers {see_only}")
-    for role, target in (("unit_a", "insp_final"), ("insp", "self_a")):
-        KNOWN_BUGS[("fill.reopen", "POST", role, target)] = (
-            f"{_SEE_NOT_EDIT_HTML}; reopen answers 302 with a flash")
-    CHANGING_BUGS.add(("fill.join", "POST", "outsider", "insp_final"))
-    KNOWN_BUGS[("fill.join", "POST", "outsider", "insp_final")] = (
-        "web/fill.py join(): a join link (which never expires) adds the user to the team of "
-        "a finalized inspection, giving them the unit's records; should be refused (409)")
-
-
-_known_bugs()
 
 # ---------------------------------------------------------------- filling URLs
 

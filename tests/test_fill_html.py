@@ -204,7 +204,7 @@ def test_mate_may_not_finalize_or_reopen(client, world):
     assert "Chỉ trưởng đoàn hoặc quản trị mới chốt được" in review
     response = client.post(f"/inspections/{world['id']}/finalize",
                            data={"csrf_token": csrf_of(review), "allow_unanswered": "y"})
-    assert response.status_code == 302
+    assert response.status_code == 403
     assert world["store"].get_inspection(world["id"]).status == "draft"
 
 

@@ -492,10 +492,6 @@ def test_a_disabled_user_loses_sessions_and_tokens(world, private_app):
 
 # ---------------------------------------------------------------- refused photos leave no files
 
-@pytest.mark.xfail(strict=True, reason=(
-    "services/photos.py attach_to_answer(): the photo files are written before the write "
-    "is checked, so an upload to a finalized record, to an unknown criterion, or a retried "
-    "op_id leaves orphan files in photos/"))
 def test_a_refused_photo_upload_leaves_no_file(world, private_app):
     photos_dir = Path(private_app.config["DATA_DIR"]) / "photos"
     before = sorted(photos_dir.rglob("*.jpg"))
@@ -545,11 +541,7 @@ def _fuzz_cases():
         cases.append(("PUT", answer, {"data": raw, "content_type": "application/json"}))
     cases.append(pytest.param(
         "PUT", answer, {"data": '{"a":' * 100_000 + "1" + "}" * 100_000,
-                        "content_type": "application/json"},
-        marks=pytest.mark.xfail(strict=True, raises=RecursionError, reason=(
-            "web/api.py json_body(): request.get_json(silent=True) lets the RecursionError of "
-            "deeply nested JSON through (only ValueError is caught): a 500 instead of a 400")),
-        id="deeply-nested-json"))
+                        "content_type": "application/json"}, id="deeply-nested-json"))
     cases.append(("PUT", answer, {"data": "value=1", "content_type": "text/plain"}))
     for body in [{"unit": 5, "checklist": [], "period": 2025, "kind": None},
                  {"unit": "A", "checklist": "t-any", "period": "2025", "kind": "inspection",

@@ -94,7 +94,12 @@ def photo_dict(ref: PhotoRef) -> dict[str, Any]:
 def attach_to_answer(store: Store, scope: Scope, inspection_id: str, criterion_id: str,
                      data: bytes, op_id: str, *, max_side: int = 1600,
                      max_bytes: int = 8 * 1024 * 1024) -> tuple[int, dict[str, Any]]:
-    """Add a photo to a criterion's answer (append-only, so no base_rev is needed)."""
+    """Add a photo to a criterion's answer (append-only, so no base_rev is needed).
+
+    The files are written before the record refers to them (a crash never leaves a
+    reference to a missing file) and removed again if the write is refused or turns
+    out to be a retry of an upload already stored.
+    """
     editable(store, scope, inspection_id)
     validate_op_id(op_id)
     digest = rules.fingerprint("photo", criterion_id, {"sha256": hashlib.sha256(data).hexdigest()})
@@ -118,7 +123,14 @@ def attach_to_answer(store: Store, scope: Scope, inspection_id: str, criterion_i
         return 201, {"criterion": criterion_id, "rev": answer.rev, "photo": photo_dict(ref),
                      "answer": rules.answer_dict(answer, criterion_id)}
 
-    return run_op(store, inspection_id, op_id, digest, apply)
+    try:
+        status, result = run_op(store, inspection_id, op_id, digest, apply, scope, scope.can_edit)
+    except BaseException:
+        store.delete_photo(photo_id)
+        raise
+    if result.get("photo", {}).get("id") != photo_id:
+        store.delete_photo(photo_id)  # a retry: the first upload's photo is the stored one
+    return status, result
 
 
 def remove_from_answer(store: Store, scope: Scope, inspection_id: str, criterion_id: str,

@@ -107,6 +107,9 @@ class Store(Protocol):
     def photo_path(self, photo_id: str, variant: str = "full") -> Path | None:
         """The file of a stored photo, or None."""
 
+    def delete_photo(self, photo_id: str) -> None:
+        """Remove the files of a photo that no record refers to (a refused upload)."""
+
 
 def new_id() -> str:
     """A short random id that is safe in URLs and file names."""

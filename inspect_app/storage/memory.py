@@ -172,3 +172,7 @@ class MemoryStore:
     def photo_path(self, photo_id: str, variant: str = "full") -> Path | None:
         """The file of a stored photo, or None."""
         return self._photos().path(photo_id, variant)
+
+    def delete_photo(self, photo_id: str) -> None:
+        """Remove every variant of a photo that no record refers to."""
+        self._photos().delete(photo_id)

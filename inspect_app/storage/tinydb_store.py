@@ -375,6 +375,13 @@ class PhotoFolder:
             return None
         return self.root / photo_id[:2] / f"{photo_id}.{variant}.jpg"
 
+    def delete(self, photo_id: str) -> None:
+        """Remove the files of a photo id (all variants); unknown ids are ignored."""
+        if not valid_id(photo_id):
+            return
+        for path in (self.root / photo_id[:2]).glob(f"{photo_id}.*.jpg"):
+            path.unlink(missing_ok=True)
+
     def save(self, photo_id: str, data: bytes, variant: str = "full") -> None:
         """Write the bytes atomically; ValueError for an id or variant that is not
         letters and digits only."""
@@ -758,3 +765,7 @@ class TinyDBStore:
     def photo_path(self, photo_id: str, variant: str = "full") -> Path | None:
         """The file of a stored photo, or None."""
         return self.photos.path(photo_id, variant)
+
+    def delete_photo(self, photo_id: str) -> None:
+        """Remove every variant of a photo that no record refers to (a refused upload)."""
+        self.photos.delete(photo_id)

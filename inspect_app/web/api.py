@@ -59,7 +59,10 @@ def json_body() -> Any:
     """The request's JSON body, or a 400 that says what is wrong with it."""
     if not request.is_json:
         raise ApiError(400, "send a JSON body with Content-Type: application/json")
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # nesting deeper than the parser can follow
+        body = None
     if body is None:
         raise ApiError(400, "the body is not valid JSON")
     return body

@@ -11,6 +11,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ..i18n import LANGUAGES
+from ..services import ServiceError
 
 csrf = CSRFProtect()
 
@@ -82,6 +83,16 @@ def init_app(app: Flask) -> None:
 
     for code in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, _error_page)
+    app.register_error_handler(ServiceError, _service_error)
+
+
+def _service_error(error: ServiceError):
+    """A refusal of a use case that a page did not handle itself: its status, its message."""
+    if request.path.startswith("/api/"):
+        from flask import jsonify
+        return jsonify(error=error.message, **error.details), error.status
+    return render_template("error.html", code=error.status, title=_("Not done"),
+                           message=error.message), error.status
 
 
 def _error_page(error):

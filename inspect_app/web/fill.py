@@ -14,7 +14,7 @@ from typing import Any
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
                    url_for)
 from flask_babel import gettext as _
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from ..domain import inspection as rules
 from ..domain.models import Inspection, TeamMember
@@ -32,6 +32,14 @@ def _load(inspection_id: str) -> Inspection:
         return service.load(store(), scope(), inspection_id)
     except ServiceError:
         abort(404)
+
+
+def _load_for(inspection_id: str, allowed) -> Inspection:
+    """A record the user may see (else 404) and change in this way (else 403)."""
+    inspection = _load(inspection_id)
+    if not allowed(inspection):
+        abort(403)
+    return inspection
 
 
 def section_nav(checklist, card) -> list[dict[str, Any]]:
@@ -110,7 +118,7 @@ def section(inspection_id: str, section_id: str):
 @roles_required("admin", "inspector", "unit")
 def save_section(inspection_id: str, section_id: str):
     """The no-JavaScript path: save every changed criterion of the section."""
-    inspection = _load(inspection_id)
+    inspection = _load_for(inspection_id, scope().can_edit)
     checklist = service.checklist_of(inspection)
     if checklist.section(section_id) is None:
         abort(404)
@@ -168,7 +176,7 @@ def save_section(inspection_id: str, section_id: str):
 @roles_required("admin", "inspector", "unit")
 def upload_photo(inspection_id: str, criterion_id: str):
     """The no-JavaScript photo upload of one criterion."""
-    inspection = _load(inspection_id)
+    inspection = _load_for(inspection_id, scope().can_edit)
     criterion = service.checklist_of(inspection).criterion(criterion_id)
     if criterion is None:
         abort(404)
@@ -191,7 +199,7 @@ def upload_photo(inspection_id: str, criterion_id: str):
 @bp.post("/<inspection_id>/c/<criterion_id>/photos/<photo_id>/delete")
 @roles_required("admin", "inspector", "unit")
 def delete_photo(inspection_id: str, criterion_id: str, photo_id: str):
-    inspection = _load(inspection_id)
+    inspection = _load_for(inspection_id, scope().can_edit)
     criterion = service.checklist_of(inspection).criterion(criterion_id)
     if criterion is None:
         abort(404)
@@ -223,7 +231,7 @@ def review(inspection_id: str):
 @bp.post("/<inspection_id>/finalize")
 @roles_required("admin", "inspector", "unit")
 def finalize(inspection_id: str):
-    _load(inspection_id)
+    _load_for(inspection_id, lambda i: service.can_finalize(scope(), i))
     body = {"op_id": request.form.get("op_id") or str(uuid.uuid4()),
             "allow_unanswered": request.form.get("allow_unanswered") == "y"}
     try:
@@ -245,7 +253,7 @@ def finalize(inspection_id: str):
 @bp.post("/<inspection_id>/reopen")
 @roles_required("admin", "inspector", "unit")
 def reopen(inspection_id: str):
-    _load(inspection_id)
+    _load_for(inspection_id, scope().can_reopen)
     try:
         service.reopen(store(), scope(), inspection_id, request.form.get("reason", ""))
     except ServiceError as exc:
@@ -257,8 +265,11 @@ def reopen(inspection_id: str):
 
 # ---------------------------------------------------------------- joining by QR code
 
-def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="join-inspection")
+JOIN_LINK_DAYS = 60  # an inspection is filled within days; old printed codes stop working
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="join-inspection")
 
 
 def join_url(inspection: Inspection) -> str:
@@ -279,8 +290,9 @@ def join_qr(inspection: Inspection) -> str:
 def join(inspection_id: str):
     """Open an inspection from a team mate's QR code, joining the team if needed."""
     try:
-        valid = _serializer().loads(request.values.get("t", "")) == inspection_id
-    except BadSignature:
+        valid = _serializer().loads(request.values.get("t", ""),
+                                    max_age=JOIN_LINK_DAYS * 86400) == inspection_id
+    except BadSignature:  # also SignatureExpired
         valid = False
     user = scope().user
     if not valid or user.role not in ("inspector", "admin"):
@@ -290,11 +302,16 @@ def join(inspection_id: str):
         abort(404)
     if scope().on_team(inspection) or user.role == "admin":
         return redirect(url_for("inspections.view", inspection_id=inspection_id))
+    if inspection.status != "draft":
+        return render_template("error.html", code=409, title=_("Already finalized"),
+                               message=_("This inspection is finalized: nobody can join its "
+                                         "team any more.")), 409
     if request.method == "GET":
         return render_template("fill/join.html", inspection=inspection,
                                unit=store().get_unit(inspection.unit), token=request.values["t"])
 
     def add_member(record: Inspection):
+        rules.ensure_draft(record)  # finalized meanwhile: refused, nothing written
         if not any(m.username == user.username for m in record.team):
             record.team.append(TeamMember(username=user.username, role="member",
                                           name=user.full_name, position=user.position))
