@@ -13,6 +13,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .storage import open_store
     from .web import api, auth, common, documents, fill, fill_forms, home, inspections, labels, qr, units, users
     from .web import checklists as checklist_views
+    from .web import remediation
 
     app = Flask(__name__, instance_relative_config=True)
     settings.configure(app, test_config)
@@ -31,6 +32,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(documents.bp)
     app.register_blueprint(qr.bp)
+    app.register_blueprint(remediation.bp)
     app.add_url_rule("/", endpoint="index", view_func=home.index)
     app.context_processor(lambda: labels.labels_context(app))
     app.jinja_env.globals["client_config"] = fill_forms.client_config

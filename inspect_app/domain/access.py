@@ -10,7 +10,9 @@ Roles:
   their inspections.
 * ``unit`` — a commune officer bound to one unit: that unit's self-checks
   (read and write), its finalized inspections (read only) and its remediation
-  plan (progress updates, never verification). Nothing of any other unit.
+  plan (progress, evidence, status up to done, and the plan's own columns: cause,
+  owner, co-operating units, expected output — never verification). Nothing of
+  any other unit.
 
 The web layer answers 404, not 403, for a record the user may not see, so that
 ids of other units' records cannot be probed.
@@ -139,7 +141,8 @@ class Scope:
     # ---------------------------------------------------------------- remediation
 
     def can_update_item(self, record: RecordLike) -> bool:
-        """Progress, status (up to done) and evidence: the unit itself, or the inspecting side."""
+        """Progress, status (up to done), evidence and the unit's own plan columns (cause,
+        owner, co-operating units, output): the unit itself, or the inspection's team."""
         if self.role == "unit":
             return record.unit == self.user.unit
         return self.role == "admin" or (self.role == "inspector" and self.on_team(record))
@@ -157,7 +160,8 @@ class Scope:
         return self.on_team(record) or record.unit in self.inspected_units
 
     def can_plan(self, record: RecordLike) -> bool:
-        """Add free findings and edit item content (finding, action, owner, due…)."""
+        """Add free findings, edit every column of an item (finding, action, due…) and
+        mark a shortcoming "no action needed"."""
         if self.role == "admin":
             return True
         if self.role == "inspector":

@@ -45,7 +45,7 @@ _TYPE_KEYS = {
     "score": {"step"},
     "ratio": {"inputs", "numerator", "denominator", "bands", "proportional", "on_zero", "decimal"},
     "count": {"inputs", "count", "bands", "decimal"},
-    "info": {"inputs", "decimal"},
+    "info": {"inputs", "decimal", "actions"},
     "bonus": {"step"},
     "penalty": {"step"},
 }
@@ -98,6 +98,24 @@ class InputField:
 
 
 @dataclass(frozen=True)
+class ActionInputs:
+    """Which inputs of an ``info`` criterion hold actions for the remediation plan.
+
+    Each non-empty line of the ``action`` text input becomes a remediation item when the
+    record is finalized; ``owner`` (text) and ``due`` (date) name the inputs that give
+    every such item its owner and deadline (the weekly self-check's W16, DOMAIN §4).
+    """
+
+    action: str
+    owner: str | None = None
+    due: str | None = None
+
+
+#: ``actions`` keys → the input kind each must name.
+ACTION_KEYS = {"action": "text", "owner": "text", "due": "date"}
+
+
+@dataclass(frozen=True)
 class RatingBand:
     """A checklist-level rating: the first band whose ``min <= percent`` names the result."""
 
@@ -131,6 +149,7 @@ class Criterion:
     proportional: bool = False
     on_zero: str = "na"
     decimal: bool = False
+    actions: ActionInputs | None = None
 
     @property
     def scored(self) -> bool:
@@ -472,6 +491,43 @@ def _input_refs(p: _Problems, raw: Mapping, key: str, path: str,
     return tuple(refs)
 
 
+def _actions(p: _Problems, value: Any, path: str,
+             inputs: tuple[InputField, ...]) -> ActionInputs | None:
+    """``actions: {action: <text input>, owner?: <text input>, due?: <date input>}``."""
+    if value is None:
+        return None
+    if not isinstance(value, Mapping) or not value:
+        p.add(path, "must be a mapping {action, owner?, due?} naming inputs of this criterion")
+        return None
+    before = len(p.items)
+    _unknown_keys(p, value, set(ACTION_KEYS), path)
+    known = {f.id: f for f in inputs}
+    refs: dict[str, str] = {}
+    for key, kind in ACTION_KEYS.items():
+        ref = value.get(key)
+        kpath = _join(path, key)
+        if ref is None:
+            if key == "action":
+                p.add(kpath, "is required (the text input that lists the actions)")
+            continue
+        if isinstance(ref, bool) or not isinstance(ref, (str, int)):
+            p.add(kpath, f"must be an input id, got {_describe(ref)}")
+            continue
+        ref = str(ref)
+        if ref not in known:
+            p.add(kpath, f"refers to unknown input {ref!r} (inputs: {', '.join(known) or 'none'})")
+        elif known[ref].kind != kind:
+            p.add(kpath, f"input {ref!r} is {known[ref].kind}, not {kind}")
+        elif ref in refs.values():
+            p.add(kpath, f"input {ref!r} is already used for "
+                         f"{next(k for k, v in refs.items() if v == ref)}")
+        else:
+            refs[key] = ref
+    if len(p.items) > before:
+        return None
+    return ActionInputs(**refs)
+
+
 def _options(p: _Problems, value: Any, path: str, points: Decimal | None) -> tuple[Option, ...]:
     if not isinstance(value, list) or not value:
         p.add(path, "must be a non-empty list of {value?, label, points}")
@@ -554,6 +610,9 @@ def _criterion(p: _Problems, raw: Any, path: str, section_id: str) -> Criterion 
         kwargs["decimal"] = _flag(p, raw, "decimal", path)
         if ctype in ("ratio", "count") and "inputs" not in raw:
             p.add(_join(path, "inputs"), f"is required for type {ctype}")
+    if ctype == "info":
+        kwargs["actions"] = _actions(p, raw.get("actions"), _join(path, "actions"),
+                                     kwargs["inputs"])
     if ctype == "ratio":
         kwargs["numerator"] = _input_refs(p, raw, "numerator", path, kwargs["inputs"])
         kwargs["denominator"] = _input_refs(p, raw, "denominator", path, kwargs["inputs"])

@@ -1,35 +1,37 @@
 """From shortcomings to remediation items (DESIGN §8, DOMAIN §5). Pure rules.
 
-Finalizing turns every ``partial`` and ``fail`` line (and ``unanswered`` ones
-when finalized with ``allow_unanswered``) into an item pre-filled from the
-checklist: ``remedy`` → action, ``remedy_owner`` → owner, ``remedy_days`` →
-due date; the inspector's note becomes the finding.
+Finalizing turns every ``partial`` and ``fail`` line (``unanswered`` ones too when
+finalized with ``allow_unanswered``, and an answered penalty) into an item pre-filled
+from the checklist: ``remedy`` → action, ``remedy_owner`` → owner, ``remedy_days`` →
+due date; the inspector's note becomes the finding. Every non-empty line of an
+``actions`` text input (the weekly self-check's W16) becomes an item too.
+
+How items change afterwards (status, progress, verification) is in
+:mod:`.item_changes`; this module builds items and reads plans.
 """
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Iterable
+from zoneinfo import ZoneInfo
 
 from .checklist import Checklist, Criterion
 from .models import ITEM_CLOSED_STATUSES, Event, Inspection, RemediationItem
 from .scoring import ScoreCard
 
-STATUS_FLOW = {
-    # status → statuses it may move to, and who moves it there
-    "open": ("in_progress", "done", "cannot_do"),
-    "in_progress": ("done", "cannot_do", "open"),
-    "done": ("verified", "in_progress"),      # verified / sent back: inspecting side only
-    "cannot_do": ("in_progress", "open"),
-    "verified": (),                          # final unless an admin reopens
-    "no_action": ("open",),
-}
-VERIFY_STATUSES = ("verified",)  # only the inspecting side sets these
-SEND_BACK = ("done", "in_progress")
+#: Order of the status groups of a plan, after the overdue items that always come first.
+GROUP_ORDER = ("in_progress", "open", "cannot_do", "done", "verified", "no_action")
 
 
 def item_id(inspection_id: str, number: int) -> str:
     """Items are numbered within their inspection: ``<inspection>-<n>``."""
     return f"{inspection_id}-{number}"
+
+
+def inspection_of(item_ref: str) -> str:
+    """The inspection id inside an item id (inspection ids never contain "-")."""
+    return item_ref.rsplit("-", 1)[0]
 
 
 def next_item_number(inspection: Inspection) -> int:
@@ -38,13 +40,22 @@ def next_item_number(inspection: Inspection) -> int:
     return max(numbers, default=0) + 1
 
 
+def _vi_number(value: Any) -> str:
+    """61475.5 → "61.475,5" (the Vietnamese way, without a locale library)."""
+    text = f"{float(value):,.2f}".rstrip("0").rstrip(".")
+    return text.replace(",", " ").replace(".", ",").replace(" ", ".")
+
+
 def default_finding(criterion: Criterion, status: str, value: Any) -> str:
-    """A finding text when the inspector wrote no note."""
+    """A finding text when the inspector wrote no note; a ratio's percent is quoted."""
     if status == "unanswered":
         return f"Chưa đánh giá: {criterion.text}"
+    if criterion.type == "penalty":
+        return f"Bị trừ {_vi_number(value)} điểm: {criterion.text}"
+    detail = f" (đạt {_vi_number(value)}%)" if criterion.type == "ratio" and value is not None else ""
     if status == "partial":
-        return f"Chưa đạt đầy đủ: {criterion.text}"
-    return f"Chưa đạt: {criterion.text}"
+        return f"Chưa đạt đầy đủ: {criterion.text}{detail}"
+    return f"Chưa đạt: {criterion.text}{detail}"
 
 
 def due_date(criterion: Criterion, finalized_on: _dt.date) -> str | None:
@@ -54,36 +65,81 @@ def due_date(criterion: Criterion, finalized_on: _dt.date) -> str | None:
     return (finalized_on + _dt.timedelta(days=criterion.remedy_days)).isoformat()
 
 
+def _is_shortcoming(line, include_unanswered: bool) -> bool:
+    if line.type == "penalty":
+        return line.status == "adjustment" and bool(line.value)
+    if line.type in ("bonus", "info"):
+        return False
+    return line.status in ("partial", "fail") or (include_unanswered and line.status == "unanswered")
+
+
+def action_lines(text: Any) -> list[str]:
+    """The actions of an ``actions`` text input: its non-empty lines, bullets removed."""
+    if not isinstance(text, str):
+        return []
+    lines = (line.strip().lstrip("-•*+").strip() for line in text.splitlines())
+    return [line for line in lines if line]
+
+
+def _valid_date(value: Any) -> str | None:
+    try:
+        return _dt.date.fromisoformat(value).isoformat() if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
 def generate_items(inspection: Inspection, checklist: Checklist, card: ScoreCard, *,
                    include_unanswered: bool, finalized_on: _dt.date, at: str, by: str
                    ) -> list[RemediationItem]:
-    """New items for shortcomings that have none yet (re-finalizing never duplicates)."""
-    covered = {i.criterion for i in inspection.items if i.criterion}
-    statuses = ("partial", "fail", "unanswered") if include_unanswered else ("partial", "fail")
+    """New items for shortcomings and listed actions that have none yet, in checklist
+    order. Re-finalizing after a reopen never duplicates: a criterion that already has a
+    finding item (or was marked "no action needed") is skipped, and so is an action line
+    that is already an item of this record."""
+    covered = {i.criterion for i in inspection.items if i.criterion and i.source != "self_check_action"}
+    listed = {(i.criterion, i.action) for i in inspection.items if i.source == "self_check_action"}
     number = next_item_number(inspection)
-    items = []
+    items: list[RemediationItem] = []
+
+    def add(**fields: Any) -> None:
+        nonlocal number
+        items.append(RemediationItem(id=item_id(inspection.id, number), inspection=inspection.id,
+                                     unit=inspection.unit, status="open", created_at=at, **fields))
+        number += 1
+
     for line in card.criteria:
-        if line.status not in statuses or line.id in covered:
-            continue
-        if line.type in ("bonus", "penalty", "info"):
-            continue
         criterion = checklist.criterion(line.id)
+        if criterion.actions is not None:
+            answer = inspection.answers.get(line.id)
+            inputs = (answer.inputs if answer else None) or {}
+            spec = criterion.actions
+            for text in action_lines(inputs.get(spec.action)):
+                if (line.id, text) in listed:
+                    continue
+                listed.add((line.id, text))
+                add(criterion=line.id, source="self_check_action", action=text,
+                    finding=f"{criterion.text} ({inspection.period})",
+                    owner=str(inputs.get(spec.owner) or "").strip() if spec.owner else "",
+                    due=_valid_date(inputs.get(spec.due)) if spec.due else None)
+            continue
+        if line.id in covered or not _is_shortcoming(line, include_unanswered):
+            continue
         answer = inspection.answers.get(line.id)
         note = answer.note if answer else ""
-        items.append(RemediationItem(
-            id=item_id(inspection.id, number), inspection=inspection.id, unit=inspection.unit,
-            criterion=line.id, finding=note or default_finding(criterion, line.status, line.value),
+        add(criterion=line.id, source="finding",
+            finding=note or default_finding(criterion, line.status, line.value),
             action=criterion.remedy, owner=criterion.remedy_owner,
-            due=due_date(criterion, finalized_on), status="open", created_at=at, source="finding",
-        ))
-        number += 1
+            due=due_date(criterion, finalized_on))
     for item in items:
-        item.history.append(Event(at=at, by=by, action="created", detail={}))
+        item.history.append(Event(at=at, by=by, action="created",
+                                  detail={"source": item.source, "criterion": item.criterion}))
     return items
 
 
+# ---------------------------------------------------------------- reading a plan
+
 def is_overdue(item: RemediationItem, today: _dt.date) -> bool:
-    """Past due and not done, verified or closed without action."""
+    """Past due and not done, verified or closed without action. ``today`` is the local
+    date (Asia/Ho_Chi_Minh by default), so an item due today is overdue from local midnight."""
     if not item.due or item.status in ITEM_CLOSED_STATUSES:
         return False
     return _dt.date.fromisoformat(item.due) < today
@@ -97,11 +153,101 @@ def is_due_soon(item: RemediationItem, today: _dt.date, days: int = 7) -> bool:
     return today <= due <= today + _dt.timedelta(days=days)
 
 
-def plan_progress(items: list[RemediationItem]) -> dict[str, int]:
-    """Counts for a plan's progress bar: total, closed (done/verified/no action), verified."""
+def plan_progress(items: Iterable[RemediationItem]) -> dict[str, int]:
+    """Counts for a plan's progress bar: total, closed (done/verified/no action), verified,
+    done (awaiting verification)."""
+    items = list(items)
     return {
         "total": len(items),
         "closed": sum(1 for i in items if i.status in ITEM_CLOSED_STATUSES),
         "verified": sum(1 for i in items if i.status == "verified"),
         "done": sum(1 for i in items if i.status == "done"),
     }
+
+
+def _due_key(item: RemediationItem) -> tuple:
+    number = item.id.rsplit("-", 1)[-1]
+    return (item.due or "9999-12-31", item.inspection, int(number) if number.isdigit() else 0)
+
+
+def plan_groups(items: Iterable[RemediationItem], today: _dt.date
+                ) -> list[tuple[str, list[RemediationItem]]]:
+    """Items grouped for a phone: ``overdue`` first, then by status (:data:`GROUP_ORDER`),
+    each group by due date. Empty groups are left out."""
+    groups: dict[str, list[RemediationItem]] = {key: [] for key in ("overdue",) + GROUP_ORDER}
+    for item in items:
+        groups["overdue" if is_overdue(item, today) else item.status].append(item)
+    return [(key, sorted(group, key=_due_key)) for key, group in groups.items() if group]
+
+
+def as_dict(item: RemediationItem) -> dict[str, Any]:
+    """The API form of an item (DESIGN §8, plus reason, source, dates and progress)."""
+    return {
+        "id": item.id, "inspection": item.inspection, "unit": item.unit,
+        "criterion": item.criterion, "finding": item.finding, "cause": item.cause,
+        "action": item.action, "owner": item.owner, "cooperating": item.cooperating,
+        "due": item.due, "output": item.output, "status": item.status, "reason": item.reason,
+        "rev": item.rev, "source": item.source, "created_at": item.created_at,
+        "done_at": item.done_at, "verified_at": item.verified_at, "verified_by": item.verified_by,
+        "progress": [{"at": p.at, "by": p.by, "note": p.note, "photos": list(p.photos),
+                      "status": p.status} for p in item.progress],
+        "history": [{"at": e.at, "by": e.by, "action": e.action, "detail": e.detail}
+                    for e in item.history],
+    }
+
+
+# ---------------------------------------------------------------- the previous cycle (criterion 1.5)
+
+def local_date(moment: str, tz: str) -> _dt.date:
+    """The local date of an ISO timestamp (naive ones are taken as UTC)."""
+    value = _dt.datetime.fromisoformat(moment)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=_dt.timezone.utc)
+    return value.astimezone(ZoneInfo(tz)).date()
+
+
+def done_moment(item: RemediationItem) -> str | None:
+    """When the item last became done: ``done_at``, or for items stored before that field
+    existed, the newest history line that set the status to done."""
+    if item.done_at:
+        return item.done_at
+    for event in reversed(item.history):
+        for change in event.detail.get("changes", ()):
+            if change.get("field") == "status" and change.get("new") == "done":
+                return event.at
+    return None
+
+
+@dataclass(frozen=True)
+class PlanFigures:
+    """How much of a plan was carried out: what criterion 1.5 of the next cycle asks for.
+
+    ``total`` leaves out items closed as "no action needed"; an item counts as remediated
+    once done with evidence (``done``, awaiting the inspectors, or ``verified``), on time
+    when its local done date is not after its due date (or it has none).
+    """
+
+    total: int
+    on_time: int
+    late: int
+    open: int
+    verified: int
+
+
+def plan_figures(items: Iterable[RemediationItem], tz: str) -> PlanFigures:
+    """Count a plan's items as :class:`PlanFigures` (dates in ``tz``)."""
+    total = on_time = late = verified = 0
+    for item in items:
+        if item.status == "no_action":
+            continue
+        total += 1
+        if item.status not in ("done", "verified"):
+            continue
+        verified += item.status == "verified"
+        moment = done_moment(item)
+        if item.due and moment and local_date(moment, tz).isoformat() > item.due:
+            late += 1
+        else:
+            on_time += 1
+    return PlanFigures(total=total, on_time=on_time, late=late, open=total - on_time - late,
+                       verified=verified)

@@ -24,5 +24,7 @@ def epoch() -> float:
 
 
 def today(tz: str = DEFAULT_TZ) -> _dt.date:
-    """Today's date in ``tz`` (Vietnam by default): deadlines and overdue use local dates."""
-    return _dt.datetime.now(ZoneInfo(tz)).date()
+    """Today's date in ``tz`` (Vietnam by default): deadlines and overdue use local dates.
+
+    Derived from :func:`now_utc`, so a test that pins the moment pins the date too."""
+    return now_utc().astimezone(ZoneInfo(tz)).date()

@@ -18,6 +18,7 @@ from ..domain.scoring import answer_problems
 from ..storage import Store
 from . import accounts, clock
 from . import inspections as service
+from . import remediation
 from . import units as unit_service
 
 DEMO_PASSWORD = "demo-2025"
@@ -159,14 +160,20 @@ def load(store: Store, library: ChecklistLibrary) -> list[tuple[str, str, str]]:
                                                password=DEMO_PASSWORD, full_name=full_name,
                                                position=position)
     today = clock.today()
+    ids: dict[str, str] = {}
     if library.get(INSPECTION_CHECKLIST) is not None:
         lead = service.scope_for(store, users["thanhtra1"])
-        plan = [("NT", 0.8, True, 75, "12/BB-SNV"), ("TN", 0.75, True, 40, "15/BB-SNV"),
-                ("TL", 0.95, True, 20, "18/BB-SNV"), ("TQ", 0.9, False, 2, "")]
-        for code, quality, final, days_ago, number in plan:
+        # TQ last year first: this year's inspection of TQ shows how that plan was carried out
+        plan = [("TQ-1", 0.85, True, 400, "07/BB-SNV"), ("NT", 0.8, True, 75, "12/BB-SNV"),
+                ("TN", 0.75, True, 40, "15/BB-SNV"), ("TL", 0.95, True, 20, "18/BB-SNV"),
+                ("TQ", 0.9, False, 2, "")]
+        for key, quality, final, days_ago, number in plan:
+            code, _, years_back = key.partition("-")
             inspection = service.start(store, library, lead, unit=code, checklist=INSPECTION_CHECKLIST,
-                                       period=str(today.year), kind="inspection", team=["thanhtra2"],
+                                       period=str(today.year - int(years_back or 0)),
+                                       kind="inspection", team=["thanhtra2"],
                                        number=number, place=dict(COMMUNES)[code])
+            ids[key] = inspection.id
             checklist = service.checklist_of(inspection)
             _fill(store, lead, inspection.id,
                   _answers(checklist, code, rng, quality, None if final else 3))
@@ -186,6 +193,12 @@ def load(store: Store, library: ChecklistLibrary) -> list[tuple[str, str, str]]:
                                            period=f"{iso.year}-W{iso.week:02d}", kind="self_check")
                 checklist = service.checklist_of(inspection)
                 answers = _answers(checklist, code, rng, 0.85, None if final else 2)
+                if final and checklist.criterion("W16") is not None:
+                    answers["W16"] = {"inputs": {
+                        "viec": "Bổ sung phiếu xin lỗi cho 02 hồ sơ trễ hạn\n"
+                                "Cập nhật niêm yết 03 TTHC mới công bố",
+                        "nguoi_phu_trach": "Công chức Văn phòng - Thống kê",
+                        "han": (day + _dt.timedelta(days=7)).isoformat()}}
                 for criterion in checklist.criteria:
                     if criterion.evidence_required and criterion.id in answers:
                         answers[criterion.id].setdefault("note", "Đã kiểm tra trực tiếp tại Bộ phận một cửa")
@@ -195,4 +208,86 @@ def load(store: Store, library: ChecklistLibrary) -> list[tuple[str, str, str]]:
                                      {"op_id": str(uuid.uuid4()), "allow_unanswered": True},
                                      today=day)
                 _backdate(store, inspection.id, day)
+    _remediation_progress(store, users, ids, today)
     return [(username, DEMO_PASSWORD, role) for username, role, *_ in people]
+
+
+# ---------------------------------------------------------------- progress on the plans
+
+def _item_of(store: Store, inspection_id: str, criterion: str | None):
+    return next((i for i in store.get_inspection(inspection_id).items if i.criterion == criterion), None)
+
+
+def _change(store: Store, scope: Scope, item, **change: Any):
+    """One item change through the service (the item is read again for its revision)."""
+    current = store.get_inspection(item.inspection).item(item.id)
+    return remediation.update_item(store, scope, item.id, {
+        "op_id": str(uuid.uuid4()), "base_rev": current.rev, **change})
+
+
+def _backdate_item(store: Store, inspection_id: str, item_id: str, day: _dt.date) -> None:
+    """Make an item's progress look as if it was reported on ``day`` (demo only)."""
+    stamp = _dt.datetime.combine(day, _dt.time(8, 0), _dt.timezone.utc).isoformat()
+
+    def change(inspection):
+        item = inspection.item(item_id)
+        for entry in item.progress + item.history[1:]:
+            entry.at = stamp
+        item.done_at = stamp if item.done_at else None
+        item.verified_at = stamp if item.verified_at else None
+    store.update_inspection(inspection_id, change)
+
+
+def _remediation_progress(store: Store, users: dict, ids: dict[str, str], today: _dt.date) -> None:
+    """Realistic progress on the demo plans: Nông Thượng (seed 003) works on its plan —
+    some items in progress, one done awaiting verification, one verified, the rest
+    overdue; Thới Quản carried out most of last year's plan, some of it late."""
+    officer = lambda code: service.scope_for(store, users[f"xa.{code.lower()}"])  # noqa: E731
+    inspector = service.scope_for(store, users["thanhtra1"])
+    if "NT" in ids:
+        nt, unit = ids["NT"], officer("NT")
+        remediation.add_item(store, inspector, nt, {
+            "op_id": str(uuid.uuid4()),
+            "finding": "Chưa thống kê số liệu đăng ký dịch vụ công quốc gia của cán bộ, công "
+                       "chức, viên chức và Nhân dân trên địa bàn",
+            "action": "Thống kê số tài khoản dịch vụ công quốc gia của CBCCVC và Nhân dân",
+            "owner": "Công chức Văn phòng - Thống kê", "due": (today + _dt.timedelta(days=5)).isoformat(),
+            "output": "Báo cáo thống kê"})
+        steps = [
+            ("1.10", [{"status": "in_progress", "cause": "Chủ quan: chưa kịp kiện toàn sau sắp xếp",
+                       "progress_note": "Văn phòng đã dự thảo quyết định phân công, trình Chủ tịch ký"}]),
+            ("7.3", [{"status": "in_progress", "progress_note": "Đã hướng dẫn công chức thao tác tạo hồ sơ"},
+                     {"status": "done", "progress_note": "Từ 01/10 mọi việc giao trên QLVB đều bấm tạo "
+                                                         "hồ sơ; kiểm tra ngẫu nhiên 20 việc đều đạt",
+                      "output": "Báo cáo kết quả kiểm tra"}]),
+            ("5.4", [{"status": "done", "progress_note": "Ban hành lịch trực vệ sinh hằng tuần; "
+                                                         "khu một cửa đã sắp xếp gọn gàng"}]),
+            (None, [{"status": "in_progress", "progress_note": "Đã gửi mẫu thống kê đến 15 thôn"}]),
+        ]
+        for criterion, changes in steps:
+            item = _item_of(store, nt, criterion)
+            if item is None:
+                continue
+            for change in changes:
+                _change(store, unit, item, **change)
+        verified = _item_of(store, nt, "5.4")
+        if verified is not None:
+            current = store.get_inspection(nt).item(verified.id)
+            remediation.review_item(store, inspector, verified.id, {
+                "op_id": str(uuid.uuid4()), "base_rev": current.rev, "decision": "verify",
+                "comment": "Đã kiểm tra thực tế, đạt yêu cầu"})
+            _backdate_item(store, nt, verified.id, today - _dt.timedelta(days=50))
+    if "TQ-1" in ids:
+        previous, unit = ids["TQ-1"], officer("TQ")
+        items = store.get_inspection(previous).items
+        for n, item in enumerate(items):
+            if n % 5 == 4:
+                continue  # still open
+            _change(store, unit, item, status="done", progress_note="Đã khắc phục, có văn bản kèm theo")
+            if n % 3 == 0:
+                current = store.get_inspection(previous).item(item.id)
+                remediation.review_item(store, inspector, item.id, {
+                    "op_id": str(uuid.uuid4()), "base_rev": current.rev, "decision": "verify"})
+            due = _dt.date.fromisoformat(item.due) if item.due else today
+            late = n % 4 == 1
+            _backdate_item(store, previous, item.id, due + _dt.timedelta(days=9 if late else -3))

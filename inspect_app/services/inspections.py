@@ -441,12 +441,6 @@ def inspection_dict(inspection: Inspection, *, include_items: bool = False) -> d
 
 def item_dict(item) -> dict[str, Any]:
     """The API form of a remediation item (DESIGN §8)."""
-    return {
-        "id": item.id, "inspection": item.inspection, "unit": item.unit,
-        "criterion": item.criterion, "finding": item.finding, "cause": item.cause,
-        "action": item.action, "owner": item.owner, "cooperating": item.cooperating,
-        "due": item.due, "output": item.output, "status": item.status, "reason": item.reason,
-        "rev": item.rev,
-        "progress": [vars(p) for p in item.progress],
-        "history": [vars(e) for e in item.history],
-    }
+    from ..domain.remediation import as_dict
+
+    return as_dict(item)

@@ -14,6 +14,7 @@ from flask_login import current_user
 from ..services import ServiceError, accounts
 from ..services import inspections as service
 from ..services import photos
+from ..services import remediation as items
 from .auth import scope, store
 from .common import csrf
 
@@ -128,3 +129,44 @@ def add_photo(inspection_id: str, criterion_id: str):
 def delete_photo(inspection_id: str, criterion_id: str, photo_id: str):
     answer = photos.remove_from_answer(store(), scope(), inspection_id, criterion_id, photo_id)
     return jsonify(answer=answer), 200
+
+
+# ---------------------------------------------------------------- remediation items
+
+def _photo_limits() -> dict[str, int]:
+    return {"max_side": int(current_app.config["PHOTO_MAX_SIDE"]),
+            "max_bytes": int(current_app.config["PHOTO_MAX_BYTES"])}
+
+
+@bp.post("/inspections/<inspection_id>/remediation")
+def add_item(inspection_id: str):
+    """Add an item by hand: ``{op_id, finding, criterion?, cause?, action?, owner?,
+    cooperating?, due?, output?, status?: "no_action", reason?}`` → 201, the item."""
+    status, result = items.add_item(store(), scope(), inspection_id, json_body())
+    return jsonify(result), status
+
+
+@bp.get("/remediation/<item_id>")
+def get_item(item_id: str):
+    _inspection, item = items.locate(store(), scope(), item_id)
+    return jsonify(service.item_dict(item))
+
+
+@bp.patch("/remediation/<item_id>")
+def update_item(item_id: str):
+    """``{op_id, base_rev, status?, progress_note?, owner?, due?, …}`` → 200, the item; 409
+    with ``current`` when the item changed since ``base_rev``."""
+    status, result = items.update_item(store(), scope(), item_id, json_body())
+    return jsonify(result), status
+
+
+@bp.post("/remediation/<item_id>/photos")
+def item_photo(item_id: str):
+    """A progress note with a photo: multipart ``photo``, ``op_id`` and optional ``note``."""
+    upload = request.files.get("photo")
+    if upload is None:
+        raise ApiError(400, "send the image as the multipart field 'photo'", field="photo")
+    status, result = items.add_photo(store(), scope(), item_id, upload.read(),
+                                     request.form.get("op_id"), request.form.get("note", ""),
+                                     **_photo_limits())
+    return jsonify(result), status

@@ -98,6 +98,11 @@ def _inputs(c: Criterion) -> list[Part]:
     parts = []
     for spec in c.inputs:
         widget = {"number": "number", "text": "text", "date": "date"}[spec.kind]
+        if c.actions and spec.id == c.actions.action:
+            # one remediation action per line (checklist ``actions``): needs several lines
+            parts.append(Part(f"in_{spec.id}", lambda spec=spec: TextAreaField(
+                spec.label, validators=[Optional(), Length(max=4000)]), "textarea"))
+            continue
         parts.append(Part(f"in_{spec.id}",
                           lambda spec=spec: StringField(spec.label, validators=[Optional(),
                                                                                 Length(max=500)]),

@@ -1,0 +1,281 @@
+"""Remediation plans: change items under the write protocol, read plans across records.
+
+Items live inside their inspection record, so every item change goes through
+:func:`.inspections.run_op`: one atomic read-modify-write with op_id replay (a retried
+change answers the remembered result and never adds a second progress note), and
+``base_rev`` conflicts that carry the current item (DESIGN §7). The rules themselves
+(who may set what, evidence for done, history lines) are in ``domain/item_changes``.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from ..domain import inspection as rules
+from ..domain import item_changes as changes
+from ..domain.access import Scope
+from ..domain.models import Inspection, InspectionSummary, PhotoRef, RemediationItem
+from ..domain.remediation import (PlanFigures, as_dict, inspection_of, is_overdue, item_id,
+                                  next_item_number, plan_figures)
+from ..storage import Store
+from . import Conflict, Forbidden, Invalid, Missing, ServiceError, Unprocessable
+from .inspections import Refuse, checklist_of, load, run_op, validate_op_id, visible
+from .photos import process, store_photo
+
+ITEM_BODY_KEYS = {"op_id", "base_rev", *changes.ITEM_FIELDS, *changes.CHANGE_KEYS}
+NEW_ITEM_KEYS = {"op_id", "criterion", "status", "reason", *changes.ITEM_FIELDS}
+#: The criterion of the next cycle that asks how much of the previous plan was carried
+#: out (cchc-xa 1.5, "Khắc phục tồn tại"): its denominator takes the total, its
+#: numerator the items remediated on time.
+PREVIOUS_PLAN_CRITERION = "1.5"
+_REFUSALS = {400: Invalid, 403: Forbidden, 409: Conflict, 422: Unprocessable}
+
+
+def powers_of(scope: Scope, record: Inspection | InspectionSummary) -> changes.Powers:
+    """The acting user's powers over the items of one record."""
+    return changes.Powers(update=scope.can_update_item(record), plan=scope.can_plan(record),
+                          verify=scope.can_verify_item(record), admin=scope.role == "admin")
+
+
+def locate(store: Store, scope: Scope, item_ref: str) -> tuple[Inspection, RemediationItem]:
+    """An item the user may see, with its record; :class:`Missing` (404) otherwise."""
+    if not isinstance(item_ref, str) or "-" not in item_ref:
+        raise Missing("no such item")
+    inspection = load(store, scope, inspection_of(item_ref))
+    item = inspection.item(item_ref)
+    if item is None:
+        raise Missing("no such item")
+    return inspection, item
+
+
+def _service_error(refused: rules.WriteRefused) -> ServiceError:
+    return _REFUSALS.get(refused.status, Conflict)(refused.message, **refused.payload)
+
+
+def _body(body: Any, allowed: set[str]) -> tuple[str, dict[str, Any]]:
+    if not isinstance(body, dict):
+        raise Invalid("the body must be a JSON object", field="body")
+    unknown = sorted(set(body) - allowed)
+    if unknown:
+        raise Invalid(f"unknown field {unknown[0]!r}", field=unknown[0])
+    return validate_op_id(body.get("op_id")), body
+
+
+def _clean(body: dict[str, Any]) -> dict[str, Any]:
+    try:
+        return changes.clean_change(body)
+    except rules.WriteRefused as refused:
+        raise _service_error(refused) from None
+
+
+def _run(store: Store, inspection_id: str, op_id: str, digest: str,
+         apply: Callable[[Inspection, str], tuple[int, dict[str, Any]]]) -> tuple[int, dict]:
+    """:func:`run_op` with the item refusals (403, 422) kept apart from conflicts."""
+    def guarded(inspection: Inspection, at: str):
+        try:
+            return apply(inspection, at)
+        except (changes.NotAllowed, changes.NeedsEvidence) as refused:
+            raise Refuse(_service_error(refused)) from None
+
+    try:
+        return run_op(store, inspection_id, op_id, digest, guarded)
+    except Refuse as refuse:
+        raise refuse.error from None
+
+
+# ---------------------------------------------------------------- changing items
+
+def update_item(store: Store, scope: Scope, item_ref: str, body: Any, *,
+                photo: bytes | None = None, max_side: int = 1600,
+                max_bytes: int = 8 * 1024 * 1024,
+                reviewable: tuple[str, ...] | None = None) -> tuple[int, dict[str, Any]]:
+    """PATCH an item (DESIGN §5): ``{op_id, base_rev, status?, progress_note?, reason?,
+    comment?, finding?, cause?, action?, owner?, cooperating?, due?, output?}``, with an
+    optional photo added to the progress note. Returns (200, the item).
+
+    ``base_rev`` may be left out only by a change that sets no field (a note, a photo).
+    ``reviewable``: the statuses a review may start from (see :func:`review_item`).
+    """
+    inspection, _ = locate(store, scope, item_ref)
+    if not powers_of(scope, inspection).any:
+        raise Forbidden("you may look at this plan but not change it")
+    op_id, body = _body(body, ITEM_BODY_KEYS)
+    base_rev = body.get("base_rev")
+    if base_rev is not None and (isinstance(base_rev, bool) or not isinstance(base_rev, int)
+                                 or base_rev < 0):
+        raise Invalid("base_rev must be the item revision you last saw", field="base_rev")
+    change = _clean(body)
+    content = dict(change)
+    if photo is not None:
+        content["photo"] = hashlib.sha256(photo).hexdigest()
+    digest = rules.fingerprint("item", item_ref, content)
+    photo_ref = None
+    if photo is not None and op_id not in inspection.ops:  # a retry stores no second copy
+        processed = process(photo, max_side=max_side, max_bytes=max_bytes)
+        photo_ref = PhotoRef(id=store_photo(store, processed), by=scope.user.username, at="",
+                             item=item_ref, width=processed.width, height=processed.height,
+                             bytes=len(processed.full))
+    by = scope.user.username
+
+    def apply(record: Inspection, at: str):
+        item = record.item(item_ref)
+        if item is None:
+            raise Refuse(Missing("no such item"))
+        if photo is not None and photo_ref is None:
+            raise Refuse(Conflict("this op_id was already used; send the photo again with a "
+                                  "new op_id", op_id=op_id))
+        if reviewable and item.status not in reviewable + (change["status"],):
+            raise changes.BadTransition(f"only a done item can be reviewed; this one is "
+                                        f"{item.status}", current=as_dict(item))
+        photos = (photo_ref.id,) if photo_ref else ()
+        if changes.apply_change(item, change, base_rev=base_rev, powers=powers_of(scope, record),
+                                by=by, at=at, photos=photos):
+            record.updated_at = at
+        if photo_ref:
+            photo_ref.at = at
+            record.photos[photo_ref.id] = photo_ref
+        return (201 if photo is not None else 200), as_dict(item)
+
+    return _run(store, inspection.id, op_id, digest, apply)
+
+
+def review_item(store: Store, scope: Scope, item_ref: str, body: Any) -> tuple[int, dict]:
+    """The inspecting side's decision on a done item: ``{op_id, base_rev, decision:
+    verify | send_back, comment?}`` (a comment is required to send back). An
+    administrator may also send back a verified item (reopen it)."""
+    inspection, _ = locate(store, scope, item_ref)
+    if not scope.can_verify_item(inspection):
+        raise Forbidden("only the inspecting side verifies remediation items")
+    op_id, body = _body(body, {"op_id", "base_rev", "decision", "comment"})
+    target = {"verify": "verified", "send_back": "in_progress"}.get(body.get("decision"))
+    if target is None:
+        raise Invalid("decision must be verify or send_back", field="decision")
+    reviewable = ("done", "verified") if scope.role == "admin" else ("done",)
+    patch = {"op_id": op_id, "base_rev": body.get("base_rev"), "status": target,
+             "comment": body.get("comment") or ""}
+    return update_item(store, scope, item_ref, patch, reviewable=reviewable)
+
+
+def add_photo(store: Store, scope: Scope, item_ref: str, data: bytes, op_id: Any, note: str = "",
+              **limits: int) -> tuple[int, dict[str, Any]]:
+    """A progress note with a photo (append-only, so no base_rev is needed). (201, item)."""
+    body: dict[str, Any] = {"op_id": op_id}
+    if note:
+        body["progress_note"] = note
+    return update_item(store, scope, item_ref, body, photo=data, **limits)
+
+
+def add_item(store: Store, scope: Scope, inspection_id: str, body: Any) -> tuple[int, dict]:
+    """Add an item by hand (before or after finalizing): a free finding, or a finding of a
+    criterion; ``status: no_action`` with a ``reason`` records that none is needed."""
+    inspection = load(store, scope, inspection_id)
+    if not scope.can_plan(inspection):
+        raise Forbidden("you may look at this plan but not add to it")
+    op_id, body = _body(body, NEW_ITEM_KEYS)
+    criterion = body.get("criterion") or None
+    if criterion is not None and (not isinstance(criterion, str)
+                                  or checklist_of(inspection).criterion(criterion) is None):
+        raise Invalid(f"unknown criterion {criterion!r}", field="criterion")
+    change = _clean({k: v for k, v in body.items() if k not in ("op_id", "criterion")})
+    digest = rules.fingerprint("new_item", inspection_id, {**change, "criterion": criterion})
+    by = scope.user.username
+
+    def apply(record: Inspection, at: str):
+        ref = item_id(record.id, next_item_number(record))
+        item = changes.new_item(ref, record.id, record.unit, change, criterion=criterion,
+                                by=by, at=at)
+        record.items.append(item)
+        record.updated_at = at
+        return 201, as_dict(item)
+
+    return _run(store, inspection_id, op_id, digest, apply)
+
+
+# ---------------------------------------------------------------- reading plans
+
+@dataclass(frozen=True)
+class Entry:
+    """An item as lists across records show it: with the record it belongs to."""
+
+    item: RemediationItem
+    record: InspectionSummary
+
+
+def _entries(store: Store, scope: Scope, summaries: list[InspectionSummary],
+             keep: Callable[[RemediationItem], bool] = lambda item: True) -> list[Entry]:
+    out = []
+    for summary in summaries:
+        inspection = store.get_inspection(summary.id)
+        if inspection is None or not scope.can_view(inspection):
+            continue
+        out += [Entry(i, summary) for i in inspection.items if keep(i)]
+    return out
+
+
+def entries(store: Store, scope: Scope, **filters: Any) -> list[Entry]:
+    """Every item of the records the user may see (for a unit user: its own plan)."""
+    summaries = [s for s in visible(store, scope, **filters) if s.items_total]
+    return _entries(store, scope, summaries)
+
+
+def overdue(store: Store, scope: Scope, today: _dt.date) -> list[Entry]:
+    """Overdue items across every unit the user may see, the longest overdue first.
+    Only records whose index entry has an open item due before today are opened."""
+    summaries = [s for s in visible(store, scope) if s.next_due and s.next_due < today.isoformat()]
+    found = _entries(store, scope, summaries, lambda i: is_overdue(i, today))
+    return sorted(found, key=lambda e: (e.item.due, e.item.id))
+
+
+def awaiting_verification(store: Store, scope: Scope) -> list[Entry]:
+    """Done items waiting for the inspecting side, oldest first. Only records whose
+    index counts closed items that are not verified (done or no action) are opened."""
+    summaries = [s for s in visible(store, scope)
+                 if s.items_total > s.items_open + s.items_verified]
+    found = _entries(store, scope, summaries, lambda i: i.status == "done")
+    return sorted(found, key=lambda e: (e.item.done_at or "", e.item.id))
+
+
+def plans(store: Store, scope: Scope) -> list[InspectionSummary]:
+    """Records with a plan, for per-inspection progress (read from the index alone)."""
+    return [s for s in visible(store, scope) if s.items_total]
+
+
+# ---------------------------------------------------------------- the previous cycle
+
+@dataclass(frozen=True)
+class PreviousPlan:
+    """The plan of a unit's previous finalized inspection, and what it means for 1.5."""
+
+    record: InspectionSummary
+    figures: PlanFigures
+    criterion: str | None  # the criterion these figures are typed into, if the checklist has it
+    section: str | None
+    inputs: tuple[tuple[str, int], ...]  # (input label, figure to type)
+
+
+def previous_plan(store: Store, scope: Scope, inspection: Inspection, tz: str) -> PreviousPlan | None:
+    """For an inspection (or a self-score) of a unit: how the plan of the unit's previous
+    finalized inspection was carried out — None when there is none with a plan."""
+    earlier = [s for s in visible(store, scope, unit=inspection.unit, kind="inspection",
+                                  status="finalized")
+               if s.id != inspection.id and s.created_at < inspection.created_at]
+    if not earlier:
+        return None
+    summary = max(earlier, key=lambda s: s.created_at)
+    record = store.get_inspection(summary.id)
+    if record is None or not record.items:
+        return None
+    criterion = checklist_of(inspection).criterion(PREVIOUS_PLAN_CRITERION)
+    if criterion is None or criterion.type != "ratio":
+        if inspection.kind != "inspection":
+            return None  # a self-check of another kind (the weekly one) does not score it
+        return PreviousPlan(summary, plan_figures(record.items, tz), None, None, ())
+    figures = plan_figures(record.items, tz)
+    inputs = []
+    for ids, figure in ((criterion.denominator, figures.total),
+                        (criterion.numerator, figures.on_time)):
+        spec = criterion.input(ids[0])
+        inputs.append((spec.label if spec else ids[0], figure))
+    return PreviousPlan(summary, figures, criterion.id, criterion.section, tuple(inputs))

@@ -1,0 +1,172 @@
+"""Remediation on a phone, in a real browser (390×844): the commune officer reports an item
+done with a photo, the inspector verifies it; offline one-tap updates; a conflict."""
+from __future__ import annotations
+
+import io
+import uuid
+
+import pytest
+from PIL import Image
+
+from inspect_app.services import accounts
+from inspect_app.services import inspections as service
+from inspect_app.services import remediation
+from inspect_app.services import units as unit_service
+
+from .browser import chromium, live_server, login  # noqa: F401
+
+PASSWORD = "mat-khau-dai"
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2,
+         "is_mobile": True, "has_touch": True, "locale": "vi-VN"}
+
+
+@pytest.fixture
+def commune(live_server):
+    """A unit with a finalized inspection (1.6 and 1.10 failed), its officer and the lead."""
+    store = live_server.store()
+    tag = uuid.uuid4().hex[:6]
+    code = f"N{tag}"
+    unit_service.add_unit(store, code, f"Xã Nông Thượng {tag}")
+    lead = accounts.create_user(store, f"lead{tag}", "inspector", password=PASSWORD,
+                                full_name="Nguyễn Ánh Xuân")
+    accounts.create_user(store, f"xa{tag}", "unit", unit=code, password=PASSWORD,
+                         full_name="Hoàng Thạc")
+    scope = service.scope_for(store, lead)
+    record = service.start(store, live_server.app.extensions["checklists"], scope, unit=code,
+                           checklist="cchc-xa", period="2025", kind="inspection").id
+    for criterion, note in (("1.6", "Chưa ban hành kế hoạch tuyên truyền CCHC"),
+                            ("1.10", "Chủ tịch UBND xã chưa phân công công chức chấm điểm CCHC")):
+        service.save_answer(store, scope, record, criterion,
+                            {"op_id": str(uuid.uuid4()), "base_rev": 0, "value": False, "note": note})
+    service.finalize(store, scope, record, {"op_id": str(uuid.uuid4()), "allow_unanswered": True})
+    items = {i.criterion: i.id for i in store.get_inspection(record).items}
+    return {"store": store, "record": record, "lead": f"lead{tag}", "officer": f"xa{tag}",
+            "items": items}
+
+
+@pytest.fixture
+def phone(chromium):
+    contexts = []
+
+    def make():
+        context = chromium.new_context(**PHONE)
+        contexts.append(context)
+        return context.new_page()
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def item_of(commune, criterion):
+    return commune["store"].get_inspection(commune["record"]).item(commune["items"][criterion])
+
+
+def jpeg_bytes() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (2400, 1800), (200, 120, 30)).save(out, "JPEG", quality=90)
+    return out.getvalue()
+
+
+def wait_saved(page):
+    page.wait_for_function("() => { const s = document.querySelector('#progress [data-role=state]');"
+                           " return s && s.classList.contains('ok'); }", timeout=15000)
+
+
+def test_the_officer_reports_done_with_a_photo_and_the_inspector_verifies(live_server, commune, phone):
+    officer, inspector = phone(), phone()
+    login(officer, live_server, commune["officer"], PASSWORD)
+    login(inspector, live_server, commune["lead"], PASSWORD)
+
+    # "our plan" on the officer's phone: no sideways scroll, the item is there
+    officer.goto(f"{live_server.url}/remediation/")
+    assert officer.evaluate("document.documentElement.scrollWidth") <= 390
+    item_id = commune["items"]["1.6"]
+    officer.click(f"#i-{item_id} a.item-link")
+    officer.wait_for_url(f"**/remediation/item/{item_id}")
+    assert officer.evaluate("document.documentElement.scrollWidth") <= 390
+
+    officer.locator("#progress label.choice").filter(has=officer.locator("input[value=done]")).click()
+    officer.fill("#progress textarea[name=progress_note]",
+                 "Đã ban hành Kế hoạch số 25/KH-UBND về tuyên truyền CCHC năm 2025")
+    officer.set_input_files("#progress input[name=photo]",
+                            {"name": "ke-hoach.jpg", "mimeType": "image/jpeg", "buffer": jpeg_bytes()})
+    officer.click("#progress button[type=submit]")
+    wait_saved(officer)
+    officer.locator("[data-role=notes] figure.thumb img").first.wait_for(timeout=10000)
+    stored = item_of(commune, "1.6")
+    assert stored.status == "done" and stored.done_at
+    assert len(stored.progress) == 1  # the note went with the photo: one progress note
+    assert stored.progress[0].note.startswith("Đã ban hành Kế hoạch số 25/KH-UBND")
+    [photo] = stored.progress[0].photos
+    width, height = Image.open(commune["store"].photo_path(photo)).size
+    assert max(width, height) <= 1600
+    assert officer.locator("[data-item] [data-role=status]").first.inner_text() == \
+        officer.locator("#progress input[value=done] + span").inner_text()
+    officer.screenshot(path=str(_artifacts() / "remediation-item-done.png"), full_page=True)
+
+    # the inspector sees it awaiting verification and verifies it on the item page
+    inspector.goto(f"{live_server.url}/remediation/")
+    awaiting = inspector.locator("#awaiting")
+    assert awaiting.locator(f"#i-{item_id}").count() == 1
+    awaiting.locator(f"#i-{item_id} a.item-link").click()
+    inspector.wait_for_url(f"**/remediation/item/{item_id}")
+    assert inspector.locator("[data-role=notes] figure.thumb img").count() == 1
+    inspector.fill("#review textarea[name=comment]", "Đã kiểm tra kế hoạch, đạt yêu cầu")
+    with inspector.expect_navigation():
+        inspector.click("#review button[value=verify]")
+    stored = item_of(commune, "1.6")
+    assert (stored.status, stored.verified_by) == ("verified", commune["lead"])
+    assert stored.history[-1].detail["comment"] == "Đã kiểm tra kế hoạch, đạt yêu cầu"
+    assert item_of(commune, "1.10").status == "open"
+
+    # the officer's plan shows it verified
+    officer.goto(f"{live_server.url}/remediation/")
+    assert officer.locator(".group-verified").locator(f"#i-{item_id}").count() == 1
+
+
+def test_a_one_tap_start_made_offline_is_sent_once_when_online(live_server, commune, phone):
+    page = phone()
+    login(page, live_server, commune["officer"], PASSWORD)
+    page.goto(f"{live_server.url}/remediation/")
+    item_id = commune["items"]["1.10"]
+    page.context.set_offline(True)
+    page.click(f"#i-{item_id} form.quick button")
+    page.wait_for_function("() => localStorage.getItem('inspect-plan-queue').includes('in_progress')")
+    assert item_of(commune, "1.10").status == "open"
+    page.context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    page.wait_for_function("() => localStorage.getItem('inspect-plan-queue') === '{}'", timeout=15000)
+    stored = item_of(commune, "1.10")
+    assert stored.status == "in_progress" and stored.rev == 2
+    assert page.locator(f"#i-{item_id} form.quick").is_hidden()
+
+
+def test_a_change_made_meanwhile_shows_as_a_conflict(live_server, commune, phone):
+    page = phone()
+    login(page, live_server, commune["officer"], PASSWORD)
+    item_id = commune["items"]["1.10"]
+    page.goto(f"{live_server.url}/remediation/item/{item_id}")
+    # meanwhile the inspector gives the item another owner and deadline
+    store = commune["store"]
+    lead = service.scope_for(store, store.get_user(commune["lead"]))
+    remediation.update_item(store, lead, item_id, {"op_id": str(uuid.uuid4()), "base_rev": 1,
+                                                   "owner": "Chủ tịch UBND xã", "due": "2025-12-31"})
+    page.locator("#progress label.choice").filter(has=page.locator("input[value=cannot_do]")).click()
+    page.fill("#progress textarea[name=reason]", "Chờ Sở Nội vụ hướng dẫn mẫu quyết định")
+    page.click("#progress button[type=submit]")
+    conflict = page.locator("#progress .conflict")
+    conflict.wait_for(timeout=10000)
+    assert "Chủ tịch UBND xã" in conflict.inner_text()
+    assert item_of(commune, "1.10").status == "open"  # not overwritten
+    conflict.get_by_role("button").last.click()  # send mine again, on the current revision
+    wait_saved(page)
+    stored = item_of(commune, "1.10")
+    assert (stored.status, stored.reason, stored.owner) == (
+        "cannot_do", "Chờ Sở Nội vụ hướng dẫn mẫu quyết định", "Chủ tịch UBND xã")
+
+
+def _artifacts():
+    from pathlib import Path
+    folder = Path(__file__).resolve().parent.parent / "test-artifacts"
+    folder.mkdir(exist_ok=True)
+    return folder
