@@ -6,10 +6,11 @@ Scores are computed with :class:`fractions.Fraction` (exact, so a ratio of
 """
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from fractions import Fraction
 
 TWO_PLACES = Decimal("0.01")
+_WIDE = Context(prec=60)  # quantize never runs out of digits, whatever the magnitude
 
 
 def is_number(value: object) -> bool:
@@ -53,7 +54,7 @@ def round_half_up(value: Fraction | Decimal | int, places: Decimal = TWO_PLACES)
         result = Decimal(whole) / Decimal(int(scale))
         result = result.quantize(places)
         return -result if value < 0 else result
-    return Decimal(value).quantize(places, rounding=ROUND_HALF_UP)
+    return Decimal(value).quantize(places, rounding=ROUND_HALF_UP, context=_WIDE)
 
 
 def json_number(value: Decimal | int | None) -> int | float | None:

@@ -50,8 +50,9 @@ def snapshot_of(checklist: Checklist) -> dict[str, Any]:
 
 
 def live_card(inspection: Inspection) -> ScoreCard:
-    """The score card of the current answers."""
-    return score(checklist_of(inspection), inspection.answers_content())
+    """The score card of the current answers (checked against this same frozen
+    checklist when they were saved)."""
+    return score(checklist_of(inspection), inspection.answers_content(), validated=True)
 
 
 def card_dict(inspection: Inspection) -> dict[str, Any]:
