@@ -11,7 +11,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from . import cli, i18n, settings
     from .checklist_files import ChecklistLibrary
     from .storage import open_store
-    from .web import api, auth, common, documents, fill, fill_forms, home, inspections, labels, qr, units, users
+    from .web import api, auth, common, documents, exports, fill, fill_forms, home, inspections, labels, qr, units, users
     from .web import checklists as checklist_views
     from .web import remediation
 
@@ -32,6 +32,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(documents.bp)
     app.register_blueprint(qr.bp)
+    app.register_blueprint(exports.bp)
     app.register_blueprint(remediation.bp)
     app.add_url_rule("/", endpoint="index", view_func=home.index)
     app.context_processor(lambda: labels.labels_context(app))

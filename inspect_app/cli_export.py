@@ -1,0 +1,109 @@
+"""``flask --app inspect_app export``: the Excel workbook of DESIGN §9 from the command line.
+
+Runs with an administrator's view of the data (the command line has the whole data
+folder anyway). Bad filters exit 2 with the reason, like the other commands.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from contextlib import suppress
+from pathlib import Path
+
+import click
+from flask import Flask, current_app, url_for
+from flask.cli import with_appcontext
+
+from . import reports, xlsx
+from .cli import fail
+from .domain.access import Scope
+from .domain.models import INSPECTION_KINDS, User
+from .i18n import LANGUAGES
+from .services import ServiceError
+from .settings import PROJECT_DIR
+
+#: Where ``--out NAME.xlsx`` (a bare file name) is written.
+EXPORTS_DIR = PROJECT_DIR / "exports"
+#: The acting user of command-line exports: an administrator that is not stored anywhere.
+CLI_ACTOR = User(username="flask-cli", role="admin", full_name="Command line")
+
+
+def output_path(out: str) -> Path:
+    """Where to write: a bare file name goes to the project's ``exports/`` folder,
+    anything with a folder in it (``./x.xlsx``, ``/tmp/x.xlsx``) where it says."""
+    if os.sep in out or (os.altsep and os.altsep in out):
+        return Path(out).expanduser().resolve()
+    return EXPORTS_DIR / out
+
+
+@click.command("export")
+@click.option("--out", required=True,
+              help="The .xlsx file to write; a bare file name goes to the exports/ folder.")
+@click.option("--period", default=None, help="Only this period (2025, 2025-Q1, 2025-W14…).")
+@click.option("--checklist", default=None, help="Only this checklist id.")
+@click.option("--unit", "units", multiple=True, help="Only this unit code (repeatable).")
+@click.option("--kind", type=click.Choice(INSPECTION_KINDS), default=None,
+              help="Only inspections or only self-checks.")
+@click.option("--include-drafts", is_flag=True, help="Also records not yet finalized.")
+@click.option("--lang", type=click.Choice(sorted(LANGUAGES)), default=None,
+              help="Language of sheet names and headers (default: DEFAULT_LOCALE).")
+@click.option("--base-url", default="http://127.0.0.1:5000", show_default=True,
+              help="Address of the web app, for the photo links.")
+@with_appcontext
+def export_command(out: str, period: str | None, checklist: str | None, units: tuple[str, ...],
+                   kind: str | None, include_drafts: bool, lang: str | None,
+                   base_url: str) -> None:
+    """Write the Excel workbook (summary and ranking, scores by criterion, findings,
+    remediation plan) of the finalized records matching the filters."""
+    if not out.lower().endswith(".xlsx"):
+        fail(f"export: --out must name an .xlsx file, got {out!r}")
+    if not base_url.startswith(("http://", "https://")):
+        fail(f"export: --base-url must start with http:// or https://, got {base_url!r}")
+    store = current_app.extensions["store"]
+    try:
+        filters = reports.validate_filters(
+            store, current_app.extensions["checklists"], period=period, checklist=checklist,
+            units=units, kind=kind, include_drafts=include_drafts)
+    except ServiceError as exc:
+        fail(f"export: {exc.message}")
+    path = output_path(out)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        fail(f"export: cannot create {path.parent}: {exc.strerror}")
+    # url_for needs a request to build absolute links; this one only carries the address.
+    with current_app.test_request_context(base_url=base_url.rstrip("/")):
+        report = reports.build(
+            store, Scope(user=CLI_ACTOR), filters,
+            locale=lang or current_app.config["DEFAULT_LOCALE"],
+            timezone=current_app.config["TIMEZONE"],
+            photo_url=lambda inspection_id, photo_id: url_for(
+                "inspections.photo", inspection_id=inspection_id, photo_id=photo_id,
+                _external=True))
+        counts = _write_atomically(report, path)
+    click.echo(f"wrote {path}")
+    for title, rows in counts.items():
+        click.echo(f"  {title}: {rows} row{'' if rows == 1 else 's'}")
+
+
+def _write_atomically(report: reports.Report, path: Path) -> dict[str, int]:
+    """Write beside ``path`` and rename, so that a failed export never leaves half a file."""
+    tmp = None
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        os.close(fd)
+        counts = xlsx.write(report, tmp)
+        os.replace(tmp, path)
+    except BaseException as exc:
+        if tmp is not None:
+            with suppress(FileNotFoundError):
+                os.unlink(tmp)
+        if isinstance(exc, OSError):
+            fail(f"export: cannot write {path}: {exc.strerror or exc}")
+        raise
+    return counts
+
+
+def register(app: Flask) -> None:
+    """Attach the ``export`` command to the app."""
+    app.cli.add_command(export_command)

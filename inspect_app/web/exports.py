@@ -1,0 +1,125 @@
+"""The Excel download (DESIGN §9): a filter form and the workbook itself.
+
+Administrators and viewers export every unit; an inspector exports the units they
+inspect. Commune officers have no export (their own records are on their pages).
+"""
+from __future__ import annotations
+
+import tempfile
+
+from flask import Blueprint, current_app, render_template, request, send_file, url_for
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SelectField, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length, Optional, ValidationError
+
+from .. import reports, xlsx
+from ..domain.periods import PeriodError, parse_period
+from ..domain.text import fold, sort_key
+from ..i18n import LANGUAGES, current_locale
+from ..services import ServiceError, clock
+from .auth import roles_required, scope, store
+from .labels import INSPECTION_KIND_LABELS
+
+bp = Blueprint("exports", __name__, url_prefix="/exports")
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: Start of the downloaded file's name: ASCII, so every browser and phone keeps it.
+FILE_STEM = "ket-qua-kiem-tra"
+
+
+def _valid_period(form, field) -> None:
+    if field.data:
+        try:
+            field.data = parse_period(field.data).code
+        except PeriodError:
+            raise ValidationError(_l("Use a period like 2025, 2025-H1, 2025-Q1, 2025-03 or "
+                                     "2025-W14.")) from None
+
+
+class ExportForm(FlaskForm):
+    """The filters of an export, read from the query string (a GET that changes nothing,
+    so it needs no CSRF token and can be bookmarked)."""
+
+    class Meta:
+        csrf = False
+
+    period = StringField(_l("Period"), validators=[Optional(), Length(max=10), _valid_period],
+                         description=_l("Empty for every period; 2025, 2025-Q1, 2025-W14…"))
+    checklist = SelectField(_l("Checklist"), choices=[], default="")
+    units = SelectMultipleField(_l("Units"), choices=[],
+                                description=_l("None selected: every unit you may see."))
+    kind = SelectField(_l("Kind"), choices=[], default="")
+    include_drafts = BooleanField(_l("Include records still in progress"))
+    lang = SelectField(_l("Language of the workbook"),
+                       choices=[SelectChoice(code, name) for code, name in LANGUAGES.items()],
+                       default=current_locale)
+
+
+def _form() -> ExportForm:
+    """The form with the choices this user may pick from, bound to the query string."""
+    current = scope()
+    form = ExportForm(formdata=request.args if request.args else None)
+    library = current_app.extensions["checklists"]
+    everything = SelectChoice("", _l("All"))
+    form.checklist.choices = [everything] + [SelectChoice(c.id, c.title) for c in library.all()]
+    units = sorted((u for u in store().list_units() if current.can_view_unit(u.code)),
+                   key=lambda u: sort_key(u.name))
+    form.units.choices = [SelectChoice(u.code, u.name) for u in units]
+    form.kind.choices = [everything] + [SelectChoice(k, label)
+                                        for k, label in INSPECTION_KIND_LABELS.items()]
+    return form
+
+
+def download_name(filters: reports.Filters) -> str:
+    """``ket-qua-kiem-tra-2025.xlsx``: the period (or today's date) and the checklist,
+    folded to ASCII letters, digits and dashes."""
+    parts = [FILE_STEM, filters.period or clock.today().isoformat()]
+    if filters.checklist:
+        parts.append(filters.checklist)
+    name = "-".join(fold(p).replace(" ", "-") for p in parts)
+    return "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_") else "-" for ch in name) \
+        + ".xlsx"
+
+
+@bp.get("/")
+@roles_required("admin", "inspector", "viewer")
+def index():
+    """The filter form; it submits to :func:`workbook`."""
+    return render_template("exports/index.html", form=_form())
+
+
+@bp.get("/workbook.xlsx")
+@roles_required("admin", "inspector", "viewer")
+def workbook():
+    """The workbook of what the user may see among the records matching the filters."""
+    form = _form()
+    if not form.validate():
+        return render_template("exports/index.html", form=form), 400
+    try:
+        filters = reports.validate_filters(
+            store(), current_app.extensions["checklists"], period=form.period.data,
+            checklist=form.checklist.data, units=form.units.data or (), kind=form.kind.data,
+            include_drafts=form.include_drafts.data)
+    except ServiceError:  # the form's choices already rule this out
+        return render_template("exports/index.html", form=form), 400
+    report = reports.build(
+        store(), scope(), filters, locale=form.lang.data,
+        timezone=current_app.config["TIMEZONE"],
+        photo_url=lambda inspection_id, photo_id: url_for(
+            "inspections.photo", inspection_id=inspection_id, photo_id=photo_id, _external=True))
+    # A temporary file rather than memory: a province-wide export can be tens of MB.
+    # send_file streams it and closes it (and the OS deletes it) when the response ends.
+    output = tempfile.TemporaryFile()
+    try:
+        xlsx.write(report, output)
+    except BaseException:
+        output.close()
+        raise
+    output.seek(0)
+    response = send_file(output, mimetype=XLSX_MIMETYPE, as_attachment=True,
+                         download_name=download_name(filters), max_age=0)
+    response.cache_control.private = True
+    response.cache_control.no_store = True
+    return response

@@ -1,0 +1,571 @@
+"""The Excel workbook (DESIGN §9): rows, the file, the command and the download."""
+from __future__ import annotations
+
+import datetime as _dt
+import io
+import random
+import unicodedata
+import uuid
+from pathlib import Path
+
+import openpyxl
+import pytest
+from babel.support import Translations
+from flask import url_for
+from openpyxl.utils.escape import unescape
+
+from inspect_app import cli_export, create_app, reports, xlsx
+from inspect_app.domain.access import Scope
+from inspect_app.domain.models import InspectionSummary, ProgressNote, User
+from inspect_app.services import inspections as service
+from inspect_app.services import units as unit_service
+from inspect_app.services.demo import generated_answer
+from inspect_app.web import exports as export_views
+
+CHECKLIST = "cchc-xa"
+# Text that spreadsheets would run as a formula if it were not written as text, and
+# one that XlsxWriter would copy into the file unescaped (a "rich string").
+PAYLOADS = ['=HYPERLINK("http://x","y")', "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1",
+            '<r><t>x</t></r></is></c><c r="Z9"><f>1+1</f></c><c t="inlineStr"><is><r><t>y</t></r>']
+COMMUNES = {"TN": "Xã Thiện Nghiệp", "NT": "Xã Nông Thượng", "KL": "Xã Kim Long",
+            "DV": "Xã Đồng Văn"}
+PEOPLE = {"admin": ("admin", None), "thanhtra1": ("inspector", None),
+          "thanhtra2": ("inspector", None), "lanhdao": ("viewer", None), "xa.tn": ("unit", "TN")}
+TODAY = _dt.date(2025, 6, 30)
+
+EN_HEADERS = {
+    "summary": ["No.", "Unit code", "Unit", "Period", "Checklist", "Kind", "Status", "Score",
+                "Maximum", "Percent", "Rating", "Rank"],
+    "findings": ["Unit", "Period", "Checklist", "Code", "Criterion", "Result", "Answer",
+                 "Figures", "Points", "Maximum", "Note", "Photo", "More photos"],
+    "plan": ["No.", "Unit", "Period", "Related criterion", "Shortcoming", "Cause", "Action",
+             "Owner", "Co-operating", "Deadline", "Expected output", "Status", "Progress",
+             "Note", "Overdue"],
+}
+EN_TITLES = ["Summary", "Scores by criterion", "Findings", "Remediation plan"]
+
+
+# ---------------------------------------------------------------- a small province
+
+
+def _answer(store, scope, inspection_id, criterion_id, content):
+    current = store.get_inspection(inspection_id).answers.get(criterion_id)
+    return service.save_answer(store, scope, inspection_id, criterion_id, {
+        "op_id": str(uuid.uuid4()), "base_rev": current.rev if current else 0, **content})
+
+
+def _inspect(store, library, lead, unit, answers, *, finalize=True):
+    inspection = service.start(store, library, lead, unit=unit, checklist=CHECKLIST,
+                               period="2025", kind="inspection")
+    for criterion_id, content in answers.items():
+        _answer(store, lead, inspection.id, criterion_id, content)
+    if finalize:
+        service.finalize(store, lead, inspection.id,
+                         {"op_id": str(uuid.uuid4()), "allow_unanswered": True},
+                         today=_dt.date(2025, 5, 1))
+    return inspection.id
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    """Four communes: TN (section I answered, notes holding formula payloads, 2.1 not
+    applicable) and NT (sections I and II, so ranked first) inspected and finalized by
+    thanhtra1; KL inspected by thanhtra2 and still in progress; DV never inspected."""
+    app = create_app({"TESTING": True, "SECRET_KEY": "test-secret",
+                      "DATA_DIR": str(tmp_path_factory.mktemp("exports") / "data")})
+    store, library = app.extensions["store"], app.extensions["checklists"]
+    for code, name in COMMUNES.items():
+        unit_service.add_unit(store, code, name)
+    users = {}
+    for username, (role, unit) in PEOPLE.items():
+        users[username] = User(username=username, role=role, unit=unit,
+                               password_hash=f"not-a-password-{username}")
+        store.add_user(users[username])
+    checklist = library.get(CHECKLIST)
+    rng = random.Random(7)
+    section_one = {c.id: generated_answer(c, rng, 0.6) for c in checklist.sections[0].criteria}
+    with app.app_context():
+        lead = service.scope_for(store, users["thanhtra1"])
+        tn_answers = dict(section_one)
+        for payload, criterion in zip(PAYLOADS, checklist.sections[0].criteria):
+            tn_answers[criterion.id] = {**section_one[criterion.id], "note": payload}
+        tn_answers["2.1"] = {"na": True, "note": "Không có văn bản quy phạm pháp luật trong kỳ"}
+        tn = _inspect(store, library, lead, "TN", tn_answers)
+        section_two = {c.id: generated_answer(c, rng, 1.0) for c in checklist.sections[1].criteria}
+        nt = _inspect(store, library, lead, "NT", {**section_one, **section_two})
+        other = service.scope_for(store, users["thanhtra2"])
+        kl = _inspect(store, library, other, "KL", {"1.1": {"value": "tre_han"}}, finalize=False)
+
+        def plan(inspection):
+            first, second = inspection.items[0], inspection.items[1]
+            first.finding = "Tồn tại: chưa niêm yết đầy đủ thủ tục hành chính"
+            first.cause = "\t=1 nguyên nhân chủ quan"
+            first.owner = "\r=1 Văn phòng HĐND-UBND xã"
+            first.cooperating = "Trung tâm Phục vụ hành chính công xã"
+            first.output = "Quyết định công bố danh mục TTHC"
+            first.due = "2025-06-01"  # before TODAY, still open: overdue
+            first.progress.append(ProgressNote(at="2025-05-20T18:30:00+00:00", by="xa.tn",
+                                               note="Đã rà soát danh mục"))
+            second.due, second.status = "2025-06-01", "verified"  # past due but closed
+        store.update_inspection(tn, plan)
+    return {"app": app, "store": store, "users": users, "tn": tn, "nt": nt, "kl": kl,
+            "checklist": checklist}
+
+
+def scope_of(world, username):
+    return service.scope_for(world["store"], world["users"][username])
+
+
+def build(world, username="admin", locale="en", **filters):
+    """The report as the web app builds it (photo links need a request: its rows are
+    produced inside one, as in the download view)."""
+    app = world["app"]
+
+    def request():
+        return app.test_request_context(base_url="https://kiemtra.example.vn")
+
+    with request():
+        report = reports.build(
+            world["store"], scope_of(world, username), reports.Filters(**filters), locale=locale,
+            today=TODAY, photo_url=lambda i, p: url_for(
+                "inspections.photo", inspection_id=i, photo_id=p, _external=True))
+
+    def rows():
+        with request():
+            yield from report.rows()
+    return reports.Report(report.sheets, rows)
+
+
+def workbook_of(report) -> openpyxl.Workbook:
+    out = io.BytesIO()
+    xlsx.write(report, out)
+    out.seek(0)
+    return openpyxl.load_workbook(out)
+
+
+def text_of(cell) -> str:
+    """What Excel shows: the file escapes control characters as ``_xHHHH_`` (and a
+    literal ``_xHHHH_`` as ``_x005F_xHHHH_``); openpyxl leaves inline strings escaped."""
+    return unescape(cell.value)
+
+
+def by_header(sheet) -> list[dict]:
+    headers = [c.value for c in sheet[1]]
+    return [dict(zip(headers, row)) for row in sheet.iter_rows(min_row=2, values_only=True)]
+
+
+# ---------------------------------------------------------------- pure rows
+
+
+def test_sheets_and_english_headers(world):
+    report = build(world)
+    assert [s.title for s in report.sheets] == EN_TITLES
+    for key, headers in EN_HEADERS.items():
+        assert report.sheet(key).headers == headers
+    assert report.sheet("scores-1").headers[:5] == [
+        "Code", "Criterion", "Maximum", "Xã Nông Thượng\n2025", "Xã Thiện Nghiệp\n2025"]
+
+
+def _translated(msgids) -> bool:
+    """Whether the compiled Vietnamese catalogue translates every one of ``msgids``."""
+    catalogue = Translations.load(str(Path(reports.__file__).parent / "translations"), ["vi"])
+    return all(catalogue.gettext(m) != m for m in msgids)
+
+
+# Sheet names and the headers of fixed columns (English text is the msgid).
+EXPORT_MSGIDS = EN_TITLES + [h for headers in EN_HEADERS.values() for h in headers] + [
+    "Code", "Criterion", "Maximum"]
+
+
+@pytest.mark.xfail(not _translated(EXPORT_MSGIDS), strict=True,
+                   reason="the Vietnamese catalogue does not translate the export headers yet")
+def test_vietnamese_sheet_names_and_headers_are_translated(world):
+    english, vietnamese = build(world, locale="en"), build(world, locale="vi")
+    for en_sheet, vi_sheet in zip(english.sheets, vietnamese.sheets):
+        assert vi_sheet.title != en_sheet.title
+        fixed = 3 if en_sheet.key.startswith("scores") else None  # then one column per unit
+        same = [en for en, vi in zip(en_sheet.headers[:fixed], vi_sheet.headers[:fixed])
+                if en == vi]
+        assert not same, f"{en_sheet.title}: not translated: {same}"
+
+
+def test_summary_ranks_and_orders_finalized_records(world):
+    headers, rows = build(world).table("summary")
+    table = [dict(zip(headers, row)) for row in rows]
+    assert [r["Unit"] for r in table] == ["Xã Nông Thượng", "Xã Thiện Nghiệp"]
+    assert [r["Rank"] for r in table] == [1, 2]
+    assert [r["No."] for r in table] == [1, 2]
+    nt = table[0]
+    assert nt["Status"] == "Finalized" and nt["Kind"] == "Inspection"
+    assert nt["Checklist"] == "Kiểm tra công tác cải cách hành chính cấp xã (version 2025.1)"
+    record = world["store"].get_inspection(world["nt"])
+    assert nt["Score"] == record.score["total"] and nt["Maximum"] == record.score["max"]
+    assert nt["Percent"] == pytest.approx(record.score["percent"] / 100)
+    assert nt["Rating"] == record.score["band"]
+
+
+def test_drafts_only_on_request_with_live_score_and_no_rank(world):
+    headers, rows = build(world, include_drafts=True).table("summary")
+    table = {r[2]: dict(zip(headers, r)) for r in rows}
+    assert set(table) == {"Xã Thiện Nghiệp", "Xã Nông Thượng", "Xã Kim Long"}
+    kl = table["Xã Kim Long"]
+    assert kl["Status"] == "In progress" and kl["Rank"] is None
+    assert kl["Score"] == 0.5  # 1.1 answered "late": half a point, live
+    assert list(table).index("Xã Kim Long") == 2  # unranked records come last
+
+
+SUMMARY = dict(checklist_version="1", checklist_title="Danh mục", team=[], created_by="x",
+               created_at="2025-01-01T00:00:00+00:00", kind="inspection", status="finalized")
+
+
+def summary(sid, unit, percent, *, checklist="a", period="2025", **changes):
+    return InspectionSummary(**{**SUMMARY, "id": sid, "unit": unit, "checklist_id": checklist,
+                                "period": period, "percent": percent, **changes})
+
+
+@pytest.mark.parametrize("records, expected", [
+    # competition ranking: equal percents share a rank, the next rank is skipped
+    ([("a", "U1", 90), ("b", "U2", 80), ("c", "U3", 80), ("d", "U4", 70)],
+     [("a", 1), ("c", 2), ("b", 2), ("d", 4)]),  # Ba before Hai
+    # ties in order of the unit name, diacritics folded (Đồng sorts as Dong, before Kim)
+    ([("k", "KL", 80), ("d", "DV", 80)], [("d", 1), ("k", 1)]),
+])
+def test_ranking_table(records, expected):
+    names = {"U1": "Xã Một", "U2": "Xã Hai", "U3": "Xã Ba", "U4": "Xã Bốn",
+             "KL": "Xã Kim Long", "DV": "Xã Đồng Văn"}
+    ranked = reports.ranked([summary(s, u, p) for s, u, p in records], names)
+    assert [(s.id, rank) for s, rank in ranked] == expected
+
+
+def test_ranks_are_per_checklist_period_and_kind_and_skip_drafts():
+    records = [summary("a", "U1", 50), summary("b", "U2", 60, period="2024"),
+               summary("c", "U3", 40, checklist="b"), summary("d", "U4", 99, kind="self_check"),
+               summary("e", "U5", None, status="draft"), summary("f", "U6", 70)]
+    ranks = {s.id: rank for s, rank in reports.ranked(records, {})}
+    assert ranks == {"a": 2, "f": 1, "b": 1, "c": 1, "d": 1, "e": None}
+
+
+def test_score_sheet_blank_na_sections_and_total(world):
+    headers, rows = build(world).table("scores-1")
+    tn = headers.index("Xã Thiện Nghiệp\n2025")
+    by_code = {row[0]: row for row in rows}
+    record = world["store"].get_inspection(world["tn"])
+    lines = {line["id"]: line for line in record.score["criteria"]}
+    assert by_code["1.1"][tn] == lines["1.1"]["points"]
+    assert by_code["2.1"][tn] == "N/A"  # answered "not applicable"
+    assert by_code["3.1"][tn] is None  # unanswered: empty, not 0
+    section_one = by_code["I"]
+    assert section_one[1] == world["checklist"].sections[0].title
+    assert section_one[2] == 12 and section_one[tn] == record.score["sections"][0]["points"]
+    total = rows[-1]
+    assert total[1] == "Total" and total[2] == 100 and total[tn] == record.score["total"]
+
+
+def test_findings_rows(world):
+    headers, rows = build(world).table("findings")
+    table = [dict(zip(headers, row)) for row in rows]
+    criteria = len(world["checklist"].criteria)
+    assert len(table) == 2 * criteria
+    tn = [r for r in table if r["Unit"] == "Xã Thiện Nghiệp"]
+    by_code = {r["Code"]: r for r in tn}
+    assert by_code["2.1"]["Result"] == "Not applicable" == by_code["2.1"]["Answer"]
+    assert by_code["2.1"]["Points"] is None
+    assert by_code["2.1"]["Maximum"] == world["checklist"].criterion("2.1").points
+    assert by_code["3.1"]["Result"] == "Unanswered" and by_code["3.1"]["Answer"] is None
+    assert by_code["1.1"]["Note"] == PAYLOADS[0]
+    ratio = by_code["1.2"]
+    assert ratio["Answer"].endswith("%") and "Số nhiệm vụ trong kế hoạch CCHC: " in ratio["Figures"]
+
+
+def test_findings_answers_in_words_and_vietnamese_figures(world):
+    _, rows = build(world, locale="vi").table("findings")
+    answer, figures = EN_HEADERS["findings"].index("Answer"), EN_HEADERS["findings"].index("Figures")
+    nt = {row[3]: row for row in rows if row[0] == "Xã Nông Thượng"}
+    assert nt["1.1"][answer] == "Ban hành đúng thời hạn"  # the option's label
+    inputs = world["store"].get_inspection(world["nt"]).answers["1.2"].inputs
+    for spec in world["checklist"].criterion("1.2").inputs:
+        shown = f"{inputs[spec.id]:,}".replace(",", ".")  # 1.234 in Vietnamese
+        assert f"{spec.label}: {shown}" in nt["1.2"][figures]
+    tn = {row[3]: row for row in rows if row[0] == "Xã Thiện Nghiệp"}
+    assert tn["2.1"][answer] == "Không áp dụng"
+
+
+def test_plan_rows(world):
+    headers, rows = build(world).table("plan")
+    table = [dict(zip(headers, row)) for row in rows]
+    record = world["store"].get_inspection(world["tn"])
+    tn = [r for r in table if r["Unit"] == "Xã Thiện Nghiệp"]
+    assert len(tn) == len(record.items)
+    assert [r["No."] for r in table] == list(range(1, len(table) + 1))
+    first = next(r for r in tn if r["Shortcoming"].startswith("Tồn tại"))
+    assert first["Deadline"] == _dt.date(2025, 6, 1)
+    assert first["Overdue"] == "Overdue" and first["Status"] == "Not started"
+    assert first["Progress"] == "21/05/2025: Đã rà soát danh mục"  # 18:30 UTC is the 21st in Vietnam
+    closed = next(r for r in tn if r["Status"] == "Verified")
+    assert closed["Overdue"] is None
+
+
+def test_inspector_sees_only_the_units_they_inspect(world):
+    _, rows = build(world, "thanhtra2", include_drafts=True).table("summary")
+    assert [r[1] for r in rows] == ["KL"]
+    _, findings = build(world, "thanhtra2", include_drafts=True).table("findings")
+    assert {r[0] for r in findings} == {"Xã Kim Long"}
+
+
+def test_filters(world):
+    assert [r[1] for r in build(world, units=("TN",)).table("summary")[1]] == ["TN"]
+    assert build(world, period="2024").table("summary")[1] == []
+    assert build(world, kind="self_check").table("findings")[1] == []
+
+
+@pytest.mark.parametrize("changes, field", [
+    ({"period": "2025-Q5"}, "period"), ({"checklist": "khong-co"}, "checklist"),
+    ({"units": ["TN", "ZZ"]}, "units"), ({"kind": "audit"}, "kind"),
+])
+def test_bad_filters_are_refused(world, changes, field):
+    with pytest.raises(reports.Invalid) as refused:
+        reports.validate_filters(world["store"], world["app"].extensions["checklists"], **changes)
+    assert field in refused.value.details["fields"]
+
+
+def test_filters_are_normalised(world):
+    filters = reports.validate_filters(world["store"], world["app"].extensions["checklists"],
+                                       period="2025-q1", units=[" TN", "TN", ""])
+    assert filters.period == "2025-Q1" and filters.units == ("TN",)
+
+
+# ---------------------------------------------------------------- the file
+
+
+def test_workbook_sheets_types_and_formats(world):
+    book = workbook_of(build(world))
+    assert book.sheetnames == EN_TITLES
+    summary_sheet = book["Summary"]
+    first = {c.value: cell for c, cell in zip(summary_sheet[1], summary_sheet[2])}
+    assert first["Unit"].value == "Xã Nông Thượng"
+    assert first["Percent"].data_type == "n" and "%" in first["Percent"].number_format
+    assert first["Percent"].number_format == "0.00%"
+    assert first["Score"].data_type == "n" and first["Rank"].value == 1
+    assert first["Score"].number_format in ("#,##0.##", "#,##0")
+    assert summary_sheet.cell(1, 1).font.b
+    plan = book["Remediation plan"]
+    headers = [c.value for c in plan[1]]
+    deadline = headers.index("Deadline") + 1
+    dated = [row[deadline - 1] for row in plan.iter_rows(min_row=2) if row[deadline - 1].value]
+    assert dated and all(isinstance(c.value, _dt.datetime) for c in dated)
+    assert {c.number_format for c in dated} == {"dd/mm/yyyy"}
+    findings = book["Findings"]
+    points = [r["Points"] for r in by_header(findings) if r["Points"] is not None]
+    assert points and all(isinstance(p, (int, float)) for p in points)
+
+
+@pytest.mark.parametrize("title, freeze", [
+    ("Summary", "D2"), ("Scores by criterion", "D2"), ("Findings", "B2"),
+    ("Remediation plan", "C2")])
+def test_frozen_header_and_autofilter(world, title, freeze):
+    sheet = workbook_of(build(world))[title]
+    assert sheet.freeze_panes == freeze
+    assert sheet.auto_filter.ref == f"A1:{sheet.cell(1, sheet.max_column).column_letter}{sheet.max_row}"
+    widths = [d.width for d in sheet.column_dimensions.values()]
+    assert widths and all(5 <= w <= 61 for w in widths)
+
+
+def test_vietnamese_text_intact_and_nfc(world):
+    book = workbook_of(build(world, locale="vi"))
+    texts = {c.value for sheet in book.worksheets for row in sheet.iter_rows() for c in row
+             if isinstance(c.value, str)}
+    assert "Xã Thiện Nghiệp" in texts
+    assert "Tồn tại: chưa niêm yết đầy đủ thủ tục hành chính" in texts
+    assert all(unicodedata.is_normalized("NFC", t) for t in texts)
+
+
+def test_no_cell_is_a_formula_and_text_is_kept(world):
+    book = workbook_of(build(world, include_drafts=True))
+    cells = [c for sheet in book.worksheets for row in sheet.iter_rows() for c in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    texts = {text_of(c) for c in cells if isinstance(c.value, str)}
+    saved = [p.strip() for p in PAYLOADS]  # the answer service trims notes
+    assert set(saved) <= texts
+    assert "\t=1 nguyên nhân chủ quan" in texts and "\r=1 Văn phòng HĐND-UBND xã" in texts
+
+
+def test_photo_links_are_absolute_urls(world, tmp_path):
+    app, store = world["app"], world["store"]
+    with app.app_context():
+        lead = scope_of(world, "thanhtra2")
+        from PIL import Image
+        from inspect_app.services import photos
+        image = io.BytesIO()
+        Image.new("RGB", (40, 30), "white").save(image, "PNG")
+        for _ in range(2):
+            photos.attach_to_answer(store, lead, world["kl"], "1.1", image.getvalue(),
+                                    str(uuid.uuid4()))
+    photo_ids = store.get_inspection(world["kl"]).answers["1.1"].photos
+    book = workbook_of(build(world, units=("KL",), include_drafts=True))
+    rows = [r for r in book["Findings"].iter_rows(min_row=2) if r[3].value == "1.1"]
+    link, more = rows[0][11], rows[0][12]
+    base = f"https://kiemtra.example.vn/inspections/{world['kl']}/photos/"
+    assert link.value == base + photo_ids[0] and link.hyperlink.target == base + photo_ids[0]
+    assert more.value == base + photo_ids[1] and more.data_type == "s"
+
+
+# ---------------------------------------------------------------- the writer alone
+
+
+def _report(rows, columns=(reports.Column("Text"),)):
+    sheet = reports.Sheet("only", "Only", tuple(columns))
+    return reports.Report([sheet], lambda: iter([("only", reports.Row(r)) for r in rows]))
+
+
+@pytest.mark.parametrize("text", PAYLOADS + [
+    "<r>x</r>", "_x0041_ kept", "a\x01b", "Tiếng Việt có dấu", "x" * 40_000])
+def test_writer_writes_text_as_text(text):
+    book = workbook_of(_report([[text]]))
+    cell = book["Only"]["A2"]
+    assert cell.data_type == "s"
+    assert text_of(cell) == text[:32_767]  # Excel's limit
+
+
+def test_writer_normalises_and_replaces_what_xml_cannot_hold():
+    decomposed = unicodedata.normalize("NFD", "Xã Thiện Nghiệp")
+    book = workbook_of(_report([[decomposed], ["a\ud800b"]]))
+    assert book["Only"]["A2"].value == "Xã Thiện Nghiệp"
+    assert book["Only"]["A3"].value == "a\ufffdb"
+
+
+def test_writer_continues_a_full_sheet_on_another():
+    report = _report([[str(n)] for n in range(5)])
+    out = io.BytesIO()
+    counts = xlsx.write(report, out, max_rows=3)
+    book = openpyxl.load_workbook(out)
+    assert counts == {"Only": 5}
+    assert book.sheetnames == ["Only", "Only (2)", "Only (3)"]
+    assert [c.value for c in book["Only (3)"]["A"]] == ["Text", "4"]
+    assert [book[n].auto_filter.ref for n in book.sheetnames] == ["A1:A3", "A1:A3", "A1:A2"]
+
+
+def test_writer_refuses_rows_of_the_wrong_width():
+    with pytest.raises(ValueError):
+        xlsx.write(_report([["a", "b"]]), io.BytesIO())
+
+
+def test_sheet_names_are_valid_and_distinct():
+    assert xlsx.sheet_names(["Điểm a/b: [x]", "'Tổng hợp'", "x" * 40, "X" * 40]) == [
+        "Điểm a-b- -x-", "Tổng hợp", "x" * 31, "X" * 27 + " (2)"]
+
+
+# ---------------------------------------------------------------- the command
+
+
+@pytest.fixture
+def cli(world):
+    return world["app"].test_cli_runner()
+
+
+def test_cli_writes_the_workbook(cli, tmp_path):
+    out = tmp_path / "ket-qua.xlsx"
+    result = cli.invoke(args=["export", "--out", str(out), "--period", "2025", "--lang", "en",
+                              "--unit", "TN", "--unit", "NT", "--base-url", "https://x.vn"])
+    assert result.exit_code == 0, result.output
+    assert f"wrote {out}" in result.output
+    assert "  Summary: 2 rows" in result.output
+    assert f"  Findings: {2 * 59} rows" in result.output
+    assert openpyxl.load_workbook(out).sheetnames == EN_TITLES
+    assert [p.name for p in tmp_path.iterdir()] == ["ket-qua.xlsx"]  # no temporary file left
+
+
+def test_cli_bare_name_goes_to_the_exports_folder(cli, tmp_path, monkeypatch):
+    monkeypatch.setattr(cli_export, "EXPORTS_DIR", tmp_path / "exports")
+    result = cli.invoke(args=["export", "--out", "tong-hop.xlsx"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "exports" / "tong-hop.xlsx").is_file()
+    assert cli_export.output_path("./a.xlsx") == Path("a.xlsx").resolve()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--period", "2025-Q5"], "is not a period"),
+    (["--checklist", "khong-co"], "unknown checklist 'khong-co'"),
+    (["--unit", "ZZ"], "unknown unit ZZ"),
+    (["--kind", "audit"], "Invalid value for '--kind'"),
+    (["--base-url", "kiemtra.vn"], "--base-url must start with http"),
+])
+def test_cli_bad_filters_exit_2(cli, tmp_path, args, message):
+    result = cli.invoke(args=["export", "--out", str(tmp_path / "x.xlsx"), *args])
+    assert result.exit_code == 2
+    assert message in result.output
+    assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_cli_refuses_other_file_types(cli, tmp_path):
+    result = cli.invoke(args=["export", "--out", str(tmp_path / "x.csv")])
+    assert result.exit_code == 2 and ".xlsx" in result.output
+
+
+# ---------------------------------------------------------------- the download
+
+
+def client_of(world, username=None):
+    client = world["app"].test_client()
+    if username:
+        user = world["users"][username]
+        with client.session_transaction() as session:
+            session["_user_id"] = f"{user.username}:{user.password_hash[-12:]}"
+            session["_fresh"] = True
+    return client
+
+
+def test_download(world):
+    response = client_of(world, "admin").get(
+        "/exports/workbook.xlsx?period=2025&checklist=cchc-xa&lang=en")
+    assert response.status_code == 200
+    assert response.mimetype == export_views.XLSX_MIMETYPE
+    disposition = response.headers["Content-Disposition"]
+    assert disposition.startswith("attachment") and "ket-qua-kiem-tra-2025-cchc-xa.xlsx" in disposition
+    assert "no-store" in response.headers["Cache-Control"]
+    book = openpyxl.load_workbook(io.BytesIO(response.data))
+    assert book.sheetnames == EN_TITLES
+    assert {r["Unit"] for r in by_header(book["Summary"])} == {"Xã Thiện Nghiệp", "Xã Nông Thượng"}
+
+
+def test_download_name_is_ascii():
+    assert export_views.download_name(reports.Filters(period="2025-Q1", checklist="cchc-xa")) \
+        == "ket-qua-kiem-tra-2025-q1-cchc-xa.xlsx"
+
+
+@pytest.mark.parametrize("username, status", [
+    ("admin", 200), ("lanhdao", 200), ("thanhtra1", 200), ("xa.tn", 403)])
+def test_download_roles(world, username, status):
+    client = client_of(world, username)
+    assert client.get("/exports/").status_code == status
+    assert client.get("/exports/workbook.xlsx").status_code == status
+
+
+def test_anonymous_users_are_sent_to_log_in(world):
+    response = client_of(world).get("/exports/workbook.xlsx")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_inspector_download_holds_only_their_units(world):
+    client = client_of(world, "thanhtra2")
+    page = client.get("/exports/").get_data(as_text=True)
+    assert "Xã Kim Long" in page and "Xã Thiện Nghiệp" not in page
+    response = client.get("/exports/workbook.xlsx?include_drafts=y&lang=en")
+    book = openpyxl.load_workbook(io.BytesIO(response.data))
+    assert [r["Unit code"] for r in by_header(book["Summary"])] == ["KL"]
+    assert {r["Unit"] for r in by_header(book["Findings"])} == {"Xã Kim Long"}
+    # naming a unit they do not inspect is a bad request, not a way in
+    assert client.get("/exports/workbook.xlsx?units=TN").status_code == 400
+
+
+@pytest.mark.parametrize("query", ["period=2025-Q9", "checklist=khong-co", "kind=audit",
+                                   "units=ZZ", "lang=fr"])
+def test_download_with_bad_filters_shows_the_form(world, query):
+    response = client_of(world, "admin").get(f"/exports/workbook.xlsx?{query}")
+    assert response.status_code == 400
+    assert 'role="alert"' in response.get_data(as_text=True)
+
+
+def test_form_page(world):
+    page = client_of(world, "lanhdao").get("/exports/").get_data(as_text=True)
+    assert 'action="/exports/workbook.xlsx"' in page and 'method="get"' in page
+    assert 'name="units"' in page and "multiple" in page
