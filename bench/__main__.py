@@ -1,0 +1,24 @@
+"""Run every benchmark, one after the other: ``make bench`` (or ``python -m bench``).
+
+Each prints its own table; see the module docstrings for what they measure. The
+whole run takes about five minutes on a 2-core machine; run one alone with
+``python -m bench.bench_autosave`` (or bench_storage, bench_export).
+"""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+BENCHMARKS = ("bench.bench_storage", "bench.bench_autosave", "bench.bench_export")
+
+
+def main() -> int:
+    status = 0
+    for module in BENCHMARKS:
+        print(f"\n=== python -m {module}", flush=True)
+        status |= subprocess.call([sys.executable, "-m", module])
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
