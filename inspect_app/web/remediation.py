@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import HiddenField, RadioField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from ..domain import item_changes
@@ -235,7 +236,7 @@ def _render_item(inspection: Inspection, found: RemediationItem, *, progress_for
         progress_form = ProgressForm(formdata=None, status=found.status, reason=found.reason,
                                      shown_status=found.status, **fresh)
     moves = item_changes.moves(found, powers)
-    progress_form.status.choices = [(s, str(ITEM_STATUS_LABELS[s])) for s in
+    progress_form.status.choices = [SelectChoice(s, str(ITEM_STATUS_LABELS[s])) for s in
                                     [found.status] + [m for m in moves if m != found.status]]
     if fields_form is None:
         fields_form = ItemFieldsForm(formdata=None, obj=found, **fresh)

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..domain.models import ROLES
@@ -21,7 +22,7 @@ class UserForm(FlaskForm):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=40)])
     full_name = StringField(_l("Full name"), validators=[Optional(), Length(max=120)])
     position = StringField(_l("Position"), validators=[Optional(), Length(max=120)])
-    role = SelectField(_l("Role"), choices=[(r, ROLE_LABELS[r]) for r in ROLES])
+    role = SelectField(_l("Role"), choices=[SelectChoice(r, ROLE_LABELS[r]) for r in ROLES])
     unit = SelectField(_l("Unit (commune officers only)"), choices=[], validate_choice=False)
     password = PasswordField(_l("Password (at least 8 characters)"),
                              validators=[DataRequired(), Length(min=8, max=200)])
@@ -46,7 +47,8 @@ def refusal_message(error: ServiceError) -> str:
 def _form() -> UserForm:
     form = UserForm()
     units = sorted(store().list_units(), key=lambda u: sort_key(u.name))
-    form.unit.choices = [("", "—")] + [(u.code, f"{u.name} ({u.code})") for u in units]
+    form.unit.choices = [SelectChoice("", "—")] + [SelectChoice(u.code, f"{u.name} ({u.code})")
+                                                   for u in units]
     return form
 
 
