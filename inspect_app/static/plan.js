@@ -24,20 +24,11 @@
 
   function t(key) { return i18n[key] || key; }
 
-  function uuid() {
-    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
-    var bytes = new Uint8Array(16);
-    crypto.getRandomValues(bytes);
-    bytes[6] = (bytes[6] & 0x0f) | 0x40; bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    var hex = Array.prototype.map.call(bytes, function (b) { return (b + 0x100).toString(16).slice(1); }).join("");
-    return hex.slice(0, 8) + "-" + hex.slice(8, 12) + "-" + hex.slice(12, 16) + "-" + hex.slice(16, 20) + "-" + hex.slice(20);
-  }
+  var uuid = InspectOffline.uuid;
 
   /* ---------------------------------------------------------------- the persistent queue */
 
-  function loadQueue() {
-    try { return JSON.parse(localStorage.getItem(queueKey)) || {}; } catch (e) { return {}; }
-  }
+  function loadQueue() { return InspectOffline.loadQueue(queueKey); }
   var queue = loadQueue();  // item id -> {api, inflight: op|null, next: change|null}
   function saveQueue() {
     var plain = {};
@@ -45,7 +36,7 @@
       var slot = queue[id];
       plain[id] = { api: slot.api, inflight: slot.inflight, next: slot.next };
     });
-    try { localStorage.setItem(queueKey, JSON.stringify(plain)); } catch (e) { /* private mode: memory only */ }
+    InspectOffline.saveQueue(queueKey, plain);
   }
   function pendingCount() {
     return Object.keys(queue).filter(function (id) { return queue[id].inflight || queue[id].next; }).length + photoUploads;
@@ -260,18 +251,7 @@
 
   /* ---------------------------------------------------------------- photos */
 
-  function downscale(file, maxSide) {
-    if (!window.createImageBitmap) return Promise.resolve(file);
-    return createImageBitmap(file, { imageOrientation: "from-image" }).then(function (bitmap) {
-      var scale = Math.min(1, maxSide / Math.max(bitmap.width, bitmap.height));
-      if (scale === 1 && file.size < 1500000) return file;
-      var canvas = document.createElement("canvas");
-      canvas.width = Math.round(bitmap.width * scale);
-      canvas.height = Math.round(bitmap.height * scale);
-      canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
-      return new Promise(function (resolve) { canvas.toBlob(function (blob) { resolve(blob || file); }, "image/jpeg", 0.85); });
-    }).catch(function () { return file; });
-  }
+  var downscale = InspectOffline.downscale;
 
   /* The photo and the note go together as one progress note; then() gets the item. */
   function uploadPhoto(form, file, note) {
