@@ -20,7 +20,6 @@ does not (yet) register are simply not run.
 """
 from __future__ import annotations
 
-import hashlib
 import io
 import shutil
 import tempfile
@@ -240,14 +239,6 @@ def allows(allowed: dict[str, set[str]], status: int, *, changes: bool = True) -
     return rule
 
 
-def review_rule(role: str, target: str | None) -> Expect:
-    """Verifying in the browser: a page for the inspecting side only (403 for other roles);
-    the world's items are open, so a verifier gets the item page again with 409."""
-    if role in ("unit_a", "unit_b", "viewer"):
-        return Expect(403)
-    return allows(VERIFIES, 409, changes=False)(role, target)
-
-
 def join_rule(method: str) -> Rule:
     """Joining from a team mate's QR code: inspectors and admins only, inspections only."""
     def rule(role: str, target: str | None) -> Expect:
@@ -263,9 +254,7 @@ def join_rule(method: str) -> Rule:
     return rule
 
 
-def item_rule(status: int) -> Rule:
-    """Changing a remediation item (which lives on a finalized record)."""
-    def rule(role: str, target: str | None) -> Expect:
+def rule(role: str, target: str | None) -> Expect:
         if role in UPDATES_ITEMS[target]:
             return Expect(status, changes=True)
         return Expect(403) if role in SEES[target] else Expect(404)
@@ -384,28 +373,6 @@ MATRIX: dict[str, dict] = {
         "GET": join_rule("GET"), "POST": join_rule("POST"),
         "body": {"GET": join_query, "POST": join_form},
     },
-    # -- remediation plans in the browser
-    "remediation.index": {"GET": everyone(200)},
-    "remediation.plan": {"targets": RECORDS, "GET": sees(200)},
-    "remediation.item": {"targets": FINALIZED, "GET": sees(200)},
-    "remediation.progress": {
-        "targets": FINALIZED, "POST": item_rule(302),
-        "body": {"POST": lambda w, s, t: {"data": {"op_id": _op(), "progress_note": "Đã làm"}}},
-    },
-    # the action column is the planning side's (a unit edits cause, owner, output)
-    "remediation.edit": {
-        "targets": FINALIZED, "POST": writes(PLANS, 302, locked=None),
-        "body": {"POST": lambda w, s, t: {"data": {"op_id": _op(), "action": "Ban hành ngay",
-                                                     "base_rev": str(_item_rev(s, w, t))}}},
-    },
-    "remediation.review": {
-        "targets": FINALIZED, "POST": review_rule,
-        "body": {"POST": lambda w, s, t: {"data": {"op_id": _op(), "decision": "verify"}}},
-    },
-    "remediation.add": {
-        "targets": RECORDS, "POST": writes(PLANS, 302, locked=None),
-        "body": {"POST": lambda w, s, t: {"data": {"op_id": _op(), "finding": "Thiếu sổ"}}},
-    },
     # -- door QR codes
     "qr.door": {"targets": UNITS, "GET": door_rule},
     "qr.door_svg": {"targets": UNITS, "GET": sees(200)},
@@ -432,18 +399,6 @@ MATRIX: dict[str, dict] = {
     "api.add_photo": {"api": True, "targets": RECORDS, "POST": writes(EDITS, 201),
                       "body": {"POST": photo_form}},
     "api.delete_photo": {"api": True, "targets": RECORDS, "DELETE": writes(EDITS, 200)},
-    "api.add_item": {
-        "api": True, "targets": RECORDS, "POST": writes(PLANS, 201, locked=None),
-        "body": {"POST": lambda w, s, t: {"json": {"op_id": _op(), "finding": "Thiếu sổ theo dõi"}}},
-    },
-    "api.get_item": {"api": True, "targets": FINALIZED, "GET": sees(200)},
-    "api.update_item": {
-        "api": True, "targets": FINALIZED, "PATCH": item_rule(200),
-        "body": {"PATCH": lambda w, s, t: {"json": {"op_id": _op(),
-                                                      "progress_note": "Đang thực hiện"}}},
-    },
-    "api.item_photo": {"api": True, "targets": FINALIZED, "POST": item_rule(201),
-                       "body": {"POST": photo_form}},
     "api.finalize": {
         "api": True, "targets": RECORDS, "POST": writes(FINALIZES, 200),
         "body": {"POST": lambda w, s, t: {"json": {"op_id": _op(), "allow_unanswered": True}}},

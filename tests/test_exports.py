@@ -15,7 +15,6 @@ from flask import url_for
 from openpyxl.utils.escape import unescape
 
 from inspect_app import cli_export, create_app, reports, xlsx
-from inspect_app.domain.access import Scope
 from inspect_app.domain.models import InspectionSummary, ProgressNote, User
 from inspect_app.services import inspections as service
 from inspect_app.services import units as unit_service

@@ -166,7 +166,8 @@ def start(store: Store, library: ChecklistLibrary, scope: Scope, *, unit: str, c
 
 # ---------------------------------------------------------------- answers
 
-def _op(body: Any, allowed: set[str]) -> tuple[str, dict[str, Any]]:
+def operation_body(body: Any, allowed: set[str]) -> tuple[str, dict[str, Any]]:
+    """The op_id and the body of a write, refusing anything but a JSON object of known fields."""
     if not isinstance(body, dict):
         raise Invalid("the body must be a JSON object", field="body")
     unknown = sorted(set(body) - allowed)
@@ -222,26 +223,23 @@ def run_op(store: Store, inspection_id: str, op_id: str, digest: str,
     if not _plausible_id(inspection_id):
         raise Missing("no such inspection")
     try:
-        return store.update_inspection(inspection_id, change)
+        return run_change(store, inspection_id, change)
     except _Replay as replay:
         return replay.record.status, replay.record.result
-    except Refuse as refuse:
-        raise refuse.error from None
-    except rules.WriteRefused as refused:
-        raise _as_service_error(refused) from None
-    except NotFound:
-        raise Missing("no such inspection") from None
 
 
-def _as_service_error(refused: rules.WriteRefused) -> ServiceError:
-    cls = Invalid if refused.status == 400 else Conflict
-    return cls(refused.message, **refused.payload)
+_REFUSALS = {400: Invalid, 403: Forbidden, 409: Conflict, 422: Unprocessable}
+
+
+def as_service_error(refused: rules.WriteRefused) -> ServiceError:
+    """The service error (and so the HTTP status) of a refusal of the domain rules."""
+    return _REFUSALS.get(refused.status, Conflict)(refused.message, **refused.payload)
 
 
 def save_answer(store: Store, scope: Scope, inspection_id: str, criterion_id: str,
                 body: Any) -> tuple[int, dict[str, Any]]:
     """PUT one answer (DESIGN §5, §7). Returns (200, {criterion, rev, answer, line, totals})."""
-    op_id, body = _op(body, ANSWER_BODY_KEYS)
+    op_id, body = operation_body(body, ANSWER_BODY_KEYS)
     base_rev = _base_rev(body)
     content = rules.clean_content(body)
     digest = rules.fingerprint("answer", criterion_id, content)
@@ -313,7 +311,7 @@ def finalize(store: Store, scope: Scope, inspection_id: str, body: Any, *,
     422 with the criteria that still need evidence or an explanation.
     """
     editable(store, scope, inspection_id, lambda i: can_finalize(scope, i))
-    op_id, body = _op(body, {"op_id", "allow_unanswered"})
+    op_id, body = operation_body(body, {"op_id", "allow_unanswered"})
     allow = body.get("allow_unanswered", False)
     if not isinstance(allow, bool):
         raise Invalid("allow_unanswered must be true or false", field="allow_unanswered")
@@ -387,7 +385,7 @@ def run_change(store: Store, inspection_id: str, change: Callable[[Inspection], 
     except Refuse as refuse:
         raise refuse.error from None
     except rules.WriteRefused as refused:
-        raise _as_service_error(refused) from None
+        raise as_service_error(refused) from None
     except NotFound:
         raise Missing("no such inspection") from None
 

@@ -20,8 +20,9 @@ from ..domain.models import Inspection, InspectionSummary, PhotoRef, Remediation
 from ..domain.remediation import (PlanFigures, as_dict, inspection_of, is_overdue, item_id,
                                   next_item_number, plan_figures)
 from ..storage import Store
-from . import Conflict, Forbidden, Invalid, Missing, ServiceError, Unprocessable
-from .inspections import Refuse, checklist_of, load, run_op, validate_op_id, visible
+from . import Conflict, Forbidden, Invalid, Missing
+from .inspections import (Refuse, as_service_error, checklist_of, load, operation_body, run_op,
+                          visible)
 from .photos import process, store_photo
 
 ITEM_BODY_KEYS = {"op_id", "base_rev", *changes.ITEM_FIELDS, *changes.CHANGE_KEYS}
@@ -30,7 +31,6 @@ NEW_ITEM_KEYS = {"op_id", "criterion", "status", "reason", *changes.ITEM_FIELDS}
 #: out (cchc-xa 1.5, "Khắc phục tồn tại"): its denominator takes the total, its
 #: numerator the items remediated on time.
 PREVIOUS_PLAN_CRITERION = "1.5"
-_REFUSALS = {400: Invalid, 403: Forbidden, 409: Conflict, 422: Unprocessable}
 
 
 def powers_of(scope: Scope, record: Inspection | InspectionSummary) -> changes.Powers:
@@ -50,24 +50,11 @@ def locate(store: Store, scope: Scope, item_ref: str) -> tuple[Inspection, Remed
     return inspection, item
 
 
-def _service_error(refused: rules.WriteRefused) -> ServiceError:
-    return _REFUSALS.get(refused.status, Conflict)(refused.message, **refused.payload)
-
-
-def _body(body: Any, allowed: set[str]) -> tuple[str, dict[str, Any]]:
-    if not isinstance(body, dict):
-        raise Invalid("the body must be a JSON object", field="body")
-    unknown = sorted(set(body) - allowed)
-    if unknown:
-        raise Invalid(f"unknown field {unknown[0]!r}", field=unknown[0])
-    return validate_op_id(body.get("op_id")), body
-
-
 def _clean(body: dict[str, Any]) -> dict[str, Any]:
     try:
         return changes.clean_change(body)
     except rules.WriteRefused as refused:
-        raise _service_error(refused) from None
+        raise as_service_error(refused) from None
 
 
 def _run(store: Store, inspection_id: str, op_id: str, digest: str,
@@ -77,7 +64,7 @@ def _run(store: Store, inspection_id: str, op_id: str, digest: str,
         try:
             return apply(inspection, at)
         except (changes.NotAllowed, changes.NeedsEvidence) as refused:
-            raise Refuse(_service_error(refused)) from None
+            raise Refuse(as_service_error(refused)) from None
 
     try:
         return run_op(store, inspection_id, op_id, digest, guarded)
@@ -101,7 +88,7 @@ def update_item(store: Store, scope: Scope, item_ref: str, body: Any, *,
     inspection, _ = locate(store, scope, item_ref)
     if not powers_of(scope, inspection).any:
         raise Forbidden("you may look at this plan but not change it")
-    op_id, body = _body(body, ITEM_BODY_KEYS)
+    op_id, body = operation_body(body, ITEM_BODY_KEYS)
     base_rev = body.get("base_rev")
     if base_rev is not None and (isinstance(base_rev, bool) or not isinstance(base_rev, int)
                                  or base_rev < 0):
@@ -148,7 +135,7 @@ def review_item(store: Store, scope: Scope, item_ref: str, body: Any) -> tuple[i
     inspection, _ = locate(store, scope, item_ref)
     if not scope.can_verify_item(inspection):
         raise Forbidden("only the inspecting side verifies remediation items")
-    op_id, body = _body(body, {"op_id", "base_rev", "decision", "comment"})
+    op_id, body = operation_body(body, {"op_id", "base_rev", "decision", "comment"})
     target = {"verify": "verified", "send_back": "in_progress"}.get(body.get("decision"))
     if target is None:
         raise Invalid("decision must be verify or send_back", field="decision")
@@ -173,7 +160,7 @@ def add_item(store: Store, scope: Scope, inspection_id: str, body: Any) -> tuple
     inspection = load(store, scope, inspection_id)
     if not scope.can_plan(inspection):
         raise Forbidden("you may look at this plan but not add to it")
-    op_id, body = _body(body, NEW_ITEM_KEYS)
+    op_id, body = operation_body(body, NEW_ITEM_KEYS)
     criterion = body.get("criterion") or None
     if criterion is not None and (not isinstance(criterion, str)
                                   or checklist_of(inspection).criterion(criterion) is None):
