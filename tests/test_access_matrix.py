@@ -254,13 +254,6 @@ def join_rule(method: str) -> Rule:
     return rule
 
 
-def rule(role: str, target: str | None) -> Expect:
-        if role in UPDATES_ITEMS[target]:
-            return Expect(status, changes=True)
-        return Expect(403) if role in SEES[target] else Expect(404)
-    return rule
-
-
 def review_rule(role: str, target: str | None) -> Expect:
     """Verifying an item: only the inspecting side (never a unit user, whatever the record).
     The world's items are still open, so an allowed verifier is told it is not done yet."""
