@@ -13,7 +13,9 @@ Import the fixtures into a test module that needs them::
   fixture skips when the browser or the ``playwright`` package is missing — unless
   ``INSPECT_REQUIRE_BROWSER=1``, when it fails instead (set it in CI).
 * ``page`` — a fresh browser context and page per test (A4-ish viewport), closed after.
-* :func:`login` — log a page in through the real login form.
+* ``phone`` — a factory of phone-sized pages (390×844), several per test if needed.
+* :func:`login` — log a page in through the real login form; :func:`camera_jpeg` — a
+  camera-sized photo to upload.
 """
 from __future__ import annotations
 
@@ -135,6 +137,36 @@ def page(chromium):
         yield context.new_page()
     finally:
         context.close()
+
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2,
+         "is_mobile": True, "has_touch": True, "locale": "vi-VN"}
+
+
+@pytest.fixture
+def phone(chromium):
+    """A factory of phone-sized pages (390×844, touch), each in its own context, so that
+    a test can hold two phones at once (an inspector and a commune officer, two team mates)."""
+    contexts = []
+
+    def make():
+        context = chromium.new_context(**PHONE)
+        contexts.append(context)
+        return context.new_page()
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def camera_jpeg(colour=(30, 120, 200)) -> bytes:
+    """A photo the size a phone camera takes (2400×1800), for upload tests."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (2400, 1800), colour).save(out, "JPEG", quality=90)
+    return out.getvalue()
 
 
 def login(page, server: LiveServer, username: str, password: str) -> None:

@@ -1,7 +1,6 @@
 """Filling on a phone, in a real browser (390×844): autosave, photo, offline, conflict, finalize."""
 from __future__ import annotations
 
-import io
 import time
 import uuid
 
@@ -12,11 +11,9 @@ from inspect_app.services import accounts
 from inspect_app.services import inspections as service
 from inspect_app.services import units as unit_service
 
-from .browser import chromium, live_server, login  # noqa: F401
+from .browser import camera_jpeg, chromium, live_server, login, phone  # noqa: F401
 
 PASSWORD = "mat-khau-dai"
-PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2,
-         "is_mobile": True, "has_touch": True, "locale": "vi-VN"}
 
 
 @pytest.fixture
@@ -33,19 +30,6 @@ def team(live_server):
                                service.scope_for(store, lead), unit=f"U{tag}", checklist="cchc-xa",
                                period="2025", kind="inspection", team=[f"mate{tag}"])
     return {"lead": f"lead{tag}", "mate": f"mate{tag}", "id": inspection.id, "store": store}
-
-
-@pytest.fixture
-def phone(chromium):
-    contexts = []
-
-    def make():
-        context = chromium.new_context(**PHONE)
-        contexts.append(context)
-        return context.new_page()
-    yield make
-    for context in contexts:
-        context.close()
 
 
 def card(page, criterion):
@@ -68,13 +52,6 @@ def eventually(condition, timeout=10.0):
 
 def answer_of(team, criterion):
     return team["store"].get_inspection(team["id"]).answers.get(criterion)
-
-
-def jpeg_bytes() -> bytes:
-    image = Image.new("RGB", (2400, 1800), (30, 120, 200))
-    out = io.BytesIO()
-    image.save(out, "JPEG", quality=90)
-    return out.getvalue()
 
 
 def test_fill_a_section_attach_a_photo_and_finalize(live_server, team, phone):
@@ -108,7 +85,7 @@ def test_fill_a_section_attach_a_photo_and_finalize(live_server, team, phone):
     assert answer_of(team, "1.10").note.startswith("Chủ tịch UBND xã")
 
     card(page, "1.10").locator("input[data-role=photo-input]").set_input_files(
-        {"name": "anh.jpg", "mimeType": "image/jpeg", "buffer": jpeg_bytes()})
+        {"name": "anh.jpg", "mimeType": "image/jpeg", "buffer": camera_jpeg()})
     card(page, "1.10").locator("figure.thumb img").wait_for(timeout=15000)
     photos = answer_of(team, "1.10").photos
     assert len(photos) == 1

@@ -2,7 +2,6 @@
 done with a photo, the inspector verifies it; offline one-tap updates; a conflict."""
 from __future__ import annotations
 
-import io
 import uuid
 
 import pytest
@@ -13,11 +12,9 @@ from inspect_app.services import inspections as service
 from inspect_app.services import remediation
 from inspect_app.services import units as unit_service
 
-from .browser import chromium, live_server, login  # noqa: F401
+from .browser import camera_jpeg, chromium, live_server, login, phone  # noqa: F401
 
 PASSWORD = "mat-khau-dai"
-PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2,
-         "is_mobile": True, "has_touch": True, "locale": "vi-VN"}
 
 
 @pytest.fixture
@@ -44,27 +41,8 @@ def commune(live_server):
             "items": items}
 
 
-@pytest.fixture
-def phone(chromium):
-    contexts = []
-
-    def make():
-        context = chromium.new_context(**PHONE)
-        contexts.append(context)
-        return context.new_page()
-    yield make
-    for context in contexts:
-        context.close()
-
-
 def item_of(commune, criterion):
     return commune["store"].get_inspection(commune["record"]).item(commune["items"][criterion])
-
-
-def jpeg_bytes() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (2400, 1800), (200, 120, 30)).save(out, "JPEG", quality=90)
-    return out.getvalue()
 
 
 def wait_saved(page):
@@ -89,7 +67,7 @@ def test_the_officer_reports_done_with_a_photo_and_the_inspector_verifies(live_s
     officer.fill("#progress textarea[name=progress_note]",
                  "Đã ban hành Kế hoạch số 25/KH-UBND về tuyên truyền CCHC năm 2025")
     officer.set_input_files("#progress input[name=photo]",
-                            {"name": "ke-hoach.jpg", "mimeType": "image/jpeg", "buffer": jpeg_bytes()})
+                            {"name": "ke-hoach.jpg", "mimeType": "image/jpeg", "buffer": camera_jpeg()})
     officer.click("#progress button[type=submit]")
     wait_saved(officer)
     officer.locator("[data-role=notes] figure.thumb img").first.wait_for(timeout=10000)
