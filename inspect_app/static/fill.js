@@ -22,8 +22,7 @@
   var queueKey = "inspect-queue-" + form.dataset.inspection;
   var netState = document.querySelector("[data-role=net]");
   var cards = {};
-  var retryDelay = 2000;
-  var retryTimer = null;
+  var retry = InspectOffline.retrier(function () { flush(); });
 
   function t(key) { return i18n[key] || key; }
 
@@ -303,7 +302,7 @@
     }).catch(function () {
       slot.busy = false;
       setState(card, navigator.onLine ? "retrying" : "offline", "pending");
-      scheduleRetry();
+      retry.schedule();
       showNet();
     });
   }
@@ -323,7 +322,7 @@
 
   function handle(card, slot, op, status, data) {
     if (status === 200 || status === 201) {
-      retryDelay = 2000;
+      retry.ok();
       setRev(card, data.rev);
       card.lastSent = JSON.stringify(op.content);
       if (data.line) showLine(card, data.line);
@@ -348,18 +347,9 @@
       setState(card, "login_again", "bad");  // kept in the queue: sent after logging in again
     } else {
       setState(card, "retrying", "pending");
-      scheduleRetry();
+      retry.schedule();
     }
     showNet();
-  }
-
-  function scheduleRetry() {
-    if (retryTimer) return;
-    retryTimer = setTimeout(function () {
-      retryTimer = null;
-      retryDelay = Math.min(retryDelay * 2, 30000);
-      flush();
-    }, retryDelay);
   }
 
   function flush() {
@@ -468,7 +458,7 @@
   });
 
   if (editable) {
-    window.addEventListener("online", function () { retryDelay = 2000; flush(); });
+    window.addEventListener("online", function () { retry.ok(); flush(); });
     window.addEventListener("offline", showNet);
     window.addEventListener("beforeunload", function (event) {
       if (photoUploads > 0) { event.preventDefault(); event.returnValue = ""; }

@@ -35,5 +35,23 @@
     }).catch(function () { return file; });
   }
 
-  window.InspectOffline = { uuid: uuid, loadQueue: loadQueue, saveQueue: saveQueue, downscale: downscale };
+  /* Retries with a growing pause (2 s, 4 s … 30 s) while the network is bad;
+   * ok() after a success starts again from 2 s. */
+  function retrier(run) {
+    var delay = 2000, timer = null;
+    return {
+      schedule: function () {
+        if (timer) return;
+        timer = setTimeout(function () {
+          timer = null;
+          delay = Math.min(delay * 2, 30000);
+          run();
+        }, delay);
+      },
+      ok: function () { delay = 2000; }
+    };
+  }
+
+  window.InspectOffline = { uuid: uuid, loadQueue: loadQueue, saveQueue: saveQueue,
+                            downscale: downscale, retrier: retrier };
 })();

@@ -17,8 +17,7 @@
   var i18n = holder ? JSON.parse(holder.dataset.planI18n || "{}") : {};
   var csrf = forms[0].querySelector("input[name=csrf_token]").value;
   var queueKey = "inspect-plan-queue";
-  var retryDelay = 2000;
-  var retryTimer = null;
+  var retry = InspectOffline.retrier(function () { flush(); });
   var photoUploads = 0;
   var byItem = {};  // item id -> the forms of that item on this page
 
@@ -191,7 +190,7 @@
     }).catch(function () {
       slot.busy = false;
       formsOf(id).forEach(function (form) { setState(form, navigator.onLine ? "retrying" : "offline", "pending"); });
-      scheduleRetry();
+      retry.schedule();
       showNet();
     });
   }
@@ -204,7 +203,7 @@
   function handle(id, slot, op, status, data) {
     var form = formsOf(id).filter(function (f) { return !f.classList.contains("quick"); })[0] || formsOf(id)[0];
     if (status === 200 || status === 201) {
-      retryDelay = 2000;
+      retry.ok();
       showItem(id, data);
       if (form && op.change.progress_note) addNote(form, data);
       slot.inflight = null;
@@ -227,18 +226,9 @@
       if (form) setState(form, null, "bad", data.error || t("not_saved"));
     } else {
       if (form) setState(form, "retrying", "pending");
-      scheduleRetry();
+      retry.schedule();
     }
     showNet();
-  }
-
-  function scheduleRetry() {
-    if (retryTimer) return;
-    retryTimer = setTimeout(function () {
-      retryTimer = null;
-      retryDelay = Math.min(retryDelay * 2, 30000);
-      flush();
-    }, retryDelay);
   }
 
   function flush() {
@@ -323,7 +313,7 @@
     });
   });
 
-  window.addEventListener("online", function () { retryDelay = 2000; flush(); });
+  window.addEventListener("online", function () { retry.ok(); flush(); });
   window.addEventListener("offline", showNet);
   window.addEventListener("beforeunload", function (event) {
     if (photoUploads > 0) { event.preventDefault(); event.returnValue = ""; }
