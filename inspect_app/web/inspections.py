@@ -48,8 +48,11 @@ def _start_form(kind: str) -> StartForm:
         form.kind.choices = [SelectChoice("inspection", INSPECTION_KIND_LABELS["inspection"])]
         kind = "inspection"
     form.unit.choices = [SelectChoice(u.code, u.name) for u in units]
-    form.checklist.choices = [SelectChoice(c.id, c.title) for c in library.all()
-                              if c.kind in (kind, "any") or user.role == "admin"]
+    # Checklists made for this kind first (the weekly self-check before the annual index
+    # a commune may also self-score), so the default choice fits the default period.
+    usable = [c for c in library.all() if c.kind in (kind, "any") or user.role == "admin"]
+    usable.sort(key=lambda c: c.kind != kind)
+    form.checklist.choices = [SelectChoice(c.id, c.title) for c in usable]
     mates = [u for u in store().list_users() if u.username != user.username and u.active and (
         u.role in ("inspector", "admin") if kind == "inspection"
         else (u.role == "unit" and u.unit == user.unit))]
