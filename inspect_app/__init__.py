@@ -11,9 +11,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from . import cli, i18n, settings
     from .checklist_files import ChecklistLibrary
     from .storage import open_store
-    from .web import api, auth, common, documents, exports, fill, fill_forms, home, inspections, labels, qr, units, users
+    from .web import (api, auth, common, documents, exports, fill, home, inspections, labels, qr,
+                      remediation, units, users)
     from .web import checklists as checklist_views
-    from .web import remediation
 
     app = Flask(__name__, instance_relative_config=True)
     settings.configure(app, test_config)
@@ -24,18 +24,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     common.init_app(app)
     auth.init_app(app)
 
-    app.register_blueprint(checklist_views.bp)
-    app.register_blueprint(inspections.bp)
-    app.register_blueprint(fill.bp)
-    app.register_blueprint(units.bp)
-    app.register_blueprint(users.bp)
-    app.register_blueprint(api.bp)
-    app.register_blueprint(documents.bp)
-    app.register_blueprint(qr.bp)
-    app.register_blueprint(exports.bp)
-    app.register_blueprint(remediation.bp)
+    for module in (checklist_views, inspections, fill, remediation, documents, qr, units, users,
+                   exports, api):
+        app.register_blueprint(module.bp)
     app.add_url_rule("/", endpoint="index", view_func=home.index)
     app.context_processor(lambda: labels.labels_context(app))
-    app.jinja_env.globals["client_config"] = fill_forms.client_config
     cli.register(app)
     return app

@@ -175,4 +175,6 @@ def register(app: Flask) -> None:
     app.cli.add_command(units_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_command)
-    from .cli_export import register as register_export; register_export(app)  # noqa: E702
+    from . import cli_export  # imports this module's fail(): only once it is loaded
+
+    cli_export.register(app)
