@@ -54,3 +54,28 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def _languages() -> dict[str, Any]:
         return {"LANGUAGES": LANGUAGES, "current_locale": current_locale}
+
+
+def translate(message: Any, locale: str | None = None) -> str:
+    """A domain :class:`~inspect_app.domain.messages.Message` in the user's language:
+    its template through the catalogue, numbers formatted the locale's way, nested
+    messages translated too. Plain strings come back as they are."""
+    from decimal import Decimal
+
+    from flask_babel import gettext
+
+    from .domain.messages import Message
+
+    if not isinstance(message, Message):
+        return str(message)
+    locale = locale or current_locale()
+    params = {}
+    for key, value in message.params.items():
+        if isinstance(value, Message):
+            value = translate(value, locale)
+        elif isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+            value = formatting.number(value, locale, places=None)
+        params[key] = value
+    if not params:
+        return gettext(message.template) if message.template else ""
+    return gettext(message.template, **params)

@@ -11,6 +11,7 @@ from typing import Any
 from flask import Blueprint, current_app, g, jsonify, request
 from flask_login import current_user
 
+from ..i18n import translate
 from ..services import ServiceError, accounts
 from ..services import inspections as service
 from ..services import photos
@@ -53,7 +54,7 @@ def _api_error(error: ApiError):
 
 @bp.errorhandler(ServiceError)
 def _service_error(error: ServiceError):
-    return jsonify(error=error.message, **error.details), error.status
+    return jsonify(error=translate(error.message), **error.details), error.status
 
 
 def json_body() -> Any:

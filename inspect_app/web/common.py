@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from ..i18n import LANGUAGES
+from ..i18n import LANGUAGES, translate
 from ..services import ServiceError
 
 csrf = CSRFProtect()
@@ -89,10 +89,9 @@ def init_app(app: Flask) -> None:
 def _service_error(error: ServiceError):
     """A refusal of a use case that a page did not handle itself: its status, its message."""
     if request.path.startswith("/api/"):
-        from flask import jsonify
-        return jsonify(error=error.message, **error.details), error.status
+        return jsonify(error=translate(error.message), **error.details), error.status
     return render_template("error.html", code=error.status, title=_("Not done"),
-                           message=error.message), error.status
+                           message=translate(error.message)), error.status
 
 
 def _error_page(error):
