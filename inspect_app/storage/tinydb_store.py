@@ -67,7 +67,8 @@ from tinydb.storages import Storage
 from tinydb.table import Document
 
 from ..domain.models import SCHEMA, Inspection, InspectionSummary, Unit, User, summarize
-from .base import AlreadyExists, NotFound, StoreError
+from .base import AlreadyExists, CannotStore, NotFound, StoreError, storing
+from .temporaries import TMP_SUFFIX, clean_at_start, hold_temporary
 
 T = TypeVar("T")
 
@@ -160,7 +161,7 @@ def ensure_dir(folder: Path) -> None:
     if folder.is_dir():
         return
     ensure_dir(folder.parent)
-    with suppress(FileExistsError):
+    with suppress(FileExistsError), storing(folder):
         folder.mkdir()
         _fsync_dir(folder.parent)
 
@@ -169,22 +170,29 @@ def write_atomic(path: Path, data: bytes, *, durable: bool = True) -> None:
     """Replace ``path`` by ``data`` so that readers see the old or the new file, never a
     mix, even if the process dies: temporary file in the same folder, flush, fsync,
     ``os.replace``, fsync of the folder. ``durable=False`` skips both fsyncs (bulk
-    loads that call :func:`os.sync` once at the end)."""
+    loads that call :func:`os.sync` once at the end).
+
+    A disk that cannot take the file (full, read-only, failing) raises
+    :class:`CannotStore`, and the temporary file is removed. While it is written the
+    temporary file is ``flock``-ed, so :func:`clean_temporaries` never takes a live
+    writer's file for a leftover."""
     # Temporary names start with "." and end with ".tmp": nothing ever reads them as data.
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            if durable:
-                os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    if durable:
-        _fsync_dir(path.parent)
+    with storing(path):
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TMP_SUFFIX)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                hold_temporary(f.fileno())
+                f.write(data)
+                f.flush()
+                if durable:
+                    os.fsync(f.fileno())
+                os.replace(tmp, path)
+        except BaseException:
+            with suppress(FileNotFoundError):
+                os.unlink(tmp)
+            raise
+        if durable:
+            _fsync_dir(path.parent)
 
 
 def _dumps(data: Any) -> bytes:
@@ -274,7 +282,8 @@ def locked(path: Path, *, blocking: bool = True) -> Iterator[bool]:
     try:
         ensure_dir(path.parent)
         try:
-            lock.file_lock.acquire(blocking=blocking)
+            with storing(key):  # a new lock file needs room too
+                lock.file_lock.acquire(blocking=blocking)
         except Timeout:
             if not blocking:
                 yield False
@@ -420,6 +429,7 @@ class TinyDBStore:
         self._pending_dir = self.root / "index-pending"
         self._check_layout()
         self._replay_pending()
+        clean_at_start(self.data_dir)  # temporaries of killed writers (cheap, never fails)
 
     def __repr__(self) -> str:
         return f"TinyDBStore({os.fspath(self.data_dir)!r})"
@@ -600,7 +610,7 @@ class TinyDBStore:
             if table.get(doc_id=INSPECTION_DOC_ID) is not None:
                 raise AlreadyExists(f"inspection {inspection.id!r}")
             table.insert(Document(self._inspection_doc(inspection), doc_id=INSPECTION_DOC_ID))
-            self._write_with_index(db, inspection.id, None, summarize(inspection))
+            self._write_with_index(db, inspection.id, None, summarize(inspection), created=path)
 
     def get_inspection(self, inspection_id: str) -> Inspection | None:
         """The full inspection, or None (also for an id that cannot exist)."""
@@ -640,18 +650,39 @@ class TinyDBStore:
         return result
 
     def _write_with_index(self, db: TinyDB, inspection_id: str,
-                          before: InspectionSummary | None, after: InspectionSummary) -> None:
+                          before: InspectionSummary | None, after: InspectionSummary,
+                          created: Path | None = None) -> None:
         """Write the inspection (buffered in ``db``), then its index entry, with an intent
         marker around the two so that a crash between them is repaired later. Called
-        with the inspection lock held (lock order: inspection, then shards)."""
+        with the inspection lock held (lock order: inspection, then shards).
+
+        When the disk cannot take a write (:class:`CannotStore`), nothing half-made
+        stays: if the inspection was not written, neither is the marker; a new
+        inspection (``created`` is its file) whose index entry cannot be written is
+        removed again. An update that is stored but whose index entry is not keeps its
+        marker, and the index is repaired once there is room (the record is the truth)."""
         units = sorted({after.unit} | ({before.unit} if before else set()))
         marker = self._pending_dir / f"{inspection_id}.json"
         ensure_dir(self._pending_dir)
-        if marker.exists():  # left by a killed writer: its units may still hold stale entries
+        left_over = marker.exists()
+        if left_over:  # left by a killed writer: its units may still hold stale entries
             units = sorted(set(units) | set(json.loads(marker.read_bytes()).get("units", [])))
         write_atomic(marker, _dumps({"id": inspection_id, "units": units}))
-        db.storage.flush()
-        self._set_summary(inspection_id, units, after)
+        try:
+            db.storage.flush()
+        except CannotStore:
+            if not left_over:  # nothing was written: the marker has nothing to repair
+                marker.unlink(missing_ok=True)
+            raise
+        try:
+            self._set_summary(inspection_id, units, after)
+        except CannotStore:
+            if created is None:
+                return  # stored; the marker makes the next listing (with room) fix the index
+            created.unlink(missing_ok=True)  # unlinking needs no room
+            if not left_over:
+                marker.unlink(missing_ok=True)
+            raise
         marker.unlink()
 
     def _set_summary(self, inspection_id: str, units: Iterable[str],
@@ -683,16 +714,24 @@ class TinyDBStore:
             if path is None:
                 marker.unlink(missing_ok=True)
                 continue
-            # A live writer holds the inspection lock while its marker exists and will
-            # finish by itself: skip it rather than wait.
-            with locked(path, blocking=False) as got:
-                if not got or not marker.exists():
-                    continue
-                units = json.loads(marker.read_bytes()).get("units", [])
-                inspection = self.get_inspection(inspection_id)
-                self._set_summary(inspection_id, units,
-                                  summarize(inspection) if inspection else None)
-                marker.unlink()
+            try:
+                self._replay_one(inspection_id, path, marker)
+            except (CannotStore, ValueError, StoreError):
+                # No room to repair now (or an unreadable marker): keep the marker and
+                # list what the index holds; a later listing with room finishes it.
+                continue
+
+    def _replay_one(self, inspection_id: str, path: Path, marker: Path) -> None:
+        # A live writer holds the inspection lock while its marker exists and will
+        # finish by itself: skip it rather than wait.
+        with locked(path, blocking=False) as got:
+            if not got or not marker.exists():
+                return
+            units = json.loads(marker.read_bytes()).get("units", [])
+            inspection = self.get_inspection(inspection_id)
+            self._set_summary(inspection_id, units,
+                              summarize(inspection) if inspection else None)
+            marker.unlink()
 
     def list_inspections(self, *, unit: str | None = None, units: Iterable[str] | None = None,
                          period: str | None = None, checklist: str | None = None,
