@@ -343,6 +343,7 @@ def test_a_refused_record_of_success_still_counts_the_attempt(world, web):
     a right password is refused, the login stands and one failure stays counted."""
     app, _ = web
     store = app.extensions["store"]
+    store.record_login_failure("login:someone", time.time(), 900)  # the shard salt exists
     with disk_refuses(after=1):  # recording the attempt works, clearing it does not
         assert _login(app.test_client(), "viewer", PASSWORD).status_code == 302
     assert store.login_failures("login:viewer", time.time(), 900) == 1

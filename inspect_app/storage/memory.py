@@ -21,7 +21,8 @@ from typing import Callable, Iterable, TypeVar
 
 from ..domain.models import Inspection, InspectionSummary, Unit, User, summarize
 from .base import AlreadyExists, CannotStore, NotFound
-from .tinydb_store import LOGIN_KEEP_SECONDS, LOGIN_MAX_PER_KEY, PhotoFolder, valid_id
+from .tinydb_store import (LOGIN_MAX_KEYS_PER_SHARD, LOGIN_SHARDS, PhotoFolder, bounded_failures,
+                           valid_id)
 
 T = TypeVar("T")
 
@@ -112,10 +113,9 @@ class MemoryStore:
         """Remember a failure of ``key`` at ``at``; the count within the window."""
         self._room()
         with self._lock:
-            keep_after = at - max(window_seconds, LOGIN_KEEP_SECONDS)
-            times = [t for t in self._failures.get(key, []) if t > keep_after] + [at]
-            self._failures[key] = times = times[-LOGIN_MAX_PER_KEY:]
-            return sum(1 for t in times if at - t < window_seconds)
+            self._failures = bounded_failures(self._failures, key, at, window_seconds,
+                                              LOGIN_SHARDS * LOGIN_MAX_KEYS_PER_SHARD)
+            return sum(1 for t in self._failures[key] if at - t < window_seconds)
 
     def login_failures(self, key: str, now: float, window_seconds: float) -> int:
         """How many failures ``key`` has within the last ``window_seconds``."""
