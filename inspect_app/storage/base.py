@@ -59,21 +59,35 @@ class CannotStore(StoreError):
                            "Try again later, and tell the administrator."))
 
 
+def _refusal(exc: BaseException) -> OSError | None:
+    """The OS error of the kind :class:`CannotStore` stands for in ``exc``: itself, or
+    the one it wraps (a library's own exception made from it, e.g. XlsxWriter's
+    ``FileCreateError``)."""
+    for candidate in (exc, exc.__cause__, exc.__context__, *getattr(exc, "args", ())[:1]):
+        if isinstance(candidate, OSError) and candidate.errno in CANNOT_STORE_ERRNOS:
+            return candidate
+    return None
+
+
 def cannot_store(exc: BaseException) -> bool:
-    """Whether ``exc`` is an OS error of the kind :class:`CannotStore` stands for."""
-    return isinstance(exc, OSError) and exc.errno in CANNOT_STORE_ERRNOS
+    """Whether ``exc`` is (or wraps) an OS error of the kind :class:`CannotStore` stands for."""
+    return _refusal(exc) is not None
 
 
 @contextmanager
 def storing(what: object = "") -> Iterator[None]:
-    """Turn an OS error that means "the disk cannot take this" into :class:`CannotStore`
-    (other errors pass unchanged)."""
+    """Turn an OS error that means "the disk cannot take this" (or an exception wrapping
+    one) into :class:`CannotStore`; other errors pass unchanged."""
     try:
         yield
-    except OSError as exc:
-        if not cannot_store(exc):
+    except CannotStore:
+        raise
+    except Exception as exc:
+        refusal = _refusal(exc)
+        if refusal is None:
             raise
-        raise CannotStore(f"cannot write {what}: {exc.strerror or exc}", exc.errno) from exc
+        raise CannotStore(f"cannot write {what}: {refusal.strerror or refusal}",
+                          refusal.errno) from exc
 
 
 @runtime_checkable
