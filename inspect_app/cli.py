@@ -218,8 +218,36 @@ def demo_command(if_empty: bool) -> None:
         click.echo(f"  {username:<16} {password:<14} {role}")
 
 
+def _refusals_end_commands(app: Flask) -> None:
+    """Wrap each command's callback so that CannotStore prints its message and exits 2."""
+    import functools
+
+    from .storage import CannotStore
+
+    def wrap(command: click.Command) -> None:
+        for sub in getattr(command, "commands", {}).values():
+            wrap(sub)
+        callback = command.callback
+        if callback is None or getattr(callback, "_refusals_wrapped", False):
+            return
+
+        @functools.wraps(callback)
+        def wrapped(*args, **kwargs):
+            try:
+                return callback(*args, **kwargs)
+            except CannotStore as exc:
+                fail(f"{command.name}: {exc.message} ({exc})")
+
+        wrapped._refusals_wrapped = True  # type: ignore[attr-defined]
+        command.callback = wrapped
+
+    for command in app.cli.commands.values():
+        wrap(command)
+
+
 def register(app: Flask) -> None:
-    """Attach every command to the app."""
+    """Attach every command to the app. A write the disk refuses (CannotStore) ends any
+    command with its message and exit 2, not a traceback."""
     app.cli.add_command(checklists_cli)
     app.cli.add_command(score_command)
     app.cli.add_command(units_cli)
@@ -229,3 +257,4 @@ def register(app: Flask) -> None:
     from . import cli_export  # imports this module's fail(): only once it is loaded
 
     cli_export.register(app)
+    _refusals_end_commands(app)

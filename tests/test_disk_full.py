@@ -347,3 +347,14 @@ def test_a_refused_record_of_success_still_counts_the_attempt(world, web):
     with disk_refuses(after=1):  # recording the attempt works, clearing it does not
         assert _login(app.test_client(), "viewer", PASSWORD).status_code == 302
     assert store.login_failures("login:viewer", time.time(), 900) == 1
+
+
+@pytest.mark.parametrize("args", [["units", "add", "X09", "Xã Chín"],
+                                  ["users", "token", "admin"]])
+def test_commands_end_with_the_message_not_a_traceback(world, web, args):
+    app, _ = web
+    with disk_refuses():
+        result = app.test_cli_runner().invoke(args=args)
+    assert result.exit_code == 2
+    assert "The server is out of disk space: this was not saved." in result.output
+    assert "Traceback" not in result.output
