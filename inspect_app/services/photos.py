@@ -81,8 +81,12 @@ def _jpeg(image: Image.Image, quality: int) -> bytes:
 def store_photo(store: Store, processed: ProcessedPhoto) -> str:
     """Write both variants under a new generated id and return it."""
     photo_id = new_id()
-    store.save_photo(photo_id, processed.full, "full")
-    store.save_photo(photo_id, processed.thumb, "thumb")
+    try:
+        store.save_photo(photo_id, processed.full, "full")
+        store.save_photo(photo_id, processed.thumb, "thumb")
+    except BaseException:
+        store.delete_photo(photo_id)  # e.g. a full disk after the first file: no orphan
+        raise
     return photo_id
 
 
