@@ -234,7 +234,7 @@ def load_file(path: str | os.PathLike) -> Checklist:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ChecklistError(source, [f"not UTF-8 text (byte {exc.start})"]) from None
+        raise ChecklistError(source, [N_("not UTF-8 text (byte %(byte)s)", byte=exc.start)]) from None
     if path.suffix == ".json":
         return parse_checklist(parse_json(text, source), source)
     return load_text(text, source)
@@ -267,7 +267,8 @@ def load_files(paths: list[Path]) -> LoadReport:
         try:
             checklist = load_file(path)
         except ChecklistError as exc:
-            problems.extend(f"{exc.source}: {p}" for p in exc.problems)
+            problems.extend(N_("%(file)s: %(problem)s", file=exc.source, problem=p)
+                            for p in exc.problems)
             continue
         if checklist.id in checklists:
             problems.append(f"{path}: id: checklist id {checklist.id!r} is already used by "
