@@ -34,7 +34,7 @@ CHECKLIST_SUFFIXES = (".yaml", ".yml", ".json")
 MAX_FILE_BYTES = 1024 * 1024
 MAX_DEPTH = 20
 MAX_ALIASES = 100
-MAX_VALUES = 50_000  # counting each alias as a copy of what it refers to
+MAX_VALUES = 20_000  # counting each alias as a copy of what it names; ~9× cchc-xa.yaml
 
 
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: 10× faster
@@ -169,6 +169,12 @@ def parse_text(text: str, source: str) -> Any:
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         problem = exc.problem or exc.context or "invalid YAML"
         raise ChecklistError(source, [f"{where}{problem}"]) from None
+    except yaml.reader.ReaderError as exc:  # a control character, e.g. in binary junk
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        character = f"#x{exc.character:04X}" if isinstance(exc.character, int) else repr(exc.character)
+        raise ChecklistError(source, [f"line {line}, column {column}: unacceptable character "
+                                      f"{character}: {exc.reason}"]) from None
     except yaml.YAMLError as exc:
         raise ChecklistError(source, [f"invalid YAML: {exc}"]) from None
 

@@ -40,7 +40,7 @@ HOSTILE = {
     "deep-map.yaml": ("{a: " * 100_000 + "}" * 100_000, "nested more than 20 levels deep"),
     "deep-list.json": ("[" * 100_000 + "]" * 100_000, "nested more than 20 levels deep"),
     "deep-map.json": ('{"a": ' * 100_000 + "}" * 100_000, "nested more than 20 levels deep"),
-    "laughs.yaml": (billion_laughs(), "more than 50000 values"),
+    "laughs.yaml": (billion_laughs(), "more than 20000 values"),
     "aliases.yaml": ("a: &a x\nb: [" + ", ".join(["*a"] * 500) + "]\n", "more than 100 aliases"),
     "deep-aliases.yaml": ("a: &a [[[[[[[[[[x]]]]]]]]]]\nb: [[[[[[[[[[[[*a]]]]]]]]]]]]\n",
                           "nested more than 20 levels deep"),
@@ -82,8 +82,7 @@ def test_check_refuses_a_hostile_file_quickly_naming_it(cli, tmp_path, name):
     elapsed = time.perf_counter() - started
     assert result.exit_code == 1, result.output  # docs/checklists.md §13: invalid files exit 1
     assert f"{path}: " in result.output and HOSTILE[name][1] in result.output
-    assert "Traceback" not in result.output and result.exception is None or \
-        isinstance(result.exception, SystemExit)
+    assert isinstance(result.exception, SystemExit) and "Traceback" not in result.output
     assert elapsed < 1, f"{name} took {elapsed:.2f} s"
 
 
