@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import string
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,27 +78,38 @@ def _where(mark: Any) -> dict[str, int]:
 
 
 def _digits(text: str) -> int:
-    return sum(ch.isdigit() for ch in text)
+    """The digits of a number as written (hexadecimal ones too: 0xffff… is no shorter)."""
+    if text.lstrip("+-").lower().startswith("0x"):
+        text = text.lstrip("+-")[2:]
+    return sum(ch in string.hexdigits for ch in text)
 
 
-def _number_checked(construct):
-    """A YAML int/float constructor that first refuses numbers with too many digits
-    (``int()`` of 5.000 digits raises, and smaller giants make no sense in a checklist)."""
+def _scalar_checked(construct, what: str):
+    """A YAML scalar constructor that refuses numbers with too many digits (``int()`` of
+    5.000 digits raises, and smaller giants make no sense in a checklist), and turns a
+    value it cannot read (``2025-02-30``, ``!!bool maybe``) into a message with its place."""
 
     def constructor(loader: _StrictLoader, node: yaml.ScalarNode):
-        digits = _digits(node.value)
-        if digits > MAX_NUMBER_DIGITS or len(node.value) > 4 * MAX_NUMBER_DIGITS:
-            raise _Refused(N_("line %(line)s, column %(column)s: a number of %(digits)s digits "
-                              "is too long (at most %(max)s digits)",
-                              digits=digits, max=MAX_NUMBER_DIGITS, **_where(node.start_mark)))
-        return construct(loader, node)
+        if what == "number":
+            digits = _digits(node.value)
+            if digits > MAX_NUMBER_DIGITS or len(node.value) > 4 * MAX_NUMBER_DIGITS:
+                raise _Refused(N_("line %(line)s, column %(column)s: a number of %(digits)s "
+                                  "digits is too long (at most %(max)s digits)",
+                                  digits=digits, max=MAX_NUMBER_DIGITS, **_where(node.start_mark)))
+        try:
+            return construct(loader, node)
+        except (ValueError, KeyError, TypeError, OverflowError):
+            value = node.value if len(node.value) <= 40 else node.value[:39] + "…"
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{value!r} is not a valid {what}", node.start_mark) from None
 
     return constructor
 
 
-for _tag, _construct in (("tag:yaml.org,2002:int", yaml.constructor.SafeConstructor.construct_yaml_int),
-                         ("tag:yaml.org,2002:float", yaml.constructor.SafeConstructor.construct_yaml_float)):
-    _StrictLoader.add_constructor(_tag, _number_checked(_construct))
+for _tag, _what in (("int", "number"), ("float", "number"), ("bool", "true/false value"),
+                    ("timestamp", "date"), ("binary", "binary value")):
+    _construct = yaml.constructor.SafeConstructor.yaml_constructors[f"tag:yaml.org,2002:{_tag}"]
+    _StrictLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", _scalar_checked(_construct, _what))
 
 
 def _scan_limits(text: str) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from inspect_app import create_app
-from inspect_app.checklist_files import MAX_FILE_BYTES, load_files
+from inspect_app.checklist_files import MAX_FILE_BYTES, load_files, load_text
 from inspect_app.domain.checklist import ChecklistError, number_digits, parse_checklist
 from inspect_app.services import accounts
 
@@ -38,6 +38,7 @@ def billion_laughs() -> str:
 HOSTILE = {
     "deep-list.yaml": ("[" * 100_000 + "]" * 100_000, "nested more than 20 levels deep"),
     "deep-map.yaml": ("{a: " * 100_000 + "}" * 100_000, "nested more than 20 levels deep"),
+    "deep-block.yaml": ("- " * 100_000 + "x\n", "nested more than 20 levels deep"),
     "deep-list.json": ("[" * 100_000 + "]" * 100_000, "nested more than 20 levels deep"),
     "deep-map.json": ('{"a": ' * 100_000 + "}" * 100_000, "nested more than 20 levels deep"),
     "laughs.yaml": (billion_laughs(), "more than 20000 values"),
@@ -140,7 +141,7 @@ def test_broken_files_in_the_live_folder_leave_the_pages_working(live):
     for name in HOSTILE:
         assert f"{name}: " in page, name  # and each broken one is named
     assert "lồng nhau sâu quá 20 cấp" in page and "tệp quá lớn" in page  # in Vietnamese
-    assert elapsed < 5, elapsed  # reading all 17 files, 15 of them hostile
+    assert elapsed < 5, elapsed  # reading all 18 files, 16 of them hostile
     assert client.get("/checklists/cchc-xa").status_code == 200
     start = client.get("/inspections/new")
     assert start.status_code == 200 and 'value="cchc-xa"' in start.get_data(as_text=True)
@@ -189,3 +190,18 @@ def test_fifteen_digit_numbers_and_shipped_files_still_load(tmp_path):
     path.write_text(VALID_HEAD + "123456789012345\n", encoding="utf-8")
     report = load_files([path, *sorted((ROOT / "checklists").glob("*.yaml"))])
     assert report.problems == [] and len(report.checklists) == 3
+
+
+@pytest.mark.parametrize("line, problem", [
+    ("remedy_due: 2025-02-30", "line 1, column 13: '2025-02-30' is not a valid date"),
+    ("at: 2025-01-01 25:61:61", "line 1, column 5: '2025-01-01 25:61:61' is not a valid date"),
+    ("na_allowed: !!bool maybe", "line 1, column 13: 'maybe' is not a valid true/false value"),
+    ("points: !!int abc", "line 1, column 9: 'abc' is not a valid number"),
+    ("points: !!float 1,5", "line 1, column 9: '1,5' is not a valid number"),
+    ("points: 0x" + "f" * 50, "line 1, column 9: a number of 50 digits is too long"),
+    ("points: 1_000_000_000_000_000_000", "line 1, column 9: a number of 19 digits is too long"),
+])
+def test_a_scalar_yaml_cannot_read_is_a_message_with_its_place_not_a_traceback(line, problem):
+    with pytest.raises(ChecklistError) as caught:
+        load_text(line + "\n", "x.yaml")
+    assert caught.value.problems[0].startswith(problem), caught.value.problems
