@@ -263,3 +263,38 @@ def test_a_large_jpeg_is_decoded_at_a_reduced_scale():
     Image.new("RGB", (3400, 2550), (200, 10, 10)).save(out, "JPEG", quality=50)
     processed = photos.process(out.getvalue(), max_side=1600)
     assert (processed.width, processed.height) == (1600, 1200)
+
+
+def _legacy_jpeg() -> bytes:
+    """A photo as the app stored it before comments were dropped: JFIF, COM, pixels."""
+    out = io.BytesIO()
+    _picture().save(out, "JPEG", quality=82, optimize=True, progressive=True,
+                    comment=MARKER.encode("utf-8"))
+    return out.getvalue()
+
+
+def test_a_photo_stored_with_a_comment_is_served_without_it(client, world):
+    """Photos re-encoded by earlier versions keep the upload's comment on disk: the
+    photo route strips it (losslessly) and answers conditional requests as before."""
+    store = world["store"]
+    status, result = photos.attach_to_answer(store, world["lead"], world["id"], "1.6",
+                                             _legacy_jpeg(), str(uuid.uuid4()))
+    photo_id = result["photo"]["id"]
+    legacy = _legacy_jpeg()
+    store.save_photo(photo_id, legacy, "full")  # as if stored by the earlier version
+    assert MARKER.encode("utf-8") in store.photo_path(photo_id, "full").read_bytes()
+    login(client, "lead")
+    response = client.get(f"/inspections/{world['id']}/photos/{photo_id}")
+    assert response.status_code == 200
+    assert_pixels_only(response.data)
+    with Image.open(io.BytesIO(response.data)) as served, Image.open(io.BytesIO(legacy)) as kept:
+        assert served.tobytes() == kept.tobytes()  # the very same pixels
+    again = client.get(f"/inspections/{world['id']}/photos/{photo_id}",
+                       headers={"If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304
+    assert "private" in response.headers["Cache-Control"] and "public" not in response.headers["Cache-Control"]
+
+
+@pytest.mark.parametrize("data", [b"", b"not a jpeg", b"\xff\xd8\xff\xfe\xff\xff", b"\xff\xd8"])
+def test_without_metadata_leaves_what_it_cannot_read_alone(data):
+    assert photos.without_metadata(data) == data

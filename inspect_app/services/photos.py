@@ -111,6 +111,38 @@ def _jpeg(image: Image.Image, quality: int) -> bytes:
     return out.getvalue()
 
 
+_JFIF_PLAIN = b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"  # 1.01, 1:1, no thumbnail
+
+
+def without_metadata(data: bytes) -> bytes:
+    """A stored JPEG without comment (COM) and APP1–APP15 segments, losslessly.
+
+    Photos re-encoded before comments were dropped (see :func:`_jpeg`) may still hold the
+    upload's JPEG or GIF comment; serving them through this removes it without touching
+    the image data. A photo that is already clean comes back as it is.
+    """
+    if data[:2] != b"\xff\xd8":
+        return data
+    kept, pos, changed = [data[:2]], 2, False
+    while pos + 4 <= len(data) and data[pos] == 0xFF:
+        marker = data[pos + 1]
+        if marker == 0xDA:  # start of scan: the image data follows, kept whole
+            break
+        end = pos + 2 + int.from_bytes(data[pos + 2:pos + 4], "big")
+        if end > len(data):
+            return data  # not a JPEG this app wrote: leave it alone
+        payload = data[pos + 4:end]
+        if marker == 0xFE or 0xE1 <= marker <= 0xEF or (marker == 0xE0 and payload != _JFIF_PLAIN):
+            changed = True
+        else:
+            kept.append(data[pos:end])
+        pos = end
+    if not changed:
+        return data
+    kept.append(data[pos:])
+    return b"".join(kept)
+
+
 def store_photo(store: Store, processed: ProcessedPhoto) -> str:
     """Write both variants under a new generated id and return it."""
     photo_id = new_id()
