@@ -19,13 +19,9 @@ import json
 from typing import Any
 
 from .checklist import Checklist
-from .models import Answer, Event, Inspection, OpRecord
+from . import replay as memory
+from .models import Answer, Event, Inspection
 from .scoring import answer_problems
-
-# Enough for hours of retries by a whole team; an op older than this is still safe:
-# replayed, its base_rev either matches the current content (no-op) or conflicts.
-MAX_REMEMBERED_OPS = 150
-
 
 class WriteRefused(Exception):
     """Base of the refusals below; ``payload`` goes into the error response."""
@@ -63,23 +59,29 @@ def fingerprint(kind: str, target: str, content: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def replayed(inspection: Inspection, op_id: str, digest: str) -> OpRecord | None:
-    """The remembered result of ``op_id``, None if new; :class:`OpReused` if the content differs."""
-    record = inspection.ops.get(op_id)
-    if record is None:
+def replayed(inspection: Inspection, op_id: str, digest: str) -> memory.Memo | None:
+    """What ``op_id`` did, None if it is new; :class:`OpReused` if the content differs.
+    Every op is remembered for the life of the record (see :mod:`.replay`)."""
+    packed = inspection.ops.get(memory.op_key(op_id))
+    if packed is None:
         return None
-    if record.fingerprint != digest:
+    memo = memory.unpack(packed)
+    if memo.fingerprint != memory.short_fingerprint(digest):
         raise OpReused("this op_id was already used for a different change", op_id=op_id)
-    return record
+    return memo
 
 
-def remember(inspection: Inspection, op_id: str, digest: str, status: int,
-             result: dict[str, Any], at: str) -> None:
-    """Keep the result of ``op_id`` so that a retry gets it again (oldest forgotten first)."""
-    inspection.ops[op_id] = OpRecord(fingerprint=digest, status=status, result=result, at=at)
-    if len(inspection.ops) > MAX_REMEMBERED_OPS:
-        for old in list(inspection.ops)[: len(inspection.ops) - MAX_REMEMBERED_OPS]:
-            del inspection.ops[old]
+def is_remembered(inspection: Inspection, op_id: str) -> bool:
+    """Whether ``op_id`` was already applied to this record."""
+    return memory.op_key(op_id) in inspection.ops
+
+
+def remember(inspection: Inspection, op_id: str, digest: str, kind: str, target: str,
+             rev: int) -> None:
+    """Remember that ``op_id`` wrote ``target`` (a :data:`.replay.KINDS` letter and what
+    it names) at revision ``rev``, so that a retry is answered and never applied again."""
+    inspection.ops[memory.op_key(op_id)] = memory.pack(memory.Memo(
+        memory.short_fingerprint(digest), kind, target, rev))
 
 
 def ensure_draft(inspection: Inspection) -> None:

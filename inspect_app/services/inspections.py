@@ -17,7 +17,7 @@ from ..domain.checklist import Checklist, parse_checklist
 from ..domain.models import INSPECTION_KINDS, Inspection, InspectionSummary, TeamMember, User
 from ..domain.periods import PeriodError, parse_period
 from ..domain.remediation import generate_items
-from ..domain.scoring import ScoreCard, score, score_line
+from ..domain.scoring import ScoreCard, score
 from ..storage import NotFound, Store, new_id
 from . import Conflict, Forbidden, Invalid, Missing, ServiceError, Unprocessable, clock
 
@@ -193,31 +193,35 @@ def _base_rev(body: dict[str, Any]) -> int:
 
 
 class _Replay(Exception):
-    def __init__(self, record):
-        self.record = record
+    def __init__(self, response: tuple[int, dict[str, Any]]):
+        self.response = response
+
+
+#: What an applied write returns: (status, response, (target kind, target, rev)) —
+#: the last part is what the record remembers of it (see ``domain/replay.py``).
+Applied = tuple[int, dict[str, Any], tuple[str, str, int]]
 
 
 def run_op(store: Store, inspection_id: str, op_id: str, digest: str,
-           apply: Callable[[Inspection, str], tuple[int, dict[str, Any]]],
+           apply: Callable[[Inspection, str], Applied],
            scope: Scope | None = None,
            allowed: Callable[[Inspection], bool] | None = None) -> tuple[int, dict]:
     """Run one write operation with replay and conflict handling; returns (status, body).
 
-    With ``scope`` and ``allowed`` the access check runs first, inside the same
-    transaction, so that the write reads its record once.
+    A retried ``op_id`` (however old) is answered from the current record by
+    :func:`replay_response` and writes nothing. With ``scope`` and ``allowed`` the
+    access check runs first, inside the same transaction, so that the write reads its
+    record once.
     """
     def change(inspection: Inspection):
         if scope is not None and allowed is not None:
             check_access(scope, inspection, allowed)
-        record = rules.replayed(inspection, op_id, digest)
-        if record is not None:
-            raise _Replay(record)
+        memo = rules.replayed(inspection, op_id, digest)
+        if memo is not None:
+            raise _Replay(replay_response(inspection, memo))
         at = clock.now_iso()
-        status, result = apply(inspection, at)
-        # The live totals are left out of the remembered result to keep records small;
-        # a replay answers with the same answer and line, without "totals".
-        remembered = {k: v for k, v in result.items() if k != "totals"}
-        rules.remember(inspection, op_id, digest, status, remembered, at)
+        status, result, (kind, target, rev) = apply(inspection, at)
+        rules.remember(inspection, op_id, digest, kind, target, rev)
         return status, result
 
     if not _plausible_id(inspection_id):
@@ -225,7 +229,35 @@ def run_op(store: Store, inspection_id: str, op_id: str, digest: str,
     try:
         return run_change(store, inspection_id, change)
     except _Replay as replay:
-        return replay.record.status, replay.record.result
+        return replay.response
+
+
+def replay_response(inspection: Inspection, memo) -> tuple[int, dict[str, Any]]:
+    """The response to a retried op, rebuilt from the current record: the same status
+    and shape as the first response (DESIGN §5), with the record as it is now."""
+    from ..domain.remediation import as_dict
+    from .photos import photo_dict
+
+    if memo.kind == "a":
+        checklist = checklist_of(inspection)
+        result = answer_result(inspection, checklist, memo.target,
+                               score(checklist, inspection.answers_content(), validated=True))
+        return 200, {**result, "rev": memo.rev}
+    if memo.kind == "p":
+        criterion_id, _, photo_id = memo.target.rpartition(" ")
+        ref = inspection.photos.get(photo_id)
+        photo = photo_dict(ref) if ref else {"id": photo_id, "criterion": criterion_id}
+        return 201, {"criterion": criterion_id, "rev": memo.rev, "photo": photo,
+                     "answer": rules.answer_dict(inspection.answers.get(criterion_id),
+                                                 criterion_id)}
+    if memo.kind in ("i", "j", "n"):
+        item = inspection.item(memo.target)
+        if item is None:
+            raise Refuse(Missing("no such item"))
+        return (200 if memo.kind == "i" else 201), as_dict(item)
+    if memo.kind == "f":
+        return 200, inspection_dict(inspection, include_items=True)
+    raise Refuse(Conflict("this op_id was already used", op_id=None))
 
 
 _REFUSALS = {400: Invalid, 403: Forbidden, 409: Conflict, 422: Unprocessable}
@@ -248,24 +280,26 @@ def save_answer(store: Store, scope: Scope, inspection_id: str, criterion_id: st
     def apply(inspection: Inspection, at: str):
         checklist = checklist_of(inspection)
         answer = rules.put_answer(inspection, checklist, criterion_id, content, base_rev, by, at)
-        return 200, answer_result(inspection, checklist, criterion_id, answer)
+        # put_answer validated the answer: the card is computed once, without validating again.
+        card = score(checklist, inspection.answers_content(), validated=True)
+        return 200, answer_result(inspection, checklist, criterion_id, card), (
+            "a", criterion_id, answer.rev)
 
     return run_op(store, inspection_id, op_id, digest, apply, scope, scope.can_edit)
 
 
 def answer_result(inspection: Inspection, checklist: Checklist, criterion_id: str,
-                  answer) -> dict[str, Any]:
+                  card: ScoreCard) -> dict[str, Any]:
     """The PUT response: the stored answer, its score-card line and (an extension of
-    DESIGN §5) the live ``totals`` of the whole inspection."""
+    DESIGN §5) the live ``totals`` of the whole inspection, read from ``card``."""
     criterion = checklist.criterion(criterion_id)
     stored = inspection.answers.get(criterion_id)
-    card = score(checklist, inspection.answers_content())
     section = card.section(criterion.section)
     return {
         "criterion": criterion_id,
         "rev": stored.rev if stored else 0,
         "answer": rules.answer_dict(stored, criterion_id),
-        "line": score_line(criterion, stored.content() if stored else None).as_dict(),
+        "line": card.line(criterion_id).as_dict(),
         "totals": {**{k: v for k, v in card.as_dict().items()
                       if k in ("total", "max", "percent", "band", "bonus", "penalty")},
                    "answered": len(checklist.criteria) - card.counts["unanswered"],
@@ -341,7 +375,7 @@ def finalize(store: Store, scope: Scope, inspection_id: str, body: Any, *,
         inspection.updated_at = at
         rules.add_event(inspection, by, at, "finalized", unanswered=unanswered,
                         percent=inspection.score["percent"])
-        return 200, inspection_dict(inspection, include_items=True)
+        return 200, inspection_dict(inspection, include_items=True), ("f", "", inspection.rev)
 
     try:
         return run_op(store, inspection_id, op_id, digest, apply)

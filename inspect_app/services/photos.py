@@ -121,7 +121,8 @@ def attach_to_answer(store: Store, scope: Scope, inspection_id: str, criterion_i
         inspection.photos[photo_id] = ref
         inspection.updated_at = at
         return 201, {"criterion": criterion_id, "rev": answer.rev, "photo": photo_dict(ref),
-                     "answer": rules.answer_dict(answer, criterion_id)}
+                     "answer": rules.answer_dict(answer, criterion_id)}, (
+                         "p", f"{criterion_id} {photo_id}", answer.rev)
 
     try:
         status, result = run_op(store, inspection_id, op_id, digest, apply, scope, scope.can_edit)

@@ -99,7 +99,7 @@ def update_item(store: Store, scope: Scope, item_ref: str, body: Any, *,
         content["photo"] = hashlib.sha256(photo).hexdigest()
     digest = rules.fingerprint("item", item_ref, content)
     photo_ref = None
-    if photo is not None and op_id not in inspection.ops:  # a retry stores no second copy
+    if photo is not None and not rules.is_remembered(inspection, op_id):  # a retry stores no second copy
         processed = process(photo, max_side=max_side, max_bytes=max_bytes)
         photo_ref = PhotoRef(id=store_photo(store, processed), by=scope.user.username, at="",
                              item=item_ref, width=processed.width, height=processed.height,
@@ -123,7 +123,9 @@ def update_item(store: Store, scope: Scope, item_ref: str, body: Any, *,
         if photo_ref:
             photo_ref.at = at
             record.photos[photo_ref.id] = photo_ref
-        return (201 if photo is not None else 200), as_dict(item)
+        if photo is not None:
+            return 201, as_dict(item), ("j", item.id, item.rev)
+        return 200, as_dict(item), ("i", item.id, item.rev)
 
     return _run(store, inspection.id, op_id, digest, apply)
 
@@ -175,7 +177,7 @@ def add_item(store: Store, scope: Scope, inspection_id: str, body: Any) -> tuple
                                 by=by, at=at)
         record.items.append(item)
         record.updated_at = at
-        return 201, as_dict(item)
+        return 201, as_dict(item), ("n", item.id, item.rev)
 
     return _run(store, inspection_id, op_id, digest, apply)
 
