@@ -7,9 +7,10 @@ response is kept; an operation is remembered as one short string under a short k
 
     inspection.ops = {op_key(op_id): "<fingerprint> <target> <rev>", ...}
 
-* ``op_key``: the first 72 bits of the SHA-256 of the client's op_id, base64url
-  (12 characters, whatever the op_id's length; a clash needs about 10^10 ops on one record);
-* fingerprint: the first 72 bits of the SHA-256 of what the op asked for (kind, target
+* ``op_key``: the first 60 bits of the SHA-256 of the client's op_id, base64url
+  (10 characters, whatever the op_id's length; two op_ids of one record share a key
+  with a chance of about 10^-10 after 10.000 ops);
+* fingerprint: the first 60 bits of the SHA-256 of what the op asked for (kind, target
   and content; op_id and base_rev excluded), base64url — a retry with other content is
   refused as a reused op_id;
 * target: one letter for the kind of write, then what it wrote (:data:`KINDS`);
@@ -33,8 +34,8 @@ KINDS = {
     "n": "new item",     # n<item id>: an item added by hand (201)
     "f": "finalize",     # f: the record finalized
 }
-KEY_CHARS = 12
-FINGERPRINT_CHARS = 12
+KEY_CHARS = 10
+FINGERPRINT_CHARS = 10
 
 
 def _short(digest: bytes, chars: int) -> str:
