@@ -14,6 +14,8 @@ from ..checklist_files import ChecklistLibrary
 from ..domain import inspection as rules
 from ..domain.access import Scope
 from ..domain.checklist import Checklist, parse_checklist
+from ..domain.messages import N_, criterion_label, joined
+from ..domain.text import SHORT_TEXT, TextProblem, clean_text
 from ..domain.models import INSPECTION_KINDS, Inspection, InspectionSummary, TeamMember, User
 from ..domain.periods import PeriodError, parse_period
 from ..domain.remediation import generate_items
@@ -85,7 +87,7 @@ def load(store: Store, scope: Scope, inspection_id: str) -> Inspection:
     """An inspection the user may see; :class:`Missing` (404) otherwise."""
     inspection = store.get_inspection(inspection_id) if _plausible_id(inspection_id) else None
     if inspection is None or not scope.can_view(inspection):
-        raise Missing("no such inspection")
+        raise Missing(N_("no such inspection"))
     return inspection
 
 
@@ -98,7 +100,7 @@ def editable(store: Store, scope: Scope, inspection_id: str,
     """An inspection the user may change: 404 if they may not see it, 403 if only see."""
     inspection = load(store, scope, inspection_id)
     if not (allowed or scope.can_edit)(inspection):
-        raise Forbidden("you may look at this record but not change it")
+        raise Forbidden(N_("you may look at this record but not change it"))
     return inspection
 
 
@@ -106,9 +108,9 @@ def check_access(scope: Scope, inspection: Inspection,
                  allowed: Callable[[Inspection], bool]) -> None:
     """Inside a transaction: 404 unless the user may see the record, 403 unless ``allowed``."""
     if not scope.can_view(inspection):
-        raise Refuse(Missing("no such inspection"))
+        raise Refuse(Missing(N_("no such inspection")))
     if not allowed(inspection):
-        raise Refuse(Forbidden("you may look at this record but not change it"))
+        raise Refuse(Forbidden(N_("you may look at this record but not change it")))
 
 
 # ---------------------------------------------------------------- start
@@ -119,25 +121,35 @@ def start(store: Store, library: ChecklistLibrary, scope: Scope, *, unit: str, c
     """Start an inspection (inspectors) or a self-check (a unit's own users)."""
     errors: dict[str, str] = {}
     if kind not in INSPECTION_KINDS:
-        errors["kind"] = f"kind must be one of {', '.join(INSPECTION_KINDS)}"
+        errors["kind"] = N_("kind must be one of %(kinds)s", kinds=", ".join(INSPECTION_KINDS))
     unit_record = store.get_unit(unit) if isinstance(unit, str) and unit else None
     if unit_record is None:
-        errors["unit"] = f"unknown unit {unit!r}"
+        errors["unit"] = N_("unknown unit %(unit)s", unit=_shown(unit))
     loaded = library.get(checklist) if isinstance(checklist, str) else None
     if loaded is None:
-        errors["checklist"] = f"unknown checklist {checklist!r}"
+        errors["checklist"] = N_("unknown checklist %(checklist)s", checklist=_shown(checklist))
     elif kind in INSPECTION_KINDS and loaded.kind not in (kind, "any"):
-        errors["checklist"] = f"checklist {checklist!r} is for {loaded.kind}, not {kind}"
+        errors["checklist"] = N_("checklist %(checklist)s is for %(its)s, not %(kind)s",
+                                 checklist=_shown(checklist), its=loaded.kind, kind=kind)
     try:
         period = parse_period(period if isinstance(period, str) else "").code
     except PeriodError as exc:
-        errors["period"] = str(exc)
+        errors["period"] = exc.args[0] if exc.args else str(exc)
+    for field, label, value in (("number", N_("Document number"), number),
+                                ("place", N_("Place"), place)):
+        try:
+            cleaned = clean_text(value, field=field, label=label, limit=SHORT_TEXT,
+                                 multiline=False)
+        except TextProblem as problem:
+            errors[field] = problem.message
+        else:
+            number, place = (cleaned, place) if field == "number" else (number, cleaned)
     if errors:
-        raise Invalid("; ".join(errors.values()), fields=errors)
+        raise Invalid(joined(errors.values()), fields=errors)
     if not scope.can_start(kind, unit):
         if scope.role == "unit" and unit != scope.user.unit:
-            raise Missing("unknown unit")  # another unit's user learns nothing about it
-        raise Forbidden("your role cannot start this")
+            raise Missing(N_("unknown unit"))  # another unit's user learns nothing about it
+        raise Forbidden(N_("your role cannot start this"))
     user = scope.user
     members = [TeamMember(username=user.username, role="lead",
                           name=getattr(user, "full_name", ""), position=getattr(user, "position", ""))]
@@ -146,18 +158,21 @@ def start(store: Store, library: ChecklistLibrary, scope: Scope, *, unit: str, c
             continue
         mate = store.get_user(username)
         if mate is None or not mate.active:
-            raise Invalid(f"unknown user {username!r}", fields={"team": username})
+            raise Invalid(N_("unknown user %(username)s", username=_shown(username)),
+                          fields={"team": username})
         if kind == "inspection" and mate.role not in ("inspector", "admin"):
-            raise Invalid(f"{username} is not an inspector", fields={"team": username})
+            raise Invalid(N_("%(username)s is not an inspector", username=username),
+                          fields={"team": username})
         if kind == "self_check" and not (mate.role == "unit" and mate.unit == unit):
-            raise Invalid(f"{username} is not a user of this unit", fields={"team": username})
+            raise Invalid(N_("%(username)s is not a user of this unit", username=username),
+                          fields={"team": username})
         members.append(TeamMember(username=mate.username, role="member", name=mate.full_name,
                                   position=mate.position))
     now = clock.now_iso()
     inspection = Inspection(
         id=new_id(), unit=unit, checklist=snapshot_of(loaded), period=period, kind=kind,
         team=members, created_by=user.username, created_at=now, updated_at=now,
-        number=number.strip(), place=place.strip(),
+        number=number, place=place,
     )
     rules.add_event(inspection, user.username, now, "started")
     store.add_inspection(inspection)
@@ -169,17 +184,23 @@ def start(store: Store, library: ChecklistLibrary, scope: Scope, *, unit: str, c
 def operation_body(body: Any, allowed: set[str]) -> tuple[str, dict[str, Any]]:
     """The op_id and the body of a write, refusing anything but a JSON object of known fields."""
     if not isinstance(body, dict):
-        raise Invalid("the body must be a JSON object", field="body")
+        raise Invalid(N_("the body must be a JSON object"), field="body")
     unknown = sorted(set(body) - allowed)
     if unknown:
-        raise Invalid(f"unknown field {unknown[0]!r}", field=unknown[0])
+        raise Invalid(N_("unknown field %(field)s", field=_shown(unknown[0])), field=unknown[0])
     return validate_op_id(body.get("op_id")), body
+
+
+def _shown(value: Any) -> str:
+    """A value the user sent, quoted for a message (at most 60 characters of it)."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:59] + "…"
 
 
 def validate_op_id(op_id: Any) -> str:
     """The op_id of a write, or :class:`Invalid`."""
     if not isinstance(op_id, str) or not OP_ID_RE.match(op_id):
-        raise Invalid("op_id is required: a client-generated id (UUID) of 8–100 characters",
+        raise Invalid(N_("op_id is required: a client-generated id (UUID) of 8–100 characters"),
                       field="op_id")
     return op_id
 
@@ -187,7 +208,7 @@ def validate_op_id(op_id: Any) -> str:
 def _base_rev(body: dict[str, Any]) -> int:
     base_rev = body.get("base_rev")
     if isinstance(base_rev, bool) or not isinstance(base_rev, int) or base_rev < 0:
-        raise Invalid("base_rev is required: the revision you last saw (0 if never answered)",
+        raise Invalid(N_("base_rev is required: the revision you last saw (0 if never answered)"),
                       field="base_rev")
     return base_rev
 
@@ -225,7 +246,7 @@ def run_op(store: Store, inspection_id: str, op_id: str, digest: str,
         return status, result
 
     if not _plausible_id(inspection_id):
-        raise Missing("no such inspection")
+        raise Missing(N_("no such inspection"))
     try:
         return run_change(store, inspection_id, change)
     except _Replay as replay:
@@ -253,11 +274,11 @@ def replay_response(inspection: Inspection, memo) -> tuple[int, dict[str, Any]]:
     if memo.kind in ("i", "j", "n"):
         item = inspection.item(memo.target)
         if item is None:
-            raise Refuse(Missing("no such item"))
+            raise Refuse(Missing(N_("no such item")))
         return (200 if memo.kind == "i" else 201), as_dict(item)
     if memo.kind == "f":
         return 200, inspection_dict(inspection, include_items=True)
-    raise Refuse(Conflict("this op_id was already used", op_id=None))
+    raise Refuse(Conflict(N_("this op_id was already used for a different change")))
 
 
 _REFUSALS = {400: Invalid, 403: Forbidden, 409: Conflict, 422: Unprocessable}
@@ -273,7 +294,7 @@ def save_answer(store: Store, scope: Scope, inspection_id: str, criterion_id: st
     """PUT one answer (DESIGN §5, §7). Returns (200, {criterion, rev, answer, line, totals})."""
     op_id, body = operation_body(body, ANSWER_BODY_KEYS)
     base_rev = _base_rev(body)
-    content = rules.clean_content(body)
+    content = clean_answer(store, scope, inspection_id, criterion_id, rules.clean_content(body))
     digest = rules.fingerprint("answer", criterion_id, content)
     by = scope.user.username
 
@@ -286,6 +307,24 @@ def save_answer(store: Store, scope: Scope, inspection_id: str, criterion_id: st
             "a", criterion_id, answer.rev)
 
     return run_op(store, inspection_id, op_id, digest, apply, scope, scope.can_edit)
+
+
+def clean_answer(store: Store, scope: Scope, inspection_id: str, criterion_id: str,
+                 content: dict[str, Any]) -> dict[str, Any]:
+    """The texts of an answer cleaned (``domain/text.clean_text``); a refusal names the
+    criterion by number and text, and the input by its label."""
+    try:
+        return rules.clean_answer_texts(content)
+    except TextProblem:
+        pass  # said again below with the checklist's words (the record is read only now)
+    criterion = checklist_of(load(store, scope, inspection_id)).criterion(criterion_id)
+    try:
+        return rules.clean_answer_texts(content, criterion)
+    except TextProblem as problem:
+        raise Invalid(N_("%(criterion)s: %(problem)s",
+                         criterion=criterion_label(criterion) if criterion else criterion_id,
+                         problem=problem.message),
+                      field=problem.field, criterion=criterion_id) from None
 
 
 def answer_result(inspection: Inspection, checklist: Checklist, criterion_id: str,
@@ -348,7 +387,7 @@ def finalize(store: Store, scope: Scope, inspection_id: str, body: Any, *,
     op_id, body = operation_body(body, {"op_id", "allow_unanswered"})
     allow = body.get("allow_unanswered", False)
     if not isinstance(allow, bool):
-        raise Invalid("allow_unanswered must be true or false", field="allow_unanswered")
+        raise Invalid(N_("allow_unanswered must be true or false"), field="allow_unanswered")
     digest = rules.fingerprint("finalize", inspection_id, {"allow_unanswered": allow})
     by = scope.user.username
     day = today or clock.today()
@@ -360,12 +399,14 @@ def finalize(store: Store, scope: Scope, inspection_id: str, body: Any, *,
         unanswered = [line.id for line in card.unanswered]
         if unanswered and not allow:
             raise Refuse(Unprocessable(
-                f"{len(unanswered)} criteria are unanswered; answer them or finalize with "
-                f"allow_unanswered", unanswered=unanswered))
+                N_("%(count)s criteria are unanswered; answer them or finalize with "
+                   "allow_unanswered", count=len(unanswered)), unanswered=unanswered))
         missing = rules.missing_evidence(inspection, checklist)
         if missing:
             raise Refuse(Unprocessable(
-                "these criteria need evidence (a note or a photo) or a written explanation",
+                N_("these criteria need evidence (a note or a photo) or a written explanation: "
+                   "%(criteria)s", criteria=joined(
+                       [criterion_label(checklist.criterion(c)) for c in missing], "; ")),
                 missing_evidence=missing))
         inspection.items.extend(generate_items(
             inspection, checklist, card, include_unanswered=allow, finalized_on=day, at=at, by=by))
@@ -393,13 +434,16 @@ class Refuse(Exception):
 def reopen(store: Store, scope: Scope, inspection_id: str, reason: str) -> Inspection:
     """Unlock a finalized record (admin or team lead), recording who, when and why."""
     editable(store, scope, inspection_id, scope.can_reopen)
-    reason = (reason or "").strip()
+    try:
+        reason = clean_text(reason, field="reason", label=N_("Reason"))
+    except TextProblem as problem:
+        raise Invalid(problem.message, field="reason") from None
     if not reason:
-        raise Invalid("give the reason for reopening", field="reason")
+        raise Invalid(N_("give the reason for reopening"), field="reason")
 
     def change(inspection: Inspection) -> Inspection:
         if inspection.status != "finalized":
-            raise Refuse(Conflict("only a finalized record can be reopened"))
+            raise Refuse(Conflict(N_("only a finalized record can be reopened")))
         at = clock.now_iso()
         inspection.status = "draft"
         inspection.updated_at = at
@@ -421,7 +465,7 @@ def run_change(store: Store, inspection_id: str, change: Callable[[Inspection], 
     except rules.WriteRefused as refused:
         raise as_service_error(refused) from None
     except NotFound:
-        raise Missing("no such inspection") from None
+        raise Missing(N_("no such inspection")) from None
 
 
 # ---------------------------------------------------------------- self-check versus inspection
@@ -442,8 +486,8 @@ def comparison(store: Store, scope: Scope, inspection_id: str):
     record = load(store, scope, inspection_id)
     other = counterpart(store, scope, record)
     if other is None:
-        raise Missing("there is no self-check and inspection of the same unit, checklist and "
-                      "period to compare")
+        raise Missing(N_("there is no self-check and inspection of the same unit, checklist "
+                         "and period to compare"))
     other_record = load(store, scope, other.id)
     inspection, self_check = ((record, other_record) if record.kind == "inspection"
                               else (other_record, record))

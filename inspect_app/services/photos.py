@@ -17,6 +17,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ..domain import inspection as rules
 from ..domain.access import Scope
+from ..domain.messages import N_
 from ..domain.models import Answer, Inspection, PhotoRef
 from ..storage import Store, new_id
 from . import Invalid, clock
@@ -40,16 +41,17 @@ class ProcessedPhoto:
 def process(data: bytes, *, max_side: int = 1600, max_bytes: int = 8 * 1024 * 1024) -> ProcessedPhoto:
     """Validate and re-encode an uploaded image; :class:`Invalid` says what is wrong."""
     if not data:
-        raise Invalid("the photo is empty", field="photo")
+        raise Invalid(N_("the photo is empty"), field="photo")
     if len(data) > max_bytes:
-        raise Invalid(f"the photo is larger than {max_bytes // (1024 * 1024)} MB", field="photo")
+        raise Invalid(N_("the photo is larger than %(mb)s MB", mb=max_bytes // (1024 * 1024)),
+                      field="photo")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as probe:
                 kind = probe.format
                 if probe.width * probe.height > MAX_PIXELS:
-                    raise Invalid("the photo has too many pixels", field="photo")
+                    raise Invalid(N_("the photo has too many pixels"), field="photo")
                 probe.verify()
             with Image.open(io.BytesIO(data)) as image:
                 image.load()
@@ -59,10 +61,10 @@ def process(data: bytes, *, max_side: int = 1600, max_bytes: int = 8 * 1024 * 10
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError,
             Image.DecompressionBombWarning):
-        raise Invalid("the file is not an image that can be read (use JPEG or PNG)",
+        raise Invalid(N_("the file is not an image that can be read (use JPEG or PNG)"),
                       field="photo") from None
     if kind not in ACCEPTED_FORMATS:
-        raise Invalid(f"unsupported image format {kind}", field="photo")
+        raise Invalid(N_("unsupported image format %(format)s", format=kind), field="photo")
     image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
     full = _jpeg(image, 82)
     thumb_image = image.copy()
@@ -110,7 +112,8 @@ def attach_to_answer(store: Store, scope: Scope, inspection_id: str, criterion_i
     def apply(inspection: Inspection, at: str):
         rules.ensure_draft(inspection)
         if checklist_of(inspection).criterion(criterion_id) is None:
-            raise rules.BadAnswer(f"{criterion_id}: unknown criterion", criterion=criterion_id)
+            raise rules.BadAnswer(N_("%(criterion)s: unknown criterion", criterion=criterion_id),
+                                  criterion=criterion_id)
         answer = inspection.answers.get(criterion_id) or Answer()
         answer.photos.append(photo_id)
         answer.rev += 1
@@ -143,7 +146,7 @@ def remove_from_answer(store: Store, scope: Scope, inspection_id: str, criterion
         rules.ensure_draft(inspection)
         answer = inspection.answers.get(criterion_id)
         if answer is None or photo_id not in answer.photos:
-            raise Refuse(Invalid("no such photo on this criterion", field="photo"))
+            raise Refuse(Invalid(N_("no such photo on this criterion"), field="photo"))
         answer.photos.remove(photo_id)
         answer.rev += 1
         answer.by, answer.at = scope.user.username, clock.now_iso()

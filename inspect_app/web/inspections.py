@@ -13,6 +13,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..domain.periods import period_of
 from ..domain.text import sort_key
+from ..i18n import translate
 from ..services import ServiceError, clock
 from ..services import inspections as service
 from .auth import acting_user, roles_required, scope, store
@@ -95,6 +96,7 @@ def new():
                 place=form.place.data or "")
         except ServiceError as exc:
             for name, message in (exc.details.get("fields") or {"": exc.message}).items():
+                message = translate(message)
                 target = getattr(form, name, None)
                 if target is not None and hasattr(target, "errors"):
                     target.errors = list(target.errors) + [message]

@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from ..domain.models import ROLES
 from ..domain.text import sort_key
+from ..i18n import translate
 from ..services import ServiceError, accounts
 from .auth import roles_required, store
 from .labels import ROLE_LABELS
@@ -41,7 +42,7 @@ def refusal_message(error: ServiceError) -> str:
         "password_short": _("The password must have at least %(minimum)s characters.",
                             minimum=error.details.get("minimum", accounts.MIN_PASSWORD)),
     }
-    return messages.get(error.details.get("reason"), error.message)
+    return messages.get(error.details.get("reason"), translate(error.message))
 
 
 def _form() -> UserForm:
