@@ -171,7 +171,7 @@ def test_put_bad_envelope_is_400(world, inspection, body, field):
     ("1.6", {"value": "có"}, "1.6 Ban hành kế hoạch tuyên truyền cải cách hành chính: value must "
                              "be true or false"),
     ("5.4", {"value": 1.3}, "not a multiple of the step"),
-    ("9.9", {"value": True}, "9.9: unknown criterion"),
+    ("9.9", {"value": True}, "9.9: không có tiêu chí này"),  # Vietnamese by default
     ("1.6", {"na": True}, "not applicable (na) is not allowed"),
     ("1.2", {"inputs": {"planned": -1, "done": 0}}, "must not be negative"),
 ])
