@@ -95,7 +95,8 @@ def test_create_unknown_field_and_non_json(world, client):
     response = client.post("/api/v1/inspections", data="{bad",
                            headers={"Authorization": f"Bearer {world['lead'].token}",
                                     "Content-Type": "application/json"})
-    assert response.status_code == 400 and response.json == {"error": "the body is not valid JSON"}
+    assert response.status_code == 400  # in Vietnamese, the default language
+    assert response.json == {"error": "nội dung gửi lên không phải JSON hợp lệ"}
 
 
 @pytest.mark.parametrize("who, kind, unit, status", [

@@ -58,7 +58,8 @@ def fingerprint(kind: str, target: str, content: dict[str, Any]) -> str:
     """A stable digest of what an operation asks for (its op_id and base_rev excluded)."""
     canonical = json.dumps([kind, target, content], sort_keys=True, ensure_ascii=False,
                            separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    # surrogatepass: a broken character in a key the validation refuses later is no crash
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def replayed(inspection: Inspection, op_id: str, digest: str) -> memory.Memo | None:
