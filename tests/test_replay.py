@@ -11,7 +11,7 @@ import uuid
 import pytest
 
 from inspect_app.domain import replay
-from inspect_app.domain.models import SCHEMA, Inspection
+from inspect_app.domain.models import SCHEMA, Answer, Inspection
 from inspect_app.services import demo
 from inspect_app.services import inspections as service
 from inspect_app.storage import tinydb_store
@@ -227,3 +227,42 @@ def test_a_busy_59_criteria_inspection_stays_under_20_kb_on_disk(world):
     assert len(inspection.answers) >= 57 and len(inspection.ops) == 300
     size = world.store._inspection_path(record).stat().st_size
     assert size < 20_000, size
+
+
+def test_a_save_validates_and_scores_once(world, monkeypatch):
+    """Saving an answer checks it once (put_answer) and computes one score card, without
+    validating all answers again (issue 12 point 3)."""
+    from inspect_app.domain import inspection as rules
+    from inspect_app.domain import scoring
+
+    record = world.start("lead", "NT")
+    calls = {"answer_problems": 0, "score": 0, "validate_answers": 0}
+
+    def counting(name, function):
+        def wrapped(*args, **kwargs):
+            calls[name] += 1
+            return function(*args, **kwargs)
+        return wrapped
+
+    monkeypatch.setattr(rules, "answer_problems", counting("answer_problems", rules.answer_problems))
+    monkeypatch.setattr(service, "score", counting("score", service.score))
+    monkeypatch.setattr(scoring, "validate_answers",
+                        counting("validate_answers", scoring.validate_answers))
+    status, result = service.save_answer(world.store, world.scope("lead"), record, "1.2",
+                                         {"op_id": op(), "base_rev": 0,
+                                          "inputs": {"planned": 20, "done": 16}})
+    assert status == 200 and result["totals"]["answered"] == 1
+    assert calls == {"answer_problems": 1, "score": 1, "validate_answers": 0}
+
+
+@pytest.mark.parametrize("answer, stored", [
+    (Answer(rev=1, value=False, by="a", at="t"), {"rev": 1, "value": False, "by": "a", "at": "t"}),
+    (Answer(rev=2, value=0, by="a", at="t"), {"rev": 2, "value": 0, "by": "a", "at": "t"}),
+    (Answer(rev=3, value=None, inputs={"done": 0}, note="Ghi chú", by="a", at="t"),
+     {"rev": 3, "inputs": {"done": 0}, "note": "Ghi chú", "by": "a", "at": "t"}),
+    (Answer(rev=4, na=True, photos=["p1"], explanation="Giải trình", by="a", at="t"),
+     {"rev": 4, "na": True, "photos": ["p1"], "explanation": "Giải trình", "by": "a", "at": "t"}),
+])
+def test_stored_answers_leave_out_only_empty_defaults(answer, stored):
+    assert answer.to_dict() == stored
+    assert Answer.from_dict(answer.to_dict()) == answer
