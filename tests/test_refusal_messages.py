@@ -100,3 +100,17 @@ def test_service_refusals_are_catalogue_messages():
     message = refused.value.message
     assert isinstance(message, Message) and message.template == "you may not %(what)s"
     assert str(message) == "you may not mark an item “Verified”"
+
+
+def test_the_no_js_finalize_names_the_criteria_that_need_evidence(world):
+    record = world.start("ua", "NT", checklist="tu-kiem-tra-mot-cua-tuan", kind="self_check",
+                         period="2026-W14")
+    needs = [c for c in service.checklist_of(world.record(record)).criteria
+             if c.evidence_required]
+    client = _login(world, "ua")
+    page = client.get(f"/inspections/{record}/review").get_data(as_text=True)
+    response = client.post(f"/inspections/{record}/finalize", follow_redirects=True, data={
+        "op_id": op(), "allow_unanswered": "y", "csrf_token": csrf_of(page)})
+    html = response.get_data(as_text=True)
+    assert "các tiêu chí sau cần tài liệu kiểm chứng" in html
+    assert f"{needs[0].id} {needs[0].text[:30]}" in html

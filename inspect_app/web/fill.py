@@ -243,10 +243,7 @@ def finalize(inspection_id: str):
         if exc.details.get("unanswered"):
             flash(_("%(count)s criteria are unanswered. Answer them, or tick the box to finalize "
                     "anyway.", count=len(exc.details["unanswered"])), "error")
-        elif exc.details.get("missing_evidence"):
-            flash(_("Some criteria need evidence (a note or a photo) or an explanation: "
-                    "%(ids)s.", ids=", ".join(exc.details["missing_evidence"])), "error")
-        else:
+        else:  # e.g. the criteria that need evidence, named by number and text
             flash(translate(exc.message), "error")
         return redirect(url_for("fill.review", inspection_id=inspection_id))
     flash(_("Finalized. The score is frozen and the remediation plan is ready."), "success")
