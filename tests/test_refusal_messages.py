@@ -114,3 +114,11 @@ def test_the_no_js_finalize_names_the_criteria_that_need_evidence(world):
     html = response.get_data(as_text=True)
     assert "các tiêu chí sau cần tài liệu kiểm chứng" in html
     assert f"{needs[0].id} {needs[0].text[:30]}" in html
+
+
+def test_per_field_messages_of_an_api_refusal_are_translated_too(world):
+    response = world.api["lead"].post("/inspections", {"unit": "ZZ", "checklist": "cchc-xa",
+                                                       "period": "2025", "kind": "inspection"})
+    assert response.status_code == 400
+    assert response.json["fields"] == {"unit": "không có đơn vị 'ZZ'"}
+    assert response.json["error"] == "không có đơn vị 'ZZ'"

@@ -55,7 +55,18 @@ def _api_error(error: ApiError):
 
 @bp.errorhandler(ServiceError)
 def _service_error(error: ServiceError):
-    return jsonify(error=translate(error.message), **error.details), error.status
+    return jsonify(error=translate(error.message), **_translated(error.details)), error.status
+
+
+def _translated(details: dict[str, Any]) -> dict[str, Any]:
+    """The messages inside an error's details (per-field messages, an answer's problems)
+    in the user's language too; ids and records stay as they are."""
+    out = dict(details)
+    if isinstance(out.get("fields"), dict):
+        out["fields"] = {k: translate(v) for k, v in out["fields"].items()}
+    if isinstance(out.get("problems"), list):
+        out["problems"] = [translate(p) for p in out["problems"]]
+    return out
 
 
 def json_body() -> Any:
