@@ -124,26 +124,27 @@ def start(store: Store, library: ChecklistLibrary, scope: Scope, *, unit: str, c
         errors["kind"] = N_("kind must be one of %(kinds)s", kinds=", ".join(INSPECTION_KINDS))
     unit_record = store.get_unit(unit) if isinstance(unit, str) and unit else None
     if unit_record is None:
-        errors["unit"] = N_("unknown unit %(unit)s", unit=_shown(unit))
+        errors["unit"] = N_("unknown unit %(unit)s", unit=quoted(unit))
     loaded = library.get(checklist) if isinstance(checklist, str) else None
     if loaded is None:
-        errors["checklist"] = N_("unknown checklist %(checklist)s", checklist=_shown(checklist))
+        errors["checklist"] = N_("unknown checklist %(checklist)s", checklist=quoted(checklist))
     elif kind in INSPECTION_KINDS and loaded.kind not in (kind, "any"):
         errors["checklist"] = N_("checklist %(checklist)s is for %(its)s, not %(kind)s",
-                                 checklist=_shown(checklist), its=loaded.kind, kind=kind)
+                                 checklist=quoted(checklist), its=loaded.kind, kind=kind)
     try:
         period = parse_period(period if isinstance(period, str) else "").code
     except PeriodError as exc:
         errors["period"] = exc.args[0] if exc.args else str(exc)
-    for field, label, value in (("number", N_("Document number"), number),
-                                ("place", N_("Place"), place)):
+
+    def one_line(field: str, label: str, value: str) -> str:
         try:
-            cleaned = clean_text(value, field=field, label=label, limit=SHORT_TEXT,
-                                 multiline=False)
+            return clean_text(value, field=field, label=label, limit=SHORT_TEXT, multiline=False)
         except TextProblem as problem:
             errors[field] = problem.message
-        else:
-            number, place = (cleaned, place) if field == "number" else (number, cleaned)
+            return ""
+
+    number = one_line("number", N_("Document number"), number)
+    place = one_line("place", N_("Place"), place)
     if errors:
         raise Invalid(joined(errors.values()), fields=errors)
     if not scope.can_start(kind, unit):
@@ -158,7 +159,7 @@ def start(store: Store, library: ChecklistLibrary, scope: Scope, *, unit: str, c
             continue
         mate = store.get_user(username)
         if mate is None or not mate.active:
-            raise Invalid(N_("unknown user %(username)s", username=_shown(username)),
+            raise Invalid(N_("unknown user %(username)s", username=quoted(username)),
                           fields={"team": username})
         if kind == "inspection" and mate.role not in ("inspector", "admin"):
             raise Invalid(N_("%(username)s is not an inspector", username=username),
@@ -187,11 +188,11 @@ def operation_body(body: Any, allowed: set[str]) -> tuple[str, dict[str, Any]]:
         raise Invalid(N_("the body must be a JSON object"), field="body")
     unknown = sorted(set(body) - allowed)
     if unknown:
-        raise Invalid(N_("unknown field %(field)s", field=_shown(unknown[0])), field=unknown[0])
+        raise Invalid(N_("unknown field %(field)s", field=quoted(unknown[0])), field=unknown[0])
     return validate_op_id(body.get("op_id")), body
 
 
-def _shown(value: Any) -> str:
+def quoted(value: Any) -> str:
     """A value the user sent, quoted for a message (at most 60 characters of it)."""
     text = repr(value)
     return text if len(text) <= 60 else text[:59] + "…"

@@ -22,8 +22,8 @@ from ..domain.remediation import (PlanFigures, as_dict, inspection_of, is_overdu
                                   next_item_number, plan_figures)
 from ..storage import Store
 from . import Conflict, Forbidden, Invalid, Missing
-from .inspections import (Refuse, _shown, as_service_error, checklist_of, load, operation_body,
-                          run_op, visible)
+from .inspections import (Refuse, as_service_error, checklist_of, load, operation_body,
+                          quoted, run_op, visible)
 from .photos import process, store_photo
 
 ITEM_BODY_KEYS = {"op_id", "base_rev", *changes.ITEM_FIELDS, *changes.CHANGE_KEYS}
@@ -169,7 +169,7 @@ def add_item(store: Store, scope: Scope, inspection_id: str, body: Any) -> tuple
     criterion = body.get("criterion") or None
     if criterion is not None and (not isinstance(criterion, str)
                                   or checklist_of(inspection).criterion(criterion) is None):
-        raise Invalid(N_("unknown criterion %(criterion)s", criterion=_shown(criterion)),
+        raise Invalid(N_("unknown criterion %(criterion)s", criterion=quoted(criterion)),
                       field="criterion")
     change = _clean({k: v for k, v in body.items() if k not in ("op_id", "criterion")})
     digest = rules.fingerprint("new_item", inspection_id, {**change, "criterion": criterion})
