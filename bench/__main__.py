@@ -2,14 +2,15 @@
 
 Each prints its own table; see the module docstrings for what they measure. The
 whole run takes about five minutes on a 2-core machine; run one alone with
-``python -m bench.bench_autosave`` (or bench_storage, bench_export).
+``python -m bench.bench_autosave`` (or bench_storage, bench_records, bench_export).
 """
 from __future__ import annotations
 
 import subprocess
 import sys
 
-BENCHMARKS = ("bench.bench_storage", "bench.bench_autosave", "bench.bench_export")
+BENCHMARKS = ("bench.bench_storage", "bench.bench_records", "bench.bench_autosave",
+              "bench.bench_export")
 
 
 def main() -> int:

@@ -37,7 +37,7 @@ def test_units_add_and_rename(app, runner):
     (["units", "add", "TN", "Xã A", "--parent", "TN"], "own parent"),
     (["units", "add", "../x", "Xã A"], "code '../x'"),
     (["units", "add", "TN", "   "], "name is empty"),
-    (["units", "add", "TN", "x" * 201], "name"),
+    (["units", "add", "TN", "x" * 201], "Name is longer than 200 characters"),
 ])
 def test_units_add_refuses_bad_input(app, runner, args, message):
     result = runner.invoke(args=args)

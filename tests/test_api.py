@@ -95,7 +95,8 @@ def test_create_unknown_field_and_non_json(world, client):
     response = client.post("/api/v1/inspections", data="{bad",
                            headers={"Authorization": f"Bearer {world['lead'].token}",
                                     "Content-Type": "application/json"})
-    assert response.status_code == 400 and response.json == {"error": "the body is not valid JSON"}
+    assert response.status_code == 400  # in Vietnamese, the default language
+    assert response.json == {"error": "nội dung gửi lên không phải JSON hợp lệ"}
 
 
 @pytest.mark.parametrize("who, kind, unit, status", [
@@ -168,9 +169,10 @@ def test_put_bad_envelope_is_400(world, inspection, body, field):
 
 
 @pytest.mark.parametrize("cid, content, message", [
-    ("1.6", {"value": "có"}, "1.6: value must be true or false"),
+    ("1.6", {"value": "có"}, "1.6 Ban hành kế hoạch tuyên truyền cải cách hành chính: value must "
+                             "be true or false"),
     ("5.4", {"value": 1.3}, "not a multiple of the step"),
-    ("9.9", {"value": True}, "9.9: unknown criterion"),
+    ("9.9", {"value": True}, "9.9: không có tiêu chí này"),  # Vietnamese by default
     ("1.6", {"na": True}, "not applicable (na) is not allowed"),
     ("1.2", {"inputs": {"planned": -1, "done": 0}}, "must not be negative"),
 ])

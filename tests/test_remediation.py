@@ -746,7 +746,9 @@ def test_the_no_js_done_without_evidence_explains_why(world, plan):
     fields, _ = _item_form(client, plan["item"], "progress")
     fields["status"] = "done"
     response = client.post(f"/remediation/item/{plan['item']}/progress", data=fields)
-    assert response.status_code == 422 and "evidence" in response.get_data(as_text=True)
+    # In the user's language (Vietnamese by default), not the service's English.
+    assert response.status_code == 422
+    assert "đánh dấu hoàn thành cần có minh chứng" in response.get_data(as_text=True)
 
 
 def test_the_no_js_columns_review_and_new_finding_forms(world, plan):

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from inspect_app.domain.models import (SCHEMA, Answer, ApiToken, Event, Inspection, OpRecord,
+from inspect_app.domain.models import (SCHEMA, Answer, ApiToken, Event, Inspection,
                                        PhotoRef, ProgressNote, RemediationItem, TeamMember,
                                        Unit, User, summarize)
 from inspect_app.storage import (AlreadyExists, MemoryStore, NotFound, Store, StoreError,
@@ -126,7 +126,7 @@ def test_inspection_round_trip_with_every_nested_record(store):
                                progress=[ProgressNote("t", "xa", "Đã sửa", ["p1"], "done")],
                                history=[Event("t", "xa", "created", {"từ": "đoàn"})])],
         history=[Event("t", "thanh", "created")],
-        ops={"op-1": OpRecord("fp", 200, {"rev": 2}, "t")},
+        ops={"k1": "fpa1.1 2"},
         score={"total": 61.475, "max": 100, "percent": 61.475, "band": "Trung bình"},
         place=NFC_NAME, number="12/BB-SNV")
     store.add_inspection(inspection)

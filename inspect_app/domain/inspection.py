@@ -19,13 +19,11 @@ import json
 from typing import Any
 
 from .checklist import Checklist
-from .models import Answer, Event, Inspection, OpRecord
+from . import replay as memory
+from .messages import N_, criterion_label, joined
+from .models import Answer, Event, Inspection
+from .text import clean_text
 from .scoring import answer_problems
-
-# Enough for hours of retries by a whole team; an op older than this is still safe:
-# replayed, its base_rev either matches the current content (no-op) or conflicts.
-MAX_REMEMBERED_OPS = 150
-
 
 class WriteRefused(Exception):
     """Base of the refusals below; ``payload`` goes into the error response."""
@@ -60,32 +58,39 @@ def fingerprint(kind: str, target: str, content: dict[str, Any]) -> str:
     """A stable digest of what an operation asks for (its op_id and base_rev excluded)."""
     canonical = json.dumps([kind, target, content], sort_keys=True, ensure_ascii=False,
                            separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    # surrogatepass: a broken character in a key the validation refuses later is no crash
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def replayed(inspection: Inspection, op_id: str, digest: str) -> OpRecord | None:
-    """The remembered result of ``op_id``, None if new; :class:`OpReused` if the content differs."""
-    record = inspection.ops.get(op_id)
-    if record is None:
+def replayed(inspection: Inspection, op_id: str, digest: str) -> memory.Memo | None:
+    """What ``op_id`` did, None if it is new; :class:`OpReused` if the content differs.
+    Every op is remembered for the life of the record (see :mod:`.replay`)."""
+    packed = inspection.ops.get(memory.op_key(op_id))
+    if packed is None:
         return None
-    if record.fingerprint != digest:
-        raise OpReused("this op_id was already used for a different change", op_id=op_id)
-    return record
+    memo = memory.unpack(packed)
+    if memo.fingerprint != memory.short_fingerprint(digest):
+        raise OpReused(N_("this op_id was already used for a different change"), op_id=op_id)
+    return memo
 
 
-def remember(inspection: Inspection, op_id: str, digest: str, status: int,
-             result: dict[str, Any], at: str) -> None:
-    """Keep the result of ``op_id`` so that a retry gets it again (oldest forgotten first)."""
-    inspection.ops[op_id] = OpRecord(fingerprint=digest, status=status, result=result, at=at)
-    if len(inspection.ops) > MAX_REMEMBERED_OPS:
-        for old in list(inspection.ops)[: len(inspection.ops) - MAX_REMEMBERED_OPS]:
-            del inspection.ops[old]
+def is_remembered(inspection: Inspection, op_id: str) -> bool:
+    """Whether ``op_id`` was already applied to this record."""
+    return memory.op_key(op_id) in inspection.ops
+
+
+def remember(inspection: Inspection, op_id: str, digest: str, kind: str, target: str,
+             rev: int) -> None:
+    """Remember that ``op_id`` wrote ``target`` (a :data:`.replay.KINDS` letter and what
+    it names) at revision ``rev``, so that a retry is answered and never applied again."""
+    inspection.ops[memory.op_key(op_id)] = memory.pack(memory.Memo(
+        memory.short_fingerprint(digest), kind, target, rev))
 
 
 def ensure_draft(inspection: Inspection) -> None:
     """Refuse any change to a finalized record."""
     if inspection.status != "draft":
-        raise Locked("this record is finalized; reopen it to change it",
+        raise Locked(N_("this record is finalized; reopen it to change it"),
                      status=inspection.status)
 
 
@@ -117,6 +122,32 @@ def clean_content(payload: dict[str, Any]) -> dict[str, Any]:
     return content
 
 
+#: What each text of an answer is called in a message.
+ANSWER_TEXT_LABELS = {"note": N_("Note"), "explanation": N_("Explanation"), "value": N_("Answer")}
+
+
+def clean_answer_texts(content: dict[str, Any], criterion: Any = None) -> dict[str, Any]:
+    """The texts of an answer's content through the one text cleaner (NFC, no control
+    characters or broken surrogates, at most ``LONG_TEXT`` characters): note,
+    explanation, a text value and text inputs. Raises :class:`~.text.TextProblem`; with
+    the ``criterion`` its inputs are named by their labels."""
+    out = dict(content)
+    for key in ("value", "note", "explanation"):
+        if isinstance(out.get(key), str) or (key != "value" and key in out):
+            out[key] = clean_text(out[key], field=key, label=ANSWER_TEXT_LABELS[key])
+    inputs = out.get("inputs")
+    if isinstance(inputs, dict):
+        cleaned = {}
+        for input_id, value in inputs.items():
+            if isinstance(value, str):
+                spec = criterion.input(input_id) if criterion is not None else None
+                value = clean_text(value, field=f"inputs.{input_id}",
+                                   label=spec.label if spec is not None else input_id)
+            cleaned[input_id] = value
+        out["inputs"] = cleaned
+    return out
+
+
 def put_answer(inspection: Inspection, checklist: Checklist, criterion_id: str,
                content: dict[str, Any], base_rev: int, by: str, at: str) -> Answer:
     """Replace the whole answer of one criterion under the revision rules.
@@ -127,13 +158,15 @@ def put_answer(inspection: Inspection, checklist: Checklist, criterion_id: str,
     ensure_draft(inspection)
     criterion = checklist.criterion(criterion_id)
     if criterion is None:
-        raise BadAnswer(f"{criterion_id}: unknown criterion", criterion=criterion_id)
+        raise BadAnswer(N_("%(criterion)s: unknown criterion", criterion=criterion_id),
+                        criterion=criterion_id)
     problems = answer_problems(criterion, {k: v for k, v in content.items() if k != "explanation"})
     explanation = content.get("explanation")
     if explanation is not None and not isinstance(explanation, str):
-        problems.append("explanation must be text")
+        problems.append(N_("explanation must be text"))
     if problems:
-        raise BadAnswer("; ".join(f"{criterion_id}: {p}" for p in problems),
+        raise BadAnswer(N_("%(criterion)s: %(problems)s", criterion=criterion_label(criterion),
+                           problems=joined(problems)),
                         criterion=criterion_id, problems=problems)
     if criterion.type == "choice" and content.get("value") is not None:
         content = {**content, "value": criterion.option(content["value"]).value}  # canonical form
@@ -142,7 +175,7 @@ def put_answer(inspection: Inspection, checklist: Checklist, criterion_id: str,
     if answer_content(current) == content:
         return current or Answer()  # the change is already there: nothing to do
     if base_rev != current_rev:
-        raise Stale("changed by a team mate since you loaded it", criterion=criterion_id,
+        raise Stale(N_("changed by a team mate since you loaded it"), criterion=criterion_id,
                     current=answer_dict(current, criterion_id))
     answer = Answer(
         rev=current_rev + 1, value=content.get("value"), inputs=content.get("inputs") or None,

@@ -19,11 +19,12 @@ DESIGN §7 (the service runs them in one atomic read-modify-write, with op_id re
 from __future__ import annotations
 
 import datetime as _dt
-import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
 from .inspection import Stale, WriteRefused
+from .messages import N_
+from .text import LONG_TEXT, TextProblem, clean_text
 from .models import ITEM_STATUSES, Event, ProgressNote, RemediationItem
 from .remediation import as_dict
 
@@ -34,7 +35,7 @@ ITEM_FIELDS = TEXT_FIELDS + ("due",)
 UNIT_FIELDS = ("cause", "owner", "cooperating", "output")
 #: Keys of a change besides the item fields.
 CHANGE_KEYS = ("status", "progress_note", "reason", "comment")
-MAX_TEXT = 4000
+MAX_TEXT = LONG_TEXT
 
 #: (from, to) → the power the move needs. "done → in_progress" is a send-back (a comment
 #: is required) when the inspecting side does it, the unit taking back its "done" otherwise.
@@ -95,15 +96,30 @@ class Powers:
 
 # ---------------------------------------------------------------- reading a change
 
+#: How a message names each text of a change (the words of the plan's columns).
+TEXT_LABELS = {
+    "finding": N_("Finding"), "cause": N_("Cause"), "action": N_("Action"),
+    "owner": N_("Responsible"), "cooperating": N_("Co-operating units"),
+    "output": N_("Expected output"), "progress_note": N_("Progress note"),
+    "reason": N_("Reason"), "comment": N_("Comment"),
+}
+
+
+#: Item statuses as people read them (the same words as the pages).
+STATUS_LABELS = {
+    "open": N_("Not started"), "in_progress": N_("In progress"),
+    "done": N_("Done, awaiting verification"), "verified": N_("Verified"),
+    "cannot_do": N_("Cannot be done"), "no_action": N_("No action needed"),
+}
+DATE_LABELS = {"due": N_("Deadline")}
+FIELD_LABELS = {**TEXT_LABELS, **DATE_LABELS, "status": N_("Status")}
+
+
 def _text(key: str, value: Any) -> str:
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise BadChange(f"{key} must be text", field=key)
-    value = unicodedata.normalize("NFC", value).strip()
-    if len(value) > MAX_TEXT:
-        raise BadChange(f"{key} is longer than {MAX_TEXT} characters", field=key)
-    return value
+    try:
+        return clean_text(value, field=key, label=TEXT_LABELS.get(key, key), limit=MAX_TEXT)
+    except TextProblem as problem:
+        raise BadChange(problem.message, field=key) from None
 
 
 def _date(key: str, value: Any) -> str | None:
@@ -114,7 +130,8 @@ def _date(key: str, value: Any) -> str | None:
             raise ValueError
         return _dt.date.fromisoformat(value).isoformat()
     except ValueError:
-        raise BadChange(f"{key} must be a date YYYY-MM-DD", field=key) from None
+        raise BadChange(N_("%(field)s must be a date YYYY-MM-DD", field=DATE_LABELS.get(key, key)),
+                        field=key) from None
 
 
 def clean_change(body: dict[str, Any]) -> dict[str, Any]:
@@ -129,7 +146,8 @@ def clean_change(body: dict[str, Any]) -> dict[str, Any]:
             change[key] = _date(key, value)
         elif key == "status":
             if value not in ITEM_STATUSES:
-                raise BadChange(f"status must be one of {', '.join(ITEM_STATUSES)}", field=key)
+                raise BadChange(N_("status must be one of %(statuses)s",
+                                   statuses=", ".join(ITEM_STATUSES)), field=key)
             change[key] = value
         else:
             change[key] = _text(key, value)
@@ -157,8 +175,9 @@ def _required_power(item: RemediationItem, key: str) -> str:
 
 
 def _check_power(needed: str, powers: Powers, what: str) -> None:
+    """``what``: an N_ message saying what the user may not do."""
     if not _has(needed, powers):
-        raise NotAllowed(f"you may not {what}")
+        raise NotAllowed(N_("you may not %(what)s", what=what))
 
 
 def _has(needed: str, powers: Powers) -> bool:
@@ -185,11 +204,14 @@ def _move(item: RemediationItem, target: str, powers: Powers) -> str:
     """Check a status move from the item's current status; returns the history action."""
     needed = TRANSITIONS.get((item.status, target))
     if needed is None:
-        raise BadTransition(f"an item that is {item.status} cannot become {target}",
+        raise BadTransition(N_("an item that is “%(status)s” cannot become “%(target)s”",
+                               status=STATUS_LABELS[item.status], target=STATUS_LABELS[target]),
                             current=as_dict(item))
     if (item.status, target) == ("done", "in_progress") and (powers.verify or powers.admin):
         return "sent_back"
-    _check_power(needed, powers, f"move an item from {item.status} to {target}")
+    _check_power(needed, powers, N_("move an item from “%(status)s” to “%(target)s”",
+                                    status=STATUS_LABELS[item.status],
+                                    target=STATUS_LABELS[target]))
     if target == "verified":
         return "verified"
     return "reopened" if item.status == "verified" else "status"
@@ -210,31 +232,35 @@ def apply_change(item: RemediationItem, change: dict[str, Any], *, base_rev: int
     # What the role may never do is refused first, whatever the item's state.
     for key in differs:
         if key != "status":
-            _check_power(_required_power(item, key), powers, f"change {key}")
+            _check_power(_required_power(item, key), powers,
+                         N_("change %(field)s", field=FIELD_LABELS.get(key, key)))
     if target in ROLE_TARGETS and target != item.status:
-        _check_power(ROLE_TARGETS[target], powers, f"mark an item {target}")
+        _check_power(ROLE_TARGETS[target], powers,
+                     N_("mark an item “%(target)s”", target=STATUS_LABELS[target]))
     if (note or photos) and not (powers.update or powers.plan or powers.admin):
-        raise NotAllowed("you may not add progress to this item")
+        raise NotAllowed(N_("you may not add progress to this item"))
     if differs and base_rev is None:
-        raise BadChange("base_rev is required to change an item", field="base_rev")
+        raise BadChange(N_("base_rev is required to change an item"), field="base_rev")
     if differs and base_rev != item.rev:
-        raise Stale("the item changed since you loaded it", item=item.id, current=as_dict(item))
+        raise Stale(N_("the item changed since you loaded it"), item=item.id,
+                    current=as_dict(item))
     if not differs and not note and not photos:
         return False  # already so: a retry or a double tap
     action = "progress" if note or photos else "updated"
     if "status" in differs:
         action = _move(item, target, powers)
         if action in ("sent_back", "reopened") and not comment:
-            raise BadChange(f"say why the item is {action.replace('_', ' ')} (comment)",
-                            field="comment")
+            raise BadChange(N_("say why the item is sent back (comment)") if action == "sent_back"
+                            else N_("say why the item is reopened (comment)"), field="comment")
         if target == "done" and not (note or photos or any(p.note or p.photos
                                                             for p in item.progress)):
-            raise NeedsEvidence("marking an item done needs evidence: a progress note or a "
-                                "photo", needs="evidence")
+            raise NeedsEvidence(N_("marking an item done needs evidence: a progress note or a "
+                                   "photo"), needs="evidence")
         if target in REASON_STATUSES and not change.get("reason"):
-            raise BadChange(f"give the reason why the item is {target}", field="reason")
+            raise BadChange(N_("give the reason why the item is “%(target)s”",
+                               target=STATUS_LABELS[target]), field="reason")
     elif comment:
-        raise BadChange("a comment goes with verifying or sending back; use progress_note",
+        raise BadChange(N_("a comment goes with verifying or sending back; use progress_note"),
                         field="comment")
 
     changes = [{"field": k, "old": getattr(item, k), "new": change[k]} for k in differs]
@@ -279,12 +305,12 @@ def new_item(item_ref: str, inspection_id: str, unit: str, change: dict[str, Any
     """An item added by hand: a free finding (``criterion`` None) or a finding of a
     criterion written before finalizing; "no action needed" needs a reason."""
     if not change.get("finding"):
-        raise BadChange("describe the shortcoming (finding)", field="finding")
+        raise BadChange(N_("describe the shortcoming (finding)"), field="finding")
     status = change.get("status", "open")
     if status not in ("open", "no_action"):
-        raise BadChange("a new item is open, or no_action with a reason", field="status")
+        raise BadChange(N_("a new item is open, or no_action with a reason"), field="status")
     if status == "no_action" and not change.get("reason"):
-        raise BadChange("give the reason why no action is needed", field="reason")
+        raise BadChange(N_("give the reason why no action is needed"), field="reason")
     item = RemediationItem(id=item_ref, inspection=inspection_id, unit=unit, criterion=criterion,
                            status=status, reason=change.get("reason", ""), created_at=at,
                            source="free" if criterion is None else "finding",

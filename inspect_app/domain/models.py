@@ -7,10 +7,12 @@ stores upgrade older documents on read (see ``inspect_app/storage``).
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields
 from typing import Any
 
-SCHEMA = 1
+from .replay import compact_ops
+
+SCHEMA = 2  # 2: remembered ops kept compact (domain/replay.py), lean answers
 
 ROLES = ("admin", "inspector", "unit", "viewer")
 INSPECTION_KINDS = ("inspection", "self_check")
@@ -29,6 +31,8 @@ def plain(value: Any) -> Any:
         out = {}
         for name, spec in value.__dataclass_fields__.items():
             item = getattr(value, name)
+            if spec.metadata.get("lean") and _is_default(item, spec):
+                continue  # a default the reader fills in again: not stored
             out[name] = item if spec.metadata.get("json") else plain(item)
         return out
     if isinstance(value, list):
@@ -39,6 +43,13 @@ def plain(value: Any) -> Any:
 
 
 JSON = {"json": True}
+#: Fields left out of the stored form while empty (``from_dict`` restores the default).
+LEAN = {"lean": True}
+
+
+def _is_default(item: Any, spec: Any) -> bool:
+    default = spec.default_factory() if spec.default is MISSING else spec.default
+    return item is None if default is None else (type(item) is type(default) and item == default)
 
 
 def _from_dict(cls, data: dict[str, Any]):
@@ -107,12 +118,12 @@ class Answer:
     """The answer to one criterion as stored: the §4 answer plus its revision and author."""
 
     rev: int = 0
-    value: Any = None
-    inputs: dict[str, Any] | None = None
-    na: bool = False
-    note: str = ""
-    photos: list[str] = field(default_factory=list)
-    explanation: str = ""  # self-checks: why evidence is missing (giải trình)
+    value: Any = field(default=None, metadata=LEAN)  # None only: 0 and False are kept
+    inputs: dict[str, Any] | None = field(default=None, metadata=LEAN)
+    na: bool = field(default=False, metadata=LEAN)
+    note: str = field(default="", metadata=LEAN)
+    photos: list[str] = field(default_factory=list, metadata=LEAN)
+    explanation: str = field(default="", metadata=LEAN)  # self-checks: why evidence is missing
     by: str = ""
     at: str = ""
 
@@ -220,16 +231,6 @@ class PhotoRef:
 
 
 @dataclass
-class OpRecord:
-    """A remembered write operation, so that a retried ``op_id`` returns the same result."""
-
-    fingerprint: str
-    status: int
-    result: dict[str, Any] = field(metadata=JSON)
-    at: str = ""
-
-
-@dataclass
 class Inspection:
     """An inspection or self-check of one unit against a frozen checklist snapshot."""
 
@@ -250,7 +251,9 @@ class Inspection:
     finalized_at: str | None = None
     finalized_by: str | None = None
     history: list[Event] = field(default_factory=list)
-    ops: dict[str, OpRecord] = field(default_factory=dict)
+    # Every op_id applied, for the life of the record: {op key: "fingerprint target rev"}
+    # (see domain/replay.py); plain strings, passed through as they are.
+    ops: dict[str, str] = field(default_factory=dict, metadata=JSON)
     number: str = ""  # document number printed on the minutes, e.g. "12/BB-SNV"
     place: str = ""
     rev: int = 1  # record revision, bumped on every write
@@ -283,7 +286,7 @@ class Inspection:
         data["photos"] = {k: PhotoRef(**v) for k, v in (data.get("photos") or {}).items()}
         data["items"] = [RemediationItem.from_dict(i) for i in data.get("items") or []]
         data["history"] = [Event(**e) for e in data.get("history") or []]
-        data["ops"] = {k: OpRecord(**v) for k, v in (data.get("ops") or {}).items()}
+        data["ops"] = compact_ops(data.get("ops"))
         return _from_dict(cls, data)
 
 

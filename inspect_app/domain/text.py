@@ -1,7 +1,10 @@
 """Vietnamese text helpers: NFC normalisation and diacritic folding for search and sorting."""
 from __future__ import annotations
 
+import re
 import unicodedata
+
+from .messages import Message, N_
 
 _EXTRA_FOLDS = str.maketrans({"đ": "d", "Đ": "d"})
 
@@ -27,3 +30,81 @@ def matches(query: str, *texts: str) -> bool:
     """True if every word of ``query`` occurs in one of ``texts``, diacritics folded."""
     haystack = " ".join(fold(t or "") for t in texts)
     return all(word in haystack for word in fold(query).split())
+
+
+# ---------------------------------------------------------------- cleaning what people type
+
+#: Limits of user text, in characters after NFC (docs/api.md, "Text limits"): notes,
+#: explanations, the texts of remediation items, progress notes, comments and reasons.
+LONG_TEXT = 4000
+#: Names, positions, addresses, places, document numbers: one line.
+SHORT_TEXT = 200
+#: Usernames, codes and other identifiers typed by people: one line.
+ID_TEXT = 100
+#: Passwords (never normalised or stripped; only refused when they cannot be stored).
+PASSWORD_TEXT = 1000
+
+_ALLOWED_CONTROLS = {"\n", "\t"}
+
+
+class TextProblem(ValueError):
+    """A text that cannot be stored; ``message`` (an N_ message) names the field."""
+
+    def __init__(self, message: Message, field: str):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # all but \t and \n
+_LINE = re.compile("[\t\n]")
+
+
+def _refuse(template: str, label: str, field: str, **params: object) -> TextProblem:
+    return TextProblem(Message(template, field=label, **params), field)
+
+
+def clean_text(value: object, *, field: str, label: str, limit: int = LONG_TEXT,
+               multiline: bool = True) -> str:
+    """The one cleaner of user text: NFC, line ends as ``\\n``, stripped; refuses what is
+    not text, lone UTF-16 surrogates, NUL and other control characters (line breaks and
+    tabs are allowed in ``multiline`` text) and text longer than ``limit`` characters.
+    ``None`` is the empty text. Raises :class:`TextProblem` naming ``label``."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise _refuse(N_("%(field)s must be text"), label, field)
+    if len(value) > 4 * limit:  # far too long whatever NFC does: not worth normalising
+        raise TextProblem(_too_long(label, limit, len(value)), field)
+    if (found := _SURROGATE.search(value)) is not None:
+        raise _refuse(N_("%(field)s contains a broken character (a lone UTF-16 surrogate, "
+                         "U+%(code)s)"), label, field, code=f"{ord(found.group()):04X}")
+    text = nfc(value.replace("\r\n", "\n").replace("\r", "\n")).strip()
+    if (found := _CONTROL.search(text)) is not None:
+        raise _refuse(N_("%(field)s contains a control character (U+%(code)s) that cannot "
+                         "be stored"), label, field, code=f"{ord(found.group()):04X}")
+    if not multiline and _LINE.search(text):
+        raise _refuse(N_("%(field)s must be one line, without line breaks or tabs"), label,
+                      field)
+    if len(text) > limit:
+        raise TextProblem(_too_long(label, limit, len(text)), field)
+    return text
+
+
+def _too_long(label: str, limit: int, length: int) -> Message:
+    return N_("%(field)s is longer than %(limit)s characters (%(length)s)", field=label,
+              limit=limit, length=length)
+
+
+def check_password_text(value: object, *, field: str = "password", label: str = "") -> str:
+    """A password as typed (not normalised: its hash must match what was set), refused
+    when it cannot be stored: not text, a lone surrogate, NUL, or too long."""
+    label = label or N_("Password")
+    if not isinstance(value, str):
+        raise _refuse(N_("%(field)s must be text"), label, field)
+    if len(value) > PASSWORD_TEXT:
+        raise TextProblem(_too_long(label, PASSWORD_TEXT, len(value)), field)
+    if _SURROGATE.search(value) or "\x00" in value:
+        raise _refuse(N_("%(field)s contains a character that cannot be stored"), label, field)
+    return value

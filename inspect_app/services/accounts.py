@@ -10,7 +10,8 @@ from contextlib import suppress
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..domain.models import ROLES, ApiToken, User
-from ..domain.text import nfc
+from ..domain.messages import N_
+from ..domain.text import ID_TEXT, SHORT_TEXT, TextProblem, check_password_text, clean_text, nfc
 from ..storage import AlreadyExists, CannotStore, NotFound, Store
 from . import Forbidden, Invalid, Missing, Throttled, clock
 
@@ -43,39 +44,58 @@ def normalize_username(username: str) -> str:
     return nfc((username or "").strip()).lower()
 
 
+def _clean(value, field: str, label: str, limit: int = SHORT_TEXT) -> str:
+    """One line of user text through the one cleaner, or :class:`Invalid` naming it."""
+    try:
+        return clean_text(value, field=field, label=label, limit=limit, multiline=False)
+    except TextProblem as problem:
+        raise Invalid(problem.message, field=field, reason="text") from None
+
+
 def check_password_rules(password: str) -> None:
+    try:
+        check_password_text(password)
+    except TextProblem as problem:
+        raise Invalid(problem.message, field="password", reason="text") from None
     if len(password or "") < MIN_PASSWORD:
-        raise Invalid(f"password must have at least {MIN_PASSWORD} characters", field="password",
+        raise Invalid(N_("password must have at least %(minimum)s characters", minimum=MIN_PASSWORD),
+                      field="password",
                       reason="password_short", minimum=MIN_PASSWORD)
 
 
 def create_user(store: Store, username: str, role: str, *, unit: str | None = None,
                 password: str | None = None, full_name: str = "", position: str = "") -> User:
     """Create a user. A ``unit`` user must name an existing unit; other roles have none."""
-    username = normalize_username(username)
+    username = normalize_username(_clean(username, "username", N_("Username"), ID_TEXT))
+    full_name = _clean(full_name, "full_name", N_("Full name"))
+    position = _clean(position, "position", N_("Position"))
     if not USERNAME_RE.match(username):
-        raise Invalid("username must be 2–40 characters: a-z, 0-9, dot, dash or underscore, "
-                      "starting with a letter or digit", field="username", reason="username_format")
+        raise Invalid(N_("username must be 2–40 characters: a-z, 0-9, dot, dash or underscore, "
+                         "starting with a letter or digit"), field="username", reason="username_format")
     if role not in ROLES:
-        raise Invalid(f"role must be one of {', '.join(ROLES)}", field="role", reason="role")
+        raise Invalid(N_("role must be one of %(roles)s", roles=", ".join(ROLES)), field="role",
+                      reason="role")
     if role == "unit":
         if not unit:
-            raise Invalid("a unit user needs --unit CODE", field="unit", reason="unit_required")
+            raise Invalid(N_("a unit user needs --unit CODE"), field="unit",
+                          reason="unit_required")
         if store.get_unit(unit) is None:
-            raise Invalid(f"unknown unit {unit!r}", field="unit", reason="unit_unknown")
+            raise Invalid(N_("unknown unit %(unit)r", unit=unit), field="unit",
+                          reason="unit_unknown")
     elif unit:
-        raise Invalid(f"only unit users are bound to a unit (role {role} is not)", field="unit",
+        raise Invalid(N_("only unit users are bound to a unit (role %(role)s is not)", role=role),
+                      field="unit",
                       reason="unit_not_allowed")
     if password is not None:
         check_password_rules(password)
     user = User(username=username, role=role, unit=unit if role == "unit" else None,
                 password_hash=hash_password(password) if password else "",
-                full_name=nfc(full_name.strip()), position=nfc(position.strip()),
+                full_name=full_name, position=position,
                 created_at=clock.now_iso())
     try:
         store.add_user(user)
     except AlreadyExists:
-        raise Invalid(f"user {username!r} already exists", field="username",
+        raise Invalid(N_("user %(username)r already exists", username=username), field="username",
                       reason="username_taken") from None
     return user
 
@@ -87,17 +107,18 @@ def set_password(store: Store, username: str, password: str) -> None:
         store.update_user(normalize_username(username),
                           lambda u: setattr(u, "password_hash", hash_password(password)))
     except NotFound:
-        raise Missing(f"no user {username!r}") from None
+        raise Missing(N_("no user %(username)r", username=username)) from None
 
 
 def issue_token(store: Store, username: str, label: str = "") -> str:
     """Create an API token for the user and return it; only its hash is kept."""
+    label = _clean(label, "label", N_("Label"))
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     entry = ApiToken(hash=hash_token(token), created_at=clock.now_iso(), label=label)
     try:
         store.update_user(normalize_username(username), lambda u: u.tokens.append(entry))
     except NotFound:
-        raise Missing(f"no user {username!r}") from None
+        raise Missing(N_("no user %(username)r", username=username)) from None
     return token
 
 
@@ -127,11 +148,17 @@ def authenticate(store: Store, username: str, password: str, *, max_failures: in
     be counted cannot log in either, and right and wrong passwords get the same answer.
     Recording first also counts guesses sent in parallel to several workers.
     """
+    try:  # a name or password that no account can have is wrong, and not worth counting
+        username = clean_text(username, field="username", label="", limit=ID_TEXT,
+                              multiline=False)
+        check_password_text(password)
+    except TextProblem:
+        raise Forbidden(N_("wrong username or password")) from None
     key = _throttle_key(username)
     window = window_minutes * 60
     now = clock.epoch()
     if store.login_failures(key, now, window) >= max_failures:
-        raise Throttled("too many failed logins for this account; wait and try again",
+        raise Throttled(N_("too many failed logins for this account; wait and try again"),
                         minutes=window_minutes)
     count = store.record_login_failure(key, now, window)  # CannotStore: no login
     if count > max_failures:  # others failed meanwhile
@@ -143,11 +170,11 @@ def authenticate(store: Store, username: str, password: str, *, max_failures: in
                                 password or "")
     if not (user and user.password_hash and valid):
         if count >= max_failures:
-            raise Throttled("too many failed logins for this account; wait and try again",
+            raise Throttled(N_("too many failed logins for this account; wait and try again"),
                             minutes=window_minutes)
-        raise Forbidden("wrong username or password")
+        raise Forbidden(N_("wrong username or password"))
     if not user.active:
-        raise Forbidden("this account is disabled")
+        raise Forbidden(N_("this account is disabled"))
     with suppress(CannotStore):
         # The attempt is recorded; if forgetting it fails, it counts as one failure.
         store.clear_login_failures(key)

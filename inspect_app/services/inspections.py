@@ -14,10 +14,12 @@ from ..checklist_files import ChecklistLibrary
 from ..domain import inspection as rules
 from ..domain.access import Scope
 from ..domain.checklist import Checklist, parse_checklist
+from ..domain.messages import N_, criterion_label, joined
+from ..domain.text import SHORT_TEXT, TextProblem, clean_text
 from ..domain.models import INSPECTION_KINDS, Inspection, InspectionSummary, TeamMember, User
 from ..domain.periods import PeriodError, parse_period
 from ..domain.remediation import generate_items
-from ..domain.scoring import ScoreCard, score, score_line
+from ..domain.scoring import ScoreCard, score
 from ..storage import NotFound, Store, new_id
 from . import Conflict, Forbidden, Invalid, Missing, ServiceError, Unprocessable, clock
 
@@ -85,7 +87,7 @@ def load(store: Store, scope: Scope, inspection_id: str) -> Inspection:
     """An inspection the user may see; :class:`Missing` (404) otherwise."""
     inspection = store.get_inspection(inspection_id) if _plausible_id(inspection_id) else None
     if inspection is None or not scope.can_view(inspection):
-        raise Missing("no such inspection")
+        raise Missing(N_("no such inspection"))
     return inspection
 
 
@@ -98,7 +100,7 @@ def editable(store: Store, scope: Scope, inspection_id: str,
     """An inspection the user may change: 404 if they may not see it, 403 if only see."""
     inspection = load(store, scope, inspection_id)
     if not (allowed or scope.can_edit)(inspection):
-        raise Forbidden("you may look at this record but not change it")
+        raise Forbidden(N_("you may look at this record but not change it"))
     return inspection
 
 
@@ -106,9 +108,9 @@ def check_access(scope: Scope, inspection: Inspection,
                  allowed: Callable[[Inspection], bool]) -> None:
     """Inside a transaction: 404 unless the user may see the record, 403 unless ``allowed``."""
     if not scope.can_view(inspection):
-        raise Refuse(Missing("no such inspection"))
+        raise Refuse(Missing(N_("no such inspection")))
     if not allowed(inspection):
-        raise Refuse(Forbidden("you may look at this record but not change it"))
+        raise Refuse(Forbidden(N_("you may look at this record but not change it")))
 
 
 # ---------------------------------------------------------------- start
@@ -119,25 +121,36 @@ def start(store: Store, library: ChecklistLibrary, scope: Scope, *, unit: str, c
     """Start an inspection (inspectors) or a self-check (a unit's own users)."""
     errors: dict[str, str] = {}
     if kind not in INSPECTION_KINDS:
-        errors["kind"] = f"kind must be one of {', '.join(INSPECTION_KINDS)}"
+        errors["kind"] = N_("kind must be one of %(kinds)s", kinds=", ".join(INSPECTION_KINDS))
     unit_record = store.get_unit(unit) if isinstance(unit, str) and unit else None
     if unit_record is None:
-        errors["unit"] = f"unknown unit {unit!r}"
+        errors["unit"] = N_("unknown unit %(unit)s", unit=quoted(unit))
     loaded = library.get(checklist) if isinstance(checklist, str) else None
     if loaded is None:
-        errors["checklist"] = f"unknown checklist {checklist!r}"
+        errors["checklist"] = N_("unknown checklist %(checklist)s", checklist=quoted(checklist))
     elif kind in INSPECTION_KINDS and loaded.kind not in (kind, "any"):
-        errors["checklist"] = f"checklist {checklist!r} is for {loaded.kind}, not {kind}"
+        errors["checklist"] = N_("checklist %(checklist)s is for %(its)s, not %(kind)s",
+                                 checklist=quoted(checklist), its=loaded.kind, kind=kind)
     try:
         period = parse_period(period if isinstance(period, str) else "").code
     except PeriodError as exc:
-        errors["period"] = str(exc)
+        errors["period"] = exc.args[0] if exc.args else str(exc)
+
+    def one_line(field: str, label: str, value: str) -> str:
+        try:
+            return clean_text(value, field=field, label=label, limit=SHORT_TEXT, multiline=False)
+        except TextProblem as problem:
+            errors[field] = problem.message
+            return ""
+
+    number = one_line("number", N_("Document number"), number)
+    place = one_line("place", N_("Place"), place)
     if errors:
-        raise Invalid("; ".join(errors.values()), fields=errors)
+        raise Invalid(joined(errors.values()), fields=errors)
     if not scope.can_start(kind, unit):
         if scope.role == "unit" and unit != scope.user.unit:
-            raise Missing("unknown unit")  # another unit's user learns nothing about it
-        raise Forbidden("your role cannot start this")
+            raise Missing(N_("unknown unit"))  # another unit's user learns nothing about it
+        raise Forbidden(N_("your role cannot start this"))
     user = scope.user
     members = [TeamMember(username=user.username, role="lead",
                           name=getattr(user, "full_name", ""), position=getattr(user, "position", ""))]
@@ -146,18 +159,21 @@ def start(store: Store, library: ChecklistLibrary, scope: Scope, *, unit: str, c
             continue
         mate = store.get_user(username)
         if mate is None or not mate.active:
-            raise Invalid(f"unknown user {username!r}", fields={"team": username})
+            raise Invalid(N_("unknown user %(username)s", username=quoted(username)),
+                          fields={"team": username})
         if kind == "inspection" and mate.role not in ("inspector", "admin"):
-            raise Invalid(f"{username} is not an inspector", fields={"team": username})
+            raise Invalid(N_("%(username)s is not an inspector", username=username),
+                          fields={"team": username})
         if kind == "self_check" and not (mate.role == "unit" and mate.unit == unit):
-            raise Invalid(f"{username} is not a user of this unit", fields={"team": username})
+            raise Invalid(N_("%(username)s is not a user of this unit", username=username),
+                          fields={"team": username})
         members.append(TeamMember(username=mate.username, role="member", name=mate.full_name,
                                   position=mate.position))
     now = clock.now_iso()
     inspection = Inspection(
         id=new_id(), unit=unit, checklist=snapshot_of(loaded), period=period, kind=kind,
         team=members, created_by=user.username, created_at=now, updated_at=now,
-        number=number.strip(), place=place.strip(),
+        number=number, place=place,
     )
     rules.add_event(inspection, user.username, now, "started")
     store.add_inspection(inspection)
@@ -169,17 +185,23 @@ def start(store: Store, library: ChecklistLibrary, scope: Scope, *, unit: str, c
 def operation_body(body: Any, allowed: set[str]) -> tuple[str, dict[str, Any]]:
     """The op_id and the body of a write, refusing anything but a JSON object of known fields."""
     if not isinstance(body, dict):
-        raise Invalid("the body must be a JSON object", field="body")
+        raise Invalid(N_("the body must be a JSON object"), field="body")
     unknown = sorted(set(body) - allowed)
     if unknown:
-        raise Invalid(f"unknown field {unknown[0]!r}", field=unknown[0])
+        raise Invalid(N_("unknown field %(field)s", field=quoted(unknown[0])), field=unknown[0])
     return validate_op_id(body.get("op_id")), body
+
+
+def quoted(value: Any) -> str:
+    """A value the user sent, quoted for a message (at most 60 characters of it)."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:59] + "…"
 
 
 def validate_op_id(op_id: Any) -> str:
     """The op_id of a write, or :class:`Invalid`."""
     if not isinstance(op_id, str) or not OP_ID_RE.match(op_id):
-        raise Invalid("op_id is required: a client-generated id (UUID) of 8–100 characters",
+        raise Invalid(N_("op_id is required: a client-generated id (UUID) of 8–100 characters"),
                       field="op_id")
     return op_id
 
@@ -187,45 +209,77 @@ def validate_op_id(op_id: Any) -> str:
 def _base_rev(body: dict[str, Any]) -> int:
     base_rev = body.get("base_rev")
     if isinstance(base_rev, bool) or not isinstance(base_rev, int) or base_rev < 0:
-        raise Invalid("base_rev is required: the revision you last saw (0 if never answered)",
+        raise Invalid(N_("base_rev is required: the revision you last saw (0 if never answered)"),
                       field="base_rev")
     return base_rev
 
 
 class _Replay(Exception):
-    def __init__(self, record):
-        self.record = record
+    def __init__(self, response: tuple[int, dict[str, Any]]):
+        self.response = response
+
+
+#: What an applied write returns: (status, response, (target kind, target, rev)) —
+#: the last part is what the record remembers of it (see ``domain/replay.py``).
+Applied = tuple[int, dict[str, Any], tuple[str, str, int]]
 
 
 def run_op(store: Store, inspection_id: str, op_id: str, digest: str,
-           apply: Callable[[Inspection, str], tuple[int, dict[str, Any]]],
+           apply: Callable[[Inspection, str], Applied],
            scope: Scope | None = None,
            allowed: Callable[[Inspection], bool] | None = None) -> tuple[int, dict]:
     """Run one write operation with replay and conflict handling; returns (status, body).
 
-    With ``scope`` and ``allowed`` the access check runs first, inside the same
-    transaction, so that the write reads its record once.
+    A retried ``op_id`` (however old) is answered from the current record by
+    :func:`replay_response` and writes nothing. With ``scope`` and ``allowed`` the
+    access check runs first, inside the same transaction, so that the write reads its
+    record once.
     """
     def change(inspection: Inspection):
         if scope is not None and allowed is not None:
             check_access(scope, inspection, allowed)
-        record = rules.replayed(inspection, op_id, digest)
-        if record is not None:
-            raise _Replay(record)
+        memo = rules.replayed(inspection, op_id, digest)
+        if memo is not None:
+            raise _Replay(replay_response(inspection, memo))
         at = clock.now_iso()
-        status, result = apply(inspection, at)
-        # The live totals are left out of the remembered result to keep records small;
-        # a replay answers with the same answer and line, without "totals".
-        remembered = {k: v for k, v in result.items() if k != "totals"}
-        rules.remember(inspection, op_id, digest, status, remembered, at)
+        status, result, (kind, target, rev) = apply(inspection, at)
+        rules.remember(inspection, op_id, digest, kind, target, rev)
         return status, result
 
     if not _plausible_id(inspection_id):
-        raise Missing("no such inspection")
+        raise Missing(N_("no such inspection"))
     try:
         return run_change(store, inspection_id, change)
     except _Replay as replay:
-        return replay.record.status, replay.record.result
+        return replay.response
+
+
+def replay_response(inspection: Inspection, memo) -> tuple[int, dict[str, Any]]:
+    """The response to a retried op, rebuilt from the current record: the same status
+    and shape as the first response (DESIGN §5), with the record as it is now."""
+    from ..domain.remediation import as_dict
+    from .photos import photo_dict
+
+    if memo.kind == "a":
+        checklist = checklist_of(inspection)
+        result = answer_result(inspection, checklist, memo.target,
+                               score(checklist, inspection.answers_content(), validated=True))
+        return 200, {**result, "rev": memo.rev}
+    if memo.kind == "p":
+        criterion_id, _, photo_id = memo.target.rpartition(" ")
+        ref = inspection.photos.get(photo_id)
+        photo = photo_dict(ref) if ref else {"id": photo_id, "criterion": criterion_id}
+        return 201, {"criterion": criterion_id, "rev": memo.rev, "photo": photo,
+                     "answer": rules.answer_dict(inspection.answers.get(criterion_id),
+                                                 criterion_id)}
+    if memo.kind in ("i", "j", "n"):
+        item = inspection.item(memo.target)
+        if item is None:
+            raise Refuse(Missing(N_("no such item")))
+        return (200 if memo.kind == "i" else 201), as_dict(item)
+    if memo.kind == "f":
+        return 200, inspection_dict(inspection, include_items=True)
+    raise Refuse(Conflict(N_("this op_id was already used for a different change")))
 
 
 _REFUSALS = {400: Invalid, 403: Forbidden, 409: Conflict, 422: Unprocessable}
@@ -241,31 +295,51 @@ def save_answer(store: Store, scope: Scope, inspection_id: str, criterion_id: st
     """PUT one answer (DESIGN §5, §7). Returns (200, {criterion, rev, answer, line, totals})."""
     op_id, body = operation_body(body, ANSWER_BODY_KEYS)
     base_rev = _base_rev(body)
-    content = rules.clean_content(body)
+    content = clean_answer(store, scope, inspection_id, criterion_id, rules.clean_content(body))
     digest = rules.fingerprint("answer", criterion_id, content)
     by = scope.user.username
 
     def apply(inspection: Inspection, at: str):
         checklist = checklist_of(inspection)
         answer = rules.put_answer(inspection, checklist, criterion_id, content, base_rev, by, at)
-        return 200, answer_result(inspection, checklist, criterion_id, answer)
+        # put_answer validated the answer: the card is computed once, without validating again.
+        card = score(checklist, inspection.answers_content(), validated=True)
+        return 200, answer_result(inspection, checklist, criterion_id, card), (
+            "a", criterion_id, answer.rev)
 
     return run_op(store, inspection_id, op_id, digest, apply, scope, scope.can_edit)
 
 
+def clean_answer(store: Store, scope: Scope, inspection_id: str, criterion_id: str,
+                 content: dict[str, Any]) -> dict[str, Any]:
+    """The texts of an answer cleaned (``domain/text.clean_text``); a refusal names the
+    criterion by number and text, and the input by its label."""
+    try:
+        return rules.clean_answer_texts(content)
+    except TextProblem:
+        pass  # said again below with the checklist's words (the record is read only now)
+    criterion = checklist_of(load(store, scope, inspection_id)).criterion(criterion_id)
+    try:
+        return rules.clean_answer_texts(content, criterion)
+    except TextProblem as problem:
+        raise Invalid(N_("%(criterion)s: %(problem)s",
+                         criterion=criterion_label(criterion) if criterion else criterion_id,
+                         problem=problem.message),
+                      field=problem.field, criterion=criterion_id) from None
+
+
 def answer_result(inspection: Inspection, checklist: Checklist, criterion_id: str,
-                  answer) -> dict[str, Any]:
+                  card: ScoreCard) -> dict[str, Any]:
     """The PUT response: the stored answer, its score-card line and (an extension of
-    DESIGN §5) the live ``totals`` of the whole inspection."""
+    DESIGN §5) the live ``totals`` of the whole inspection, read from ``card``."""
     criterion = checklist.criterion(criterion_id)
     stored = inspection.answers.get(criterion_id)
-    card = score(checklist, inspection.answers_content())
     section = card.section(criterion.section)
     return {
         "criterion": criterion_id,
         "rev": stored.rev if stored else 0,
         "answer": rules.answer_dict(stored, criterion_id),
-        "line": score_line(criterion, stored.content() if stored else None).as_dict(),
+        "line": card.line(criterion_id).as_dict(),
         "totals": {**{k: v for k, v in card.as_dict().items()
                       if k in ("total", "max", "percent", "band", "bonus", "penalty")},
                    "answered": len(checklist.criteria) - card.counts["unanswered"],
@@ -314,7 +388,7 @@ def finalize(store: Store, scope: Scope, inspection_id: str, body: Any, *,
     op_id, body = operation_body(body, {"op_id", "allow_unanswered"})
     allow = body.get("allow_unanswered", False)
     if not isinstance(allow, bool):
-        raise Invalid("allow_unanswered must be true or false", field="allow_unanswered")
+        raise Invalid(N_("allow_unanswered must be true or false"), field="allow_unanswered")
     digest = rules.fingerprint("finalize", inspection_id, {"allow_unanswered": allow})
     by = scope.user.username
     day = today or clock.today()
@@ -326,12 +400,14 @@ def finalize(store: Store, scope: Scope, inspection_id: str, body: Any, *,
         unanswered = [line.id for line in card.unanswered]
         if unanswered and not allow:
             raise Refuse(Unprocessable(
-                f"{len(unanswered)} criteria are unanswered; answer them or finalize with "
-                f"allow_unanswered", unanswered=unanswered))
+                N_("%(count)s criteria are unanswered; answer them or finalize with "
+                   "allow_unanswered", count=len(unanswered)), unanswered=unanswered))
         missing = rules.missing_evidence(inspection, checklist)
         if missing:
             raise Refuse(Unprocessable(
-                "these criteria need evidence (a note or a photo) or a written explanation",
+                N_("these criteria need evidence (a note or a photo) or a written explanation: "
+                   "%(criteria)s", criteria=joined(
+                       [criterion_label(checklist.criterion(c)) for c in missing], "; ")),
                 missing_evidence=missing))
         inspection.items.extend(generate_items(
             inspection, checklist, card, include_unanswered=allow, finalized_on=day, at=at, by=by))
@@ -341,7 +417,7 @@ def finalize(store: Store, scope: Scope, inspection_id: str, body: Any, *,
         inspection.updated_at = at
         rules.add_event(inspection, by, at, "finalized", unanswered=unanswered,
                         percent=inspection.score["percent"])
-        return 200, inspection_dict(inspection, include_items=True)
+        return 200, inspection_dict(inspection, include_items=True), ("f", "", inspection.rev)
 
     try:
         return run_op(store, inspection_id, op_id, digest, apply)
@@ -359,13 +435,16 @@ class Refuse(Exception):
 def reopen(store: Store, scope: Scope, inspection_id: str, reason: str) -> Inspection:
     """Unlock a finalized record (admin or team lead), recording who, when and why."""
     editable(store, scope, inspection_id, scope.can_reopen)
-    reason = (reason or "").strip()
+    try:
+        reason = clean_text(reason, field="reason", label=N_("Reason"))
+    except TextProblem as problem:
+        raise Invalid(problem.message, field="reason") from None
     if not reason:
-        raise Invalid("give the reason for reopening", field="reason")
+        raise Invalid(N_("give the reason for reopening"), field="reason")
 
     def change(inspection: Inspection) -> Inspection:
         if inspection.status != "finalized":
-            raise Refuse(Conflict("only a finalized record can be reopened"))
+            raise Refuse(Conflict(N_("only a finalized record can be reopened")))
         at = clock.now_iso()
         inspection.status = "draft"
         inspection.updated_at = at
@@ -387,7 +466,7 @@ def run_change(store: Store, inspection_id: str, change: Callable[[Inspection], 
     except rules.WriteRefused as refused:
         raise as_service_error(refused) from None
     except NotFound:
-        raise Missing("no such inspection") from None
+        raise Missing(N_("no such inspection")) from None
 
 
 # ---------------------------------------------------------------- self-check versus inspection
@@ -408,8 +487,8 @@ def comparison(store: Store, scope: Scope, inspection_id: str):
     record = load(store, scope, inspection_id)
     other = counterpart(store, scope, record)
     if other is None:
-        raise Missing("there is no self-check and inspection of the same unit, checklist and "
-                      "period to compare")
+        raise Missing(N_("there is no self-check and inspection of the same unit, checklist "
+                         "and period to compare"))
     other_record = load(store, scope, other.id)
     inspection, self_check = ((record, other_record) if record.kind == "inspection"
                               else (other_record, record))

@@ -180,7 +180,8 @@ def attach_to_answer(store: Store, scope: Scope, inspection_id: str, criterion_i
     def apply(inspection: Inspection, at: str):
         rules.ensure_draft(inspection)
         if checklist_of(inspection).criterion(criterion_id) is None:
-            raise rules.BadAnswer(f"{criterion_id}: unknown criterion", criterion=criterion_id)
+            raise rules.BadAnswer(N_("%(criterion)s: unknown criterion", criterion=criterion_id),
+                                  criterion=criterion_id)
         answer = inspection.answers.get(criterion_id) or Answer()
         answer.photos.append(photo_id)
         answer.rev += 1
@@ -191,7 +192,8 @@ def attach_to_answer(store: Store, scope: Scope, inspection_id: str, criterion_i
         inspection.photos[photo_id] = ref
         inspection.updated_at = at
         return 201, {"criterion": criterion_id, "rev": answer.rev, "photo": photo_dict(ref),
-                     "answer": rules.answer_dict(answer, criterion_id)}
+                     "answer": rules.answer_dict(answer, criterion_id)}, (
+                         "p", f"{criterion_id} {photo_id}", answer.rev)
 
     try:
         status, result = run_op(store, inspection_id, op_id, digest, apply, scope, scope.can_edit)
@@ -212,7 +214,7 @@ def remove_from_answer(store: Store, scope: Scope, inspection_id: str, criterion
         rules.ensure_draft(inspection)
         answer = inspection.answers.get(criterion_id)
         if answer is None or photo_id not in answer.photos:
-            raise Refuse(Invalid("no such photo on this criterion", field="photo"))
+            raise Refuse(Invalid(N_("no such photo on this criterion"), field="photo"))
         answer.photos.remove(photo_id)
         answer.rev += 1
         answer.by, answer.at = scope.user.username, clock.now_iso()

@@ -16,13 +16,14 @@ from typing import Any, Callable
 from ..domain import inspection as rules
 from ..domain import item_changes as changes
 from ..domain.access import Scope
+from ..domain.messages import N_
 from ..domain.models import Inspection, InspectionSummary, PhotoRef, RemediationItem
 from ..domain.remediation import (PlanFigures, as_dict, inspection_of, is_overdue, item_id,
                                   next_item_number, plan_figures)
 from ..storage import Store
 from . import Conflict, Forbidden, Invalid, Missing
-from .inspections import (Refuse, as_service_error, checklist_of, load, operation_body, run_op,
-                          visible)
+from .inspections import (Refuse, as_service_error, checklist_of, load, operation_body,
+                          quoted, run_op, visible)
 from .photos import MAX_PIXELS, process, store_photo
 
 ITEM_BODY_KEYS = {"op_id", "base_rev", *changes.ITEM_FIELDS, *changes.CHANGE_KEYS}
@@ -42,11 +43,11 @@ def powers_of(scope: Scope, record: Inspection | InspectionSummary) -> changes.P
 def locate(store: Store, scope: Scope, item_ref: str) -> tuple[Inspection, RemediationItem]:
     """An item the user may see, with its record; :class:`Missing` (404) otherwise."""
     if not isinstance(item_ref, str) or "-" not in item_ref:
-        raise Missing("no such item")
+        raise Missing(N_("no such item"))
     inspection = load(store, scope, inspection_of(item_ref))
     item = inspection.item(item_ref)
     if item is None:
-        raise Missing("no such item")
+        raise Missing(N_("no such item"))
     return inspection, item
 
 
@@ -87,19 +88,19 @@ def update_item(store: Store, scope: Scope, item_ref: str, body: Any, *,
     """
     inspection, _ = locate(store, scope, item_ref)
     if not powers_of(scope, inspection).any:
-        raise Forbidden("you may look at this plan but not change it")
+        raise Forbidden(N_("you may look at this plan but not change it"))
     op_id, body = operation_body(body, ITEM_BODY_KEYS)
     base_rev = body.get("base_rev")
     if base_rev is not None and (isinstance(base_rev, bool) or not isinstance(base_rev, int)
                                  or base_rev < 0):
-        raise Invalid("base_rev must be the item revision you last saw", field="base_rev")
+        raise Invalid(N_("base_rev must be the item revision you last saw"), field="base_rev")
     change = _clean(body)
     content = dict(change)
     if photo is not None:
         content["photo"] = hashlib.sha256(photo).hexdigest()
     digest = rules.fingerprint("item", item_ref, content)
     photo_ref = None
-    if photo is not None and op_id not in inspection.ops:  # a retry stores no second copy
+    if photo is not None and not rules.is_remembered(inspection, op_id):  # a retry stores no second copy
         processed = process(photo, max_side=max_side, max_bytes=max_bytes, max_pixels=max_pixels)
         photo_ref = PhotoRef(id=store_photo(store, processed), by=scope.user.username, at="",
                              item=item_ref, width=processed.width, height=processed.height,
@@ -109,13 +110,15 @@ def update_item(store: Store, scope: Scope, item_ref: str, body: Any, *,
     def apply(record: Inspection, at: str):
         item = record.item(item_ref)
         if item is None:
-            raise Refuse(Missing("no such item"))
+            raise Refuse(Missing(N_("no such item")))
         if photo is not None and photo_ref is None:
-            raise Refuse(Conflict("this op_id was already used; send the photo again with a "
-                                  "new op_id", op_id=op_id))
+            raise Refuse(Conflict(N_("this op_id was already used; send the photo again with a "
+                                     "new op_id"), op_id=op_id))
         if reviewable and item.status not in reviewable + (change["status"],):
-            raise changes.BadTransition(f"only a done item can be reviewed; this one is "
-                                        f"{item.status}", current=as_dict(item))
+            raise changes.BadTransition(N_("only a done item can be reviewed; this one is "
+                                           "“%(status)s”",
+                                           status=changes.STATUS_LABELS[item.status]),
+                                        current=as_dict(item))
         photos = (photo_ref.id,) if photo_ref else ()
         if changes.apply_change(item, change, base_rev=base_rev, powers=powers_of(scope, record),
                                 by=by, at=at, photos=photos):
@@ -123,7 +126,9 @@ def update_item(store: Store, scope: Scope, item_ref: str, body: Any, *,
         if photo_ref:
             photo_ref.at = at
             record.photos[photo_ref.id] = photo_ref
-        return (201 if photo is not None else 200), as_dict(item)
+        if photo is not None:
+            return 201, as_dict(item), ("j", item.id, item.rev)
+        return 200, as_dict(item), ("i", item.id, item.rev)
 
     return _run(store, inspection.id, op_id, digest, apply)
 
@@ -134,11 +139,11 @@ def review_item(store: Store, scope: Scope, item_ref: str, body: Any) -> tuple[i
     administrator may also send back a verified item (reopen it)."""
     inspection, _ = locate(store, scope, item_ref)
     if not scope.can_verify_item(inspection):
-        raise Forbidden("only the inspecting side verifies remediation items")
+        raise Forbidden(N_("only the inspecting side verifies remediation items"))
     op_id, body = operation_body(body, {"op_id", "base_rev", "decision", "comment"})
     target = {"verify": "verified", "send_back": "in_progress"}.get(body.get("decision"))
     if target is None:
-        raise Invalid("decision must be verify or send_back", field="decision")
+        raise Invalid(N_("decision must be verify or send_back"), field="decision")
     reviewable = ("done", "verified") if scope.role == "admin" else ("done",)
     patch = {"op_id": op_id, "base_rev": body.get("base_rev"), "status": target,
              "comment": body.get("comment") or ""}
@@ -159,12 +164,13 @@ def add_item(store: Store, scope: Scope, inspection_id: str, body: Any) -> tuple
     criterion; ``status: no_action`` with a ``reason`` records that none is needed."""
     inspection = load(store, scope, inspection_id)
     if not scope.can_plan(inspection):
-        raise Forbidden("you may look at this plan but not add to it")
+        raise Forbidden(N_("you may look at this plan but not add to it"))
     op_id, body = operation_body(body, NEW_ITEM_KEYS)
     criterion = body.get("criterion") or None
     if criterion is not None and (not isinstance(criterion, str)
                                   or checklist_of(inspection).criterion(criterion) is None):
-        raise Invalid(f"unknown criterion {criterion!r}", field="criterion")
+        raise Invalid(N_("unknown criterion %(criterion)s", criterion=quoted(criterion)),
+                      field="criterion")
     change = _clean({k: v for k, v in body.items() if k not in ("op_id", "criterion")})
     digest = rules.fingerprint("new_item", inspection_id, {**change, "criterion": criterion})
     by = scope.user.username
@@ -175,7 +181,7 @@ def add_item(store: Store, scope: Scope, inspection_id: str, body: Any) -> tuple
                                 by=by, at=at)
         record.items.append(item)
         record.updated_at = at
-        return 201, as_dict(item)
+        return 201, as_dict(item), ("n", item.id, item.rev)
 
     return _run(store, inspection_id, op_id, digest, apply)
 

@@ -7,7 +7,8 @@ import re
 from dataclasses import dataclass
 
 from ..domain.models import Unit
-from ..domain.text import matches, nfc, sort_key
+from ..domain.messages import Message, N_, joined
+from ..domain.text import ID_TEXT, SHORT_TEXT, TextProblem, clean_text, matches, nfc, sort_key
 from ..storage import Store
 from . import Invalid
 
@@ -26,22 +27,41 @@ HEADER_ALIASES = {
 }
 
 
-def _check(code: str, name: str, parent: str | None, known: set[str]) -> list[str]:
+def _check(code: str, name: str, parent: str | None, known: set[str]) -> list[Message]:
     problems = []
     if not CODE_RE.match(code):
-        problems.append(f"code {code!r} must be 1–40 characters: letters, digits, . _ -")
+        problems.append(N_("code %(code)r must be 1–40 characters: letters, digits, . _ -",
+                           code=code))
     if not name:
-        problems.append("name is empty")
+        problems.append(N_("name is empty"))
     elif "\n" in name or "\r" in name:
-        problems.append("name has a line break")
+        problems.append(N_("name has a line break"))
     elif len(name) > MAX_NAME:
-        problems.append(f"name is longer than {MAX_NAME} characters")
+        problems.append(N_("name is longer than %(limit)s characters", limit=MAX_NAME))
     if parent:
         if parent == code:
-            problems.append("a unit cannot be its own parent")
+            problems.append(N_("a unit cannot be its own parent"))
         elif parent not in known:
-            problems.append(f"parent {parent!r} is not a known unit code")
+            problems.append(N_("parent %(parent)r is not a known unit code", parent=parent))
     return problems
+
+
+def _texts(code: str, name: str, parent: str | None, address: str) -> tuple[list[Message], tuple]:
+    """The texts of a unit through the one cleaner (a line break in a name is left to
+    :func:`_check`, which says so): (problems, (code, name, parent, address))."""
+    problems: list[Message] = []
+    cleaned = []
+    for field, label, value, limit, multiline in (
+            ("code", N_("Code"), code, ID_TEXT, False), ("name", N_("Name"), name, SHORT_TEXT, True),
+            ("parent", N_("Parent"), parent, ID_TEXT, False),
+            ("address", N_("Address"), address, SHORT_TEXT, False)):
+        try:
+            cleaned.append(clean_text(value, field=field, label=label, limit=max(limit, MAX_NAME),
+                                      multiline=multiline))
+        except TextProblem as problem:
+            problems.append(problem.message)
+            cleaned.append("")
+    return problems, tuple(cleaned)
 
 
 def _cycle(code: str, parents: dict[str, str | None]) -> list[str] | None:
@@ -54,24 +74,25 @@ def _cycle(code: str, parents: dict[str, str | None]) -> list[str] | None:
     return chain + [code] if current == code else None
 
 
-def _cycle_problem(chain: list[str]) -> str:
-    return "parents make a cycle: " + " → ".join(chain)
+def _cycle_problem(chain: list[str]) -> Message:
+    return N_("parents make a cycle: %(chain)s", chain=" → ".join(chain))
 
 
 def add_unit(store: Store, code: str, name: str, parent: str | None = None,
              address: str = "") -> Unit:
     """Add or rename one unit."""
-    code, name, parent = code.strip(), nfc(name.strip()), (parent or "").strip() or None
+    problems, (code, name, parent, address) = _texts(code, name, parent, address)
+    parent = parent or None
     existing = store.list_units()
     known = {u.code for u in existing} | {code}
-    problems = _check(code, name, parent, known)
+    problems = problems or _check(code, name, parent, known)
     if not problems and parent:
         chain = _cycle(code, {**{u.code: u.parent for u in existing}, code: parent})
         if chain:
             problems.append(_cycle_problem(chain))
     if problems:
-        raise Invalid("; ".join(problems), field="code")
-    unit = Unit(code=code, name=name, parent=parent, address=nfc(address.strip()))
+        raise Invalid(joined(problems), field="code")
+    unit = Unit(code=code, name=name, parent=parent, address=address)
     store.save_units([unit])
     return unit
 
@@ -79,7 +100,11 @@ def add_unit(store: Store, code: str, name: str, parent: str | None = None,
 @dataclass
 class ImportResult:
     units: list[Unit]
-    errors: list[str]
+    errors: list[Message]
+
+
+def _at_line(line: int, problem: str) -> Message:
+    return N_("line %(line)s: %(problem)s", line=line, problem=problem)
 
 
 def _delimiter(text: str) -> str:
@@ -113,31 +138,37 @@ def parse_units_csv(text: str, existing: set[str] | dict[str, str | None]) -> Im
             rows.append((line, row))
             line = reader.line_num + 1
     except csv.Error as exc:
-        return ImportResult([], [f"line {reader.line_num}: {exc}"])
+        return ImportResult([], [_at_line(reader.line_num, str(exc))])
     if not rows:
-        return ImportResult([], ["line 1: the file is empty"])
+        return ImportResult([], [_at_line(1, N_("the file is empty"))])
     header = [HEADER_ALIASES.get(h.strip().lower()) for h in rows[0][1]]
     if "code" not in header or "name" not in header:
-        return ImportResult([], ["line 1: the header must name the columns code,name[,parent] "
-                                 "(or mã,tên[,cấp trên])"])
-    errors: list[tuple[int, str]] = []
+        return ImportResult([], [_at_line(1, N_(
+            "the header must name the columns code,name[,parent] (or mã,tên[,cấp trên])"))])
+    errors: list[tuple[int, Message]] = []
     parsed: list[tuple[int, Unit]] = []
     seen: dict[str, int] = {}
     for number, row in rows[1:]:
         if not any(cell.strip() for cell in row):
             continue
         if len(row) > len(header):
-            errors.append((number, f"{len(row)} columns, the header has {len(header)}"))
+            errors.append((number, N_("%(count)s columns, the header has %(header)s",
+                                      count=len(row), header=len(header))))
             continue
-        values = {key: (row[i].strip() if i < len(row) else "") for i, key in enumerate(header) if key}
-        code = values.get("code", "")
+        values = {key: (row[i] if i < len(row) else "") for i, key in enumerate(header) if key}
+        problems, (code, name, parent, address) = _texts(
+            values.get("code", ""), values.get("name", ""), values.get("parent"),
+            values.get("address", ""))
+        if problems:
+            errors.extend((number, p) for p in problems)
+            continue
         if code in seen:
-            errors.append((number, f"code {code!r} repeats line {seen[code]}"))
+            errors.append((number, N_("code %(code)r repeats line %(line)s", code=code,
+                                      line=seen[code])))
             continue
         seen[code] = number
-        parsed.append((number, Unit(code=code, name=values.get("name", ""),
-                                    parent=values.get("parent") or None,
-                                    address=values.get("address", ""))))
+        parsed.append((number, Unit(code=code, name=name, parent=parent or None,
+                                    address=address)))
     parents = dict(existing) if isinstance(existing, dict) else dict.fromkeys(existing)
     known = set(parents) | set(seen)
     parents.update({unit.code: unit.parent for _, unit in parsed})
@@ -147,16 +178,16 @@ def parse_units_csv(text: str, existing: set[str] | dict[str, str | None]) -> Im
             problems.append(_cycle_problem(chain))
         errors.extend((number, p) for p in problems)
     return ImportResult([u for _, u in parsed],
-                        [f"line {n}: {p}" for n, p in sorted(errors, key=lambda e: e[0])])
+                        [_at_line(n, p) for n, p in sorted(errors, key=lambda e: e[0])])
 
 
 def import_units(store: Store, text: str) -> list[Unit]:
     """Import a CSV file all or nothing: any problem rejects the whole file."""
     result = parse_units_csv(text, {u.code: u.parent for u in store.list_units()})
     if result.errors:
-        raise Invalid("\n".join(result.errors), errors=result.errors)
+        raise Invalid(joined(result.errors, "\n"), errors=result.errors)
     if not result.units:
-        raise Invalid("line 2: no units in the file")
+        raise Invalid(_at_line(2, N_("no units in the file")))
     store.save_units(result.units)
     return result.units
 

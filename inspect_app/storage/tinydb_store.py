@@ -2,7 +2,7 @@
 
 Layout of ``<data_dir>`` (``LAYOUT`` = 2, recorded in ``store/meta.json``)::
 
-    store/meta.json                        {"layout": 1, "schema": 1}
+    store/meta.json                        {"layout": 2, "schema": 2}
     store/units.json                       TinyDB, table "units"     (one doc per unit)
     store/users.json                       TinyDB, table "users"     (one doc per user, with tokens)
     store/logins/<nn>.json                 TinyDB, table "failures": login failures, one doc per
@@ -71,6 +71,7 @@ from tinydb.middlewares import CachingMiddleware
 from tinydb.storages import Storage
 from tinydb.table import Document
 
+from ..domain.replay import compact_ops
 from ..domain.models import SCHEMA, Inspection, InspectionSummary, Unit, User, summarize
 from .base import AlreadyExists, CannotStore, NotFound, StoreError, storing
 from .temporaries import TMP_SUFFIX, clean_at_start, hold_temporary
@@ -114,8 +115,19 @@ def _upgrade_0_to_1(doc: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
+def _upgrade_1_to_2(doc: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 remembered the last 150 ops of an inspection with their whole responses
+    (``{op_id: {fingerprint, status, result, at}}``); version 2 keeps every op for the
+    life of the record as one short string (``domain/replay.py``). Answers of version 1
+    stored their empty fields; version 2 leaves them out (both read the same)."""
+    if isinstance(doc.get("ops"), dict):
+        doc["ops"] = compact_ops(doc["ops"])
+    return doc
+
+
 #: ``{from_version: function(doc) -> doc}``; each step gets a private copy.
-UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {0: _upgrade_0_to_1}
+UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {0: _upgrade_0_to_1,
+                                                                   1: _upgrade_1_to_2}
 
 
 def upgrade(doc: dict[str, Any]) -> dict[str, Any]:

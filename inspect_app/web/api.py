@@ -11,6 +11,7 @@ from typing import Any
 from flask import Blueprint, current_app, g, jsonify, request
 from flask_login import current_user
 
+from ..domain.messages import N_
 from ..i18n import translate
 from ..services import ServiceError, accounts
 from ..services import inspections as service
@@ -34,14 +35,14 @@ def _authenticate():
     if header:
         kind, _, token = header.partition(" ")
         if kind.lower() != "bearer" or not token.strip():
-            raise ApiError(401, "use Authorization: Bearer <token>")
+            raise ApiError(401, N_("use Authorization: Bearer <token>"))
         user = accounts.user_for_token(store(), token.strip())
         if user is None:
-            raise ApiError(401, "invalid or revoked API token")
+            raise ApiError(401, N_("invalid or revoked API token"))
         g.api_user = user
         return None
     if not current_user.is_authenticated:
-        raise ApiError(401, "log in or send an API token")
+        raise ApiError(401, N_("log in or send an API token"))
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         csrf.protect()  # a cookie session must prove the request came from our pages
     return None
@@ -49,24 +50,35 @@ def _authenticate():
 
 @bp.errorhandler(ApiError)
 def _api_error(error: ApiError):
-    return jsonify(error=error.message, **error.details), error.status
+    return jsonify(error=translate(error.message), **error.details), error.status
 
 
 @bp.errorhandler(ServiceError)
 def _service_error(error: ServiceError):
-    return jsonify(error=translate(error.message), **error.details), error.status
+    return jsonify(error=translate(error.message), **_translated(error.details)), error.status
+
+
+def _translated(details: dict[str, Any]) -> dict[str, Any]:
+    """The messages inside an error's details (per-field messages, an answer's problems)
+    in the user's language too; ids and records stay as they are."""
+    out = dict(details)
+    if isinstance(out.get("fields"), dict):
+        out["fields"] = {k: translate(v) for k, v in out["fields"].items()}
+    if isinstance(out.get("problems"), list):
+        out["problems"] = [translate(p) for p in out["problems"]]
+    return out
 
 
 def json_body() -> Any:
     """The request's JSON body, or a 400 that says what is wrong with it."""
     if not request.is_json:
-        raise ApiError(400, "send a JSON body with Content-Type: application/json")
+        raise ApiError(400, N_("send a JSON body with Content-Type: application/json"))
     try:
         body = request.get_json(silent=True)
     except RecursionError:  # nesting deeper than the parser can follow
         body = None
     if body is None:
-        raise ApiError(400, "the body is not valid JSON")
+        raise ApiError(400, N_("the body is not valid JSON"))
     return body
 
 
@@ -74,13 +86,14 @@ def json_body() -> Any:
 def create_inspection():
     body = json_body()
     if not isinstance(body, dict):
-        raise ApiError(400, "the body must be a JSON object")
+        raise ApiError(400, N_("the body must be a JSON object"))
     unknown = sorted(set(body) - {"unit", "checklist", "period", "kind", "team", "number", "place"})
     if unknown:
-        raise ApiError(400, f"unknown field {unknown[0]!r}", field=unknown[0])
+        raise ApiError(400, N_("unknown field %(field)s", field=repr(unknown[0])[:60]),
+                       field=unknown[0])
     team = body.get("team") or []
     if not isinstance(team, list) or not all(isinstance(t, str) for t in team):
-        raise ApiError(400, "team must be a list of usernames", field="team")
+        raise ApiError(400, N_("team must be a list of usernames"), field="team")
     inspection = service.start(
         store(), current_app.extensions["checklists"], scope(), unit=body.get("unit"),
         checklist=body.get("checklist"), period=body.get("period"),
@@ -118,7 +131,7 @@ def add_photo(inspection_id: str, criterion_id: str):
     """Attach a photo: multipart form with ``photo`` (the file) and ``op_id``."""
     upload = request.files.get("photo")
     if upload is None:
-        raise ApiError(400, "send the image as the multipart field 'photo'", field="photo")
+        raise ApiError(400, N_("send the image as the multipart field 'photo'"), field="photo")
     status, result = photos.attach_to_answer(
         store(), scope(), inspection_id, criterion_id, upload.read(), request.form.get("op_id"),
         max_side=int(current_app.config["PHOTO_MAX_SIDE"]),
@@ -168,7 +181,7 @@ def item_photo(item_id: str):
     """A progress note with a photo: multipart ``photo``, ``op_id`` and optional ``note``."""
     upload = request.files.get("photo")
     if upload is None:
-        raise ApiError(400, "send the image as the multipart field 'photo'", field="photo")
+        raise ApiError(400, N_("send the image as the multipart field 'photo'"), field="photo")
     status, result = items.add_photo(store(), scope(), item_id, upload.read(),
                                      request.form.get("op_id"), request.form.get("note", ""),
                                      **_photo_limits())

@@ -17,7 +17,9 @@ from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from ..domain import inspection as rules
+from ..domain.messages import criterion_label
 from ..domain.models import Inspection, TeamMember
+from ..i18n import translate
 from ..services import ServiceError, clock
 from ..services import inspections as service
 from ..services import photos
@@ -151,10 +153,11 @@ def save_section(inspection_id: str, section_id: str):
                 form[f"{cf.key}_base_rev"].data = str(exc.details["current"].get("rev", 0))
                 form[f"{cf.key}_op_id"].data = str(uuid.uuid4())
             elif exc.status == 409:
-                flash(exc.message, "error")
+                flash(translate(exc.message), "error")
                 return redirect(url_for("inspections.view", inspection_id=inspection_id))
             else:
-                problems[cf.criterion.id] = exc.details.get("problems") or [exc.message]
+                problems[cf.criterion.id] = [translate(p) for p in
+                                              exc.details.get("problems") or [exc.message]]
     if conflicts or problems:
         if conflicts:
             flash(_("A team mate changed some answers while you were editing. Compare and "
@@ -190,7 +193,7 @@ def upload_photo(inspection_id: str, criterion_id: str):
                                 max_bytes=int(current_app.config["PHOTO_MAX_BYTES"]),
                                 max_pixels=int(current_app.config["PHOTO_MAX_PIXELS"]))
     except ServiceError as exc:
-        flash(f"{criterion_id}: {exc.message}", "error")
+        flash(f"{criterion_label(criterion)}: {translate(exc.message)}", "error")
     else:
         flash(_("Photo added to %(criterion)s.", criterion=criterion_id), "success")
     return redirect(url_for("fill.section", inspection_id=inspection_id,
@@ -207,7 +210,7 @@ def delete_photo(inspection_id: str, criterion_id: str, photo_id: str):
     try:
         photos.remove_from_answer(store(), scope(), inspection_id, criterion_id, photo_id)
     except ServiceError as exc:
-        flash(exc.message, "error")
+        flash(translate(exc.message), "error")
     return redirect(url_for("fill.section", inspection_id=inspection_id,
                             section_id=criterion.section) + f"#k-{criterion_id}")
 
@@ -241,11 +244,8 @@ def finalize(inspection_id: str):
         if exc.details.get("unanswered"):
             flash(_("%(count)s criteria are unanswered. Answer them, or tick the box to finalize "
                     "anyway.", count=len(exc.details["unanswered"])), "error")
-        elif exc.details.get("missing_evidence"):
-            flash(_("Some criteria need evidence (a note or a photo) or an explanation: "
-                    "%(ids)s.", ids=", ".join(exc.details["missing_evidence"])), "error")
-        else:
-            flash(exc.message, "error")
+        else:  # e.g. the criteria that need evidence, named by number and text
+            flash(translate(exc.message), "error")
         return redirect(url_for("fill.review", inspection_id=inspection_id))
     flash(_("Finalized. The score is frozen and the remediation plan is ready."), "success")
     return redirect(url_for("inspections.view", inspection_id=inspection_id))
@@ -258,7 +258,7 @@ def reopen(inspection_id: str):
     try:
         service.reopen(store(), scope(), inspection_id, request.form.get("reason", ""))
     except ServiceError as exc:
-        flash(exc.message, "error")
+        flash(translate(exc.message), "error")
     else:
         flash(_("Reopened. The reason is recorded in the history."), "success")
     return redirect(url_for("inspections.view", inspection_id=inspection_id))

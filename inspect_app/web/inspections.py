@@ -14,7 +14,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..domain.periods import period_of
-from ..domain.text import sort_key
+from ..domain.text import SHORT_TEXT, sort_key
+from ..i18n import translate
 from ..services import ServiceError, clock
 from ..services import inspections as service
 from ..services import photos
@@ -33,9 +34,9 @@ class StartForm(FlaskForm):
                                         "or 2025-W14 (week)"))
     team = SelectMultipleField(_l("Team members"), choices=[], validate_choice=False,
                                option_widget=CheckboxInput(), widget=ListWidget(prefix_label=False))
-    number = StringField(_l("Document number (optional)"), validators=[Optional(), Length(max=40)],
+    number = StringField(_l("Document number (optional)"), validators=[Optional(), Length(max=SHORT_TEXT)],
                          description=_l("Printed on the minutes, e.g. 12/BB-SNV"))
-    place = StringField(_l("Place (optional)"), validators=[Optional(), Length(max=120)])
+    place = StringField(_l("Place (optional)"), validators=[Optional(), Length(max=SHORT_TEXT)])
 
 
 def _start_form(kind: str) -> StartForm:
@@ -98,6 +99,7 @@ def new():
                 place=form.place.data or "")
         except ServiceError as exc:
             for name, message in (exc.details.get("fields") or {"": exc.message}).items():
+                message = translate(message)
                 target = getattr(form, name, None)
                 if target is not None and hasattr(target, "errors"):
                     target.errors = list(target.errors) + [message]

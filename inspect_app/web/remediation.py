@@ -25,6 +25,7 @@ from wtforms.validators import Length, Optional
 from ..domain import item_changes
 from ..domain.models import Inspection, RemediationItem
 from ..domain.remediation import is_due_soon, is_overdue, plan_groups, plan_progress
+from ..i18n import translate
 from ..services import ServiceError, clock
 from ..services import inspections as inspection_service
 from ..services import remediation as service
@@ -277,7 +278,7 @@ def _failed(inspection: Inspection, item_ref: str, exc: ServiceError, **forms):
         # "send mine again" goes against the current revision, as a new operation
         form.base_rev.data = str(found.rev)
         form.op_id.data = str(uuid.uuid4())
-    return _render_item(fresh, found, conflict=conflict, error=exc.message, status=exc.status,
+    return _render_item(fresh, found, conflict=conflict, error=translate(exc.message), status=exc.status,
                         **forms)
 
 
@@ -373,7 +374,7 @@ def add(inspection_id: str):
     except ServiceError as exc:
         if exc.status in (403, 404):
             abort(exc.status)
-        flash(exc.message, "error")
+        flash(translate(exc.message), "error")
         form.op_id.data = str(uuid.uuid4())
         return _render_plan(inspection, form=form, status=exc.status)
     flash(_("Added to the plan."), "success")

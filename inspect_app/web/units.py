@@ -9,6 +9,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length, Optional
 
+from ..i18n import translate
 from ..services import ServiceError
 from ..services import inspections as inspection_service
 from ..services import units as unit_service
@@ -66,7 +67,7 @@ def add():
         try:
             unit = unit_service.add_unit(store(), form.code.data, form.name.data, form.parent.data)
         except ServiceError as exc:
-            flash(exc.message, "error")
+            flash(translate(exc.message), "error")
         else:
             flash(_("Unit %(code)s saved.", code=unit.code), "success")
     else:
@@ -94,6 +95,7 @@ def import_csv():
         units = unit_service.import_units(store(), text)
     except ServiceError as exc:
         return render_template("units/import_errors.html",
-                               errors=exc.details.get("errors") or [exc.message]), 400
+                               errors=[translate(e) for e in exc.details.get("errors")
+                                       or [exc.message]]), 400
     flash(_("%(count)s units imported.", count=len(units)), "success")
     return redirect(url_for("units.index"))

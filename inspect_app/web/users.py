@@ -10,7 +10,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..domain.models import ROLES
-from ..domain.text import sort_key
+from ..domain.text import SHORT_TEXT, sort_key
+from ..i18n import translate
 from ..services import ServiceError, accounts
 from .auth import roles_required, store
 from .labels import ROLE_LABELS
@@ -20,8 +21,8 @@ bp = Blueprint("users", __name__, url_prefix="/users")
 
 class UserForm(FlaskForm):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=40)])
-    full_name = StringField(_l("Full name"), validators=[Optional(), Length(max=120)])
-    position = StringField(_l("Position"), validators=[Optional(), Length(max=120)])
+    full_name = StringField(_l("Full name"), validators=[Optional(), Length(max=SHORT_TEXT)])
+    position = StringField(_l("Position"), validators=[Optional(), Length(max=SHORT_TEXT)])
     role = SelectField(_l("Role"), choices=[SelectChoice(r, ROLE_LABELS[r]) for r in ROLES])
     unit = SelectField(_l("Unit (commune officers only)"), choices=[], validate_choice=False)
     password = PasswordField(_l("Password (at least 8 characters)"),
@@ -41,7 +42,7 @@ def refusal_message(error: ServiceError) -> str:
         "password_short": _("The password must have at least %(minimum)s characters.",
                             minimum=error.details.get("minimum", accounts.MIN_PASSWORD)),
     }
-    return messages.get(error.details.get("reason"), error.message)
+    return messages.get(error.details.get("reason"), translate(error.message))
 
 
 def _form() -> UserForm:
