@@ -259,7 +259,8 @@
   function stripMeta(answer) {
     var out = {};
     ["value", "inputs", "na", "note", "explanation"].forEach(function (k) {
-      if (answer[k] !== undefined && answer[k] !== null && answer[k] !== false && answer[k] !== "") out[k] = answer[k];
+      var v = answer[k];  // a 0 or a "No" (false) value is an answer, not nothing
+      if (v !== undefined && v !== null && v !== "" && !(v === false && k !== "value")) out[k] = v;
     });
     return out;
   }

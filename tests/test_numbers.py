@@ -1,0 +1,162 @@
+"""Numbers and values (issue 9, points 1, 2, 3, 4, 6): a zero is never dropped, one number
+parser reads what people type in their language, implausible ratios are flagged, answer
+problems are translated and name inputs by their label, and every number has a sane range."""
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import pytest
+import yaml
+
+from inspect_app import create_app
+from inspect_app.services import accounts
+from inspect_app.services import inspections as service
+from inspect_app.services import units as unit_service
+
+from .test_fill_html import csrf_of, form_fields
+
+PASSWORD = "mat-khau-dai"
+
+#: Every criterion type, with the shapes that matter here (radio and box scores, whole and
+#: decimal ratios, a count, an info number, bonus and penalty).
+NUMBERS_CHECKLIST = {
+    "format": 1, "id": "so-lieu", "version": "1", "title": "Số liệu", "kind": "any",
+    "sections": [{"id": "s1", "title": "Phần một", "criteria": [
+        {"id": "1", "text": "Có kế hoạch", "type": "yesno", "points": 1},
+        {"id": "2", "text": "Mức độ", "type": "choice", "points": 1,
+         "options": [{"value": 0, "label": "Không", "points": 0},
+                     {"value": 1, "label": "Có", "points": 1}]},
+        {"id": "3", "text": "Đánh giá chung", "type": "score", "points": 2, "step": 0.5},
+        {"id": "4", "text": "Điểm chấm", "type": "score", "points": 100, "step": 1},
+        {"id": "5", "text": "Hoàn thành kế hoạch", "type": "ratio", "points": 2,
+         "inputs": {"planned": "Số nhiệm vụ kế hoạch", "done": "Số nhiệm vụ hoàn thành"},
+         "numerator": ["done"], "denominator": ["planned"], "on_zero": "zero",
+         "bands": [{"min": 100, "points": 2}, {"min": 80, "points": 1}]},
+        {"id": "6", "text": "Thu ngân sách so với dự toán", "type": "ratio", "points": 2,
+         "decimal": True,
+         "inputs": {"du_toan": "Dự toán thu (triệu đồng)", "thuc_thu": "Thực thu (triệu đồng)"},
+         "numerator": ["thuc_thu"], "denominator": ["du_toan"],
+         "bands": [{"min": 100, "points": 2}, {"min": 90, "points": 1}]},
+        {"id": "7", "text": "Hồ sơ trễ hạn", "type": "count", "points": 1,
+         "inputs": {"late": "Số hồ sơ trễ do xã"}, "count": ["late"],
+         "bands": [{"max": 0, "points": 1}]},
+        {"id": "8", "text": "Số cán bộ", "type": "info", "inputs": {"so": "Số cán bộ"}},
+        {"id": "9", "text": "Điểm thưởng", "type": "bonus", "points": 1, "step": 0.5},
+        {"id": "10", "text": "Điểm trừ", "type": "penalty", "points": 1, "step": 0.5},
+    ]}],
+}
+
+
+@pytest.fixture
+def numbers_app(tmp_path):
+    folder = tmp_path / "checklists"
+    folder.mkdir()
+    (folder / "so-lieu.yaml").write_text(yaml.safe_dump(NUMBERS_CHECKLIST, allow_unicode=True),
+                                         encoding="utf-8")
+    return create_app({"TESTING": True, "DATA_DIR": str(tmp_path / "data"),
+                       "SECRET_KEY": "test-secret", "CHECKLISTS_DIR": str(folder)})
+
+
+@pytest.fixture
+def world(numbers_app):
+    store = numbers_app.extensions["store"]
+    unit_service.add_unit(store, "NT", "Xã Nông Thượng")
+    lead = accounts.create_user(store, "lead", "inspector", password=PASSWORD)
+    inspection = service.start(store, numbers_app.extensions["checklists"],
+                               service.scope_for(store, lead), unit="NT", checklist="so-lieu",
+                               period="2025", kind="inspection")
+    token = accounts.issue_token(store, "lead")
+    client = numbers_app.test_client()
+    return {"app": numbers_app, "store": store, "id": inspection.id, "token": token,
+            "client": client}
+
+
+def put(world, cid, **content):
+    return world["client"].put(
+        f"/api/v1/inspections/{world['id']}/answers/{cid}",
+        json={"op_id": str(uuid.uuid4()), "base_rev": 0, **content},
+        headers={"Authorization": f"Bearer {world['token']}", "Accept-Language": "vi"})
+
+
+def stored(world, cid):
+    answer = world["store"].get_inspection(world["id"]).answers.get(cid)
+    return answer.content() if answer else None
+
+
+def web_login(world):
+    client = world["client"]
+    page = client.get("/login").get_data(as_text=True)
+    response = client.post("/login", data={"username": "lead", "password": PASSWORD,
+                                           "csrf_token": csrf_of(page)})
+    assert response.status_code == 302
+    return client
+
+
+def key_of(cid):
+    ids = [c["id"] for c in NUMBERS_CHECKLIST["sections"][0]["criteria"]]
+    return f"c{ids.index(cid)}"
+
+
+def submit_section(world, fields: dict[str, str], lang: str = "vi"):
+    """Submit the no-JS section form as a browser would, with ``fields`` typed in."""
+    client = web_login(world)
+    if lang != "vi":
+        with client.session_transaction() as session:
+            session["lang"] = lang
+    url = f"/inspections/{world['id']}/s/s1"
+    data = form_fields(client.get(url).get_data(as_text=True))
+    data.update(fields)
+    return client.post(url, data=data)
+
+
+# ---------------------------------------------------------------- 1. a zero is an answer
+
+# (criterion, API content, no-JS form fields, stored content, line status)
+ZEROS = [
+    ("1", {"value": False}, {"value": "false"}, {"value": False}, "fail"),
+    ("2", {"value": 0}, {"value": "0"}, {"value": 0}, "fail"),
+    ("3", {"value": 0}, {"value": "0"}, {"value": 0}, "fail"),
+    ("3", {"value": 0.0}, {"value": "0"}, {"value": 0}, "fail"),
+    ("4", {"value": 0}, {"value": "0"}, {"value": 0}, "fail"),
+    ("4", {"value": 0.0}, {"value": "0,0"}, {"value": 0}, "fail"),
+    ("5", {"inputs": {"planned": 0, "done": 0}}, {"in_planned": "0", "in_done": "0"},
+     {"inputs": {"planned": 0, "done": 0}}, "fail"),
+    ("5", {"inputs": {"planned": 4, "done": 0}}, {"in_planned": "4", "in_done": "0"},
+     {"inputs": {"planned": 4, "done": 0}}, "fail"),
+    ("6", {"inputs": {"du_toan": 10.5, "thuc_thu": 0.0}}, {"in_du_toan": "10,5", "in_thuc_thu": "0"},
+     {"inputs": {"du_toan": 10.5, "thuc_thu": 0}}, "fail"),
+    ("7", {"inputs": {"late": 0}}, {"in_late": "0"}, {"inputs": {"late": 0}}, "pass"),
+    ("8", {"inputs": {"so": 0}}, {"in_so": "0"}, {"inputs": {"so": 0}}, "info"),
+    ("9", {"value": 0}, {"value": "0"}, {"value": 0}, "adjustment"),
+    ("10", {"value": 0.0}, {"value": "0"}, {"value": 0}, "adjustment"),
+]
+
+
+@pytest.mark.parametrize("cid, content, fields, expected, status", ZEROS)
+def test_a_zero_is_stored_through_the_api(world, cid, content, fields, expected, status):
+    response = put(world, cid, **content)
+    assert response.status_code == 200, response.json
+    assert stored(world, cid) == expected
+    assert response.json["line"]["status"] == status
+    assert response.json["rev"] == 1
+
+
+@pytest.mark.parametrize("cid, content, fields, expected, status", ZEROS)
+def test_a_zero_is_stored_through_the_plain_form(world, cid, content, fields, expected, status):
+    key = key_of(cid)
+    response = submit_section(world, {f"{key}_{name}": value for name, value in fields.items()})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert stored(world, cid) == expected
+    inspection = world["store"].get_inspection(world["id"])
+    card = service.live_card(inspection)
+    assert card.line(cid).status == status
+
+
+@pytest.mark.parametrize("cid, content", [("1", {"value": False}), ("3", {"value": 0}),
+                                          ("9", {"value": 0.0})])
+def test_a_stored_zero_shows_in_the_plain_form(world, cid, content):
+    assert put(world, cid, **content).status_code == 200
+    client = web_login(world)
+    fields = form_fields(client.get(f"/inspections/{world['id']}/s/s1").get_data(as_text=True))
+    assert fields[f"{key_of(cid)}_value"] == ("false" if content["value"] is False else "0")
