@@ -19,6 +19,7 @@ import json
 from typing import Any
 
 from .checklist import Checklist
+from .messages import N_, criterion_label, joined
 from .models import Answer, Event, Inspection, OpRecord
 from .scoring import answer_problems
 
@@ -139,9 +140,10 @@ def put_answer(inspection: Inspection, checklist: Checklist, criterion_id: str,
     problems = answer_problems(criterion, {k: v for k, v in content.items() if k != "explanation"})
     explanation = content.get("explanation")
     if explanation is not None and not isinstance(explanation, str):
-        problems.append("explanation must be text")
+        problems.append(N_("explanation must be text"))
     if problems:
-        raise BadAnswer("; ".join(f"{criterion_id}: {p}" for p in problems),
+        raise BadAnswer(N_("%(criterion)s: %(problems)s", criterion=criterion_label(criterion),
+                           problems=joined(problems)),
                         criterion=criterion_id, problems=problems)
     if criterion.type == "choice" and content.get("value") is not None:
         content = {**content, "value": criterion.option(content["value"]).value}  # canonical form

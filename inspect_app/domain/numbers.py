@@ -70,3 +70,44 @@ def json_number(value: Decimal | int | None) -> int | float | None:
 def is_multiple(value: Fraction, step: Fraction) -> bool:
     """True if ``value`` is an exact multiple of ``step`` (step > 0)."""
     return (value / step).denominator == 1
+
+
+# --------------------------------------------------------------------------- sane ranges
+
+#: The largest magnitude any number in an answer may have (docs/checklists.md, "Numbers").
+MAX_NUMBER = Decimal(10) ** 12
+#: At most this many digits after the decimal mark.
+MAX_DECIMALS = 6
+#: At most this many significant digits: every such number survives JSON (a binary float).
+MAX_DIGITS = 15
+
+
+def decimals_of(number: Decimal) -> int:
+    """How many digits follow the decimal mark (3.50 → 1; 1200 → 0)."""
+    exponent = number.normalize().as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+def digits_of(number: Decimal) -> int:
+    """Significant digits of a finite number (1200 → 2; 0.0012 → 2; 1.25 → 3)."""
+    return len(number.normalize().as_tuple().digits)
+
+
+def within_limits(value: object) -> bool:
+    """True for a finite number inside the bounds above."""
+    if not is_number(value):
+        return False
+    number = to_decimal(value)
+    return (abs(number) <= MAX_NUMBER and decimals_of(number) <= MAX_DECIMALS
+            and digits_of(number) <= MAX_DIGITS)
+
+
+def shown(value: object) -> str:
+    """A number as its plain decimal spelling for messages (1e+12 → 1000000000000)."""
+    if is_number(value):
+        number = to_decimal(value)
+        if abs(number) > MAX_NUMBER * 1000:
+            sign = "-" if number < 0 else ""
+            return f"{sign}{abs(number):.3E}"
+        return format(number.normalize(), "f")
+    return repr(value)

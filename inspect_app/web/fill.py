@@ -18,6 +18,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from ..domain import inspection as rules
 from ..domain.models import Inspection, TeamMember
+from ..i18n import translate
 from ..services import ServiceError, clock
 from ..services import inspections as service
 from ..services import photos
@@ -154,7 +155,8 @@ def save_section(inspection_id: str, section_id: str):
                 flash(exc.message, "error")
                 return redirect(url_for("inspections.view", inspection_id=inspection_id))
             else:
-                problems[cf.criterion.id] = exc.details.get("problems") or [exc.message]
+                problems[cf.criterion.id] = [translate(p) for p in
+                                             exc.details.get("problems") or [exc.message]]
     if conflicts or problems:
         if conflicts:
             flash(_("A team mate changed some answers while you were editing. Compare and "
