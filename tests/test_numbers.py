@@ -160,3 +160,102 @@ def test_a_stored_zero_shows_in_the_plain_form(world, cid, content):
     client = web_login(world)
     fields = form_fields(client.get(f"/inspections/{world['id']}/s/s1").get_data(as_text=True))
     assert fields[f"{key_of(cid)}_value"] == ("false" if content["value"] is False else "0")
+
+
+# ---------------------------------------------------------------- 2. one number parser
+
+# (locale, typed, whole-number box, what it means: a number, or why not with the readings)
+TYPED = [
+    ("vi", "3.200", False, "3200"), ("vi", "3,5", False, "3.5"),
+    ("vi", "3.350,5", False, "3350.5"), ("vi", "1.234.567", True, "1234567"),
+    ("vi", "1.234.567,25", False, "1234567.25"), ("vi", "37 284", True, "37284"),
+    ("vi", "37\u00a0284", True, "37284"), ("vi", "0", True, "0"), ("vi", "0,0", False, "0"),
+    ("vi", ",5", False, "0.5"), ("vi", "-5", True, "-5"), ("vi", "+7", True, "7"),
+    ("vi", "1,234", False, "1.234"), ("vi", " 12 ", True, "12"), ("vi", "007", True, "7"),
+    ("vi", "3.20", False, ("two_readings", "3.2", "320")),
+    ("vi", "0.5", False, ("two_readings", "0.5", "5")),
+    ("vi", "1.5", True, ("two_readings", "1.5", "15")),
+    ("vi", "1,234", True, ("two_readings", "1.234", "1234")),
+    ("vi", "3,350.5", False, ("other_way", "3350.5")),
+    ("vi", "1,234,567", True, ("other_way", "1234567")),
+    ("vi", "3,5", True, ("not_whole", "3.5")),
+    ("vi", "12,3456", True, ("not_whole", "12.3456")),
+    ("vi", "3.2.1", False, ("not_a_number",)), ("vi", "5,", False, ("not_a_number",)),
+    ("vi", "abc", False, ("not_a_number",)), ("vi", "1e5", False, ("not_a_number",)),
+    ("vi", "1,2,3", False, ("not_a_number",)), ("vi", "-", True, ("not_a_number",)),
+    ("vi", "12.3,4.5", False, ("not_a_number",)),
+    ("en", "3,200", True, "3200"), ("en", "3.5", False, "3.5"),
+    ("en", "3,350.5", False, "3350.5"), ("en", "1,234", False, "1234"),
+    ("en", "1.234", False, "1.234"), ("en", "37 284", True, "37284"),
+    ("en", "3,20", False, ("two_readings", "3.2", "320")),
+    ("en", "1.234", True, ("two_readings", "1.234", "1234")),
+    ("en", "3.350,5", False, ("other_way", "3350.5")),
+    ("en", "3.5", True, ("not_whole", "3.5")), ("en", "three", True, ("not_a_number",)),
+]
+
+
+def _meaning(locale, text, whole):
+    from inspect_app import formatting
+    from inspect_app.domain.numbers import NumberUnclear, read_number
+
+    marks = formatting.number_symbols(locale)
+    try:
+        return _plain(read_number(text, marks["decimal"], marks["group"], whole=whole))
+    except NumberUnclear as error:
+        return (error.kind, *(_plain(r) for r in error.readings))
+
+
+def _plain(number):
+    return format(number.normalize(), "f")
+
+
+@pytest.mark.parametrize("locale, text, whole, expected", TYPED)
+def test_a_typed_number_means_what_the_locale_says(locale, text, whole, expected):
+    meaning = _meaning(locale, text, whole)
+    assert meaning == expected
+
+
+@pytest.mark.parametrize("fields, expected", [
+    ({"in_du_toan": "3.200", "in_thuc_thu": "3.350,5"}, {"du_toan": 3200, "thuc_thu": 3350.5}),
+    ({"in_du_toan": "3,5", "in_thuc_thu": "0,25"}, {"du_toan": 3.5, "thuc_thu": 0.25}),
+])
+def test_the_plain_form_reads_vietnamese_numbers_and_shows_them_back(world, fields, expected):
+    key = key_of("6")
+    response = submit_section(world, {f"{key}_{k}": v for k, v in fields.items()})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert stored(world, "6") == {"inputs": expected}
+    page = world["client"].get(f"/inspections/{world['id']}/s/s1").get_data(as_text=True)
+    shown_back = form_fields(page)
+    for name, typed in fields.items():
+        assert shown_back[f"{key}_{name}"] == typed  # "3.200", never "3200" or "3.2"
+
+
+def test_the_plain_form_in_english_reads_english_numbers(world):
+    key = key_of("6")
+    response = submit_section(world, {f"{key}_in_du_toan": "3,200",
+                                      f"{key}_in_thuc_thu": "3,350.5"}, lang="en")
+    assert response.status_code == 302
+    assert stored(world, "6") == {"inputs": {"du_toan": 3200, "thuc_thu": 3350.5}}
+    shown_back = form_fields(world["client"].get(f"/inspections/{world['id']}/s/s1")
+                             .get_data(as_text=True))
+    assert shown_back[f"{key}_in_du_toan"] == "3,200"
+    assert shown_back[f"{key}_in_thuc_thu"] == "3,350.5"
+
+
+@pytest.mark.parametrize("cid, fields, message", [
+    ("6", {"in_du_toan": "3.20", "in_thuc_thu": "1"},
+     "Dự toán thu (triệu đồng): “3.20” có thể hiểu theo hai cách, 3,2 hoặc 320"),
+    ("6", {"in_du_toan": "3,350.5", "in_thuc_thu": "1"}, "bạn muốn nhập 3.350,5?"),
+    ("5", {"in_planned": "1,234", "in_done": "1"},
+     "Số nhiệm vụ kế hoạch: “1,234” có thể hiểu theo hai cách, 1,234 hoặc 1.234"),
+    ("5", {"in_planned": "3,5", "in_done": "1"},
+     "“3,5” không phải là số nguyên: ô này chỉ nhận số nguyên"),
+    ("4", {"value": "abc"}, "“abc” không phải là số"),
+])
+def test_the_plain_form_refuses_an_unclear_number_showing_both_readings(world, cid, fields,
+                                                                       message):
+    key = key_of(cid)
+    response = submit_section(world, {f"{key}_{k}": v for k, v in fields.items()})
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    assert stored(world, cid) is None
