@@ -30,13 +30,14 @@ NUMBERS_CHECKLIST = {
         {"id": "3", "text": "Đánh giá chung", "type": "score", "points": 2, "step": 0.5},
         {"id": "4", "text": "Điểm chấm", "type": "score", "points": 100, "step": 1},
         {"id": "5", "text": "Hoàn thành kế hoạch", "type": "ratio", "points": 2,
-         "inputs": {"planned": "Số nhiệm vụ kế hoạch", "done": "Số nhiệm vụ hoàn thành"},
+         "inputs": {"planned": {"label": "Số nhiệm vụ kế hoạch", "max": 500},
+                    "done": "Số nhiệm vụ hoàn thành"},
          "numerator": ["done"], "denominator": ["planned"], "on_zero": "zero",
          "bands": [{"min": 100, "points": 2}, {"min": 80, "points": 1}]},
         {"id": "6", "text": "Thu ngân sách so với dự toán", "type": "ratio", "points": 2,
          "decimal": True,
          "inputs": {"du_toan": "Dự toán thu (triệu đồng)", "thuc_thu": "Thực thu (triệu đồng)"},
-         "numerator": ["thuc_thu"], "denominator": ["du_toan"],
+         "numerator": ["thuc_thu"], "denominator": ["du_toan"], "may_exceed": True,
          "bands": [{"min": 100, "points": 2}, {"min": 90, "points": 1}]},
         {"id": "7", "text": "Hồ sơ trễ hạn", "type": "count", "points": 1,
          "inputs": {"late": "Số hồ sơ trễ do xã"}, "count": ["late"],
@@ -44,6 +45,10 @@ NUMBERS_CHECKLIST = {
         {"id": "8", "text": "Số cán bộ", "type": "info", "inputs": {"so": "Số cán bộ"}},
         {"id": "9", "text": "Điểm thưởng", "type": "bonus", "points": 1, "step": 0.5},
         {"id": "10", "text": "Điểm trừ", "type": "penalty", "points": 1, "step": 0.5},
+        {"id": "11", "text": "Rà soát văn bản", "type": "ratio", "points": 1,
+         "inputs": {"phai": "Số văn bản phải rà soát", "da": "Số văn bản đã rà soát"},
+         "numerator": ["da"], "denominator": ["phai"], "at_most_denominator": True,
+         "bands": [{"min": 100, "points": 1}]},
     ]}],
 }
 
@@ -259,3 +264,113 @@ def test_the_plain_form_refuses_an_unclear_number_showing_both_readings(world, c
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
     assert stored(world, cid) is None
+
+
+# ---------------------------------------------------------------- 6. a sane range for every number
+
+OUT_OF_RANGE = [  # (criterion, API content, what the refusal says)
+    ("5", {"inputs": {"planned": 1, "done": 10 ** 27}},
+     "ô “Số nhiệm vụ hoàn thành” quá lớn: 1.000E+27 (tối đa 1.000.000.000.000)"),
+    ("7", {"inputs": {"late": int("1" + "0" * 309)}}, "ô “Số hồ sơ trễ do xã” quá lớn"),
+    ("6", {"inputs": {"du_toan": float("inf"), "thuc_thu": 1}},
+     "ô “Dự toán thu (triệu đồng)” phải là một số hữu hạn"),
+    ("6", {"inputs": {"du_toan": float("nan"), "thuc_thu": 1}}, "phải là một số hữu hạn"),
+    ("6", {"inputs": {"du_toan": 0.1234567, "thuc_thu": 1}},
+     "ô “Dự toán thu (triệu đồng)” có quá nhiều chữ số: 0.1234567"),
+    ("6", {"inputs": {"du_toan": 1e300, "thuc_thu": 1}}, "quá lớn"),
+    ("4", {"value": 1e300}, "giá trị quá lớn"),
+    ("9", {"value": float("inf")}, "giá trị phải là một số hữu hạn"),
+    ("8", {"inputs": {"so": 10 ** 13}}, "ô “Số cán bộ” quá lớn"),
+    ("5", {"inputs": {"planned": 501, "done": 1}},
+     "ô “Số nhiệm vụ kế hoạch” không được lớn hơn 500, nhận được 501"),
+    ("5", {"inputs": {"planned": 2, "done": -5}},
+     "ô “Số nhiệm vụ hoàn thành” không được là số âm, nhận được -5"),
+    ("11", {"inputs": {"phai": 5, "da": 10}},
+     "“Số văn bản đã rà soát” (10) không thể lớn hơn “Số văn bản phải rà soát” (5)"),
+]
+
+
+@pytest.mark.parametrize("cid, content, message", OUT_OF_RANGE)
+def test_the_api_refuses_a_number_out_of_range_naming_the_criterion(world, cid, content,
+                                                                    message):
+    response = put(world, cid, **content)
+    assert response.status_code == 400, response.json
+    text = next(c["text"] for c in NUMBERS_CHECKLIST["sections"][0]["criteria"] if c["id"] == cid)
+    assert response.json["error"].startswith(f"{cid} {text}: ")
+    assert message in response.json["error"]
+    assert response.json["criterion"] == cid
+    assert stored(world, cid) is None
+
+
+@pytest.mark.parametrize("cid, fields, message", [
+    ("5", {"in_planned": "1", "in_done": "1.000.000.000.000.000.000.000.000.000"},
+     "Số nhiệm vụ hoàn thành: số quá lớn"),
+    ("7", {"in_late": "1" + "0" * 309}, "Số hồ sơ trễ do xã: số quá lớn"),
+    ("6", {"in_du_toan": "0,1234567", "in_thuc_thu": "1"},
+     "Dự toán thu (triệu đồng): số có quá nhiều chữ số"),
+    ("4", {"value": "10.000.000.000.000"}, "số quá lớn"),
+    ("5", {"in_planned": "501", "in_done": "1"},
+     "ô “Số nhiệm vụ kế hoạch” không được lớn hơn 500, nhận được 501"),
+    ("11", {"in_phai": "5", "in_da": "10"},
+     "“Số văn bản đã rà soát” (10) không thể lớn hơn “Số văn bản phải rà soát” (5)"),
+])
+def test_the_plain_form_refuses_a_number_out_of_range(world, cid, fields, message):
+    response = submit_section(world, {f"{key_of(cid)}_{k}": v for k, v in fields.items()})
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    assert stored(world, cid) is None
+
+
+#: The largest value every numeric criterion accepts.
+LARGEST = {
+    "3": {"value": 2}, "4": {"value": 100},
+    "5": {"inputs": {"planned": 500, "done": 10 ** 12}},
+    "6": {"inputs": {"du_toan": 0.000001, "thuc_thu": 999999999.999999}},
+    "7": {"inputs": {"late": 10 ** 12}}, "8": {"inputs": {"so": 10 ** 12}},
+    "9": {"value": 1}, "10": {"value": 1},
+    "11": {"inputs": {"phai": 10 ** 12, "da": 10 ** 12}},
+}
+
+
+def _every_page_and_export(world, tmp_path):
+    """Render the record's pages and export it (web and CLI), all without an error."""
+    client = web_login(world)
+    iid = world["id"]
+    for url in (f"/inspections/{iid}", f"/inspections/{iid}/s/s1", f"/inspections/{iid}/review",
+                f"/inspections/{iid}/minutes", f"/inspections/{iid}/plan",
+                f"/api/v1/inspections/{iid}"):
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+    response = client.get("/exports/workbook.xlsx", query_string={"include_drafts": "y"})
+    assert response.status_code == 200
+    assert response.data[:2] == b"PK"
+    out = tmp_path / "tong-hop.xlsx"
+    result = world["app"].test_cli_runner().invoke(
+        args=["export", "--out", str(out), "--include-drafts"])
+    assert result.exit_code == 0, result.output
+    assert out.stat().st_size > 0
+
+
+def test_the_largest_accepted_values_score_render_and_export(world, tmp_path):
+    for cid, content in LARGEST.items():
+        response = put(world, cid, **content)
+        assert response.status_code == 200, (cid, response.json)
+    card = service.live_card(world["store"].get_inspection(world["id"]))
+    assert card.line("6").value > 10 ** 16  # 10^17 % : accepted, and may exceed 100 %
+    _every_page_and_export(world, tmp_path)
+
+
+def test_a_huge_value_already_stored_still_renders_and_exports(world, tmp_path):
+    from inspect_app.domain.models import Answer
+
+    huge = int("1" + "0" * 309)
+
+    def plant(inspection):  # old data, written before the limits existed
+        inspection.answers["5"] = Answer(rev=1, inputs={"planned": 1, "done": huge}, by="lead")
+        inspection.answers["6"] = Answer(rev=1, inputs={"du_toan": 1e-300, "thuc_thu": 1e308},
+                                         by="lead")
+        inspection.answers["7"] = Answer(rev=1, inputs={"late": huge}, by="lead")
+        inspection.answers["8"] = Answer(rev=1, inputs={"so": huge}, by="lead")
+        inspection.answers["4"] = Answer(rev=1, value=huge, by="lead")
+    world["store"].update_inspection(world["id"], plant)
+    _every_page_and_export(world, tmp_path)

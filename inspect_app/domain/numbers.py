@@ -51,10 +51,19 @@ def round_half_up(value: Fraction | Decimal | int, places: Decimal = TWO_PLACES)
         whole, remainder = divmod(scaled.numerator, scaled.denominator)
         if 2 * remainder >= scaled.denominator:
             whole += 1
-        result = Decimal(whole) / Decimal(int(scale))
-        result = result.quantize(places)
+        wide = _context_for(whole.bit_length())
+        result = wide.divide(Decimal(whole), Decimal(int(scale)))
+        result = result.quantize(places, context=wide)
         return -result if value < 0 else result
-    return Decimal(value).quantize(places, rounding=ROUND_HALF_UP, context=_WIDE)
+    value = Decimal(value)
+    context = _WIDE if value.adjusted() < 50 else _context_for(int(value.adjusted() * 3.33))
+    return value.quantize(places, rounding=ROUND_HALF_UP, context=context)
+
+
+def _context_for(bits: int) -> Context:
+    """A context wide enough for an integer of ``bits`` bits plus the two decimals: huge
+    old values (10^309) round without InvalidOperation."""
+    return _WIDE if bits < 180 else Context(prec=int(bits * 0.302) + 10)
 
 
 def json_number(value: Decimal | int | None) -> int | float | None:

@@ -411,7 +411,10 @@ def score_line(criterion: Criterion, answer: Mapping[str, Any] | None) -> Line:
         exact = option.points  # type: ignore[union-attr]
         value = option.value  # type: ignore[union-attr]
     elif criterion.type in ("score", "bonus", "penalty"):
-        exact = value = to_decimal(value)
+        value = to_decimal(value)
+        # never more than the criterion's points, whatever old data holds (answers are
+        # checked against the range when stored; this keeps totals sane regardless)
+        exact = min(max(value, Decimal(0)), cmax)
     elif criterion.type == "ratio":
         percent = ratio_percent(criterion, answer["inputs"])
         if percent is None:
