@@ -3,6 +3,7 @@ parser reads what people type in their language, implausible ratios are flagged,
 problems are translated and name inputs by their label, and every number has a sane range."""
 from __future__ import annotations
 
+import re
 import uuid
 from pathlib import Path
 
@@ -374,3 +375,95 @@ def test_a_huge_value_already_stored_still_renders_and_exports(world, tmp_path):
         inspection.answers["4"] = Answer(rev=1, value=huge, by="lead")
     world["store"].update_inspection(world["id"], plant)
     _every_page_and_export(world, tmp_path)
+
+
+# ---------------------------------------------------------------- 3. implausible ratios
+
+def _checklist(**ratio):
+    from .factories import RATIO, criterion_data, make_checklist
+
+    return make_checklist(criterion_data(**{**RATIO, **ratio}))
+
+
+@pytest.mark.parametrize("keys, inputs, check", [
+    ({}, {"early": 10, "ontime": 0, "late": -0}, None),                       # 100 %: fine
+    ({}, {"early": 10, "ontime": 10, "late": 0}, None),                       # 100 %
+    ({"inputs": {"a": "A", "b": "B"}, "numerator": ["a"], "denominator": ["b"]},
+     {"a": 10, "b": 5}, "over_100"),                                          # 10 of 5
+    ({"inputs": {"a": "A", "b": "B"}, "numerator": ["a"], "denominator": ["b"],
+      "may_exceed": True}, {"a": 10, "b": 5}, None),                          # declared
+    ({"inputs": {"a": "A", "b": "B"}, "numerator": ["a"], "denominator": ["b"]},
+     {"a": 5, "b": 10}, None),
+])
+def test_a_ratio_above_100_percent_is_flagged_unless_declared(keys, inputs, check):
+    from inspect_app.domain.scoring import score
+
+    checklist = _checklist(**keys)
+    card = score(checklist, {"c1": {"inputs": inputs}})
+    line = card.line("c1")
+    assert line.check == check
+    assert ("check" in line.as_dict()) is (check is not None)
+    assert [l.id for l in card.to_check] == (["c1"] if check else [])
+
+
+def test_a_numerator_that_cannot_exceed_the_denominator_is_refused():
+    from inspect_app.domain.scoring import AnswerError, score
+
+    checklist = _checklist(inputs={"a": "Đã rà soát", "b": "Phải rà soát"}, numerator=["a"],
+                           denominator=["b"], at_most_denominator=True)
+    with pytest.raises(AnswerError) as error:
+        score(checklist, {"c1": {"inputs": {"a": 10, "b": 5}}})
+    assert error.value.problems == ["c1: “Đã rà soát” (10) cannot be more than "
+                                    "“Phải rà soát” (5)"]
+    assert score(checklist, {"c1": {"inputs": {"a": 5, "b": 5}}}).line("c1").status == "pass"
+
+
+def test_the_shipped_plan_completion_refuses_more_done_than_planned(app):
+    from inspect_app.domain.scoring import answer_problems
+
+    checklist = app.extensions["checklists"].get("cchc-xa")
+    problems = answer_problems(checklist.criterion("1.2"), {"inputs": {"planned": 5, "done": 10}})
+    assert problems == ["“Số nhiệm vụ đã hoàn thành” (10) cannot be more than "
+                        "“Số nhiệm vụ trong kế hoạch CCHC” (5)"]
+    revenue = checklist.criterion("8.4")
+    assert revenue.may_exceed and not revenue.at_most_denominator
+
+
+@pytest.mark.parametrize("keys, problem", [
+    ({"may_exceed": "yes"}, "may_exceed: must be true or false"),
+    ({"may_exceed": True, "at_most_denominator": True}, "contradict each other"),
+    ({"inputs": {"early": {"label": "A", "max": -1}, "ontime": "B", "late": "C"}},
+     "inputs.early.max: must not be negative"),
+    ({"inputs": {"early": {"label": "A", "max": 10 ** 13}, "ontime": "B", "late": "C"}},
+     "inputs.early.max: must be at most 1000000000000"),
+    ({"inputs": {"early": {"label": "A", "min": 5, "max": 2}, "ontime": "B", "late": "C"}},
+     "inputs.early: min 5 is greater than max 2"),
+    ({"inputs": {"early": {"label": "A", "maximum": 2}, "ontime": "B", "late": "C"}},
+     "did you mean 'max'?"),
+])
+def test_checklist_range_keys_are_validated(keys, problem):
+    from inspect_app.domain.checklist import ChecklistError
+
+    with pytest.raises(ChecklistError) as error:
+        _checklist(**keys)
+    assert any(problem in p for p in error.value.problems), error.value.problems
+
+
+def test_the_card_and_the_review_flag_a_ratio_above_100_percent(world):
+    assert put(world, "5", inputs={"planned": 5, "done": 10}).status_code == 200
+    assert put(world, "6", inputs={"du_toan": 5, "thuc_thu": 10}).status_code == 200  # may
+    client = web_login(world)
+    page = client.get(f"/inspections/{world['id']}/s/s1").get_data(as_text=True)
+    flags = {}
+    for article in page.split('<article class="crit')[1:]:
+        cid = re.search(r'data-criterion="(\d+)"', article).group(1)
+        tag = re.search(r'<span class="tag tag-warn" data-role="check"( hidden)?>'
+                        r'Trên 100%: kiểm tra lại số liệu', article)
+        if tag:
+            flags[cid] = "hidden" if tag.group(1) else "shown"
+    assert flags == {"5": "shown", "6": "hidden", "11": "hidden"}
+    review = client.get(f"/inspections/{world['id']}/review").get_data(as_text=True)
+    assert "Số liệu cần kiểm tra lại (1)" in review
+    listed = review.split('data-role="to-check"')[1].split("</ul>")[0]
+    assert "Hoàn thành kế hoạch" in listed and "200,00%" in listed
+    assert "Thu ngân sách" not in listed

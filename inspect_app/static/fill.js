@@ -164,6 +164,8 @@
     if (pts) pts.textContent = line.points === null ? "–" : numberFormat.format(line.points);
     var tag = el.querySelector(".status-tag");
     if (tag) tag.textContent = t("status_" + line.status);
+    var check = el.querySelector("[data-role=check]");
+    if (check) check.hidden = line.check !== "over_100";  // above 100 %: a second look
     var out = el.querySelector("[data-role=ratio]");
     if (out && line.value !== null && line.value !== undefined) {
       out.textContent = card.config.type === "ratio" ? percentFormat.format(line.value) + "%" : "Σ " + numberFormat.format(line.value);
