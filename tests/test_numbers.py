@@ -467,3 +467,54 @@ def test_the_card_and_the_review_flag_a_ratio_above_100_percent(world):
     listed = review.split('data-role="to-check"')[1].split("</ul>")[0]
     assert "Hoàn thành kế hoạch" in listed and "200,00%" in listed
     assert "Thu ngân sách" not in listed
+
+
+def test_the_browser_reads_numbers_exactly_as_the_server_does():
+    """static/numbers.js run by node on the TYPED table gives the server's meaning."""
+    import json
+    import shutil
+    import subprocess
+
+    from inspect_app import formatting
+
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed (the browser test of the fill page covers numbers.js)")
+    script = Path(__file__).resolve().parent.parent / "inspect_app" / "static" / "numbers.js"
+    cases = [{"text": text, "whole": whole, "marks": formatting.number_symbols(locale)}
+             for locale, text, whole, _expected in TYPED]
+    program = (
+        "const n = require(process.argv[1]);"
+        "const cases = JSON.parse(require('fs').readFileSync(0, 'utf8'));"
+        "console.log(JSON.stringify(cases.map(c => { const r = n.read(c.text, c.marks, c.whole);"
+        " return r.error ? [r.error, ...r.readings] : r.plain; })));")
+    done = subprocess.run([node, "-e", program, str(script)], input=json.dumps(cases),
+                          capture_output=True, text=True, check=True, timeout=30)
+    browser = [tuple(r) if isinstance(r, list) else r for r in json.loads(done.stdout)]
+    server = [_meaning(locale, text, whole) for locale, text, whole, _expected in TYPED]
+    assert browser == server
+    assert browser == [expected for *_rest, expected in TYPED]
+
+
+@pytest.mark.parametrize("value, locale, text", [
+    (3200, "vi", "3.200"), (3350.5, "vi", "3.350,5"), (0.000001, "vi", "0,000001"),
+    (1234567.25, "en", "1,234,567.25"), (0, "vi", "0"),
+])
+def test_the_browser_writes_numbers_as_the_server_does(value, locale, text):
+    import json
+    import shutil
+    import subprocess
+
+    from inspect_app import formatting
+
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    assert formatting.typed(value, locale) == text
+    script = Path(__file__).resolve().parent.parent / "inspect_app" / "static" / "numbers.js"
+    program = ("const n = require(process.argv[1]);"
+               "console.log(n.format(Number(process.argv[2]), JSON.parse(process.argv[3])))")
+    done = subprocess.run([node, "-e", program, str(script), repr(value),
+                           json.dumps(formatting.number_symbols(locale))],
+                          capture_output=True, text=True, check=True, timeout=30)
+    assert done.stdout.strip() == text
