@@ -94,7 +94,7 @@ def _score(c: Criterion) -> list[Part]:
         choices = [SelectChoice(_fmt(v)) for v in steps]
         return [Part("value", lambda: RadioField(choices=choices, validators=[Optional()],
                                                  validate_choice=False), "radio")]
-    return [Part("value", lambda: StringField(validators=[Optional(), Length(max=20)]), "number")]
+    return [Part("value", lambda: StringField(validators=[Optional(), Length(max=500)]), "number")]
 
 
 @builder("ratio", "count", "info")
