@@ -518,3 +518,11 @@ def test_the_browser_writes_numbers_as_the_server_does(value, locale, text):
                            json.dumps(formatting.number_symbols(locale))],
                           capture_output=True, text=True, check=True, timeout=30)
     assert done.stdout.strip() == text
+
+
+def test_an_overlong_number_box_is_explained_not_silently_refused(world):
+    response = submit_section(world, {f"{key_of('7')}_in_late": "1" * 501})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "Ô này chỉ nhận tối đa 500 ký tự" in page
+    assert stored(world, "7") is None

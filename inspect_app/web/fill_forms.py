@@ -37,6 +37,11 @@ from ..i18n import current_locale, translate
 MAX_STEP_BUTTONS = 21  # more score steps than this become a number box
 
 
+def _box_length() -> Length:
+    """One-line boxes take up to 500 characters, with a message in the user's language."""
+    return Length(max=500, message=_l("At most %(max)s characters fit in this box", max=500))
+
+
 @dataclass(frozen=True)
 class Part:
     """One form field of a criterion: its name suffix, the field, and how to render it."""
@@ -94,7 +99,7 @@ def _score(c: Criterion) -> list[Part]:
         choices = [SelectChoice(_fmt(v)) for v in steps]
         return [Part("value", lambda: RadioField(choices=choices, validators=[Optional()],
                                                  validate_choice=False), "radio")]
-    return [Part("value", lambda: StringField(validators=[Optional(), Length(max=500)]), "number")]
+    return [Part("value", lambda: StringField(validators=[Optional(), _box_length()]), "number")]
 
 
 @builder("ratio", "count", "info")
@@ -109,10 +114,10 @@ def _inputs(c: Criterion) -> list[Part]:
             continue
         parts.append(Part(f"in_{spec.id}",
                           lambda spec=spec: StringField(spec.label, validators=[Optional(),
-                                                                                Length(max=500)]),
+                                                                                _box_length()]),
                           widget))
     if c.type == "info" and not c.inputs:
-        parts.append(Part("value", lambda: StringField(validators=[Optional(), Length(max=500)]),
+        parts.append(Part("value", lambda: StringField(validators=[Optional(), _box_length()]),
                           "text"))
     return parts
 
