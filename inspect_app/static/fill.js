@@ -258,10 +258,10 @@
     else if (c.type === "choice") {
       var opt = c.options.filter(function (o) { return o.value === String(answer.value); })[0];
       parts.push(opt ? opt.label : String(answer.value));
-    } else if (answer.value !== undefined && answer.value !== null) parts.push(String(answer.value));
+    } else if (answer.value !== undefined && answer.value !== null) parts.push(shownNumber(answer.value));
     if (answer && answer.inputs) {
       c.inputs.forEach(function (spec) {
-        if (answer.inputs[spec.id] !== undefined) parts.push(spec.label + ": " + answer.inputs[spec.id]);
+        if (answer.inputs[spec.id] !== undefined) parts.push(spec.label + ": " + shownNumber(answer.inputs[spec.id]));
       });
     }
     if (answer && answer.note) parts.push("— " + answer.note);
