@@ -13,7 +13,12 @@ from typing import Any
 
 from babel.dates import format_date as _format_date
 from babel.dates import format_datetime as _format_datetime
-from babel.numbers import format_decimal
+from babel.numbers import (format_decimal, format_scientific, get_decimal_symbol,
+                           get_group_symbol)
+
+#: From here on numbers are shown as 1,5E18: they are far beyond what answers accept
+#: (10^12) and only old data can hold them.
+HUGE = Decimal(10) ** 18
 
 ROMAN = ("", "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
 
@@ -28,8 +33,39 @@ def number(value: Any, locale: str = "vi", places: int | None = None) -> str:
 @functools.lru_cache(maxsize=8192)
 def _number(text: str, locale: str, places: int | None) -> str:
     # Pages show the same few hundred numbers over and over; Babel is slow per call.
-    pattern = "#,##0" if places == 0 else ("#,##0." + "0" * places if places else "#,##0.##")
-    return format_decimal(Decimal(text), format=pattern, locale=locale)
+    if places == -1:  # every decimal an answer may have (typed back into a box)
+        pattern = "#,##0.######"
+    else:
+        pattern = "#,##0" if places == 0 else ("#,##0." + "0" * places if places else "#,##0.##")
+    number = Decimal(text)
+    if not number.is_finite():
+        return text
+    if abs(number) >= HUGE:  # old data beyond the limits: shown, never an error
+        return format_scientific(number, "0.###E0", locale=locale)
+    return format_decimal(number, format=pattern, locale=locale)
+
+
+def typed(value: Any, locale: str = "vi") -> str:
+    """A stored number as it goes back into a number box: every decimal kept (up to the
+    six that answers may have), grouped the locale's way so that the box reads it back
+    the same (3.200 and 3,25 in vi; 3,200 and 3.25 in en). Huge old values that no longer
+    fit the limits are shown plainly, never as an error."""
+    if value is None or value == "" or isinstance(value, bool):
+        return "" if value is None or value == "" else str(value)
+    try:
+        number = Decimal(str(value))
+    except ArithmeticError:
+        return str(value)
+    if not number.is_finite() or abs(number) >= HUGE:
+        return str(value)
+    return _number(str(number), locale, -1)
+
+
+@functools.lru_cache(maxsize=4)
+def number_symbols(locale: str = "vi") -> dict[str, str]:
+    """The decimal mark and thousands separator people type in this locale (Babel):
+    {"decimal": ",", "group": "."} in vi; the browser's number reader gets the same."""
+    return {"decimal": get_decimal_symbol(locale), "group": get_group_symbol(locale)}
 
 
 def percent(value: Any, locale: str = "vi") -> str:

@@ -79,7 +79,7 @@ def translate(message: Any, locale: str | None = None) -> str:
         if isinstance(value, Message):
             value = translate(value, locale)
         elif isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
-            value = formatting.number(value, locale, places=None)
+            value = formatting.typed(value, locale)  # every decimal: "got 0,125", not 0,13
         params[key] = value
     if not params:
         return gettext(message.template) if message.template else ""

@@ -51,7 +51,7 @@ from .domain.models import INSPECTION_KINDS, Inspection, InspectionSummary, Reme
 from .domain.periods import PeriodError, parse_period
 from .domain.remediation import is_overdue
 from .domain.text import fold, nfc
-from .formatting import roman
+from .formatting import HUGE, roman
 from .services import Invalid, clock
 from .services.inspections import card_dict, checklist_of, visible
 from .storage import Store
@@ -198,6 +198,22 @@ def ranked(summaries: list[InspectionSummary], unit_names: dict[str, str]
 # ---------------------------------------------------------------- labels and numbers
 
 
+def _huge(value: Any) -> bool:
+    """A number only old data can hold (far beyond the answer limits), or not finite."""
+    try:
+        number = Decimal(str(value))
+    except ArithmeticError:
+        return True
+    return not number.is_finite() or abs(number) >= HUGE
+
+
+def _scientific(value: Any) -> str:
+    try:
+        return f"{Decimal(str(value)):.3E}"
+    except (ArithmeticError, ValueError):
+        return str(value)
+
+
 class _Numbers:
     """Numbers as text in the locale's style (61.475; 88,95%) for the inputs and
     answer columns. Uses Babel's symbols for the locale, but Python's own formatting:
@@ -211,6 +227,8 @@ class _Numbers:
         """Grouped thousands and at most two decimals: 48.801; 1,5."""
         if isinstance(value, bool) or value is None:
             return ""
+        if _huge(value):
+            return _scientific(value).translate(self._swap)
         if isinstance(value, int):
             return f"{value:,}".translate(self._swap)
         exact = Decimal(str(value)).quantize(Decimal("0.01"), ROUND_HALF_UP)
@@ -219,6 +237,8 @@ class _Numbers:
 
     def percent(self, value: Any) -> str:
         """A percent value (88.95 means 88,95%) with two decimals, no space before %."""
+        if _huge(value):
+            return _scientific(value).translate(self._swap) + "%"
         exact = Decimal(str(value)).quantize(Decimal("0.01"), ROUND_HALF_UP)
         return f"{exact:,.2f}".translate(self._swap) + "%"
 

@@ -200,8 +200,12 @@ class _SheetWriter:
             elif isinstance(value, _dt.date):  # datetimes too
                 worksheet.write_datetime(row, col, value, numbers[col][0])
             elif isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
-                value = float(value)
-                worksheet.write_number(row, col, value, numbers[col][0 if value.is_integer() else 1])
+                number = _cell_number(value)
+                if number is None:  # beyond what a cell holds exactly: written as text
+                    write_text(worksheet, row, col, _plain_text(value), texts[col])
+                else:
+                    worksheet.write_number(row, col, number,
+                                           numbers[col][0 if number.is_integer() else 1])
             else:
                 raise TypeError(f"{self.sheet.key}: cannot write a {type(value).__name__} "
                                 f"to a cell")
@@ -263,3 +267,26 @@ def write(report: Report, target: str | os.PathLike[str] | IO[bytes], *,
         raise
     workbook.close()
     return {writer.sheet.title: writer.rows for writer in writers.values()}
+
+
+#: Excel keeps 15 significant digits; larger numbers (only old data holds them: answers
+#: stop at 10^12) are written as text rather than rounded or overflowing.
+EXCEL_MAX_NUMBER = 1e15
+
+
+def _cell_number(value: int | float | Decimal) -> float | None:
+    """The float a number cell gets, or None when it cannot hold it (huge, NaN, inf)."""
+    try:
+        number = float(value)
+    except (OverflowError, ValueError):
+        return None
+    if number != number or abs(number) >= EXCEL_MAX_NUMBER:
+        return None
+    return number
+
+
+def _plain_text(value: int | float | Decimal) -> str:
+    try:
+        return f"{Decimal(str(value)):.6E}"
+    except (ArithmeticError, ValueError):
+        return str(value)

@@ -169,12 +169,14 @@ def test_put_bad_envelope_is_400(world, inspection, body, field):
 
 
 @pytest.mark.parametrize("cid, content, message", [
-    ("1.6", {"value": "có"}, "1.6 Ban hành kế hoạch tuyên truyền cải cách hành chính: value must "
-                             "be true or false"),
-    ("5.4", {"value": 1.3}, "not a multiple of the step"),
-    ("9.9", {"value": True}, "9.9: không có tiêu chí này"),  # Vietnamese by default
-    ("1.6", {"na": True}, "not applicable (na) is not allowed"),
-    ("1.2", {"inputs": {"planned": -1, "done": 0}}, "must not be negative"),
+    ("1.6", {"value": "có"}, "1.6 Ban hành kế hoạch tuyên truyền cải cách hành chính: giá trị "
+                             "phải là true hoặc false, nhận được 'có'"),
+    ("5.4", {"value": 1.3}, "giá trị 1,3 không phải là bội số của bước chấm 0,25"),
+    ("9.9", {"value": True}, "9.9: không có tiêu chí này"),
+    ("1.6", {"na": True}, "tiêu chí này không được chọn “không áp dụng”"),
+    ("1.2", {"inputs": {"planned": -1, "done": 0}},
+     "1.2 Mức độ hoàn thành kế hoạch cải cách hành chính năm: ô “Số nhiệm vụ trong kế hoạch "
+     "CCHC” không được là số âm, nhận được -1"),
 ])
 def test_put_bad_answer_is_400_naming_the_criterion(world, inspection, cid, content, message):
     response = world["lead"].answer(inspection["id"], cid, **content)

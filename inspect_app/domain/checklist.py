@@ -22,7 +22,7 @@ from fractions import Fraction
 from typing import Any, Iterable, Mapping
 
 from .messages import N_
-from .numbers import is_multiple, is_number, to_decimal, to_fraction
+from .numbers import MAX_NUMBER, is_multiple, is_number, to_decimal, to_fraction, within_limits
 
 FORMAT = 1
 CHECKLIST_KINDS = ("inspection", "self_check", "any")
@@ -49,7 +49,8 @@ _TYPE_KEYS = {
     "yesno": set(),
     "choice": {"options"},
     "score": {"step"},
-    "ratio": {"inputs", "numerator", "denominator", "bands", "proportional", "on_zero", "decimal"},
+    "ratio": {"inputs", "numerator", "denominator", "bands", "proportional", "on_zero", "decimal",
+              "may_exceed", "at_most_denominator"},
     "count": {"inputs", "count", "bands", "decimal"},
     "info": {"inputs", "decimal", "actions"},
     "bonus": {"step"},
@@ -101,6 +102,8 @@ class InputField:
     id: str
     label: str
     kind: str = "number"
+    min: Decimal | None = None  # a narrower range than the global one (number inputs only)
+    max: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -156,6 +159,8 @@ class Criterion:
     on_zero: str = "na"
     decimal: bool = False
     actions: ActionInputs | None = None
+    may_exceed: bool = False  # ratio: above 100 % is plausible (revenue against estimate)
+    at_most_denominator: bool = False  # ratio: Σ numerator > Σ denominator is refused
 
     @property
     def scored(self) -> bool:
@@ -472,8 +477,9 @@ def _inputs(p: _Problems, value: Any, path: str, ctype: str) -> tuple[InputField
             p.add(ipath, "input ids may only contain A-Z, a-z, 0-9, _, . and -")
             continue
         kind = "number"
+        low = high = None
         if isinstance(spec, Mapping):
-            _unknown_keys(p, spec, {"label", "type"}, ipath)
+            _unknown_keys(p, spec, {"label", "type", "min", "max"}, ipath)
             label = _text(p, spec, "label", ipath, required=True)
             kind = spec.get("type", "number")
             if kind not in INPUT_KINDS:
@@ -481,13 +487,35 @@ def _inputs(p: _Problems, value: Any, path: str, ctype: str) -> tuple[InputField
                 kind = "number"
             elif kind != "number" and ctype != "info":
                 p.add(_join(ipath, "type"), f"{kind} inputs are only allowed on info criteria")
+            low, high = _input_range(p, spec, ipath, kind)
         elif isinstance(spec, str) and spec.strip():
             label = spec.strip()
         else:
             p.add(ipath, f"must be a label (text), got {_describe(spec)}")
             continue
-        fields.append(InputField(key, label, kind))
+        fields.append(InputField(key, label, kind, low, high))
     return tuple(fields)
+
+
+def _input_range(p: _Problems, spec: Mapping, path: str,
+                 kind: str) -> tuple[Decimal | None, Decimal | None]:
+    """``min`` / ``max`` of a number input: inside 0..10^12, min <= max."""
+    if "min" not in spec and "max" not in spec:
+        return None, None
+    if kind != "number":
+        p.add(path, f"min and max apply to number inputs only, not {kind}")
+        return None, None
+    low = _number(p, spec, "min", path, non_negative=True)
+    high = _number(p, spec, "max", path, non_negative=True)
+    for key, bound in (("min", low), ("max", high)):
+        if bound is not None and not within_limits(bound):
+            p.add(_join(path, key), f"must be at most {_plain(MAX_NUMBER)} with at most 6 "
+                                    f"decimals, got {_plain(bound)}")
+            return None, None
+    if low is not None and high is not None and low > high:
+        p.add(path, f"min {_plain(low)} is greater than max {_plain(high)}")
+        return None, None
+    return low, high
 
 
 def _input_refs(p: _Problems, raw: Mapping, key: str, path: str,
@@ -664,6 +692,10 @@ def _criterion(p: _Problems, raw: Any, path: str, section_id: str) -> Criterion 
             p.add(_join(path, "on_zero"), f"must be one of {', '.join(ON_ZERO)}, got {_describe(on_zero)}")
             on_zero = "na"
         kwargs["on_zero"] = on_zero
+        kwargs["may_exceed"] = _flag(p, raw, "may_exceed", path)
+        kwargs["at_most_denominator"] = _flag(p, raw, "at_most_denominator", path)
+        if kwargs["may_exceed"] and kwargs["at_most_denominator"]:
+            p.add(path, "may_exceed and at_most_denominator contradict each other: give one")
     if ctype == "count":
         kwargs["count"] = _input_refs(p, raw, "count", path, kwargs["inputs"])
         kwargs["bands"] = _score_bands(p, raw.get("bands"), _join(path, "bands"), points)

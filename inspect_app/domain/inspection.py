@@ -107,6 +107,14 @@ def answer_content(answer: Answer | None) -> dict[str, Any]:
     return content
 
 
+def _is_empty(key: str, value: Any) -> bool:
+    """Nothing given for ``key``: a 0, 0.0 or a ``false`` value is an answer, not nothing
+    (``0 == False`` in Python, so compare by type, never with ``in (…, False)``)."""
+    if value is None or (isinstance(value, (str, dict)) and not value):
+        return True
+    return value is False and key != "value"  # na: false means "applicable"
+
+
 def clean_content(payload: dict[str, Any]) -> dict[str, Any]:
     """The answer content of a PUT body: empty and false fields dropped, text stripped."""
     content: dict[str, Any] = {}
@@ -116,7 +124,7 @@ def clean_content(payload: dict[str, Any]) -> dict[str, Any]:
             value = value.strip()
         if key == "inputs" and isinstance(value, dict):
             value = {k: v for k, v in value.items() if v is not None and v != ""}
-        if value in (None, "", {}, False) and not (key == "value" and value is False):
+        if _is_empty(key, value):
             continue
         content[key] = value
     return content

@@ -15,7 +15,9 @@ from fractions import Fraction
 from typing import Any, Mapping
 
 from .checklist import Checklist, Criterion, check_step
-from .numbers import is_number, json_number, round_half_up, to_decimal, to_fraction
+from .messages import Message, N_
+from .numbers import (MAX_DECIMALS, MAX_DIGITS, MAX_NUMBER, decimals_of, digits_of, is_number,
+                      json_number, round_half_up, shown, to_decimal, to_fraction, within_limits)
 
 STATUSES = ("pass", "partial", "fail", "na", "unanswered", "info", "adjustment")
 SHORTCOMING_STATUSES = ("partial", "fail")
@@ -46,14 +48,20 @@ class Line:
     points: Decimal | None
     max: Decimal | None
     value: Any = None
+    #: "over_100": a ratio above 100 % on a criterion that does not declare ``may_exceed``,
+    #: worth a second look (the figures may be swapped or mistyped). None otherwise.
+    check: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready form (numbers as JSON numbers)."""
+        """JSON-ready form (numbers as JSON numbers); ``check`` only when there is one."""
         value = self.value
         if isinstance(value, (Decimal, Fraction)):
             value = json_number(value if isinstance(value, Decimal) else to_decimal(value))
-        return {"id": self.id, "section": self.section, "type": self.type, "status": self.status,
-                "points": json_number(self.points), "max": json_number(self.max), "value": value}
+        out = {"id": self.id, "section": self.section, "type": self.type, "status": self.status,
+               "points": json_number(self.points), "max": json_number(self.max), "value": value}
+        if self.check:
+            out["check"] = self.check
+        return out
 
 
 @dataclass
@@ -106,6 +114,11 @@ class ScoreCard:
         return [line for line in self.criteria if line.status in SHORTCOMING_STATUSES]
 
     @property
+    def to_check(self) -> list[Line]:
+        """Lines whose figures deserve a second look (a ratio above 100 %)."""
+        return [line for line in self.criteria if line.check]
+
+    @property
     def unanswered(self) -> list[Line]:
         """Scored lines without an answer (bonus/penalty lines are optional and not listed)."""
         return [line for line in self.criteria
@@ -141,89 +154,165 @@ def _is_iso_date(value: Any) -> bool:
     return len(value) == 10
 
 
-def _input_problems(criterion: Criterion, inputs: Any) -> list[str]:
+def _given(value: Any) -> Any:
+    """A value as a message shows it: numbers as numbers (formatted the user's way when
+    short), anything else as written (``'có'``, ``True``)."""
+    if is_number(value) and within_limits(value):
+        return to_decimal(value)
+    return shown(value)
+
+
+def number_problem(value: Any, name: str, *, whole: bool = False, low: Decimal | None = None,
+                   high: Decimal | None = None) -> Message | None:
+    """Why ``value`` is not an acceptable number for ``name`` (None when it is).
+
+    Every number in an answer is finite, not negative, at most 10^12 with at most six
+    decimals (and 15 significant digits); ``whole`` refuses decimals; ``low``/``high``
+    are a checklist's narrower bounds.
+    """
+    if not is_number(value):
+        if isinstance(value, float):  # NaN, infinity: JSON writers send these for overflow
+            return N_("%(name)s must be a finite number, got %(value)s", name=name,
+                      value=shown(value))
+        return N_("%(name)s must be a number, got %(value)s", name=name, value=shown(value))
+    number = to_decimal(value)
+    if number < 0:
+        return N_("%(name)s must not be negative, got %(value)s", name=name, value=_given(value))
+    if number > MAX_NUMBER:
+        return N_("%(name)s is too large: %(value)s (at most %(max)s)", name=name,
+                  value=shown(value), max=MAX_NUMBER)
+    if decimals_of(number) > MAX_DECIMALS or digits_of(number) > MAX_DIGITS:
+        return N_("%(name)s has too many digits: %(value)s (at most %(places)s decimals and "
+                  "%(digits)s digits in all)", name=name, value=shown(value),
+                  places=MAX_DECIMALS, digits=MAX_DIGITS)
+    if whole and number != number.to_integral_value():
+        return N_("%(name)s must be a whole number, got %(value)s", name=name,
+                  value=_given(value))
+    if low is not None and number < low:
+        return N_("%(name)s must be at least %(min)s, got %(value)s", name=name, min=low,
+                  value=_given(value))
+    if high is not None and number > high:
+        return N_("%(name)s must be at most %(max)s, got %(value)s", name=name, max=high,
+                  value=_given(value))
+    return None
+
+
+def _input_name(spec: Any) -> Message:
+    return N_("input “%(label)s”", label=spec.label)
+
+
+def _input_problems(criterion: Criterion, inputs: Any) -> list[Message]:
     if inputs is None:
         return []
     if not isinstance(inputs, Mapping):
-        return ["inputs must be an object {input_id: number}"]
+        return [N_("inputs must be an object {input_id: number}")]
     problems = []
     for key, value in inputs.items():
         spec = criterion.input(str(key))
         if spec is None:
             known = ", ".join(i.id for i in criterion.inputs) or "none"
-            problems.append(f"unknown input {key!r} (inputs: {known})")
+            problems.append(N_("unknown input %(key)s (inputs: %(known)s)", key=repr(key),
+                               known=known))
             continue
         if value is None:
             continue
         if spec.kind == "text":
             if not isinstance(value, str):
-                problems.append(f"input {key!r} must be text")
+                problems.append(N_("%(name)s must be text", name=_input_name(spec)))
             continue
         if spec.kind == "date":
             if not _is_iso_date(value):
-                problems.append(f"input {key!r} must be a date YYYY-MM-DD, got {value!r}")
+                problems.append(N_("%(name)s must be a date YYYY-MM-DD, got %(value)s",
+                                   name=_input_name(spec), value=repr(value)))
             continue
-        if not is_number(value):
-            problems.append(f"input {key!r} must be a number, got {value!r}")
-        elif to_decimal(value) < 0:
-            problems.append(f"input {key!r} must not be negative, got {value}")
-        elif not criterion.decimal and to_decimal(value) != to_decimal(value).to_integral_value():
-            problems.append(f"input {key!r} must be a whole number, got {value}")
+        problem = number_problem(value, _input_name(spec), whole=not criterion.decimal,
+                                 low=spec.min, high=spec.max)
+        if problem:
+            problems.append(problem)
+    if not problems and criterion.at_most_denominator and isinstance(inputs, Mapping):
+        problems.extend(_beyond_denominator(criterion, inputs))
     return problems
 
 
-def _value_problems(criterion: Criterion, value: Any) -> list[str]:
+def _beyond_denominator(criterion: Criterion, inputs: Mapping[str, Any]) -> list[Message]:
+    """A numerator that by definition cannot exceed the denominator (``at_most_denominator``)."""
+    if not all(inputs.get(i) is not None for i in criterion.required_inputs):
+        return []
+    numerator = _sum_inputs(inputs, criterion.numerator)
+    denominator = _sum_inputs(inputs, criterion.denominator)
+    if numerator <= denominator:
+        return []
+    labels = {spec.id: spec.label for spec in criterion.inputs}
+    return [N_("“%(numerator)s” (%(num)s) cannot be more than “%(denominator)s” (%(den)s)",
+               numerator=" + ".join(labels[i] for i in criterion.numerator),
+               denominator=" + ".join(labels[i] for i in criterion.denominator),
+               num=to_decimal(numerator.numerator) / to_decimal(numerator.denominator),
+               den=to_decimal(denominator.numerator) / to_decimal(denominator.denominator))]
+
+
+def _value_problems(criterion: Criterion, value: Any) -> list[Message]:
     ctype = criterion.type
     if value is None:
         return []
     if ctype == "yesno":
         if not isinstance(value, bool):
-            return [f"value must be true or false, got {value!r}"]
+            return [N_("value must be true or false, got %(value)s", value=shown(value))]
     elif ctype == "choice":
         if isinstance(value, (list, dict)) or criterion.option(value) is None:
             known = ", ".join(repr(o.value) for o in criterion.options)
-            return [f"unknown option {value!r} (options: {known})"]
+            return [N_("unknown option %(value)s (options: %(known)s)", value=shown(value),
+                       known=known)]
     elif ctype in ("score", "bonus", "penalty"):
-        if not is_number(value):
-            return [f"value must be a number, got {value!r}"]
+        if not is_number(value) or not within_limits(value):
+            problem = number_problem(value, N_("value"))
+            if problem is not None:
+                return [problem]
         number = to_fraction(value)
         if number < 0 or number > to_fraction(criterion.points):
-            return [f"value {value} is out of range 0..{json_number(criterion.points)}"]
+            return [N_("value %(value)s is out of range 0..%(max)s", value=_given(value),
+                       max=criterion.points)]
         if not check_step(number, criterion.step):
-            return [f"value {value} is not a multiple of the step {json_number(criterion.step)}"]
+            return [N_("value %(value)s is not a multiple of the step %(step)s",
+                       value=_given(value), step=criterion.step)]
     elif ctype in ("ratio", "count"):
-        return [f"a {ctype} criterion is answered with inputs, not a value"]
+        return [N_("a %(type)s criterion is answered with inputs, not a value", type=ctype)]
     elif ctype == "info":
         if isinstance(value, (list, dict)):
-            return ["value must be text, a number or true/false"]
+            return [N_("value must be text, a number or true/false")]
+        if isinstance(value, (int, float)) and not isinstance(value, bool) \
+                and not within_limits(abs(to_decimal(value))):
+            return [number_problem(abs(to_decimal(value)) if is_number(value) else value,
+                                   N_("value"))]
     return []
 
 
-def answer_problems(criterion: Criterion, answer: Any) -> list[str]:
+def answer_problems(criterion: Criterion, answer: Any) -> list[Message]:
     """Why ``answer`` does not fit ``criterion`` (empty when it does)."""
     if answer is None:
         return []
     if not isinstance(answer, Mapping):
-        return ["an answer must be an object with value, inputs, na or note"]
+        return [N_("an answer must be an object with value, inputs, na or note")]
     problems = []
     for key in answer:
         if key not in ANSWER_FIELDS and key not in METADATA_FIELDS:
-            problems.append(f"unknown field {key!r} (fields: {', '.join(ANSWER_FIELDS)})")
+            problems.append(N_("unknown field %(key)s (fields: %(fields)s)", key=repr(key),
+                               fields=", ".join(ANSWER_FIELDS)))
     na = answer.get("na")
     if na is not None and not isinstance(na, bool):
-        problems.append(f"na must be true or false, got {na!r}")
+        problems.append(N_("na must be true or false, got %(value)s", value=shown(na)))
     elif na:
         if not criterion.na_allowed:
-            problems.append("not applicable (na) is not allowed for this criterion")
+            problems.append(N_("not applicable (na) is not allowed for this criterion"))
         if _is_given(answer.get("value")) or answer.get("inputs"):
-            problems.append("an answer cannot be both not applicable and have a value or inputs")
+            problems.append(N_("an answer cannot be both not applicable and have a value or "
+                               "inputs"))
     note = answer.get("note")
     if note is not None and not isinstance(note, str):
-        problems.append("note must be text")
+        problems.append(N_("note must be text"))
     problems.extend(_value_problems(criterion, answer.get("value")))
     inputs = answer.get("inputs")
     if inputs and criterion.type not in ("ratio", "count", "info"):
-        problems.append(f"a {criterion.type} criterion takes no inputs")
+        problems.append(N_("a %(type)s criterion takes no inputs", type=criterion.type))
     else:
         problems.extend(_input_problems(criterion, inputs))
     return problems
@@ -233,14 +322,16 @@ def validate_answers(checklist: Checklist, answers: Any) -> None:
     """Raise :class:`AnswerError` naming every criterion whose answer is invalid."""
     if not isinstance(answers, Mapping):
         raise AnswerError(["answers must be an object {criterion_id: answer}"])
-    problems = []
+    problems: list[str] = []
     for criterion_id, answer in answers.items():
         criterion = checklist.criterion(str(criterion_id))
         if criterion is None:
-            problems.append(f"{criterion_id}: unknown criterion (not in checklist "
-                            f"{checklist.id} {checklist.version})")
+            problems.append(N_("%(criterion)s: unknown criterion (not in checklist %(checklist)s "
+                               "%(version)s)", criterion=str(criterion_id),
+                               checklist=checklist.id, version=checklist.version))
             continue
-        problems.extend(f"{criterion_id}: {p}" for p in answer_problems(criterion, answer))
+        problems.extend(N_("%(criterion)s: %(problem)s", criterion=str(criterion_id), problem=p)
+                        for p in answer_problems(criterion, answer))
     if problems:
         raise AnswerError(problems)
 
@@ -311,6 +402,7 @@ def score_line(criterion: Criterion, answer: Mapping[str, Any] | None) -> Line:
         return Line(**base, status="unanswered", points=points, max=cmax)
     assert answer is not None
     value: Any = answer.get("value")
+    check = None
     exact: Fraction | Decimal  # Decimal where no division happens: exact, and faster
     if criterion.type == "yesno":
         exact = cmax if value else Decimal(0)
@@ -319,7 +411,10 @@ def score_line(criterion: Criterion, answer: Mapping[str, Any] | None) -> Line:
         exact = option.points  # type: ignore[union-attr]
         value = option.value  # type: ignore[union-attr]
     elif criterion.type in ("score", "bonus", "penalty"):
-        exact = value = to_decimal(value)
+        value = to_decimal(value)
+        # never more than the criterion's points, whatever old data holds (answers are
+        # checked against the range when stored; this keeps totals sane regardless)
+        exact = min(max(value, Decimal(0)), cmax)
     elif criterion.type == "ratio":
         percent = ratio_percent(criterion, answer["inputs"])
         if percent is None:
@@ -333,6 +428,8 @@ def score_line(criterion: Criterion, answer: Mapping[str, Any] | None) -> Line:
             else:
                 exact = _band_points(criterion, percent)
             value = round_half_up(percent)
+            if percent > 100 and not criterion.may_exceed:
+                check = "over_100"
     else:  # count
         total = _sum_inputs(answer["inputs"], criterion.count)
         exact = _band_points(criterion, total)
@@ -341,7 +438,7 @@ def score_line(criterion: Criterion, answer: Mapping[str, Any] | None) -> Line:
     if criterion.adjustment:
         return Line(**base, status="adjustment", points=points, max=cmax, value=value)
     status = "pass" if points == cmax else ("fail" if points == 0 else "partial")
-    return Line(**base, status=status, points=points, max=cmax, value=value)
+    return Line(**base, status=status, points=points, max=cmax, value=value, check=check)
 
 
 def _percent(points: Decimal, maximum: Decimal) -> Decimal:

@@ -41,17 +41,39 @@
 
   /* ---------------------------------------------------------------- reading a card */
 
+  /* Numbers are read by the user's language with the server's marks (static/numbers.js):
+   * 3.200 = 3200 in Vietnamese; what cannot be read for sure is NaN, explained by echo(). */
+  var marks = JSON.parse(form.dataset.numbers || '{"decimal": ",", "group": "."}');
   function parseNumber(text, decimal) {
-    var raw = String(text).replace(/[\s\u00a0]/g, "");
-    if (!raw) return null;
-    if (decimal) {
-      if (raw.indexOf(",") >= 0) raw = raw.replace(/\./g, "").replace(",", ".");
-      else if ((raw.match(/\./g) || []).length > 1) raw = raw.replace(/\./g, "");
-    } else {
-      raw = raw.replace(/[.,]/g, "");
-    }
-    if (!/^-?\d+(\.\d+)?$/.test(raw)) return NaN;
-    return Number(raw);
+    if (!String(text).trim()) return null;
+    var result = InspectNumbers.read(text, marks, !decimal);
+    return result.error ? NaN : result.value;
+  }
+  function shownNumber(value) {
+    return typeof value === "number" ? InspectNumbers.format(value, marks) : String(value);
+  }
+
+  /* "= 3.200" beside each number box as the user types, or why it cannot be read. */
+  function echo(card) {
+    var fine = true;
+    card.el.querySelectorAll("input[data-number]").forEach(function (box) {
+      var out = card.el.querySelector("[data-role=echo][data-for=" + box.dataset.part + "]");
+      var text = box.value;
+      if (!out) return;
+      out.className = "number-echo";
+      if (!text.trim()) { out.textContent = ""; return; }
+      var result = InspectNumbers.read(text, marks, box.dataset.number === "whole");
+      if (result.error) {
+        fine = false;
+        out.textContent = InspectNumbers.explain(result, text, marks, i18n);
+        out.className = "number-echo bad";
+        box.setAttribute("aria-invalid", "true");
+      } else {
+        out.textContent = "= " + InspectNumbers.format(result.plain, marks);
+        box.removeAttribute("aria-invalid");
+      }
+    });
+    return fine;
   }
 
   function field(card, part) { return card.el.querySelector("[data-part=" + part + "]"); }
@@ -99,10 +121,10 @@
         c.type === "yesno" ? radio.value === String(v) : Number(radio.value) === Number(v) || radio.value === String(v));
     });
     var valueBox = el.querySelector("input[data-part=value]");
-    if (valueBox) valueBox.value = content.value === undefined || content.value === null ? "" : String(content.value);
+    if (valueBox) valueBox.value = content.value === undefined || content.value === null ? "" : shownNumber(content.value);
     c.inputs.forEach(function (spec) {
       var box = field(card, "in_" + spec.id);
-      if (box) box.value = content.inputs && content.inputs[spec.id] !== undefined ? String(content.inputs[spec.id]) : "";
+      if (box) box.value = content.inputs && content.inputs[spec.id] !== undefined ? shownNumber(content.inputs[spec.id]) : "";
     });
     var na = field(card, "na");
     if (na) na.checked = !!content.na;
@@ -151,6 +173,25 @@
 
   /* ---------------------------------------------------------------- showing results */
 
+  /* What the card shows of its last stored answer (points, status, ratio, flag), to put
+   * back when the server refuses a change: a refused value never shows its own score. */
+  function snapshot(card) {
+    var el = card.el, pick = function (sel) { var n = el.querySelector(sel); return n ? n.textContent : null; };
+    var check = el.querySelector("[data-role=check]");
+    return { status: (el.className.match(/\bstatus-\S+/) || [""])[0], points: pick(".line-points"),
+             tag: pick(".status-tag"), ratio: pick("[data-role=ratio]"), check: check ? check.hidden : null };
+  }
+  function restore(card, shot) {
+    var el = card.el, put = function (sel, text) { var n = el.querySelector(sel); if (n && text !== null) n.textContent = text; };
+    el.className = el.className.replace(/\bstatus-\S+/g, "").trim() + " " + shot.status;
+    put(".line-points", shot.points); put(".status-tag", shot.tag); put("[data-role=ratio]", shot.ratio);
+    var check = el.querySelector("[data-role=check]");
+    if (check && shot.check !== null) check.hidden = shot.check;
+  }
+  function refusedCount() {
+    return Object.keys(cards).filter(function (k) { return cards[k].refused; }).length;
+  }
+
   function setState(card, key, cls) {
     var out = card.el.querySelector(".save-state");
     out.textContent = key ? t(key) : "";
@@ -164,6 +205,8 @@
     if (pts) pts.textContent = line.points === null ? "–" : numberFormat.format(line.points);
     var tag = el.querySelector(".status-tag");
     if (tag) tag.textContent = t("status_" + line.status);
+    var check = el.querySelector("[data-role=check]");
+    if (check) check.hidden = line.check !== "over_100";  // above 100 %: a second look
     var out = el.querySelector("[data-role=ratio]");
     if (out && line.value !== null && line.value !== undefined) {
       out.textContent = card.config.type === "ratio" ? percentFormat.format(line.value) + "%" : "Σ " + numberFormat.format(line.value);
@@ -193,6 +236,12 @@
   function showNet() {
     var n = pendingCount();
     if (!netState) return;
+    var refused = refusedCount();
+    if (refused && !n) {  // never "all saved" while a refused change is on screen
+      netState.textContent = t("not_saved_count").replace("%(count)s", refused);
+      netState.className = "net-state bad";
+      return;
+    }
     if (!navigator.onLine && n) netState.textContent = t("offline_pending").replace("%(count)s", n);
     else if (n) netState.textContent = t("saving_count").replace("%(count)s", n);
     else netState.textContent = t("all_saved");
@@ -209,10 +258,10 @@
     else if (c.type === "choice") {
       var opt = c.options.filter(function (o) { return o.value === String(answer.value); })[0];
       parts.push(opt ? opt.label : String(answer.value));
-    } else if (answer.value !== undefined && answer.value !== null) parts.push(String(answer.value));
+    } else if (answer.value !== undefined && answer.value !== null) parts.push(shownNumber(answer.value));
     if (answer && answer.inputs) {
       c.inputs.forEach(function (spec) {
-        if (answer.inputs[spec.id] !== undefined) parts.push(spec.label + ": " + answer.inputs[spec.id]);
+        if (answer.inputs[spec.id] !== undefined) parts.push(spec.label + ": " + shownNumber(answer.inputs[spec.id]));
       });
     }
     if (answer && answer.note) parts.push("— " + answer.note);
@@ -259,7 +308,8 @@
   function stripMeta(answer) {
     var out = {};
     ["value", "inputs", "na", "note", "explanation"].forEach(function (k) {
-      if (answer[k] !== undefined && answer[k] !== null && answer[k] !== false && answer[k] !== "") out[k] = answer[k];
+      var v = answer[k];  // a 0 or a "No" (false) value is an answer, not nothing
+      if (v !== undefined && v !== null && v !== "" && !(v === false && k !== "value")) out[k] = v;
     });
     return out;
   }
@@ -274,7 +324,10 @@
 
   function enqueue(card, content, force) {
     var text = JSON.stringify(content);
-    if (!force && text === card.lastSent) { setState(card, "saved", "ok"); return; }
+    if (!force && text === card.lastSent) {  // back to what is stored: nothing refused now
+      if (card.refused) { clearRefusal(card); showNet(); }
+      setState(card, "saved", "ok"); return;
+    }
     var slot = queue[card.id] || (queue[card.id] = { inflight: null, next: null });
     if (slot.inflight) slot.next = content;  // sent after the one in flight returns
     else slot.inflight = { op_id: uuid(), base_rev: card.rev, content: content };
@@ -326,6 +379,8 @@
       setRev(card, data.rev);
       card.lastSent = JSON.stringify(op.content);
       if (data.line) showLine(card, data.line);
+      clearRefusal(card);
+      card.stored = snapshot(card);
       showTotals(data.totals);
       setState(card, slot.next ? "saving" : "saved", slot.next ? "pending" : "ok");
       next(card, slot);
@@ -335,7 +390,10 @@
       showConflict(card, data.current, op.content);
     } else if (status === 400 || status === 409 || status === 403 || status === 404 || status === 422) {
       delete queue[card.id]; saveQueue();
-      setState(card, null);
+      restore(card, card.stored);  // the last stored state, not the refused value's score
+      card.refused = true;
+      card.el.classList.add("not-saved");
+      setState(card, "not_saved", "bad");
       var msg = document.createElement("p");
       msg.className = "error"; msg.setAttribute("role", "alert");
       msg.textContent = data.error || t("not_saved");
@@ -350,6 +408,13 @@
       retry.schedule();
     }
     showNet();
+  }
+
+  function clearRefusal(card) {
+    card.refused = false;
+    card.el.classList.remove("not-saved");
+    var old = card.el.querySelector("p.error.live");
+    if (old) old.remove();
   }
 
   function flush() {
@@ -431,6 +496,7 @@
     var revBox = el.querySelector("[data-part=base_rev]");
     card.rev = revBox ? Number(revBox.value || 0) : 0;
     card.lastSent = JSON.stringify(contentOf(card));
+    card.stored = snapshot(card);
     cards[card.id] = card;
     if (!editable) return;
     var onChange = function (delay) {
@@ -438,7 +504,7 @@
       preview(card);
       card.timer = setTimeout(function () {
         var content = contentOf(card);
-        if (invalidNumbers(content)) { setState(card, "not_a_number", "bad"); return; }
+        if (!echo(card) || invalidNumbers(content)) { setState(card, "not_a_number", "bad"); return; }
         enqueue(card, content, false);
       }, delay);
     };
@@ -447,6 +513,7 @@
       onChange(0);
     });
     el.addEventListener("input", function (event) {
+      if (event.target.matches("input[data-number]")) echo(card);
       if (event.target.matches("input[type=text], textarea")) onChange(800);
     });
     // A pending change from an earlier visit: show it again, it is about to be sent.

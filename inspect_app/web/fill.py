@@ -19,7 +19,8 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from ..domain import inspection as rules
 from ..domain.messages import criterion_label
 from ..domain.models import Inspection, TeamMember
-from ..i18n import translate
+from .. import formatting
+from ..i18n import current_locale, translate
 from ..services import ServiceError, clock
 from ..services import inspections as service
 from ..services import photos
@@ -72,6 +73,14 @@ def client_messages() -> dict[str, str]:
         "no": _("No"), "not_saved": _("Not saved"), "login_again": _("Log in again to save"),
         "not_a_number": _("Not a number"), "no_denominator": _("nothing to count (0)"),
         "photo_uploading": _("Uploading photo…"), "photo_saved": _("Photo saved"),
+        # numbers.js fills in the placeholders (the same texts as the server's refusals)
+        "num_not_a_number": _("“%(text)s” is not a number"),
+        "num_two_readings": _("“%(text)s” can be read two ways, %(first)s or %(second)s: type "
+                              "it again the way this page writes numbers (%(example)s)"),
+        "num_other_way": _("“%(text)s” is not written the way this page writes numbers "
+                           "(%(example)s): did you mean %(reading)s?"),
+        "num_not_whole": _("“%(text)s” is not a whole number: this box takes whole numbers"),
+        "not_saved_count": _("%(count)s changes not saved: see the marked boxes"),
     })
     return messages
 
@@ -105,7 +114,7 @@ def _render_section(inspection: Inspection, section_id: str, form=None, conflict
         next_id=index[position + 1] if position + 1 < len(index) else None,
         unit=store().get_unit(inspection.unit), step_values=fill_forms.step_values,
         answered=sum(1 for line in card.criteria if line.status not in ("unanswered",)),
-        messages=client_messages(),
+        messages=client_messages(), number_marks=formatting.number_symbols(current_locale()),
     ), status
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Callable
 
 from flask_babel import lazy_gettext as _l
@@ -28,9 +28,18 @@ from wtforms.validators import Length, Optional
 
 from ..domain.checklist import Checklist, Criterion
 from ..domain.models import Answer
-from ..domain.numbers import json_number
+from .. import formatting
+from ..domain.messages import Message, N_
+from ..domain.numbers import NumberUnclear, is_number, json_number, read_number, within_limits
+from ..domain.scoring import number_problem
+from ..i18n import current_locale, translate
 
 MAX_STEP_BUTTONS = 21  # more score steps than this become a number box
+
+
+def _box_length() -> Length:
+    """One-line boxes take up to 500 characters, with a message in the user's language."""
+    return Length(max=500, message=_l("At most %(max)s characters fit in this box", max=500))
 
 
 @dataclass(frozen=True)
@@ -90,7 +99,7 @@ def _score(c: Criterion) -> list[Part]:
         choices = [SelectChoice(_fmt(v)) for v in steps]
         return [Part("value", lambda: RadioField(choices=choices, validators=[Optional()],
                                                  validate_choice=False), "radio")]
-    return [Part("value", lambda: StringField(validators=[Optional(), Length(max=20)]), "number")]
+    return [Part("value", lambda: StringField(validators=[Optional(), _box_length()]), "number")]
 
 
 @builder("ratio", "count", "info")
@@ -105,10 +114,10 @@ def _inputs(c: Criterion) -> list[Part]:
             continue
         parts.append(Part(f"in_{spec.id}",
                           lambda spec=spec: StringField(spec.label, validators=[Optional(),
-                                                                                Length(max=500)]),
+                                                                                _box_length()]),
                           widget))
     if c.type == "info" and not c.inputs:
-        parts.append(Part("value", lambda: StringField(validators=[Optional(), Length(max=500)]),
+        parts.append(Part("value", lambda: StringField(validators=[Optional(), _box_length()]),
                           "text"))
     return parts
 
@@ -178,20 +187,26 @@ def _build_spec(checklist: Checklist, section_id: str, kind: str) -> SectionForm
 
 # ---------------------------------------------------------------- answer ↔ form data
 
-def form_values(c: Criterion, answer: Answer | None) -> dict[str, Any]:
-    """The field values that show a stored answer (keys are part names)."""
+def form_values(c: Criterion, answer: Answer | None, locale: str | None = None) -> dict[str, Any]:
+    """The field values that show a stored answer (keys are part names); numbers in
+    boxes are written the user's way (3.200 in vi), radio values stay machine values."""
+    locale = locale or current_locale()
     values: dict[str, Any] = {"base_rev": str(answer.rev if answer else 0)}
     if answer is None:
         return values
     if answer.value is not None:
         if c.type == "yesno":
             values["value"] = "true" if answer.value else "false"
-        elif c.type in ("score", "bonus", "penalty"):
-            values["value"] = _fmt(Decimal(str(answer.value)))
+        elif c.type in ("score", "bonus", "penalty") and is_number(answer.value):
+            if step_values(c) is None:  # a number box
+                values["value"] = formatting.typed(answer.value, locale)
+            else:
+                values["value"] = _fmt(Decimal(str(answer.value)))
         else:
             values["value"] = str(answer.value)
     for key, value in (answer.inputs or {}).items():
-        values[f"in_{key}"] = _fmt(Decimal(str(value))) if isinstance(value, (int, float)) else str(value)
+        values[f"in_{key}"] = (formatting.typed(value, locale) if is_number(value)
+                               else str(value))
     values["na"] = bool(answer.na)
     values["note"] = answer.note
     values["explanation"] = answer.explanation
@@ -208,28 +223,54 @@ class FieldProblem(ValueError):
     """A form value that cannot be read (e.g. letters in a number box)."""
 
 
-def parse_number(text: str, decimal: bool) -> int | float:
-    """Read a number typed the Vietnamese or the English way: 61.475 · 37 284 · 1,5.
+def unclear_message(error: NumberUnclear, locale: str) -> Message:
+    """What to tell the person whose typed number could not be read (both readings)."""
+    example = formatting.typed(Decimal("1234.5"), locale)
+    text = error.text
+    if error.kind == "two_readings":
+        return N_("“%(text)s” can be read two ways, %(first)s or %(second)s: type it again "
+                  "the way this page writes numbers (%(example)s)", text=text,
+                  first=error.readings[0], second=error.readings[1], example=example)
+    if error.kind == "other_way":
+        return N_("“%(text)s” is not written the way this page writes numbers (%(example)s): "
+                  "did you mean %(reading)s?", text=text, reading=error.readings[0],
+                  example=example)
+    if error.kind == "not_whole":
+        return N_("“%(text)s” is not a whole number: this box takes whole numbers", text=text)
+    return N_("“%(text)s” is not a number", text=text)
 
-    Whole-number inputs treat "." and spaces as thousands separators; decimal inputs
-    take "," (or a single ".") as the decimal mark.
+
+def parse_number(text: str, decimal: bool, locale: str | None = None) -> int | float:
+    """Read a number typed by the rules of the user's language (domain ``read_number``
+    with Babel's marks): in vi 3.200 = 3200, 3,5 = 3.5; in en the reverse.
+
+    Raises :class:`FieldProblem` with a translated message that says what was unclear,
+    or that the number is out of the accepted range.
     """
-    raw = text.strip().replace("\u00a0", " ").replace(" ", "")
-    if not raw:
+    locale = locale or current_locale()
+    marks = formatting.number_symbols(locale)
+    if not str(text).strip():
         raise FieldProblem("empty")
-    if decimal:
-        if "," in raw:
-            raw = raw.replace(".", "").replace(",", ".")
-        elif raw.count(".") > 1:
-            raw = raw.replace(".", "")
-    else:
-        raw = raw.replace(".", "").replace(",", "")
     try:
-        number = Decimal(raw)
-    except InvalidOperation:
-        raise FieldProblem(text) from None
-    if not number.is_finite():
-        raise FieldProblem(text)
+        number = read_number(text, marks["decimal"], marks["group"], whole=not decimal)
+    except NumberUnclear as error:
+        raise FieldProblem(translate(unclear_message(error, locale), locale)) from None
+    if number < 0:
+        return json_number(number)  # refused by the answer rules, with the input's name
+    if not within_limits(number):
+        problem = number_problem(number, N_("the number"))
+        raise FieldProblem(translate(problem, locale))
+    return json_number(number)
+
+
+def _machine_number(text: str) -> int | float:
+    """The value of a radio button (written by us, "0.25"); anything else is refused."""
+    try:
+        number = Decimal(text)
+    except ArithmeticError:
+        number = None
+    if number is None or not within_limits(number):
+        raise FieldProblem(str(_l("“%(text)s” is not a number", text=text)))
     return json_number(number)
 
 
@@ -246,9 +287,12 @@ def parse_content(c: Criterion, data: dict[str, Any]) -> tuple[dict[str, Any], l
             content["value"] = option.value if option else raw_value
         elif c.type in ("score", "bonus", "penalty"):
             try:
-                content["value"] = parse_number(raw_value, True)
-            except FieldProblem:
-                problems.append(str(_l("“%(text)s” is not a number", text=raw_value)))
+                if step_values(c) is not None:  # a radio button: a machine value
+                    content["value"] = _machine_number(raw_value)
+                else:
+                    content["value"] = parse_number(raw_value, True)
+            except FieldProblem as problem:
+                problems.append(str(problem))
         else:
             content["value"] = raw_value
     inputs: dict[str, Any] = {}
@@ -259,9 +303,9 @@ def parse_content(c: Criterion, data: dict[str, Any]) -> tuple[dict[str, Any], l
         if spec.kind == "number":
             try:
                 inputs[spec.id] = parse_number(str(raw), c.decimal)
-            except FieldProblem:
-                problems.append(str(_l("%(label)s: “%(text)s” is not a number", label=spec.label,
-                                       text=raw)))
+            except FieldProblem as problem:
+                problems.append(str(_l("%(label)s: %(problem)s", label=spec.label,
+                                       problem=str(problem))))
         else:
             inputs[spec.id] = str(raw).strip()
     if inputs:
