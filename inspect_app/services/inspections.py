@@ -15,7 +15,8 @@ from ..domain import inspection as rules
 from ..domain.access import Scope
 from ..domain.checklist import Checklist, parse_checklist
 from ..domain.models import INSPECTION_KINDS, Inspection, InspectionSummary, TeamMember, User
-from ..domain.periods import PeriodError, parse_period
+from ..domain.messages import Message, N_, joined
+from ..domain.periods import PeriodError, fits_cadence, parse_period, period_of
 from ..domain.remediation import generate_items
 from ..domain.scoring import ScoreCard, score, score_line
 from ..storage import NotFound, Store, new_id
@@ -115,8 +116,14 @@ def check_access(scope: Scope, inspection: Inspection,
 
 def start(store: Store, library: ChecklistLibrary, scope: Scope, *, unit: str, checklist: str,
           period: str, kind: str, team: list[str] | None = None, number: str = "",
-          place: str = "") -> Inspection:
-    """Start an inspection (inspectors) or a self-check (a unit's own users)."""
+          place: str = "", another: bool = False, today: _dt.date | None = None) -> Inspection:
+    """Start an inspection (inspectors) or a self-check (a unit's own users).
+
+    The period must be of the checklist's cadence (a week for a weekly checklist).
+    A draft of the same unit, checklist, period and kind that the user may edit is
+    answered with :class:`Conflict` carrying its id (``existing``): a self-check is
+    never started twice for one period; a second inspection only with ``another``.
+    """
     errors: dict[str, str] = {}
     if kind not in INSPECTION_KINDS:
         errors["kind"] = f"kind must be one of {', '.join(INSPECTION_KINDS)}"
@@ -129,11 +136,15 @@ def start(store: Store, library: ChecklistLibrary, scope: Scope, *, unit: str, c
     elif kind in INSPECTION_KINDS and loaded.kind not in (kind, "any"):
         errors["checklist"] = f"checklist {checklist!r} is for {loaded.kind}, not {kind}"
     try:
-        period = parse_period(period if isinstance(period, str) else "").code
+        parsed = parse_period(period if isinstance(period, str) else "")
     except PeriodError as exc:
         errors["period"] = str(exc)
+    else:
+        period = parsed.code
+        if loaded is not None and not fits_cadence(parsed, loaded.period_kind):
+            errors["period"] = cadence_message(loaded, today or clock.today())
     if errors:
-        raise Invalid("; ".join(errors.values()), fields=errors)
+        raise Invalid(joined(errors.values()), fields=errors)
     if not scope.can_start(kind, unit):
         if scope.role == "unit" and unit != scope.user.unit:
             raise Missing("unknown unit")  # another unit's user learns nothing about it
@@ -153,6 +164,12 @@ def start(store: Store, library: ChecklistLibrary, scope: Scope, *, unit: str, c
             raise Invalid(f"{username} is not a user of this unit", fields={"team": username})
         members.append(TeamMember(username=mate.username, role="member", name=mate.full_name,
                                   position=mate.position))
+    drafts = open_drafts(store, scope, unit=unit, checklist=loaded.id, period=period, kind=kind)
+    if drafts and (kind == "self_check" or not another):
+        raise Conflict(N_("A draft of this checklist for %(unit)s and %(period)s is already "
+                          "open: continue it instead of starting another.",
+                          unit=unit_record.name, period=period),
+                       existing=drafts[0].id, another_allowed=kind != "self_check")
     now = clock.now_iso()
     inspection = Inspection(
         id=new_id(), unit=unit, checklist=snapshot_of(loaded), period=period, kind=kind,
@@ -162,6 +179,31 @@ def start(store: Store, library: ChecklistLibrary, scope: Scope, *, unit: str, c
     rules.add_event(inspection, user.username, now, "started")
     store.add_inspection(inspection)
     return inspection
+
+
+_CADENCE_MESSAGES = {
+    "week": N_("“%(checklist)s” is filled every week: give the week (ISO week), like %(example)s."),
+    "month": N_("“%(checklist)s” is filled every month: give the month, like %(example)s."),
+    "quarter": N_("“%(checklist)s” is filled every quarter: give the quarter, like %(example)s."),
+    "half": N_("“%(checklist)s” is filled every half year: give the half year, like %(example)s."),
+    "year": N_("“%(checklist)s” is filled once a year: give the year, like %(example)s."),
+}
+
+
+def cadence_message(checklist: Checklist, day: _dt.date) -> Message:
+    """Why a period of another kind is refused for ``checklist``, with the current one
+    of its cadence as the example."""
+    kind = checklist.period_kind or "year"
+    template = _CADENCE_MESSAGES[kind]
+    return N_(template.template, checklist=checklist.title, example=period_of(kind, day))
+
+
+def open_drafts(store: Store, scope: Scope, *, unit: str, checklist: str, period: str,
+                kind: str) -> list[InspectionSummary]:
+    """The drafts of this unit, checklist, period and kind the user could continue (may
+    edit), newest first: another team's inspection of the same unit is not one of them."""
+    return [s for s in visible(store, scope, unit=unit, checklist=checklist, period=period,
+                               kind=kind, status="draft") if scope.can_edit(s)]
 
 
 # ---------------------------------------------------------------- answers
@@ -261,6 +303,7 @@ def answer_result(inspection: Inspection, checklist: Checklist, criterion_id: st
     stored = inspection.answers.get(criterion_id)
     card = score(checklist, inspection.answers_content())
     section = card.section(criterion.section)
+    progress, section_progress = card.progress(), card.progress(criterion.section)
     return {
         "criterion": criterion_id,
         "rev": stored.rev if stored else 0,
@@ -268,8 +311,11 @@ def answer_result(inspection: Inspection, checklist: Checklist, criterion_id: st
         "line": score_line(criterion, stored.content() if stored else None).as_dict(),
         "totals": {**{k: v for k, v in card.as_dict().items()
                       if k in ("total", "max", "percent", "band", "bonus", "penalty")},
-                   "answered": len(checklist.criteria) - card.counts["unanswered"],
-                   "criteria": len(checklist.criteria),
+                   # the criteria that need an answer (ScoreCard.progress), overall and
+                   # in the criterion's section
+                   "answered": progress.answered, "criteria": progress.total,
+                   "section_answered": section_progress.answered,
+                   "section_criteria": section_progress.total,
                    "section": section.as_dict() if section else None},
     }
 

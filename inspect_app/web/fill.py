@@ -46,11 +46,9 @@ def section_nav(checklist, card) -> list[dict[str, Any]]:
     """Per section: id, title, answered count and total, for the section tabs."""
     nav = []
     for section in checklist.sections:
-        lines = [card.line(c.id) for c in section.criteria]
-        answered = sum(1 for line in lines if line.status != "unanswered"
-                       and not (line.status == "info" and line.value is None))
-        nav.append({"id": section.id, "title": section.title, "total": len(lines),
-                    "answered": answered, "complete": answered == len(lines)})
+        progress = card.progress(section.id)
+        nav.append({"id": section.id, "title": section.title, "total": progress.total,
+                    "answered": progress.answered, "complete": progress.complete})
     return nav
 
 
@@ -102,7 +100,7 @@ def _render_section(inspection: Inspection, section_id: str, form=None, conflict
         prev_id=index[position - 1] if position > 0 else None,
         next_id=index[position + 1] if position + 1 < len(index) else None,
         unit=store().get_unit(inspection.unit), step_values=fill_forms.step_values,
-        answered=sum(1 for line in card.criteria if line.status not in ("unanswered",)),
+        progress=card.progress(),
         messages=client_messages(),
     ), status
 
