@@ -174,7 +174,11 @@ def test_review_finalize_and_reopen(client, world):
     client.post(f"/inspections/{world['id']}/s/chi_dao", data=fields)
     review = client.get(f"/inspections/{world['id']}/review").get_data(as_text=True)
     assert "Chưa đánh giá" in review and "1.6" in review
-    finalize = form_fields(review.replace('class="panel"', 'id="fin" class="panel"', 1), "fin")
+    confirm = client.get(f"/inspections/{world['id']}/finalize").get_data(as_text=True)
+    assert 'id="finalize-form"' not in confirm  # unanswered criteria: nothing to confirm yet
+    confirm = client.get(f"/inspections/{world['id']}/finalize?allow_unanswered=y")
+    finalize = form_fields(confirm.get_data(as_text=True), "finalize-form")
+    assert finalize.pop("allow_unanswered") == "y"
     response = client.post(f"/inspections/{world['id']}/finalize", data=finalize)
     assert response.status_code == 302 and response.location.endswith("/review")
     assert world["store"].get_inspection(world["id"]).status == "draft"

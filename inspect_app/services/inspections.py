@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from ..checklist_files import ChecklistLibrary
 from ..domain import inspection as rules
 from ..domain.access import Scope
 from ..domain.checklist import Checklist, parse_checklist
-from ..domain.models import INSPECTION_KINDS, Inspection, InspectionSummary, TeamMember, User
+from ..domain.models import (INSPECTION_KINDS, Inspection, InspectionSummary, RemediationItem,
+                             TeamMember, User)
 from ..domain.messages import Message, N_, joined
 from ..domain.periods import PeriodError, fits_cadence, parse_period, period_of
 from ..domain.remediation import generate_items
@@ -367,20 +369,17 @@ def finalize(store: Store, scope: Scope, inspection_id: str, body: Any, *,
 
     def apply(inspection: Inspection, at: str):
         rules.ensure_draft(inspection)
-        checklist = checklist_of(inspection)
-        card = score(checklist, inspection.answers_content())
-        unanswered = [line.id for line in card.unanswered]
+        plan = closing(inspection, allow_unanswered=allow, day=day, at=at, by=by)
+        card, unanswered = plan.card, plan.unanswered
         if unanswered and not allow:
             raise Refuse(Unprocessable(
                 f"{len(unanswered)} criteria are unanswered; answer them or finalize with "
                 f"allow_unanswered", unanswered=unanswered))
-        missing = rules.missing_evidence(inspection, checklist)
-        if missing:
+        if plan.missing_evidence:
             raise Refuse(Unprocessable(
                 "these criteria need evidence (a note or a photo) or a written explanation",
-                missing_evidence=missing))
-        inspection.items.extend(generate_items(
-            inspection, checklist, card, include_unanswered=allow, finalized_on=day, at=at, by=by))
+                missing_evidence=plan.missing_evidence))
+        inspection.items.extend(plan.items)
         inspection.status = "finalized"
         inspection.score = card.as_dict()
         inspection.finalized_at, inspection.finalized_by = at, by
@@ -393,6 +392,48 @@ def finalize(store: Store, scope: Scope, inspection_id: str, body: Any, *,
         return run_op(store, inspection_id, op_id, digest, apply)
     except Refuse as refuse:
         raise refuse.error from None
+
+
+@dataclass
+class Closing:
+    """What finalizing a draft now would do: the card it freezes, the remediation items it
+    creates, and what still stands in its way (unanswered criteria, missing evidence)."""
+
+    card: ScoreCard
+    items: list[RemediationItem]
+    unanswered: list[str]
+    missing_evidence: list[str]
+    allow_unanswered: bool
+
+    @property
+    def blocked(self) -> bool:
+        """True when finalizing would be refused (422)."""
+        return bool(self.missing_evidence or (self.unanswered and not self.allow_unanswered))
+
+
+def closing(inspection: Inspection, *, allow_unanswered: bool, day: _dt.date, at: str,
+            by: str) -> Closing:
+    """What finalizing ``inspection`` would do (the one computation that both the
+    confirmation summary and :func:`finalize` use)."""
+    checklist = checklist_of(inspection)
+    card = score(checklist, inspection.answers_content(), validated=True)
+    items = generate_items(inspection, checklist, card, include_unanswered=allow_unanswered,
+                           finalized_on=day, at=at, by=by)
+    return Closing(card=card, items=items, unanswered=[line.id for line in card.unanswered],
+                   missing_evidence=rules.missing_evidence(inspection, checklist),
+                   allow_unanswered=allow_unanswered)
+
+
+def finalize_preview(store: Store, scope: Scope, inspection_id: str, *, allow_unanswered: bool,
+                     today: _dt.date | None = None) -> tuple[Inspection, Closing]:
+    """The record and what finalizing it now would do, for the confirmation step; nothing
+    is written. 404/403 as for finalizing; 409 once it is finalized."""
+    inspection = editable(store, scope, inspection_id, lambda i: can_finalize(scope, i))
+    if inspection.status != "draft":
+        raise Conflict(N_("This record is already finalized."))
+    return inspection, closing(inspection, allow_unanswered=allow_unanswered,
+                               day=today or clock.today(), at=clock.now_iso(),
+                               by=scope.user.username)
 
 
 class Refuse(Exception):

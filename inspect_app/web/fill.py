@@ -18,6 +18,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from ..domain import inspection as rules
 from ..domain.models import Inspection, TeamMember
+from ..i18n import translate
 from ..services import ServiceError, clock
 from ..services import inspections as service
 from ..services import photos
@@ -100,6 +101,7 @@ def _render_section(inspection: Inspection, section_id: str, form=None, conflict
         prev_id=index[position - 1] if position > 0 else None,
         next_id=index[position + 1] if position + 1 < len(index) else None,
         unit=store().get_unit(inspection.unit), step_values=fill_forms.step_values,
+        evidence=rules.evidence_needs(inspection, checklist),
         progress=card.progress(),
         messages=client_messages(),
     ), status
@@ -220,9 +222,31 @@ def review(inspection_id: str):
     card = service.live_card(inspection)
     return render_template(
         "fill/review.html", inspection=inspection, checklist=checklist, card=card,
-        unit=store().get_unit(inspection.unit),
+        progress=card.progress(), unit=store().get_unit(inspection.unit),
+        evidence=rules.evidence_needs(inspection, checklist),
         missing=rules.missing_evidence(inspection, checklist),
-        can_finalize=inspection.status == "draft" and service.can_finalize(scope(), inspection),
+        can_finalize=inspection.status == "draft" and service.can_finalize(scope(), inspection))
+
+
+@bp.get("/<inspection_id>/finalize")
+@roles_required("admin", "inspector", "unit")
+def confirm_finalize(inspection_id: str):
+    """The confirmation step: what finalizing now freezes and creates, with the real
+    finalize form (review.js shows the same page part in a dialog)."""
+    allow = request.args.get("allow_unanswered") == "y"
+    try:
+        inspection, plan = service.finalize_preview(
+            store(), scope(), inspection_id, allow_unanswered=allow,
+            today=clock.today(current_app.config["TIMEZONE"]))
+    except ServiceError as exc:
+        if exc.status == 409:
+            flash(translate(exc.message), "warning")
+            return redirect(url_for("inspections.view", inspection_id=inspection_id))
+        abort(exc.status)
+    checklist = service.checklist_of(inspection)
+    return render_template(
+        "fill/finalize.html", inspection=inspection, checklist=checklist, plan=plan,
+        card=plan.card, score=plan.card.as_dict(), unit=store().get_unit(inspection.unit),
         op_id=str(uuid.uuid4()))
 
 
