@@ -222,3 +222,167 @@ def test_the_start_form_lets_an_inspector_continue_or_start_another(client, worl
                                                       "another": "y"})
     assert response.status_code == 302
     assert len(world["store"].list_inspections()) == 2
+
+
+# ---------------------------------------------------------------- 14. review counts agree
+
+def full_answer(criterion):
+    """A valid answer to any criterion (every number input 1, the top option, full score)."""
+    if criterion.type == "yesno":
+        return {"value": True}
+    if criterion.type == "choice":
+        return {"value": criterion.options[0].value}
+    if criterion.type in ("score", "bonus", "penalty"):
+        return {"value": float(criterion.points)}
+    inputs = {i.id: 1 for i in criterion.inputs if i.kind == "number"}
+    return {"inputs": inputs} if inputs else None
+
+
+def answer_all(world, by, record, skip=(), **overrides):
+    checklist = service.checklist_of(world["store"].get_inspection(record.id))
+    for criterion in checklist.criteria:
+        content = overrides.get(criterion.id.replace(".", "_")) or full_answer(criterion)
+        if criterion.id in skip or content is None:
+            continue
+        service.save_answer(world["store"], scope(world, by), record.id, criterion.id,
+                            {"op_id": op(), "base_rev": 0, **content})
+
+
+@pytest.mark.parametrize("checklist, kind, period, skip, counts", [
+    # the phone's "Đã đánh giá 58/59" beside "Chưa đánh giá (0)": the penalty left empty
+    (YEARLY, "inspection", "2026", {"9.2"}, (57, 57, 0)),
+    (YEARLY, "inspection", "2026", {"9.1", "9.2", "1.6"}, (56, 57, 1)),
+    (YEARLY, "inspection", "2026", {"all"}, (0, 57, 57)),
+    # info lines (W2, W4, W5b, W16) record facts and are never "unanswered"
+    (WEEKLY, "self_check", "2026-W49", {"W2", "W4", "W5b", "W16"}, (13, 13, 0)),
+    (WEEKLY, "self_check", "2026-W49", {"W2", "W1"}, (12, 13, 1)),
+])
+def test_the_review_counts_agree(client, world, checklist, kind, period, skip, counts):
+    by = "lead" if kind == "inspection" else "ua"
+    record = start(world, by, checklist=checklist, period=period, kind=kind)
+    if "all" not in skip:
+        answer_all(world, by, record, skip=skip)
+    answered, total, unanswered = counts
+    login(client, by)
+    html = client.get(f"/inspections/{record.id}/review").get_data(as_text=True)
+    assert f"Đã đánh giá {answered}/{total} tiêu chí" in html
+    assert f"<h2>Chưa đánh giá ({unanswered})</h2>" in html
+    # the overview, the section page's bar and the API totals count the same way
+    assert f"Đã đánh giá {answered}/{total}" in client.get(f"/inspections/{record.id}").get_data(as_text=True)
+    first = service.checklist_of(world["store"].get_inspection(record.id)).sections[0].id
+    section = client.get(f"/inspections/{record.id}/s/{first}").get_data(as_text=True)
+    assert f'<span data-role="answered">{answered}</span>/{total}' in section
+    card = service.live_card(world["store"].get_inspection(record.id))
+    tabs = re.findall(r'data-section-count="[^"]+">(\d+)/(\d+)<', section)
+    assert sum(int(a) for a, _ in tabs) == answered and sum(int(t) for _, t in tabs) == total
+    assert (len(card.unanswered), card.progress().total) == (unanswered, total)
+
+
+def test_the_api_totals_count_what_needs_an_answer(client, world):
+    record = start(world, "lead", checklist=YEARLY, period="2026", kind="inspection")
+    answer_all(world, "lead", record, skip={"9.1", "9.2", "1.6"})
+    token = accounts.issue_token(world["store"], "lead")
+    response = client.put(f"/api/v1/inspections/{record.id}/answers/1.6",
+                          json={"op_id": op(), "base_rev": 0, "value": False},
+                          headers={"Authorization": f"Bearer {token}"})
+    totals = response.json["totals"]
+    assert (totals["answered"], totals["criteria"]) == (57, 57)
+    section = service.checklist_of(world["store"].get_inspection(record.id)).section("chi_dao")
+    assert totals["section_answered"] == totals["section_criteria"] == len(section.criteria)
+
+
+# ---------------------------------------------------------------- 14. finalize asks first
+
+def tag_text(html, role):
+    return re.search(rf'data-role="{role}">(.*?)</', html, re.S).group(1).strip()
+
+
+def test_finalizing_asks_for_confirmation_with_a_summary(client, world):
+    from inspect_app import formatting
+
+    record = start(world, "lead", checklist=YEARLY, period="2026", kind="inspection")
+    answer_all(world, "lead", record, skip={"9.2", "3.13"}, **{"1_6": {"value": False},
+                                                               "1_10": {"value": False}})
+    login(client, "lead")
+    review = client.get(f"/inspections/{record.id}/review").get_data(as_text=True)
+    start_form = re.search(r'<form method="get" action="([^"]+)"[^>]*id="finalize-start"', review)
+    assert start_form and start_form.group(1) == f"/inspections/{record.id}/finalize"
+    assert 'method="post"' not in review.split('id="finalize-start"', 1)[1].split("</form>", 1)[0]
+    assert 'src="/static/review.js"' in review
+    # the step: nothing frozen yet
+    response = client.get(f"/inspections/{record.id}/finalize?allow_unanswered=y")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    stored = world["store"].get_inspection(record.id)
+    assert (stored.status, stored.items, stored.score) == ("draft", [], None)
+    card = service.live_card(stored)
+    assert tag_text(html, "score") == f"{formatting.number(card.total)} / {formatting.number(card.max)}"
+    assert formatting.percent(card.percent) in tag_text(html, "percent")
+    assert tag_text(html, "band") == card.band
+    assert tag_text(html, "shortcomings") == str(len(card.shortcomings))
+    assert tag_text(html, "unanswered") == "1"  # 3.13; the penalty is optional
+    _, plan = service.finalize_preview(world["store"], scope(world, "lead"), record.id,
+                                       allow_unanswered=True)
+    listed = re.findall(r"<li><strong>([^<]*)</strong>", html.split("items-preview", 1)[1])
+    assert listed == [item.criterion for item in plan.items]
+    assert {"1.6", "1.10", "3.13"} <= set(listed) and tag_text(html, "items") == str(len(listed))
+    # the real form, with its CSRF token and op id; a second tap replays, never doubles
+    fields = form_fields(html, "finalize-form")
+    assert set(fields) == {"csrf_token", "op_id", "allow_unanswered"}
+    assert client.post(f"/inspections/{record.id}/finalize", data=fields).status_code == 302
+    assert client.post(f"/inspections/{record.id}/finalize", data=fields).status_code == 302
+    finalized = world["store"].get_inspection(record.id)
+    assert finalized.status == "finalized"
+    assert [i.criterion for i in finalized.items] == listed
+    # once finalized, the step leads back to the record
+    response = client.get(f"/inspections/{record.id}/finalize")
+    assert response.status_code == 302 and response.location.endswith(f"/inspections/{record.id}")
+
+
+def test_the_confirmation_says_what_still_blocks_finalizing(client, world):
+    record = start(world, "ua")
+    answer_all(world, "ua", record)  # every answer, but no evidence for W1, W10…
+    login(client, "ua")
+    html = client.get(f"/inspections/{record.id}/finalize").get_data(as_text=True)
+    assert 'id="finalize-form"' not in html
+    assert "Một số tiêu chí cần tài liệu kiểm chứng" in html
+    missing = service.finalize_preview(world["store"], scope(world, "ua"), record.id,
+                                       allow_unanswered=False)[1].missing_evidence
+    assert missing and all(cid in html for cid in missing)
+    assert world["store"].get_inspection(record.id).status == "draft"
+
+
+# ---------------------------------------------------------------- 14. evidence marked from the start
+
+def test_criteria_that_need_evidence_are_marked_from_the_start(client, world):
+    record = start(world, "ua")
+    checklist = service.checklist_of(world["store"].get_inspection(record.id))
+    needs = {c.id for c in checklist.criteria if c.evidence_required}
+    assert needs  # W1, …
+    login(client, "ua")
+    for section in checklist.sections:
+        html = client.get(f"/inspections/{record.id}/s/{section.id}").get_data(as_text=True)
+        cards = dict(re.findall(r'<article class="crit[^"]*" id="k-[^"]+" data-criterion="([^"]+)"'
+                                r'(.*?)</article>', html, re.S))
+        assert set(cards) == {c.id for c in section.criteria}
+        for cid, body in cards.items():
+            assert ("Cần minh chứng" in body) is (cid in needs), cid
+    # the review marks them in its lists too, and says which already have evidence
+    service.save_answer(world["store"], scope(world, "ua"), record.id, "W1",
+                        {"op_id": op(), "base_rev": 0, "value": False,
+                         "note": "Bảng niêm yết còn thủ tục hết hiệu lực"})
+    review = client.get(f"/inspections/{record.id}/review").get_data(as_text=True)
+    unanswered = review.split("<h2>Chưa đánh giá", 1)[1].split("</ul>", 1)[0]
+    for cid in needs - {"W1"}:
+        row = re.search(rf"<strong>{re.escape(cid)}</strong>.*?</li>", unanswered, re.S).group(0)
+        assert "Cần minh chứng" in row
+    shortcomings = review.split("<h2>Tồn tại, hạn chế", 1)[1]
+    row = re.search(r"<strong>W1</strong>.*?</li>", shortcomings, re.S).group(0)
+    assert "Cần minh chứng ✓" in row  # W1 has its note: shown as given
+
+
+def test_an_inspection_marks_nothing(client, world):
+    record = start(world, "lead", checklist=YEARLY, period="2026", kind="inspection")
+    login(client, "lead")
+    html = client.get(f"/inspections/{record.id}/s/chi_dao").get_data(as_text=True)
+    assert "Cần minh chứng" not in html
