@@ -32,8 +32,10 @@
           });
         }
         dialog.showModal();
-        var first = dialog.querySelector("[data-role=cancel]");  // a stray Enter does not finalize
-        if (first) first.focus();
+        // focus the title: the summary shows first, and a stray Enter finalizes nothing
+        var title = dialog.querySelector("#finalize-title");
+        if (title) title.focus();
+        dialog.scrollTop = 0;
       })
       .catch(function () { window.location.href = url; });
   });
