@@ -23,10 +23,10 @@ catalogs: $(STAMP)
 
 # Re-extract the messages after changing user-facing text, then translate the new ones.
 messages: $(STAMP)
-	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -w 100 \
 	  --project inspect_app -o inspect_app/translations/messages.pot inspect_app
 	$(BIN)/pybabel -q update -i inspect_app/translations/messages.pot -d inspect_app/translations \
-	  --no-fuzzy-matching --ignore-obsolete
+	  --no-fuzzy-matching --ignore-obsolete -w 100
 
 run: setup
 	$(FLASK) checklists check

@@ -4,11 +4,20 @@ The pure validation lives in :mod:`inspect_app.domain.checklist`; this module ad
 file handling: YAML syntax errors with line and column, duplicate keys (which
 YAML would otherwise silently drop), unique ids across a folder, and a cache
 that re-reads a file only when it changed.
+
+A checklist file is data from outside, so reading one has limits
+(docs/checklists.md §1): its size is checked before it is read, and the YAML
+event stream is scanned for nesting depth, aliases and the number of values
+before anything is built from it. A file 100.000 levels deep would otherwise
+overflow the C stack of the YAML composer (a segfault), and a "billion laughs"
+file of nested aliases would expand without end.
 """
 from __future__ import annotations
 
 import json
 import os
+import re
+import string
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,9 +25,17 @@ from typing import Any
 
 import yaml
 
-from .domain.checklist import Checklist, ChecklistError, parse_checklist
+from .domain.checklist import MAX_NUMBER_DIGITS, Checklist, ChecklistError, parse_checklist
+from .domain.messages import N_
 
 CHECKLIST_SUFFIXES = (".yaml", ".yml", ".json")
+
+#: Limits of one checklist file (the shipped cchc-xa.yaml is 61 KB, 8 levels deep,
+#: about 1.300 values and no aliases).
+MAX_FILE_BYTES = 1024 * 1024
+MAX_DEPTH = 20
+MAX_ALIASES = 100
+MAX_VALUES = 20_000  # counting each alias as a copy of what it names; ~9× cchc-xa.yaml
 
 
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: 10× faster
@@ -48,15 +65,128 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
+class _Refused(Exception):
+    """A limit of :data:`MAX_DEPTH` etc. was passed; ``message`` says which and where."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def _where(mark: Any) -> dict[str, int]:
+    return {"line": mark.line + 1, "column": mark.column + 1}
+
+
+def _digits(text: str) -> int:
+    """The digits of a number as written (hexadecimal ones too: 0xffff… is no shorter)."""
+    if text.lstrip("+-").lower().startswith("0x"):
+        text = text.lstrip("+-")[2:]
+    return sum(ch in string.hexdigits for ch in text)
+
+
+def _scalar_checked(construct, what: str):
+    """A YAML scalar constructor that refuses numbers with too many digits (``int()`` of
+    5.000 digits raises, and smaller giants make no sense in a checklist), and turns a
+    value it cannot read (``2025-02-30``, ``!!bool maybe``) into a message with its place."""
+
+    def constructor(loader: _StrictLoader, node: yaml.ScalarNode):
+        if what == "number":
+            digits = _digits(node.value)
+            if digits > MAX_NUMBER_DIGITS or len(node.value) > 4 * MAX_NUMBER_DIGITS:
+                raise _Refused(N_("line %(line)s, column %(column)s: a number of %(digits)s "
+                                  "digits is too long (at most %(max)s digits)",
+                                  digits=digits, max=MAX_NUMBER_DIGITS, **_where(node.start_mark)))
+        try:
+            return construct(loader, node)
+        except (ValueError, KeyError, TypeError, OverflowError):
+            value = node.value if len(node.value) <= 40 else node.value[:39] + "…"
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{value!r} is not a valid {what}", node.start_mark) from None
+
+    return constructor
+
+
+for _tag, _what in (("int", "number"), ("float", "number"), ("bool", "true/false value"),
+                    ("timestamp", "date"), ("binary", "binary value")):
+    _construct = yaml.constructor.SafeConstructor.yaml_constructors[f"tag:yaml.org,2002:{_tag}"]
+    _StrictLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", _scalar_checked(_construct, _what))
+
+
+def _scan_limits(text: str) -> None:
+    """Walk the YAML event stream (flat, no recursion) and stop at the first limit passed.
+
+    Nothing is built yet: depth counts nested collections, aliases are counted, and
+    each alias adds the values and levels of what it refers to, so nested aliases
+    that would expand to billions of values are refused after a few thousand events.
+    """
+    depth = aliases = values = 0
+    open_nodes: list[list[Any]] = []  # [anchor, values before it, its depth, deepest level inside]
+    anchors: dict[str, tuple[int, int]] = {}  # anchor -> (values, levels) of what it names
+    for event in yaml.parse(text, Loader=_SafeLoader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            values += 1
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise _Refused(N_("line %(line)s, column %(column)s: nested more than %(max)s "
+                                  "levels deep", max=MAX_DEPTH, **_where(event.start_mark)))
+            open_nodes.append([event.anchor, values - 1, depth, depth])
+        elif isinstance(event, yaml.CollectionEndEvent):
+            anchor, before, level, deepest = open_nodes.pop()
+            depth -= 1
+            if open_nodes:
+                open_nodes[-1][3] = max(open_nodes[-1][3], deepest)
+            if anchor is not None:
+                anchors[anchor] = (values - before, deepest - level + 1)
+        elif isinstance(event, yaml.ScalarEvent):
+            values += 1
+            if event.anchor is not None:
+                anchors[event.anchor] = (1, 0)
+        elif isinstance(event, yaml.AliasEvent):
+            aliases += 1
+            if aliases > MAX_ALIASES:
+                raise _Refused(N_("line %(line)s, column %(column)s: more than %(max)s aliases "
+                                  "(*name)", max=MAX_ALIASES, **_where(event.start_mark)))
+            if event.anchor not in anchors:
+                if any(node[0] == event.anchor for node in open_nodes):
+                    raise _Refused(N_("line %(line)s, column %(column)s: the alias *%(name)s "
+                                      "refers to a value that contains it",
+                                      name=event.anchor, **_where(event.start_mark)))
+                continue  # an undefined alias: the composer reports it
+            size, levels = anchors[event.anchor]
+            values += size
+            if depth + levels > MAX_DEPTH:
+                raise _Refused(N_("line %(line)s, column %(column)s: nested more than %(max)s "
+                                  "levels deep", max=MAX_DEPTH, **_where(event.start_mark)))
+            if open_nodes:
+                open_nodes[-1][3] = max(open_nodes[-1][3], depth + levels)
+        if values > MAX_VALUES:
+            raise _Refused(N_("line %(line)s, column %(column)s: more than %(max)s values "
+                              "(an alias counts as a copy of what it names)",
+                              max=MAX_VALUES, **_where(event.start_mark)))
+
+
 def parse_text(text: str, source: str) -> Any:
-    """Parse YAML (or JSON, a subset of YAML) text; errors give line and column."""
+    """Parse YAML (or JSON, a subset of YAML) text; errors give line and column.
+
+    The limits (:data:`MAX_DEPTH`, :data:`MAX_ALIASES`, :data:`MAX_VALUES`, number
+    length) are checked on the event stream before any value is built.
+    """
     try:
+        _scan_limits(text)
         return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - SafeLoader subclass
+    except _Refused as exc:
+        raise ChecklistError(source, [exc.message]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         problem = exc.problem or exc.context or "invalid YAML"
         raise ChecklistError(source, [f"{where}{problem}"]) from None
+    except yaml.reader.ReaderError as exc:  # a control character, e.g. in binary junk
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        character = f"#x{exc.character:04X}" if isinstance(exc.character, int) else repr(exc.character)
+        raise ChecklistError(source, [f"line {line}, column {column}: unacceptable character "
+                                      f"{character}: {exc.reason}"]) from None
     except yaml.YAMLError as exc:
         raise ChecklistError(source, [f"invalid YAML: {exc}"]) from None
 
@@ -66,24 +196,65 @@ def load_text(text: str, source: str) -> Checklist:
     return parse_checklist(parse_text(text, source), source)
 
 
+_JSON_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*+(?:"|\Z)|[\[{]|[\]}]', re.DOTALL)
+
+
+def _json_number(convert):
+    def parse(text: str):
+        if _digits(text) > MAX_NUMBER_DIGITS or len(text) > 4 * MAX_NUMBER_DIGITS:
+            raise _Refused(N_("a number of %(digits)s digits is too long (at most %(max)s digits)",
+                              digits=_digits(text), max=MAX_NUMBER_DIGITS))
+        return convert(text)
+
+    return parse
+
+
+def parse_json(text: str, source: str) -> Any:
+    """Parse a JSON checklist with the same limits of depth and number length as YAML."""
+    depth = 0
+    for token in _JSON_TOKENS.finditer(text):
+        bracket = token.group()
+        if bracket in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                line = text.count("\n", 0, token.start()) + 1
+                column = token.start() - (text.rfind("\n", 0, token.start()) + 1) + 1
+                raise ChecklistError(source, [N_("line %(line)s, column %(column)s: nested more "
+                                                 "than %(max)s levels deep", max=MAX_DEPTH,
+                                                 line=line, column=column)])
+        elif bracket in "]}":
+            depth = max(depth - 1, 0)
+    try:
+        return json.loads(text, parse_int=_json_number(int), parse_float=_json_number(float))
+    except _Refused as exc:
+        raise ChecklistError(source, [exc.message]) from None
+    except json.JSONDecodeError as exc:
+        raise ChecklistError(source, [f"line {exc.lineno}, column {exc.colno}: {exc.msg}"]) from None
+    except (RecursionError, ValueError) as exc:  # a last resort: never a traceback
+        raise ChecklistError(source, [f"invalid JSON: {exc}"]) from None
+
+
 def load_file(path: str | os.PathLike) -> Checklist:
-    """Read and validate one checklist file."""
+    """Read and validate one checklist file (at most :data:`MAX_FILE_BYTES`)."""
     path = Path(path)
     source = str(path)
     try:
-        raw = path.read_bytes()
+        size = path.stat().st_size
+        if size <= MAX_FILE_BYTES:
+            with path.open("rb") as handle:
+                raw = handle.read(MAX_FILE_BYTES + 1)  # the file may grow while it is read
+            size = len(raw)
     except OSError as exc:
         raise ChecklistError(source, [f"cannot read file: {exc.strerror or exc}"]) from None
+    if size > MAX_FILE_BYTES:
+        raise ChecklistError(source, [N_("the file is too large: %(size)s bytes (at most "
+                                         "%(max)s bytes)", size=size, max=MAX_FILE_BYTES)])
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ChecklistError(source, [f"not UTF-8 text (byte {exc.start})"]) from None
+        raise ChecklistError(source, [N_("not UTF-8 text (byte %(byte)s)", byte=exc.start)]) from None
     if path.suffix == ".json":
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ChecklistError(source, [f"line {exc.lineno}, column {exc.colno}: {exc.msg}"]) from None
-        return parse_checklist(data, source)
+        return parse_checklist(parse_json(text, source), source)
     return load_text(text, source)
 
 
@@ -114,7 +285,8 @@ def load_files(paths: list[Path]) -> LoadReport:
         try:
             checklist = load_file(path)
         except ChecklistError as exc:
-            problems.extend(f"{exc.source}: {p}" for p in exc.problems)
+            problems.extend(N_("%(file)s: %(problem)s", file=exc.source, problem=p)
+                            for p in exc.problems)
             continue
         if checklist.id in checklists:
             problems.append(f"{path}: id: checklist id {checklist.id!r} is already used by "

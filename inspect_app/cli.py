@@ -152,6 +152,56 @@ def users_token(username: str, label: str) -> None:
         fail(f"users token: {exc.message}")
 
 
+store_cli = AppGroup("store", help="Look after the data folder.")
+
+
+@store_cli.command("check")
+@click.option("--fix", is_flag=True,
+              help="Remove stale temporary files and move orphan photos to DATA_DIR/orphans/.")
+def store_check(fix: bool) -> None:
+    """Report what killed or failed writers left: stale temporary files (store writes,
+    exports), photos no record refers to, unreadable data files. Exits 1 if anything
+    is left to fix. Never touches a file that a record refers to or that a running
+    process is writing."""
+    import time
+
+    from .cli_export import EXPORTS_DIR
+    from .storage.check import check_store
+
+    store = _store()
+    report = check_store(store, fix=fix, extra=(EXPORTS_DIR,))
+    now = time.time()
+    fixed = set(report.removed) | {src for src, _ in report.moved}
+
+    def age(path: Path) -> str:
+        try:
+            return f"{(now - path.lstat().st_mtime) / 60:.0f} min old"
+        except FileNotFoundError:
+            return "gone"
+
+    for path in report.stale_temporaries:
+        click.echo(f"stale temporary: {path}" + (" (removed)" if path in fixed
+                                                 else f" ({age(path)})"))
+    for src, dst in report.moved:
+        click.echo(f"orphan photo: {src} (moved to {dst})")
+    for path in report.orphan_photos:
+        if path not in fixed:
+            click.echo(f"orphan photo: {path}")
+    for path, reason in report.unreadable:
+        click.echo(f"unreadable: {path}: {reason}")
+    if report.photos_kept_because:
+        click.echo(f"orphan photos not moved: {report.photos_kept_because}")
+    click.echo(f"{len(report.stale_temporaries)} stale temporar"
+               f"{'y' if len(report.stale_temporaries) == 1 else 'ies'}, "
+               f"{len(report.orphan_photos)} orphan photo file(s), "
+               f"{len(report.unreadable)} unreadable file(s)"
+               + (f"; removed {len(report.removed)}, moved {len(report.moved)}" if fix else ""))
+    if not report.clean:
+        if not fix and (report.stale_temporaries or report.orphan_photos):
+            click.echo("run with --fix to clean up", err=True)
+        sys.exit(1)
+
+
 @click.command("demo")
 @click.option("--if-empty", is_flag=True, help="Do nothing if the store already has users.")
 @with_appcontext
@@ -168,13 +218,43 @@ def demo_command(if_empty: bool) -> None:
         click.echo(f"  {username:<16} {password:<14} {role}")
 
 
+def _refusals_end_commands(app: Flask) -> None:
+    """Wrap each command's callback so that CannotStore prints its message and exits 2."""
+    import functools
+
+    from .storage import CannotStore
+
+    def wrap(command: click.Command) -> None:
+        for sub in getattr(command, "commands", {}).values():
+            wrap(sub)
+        callback = command.callback
+        if callback is None or getattr(callback, "_refusals_wrapped", False):
+            return
+
+        @functools.wraps(callback)
+        def wrapped(*args, **kwargs):
+            try:
+                return callback(*args, **kwargs)
+            except CannotStore as exc:
+                fail(f"{command.name}: {exc.message} ({exc})")
+
+        wrapped._refusals_wrapped = True  # type: ignore[attr-defined]
+        command.callback = wrapped
+
+    for command in app.cli.commands.values():
+        wrap(command)
+
+
 def register(app: Flask) -> None:
-    """Attach every command to the app."""
+    """Attach every command to the app. A write the disk refuses (CannotStore) ends any
+    command with its message and exit 2, not a traceback."""
     app.cli.add_command(checklists_cli)
     app.cli.add_command(score_command)
     app.cli.add_command(units_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_command)
+    app.cli.add_command(store_cli)
     from . import cli_export  # imports this module's fail(): only once it is loaded
 
     cli_export.register(app)
+    _refusals_end_commands(app)

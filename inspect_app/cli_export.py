@@ -20,6 +20,7 @@ from .domain.access import Scope
 from .domain.models import INSPECTION_KINDS, User
 from .i18n import LANGUAGES
 from .services import ServiceError
+from .storage import CannotStore, temporaries
 from .settings import PROJECT_DIR
 
 #: Where ``--out NAME.xlsx`` (a bare file name) is written.
@@ -87,20 +88,30 @@ def export_command(out: str, period: str | None, checklist: str | None, units: t
 
 
 def _write_atomically(report: reports.Report, path: Path) -> dict[str, int]:
-    """Write beside ``path`` and rename, so that a failed export never leaves half a file."""
-    tmp = None
+    """Write beside ``path`` and rename, so that a failed export never leaves half a file.
+    The temporary file is held (``flock``) while it is written, and XlsxWriter's parts go
+    to an export folder of the data folder, so that ``store check --fix`` and start-up
+    remove what a killed export leaves, and never a running one's files."""
+    tmp = fd = None
     try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        os.close(fd)
-        counts = xlsx.write(report, tmp)
-        os.replace(tmp, path)
+        with temporaries.export_folder(current_app.config["DATA_DIR"]) as folder:
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
+                                       suffix=temporaries.TMP_SUFFIX)
+            temporaries.hold_temporary(fd)
+            counts = xlsx.write(report, tmp, tmpdir=folder)
+            os.replace(tmp, path)
     except BaseException as exc:
         if tmp is not None:
             with suppress(FileNotFoundError):
                 os.unlink(tmp)
+        if isinstance(exc, CannotStore):
+            fail(f"export: cannot write: {exc}")
         if isinstance(exc, OSError):
             fail(f"export: cannot write {path}: {exc.strerror or exc}")
         raise
+    finally:
+        if fd is not None:
+            os.close(fd)
     return counts
 
 

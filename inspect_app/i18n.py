@@ -68,7 +68,12 @@ def translate(message: Any, locale: str | None = None) -> str:
 
     if not isinstance(message, Message):
         return str(message)
-    locale = locale or current_locale()
+    if locale and locale != current_locale():
+        from flask_babel import force_locale
+
+        with force_locale(locale):
+            return translate(message)
+    locale = current_locale()
     params = {}
     for key, value in message.params.items():
         if isinstance(value, Message):

@@ -42,6 +42,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Largest request body accepted, in bytes (larger requests get 413)."),
     Setting("PHOTO_MAX_BYTES", 8 * 1024 * 1024, "Largest photo upload accepted, in bytes."),
     Setting("PHOTO_MAX_SIDE", 1600, "Photos are re-encoded with their long side at most this many pixels."),
+    Setting("PHOTO_MAX_PIXELS", 40_000_000,
+            "Largest photo accepted, in pixels (width × height), checked from the file header "
+            "before decoding: a small file can claim a huge picture."),
     Setting("LOGIN_MAX_FAILURES", 10,
             "Failed logins for one account within LOGIN_WINDOW_MINUTES before further attempts are refused."),
     Setting("LOGIN_WINDOW_MINUTES", 15, "Window for counting failed logins."),

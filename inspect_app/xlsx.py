@@ -233,14 +233,20 @@ class _SheetWriter:
 
 
 def write(report: Report, target: str | os.PathLike[str] | IO[bytes], *,
-          max_rows: int = EXCEL_MAX_ROWS) -> dict[str, int]:
+          max_rows: int = EXCEL_MAX_ROWS,
+          tmpdir: str | os.PathLike[str] | None = None) -> dict[str, int]:
     """Write ``report`` to a file path or a binary file object (BytesIO, a temporary
-    file…); returns the number of data rows of each sheet, by sheet title."""
+    file…); returns the number of data rows of each sheet, by sheet title. XlsxWriter's
+    own temporary files go to ``tmpdir`` (default: the system's), e.g. an
+    :func:`~inspect_app.storage.temporaries.export_folder` that start-up cleans if the
+    export is killed."""
+    options: dict[str, Any] = {
+        "constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+        "strings_to_numbers": False, "default_format_properties": DEFAULT_FORMAT}
+    if tmpdir is not None:
+        options["tmpdir"] = os.fspath(tmpdir)
     workbook = xlsxwriter.Workbook(
-        os.fspath(target) if isinstance(target, (str, os.PathLike)) else target,
-        {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-         "strings_to_numbers": False,
-         "default_format_properties": DEFAULT_FORMAT})
+        os.fspath(target) if isinstance(target, (str, os.PathLike)) else target, options)
     try:
         formats = _Formats(workbook)
         names = sheet_names([s.title for s in report.sheets])

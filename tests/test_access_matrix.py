@@ -528,7 +528,7 @@ def _fingerprint(data_dir: Path) -> dict[str, tuple[int, int, int]]:
     store replaces a file whole on every write, so any write changes its inode."""
     out = {}
     for path in (data_dir / "store").rglob("*"):
-        if path.suffix == ".lock" or path.name == "login_failures.json":
+        if path.suffix == ".lock" or "logins" in path.relative_to(data_dir / "store").parts:
             continue
         stat = path.stat()
         if not path.is_dir():

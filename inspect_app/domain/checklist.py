@@ -21,6 +21,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Iterable, Mapping
 
+from .messages import N_
 from .numbers import is_multiple, is_number, to_decimal, to_fraction
 
 FORMAT = 1
@@ -34,6 +35,11 @@ CRITERION_TYPES = SCORED_TYPES + ("info",) + ADJUSTMENT_TYPES
 ON_ZERO = ("na", "full", "zero")
 INPUT_KINDS = ("number", "text", "date")
 DEFAULT_SCORE_STEP = Decimal("0.25")
+#: Digits a number in a checklist may have, before and after the point together
+#: (points, steps, band limits, option values): 15 is what a float holds exactly.
+MAX_NUMBER_DIGITS = 15
+#: The longest ``remedy_days`` (ten years): a deadline must stay a real date.
+MAX_REMEDY_DAYS = 3650
 
 CHECKLIST_ID_RE = re.compile(r"^[a-z0-9_-]+$")
 ITEM_ID_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
@@ -336,6 +342,8 @@ def _number(p: _Problems, obj: Mapping, key: str, path: str, *, required: bool =
         p.add(_join(path, key), f"must be a number, got {_describe(value)}")
         return None
     number = to_decimal(value)
+    if _number_too_long(p, _join(path, key), number):
+        return None
     if positive and number <= 0:
         p.add(_join(path, key), f"must be greater than 0, got {value}")
         return None
@@ -343,6 +351,25 @@ def _number(p: _Problems, obj: Mapping, key: str, path: str, *, required: bool =
         p.add(_join(path, key), f"must not be negative, got {value}")
         return None
     return number
+
+
+def number_digits(number: Decimal) -> int:
+    """How many digits ``number`` has when written out in full (1E+300 has 301, 0.005 has 3)."""
+    _sign, digits, exponent = number.normalize().as_tuple()
+    if not isinstance(exponent, int):  # NaN or infinity
+        return 0
+    if exponent >= 0:
+        return len(digits) + exponent
+    return max(len(digits) + exponent, 0) - exponent
+
+
+def _number_too_long(p: _Problems, path: str, number: Decimal) -> bool:
+    digits = number_digits(number)
+    if digits > MAX_NUMBER_DIGITS:
+        p.add(path, N_("a number of %(digits)s digits is too long (at most %(max)s digits)",
+                       digits=digits, max=MAX_NUMBER_DIGITS))
+        return True
+    return False
 
 
 def _identifier(p: _Problems, obj: Mapping, path: str, pattern: re.Pattern) -> str:
@@ -556,6 +583,9 @@ def _options(p: _Problems, value: Any, path: str, points: Decimal | None) -> tup
         if opt_value is None or isinstance(opt_value, (list, Mapping)):
             p.add(_join(opath, "value"), f"must be text or a number, got {_describe(opt_value)}")
             continue
+        if is_number(opt_value) and _number_too_long(p, _join(opath, "value"),
+                                                      to_decimal(opt_value)):
+            continue
         key = str(opt_value)
         if key in seen:
             p.add(_join(opath, "value"), f"duplicate option value {opt_value!r}")
@@ -594,6 +624,10 @@ def _criterion(p: _Problems, raw: Any, path: str, section_id: str) -> Criterion 
                                     or remedy_days < 0):
         p.add(_join(path, "remedy_days"), f"must be a whole number of days (0 or more), "
                                           f"got {_describe(remedy_days)}")
+        remedy_days = None
+    elif remedy_days is not None and remedy_days > MAX_REMEDY_DAYS:
+        p.add(_join(path, "remedy_days"), N_("must be at most %(max)s days (ten years)",
+                                             max=MAX_REMEDY_DAYS))
         remedy_days = None
 
     kwargs: dict[str, Any] = dict(

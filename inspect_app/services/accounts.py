@@ -5,12 +5,13 @@ import functools
 import hashlib
 import re
 import secrets
+from contextlib import suppress
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..domain.models import ROLES, ApiToken, User
 from ..domain.text import nfc
-from ..storage import AlreadyExists, NotFound, Store
+from ..storage import AlreadyExists, CannotStore, NotFound, Store
 from . import Forbidden, Invalid, Missing, Throttled, clock
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
@@ -118,6 +119,13 @@ def authenticate(store: Store, username: str, password: str, *, max_failures: in
 
     After ``max_failures`` failures within the window every attempt is refused
     (even with the right password) until the window has passed.
+
+    Fails closed: the attempt is recorded (as a failure) *before* the password is
+    checked, and forgotten again only if it was right. If it cannot be recorded
+    (the store raises :class:`~inspect_app.storage.CannotStore`, e.g. a full disk) the
+    password is not checked at all and the error propagates, so guesses that cannot
+    be counted cannot log in either, and right and wrong passwords get the same answer.
+    Recording first also counts guesses sent in parallel to several workers.
     """
     key = _throttle_key(username)
     window = window_minutes * 60
@@ -125,17 +133,22 @@ def authenticate(store: Store, username: str, password: str, *, max_failures: in
     if store.login_failures(key, now, window) >= max_failures:
         raise Throttled("too many failed logins for this account; wait and try again",
                         minutes=window_minutes)
+    count = store.record_login_failure(key, now, window)  # CannotStore: no login
+    if count > max_failures:  # others failed meanwhile
+        raise Throttled("too many failed logins for this account; wait and try again",
+                        minutes=window_minutes)
     user = store.get_user(normalize_username(username))
     valid = check_password_hash(user.password_hash if user and user.password_hash
                                 else _dummy_hash(PASSWORD_METHOD),
                                 password or "")
     if not (user and user.password_hash and valid):
-        count = store.record_login_failure(key, now, window)
         if count >= max_failures:
             raise Throttled("too many failed logins for this account; wait and try again",
                             minutes=window_minutes)
         raise Forbidden("wrong username or password")
     if not user.active:
         raise Forbidden("this account is disabled")
-    store.clear_login_failures(key)
+    with suppress(CannotStore):
+        # The attempt is recorded; if forgetting it fails, it counts as one failure.
+        store.clear_login_failures(key)
     return user

@@ -17,6 +17,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ..domain import inspection as rules
 from ..domain.access import Scope
+from ..domain.messages import N_
 from ..domain.models import Answer, Inspection, PhotoRef
 from ..storage import Store, new_id
 from . import Invalid, clock
@@ -24,7 +25,8 @@ from .inspections import editable, Refuse, run_op, checklist_of, run_change, val
 
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF", "MPO"}
 THUMB_SIDE = 320
-MAX_PIXELS = 60_000_000  # refuse decompression bombs long before memory runs out
+#: Default of the PHOTO_MAX_PIXELS setting: a 40 MP camera photo decodes to ~120 MB.
+MAX_PIXELS = 40_000_000
 
 
 @dataclass
@@ -37,32 +39,56 @@ class ProcessedPhoto:
     height: int
 
 
-def process(data: bytes, *, max_side: int = 1600, max_bytes: int = 8 * 1024 * 1024) -> ProcessedPhoto:
-    """Validate and re-encode an uploaded image; :class:`Invalid` says what is wrong."""
+def _megapixels(pixels: int) -> int | float:
+    value = round(pixels / 1_000_000, 1)
+    return int(value) if value == int(value) else value
+
+
+def _too_many_pixels(max_pixels: int) -> Invalid:
+    return Invalid(N_("the photo has more than %(max)s megapixels; take it or save it at a "
+                      "lower resolution", max=_megapixels(max_pixels)), field="photo")
+
+
+def process(data: bytes, *, max_side: int = 1600, max_bytes: int = 8 * 1024 * 1024,
+            max_pixels: int = MAX_PIXELS) -> ProcessedPhoto:
+    """Validate and re-encode an uploaded image; :class:`Invalid` says what is wrong.
+
+    The pixel count is read from the header (Pillow opens lazily) and checked against
+    ``max_pixels`` before anything is decoded: a 7 KB PNG can claim 60 megapixels and
+    would take hundreds of MB to decode. Only the pixels survive the re-encoding: no
+    EXIF, XMP, ICC profile, JPEG or GIF comment, PNG text chunk or any other metadata.
+    """
     if not data:
-        raise Invalid("the photo is empty", field="photo")
+        raise Invalid(N_("the photo is empty"), field="photo")
     if len(data) > max_bytes:
-        raise Invalid(f"the photo is larger than {max_bytes // (1024 * 1024)} MB", field="photo")
+        raise Invalid(N_("the photo is larger than %(max)s MB", max=max_bytes // (1024 * 1024)),
+                      field="photo")
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as probe:
+            # Pillow's own bomb check (89 MP) only warns; ours below is the limit
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as probe:  # reads the header, decodes nothing
                 kind = probe.format
-                if probe.width * probe.height > MAX_PIXELS:
-                    raise Invalid("the photo has too many pixels", field="photo")
+                if kind not in ACCEPTED_FORMATS:
+                    raise Invalid(N_("unsupported image format %(format)s", format=kind),
+                                  field="photo")
+                if probe.width * probe.height > max_pixels:
+                    raise _too_many_pixels(max_pixels)
                 probe.verify()
             with Image.open(io.BytesIO(data)) as image:
+                if image.format in ("JPEG", "MPO"):
+                    # decode at 1/2, 1/4 or 1/8 scale when that still covers max_side
+                    image.draft("RGB", (max_side, max_side))
                 image.load()
                 image = ImageOps.exif_transpose(image)  # keep what the camera meant as "up"
                 image = image.convert("RGB")
     except Invalid:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError,
-            Image.DecompressionBombWarning):
-        raise Invalid("the file is not an image that can be read (use JPEG or PNG)",
+    except Image.DecompressionBombError:  # more than twice Pillow's own limit
+        raise _too_many_pixels(max_pixels) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError, MemoryError):
+        raise Invalid(N_("the file is not an image that can be read (use JPEG or PNG)"),
                       field="photo") from None
-    if kind not in ACCEPTED_FORMATS:
-        raise Invalid(f"unsupported image format {kind}", field="photo")
     image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
     full = _jpeg(image, 82)
     thumb_image = image.copy()
@@ -72,17 +98,60 @@ def process(data: bytes, *, max_side: int = 1600, max_bytes: int = 8 * 1024 * 10
 
 
 def _jpeg(image: Image.Image, quality: int) -> bytes:
-    # A fresh encode of the pixels only: no EXIF, GPS, comments or ICC data survive.
+    """A fresh encode of the pixels only.
+
+    Pillow writes ``image.info["comment"]`` (a JPEG COM or GIF comment of the upload)
+    into a saved JPEG unless told otherwise, so the info is dropped and every metadata
+    field is given empty: the file holds the fixed JFIF header and the pixels, nothing else.
+    """
+    image.info = {}
     out = io.BytesIO()
-    image.save(out, "JPEG", quality=quality, optimize=True, progressive=True)
+    image.save(out, "JPEG", quality=quality, optimize=True, progressive=True,
+               comment=b"", exif=b"", icc_profile=None, xmp=None)
     return out.getvalue()
+
+
+_JFIF_PLAIN = b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"  # 1.01, 1:1, no thumbnail
+
+
+def without_metadata(data: bytes) -> bytes:
+    """A stored JPEG without comment (COM) and APP1–APP15 segments, losslessly.
+
+    Photos re-encoded before comments were dropped (see :func:`_jpeg`) may still hold the
+    upload's JPEG or GIF comment; serving them through this removes it without touching
+    the image data. A photo that is already clean comes back as it is.
+    """
+    if data[:2] != b"\xff\xd8":
+        return data
+    kept, pos, changed = [data[:2]], 2, False
+    while pos + 4 <= len(data) and data[pos] == 0xFF:
+        marker = data[pos + 1]
+        if marker == 0xDA:  # start of scan: the image data follows, kept whole
+            break
+        end = pos + 2 + int.from_bytes(data[pos + 2:pos + 4], "big")
+        if end > len(data):
+            return data  # not a JPEG this app wrote: leave it alone
+        payload = data[pos + 4:end]
+        if marker == 0xFE or 0xE1 <= marker <= 0xEF or (marker == 0xE0 and payload != _JFIF_PLAIN):
+            changed = True
+        else:
+            kept.append(data[pos:end])
+        pos = end
+    if not changed:
+        return data
+    kept.append(data[pos:])
+    return b"".join(kept)
 
 
 def store_photo(store: Store, processed: ProcessedPhoto) -> str:
     """Write both variants under a new generated id and return it."""
     photo_id = new_id()
-    store.save_photo(photo_id, processed.full, "full")
-    store.save_photo(photo_id, processed.thumb, "thumb")
+    try:
+        store.save_photo(photo_id, processed.full, "full")
+        store.save_photo(photo_id, processed.thumb, "thumb")
+    except BaseException:
+        store.delete_photo(photo_id)  # e.g. a full disk after the first file: no orphan
+        raise
     return photo_id
 
 
@@ -93,7 +162,8 @@ def photo_dict(ref: PhotoRef) -> dict[str, Any]:
 
 def attach_to_answer(store: Store, scope: Scope, inspection_id: str, criterion_id: str,
                      data: bytes, op_id: str, *, max_side: int = 1600,
-                     max_bytes: int = 8 * 1024 * 1024) -> tuple[int, dict[str, Any]]:
+                     max_bytes: int = 8 * 1024 * 1024,
+                     max_pixels: int = MAX_PIXELS) -> tuple[int, dict[str, Any]]:
     """Add a photo to a criterion's answer (append-only, so no base_rev is needed).
 
     The files are written before the record refers to them (a crash never leaves a
@@ -103,7 +173,7 @@ def attach_to_answer(store: Store, scope: Scope, inspection_id: str, criterion_i
     editable(store, scope, inspection_id)
     validate_op_id(op_id)
     digest = rules.fingerprint("photo", criterion_id, {"sha256": hashlib.sha256(data).hexdigest()})
-    processed = process(data, max_side=max_side, max_bytes=max_bytes)
+    processed = process(data, max_side=max_side, max_bytes=max_bytes, max_pixels=max_pixels)
     photo_id = store_photo(store, processed)
     by = scope.user.username
 

@@ -23,7 +23,7 @@ from ..storage import Store
 from . import Conflict, Forbidden, Invalid, Missing
 from .inspections import (Refuse, as_service_error, checklist_of, load, operation_body, run_op,
                           visible)
-from .photos import process, store_photo
+from .photos import MAX_PIXELS, process, store_photo
 
 ITEM_BODY_KEYS = {"op_id", "base_rev", *changes.ITEM_FIELDS, *changes.CHANGE_KEYS}
 NEW_ITEM_KEYS = {"op_id", "criterion", "status", "reason", *changes.ITEM_FIELDS}
@@ -76,7 +76,7 @@ def _run(store: Store, inspection_id: str, op_id: str, digest: str,
 
 def update_item(store: Store, scope: Scope, item_ref: str, body: Any, *,
                 photo: bytes | None = None, max_side: int = 1600,
-                max_bytes: int = 8 * 1024 * 1024,
+                max_bytes: int = 8 * 1024 * 1024, max_pixels: int = MAX_PIXELS,
                 reviewable: tuple[str, ...] | None = None) -> tuple[int, dict[str, Any]]:
     """PATCH an item (DESIGN §5): ``{op_id, base_rev, status?, progress_note?, reason?,
     comment?, finding?, cause?, action?, owner?, cooperating?, due?, output?}``, with an
@@ -100,7 +100,7 @@ def update_item(store: Store, scope: Scope, item_ref: str, body: Any, *,
     digest = rules.fingerprint("item", item_ref, content)
     photo_ref = None
     if photo is not None and op_id not in inspection.ops:  # a retry stores no second copy
-        processed = process(photo, max_side=max_side, max_bytes=max_bytes)
+        processed = process(photo, max_side=max_side, max_bytes=max_bytes, max_pixels=max_pixels)
         photo_ref = PhotoRef(id=store_photo(store, processed), by=scope.user.username, at="",
                              item=item_ref, width=processed.width, height=processed.height,
                              bytes=len(processed.full))

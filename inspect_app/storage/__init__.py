@@ -9,12 +9,12 @@ import os
 import threading
 from pathlib import Path
 
-from .base import AlreadyExists, NotFound, Store, StoreError, new_id
+from .base import AlreadyExists, CannotStore, NotFound, Store, StoreError, new_id, storing
 from .memory import MemoryStore
 from .tinydb_store import TinyDBStore
 
-__all__ = ["AlreadyExists", "MemoryStore", "NotFound", "Store", "StoreError", "TinyDBStore",
-           "new_id", "open_store"]
+__all__ = ["AlreadyExists", "CannotStore", "MemoryStore", "NotFound", "Store", "StoreError",
+           "TinyDBStore", "new_id", "open_store", "storing"]
 
 _stores: dict[Path, TinyDBStore] = {}
 _stores_lock = threading.Lock()

@@ -10,13 +10,18 @@ Guarantees every implementation gives:
   across threads *and* processes sharing one data folder;
 * a read never returns data older than the last write acknowledged by any
   process (no stale caches);
-* saving one answer costs the same whether 10 or 10,000 inspections are stored.
+* saving one answer costs the same whether 10 or 10,000 inspections are stored;
+* a write the disk cannot take (full, read-only, failing) raises :class:`CannotStore`
+  and leaves nothing half-made; reads keep working.
 """
 from __future__ import annotations
 
+import errno
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterable, Protocol, TypeVar, runtime_checkable
+from typing import Callable, Iterable, Iterator, Protocol, TypeVar, runtime_checkable
 
+from ..domain.messages import N_
 from ..domain.models import Inspection, InspectionSummary, Unit, User
 
 T = TypeVar("T")
@@ -32,6 +37,57 @@ class NotFound(StoreError):
 
 class AlreadyExists(StoreError):
     """A record with that key already exists."""
+
+
+#: Errors of a write that say "the disk cannot take this now", not "the program is wrong".
+FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
+CANNOT_STORE_ERRNOS = FULL_ERRNOS | {errno.EROFS, errno.EIO}
+
+
+class CannotStore(StoreError):
+    """A write could not be stored: the disk is full (ENOSPC, EDQUOT), read-only (EROFS)
+    or failing (EIO). Nothing of that write was kept. ``message`` is for the user (the
+    web layer answers 503 with it); ``str()`` names the file and the OS error for logs."""
+
+    def __init__(self, detail: str = "", errno_: int = errno.ENOSPC) -> None:
+        super().__init__(detail or "cannot store")
+        self.errno = errno_
+        self.message = (N_("The server is out of disk space: this was not saved. Try again "
+                           "later, and tell the administrator.")
+                        if errno_ in FULL_ERRNOS else
+                        N_("The server cannot write its data (disk error): this was not saved. "
+                           "Try again later, and tell the administrator."))
+
+
+def _refusal(exc: BaseException) -> OSError | None:
+    """The OS error of the kind :class:`CannotStore` stands for in ``exc``: itself, or
+    the one it wraps (a library's own exception made from it, e.g. XlsxWriter's
+    ``FileCreateError``)."""
+    for candidate in (exc, exc.__cause__, exc.__context__, *getattr(exc, "args", ())[:1]):
+        if isinstance(candidate, OSError) and candidate.errno in CANNOT_STORE_ERRNOS:
+            return candidate
+    return None
+
+
+def cannot_store(exc: BaseException) -> bool:
+    """Whether ``exc`` is (or wraps) an OS error of the kind :class:`CannotStore` stands for."""
+    return _refusal(exc) is not None
+
+
+@contextmanager
+def storing(what: object = "") -> Iterator[None]:
+    """Turn an OS error that means "the disk cannot take this" (or an exception wrapping
+    one) into :class:`CannotStore`; other errors pass unchanged."""
+    try:
+        yield
+    except CannotStore:
+        raise
+    except Exception as exc:
+        refusal = _refusal(exc)
+        if refusal is None:
+            raise
+        raise CannotStore(f"cannot write {what}: {refusal.strerror or refusal}",
+                          refusal.errno) from exc
 
 
 @runtime_checkable

@@ -4,18 +4,25 @@ Everything lives in dicts behind one lock; records are deep-copied on the way in
 and out, so a caller can never change stored state by mutating an object. Photos
 are real files (``photo_path`` must return a path) in a temporary folder unless
 one is given. Not shared between processes, of course.
+
+Set ``store.cannot_store = errno.ENOSPC`` (or EROFS, EIO…) to simulate a disk that
+takes no more writes: every write then raises
+:class:`~inspect_app.storage.base.CannotStore` before changing anything, and reads
+keep working. ``None`` (the default) writes again.
 """
 from __future__ import annotations
 
 import copy
+import errno
 import tempfile
 import threading
 from pathlib import Path
 from typing import Callable, Iterable, TypeVar
 
 from ..domain.models import Inspection, InspectionSummary, Unit, User, summarize
-from .base import AlreadyExists, NotFound
-from .tinydb_store import LOGIN_KEEP_SECONDS, LOGIN_MAX_PER_KEY, PhotoFolder, valid_id
+from .base import AlreadyExists, CannotStore, NotFound
+from .tinydb_store import (LOGIN_MAX_KEYS_PER_SHARD, LOGIN_SHARDS, PhotoFolder, bounded_failures,
+                           valid_id)
 
 T = TypeVar("T")
 
@@ -31,6 +38,14 @@ class MemoryStore:
         self._failures: dict[str, list[float]] = {}
         self._photo_tmp: tempfile.TemporaryDirectory[str] | None = None
         self._photo_dir = Path(photo_dir) if photo_dir is not None else None
+        #: An errno to simulate a disk that refuses writes (see the module docstring).
+        self.cannot_store: int | None = None
+
+    def _room(self) -> None:
+        """Refuse a write the way a full (or failing) disk would."""
+        if self.cannot_store is not None:
+            raise CannotStore(f"simulated: {errno.errorcode.get(self.cannot_store, '?')}",
+                              self.cannot_store)
 
     # -- units ---------------------------------------------------------------
     def list_units(self) -> list[Unit]:
@@ -45,6 +60,7 @@ class MemoryStore:
 
     def save_units(self, units: Iterable[Unit]) -> None:
         """Insert or replace units by code, all or nothing."""
+        self._room()
         new = {u.code: copy.deepcopy(u) for u in units}  # fails before anything changes
         with self._lock:
             self._units.update(new)
@@ -70,6 +86,7 @@ class MemoryStore:
 
     def add_user(self, user: User) -> None:
         """Create a user; :class:`AlreadyExists` if the username is taken."""
+        self._room()
         with self._lock:
             if user.username in self._users:
                 raise AlreadyExists(f"user {user.username!r}")
@@ -82,6 +99,7 @@ class MemoryStore:
                 raise NotFound(f"user {username!r}")
             user = copy.deepcopy(self._users[username])
             result = change(user)
+            self._room()
             if user.username != username:
                 if user.username in self._users:
                     raise AlreadyExists(f"user {user.username!r}")
@@ -93,11 +111,11 @@ class MemoryStore:
     # -- login throttling ------------------------------------------------------
     def record_login_failure(self, key: str, at: float, window_seconds: float) -> int:
         """Remember a failure of ``key`` at ``at``; the count within the window."""
+        self._room()
         with self._lock:
-            keep_after = at - max(window_seconds, LOGIN_KEEP_SECONDS)
-            times = [t for t in self._failures.get(key, []) if t > keep_after] + [at]
-            self._failures[key] = times = times[-LOGIN_MAX_PER_KEY:]
-            return sum(1 for t in times if at - t < window_seconds)
+            self._failures = bounded_failures(self._failures, key, at, window_seconds,
+                                              LOGIN_SHARDS * LOGIN_MAX_KEYS_PER_SHARD)
+            return sum(1 for t in self._failures[key] if at - t < window_seconds)
 
     def login_failures(self, key: str, now: float, window_seconds: float) -> int:
         """How many failures ``key`` has within the last ``window_seconds``."""
@@ -107,11 +125,14 @@ class MemoryStore:
     def clear_login_failures(self, key: str) -> None:
         """Forget the failures of ``key``."""
         with self._lock:
+            if key in self._failures:
+                self._room()
             self._failures.pop(key, None)
 
     # -- inspections -------------------------------------------------------------
     def add_inspection(self, inspection: Inspection) -> None:
         """Store a new inspection; AlreadyExists if taken, ValueError for a bad id."""
+        self._room()
         if not valid_id(inspection.id):
             raise ValueError(f"invalid inspection id: {inspection.id!r}")
         with self._lock:
@@ -134,6 +155,7 @@ class MemoryStore:
             result = change(inspection)
             if inspection.id != inspection_id:
                 raise ValueError("an update cannot change an inspection's id")
+            self._room()  # like a disk: the change ran, its write is refused
             inspection.rev = stored.rev + 1
             self._inspections[inspection_id] = copy.deepcopy(inspection)
             return result
@@ -167,6 +189,7 @@ class MemoryStore:
 
     def save_photo(self, photo_id: str, data: bytes, variant: str = "full") -> None:
         """Store the bytes of a photo; ValueError for a bad id or variant."""
+        self._room()
         self._photos().save(photo_id, data, variant)
 
     def photo_path(self, photo_id: str, variant: str = "full") -> Path | None:

@@ -5,7 +5,10 @@ Layout of ``<data_dir>`` (``LAYOUT`` = 2, recorded in ``store/meta.json``)::
     store/meta.json                        {"layout": 1, "schema": 1}
     store/units.json                       TinyDB, table "units"     (one doc per unit)
     store/users.json                       TinyDB, table "users"     (one doc per user, with tokens)
-    store/login_failures.json              TinyDB, table "failures"  (one doc per throttled key)
+    store/logins/<nn>.json                 TinyDB, table "failures": login failures, one doc per
+                                           throttled key, spread over LOGIN_SHARDS files by a
+                                           salted hash of the key (see record_login_failure)
+    store/logins/salt                      the random salt of that hash (made once)
     store/inspections/<id[:2]>/<id>.json   TinyDB, table "inspection", doc 1: the whole inspection,
                                            its checklist content replaced by a reference
     store/checklists/<hash>.json           the content of a checklist snapshot, by content
@@ -49,9 +52,11 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import hmac
 import json
 import os
 import re
+import secrets
 import sys
 import tempfile
 import threading
@@ -67,7 +72,8 @@ from tinydb.storages import Storage
 from tinydb.table import Document
 
 from ..domain.models import SCHEMA, Inspection, InspectionSummary, Unit, User, summarize
-from .base import AlreadyExists, NotFound, StoreError
+from .base import AlreadyExists, CannotStore, NotFound, StoreError, storing
+from .temporaries import TMP_SUFFIX, clean_at_start, hold_temporary
 
 T = TypeVar("T")
 
@@ -77,10 +83,17 @@ LAYOUT = 2  # 2: checklist content in store/checklists/<hash>.json
 #: How long to wait for another process's lock before giving up (a holder that
 #: dies releases its lock at once, so only a hung process can make us wait this long).
 LOCK_TIMEOUT = 60.0
-#: Keep login failures this long at least, whatever window a caller asks for.
-LOGIN_KEEP_SECONDS = 24 * 3600
+#: Keep login failures this long at least, whatever window a caller asks for (older ones
+#: are dropped from a shard whenever it is written).
+LOGIN_KEEP_SECONDS = 3600
 #: At most this many remembered failures per key (enough to stay over any threshold).
 LOGIN_MAX_PER_KEY = 1000
+#: Login failures are spread over this many files, so a failure rewrites a small one.
+LOGIN_SHARDS = 64
+#: At most this many keys per shard file (so at most LOGIN_SHARDS × this in all): beyond
+#: it, the keys with the fewest failures in the window (then the oldest) are forgotten.
+LOGIN_MAX_KEYS_PER_SHARD = 256
+LOGINS_DIR = "logins"
 
 _SAFE_ID = re.compile(r"[A-Za-z0-9]+")
 _SAFE_CODE = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -160,7 +173,7 @@ def ensure_dir(folder: Path) -> None:
     if folder.is_dir():
         return
     ensure_dir(folder.parent)
-    with suppress(FileExistsError):
+    with suppress(FileExistsError), storing(folder):
         folder.mkdir()
         _fsync_dir(folder.parent)
 
@@ -169,22 +182,29 @@ def write_atomic(path: Path, data: bytes, *, durable: bool = True) -> None:
     """Replace ``path`` by ``data`` so that readers see the old or the new file, never a
     mix, even if the process dies: temporary file in the same folder, flush, fsync,
     ``os.replace``, fsync of the folder. ``durable=False`` skips both fsyncs (bulk
-    loads that call :func:`os.sync` once at the end)."""
+    loads that call :func:`os.sync` once at the end).
+
+    A disk that cannot take the file (full, read-only, failing) raises
+    :class:`CannotStore`, and the temporary file is removed. While it is written the
+    temporary file is ``flock``-ed, so :func:`clean_temporaries` never takes a live
+    writer's file for a leftover."""
     # Temporary names start with "." and end with ".tmp": nothing ever reads them as data.
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            if durable:
-                os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    if durable:
-        _fsync_dir(path.parent)
+    with storing(path):
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TMP_SUFFIX)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                hold_temporary(f.fileno())
+                f.write(data)
+                f.flush()
+                if durable:
+                    os.fsync(f.fileno())
+                os.replace(tmp, path)
+        except BaseException:
+            with suppress(FileNotFoundError):
+                os.unlink(tmp)
+            raise
+        if durable:
+            _fsync_dir(path.parent)
 
 
 def _dumps(data: Any) -> bytes:
@@ -274,7 +294,8 @@ def locked(path: Path, *, blocking: bool = True) -> Iterator[bool]:
     try:
         ensure_dir(path.parent)
         try:
-            lock.file_lock.acquire(blocking=blocking)
+            with storing(key):  # a new lock file needs room too
+                lock.file_lock.acquire(blocking=blocking)
         except Timeout:
             if not blocking:
                 yield False
@@ -341,6 +362,29 @@ class FileCache:
                     self._entries.clear()
                 self._entries[key] = (ident, data)
         return data
+
+
+def bounded_failures(docs: dict[str, list[float]], key: str, at: float, window_seconds: float,
+                     max_keys: int) -> dict[str, list[float]]:
+    """Login failure times by key after one more failure of ``key`` at ``at``: failures
+    older than ``max(window_seconds, LOGIN_KEEP_SECONDS)`` dropped, at most
+    ``LOGIN_MAX_PER_KEY`` per key, and at most ``max_keys`` keys. Beyond that the keys
+    with the fewest failures in the window (then the oldest last failure) go first, so
+    a spray of new usernames pushes out other one-off typos, not a locked account."""
+    keep_after = at - max(window_seconds, LOGIN_KEEP_SECONDS)
+    kept = {}
+    for k, times in docs.items():
+        times = [t for t in times if isinstance(t, (int, float)) and t > keep_after]
+        if times and k != key:
+            kept[k] = times
+    mine = ([t for t in docs.get(key, []) if isinstance(t, (int, float)) and t > keep_after]
+            + [at])[-LOGIN_MAX_PER_KEY:]
+    if len(kept) >= max_keys:
+        ranked = sorted(kept.items(), reverse=True, key=lambda kv: (
+            sum(1 for t in kv[1] if at - t < window_seconds), max(kv[1])))
+        kept = dict(ranked[:max_keys - 1])
+    kept[key] = mine
+    return kept
 
 
 def _table(data: dict[str, Any] | None, name: str) -> Iterable[dict[str, Any]]:
@@ -415,11 +459,15 @@ class TinyDBStore:
         self._snapshots: dict[str, Any] = {}  # checklist content by hash: immutable files
         self._units_path = self.root / "units.json"
         self._users_path = self.root / "users.json"
-        self._logins_path = self.root / "login_failures.json"
+        self._logins_dir = self.root / LOGINS_DIR
+        self._login_salt: bytes | None = None
         self._index_dir = self.root / "index"
         self._pending_dir = self.root / "index-pending"
         self._check_layout()
+        with suppress(OSError):  # the one file of login failures before store/logins/
+            (self.root / "login_failures.json").unlink(missing_ok=True)
         self._replay_pending()
+        clean_at_start(self.data_dir)  # temporaries of killed writers (cheap, never fails)
 
     def __repr__(self) -> str:
         return f"TinyDBStore({os.fspath(self.data_dir)!r})"
@@ -510,38 +558,66 @@ class TinyDBStore:
         return result
 
     # -- login throttling ------------------------------------------------------
+    def _salt(self, create: bool) -> bytes | None:
+        """The salt of the shard hash (secret, so nobody can aim usernames at the shard of
+        an account to push its failures out); made on first use if ``create``."""
+        if self._login_salt is None:
+            path = self._logins_dir / "salt"
+            try:
+                self._login_salt = path.read_bytes()
+            except FileNotFoundError:
+                if not create:
+                    return None
+                ensure_dir(self._logins_dir)
+                with locked(path):
+                    if not path.exists():
+                        write_atomic(path, secrets.token_hex(16).encode("ascii"))
+                    self._login_salt = path.read_bytes()
+        return self._login_salt
+
+    def _login_shard(self, key: str, create: bool = False) -> Path | None:
+        """The shard file of a throttling key (None if no failure was ever recorded)."""
+        salt = self._salt(create)
+        if salt is None:
+            return None
+        digest = hmac.new(salt, key.encode("utf-8"), hashlib.sha256).digest()
+        return self._logins_dir / f"{int.from_bytes(digest[:4], 'big') % LOGIN_SHARDS:02d}.json"
+
     def record_login_failure(self, key: str, at: float, window_seconds: float) -> int:
         """Remember a failed login for ``key`` at ``at`` and return the failures of
-        ``key`` within the last ``window_seconds``. Prunes failures older than
-        ``max(window_seconds, LOGIN_KEEP_SECONDS)`` of every key, so the file stays small."""
-        keep_after = at - max(window_seconds, LOGIN_KEEP_SECONDS)
-        with transaction(self._logins_path) as db:
+        ``key`` within the last ``window_seconds``. Rewrites only the key's shard (a
+        few KB), dropping its failures older than ``max(window_seconds,
+        LOGIN_KEEP_SECONDS)`` and keeping at most ``LOGIN_MAX_KEYS_PER_SHARD`` keys
+        (:func:`bounded_failures`), so the files stay small however many usernames are
+        tried. :class:`CannotStore` if it cannot be written (the login must then fail)."""
+        path = self._login_shard(key, create=True)
+        with transaction(path) as db:
             table = db.table("failures", cache_size=0)
-            docs = {}
-            for d in table.all():
-                times = [t for t in d.get("times", []) if t > keep_after]
-                if times:
-                    docs[d["key"]] = times
-            times = (docs.get(key, []) + [at])[-LOGIN_MAX_PER_KEY:]
-            docs[key] = times
+            docs = {d["key"]: d.get("times", []) for d in table.all() if "key" in d}
+            docs = bounded_failures(docs, key, at, window_seconds, LOGIN_MAX_KEYS_PER_SHARD)
             table.truncate()
             table.insert_multiple({"key": k, "times": v, "schema": SCHEMA} for k, v in docs.items())
-        return sum(1 for t in times if at - t < window_seconds)
+        return sum(1 for t in docs[key] if at - t < window_seconds)
 
     def login_failures(self, key: str, now: float, window_seconds: float) -> int:
         """How many failures ``key`` has within the last ``window_seconds``."""
-        data = AtomicJSONStorage(self._logins_path).read()
-        for d in _table(data, "failures"):
+        path = self._login_shard(key)
+        if path is None:
+            return 0
+        for d in _table(AtomicJSONStorage(path).read(), "failures"):
             if d.get("key") == key:
                 return sum(1 for t in d.get("times", []) if now - t < window_seconds)
         return 0
 
     def clear_login_failures(self, key: str) -> None:
-        """Forget the failures of ``key`` (after a successful login)."""
-        if not self._logins_path.exists():
+        """Forget the failures of ``key`` (after a successful login); no write if it has none."""
+        path = self._login_shard(key)
+        if path is None or not path.exists():
             return
-        with transaction(self._logins_path) as db:
-            db.table("failures", cache_size=0).remove(Query().key == key)
+        with transaction(path) as db:
+            table = db.table("failures", cache_size=0)
+            if table.contains(Query().key == key):
+                table.remove(Query().key == key)
 
     # -- inspections -------------------------------------------------------------
     # -- checklist snapshots: content-addressed, written once, shared ------------------
@@ -600,7 +676,7 @@ class TinyDBStore:
             if table.get(doc_id=INSPECTION_DOC_ID) is not None:
                 raise AlreadyExists(f"inspection {inspection.id!r}")
             table.insert(Document(self._inspection_doc(inspection), doc_id=INSPECTION_DOC_ID))
-            self._write_with_index(db, inspection.id, None, summarize(inspection))
+            self._write_with_index(db, inspection.id, None, summarize(inspection), created=path)
 
     def get_inspection(self, inspection_id: str) -> Inspection | None:
         """The full inspection, or None (also for an id that cannot exist)."""
@@ -640,18 +716,39 @@ class TinyDBStore:
         return result
 
     def _write_with_index(self, db: TinyDB, inspection_id: str,
-                          before: InspectionSummary | None, after: InspectionSummary) -> None:
+                          before: InspectionSummary | None, after: InspectionSummary,
+                          created: Path | None = None) -> None:
         """Write the inspection (buffered in ``db``), then its index entry, with an intent
         marker around the two so that a crash between them is repaired later. Called
-        with the inspection lock held (lock order: inspection, then shards)."""
+        with the inspection lock held (lock order: inspection, then shards).
+
+        When the disk cannot take a write (:class:`CannotStore`), nothing half-made
+        stays: if the inspection was not written, neither is the marker; a new
+        inspection (``created`` is its file) whose index entry cannot be written is
+        removed again. An update that is stored but whose index entry is not keeps its
+        marker, and the index is repaired once there is room (the record is the truth)."""
         units = sorted({after.unit} | ({before.unit} if before else set()))
         marker = self._pending_dir / f"{inspection_id}.json"
         ensure_dir(self._pending_dir)
-        if marker.exists():  # left by a killed writer: its units may still hold stale entries
+        left_over = marker.exists()
+        if left_over:  # left by a killed writer: its units may still hold stale entries
             units = sorted(set(units) | set(json.loads(marker.read_bytes()).get("units", [])))
         write_atomic(marker, _dumps({"id": inspection_id, "units": units}))
-        db.storage.flush()
-        self._set_summary(inspection_id, units, after)
+        try:
+            db.storage.flush()
+        except CannotStore:
+            if not left_over:  # nothing was written: the marker has nothing to repair
+                marker.unlink(missing_ok=True)
+            raise
+        try:
+            self._set_summary(inspection_id, units, after)
+        except CannotStore:
+            if created is None:
+                return  # stored; the marker makes the next listing (with room) fix the index
+            created.unlink(missing_ok=True)  # unlinking needs no room
+            if not left_over:
+                marker.unlink(missing_ok=True)
+            raise
         marker.unlink()
 
     def _set_summary(self, inspection_id: str, units: Iterable[str],
@@ -683,16 +780,24 @@ class TinyDBStore:
             if path is None:
                 marker.unlink(missing_ok=True)
                 continue
-            # A live writer holds the inspection lock while its marker exists and will
-            # finish by itself: skip it rather than wait.
-            with locked(path, blocking=False) as got:
-                if not got or not marker.exists():
-                    continue
-                units = json.loads(marker.read_bytes()).get("units", [])
-                inspection = self.get_inspection(inspection_id)
-                self._set_summary(inspection_id, units,
-                                  summarize(inspection) if inspection else None)
-                marker.unlink()
+            try:
+                self._replay_one(inspection_id, path, marker)
+            except (CannotStore, ValueError, StoreError):
+                # No room to repair now (or an unreadable marker): keep the marker and
+                # list what the index holds; a later listing with room finishes it.
+                continue
+
+    def _replay_one(self, inspection_id: str, path: Path, marker: Path) -> None:
+        # A live writer holds the inspection lock while its marker exists and will
+        # finish by itself: skip it rather than wait.
+        with locked(path, blocking=False) as got:
+            if not got or not marker.exists():
+                return
+            units = json.loads(marker.read_bytes()).get("units", [])
+            inspection = self.get_inspection(inspection_id)
+            self._set_summary(inspection_id, units,
+                              summarize(inspection) if inspection else None)
+            marker.unlink()
 
     def list_inspections(self, *, unit: str | None = None, units: Iterable[str] | None = None,
                          period: str | None = None, checklist: str | None = None,

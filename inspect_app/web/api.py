@@ -127,7 +127,8 @@ def add_photo(inspection_id: str, criterion_id: str):
     status, result = photos.attach_to_answer(
         store(), scope(), inspection_id, criterion_id, upload.read(), request.form.get("op_id"),
         max_side=int(current_app.config["PHOTO_MAX_SIDE"]),
-        max_bytes=int(current_app.config["PHOTO_MAX_BYTES"]))
+        max_bytes=int(current_app.config["PHOTO_MAX_BYTES"]),
+        max_pixels=int(current_app.config["PHOTO_MAX_PIXELS"]))
     return jsonify(result), status
 
 
@@ -141,7 +142,8 @@ def delete_photo(inspection_id: str, criterion_id: str, photo_id: str):
 
 def _photo_limits() -> dict[str, int]:
     return {"max_side": int(current_app.config["PHOTO_MAX_SIDE"]),
-            "max_bytes": int(current_app.config["PHOTO_MAX_BYTES"])}
+            "max_bytes": int(current_app.config["PHOTO_MAX_BYTES"]),
+            "max_pixels": int(current_app.config["PHOTO_MAX_PIXELS"])}
 
 
 @bp.post("/inspections/<inspection_id>/remediation")

@@ -5,6 +5,8 @@ from decimal import Decimal
 
 from flask import Blueprint, abort, current_app, render_template
 
+from ..i18n import translate
+
 
 bp = Blueprint("checklists", __name__, url_prefix="/checklists")
 
@@ -23,7 +25,8 @@ def index():
 def checklist_list():
     """Every loaded checklist, and the problems of files that failed to load."""
     lib = library()
-    return render_template("checklists/index.html", checklists=lib.all(), problems=lib.problems,
+    return render_template("checklists/index.html", checklists=lib.all(),
+                           problems=[translate(problem) for problem in lib.problems],
                            folder=current_app.config["CHECKLISTS_DIR"])
 
 

@@ -19,6 +19,7 @@ from ..domain.periods import PeriodError, parse_period
 from ..domain.text import fold, sort_key
 from ..i18n import LANGUAGES, current_locale
 from ..services import ServiceError, clock
+from ..storage import storing, temporaries
 from .auth import roles_required, scope, store
 from .labels import INSPECTION_KIND_LABELS
 
@@ -111,12 +112,16 @@ def workbook():
             "inspections.photo", inspection_id=inspection_id, photo_id=photo_id, _external=True))
     # A temporary file rather than memory: a province-wide export can be tens of MB.
     # send_file streams it and closes it (and the OS deletes it) when the response ends.
-    output = tempfile.TemporaryFile()
-    try:
-        xlsx.write(report, output)
-    except BaseException:
-        output.close()
-        raise
+    # It and XlsxWriter's parts live in a private folder of the data folder, which
+    # start-up cleans if this process is killed; a full disk answers 503 (CannotStore).
+    with temporaries.export_folder(current_app.config["DATA_DIR"]) as folder, \
+            storing("the export"):
+        output = tempfile.TemporaryFile(dir=folder)
+        try:
+            xlsx.write(report, output, tmpdir=folder)
+        except BaseException:
+            output.close()
+            raise
     output.seek(0)
     response = send_file(output, mimetype=XLSX_MIMETYPE, as_attachment=True,
                          download_name=download_name(filters), max_age=0)

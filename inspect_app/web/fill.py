@@ -187,7 +187,8 @@ def upload_photo(inspection_id: str, criterion_id: str):
         photos.attach_to_answer(store(), scope(), inspection_id, criterion_id, upload.read(),
                                 request.form.get("op_id") or str(uuid.uuid4()),
                                 max_side=int(current_app.config["PHOTO_MAX_SIDE"]),
-                                max_bytes=int(current_app.config["PHOTO_MAX_BYTES"]))
+                                max_bytes=int(current_app.config["PHOTO_MAX_BYTES"]),
+                                max_pixels=int(current_app.config["PHOTO_MAX_PIXELS"]))
     except ServiceError as exc:
         flash(f"{criterion_id}: {exc.message}", "error")
     else:

@@ -1,6 +1,8 @@
 """Inspections and self-checks in the browser: list, start, overview."""
 from __future__ import annotations
 
+import io
+
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
                    send_file, url_for)
 from flask_babel import gettext as _
@@ -16,6 +18,7 @@ from ..i18n import translate
 from ..domain.text import sort_key
 from ..services import ServiceError, clock
 from ..services import inspections as service
+from ..services import photos
 from .auth import acting_user, roles_required, scope, store
 from .labels import INSPECTION_KIND_LABELS
 
@@ -197,7 +200,13 @@ def photo(inspection_id: str, photo_id: str):
     path = store().photo_path(photo_id, variant) if photo_id in inspection.photos else None
     if path is None:
         abort(404)
-    response = send_file(path, mimetype="image/jpeg", max_age=3600, conditional=True)
+    try:
+        data = photos.without_metadata(path.read_bytes())  # also for photos stored long ago
+        modified = path.stat().st_mtime
+    except OSError:
+        abort(404)
+    response = send_file(io.BytesIO(data), mimetype="image/jpeg", max_age=3600, conditional=True,
+                         etag=f"{photo_id}-{variant}-{len(data)}", last_modified=modified)
     response.cache_control.private = True
     response.cache_control.public = False
     return response

@@ -95,7 +95,8 @@ def _today():
 
 def _photo_limits() -> dict[str, int]:
     return {"max_side": int(current_app.config["PHOTO_MAX_SIDE"]),
-            "max_bytes": int(current_app.config["PHOTO_MAX_BYTES"])}
+            "max_bytes": int(current_app.config["PHOTO_MAX_BYTES"]),
+            "max_pixels": int(current_app.config["PHOTO_MAX_PIXELS"])}
 
 
 def _locate(item_ref: str) -> tuple[Inspection, RemediationItem]:
