@@ -147,11 +147,12 @@ def build_world(root: Path) -> World:
                              {"op_id": str(uuid.uuid4()), "allow_unanswered": True})
             world.items[name] = store.get_inspection(record.id).items[0].id
 
-    start("insp_draft", "insp", "A", "inspection")
+    # Finalized ones first: a draft of the same unit, checklist and period blocks a second.
     start("insp_final", "insp", "A", "inspection", final=True)
+    start("insp_draft", "insp", "A", "inspection")
     start("self_a", "unit_a", "A", "self_check")
-    start("self_b", "unit_b", "B", "self_check")
     start("self_b_final", "unit_b", "B", "self_check", final=True)
+    start("self_b", "unit_b", "B", "self_check")
     return world
 
 

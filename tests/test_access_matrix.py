@@ -169,14 +169,15 @@ def photo_form(world, store, target):
             "content_type": "multipart/form-data"}
 
 
+# A period of its own: the world's drafts of 2025 would (rightly) be offered instead.
 def start_form(world, store, target):
     kind, unit = target.split("@")
-    return {"data": {"kind": kind, "unit": unit, "checklist": CHECKLIST_ID, "period": "2025"}}
+    return {"data": {"kind": kind, "unit": unit, "checklist": CHECKLIST_ID, "period": "2026"}}
 
 
 def start_json(world, store, target):
     kind, unit = target.split("@")
-    return {"json": {"kind": kind, "unit": unit, "checklist": CHECKLIST_ID, "period": "2025"}}
+    return {"json": {"kind": kind, "unit": unit, "checklist": CHECKLIST_ID, "period": "2026"}}
 
 
 def answer_json(world, store, target):
@@ -262,6 +263,16 @@ def review_rule(role: str, target: str | None) -> Expect:
     if role in VERIFIES[target]:
         return Expect(409)
     return Expect(403) if role in SEES[target] else Expect(404)
+
+
+def confirm_rule(role: str, target: str | None) -> Expect:
+    """The finalize confirmation step: those who may finalize see it (a finalized record
+    sends them to its overview), those who only see the record get 403; nothing changes."""
+    if role in FINALIZES[target]:
+        return Expect(302 if target in FINALIZED else 200)
+    if role in SEES[target]:
+        return Expect(403)
+    return Expect(404)
 
 
 def reopen_rule(role: str, target: str | None) -> Expect:
@@ -353,6 +364,7 @@ MATRIX: dict[str, dict] = {
     "fill.upload_photo": {"targets": RECORDS, "POST": writes(EDITS, 302, locked=302),
                           "body": {"POST": photo_form}},
     "fill.delete_photo": {"targets": RECORDS, "POST": writes(EDITS, 302, locked=302)},
+    "fill.confirm_finalize": {"targets": RECORDS, "GET": confirm_rule},
     "fill.finalize": {
         "targets": RECORDS, "POST": writes(FINALIZES, 302, locked=302),
         "body": {"POST": lambda w, s, t: {"data": {"op_id": _op(), "allow_unanswered": "y"}}},

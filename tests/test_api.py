@@ -109,9 +109,10 @@ def test_create_unknown_field_and_non_json(world, client):
     ("admin", "inspection", "B", 201),
 ])
 def test_who_may_start_what(world, who, kind, unit, status):
-    checklist = CHECKLIST if kind == "inspection" else "tu-kiem-tra-mot-cua-tuan"
+    checklist, period = (CHECKLIST, "2025") if kind == "inspection" else (
+        "tu-kiem-tra-mot-cua-tuan", "2025-W14")
     response = world[who].post("/inspections", {"unit": unit, "checklist": checklist,
-                                                "period": "2025-W14", "kind": kind})
+                                                "period": period, "kind": kind})
     assert response.status_code == status, response.json
 
 

@@ -96,8 +96,9 @@ def test_fill_a_section_attach_a_photo_and_finalize(live_server, team, phone):
     page.goto(f"{live_server.url}/inspections/{team['id']}/review")
     assert "Chưa đánh giá" in page.content()
     page.check("input[name=allow_unanswered]")
-    with page.expect_navigation():
-        page.click("form button[type=submit]:has-text('Chốt')")
+    page.click("form button[type=submit]:has-text('Chốt')")
+    with page.expect_navigation():  # the confirmation dialog (test_browser_workflow.py)
+        page.click("#finalize-dialog #finalize-form button[type=submit]")
     assert "Đã chốt" in page.content()
     record = team["store"].get_inspection(team["id"])
     assert record.status == "finalized"

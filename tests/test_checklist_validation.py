@@ -30,8 +30,10 @@ P = "sections[0].criteria[0]"
     (lambda d: d.update(version=2025.10), 'version: write the version in quotes (version: "2025.1") so that YAML keeps it as written'),
     (lambda d: d.update(title=""), "title: must not be empty"),
     (lambda d: d.update(kind="audit"), "kind: must be one of inspection, self_check, any, got text 'audit'"),
-    (lambda d: d.update(colour="red"), "colour: unknown key (allowed: bands, description, format, id, kind, "
-                                       "sections, title, version)"),
+    (lambda d: d.update(colour="red"), "colour: unknown key (allowed: bands, cadence, description, format, "
+                                       "id, kind, sections, title, version)"),
+    (lambda d: d.update(cadence="daily"), "cadence: must be one of weekly, monthly, quarterly, half_yearly, "
+                                          "yearly, got text 'daily'"),
     (lambda d: d.update(bands=[{"min": 120, "label": "X"}]), "bands[0].min: must be a percent between 0 and 100, got 120"),
     (lambda d: d.update(bands=[{"min": 90}]), "bands[0].label: is required"),
     (lambda d: d.update(bands="Tốt"), "bands: must be a list of {min, label}, got text 'Tốt'"),

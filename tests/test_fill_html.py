@@ -174,7 +174,11 @@ def test_review_finalize_and_reopen(client, world):
     client.post(f"/inspections/{world['id']}/s/chi_dao", data=fields)
     review = client.get(f"/inspections/{world['id']}/review").get_data(as_text=True)
     assert "Chưa đánh giá" in review and "1.6" in review
-    finalize = form_fields(review.replace('class="panel"', 'id="fin" class="panel"', 1), "fin")
+    confirm = client.get(f"/inspections/{world['id']}/finalize").get_data(as_text=True)
+    assert 'id="finalize-form"' not in confirm  # unanswered criteria: nothing to confirm yet
+    confirm = client.get(f"/inspections/{world['id']}/finalize?allow_unanswered=y")
+    finalize = form_fields(confirm.get_data(as_text=True), "finalize-form")
+    assert finalize.pop("allow_unanswered") == "y"
     response = client.post(f"/inspections/{world['id']}/finalize", data=finalize)
     assert response.status_code == 302 and response.location.endswith("/review")
     assert world["store"].get_inspection(world["id"]).status == "draft"
@@ -257,12 +261,12 @@ def test_start_forms(client, world):
     page = client.get("/inspections/new").get_data(as_text=True)
     assert "Xã Nông Thượng" in page and 'value="cchc-xa"' in page
     fields = form_fields(page, "start-form")
-    fields.update(unit="NT", checklist="cchc-xa", period="2026-Q1", team="mate")
+    fields.update(unit="NT", checklist="cchc-xa", period="2026", team="mate")
     response = client.post("/inspections/new", data=fields)
     assert response.status_code == 302
     new_id = response.location.rsplit("/", 1)[1]
     record = world["store"].get_inspection(new_id)
-    assert (record.period, [m.username for m in record.team]) == ("2026-Q1", ["lead", "mate"])
+    assert (record.period, [m.username for m in record.team]) == ("2026", ["lead", "mate"])
     fields["period"] = "quý 1"
     response = client.post("/inspections/new", data=fields)
     assert response.status_code == 400 and "2025-Q1" in response.get_data(as_text=True)

@@ -26,6 +26,9 @@ from .numbers import MAX_NUMBER, is_multiple, is_number, to_decimal, to_fraction
 
 FORMAT = 1
 CHECKLIST_KINDS = ("inspection", "self_check", "any")
+#: ``cadence`` values → the kind of period (domain/periods.py) a record of the checklist covers.
+CADENCES = {"weekly": "week", "monthly": "month", "quarterly": "quarter",
+            "half_yearly": "half", "yearly": "year"}
 SCORED_TYPES = ("yesno", "choice", "score", "ratio", "count")
 ADJUSTMENT_TYPES = ("bonus", "penalty")
 CRITERION_TYPES = SCORED_TYPES + ("info",) + ADJUSTMENT_TYPES
@@ -56,7 +59,8 @@ _TYPE_KEYS = {
     "bonus": {"step"},
     "penalty": {"step"},
 }
-_CHECKLIST_KEYS = {"format", "id", "version", "title", "kind", "description", "bands", "sections"}
+_CHECKLIST_KEYS = {"format", "id", "version", "title", "kind", "cadence", "description", "bands",
+                   "sections"}
 _SECTION_KEYS = {"id", "title", "description", "criteria"}
 
 
@@ -228,6 +232,7 @@ class Checklist:
     description: str = ""
     hash: str = ""
     data: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    cadence: str | None = None  # declared: a key of CADENCES; None: any period
 
     def __post_init__(self) -> None:
         index = {c.id: c for s in self.sections for c in s.criteria}
@@ -248,6 +253,11 @@ class Checklist:
             if section.id == section_id:
                 return section
         return None
+
+    @property
+    def period_kind(self) -> str | None:
+        """The kind of period its records cover ("week", "year"…), None if any goes."""
+        return CADENCES.get(self.cadence or "")
 
     @property
     def max_points(self) -> Decimal:
@@ -730,6 +740,10 @@ def parse_checklist(data: Any, source: str = "<checklist>") -> Checklist:
     if kind not in CHECKLIST_KINDS:
         p.add("kind", f"must be one of {', '.join(CHECKLIST_KINDS)}, got {_describe(kind)}")
         kind = "any"
+    cadence = data.get("cadence")
+    if cadence is not None and cadence not in CADENCES:
+        p.add("cadence", f"must be one of {', '.join(CADENCES)}, got {_describe(cadence)}")
+        cadence = None
     description = _text(p, data, "description", "")
     bands = _rating_bands(p, data.get("bands"), "bands")
 
@@ -776,6 +790,7 @@ def parse_checklist(data: Any, source: str = "<checklist>") -> Checklist:
     return Checklist(
         id=checklist_id, version=version, title=title, kind=kind, sections=tuple(sections),
         bands=bands, description=description, hash=content_hash(data), data=data,
+        cadence=cadence,
     )
 
 

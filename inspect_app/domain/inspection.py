@@ -205,20 +205,25 @@ def answer_dict(answer: Answer | None, criterion_id: str) -> dict[str, Any]:
     return out
 
 
-def missing_evidence(inspection: Inspection, checklist: Checklist) -> list[str]:
-    """Self-check criteria marked ``evidence_required`` with no note, photo or explanation."""
+def evidence_needs(inspection: Inspection, checklist: Checklist) -> dict[str, bool]:
+    """The criteria that need evidence (a note, a photo) or a written explanation in this
+    record — ``evidence_required`` ones of a self-check — each with whether it has some
+    (an N/A answer needs none). Cards and the review mark them from the start."""
     if inspection.kind != "self_check":
-        return []
-    missing = []
+        return {}
+    needs = {}
     for criterion in checklist.criteria:
         if not criterion.evidence_required:
             continue
         answer = inspection.answers.get(criterion.id)
-        if answer and answer.na:
-            continue
-        if not answer or not (answer.note or answer.photos or answer.explanation):
-            missing.append(criterion.id)
-    return missing
+        needs[criterion.id] = bool(answer and (answer.na or answer.note or answer.photos
+                                               or answer.explanation))
+    return needs
+
+
+def missing_evidence(inspection: Inspection, checklist: Checklist) -> list[str]:
+    """Self-check criteria marked ``evidence_required`` with no note, photo or explanation."""
+    return [cid for cid, given in evidence_needs(inspection, checklist).items() if not given]
 
 
 def add_event(record: Any, by: str, at: str, action: str, **detail: Any) -> None:

@@ -95,3 +95,17 @@ def period_of(kind: str, day: _dt.date) -> str:
     if kind == "month":
         return f"{day.year}-{day.month:02d}"
     return str(day.year)
+
+
+def default_period(period_kind: str | None, record_kind: str, day: _dt.date) -> str:
+    """The period a record started on ``day`` most likely covers: the current period of
+    the checklist's cadence (``period_kind``, e.g. "week"); for a checklist without one,
+    the current week for a self-check and the current year otherwise."""
+    if period_kind is None:
+        period_kind = "week" if record_kind == "self_check" else "year"
+    return period_of(period_kind, day)
+
+
+def fits_cadence(period: Period, period_kind: str | None) -> bool:
+    """True if ``period`` is of the kind the checklist's cadence asks (any without one)."""
+    return period_kind is None or period.kind == period_kind

@@ -80,6 +80,23 @@ class SectionScore:
                 "max": json_number(self.max), "percent": json_number(self.percent)}
 
 
+#: Lines that never need an answer: info lines record facts, bonus and penalty are optional.
+OPTIONAL_TYPES = ("info", "bonus", "penalty")
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How many of the criteria that need an answer have one (in a section or overall)."""
+
+    answered: int
+    total: int
+    unanswered: tuple[Line, ...]
+
+    @property
+    def complete(self) -> bool:
+        return self.answered == self.total
+
+
 @dataclass
 class ScoreCard:
     """The result of scoring one set of answers against one checklist."""
@@ -113,6 +130,16 @@ class ScoreCard:
         """Lines that call for a remediation item (partial and fail)."""
         return [line for line in self.criteria if line.status in SHORTCOMING_STATUSES]
 
+    def progress(self, section: str | None = None) -> Progress:
+        """Answered / to answer, over the whole card or one section: the one count that the
+        review, the section tabs, the bottom bar, the overview and the API show, so that
+        "answered 57/57" and "unanswered (0)" always agree. Info, bonus and penalty lines
+        are optional and counted in neither."""
+        lines = [line for line in self.criteria if line.type not in OPTIONAL_TYPES
+                 and (section is None or line.section == section)]
+        unanswered = tuple(line for line in lines if line.status == "unanswered")
+        return Progress(len(lines) - len(unanswered), len(lines), unanswered)
+
     @property
     def to_check(self) -> list[Line]:
         """Lines whose figures deserve a second look (a ratio above 100 %)."""
@@ -120,9 +147,8 @@ class ScoreCard:
 
     @property
     def unanswered(self) -> list[Line]:
-        """Scored lines without an answer (bonus/penalty lines are optional and not listed)."""
-        return [line for line in self.criteria
-                if line.status == "unanswered" and line.type not in ("bonus", "penalty")]
+        """Lines that need an answer and have none (bonus/penalty/info lines are optional)."""
+        return list(self.progress().unanswered)
 
     def as_dict(self) -> dict[str, Any]:
         """The score card exactly as DESIGN §4 prints it (JSON-ready)."""

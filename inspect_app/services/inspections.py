@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from ..checklist_files import ChecklistLibrary
 from ..domain import inspection as rules
 from ..domain.access import Scope
 from ..domain.checklist import Checklist, parse_checklist
-from ..domain.messages import N_, criterion_label, joined
+from ..domain.messages import Message, N_, criterion_label, joined
+from ..domain.models import (INSPECTION_KINDS, Inspection, InspectionSummary, RemediationItem,
+                             TeamMember, User)
+from ..domain.periods import PeriodError, fits_cadence, parse_period, period_of
 from ..domain.text import SHORT_TEXT, TextProblem, clean_text
-from ..domain.models import INSPECTION_KINDS, Inspection, InspectionSummary, TeamMember, User
-from ..domain.periods import PeriodError, parse_period
 from ..domain.remediation import generate_items
 from ..domain.scoring import ScoreCard, score
 from ..storage import NotFound, Store, new_id
@@ -117,8 +119,14 @@ def check_access(scope: Scope, inspection: Inspection,
 
 def start(store: Store, library: ChecklistLibrary, scope: Scope, *, unit: str, checklist: str,
           period: str, kind: str, team: list[str] | None = None, number: str = "",
-          place: str = "") -> Inspection:
-    """Start an inspection (inspectors) or a self-check (a unit's own users)."""
+          place: str = "", another: bool = False, today: _dt.date | None = None) -> Inspection:
+    """Start an inspection (inspectors) or a self-check (a unit's own users).
+
+    The period must be of the checklist's cadence (a week for a weekly checklist).
+    A draft of the same unit, checklist, period and kind that the user may edit is
+    answered with :class:`Conflict` carrying its id (``existing``): a self-check is
+    never started twice for one period; a second inspection only with ``another``.
+    """
     errors: dict[str, str] = {}
     if kind not in INSPECTION_KINDS:
         errors["kind"] = N_("kind must be one of %(kinds)s", kinds=", ".join(INSPECTION_KINDS))
@@ -132,9 +140,13 @@ def start(store: Store, library: ChecklistLibrary, scope: Scope, *, unit: str, c
         errors["checklist"] = N_("checklist %(checklist)s is for %(its)s, not %(kind)s",
                                  checklist=quoted(checklist), its=loaded.kind, kind=kind)
     try:
-        period = parse_period(period if isinstance(period, str) else "").code
+        parsed = parse_period(period if isinstance(period, str) else "")
     except PeriodError as exc:
         errors["period"] = exc.args[0] if exc.args else str(exc)
+    else:
+        period = parsed.code
+        if loaded is not None and not fits_cadence(parsed, loaded.period_kind):
+            errors["period"] = cadence_message(loaded, today or clock.today())
 
     def one_line(field: str, label: str, value: str) -> str:
         try:
@@ -169,6 +181,12 @@ def start(store: Store, library: ChecklistLibrary, scope: Scope, *, unit: str, c
                           fields={"team": username})
         members.append(TeamMember(username=mate.username, role="member", name=mate.full_name,
                                   position=mate.position))
+    drafts = open_drafts(store, scope, unit=unit, checklist=loaded.id, period=period, kind=kind)
+    if drafts and (kind == "self_check" or not another):
+        raise Conflict(N_("A draft of this checklist for %(unit)s and %(period)s is already "
+                          "open: continue it instead of starting another.",
+                          unit=unit_record.name, period=period),
+                       existing=drafts[0].id, another_allowed=kind != "self_check")
     now = clock.now_iso()
     inspection = Inspection(
         id=new_id(), unit=unit, checklist=snapshot_of(loaded), period=period, kind=kind,
@@ -178,6 +196,31 @@ def start(store: Store, library: ChecklistLibrary, scope: Scope, *, unit: str, c
     rules.add_event(inspection, user.username, now, "started")
     store.add_inspection(inspection)
     return inspection
+
+
+_CADENCE_MESSAGES = {
+    "week": N_("“%(checklist)s” is filled every week: give the week (ISO week), like %(example)s."),
+    "month": N_("“%(checklist)s” is filled every month: give the month, like %(example)s."),
+    "quarter": N_("“%(checklist)s” is filled every quarter: give the quarter, like %(example)s."),
+    "half": N_("“%(checklist)s” is filled every half year: give the half year, like %(example)s."),
+    "year": N_("“%(checklist)s” is filled once a year: give the year, like %(example)s."),
+}
+
+
+def cadence_message(checklist: Checklist, day: _dt.date) -> Message:
+    """Why a period of another kind is refused for ``checklist``, with the current one
+    of its cadence as the example."""
+    kind = checklist.period_kind or "year"
+    template = _CADENCE_MESSAGES[kind]
+    return N_(template.template, checklist=checklist.title, example=period_of(kind, day))
+
+
+def open_drafts(store: Store, scope: Scope, *, unit: str, checklist: str, period: str,
+                kind: str) -> list[InspectionSummary]:
+    """The drafts of this unit, checklist, period and kind the user could continue (may
+    edit), newest first: another team's inspection of the same unit is not one of them."""
+    return [s for s in visible(store, scope, unit=unit, checklist=checklist, period=period,
+                               kind=kind, status="draft") if scope.can_edit(s)]
 
 
 # ---------------------------------------------------------------- answers
@@ -335,6 +378,7 @@ def answer_result(inspection: Inspection, checklist: Checklist, criterion_id: st
     criterion = checklist.criterion(criterion_id)
     stored = inspection.answers.get(criterion_id)
     section = card.section(criterion.section)
+    progress, section_progress = card.progress(), card.progress(criterion.section)
     return {
         "criterion": criterion_id,
         "rev": stored.rev if stored else 0,
@@ -342,8 +386,11 @@ def answer_result(inspection: Inspection, checklist: Checklist, criterion_id: st
         "line": card.line(criterion_id).as_dict(),
         "totals": {**{k: v for k, v in card.as_dict().items()
                       if k in ("total", "max", "percent", "band", "bonus", "penalty")},
-                   "answered": len(checklist.criteria) - card.counts["unanswered"],
-                   "criteria": len(checklist.criteria),
+                   # the criteria that need an answer (ScoreCard.progress), overall and
+                   # in the criterion's section
+                   "answered": progress.answered, "criteria": progress.total,
+                   "section_answered": section_progress.answered,
+                   "section_criteria": section_progress.total,
                    "section": section.as_dict() if section else None},
     }
 
@@ -395,22 +442,21 @@ def finalize(store: Store, scope: Scope, inspection_id: str, body: Any, *,
 
     def apply(inspection: Inspection, at: str):
         rules.ensure_draft(inspection)
-        checklist = checklist_of(inspection)
-        card = score(checklist, inspection.answers_content())
-        unanswered = [line.id for line in card.unanswered]
+        plan = closing(inspection, allow_unanswered=allow, day=day, at=at, by=by)
+        card, unanswered = plan.card, plan.unanswered
         if unanswered and not allow:
             raise Refuse(Unprocessable(
                 N_("%(count)s criteria are unanswered; answer them or finalize with "
                    "allow_unanswered", count=len(unanswered)), unanswered=unanswered))
-        missing = rules.missing_evidence(inspection, checklist)
-        if missing:
+        if plan.missing_evidence:
+            checklist = checklist_of(inspection)
             raise Refuse(Unprocessable(
                 N_("these criteria need evidence (a note or a photo) or a written explanation: "
                    "%(criteria)s", criteria=joined(
-                       [criterion_label(checklist.criterion(c)) for c in missing], "; ")),
-                missing_evidence=missing))
-        inspection.items.extend(generate_items(
-            inspection, checklist, card, include_unanswered=allow, finalized_on=day, at=at, by=by))
+                       [criterion_label(checklist.criterion(c)) for c in plan.missing_evidence],
+                       "; ")),
+                missing_evidence=plan.missing_evidence))
+        inspection.items.extend(plan.items)
         inspection.status = "finalized"
         inspection.score = card.as_dict()
         inspection.finalized_at, inspection.finalized_by = at, by
@@ -423,6 +469,48 @@ def finalize(store: Store, scope: Scope, inspection_id: str, body: Any, *,
         return run_op(store, inspection_id, op_id, digest, apply)
     except Refuse as refuse:
         raise refuse.error from None
+
+
+@dataclass
+class Closing:
+    """What finalizing a draft now would do: the card it freezes, the remediation items it
+    creates, and what still stands in its way (unanswered criteria, missing evidence)."""
+
+    card: ScoreCard
+    items: list[RemediationItem]
+    unanswered: list[str]
+    missing_evidence: list[str]
+    allow_unanswered: bool
+
+    @property
+    def blocked(self) -> bool:
+        """True when finalizing would be refused (422)."""
+        return bool(self.missing_evidence or (self.unanswered and not self.allow_unanswered))
+
+
+def closing(inspection: Inspection, *, allow_unanswered: bool, day: _dt.date, at: str,
+            by: str) -> Closing:
+    """What finalizing ``inspection`` would do (the one computation that both the
+    confirmation summary and :func:`finalize` use)."""
+    checklist = checklist_of(inspection)
+    card = score(checklist, inspection.answers_content(), validated=True)
+    items = generate_items(inspection, checklist, card, include_unanswered=allow_unanswered,
+                           finalized_on=day, at=at, by=by)
+    return Closing(card=card, items=items, unanswered=[line.id for line in card.unanswered],
+                   missing_evidence=rules.missing_evidence(inspection, checklist),
+                   allow_unanswered=allow_unanswered)
+
+
+def finalize_preview(store: Store, scope: Scope, inspection_id: str, *, allow_unanswered: bool,
+                     today: _dt.date | None = None) -> tuple[Inspection, Closing]:
+    """The record and what finalizing it now would do, for the confirmation step; nothing
+    is written. 404/403 as for finalizing; 409 once it is finalized."""
+    inspection = editable(store, scope, inspection_id, lambda i: can_finalize(scope, i))
+    if inspection.status != "draft":
+        raise Conflict(N_("This record is already finalized."))
+    return inspection, closing(inspection, allow_unanswered=allow_unanswered,
+                               day=today or clock.today(), at=clock.now_iso(),
+                               by=scope.user.username)
 
 
 class Refuse(Exception):

@@ -224,13 +224,9 @@
     if (score.section) set("section-points", numberFormat.format(score.section.points));
     var bar = document.querySelector("[data-role=progress]");
     if (bar) bar.value = score.answered;
-    var answered = 0, all = 0;
-    Object.keys(cards).forEach(function (id) {
-      all += 1;
-      if (!/status-unanswered/.test(cards[id].el.className)) answered += 1;
-    });
+    // the server counts what needs an answer (info, bonus and penalty lines do not)
     var tab = document.querySelector("[data-section-count=" + CSS.escape(form.dataset.section) + "]");
-    if (tab) tab.textContent = answered + "/" + all;
+    if (tab && score.section_criteria != null) tab.textContent = score.section_answered + "/" + score.section_criteria;
   }
 
   function showNet() {

@@ -13,7 +13,7 @@ from flask_login import current_user
 
 from ..domain.messages import N_
 from ..i18n import translate
-from ..services import ServiceError, accounts
+from ..services import ServiceError, accounts, clock
 from ..services import inspections as service
 from ..services import photos
 from ..services import remediation as items
@@ -87,18 +87,23 @@ def create_inspection():
     body = json_body()
     if not isinstance(body, dict):
         raise ApiError(400, N_("the body must be a JSON object"))
-    unknown = sorted(set(body) - {"unit", "checklist", "period", "kind", "team", "number", "place"})
+    unknown = sorted(set(body) - {"unit", "checklist", "period", "kind", "team", "number", "place",
+                                  "another"})
     if unknown:
         raise ApiError(400, N_("unknown field %(field)s", field=repr(unknown[0])[:60]),
                        field=unknown[0])
     team = body.get("team") or []
     if not isinstance(team, list) or not all(isinstance(t, str) for t in team):
         raise ApiError(400, N_("team must be a list of usernames"), field="team")
+    another = body.get("another", False)
+    if not isinstance(another, bool):
+        raise ApiError(400, N_("another must be true or false"), field="another")
     inspection = service.start(
         store(), current_app.extensions["checklists"], scope(), unit=body.get("unit"),
         checklist=body.get("checklist"), period=body.get("period"),
         kind=body.get("kind", "inspection"), team=team,
-        number=str(body.get("number") or ""), place=str(body.get("place") or ""))
+        number=str(body.get("number") or ""), place=str(body.get("place") or ""),
+        another=another, today=clock.today(current_app.config["TIMEZONE"]))
     return jsonify(service.inspection_dict(inspection)), 201
 
 

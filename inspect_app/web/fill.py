@@ -49,11 +49,9 @@ def section_nav(checklist, card) -> list[dict[str, Any]]:
     """Per section: id, title, answered count and total, for the section tabs."""
     nav = []
     for section in checklist.sections:
-        lines = [card.line(c.id) for c in section.criteria]
-        answered = sum(1 for line in lines if line.status != "unanswered"
-                       and not (line.status == "info" and line.value is None))
-        nav.append({"id": section.id, "title": section.title, "total": len(lines),
-                    "answered": answered, "complete": answered == len(lines)})
+        progress = card.progress(section.id)
+        nav.append({"id": section.id, "title": section.title, "total": progress.total,
+                    "answered": progress.answered, "complete": progress.complete})
     return nav
 
 
@@ -113,7 +111,8 @@ def _render_section(inspection: Inspection, section_id: str, form=None, conflict
         prev_id=index[position - 1] if position > 0 else None,
         next_id=index[position + 1] if position + 1 < len(index) else None,
         unit=store().get_unit(inspection.unit), step_values=fill_forms.step_values,
-        answered=sum(1 for line in card.criteria if line.status not in ("unanswered",)),
+        evidence=rules.evidence_needs(inspection, checklist),
+        progress=card.progress(),
         messages=client_messages(), number_marks=formatting.number_symbols(current_locale()),
     ), status
 
@@ -235,9 +234,31 @@ def review(inspection_id: str):
     card = service.live_card(inspection)
     return render_template(
         "fill/review.html", inspection=inspection, checklist=checklist, card=card,
-        unit=store().get_unit(inspection.unit),
+        progress=card.progress(), unit=store().get_unit(inspection.unit),
+        evidence=rules.evidence_needs(inspection, checklist),
         missing=rules.missing_evidence(inspection, checklist),
-        can_finalize=inspection.status == "draft" and service.can_finalize(scope(), inspection),
+        can_finalize=inspection.status == "draft" and service.can_finalize(scope(), inspection))
+
+
+@bp.get("/<inspection_id>/finalize")
+@roles_required("admin", "inspector", "unit")
+def confirm_finalize(inspection_id: str):
+    """The confirmation step: what finalizing now freezes and creates, with the real
+    finalize form (review.js shows the same page part in a dialog)."""
+    allow = request.args.get("allow_unanswered") == "y"
+    try:
+        inspection, plan = service.finalize_preview(
+            store(), scope(), inspection_id, allow_unanswered=allow,
+            today=clock.today(current_app.config["TIMEZONE"]))
+    except ServiceError as exc:
+        if exc.status == 409:
+            flash(translate(exc.message), "warning")
+            return redirect(url_for("inspections.view", inspection_id=inspection_id))
+        abort(exc.status)
+    checklist = service.checklist_of(inspection)
+    return render_template(
+        "fill/finalize.html", inspection=inspection, checklist=checklist, plan=plan,
+        card=plan.card, score=plan.card.as_dict(), unit=store().get_unit(inspection.unit),
         op_id=str(uuid.uuid4()))
 
 

@@ -9,11 +9,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import Length, Optional
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..domain.periods import period_of
+from ..domain.periods import default_period
 from ..domain.text import SHORT_TEXT, sort_key
 from ..i18n import translate
 from ..services import ServiceError, clock
@@ -29,7 +29,8 @@ class StartForm(FlaskForm):
     kind = SelectField(_l("Kind"), choices=[SelectChoice(k, v) for k, v in INSPECTION_KIND_LABELS.items()])
     unit = SelectField(_l("Unit"), choices=[], validate_choice=False)
     checklist = SelectField(_l("Checklist"), choices=[], validate_choice=False)
-    period = StringField(_l("Period"), validators=[DataRequired(), Length(max=10)],
+    # Left empty, the period is the current one of the chosen checklist's cadence.
+    period = StringField(_l("Period"), validators=[Optional(), Length(max=10)],
                          description=_l("2025 (year), 2025-Q1 (quarter), 2025-H1, 2025-03 (month) "
                                         "or 2025-W14 (week)"))
     team = SelectMultipleField(_l("Team members"), choices=[], validate_choice=False,
@@ -57,6 +58,13 @@ def _start_form(kind: str) -> StartForm:
     usable = [c for c in library.all() if c.kind in (kind, "any") or user.role == "admin"]
     usable.sort(key=lambda c: c.kind != kind)
     form.checklist.choices = [SelectChoice(c.id, c.title) for c in usable]
+    today = clock.today(current_app.config["TIMEZONE"])
+    # Per checklist: the current period of its cadence and how to write one (start.js
+    # swaps them in when the checklist changes; without JavaScript the server does).
+    form.periods = {c.id: {"default": default_period(c.period_kind, kind, today),
+                           "hint": str(PERIOD_HINTS.get(c.period_kind, form.period.description)),
+                           "fixed": c.period_kind is not None}
+                    for c in usable}
     mates = [u for u in store().list_users() if u.username != user.username and u.active and (
         u.role in ("inspector", "admin") if kind == "inspection"
         else (u.role == "unit" and u.unit == user.unit))]
@@ -64,11 +72,24 @@ def _start_form(kind: str) -> StartForm:
                          for u in sorted(mates, key=lambda u: sort_key(u.display_name))]
     if request.method == "GET":
         form.kind.data = kind
-        default_kind = "week" if kind == "self_check" else "year"
-        form.period.data = period_of(default_kind, clock.today(current_app.config["TIMEZONE"]))
         if request.args.get("unit"):
             form.unit.data = request.args["unit"]
+        if request.args.get("checklist") in form.periods:
+            form.checklist.data = request.args["checklist"]
+        chosen = form.checklist.data or (usable[0].id if usable else None)
+        form.period.data = form.periods[chosen]["default"] if chosen else ""
+    elif not (form.period.data or "").strip() and form.checklist.data in form.periods:
+        form.period.data = form.periods[form.checklist.data]["default"]
     return form
+
+
+PERIOD_HINTS = {
+    "week": _l("A weekly checklist: the ISO week, like 2025-W14"),
+    "month": _l("A monthly checklist: the month, like 2025-03"),
+    "quarter": _l("A quarterly checklist: the quarter, like 2025-Q1"),
+    "half": _l("A half-yearly checklist: the half year, like 2025-H1"),
+    "year": _l("A yearly checklist: the year, like 2025"),
+}
 
 
 @bp.get("/")
@@ -90,27 +111,55 @@ def index():
 def new():
     kind = request.values.get("kind", "inspection")
     form = _start_form(kind)
+    existing = None
+    status = 400 if request.method == "POST" else 200
     if form.validate_on_submit():
         try:
             inspection = service.start(
                 store(), current_app.extensions["checklists"], scope(), unit=form.unit.data,
                 checklist=form.checklist.data, period=form.period.data, kind=form.kind.data,
                 team=form.team.data or [], number=form.number.data or "",
-                place=form.place.data or "")
+                place=form.place.data or "", another=request.form.get("another") == "y",
+                today=clock.today(current_app.config["TIMEZONE"]))
         except ServiceError as exc:
-            for name, message in (exc.details.get("fields") or {"": exc.message}).items():
-                message = translate(message)
-                target = getattr(form, name, None)
-                if target is not None and hasattr(target, "errors"):
-                    target.errors = list(target.errors) + [message]
-                else:
-                    flash(message, "error")
+            if exc.details.get("existing"):
+                # Offer the open draft instead (and, for an inspection, another one).
+                existing = _existing_draft(exc.details["existing"], exc.message,
+                                           exc.details.get("another_allowed", False))
+                status = 409
+            else:
+                _field_errors(form, exc)
         else:
             flash(_("Started. Fill it section by section; every answer is saved as you go."),
                   "success")
             return redirect(url_for("inspections.view", inspection_id=inspection.id))
-    status = 400 if request.method == "POST" else 200
-    return render_template("inspections/new.html", form=form), status
+    return render_template("inspections/new.html", form=form, existing=existing), status
+
+
+def _field_errors(form: StartForm, exc: ServiceError) -> None:
+    """A refusal of the service shown at the fields it names (else as a flash). A period
+    of the wrong cadence is replaced by the current one of the chosen checklist, so that
+    starting again without JavaScript is right; the message says what was wrong."""
+    for name, message in (exc.details.get("fields") or {"": exc.message}).items():
+        target = getattr(form, name, None)
+        if target is not None and hasattr(target, "errors"):
+            target.errors = list(target.errors) + [translate(message)]
+        else:
+            flash(translate(message), "error")
+    if "period" in (exc.details.get("fields") or {}) and form.checklist.data in form.periods:
+        form.period.raw_data = None
+        form.period.data = form.periods[form.checklist.data]["default"]
+
+
+def _existing_draft(inspection_id: str, message: str, another_allowed: bool) -> dict:
+    """What the start page says about the open draft that starting again would double."""
+    record = service.load(store(), scope(), inspection_id)
+    progress = service.live_card(record).progress()
+    users = {u.username: u for u in store().list_users()}
+    creator = users.get(record.created_by)
+    return {"record": record, "message": translate(message), "another": another_allowed,
+            "answered": progress.answered, "total": progress.total,
+            "by": creator.display_name if creator else record.created_by}
 
 
 @bp.get("/<inspection_id>")

@@ -1,0 +1,42 @@
+// Review page: "Finalize…" asks for confirmation in a dialog instead of leaving the page.
+// The dialog holds the confirmation step of the server (GET …/finalize): the same summary
+// (score, shortcomings, items to be created, unanswered) and the real finalize form with
+// its CSRF token. Without JavaScript, or when that page cannot be fetched, the button
+// simply opens the confirmation page.
+(function () {
+  "use strict";
+  var start = document.getElementById("finalize-start");
+  var dialog = document.getElementById("finalize-dialog");
+  if (!start || !dialog || typeof dialog.showModal !== "function" || !window.fetch) return;
+
+  start.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var url = start.action + "?" + new URLSearchParams(new FormData(start)).toString();
+    fetch(url, {credentials: "same-origin", headers: {"Accept": "text/html"}})
+      .then(function (response) {
+        if (!response.ok || response.redirected) throw new Error("no confirmation step");
+        return response.text();
+      })
+      .then(function (html) {
+        var part = new DOMParser().parseFromString(html, "text/html").getElementById("finalize-confirm");
+        if (!part) throw new Error("no confirmation step");
+        dialog.replaceChildren(document.importNode(part, true));
+        dialog.querySelectorAll("[data-role=cancel]").forEach(function (link) {
+          link.addEventListener("click", function (e) { e.preventDefault(); dialog.close(); });
+        });
+        var confirm = dialog.querySelector("#finalize-form");
+        if (confirm) {
+          confirm.addEventListener("submit", function () {  // one tap: no second finalize
+            var button = confirm.querySelector("button[type=submit]");
+            if (button) button.disabled = true;
+          });
+        }
+        dialog.showModal();
+        // focus the title: the summary shows first, and a stray Enter finalizes nothing
+        var title = dialog.querySelector("#finalize-title");
+        if (title) title.focus();
+        dialog.scrollTop = 0;
+      })
+      .catch(function () { window.location.href = url; });
+  });
+})();
