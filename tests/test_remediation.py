@@ -199,7 +199,8 @@ class World:
 
     def start(self, by, unit, checklist="cchc-xa", kind="inspection", team=(), period="2025"):
         return service.start(self.store, self.library, self.scope(by), unit=unit,
-                             checklist=checklist, period=period, kind=kind, team=list(team)).id
+                             checklist=checklist, period=period, kind=kind, team=list(team),
+                             another=kind == "inspection").id
 
     def answer(self, by, record, criterion, **content):
         current = self.store.get_inspection(record).answers.get(criterion)

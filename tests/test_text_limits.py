@@ -103,7 +103,7 @@ def reopen_reason(world, text):
 def start_place(world, text):
     r = _raw(world, "POST", "/inspections", {"unit": "NT", "checklist": "cchc-xa",
                                              "period": "2025", "kind": "inspection",
-                                             "place": text})
+                                             "place": text, "another": True})
     world.created = r.json.get("id")
     return r.status_code, r.json.get("error", "")
 
