@@ -115,7 +115,7 @@ def test_a_period_of_another_cadence_is_refused_everywhere(client, world, checkl
     response = api(client, world, by)("/inspections", {
         "unit": "NT", "checklist": checklist, "period": period, "kind": kind})
     assert response.status_code == 400
-    assert f"like {example}" in response.json["fields"]["period"]
+    assert f"ví dụ {example}" in response.json["fields"]["period"]  # fields translated too
     assert f"ví dụ {example}" in response.json["error"]  # in the user's language
     assert world["store"].list_inspections() == []
 
