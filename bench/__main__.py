@@ -9,7 +9,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-BENCHMARKS = ("bench.bench_storage", "bench.bench_autosave", "bench.bench_export")
+BENCHMARKS = ("bench.bench_storage", "bench.bench_autosave", "bench.bench_export", "bench.bench_wire")
 
 
 def main() -> int:

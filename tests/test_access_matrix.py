@@ -296,6 +296,7 @@ ADMIN = {"admin"}
 MATRIX: dict[str, dict] = {
     # -- public pages and the session
     "static": {"public": True, "GET": everyone(200)},
+    "favicon": {"public": True, "GET": everyone(200)},
     "auth.login": {
         "public": True,
         "GET": lambda role, t: Expect(200) if role == ANON else Expect(302),
@@ -365,6 +366,11 @@ MATRIX: dict[str, dict] = {
         "targets": ("insp_draft", "insp_final", "self_a"),
         "GET": join_rule("GET"), "POST": join_rule("POST"),
         "body": {"GET": join_query, "POST": join_form},
+    },
+    "fill.join_qr_svg": {
+        "targets": RECORDS,  # drawn for those who may fill a draft inspection
+        "GET": lambda role, t: (Expect(200) if t == "insp_draft" and role in EDITS[t]
+                                else Expect(403) if role in SEES[t] else Expect(404)),
     },
     # -- door QR codes
     "qr.door": {"targets": UNITS, "GET": door_rule},

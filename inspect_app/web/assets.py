@@ -1,0 +1,73 @@
+"""Light on the wire: compressed responses, long-lived caching of static files, the favicon.
+
+* Every HTML, JSON, CSS, JS, SVG and manifest response is compressed (Flask-Compress:
+  brotli, zstd or gzip, whichever the browser accepts) when it is larger than 500 bytes.
+* ``url_for('static', filename=…)`` adds ``?v=<content hash>``. A static file asked for
+  with its current hash is sent with ``Cache-Control: public, max-age=31536000, immutable``:
+  a phone keeps it and never asks again until the file changes (and with it the hash).
+  Without the hash (or with an old one) it is revalidated (``no-cache``, ETag).
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+from flask import Flask, request, send_from_directory
+from flask_compress import Compress
+
+compress = Compress()
+
+COMPRESS_MIMETYPES = ["text/html", "text/css", "text/plain", "text/javascript",
+                      "application/javascript", "application/json", "application/manifest+json",
+                      "image/svg+xml", "image/x-icon", "image/vnd.microsoft.icon"]
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+_hashes: dict[str, tuple[float, str]] = {}
+
+
+def static_hash(app: Flask, filename: str) -> str | None:
+    """The first 10 hex digits of the SHA-256 of a static file (None if there is none)."""
+    path = Path(app.static_folder or "") / filename
+    try:
+        mtime = os.stat(path).st_mtime
+    except OSError:
+        return None
+    cached = _hashes.get(str(path))
+    if cached and cached[0] == mtime:
+        return cached[1]
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:10]
+    _hashes[str(path)] = (mtime, digest)
+    return digest
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("COMPRESS_MIMETYPES", COMPRESS_MIMETYPES)
+    app.config.setdefault("COMPRESS_ALGORITHM", ["br", "zstd", "gzip", "deflate"])
+    app.config.setdefault("COMPRESS_ALGORITHM_STREAMING", ["br", "zstd", "deflate"])
+    compress.init_app(app)
+
+    @app.url_defaults
+    def _hashed_static(endpoint, values):
+        if endpoint == "static" and "filename" in values and "v" not in values:
+            digest = static_hash(app, values["filename"])
+            if digest:
+                values["v"] = digest
+
+    @app.after_request
+    def _static_caching(response):
+        if request.endpoint == "static" and response.status_code in (200, 304):
+            filename = (request.view_args or {}).get("filename", "")
+            if request.args.get("v") and request.args["v"] == static_hash(app, filename):
+                response.headers["Cache-Control"] = IMMUTABLE
+                response.expires = None
+            else:
+                response.headers["Cache-Control"] = "no-cache"
+        return response
+
+    def favicon():
+        response = send_from_directory(Path(app.static_folder) / "icons", "favicon.ico",
+                                       mimetype="image/x-icon", max_age=7 * 86400)
+        return response
+
+    app.add_url_rule("/favicon.ico", endpoint="favicon", view_func=favicon)
