@@ -70,6 +70,8 @@ def client_messages() -> dict[str, str]:
         "no": _("No"), "not_saved": _("Not saved"), "login_again": _("Log in again to save"),
         "not_a_number": _("Not a number"), "no_denominator": _("nothing to count (0)"),
         "photo_uploading": _("Uploading photo…"), "photo_saved": _("Photo saved"),
+        "offline_now": _("Offline: changes are kept on this phone"), "queue": _("Queue"),
+        "photo_unsent": _("not sent"),
     })
     return messages
 
