@@ -60,6 +60,13 @@ class Load:
         return sum(size for _url, size, _enc in self.requests)
 
 
+def kept(response) -> bool:
+    """Whether the browser keeps the file for later loads (immutable, or a day or more)."""
+    control = response.headers.get("Cache-Control", "")
+    age = re.search(r"max-age=(\d+)", control)
+    return IMMUTABLE in control or bool(age and int(age.group(1)) >= 86400)
+
+
 def wire_bytes(response) -> int:
     head = f"HTTP/1.1 {response.status}\r\n" + "".join(
         f"{k}: {v}\r\n" for k, v in response.headers.items()) + "\r\n"
@@ -84,7 +91,7 @@ def page_loads(client, path: str) -> tuple[Load, Load]:
         response = client.get(url, headers=ACCEPT)
         assert response.status_code == 200, (url, response.status_code)
         first.requests.append((url, wire_bytes(response), response.headers.get("Content-Encoding", "")))
-        if IMMUTABLE not in response.headers.get("Cache-Control", ""):
+        if not kept(response):
             later.requests.append((url, wire_bytes(response), ""))
         response.close()
     return first, later

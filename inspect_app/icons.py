@@ -40,7 +40,7 @@ def write_all(folder: Path = ICON_DIR) -> list[Path]:
             draw(size, maskable=maskable).save(path, optimize=True)
             written.append(path)
     favicon = folder / "favicon.ico"
-    draw(32).save(favicon, sizes=[(16, 16), (32, 32)])
+    draw(32).save(favicon, sizes=[(32, 32)])
     written.append(favicon)
     return written
 

@@ -180,7 +180,10 @@
     if (event.type === "done") {
       showItem(id, data);
       if (form && (op.kind === "item_photo" || (op.body && op.body.progress_note))) addNote(form, data);
-      if (form) setState(form, "saved", "ok");
+      Q.mine().then(function (ops) {  // saved once nothing of this item waits any more
+        var more = ops.some(function (o) { return o.key === id && (o.state === "waiting" || o.state === "sending"); });
+        if (form) setState(form, more ? "saving" : "saved", more ? "pending" : "ok");
+      });
     } else if (event.type === "conflict") {
       if (form) { setState(form, null); showConflict(form, op.current, op.body || {}).dataset.seq = op.seq; Q.discard(op.seq); }
     } else if (event.type === "login") {

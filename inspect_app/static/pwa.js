@@ -89,12 +89,14 @@
   if (Q) {
     Q.on(function (event) {
       if (event.type === "change" || event.type === "done" || event.type === "discarded") refresh();
-      if (event.type === "drained") prefetch(true);  // the pages kept offline show what was sent
+      // after changes made offline reached the server: keep pages that show them
+      if (event.type === "drained" && event.sent && wasOffline) { wasOffline = false; prefetch(true); }
       if (event.type === "no_storage") warn(t("no_storage"));
     });
   }
+  var wasOffline = !navigator.onLine;
   window.addEventListener("online", refresh);
-  window.addEventListener("offline", refresh);
+  window.addEventListener("offline", function () { wasOffline = true; refresh(); });
 
   function warn(text) {
     var box = document.querySelector("[data-role=storage-warning]");

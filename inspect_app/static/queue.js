@@ -253,14 +253,15 @@
   function run() {
     return session().then(function (s) {
       if (!s.user) { emit({ type: "login" }); return; }
+      var sent = 0;
       var loop = function () {
         return all().then(function (ops) {
           var op = ops.filter(function (o) {
             return !o.corrupt && o.user === s.user && (o.state === "waiting" || o.state === "sending");
           })[0];
-          if (!op) { delay = 2000; emit({ type: "drained" }); return; }
+          if (!op) { delay = 2000; emit({ type: "drained", sent: sent }); return; }
           return sendOne(op, s).then(function (outcome) {
-            if (outcome === "next") { delay = 2000; return loop(); }
+            if (outcome === "next") { sent += 1; delay = 2000; return loop(); }
             if (outcome === "session") return session().then(function (fresh) { s = fresh; return fresh.user === op.user ? loop() : null; });
             if (outcome === "retry") schedule();
           });

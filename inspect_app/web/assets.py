@@ -5,13 +5,17 @@
 * ``url_for('static', filename=…)`` adds ``?v=<content hash>``. A static file asked for
   with its current hash is sent with ``Cache-Control: public, max-age=31536000, immutable``:
   a phone keeps it and never asks again until the file changes (and with it the hash).
-  Without the hash (or with an old one) it is revalidated (``no-cache``, ETag).
+  Without the hash (or with an old one) it is revalidated (``no-cache``, ETag). Such
+  files are compressed once at the highest level (brotli 11, gzip 9) and kept in memory.
 """
 from __future__ import annotations
 
+import gzip
 import hashlib
 import os
 from pathlib import Path
+
+import brotli
 
 from flask import Flask, request, send_from_directory
 from flask_compress import Compress
@@ -24,6 +28,9 @@ COMPRESS_MIMETYPES = ["text/html", "text/css", "text/plain", "text/javascript",
 IMMUTABLE = "public, max-age=31536000, immutable"
 
 _hashes: dict[str, tuple[float, str]] = {}
+_packed: dict[tuple[str, str, str], bytes] = {}  # (path, hash, encoding) -> bytes
+PACKERS = {"br": lambda data: brotli.compress(data, quality=11),
+           "gzip": lambda data: gzip.compress(data, 9, mtime=0)}
 
 
 def static_hash(app: Flask, filename: str) -> str | None:
@@ -58,12 +65,35 @@ def init_app(app: Flask) -> None:
     def _static_caching(response):
         if request.endpoint == "static" and response.status_code in (200, 304):
             filename = (request.view_args or {}).get("filename", "")
-            if request.args.get("v") and request.args["v"] == static_hash(app, filename):
+            digest = static_hash(app, filename)
+            if request.args.get("v") and request.args["v"] == digest:
                 response.headers["Cache-Control"] = IMMUTABLE
                 response.expires = None
+                if response.status_code == 200:
+                    _send_packed(app, response, filename, digest)
             else:
                 response.headers["Cache-Control"] = "no-cache"
         return response
+
+    def _send_packed(app, response, filename, digest):
+        if response.mimetype not in app.config["COMPRESS_MIMETYPES"]:
+            return
+        accepted = request.headers.get("Accept-Encoding", "").lower()
+        encoding = next((e for e in PACKERS if e in accepted), None)
+        if encoding is None:
+            return
+        key = (filename, digest, encoding)
+        if key not in _packed:
+            data = (Path(app.static_folder) / filename).read_bytes()
+            _packed[key] = PACKERS[encoding](data)
+        response.close()
+        response.direct_passthrough = False
+        response.set_data(_packed[key])
+        response.headers["Content-Encoding"] = encoding  # Flask-Compress leaves it as it is
+        response.headers["Vary"] = "Accept-Encoding"
+        response.set_etag(f"{digest}-{encoding}")
+        for name in ("Accept-Ranges", "Content-Disposition", "Last-Modified", "Expires"):
+            response.headers.pop(name, None)  # no byte ranges of a packed file; the rest moot
 
     def favicon():
         response = send_from_directory(Path(app.static_folder) / "icons", "favicon.ico",

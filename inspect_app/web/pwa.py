@@ -71,7 +71,7 @@ def manifest():
         "theme_color": THEME_COLOR, "background_color": BACKGROUND, "icons": icons,
     }
     response = Response(json.dumps(body, ensure_ascii=False), mimetype="application/manifest+json")
-    response.headers["Cache-Control"] = "no-cache"
+    response.headers["Cache-Control"] = "public, max-age=86400"  # asked for on every page
     return response
 
 
