@@ -297,6 +297,12 @@ MATRIX: dict[str, dict] = {
     # -- public pages and the session
     "static": {"public": True, "GET": everyone(200)},
     "favicon": {"public": True, "GET": everyone(200)},
+    # -- the installable field app (web/pwa.py): shell files for everyone, the queue page
+    "pwa.manifest": {"public": True, "GET": everyone(200)},
+    "pwa.service_worker": {"public": True, "GET": everyone(200)},
+    "pwa.offline": {"public": True, "GET": everyone(200)},
+    "pwa.session": {"public": True, "GET": everyone(200)},
+    "pwa.queue": {"GET": everyone(200)},
     "auth.login": {
         "public": True,
         "GET": lambda role, t: Expect(200) if role == ANON else Expect(302),
