@@ -44,7 +44,7 @@ def open_for_offline(page, server, team):
     base = f"/inspections/{team['id']}"
     page.goto(f"{server.url}{base}/s/chi_dao")
     page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15000)
-    wanted = {f"{base}/s/{s}" for s in SECTIONS} | {f"{base}/review", base}
+    wanted = {f"{base}/s/{s}" for s in SECTIONS} | {f"{base}/review", base, "/queue"}
     eventually(lambda: wanted <= set(kept_pages(page)), timeout=20)
 
 
@@ -80,12 +80,13 @@ def test_an_inspection_opened_once_is_filled_offline_and_arrives_once(live_serve
 
     page.reload()  # offline reload: the page and what waits are still there
     not_the_browser_error_page(page)
-    assert card(page, "5.2").locator("input[value=false]").is_checked()
-    assert "3" in page.locator("[data-role=net]").inner_text()
+    checked = "sel => document.querySelector(sel).checked"  # shown once the queue is read
+    page.wait_for_function(checked, arg="article[data-criterion='5.2'] input[value=false]")
+    page.wait_for_function("() => document.querySelector('[data-role=net]').textContent.includes('3')")
     assert page.locator("[data-role=queue-badge]").is_visible()
     assert page.locator("[data-role=offline-mark]").is_visible()
     page.goto(f"{base}/s/chi_dao")  # a page kept before the answer shows the queued answer
-    assert card(page, "1.6").locator("input[value=true]").is_checked()
+    page.wait_for_function(checked, arg="article[data-criterion='1.6'] input[value=true]")
 
     page.goto(f"{base}/review")
     not_the_browser_error_page(page)
@@ -109,3 +110,121 @@ def test_an_inspection_opened_once_is_filled_offline_and_arrives_once(live_serve
     page.goto(f"{base}/s/the_che")
     assert card(page, "2.1").locator("figure.thumb:not(.unsent) img").count() == 1
     assert card(page, "2.1").locator("figure.unsent").count() == 0
+
+
+def add_to_queue(page, team, criterion, value=True):
+    """Queue an answer the way fill.js does (used for cases the form cannot produce)."""
+    page.evaluate("""([id, criterion, value]) => InspectQueue.add({kind: "answer", inspection: id,
+        key: criterion, method: "PUT", url: `/api/v1/inspections/${id}/answers/${criterion}`,
+        base_rev: 0, body: {value: value}, label: criterion})""", [team["id"], criterion, value])
+
+
+def test_the_queue_page_lists_what_waits_with_its_state_and_discards(live_server, team, phone):
+    page = phone()
+    login(page, live_server, team["lead"], PASSWORD)
+    page.goto(f"{live_server.url}/inspections/{team['id']}/s/bo_may")
+    add_to_queue(page, team, "9.99")  # no such criterion: the server refuses it (404)
+    eventually(lambda: [op["state"] for op in queued(page)] == ["refused"])
+    eventually(lambda: "/queue" in kept_pages(page), timeout=20)
+    page.context.set_offline(True)
+    card(page, "4.1").get_by_text("Có", exact=True).click()
+    eventually(lambda: len(queued(page)) == 2)
+
+    page.goto(f"{live_server.url}/queue")
+    items = page.locator("[data-role=queue-list] li")
+    items.first.wait_for(timeout=5000)
+    assert items.count() == 2
+    refused, waiting = items.nth(0), items.nth(1)
+    assert refused.get_attribute("data-state") == "refused"
+    assert "Bị từ chối" in refused.inner_text() and "9.99" in refused.inner_text()
+    assert waiting.get_attribute("data-state") == "waiting" and "4.1" in waiting.inner_text()
+    assert page.locator("[data-role=queue-badge]").inner_text() == "2 đang chờ"
+    page.screenshot(path=str(live_server_artifacts() / "offline-queue.png"))
+
+    page.once("dialog", lambda dialog: dialog.dismiss())  # "discard?" — no: still there
+    refused.locator("[data-action=discard]").click()
+    page.wait_for_timeout(300)
+    assert len(queued(page)) == 2
+    page.once("dialog", lambda dialog: dialog.accept())
+    refused.locator("[data-action=discard]").click()
+    eventually(lambda: [op["key"] for op in queued(page)] == ["4.1"])
+    page.wait_for_function("() => document.querySelectorAll('[data-role=queue-list] li').length === 1")
+
+    page.context.set_offline(False)  # back online: the queue page itself sends what waits
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    eventually(lambda: queued(page) == [])
+    page.wait_for_function("() => !document.querySelector('[data-role=queue-empty]').hidden")
+    assert answer_of(team, "4.1").value is True and answer_of(team, "9.99") is None
+
+
+def test_queued_changes_belong_to_their_user_on_a_shared_phone(live_server, team, phone):
+    page = phone()
+    login(page, live_server, team["lead"], PASSWORD)
+    page.goto(f"{live_server.url}/inspections/{team['id']}/s/bo_may")
+    page.context.set_offline(True)
+    card(page, "4.2").get_by_text("Có", exact=True).click()
+    eventually(lambda: len(queued(page)) == 1)
+    # the lead logs out before the network is back (the phone's cookies, another request)
+    csrf = page.locator("form.logout input[name=csrf_token]").input_value()
+    page.context.request.post(f"{live_server.url}/logout", form={"csrf_token": csrf})
+    page.context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    page.wait_for_timeout(1000)
+    assert answer_of(team, "4.2") is None and len(queued(page)) == 1  # nobody to send it as
+
+    login(page, live_server, team["mate"], PASSWORD)  # a team mate on the same phone
+    page.goto(f"{live_server.url}/inspections/{team['id']}/s/bo_may")
+    page.evaluate("InspectQueue.flush()")
+    page.wait_for_timeout(1000)
+    assert answer_of(team, "4.2") is None  # never sent under the mate's session
+    assert [op["user"] for op in queued(page)] == [team["lead"]]
+    page.goto(f"{live_server.url}/queue")
+    others = page.locator("[data-role=queue-others]")
+    others.wait_for(state="visible", timeout=5000)
+    assert others.inner_text().startswith("1 thay đổi của người dùng khác")
+    assert page.locator("[data-role=queue-list] li").count() == 0
+    assert page.locator("[data-role=queue-badge]").is_hidden()
+
+    page.locator("form.logout button").click()
+    page.wait_for_url("**/login**")
+    login(page, live_server, team["lead"], PASSWORD)  # the lead back: sent, as the lead
+    eventually(lambda: queued(page) == [])
+    answer = answer_of(team, "4.2")
+    assert answer.value is True and answer.by == team["lead"]
+
+
+def failing(*args, **kwargs):
+    from werkzeug.exceptions import ServiceUnavailable
+    raise ServiceUnavailable()
+
+
+def test_a_new_app_version_keeps_what_waits(live_server, team, phone, monkeypatch):
+    from inspect_app.web import pwa
+
+    page = phone()
+    login(page, live_server, team["lead"], PASSWORD)
+    open_for_offline(page, live_server, team)
+    old = page.evaluate("caches.keys()")
+    monkeypatch.setattr(service, "save_answer", failing)  # a weak network: the server fails
+    card(page, "1.6").get_by_text("Có", exact=True).click()
+    eventually(lambda: len(queued(page)) == 1)
+
+    with live_server.app.app_context():
+        source = pwa._sw_source()
+    monkeypatch.setattr(pwa, "_sw_source", lambda: source + "\n/* the next version */\n")
+    page.evaluate("navigator.serviceWorker.getRegistration().then(r => r.update())")
+    old_shell = [k for k in old if k.startswith("shell-")]
+
+    def shells():
+        return [k for k in page.evaluate("caches.keys()") if k.startswith("shell-")]
+    eventually(lambda: len(shells()) == 1 and shells() != old_shell, timeout=20)  # old one gone
+    assert "pages-v1" in page.evaluate("caches.keys()")  # the inspection is still kept
+    assert [op["key"] for op in queued(page)] == ["1.6"]  # the update stranded nothing
+
+    page.reload()
+    not_the_browser_error_page(page)
+    monkeypatch.undo()
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    eventually(lambda: queued(page) == [], timeout=20)
+    answer = answer_of(team, "1.6")
+    assert answer.value is True and answer.rev == 1

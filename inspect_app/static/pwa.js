@@ -43,6 +43,7 @@
         urls[url.pathname] = 1;
     });
     if (body.dataset.api) urls[body.dataset.api.replace("__ID__", inspection)] = 1;
+    if (body.dataset.queue) urls[body.dataset.queue] = 1;  // the queue page opens offline too
     delete urls[location.pathname];
     return Object.keys(urls);
   }
