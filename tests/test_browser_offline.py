@@ -43,9 +43,9 @@ def open_for_offline(page, server, team):
     """Open the inspection online and wait until the service worker has kept all of it."""
     base = f"/inspections/{team['id']}"
     page.goto(f"{server.url}{base}/s/chi_dao")
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15000)
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=40000)
     wanted = {f"{base}/s/{s}" for s in SECTIONS} | {f"{base}/review", base, "/queue"}
-    eventually(lambda: wanted <= set(kept_pages(page)), timeout=20)
+    eventually(lambda: wanted <= set(kept_pages(page)), timeout=40)
 
 
 def not_the_browser_error_page(page):
@@ -58,6 +58,14 @@ def test_an_inspection_opened_once_is_filled_offline_and_arrives_once(live_serve
     login(page, live_server, team["lead"], PASSWORD)
     open_for_offline(page, live_server, team)
     base = f"{live_server.url}/inspections/{team['id']}"
+
+    kept = page.evaluate("""async () => { let total = 0;
+        for (const name of await caches.keys()) { const cache = await caches.open(name);
+          for (const request of await cache.keys()) {
+            total += (await (await cache.match(request)).blob()).size; } }
+        return total; }""")
+    (live_server_artifacts() / "offline-kept-bytes.txt").write_text(f"{kept}\n")
+    assert kept < 1_000_000  # the whole 57-criterion inspection and the app shell
 
     page.context.set_offline(True)
     for section in SECTIONS:  # every section opens offline, from the copy on the phone
@@ -187,6 +195,8 @@ def test_queued_changes_belong_to_their_user_on_a_shared_phone(live_server, team
 
     page.locator("form.logout button").click()
     page.wait_for_url("**/login**")
+    assert not [p for p in kept_pages(page) if "/inspections/" in p]  # the mate's: forgotten
+    assert [op["user"] for op in queued(page)] == [team["lead"]]  # the lead's change: kept
     login(page, live_server, team["lead"], PASSWORD)  # the lead back: sent, as the lead
     eventually(lambda: queued(page) == [])
     answer = answer_of(team, "4.2")

@@ -273,7 +273,7 @@
     var added = Q.add({
       kind: "answer", inspection: inspectionId, key: card.id, method: "PUT",
       url: api + "/answers/" + encodeURIComponent(card.id), base_rev: card.rev, body: content,
-      label: card.label, where: document.title, page: location.pathname + "#k-" + card.id
+      label: card.label, where: document.title.replace(/ · inspect_app$/, ""), page: location.pathname + "#k-" + card.id
     }).then(showNet, function () { setState(card, "not_saved", "bad"); });
     adding.push(added);
     return added;
@@ -337,7 +337,7 @@
     var added = Q.downscale(file, 1600).then(function (blob) {
       return Q.add({
         kind: "photo", inspection: inspectionId, key: card.id, method: "POST",
-        url: photoForm.dataset.api, blob: blob, label: card.label, where: document.title,
+        url: photoForm.dataset.api, blob: blob, label: card.label, where: document.title.replace(/ · inspect_app$/, ""),
         page: location.pathname + "#k-" + card.id
       });
     }).then(function (op) {

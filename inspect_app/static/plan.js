@@ -155,7 +155,7 @@
     return Q.add({
       kind: "item", inspection: inspectionOf(form), key: form._config.item, method: "PATCH",
       url: form._config.api, base_rev: form._config.rev, body: change, label: label(form),
-      where: document.title, page: location.pathname
+      where: document.title.replace(/ · inspect_app$/, ""), page: location.pathname
     }).then(count, function () { setState(form, null, "bad", t("not_saved")); });
   }
 
@@ -205,7 +205,7 @@
       return Q.add({
         kind: "item_photo", inspection: inspectionOf(form), key: form._config.item, method: "POST",
         url: form._config.photo_api, blob: blob, fields: note ? { note: note } : {},
-        label: label(form), where: document.title, page: location.pathname
+        label: label(form), where: document.title.replace(/ · inspect_app$/, ""), page: location.pathname
       });
     }).then(count);
   }

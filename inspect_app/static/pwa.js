@@ -129,6 +129,18 @@
     }).catch(function () {});
   }
 
+  /* Logging out forgets the pages kept for this user (a shared phone shows them to nobody
+   * else); what waits in the queue stays, and is sent when this user logs in again. */
+  document.querySelectorAll("form.logout").forEach(function (form) {
+    var done = false;
+    form.addEventListener("submit", function (event) {
+      if (done || !window.caches) return;
+      event.preventDefault();
+      var go = function () { done = true; form.submit(); };
+      caches.delete("pages-v1").then(go, go);
+    });
+  });
+
   /* ---------------------------------------------------------------- finalizing */
 
   document.querySelectorAll("form[action]").forEach(function (form) {
