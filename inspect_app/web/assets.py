@@ -76,7 +76,7 @@ def init_app(app: Flask) -> None:
         return response
 
     def _send_packed(app, response, filename, digest):
-        if response.mimetype not in app.config["COMPRESS_MIMETYPES"]:
+        if response.mimetype not in COMPRESS_MIMETYPES:
             return
         accepted = request.headers.get("Accept-Encoding", "").lower()
         encoding = next((e for e in PACKERS if e in accepted), None)
