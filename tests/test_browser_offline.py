@@ -130,10 +130,10 @@ def add_to_queue(page, team, criterion, value=True):
 def test_the_queue_page_lists_what_waits_with_its_state_and_discards(live_server, team, phone):
     page = phone()
     login(page, live_server, team["lead"], PASSWORD)
+    open_for_offline(page, live_server, team)  # the queue page is kept with the inspection
     page.goto(f"{live_server.url}/inspections/{team['id']}/s/bo_may")
     add_to_queue(page, team, "9.99")  # no such criterion: the server refuses it (404)
     eventually(lambda: [op["state"] for op in queued(page)] == ["refused"])
-    eventually(lambda: "/queue" in kept_pages(page), timeout=20)
     page.context.set_offline(True)
     card(page, "4.1").get_by_text("Có", exact=True).click()
     eventually(lambda: len(queued(page)) == 2)
