@@ -102,7 +102,7 @@ def test_an_inspection_opened_once_is_filled_offline_and_arrives_once(live_serve
     page.check("input[name=allow_unanswered]")
     page.locator("form[action$='/finalize'] button[type=submit]").click()
     refusal = page.locator("form[action$='/finalize'] .queue-block")
-    refusal.wait_for(timeout=5000)
+    refusal.wait_for(timeout=15000)
     assert refusal.locator("a[href='/queue']").count() == 1
     page.screenshot(path=str(live_server_artifacts() / "offline-review.png"), full_page=True)
 
@@ -140,7 +140,7 @@ def test_the_queue_page_lists_what_waits_with_its_state_and_discards(live_server
 
     page.goto(f"{live_server.url}/queue")
     items = page.locator("[data-role=queue-list] li")
-    items.first.wait_for(timeout=5000)
+    items.first.wait_for(timeout=15000)
     assert items.count() == 2
     refused, waiting = items.nth(0), items.nth(1)
     assert refused.get_attribute("data-state") == "refused"
@@ -155,12 +155,12 @@ def test_the_queue_page_lists_what_waits_with_its_state_and_discards(live_server
     assert len(queued(page)) == 2
     page.once("dialog", lambda dialog: dialog.accept())
     refused.locator("[data-action=discard]").click()
-    eventually(lambda: [op["key"] for op in queued(page)] == ["4.1"])
+    eventually(lambda: [op["key"] for op in queued(page)] == ["4.1"], timeout=15)
     page.wait_for_function("() => document.querySelectorAll('[data-role=queue-list] li').length === 1")
 
     page.context.set_offline(False)  # back online: the queue page itself sends what waits
     page.evaluate("window.dispatchEvent(new Event('online'))")
-    eventually(lambda: queued(page) == [])
+    eventually(lambda: queued(page) == [], timeout=20)
     page.wait_for_function("() => !document.querySelector('[data-role=queue-empty]').hidden")
     assert answer_of(team, "4.1").value is True and answer_of(team, "9.99") is None
 
@@ -188,7 +188,7 @@ def test_queued_changes_belong_to_their_user_on_a_shared_phone(live_server, team
     assert [op["user"] for op in queued(page)] == [team["lead"]]
     page.goto(f"{live_server.url}/queue")
     others = page.locator("[data-role=queue-others]")
-    others.wait_for(state="visible", timeout=5000)
+    others.wait_for(state="visible", timeout=15000)
     assert others.inner_text().startswith("1 thay đổi của người dùng khác")
     assert page.locator("[data-role=queue-list] li").count() == 0
     assert page.locator("[data-role=queue-badge]").is_hidden()
@@ -198,7 +198,7 @@ def test_queued_changes_belong_to_their_user_on_a_shared_phone(live_server, team
     assert not [p for p in kept_pages(page) if "/inspections/" in p]  # the mate's: forgotten
     assert [op["user"] for op in queued(page)] == [team["lead"]]  # the lead's change: kept
     login(page, live_server, team["lead"], PASSWORD)  # the lead back: sent, as the lead
-    eventually(lambda: queued(page) == [])
+    eventually(lambda: queued(page) == [], timeout=20)
     answer = answer_of(team, "4.2")
     assert answer.value is True and answer.by == team["lead"]
 
