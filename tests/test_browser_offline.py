@@ -93,6 +93,8 @@ def test_an_inspection_opened_once_is_filled_offline_and_arrives_once(live_serve
     page.wait_for_function("() => document.querySelector('[data-role=net]').textContent.includes('3')")
     assert page.locator("[data-role=queue-badge]").is_visible()
     assert page.locator("[data-role=offline-mark]").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scroll
+    page.screenshot(path=str(live_server_artifacts() / "offline-section.png"))
     page.goto(f"{base}/s/chi_dao")  # a page kept before the answer shows the queued answer
     page.wait_for_function(checked, arg="article[data-criterion='1.6'] input[value=true]")
 

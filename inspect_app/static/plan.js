@@ -100,7 +100,7 @@
     if (empty) empty.remove();
   }
 
-  function showConflict(form, current, change) {
+  function showConflict(form, current, change, seq) {
     var old = form.querySelector(".conflict");
     if (old) old.remove();
     var box = document.createElement("div");
@@ -118,11 +118,13 @@
     actions.appendChild(reload); actions.appendChild(again);
     box.appendChild(title); box.appendChild(now); box.appendChild(actions);
     form.insertBefore(box, form.firstChild.nextSibling);
-    reload.addEventListener("click", function () { location.reload(); });
+    // the queued change stays (state "conflict") until one of the two is chosen
+    var forget = function () { return seq === undefined ? Promise.resolve() : Q.discard(seq); };
+    reload.addEventListener("click", function () { forget().then(function () { location.reload(); }); });
     again.addEventListener("click", function () {
       box.remove();
       setRev(form._config.item, current.rev);
-      enqueue(form, change);
+      forget().then(function () { enqueue(form, change); });
     });
     return box;
   }
@@ -185,7 +187,7 @@
         if (form) setState(form, more ? "saving" : "saved", more ? "pending" : "ok");
       });
     } else if (event.type === "conflict") {
-      if (form) { setState(form, null); showConflict(form, op.current, op.body || {}).dataset.seq = op.seq; Q.discard(op.seq); }
+      if (form) { setState(form, null); showConflict(form, op.current, op.body || {}, op.seq); }
     } else if (event.type === "login") {
       if (form) setState(form, "login_again", "bad");  // kept: sent after logging in again
     } else if (event.type === "refused") {
@@ -244,5 +246,20 @@
 
   window.addEventListener("online", showNet);
   window.addEventListener("offline", showNet);
+
+  /* What the queue holds for this page's items, whichever page made or sent it. */
+  Q.mine().then(function (ops) {
+    ops.forEach(function (op) {
+      var form = byItem[op.key] && mainForm(op.key);
+      if (!form || (op.kind !== "item" && op.kind !== "item_photo")) return;
+      if (op.state === "conflict") {
+        showConflict(form, op.current, op.body || {}, op.seq);
+      } else if (op.state === "refused") {
+        setState(form, null, "bad", op.error || t("not_saved"));
+      } else {
+        setState(form, "saving", "pending");
+      }
+    });
+  }, function () {});
   count();
 })();

@@ -295,7 +295,11 @@
     sendNow: function (seq) {
       return all().then(function (ops) {
         var op = ops.filter(function (o) { return o.seq === seq; })[0];
-        if (op && (op.state === "refused" || op.state === "conflict")) { op.state = "waiting"; op.attempts = 0; return put(op); }
+        if (!op || (op.state !== "refused" && op.state !== "conflict")) return;
+        // "send now" on a conflict keeps mine: sent on top of the revision the server holds
+        if (op.state === "conflict" && op.current && op.current.rev !== undefined) op.base_rev = op.current.rev;
+        op.state = "waiting"; op.attempts = 0;
+        return put(op);
       }).then(function () { delay = 2000; clearTimeout(timer); timer = null; return flush(); });
     }
   };
