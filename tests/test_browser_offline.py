@@ -240,3 +240,31 @@ def test_a_new_app_version_keeps_what_waits(live_server, team, phone, monkeypatc
     eventually(lambda: queued(page) == [], timeout=20)
     answer = answer_of(team, "1.6")
     assert answer.value is True and answer.rev == 1
+
+
+def test_a_conflict_found_from_another_section_opens_theirs_or_mine(live_server, team, phone):
+    page = phone()
+    login(page, live_server, team["lead"], PASSWORD)
+    open_for_offline(page, live_server, team)
+    base = f"{live_server.url}/inspections/{team['id']}"
+    page.context.set_offline(True)
+    card(page, "1.6").get_by_text("Có", exact=True).click()
+    eventually(lambda: len(queued(page)) == 1)
+    store = team["store"]  # meanwhile the team mate answers the same criterion
+    mate = service.scope_for(store, store.get_user(team["mate"]))
+    service.save_answer(store, mate, team["id"], "1.6",
+                        {"op_id": str(uuid.uuid4()), "base_rev": 0, "value": False})
+    page.goto(f"{base}/s/the_che")  # offline, then online on another section: sent from here
+    page.context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    eventually(lambda: [op["state"] for op in queued(page)] == ["conflict"], timeout=20)
+    assert answer_of(team, "1.6").value is False  # theirs not overwritten
+
+    page.goto(f"{base}/s/chi_dao")
+    conflict = card(page, "1.6").locator(".conflict")
+    conflict.wait_for(timeout=15000)
+    assert "Không" in conflict.inner_text() and "Có" in conflict.inner_text()
+    conflict.get_by_role("button").last.click()  # keep mine
+    eventually(lambda: queued(page) == [], timeout=20)
+    answer = answer_of(team, "1.6")
+    assert (answer.value, answer.rev, answer.by) == (True, 2, team["lead"])
