@@ -265,6 +265,7 @@ def test_a_conflict_found_from_another_section_opens_theirs_or_mine(live_server,
     conflict.wait_for(timeout=15000)
     assert "Không" in conflict.inner_text() and "Có" in conflict.inner_text()
     conflict.get_by_role("button").last.click()  # keep mine
+    eventually(lambda: answer_of(team, "1.6").value is True, timeout=20)
     eventually(lambda: queued(page) == [], timeout=20)
     answer = answer_of(team, "1.6")
     assert (answer.value, answer.rev, answer.by) == (True, 2, team["lead"])

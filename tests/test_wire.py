@@ -51,7 +51,7 @@ def test_responses_are_compressed(filled, kind, path, mimetype):
     assert "Content-Encoding" not in plain.headers  # a client that cannot unpack gets it plain
 
 
-@pytest.mark.parametrize("name", ["app.css", "fill.js", "pwa.js", "icons/favicon.ico"])
+@pytest.mark.parametrize("name", ["app.css", "fill.js", "queue.js", "icons/favicon.ico"])
 def test_static_files_with_their_hash_are_kept_a_year(filled, name):
     client = filled["client"]
     url = static_url(client, f"/inspections/{filled['id']}/s/tthc", name)

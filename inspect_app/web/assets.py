@@ -52,6 +52,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("COMPRESS_MIMETYPES", COMPRESS_MIMETYPES)
     app.config.setdefault("COMPRESS_ALGORITHM", ["br", "zstd", "gzip", "deflate"])
     app.config.setdefault("COMPRESS_ALGORITHM_STREAMING", ["br", "zstd", "deflate"])
+    app.config.setdefault("COMPRESS_BR_LEVEL", 5)  # a section page: 9,6 KB in 1,6 ms (4: 10,2 KB)
     compress.init_app(app)
 
     @app.url_defaults
