@@ -11,8 +11,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from . import cli, i18n, settings
     from .checklist_files import ChecklistLibrary
     from .storage import open_store
-    from .web import (api, auth, common, documents, exports, fill, home, inspections, labels, qr,
-                      remediation, units, users)
+    from .web import (api, assets, auth, common, documents, exports, fill, home, inspections,
+                      labels, pwa, qr, remediation, units, users)
     from .web import checklists as checklist_views
 
     app = Flask(__name__, instance_relative_config=True)
@@ -22,10 +22,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["checklists"] = ChecklistLibrary(app.config["CHECKLISTS_DIR"])
     i18n.init_app(app)
     common.init_app(app)
+    assets.init_app(app)
+    pwa.init_app(app)
     auth.init_app(app)
 
     for module in (checklist_views, inspections, fill, remediation, documents, qr, units, users,
-                   exports, api):
+                   exports, api, pwa):
         app.register_blueprint(module.bp)
     app.add_url_rule("/", endpoint="index", view_func=home.index)
     app.context_processor(lambda: labels.labels_context(app))

@@ -307,6 +307,13 @@ ADMIN = {"admin"}
 MATRIX: dict[str, dict] = {
     # -- public pages and the session
     "static": {"public": True, "GET": everyone(200)},
+    "favicon": {"public": True, "GET": everyone(200)},
+    # -- the installable field app (web/pwa.py): shell files for everyone, the queue page
+    "pwa.manifest": {"public": True, "GET": everyone(200)},
+    "pwa.service_worker": {"public": True, "GET": everyone(200)},
+    "pwa.offline": {"public": True, "GET": everyone(200)},
+    "pwa.session": {"public": True, "GET": everyone(200)},
+    "pwa.queue": {"GET": everyone(200)},
     "auth.login": {
         "public": True,
         "GET": lambda role, t: Expect(200) if role == ANON else Expect(302),
@@ -377,6 +384,11 @@ MATRIX: dict[str, dict] = {
         "targets": ("insp_draft", "insp_final", "self_a"),
         "GET": join_rule("GET"), "POST": join_rule("POST"),
         "body": {"GET": join_query, "POST": join_form},
+    },
+    "fill.join_qr_svg": {
+        "targets": RECORDS,  # drawn for those who may fill a draft inspection
+        "GET": lambda role, t: (Expect(200) if t == "insp_draft" and role in EDITS[t]
+                                else Expect(403) if role in SEES[t] else Expect(404)),
     },
     # -- door QR codes
     "qr.door": {"targets": UNITS, "GET": door_rule},

@@ -86,7 +86,7 @@ def test_fill_a_section_attach_a_photo_and_finalize(live_server, team, phone):
 
     card(page, "1.10").locator("input[data-role=photo-input]").set_input_files(
         {"name": "anh.jpg", "mimeType": "image/jpeg", "buffer": camera_jpeg()})
-    card(page, "1.10").locator("figure.thumb img").wait_for(timeout=15000)
+    card(page, "1.10").locator("figure.thumb:not(.unsent) img").wait_for(timeout=15000)
     photos = answer_of(team, "1.10").photos
     assert len(photos) == 1
     width, height = Image.open(team["store"].photo_path(photos[0])).size
@@ -113,15 +113,20 @@ def test_offline_changes_wait_on_the_phone_and_are_saved_once(live_server, team,
     card(page, "1.6").get_by_text("Có", exact=True).click()
     page.wait_for_function("() => document.querySelector(\"article[data-criterion='1.6'] "
                            ".save-state\").classList.contains('pending')")
-    queued = page.evaluate(f"localStorage.getItem('inspect-queue-{team['id']}')")
-    assert '"1.6"' in queued
+    assert [(op["kind"], op["key"]) for op in queued(page)] == [("answer", "1.6")]
     assert answer_of(team, "1.6") is None
     page.context.set_offline(False)
     page.evaluate("window.dispatchEvent(new Event('online'))")
     wait_saved(page, "1.6")
     answer = answer_of(team, "1.6")
     assert answer.value is True and answer.rev == 1
-    assert page.evaluate(f"localStorage.getItem('inspect-queue-{team['id']}')") == "{}"
+    eventually(lambda: queued(page) == [])
+
+
+def queued(page):
+    """What waits in the phone's queue (IndexedDB), oldest first."""
+    return page.evaluate("InspectQueue.all().then(ops => ops.map(op => ({kind: op.kind, "
+                         "key: op.key, state: op.state, user: op.user, error: op.error || ''})))")
 
 
 def test_a_team_mates_change_shows_as_a_conflict(live_server, team, phone):

@@ -2,6 +2,7 @@
 done with a photo, the inspector verifies it; offline one-tap updates; a conflict."""
 from __future__ import annotations
 
+import time
 import uuid
 
 import pytest
@@ -39,6 +40,13 @@ def commune(live_server):
     items = {i.criterion: i.id for i in store.get_inspection(record).items}
     return {"store": store, "record": record, "lead": f"lead{tag}", "officer": f"xa{tag}",
             "items": items}
+
+
+def eventually(condition, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.1)
 
 
 def item_of(commune, criterion):
@@ -109,11 +117,12 @@ def test_a_one_tap_start_made_offline_is_sent_once_when_online(live_server, comm
     item_id = commune["items"]["1.10"]
     page.context.set_offline(True)
     page.click(f"#i-{item_id} form.quick button")
-    page.wait_for_function("() => localStorage.getItem('inspect-plan-queue').includes('in_progress')")
+    queued = "InspectQueue.all().then(ops => ops.map(op => [op.kind, (op.body || {}).status]))"
+    eventually(lambda: page.evaluate(queued) == [["item", "in_progress"]])
     assert item_of(commune, "1.10").status == "open"
     page.context.set_offline(False)
     page.evaluate("window.dispatchEvent(new Event('online'))")
-    page.wait_for_function("() => localStorage.getItem('inspect-plan-queue') === '{}'", timeout=15000)
+    eventually(lambda: page.evaluate(queued) == [], timeout=15)
     stored = item_of(commune, "1.10")
     assert stored.status == "in_progress" and stored.rev == 2
     assert page.locator(f"#i-{item_id} form.quick").is_hidden()

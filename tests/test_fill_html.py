@@ -215,7 +215,10 @@ def test_mate_may_not_finalize_or_reopen(client, world):
 def test_joining_by_the_qr_code(client, world, app):
     login(client, "lead")
     view = client.get(f"/inspections/{world['id']}").get_data(as_text=True)
-    assert "<svg" in view
+    qr_path = f"/inspections/{world['id']}/join-qr.svg"
+    assert "<svg" not in view and f'data-src="{qr_path}"' in view  # drawn when opened
+    qr = client.get(qr_path)
+    assert qr.status_code == 200 and qr.mimetype == "image/svg+xml" and b"<svg" in qr.data
     with app.test_request_context():
         from inspect_app.web.fill import join_url
         url = join_url(world["store"].get_inspection(world["id"]))

@@ -1,10 +1,12 @@
 /* Autosave of a checklist section (DESIGN §7), progressive enhancement of the plain form.
  *
- * Every change of a criterion becomes an operation {op_id, base_rev, content} sent with
- * PUT /api/v1/inspections/<id>/answers/<criterion>. Operations wait in localStorage until
- * the server answers, so closing the page or losing the network loses nothing; a retry
- * re-sends the same op_id, so nothing is saved twice. A 409 with the current answer shows
- * "changed by a team mate: theirs / mine" instead of overwriting it.
+ * Every change of a criterion becomes an operation {op_id, base_rev, content} for
+ * PUT /api/v1/inspections/<id>/answers/<criterion>, and a photo an upload of its blob; both
+ * wait in the phone's one queue (static/queue.js, IndexedDB) until the server has them, so
+ * closing the page, moving to another section or losing the network loses nothing, and
+ * any page sends them. A retry re-sends the same op_id, so nothing is saved twice. A 409
+ * with the current answer shows "changed by a team mate: theirs / mine" instead of
+ * overwriting it, also when the conflict came back while another page was open.
  */
 (function () {
   "use strict";
@@ -19,25 +21,13 @@
   var percentFormat = new Intl.NumberFormat(lang, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
   var csrf = form.querySelector("input[name=csrf_token]").value;
   var api = form.dataset.api;
-  var queueKey = "inspect-queue-" + form.dataset.inspection;
+  var inspectionId = form.dataset.inspection;
+  var Q = window.InspectQueue;
   var netState = document.querySelector("[data-role=net]");
   var cards = {};
-  var retry = InspectOffline.retrier(function () { flush(); });
+  var adding = [];  // queue writes not finished yet (waited for before leaving the page)
 
   function t(key) { return i18n[key] || key; }
-
-  var uuid = InspectOffline.uuid;
-
-  /* ---------------------------------------------------------------- the persistent queue */
-
-  function loadQueue() { return InspectOffline.loadQueue(queueKey); }
-  var queue = loadQueue();  // criterion -> {inflight: op|null, next: content|null}
-  function saveQueue() {
-    InspectOffline.saveQueue(queueKey, queue);
-  }
-  function pendingCount() {
-    return Object.keys(queue).filter(function (k) { return queue[k].inflight || queue[k].next; }).length;
-  }
 
   /* ---------------------------------------------------------------- reading a card */
 
@@ -181,7 +171,7 @@
     return { status: (el.className.match(/\bstatus-\S+/) || [""])[0], points: pick(".line-points"),
              tag: pick(".status-tag"), ratio: pick("[data-role=ratio]"), check: check ? check.hidden : null };
   }
-  function restore(card, shot) {
+  function restoreShot(card, shot) {
     var el = card.el, put = function (sel, text) { var n = el.querySelector(sel); if (n && text !== null) n.textContent = text; };
     el.className = el.className.replace(/\bstatus-\S+/g, "").trim() + " " + shot.status;
     put(".line-points", shot.points); put(".status-tag", shot.tag); put("[data-role=ratio]", shot.ratio);
@@ -230,18 +220,21 @@
   }
 
   function showNet() {
-    var n = pendingCount();
     if (!netState) return;
-    var refused = refusedCount();
-    if (refused && !n) {  // never "all saved" while a refused change is on screen
-      netState.textContent = t("not_saved_count").replace("%(count)s", refused);
-      netState.className = "net-state bad";
-      return;
-    }
-    if (!navigator.onLine && n) netState.textContent = t("offline_pending").replace("%(count)s", n);
-    else if (n) netState.textContent = t("saving_count").replace("%(count)s", n);
-    else netState.textContent = t("all_saved");
-    netState.className = "net-state" + (n ? " pending" : " ok");
+    Q.mine(inspectionId).then(function (ops) {
+      var n = ops.filter(function (op) { return op.state !== "refused"; }).length;
+      var refused = refusedCount();
+      if (refused && !n) {  // never "all saved" while a refused change is on screen
+        netState.textContent = t("not_saved_count").replace("%(count)s", refused);
+        netState.className = "net-state bad";
+        return;
+      }
+      if (!navigator.onLine && n) netState.textContent = t("offline_pending").replace("%(count)s", n);
+      else if (!navigator.onLine) netState.textContent = t("offline_now");
+      else if (n) netState.textContent = t("saving_count").replace("%(count)s", n);
+      else netState.textContent = t("all_saved");
+      netState.className = "net-state" + (n || !navigator.onLine ? " pending" : " ok");
+    }, function () {});
   }
 
   /* ---------------------------------------------------------------- conflicts */
@@ -264,7 +257,7 @@
     return parts.join("; ");
   }
 
-  function showConflict(card, current, mine) {
+  function showConflict(card, current, mine, seq) {
     var old = card.el.querySelector(".conflict");
     if (old) old.remove();
     var box = document.createElement("div");
@@ -291,13 +284,13 @@
       setRev(card, current.rev);
       card.lastSent = JSON.stringify(stripMeta(current));
       showContent(card, current);
-      delete queue[card.id]; saveQueue();
+      Q.discard(seq);
       box.remove(); setState(card, "saved", "ok"); preview(card); showNet();
     });
     keepMine.addEventListener("click", function () {
       setRev(card, current.rev);
       box.remove();
-      enqueue(card, mine, true);
+      Q.discard(seq).then(function () { enqueue(card, mine, true); });
     });
   }
 
@@ -324,87 +317,68 @@
       if (card.refused) { clearRefusal(card); showNet(); }
       setState(card, "saved", "ok"); return;
     }
-    var slot = queue[card.id] || (queue[card.id] = { inflight: null, next: null });
-    if (slot.inflight) slot.next = content;  // sent after the one in flight returns
-    else slot.inflight = { op_id: uuid(), base_rev: card.rev, content: content };
-    saveQueue();
+    card.lastSent = text;
     setState(card, "saving", "pending");
-    showNet();
-    if (!slot.busy) send(card);
+    var added = Q.add({
+      kind: "answer", inspection: inspectionId, key: card.id, method: "PUT",
+      url: api + "/answers/" + encodeURIComponent(card.id), base_rev: card.rev, body: content,
+      label: card.label, where: document.title.replace(/ · inspect_app$/, ""), page: location.pathname + "#k-" + card.id
+    }).then(showNet, function () { setState(card, "not_saved", "bad"); });
+    adding.push(added);
+    return added;
   }
 
-  function send(card) {
-    var slot = queue[card.id];
-    if (!slot || !slot.inflight) return;
-    var op = slot.inflight;
-    slot.busy = true;
-    var body = Object.assign({ op_id: op.op_id, base_rev: op.base_rev }, op.content);
-    fetch(api + "/answers/" + encodeURIComponent(card.id), {
-      method: "PUT", credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, "Accept": "application/json" },
-      body: JSON.stringify(body)
-    }).then(function (response) {
-      return response.json().catch(function () { return {}; }).then(function (data) {
-        slot.busy = false;
-        handle(card, slot, op, response.status, data);
-      });
-    }).catch(function () {
-      slot.busy = false;
-      setState(card, navigator.onLine ? "retrying" : "offline", "pending");
-      retry.schedule();
-      showNet();
-    });
+  function showRefusal(card, text) {
+    var old = card.el.querySelector("p.error.live");
+    if (old) old.remove();
+    var msg = document.createElement("p");
+    msg.className = "error live"; msg.setAttribute("role", "alert");
+    msg.textContent = (text || t("not_saved")) + " ";
+    var link = document.createElement("a");
+    link.href = document.body.dataset.queue; link.textContent = t("queue");
+    msg.appendChild(link);
+    card.el.querySelector(".line-status").after(msg);
   }
 
-  function next(card, slot) {
-    slot.inflight = null;
-    if (slot.next) {
-      slot.inflight = { op_id: uuid(), base_rev: card.rev, content: slot.next };
-      slot.next = null;
-      saveQueue();
-      send(card);
-    } else {
-      delete queue[card.id];
-      saveQueue();
+  /* What the queue says about this section's criteria, whichever page sent them. */
+  Q.on(function (event) {
+    var op = event.op;
+    if (!op || op.inspection !== inspectionId || !cards[op.key]) {
+      if (event.type === "change" || event.type === "drained") showNet();
+      return;
     }
-  }
-
-  function handle(card, slot, op, status, data) {
-    if (status === 200 || status === 201) {
-      retry.ok();
+    var card = cards[op.key], data = event.data || {};
+    if (event.type === "done" && op.kind === "answer") {
       setRev(card, data.rev);
-      card.lastSent = JSON.stringify(op.content);
       if (data.line) showLine(card, data.line);
       clearRefusal(card);
       card.stored = snapshot(card);
+      card.storedText = JSON.stringify(op.body || {});
       showTotals(data.totals);
-      setState(card, slot.next ? "saving" : "saved", slot.next ? "pending" : "ok");
-      next(card, slot);
-    } else if (status === 409 && data.current) {
-      slot.inflight = null; slot.next = null; delete queue[card.id]; saveQueue();
+      setState(card, "saved", "ok");
+    } else if (event.type === "done" && op.kind === "photo") {
+      setRev(card, data.rev);
+      var unsent = card.el.querySelector("figure.unsent[data-seq='" + op.seq + "']");
+      if (unsent) unsent.remove();
+      if (data.photo) addThumb(card, data.photo.id);
+      setState(card, "photo_saved", "ok");
+    } else if (event.type === "conflict") {
       setState(card, "conflict", "bad");
-      showConflict(card, data.current, op.content);
-    } else if (status === 400 || status === 409 || status === 403 || status === 404 || status === 422) {
-      delete queue[card.id]; saveQueue();
-      restore(card, card.stored);  // the last stored state, not the refused value's score
+      showConflict(card, op.current, op.body || {}, op.seq);
+    } else if (event.type === "refused") {
+      restoreShot(card, card.stored);  // the last stored state, not the refused value's score
       card.refused = true;
+      card.lastSent = card.storedText;
       card.el.classList.add("not-saved");
       setState(card, "not_saved", "bad");
-      var msg = document.createElement("p");
-      msg.className = "error"; msg.setAttribute("role", "alert");
-      msg.textContent = data.error || t("not_saved");
-      var old = card.el.querySelector("p.error.live");
-      if (old) old.remove();
-      msg.classList.add("live");
-      card.el.querySelector(".line-status").after(msg);
-    } else if (status === 401) {
+      showRefusal(card, op.error);
+    } else if (event.type === "retry") {
+      setState(card, navigator.onLine ? "retrying" : "offline", "pending");
+    } else if (event.type === "login") {
       setState(card, "login_again", "bad");  // kept in the queue: sent after logging in again
-    } else {
-      setState(card, "retrying", "pending");
-      retry.schedule();
     }
     showNet();
-  }
+  });
 
   function clearRefusal(card) {
     card.refused = false;
@@ -413,60 +387,42 @@
     if (old) old.remove();
   }
 
-  function flush() {
-    Object.keys(queue).forEach(function (id) {
-      var card = cards[id];
-      var slot = queue[id];
-      if (!card) return;  // a criterion of another section: sent when that section is open
-      if (!slot.inflight && slot.next) { slot.inflight = { op_id: uuid(), base_rev: card.rev, content: slot.next }; slot.next = null; }
-      if (slot.inflight && !slot.busy) send(card);
-    });
-    showNet();
-  }
-
   /* ---------------------------------------------------------------- photos */
 
-  var downscale = InspectOffline.downscale;
-
-  var photoUploads = 0;
+  var downscaling = 0;
 
   function uploadPhoto(card, input) {
     var file = input.files && input.files[0];
     if (!file) return;
     var photoForm = document.getElementById("photo-" + card.key);
-    var opId = uuid();
-    photoUploads += 1;
+    downscaling += 1;
     setState(card, "photo_uploading", "pending");
-    downscale(file, 1600).then(function (blob) {
-      var attempt = function (delay) {
-        var data = new FormData();
-        data.append("photo", blob, "photo.jpg");
-        data.append("op_id", opId);
-        fetch(photoForm.dataset.api, {
-          method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": csrf, "Accept": "application/json" }, body: data
-        }).then(function (response) {
-          return response.json().catch(function () { return {}; }).then(function (result) {
-            if (response.status === 201 || response.status === 200) {
-              photoUploads -= 1;
-              setRev(card, result.rev);
-              addThumb(card, result.photo.id);
-              setState(card, "photo_saved", "ok");
-            } else if (response.status >= 500) {
-              setTimeout(function () { attempt(Math.min(delay * 2, 30000)); }, delay);
-            } else {
-              photoUploads -= 1;
-              setState(card, null);
-              alert(result.error || t("not_saved"));
-            }
-          });
-        }).catch(function () {
-          setState(card, "offline", "pending");
-          setTimeout(function () { attempt(Math.min(delay * 2, 30000)); }, delay);
-        });
-      };
-      attempt(2000);
-    });
+    var added = Q.downscale(file, 1600).then(function (blob) {
+      return Q.add({
+        kind: "photo", inspection: inspectionId, key: card.id, method: "POST",
+        url: photoForm.dataset.api, blob: blob, label: card.label, where: document.title.replace(/ · inspect_app$/, ""),
+        page: location.pathname + "#k-" + card.id
+      });
+    }).then(function (op) {
+      downscaling -= 1;
+      if (document.querySelector("figure.unsent[data-seq='" + op.seq + "']") === null) addUnsent(card, op);
+      showNet();
+    }, function () { downscaling -= 1; setState(card, "not_saved", "bad"); });
+    adding.push(added);
     input.value = "";
+  }
+
+  /* A photo still on the phone, marked "not sent" until the server has it. */
+  function addUnsent(card, op) {
+    var holder = card.el.querySelector("[data-role=photos]");
+    var figure = document.createElement("figure");
+    figure.className = "thumb unsent"; figure.dataset.seq = op.seq;
+    var img = document.createElement("img");
+    img.src = URL.createObjectURL(op.blob); img.alt = card.label; img.width = 96; img.height = 72;
+    var caption = document.createElement("figcaption");
+    caption.textContent = t("photo_unsent");
+    figure.appendChild(img); figure.appendChild(caption);
+    holder.insertBefore(figure, holder.querySelector(".photo-pick"));
   }
 
   function addThumb(card, photoId) {
@@ -487,12 +443,14 @@
   document.querySelectorAll("article.crit").forEach(function (el) {
     var card = {
       el: el, id: el.dataset.criterion, key: el.dataset.key,
-      config: JSON.parse(el.dataset.config), rev: 0, lastSent: null, timer: null
+      config: JSON.parse(el.dataset.config), rev: 0, lastSent: null, timer: null,
+      label: el.dataset.criterion + " " + (el.querySelector(".crit-text") || el).textContent.trim()
     };
     var revBox = el.querySelector("[data-part=base_rev]");
     card.rev = revBox ? Number(revBox.value || 0) : 0;
     card.lastSent = JSON.stringify(contentOf(card));
     card.stored = snapshot(card);
+    card.storedText = card.lastSent;
     cards[card.id] = card;
     if (!editable) return;
     var onChange = function (delay) {
@@ -512,27 +470,59 @@
       if (event.target.matches("input[data-number]")) echo(card);
       if (event.target.matches("input[type=text], textarea")) onChange(800);
     });
-    // A pending change from an earlier visit: show it again, it is about to be sent.
-    var slot = queue[card.id];
-    if (slot && (slot.inflight || slot.next)) {
-      showContent(card, slot.next || slot.inflight.content);
-      setState(card, "saving", "pending");
-    }
   });
 
+  /* A page kept on the phone may be older than what this phone already sent (the server's
+   * revision is remembered), and changes may still wait in the queue: show both. */
+  function restore() {
+    var ids = Object.keys(cards);
+    return Promise.all(ids.map(function (id) {
+      return Q.known(inspectionId, id).then(function (known) {
+        var card = cards[id];
+        if (!known || !(known.rev > card.rev)) return;
+        setRev(card, known.rev);
+        if (known.content) { showContent(card, known.content); card.lastSent = JSON.stringify(known.content); preview(card); }
+      }, function () {});
+    })).then(function () { return Q.mine(inspectionId); }).then(function (ops) {
+      ops.forEach(function (op) {
+        var card = cards[op.key];
+        if (!card || op.corrupt) return;
+        if (op.kind === "answer" && (op.state === "waiting" || op.state === "sending")) {
+          showContent(card, op.body || {}); card.lastSent = JSON.stringify(op.body || {});
+          preview(card); setState(card, "saving", "pending");
+        } else if (op.kind === "answer" && op.state === "conflict") {
+          setState(card, "conflict", "bad"); showConflict(card, op.current, op.body || {}, op.seq);
+        } else if (op.state === "refused") {
+          if (op.kind === "answer") { card.refused = true; card.el.classList.add("not-saved"); setState(card, "not_saved", "bad"); }
+          showRefusal(card, op.error);
+        }
+        if (op.kind === "photo" && op.state !== "refused") addUnsent(card, op);
+      });
+      showNet();
+    }, function () {});
+  }
+
   if (editable) {
-    window.addEventListener("online", function () { retry.ok(); flush(); });
+    restore();
+    window.addEventListener("online", showNet);
     window.addEventListener("offline", showNet);
     window.addEventListener("beforeunload", function (event) {
-      if (photoUploads > 0) { event.preventDefault(); event.returnValue = ""; }
+      if (downscaling > 0) { event.preventDefault(); event.returnValue = ""; }
     });
-    // Before leaving for another section, make sure what is typed is queued.
-    form.addEventListener("submit", function () {
+    // Leaving for another section: queue what is typed, then go there (a plain link, so
+    // that it also opens offline, from the copy the service worker keeps).
+    form.addEventListener("submit", function (event) {
+      var target = event.submitter && event.submitter.value === "review" ? form.dataset.reviewUrl
+        : event.submitter && event.submitter.value === "next" ? form.dataset.nextUrl : null;
       Object.keys(cards).forEach(function (id) {
         var card = cards[id];
-        if (card.timer) { clearTimeout(card.timer); enqueue(card, contentOf(card), false); }
+        if (card.timer) { clearTimeout(card.timer); card.timer = null; enqueue(card, contentOf(card), false); }
       });
+      if (!target) return;
+      event.preventDefault();
+      Promise.all(adding).then(function () { location.href = target; }, function () { location.href = target; });
     });
-    flush();
+  } else {
+    showNet();
   }
 })();

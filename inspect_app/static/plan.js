@@ -1,11 +1,11 @@
 /* Progress on remediation items (DESIGN §7), progressive enhancement of the plain forms.
  *
- * A progress form (class "item-form") becomes an operation {op_id, base_rev, change} sent
- * with PATCH /api/v1/remediation/<item>. Operations wait in localStorage until the server
- * answers, so a dropped network or a closed page loses nothing; a retry re-sends the same
- * op_id, so a note is never added twice. A photo is sent first (POST …/photos, kept in
- * memory and retried while the page is open), then the status change. A 409 with the
- * current item shows "changed by someone else" instead of overwriting it.
+ * A progress form (class "item-form") becomes an operation {op_id, base_rev, change} for
+ * PATCH /api/v1/remediation/<item>. It waits in the phone's one queue (static/queue.js,
+ * IndexedDB) until the server has it, so a dropped network or a closed page loses nothing;
+ * a retry re-sends the same op_id, so a note is never added twice. A photo is queued first
+ * (its blob, POST …/photos), then the status change. A 409 with the current item shows
+ * "changed by someone else" instead of overwriting it.
  */
 (function () {
   "use strict";
@@ -15,31 +15,13 @@
   document.documentElement.classList.add("js");
   var holder = document.querySelector("[data-plan-i18n]");
   var i18n = holder ? JSON.parse(holder.dataset.planI18n || "{}") : {};
-  var csrf = forms[0].querySelector("input[name=csrf_token]").value;
-  var queueKey = "inspect-plan-queue";
-  var retry = InspectOffline.retrier(function () { flush(); });
-  var photoUploads = 0;
+  var Q = window.InspectQueue;
   var byItem = {};  // item id -> the forms of that item on this page
+  var pending = 0;  // operations of this page's items still in the queue
 
   function t(key) { return i18n[key] || key; }
 
-  var uuid = InspectOffline.uuid;
-
-  /* ---------------------------------------------------------------- the persistent queue */
-
-  function loadQueue() { return InspectOffline.loadQueue(queueKey); }
-  var queue = loadQueue();  // item id -> {api, inflight: op|null, next: change|null}
-  function saveQueue() {
-    var plain = {};
-    Object.keys(queue).forEach(function (id) {
-      var slot = queue[id];
-      plain[id] = { api: slot.api, inflight: slot.inflight, next: slot.next };
-    });
-    InspectOffline.saveQueue(queueKey, plain);
-  }
-  function pendingCount() {
-    return Object.keys(queue).filter(function (id) { return queue[id].inflight || queue[id].next; }).length + photoUploads;
-  }
+  function inspectionOf(form) { return form._config.inspection || ""; }
 
   /* ---------------------------------------------------------------- showing state */
 
@@ -51,7 +33,7 @@
   }
 
   function showNet() {
-    var n = pendingCount();
+    var n = pending;
     document.querySelectorAll("[data-role=net]").forEach(function (net) {
       if (!navigator.onLine && n) net.textContent = t("offline");
       else if (n) net.textContent = t("pending").replace("%(count)s", n);
@@ -118,7 +100,7 @@
     if (empty) empty.remove();
   }
 
-  function showConflict(form, current, change) {
+  function showConflict(form, current, change, seq) {
     var old = form.querySelector(".conflict");
     if (old) old.remove();
     var box = document.createElement("div");
@@ -136,12 +118,15 @@
     actions.appendChild(reload); actions.appendChild(again);
     box.appendChild(title); box.appendChild(now); box.appendChild(actions);
     form.insertBefore(box, form.firstChild.nextSibling);
-    reload.addEventListener("click", function () { location.reload(); });
+    // the queued change stays (state "conflict") until one of the two is chosen
+    var forget = function () { return seq === undefined ? Promise.resolve() : Q.discard(seq); };
+    reload.addEventListener("click", function () { forget().then(function () { location.reload(); }); });
     again.addEventListener("click", function () {
       box.remove();
       setRev(form._config.item, current.rev);
-      enqueue(form, change);
+      forget().then(function () { enqueue(form, change); });
     });
+    return box;
   }
 
   /* ---------------------------------------------------------------- sending changes */
@@ -161,121 +146,70 @@
     return change;
   }
 
+  function label(form) {
+    var holder = form.closest("[data-item]");
+    var title = holder && holder.querySelector("[data-role=finding], h1, h2, h3, strong");
+    return title ? title.textContent.trim().slice(0, 120) : form._config.item;
+  }
+
   function enqueue(form, change) {
-    var id = form._config.item;
-    var slot = queue[id] || (queue[id] = { api: form._config.api, inflight: null, next: null });
-    if (slot.inflight) slot.next = change;  // sent after the one in flight returns
-    else slot.inflight = { op_id: uuid(), base_rev: form._config.rev, change: change };
-    saveQueue();
     setState(form, "saving", "pending");
-    showNet();
-    if (!slot.busy) send(id);
+    return Q.add({
+      kind: "item", inspection: inspectionOf(form), key: form._config.item, method: "PATCH",
+      url: form._config.api, base_rev: form._config.rev, body: change, label: label(form),
+      where: document.title.replace(/ · inspect_app$/, ""), page: location.pathname
+    }).then(count, function () { setState(form, null, "bad", t("not_saved")); });
   }
 
-  function send(id) {
-    var slot = queue[id];
-    if (!slot || !slot.inflight) return;
-    var op = slot.inflight;
-    slot.busy = true;
-    var body = Object.assign({ op_id: op.op_id, base_rev: op.base_rev }, op.change);
-    fetch(slot.api, {
-      method: "PATCH", credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, "Accept": "application/json" },
-      body: JSON.stringify(body)
-    }).then(function (response) {
-      return response.json().catch(function () { return {}; }).then(function (data) {
-        slot.busy = false;
-        handle(id, slot, op, response.status, data);
-      });
-    }).catch(function () {
-      slot.busy = false;
-      formsOf(id).forEach(function (form) { setState(form, navigator.onLine ? "retrying" : "offline", "pending"); });
-      retry.schedule();
+  function count() {
+    return Q.mine().then(function (ops) {
+      pending = ops.filter(function (op) { return byItem[op.key] && (op.kind === "item" || op.kind === "item_photo"); }).length;
       showNet();
-    });
+    }, function () {});
   }
 
-  function done(id) {
-    delete queue[id];
-    saveQueue();
+  function mainForm(id) {
+    return formsOf(id).filter(function (f) { return !f.classList.contains("quick"); })[0] || formsOf(id)[0];
   }
 
-  function handle(id, slot, op, status, data) {
-    var form = formsOf(id).filter(function (f) { return !f.classList.contains("quick"); })[0] || formsOf(id)[0];
-    if (status === 200 || status === 201) {
-      retry.ok();
-      showItem(id, data);
-      if (form && op.change.progress_note) addNote(form, data);
-      slot.inflight = null;
-      if (slot.next) {
-        slot.inflight = { op_id: uuid(), base_rev: data.rev, change: slot.next };
-        slot.next = null;
-        saveQueue();
-        send(id);
-      } else {
-        done(id);
-        if (form) setState(form, "saved", "ok");
-      }
-    } else if (status === 409 && data.current) {
-      done(id);
-      if (form) { setState(form, null); showConflict(form, data.current, op.change); }
-    } else if (status === 401) {
-      if (form) setState(form, "login_again", "bad");  // kept: sent after logging in again
-    } else if (status >= 400 && status < 500) {
-      done(id);
-      if (form) setState(form, null, "bad", data.error || t("not_saved"));
-    } else {
-      if (form) setState(form, "retrying", "pending");
-      retry.schedule();
+  Q.on(function (event) {
+    var op = event.op;
+    if (!op || !byItem[op.key] || (op.kind !== "item" && op.kind !== "item_photo")) {
+      if (event.type === "change") count();
+      return;
     }
-    showNet();
-  }
-
-  function flush() {
-    Object.keys(queue).forEach(function (id) {
-      var slot = queue[id];
-      if (slot.inflight && !slot.busy) send(id);
-    });
-    showNet();
-  }
+    var id = op.key, form = mainForm(id), data = event.data || {};
+    if (event.type === "done") {
+      showItem(id, data);
+      if (form && (op.kind === "item_photo" || (op.body && op.body.progress_note))) addNote(form, data);
+      Q.mine().then(function (ops) {  // saved once nothing of this item waits any more
+        var more = ops.some(function (o) { return o.key === id && (o.state === "waiting" || o.state === "sending"); });
+        if (form) setState(form, more ? "saving" : "saved", more ? "pending" : "ok");
+      });
+    } else if (event.type === "conflict") {
+      if (form) { setState(form, null); showConflict(form, op.current, op.body || {}, op.seq); }
+    } else if (event.type === "login") {
+      if (form) setState(form, "login_again", "bad");  // kept: sent after logging in again
+    } else if (event.type === "refused") {
+      if (form) setState(form, null, "bad", op.error || t("not_saved"));
+    } else if (event.type === "retry") {
+      if (form) setState(form, navigator.onLine ? "retrying" : "offline", "pending");
+    }
+    count();
+  });
 
   /* ---------------------------------------------------------------- photos */
 
-  var downscale = InspectOffline.downscale;
-
-  /* The photo and the note go together as one progress note; then() gets the item. */
-  function uploadPhoto(form, file, note) {
-    var opId = uuid();
-    photoUploads += 1;
+  /* The photo and the note go together as one progress note. */
+  function queuePhoto(form, file, note) {
     setState(form, "photo_uploading", "pending");
-    showNet();
-    return downscale(file, 1600).then(function (blob) {
-      return new Promise(function (resolve, reject) {
-        var attempt = function (delay) {
-          var data = new FormData();
-          data.append("photo", blob, "photo.jpg");
-          data.append("op_id", opId);
-          if (note) data.append("note", note);
-          fetch(form._config.photo_api, {
-            method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": csrf, "Accept": "application/json" }, body: data
-          }).then(function (response) {
-            return response.json().catch(function () { return {}; }).then(function (result) {
-              if (response.status === 201 || response.status === 200) {
-                photoUploads -= 1; showNet(); resolve(result);
-              } else if (response.status >= 500) {
-                setTimeout(function () { attempt(Math.min(delay * 2, 30000)); }, delay);
-              } else {
-                photoUploads -= 1; showNet(); reject(result.error || t("not_saved"));
-              }
-            });
-          }).catch(function () {
-            setState(form, "offline", "pending");
-            setTimeout(function () { attempt(Math.min(delay * 2, 30000)); }, delay);
-          });
-        };
-        attempt(2000);
+    return Q.downscale(file, 1600).then(function (blob) {
+      return Q.add({
+        kind: "item_photo", inspection: inspectionOf(form), key: form._config.item, method: "POST",
+        url: form._config.photo_api, blob: blob, fields: note ? { note: note } : {},
+        label: label(form), where: document.title.replace(/ · inspect_app$/, ""), page: location.pathname
       });
-    });
+    }).then(count);
   }
 
   /* ---------------------------------------------------------------- wiring */
@@ -303,20 +237,29 @@
       if (!file) { enqueue(form, change); reset(); return; }
       var note = change.progress_note;
       delete change.progress_note;  // it goes with the photo
-      uploadPhoto(form, file, note).then(function (item) {
-        showItem(form._config.item, item);
-        addNote(form, item);
-        var rest = Object.keys(change).some(function (k) { return change[k] !== item[k]; });
-        if (rest) enqueue(form, change); else setState(form, "saved", "ok");
-      }, function (message) { setState(form, null, "bad", message); });
+      queuePhoto(form, file, note).then(function () {
+        if (Object.keys(change).length) return enqueue(form, change);  // rebased on the photo's revision
+      }, function () { setState(form, null, "bad", t("not_saved")); });
       reset();
     });
   });
 
-  window.addEventListener("online", function () { retry.ok(); flush(); });
+  window.addEventListener("online", showNet);
   window.addEventListener("offline", showNet);
-  window.addEventListener("beforeunload", function (event) {
-    if (photoUploads > 0) { event.preventDefault(); event.returnValue = ""; }
-  });
-  flush();
+
+  /* What the queue holds for this page's items, whichever page made or sent it. */
+  Q.mine().then(function (ops) {
+    ops.forEach(function (op) {
+      var form = byItem[op.key] && mainForm(op.key);
+      if (!form || (op.kind !== "item" && op.kind !== "item_photo")) return;
+      if (op.state === "conflict") {
+        showConflict(form, op.current, op.body || {}, op.seq);
+      } else if (op.state === "refused") {
+        setState(form, null, "bad", op.error || t("not_saved"));
+      } else {
+        setState(form, "saving", "pending");
+      }
+    });
+  }, function () {});
+  count();
 })();

@@ -25,7 +25,9 @@ login_manager = LoginManager()
 #: Pages anyone may open without logging in. Every other page needs a logged-in user
 #: (default deny: a new page is protected even if its view forgets ``roles_required``);
 #: the JSON API checks its own Bearer token or session and answers 401.
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.logout", "set_language", "static"})
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.logout", "set_language", "static", "favicon",
+                              "pwa.manifest", "pwa.service_worker", "pwa.offline",
+                              "pwa.session"})
 
 
 class SessionUser(UserMixin):

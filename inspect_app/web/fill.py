@@ -79,6 +79,8 @@ def client_messages() -> dict[str, str]:
                            "(%(example)s): did you mean %(reading)s?"),
         "num_not_whole": _("“%(text)s” is not a whole number: this box takes whole numbers"),
         "not_saved_count": _("%(count)s changes not saved: see the marked boxes"),
+        "offline_now": _("Offline: changes are kept on this phone"), "queue": _("Queue"),
+        "photo_unsent": _("not sent"),
     })
     return messages
 
@@ -309,11 +311,22 @@ def join_url(inspection: Inspection) -> str:
     return url_for("fill.join", inspection_id=inspection.id, t=token, _external=True)
 
 
-def join_qr(inspection: Inspection) -> str:
-    """The join QR code as inline SVG."""
+def shows_join_qr(inspection: Inspection) -> bool:
+    """The join QR code is offered on draft inspections to those who may fill them."""
+    return (inspection.kind == "inspection" and inspection.status == "draft"
+            and scope().can_edit(inspection))
+
+
+@bp.get("/<inspection_id>/join-qr.svg")
+@roles_required()
+def join_qr_svg(inspection_id: str):
+    """The join QR code as an SVG file, fetched only when the overview's box is opened."""
+    inspection = _load(inspection_id)
+    if not shows_join_qr(inspection):
+        abort(403)
     from .. import qr
 
-    return qr.svg(join_url(inspection))
+    return qr.svg_response(join_url(inspection))
 
 
 @bp.route("/<inspection_id>/join", methods=["GET", "POST"])

@@ -120,7 +120,7 @@ def unit_names() -> dict[str, str]:
 
 def item_config(inspection: Inspection, item: RemediationItem) -> dict[str, Any]:
     """What plan.js needs to send an item's changes through the API."""
-    return {"item": item.id, "rev": item.rev,
+    return {"item": item.id, "rev": item.rev, "inspection": inspection.id,
             "api": url_for("api.update_item", item_id=item.id),
             "photo_api": url_for("api.item_photo", item_id=item.id),
             "photo_base": url_for("inspections.photo", inspection_id=inspection.id,

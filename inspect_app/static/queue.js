@@ -1,0 +1,563 @@
+/* The one queue of changes on this phone (issue 11), and below it what every page does
+ * with it (badge, service worker, finalize guard, the queue page).
+ *
+ * The queue: answers, notes, photos (as blobs)
+ * and remediation updates wait in IndexedDB until the server has them.
+ *
+ * Each change is an operation {kind, user, inspection, key, url, method, op_id, base_rev,
+ * body | blob} kept in the "ops" store in the order it was made. Any page sends them, one
+ * after the other (a Web Lock keeps two tabs from sending at once), always with the same
+ * op_id, so a retry after a lost answer is never saved twice (DESIGN §7). An operation
+ * belongs to the user who made it: it is only sent when /app/session says that user is
+ * logged in, with that session's CSRF token.
+ *
+ *   2xx        done: removed; the next operation of the same criterion or item is rebased
+ *              on the new revision (it was made before this one came back)
+ *   409        a conflict with the current answer, kept until the user chooses
+ *   400–422    refused, kept with the server's (translated) reason until discarded
+ *   401        kept; sent when that user logs in again
+ *   5xx, none  kept; the whole queue is retried with a growing pause (2 s … 30 s)
+ *
+ * A record that cannot be read back is shown as damaged on the queue page, never dropped.
+ */
+(function () {
+  "use strict";
+
+  var DB_NAME = "inspect-app", DB_VERSION = 1;
+  var KINDS = { answer: 1, photo: 1, item: 1, item_photo: 1 };
+  var body = document.body;
+  var sessionUrl = body.dataset.session || "/app/session";
+  var pageUser = body.dataset.user || null;
+  var listeners = [];
+  var dbPromise = null;
+  var running = false, again = false;
+  var delay = 2000, timer = null;
+  var lastSession = null;
+
+  /* ---------------------------------------------------------------- helpers */
+
+  function uuid() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    bytes[6] = (bytes[6] & 0x0f) | 0x40; bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    var hex = Array.prototype.map.call(bytes, function (b) { return (b + 0x100).toString(16).slice(1); }).join("");
+    return hex.slice(0, 8) + "-" + hex.slice(8, 12) + "-" + hex.slice(12, 16) + "-" + hex.slice(16, 20) + "-" + hex.slice(20);
+  }
+
+  /* A JPEG whose long side is at most maxSide, turned the way the camera meant. */
+  function downscale(file, maxSide) {
+    if (!window.createImageBitmap) return Promise.resolve(file);
+    return createImageBitmap(file, { imageOrientation: "from-image" }).then(function (bitmap) {
+      var scale = Math.min(1, maxSide / Math.max(bitmap.width, bitmap.height));
+      if (scale === 1 && file.size < 1500000) return file;
+      var canvas = document.createElement("canvas");
+      canvas.width = Math.round(bitmap.width * scale);
+      canvas.height = Math.round(bitmap.height * scale);
+      canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+      return new Promise(function (resolve) { canvas.toBlob(function (blob) { resolve(blob || file); }, "image/jpeg", 0.85); });
+    }).catch(function () { return file; });
+  }
+
+  function emit(event) {
+    listeners.slice().forEach(function (fn) { try { fn(event); } catch (e) { /* a page's bug stops nothing */ } });
+  }
+
+  /* ---------------------------------------------------------------- IndexedDB */
+
+  function open() {
+    if (dbPromise) return dbPromise;
+    dbPromise = new Promise(function (resolve, reject) {
+      if (!window.indexedDB) { reject(new Error("no IndexedDB")); return; }
+      var request = indexedDB.open(DB_NAME, DB_VERSION);
+      request.onupgradeneeded = function () {
+        var db = request.result;
+        if (!db.objectStoreNames.contains("ops")) db.createObjectStore("ops", { keyPath: "seq", autoIncrement: true });
+        if (!db.objectStoreNames.contains("known")) db.createObjectStore("known", { keyPath: "id" });
+      };
+      request.onsuccess = function () { resolve(request.result); };
+      request.onerror = function () { reject(request.error); };
+      request.onblocked = function () { reject(new Error("IndexedDB blocked")); };
+    });
+    return dbPromise;
+  }
+
+  function tx(store, mode, work) {
+    return open().then(function (db) {
+      return new Promise(function (resolve, reject) {
+        var t = db.transaction(store, mode), result;
+        t.oncomplete = function () { resolve(result); };
+        t.onerror = t.onabort = function () { reject(t.error); };
+        result = work(t.objectStore(store));
+        if (result && typeof result === "object" && "onsuccess" in result) {
+          var req = result;
+          req.onsuccess = function () { result = req.result; };
+        }
+      });
+    });
+  }
+
+  function valid(op) {
+    return op && typeof op === "object" && KINDS[op.kind] && typeof op.url === "string" &&
+      typeof op.op_id === "string" && typeof op.user === "string" &&
+      (op.kind.indexOf("photo") < 0 || op.blob instanceof Blob);
+  }
+
+  /* Every operation, oldest first; damaged ones marked {corrupt: true}. */
+  function all() {
+    return tx("ops", "readonly", function (s) { return s.getAll(); }).then(function (ops) {
+      return (ops || []).map(function (op) {
+        if (!valid(op)) return { seq: op && op.seq, corrupt: true, state: "corrupt", raw: safeText(op), user: op && op.user };
+        return op;
+      });
+    });
+  }
+
+  function safeText(value) {
+    try { return JSON.stringify(value).slice(0, 300); } catch (e) { return String(value); }
+  }
+
+  function put(op) { return tx("ops", "readwrite", function (s) { return s.put(op); }); }
+  function remove(seq) { return tx("ops", "readwrite", function (s) { s.delete(seq); }); }
+
+  function sameKey(a, b) { return a.inspection === b.inspection && a.key === b.key && a.user === b.user; }
+
+  /* Add a change. An answer that has not left the phone yet is replaced by the newer one
+   * of the same criterion (one request instead of many while typing offline). */
+  function add(op) {
+    op.user = op.user || pageUser;
+    op.op_id = op.op_id || uuid();
+    op.state = "waiting"; op.attempts = 0; op.created = new Date().toISOString();
+    return all().then(function (ops) {
+      var superseded = [];
+      if (op.kind === "answer") {
+        // A PUT replaces the whole answer: a refused earlier answer of the same criterion
+        // is corrected by this one, not kept beside it.
+        superseded = ops.filter(function (o) { return o.kind === "answer" && o.state === "refused" && sameKey(o, op); });
+      }
+      superseded.forEach(function (o) { remove(o.seq); });
+      if (op.kind === "answer" || op.kind === "item") {
+        var last = ops.filter(function (o) { return !o.corrupt && o.kind === op.kind && sameKey(o, op); }).pop();
+        if (last && last.state === "waiting" && !last.attempts) {
+          last.body = op.body; last.created = op.created;
+          return put(last).then(function () { return last; });
+        }
+      }
+      return put(op).then(function (seq) { op.seq = seq; return op; });
+    }).then(function (saved) {
+      emit({ type: "change" });
+      flush();
+      return saved;
+    });
+  }
+
+  function discard(seq) {
+    return remove(seq).then(function () { emit({ type: "change" }); emit({ type: "discarded", seq: seq }); });
+  }
+
+  /* What the server last said about a criterion or item: {rev, content}. */
+  function knownId(user, inspection, key) { return [user, inspection, key].join("\u0001"); }
+  function known(inspection, key) {
+    return tx("known", "readonly", function (s) { return s.get(knownId(pageUser, inspection, key)); });
+  }
+  function remember(op, rev, content) {
+    var id = knownId(op.user, op.inspection, op.key);
+    return tx("known", "readwrite", function (s) {
+      var req = s.get(id);
+      req.onsuccess = function () {
+        var old = req.result || {};
+        s.put({ id: id, rev: rev, content: content === undefined ? old.content : content, at: Date.now() });
+      };
+    });
+  }
+
+  /* The operations of the user of this page (optionally of one inspection). */
+  function mine(inspection) {
+    return all().then(function (ops) {
+      return ops.filter(function (op) {
+        return op.user === pageUser && (!inspection || op.inspection === inspection);
+      });
+    });
+  }
+
+  /* ---------------------------------------------------------------- sending */
+
+  function schedule() {
+    if (timer) return;
+    timer = setTimeout(function () { timer = null; delay = Math.min(delay * 2, 30000); flush(); }, delay);
+  }
+
+  function session() {
+    return fetch(sessionUrl, { credentials: "same-origin", cache: "no-store", headers: { "Accept": "application/json" } })
+      .then(function (r) { if (!r.ok) throw new Error("session " + r.status); return r.json(); })
+      .then(function (s) { lastSession = s; return s; });
+  }
+
+  function request(op, csrf) {
+    var init = { method: op.method, credentials: "same-origin",
+                 headers: { "X-CSRFToken": csrf, "Accept": "application/json" } };
+    if (op.blob) {
+      var data = new FormData();
+      data.append("photo", op.blob, "photo.jpg");
+      data.append("op_id", op.op_id);
+      Object.keys(op.fields || {}).forEach(function (k) { data.append(k, op.fields[k]); });
+      init.body = data;
+    } else {
+      init.headers["Content-Type"] = "application/json";
+      var payload = Object.assign({ op_id: op.op_id }, op.body || {});
+      if (op.base_rev !== undefined && op.base_rev !== null) payload.base_rev = op.base_rev;
+      init.body = JSON.stringify(payload);
+    }
+    return fetch(op.url, init).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (data) {
+        return { status: response.status, data: data };
+      });
+    });
+  }
+
+  /* After op succeeded with rev: the next waiting op of the same criterion/item was made
+   * on the revision before this one, so it is moved onto the new one. */
+  function rebase(op, rev) {
+    return all().then(function (ops) {
+      var next = ops.filter(function (o) { return !o.corrupt && o.seq > op.seq && sameKey(o, op) && o.kind !== "photo" && o.kind !== "item_photo"; })[0];
+      if (next && rev !== undefined && rev !== null) { next.base_rev = rev; return put(next); }
+    });
+  }
+
+  function sendOne(op, s) {
+    op.state = "sending"; op.attempts = (op.attempts || 0) + 1;
+    return put(op).then(function () {
+      emit({ type: "sending", op: op });
+      return request(op, s.csrf_token);
+    }).then(function (result) {
+      var status = result.status, data = result.data;
+      if (status >= 200 && status < 300) {
+        return remove(op.seq).then(function () {
+          var rev = data.rev;
+          var kept = op.kind === "answer" ? remember(op, rev, op.body) : op.kind === "photo" ? remember(op, rev) : null;
+          return Promise.all([rebase(op, rev), kept]);
+        }).then(function () { emit({ type: "done", op: op, data: data, status: status }); return "next"; });
+      }
+      if (status === 401) {
+        op.state = "waiting"; return put(op).then(function () { emit({ type: "login", op: op }); return "stop"; });
+      }
+      if (status === 400 && /csrf/i.test(data.error || "") && op.attempts < 3) {
+        op.state = "waiting"; return put(op).then(function () { return "session"; });
+      }
+      if (status === 409 && data.current) {
+        op.state = "conflict"; op.current = data.current; op.error = data.error || "";
+        return put(op).then(function () { emit({ type: "conflict", op: op, data: data }); return "next"; });
+      }
+      if (status >= 400 && status < 500) {
+        op.state = "refused"; op.status = status; op.error = data.error || String(status);
+        return put(op).then(function () { emit({ type: "refused", op: op, data: data }); return "next"; });
+      }
+      op.state = "waiting"; op.error = "";
+      return put(op).then(function () { emit({ type: "retry", op: op }); return "retry"; });
+    }, function () {
+      op.state = "waiting";
+      return put(op).then(function () { emit({ type: "retry", op: op }); return "retry"; });
+    });
+  }
+
+  function run() {
+    return session().then(function (s) {
+      if (!s.user) { emit({ type: "login" }); return; }
+      var sent = 0;
+      var loop = function () {
+        return all().then(function (ops) {
+          var op = ops.filter(function (o) {
+            return !o.corrupt && o.user === s.user && (o.state === "waiting" || o.state === "sending");
+          })[0];
+          if (!op) { delay = 2000; emit({ type: "drained", sent: sent }); return; }
+          return sendOne(op, s).then(function (outcome) {
+            if (outcome === "next") { sent += 1; delay = 2000; return loop(); }
+            if (outcome === "session") return session().then(function (fresh) { s = fresh; return fresh.user === op.user ? loop() : null; });
+            if (outcome === "retry") schedule();
+          });
+        });
+      };
+      return loop();
+    }, function () { schedule(); });
+  }
+
+  function flush() {
+    if (running) { again = true; return Promise.resolve(); }
+    if (!pageUser) return Promise.resolve();
+    running = true;
+    var work = function () { return run(); };
+    var go = navigator.locks && navigator.locks.request ? navigator.locks.request("inspect-queue", work) : work();
+    return Promise.resolve(go).catch(function () { /* reported through events */ }).then(function () {
+      running = false;
+      emit({ type: "change" });
+      if (again) { again = false; return flush(); }
+    });
+  }
+
+  window.addEventListener("online", function () { delay = 2000; clearTimeout(timer); timer = null; flush(); });
+
+  window.InspectQueue = {
+    user: pageUser, uuid: uuid, downscale: downscale,
+    add: add, all: all, mine: mine, discard: discard, flush: flush, known: known,
+    put: put, open: open,
+    on: function (fn) { listeners.push(fn); },
+    session: function () { return lastSession; },
+    sendNow: function (seq) {
+      return all().then(function (ops) {
+        var op = ops.filter(function (o) { return o.seq === seq; })[0];
+        if (!op || (op.state !== "refused" && op.state !== "conflict")) return;
+        // "send now" on a conflict keeps mine: sent on top of the revision the server holds
+        if (op.state === "conflict" && op.current && op.current.rev !== undefined) op.base_rev = op.current.rev;
+        op.state = "waiting"; op.attempts = 0;
+        return put(op);
+      }).then(function () { delay = 2000; clearTimeout(timer); timer = null; return flush(); });
+    }
+  };
+
+  if (pageUser) open().then(function () { flush(); }, function () { emit({ type: "no_storage" }); });
+})();
+
+/* ================================================================ every page
+ * The service worker, the queue badge and offline mark, keeping an open inspection on the
+ * phone, the refusal to finalize while its changes wait, the queue page, and images drawn
+ * only when their box is opened (the join QR code). One file with the queue above: every
+ * page needs both, and one request less counts on 3G. */
+(function () {
+  "use strict";
+
+  var body = document.body;
+  var Q = window.InspectQueue;
+  var i18n = {};
+  try { i18n = JSON.parse(body.dataset.queueI18n || "{}"); } catch (e) { i18n = {}; }
+  function t(key, count) { return (i18n[key] || key).replace("%(count)s", count); }
+
+  /* ---------------------------------------------------------------- lazy images */
+
+  document.querySelectorAll("details img[data-src]").forEach(function (img) {
+    var box = img.closest("details");
+    var load = function () { if (box.open && !img.getAttribute("src")) img.src = img.dataset.src; };
+    box.addEventListener("toggle", load);
+    load();
+  });
+
+  document.querySelectorAll("[data-action=reload]").forEach(function (button) {
+    button.addEventListener("click", function () { location.reload(); });
+  });
+
+  /* ---------------------------------------------------------------- the service worker */
+
+  var inspection = (location.pathname.match(/\/inspections\/([A-Za-z0-9_-]+)(\/|$)/) || [])[1];
+  if (inspection === "new") inspection = null;
+
+  /* Every page of this inspection that the page links to, its review and overview and its
+   * JSON: the service worker keeps them, so the whole inspection opens offline. */
+  function offlinePack() {
+    if (!inspection || !body.dataset.user) return [];
+    var base = body.dataset.inspectionsBase || "/inspections/";
+    var own = base + inspection;
+    var urls = {};
+    urls[own] = 1; urls[own + "/review"] = 1;
+    document.querySelectorAll("a[href]").forEach(function (a) {
+      var url = new URL(a.href, location.href);
+      if (url.origin !== location.origin) return;
+      if (url.pathname === own || url.pathname.indexOf(own + "/s/") === 0 || url.pathname === own + "/review")
+        urls[url.pathname] = 1;
+    });
+    if (body.dataset.api) urls[body.dataset.api.replace("__ID__", inspection)] = 1;
+    if (body.dataset.queue) urls[body.dataset.queue] = 1;  // the queue page opens offline too
+    delete urls[location.pathname];
+    return Object.keys(urls);
+  }
+
+  function prefetch(force) {
+    var sw = navigator.serviceWorker && navigator.serviceWorker.controller;
+    var urls = offlinePack();
+    if (!sw || !urls.length || !navigator.onLine) return;
+    sw.postMessage({ type: "prefetch", inspection: inspection, urls: urls, force: !!force, user: body.dataset.user });
+  }
+
+  if ("serviceWorker" in navigator && body.dataset.sw) {
+    navigator.serviceWorker.register(body.dataset.sw, { scope: body.dataset.scope || "/" }).then(function () {
+      return navigator.serviceWorker.ready;
+    }).then(function () {
+      if (navigator.serviceWorker.controller) prefetch(false);
+      else navigator.serviceWorker.addEventListener("controllerchange", function () { prefetch(false); }, { once: true });
+    }).catch(function () { /* no service worker (private mode, http): pages still work online */ });
+  }
+
+  /* ---------------------------------------------------------------- badge and offline mark */
+
+  var badge = document.querySelector("[data-role=queue-badge]");
+  var offlineMark = document.querySelector("[data-role=offline-mark]");
+
+  function refresh() {
+    if (offlineMark) offlineMark.hidden = navigator.onLine;
+    if (!Q || !Q.user) return;
+    Q.mine().then(function (ops) {
+      if (badge) {
+        badge.hidden = !ops.length;
+        badge.textContent = t("badge", ops.length);
+        badge.classList.toggle("bad", ops.some(function (op) { return op.state !== "waiting" && op.state !== "sending"; }));
+      }
+      var here = document.querySelector("[data-role=waiting-here]");
+      if (here) {
+        var n = ops.filter(function (op) { return op.inspection === inspection; }).length;
+        here.hidden = !n;
+        here.querySelector("span").textContent = t("waiting_here", n);
+      }
+    }, function () {});
+  }
+
+  if (Q) {
+    Q.on(function (event) {
+      if (event.type === "change" || event.type === "done" || event.type === "discarded") refresh();
+      // after changes made offline reached the server: keep pages that show them
+      if (event.type === "drained" && event.sent && wasOffline) { wasOffline = false; prefetch(true); }
+      if (event.type === "no_storage") warn(t("no_storage"));
+    });
+  }
+  var wasOffline = !navigator.onLine;
+  window.addEventListener("online", refresh);
+  window.addEventListener("offline", function () { wasOffline = true; refresh(); });
+
+  function warn(text) {
+    var box = document.querySelector("[data-role=storage-warning]");
+    if (!box) return;
+    box.textContent = text; box.hidden = false;
+  }
+
+  /* A banner on every page of an inspection whose changes wait here. */
+  if (inspection && Q && Q.user) {
+    var main = document.getElementById("main");
+    var here = document.createElement("p");
+    here.className = "flash flash-warning"; here.hidden = true;
+    here.setAttribute("data-role", "waiting-here");
+    here.appendChild(document.createElement("span"));
+    here.appendChild(document.createTextNode(" "));
+    var link = document.createElement("a");
+    link.href = body.dataset.queue; link.textContent = t("queue");
+    here.appendChild(link);
+    if (main) main.insertBefore(here, main.firstChild);
+  }
+
+  /* Ask the browser to keep this app's data even when the phone runs low on space. */
+  if (Q && Q.user && navigator.storage && navigator.storage.persist) {
+    navigator.storage.persisted().then(function (already) {
+      return already || navigator.storage.persist();
+    }).then(function (kept) {
+      if (kept) return;
+      return Q.mine().then(function (ops) { if (ops.length) warn(t("persist_denied")); });
+    }).catch(function () {});
+  }
+
+  /* Logging out forgets the pages kept for this user (a shared phone shows them to nobody
+   * else); what waits in the queue stays, and is sent when this user logs in again. */
+  document.querySelectorAll("form.logout").forEach(function (form) {
+    var done = false;
+    form.addEventListener("submit", function (event) {
+      if (done || !window.caches) return;
+      event.preventDefault();
+      var go = function () { done = true; form.submit(); };
+      caches.delete("pages-v1").then(go, go);
+    });
+  });
+
+  /* ---------------------------------------------------------------- finalizing */
+
+  document.querySelectorAll("form[action]").forEach(function (form) {
+    var match = form.getAttribute("action").match(/\/inspections\/([A-Za-z0-9_-]+)\/finalize$/);
+    if (!match || !Q) return;
+    var checked = false;
+    form.addEventListener("submit", function (event) {
+      if (checked) return;
+      event.preventDefault();
+      Q.mine(match[1]).then(function (ops) {
+        var old = form.querySelector(".queue-block");
+        if (old) old.remove();
+        if (!ops.length) { checked = true; form.requestSubmit ? form.requestSubmit(event.submitter) : form.submit(); return; }
+        var box = document.createElement("p");
+        box.className = "error queue-block"; box.setAttribute("role", "alert");
+        box.appendChild(document.createTextNode(t("finalize_blocked") + " "));
+        var a = document.createElement("a"); a.href = body.dataset.queue; a.textContent = t("queue");
+        box.appendChild(a);
+        form.insertBefore(box, form.firstChild);
+      }, function () { checked = true; form.submit(); });
+    });
+  });
+
+  /* ---------------------------------------------------------------- the queue page */
+
+  var list = document.querySelector("[data-role=queue-list]");
+  if (list && Q) {
+    var empty = document.querySelector("[data-role=queue-empty]");
+    var others = document.querySelector("[data-role=queue-others]");
+    var render = function () {
+      Q.all().then(function (ops) {
+        var own = ops.filter(function (op) { return op.user === Q.user; });
+        var foreign = ops.length - own.length;
+        list.textContent = "";
+        own.forEach(function (op) { list.appendChild(row(op)); });
+        empty.hidden = own.length > 0;
+        others.hidden = !foreign;
+        others.textContent = t("others", foreign);
+      });
+    };
+    var row = function (op) {
+      var li = document.createElement("li");
+      li.className = "queue-item state-" + op.state;
+      li.dataset.seq = op.seq; li.dataset.state = op.state;
+      var head = document.createElement("p");
+      var tag = document.createElement("span");
+      tag.className = "tag"; tag.textContent = t("state_" + op.state);
+      head.appendChild(tag);
+      var what = document.createElement("strong");
+      what.textContent = " " + (op.corrupt ? "" : t("kind_" + op.kind)) + " " + (op.label || op.key || "");
+      head.appendChild(what);
+      li.appendChild(head);
+      var meta = document.createElement("p");
+      meta.className = "meta";
+      meta.textContent = op.corrupt ? op.raw : [op.where || "", op.created ? new Date(op.created).toLocaleString(document.documentElement.lang === "en" ? "en-GB" : "vi-VN") : ""].filter(Boolean).join(" · ");
+      li.appendChild(meta);
+      if (op.error || op.state === "conflict") {
+        var reason = document.createElement("p");
+        reason.className = "error"; reason.textContent = op.error || t("state_conflict");
+        li.appendChild(reason);
+      }
+      var actions = document.createElement("p");
+      actions.className = "actions";
+      if (op.page) {
+        var open = document.createElement("a");
+        open.className = "button secondary"; open.href = op.page; open.textContent = t("open");
+        actions.appendChild(open);
+      }
+      if (!op.corrupt) {
+        var send = document.createElement("button");
+        send.type = "button"; send.className = "button secondary"; send.textContent = t("send_now");
+        send.dataset.action = "send";
+        send.addEventListener("click", function () { Q.sendNow(op.seq).then(render); });
+        actions.appendChild(send);
+      }
+      var drop = document.createElement("button");
+      drop.type = "button"; drop.className = "button danger"; drop.textContent = t("discard");
+      drop.dataset.action = "discard";
+      drop.addEventListener("click", function () {
+        if (window.confirm(t("confirm_discard"))) Q.discard(op.seq).then(render);
+      });
+      actions.appendChild(drop);
+      li.appendChild(actions);
+      return li;
+    };
+    Q.on(function (event) { if (event.type !== "sending") render(); });
+    var all = document.querySelector("[data-action=send-all]");
+    if (all) all.addEventListener("click", function () {
+      Q.all().then(function (ops) {
+        return Promise.all(ops.filter(function (op) { return op.user === Q.user && op.state === "refused"; }).map(function (op) {
+          op.state = "waiting"; op.attempts = 0; return Q.put(op);
+        }));
+      }).then(function () { return Q.flush(); }).then(render);
+    });
+    render();
+  }
+
+  refresh();
+})();

@@ -1,0 +1,271 @@
+"""The offline field app on a phone (issue 11), in Chromium at 390×844: an inspection opened
+once works offline, one queue on the phone sends everything exactly once, the queue page,
+finalizing refused while changes wait, and queued changes that belong to their user."""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from inspect_app.services import accounts
+from inspect_app.services import inspections as service
+from inspect_app.services import units as unit_service
+
+from .browser import camera_jpeg, chromium, live_server, login, phone  # noqa: F401
+from .test_browser_fill import PASSWORD, answer_of, card, eventually, live_server_artifacts, queued
+
+SECTIONS = ("chi_dao", "the_che", "tthc", "bo_may", "cong_vu", "tai_chinh", "cqs", "tac_dong",
+            "thuong_tru")
+
+
+@pytest.fixture
+def team(live_server):
+    store = live_server.store()
+    tag = uuid.uuid4().hex[:6]
+    unit_service.add_unit(store, f"O{tag}", f"Xã Vùng Cao {tag}")
+    lead = accounts.create_user(store, f"lead{tag}", "inspector", password=PASSWORD,
+                                full_name="Nguyễn Ánh Xuân")
+    accounts.create_user(store, f"mate{tag}", "inspector", password=PASSWORD,
+                         full_name="Trần Thị Mai")
+    inspection = service.start(store, live_server.app.extensions["checklists"],
+                               service.scope_for(store, lead), unit=f"O{tag}", checklist="cchc-xa",
+                               period="2025", kind="inspection", team=[f"mate{tag}"])
+    return {"lead": f"lead{tag}", "mate": f"mate{tag}", "id": inspection.id, "store": store}
+
+
+def kept_pages(page):
+    """Paths the service worker keeps for pages (its "pages" cache)."""
+    return page.evaluate("caches.open('pages-v1').then(c => c.keys())"
+                         ".then(keys => keys.map(r => new URL(r.url).pathname))")
+
+
+def open_for_offline(page, server, team):
+    """Open the inspection online and wait until the service worker has kept all of it."""
+    base = f"/inspections/{team['id']}"
+    page.goto(f"{server.url}{base}/s/chi_dao")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=40000)
+    wanted = {f"{base}/s/{s}" for s in SECTIONS} | {f"{base}/review", base, "/queue"}
+    eventually(lambda: wanted <= set(kept_pages(page)), timeout=40)
+
+
+def not_the_browser_error_page(page):
+    assert page.locator("main#main").count() == 1, page.url
+    assert "ERR_INTERNET_DISCONNECTED" not in page.content()
+
+
+def test_an_inspection_opened_once_is_filled_offline_and_arrives_once(live_server, team, phone):
+    page = phone()
+    login(page, live_server, team["lead"], PASSWORD)
+    open_for_offline(page, live_server, team)
+    base = f"{live_server.url}/inspections/{team['id']}"
+
+    kept = page.evaluate("""async () => { let total = 0;
+        for (const name of await caches.keys()) { const cache = await caches.open(name);
+          for (const request of await cache.keys()) {
+            total += (await (await cache.match(request)).blob()).size; } }
+        return total; }""")
+    (live_server_artifacts() / "offline-kept-bytes.txt").write_text(f"{kept}\n")
+    assert kept < 1_000_000  # the whole 57-criterion inspection and the app shell
+
+    page.context.set_offline(True)
+    for section in SECTIONS:  # every section opens offline, from the copy on the phone
+        page.goto(f"{base}/s/{section}")
+        not_the_browser_error_page(page)
+        assert page.locator("#section-form").count() == 1
+    page.goto(f"{base}/s/chi_dao")
+    card(page, "1.6").get_by_text("Có", exact=True).click()
+    page.locator(".bottom-bar button[value=next]").click()  # "Tiếp" offline: the next section
+    page.wait_for_url(f"**/s/the_che")
+    not_the_browser_error_page(page)
+    card(page, "2.1").locator("input[data-role=photo-input]").set_input_files(
+        {"name": "anh.jpg", "mimeType": "image/jpeg", "buffer": camera_jpeg()})
+    card(page, "2.1").locator("figure.thumb.unsent").wait_for(timeout=10000)
+    assert "chưa gửi" in card(page, "2.1").locator("figure.unsent").inner_text()
+    page.goto(f"{base}/s/cong_vu")
+    card(page, "5.2").get_by_text("Không", exact=True).click()
+    eventually(lambda: len(queued(page)) == 3)
+    assert answer_of(team, "1.6") is None and answer_of(team, "2.1") is None
+
+    page.reload()  # offline reload: the page and what waits are still there
+    not_the_browser_error_page(page)
+    checked = "sel => document.querySelector(sel).checked"  # shown once the queue is read
+    page.wait_for_function(checked, arg="article[data-criterion='5.2'] input[value=false]")
+    page.wait_for_function("() => document.querySelector('[data-role=net]').textContent.includes('3')")
+    assert page.locator("[data-role=queue-badge]").is_visible()
+    assert page.locator("[data-role=offline-mark]").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scroll
+    page.screenshot(path=str(live_server_artifacts() / "offline-section.png"))
+    page.goto(f"{base}/s/chi_dao")  # a page kept before the answer shows the queued answer
+    page.wait_for_function(checked, arg="article[data-criterion='1.6'] input[value=true]")
+
+    page.goto(f"{base}/review")
+    not_the_browser_error_page(page)
+    assert page.locator("[data-role=waiting-here]").is_visible()
+    page.check("input[name=allow_unanswered]")
+    page.locator("form[action$='/finalize'] button[type=submit]").click()
+    refusal = page.locator("form[action$='/finalize'] .queue-block")
+    refusal.wait_for(timeout=15000)
+    assert refusal.locator("a[href='/queue']").count() == 1
+    page.screenshot(path=str(live_server_artifacts() / "offline-review.png"), full_page=True)
+
+    page.goto(f"{base}/s/tthc")  # back online on yet another section
+    page.context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    eventually(lambda: queued(page) == [], timeout=20)
+    record = team["store"].get_inspection(team["id"])
+    assert (record.answers["1.6"].value, record.answers["1.6"].rev) == (True, 1)
+    assert (record.answers["5.2"].value, record.answers["5.2"].rev) == (False, 1)
+    assert len(record.answers["2.1"].photos) == 1 and record.answers["2.1"].rev == 1
+    assert record.status == "draft"
+    page.goto(f"{base}/s/the_che")
+    assert card(page, "2.1").locator("figure.thumb:not(.unsent) img").count() == 1
+    assert card(page, "2.1").locator("figure.unsent").count() == 0
+
+
+def add_to_queue(page, team, criterion, value=True):
+    """Queue an answer the way fill.js does (used for cases the form cannot produce)."""
+    page.evaluate("""([id, criterion, value]) => InspectQueue.add({kind: "answer", inspection: id,
+        key: criterion, method: "PUT", url: `/api/v1/inspections/${id}/answers/${criterion}`,
+        base_rev: 0, body: {value: value}, label: criterion})""", [team["id"], criterion, value])
+
+
+def test_the_queue_page_lists_what_waits_with_its_state_and_discards(live_server, team, phone):
+    page = phone()
+    login(page, live_server, team["lead"], PASSWORD)
+    open_for_offline(page, live_server, team)  # the queue page is kept with the inspection
+    page.goto(f"{live_server.url}/inspections/{team['id']}/s/bo_may")
+    add_to_queue(page, team, "9.99")  # no such criterion: the server refuses it (404)
+    eventually(lambda: [op["state"] for op in queued(page)] == ["refused"])
+    page.context.set_offline(True)
+    card(page, "4.1").get_by_text("Có", exact=True).click()
+    eventually(lambda: len(queued(page)) == 2)
+
+    page.goto(f"{live_server.url}/queue")
+    items = page.locator("[data-role=queue-list] li")
+    items.first.wait_for(timeout=15000)
+    assert items.count() == 2
+    refused, waiting = items.nth(0), items.nth(1)
+    assert refused.get_attribute("data-state") == "refused"
+    assert "Bị từ chối" in refused.inner_text() and "9.99" in refused.inner_text()
+    assert waiting.get_attribute("data-state") == "waiting" and "4.1" in waiting.inner_text()
+    assert page.locator("[data-role=queue-badge]").inner_text() == "2 đang chờ"
+    page.screenshot(path=str(live_server_artifacts() / "offline-queue.png"))
+
+    page.once("dialog", lambda dialog: dialog.dismiss())  # "discard?" — no: still there
+    refused.locator("[data-action=discard]").click()
+    page.wait_for_timeout(300)
+    assert len(queued(page)) == 2
+    page.once("dialog", lambda dialog: dialog.accept())
+    refused.locator("[data-action=discard]").click()
+    eventually(lambda: [op["key"] for op in queued(page)] == ["4.1"], timeout=15)
+    page.wait_for_function("() => document.querySelectorAll('[data-role=queue-list] li').length === 1")
+
+    page.context.set_offline(False)  # back online: the queue page itself sends what waits
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    eventually(lambda: queued(page) == [], timeout=20)
+    page.wait_for_function("() => !document.querySelector('[data-role=queue-empty]').hidden")
+    assert answer_of(team, "4.1").value is True and answer_of(team, "9.99") is None
+
+
+def test_queued_changes_belong_to_their_user_on_a_shared_phone(live_server, team, phone):
+    page = phone()
+    login(page, live_server, team["lead"], PASSWORD)
+    page.goto(f"{live_server.url}/inspections/{team['id']}/s/bo_may")
+    page.context.set_offline(True)
+    card(page, "4.2").get_by_text("Có", exact=True).click()
+    eventually(lambda: len(queued(page)) == 1)
+    # the lead logs out before the network is back (the phone's cookies, another request)
+    csrf = page.locator("form.logout input[name=csrf_token]").input_value()
+    page.context.request.post(f"{live_server.url}/logout", form={"csrf_token": csrf})
+    page.context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    page.wait_for_timeout(1000)
+    assert answer_of(team, "4.2") is None and len(queued(page)) == 1  # nobody to send it as
+
+    login(page, live_server, team["mate"], PASSWORD)  # a team mate on the same phone
+    page.goto(f"{live_server.url}/inspections/{team['id']}/s/bo_may")
+    page.evaluate("InspectQueue.flush()")
+    page.wait_for_timeout(1000)
+    assert answer_of(team, "4.2") is None  # never sent under the mate's session
+    assert [op["user"] for op in queued(page)] == [team["lead"]]
+    page.goto(f"{live_server.url}/queue")
+    others = page.locator("[data-role=queue-others]")
+    others.wait_for(state="visible", timeout=15000)
+    assert others.inner_text().startswith("1 thay đổi của người dùng khác")
+    assert page.locator("[data-role=queue-list] li").count() == 0
+    assert page.locator("[data-role=queue-badge]").is_hidden()
+
+    page.locator("form.logout button").click()
+    page.wait_for_url("**/login**")
+    assert not [p for p in kept_pages(page) if "/inspections/" in p]  # the mate's: forgotten
+    assert [op["user"] for op in queued(page)] == [team["lead"]]  # the lead's change: kept
+    login(page, live_server, team["lead"], PASSWORD)  # the lead back: sent, as the lead
+    eventually(lambda: queued(page) == [], timeout=20)
+    answer = answer_of(team, "4.2")
+    assert answer.value is True and answer.by == team["lead"]
+
+
+def failing(*args, **kwargs):
+    from werkzeug.exceptions import ServiceUnavailable
+    raise ServiceUnavailable()
+
+
+def test_a_new_app_version_keeps_what_waits(live_server, team, phone, monkeypatch):
+    from inspect_app.web import pwa
+
+    page = phone()
+    login(page, live_server, team["lead"], PASSWORD)
+    open_for_offline(page, live_server, team)
+    old = page.evaluate("caches.keys()")
+    monkeypatch.setattr(service, "save_answer", failing)  # a weak network: the server fails
+    card(page, "1.6").get_by_text("Có", exact=True).click()
+    eventually(lambda: len(queued(page)) == 1)
+
+    with live_server.app.app_context():
+        source = pwa._sw_source()
+    monkeypatch.setattr(pwa, "_sw_source", lambda: source + "\n/* the next version */\n")
+    page.evaluate("navigator.serviceWorker.getRegistration().then(r => r.update())")
+    old_shell = [k for k in old if k.startswith("shell-")]
+
+    def shells():
+        return [k for k in page.evaluate("caches.keys()") if k.startswith("shell-")]
+    eventually(lambda: len(shells()) == 1 and shells() != old_shell, timeout=20)  # old one gone
+    assert "pages-v1" in page.evaluate("caches.keys()")  # the inspection is still kept
+    assert [op["key"] for op in queued(page)] == ["1.6"]  # the update stranded nothing
+
+    page.reload()
+    not_the_browser_error_page(page)
+    monkeypatch.undo()
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    eventually(lambda: queued(page) == [], timeout=20)
+    answer = answer_of(team, "1.6")
+    assert answer.value is True and answer.rev == 1
+
+
+def test_a_conflict_found_from_another_section_opens_theirs_or_mine(live_server, team, phone):
+    page = phone()
+    login(page, live_server, team["lead"], PASSWORD)
+    open_for_offline(page, live_server, team)
+    base = f"{live_server.url}/inspections/{team['id']}"
+    page.context.set_offline(True)
+    card(page, "1.6").get_by_text("Có", exact=True).click()
+    eventually(lambda: len(queued(page)) == 1)
+    store = team["store"]  # meanwhile the team mate answers the same criterion
+    mate = service.scope_for(store, store.get_user(team["mate"]))
+    service.save_answer(store, mate, team["id"], "1.6",
+                        {"op_id": str(uuid.uuid4()), "base_rev": 0, "value": False})
+    page.goto(f"{base}/s/the_che")  # offline, then online on another section: sent from here
+    page.context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    eventually(lambda: [op["state"] for op in queued(page)] == ["conflict"], timeout=20)
+    assert answer_of(team, "1.6").value is False  # theirs not overwritten
+
+    page.goto(f"{base}/s/chi_dao")
+    conflict = card(page, "1.6").locator(".conflict")
+    conflict.wait_for(timeout=15000)
+    assert "Không" in conflict.inner_text() and "Có" in conflict.inner_text()
+    conflict.get_by_role("button").last.click()  # keep mine
+    eventually(lambda: answer_of(team, "1.6").value is True, timeout=20)
+    eventually(lambda: queued(page) == [], timeout=20)
+    answer = answer_of(team, "1.6")
+    assert (answer.value, answer.rev, answer.by) == (True, 2, team["lead"])
