@@ -160,7 +160,7 @@ def test_the_start_form_prefills_the_period_of_the_chosen_checklist(client, worl
     assert fields["period"] == "2026-W49"  # the weekly checklist comes first
     periods = json.loads(re.search(r"data-periods='([^']+)'", page).group(1))
     assert {k: v["default"] for k, v in periods.items()} == {WEEKLY: "2026-W49", YEARLY: "2026"}
-    assert 'src="/static/start.js"' in page
+    assert 'src="/static/start.js?v=' in page
     page = client.get(f"/inspections/new?kind=self_check&checklist={YEARLY}").get_data(as_text=True)
     assert form_fields(page, "start-form")["period"] == "2026"
     assert "Bộ tiêu chí chấm theo năm" in page
@@ -308,7 +308,7 @@ def test_finalizing_asks_for_confirmation_with_a_summary(client, world):
     start_form = re.search(r'<form method="get" action="([^"]+)"[^>]*id="finalize-start"', review)
     assert start_form and start_form.group(1) == f"/inspections/{record.id}/finalize"
     assert 'method="post"' not in review.split('id="finalize-start"', 1)[1].split("</form>", 1)[0]
-    assert 'src="/static/review.js"' in review
+    assert 'src="/static/review.js?v=' in review
     # the step: nothing frozen yet
     response = client.get(f"/inspections/{record.id}/finalize?allow_unanswered=y")
     html = response.get_data(as_text=True)

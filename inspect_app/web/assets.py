@@ -6,7 +6,9 @@
   with its current hash is sent with ``Cache-Control: public, max-age=31536000, immutable``:
   a phone keeps it and never asks again until the file changes (and with it the hash).
   Without the hash (or with an old one) it is revalidated (``no-cache``, ETag). Such
-  files are compressed once at the highest level (brotli 11, gzip 9) and kept in memory.
+  files are minified (JS with rjsmin, CSS with rcssmin: comments and spaces go, about a
+  quarter less on the wire), compressed once at the highest level (brotli 11, gzip 9) and
+  kept in memory.
 """
 from __future__ import annotations
 
@@ -16,6 +18,8 @@ import os
 from pathlib import Path
 
 import brotli
+import rcssmin
+import rjsmin
 
 from flask import Flask, request, send_from_directory
 from flask_compress import Compress
@@ -29,6 +33,7 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 
 _hashes: dict[str, tuple[float, str]] = {}
 _packed: dict[tuple[str, str, str], bytes] = {}  # (path, hash, encoding) -> bytes
+MINIFIERS = {".js": rjsmin.jsmin, ".css": rcssmin.cssmin}
 PACKERS = {"br": lambda data: brotli.compress(data, quality=11),
            "gzip": lambda data: gzip.compress(data, 9, mtime=0)}
 
@@ -80,17 +85,21 @@ def init_app(app: Flask) -> None:
         if response.mimetype not in COMPRESS_MIMETYPES:
             return
         accepted = request.headers.get("Accept-Encoding", "").lower()
-        encoding = next((e for e in PACKERS if e in accepted), None)
-        if encoding is None:
-            return
+        encoding = next((e for e in PACKERS if e in accepted), "identity")
+        minify = MINIFIERS.get(Path(filename).suffix)
+        if encoding == "identity" and minify is None:
+            return  # nothing to do: Flask-Compress or the plain file
         key = (filename, digest, encoding)
         if key not in _packed:
             data = (Path(app.static_folder) / filename).read_bytes()
-            _packed[key] = PACKERS[encoding](data)
+            if minify is not None:
+                data = minify(data.decode("utf-8")).encode("utf-8")
+            _packed[key] = PACKERS.get(encoding, lambda d: d)(data)
         response.close()
         response.direct_passthrough = False
         response.set_data(_packed[key])
-        response.headers["Content-Encoding"] = encoding  # Flask-Compress leaves it as it is
+        if encoding != "identity":
+            response.headers["Content-Encoding"] = encoding  # Flask-Compress leaves it as it is
         response.headers["Vary"] = "Accept-Encoding"
         response.set_etag(f"{digest}-{encoding}")
         for name in ("Accept-Ranges", "Content-Disposition", "Last-Modified", "Expires"):
