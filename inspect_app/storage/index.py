@@ -182,6 +182,7 @@ class RecordView:
             rows = [(sort_key(d.get("name") or ""), d) for d in docs]
             self.rows = [d for _k, d in sorted(rows, key=lambda r: (r[0], r[1].get("code")))]
             self.texts = [fold(f"{d.get('code') or ''} {d.get('name') or ''}") for d in self.rows]
+            self.by_key = {d.get("code"): d for d in self.rows}
         else:
             def rank(d: Doc) -> tuple:
                 role = d.get("role")
@@ -189,6 +190,7 @@ class RecordView:
             self.rows = sorted(docs, key=rank)
             self.texts = [fold(f"{d.get('username') or ''} {d.get('full_name') or ''}")
                           for d in self.rows]
+            self.by_key = {d.get("username"): d for d in self.rows}
 
     def page(self, search: str, codes: Iterable[str] | None, offset: int, limit: int | None,
              build: Callable[[Doc], Unit | User]) -> Page[Any]:

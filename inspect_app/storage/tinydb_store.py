@@ -502,16 +502,20 @@ class TinyDBStore:
         data = self._cache.read(self._units_path)
         return [Unit.from_dict(upgrade(d)) for d in _table(data, "units")]
 
+    def _units_view(self) -> RecordView:
+        return self._cache.view(self._units_path, lambda data: RecordView(
+            (upgrade(d) for d in _table(data, "units")), "units"))
+
     def page_units(self, *, search: str = "", codes: Iterable[str] | None = None,
                    offset: int = 0, limit: int | None = None) -> Page[Unit]:
         """Units by folded name, filtered; see the Protocol."""
-        view = self._cache.view(self._units_path, lambda data: RecordView(
-            (upgrade(d) for d in _table(data, "units")), "units"))
-        return view.page(search, codes, offset, limit, lambda d: Unit.from_dict(dict(d)))
+        return self._units_view().page(search, codes, offset, limit,
+                                       lambda d: Unit.from_dict(dict(d)))
 
     def get_unit(self, code: str) -> Unit | None:
         """The unit with this code, or None."""
-        return next((u for u in self.list_units() if u.code == code), None)
+        doc = self._units_view().by_key.get(code)
+        return None if doc is None else Unit.from_dict(dict(doc))
 
     def save_units(self, units: Iterable[Unit]) -> None:
         """Insert or replace units by code, all or nothing (one file write)."""

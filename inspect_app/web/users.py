@@ -1,7 +1,7 @@
 """User administration (admin only): list, create, reset a password."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -12,7 +12,9 @@ from wtforms.validators import DataRequired, Length, Optional
 from ..domain.models import ROLES
 from ..domain.text import sort_key
 from ..services import ServiceError, accounts
-from .auth import roles_required, store
+from ..services.inspections import PAGE_SIZE, clamped, page_number
+from .auth import roles_required, store, unit_names
+from .common import pager_of
 from .labels import ROLE_LABELS
 
 bp = Blueprint("users", __name__, url_prefix="/users")
@@ -55,9 +57,13 @@ def _form() -> UserForm:
 @bp.get("/")
 @roles_required("admin")
 def index():
-    users = sorted(store().list_users(), key=lambda u: (ROLES.index(u.role), u.username))
-    units = {u.code: u.name for u in store().list_units()}
-    return render_template("users/index.html", users=users, units=units, form=_form())
+    query = request.args.get("q", "").strip()[:100]
+    page = clamped(lambda offset, limit: store().page_users(search=query, offset=offset,
+                                                            limit=limit),
+                   page_number(request.args.get("page")), PAGE_SIZE)
+    units = unit_names({u.unit for u in page.rows if u.unit})
+    return render_template("users/index.html", users=page.rows, units=units, query=query,
+                           pager=pager_of(page), form=_form())
 
 
 @bp.post("/")
