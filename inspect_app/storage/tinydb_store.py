@@ -324,7 +324,7 @@ class FileCache:
         self._views: dict[str, tuple[Any, Any]] = {}  # path: (content, view built from it)
         self._lock = threading.Lock()
 
-    def read(self, path: Path) -> dict[str, Any] | None:
+    def read(self, path: str | Path) -> dict[str, Any] | None:
         """The parsed content of ``path`` (None if it does not exist or is empty)."""
         key = os.fspath(path)
         try:
@@ -347,17 +347,26 @@ class FileCache:
                 self._entries[key] = (ident, data)
         return data
 
-    def view(self, path: Path, build: Callable[[dict[str, Any] | None], T]) -> T:
+    def view(self, path: str | Path, build: Callable[[dict[str, Any] | None], T]) -> T:
         """``build(content of path)``, kept and reused under the same rule as the content
         itself: only while the file is provably unchanged (derived data: sorted lists,
         memoised queries). ``build`` must not mutate the content."""
-        data = self.read(path)
         key = os.fspath(path)
         with self._lock:
             hit = self._views.get(key)
             cached = self._entries.get(key)
-        if hit is not None and hit[0] is data and data is not None:
-            return hit[1]
+        if hit is not None and cached is not None and hit[0] is cached[1]:
+            # The same identity test as :meth:`read`, by ``stat`` alone: nothing is read.
+            try:
+                st = os.stat(key)
+            except FileNotFoundError:
+                st = None
+            if st is not None and cached[0] == (st.st_dev, st.st_ino, st.st_size,
+                                                st.st_mtime_ns, st.st_ctime_ns):
+                return hit[1]
+        data = self.read(path)
+        with self._lock:
+            cached = self._entries.get(key)
         value = build(data)
         if cached is not None and cached[1] is data:  # content cached: keep the view too
             with self._lock:
@@ -807,13 +816,14 @@ class TinyDBStore:
         self._replay_pending()
         if units is None:
             try:
-                paths = sorted(p for p in self._index_dir.glob("*.json")
-                               if not p.name.startswith("."))
+                names = sorted(e.name for e in os.scandir(self._index_dir)
+                               if e.name.endswith(".json") and not e.name.startswith("."))
             except FileNotFoundError:
-                paths = []
+                names = []
         else:
-            paths = sorted({self._shard_path(c) for c in units})
-        return [self._cache.view(path, _shard_view) for path in paths]
+            names = sorted({shard_name(c) for c in units})
+        folder = os.fspath(self._index_dir)  # str paths: a Path per shard costs more than its stat
+        return [self._cache.view(os.path.join(folder, name), _shard_view) for name in names]
 
     def query_inspections(self, query: InspectionQuery, *, offset: int = 0,
                           limit: int | None = None) -> Page[InspectionSummary]:

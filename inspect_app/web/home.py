@@ -22,10 +22,12 @@ def index():
         return db.query_inspections(inspection_service.visible_query(current, **filters),
                                     limit=limit)
 
-    records = page()
-    drafts, finalized = page(0, status="draft"), page(status="finalized")
-    mine = page(member=user.username, status="draft") if user.role != "unit" else None
-    ranking = latest_ranking(current)
+    if user.role == "unit":
+        records, drafts, finalized, mine, ranking = page(), None, None, None, None
+    else:
+        records, mine = None, page(member=user.username, status="draft")
+        drafts, finalized = page(0, status="draft"), page(status="finalized")
+        ranking = latest_ranking(current)
     codes = {r.unit for part in (records, finalized, mine) if part for r in part.rows}
     codes |= {s.unit for s, _rank in (ranking or {}).get("rows", ())}
     names = unit_names(codes)

@@ -8,9 +8,9 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
+from wtforms.widgets import TextInput
 
 from ..domain.models import ROLES
-from ..domain.text import sort_key
 from ..services import ServiceError, accounts
 from ..services.inspections import PAGE_SIZE, clamped, page_number
 from .auth import roles_required, store, unit_names
@@ -46,11 +46,20 @@ def refusal_message(error: ServiceError) -> str:
     return messages.get(error.details.get("reason"), error.message)
 
 
+#: Up to this many units the unit of a new user is chosen from a list; beyond, its code
+#: is typed (a page must not grow with the number of units).
+UNIT_CHOICES_MAX = 300
+
+
 def _form() -> UserForm:
     form = UserForm()
-    units = sorted(store().list_units(), key=lambda u: sort_key(u.name))
+    units = store().page_units(limit=UNIT_CHOICES_MAX + 1)
+    if units.total > UNIT_CHOICES_MAX:
+        form.unit.widget = TextInput()
+        form.unit.description = _l("The code of the unit, as on the Units page")
+        return form
     form.unit.choices = [SelectChoice("", "—")] + [SelectChoice(u.code, f"{u.name} ({u.code})")
-                                                   for u in units]
+                                                   for u in units.rows]
     return form
 
 
