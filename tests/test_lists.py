@@ -169,3 +169,16 @@ def test_units_and_users_lists_are_paged(client, many):
     second = get(client, "/users/?page=2&q=user")
     assert count_line(second) == "51–57 trong số 57"
     assert 'href="/users/?q=user"' in second  # back to page 1, search kept
+
+
+def test_with_many_units_the_user_form_takes_a_typed_unit_code(client, many):
+    many.save_units([Unit(f"V{n:03d}", f"Phường {n:03d}") for n in range(200)])
+    login(client, "admin")
+    page = get(client, "/users/")
+    assert re.search(r'<input[^>]*name="unit"[^>]*type="text"|<input[^>]*type="text"[^>]*name="unit"',
+                     page)
+    assert page.count("<option") < 20  # the role list only: no option per unit
+    csrf = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    response = client.post("/users/", data={"csrf_token": csrf, "username": "moi", "role": "unit",
+                                            "unit": "V042", "password": "mat-khau-moi"})
+    assert response.status_code == 302 and many.get_user("moi").unit == "V042"

@@ -478,9 +478,11 @@ class TinyDBStore:
             # still read; the newer layout number keeps older programs away.
             # Layout 2 → 3: index entries gain the cards of their remediation items.
             with locked(meta_path):
+                meta = json.loads(meta_path.read_bytes())  # another process may have done it
                 if meta.get("layout", 0) < 3:
                     self.rebuild_index()
-                write_atomic(meta_path, _dumps({**meta, "layout": LAYOUT}))
+                if meta.get("layout", 0) < LAYOUT:
+                    write_atomic(meta_path, _dumps({**meta, "layout": LAYOUT}))
 
     def rebuild_index(self) -> int:
         """Recompute every index shard from the inspection files (a layout upgrade, or a

@@ -20,12 +20,19 @@ from .labels import ROLE_LABELS
 bp = Blueprint("users", __name__, url_prefix="/users")
 
 
+class UnitField(SelectField):
+    """The unit of a commune officer: a list, or a typed code when there are too many."""
+
+    def _value(self) -> str:
+        return self.data or ""
+
+
 class UserForm(FlaskForm):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=40)])
     full_name = StringField(_l("Full name"), validators=[Optional(), Length(max=120)])
     position = StringField(_l("Position"), validators=[Optional(), Length(max=120)])
     role = SelectField(_l("Role"), choices=[SelectChoice(r, ROLE_LABELS[r]) for r in ROLES])
-    unit = SelectField(_l("Unit (commune officers only)"), choices=[], validate_choice=False)
+    unit = UnitField(_l("Unit (commune officers only)"), choices=[], validate_choice=False)
     password = PasswordField(_l("Password (at least 8 characters)"),
                              validators=[DataRequired(), Length(min=8, max=200)])
 
