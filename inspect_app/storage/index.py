@@ -178,6 +178,7 @@ class RecordView:
 
     def __init__(self, docs: Iterable[Doc], kind: str) -> None:
         self.kind = kind
+        self.searches: dict[tuple, list[Doc]] = {}
         if kind == "units":
             rows = [(sort_key(d.get("name") or ""), d) for d in docs]
             self.rows = [d for _k, d in sorted(rows, key=lambda r: (r[0], r[1].get("code")))]
@@ -194,13 +195,19 @@ class RecordView:
 
     def page(self, search: str, codes: Iterable[str] | None, offset: int, limit: int | None,
              build: Callable[[Doc], Unit | User]) -> Page[Any]:
-        words = fold(search or "").split()
-        wanted = None if codes is None else set(codes)
+        words = tuple(fold(search or "").split())
+        wanted = None if codes is None else frozenset(codes)
         if not words and wanted is None:
             chosen = self.rows
         else:
-            chosen = [d for d, text in zip(self.rows, self.texts)
-                      if (wanted is None or d.get("code") in wanted)
-                      and all(w in text for w in words)]
+            # A search scans every folded name once; its pages after the first reuse it.
+            chosen = self.searches.get((words, wanted))
+            if chosen is None:
+                chosen = [d for d, text in zip(self.rows, self.texts)
+                          if (wanted is None or d.get("code") in wanted)
+                          and all(w in text for w in words)]
+                if len(self.searches) >= 32:
+                    self.searches.clear()
+                self.searches[(words, wanted)] = chosen
         start, stop = _window(offset, limit)
         return Page([build(d) for d in chosen[start:stop]], len(chosen), start, limit)
