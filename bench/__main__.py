@@ -9,7 +9,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-BENCHMARKS = ("bench.bench_storage", "bench.bench_autosave", "bench.bench_export")
+BENCHMARKS = ("bench.bench_storage", "bench.bench_autosave", "bench.bench_lists", "bench.bench_export")
 
 
 def main() -> int:
