@@ -16,7 +16,7 @@ Sheets:
 * ``plan`` — the remediation plan of DOMAIN §5, one row per item, overdue ones flagged.
 
 Streaming. Only the index summaries (small) are read up front: they decide the
-order (ranking with pandas) and the columns of the score sheets. Then full
+order (competition ranking) and the columns of the score sheets. Then full
 inspections are read one at a time, in that order; each one's findings and plan
 rows are yielded at once and its points go into a preallocated criteria ×
 inspections array (9 bytes a cell). What stays in memory grows by well under a
@@ -33,13 +33,13 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Callable, Iterable, Iterator, NamedTuple
 from zoneinfo import ZoneInfo
 
 import numpy as np
-import pandas as pd
 from babel.numbers import get_decimal_symbol, get_group_symbol
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -173,26 +173,29 @@ def ranked(summaries: list[InspectionSummary], unit_names: dict[str, str]
     """
     if not summaries:
         return []
-    names = [nfc(unit_names.get(s.unit, s.unit)) for s in summaries]
-    frame = pd.DataFrame({
-        "position": range(len(summaries)),
-        "title": [fold(s.checklist_title) for s in summaries],
-        "checklist": [s.checklist_id for s in summaries],
-        "period": [s.period for s in summaries],
-        "kind": [s.kind for s in summaries],
-        "percent": [float(s.percent) if s.status == "finalized" and s.percent is not None
-                    else np.nan for s in summaries],
-        "name_folded": [fold(n) for n in names],
-        "name": names,
-        "created": [s.created_at for s in summaries],
-    })
-    frame["rank"] = frame.groupby(["checklist", "period", "kind"])["percent"].rank(
-        method="min", ascending=False)
-    frame = frame.sort_values(
-        ["title", "checklist", "period", "kind", "rank", "name_folded", "name", "created"],
-        na_position="last", kind="stable")
-    return [(summaries[p], None if math.isnan(r) else int(r))
-            for p, r in zip(frame["position"].tolist(), frame["rank"].tolist())]
+    percents = [float(s.percent) if s.status == "finalized" and s.percent is not None
+                and not math.isnan(float(s.percent)) else None for s in summaries]
+    groups: dict[tuple[str, str, str], list[float]] = {}
+    for s, percent in zip(summaries, percents):
+        if percent is not None:
+            groups.setdefault((s.checklist_id, s.period, s.kind), []).append(percent)
+    for values in groups.values():
+        values.sort()
+    ranks: list[int | None] = []
+    for s, percent in zip(summaries, percents):
+        if percent is None:
+            ranks.append(None)
+            continue
+        values = groups[(s.checklist_id, s.period, s.kind)]
+        ranks.append(1 + len(values) - bisect_right(values, percent))  # 1 + how many are higher
+
+    def order(position: int) -> tuple:
+        s, rank = summaries[position], ranks[position]
+        name = nfc(unit_names.get(s.unit, s.unit))
+        return (fold(s.checklist_title), s.checklist_id, s.period, s.kind, rank is None,
+                rank or 0, fold(name), name, s.created_at)
+
+    return [(summaries[p], ranks[p]) for p in sorted(range(len(summaries)), key=order)]
 
 
 # ---------------------------------------------------------------- labels and numbers

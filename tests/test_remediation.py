@@ -577,12 +577,12 @@ def test_overdue_is_judged_on_the_date_in_vietnam(world, plan, pin):
     # 16:59 UTC on the due date is 23:59 in Vietnam: still due today
     pin(_dt.datetime(2025, 5, 10, 16, 59, tzinfo=UTC))
     assert item.id not in [e.item.id for e in remediation.overdue(world.store, world.scope("lead"),
-                                                                  clock.today())]
+                                                                  clock.today()).rows]
     # 23:30 UTC on the due date is already 06:30 the next day in Vietnam: overdue
     pin(_dt.datetime(2025, 5, 10, 23, 30, tzinfo=UTC))
     assert clock.today("UTC") == _dt.date(2025, 5, 10)  # in UTC it would still be the due date
     overdue = remediation.overdue(world.store, world.scope("lead"), clock.today())
-    assert item.id in [e.item.id for e in overdue]
+    assert item.id in [e.item.id for e in overdue.rows]
     page = _login(world, "ua").get("/remediation/").get_data(as_text=True)
     section = page.split('class="item-group group-overdue"')[1].split("</section>")[0]
     assert f'id="i-{item.id}"' in section
@@ -593,7 +593,7 @@ def test_the_inspecting_side_sees_overdue_items_across_the_units_it_may_see(worl
     world.answer("watcher", other, "1.6", value=False)
     world.finalize("watcher", other)
     pin(_dt.datetime(2030, 1, 1, 3, 0, tzinfo=UTC))
-    seen = {who: {e.item.unit for e in remediation.overdue(world.store, world.scope(who), clock.today())}
+    seen = {who: {e.item.unit for e in remediation.overdue(world.store, world.scope(who), clock.today()).rows}
             for who in ("admin", "viewer", "lead", "watcher", "ua", "ub", "outsider")}
     assert seen == {"admin": {"NT", "TN"}, "viewer": {"NT", "TN"}, "lead": {"NT"},
                     "watcher": {"NT", "TN"}, "ua": {"NT"}, "ub": {"TN"}, "outsider": set()}

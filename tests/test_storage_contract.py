@@ -18,6 +18,7 @@ from inspect_app.domain.models import (SCHEMA, Answer, ApiToken, Event, Inspecti
 from inspect_app.storage import (AlreadyExists, MemoryStore, NotFound, Store, StoreError,
                                  TinyDBStore, new_id, open_store)
 from inspect_app.storage import tinydb_store
+from inspect_app.storage.base import InspectionQuery, ItemQuery
 from inspect_app.storage.tinydb_store import FileCache, shard_name, write_atomic
 
 NFC_NAME = unicodedata.normalize("NFC", "Ủy ban nhân dân xã Tân Lập, huyện Đồng Hỷ")
@@ -563,3 +564,225 @@ def test_newer_documents_and_layouts_are_refused(tmp_path):
     (tiny.root / "meta.json").write_text(json.dumps({"layout": tinydb_store.LAYOUT + 1}))
     with pytest.raises(StoreError):
         TinyDBStore(tmp_path / "d")
+
+
+# -- bounded queries: pages, counts, items, units and users --------------------------------
+PAGED = [  # id, unit, period, kind, status, created, finalized, team
+    ("a", "X01", "2024", "inspection", "finalized", "2025-01-01", "2025-01-05", ["thanh"]),
+    ("b", "X01", "2025", "inspection", "draft", "2025-02-01", None, ["thanh", "lan"]),
+    ("c", "X02", "2025", "self_check", "draft", "2025-03-01", None, ["xa"]),
+    ("d", "X02", "2025", "inspection", "finalized", "2025-04-01", "2025-04-02", ["lan"]),
+    ("e", "Xã Tân Lập", "2025", "self_check", "finalized", "2025-05-01", "2025-05-01", ["xa"]),
+    ("f", "X03", "2025", "inspection", "draft", "2025-06-01", None, ["thanh"]),
+    ("g", "X01", "2025", "inspection", "finalized", "2025-07-01", "2025-07-03", ["lan"]),
+]
+
+
+def item(record: str, number: int, status: str = "open", due: str | None = None,
+         done_at: str | None = None, unit: str = "X01") -> RemediationItem:
+    return RemediationItem(id=f"{record}-{number}", inspection=record, unit=unit,
+                           criterion="1.1", finding=f"Thiếu sót {number}", action="Niêm yết",
+                           status=status, due=due, done_at=done_at,
+                           progress=[ProgressNote(at="2025-05-01", by="xa", note="Đang làm")])
+
+
+@pytest.fixture
+def paged(store):
+    for iid, unit, period, kind, status, created, finalized, team in PAGED:
+        store.add_inspection(make_inspection(
+            id=iid, unit=unit, period=period, kind=kind, status=status, created_at=created,
+            finalized_at=finalized, team=[TeamMember(u, "lead" if n == 0 else "member")
+                                          for n, u in enumerate(team)],
+            items=[item(iid, 1, unit=unit)] if iid in ("a", "e") else []))
+    return store
+
+
+@pytest.mark.parametrize("query, offset, limit, ids, total", [
+    (InspectionQuery(), 0, None, list("gfedcba"), 7),
+    (InspectionQuery(), 0, 3, list("gfe"), 7),
+    (InspectionQuery(), 3, 3, list("dcb"), 7),           # page 2 continues where page 1 ended
+    (InspectionQuery(), 6, 3, ["a"], 7),
+    (InspectionQuery(), 9, 3, [], 7),                      # past the end: no rows, same total
+    (InspectionQuery(), 0, 0, [], 7),                      # just counting
+    (InspectionQuery(units=frozenset({"X01"})), 1, 1, ["b"], 3),
+    (InspectionQuery(units=frozenset({"X02", "Xã Tân Lập"})), 0, None, list("edc"), 3),
+    (InspectionQuery(units=frozenset()), 0, None, [], 0),
+    (InspectionQuery(status="finalized"), 0, 2, list("ge"), 4),
+    (InspectionQuery(kind="inspection", period="2025"), 0, None, list("gfdb"), 4),
+    (InspectionQuery(checklist="cchc", status="draft"), 0, None, list("fcb"), 3),
+    (InspectionQuery(checklist="other"), 0, None, [], 0),
+    (InspectionQuery(member="lan"), 0, None, list("gdb"), 3),
+    (InspectionQuery(member="lan", status="draft"), 0, None, ["b"], 1),
+    (InspectionQuery(has_items=True), 0, None, list("ea"), 2),
+    # what a unit's own users see: their self-checks and finalized inspections
+    (InspectionQuery(units=frozenset({"X01", "X02"}), hide_draft_inspections=True), 0, None,
+     list("gdca"), 4),
+    # latest finalized first; never finalized left out
+    (InspectionQuery(order="finalized"), 0, None, list("geda"), 4),
+    (InspectionQuery(kind="inspection", status="finalized", order="finalized"), 0, 1, ["g"], 3),
+])
+def test_query_inspections_pages_and_counts(paged, query, offset, limit, ids, total):
+    page = paged.query_inspections(query, offset=offset, limit=limit)
+    assert ([s.id for s in page.rows], page.total) == (ids, total)
+
+
+def test_query_inspections_rows_are_private_summaries(paged):
+    first = paged.query_inspections(InspectionQuery(units=frozenset({"X01"})), limit=1).rows[0]
+    assert (first.id, first.team, first.items_total) == ("g", ["lan"], 0)
+    first.team.append("ai đó")
+    again = paged.query_inspections(InspectionQuery(units=frozenset({"X01"})), limit=1).rows[0]
+    assert again.team == ["lan"]
+
+
+def test_query_inspections_follows_changes(paged):
+    query = InspectionQuery(status="draft")
+    assert paged.query_inspections(query, limit=0).total == 3
+    paged.update_inspection("b", set_status("finalized"))
+    assert [s.id for s in paged.query_inspections(query).rows] == ["f", "c"]
+
+    def move(i: Inspection) -> None:
+        i.unit = "X09"
+    paged.update_inspection("f", move)
+    assert [s.id for s in paged.query_inspections(
+        InspectionQuery(units=frozenset({"X09"}))).rows] == ["f"]
+    assert paged.query_inspections(InspectionQuery(units=frozenset({"X03"})), limit=0).total == 0
+
+
+def test_units_with_member(paged):
+    assert paged.units_with_member("thanh") == {"X01", "X03"}
+    assert paged.units_with_member("lan") == {"X01", "X02"}
+    assert paged.units_with_member("nobody") == set()
+
+
+def items_world(store):
+    records = {  # record: (unit, kind, status, items)
+        "r1": ("X01", "inspection", "finalized", [item("r1", 1, due="2025-03-01"),
+                                                  item("r1", 2, "in_progress", due="2025-06-01"),
+                                                  item("r1", 3, "done", due="2025-02-01",
+                                                       done_at="2025-02-10"),
+                                                  item("r1", 4, "verified")]),
+        "r2": ("X02", "inspection", "finalized", [item("r2", 1, due="2025-01-15", unit="X02"),
+                                                  item("r2", 2, "done", done_at="2025-01-20",
+                                                       unit="X02"),
+                                                  item("r2", 3, "cannot_do", unit="X02")]),
+        "r3": ("X01", "inspection", "draft", [item("r3", 1, due="2025-01-01")]),
+    }
+    for rid, (unit, kind, status, items) in records.items():
+        store.add_inspection(make_inspection(id=rid, unit=unit, kind=kind, status=status,
+                                             items=items))
+    return store
+
+
+OPEN = ("open", "in_progress", "cannot_do")
+
+
+@pytest.mark.parametrize("query, offset, limit, ids, total", [
+    (ItemQuery(), 0, None, ["r3-1", "r2-1", "r1-3", "r1-1", "r1-2", "r1-4", "r2-2", "r2-3"], 8),
+    (ItemQuery(), 2, 3, ["r1-3", "r1-1", "r1-2"], 8),
+    (ItemQuery(statuses=OPEN, due_before="2025-04-01"), 0, None, ["r3-1", "r2-1", "r1-1"], 3),
+    (ItemQuery(statuses=OPEN, due_before="2025-04-01"), 1, 1, ["r2-1"], 3),
+    (ItemQuery(statuses=OPEN, due_from="2025-04-01"), 0, None, ["r1-2", "r2-3"], 2),  # no due: last
+    (ItemQuery(statuses=("done",), order="done"), 0, None, ["r2-2", "r1-3"], 2),
+    (ItemQuery(units=frozenset({"X01"}), statuses=("verified",)), 0, None, ["r1-4"], 1),
+    (ItemQuery(units=frozenset({"X02"}), hide_draft_inspections=True), 0, 0, [], 3),
+    (ItemQuery(units=frozenset({"X01"}), hide_draft_inspections=True, statuses=OPEN,
+               due_before="2025-12-31"), 0, None, ["r1-1", "r1-2"], 2),
+    (ItemQuery(units=frozenset()), 0, None, [], 0),
+])
+def test_query_items_pages_and_counts(store, query, offset, limit, ids, total):
+    page = items_world(store).query_items(query, offset=offset, limit=limit)
+    assert ([i.id for i, _record in page.rows], page.total) == (ids, total)
+    for card, record in page.rows:
+        assert record.id == card.inspection and record.unit == card.unit
+
+
+def test_item_cards_carry_what_lists_show_and_follow_changes(store):
+    items_world(store)
+    card, record = store.query_items(ItemQuery(statuses=("in_progress",))).rows[0]
+    assert (card.id, card.finding, card.action, card.criterion, card.due, card.notes,
+            card.rev, record.period) == ("r1-2", "Thiếu sót 2", "Niêm yết", "1.1",
+                                         "2025-06-01", 1, 1, "2025")
+
+    def finish(i: Inspection) -> None:
+        i.items[1].status, i.items[1].done_at = "done", "2025-01-01"
+    store.update_inspection("r1", finish)
+    done = store.query_items(ItemQuery(statuses=("done",), order="done")).rows
+    assert [c.id for c, _r in done] == ["r1-2", "r2-2", "r1-3"]
+    assert store.query_items(ItemQuery(statuses=("in_progress",)), limit=0).total == 0
+
+
+@pytest.fixture
+def people(store):
+    store.save_units([Unit("TL", NFC_NAME), Unit("AB", "Xã An Bình"), Unit("DV", "Xã Đồng Văn"),
+                      Unit("BC", "Phường Bắc Sơn")])
+    for name, role, full in [("vy", "viewer", "Lê Vy"), ("an", "admin", "Trần An"),
+                             ("thanh", "inspector", "Nguyễn Văn Thành"),
+                             ("binh", "inspector", "Đỗ Bình"), ("xa", "unit", "Cán bộ xã")]:
+        store.add_user(make_user(username=name, role=role, full_name=full, tokens=[]))
+    return store
+
+
+@pytest.mark.parametrize("search, codes, offset, limit, expected, total", [
+    ("", None, 0, None, ["BC", "TL", "AB", "DV"], 4),   # by name, diacritics folded
+    ("", None, 1, 2, ["TL", "AB"], 4),
+    ("", ["DV", "AB", "ZZ"], 0, None, ["AB", "DV"], 2),
+    ("dong", None, 0, None, ["TL", "DV"], 2),           # "Đồng" matches "dong"
+    ("XA dong VAN", None, 0, None, ["DV"], 1),
+    ("tl", None, 0, None, ["TL"], 1),                   # the code too
+    ("dong", ["AB"], 0, None, [], 0),
+    ("", None, 8, 2, [], 4),
+])
+def test_page_units(people, search, codes, offset, limit, expected, total):
+    page = people.page_units(search=search, codes=codes, offset=offset, limit=limit)
+    assert ([u.code for u in page.rows], page.total) == (expected, total)
+
+
+@pytest.mark.parametrize("search, offset, limit, expected, total", [
+    ("", 0, None, ["an", "binh", "thanh", "xa", "vy"], 5),  # by role, then username
+    ("", 1, 2, ["binh", "thanh"], 5),
+    ("thanh", 0, None, ["thanh"], 1),
+    ("do binh", 0, None, ["binh"], 1),                      # full name, diacritics folded
+    ("nobody", 0, None, [], 0),
+])
+def test_page_users(people, search, offset, limit, expected, total):
+    page = people.page_users(search=search, offset=offset, limit=limit)
+    assert ([u.username for u in page.rows], page.total) == (expected, total)
+
+
+def test_pages_follow_writes(people):
+    assert people.page_units(limit=0).total == 4
+    people.save_units([Unit("ZZ", "Xã Ân Thi")])
+    assert [u.code for u in people.page_units(search="an thi").rows] == ["ZZ"]
+    assert people.get_unit("ZZ").name == "Xã Ân Thi"
+    people.add_user(make_user(username="moi", role="admin", tokens=[]))
+    assert [u.username for u in people.page_users(limit=2).rows] == ["an", "moi"]
+
+
+def test_queries_of_a_second_instance_see_writes_immediately(tmp_path):
+    first, second = TinyDBStore(tmp_path / "d"), TinyDBStore(tmp_path / "d")
+    inspection = make_inspection(items=[item("x", 1)])
+    first.add_inspection(inspection)
+    assert second.query_inspections(InspectionQuery(status="draft"), limit=0).total == 1
+    first.update_inspection(inspection.id, set_status("finalized"))
+    assert second.query_inspections(InspectionQuery(status="draft"), limit=0).total == 0
+    assert second.query_inspections(InspectionQuery(status="finalized")).rows[0].id == inspection.id
+    first.save_units([Unit("X01", "Xã Một")])
+    assert second.page_units().rows[0].name == "Xã Một"
+    first.save_units([Unit("X01", "Xã Mới")])
+    assert second.get_unit("X01").name == "Xã Mới"
+
+
+def test_layout_2_store_gets_item_cards_in_its_index(tmp_path):
+    store = TinyDBStore(tmp_path / "d")
+    inspection = make_inspection(items=[item("old", 1, due="2025-01-01")])
+    store.add_inspection(inspection)
+    # as layout 2 wrote it: index entries without item cards
+    shard = store.root / "index" / shard_name("X01")
+    data = json.loads(shard.read_text())
+    for doc in data["summaries"].values():
+        doc.pop("items")
+    write_atomic(shard, json.dumps(data).encode())
+    (store.root / "meta.json").write_text(json.dumps({"layout": 2, "schema": SCHEMA}))
+    reopened = TinyDBStore(tmp_path / "d")
+    assert [c.id for c, _r in reopened.query_items(ItemQuery()).rows] == ["old-1"]
+    assert json.loads((store.root / "meta.json").read_text())["layout"] == tinydb_store.LAYOUT

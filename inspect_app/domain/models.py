@@ -291,6 +291,40 @@ class Inspection:
 
 
 @dataclass
+class ItemSummary:
+    """What lists of remediation items across records show of an item (its card), kept
+    in the index so that those lists never open an inspection file."""
+
+    id: str
+    inspection: str
+    unit: str
+    criterion: str | None = None
+    finding: str = ""
+    action: str = ""
+    owner: str = ""
+    due: str | None = None
+    status: str = "open"
+    rev: int = 1
+    notes: int = 0  # how many progress notes
+    done_at: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return plain(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "ItemSummary":
+        return _from_dict(cls, data)
+
+
+def summarize_item(item: RemediationItem) -> ItemSummary:
+    """The index entry of a remediation item."""
+    return ItemSummary(id=item.id, inspection=item.inspection, unit=item.unit,
+                       criterion=item.criterion, finding=item.finding, action=item.action,
+                       owner=item.owner, due=item.due, status=item.status, rev=item.rev,
+                       notes=len(item.progress), done_at=item.done_at)
+
+
+@dataclass
 class InspectionSummary:
     """What lists and the index need of an inspection, without its answers."""
 
@@ -314,12 +348,15 @@ class InspectionSummary:
     items_open: int = 0  # not yet closed (done/verified/no_action)
     items_verified: int = 0
     next_due: str | None = None  # earliest due date among open items
+    items: list[ItemSummary] = field(default_factory=list)  # the cards of its items
 
     def to_dict(self) -> dict[str, Any]:
         return plain(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "InspectionSummary":
+        if data.get("items"):
+            data = {**data, "items": [ItemSummary.from_dict(i) for i in data["items"]]}
         return _from_dict(cls, data)
 
 
@@ -340,4 +377,5 @@ def summarize(inspection: Inspection) -> InspectionSummary:
         band=score.get("band"), items_total=len(inspection.items), items_open=len(open_items),
         items_verified=sum(1 for i in inspection.items if i.status == "verified"),
         next_due=dues[0] if dues else None,
+        items=[summarize_item(i) for i in inspection.items],
     )

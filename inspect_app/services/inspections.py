@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Iterable, TypeVar
 
 from ..checklist_files import ChecklistLibrary
 from ..domain import inspection as rules
@@ -23,6 +23,9 @@ from ..domain.text import SHORT_TEXT, TextProblem, clean_text
 from ..domain.remediation import generate_items
 from ..domain.scoring import ScoreCard, score
 from ..storage import NotFound, Store, new_id
+from ..storage.base import InspectionQuery, Page
+
+T = TypeVar("T")
 from . import Conflict, Forbidden, Invalid, Missing, ServiceError, Unprocessable, clock
 
 OP_ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{8,100}$")
@@ -73,16 +76,73 @@ def scope_for(store: Store, user: User) -> Scope:
     when a rule needs them)."""
     if user.role != "inspector":
         return Scope(user=user)
-    return Scope(user=user, inspected_units=lambda: (
-        s.unit for s in store.list_inspections() if user.username in s.team))
+    return Scope(user=user, inspected_units=lambda: store.units_with_member(user.username))
+
+
+#: Rows per page of every list page.
+PAGE_SIZE = 50
+
+
+def visible_units(scope: Scope, unit: str | None = None,
+                  units: Iterable[str] | None = None) -> frozenset[str] | None:
+    """The units whose records a list may show the user (None: every unit), narrowed
+    to ``unit`` and ``units`` when given: the access rules, applied before paging."""
+    wanted: frozenset[str] | None = None
+    if unit is not None:
+        wanted = frozenset([unit])
+    if units is not None:
+        wanted = frozenset(units) if wanted is None else wanted & frozenset(units)
+    if scope.sees_all_units():
+        allowed = None
+    elif scope.role == "unit":
+        allowed = frozenset([scope.user.unit]) if scope.user.unit else frozenset()
+    elif scope.role == "inspector":
+        allowed = scope.inspected_units
+    else:
+        allowed = frozenset()
+    if allowed is None:
+        return wanted
+    return allowed if wanted is None else wanted & allowed
+
+
+def visible_query(scope: Scope, *, unit: str | None = None, units: Iterable[str] | None = None,
+                  **filters: Any) -> InspectionQuery:
+    """The index query of what the user may see with ``filters`` (period, checklist, kind,
+    status, member, has_items, order). A unit's users never see another unit's records
+    nor inspections that are not finalized; inspectors see the units they inspect."""
+    return InspectionQuery(units=visible_units(scope, unit, units),
+                           hide_draft_inspections=scope.role == "unit", **filters)
 
 
 def visible(store: Store, scope: Scope, **filters: Any) -> list[InspectionSummary]:
     """Index entries the user may see, newest first."""
-    user = scope.user
-    if user.role == "unit":
-        filters["unit"] = user.unit
-    return [s for s in store.list_inspections(**filters) if scope.can_view(s)]
+    return store.query_inspections(visible_query(scope, **filters)).rows
+
+
+def page_number(value: Any) -> int:
+    """The page asked for in a query string: a whole number from 1 (anything else: 1)."""
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return 1
+    return max(1, min(number, 10**6))
+
+
+def visible_page(store: Store, scope: Scope, page: int = 1, per_page: int = PAGE_SIZE,
+                 **filters: Any) -> Page[InspectionSummary]:
+    """Page ``page`` (from 1; past the end: the last page) of what the user may see."""
+    query = visible_query(scope, **filters)
+    return clamped(lambda offset, limit: store.query_inspections(query, offset=offset,
+                                                                  limit=limit), page, per_page)
+
+
+def clamped(fetch: Callable[[int, int], Page[T]], page: int, per_page: int) -> Page[T]:
+    """``fetch(offset, limit)`` of page ``page``; a page past the end gives the last one."""
+    result = fetch((page - 1) * per_page, per_page)
+    last = max(1, -(-result.total // per_page))
+    if page > last:
+        result = fetch((last - 1) * per_page, per_page)
+    return result
 
 
 def load(store: Store, scope: Scope, inspection_id: str) -> Inspection:

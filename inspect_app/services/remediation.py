@@ -17,13 +17,15 @@ from ..domain import inspection as rules
 from ..domain import item_changes as changes
 from ..domain.access import Scope
 from ..domain.messages import N_
-from ..domain.models import Inspection, InspectionSummary, PhotoRef, RemediationItem
-from ..domain.remediation import (PlanFigures, as_dict, inspection_of, is_overdue, item_id,
+from ..domain.models import (ITEM_CLOSED_STATUSES, ITEM_STATUSES, Inspection,
+                             InspectionSummary, ItemSummary, PhotoRef, RemediationItem)
+from ..domain.remediation import (GROUP_ORDER, PlanFigures, as_dict, inspection_of, item_id,
                                   next_item_number, plan_figures)
 from ..storage import Store
+from ..storage.base import ItemQuery, Page
 from . import Conflict, Forbidden, Invalid, Missing
-from .inspections import (Refuse, as_service_error, checklist_of, load, operation_body,
-                          quoted, run_op, visible)
+from .inspections import (PAGE_SIZE, Refuse, as_service_error, checklist_of, clamped, load,
+                          operation_body, quoted, run_op, visible, visible_page, visible_units)
 from .photos import MAX_PIXELS, process, store_photo
 
 ITEM_BODY_KEYS = {"op_id", "base_rev", *changes.ITEM_FIELDS, *changes.CHANGE_KEYS}
@@ -190,49 +192,89 @@ def add_item(store: Store, scope: Scope, inspection_id: str, body: Any) -> tuple
 
 @dataclass(frozen=True)
 class Entry:
-    """An item as lists across records show it: with the record it belongs to."""
+    """An item as lists across records show it: its card from the index, with the
+    record it belongs to."""
 
-    item: RemediationItem
+    item: ItemSummary
     record: InspectionSummary
 
 
-def _entries(store: Store, scope: Scope, summaries: list[InspectionSummary],
-             keep: Callable[[RemediationItem], bool] = lambda item: True) -> list[Entry]:
-    out = []
-    for summary in summaries:
-        inspection = store.get_inspection(summary.id)
-        if inspection is None or not scope.can_view(inspection):
-            continue
-        out += [Entry(i, summary) for i in inspection.items if keep(i)]
-    return out
+#: Statuses of items still to be carried out (an overdue item is one of them).
+OPEN_STATUSES = tuple(s for s in ITEM_STATUSES if s not in ITEM_CLOSED_STATUSES)
 
 
-def entries(store: Store, scope: Scope, **filters: Any) -> list[Entry]:
-    """Every item of the records the user may see (for a unit user: its own plan)."""
-    summaries = [s for s in visible(store, scope, **filters) if s.items_total]
-    return _entries(store, scope, summaries)
+def _item_query(scope: Scope, **fields: Any) -> ItemQuery:
+    """The index query of items the user may see (the access rules of their records)."""
+    return ItemQuery(units=visible_units(scope), hide_draft_inspections=scope.role == "unit",
+                     **fields)
 
 
-def overdue(store: Store, scope: Scope, today: _dt.date) -> list[Entry]:
-    """Overdue items across every unit the user may see, the longest overdue first.
-    Only records whose index entry has an open item due before today are opened."""
-    summaries = [s for s in visible(store, scope) if s.next_due and s.next_due < today.isoformat()]
-    found = _entries(store, scope, summaries, lambda i: is_overdue(i, today))
-    return sorted(found, key=lambda e: (e.item.due, e.item.id))
+def _item_page(store: Store, query: ItemQuery, page: int, per_page: int) -> Page[Entry]:
+    found = clamped(lambda offset, limit: store.query_items(query, offset=offset, limit=limit),
+                    page, per_page)
+    return Page([Entry(item, record) for item, record in found.rows], found.total,
+                found.offset, found.limit)
 
 
-def awaiting_verification(store: Store, scope: Scope) -> list[Entry]:
-    """Done items waiting for the inspecting side, oldest first. Only records whose
-    index counts closed items that are not verified (done or no action) are opened."""
-    summaries = [s for s in visible(store, scope)
-                 if s.items_total > s.items_open + s.items_verified]
-    found = _entries(store, scope, summaries, lambda i: i.status == "done")
-    return sorted(found, key=lambda e: (e.item.done_at or "", e.item.id))
+def overdue(store: Store, scope: Scope, today: _dt.date, page: int = 1,
+            per_page: int = PAGE_SIZE) -> Page[Entry]:
+    """Overdue items across every unit the user may see, the longest overdue first
+    (from the index: no inspection is opened)."""
+    query = _item_query(scope, statuses=OPEN_STATUSES, due_before=today.isoformat())
+    return _item_page(store, query, page, per_page)
 
 
-def plans(store: Store, scope: Scope) -> list[InspectionSummary]:
+def awaiting_verification(store: Store, scope: Scope, page: int = 1,
+                          per_page: int = PAGE_SIZE) -> Page[Entry]:
+    """Done items waiting for the inspecting side, oldest first."""
+    return _item_page(store, _item_query(scope, statuses=("done",), order="done"), page, per_page)
+
+
+def plans(store: Store, scope: Scope, page: int = 1,
+          per_page: int = PAGE_SIZE) -> Page[InspectionSummary]:
     """Records with a plan, for per-inspection progress (read from the index alone)."""
-    return [s for s in visible(store, scope) if s.items_total]
+    return visible_page(store, scope, page, per_page, has_items=True)
+
+
+@dataclass(frozen=True)
+class GroupedPage:
+    """One page of a plan shown in groups (overdue first, then by status): the groups
+    of the page's items, each group's size over the whole plan, progress counts."""
+
+    groups: list[tuple[str, list[Entry]]]
+    counts: dict[str, int]
+    progress: dict[str, int]
+    total: int
+    page: int
+    per_page: int
+
+
+def grouped_plan(store: Store, scope: Scope, today: _dt.date, page: int = 1,
+                 per_page: int = PAGE_SIZE) -> GroupedPage:
+    """Every item the user may see (for a unit user: its own plan) in the groups of
+    :func:`~inspect_app.domain.remediation.plan_groups`, one page at a time."""
+    day = today.isoformat()
+    parts = [("overdue", _item_query(scope, statuses=OPEN_STATUSES, due_before=day))]
+    for status in GROUP_ORDER:
+        parts.append((status, _item_query(scope, statuses=(status,), due_from=day)
+                      if status in OPEN_STATUSES else _item_query(scope, statuses=(status,))))
+    counts = {key: store.query_items(query, limit=0).total for key, query in parts}
+    total = sum(counts.values())
+    last = max(1, -(-total // per_page))
+    page = min(max(1, page), last)
+    start, stop = (page - 1) * per_page, page * per_page
+    groups, seen = [], 0
+    for key, query in parts:
+        size = counts[key]
+        lo, hi = max(start, seen), min(stop, seen + size)
+        if hi > lo:
+            found = store.query_items(query, offset=lo - seen, limit=hi - lo)
+            groups.append((key, [Entry(item, record) for item, record in found.rows]))
+        seen += size
+    progress = {"total": total,
+                "closed": sum(counts[s] for s in ITEM_CLOSED_STATUSES),
+                "verified": counts["verified"], "done": counts["done"]}
+    return GroupedPage(groups, counts, progress, total, page, per_page)
 
 
 # ---------------------------------------------------------------- the previous cycle

@@ -18,13 +18,68 @@ from __future__ import annotations
 
 import errno
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Protocol, TypeVar, runtime_checkable
+from typing import Callable, Generic, Iterable, Iterator, Protocol, TypeVar, runtime_checkable
 
 from ..domain.messages import N_
-from ..domain.models import Inspection, InspectionSummary, Unit, User
+from ..domain.models import Inspection, InspectionSummary, ItemSummary, Unit, User
 
 T = TypeVar("T")
+
+
+# -- bounded queries: what list pages ask for ----------------------------------------
+
+@dataclass(frozen=True)
+class InspectionQuery:
+    """Which index entries a list wants. Every field given must match.
+
+    ``units``: only these units (None: every unit). ``member``: only records whose team
+    includes this username. ``has_items``: only records with a remediation plan.
+    ``hide_draft_inspections``: leave out inspections that are not finalized (what a
+    unit's own users may not see; their self-checks stay). ``order``: ``created``
+    (newest first) or ``finalized`` (latest finalized first; records never finalized
+    are left out).
+    """
+
+    units: frozenset[str] | None = None
+    period: str | None = None
+    checklist: str | None = None
+    kind: str | None = None
+    status: str | None = None
+    member: str | None = None
+    has_items: bool = False
+    hide_draft_inspections: bool = False
+    order: str = "created"
+
+
+@dataclass(frozen=True)
+class ItemQuery:
+    """Which remediation items (from the index) a list wants.
+
+    ``statuses``: only items in one of these statuses (None: any). ``due_before``: only
+    items with a deadline before this ISO date; ``due_from``: only items without a
+    deadline or due on or after it. ``order``: ``due`` (earliest deadline first, none
+    last) or ``done`` (earliest marked done first).
+    """
+
+    units: frozenset[str] | None = None
+    statuses: tuple[str, ...] | None = None
+    due_before: str | None = None
+    due_from: str | None = None
+    hide_draft_inspections: bool = False
+    order: str = "due"
+
+
+@dataclass
+class Page(Generic[T]):
+    """One page of a query: the rows from ``offset`` (at most ``limit``; None: all the
+    rest) and how many rows the whole query has."""
+
+    rows: list[T] = field(default_factory=list)
+    total: int = 0
+    offset: int = 0
+    limit: int | None = None
 
 
 class StoreError(Exception):
@@ -104,9 +159,19 @@ class Store(Protocol):
     def save_units(self, units: Iterable[Unit]) -> None:
         """Insert or replace units by code, all or nothing."""
 
+    def page_units(self, *, search: str = "", codes: Iterable[str] | None = None,
+                   offset: int = 0, limit: int | None = None) -> Page[Unit]:
+        """Units sorted by name (diacritics folded), only those whose code or name
+        matches ``search`` (folded) and, if given, whose code is in ``codes``."""
+
     # -- users -------------------------------------------------------------
     def list_users(self) -> list[User]:
         """Every user."""
+
+    def page_users(self, *, search: str = "", offset: int = 0,
+                   limit: int | None = None) -> Page[User]:
+        """Users by role (as in ``ROLES``) then username, only those whose username or
+        full name matches ``search`` (diacritics folded)."""
 
     def get_user(self, username: str) -> User | None:
         """The user with this username, or None."""
@@ -155,6 +220,20 @@ class Store(Protocol):
                          kind: str | None = None, status: str | None = None
                          ) -> list[InspectionSummary]:
         """Summaries matching every filter given (newest first)."""
+
+    def query_inspections(self, query: InspectionQuery, *, offset: int = 0,
+                          limit: int | None = None) -> Page[InspectionSummary]:
+        """A page of the summaries matching ``query`` in its order, with the total.
+        Its cost depends on the page and the number of units, not on how many
+        inspections are stored (``limit=0`` just counts)."""
+
+    def query_items(self, query: ItemQuery, *, offset: int = 0, limit: int | None = None
+                    ) -> Page[tuple[ItemSummary, InspectionSummary]]:
+        """A page of remediation items (each with its record's summary) matching
+        ``query``, with the total; bounded like :meth:`query_inspections`."""
+
+    def units_with_member(self, username: str) -> set[str]:
+        """The units of every record whose team includes ``username``."""
 
     # -- photos -------------------------------------------------------------
     def save_photo(self, photo_id: str, data: bytes, variant: str = "full") -> None:

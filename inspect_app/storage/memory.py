@@ -19,8 +19,10 @@ import threading
 from pathlib import Path
 from typing import Callable, Iterable, TypeVar
 
-from ..domain.models import Inspection, InspectionSummary, Unit, User, summarize
-from .base import AlreadyExists, CannotStore, NotFound
+from ..domain.models import Inspection, InspectionSummary, ItemSummary, Unit, User, summarize
+from . import index
+from .base import AlreadyExists, CannotStore, InspectionQuery, ItemQuery, NotFound, Page
+from .index import IndexView, RecordView
 from .tinydb_store import (LOGIN_MAX_KEYS_PER_SHARD, LOGIN_SHARDS, PhotoFolder, bounded_failures,
                            valid_id)
 
@@ -38,6 +40,10 @@ class MemoryStore:
         self._failures: dict[str, list[float]] = {}
         self._photo_tmp: tempfile.TemporaryDirectory[str] | None = None
         self._photo_dir = Path(photo_dir) if photo_dir is not None else None
+        # Derived, rebuilt when stale: one index view per unit, the sorted units and users.
+        self._by_unit: dict[str, set[str]] = {}
+        self._views: dict[str, IndexView] = {}
+        self._record_views: dict[str, RecordView] = {}
         #: An errno to simulate a disk that refuses writes (see the module docstring).
         self.cannot_store: int | None = None
 
@@ -64,6 +70,7 @@ class MemoryStore:
         new = {u.code: copy.deepcopy(u) for u in units}  # fails before anything changes
         with self._lock:
             self._units.update(new)
+            self._record_views.pop("units", None)
 
     # -- users ---------------------------------------------------------------
     def list_users(self) -> list[User]:
@@ -91,6 +98,7 @@ class MemoryStore:
             if user.username in self._users:
                 raise AlreadyExists(f"user {user.username!r}")
             self._users[user.username] = copy.deepcopy(user)
+            self._record_views.pop("users", None)
 
     def update_user(self, username: str, change: Callable[[User], T]) -> T:
         """Apply ``change`` to a private copy; store a copy of the result only if it returns."""
@@ -106,6 +114,7 @@ class MemoryStore:
                 del self._users[username]
             # Copy again: ``result`` may reference parts of ``user``.
             self._users[user.username] = copy.deepcopy(user)
+            self._record_views.pop("users", None)
             return result
 
     # -- login throttling ------------------------------------------------------
@@ -139,6 +148,15 @@ class MemoryStore:
             if inspection.id in self._inspections:
                 raise AlreadyExists(f"inspection {inspection.id!r}")
             self._inspections[inspection.id] = copy.deepcopy(inspection)
+            self._indexed(inspection.id, None, inspection.unit)
+
+    def _indexed(self, inspection_id: str, old_unit: str | None, new_unit: str) -> None:
+        """Keep the units' membership and drop their stale views (lock held)."""
+        if old_unit is not None:
+            self._by_unit.get(old_unit, set()).discard(inspection_id)
+            self._views.pop(old_unit, None)
+        self._by_unit.setdefault(new_unit, set()).add(inspection_id)
+        self._views.pop(new_unit, None)
 
     def get_inspection(self, inspection_id: str) -> Inspection | None:
         """A private copy of the inspection, or None."""
@@ -158,6 +176,7 @@ class MemoryStore:
             self._room()  # like a disk: the change ran, its write is refused
             inspection.rev = stored.rev + 1
             self._inspections[inspection_id] = copy.deepcopy(inspection)
+            self._indexed(inspection_id, stored.unit, inspection.unit)
             return result
 
     def list_inspections(self, *, unit: str | None = None, units: Iterable[str] | None = None,
@@ -178,6 +197,55 @@ class MemoryStore:
                and (status is None or s.status == status)]
         out.sort(key=lambda s: (s.created_at, s.id), reverse=True)
         return out
+
+    # -- bounded queries (see storage/index.py) ----------------------------------------
+    def _unit_views(self, units: Iterable[str] | None) -> list[IndexView]:
+        with self._lock:
+            codes = list(self._by_unit) if units is None else [u for u in set(units)
+                                                                if u in self._by_unit]
+            out = []
+            for code in sorted(codes):
+                view = self._views.get(code)
+                if view is None:
+                    view = self._views[code] = IndexView(
+                        summarize(self._inspections[i]).to_dict() for i in self._by_unit[code])
+                out.append(view)
+            return out
+
+    def query_inspections(self, query: InspectionQuery, *, offset: int = 0,
+                          limit: int | None = None) -> Page[InspectionSummary]:
+        """A page of the summaries matching ``query``; see the Protocol."""
+        return index.query_inspections(self._unit_views(query.units), query, offset, limit)
+
+    def query_items(self, query: ItemQuery, *, offset: int = 0, limit: int | None = None
+                    ) -> Page[tuple[ItemSummary, InspectionSummary]]:
+        """A page of remediation items matching ``query``; see the Protocol."""
+        return index.query_items(self._unit_views(query.units), query, offset, limit)
+
+    def units_with_member(self, username: str) -> set[str]:
+        """The units of every record whose team includes ``username``."""
+        return index.units_with_member(self._unit_views(None), username)
+
+    def _record_view(self, kind: str) -> RecordView:
+        with self._lock:
+            view = self._record_views.get(kind)
+            if view is None:
+                records = self._units if kind == "units" else self._users
+                view = self._record_views[kind] = RecordView(
+                    (r.to_dict() for r in records.values()), kind)
+            return view
+
+    def page_units(self, *, search: str = "", codes: Iterable[str] | None = None,
+                   offset: int = 0, limit: int | None = None) -> Page[Unit]:
+        """Units by folded name, filtered; see the Protocol."""
+        return self._record_view("units").page(search, codes, offset, limit,
+                                               lambda d: Unit.from_dict(dict(d)))
+
+    def page_users(self, *, search: str = "", offset: int = 0,
+                   limit: int | None = None) -> Page[User]:
+        """Users by role then username, filtered; see the Protocol."""
+        return self._record_view("users").page(search, None, offset, limit,
+                                               lambda d: User.from_dict(copy.deepcopy(d)))
 
     # -- photos -----------------------------------------------------------------
     def _photos(self) -> PhotoFolder:

@@ -1,6 +1,6 @@
 """The TinyDB store: many small JSON files, each written atomically under a file lock.
 
-Layout of ``<data_dir>`` (``LAYOUT`` = 2, recorded in ``store/meta.json``)::
+Layout of ``<data_dir>`` (``LAYOUT`` = 3, recorded in ``store/meta.json``)::
 
     store/meta.json                        {"layout": 2, "schema": 2}
     store/units.json                       TinyDB, table "units"     (one doc per unit)
@@ -14,7 +14,8 @@ Layout of ``<data_dir>`` (``LAYOUT`` = 2, recorded in ``store/meta.json``)::
     store/checklists/<hash>.json           the content of a checklist snapshot, by content
                                            hash: written once, never changed, shared
     store/index/<shard>.json               TinyDB, table "summaries": InspectionSummary of each
-                                           inspection of one unit (see :func:`shard_name`)
+                                           inspection of one unit (see :func:`shard_name`),
+                                           with the cards of its remediation items
     store/index-pending/<id>.json          intent markers for index updates (see below)
     photos/<id[:2]>/<id>.<variant>.jpg     photo bytes
     every data file X has a lock file X.lock beside it
@@ -72,15 +73,19 @@ from tinydb.storages import Storage
 from tinydb.table import Document
 
 from ..domain.replay import compact_ops
-from ..domain.models import SCHEMA, Inspection, InspectionSummary, Unit, User, summarize
-from .base import AlreadyExists, CannotStore, NotFound, StoreError, storing
+from ..domain.models import (SCHEMA, Inspection, InspectionSummary, ItemSummary, Unit, User,
+                             summarize)
+from . import index
+from .base import (AlreadyExists, CannotStore, InspectionQuery, ItemQuery, NotFound, Page,
+                   StoreError, storing)
+from .index import IndexView, RecordView
 from .temporaries import TMP_SUFFIX, clean_at_start, hold_temporary
 
 T = TypeVar("T")
 
 SNAPSHOT_HASH = re.compile(r"[0-9a-f]{64}")
 #: Version of the file layout described in the module docstring.
-LAYOUT = 2  # 2: checklist content in store/checklists/<hash>.json
+LAYOUT = 3  # 2: checklist content in store/checklists/<hash>.json; 3: item cards in the index
 #: How long to wait for another process's lock before giving up (a holder that
 #: dies releases its lock at once, so only a hung process can make us wait this long).
 LOCK_TIMEOUT = 60.0
@@ -350,9 +355,10 @@ class FileCache:
 
     def __init__(self) -> None:
         self._entries: dict[str, tuple[tuple[int, ...], Any]] = {}
+        self._views: dict[str, tuple[Any, Any]] = {}  # path: (content, view built from it)
         self._lock = threading.Lock()
 
-    def read(self, path: Path) -> dict[str, Any] | None:
+    def read(self, path: str | Path) -> dict[str, Any] | None:
         """The parsed content of ``path`` (None if it does not exist or is empty)."""
         key = os.fspath(path)
         try:
@@ -374,6 +380,34 @@ class FileCache:
                     self._entries.clear()
                 self._entries[key] = (ident, data)
         return data
+
+    def view(self, path: str | Path, build: Callable[[dict[str, Any] | None], T]) -> T:
+        """``build(content of path)``, kept and reused under the same rule as the content
+        itself: only while the file is provably unchanged (derived data: sorted lists,
+        memoised queries). ``build`` must not mutate the content."""
+        key = os.fspath(path)
+        with self._lock:
+            hit = self._views.get(key)
+            cached = self._entries.get(key)
+        if hit is not None and cached is not None and hit[0] is cached[1]:
+            # The same identity test as :meth:`read`, by ``stat`` alone: nothing is read.
+            try:
+                st = os.stat(key)
+            except FileNotFoundError:
+                st = None
+            if st is not None and cached[0] == (st.st_dev, st.st_ino, st.st_size,
+                                                st.st_mtime_ns, st.st_ctime_ns):
+                return hit[1]
+        data = self.read(path)
+        with self._lock:
+            cached = self._entries.get(key)
+        value = build(data)
+        if cached is not None and cached[1] is data:  # content cached: keep the view too
+            with self._lock:
+                if len(self._views) >= self.MAX_ENTRIES:
+                    self._views.clear()
+                self._views[key] = (data, value)
+        return value
 
 
 def bounded_failures(docs: dict[str, list[float]], key: str, at: float, window_seconds: float,
@@ -408,6 +442,10 @@ def _replace(table: Any, doc_id: int, doc: dict[str, Any]) -> None:
     """Replace a whole document (TinyDB's update would merge, keeping renamed keys)."""
     table.remove(doc_ids=[doc_id])
     table.insert(Document(doc, doc_id=doc_id))
+
+
+def _shard_view(data: dict[str, Any] | None) -> IndexView:
+    return IndexView(upgrade(d) for d in _table(data, "summaries"))
 
 
 def _summary_from(doc: dict[str, Any]) -> InspectionSummary:
@@ -499,8 +537,36 @@ class TinyDBStore:
         if meta.get("layout", 0) < LAYOUT:
             # Layout 1 → 2 needs no rewrite: records with inline checklist content are
             # still read; the newer layout number keeps older programs away.
+            # Layout 2 → 3: index entries gain the cards of their remediation items.
             with locked(meta_path):
-                write_atomic(meta_path, _dumps({**meta, "layout": LAYOUT}))
+                meta = json.loads(meta_path.read_bytes())  # another process may have done it
+                if meta.get("layout", 0) < 3:
+                    self.rebuild_index()
+                if meta.get("layout", 0) < LAYOUT:
+                    write_atomic(meta_path, _dumps({**meta, "layout": LAYOUT}))
+
+    def rebuild_index(self) -> int:
+        """Recompute every index shard from the inspection files (a layout upgrade, or a
+        repair); returns how many inspections were indexed. Run it while no other
+        process writes (the app runs it when it opens an older store)."""
+        by_shard: dict[Path, list[dict[str, Any]]] = {}
+        folder = self.root / "inspections"
+        for path in sorted(folder.glob("*/*.json")) if folder.is_dir() else []:
+            if path.name.startswith("."):
+                continue
+            inspection = self.get_inspection(path.stem)
+            if inspection is not None:
+                by_shard.setdefault(self._shard_path(inspection.unit), []).append(
+                    _doc(summarize(inspection)))
+        existing = set(self._index_dir.glob("*.json")) if self._index_dir.is_dir() else set()
+        for path in sorted(existing | set(by_shard)):
+            if path.name.startswith("."):
+                continue
+            with transaction(path) as db:
+                table = db.table("summaries", cache_size=0)
+                table.truncate()
+                table.insert_multiple(by_shard.get(path, []))
+        return sum(len(docs) for docs in by_shard.values())
 
     # -- units ---------------------------------------------------------------
     def list_units(self) -> list[Unit]:
@@ -508,9 +574,20 @@ class TinyDBStore:
         data = self._cache.read(self._units_path)
         return [Unit.from_dict(upgrade(d)) for d in _table(data, "units")]
 
+    def _units_view(self) -> RecordView:
+        return self._cache.view(self._units_path, lambda data: RecordView(
+            (upgrade(d) for d in _table(data, "units")), "units"))
+
+    def page_units(self, *, search: str = "", codes: Iterable[str] | None = None,
+                   offset: int = 0, limit: int | None = None) -> Page[Unit]:
+        """Units by folded name, filtered; see the Protocol."""
+        return self._units_view().page(search, codes, offset, limit,
+                                       lambda d: Unit.from_dict(dict(d)))
+
     def get_unit(self, code: str) -> Unit | None:
         """The unit with this code, or None."""
-        return next((u for u in self.list_units() if u.code == code), None)
+        doc = self._units_view().by_key.get(code)
+        return None if doc is None else Unit.from_dict(dict(doc))
 
     def save_units(self, units: Iterable[Unit]) -> None:
         """Insert or replace units by code, all or nothing (one file write)."""
@@ -528,6 +605,14 @@ class TinyDBStore:
         data = self._cache.read(self._users_path)
         # deepcopy: the cached document is shared, and User keeps nested lists.
         return [User.from_dict(copy.deepcopy(upgrade(d))) for d in _table(data, "users")]
+
+    def page_users(self, *, search: str = "", offset: int = 0,
+                   limit: int | None = None) -> Page[User]:
+        """Users by role then username, filtered; see the Protocol."""
+        view = self._cache.view(self._users_path, lambda data: RecordView(
+            (upgrade(d) for d in _table(data, "users")), "users"))
+        return view.page(search, None, offset, limit,
+                         lambda d: User.from_dict(copy.deepcopy(d)))
 
     def get_user(self, username: str) -> User | None:
         """The user with this username, or None."""
@@ -844,6 +929,35 @@ class TinyDBStore:
                     out.append(_summary_from(d))
         out.sort(key=lambda s: (s.created_at, s.id), reverse=True)
         return out
+
+    # -- bounded queries (see storage/index.py) ------------------------------------------
+    def _shard_views(self, units: Iterable[str] | None) -> list[IndexView]:
+        """The views of the index shards holding ``units`` (None: every shard)."""
+        self._replay_pending()
+        if units is None:
+            try:
+                names = sorted(e.name for e in os.scandir(self._index_dir)
+                               if e.name.endswith(".json") and not e.name.startswith("."))
+            except FileNotFoundError:
+                names = []
+        else:
+            names = sorted({shard_name(c) for c in units})
+        folder = os.fspath(self._index_dir)  # str paths: a Path per shard costs more than its stat
+        return [self._cache.view(os.path.join(folder, name), _shard_view) for name in names]
+
+    def query_inspections(self, query: InspectionQuery, *, offset: int = 0,
+                          limit: int | None = None) -> Page[InspectionSummary]:
+        """A page of the summaries matching ``query``; see the Protocol."""
+        return index.query_inspections(self._shard_views(query.units), query, offset, limit)
+
+    def query_items(self, query: ItemQuery, *, offset: int = 0, limit: int | None = None
+                    ) -> Page[tuple[ItemSummary, InspectionSummary]]:
+        """A page of remediation items matching ``query``; see the Protocol."""
+        return index.query_items(self._shard_views(query.units), query, offset, limit)
+
+    def units_with_member(self, username: str) -> set[str]:
+        """The units of every record whose team includes ``username``."""
+        return index.units_with_member(self._shard_views(None), username)
 
     def import_inspections(self, inspections: Iterable[Inspection], *, durable: bool = True) -> int:
         """Bulk-load new inspections (demo data, migrations, benchmarks): one file each,

@@ -53,6 +53,11 @@ def store():
     return current_app.extensions["store"]
 
 
+def unit_names(codes) -> dict[str, str]:
+    """The names of these units (those a page shows, never every unit)."""
+    return {code: unit.name for code in codes if (unit := store().get_unit(code))}
+
+
 @login_manager.user_loader
 def _load_user(session_id: str) -> SessionUser | None:
     username, _, marker = session_id.partition(":")

@@ -1,7 +1,7 @@
 """Cross-cutting web pieces: CSRF, security headers, error pages, the language switch."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from flask import (Flask, current_app, has_request_context, jsonify, redirect, render_template,
                    request, session, url_for)
@@ -138,3 +138,44 @@ def _error_page(error):
         return jsonify(error=str(description or titles.get(code, "error"))), code
     return render_template("error.html", code=code, title=titles.get(code, _("Error")),
                            message=messages.get(code, "")), code
+
+
+class Pager:
+    """Page links of a paginated list: the current query string kept (filters, search,
+    other lists' pages), only ``param`` changed. ``number`` is the page shown (a page
+    past the end shows the last one)."""
+
+    def __init__(self, total: int, offset: int, per_page: int, param: str = "page",
+                 anchor: str = "") -> None:
+        self.total, self.per_page, self.param, self.anchor = total, per_page, param, anchor
+        self.last = max(1, -(-total // per_page))
+        self.number = min(self.last, offset // per_page + 1)
+        self.first_row = offset + 1 if total else 0
+        self.last_row = min(total, offset + per_page)
+
+    def url(self, number: int) -> str:
+        args = request.args.to_dict(flat=False)
+        args[self.param] = [str(number)]
+        if number == 1:
+            args.pop(self.param)
+        query = urlencode(args, doseq=True)
+        return (request.script_root + request.path + (f"?{query}" if query else "")
+                + (f"#{self.anchor}" if self.anchor else ""))
+
+    def numbers(self, around: int = 2) -> list[int | None]:
+        """Page numbers to link: the first, the last and ``around`` each side of the
+        current one; None where numbers are left out."""
+        keep = {1, self.last} | set(range(self.number - around, self.number + around + 1))
+        out: list[int | None] = []
+        for n in sorted(k for k in keep if 1 <= k <= self.last):
+            if out and out[-1] is not None and n > out[-1] + 1:
+                out.append(None)
+            out.append(n)
+        return out
+
+
+def pager_of(page, param: str = "page", anchor: str = "") -> Pager:
+    """The :class:`Pager` of a storage ``Page`` (or a grouped page)."""
+    per_page = page.limit if getattr(page, "limit", None) else page.per_page
+    offset = page.offset if hasattr(page, "offset") else (page.page - 1) * per_page
+    return Pager(page.total, offset, per_page, param, anchor)

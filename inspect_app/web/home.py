@@ -4,36 +4,52 @@ from __future__ import annotations
 from flask import redirect, render_template, url_for
 
 from ..services import inspections as inspection_service
-from .auth import acting_user, scope, store
+from .auth import acting_user, scope, store, unit_names
 
+#: How many records each part of the home page shows (the lists link to the rest).
+HOME_ROWS = 10
 
 
 def index():
-    """Home: a unit's own work for commune officers, an overview for everyone else."""
+    """Home: a unit's own work for commune officers, an overview for everyone else.
+    Counts and lists come from bounded index queries, never from every summary."""
     user = acting_user()
     if user is None:
         return redirect(url_for("auth.login"))
-    current = scope()
-    records = inspection_service.visible(store(), current)
-    units = {u.code: u.name for u in store().list_units()}
-    drafts = [r for r in records if r.status == "draft"]
-    finalized = [r for r in records if r.status == "finalized"]
-    mine = [r for r in drafts if user.username in r.team]
+    current, db = scope(), store()
+
+    def page(limit: int = HOME_ROWS, **filters):
+        return db.query_inspections(inspection_service.visible_query(current, **filters),
+                                    limit=limit)
+
+    if user.role == "unit":
+        records, drafts, finalized, mine, ranking = page(), None, None, None, None
+    else:
+        records, mine = None, page(member=user.username, status="draft")
+        drafts, finalized = page(0, status="draft"), page(status="finalized")
+        ranking = latest_ranking(current)
+    codes = {r.unit for part in (records, finalized, mine) if part for r in part.rows}
+    codes |= {s.unit for s, _rank in (ranking or {}).get("rows", ())}
+    names = unit_names(codes)
     return render_template("home.html", records=records, drafts=drafts, finalized=finalized,
-                           mine=mine, units=units, ranking=latest_ranking(finalized, units),
-                           unit=store().get_unit(user.unit) if user.unit else None)
+                           mine=mine, units=names, unit_count=db.page_units(limit=0).total,
+                           ranking=ranking,
+                           unit=db.get_unit(user.unit) if user.unit else None)
 
 
-def latest_ranking(finalized, units: dict[str, str]):
+def latest_ranking(current):
     """The ranking of the newest finalized round: same checklist, period and kind as the
     most recently finalized inspection (self-checks are not ranked)."""
     from ..reports import ranked
 
-    inspections = [s for s in finalized if s.kind == "inspection"]
-    if not inspections:
+    db = store()
+    newest = db.query_inspections(inspection_service.visible_query(
+        current, kind="inspection", status="finalized", order="finalized"), limit=1).rows
+    if not newest:
         return None
-    newest = max(inspections, key=lambda s: s.finalized_at or "")
-    group = [s for s in inspections
-             if (s.checklist_id, s.period) == (newest.checklist_id, newest.period)]
+    newest = newest[0]
+    group = inspection_service.visible(store(), current, kind="inspection", status="finalized",
+                                       checklist=newest.checklist_id, period=newest.period)
+    names = unit_names({s.unit for s in group})
     return {"checklist": newest.checklist_id, "title": newest.checklist_title,
-            "period": newest.period, "rows": ranked(group, units)}
+            "period": newest.period, "rows": ranked(group, names)}

@@ -19,7 +19,8 @@ from ..i18n import translate
 from ..services import ServiceError, clock
 from ..services import inspections as service
 from ..services import photos
-from .auth import acting_user, roles_required, scope, store
+from .auth import acting_user, roles_required, scope, store, unit_names
+from .common import pager_of
 from .labels import INSPECTION_KIND_LABELS
 
 bp = Blueprint("inspections", __name__, url_prefix="/inspections")
@@ -95,15 +96,24 @@ PERIOD_HINTS = {
 @bp.get("/")
 @roles_required()
 def index():
+    """Every record the user may see, a page at a time: filters by unit, period, kind
+    and status, and a search on the unit's name or code, kept across pages."""
     current = scope()
     filters = {k: v for k in ("period", "kind", "status", "checklist")
                if (v := request.args.get(k, "").strip())}
     unit = request.args.get("unit", "").strip()
     if unit:
         filters["unit"] = unit
-    records = service.visible(store(), current, **filters)
-    units = {u.code: u.name for u in store().list_units() if current.can_view_unit(u.code)}
-    return render_template("inspections/index.html", records=records, units=units, filters=filters)
+    query = request.args.get("q", "").strip()[:100]
+    if query:
+        filters["units"] = [u.code for u in store().page_units(search=query).rows]
+    page = service.visible_page(store(), current, service.page_number(request.args.get("page")),
+                                **filters)
+    choices = store().page_units(codes=service.visible_units(current)).rows
+    units = {u.code: u.name for u in choices}
+    names = unit_names({r.unit for r in page.rows})
+    return render_template("inspections/index.html", records=page.rows, units=units,
+                           names=names, filters=filters, query=query, pager=pager_of(page))
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -29,8 +29,8 @@ from ..i18n import translate
 from ..services import ServiceError, clock
 from ..services import inspections as inspection_service
 from ..services import remediation as service
-from .auth import roles_required, scope, store
-from .common import safe_next
+from .auth import roles_required, scope, store, unit_names
+from .common import pager_of, safe_next
 from .labels import INSPECTION_KIND_LABELS, ITEM_STATUS_LABELS
 
 bp = Blueprint("remediation", __name__, url_prefix="/remediation")
@@ -114,10 +114,6 @@ def _load(inspection_id: str) -> Inspection:
         abort(404)
 
 
-def unit_names() -> dict[str, str]:
-    return {u.code: u.name for u in store().list_units()}
-
-
 def item_config(inspection: Inspection, item: RemediationItem) -> dict[str, Any]:
     """What plan.js needs to send an item's changes through the API."""
     return {"item": item.id, "rev": item.rev, "inspection": inspection.id,
@@ -165,21 +161,34 @@ def _templates_helpers() -> dict[str, Any]:
 @roles_required()
 def index():
     """A commune's own plan; for everyone else overdue items across units, items awaiting
-    verification and the progress of every plan."""
+    verification and the progress of every plan. Each list is paged (``page``, or
+    ``overdue``, ``awaiting`` and ``plans`` for the three lists) and read from the index."""
     current, today = scope(), _today()
     if current.role == "unit":
-        entries = service.entries(store(), current)
-        items = [e.item for e in entries]
+        plan = service.grouped_plan(store(), current, today,
+                                    inspection_service.page_number(request.args.get("page")))
+        entries = [e for _key, group in plan.groups for e in group]
         return render_template(
-            "remediation/our_plan.html", groups=plan_groups(items, today),
-            progress=plan_progress(items), today=today, unit=store().get_unit(current.user.unit),
-            op_id=str(uuid.uuid4()), messages=client_messages(), **_helpers(entries))
-    overdue = service.overdue(store(), current, today)
-    awaiting = service.awaiting_verification(store(), current)
+            "remediation/our_plan.html",
+            groups=[(key, [e.item for e in group]) for key, group in plan.groups],
+            counts=plan.counts, progress=plan.progress, pager=pager_of(plan), today=today,
+            unit=store().get_unit(current.user.unit), op_id=str(uuid.uuid4()),
+            messages=client_messages(), **_helpers(entries))
+    number = inspection_service.page_number
+    overdue = service.overdue(store(), current, today, number(request.args.get("overdue")))
+    awaiting = service.awaiting_verification(store(), current,
+                                             number(request.args.get("awaiting")))
+    plans = service.plans(store(), current, number(request.args.get("plans")))
+    codes = {r.unit for r in plans.rows} | {e.record.unit for e in overdue.rows + awaiting.rows}
     return render_template(
-        "remediation/index.html", overdue=overdue, awaiting=awaiting,
-        plans=service.plans(store(), current), units=unit_names(), today=today,
-        op_id=str(uuid.uuid4()), **_helpers(overdue + awaiting))
+        "remediation/index.html", overdue=overdue.rows, awaiting=awaiting.rows,
+        plans=plans.rows, counts={"overdue": overdue.total, "awaiting": awaiting.total,
+                                  "plans": plans.total},
+        pagers={"overdue": pager_of(overdue, "overdue", "overdue"),
+                "awaiting": pager_of(awaiting, "awaiting", "awaiting"),
+                "plans": pager_of(plans, "plans", "plans")},
+        units=unit_names(codes), today=today, op_id=str(uuid.uuid4()),
+        **_helpers(overdue.rows + awaiting.rows))
 
 
 def _helpers(entries: list[service.Entry]) -> dict[str, Any]:
@@ -187,9 +196,9 @@ def _helpers(entries: list[service.Entry]) -> dict[str, Any]:
     from) for lists that gather items of several records."""
     by_item = {e.item.id: e.record for e in entries}
     powers = {r.id: service.powers_of(scope(), r) for r in by_item.values()}
-    names = unit_names()
+    names = unit_names({r.unit for r in by_item.values()})
 
-    def context_of(item: RemediationItem) -> str:
+    def context_of(item) -> str:
         record = by_item[item.id]
         kind = INSPECTION_KIND_LABELS.get(record.kind, record.kind)
         unit = "" if scope().role == "unit" else f"{names.get(record.unit, record.unit)} · "

@@ -14,6 +14,7 @@ from ..services import ServiceError
 from ..services import inspections as inspection_service
 from ..services import units as unit_service
 from .auth import roles_required, scope, store
+from .common import pager_of
 
 bp = Blueprint("units", __name__, url_prefix="/units")
 
@@ -41,10 +42,13 @@ def visible_codes() -> set[str] | None:
 @bp.get("/")
 @roles_required("admin", "inspector", "viewer")
 def index():
-    query = request.args.get("q", "").strip()
-    units = unit_service.list_units(store(), query, visible_codes())
-    return render_template("units/index.html", units=units, query=query,
-                           form=UnitForm(), import_form=ImportForm())
+    query = request.args.get("q", "").strip()[:100]
+    page = inspection_service.clamped(
+        lambda offset, limit: store().page_units(search=query, codes=visible_codes(),
+                                                 offset=offset, limit=limit),
+        inspection_service.page_number(request.args.get("page")), inspection_service.PAGE_SIZE)
+    return render_template("units/index.html", units=page.rows, query=query,
+                           pager=pager_of(page), form=UnitForm(), import_form=ImportForm())
 
 
 @bp.get("/<code>")
@@ -55,8 +59,10 @@ def detail(code: str):
     unit = store().get_unit(code)
     if unit is None:
         abort(404)
-    records = inspection_service.visible(store(), scope(), unit=code)
-    return render_template("units/detail.html", unit=unit, records=records)
+    page = inspection_service.visible_page(
+        store(), scope(), inspection_service.page_number(request.args.get("page")), unit=code)
+    return render_template("units/detail.html", unit=unit, records=page.rows,
+                           pager=pager_of(page))
 
 
 @bp.post("/")

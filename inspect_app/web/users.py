@@ -1,22 +1,32 @@
 """User administration (admin only): list, create, reset a password."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
+from wtforms.widgets import TextInput
 
 from ..domain.models import ROLES
 from ..domain.text import SHORT_TEXT, sort_key
 from ..i18n import translate
 from ..services import ServiceError, accounts
-from .auth import roles_required, store
+from ..services.inspections import PAGE_SIZE, clamped, page_number
+from .auth import roles_required, store, unit_names
+from .common import pager_of
 from .labels import ROLE_LABELS
 
 bp = Blueprint("users", __name__, url_prefix="/users")
+
+
+class UnitField(SelectField):
+    """The unit of a commune officer: a list, or a typed code when there are too many."""
+
+    def _value(self) -> str:
+        return self.data or ""
 
 
 class UserForm(FlaskForm):
@@ -24,7 +34,7 @@ class UserForm(FlaskForm):
     full_name = StringField(_l("Full name"), validators=[Optional(), Length(max=SHORT_TEXT)])
     position = StringField(_l("Position"), validators=[Optional(), Length(max=SHORT_TEXT)])
     role = SelectField(_l("Role"), choices=[SelectChoice(r, ROLE_LABELS[r]) for r in ROLES])
-    unit = SelectField(_l("Unit (commune officers only)"), choices=[], validate_choice=False)
+    unit = UnitField(_l("Unit (commune officers only)"), choices=[], validate_choice=False)
     password = PasswordField(_l("Password (at least 8 characters)"),
                              validators=[DataRequired(), Length(min=8, max=200)])
 
@@ -45,20 +55,33 @@ def refusal_message(error: ServiceError) -> str:
     return messages.get(error.details.get("reason"), translate(error.message))
 
 
+#: Up to this many units the unit of a new user is chosen from a list; beyond, its code
+#: is typed (a page must not grow with the number of units).
+UNIT_CHOICES_MAX = 300
+
+
 def _form() -> UserForm:
     form = UserForm()
-    units = sorted(store().list_units(), key=lambda u: sort_key(u.name))
+    units = store().page_units(limit=UNIT_CHOICES_MAX + 1)
+    if units.total > UNIT_CHOICES_MAX:
+        form.unit.widget = TextInput()
+        form.unit.description = _l("The code of the unit, as on the Units page")
+        return form
     form.unit.choices = [SelectChoice("", "—")] + [SelectChoice(u.code, f"{u.name} ({u.code})")
-                                                   for u in units]
+                                                   for u in units.rows]
     return form
 
 
 @bp.get("/")
 @roles_required("admin")
 def index():
-    users = sorted(store().list_users(), key=lambda u: (ROLES.index(u.role), u.username))
-    units = {u.code: u.name for u in store().list_units()}
-    return render_template("users/index.html", users=users, units=units, form=_form())
+    query = request.args.get("q", "").strip()[:100]
+    page = clamped(lambda offset, limit: store().page_users(search=query, offset=offset,
+                                                            limit=limit),
+                   page_number(request.args.get("page")), PAGE_SIZE)
+    units = unit_names({u.unit for u in page.rows if u.unit})
+    return render_template("users/index.html", users=page.rows, units=units, query=query,
+                           pager=pager_of(page), form=_form())
 
 
 @bp.post("/")
