@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from inspect_app.services import accounts
 from inspect_app.services import inspections as service
@@ -43,7 +44,12 @@ def open_for_offline(page, server, team):
     """Open the inspection online and wait until the service worker has kept all of it."""
     base = f"/inspections/{team['id']}"
     page.goto(f"{server.url}{base}/s/chi_dao")
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=40000)
+    controlled = "() => navigator.serviceWorker.controller !== null"
+    try:
+        page.wait_for_function(controlled, timeout=20000)
+    except PlaywrightTimeout:  # a slow first install on a loaded machine: the next load is
+        page.reload()          # controlled by the installed worker, as on a real phone
+        page.wait_for_function(controlled, timeout=40000)
     wanted = {f"{base}/s/{s}" for s in SECTIONS} | {f"{base}/review", base, "/queue"}
     eventually(lambda: wanted <= set(kept_pages(page)), timeout=40)
 
