@@ -13,25 +13,11 @@ from inspect_app.services import inspections as service
 from inspect_app.services import units as unit_service
 
 from .browser import camera_jpeg, chromium, live_server, login, phone  # noqa: F401
-from .test_browser_fill import PASSWORD, answer_of, card, eventually, live_server_artifacts, queued
+from .test_browser_fill import (PASSWORD, answer_of, card, eventually, live_server_artifacts,  # noqa: F401
+                                queued, team)
 
 SECTIONS = ("chi_dao", "the_che", "tthc", "bo_may", "cong_vu", "tai_chinh", "cqs", "tac_dong",
             "thuong_tru")
-
-
-@pytest.fixture
-def team(live_server):
-    store = live_server.store()
-    tag = uuid.uuid4().hex[:6]
-    unit_service.add_unit(store, f"O{tag}", f"Xã Vùng Cao {tag}")
-    lead = accounts.create_user(store, f"lead{tag}", "inspector", password=PASSWORD,
-                                full_name="Nguyễn Ánh Xuân")
-    accounts.create_user(store, f"mate{tag}", "inspector", password=PASSWORD,
-                         full_name="Trần Thị Mai")
-    inspection = service.start(store, live_server.app.extensions["checklists"],
-                               service.scope_for(store, lead), unit=f"O{tag}", checklist="cchc-xa",
-                               period="2025", kind="inspection", team=[f"mate{tag}"])
-    return {"lead": f"lead{tag}", "mate": f"mate{tag}", "id": inspection.id, "store": store}
 
 
 def kept_pages(page):

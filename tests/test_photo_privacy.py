@@ -154,8 +154,8 @@ def test_re_encoded_photo_and_thumbnail_carry_no_metadata(name):
                                    "progressive", "progression"}, again.info
 
 
-@pytest.fixture
-def world(app):
+def world_of(app):
+    """A unit, an inspector with an API token and a fresh inspection of the unit."""
     store = app.extensions["store"]
     unit_service.add_unit(store, "NT", "Xã Nông Thượng")
     accounts.create_user(store, "lead", "inspector", password=PASSWORD)
@@ -164,6 +164,11 @@ def world(app):
                                checklist="cchc-xa", period="2025", kind="inspection")
     return {"store": store, "id": inspection.id, "lead": lead,
             "token": accounts.issue_token(store, "lead", "tests")}
+
+
+@pytest.fixture
+def world(app):
+    return world_of(app)
 
 
 def test_served_photo_and_thumbnail_carry_no_comment(app, client, world):
@@ -239,14 +244,9 @@ def test_the_api_refuses_more_pixels_than_the_setting_in_the_users_language(tmp_
                                                                              message):
     app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path / "data"), "DEFAULT_LOCALE": lang,
                       "SECRET_KEY": "test-secret", "PHOTO_MAX_PIXELS": 1_000_000})
-    store = app.extensions["store"]
-    unit_service.add_unit(store, "NT", "Xã Nông Thượng")
-    accounts.create_user(store, "lead", "inspector", password=PASSWORD)
-    lead = service.scope_for(store, store.get_user("lead"))
-    inspection = service.start(store, app.extensions["checklists"], lead, unit="NT",
-                               checklist="cchc-xa", period="2025", kind="inspection")
-    headers = {"Authorization": f"Bearer {accounts.issue_token(store, 'lead', 't')}"}
-    url = f"/api/v1/inspections/{inspection.id}/answers/1.6/photos"
+    made = world_of(app)
+    headers = {"Authorization": f"Bearer {made['token']}"}
+    url = f"/api/v1/inspections/{made['id']}/answers/1.6/photos"
     client = app.test_client()
     too_big = client.post(url, headers=headers, data={"op_id": str(uuid.uuid4()),
                                                       "photo": (io.BytesIO(_png((1001, 1000))), "p.png")})
