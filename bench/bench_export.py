@@ -33,7 +33,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from inspect_app.checklist_files import load_file
+from inspect_app.storage.checklist_files import load_file
 from inspect_app.domain.checklist import Checklist
 from inspect_app.domain.models import Answer, Inspection, PhotoRef, ProgressNote, TeamMember, Unit
 from inspect_app.domain.remediation import generate_items
@@ -103,8 +103,10 @@ def fill(folder: Path, size: int) -> None:
 def child(data_dir: str, out: str, trace: bool) -> None:
     """Run one export in this (fresh) process and print its figures as JSON."""
     started = time.perf_counter()
-    from inspect_app import create_app, reports, xlsx
-    from inspect_app.cli_export import CLI_ACTOR
+    from inspect_app import create_app
+    from inspect_app.exports import workbook
+    from inspect_app.exports import xlsx
+    from inspect_app.cli.export import CLI_ACTOR
     from inspect_app.domain.access import Scope
 
     app = create_app({"DATA_DIR": data_dir})
@@ -115,8 +117,8 @@ def child(data_dir: str, out: str, trace: bool) -> None:
         tracemalloc.start()
     with app.test_request_context(base_url="http://127.0.0.1:5000"):
         from flask import url_for
-        report = reports.build(
-            app.extensions["store"], Scope(user=CLI_ACTOR), reports.Filters(), locale="vi",
+        report = workbook.build(
+            app.extensions["store"], Scope(user=CLI_ACTOR), workbook.Filters(), locale="vi",
             photo_url=lambda i, p: url_for("inspections.photo", inspection_id=i, photo_id=p,
                                            _external=True))
         counts = xlsx.write(report, out)

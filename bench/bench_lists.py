@@ -31,7 +31,7 @@ from inspect_app.domain.models import (Inspection, RemediationItem, TeamMember, 
 from inspect_app.services import accounts
 from inspect_app.services import inspections as service
 from inspect_app.storage import new_id
-from inspect_app.storage.tinydb_store import FileCache, transaction
+from inspect_app.storage.files import FileCache, transaction
 
 UNITS = 120
 PASSWORD = "bench-password"

@@ -32,7 +32,7 @@ from inspect_app import create_app  # noqa: E402
 from inspect_app.services import accounts, demo  # noqa: E402
 from inspect_app.services import inspections as service  # noqa: E402
 from inspect_app.services import units as unit_service  # noqa: E402
-from inspect_app.storage.tinydb_store import write_atomic  # noqa: E402
+from inspect_app.storage.files import write_atomic  # noqa: E402
 
 
 def percentiles(samples: list[float]) -> tuple[float, float]:

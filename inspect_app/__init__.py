@@ -8,8 +8,9 @@ from flask import Flask
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: settings, then extensions, then blueprints and commands."""
-    from . import cli, i18n, settings
-    from .checklist_files import ChecklistLibrary
+    from . import cli, settings
+    from .web import i18n
+    from .storage.checklist_files import ChecklistLibrary
     from .storage import open_store
     from .web import (api, assets, auth, common, documents, exports, fill, home, inspections,
                       labels, pwa, qr, remediation, units, users)

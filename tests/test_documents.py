@@ -20,7 +20,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from inspect_app import create_app, qr
+from inspect_app import create_app
+
+from inspect_app.exports import qr
 from inspect_app.domain.models import RemediationItem
 from inspect_app.services import accounts, photos
 from inspect_app.services import inspections as service

@@ -14,7 +14,14 @@ from babel.support import Translations
 from flask import url_for
 from openpyxl.utils.escape import unescape
 
-from inspect_app import cli_export, create_app, reports, xlsx
+from inspect_app.i18n import TRANSLATIONS_DIR
+from inspect_app import create_app
+
+from inspect_app.cli import export as cli_export
+
+from inspect_app.exports import workbook
+
+from inspect_app.exports import xlsx
 from inspect_app.domain.models import InspectionSummary, ProgressNote, User
 from inspect_app.services import inspections as service
 from inspect_app.services import units as unit_service
@@ -124,15 +131,15 @@ def build(world, username="admin", locale="en", **filters):
         return app.test_request_context(base_url="https://kiemtra.example.vn")
 
     with request():
-        report = reports.build(
-            world["store"], scope_of(world, username), reports.Filters(**filters), locale=locale,
+        report = workbook.build(
+            world["store"], scope_of(world, username), workbook.Filters(**filters), locale=locale,
             today=TODAY, photo_url=lambda i, p: url_for(
                 "inspections.photo", inspection_id=i, photo_id=p, _external=True))
 
     def rows():
         with request():
             yield from report.rows()
-    return reports.Report(report.sheets, rows)
+    return workbook.Report(report.sheets, rows)
 
 
 def workbook_of(report) -> openpyxl.Workbook:
@@ -167,7 +174,7 @@ def test_sheets_and_english_headers(world):
 
 def _translated(msgids) -> bool:
     """Whether the compiled Vietnamese catalogue translates every one of ``msgids``."""
-    catalogue = Translations.load(str(Path(reports.__file__).parent / "translations"), ["vi"])
+    catalogue = Translations.load(str(TRANSLATIONS_DIR), ["vi"])
     return all(catalogue.gettext(m) != m for m in msgids)
 
 
@@ -232,7 +239,7 @@ def summary(sid, unit, percent, *, checklist="a", period="2025", **changes):
 def test_ranking_table(records, expected):
     names = {"U1": "Xã Một", "U2": "Xã Hai", "U3": "Xã Ba", "U4": "Xã Bốn",
              "KL": "Xã Kim Long", "DV": "Xã Đồng Văn"}
-    ranked = reports.ranked([summary(s, u, p) for s, u, p in records], names)
+    ranked = workbook.ranked([summary(s, u, p) for s, u, p in records], names)
     assert [(s.id, rank) for s, rank in ranked] == expected
 
 
@@ -240,7 +247,7 @@ def test_ranks_are_per_checklist_period_and_kind_and_skip_drafts():
     records = [summary("a", "U1", 50), summary("b", "U2", 60, period="2024"),
                summary("c", "U3", 40, checklist="b"), summary("d", "U4", 99, kind="self_check"),
                summary("e", "U5", None, status="draft"), summary("f", "U6", 70)]
-    ranks = {s.id: rank for s, rank in reports.ranked(records, {})}
+    ranks = {s.id: rank for s, rank in workbook.ranked(records, {})}
     assert ranks == {"a": 2, "f": 1, "b": 1, "c": 1, "d": 1, "e": None}
 
 
@@ -322,13 +329,13 @@ def test_filters(world):
     ({"units": ["TN", "ZZ"]}, "units"), ({"kind": "audit"}, "kind"),
 ])
 def test_bad_filters_are_refused(world, changes, field):
-    with pytest.raises(reports.Invalid) as refused:
-        reports.validate_filters(world["store"], world["app"].extensions["checklists"], **changes)
+    with pytest.raises(workbook.Invalid) as refused:
+        workbook.validate_filters(world["store"], world["app"].extensions["checklists"], **changes)
     assert field in refused.value.details["fields"]
 
 
 def test_filters_are_normalised(world):
-    filters = reports.validate_filters(world["store"], world["app"].extensions["checklists"],
+    filters = workbook.validate_filters(world["store"], world["app"].extensions["checklists"],
                                        period="2025-q1", units=[" TN", "TN", ""])
     assert filters.period == "2025-Q1" and filters.units == ("TN",)
 
@@ -411,9 +418,9 @@ def test_photo_links_are_absolute_urls(world, tmp_path):
 # ---------------------------------------------------------------- the writer alone
 
 
-def _report(rows, columns=(reports.Column("Text"),)):
-    sheet = reports.Sheet("only", "Only", tuple(columns))
-    return reports.Report([sheet], lambda: iter([("only", reports.Row(r)) for r in rows]))
+def _report(rows, columns=(workbook.Column("Text"),)):
+    sheet = workbook.Sheet("only", "Only", tuple(columns))
+    return workbook.Report([sheet], lambda: iter([("only", workbook.Row(r)) for r in rows]))
 
 
 @pytest.mark.parametrize("text", PAYLOADS + [
@@ -527,7 +534,7 @@ def test_download(world):
 
 
 def test_download_name_is_ascii():
-    assert export_views.download_name(reports.Filters(period="2025-Q1", checklist="cchc-xa")) \
+    assert export_views.download_name(workbook.Filters(period="2025-Q1", checklist="cchc-xa")) \
         == "ket-qua-kiem-tra-2025-q1-cchc-xa.xlsx"
 
 

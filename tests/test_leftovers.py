@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from inspect_app import cli_export
+from inspect_app.cli import export as cli_export
 from inspect_app.storage import temporaries
 from inspect_app.storage.check import check_store
 from inspect_app.storage.tinydb_store import TinyDBStore

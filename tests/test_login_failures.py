@@ -8,14 +8,14 @@ import json
 
 import pytest
 
-from inspect_app.storage import tinydb_store
+from inspect_app.storage import logins, tinydb_store
 from inspect_app.storage.tinydb_store import TinyDBStore
 
 WINDOW = 15 * 60
 
 
 def shard_files(store: TinyDBStore):
-    return sorted((store.root / tinydb_store.LOGINS_DIR).glob("*.json"))
+    return sorted((store.root / logins.LOGINS_DIR).glob("*.json"))
 
 
 def keys_in(store: TinyDBStore) -> list[str]:
@@ -33,7 +33,7 @@ def test_three_thousand_usernames_make_small_files(tmp_path):
     store = TinyDBStore(tmp_path)
     spray(store, 3000)
     sizes = [p.stat().st_size for p in shard_files(store)]
-    assert len(sizes) <= tinydb_store.LOGIN_SHARDS
+    assert len(sizes) <= logins.LOGIN_SHARDS
     assert max(sizes) < 12_000  # what one failure rewrites
     assert sum(sizes) < 260_000
     assert not (store.root / "login_failures.json").exists()
@@ -48,7 +48,7 @@ def test_the_number_of_keys_is_capped_and_a_locked_account_survives_a_spray(
     for n in range(10):
         store.record_login_failure("login:chu-tich", 900.0 + n, WINDOW)
     spray(store, 800)  # well over 64 shards × cap keys
-    assert len(keys_in(store)) <= tinydb_store.LOGIN_SHARDS * cap
+    assert len(keys_in(store)) <= logins.LOGIN_SHARDS * cap
     assert sum(p.stat().st_size for p in shard_files(store)) < 64 * cap * 200
     if cap > 1:  # one key per shard: the newest failure always has the place
         assert store.login_failures("login:chu-tich", 1000.0, WINDOW) == 10
@@ -58,7 +58,7 @@ def test_old_failures_expire_when_their_shard_is_written(tmp_path, monkeypatch):
     monkeypatch.setattr(tinydb_store, "LOGIN_SHARDS", 1)
     store = TinyDBStore(tmp_path)
     spray(store, 300, at=0.0)
-    later = tinydb_store.LOGIN_KEEP_SECONDS + WINDOW + 10.0
+    later = logins.LOGIN_KEEP_SECONDS + WINDOW + 10.0
     store.record_login_failure("login:moi", later, WINDOW)
     assert keys_in(store) == ["login:moi"]
     assert shard_files(store)[0].stat().st_size < 200

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from inspect_app.domain.messages import N_, Message, criterion_label, joined
-from inspect_app.i18n import translate
+from inspect_app.web.i18n import translate
 
 
 def test_a_message_is_its_english_text():

@@ -201,7 +201,7 @@ TYPED = [
 
 
 def _meaning(locale, text, whole):
-    from inspect_app import formatting
+    from inspect_app.web.i18n import formatting
     from inspect_app.domain.numbers import NumberUnclear, read_number
 
     marks = formatting.number_symbols(locale)
@@ -475,7 +475,7 @@ def test_the_browser_reads_numbers_exactly_as_the_server_does():
     import shutil
     import subprocess
 
-    from inspect_app import formatting
+    from inspect_app.web.i18n import formatting
 
     node = shutil.which("node")
     if node is None:
@@ -505,7 +505,7 @@ def test_the_browser_writes_numbers_as_the_server_does(value, locale, text):
     import shutil
     import subprocess
 
-    from inspect_app import formatting
+    from inspect_app.web.i18n import formatting
 
     node = shutil.which("node")
     if node is None:

@@ -14,7 +14,7 @@ from inspect_app.domain import replay
 from inspect_app.domain.models import SCHEMA, Answer, Inspection
 from inspect_app.services import demo
 from inspect_app.services import inspections as service
-from inspect_app.storage import tinydb_store
+from inspect_app.storage import upgrades
 from tests.test_remediation import World, jpeg, op
 
 OTHER_OPS = 300
@@ -188,7 +188,7 @@ def test_a_schema_1_record_with_whole_responses_is_upgraded_and_still_replays(wo
 def test_the_schema_upgrade_step_and_the_memory_store_read_old_ops():
     old = {"abcdefgh-1": {"fingerprint": "ab" * 32, "status": 200, "at": "t",
                           "result": {"criterion": "1.6", "rev": 3, "answer": {}, "line": {}}}}
-    doc = tinydb_store.upgrade({"schema": 1, "id": "x", "ops": old})
+    doc = upgrades.upgrade({"schema": 1, "id": "x", "ops": old})
     assert doc["schema"] == SCHEMA == 2
     assert doc["ops"] == {replay.op_key("abcdefgh-1"): replay.short_fingerprint("ab" * 32) + "a1.6 3"}
     memo = replay.unpack(doc["ops"][replay.op_key("abcdefgh-1")])

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from inspect_app.checklist_files import load_file
+from inspect_app.storage.checklist_files import load_file
 from inspect_app.domain.checklist import parse_checklist
 from inspect_app.domain.scoring import AnswerError, score
 

@@ -17,9 +17,10 @@ from inspect_app.domain.models import (SCHEMA, Answer, ApiToken, Event, Inspecti
                                        Unit, User, summarize)
 from inspect_app.storage import (AlreadyExists, MemoryStore, NotFound, Store, StoreError,
                                  TinyDBStore, new_id, open_store)
-from inspect_app.storage import tinydb_store
+from inspect_app.storage import logins, tinydb_store
 from inspect_app.storage.base import InspectionQuery, ItemQuery
-from inspect_app.storage.tinydb_store import FileCache, shard_name, write_atomic
+from inspect_app.storage.files import FileCache, write_atomic
+from inspect_app.storage.tinydb_store import shard_name
 
 NFC_NAME = unicodedata.normalize("NFC", "Ủy ban nhân dân xã Tân Lập, huyện Đồng Hỷ")
 NFD_NOTE = unicodedata.normalize("NFD", "Chưa niêm yết đầy đủ thủ tục hành chính")
@@ -340,7 +341,7 @@ def test_login_failures_count_within_the_window(store):
 
 def test_login_failures_are_pruned(store):
     store.record_login_failure("k", 0.0, 60)
-    day = tinydb_store.LOGIN_KEEP_SECONDS
+    day = logins.LOGIN_KEEP_SECONDS
     store.record_login_failure("k", day + 10.0, 60)
     assert store.login_failures("k", day + 10.0, 10 * day) == 1
 

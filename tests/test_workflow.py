@@ -298,7 +298,7 @@ def tag_text(html, role):
 
 
 def test_finalizing_asks_for_confirmation_with_a_summary(client, world):
-    from inspect_app import formatting
+    from inspect_app.web.i18n import formatting
 
     record = start(world, "lead", checklist=YEARLY, period="2026", kind="inspection")
     answer_all(world, "lead", record, skip={"9.2", "3.13"}, **{"1_6": {"value": False},

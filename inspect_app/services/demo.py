@@ -11,7 +11,7 @@ import random
 import uuid
 from typing import Any
 
-from ..checklist_files import ChecklistLibrary
+from ..storage.checklist_files import ChecklistLibrary
 from ..domain.access import Scope
 from ..domain.checklist import Checklist, Criterion
 from ..domain.scoring import answer_problems

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, TypeVar
 
-from ..checklist_files import ChecklistLibrary
+from ..storage.checklist_files import ChecklistLibrary
 from ..domain import inspection as rules
 from ..domain.access import Scope
 from ..domain.checklist import Checklist, parse_checklist

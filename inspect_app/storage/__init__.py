@@ -9,7 +9,15 @@ import os
 import threading
 from pathlib import Path
 
-from .base import AlreadyExists, CannotStore, NotFound, Store, StoreError, new_id, storing
+from .base import (
+    AlreadyExists,
+    CannotStore,
+    NotFound,
+    Store,
+    StoreError,
+    new_id,
+    storing,
+)
 from .memory import MemoryStore
 from .tinydb_store import TinyDBStore
 

@@ -20,7 +20,15 @@ import errno
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Generic, Iterable, Iterator, Protocol, TypeVar, runtime_checkable
+from typing import (
+    Callable,
+    Generic,
+    Iterable,
+    Iterator,
+    Protocol,
+    TypeVar,
+    runtime_checkable,
+)
 
 from ..domain.messages import N_
 from ..domain.models import Inspection, InspectionSummary, ItemSummary, Unit, User

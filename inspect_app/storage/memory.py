@@ -19,12 +19,20 @@ import threading
 from pathlib import Path
 from typing import Callable, Iterable, TypeVar
 
-from ..domain.models import Inspection, InspectionSummary, ItemSummary, Unit, User, summarize
+from ..domain.models import (
+    Inspection,
+    InspectionSummary,
+    ItemSummary,
+    Unit,
+    User,
+    summarize,
+)
 from . import index
 from .base import AlreadyExists, CannotStore, InspectionQuery, ItemQuery, NotFound, Page
+from .files import valid_id
 from .index import IndexView, RecordView
-from .tinydb_store import (LOGIN_MAX_KEYS_PER_SHARD, LOGIN_SHARDS, PhotoFolder, bounded_failures,
-                           valid_id)
+from .logins import LOGIN_MAX_KEYS_PER_SHARD, LOGIN_SHARDS, bounded_failures
+from .photos import PhotoFolder
 
 T = TypeVar("T")
 

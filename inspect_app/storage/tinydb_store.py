@@ -58,97 +58,67 @@ import json
 import os
 import re
 import secrets
-import sys
-import tempfile
-import threading
-import time
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, TypeVar
+from typing import Any, Callable, Iterable, TypeVar
 
-from filelock import FileLock, Timeout
 from tinydb import Query, TinyDB
-from tinydb.middlewares import CachingMiddleware
-from tinydb.storages import Storage
 from tinydb.table import Document
 
-from ..domain.replay import compact_ops
-from ..domain.models import (SCHEMA, Inspection, InspectionSummary, ItemSummary, Unit, User,
-                             summarize)
+from ..domain.models import (
+    SCHEMA,
+    Inspection,
+    InspectionSummary,
+    ItemSummary,
+    Unit,
+    User,
+    summarize,
+)
 from . import index
-from .base import (AlreadyExists, CannotStore, InspectionQuery, ItemQuery, NotFound, Page,
-                   StoreError, storing)
+from .base import (
+    AlreadyExists,
+    CannotStore,
+    InspectionQuery,
+    ItemQuery,
+    NotFound,
+    Page,
+    StoreError,
+)
+from .files import (
+    AtomicJSONStorage,
+    FileCache,
+    ensure_dir,
+    json_bytes,
+    locked,
+    transaction,
+    valid_id,
+    write_atomic,
+)
 from .index import IndexView, RecordView
-from .temporaries import TMP_SUFFIX, clean_at_start, hold_temporary
+from .logins import LOGIN_MAX_KEYS_PER_SHARD, LOGIN_SHARDS, LOGINS_DIR, bounded_failures
+from .photos import PhotoFolder
+from .temporaries import clean_at_start
+from .upgrades import upgrade
 
 T = TypeVar("T")
 
+
 SNAPSHOT_HASH = re.compile(r"[0-9a-f]{64}")
+
+
 #: Version of the file layout described in the module docstring.
 LAYOUT = 3  # 2: checklist content in store/checklists/<hash>.json; 3: item cards in the index
-#: How long to wait for another process's lock before giving up (a holder that
-#: dies releases its lock at once, so only a hung process can make us wait this long).
-LOCK_TIMEOUT = 60.0
-#: Keep login failures this long at least, whatever window a caller asks for (older ones
-#: are dropped from a shard whenever it is written).
-LOGIN_KEEP_SECONDS = 3600
-#: At most this many remembered failures per key (enough to stay over any threshold).
-LOGIN_MAX_PER_KEY = 1000
-#: Login failures are spread over this many files, so a failure rewrites a small one.
-LOGIN_SHARDS = 64
-#: At most this many keys per shard file (so at most LOGIN_SHARDS × this in all): beyond
-#: it, the keys with the fewest failures in the window (then the oldest) are forgotten.
-LOGIN_MAX_KEYS_PER_SHARD = 256
-LOGINS_DIR = "logins"
 
-_SAFE_ID = re.compile(r"[A-Za-z0-9]+")
+
+
+
 _SAFE_CODE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
+
 INSPECTION_TABLE = "inspection"
+
+
 INSPECTION_DOC_ID = 1
-
-
-# -- schema upgrades -------------------------------------------------------------
-
-def _upgrade_0_to_1(doc: dict[str, Any]) -> dict[str, Any]:
-    """Version 0 (the prototype, documents without ``"schema"``) named a record's unit
-    ``unit_code`` (inspections, users, index entries) and a unit's parent
-    ``parent_code``; version 1 calls them ``unit`` and ``parent``."""
-    for old, new in (("unit_code", "unit"), ("parent_code", "parent")):
-        if old in doc:
-            doc.setdefault(new, doc.pop(old))
-    return doc
-
-
-def _upgrade_1_to_2(doc: dict[str, Any]) -> dict[str, Any]:
-    """Version 1 remembered the last 150 ops of an inspection with their whole responses
-    (``{op_id: {fingerprint, status, result, at}}``); version 2 keeps every op for the
-    life of the record as one short string (``domain/replay.py``). Answers of version 1
-    stored their empty fields; version 2 leaves them out (both read the same)."""
-    if isinstance(doc.get("ops"), dict):
-        doc["ops"] = compact_ops(doc["ops"])
-    return doc
-
-
-#: ``{from_version: function(doc) -> doc}``; each step gets a private copy.
-UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {0: _upgrade_0_to_1,
-                                                                   1: _upgrade_1_to_2}
-
-
-def upgrade(doc: dict[str, Any]) -> dict[str, Any]:
-    """The document in the current ``SCHEMA``. A current document is returned as is
-    (not copied); an older one is copied before the :data:`UPGRADES` steps run."""
-    version = doc.get("schema", 0)
-    if version == SCHEMA:
-        return doc
-    if not isinstance(version, int) or version > SCHEMA:
-        raise StoreError(f"document schema {version!r} is newer than this program ({SCHEMA})")
-    doc = copy.deepcopy(doc)
-    while version < SCHEMA:
-        doc = UPGRADES[version](doc)
-        version += 1
-    doc["schema"] = SCHEMA
-    return doc
 
 
 def _doc(record: Any) -> dict[str, Any]:
@@ -156,13 +126,6 @@ def _doc(record: Any) -> dict[str, Any]:
     data = record.to_dict()
     data["schema"] = SCHEMA
     return data
-
-
-# -- files -------------------------------------------------------------------------
-
-def valid_id(value: object) -> bool:
-    """Whether ``value`` is an id we accept in a file name (letters and digits only)."""
-    return isinstance(value, str) and _SAFE_ID.fullmatch(value) is not None
 
 
 def shard_name(unit_code: str) -> str:
@@ -174,263 +137,6 @@ def shard_name(unit_code: str) -> str:
     if _SAFE_CODE.fullmatch(unit_code):
         return unit_code + ".json"
     return "~" + hashlib.sha256(unit_code.encode("utf-8")).hexdigest() + ".json"
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make a rename or a new file in ``folder`` durable."""
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def ensure_dir(folder: Path) -> None:
-    """Create ``folder`` (and parents) so that the new entries survive a power cut."""
-    if folder.is_dir():
-        return
-    ensure_dir(folder.parent)
-    with suppress(FileExistsError), storing(folder):
-        folder.mkdir()
-        _fsync_dir(folder.parent)
-
-
-def write_atomic(path: Path, data: bytes, *, durable: bool = True) -> None:
-    """Replace ``path`` by ``data`` so that readers see the old or the new file, never a
-    mix, even if the process dies: temporary file in the same folder, flush, fsync,
-    ``os.replace``, fsync of the folder. ``durable=False`` skips both fsyncs (bulk
-    loads that call :func:`os.sync` once at the end).
-
-    A disk that cannot take the file (full, read-only, failing) raises
-    :class:`CannotStore`, and the temporary file is removed. While it is written the
-    temporary file is ``flock``-ed, so :func:`clean_temporaries` never takes a live
-    writer's file for a leftover."""
-    # Temporary names start with "." and end with ".tmp": nothing ever reads them as data.
-    with storing(path):
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TMP_SUFFIX)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                hold_temporary(f.fileno())
-                f.write(data)
-                f.flush()
-                if durable:
-                    os.fsync(f.fileno())
-                os.replace(tmp, path)
-        except BaseException:
-            with suppress(FileNotFoundError):
-                os.unlink(tmp)
-            raise
-        if durable:
-            _fsync_dir(path.parent)
-
-
-def _dumps(data: Any) -> bytes:
-    # ensure_ascii=False keeps Vietnamese text readable in the files and ~2x smaller.
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
-class AtomicJSONStorage(Storage):
-    """A TinyDB storage that writes with :func:`write_atomic`.
-
-    Reading a file that does not exist gives an empty database. Unlike TinyDB's
-    ``JSONStorage`` it keeps no file open: each read opens the current file, so a
-    replacement by another process is seen at once.
-    """
-
-    def __init__(self, path: str | os.PathLike[str], durable: bool = True) -> None:
-        super().__init__()
-        self.path = Path(path)
-        self.durable = durable
-
-    def read(self) -> dict[str, dict[str, Any]] | None:
-        try:
-            raw = self.path.read_bytes()
-        except FileNotFoundError:
-            return None
-        return json.loads(raw) if raw else None
-
-    def write(self, data: dict[str, dict[str, Any]]) -> None:
-        ensure_dir(self.path.parent)
-        write_atomic(self.path, _dumps(data), durable=self.durable)
-
-
-class _Buffered(CachingMiddleware):
-    """Holds every write of one transaction in memory until :meth:`flush`, so a
-    transaction of several table operations is one atomic file replacement (and none
-    at all if it is abandoned)."""
-
-    WRITE_CACHE_SIZE = sys.maxsize
-
-
-# -- locks -------------------------------------------------------------------------
-
-class _PathLock:
-    """A thread lock (threads of this process queue on it without polling) in front of
-    a file lock (other processes)."""
-
-    def __init__(self, lock_file: str) -> None:
-        self.thread_lock = threading.Lock()
-        # thread_local=False: the thread lock already admits one thread at a time.
-        self.file_lock = FileLock(lock_file, timeout=LOCK_TIMEOUT, thread_local=False,
-                                  poll_interval=0.002)
-
-
-_locks: dict[str, _PathLock] = {}
-_locks_guard = threading.Lock()
-
-
-def _forget_locks_after_fork() -> None:
-    # A forked child must not reuse the parent's lock objects (filelock refuses them
-    # and a thread lock may have been held by a thread that does not exist here).
-    global _locks_guard
-    _locks.clear()
-    _locks_guard = threading.Lock()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_locks_after_fork)
-
-
-@contextmanager
-def locked(path: Path, *, blocking: bool = True) -> Iterator[bool]:
-    """Hold the lock of data file ``path`` (its ``.lock`` file) across threads and
-    processes. With ``blocking=False`` yields False at once if it is held elsewhere."""
-    key = os.fspath(path) + ".lock"
-    with _locks_guard:
-        lock = _locks.get(key)
-        if lock is None:
-            lock = _locks[key] = _PathLock(key)
-    # A timeout rather than waiting forever: a ``change`` callback that writes the same
-    # record again would otherwise hang its thread silently.
-    if not (lock.thread_lock.acquire(timeout=LOCK_TIMEOUT) if blocking
-            else lock.thread_lock.acquire(blocking=False)):
-        if not blocking:
-            yield False
-            return
-        raise StoreError(f"timed out waiting for the lock of {path}")
-    try:
-        ensure_dir(path.parent)
-        try:
-            with storing(key):  # a new lock file needs room too
-                lock.file_lock.acquire(blocking=blocking)
-        except Timeout:
-            if not blocking:
-                yield False
-                return
-            raise StoreError(f"timed out waiting for the lock of {path}") from None
-        try:
-            yield True
-        finally:
-            lock.file_lock.release()
-    finally:
-        lock.thread_lock.release()
-
-
-@contextmanager
-def transaction(path: Path, *, durable: bool = True) -> Iterator[TinyDB]:
-    """Lock ``path`` and give a TinyDB on it whose writes are buffered and written once,
-    atomically, when the block ends without an exception (never if it raises)."""
-    with locked(path):
-        db = TinyDB(path, storage=_Buffered(AtomicJSONStorage), durable=durable)
-        yield db
-        db.storage.flush()
-
-
-# -- a cache that cannot go stale ------------------------------------------------------
-
-class FileCache:
-    """Parsed JSON files, reused only while the file on disk is provably the same.
-
-    Every read opens the file and ``fstat``s the open descriptor, so the key and the
-    content come from the same inode. Files are only ever replaced (new inode), never
-    changed in place, but inode numbers are reused after a file is deleted, so the key
-    also holds size, mtime and ctime; and a file modified less than
-    ``RACY_SECONDS`` ago is not cached at all, because a later replacement within the
-    same timestamp tick could reuse the inode with the same size and times (git's
-    "racy clean" problem). Cached values are shared: callers must not mutate them.
-    """
-
-    RACY_SECONDS = 2.0
-    MAX_ENTRIES = 4096
-
-    def __init__(self) -> None:
-        self._entries: dict[str, tuple[tuple[int, ...], Any]] = {}
-        self._views: dict[str, tuple[Any, Any]] = {}  # path: (content, view built from it)
-        self._lock = threading.Lock()
-
-    def read(self, path: str | Path) -> dict[str, Any] | None:
-        """The parsed content of ``path`` (None if it does not exist or is empty)."""
-        key = os.fspath(path)
-        try:
-            f = open(path, "rb")
-        except FileNotFoundError:
-            return None
-        with f:
-            st = os.fstat(f.fileno())
-            ident = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
-            with self._lock:
-                hit = self._entries.get(key)
-            if hit is not None and hit[0] == ident:
-                return hit[1]
-            raw = f.read()
-        data = json.loads(raw) if raw else None
-        if time.time_ns() - st.st_mtime_ns > self.RACY_SECONDS * 1e9:
-            with self._lock:
-                if len(self._entries) >= self.MAX_ENTRIES:
-                    self._entries.clear()
-                self._entries[key] = (ident, data)
-        return data
-
-    def view(self, path: str | Path, build: Callable[[dict[str, Any] | None], T]) -> T:
-        """``build(content of path)``, kept and reused under the same rule as the content
-        itself: only while the file is provably unchanged (derived data: sorted lists,
-        memoised queries). ``build`` must not mutate the content."""
-        key = os.fspath(path)
-        with self._lock:
-            hit = self._views.get(key)
-            cached = self._entries.get(key)
-        if hit is not None and cached is not None and hit[0] is cached[1]:
-            # The same identity test as :meth:`read`, by ``stat`` alone: nothing is read.
-            try:
-                st = os.stat(key)
-            except FileNotFoundError:
-                st = None
-            if st is not None and cached[0] == (st.st_dev, st.st_ino, st.st_size,
-                                                st.st_mtime_ns, st.st_ctime_ns):
-                return hit[1]
-        data = self.read(path)
-        with self._lock:
-            cached = self._entries.get(key)
-        value = build(data)
-        if cached is not None and cached[1] is data:  # content cached: keep the view too
-            with self._lock:
-                if len(self._views) >= self.MAX_ENTRIES:
-                    self._views.clear()
-                self._views[key] = (data, value)
-        return value
-
-
-def bounded_failures(docs: dict[str, list[float]], key: str, at: float, window_seconds: float,
-                     max_keys: int) -> dict[str, list[float]]:
-    """Login failure times by key after one more failure of ``key`` at ``at``: failures
-    older than ``max(window_seconds, LOGIN_KEEP_SECONDS)`` dropped, at most
-    ``LOGIN_MAX_PER_KEY`` per key, and at most ``max_keys`` keys. Beyond that the keys
-    with the fewest failures in the window (then the oldest last failure) go first, so
-    a spray of new usernames pushes out other one-off typos, not a locked account."""
-    keep_after = at - max(window_seconds, LOGIN_KEEP_SECONDS)
-    kept = {}
-    for k, times in docs.items():
-        times = [t for t in times if isinstance(t, (int, float)) and t > keep_after]
-        if times and k != key:
-            kept[k] = times
-    mine = ([t for t in docs.get(key, []) if isinstance(t, (int, float)) and t > keep_after]
-            + [at])[-LOGIN_MAX_PER_KEY:]
-    if len(kept) >= max_keys:
-        ranked = sorted(kept.items(), reverse=True, key=lambda kv: (
-            sum(1 for t in kv[1] if at - t < window_seconds), max(kv[1])))
-        kept = dict(ranked[:max_keys - 1])
-    kept[key] = mine
-    return kept
 
 
 def _table(data: dict[str, Any] | None, name: str) -> Iterable[dict[str, Any]]:
@@ -455,45 +161,6 @@ def _summary_from(doc: dict[str, Any]) -> InspectionSummary:
     summary.team = list(summary.team)
     return summary
 
-
-# -- photos -----------------------------------------------------------------------------
-
-class PhotoFolder:
-    """Photo files ``<root>/<id[:2]>/<id>.<variant>.jpg``, named only by validated ids."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = Path(root)
-
-    def _path(self, photo_id: str, variant: str) -> Path | None:
-        if not (valid_id(photo_id) and valid_id(variant)):
-            return None
-        return self.root / photo_id[:2] / f"{photo_id}.{variant}.jpg"
-
-    def delete(self, photo_id: str) -> None:
-        """Remove the files of a photo id (all variants); unknown ids are ignored."""
-        if not valid_id(photo_id):
-            return
-        for path in (self.root / photo_id[:2]).glob(f"{photo_id}.*.jpg"):
-            path.unlink(missing_ok=True)
-
-    def save(self, photo_id: str, data: bytes, variant: str = "full") -> None:
-        """Write the bytes atomically; ValueError for an id or variant that is not
-        letters and digits only."""
-        path = self._path(photo_id, variant)
-        if path is None:
-            raise ValueError(f"invalid photo id or variant: {photo_id!r}, {variant!r}")
-        if not isinstance(data, (bytes, bytearray)):
-            raise TypeError("photo data must be bytes")
-        ensure_dir(path.parent)
-        write_atomic(path, bytes(data))
-
-    def path(self, photo_id: str, variant: str = "full") -> Path | None:
-        """The file of a stored photo, or None (also for an invalid id)."""
-        path = self._path(photo_id, variant)
-        return path if path is not None and path.is_file() else None
-
-
-# -- the store ----------------------------------------------------------------------------
 
 class TinyDBStore:
     """:class:`~inspect_app.storage.base.Store` on TinyDB files under ``data_dir``.
@@ -529,7 +196,7 @@ class TinyDBStore:
             try:
                 meta = json.loads(meta_path.read_bytes())
             except FileNotFoundError:
-                write_atomic(meta_path, _dumps({"layout": LAYOUT, "schema": SCHEMA}))
+                write_atomic(meta_path, json_bytes({"layout": LAYOUT, "schema": SCHEMA}))
                 return
         if meta.get("layout", 0) > LAYOUT:
             raise StoreError(f"{self.root} has store layout {meta['layout']}, newer than "
@@ -543,7 +210,7 @@ class TinyDBStore:
                 if meta.get("layout", 0) < 3:
                     self.rebuild_index()
                 if meta.get("layout", 0) < LAYOUT:
-                    write_atomic(meta_path, _dumps({**meta, "layout": LAYOUT}))
+                    write_atomic(meta_path, json_bytes({**meta, "layout": LAYOUT}))
 
     def rebuild_index(self) -> int:
         """Recompute every index shard from the inspection files (a layout upgrade, or a
@@ -734,7 +401,7 @@ class TinyDBStore:
             return doc  # no usable hash: keep the content inline, as before
         if not path.exists():
             ensure_dir(path.parent)
-            write_atomic(path, _dumps(snapshot["data"]), durable=durable)
+            write_atomic(path, json_bytes(snapshot["data"]), durable=durable)
         doc["checklist"] = {k: v for k, v in snapshot.items() if k != "data"}
         doc["checklist"]["data_file"] = snapshot["hash"]
         return doc
@@ -830,7 +497,7 @@ class TinyDBStore:
         left_over = marker.exists()
         if left_over:  # left by a killed writer: its units may still hold stale entries
             units = sorted(set(units) | set(json.loads(marker.read_bytes()).get("units", [])))
-        write_atomic(marker, _dumps({"id": inspection_id, "units": units}))
+        write_atomic(marker, json_bytes({"id": inspection_id, "units": units}))
         try:
             db.storage.flush()
         except CannotStore:

@@ -12,7 +12,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 from flask_login import current_user
 
 from ..domain.messages import N_
-from ..i18n import translate
+from .i18n import translate
 from ..services import ServiceError, accounts, clock
 from ..services import inspections as service
 from ..services import photos

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from flask import Blueprint, abort, current_app, render_template
 
-from ..i18n import translate
+from .i18n import translate
 
 
 bp = Blueprint("checklists", __name__, url_prefix="/checklists")

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from ..i18n import LANGUAGES, translate
+from .i18n import LANGUAGES, translate
 from ..services import ServiceError
 from ..storage import CannotStore
 

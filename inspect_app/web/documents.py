@@ -22,7 +22,9 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, render_template, url_for
 
-from .. import formatting, qr
+from .i18n import formatting
+
+from ..exports import qr
 from ..domain.checklist import Checklist
 from ..domain.models import ITEM_CLOSED_STATUSES, Inspection, RemediationItem, Unit, User
 from ..domain.periods import PeriodError, parse_period

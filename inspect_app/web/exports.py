@@ -14,10 +14,12 @@ from wtforms import BooleanField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, ValidationError
 
-from .. import reports, xlsx
+from ..exports import workbook as rows
+
+from ..exports import xlsx
 from ..domain.periods import PeriodError, parse_period
 from ..domain.text import fold, sort_key
-from ..i18n import LANGUAGES, current_locale
+from .i18n import LANGUAGES, current_locale
 from ..services import ServiceError, clock
 from ..storage import storing, temporaries
 from .auth import roles_required, scope, store
@@ -73,7 +75,7 @@ def _form() -> ExportForm:
     return form
 
 
-def download_name(filters: reports.Filters) -> str:
+def download_name(filters: rows.Filters) -> str:
     """``ket-qua-kiem-tra-2025.xlsx``: the period (or today's date) and the checklist,
     folded to ASCII letters, digits and dashes."""
     parts = [FILE_STEM, filters.period or clock.today().isoformat()]
@@ -99,13 +101,13 @@ def workbook():
     if not form.validate():
         return render_template("exports/index.html", form=form), 400
     try:
-        filters = reports.validate_filters(
+        filters = rows.validate_filters(
             store(), current_app.extensions["checklists"], period=form.period.data,
             checklist=form.checklist.data, units=form.units.data or (), kind=form.kind.data,
             include_drafts=form.include_drafts.data)
     except ServiceError:  # the form's choices already rule this out
         return render_template("exports/index.html", form=form), 400
-    report = reports.build(
+    report = rows.build(
         store(), scope(), filters, locale=form.lang.data,
         timezone=current_app.config["TIMEZONE"],
         photo_url=lambda inspection_id, photo_id: url_for(

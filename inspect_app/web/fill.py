@@ -19,8 +19,8 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from ..domain import inspection as rules
 from ..domain.messages import criterion_label
 from ..domain.models import Inspection, TeamMember
-from .. import formatting
-from ..i18n import current_locale, translate
+from .i18n import formatting
+from .i18n import current_locale, translate
 from ..services import ServiceError, clock
 from ..services import inspections as service
 from ..services import photos
@@ -324,7 +324,7 @@ def join_qr_svg(inspection_id: str):
     inspection = _load(inspection_id)
     if not shows_join_qr(inspection):
         abort(403)
-    from .. import qr
+    from ..exports import qr
 
     return qr.svg_response(join_url(inspection))
 

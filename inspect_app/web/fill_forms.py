@@ -28,11 +28,11 @@ from wtforms.validators import Length, Optional
 
 from ..domain.checklist import Checklist, Criterion
 from ..domain.models import Answer
-from .. import formatting
+from .i18n import formatting
 from ..domain.messages import Message, N_
 from ..domain.numbers import NumberUnclear, is_number, json_number, read_number, within_limits
 from ..domain.scoring import number_problem
-from ..i18n import current_locale, translate
+from .i18n import current_locale, translate
 
 MAX_STEP_BUTTONS = 21  # more score steps than this become a number box
 

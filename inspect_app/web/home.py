@@ -40,7 +40,7 @@ def index():
 def latest_ranking(current):
     """The ranking of the newest finalized round: same checklist, period and kind as the
     most recently finalized inspection (self-checks are not ranked)."""
-    from ..reports import ranked
+    from ..exports.workbook import ranked
 
     db = store()
     newest = db.query_inspections(inspection_service.visible_query(

@@ -15,7 +15,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..domain.periods import default_period
 from ..domain.text import SHORT_TEXT, sort_key
-from ..i18n import translate
+from .i18n import translate
 from ..services import ServiceError, clock
 from ..services import inspections as service
 from ..services import photos

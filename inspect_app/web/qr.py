@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, url_for
 
-from .. import qr
+from ..exports import qr
 from ..domain.text import sort_key
 from ..services import inspections as inspection_service
 from .auth import roles_required, scope, store

@@ -25,7 +25,7 @@ from wtforms.validators import Length, Optional
 from ..domain import item_changes
 from ..domain.models import Inspection, RemediationItem
 from ..domain.remediation import is_due_soon, is_overdue, plan_groups, plan_progress
-from ..i18n import translate
+from .i18n import translate
 from ..services import ServiceError, clock
 from ..services import inspections as inspection_service
 from ..services import remediation as service

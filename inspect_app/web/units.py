@@ -9,7 +9,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from ..i18n import translate
+from .i18n import translate
 from ..services import ServiceError
 from ..services import inspections as inspection_service
 from ..services import units as unit_service

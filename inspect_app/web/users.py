@@ -12,7 +12,7 @@ from wtforms.widgets import TextInput
 
 from ..domain.models import ROLES
 from ..domain.text import SHORT_TEXT, sort_key
-from ..i18n import translate
+from .i18n import translate
 from ..services import ServiceError, accounts
 from ..services.inspections import PAGE_SIZE, clamped, page_number
 from .auth import roles_required, store, unit_names

@@ -1,7 +1,7 @@
 """The app's icons (favicon, home-screen icons of the web app manifest), drawn with Pillow.
 
 The PNG and ICO files in ``static/icons/`` are made by this module and committed; run
-``python -m inspect_app.icons`` after changing the drawing to make them again.
+``python -m inspect_app.web.icons`` after changing the drawing to make them again.
 """
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-ICON_DIR = Path(__file__).resolve().parent / "static" / "icons"
+ICON_DIR = Path(__file__).resolve().parent.parent / "static" / "icons"
 THEME = (0x0b, 0x53, 0x94)  # the top bar's blue (app.css --brand)
 SIZES = (192, 512)
 

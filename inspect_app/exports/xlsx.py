@@ -30,7 +30,7 @@ import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
-from .reports import Column, Report, Sheet
+from .workbook import Column, Report, Sheet
 
 #: Rows of an Excel sheet; a sheet with more data rows continues in "<title> (2)"…
 EXCEL_MAX_ROWS = 1_048_576

@@ -1,4 +1,4 @@
-"""Languages: Vietnamese by default, English on a switch (Flask-Babel).
+"""Languages in pages: Vietnamese by default, English on a switch (Flask-Babel glue).
 
 The chosen language is kept in the session (``lang``); the catalogues live in
 ``inspect_app/translations`` (message ids are English, ``vi`` translates them).
@@ -11,9 +11,8 @@ from typing import Any
 from flask import Flask, current_app, request, session
 from flask_babel import Babel, get_locale
 
-from . import formatting
-
-LANGUAGES = {"vi": "Tiếng Việt", "en": "English"}
+from .. import i18n
+from ..i18n import LANGUAGES, formatting
 
 babel = Babel()
 
@@ -57,30 +56,6 @@ def init_app(app: Flask) -> None:
 
 
 def translate(message: Any, locale: str | None = None) -> str:
-    """A domain :class:`~inspect_app.domain.messages.Message` in the user's language:
-    its template through the catalogue, numbers formatted the locale's way, nested
-    messages translated too. Plain strings come back as they are."""
-    from decimal import Decimal
-
-    from flask_babel import gettext
-
-    from .domain.messages import Message
-
-    if not isinstance(message, Message):
-        return str(message)
-    if locale and locale != current_locale():
-        from flask_babel import force_locale
-
-        with force_locale(locale):
-            return translate(message)
-    locale = current_locale()
-    params = {}
-    for key, value in message.params.items():
-        if isinstance(value, Message):
-            value = translate(value, locale)
-        elif isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
-            value = formatting.typed(value, locale)  # every decimal: "got 0,125", not 0,13
-        params[key] = value
-    if not params:
-        return gettext(message.template) if message.template else ""
-    return gettext(message.template, **params)
+    """A domain message in ``locale`` (default: the request's language); see
+    :func:`inspect_app.i18n.translate`."""
+    return i18n.translate(message, locale or current_locale())

@@ -14,14 +14,16 @@ import click
 from flask import Flask, current_app, url_for
 from flask.cli import with_appcontext
 
-from . import reports, xlsx
-from .cli import fail
-from .domain.access import Scope
-from .domain.models import INSPECTION_KINDS, User
-from .i18n import LANGUAGES
-from .services import ServiceError
-from .storage import CannotStore, temporaries
-from .settings import PROJECT_DIR
+from ..exports import workbook
+
+from ..exports import xlsx
+from ..domain.access import Scope
+from ..domain.models import INSPECTION_KINDS, User
+from ..web.i18n import LANGUAGES
+from ..services import ServiceError
+from ..storage import CannotStore, temporaries
+from ..settings import PROJECT_DIR
+from .errors import CommandFailed
 
 #: Where ``--out NAME.xlsx`` (a bare file name) is written.
 EXPORTS_DIR = PROJECT_DIR / "exports"
@@ -57,24 +59,24 @@ def export_command(out: str, period: str | None, checklist: str | None, units: t
     """Write the Excel workbook (summary and ranking, scores by criterion, findings,
     remediation plan) of the finalized records matching the filters."""
     if not out.lower().endswith(".xlsx"):
-        fail(f"export: --out must name an .xlsx file, got {out!r}")
+        raise CommandFailed(f"export: --out must name an .xlsx file, got {out!r}")
     if not base_url.startswith(("http://", "https://")):
-        fail(f"export: --base-url must start with http:// or https://, got {base_url!r}")
+        raise CommandFailed(f"export: --base-url must start with http:// or https://, got {base_url!r}")
     store = current_app.extensions["store"]
     try:
-        filters = reports.validate_filters(
+        filters = workbook.validate_filters(
             store, current_app.extensions["checklists"], period=period, checklist=checklist,
             units=units, kind=kind, include_drafts=include_drafts)
     except ServiceError as exc:
-        fail(f"export: {exc.message}")
+        raise CommandFailed(f"export: {exc.message}")
     path = output_path(out)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        fail(f"export: cannot create {path.parent}: {exc.strerror}")
+        raise CommandFailed(f"export: cannot create {path.parent}: {exc.strerror}")
     # url_for needs a request to build absolute links; this one only carries the address.
     with current_app.test_request_context(base_url=base_url.rstrip("/")):
-        report = reports.build(
+        report = workbook.build(
             store, Scope(user=CLI_ACTOR), filters,
             locale=lang or current_app.config["DEFAULT_LOCALE"],
             timezone=current_app.config["TIMEZONE"],
@@ -87,7 +89,7 @@ def export_command(out: str, period: str | None, checklist: str | None, units: t
         click.echo(f"  {title}: {rows} row{'' if rows == 1 else 's'}")
 
 
-def _write_atomically(report: reports.Report, path: Path) -> dict[str, int]:
+def _write_atomically(report: workbook.Report, path: Path) -> dict[str, int]:
     """Write beside ``path`` and rename, so that a failed export never leaves half a file.
     The temporary file is held (``flock``) while it is written, and XlsxWriter's parts go
     to an export folder of the data folder, so that ``store check --fix`` and start-up
@@ -105,9 +107,9 @@ def _write_atomically(report: reports.Report, path: Path) -> dict[str, int]:
             with suppress(FileNotFoundError):
                 os.unlink(tmp)
         if isinstance(exc, CannotStore):
-            fail(f"export: cannot write: {exc}")
+            raise CommandFailed(f"export: cannot write: {exc}")
         if isinstance(exc, OSError):
-            fail(f"export: cannot write {path}: {exc.strerror or exc}")
+            raise CommandFailed(f"export: cannot write {path}: {exc.strerror or exc}")
         raise
     finally:
         if fd is not None:

@@ -44,18 +44,18 @@ from babel.numbers import get_decimal_symbol, get_group_symbol
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from .checklist_files import ChecklistLibrary
-from .domain.access import Scope
-from .domain.checklist import Checklist, Criterion
-from .domain.models import INSPECTION_KINDS, Inspection, InspectionSummary, RemediationItem
-from .domain.periods import PeriodError, parse_period
-from .domain.remediation import is_overdue
-from .domain.text import fold, nfc
-from .formatting import HUGE, roman
-from .services import Invalid, clock
-from .services.inspections import card_dict, checklist_of, visible
-from .storage import Store
-from .web.labels import (INSPECTION_KIND_LABELS, INSPECTION_STATUS_LABELS, ITEM_STATUS_LABELS,
+from ..storage.checklist_files import ChecklistLibrary
+from ..domain.access import Scope
+from ..domain.checklist import Checklist, Criterion
+from ..domain.models import INSPECTION_KINDS, Inspection, InspectionSummary, RemediationItem
+from ..domain.periods import PeriodError, parse_period
+from ..domain.remediation import is_overdue
+from ..domain.text import fold, nfc
+from ..i18n.formatting import HUGE, roman
+from ..services import Invalid, clock
+from ..services.inspections import card_dict, checklist_of, visible
+from ..storage import Store
+from ..web.labels import (INSPECTION_KIND_LABELS, INSPECTION_STATUS_LABELS, ITEM_STATUS_LABELS,
                          LINE_STATUS_LABELS)
 
 #: Column types the writer knows: how a number or date in that column is shown.

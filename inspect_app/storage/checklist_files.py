@@ -25,8 +25,13 @@ from typing import Any
 
 import yaml
 
-from .domain.checklist import MAX_NUMBER_DIGITS, Checklist, ChecklistError, parse_checklist
-from .domain.messages import N_
+from ..domain.checklist import (
+    MAX_NUMBER_DIGITS,
+    Checklist,
+    ChecklistError,
+    parse_checklist,
+)
+from ..domain.messages import N_
 
 CHECKLIST_SUFFIXES = (".yaml", ".yml", ".json")
 

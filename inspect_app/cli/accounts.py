@@ -1,0 +1,80 @@
+"""``units`` and ``users``: add and import units, create users and API tokens."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+
+from ..domain.models import ROLES
+from ..services import ServiceError, accounts
+from ..services import units as unit_service
+from .errors import CommandFailed, current_store
+
+units_cli = AppGroup("units", help="Add and import units (communes, wards, departments).")
+users_cli = AppGroup("users", help="Create users and API tokens.")
+
+
+@units_cli.command("add")
+@click.argument("code")
+@click.argument("name")
+@click.option("--parent", default=None, help="Code of the parent unit.")
+def units_add(code: str, name: str, parent: str | None) -> None:
+    """Add (or rename) the unit CODE called NAME."""
+    try:
+        unit = unit_service.add_unit(current_store(), code, name, parent)
+    except ServiceError as exc:
+        raise CommandFailed(f"units add: {exc.message}")
+    click.echo(f"unit {unit.code}: {unit.name}")
+
+
+@units_cli.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+def units_import(file: str) -> None:
+    """Import units from a CSV file with columns code,name[,parent] (all or nothing)."""
+    try:
+        text = Path(file).read_bytes().decode("utf-8-sig")
+    except OSError as exc:
+        raise CommandFailed(f"{file}: cannot read: {exc.strerror}")
+    except UnicodeDecodeError as exc:
+        raise CommandFailed(f"{file}: not UTF-8 text (byte {exc.start}); save the CSV as UTF-8")
+    try:
+        units = unit_service.import_units(current_store(), text)
+    except ServiceError as exc:
+        raise CommandFailed("\n".join(f"{file}: {line}" for line in exc.message.splitlines()) +
+             "\nnothing was imported")
+    click.echo(f"imported {len(units)} unit(s) from {file}")
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice(ROLES), help="What the user may do.")
+@click.option("--unit", default=None, help="Unit code (required for the unit role).")
+@click.option("--name", "full_name", default="", help="Full name, shown and printed.")
+@click.option("--position", default="", help="Position (chức vụ), printed in minutes.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def users_create(username: str, role: str, unit: str | None, full_name: str, position: str,
+                 password_stdin: bool) -> None:
+    """Create USERNAME. Without --password-stdin, asks for the password twice."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = accounts.create_user(current_store(), username, role, unit=unit, password=password,
+                                    full_name=full_name, position=position)
+    except ServiceError as exc:
+        raise CommandFailed(f"users create: {exc.message}")
+    click.echo(f"user {user.username} ({user.role}{', unit ' + user.unit if user.unit else ''})")
+
+
+@users_cli.command("token")
+@click.argument("username")
+@click.option("--label", default="", help="What the token is for.")
+def users_token(username: str, label: str) -> None:
+    """Print a new API token for USERNAME (only its hash is stored: keep it now)."""
+    try:
+        click.echo(accounts.issue_token(current_store(), username, label))
+    except ServiceError as exc:
+        raise CommandFailed(f"users token: {exc.message}")
