@@ -28,7 +28,7 @@ from inspect_app.services import accounts, photos
 from inspect_app.services import inspections as service
 from inspect_app.services import units as unit_service
 from inspect_app.services.demo import generated_answer
-from inspect_app.web import documents
+from inspect_app.exports import documents
 from .browser import chromium, live_server, login, page  # noqa: F401  (fixtures)
 
 PASSWORD = "mat-khau-dai-2025"
