@@ -19,7 +19,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     settings.configure(app, test_config)
 
-    app.extensions["store"] = open_store(app.config["DATA_DIR"])
+    app.extensions["store"] = open_store(app.config["DATA_DIR"], app.config["DATABASE_URL"])
     app.extensions["checklists"] = ChecklistLibrary(app.config["CHECKLISTS_DIR"])
     i18n.init_app(app)
     common.init_app(app)

@@ -31,6 +31,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DATA_DIR", None,
             "Folder for all data and photos. Default: the Flask instance folder "
             "(instance/ beside the package)."),
+    Setting("DATABASE_URL", "",
+            "Where records are kept. Empty: the embedded TinyDB store in DATA_DIR/store. "
+            "memory: keeps them in the process's memory only, lost when it stops (tests "
+            "and trials; one process only)."),
     Setting("CHECKLISTS_DIR", str(PROJECT_DIR / "checklists"),
             "Folder of checklist files (*.yaml). A province keeps its own checklists here."),
     Setting("SECRET_KEY", None,

@@ -1,7 +1,7 @@
 """Storage: the :class:`Store` interface, its TinyDB implementation and an in-memory one.
 
-``open_store(data_dir)`` is how the app gets its store: one instance per folder and
-process, shared by all threads.
+``open_store(data_dir, url)`` is how the app gets its store (the DATABASE_URL setting
+chooses which): one instance per folder and process, shared by all threads.
 """
 from __future__ import annotations
 
@@ -28,9 +28,16 @@ _stores: dict[Path, TinyDBStore] = {}
 _stores_lock = threading.Lock()
 
 
-def open_store(data_dir: str | os.PathLike[str]) -> Store:
-    """The TinyDB store of ``data_dir`` (created if needed), one instance per resolved
-    path in this process."""
+def open_store(data_dir: str | os.PathLike[str], url: str = "") -> Store:
+    """The store the app uses. ``url`` is the DATABASE_URL setting: empty for the TinyDB
+    store of ``data_dir`` (created if needed, one instance per resolved path in this
+    process); ``memory:`` for a new in-memory store whose photos go to
+    ``data_dir/photos`` (tests and trials: one process, gone when it stops)."""
+    if url == "memory:":
+        return MemoryStore(Path(data_dir) / "photos")
+    if url:
+        raise ValueError(f"DATABASE_URL: unsupported store {url.split(':', 1)[0]!r} "
+                         "(empty for the embedded store, or memory:)")
     path = Path(data_dir).resolve()
     with _stores_lock:
         store = _stores.get(path)
