@@ -223,6 +223,7 @@ def test_users_create_keeps_spaces_inside_the_password(with_units, runner):
     assert accounts.authenticate(store_of(with_units), "tt1", " mat khau co dau cach ")
 
 
+@pytest.mark.tinydb
 def test_users_token_works_as_bearer(app, runner, client):
     store = store_of(app)
     unit_service.add_unit(store, "TN", "Xã Thiện Nghiệp")

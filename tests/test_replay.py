@@ -8,6 +8,8 @@ import json
 import random
 import uuid
 
+from pathlib import Path
+
 import pytest
 
 from inspect_app.domain import replay
@@ -44,7 +46,7 @@ def _item_photo(world, item, op_id, note):
 
 
 def _photo_files(world) -> int:
-    return len(list((world.store.data_dir / "photos").rglob("*.full.jpg")))
+    return len(list((Path(world.app.config["DATA_DIR"]) / "photos").rglob("*.full.jpg")))
 
 
 def test_every_kind_of_write_is_replayed_after_300_other_ops(world):
@@ -142,6 +144,7 @@ def _legacy_ops(inspection: Inspection, op_id: str, response: dict, status: int,
     return {op_id: {"fingerprint": digest, "status": status, "result": response, "at": at}}
 
 
+@pytest.mark.tinydb
 def test_a_schema_1_record_with_whole_responses_is_upgraded_and_still_replays(world):
     """Records stored before the compact memory kept ``{op_id: {fingerprint, status,
     result, at}}``; read back, their ops are remembered compactly and still replayed."""
@@ -220,6 +223,7 @@ def busy_record(world, saves: int = 300) -> str:
     return record
 
 
+@pytest.mark.tinydb
 def test_a_busy_59_criteria_inspection_stays_under_20_kb_on_disk(world):
     record = busy_record(world)
     inspection = world.record(record)
