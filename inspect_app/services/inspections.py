@@ -442,7 +442,7 @@ MAX_REVISION = 10**12
 def parse_since(value: Any) -> int:
     """The ``since`` of a changes request: a whole number from 0, written in digits;
     :class:`Invalid` otherwise."""
-    text = value.strip() if isinstance(value, str) else ""
+    text = value if isinstance(value, str) else ""
     if not (text.isascii() and text.isdigit()) or len(text) > 13 or int(text) > MAX_REVISION:
         raise Invalid(N_("since must be a record revision: a whole number from 0 (the rev "
                          "of the record you last saw)"), field="since")

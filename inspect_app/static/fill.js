@@ -239,22 +239,60 @@
 
   /* ---------------------------------------------------------------- conflicts */
 
-  function answerText(card, answer) {
-    var c = card.config, parts = [];
-    if (!answer || (answer.value === undefined && !answer.inputs && !answer.na)) parts.push(t("no_answer"));
-    else if (answer.na) parts.push(t("status_na"));
-    else if (c.type === "yesno") parts.push(answer.value ? t("yes") : t("no"));
+  /* An answer as its parts (the value, each input, the note, the explanation), keyed so
+   * that two answers can be compared part by part. */
+  function answerParts(card, answer) {
+    var c = card.config, parts = {};
+    answer = answer || {};
+    if (answer.na) parts.value = t("status_na");
+    else if (answer.value === undefined || answer.value === null) parts.value = t("no_answer");
+    else if (c.type === "yesno") parts.value = answer.value ? t("yes") : t("no");
     else if (c.type === "choice") {
       var opt = c.options.filter(function (o) { return o.value === String(answer.value); })[0];
-      parts.push(opt ? opt.label : String(answer.value));
-    } else if (answer.value !== undefined && answer.value !== null) parts.push(shownNumber(answer.value));
-    if (answer && answer.inputs) {
-      c.inputs.forEach(function (spec) {
-        if (answer.inputs[spec.id] !== undefined) parts.push(spec.label + ": " + shownNumber(answer.inputs[spec.id]));
-      });
-    }
-    if (answer && answer.note) parts.push("— " + answer.note);
-    return parts.join("; ");
+      parts.value = opt ? opt.label : String(answer.value);
+    } else parts.value = shownNumber(answer.value);
+    c.inputs.forEach(function (spec) {
+      var v = answer.inputs && answer.inputs[spec.id];
+      parts["in_" + spec.id] = spec.label + ": " + (v === undefined || v === null ? "–" : shownNumber(v));
+    });
+    if (answer.note) parts.note = t("note_label") + " " + answer.note;
+    if (answer.explanation) parts.explanation = t("explanation_label") + " " + answer.explanation;
+    return parts;
+  }
+
+  /* "Theirs: …" or "Yours: …", each part that differs from the other answer marked. */
+  function conflictLine(label, parts, other) {
+    var p = document.createElement("p");
+    p.appendChild(document.createTextNode(label + " "));
+    var keys = Object.keys(parts).concat(Object.keys(other).filter(function (k) { return !(k in parts); }));
+    keys.forEach(function (k, i) {
+      if (i) p.appendChild(document.createTextNode("; "));
+      var text = k in parts ? parts[k] : "–";
+      if (parts[k] === other[k]) { p.appendChild(document.createTextNode(text)); return; }
+      var mark = document.createElement("mark");
+      mark.className = "diff"; mark.dataset.part = k; mark.textContent = text;
+      p.appendChild(mark);
+    });
+    return p;
+  }
+
+  /* A moment of the server (ISO) as 07/04/2023 14:05 in the app's time zone. */
+  function momentText(iso) {
+    if (!iso) return "";
+    var date = new Date(iso);
+    if (isNaN(date.getTime())) return "";
+    try {
+      var got = {};
+      new Intl.DateTimeFormat("en-GB", { timeZone: form.dataset.tz || undefined, day: "2-digit", month: "2-digit",
+        year: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).formatToParts(date).forEach(function (part) { got[part.type] = part.value; });
+      return got.day + "/" + got.month + "/" + got.year + " " + got.hour + ":" + got.minute;
+    } catch (e) { return ""; }
+  }
+
+  function authorText(answer) {
+    var who = answer && (answer.by_name || answer.by);
+    var when = momentText(answer && answer.at);
+    return [who, when].filter(Boolean).join(" · ");
   }
 
   function showConflict(card, current, mine, seq) {
@@ -265,12 +303,19 @@
     box.setAttribute("role", "alert");
     var title = document.createElement("p");
     var strong = document.createElement("strong");
-    strong.textContent = t("conflict_title") + (current.by ? " (" + current.by + ")" : "");
+    strong.textContent = t("conflict_title");
     title.appendChild(strong);
-    var theirs = document.createElement("p");
-    theirs.textContent = t("theirs") + " " + answerText(card, current);
-    var yours = document.createElement("p");
-    yours.textContent = t("mine") + " " + answerText(card, mine);
+    var author = authorText(current);
+    if (author) {
+      var who = document.createElement("span");
+      who.className = "conflict-who"; who.textContent = " " + author;
+      title.appendChild(who);
+    }
+    var theirParts = answerParts(card, current), myParts = answerParts(card, mine);
+    var theirs = conflictLine(t("theirs"), theirParts, myParts);
+    theirs.className = "theirs";
+    var yours = conflictLine(t("mine"), myParts, theirParts);
+    yours.className = "mine";
     var keepTheirs = document.createElement("button");
     keepTheirs.type = "button"; keepTheirs.className = "button secondary"; keepTheirs.textContent = t("take_theirs");
     var keepMine = document.createElement("button");
@@ -318,6 +363,7 @@
       setState(card, "saved", "ok"); return;
     }
     card.lastSent = text;
+    card.remote = null;  // this change meets a team mate's newer answer as a conflict
     setState(card, "saving", "pending");
     var added = Q.add({
       kind: "answer", inspection: inspectionId, key: card.id, method: "PUT",
@@ -438,6 +484,125 @@
     holder.insertBefore(figure, holder.querySelector(".photo-pick"));
   }
 
+  /* ---------------------------------------------------------------- team mates, live */
+
+  /* While the page is visible and online, ask every 5 s what was saved since the record
+   * revision this page knows (GET …/changes?since=N): a team mate's answers appear on
+   * their cards. A card being typed in, or with a change of this phone not sent yet, is
+   * never overwritten: a change made meanwhile meets the team mate's answer as the usual
+   * conflict; a card that only has the focus takes it when the focus leaves. Errors slow
+   * the asking down (up to once a minute). */
+  var POLL_EVERY = 5000, POLL_SLOWEST = 60000;
+  var live = { since: Number(form.dataset.rev || 0), delay: POLL_EVERY, timer: null, busy: false,
+               stopped: !form.dataset.changes || form.dataset.status !== "draft" };
+
+  function livePoll() {
+    clearTimeout(live.timer); live.timer = null;
+    if (live.stopped || live.busy || document.hidden || !navigator.onLine) return;
+    live.busy = true;
+    var url = form.dataset.changes + "?since=" + live.since + "&section=" + encodeURIComponent(form.dataset.section);
+    fetch(url, { credentials: "same-origin", cache: "no-store", headers: { "Accept": "application/json" } })
+      .then(function (r) { if (!r.ok) throw new Error("changes " + r.status); return r.json(); })
+      .then(liveApply)
+      .then(function () { live.delay = POLL_EVERY; }, function () { live.delay = Math.min(live.delay * 2, POLL_SLOWEST); })
+      .then(function () { live.busy = false; liveLater(live.delay); });
+  }
+
+  function liveLater(ms) {
+    clearTimeout(live.timer);
+    if (!live.stopped) live.timer = setTimeout(livePoll, ms);
+  }
+
+  function liveApply(data) {
+    if (!data || typeof data.rev !== "number") throw new Error("changes: no rev");
+    var changes = (data.changes || []).filter(function (c) { return cards[c.criterion] && c.rev > cards[c.criterion].rev; });
+    live.since = Math.max(live.since, data.rev);
+    if (data.status !== "draft") live.stopped = true;  // finalized meanwhile: nothing more to follow
+    if (!changes.length) return;
+    return Q.mine(inspectionId).then(function (ops) { return ops; }, function () { return []; }).then(function (ops) {
+      changes.forEach(function (change) {
+        var card = cards[change.criterion];
+        var waiting = ops.filter(function (op) { return op.kind === "answer" && op.key === card.id && !op.corrupt; })[0];
+        liveOne(card, change, waiting);
+      });
+      if (data.totals) showTotals(data.totals);
+      showNet();
+    });
+  }
+
+  function liveOne(card, change, waiting) {
+    var theirs = Object.assign({}, change.answer, { by_name: change.by_name, at: change.at, rev: change.rev });
+    var content = JSON.stringify(stripMeta(theirs));
+    if (waiting) {
+      // this phone's own change of the criterion is not on the server yet
+      if (JSON.stringify(waiting.body || {}) === content) { setRev(card, change.rev); return; }
+      if (waiting.state === "waiting" && !waiting.attempts) {
+        waiting.state = "conflict"; waiting.current = theirs; waiting.error = t("conflict_title");
+        Q.put(waiting).then(function () { setState(card, "conflict", "bad"); showConflict(card, theirs, waiting.body || {}, waiting.seq); });
+      }
+      return;  // sending, refused or already a conflict: the queue's answer settles it
+    }
+    var onScreen = JSON.stringify(contentOf(card));
+    if (onScreen === content) {  // the same answer (this phone's, just sent), maybe another photo
+      setRev(card, change.rev); liveThumbs(card, (change.answer && change.answer.photos) || []); return;
+    }
+    if (card.timer || onScreen !== card.lastSent || card.el.contains(document.activeElement)) {
+      card.remote = change;  // typed in or held now: taken when the focus leaves, if untouched
+      return;
+    }
+    liveShow(card, change);
+  }
+
+  /* Show a team mate's stored answer on its card, as if this page had loaded it. */
+  function liveShow(card, change) {
+    card.remote = null;
+    setRev(card, change.rev);
+    showContent(card, change.answer || {});
+    echo(card);
+    if (change.line) showLine(card, change.line); else preview(card);
+    card.lastSent = JSON.stringify(contentOf(card));
+    card.storedText = card.lastSent;
+    card.stored = snapshot(card);
+    clearRefusal(card);
+    liveThumbs(card, (change.answer && change.answer.photos) || []);
+    var who = authorText({ by_name: change.by_name, by: change.by, at: change.at });
+    var out = card.el.querySelector(".save-state");
+    out.textContent = t("changed_by").replace("%(who)s", who);
+    out.className = "save-state ok remote";
+  }
+
+  function liveThumbs(card, ids) {
+    var holder = card.el.querySelector("[data-role=photos]");
+    if (!holder) return;
+    var shown = {};
+    holder.querySelectorAll("figure.thumb:not(.unsent) a[href]").forEach(function (a) {
+      var id = a.getAttribute("href").split("/").pop();
+      if (ids.indexOf(id) < 0) a.closest("figure").remove(); else shown[id] = 1;
+    });
+    ids.forEach(function (id) { if (!shown[id]) addThumb(card, id); });
+  }
+
+  function liveStart() {
+    if (live.stopped) return;
+    document.addEventListener("visibilitychange", function () {
+      if (document.hidden) { clearTimeout(live.timer); live.timer = null; } else liveLater(0);
+    });
+    window.addEventListener("online", function () { live.delay = POLL_EVERY; liveLater(0); });
+    window.addEventListener("offline", function () { clearTimeout(live.timer); live.timer = null; });
+    // a card whose focus leaves takes the team mate's answer that waited for it, if untouched
+    form.addEventListener("focusout", function (event) {
+      var el = event.target.closest && event.target.closest("article.crit");
+      var card = el && cards[el.dataset.criterion];
+      if (!card || !card.remote) return;
+      setTimeout(function () {
+        if (!card.remote || card.timer || card.el.contains(document.activeElement)) return;
+        if (JSON.stringify(contentOf(card)) !== card.lastSent) { card.remote = null; return; }  // changed: sent, meets it as a conflict
+        liveShow(card, card.remote);
+      }, 0);
+    });
+    liveLater(POLL_EVERY);
+  }
+
   /* ---------------------------------------------------------------- wiring */
 
   document.querySelectorAll("article.crit").forEach(function (el) {
@@ -457,6 +622,7 @@
       clearTimeout(card.timer);
       preview(card);
       card.timer = setTimeout(function () {
+        card.timer = null;
         var content = contentOf(card);
         if (!echo(card) || invalidNumbers(content)) { setState(card, "not_a_number", "bad"); return; }
         enqueue(card, content, false);
@@ -502,6 +668,7 @@
     }, function () {});
   }
 
+  liveStart();
   if (editable) {
     restore();
     window.addEventListener("online", showNet);
