@@ -128,3 +128,61 @@ def test_a_hidden_page_does_not_ask(live_server, team, phone):
                           document.dispatchEvent(new Event('visibilitychange')); }""")
     a.wait_for_timeout(1500)
     assert len(asked) == 1 and "since=" in asked[0] and "section=cong_vu" in asked[0]
+
+
+def test_the_join_qr_comes_with_a_link_to_copy_and_share(live_server, team, phone):
+    a = phone()
+    a.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
+    # a phone with the Web Share API (headless Chromium on Linux has none)
+    a.add_init_script("navigator.share = d => { window.shared = d; return Promise.resolve(); };")
+    login(a, live_server, team["lead"], PASSWORD)
+    a.goto(f"{live_server.url}/inspections/{team['id']}")
+    qr = a.locator("details.join img[data-src]")
+    assert qr.get_attribute("src") is None  # the QR is drawn only when opened
+    a.locator("details.join summary").click()
+    a.wait_for_function("() => document.querySelector('details.join img[data-src]').src")
+    link = a.locator("[data-role=join-url]")
+    url = link.input_value()
+    assert url.startswith(live_server.url) and f"/inspections/{team['id']}/join?t=" in url
+    assert link.get_attribute("readonly") is not None
+    a.get_by_role("button", name="Sao chép liên kết").click()
+    a.wait_for_function("() => document.querySelector('[data-role=copy-state]').textContent")
+    assert a.evaluate("navigator.clipboard.readText()") == url
+    assert "Đã sao chép" in a.locator("[data-role=copy-state]").inner_text()
+    a.get_by_role("button", name="Chia sẻ…").click()
+    assert a.evaluate("window.shared.url") == url
+    a.locator("details.join").scroll_into_view_if_needed()
+    shot(a, "join-link")
+    assert a.evaluate("document.documentElement.scrollWidth") <= 390
+
+    # without the Web Share API the share button stays hidden; copying falls back to selecting
+    b = phone()
+    b.add_init_script("Object.defineProperty(navigator, 'clipboard', {value: undefined});")
+    login(b, live_server, team["lead"], PASSWORD)
+    b.goto(f"{live_server.url}/inspections/{team['id']}")
+    b.locator("details.join summary").click()
+    assert b.evaluate("navigator.share === undefined")
+    assert not b.locator("[data-action=share-link]").is_visible()
+    b.get_by_role("button", name="Sao chép liên kết").click()
+    selected = b.evaluate("(() => { const box = document.querySelector('[data-role=join-url]'); "
+                          "return box.value.slice(box.selectionStart, box.selectionEnd); })()")
+    assert selected == b.locator("[data-role=join-url]").input_value()  # signed anew per page
+    assert b.locator("[data-role=copy-state]").inner_text() != ""
+
+
+def test_the_join_link_works_for_a_team_mate_who_was_not_on_the_team(live_server, team, phone):
+    from inspect_app.services import accounts
+
+    store = team["store"]
+    newcomer = f"new{uuid.uuid4().hex[:6]}"
+    accounts.create_user(store, newcomer, "inspector", password=PASSWORD, full_name="Lê Văn Hùng")
+    a = phone()
+    login(a, live_server, team["lead"], PASSWORD)
+    a.goto(f"{live_server.url}/inspections/{team['id']}")
+    url = a.locator("[data-role=join-url]").input_value()
+    c = phone()
+    login(c, live_server, newcomer, PASSWORD)
+    c.goto(url)
+    with c.expect_navigation():
+        c.locator("main form button[type=submit]").click()
+    assert newcomer in [m.username for m in store.get_inspection(team["id"]).team]

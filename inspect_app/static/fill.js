@@ -244,8 +244,10 @@
   function answerParts(card, answer) {
     var c = card.config, parts = {};
     answer = answer || {};
+    var noValue = answer.value === undefined || answer.value === null;
     if (answer.na) parts.value = t("status_na");
-    else if (answer.value === undefined || answer.value === null) parts.value = t("no_answer");
+    else if (noValue && c.inputs.length && answer.inputs) { /* the figures below are the answer */ }
+    else if (noValue) parts.value = t("no_answer");
     else if (c.type === "yesno") parts.value = answer.value ? t("yes") : t("no");
     else if (c.type === "choice") {
       var opt = c.options.filter(function (o) { return o.value === String(answer.value); })[0];
@@ -306,11 +308,8 @@
     strong.textContent = t("conflict_title");
     title.appendChild(strong);
     var author = authorText(current);
-    if (author) {
-      var who = document.createElement("span");
-      who.className = "conflict-who"; who.textContent = " " + author;
-      title.appendChild(who);
-    }
+    var who = document.createElement("p");
+    who.className = "conflict-who"; who.textContent = author;
     var theirParts = answerParts(card, current), myParts = answerParts(card, mine);
     var theirs = conflictLine(t("theirs"), theirParts, myParts);
     theirs.className = "theirs";
@@ -323,7 +322,7 @@
     var actions = document.createElement("div");
     actions.className = "actions";
     actions.appendChild(keepTheirs); actions.appendChild(keepMine);
-    box.appendChild(title); box.appendChild(theirs); box.appendChild(yours); box.appendChild(actions);
+    box.appendChild(title); if (author) box.appendChild(who); box.appendChild(theirs); box.appendChild(yours); box.appendChild(actions);
     card.el.querySelector(".line-status").after(box);
     keepTheirs.addEventListener("click", function () {
       setRev(card, current.rev);
