@@ -278,22 +278,18 @@
     return p;
   }
 
-  /* A moment of the server (ISO) as 07/04/2023 14:05 in the app's time zone. */
+  /* A moment of the server (ISO) as 07/04/2023 14:05 in the app's time zone (as the pages
+   * write it in both languages). */
   function momentText(iso) {
-    if (!iso) return "";
-    var date = new Date(iso);
-    if (isNaN(date.getTime())) return "";
     try {
-      var got = {};
-      new Intl.DateTimeFormat("en-GB", { timeZone: form.dataset.tz || undefined, day: "2-digit", month: "2-digit",
-        year: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).formatToParts(date).forEach(function (part) { got[part.type] = part.value; });
-      return got.day + "/" + got.month + "/" + got.year + " " + got.hour + ":" + got.minute;
+      return new Date(iso).toLocaleString("en-GB", { timeZone: form.dataset.tz, day: "2-digit", month: "2-digit",
+        year: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).replace(",", "");
     } catch (e) { return ""; }
   }
 
   function authorText(answer) {
     var who = answer && (answer.by_name || answer.by);
-    var when = momentText(answer && answer.at);
+    var when = answer && answer.at ? momentText(answer.at) : "";
     return [who, when].filter(Boolean).join(" · ");
   }
 
@@ -362,7 +358,6 @@
       setState(card, "saved", "ok"); return;
     }
     card.lastSent = text;
-    card.remote = null;  // this change meets a team mate's newer answer as a conflict
     setState(card, "saving", "pending");
     var added = Q.add({
       kind: "answer", inspection: inspectionId, key: card.id, method: "PUT",
@@ -487,119 +482,69 @@
 
   /* While the page is visible and online, ask every 5 s what was saved since the record
    * revision this page knows (GET …/changes?since=N): a team mate's answers appear on
-   * their cards. A card being typed in, or with a change of this phone not sent yet, is
-   * never overwritten: a change made meanwhile meets the team mate's answer as the usual
-   * conflict; a card that only has the focus takes it when the focus leaves. Errors slow
-   * the asking down (up to once a minute). */
-  var POLL_EVERY = 5000, POLL_SLOWEST = 60000;
-  var live = { since: Number(form.dataset.rev || 0), delay: POLL_EVERY, timer: null, busy: false,
-               stopped: !form.dataset.changes || form.dataset.status !== "draft" };
+   * their cards. A card with the focus, or with a change of this phone not sent yet, is
+   * never overwritten: the next ask brings its answer again (since stays before it) and
+   * it is shown once the card is left untouched; a change made meanwhile meets it as the
+   * usual conflict. Errors slow the asking down (up to once a minute). */
+  var live = { since: Number(form.dataset.rev || 0), delay: 5000, timer: null, stopped: form.dataset.status !== "draft" };
 
   function livePoll() {
     clearTimeout(live.timer); live.timer = null;
-    if (live.stopped || live.busy || document.hidden || !navigator.onLine) return;
-    live.busy = true;
-    var url = form.dataset.changes + "?since=" + live.since + "&section=" + encodeURIComponent(form.dataset.section);
-    fetch(url, { credentials: "same-origin", cache: "no-store", headers: { "Accept": "application/json" } })
-      .then(function (r) { if (!r.ok) throw new Error("changes " + r.status); return r.json(); })
+    if (live.stopped || document.hidden || !navigator.onLine) return;  // resumed when shown or online
+    live.timer = -1;  // asking
+    fetch(api + "/changes?since=" + live.since + "&section=" + encodeURIComponent(form.dataset.section),
+          { credentials: "same-origin", cache: "no-store", headers: { "Accept": "application/json" } })
+      .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
       .then(liveApply)
-      .then(function () { live.delay = POLL_EVERY; }, function () { live.delay = Math.min(live.delay * 2, POLL_SLOWEST); })
-      .then(function () { live.busy = false; liveLater(live.delay); });
+      .then(function () { live.delay = 5000; }, function () { live.delay = Math.min(live.delay * 2, 60000); })
+      .then(function () { if (live.timer === -1) live.timer = null; liveLater(live.delay); });
   }
 
   function liveLater(ms) {
+    if (live.timer === -1) return;
     clearTimeout(live.timer);
-    if (!live.stopped) live.timer = setTimeout(livePoll, ms);
+    live.timer = live.stopped ? null : setTimeout(livePoll, ms);
   }
 
   function liveApply(data) {
-    if (!data || typeof data.rev !== "number") throw new Error("changes: no rev");
-    var changes = (data.changes || []).filter(function (c) { return cards[c.criterion] && c.rev > cards[c.criterion].rev; });
-    live.since = Math.max(live.since, data.rev);
+    var changes = data.changes.filter(function (c) { return cards[c.criterion] && c.rev > cards[c.criterion].rev; });
     if (data.status !== "draft") live.stopped = true;  // finalized meanwhile: nothing more to follow
-    if (!changes.length) return;
-    return Q.mine(inspectionId).then(function (ops) { return ops; }, function () { return []; }).then(function (ops) {
+    return (changes.length ? Q.mine(inspectionId) : Promise.resolve([])).then(function (ops) {
+      var upTo = data.rev;
       changes.forEach(function (change) {
-        var card = cards[change.criterion];
-        var waiting = ops.filter(function (op) { return op.kind === "answer" && op.key === card.id && !op.corrupt; })[0];
-        liveOne(card, change, waiting);
+        var card = cards[change.criterion], content = JSON.stringify(stripMeta(change.answer));
+        var onScreen = JSON.stringify(contentOf(card));
+        var waiting = ops.some(function (op) { return op.kind === "answer" && op.key === card.id; });
+        if (onScreen === content) setRev(card, change.rev);  // the same answer (this phone's, just sent)
+        else if (waiting || card.timer || onScreen !== card.lastSent || card.el.contains(document.activeElement))
+          upTo = Math.min(upTo, change.changed - 1);  // held: asked for again next time
+        else liveShow(card, change);
       });
-      if (data.totals) showTotals(data.totals);
-      showNet();
+      live.since = Math.max(live.since, upTo);
+      if (changes.length && data.totals) showTotals(data.totals);
     });
-  }
-
-  function liveOne(card, change, waiting) {
-    var theirs = Object.assign({}, change.answer, { by_name: change.by_name, at: change.at, rev: change.rev });
-    var content = JSON.stringify(stripMeta(theirs));
-    if (waiting) {
-      // this phone's own change of the criterion is not on the server yet
-      if (JSON.stringify(waiting.body || {}) === content) { setRev(card, change.rev); return; }
-      if (waiting.state === "waiting" && !waiting.attempts) {
-        waiting.state = "conflict"; waiting.current = theirs; waiting.error = t("conflict_title");
-        Q.put(waiting).then(function () { setState(card, "conflict", "bad"); showConflict(card, theirs, waiting.body || {}, waiting.seq); });
-      }
-      return;  // sending, refused or already a conflict: the queue's answer settles it
-    }
-    var onScreen = JSON.stringify(contentOf(card));
-    if (onScreen === content) {  // the same answer (this phone's, just sent), maybe another photo
-      setRev(card, change.rev); liveThumbs(card, (change.answer && change.answer.photos) || []); return;
-    }
-    if (card.timer || onScreen !== card.lastSent || card.el.contains(document.activeElement)) {
-      card.remote = change;  // typed in or held now: taken when the focus leaves, if untouched
-      return;
-    }
-    liveShow(card, change);
   }
 
   /* Show a team mate's stored answer on its card, as if this page had loaded it. */
   function liveShow(card, change) {
-    card.remote = null;
     setRev(card, change.rev);
-    showContent(card, change.answer || {});
+    showContent(card, change.answer);
     echo(card);
-    if (change.line) showLine(card, change.line); else preview(card);
-    card.lastSent = JSON.stringify(contentOf(card));
-    card.storedText = card.lastSent;
+    if (change.line) showLine(card, change.line);
+    card.lastSent = card.storedText = JSON.stringify(contentOf(card));
     card.stored = snapshot(card);
     clearRefusal(card);
-    liveThumbs(card, (change.answer && change.answer.photos) || []);
-    var who = authorText({ by_name: change.by_name, by: change.by, at: change.at });
-    var out = card.el.querySelector(".save-state");
-    out.textContent = t("changed_by").replace("%(who)s", who);
-    out.className = "save-state ok remote";
-  }
-
-  function liveThumbs(card, ids) {
-    var holder = card.el.querySelector("[data-role=photos]");
-    if (!holder) return;
     var shown = {};
-    holder.querySelectorAll("figure.thumb:not(.unsent) a[href]").forEach(function (a) {
-      var id = a.getAttribute("href").split("/").pop();
-      if (ids.indexOf(id) < 0) a.closest("figure").remove(); else shown[id] = 1;
-    });
-    ids.forEach(function (id) { if (!shown[id]) addThumb(card, id); });
+    card.el.querySelectorAll("figure.thumb:not(.unsent) a").forEach(function (a) { shown[a.pathname.split("/").pop()] = 1; });
+    (change.answer.photos || []).forEach(function (id) { if (!shown[id]) addThumb(card, id); });
+    setState(card, "", "ok");
+    card.el.querySelector(".save-state").textContent = t("changed_by").replace("%(who)s", authorText(change));
   }
 
   function liveStart() {
-    if (live.stopped) return;
-    document.addEventListener("visibilitychange", function () {
-      if (document.hidden) { clearTimeout(live.timer); live.timer = null; } else liveLater(0);
-    });
-    window.addEventListener("online", function () { live.delay = POLL_EVERY; liveLater(0); });
-    window.addEventListener("offline", function () { clearTimeout(live.timer); live.timer = null; });
-    // a card whose focus leaves takes the team mate's answer that waited for it, if untouched
-    form.addEventListener("focusout", function (event) {
-      var el = event.target.closest && event.target.closest("article.crit");
-      var card = el && cards[el.dataset.criterion];
-      if (!card || !card.remote) return;
-      setTimeout(function () {
-        if (!card.remote || card.timer || card.el.contains(document.activeElement)) return;
-        if (JSON.stringify(contentOf(card)) !== card.lastSent) { card.remote = null; return; }  // changed: sent, meets it as a conflict
-        liveShow(card, card.remote);
-      }, 0);
-    });
-    liveLater(POLL_EVERY);
+    document.addEventListener("visibilitychange", function () { liveLater(document.hidden ? 1e9 : 0); });
+    window.addEventListener("online", function () { live.delay = 5000; liveLater(0); });
+    liveLater(5000);
   }
 
   /* ---------------------------------------------------------------- wiring */
