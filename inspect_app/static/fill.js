@@ -509,7 +509,8 @@
   function liveApply(data) {
     var changes = data.changes.filter(function (c) { return cards[c.criterion] && c.rev > cards[c.criterion].rev; });
     if (data.status !== "draft") live.stopped = true;  // finalized meanwhile: nothing more to follow
-    return (changes.length ? Q.mine(inspectionId) : Promise.resolve([])).then(function (ops) {
+    var queued = changes.length ? Q.mine(inspectionId).catch(function () { return []; }) : Promise.resolve([]);
+    return queued.then(function (ops) {
       var upTo = data.rev;
       changes.forEach(function (change) {
         var card = cards[change.criterion], content = JSON.stringify(stripMeta(change.answer));
