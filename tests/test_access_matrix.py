@@ -410,6 +410,9 @@ MATRIX: dict[str, dict] = {
         "body": {"POST": start_json},
     },
     "api.get_inspection": {"api": True, "targets": RECORDS, "GET": sees(200)},
+    # what an open section polls for a team mate's answers: as reading the record
+    "api.changes": {"api": True, "targets": RECORDS, "GET": sees(200),
+                    "body": {"GET": lambda w, s, t: {"query_string": {"since": "0"}}}},
     "api.remediation": {"api": True, "targets": RECORDS, "GET": sees(200)},
     "api.put_answer": {"api": True, "targets": RECORDS, "PUT": writes(EDITS, 200),
                        "body": {"PUT": answer_json}},

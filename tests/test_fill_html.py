@@ -285,3 +285,20 @@ def test_unit_officer_starts_a_self_check_of_their_own_unit_only(client, world):
     assert response.status_code == 302
     fields["unit"] = "ELSEWHERE"
     assert client.post("/inspections/new?kind=self_check", data=fields).status_code == 400
+
+
+def test_the_no_js_conflict_names_the_team_mate_in_full_with_the_time(client, world):
+    store = world["store"]
+    store.update_user("mate", lambda user: setattr(user, "full_name", "Trần Thị Mai"))
+    login(client, "lead")
+    fields = section_form(client, world)
+    mate = service.scope_for(store, store.get_user("mate"))
+    service.save_answer(store, mate, world["id"], "1.6",
+                        {"op_id": str(uuid.uuid4()), "base_rev": 0, "value": False})
+    fields[f"{key_of(world, '1.6')}_value"] = "true"
+    response = client.post(f"/inspections/{world['id']}/s/chi_dao", data=fields)
+    assert response.status_code == 409
+    box = re.search(r'<div class="conflict" role="alert">(.*?)</div>',
+                    response.get_data(as_text=True), re.S).group(1)
+    assert "Trần Thị Mai" in box and "(mate)" not in box
+    assert re.search(r"\d{2}/\d{2}/\d{4} \d{2}:\d{2}", box)

@@ -189,11 +189,25 @@ def put_answer(inspection: Inspection, checklist: Checklist, criterion_id: str,
         rev=current_rev + 1, value=content.get("value"), inputs=content.get("inputs") or None,
         na=bool(content.get("na")), note=content.get("note", ""),
         explanation=content.get("explanation", ""),
-        photos=list(current.photos) if current else [], by=by, at=at,
+        photos=list(current.photos) if current else [],
     )
+    touch(inspection, answer, by, at)
     inspection.answers[criterion_id] = answer
     inspection.updated_at = at
     return answer
+
+
+def touch(inspection: Inspection, answer: Answer, by: str, at: str) -> None:
+    """Mark ``answer`` as written now by ``by``, in the record revision this write makes
+    (the store raises ``Inspection.rev`` by one when the change returns)."""
+    answer.by, answer.at = by, at
+    answer.changed = inspection.rev + 1
+
+
+def changed_since(inspection: Inspection, since: int) -> list[tuple[str, Answer]]:
+    """The answers written after record revision ``since``, oldest write first."""
+    found = [(cid, a) for cid, a in inspection.answers.items() if a.changed > since]
+    return sorted(found, key=lambda pair: pair[1].changed)
 
 
 def answer_dict(answer: Answer | None, criterion_id: str) -> dict[str, Any]:

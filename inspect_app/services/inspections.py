@@ -410,7 +410,70 @@ def save_answer(store: Store, scope: Scope, inspection_id: str, criterion_id: st
         return 200, answer_result(inspection, checklist, criterion_id, card), (
             "a", criterion_id, answer.rev)
 
-    return run_op(store, inspection_id, op_id, digest, apply, scope, scope.can_edit)
+    try:
+        return run_op(store, inspection_id, op_id, digest, apply, scope, scope.can_edit)
+    except Conflict as conflict:
+        current = conflict.details.get("current")
+        if isinstance(current, dict) and current.get("by"):
+            # "changed by a team mate": the conflict box names them as people know them
+            current["by_name"] = author_names(store, None, [current["by"]])[current["by"]]
+        raise
+
+
+def author_names(store: Store, inspection: Inspection | None,
+                 usernames: Iterable[str]) -> dict[str, str]:
+    """The full name of each author of an answer: as on the record's team, else the
+    account's full name, else the username (an account removed since)."""
+    names: dict[str, str] = {}
+    for username in set(usernames):
+        member = inspection.member(username) if inspection is not None else None
+        if member is not None and member.name:
+            names[username] = member.name
+            continue
+        user = store.get_user(username) if username else None
+        names[username] = (user.full_name if user is not None else "") or username
+    return names
+
+
+#: The largest revision ``since`` may name (far above any record's revision count).
+MAX_REVISION = 10**12
+
+
+def parse_since(value: Any) -> int:
+    """The ``since`` of a changes request: a whole number from 0, written in digits;
+    :class:`Invalid` otherwise."""
+    text = value if isinstance(value, str) else ""
+    if not (text.isascii() and text.isdigit()) or len(text) > 13 or int(text) > MAX_REVISION:
+        raise Invalid(N_("since must be a record revision: a whole number from 0 (the rev "
+                         "of the record you last saw)"), field="since")
+    return int(text)
+
+
+def changes_since(store: Store, scope: Scope, inspection_id: str, since: int,
+                  section: str | None = None) -> dict[str, Any]:
+    """What a team mate's phone needs to follow an open record: every answer written after
+    record revision ``since`` (with its author's full name, the time and its score-card
+    line), the record's current ``rev`` to ask from next time, its status, and, when
+    something changed, the live ``totals`` (of ``section`` too, when it is one of the
+    checklist's). Access as for reading the record (404 when it may not be seen)."""
+    inspection = load(store, scope, inspection_id)
+    out: dict[str, Any] = {"rev": inspection.rev, "status": inspection.status, "changes": []}
+    changed = rules.changed_since(inspection, since) if since < inspection.rev else []
+    if not changed:
+        return out
+    checklist = checklist_of(inspection)
+    card = live_card(inspection)
+    names = author_names(store, inspection, [a.by for _cid, a in changed])
+    for criterion_id, answer in changed:
+        line = card.line(criterion_id)
+        out["changes"].append({
+            "criterion": criterion_id, "rev": answer.rev, "changed": answer.changed,
+            "answer": rules.answer_dict(answer, criterion_id),
+            "by": answer.by, "by_name": names.get(answer.by, answer.by), "at": answer.at,
+            "line": line.as_dict() if line is not None else None})
+    wanted = checklist.section(section) if section else None
+    out["totals"] = totals_of(card, wanted.id if wanted else None)
+    return out
 
 
 def clean_answer(store: Store, scope: Scope, inspection_id: str, criterion_id: str,
@@ -437,22 +500,29 @@ def answer_result(inspection: Inspection, checklist: Checklist, criterion_id: st
     DESIGN §5) the live ``totals`` of the whole inspection, read from ``card``."""
     criterion = checklist.criterion(criterion_id)
     stored = inspection.answers.get(criterion_id)
-    section = card.section(criterion.section)
-    progress, section_progress = card.progress(), card.progress(criterion.section)
     return {
         "criterion": criterion_id,
         "rev": stored.rev if stored else 0,
         "answer": rules.answer_dict(stored, criterion_id),
         "line": card.line(criterion_id).as_dict(),
-        "totals": {**{k: v for k, v in card.as_dict().items()
-                      if k in ("total", "max", "percent", "band", "bonus", "penalty")},
-                   # the criteria that need an answer (ScoreCard.progress), overall and
-                   # in the criterion's section
-                   "answered": progress.answered, "criteria": progress.total,
-                   "section_answered": section_progress.answered,
-                   "section_criteria": section_progress.total,
-                   "section": section.as_dict() if section else None},
+        "totals": totals_of(card, criterion.section),
     }
+
+
+def totals_of(card: ScoreCard, section_id: str | None) -> dict[str, Any]:
+    """The live totals a phone shows: total, max, percent, band, bonus, penalty, and
+    ``answered``/``criteria`` — the criteria that need an answer (ScoreCard.progress) —
+    overall and (with ``section_id``) in that section, with the section's figures."""
+    progress = card.progress()
+    out = {**{k: v for k, v in card.as_dict().items()
+              if k in ("total", "max", "percent", "band", "bonus", "penalty")},
+           "answered": progress.answered, "criteria": progress.total}
+    if section_id is not None:
+        section, section_progress = card.section(section_id), card.progress(section_id)
+        out.update(section_answered=section_progress.answered,
+                   section_criteria=section_progress.total,
+                   section=section.as_dict() if section else None)
+    return out
 
 
 def save_section(store: Store, scope: Scope, inspection_id: str,

@@ -185,7 +185,7 @@ def attach_to_answer(store: Store, scope: Scope, inspection_id: str, criterion_i
         answer = inspection.answers.get(criterion_id) or Answer()
         answer.photos.append(photo_id)
         answer.rev += 1
-        answer.by, answer.at = by, at
+        rules.touch(inspection, answer, by, at)
         inspection.answers[criterion_id] = answer
         ref = PhotoRef(id=photo_id, by=by, at=at, criterion=criterion_id, width=processed.width,
                        height=processed.height, bytes=len(processed.full))
@@ -217,7 +217,7 @@ def remove_from_answer(store: Store, scope: Scope, inspection_id: str, criterion
             raise Refuse(Invalid(N_("no such photo on this criterion"), field="photo"))
         answer.photos.remove(photo_id)
         answer.rev += 1
-        answer.by, answer.at = scope.user.username, clock.now_iso()
+        rules.touch(inspection, answer, scope.user.username, clock.now_iso())
         inspection.photos.pop(photo_id, None)
         return rules.answer_dict(answer, criterion_id)
 

@@ -113,6 +113,19 @@ def get_inspection(inspection_id: str):
     return jsonify(service.inspection_dict(inspection, include_items=True))
 
 
+@bp.get("/inspections/<inspection_id>/changes")
+def changes(inspection_id: str):
+    """``?since=<rev>[&section=<id>]`` → the answers written after record revision
+    ``since`` (an open section polls this to show a team mate's answers), with the
+    record's current ``rev``; ``changes`` is empty when nothing changed."""
+    since = service.parse_since(request.args.get("since"))
+    result = service.changes_since(store(), scope(), inspection_id, since,
+                                   section=request.args.get("section") or None)
+    response = jsonify(result)
+    response.headers["Cache-Control"] = "no-store"  # always asked anew, never kept
+    return response
+
+
 @bp.put("/inspections/<inspection_id>/answers/<criterion_id>")
 def put_answer(inspection_id: str, criterion_id: str):
     status, result = service.save_answer(store(), scope(), inspection_id, criterion_id, json_body())

@@ -176,7 +176,7 @@ def _existing_draft(inspection_id: str, message: str, another_allowed: bool) -> 
 @roles_required()
 def view(inspection_id: str):
     """The overview of one record: score, sections, team, history, next steps."""
-    from .fill import section_nav, shows_join_qr
+    from .fill import join_url, section_nav, shows_join_qr
 
     try:
         inspection = service.load(store(), scope(), inspection_id)
@@ -186,13 +186,14 @@ def view(inspection_id: str):
     checklist = service.checklist_of(inspection)
     card = service.live_card(inspection)
     users = {u.username: u for u in store().list_users()}
+    show_qr = shows_join_qr(inspection)
     return render_template(
         "inspections/view.html", inspection=inspection, checklist=checklist, card=card,
         score=service.card_dict(inspection), unit=store().get_unit(inspection.unit),
         nav=section_nav(checklist, card), can_edit=current.can_edit(inspection),
         can_finalize=service.can_finalize(current, inspection),
         can_reopen=inspection.status == "finalized" and current.can_reopen(inspection),
-        show_qr=shows_join_qr(inspection), users=users,
+        show_qr=show_qr, join_link=join_url(inspection) if show_qr else None, users=users,
         counterpart=service.counterpart(store(), current, inspection))
 
 
