@@ -27,6 +27,7 @@ from inspect_app.services import inspections as service
 from inspect_app.services import units as unit_service
 from inspect_app.services.demo import generated_answer
 from inspect_app.web import exports as export_views
+from inspect_app.services import commands
 
 CHECKLIST = "cchc-xa"
 # Text that spreadsheets would run as a formula if it were not written as text, and
@@ -56,18 +57,17 @@ EN_TITLES = ["Summary", "Scores by criterion", "Findings", "Remediation plan"]
 
 def _answer(store, scope, inspection_id, criterion_id, content):
     current = store.get_inspection(inspection_id).answers.get(criterion_id)
-    return service.save_answer(store, scope, inspection_id, criterion_id, {
-        "op_id": str(uuid.uuid4()), "base_rev": current.rev if current else 0, **content})
+    return service.save_answer(store, scope, inspection_id, commands.answer_op(criterion_id, {
+        "op_id": str(uuid.uuid4()), "base_rev": current.rev if current else 0, **content}))
 
 
 def _inspect(store, library, lead, unit, answers, *, finalize=True):
-    inspection = service.start(store, library, lead, unit=unit, checklist=CHECKLIST,
-                               period="2025", kind="inspection")
+    inspection = service.start(store, library, lead, commands.StartRequest(unit=unit, checklist=CHECKLIST, period="2025", kind="inspection"))
     for criterion_id, content in answers.items():
         _answer(store, lead, inspection.id, criterion_id, content)
     if finalize:
         service.finalize(store, lead, inspection.id,
-                         {"op_id": str(uuid.uuid4()), "allow_unanswered": True},
+                         commands.finalize_op({"op_id": str(uuid.uuid4()), "allow_unanswered": True}),
                          today=_dt.date(2025, 5, 1))
     return inspection.id
 

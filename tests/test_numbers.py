@@ -14,6 +14,7 @@ from inspect_app import create_app
 from inspect_app.services import accounts
 from inspect_app.services import inspections as service
 from inspect_app.services import units as unit_service
+from inspect_app.services import commands
 
 from .test_fill_html import csrf_of, form_fields
 
@@ -70,8 +71,7 @@ def world(numbers_app):
     unit_service.add_unit(store, "NT", "Xã Nông Thượng")
     lead = accounts.create_user(store, "lead", "inspector", password=PASSWORD)
     inspection = service.start(store, numbers_app.extensions["checklists"],
-                               service.scope_for(store, lead), unit="NT", checklist="so-lieu",
-                               period="2025", kind="inspection")
+                               service.scope_for(store, lead), commands.StartRequest(unit="NT", checklist="so-lieu", period="2025", kind="inspection"))
     token = accounts.issue_token(store, "lead")
     client = numbers_app.test_client()
     return {"app": numbers_app, "store": store, "id": inspection.id, "token": token,

@@ -18,6 +18,7 @@ from inspect_app.services import accounts, clock
 from inspect_app.services import inspections as service
 from inspect_app.services import remediation
 from inspect_app.services import units as unit_service
+from inspect_app.services import commands
 
 from .factories import RATIO, criterion_data, make_checklist
 from .test_fill_html import csrf_of, form_fields
@@ -198,18 +199,15 @@ class World:
         return service.scope_for(self.store, self.store.get_user(name))
 
     def start(self, by, unit, checklist="cchc-xa", kind="inspection", team=(), period="2025"):
-        return service.start(self.store, self.library, self.scope(by), unit=unit,
-                             checklist=checklist, period=period, kind=kind, team=list(team),
-                             another=kind == "inspection").id
+        return service.start(self.store, self.library, self.scope(by), commands.StartRequest(unit=unit, checklist=checklist, period=period, kind=kind, team=list(team), another=kind == "inspection")).id
 
     def answer(self, by, record, criterion, **content):
         current = self.store.get_inspection(record).answers.get(criterion)
-        service.save_answer(self.store, self.scope(by), record, criterion,
-                            {"op_id": op(), "base_rev": current.rev if current else 0, **content})
+        service.save_answer(self.store, self.scope(by), record, commands.answer_op(criterion, {"op_id": op(), "base_rev": current.rev if current else 0, **content}))
 
     def finalize(self, by, record, allow_unanswered=True):
         return service.finalize(self.store, self.scope(by), record,
-                                {"op_id": op(), "allow_unanswered": allow_unanswered})
+                                commands.finalize_op({"op_id": op(), "allow_unanswered": allow_unanswered}))
 
     def record(self, record_id):
         return self.store.get_inspection(record_id)
