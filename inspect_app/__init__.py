@@ -13,11 +13,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .storage.checklist_files import ChecklistLibrary
     from .storage import open_store
     from .web import (api, assets, auth, common, documents, exports, fill, home, inspections,
-                      labels, pwa, qr, remediation, units, users)
+                      labels, logs, pwa, qr, remediation, units, users)
     from .web import checklists as checklist_views
 
-    app = Flask(__name__, instance_relative_config=True)
+    app = logs.App(__name__, instance_relative_config=True)
     settings.configure(app, test_config)
+    logs.init_app(app)
 
     app.extensions["store"] = open_store(app.config["DATA_DIR"])
     app.extensions["checklists"] = ChecklistLibrary(app.config["CHECKLISTS_DIR"])
