@@ -9,11 +9,27 @@ from flask import Flask
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: settings, then extensions, then blueprints and commands."""
     from . import cli, settings
-    from .web import i18n
-    from .storage.checklist_files import ChecklistLibrary
     from .storage import open_store
-    from .web import (api, assets, auth, common, documents, exports, fill, home, inspections,
-                      labels, logs, pwa, qr, remediation, units, users)
+    from .storage.checklist_files import ChecklistLibrary
+    from .web import (
+        api,
+        assets,
+        auth,
+        common,
+        documents,
+        exports,
+        fill,
+        home,
+        i18n,
+        inspections,
+        labels,
+        logs,
+        pwa,
+        qr,
+        remediation,
+        units,
+        users,
+    )
     from .web import checklists as checklist_views
 
     app = logs.App(__name__, instance_relative_config=True)

@@ -18,13 +18,14 @@ import hashlib
 import json
 from typing import Any
 
+from . import replay as memory
 from .checklist import Checklist
 from .errors import Conflict, Invalid
-from . import replay as memory
 from .messages import N_, criterion_label, joined
 from .models import Answer, Event, Inspection
-from .text import clean_text
 from .scoring import answer_problems
+from .text import clean_text
+
 
 class Locked(Conflict):
     """The record is finalized; it must be reopened before it can change."""

@@ -25,9 +25,9 @@ from typing import Any
 from .errors import Conflict, Forbidden, Invalid, Unprocessable
 from .inspection import Stale
 from .messages import N_
-from .text import LONG_TEXT, TextProblem, clean_text
 from .models import ITEM_STATUSES, Event, ProgressNote, RemediationItem
 from .remediation import as_dict
+from .text import LONG_TEXT, TextProblem, clean_text
 
 TEXT_FIELDS = ("finding", "cause", "action", "owner", "cooperating", "output")
 ITEM_FIELDS = TEXT_FIELDS + ("due",)

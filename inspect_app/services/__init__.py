@@ -5,8 +5,17 @@ arguments (the commands of :mod:`.commands`), returns domain objects or result
 dataclasses, and raises the refusals of :mod:`inspect_app.domain.errors`; the web
 layer alone turns them into status codes and pages (``web/errors.py``).
 """
-from ..domain.errors import (Conflict, Forbidden, Invalid, Missing, Refused, Throttled,
-                             TooLarge, Unauthenticated, Unprocessable)
+from ..domain.errors import (
+                             Conflict,
+                             Forbidden,
+                             Invalid,
+                             Missing,
+                             Refused,
+                             Throttled,
+                             TooLarge,
+                             Unauthenticated,
+                             Unprocessable,
+)
 
 #: The base of every refusal a use case raises (the domain's own :class:`Refused`).
 ServiceError = Refused

@@ -11,14 +11,13 @@ import random
 import uuid
 from typing import Any
 
-from ..storage.checklist_files import ChecklistLibrary
 from ..domain.access import Scope
 from ..domain.checklist import Checklist, Criterion
 from ..domain.scoring import answer_problems
 from ..storage import Store
-from . import accounts, clock, commands
+from ..storage.checklist_files import ChecklistLibrary
+from . import accounts, clock, commands, remediation
 from . import inspections as service
-from . import remediation
 from . import units as unit_service
 
 DEMO_PASSWORD = "demo-2025"

@@ -10,21 +10,27 @@ import datetime as _dt
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, TypeVar
 
-from ..storage.checklist_files import ChecklistLibrary
 from ..domain import inspection as rules
 from ..domain.access import Scope
 from ..domain.checklist import Checklist, Criterion, parse_checklist
-from ..domain.messages import Message, N_, criterion_label, joined
-from ..domain.models import (INSPECTION_KINDS, Answer, Inspection, InspectionSummary,
-                             RemediationItem, TeamMember, Unit, User)
-from ..domain.periods import (PeriodError, default_period, fits_cadence, parse_period,
-                              period_of)
-from ..domain.text import SHORT_TEXT, TextProblem, clean_text, sort_key
+from ..domain.messages import N_, Message, criterion_label, joined
+from ..domain.models import (
+    INSPECTION_KINDS,
+    Answer,
+    Inspection,
+    InspectionSummary,
+    RemediationItem,
+    TeamMember,
+    Unit,
+    User,
+)
+from ..domain.periods import PeriodError, default_period, fits_cadence, parse_period, period_of
 from ..domain.remediation import generate_items
 from ..domain.scoring import ScoreCard, score
+from ..domain.text import SHORT_TEXT, TextProblem, clean_text, sort_key
 from ..storage import NotFound, Store, new_id
 from ..storage.base import InspectionQuery, Page
-
+from ..storage.checklist_files import ChecklistLibrary
 from . import Conflict, Forbidden, Invalid, Missing, Refused, Unprocessable, clock
 from .commands import AnswerOp, FinalizeOp, StartRequest, quoted
 

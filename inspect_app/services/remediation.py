@@ -17,16 +17,38 @@ from ..domain import inspection as rules
 from ..domain import item_changes as changes
 from ..domain.access import Scope
 from ..domain.messages import N_
-from ..domain.models import (ITEM_CLOSED_STATUSES, ITEM_STATUSES, Inspection,
-                             InspectionSummary, ItemSummary, PhotoRef, RemediationItem)
-from ..domain.remediation import (GROUP_ORDER, PlanFigures, as_dict, inspection_of, item_id,
-                                  next_item_number, plan_figures)
+from ..domain.models import (
+    ITEM_CLOSED_STATUSES,
+    ITEM_STATUSES,
+    Inspection,
+    InspectionSummary,
+    ItemSummary,
+    PhotoRef,
+    RemediationItem,
+)
+from ..domain.remediation import (
+    GROUP_ORDER,
+    PlanFigures,
+    as_dict,
+    inspection_of,
+    item_id,
+    next_item_number,
+    plan_figures,
+)
 from ..storage import Store
 from ..storage.base import ItemQuery, Page
 from . import Conflict, Forbidden, Invalid, Missing
 from .commands import ItemChange, ItemReview, NewItem, quoted
-from .inspections import (PAGE_SIZE, checklist_of, clamped, load, run_op, visible, visible_page,
-                          visible_units)
+from .inspections import (
+    PAGE_SIZE,
+    checklist_of,
+    clamped,
+    load,
+    run_op,
+    visible,
+    visible_page,
+    visible_units,
+)
 from .photos import MAX_PIXELS, process, store_photo
 
 #: The criterion of the next cycle that asks how much of the previous plan was carried

@@ -14,9 +14,8 @@ from flask_login import current_user
 from ..domain import inspection as rules
 from ..domain.messages import N_
 from ..domain.remediation import as_dict
-from ..services import Invalid, Unauthenticated, accounts, clock, commands
+from ..services import Invalid, Unauthenticated, accounts, clock, commands, photos
 from ..services import inspections as service
-from ..services import photos
 from ..services import remediation as items
 from .auth import scope, store
 from .common import csrf

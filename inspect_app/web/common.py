@@ -3,8 +3,16 @@ from __future__ import annotations
 
 from urllib.parse import urlencode, urlsplit
 
-from flask import (Flask, has_request_context, jsonify, redirect, render_template,
-                   request, session, url_for)
+from flask import (
+    Flask,
+    has_request_context,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, CSRFProtect

@@ -15,8 +15,17 @@ from typing import Any
 from flask import Flask, Response, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 
-from ..domain.errors import (Conflict, Forbidden, Invalid, Missing, Refused, Throttled, TooLarge,
-                             Unauthenticated, Unprocessable)
+from ..domain.errors import (
+    Conflict,
+    Forbidden,
+    Invalid,
+    Missing,
+    Refused,
+    Throttled,
+    TooLarge,
+    Unauthenticated,
+    Unprocessable,
+)
 from ..storage import CannotStore
 from .i18n import translate
 

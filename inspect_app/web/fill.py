@@ -11,16 +11,14 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
-                   url_for)
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from ..domain import inspection as rules
 from ..domain.messages import N_, criterion_label
 from ..domain.models import Inspection
-from ..services import (Conflict, Forbidden, Invalid, Missing, ServiceError, clock, commands,
-                        photos)
+from ..services import Conflict, Forbidden, Invalid, Missing, ServiceError, clock, commands, photos
 from ..services import inspections as service
 from . import fill_forms
 from .auth import roles_required, scope, store
@@ -326,9 +324,9 @@ def join_qr_svg(inspection_id: str):
     inspection = _load(inspection_id)
     if not shows_join_qr(inspection):
         abort(403)
-    from ..exports import qr
+    from .qr import svg_response
 
-    return qr.svg_response(join_url(inspection))
+    return svg_response(join_url(inspection))
 
 
 @bp.route("/<inspection_id>/join", methods=["GET", "POST"])

@@ -3,23 +3,31 @@ from __future__ import annotations
 
 import io
 
-from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
-                   send_file, url_for)
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, SelectMultipleField, StringField
-from wtforms.validators import Length, Optional
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..domain.text import SHORT_TEXT
-from .i18n import translate
-from ..services import ServiceError, clock, commands
+from ..services import ServiceError, clock, commands, photos
 from ..services import inspections as service
-from ..services import photos
 from .auth import roles_required, scope, store, unit_names
 from .common import pager_of
+from .i18n import translate
 from .labels import INSPECTION_KIND_LABELS
 
 bp = Blueprint("inspections", __name__, url_prefix="/inspections")

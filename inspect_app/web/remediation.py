@@ -12,8 +12,17 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template, request,
-                   url_for)
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -25,13 +34,13 @@ from wtforms.validators import Length, Optional
 from ..domain import item_changes
 from ..domain.models import Inspection, RemediationItem
 from ..domain.remediation import is_due_soon, is_overdue, plan_groups, plan_progress
-from .i18n import translate
 from ..services import ServiceError, clock, commands
 from ..services import inspections as inspection_service
 from ..services import remediation as service
 from .auth import roles_required, scope, store, unit_names
 from .common import pager_of, safe_next
 from .errors import status_of
+from .i18n import translate
 from .labels import INSPECTION_KIND_LABELS, ITEM_STATUS_LABELS
 
 bp = Blueprint("remediation", __name__, url_prefix="/remediation")
