@@ -7,6 +7,7 @@ to them), then the criteria the articles give figures for are set to those figur
 from __future__ import annotations
 
 import datetime as _dt
+import logging
 import random
 import uuid
 from typing import Any
@@ -19,6 +20,8 @@ from ..storage.checklist_files import ChecklistLibrary
 from . import accounts, clock, commands, remediation
 from . import inspections as service
 from . import units as unit_service
+
+log = logging.getLogger("inspect_app.services")
 
 DEMO_PASSWORD = "demo-2025"
 COMMUNES = [
@@ -202,6 +205,7 @@ def load(store: Store, library: ChecklistLibrary) -> list[tuple[str, str, str]]:
                                      today=day)
                 _backdate(store, inspection.id, day)
     _remediation_progress(store, users, ids, today)
+    log.info("demo loaded: %d units, %d users", len(COMMUNES), len(people))
     return [(username, DEMO_PASSWORD, role) for username, role, *_ in people]
 
 

@@ -7,6 +7,7 @@ applied in one atomic read-modify-write.
 from __future__ import annotations
 
 import datetime as _dt
+import logging
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, TypeVar
 
@@ -36,6 +37,7 @@ from .commands import AnswerOp, FinalizeOp, StartRequest, quoted
 
 T = TypeVar("T")
 R = TypeVar("R")
+log = logging.getLogger("inspect_app.services")
 
 
 # ---------------------------------------------------------------- checklists of records
@@ -152,7 +154,7 @@ def clamped(fetch: Callable[[int, int], Page[T]], page: int, per_page: int) -> P
 
 
 def load(store: Store, scope: Scope, inspection_id: str) -> Inspection:
-    """An inspection the user may see; :class:`Missing` (404) otherwise."""
+    """An inspection the user may see; :class:`Missing` otherwise."""
     inspection = store.get_inspection(inspection_id) if _plausible_id(inspection_id) else None
     if inspection is None or not scope.can_view(inspection):
         raise Missing(N_("no such inspection"))
@@ -165,7 +167,8 @@ def _plausible_id(value: str) -> bool:
 
 def editable(store: Store, scope: Scope, inspection_id: str,
              allowed: Callable[[Inspection], bool] | None = None) -> Inspection:
-    """An inspection the user may change: 404 if they may not see it, 403 if only see."""
+    """An inspection the user may change: :class:`Missing` if they may not see it,
+    :class:`Forbidden` if they may only see it."""
     inspection = load(store, scope, inspection_id)
     if not (allowed or scope.can_edit)(inspection):
         raise Forbidden(N_("you may look at this record but not change it"))
@@ -174,7 +177,8 @@ def editable(store: Store, scope: Scope, inspection_id: str,
 
 def check_access(scope: Scope, inspection: Inspection,
                  allowed: Callable[[Inspection], bool]) -> None:
-    """Inside a transaction: 404 unless the user may see the record, 403 unless ``allowed``."""
+    """Inside a transaction: :class:`Missing` unless the user may see the record,
+    :class:`Forbidden` unless ``allowed``."""
     if not scope.can_view(inspection):
         raise Missing(N_("no such inspection"))
     if not allowed(inspection):
@@ -263,6 +267,8 @@ def start(store: Store, library: ChecklistLibrary, scope: Scope, request: StartR
     )
     rules.add_event(inspection, user.username, now, "started")
     store.add_inspection(inspection)
+    log.info("started %s=%s unit=%s checklist=%s period=%s by=%s", kind, inspection.id, unit,
+             loaded.id, period, user.username)
     return inspection
 
 
@@ -372,6 +378,7 @@ def join(store: Store, scope: Scope, inspection_id: str) -> Inspection:
             record.team.append(TeamMember(username=user.username, role="member",
                                           name=user.full_name, position=user.position))
             rules.add_event(record, user.username, clock.now_iso(), "joined")
+            log.info("joined inspection=%s by=%s", record.id, user.username)
         return record
 
     return run_change(store, inspection_id, add_member)
@@ -582,8 +589,12 @@ def finalize(store: Store, scope: Scope, inspection_id: str, op: FinalizeOp, *,
                         percent=inspection.score["percent"])
         return Finalized(inspection), ("f", "", inspection.rev)
 
-    return run_op(store, inspection_id, op.op_id, digest, apply,
+    done = run_op(store, inspection_id, op.op_id, digest, apply,
                   lambda inspection, memo: Finalized(inspection, replayed=True))
+    if not done.replayed:
+        log.info("finalized inspection=%s percent=%s items=%d by=%s", inspection_id,
+                 done.inspection.score["percent"], len(done.inspection.items), by)
+    return done
 
 
 @dataclass
@@ -599,7 +610,7 @@ class Closing:
 
     @property
     def blocked(self) -> bool:
-        """True when finalizing would be refused (422)."""
+        """True when finalizing would be refused (:class:`Unprocessable`)."""
         return bool(self.missing_evidence or (self.unanswered and not self.allow_unanswered))
 
 
@@ -619,7 +630,7 @@ def closing(inspection: Inspection, *, allow_unanswered: bool, day: _dt.date, at
 def finalize_preview(store: Store, scope: Scope, inspection_id: str, *, allow_unanswered: bool,
                      today: _dt.date | None = None) -> tuple[Inspection, Closing]:
     """The record and what finalizing it now would do, for the confirmation step; nothing
-    is written. 404/403 as for finalizing; 409 once it is finalized."""
+    is written. Refused as finalizing is; :class:`Conflict` once it is finalized."""
     inspection = editable(store, scope, inspection_id, lambda i: can_finalize(scope, i))
     if inspection.status != "draft":
         raise Conflict(N_("This record is already finalized."))
@@ -650,7 +661,9 @@ def reopen(store: Store, scope: Scope, inspection_id: str, reason: str) -> Inspe
         inspection.finalized_at = inspection.finalized_by = None
         return inspection
 
-    return run_change(store, inspection_id, change)
+    reopened = run_change(store, inspection_id, change)
+    log.info("reopened inspection=%s by=%s", inspection_id, scope.user.username)
+    return reopened
 
 
 # ---------------------------------------------------------------- self-check versus inspection

@@ -64,7 +64,7 @@ def powers_of(scope: Scope, record: Inspection | InspectionSummary) -> changes.P
 
 
 def locate(store: Store, scope: Scope, item_ref: str) -> tuple[Inspection, RemediationItem]:
-    """An item the user may see, with its record; :class:`Missing` (404) otherwise."""
+    """An item the user may see, with its record; :class:`Missing` otherwise."""
     if not isinstance(item_ref, str) or "-" not in item_ref:
         raise Missing(N_("no such item"))
     inspection = load(store, scope, inspection_of(item_ref))
