@@ -37,12 +37,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from inspect_app import create_app  # noqa: E402
-from inspect_app.services import accounts, demo  # noqa: E402
+from inspect_app.domain.models import Inspection  # noqa: E402
+from inspect_app.services import accounts, commands, demo  # noqa: E402
 from inspect_app.services import inspections as service  # noqa: E402
 from inspect_app.services import units as unit_service  # noqa: E402
-from inspect_app.domain.models import Inspection  # noqa: E402
 from inspect_app.storage import new_id  # noqa: E402
-from inspect_app.services import commands
 
 TARGETS = 10
 

@@ -26,10 +26,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from inspect_app import create_app  # noqa: E402
-from inspect_app.services import accounts, demo  # noqa: E402
+from inspect_app.services import accounts, commands, demo  # noqa: E402
 from inspect_app.services import inspections as service  # noqa: E402
 from inspect_app.services import units as unit_service  # noqa: E402
-from inspect_app.services import commands
 
 ACCEPT = {"Accept-Encoding": "br, gzip, deflate", "Accept": "text/html,*/*"}
 IMMUTABLE = "immutable"
@@ -82,8 +81,9 @@ def page_loads(client, path: str) -> tuple[Load, Load]:
     html = page.get_data()
     for load in (first, later):
         load.requests.append((path, wire_bytes(page), page.headers.get("Content-Encoding", "")))
-    import brotli
     import gzip
+
+    import brotli
     text = {"br": brotli.decompress, "gzip": gzip.decompress}.get(
         page.headers.get("Content-Encoding", ""), lambda b: b)(html).decode("utf-8")
     links = _Links()

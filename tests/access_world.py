@@ -20,11 +20,9 @@ from flask_wtf.csrf import generate_csrf
 
 from inspect_app import create_app
 from inspect_app.domain.access import Scope
-from inspect_app.services import accounts
+from inspect_app.services import accounts, commands, photos
 from inspect_app.services import inspections as service
-from inspect_app.services import photos
 from inspect_app.services import units as unit_service
-from inspect_app.services import commands
 
 PASSWORD = "mat-khau-dai-2025"
 SECRET = "access-world-secret"

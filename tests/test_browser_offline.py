@@ -5,17 +5,21 @@ from __future__ import annotations
 
 import uuid
 
-import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from inspect_app.services import accounts
-from inspect_app.services import inspections as service
-from inspect_app.services import units as unit_service
 from inspect_app.services import commands
+from inspect_app.services import inspections as service
 
 from .browser import camera_jpeg, chromium, live_server, login, phone  # noqa: F401
-from .test_browser_fill import (PASSWORD, answer_of, card, eventually, live_server_artifacts,  # noqa: F401
-                                queued, team)
+from .test_browser_fill import (  # noqa: F401
+    PASSWORD,
+    answer_of,
+    card,
+    eventually,
+    live_server_artifacts,
+    queued,
+    team,
+)
 
 SECTIONS = ("chi_dao", "the_che", "tthc", "bo_may", "cong_vu", "tai_chinh", "cqs", "tac_dong",
             "thuong_tru")

@@ -8,11 +8,9 @@ import uuid
 import pytest
 from PIL import Image
 
-from inspect_app.services import accounts
+from inspect_app.services import accounts, commands, remediation
 from inspect_app.services import inspections as service
-from inspect_app.services import remediation
 from inspect_app.services import units as unit_service
-from inspect_app.services import commands
 
 from .browser import camera_jpeg, chromium, live_server, login, phone  # noqa: F401
 

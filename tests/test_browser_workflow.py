@@ -8,10 +8,9 @@ import uuid
 import pytest
 
 from inspect_app.domain.periods import period_of
-from inspect_app.services import accounts
+from inspect_app.services import accounts, commands
 from inspect_app.services import inspections as service
 from inspect_app.services import units as unit_service
-from inspect_app.services import commands
 
 from .browser import chromium, live_server, login, phone  # noqa: F401
 from .test_browser_fill import live_server_artifacts

@@ -10,8 +10,17 @@ import pytest
 
 from inspect_app.domain import inspection as rules
 from inspect_app.domain import item_changes
-from inspect_app.domain.errors import (Conflict, Forbidden, Invalid, Missing, Refused, Throttled,
-                                       TooLarge, Unauthenticated, Unprocessable)
+from inspect_app.domain.errors import (
+    Conflict,
+    Forbidden,
+    Invalid,
+    Missing,
+    Refused,
+    Throttled,
+    TooLarge,
+    Unauthenticated,
+    Unprocessable,
+)
 from inspect_app.services import Unprocessable as ServiceUnprocessable
 from inspect_app.services import accounts, commands
 from inspect_app.services import inspections as service

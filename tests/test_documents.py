@@ -21,15 +21,13 @@ import pytest
 from PIL import Image
 
 from inspect_app import create_app
-
-from inspect_app.exports import qr
 from inspect_app.domain.models import RemediationItem
-from inspect_app.services import accounts, photos
+from inspect_app.exports import documents, qr
+from inspect_app.services import accounts, commands, photos
 from inspect_app.services import inspections as service
 from inspect_app.services import units as unit_service
 from inspect_app.services.demo import generated_answer
-from inspect_app.exports import documents
-from inspect_app.services import commands
+
 from .browser import chromium, live_server, login, page  # noqa: F401  (fixtures)
 
 PASSWORD = "mat-khau-dai-2025"

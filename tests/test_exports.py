@@ -14,20 +14,16 @@ from babel.support import Translations
 from flask import url_for
 from openpyxl.utils.escape import unescape
 
-from inspect_app.i18n import TRANSLATIONS_DIR
 from inspect_app import create_app
-
 from inspect_app.cli import export as cli_export
-
-from inspect_app.exports import workbook
-
-from inspect_app.exports import xlsx
 from inspect_app.domain.models import InspectionSummary, ProgressNote, User
+from inspect_app.exports import workbook, xlsx
+from inspect_app.i18n import TRANSLATIONS_DIR
+from inspect_app.services import commands
 from inspect_app.services import inspections as service
 from inspect_app.services import units as unit_service
 from inspect_app.services.demo import generated_answer
 from inspect_app.web import exports as export_views
-from inspect_app.services import commands
 
 CHECKLIST = "cchc-xa"
 # Text that spreadsheets would run as a formula if it were not written as text, and
@@ -400,6 +396,7 @@ def test_photo_links_are_absolute_urls(world, tmp_path):
     with app.app_context():
         lead = scope_of(world, "thanhtra2")
         from PIL import Image
+
         from inspect_app.services import photos
         image = io.BytesIO()
         Image.new("RGB", (40, 30), "white").save(image, "PNG")

@@ -8,10 +8,9 @@ from html.parser import HTMLParser
 
 import pytest
 
-from inspect_app.services import accounts
+from inspect_app.services import accounts, commands
 from inspect_app.services import inspections as service
 from inspect_app.services import units as unit_service
-from inspect_app.services import commands
 
 PASSWORD = "mat-khau-dai"
 

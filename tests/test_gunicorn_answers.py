@@ -12,10 +12,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from inspect_app import create_app
-from inspect_app.services import accounts
+from inspect_app.services import accounts, commands
 from inspect_app.services import inspections as service
 from inspect_app.services import units as unit_service
-from inspect_app.services import commands
 
 from .test_gunicorn import GUNICORN, Server
 

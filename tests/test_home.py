@@ -6,10 +6,9 @@ import uuid
 
 import pytest
 
-from inspect_app.services import accounts
+from inspect_app.services import accounts, commands
 from inspect_app.services import inspections as service
 from inspect_app.services import units as unit_service
-from inspect_app.services import commands
 
 from .test_fill_html import PASSWORD, login
 

@@ -11,10 +11,9 @@ import pytest
 import yaml
 
 from inspect_app import create_app
-from inspect_app.services import accounts
+from inspect_app.services import accounts, commands
 from inspect_app.services import inspections as service
 from inspect_app.services import units as unit_service
-from inspect_app.services import commands
 
 from .test_fill_html import csrf_of, form_fields
 
@@ -201,8 +200,8 @@ TYPED = [
 
 
 def _meaning(locale, text, whole):
-    from inspect_app.web.i18n import formatting
     from inspect_app.domain.numbers import NumberUnclear, read_number
+    from inspect_app.web.i18n import formatting
 
     marks = formatting.number_symbols(locale)
     try:

@@ -16,10 +16,9 @@ import pytest
 from PIL import Image, PngImagePlugin
 
 from inspect_app import create_app
-from inspect_app.services import Invalid, accounts, photos
+from inspect_app.services import Invalid, accounts, commands, photos
 from inspect_app.services import inspections as service
 from inspect_app.services import units as unit_service
-from inspect_app.services import commands
 
 from .test_fill_html import PASSWORD, login
 

@@ -14,11 +14,9 @@ from PIL import Image
 from inspect_app.domain.models import Answer, Inspection
 from inspect_app.domain.remediation import generate_items, plan_groups
 from inspect_app.domain.scoring import score
-from inspect_app.services import accounts, clock
+from inspect_app.services import accounts, clock, commands, remediation
 from inspect_app.services import inspections as service
-from inspect_app.services import remediation
 from inspect_app.services import units as unit_service
-from inspect_app.services import commands
 
 from .factories import RATIO, criterion_data, make_checklist
 from .test_fill_html import csrf_of, form_fields

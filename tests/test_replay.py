@@ -12,10 +12,9 @@ import pytest
 
 from inspect_app.domain import replay
 from inspect_app.domain.models import SCHEMA, Answer, Inspection
-from inspect_app.services import demo
+from inspect_app.services import commands, demo
 from inspect_app.services import inspections as service
 from inspect_app.storage import upgrades
-from inspect_app.services import commands
 from tests.test_remediation import World, jpeg, op
 
 OTHER_OPS = 300

@@ -10,11 +10,9 @@ import uuid
 import pytest
 
 from inspect_app.domain.text import LONG_TEXT, TextProblem, clean_text
-from inspect_app.services import ServiceError, accounts
+from inspect_app.services import ServiceError, accounts, commands, remediation
 from inspect_app.services import inspections as service
-from inspect_app.services import remediation
 from inspect_app.services import units as unit_service
-from inspect_app.services import commands
 from inspect_app.web.errors import status_of
 from tests.test_remediation import World, csrf_of, op
 

@@ -11,13 +11,11 @@ import uuid
 import pytest
 
 from inspect_app.domain.periods import default_period, fits_cadence, parse_period
-from inspect_app.domain.scoring import score
-from inspect_app.services import Conflict, Invalid, accounts, clock
+from inspect_app.services import Invalid, accounts, clock, commands
 from inspect_app.services import inspections as service
 from inspect_app.services import units as unit_service
-from inspect_app.services import commands
 
-from .factories import checklist_data, criterion_data, make_checklist
+from .factories import make_checklist
 from .test_fill_html import csrf_of, form_fields
 
 PASSWORD = "mat-khau-dai"

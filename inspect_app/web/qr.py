@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, redirect, render_template, url_for
 
-from ..exports import qr
 from ..domain.text import sort_key
+from ..exports import qr
 from ..services import inspections as inspection_service
 from .auth import roles_required, scope, store
 
