@@ -70,13 +70,16 @@ def build_store(folder: Path, size: int) -> tuple[str, list[str], str]:
     scope = service.scope_for(store, user)
     targets = []
     for n in range(TARGETS):
-        inspection = service.start(store, library, scope, commands.StartRequest(unit=f"X{n:03d}", checklist="cchc-xa", period="2025", kind="inspection"))
+        inspection = service.start(store, library, scope, commands.StartRequest(
+            unit=f"X{n:03d}", checklist="cchc-xa", period="2025", kind="inspection"))
         targets.append(inspection.id)
-    template = service.start(store, library, scope, commands.StartRequest(unit="X099", checklist="cchc-xa", period="2025", kind="inspection"))
+    template = service.start(store, library, scope, commands.StartRequest(
+        unit="X099", checklist="cchc-xa", period="2025", kind="inspection"))
     checklist = service.checklist_of(template)
     answers = demo._answers(checklist, "X099", random.Random(1), 0.8)
     for cid, answer in answers.items():
-        service.save_answer(store, scope, template.id, commands.answer_op(cid, {"op_id": str(uuid.uuid4()), "base_rev": 0, **answer}))
+        service.save_answer(store, scope, template.id, commands.answer_op(
+            cid, {"op_id": str(uuid.uuid4()), "base_rev": 0, **answer}))
     filled = store.get_inspection(template.id)
 
     data = filled.to_dict()

@@ -87,7 +87,8 @@ def main() -> None:
         scope = service.scope_for(store, user)
         records = []
         for _ in range(2):
-            inspection = service.start(store, library, scope, commands.StartRequest(unit="X1", checklist="cchc-xa", period="2025", kind="inspection"))
+            inspection = service.start(store, library, scope, commands.StartRequest(
+                unit="X1", checklist="cchc-xa", period="2025", kind="inspection"))
             checklist = service.checklist_of(inspection)
             answers = demo._answers(checklist, "X1", random.Random(1), 1.0)
             records.append(Record(store, scope, inspection.id, answers))

@@ -119,10 +119,12 @@ def build(folder: Path):
     user = accounts.create_user(store, "thanhtra", "inspector", password="bench-password",
                                 full_name="Nguyễn Ánh Xuân")
     scope = service.scope_for(store, user)
-    inspection = service.start(store, library, scope, commands.StartRequest(unit="X001", checklist="cchc-xa", period="2025", kind="inspection"))
+    inspection = service.start(store, library, scope, commands.StartRequest(
+        unit="X001", checklist="cchc-xa", period="2025", kind="inspection"))
     checklist = service.checklist_of(inspection)
     for cid, answer in demo._answers(checklist, "X001", random.Random(1), 1.0).items():
-        service.save_answer(store, scope, inspection.id, commands.answer_op(cid, {"op_id": str(uuid.uuid4()), "base_rev": 0, **answer}))
+        service.save_answer(store, scope, inspection.id, commands.answer_op(
+            cid, {"op_id": str(uuid.uuid4()), "base_rev": 0, **answer}))
     client = app.test_client()
     with client.session_transaction() as session:
         session["_user_id"] = f"thanhtra:{store.get_user('thanhtra').password_hash[-12:]}"

@@ -105,7 +105,8 @@ def _scope(store, username: str) -> Scope:
 def _answer(store, scope, record_id, criterion, **content) -> None:
     inspection = store.get_inspection(record_id)
     base = inspection.answers[criterion].rev if criterion in inspection.answers else 0
-    service.save_answer(store, scope, record_id, commands.answer_op(criterion, {"op_id": str(uuid.uuid4()), "base_rev": base, **content}))
+    service.save_answer(store, scope, record_id, commands.answer_op(
+        criterion, {"op_id": str(uuid.uuid4()), "base_rev": base, **content}))
 
 
 def build_world(root: Path) -> World:
@@ -133,7 +134,8 @@ def build_world(root: Path) -> World:
 
     def start(name, by, unit, kind, final=False):
         scope = _scope(store, by)
-        record = service.start(store, library, scope, commands.StartRequest(unit=unit, checklist=CHECKLIST_ID, period="2025", kind=kind))
+        record = service.start(store, library, scope, commands.StartRequest(
+            unit=unit, checklist=CHECKLIST_ID, period="2025", kind=kind))
         world.records[name], world.units[name] = record.id, unit
         _answer(store, scope, record.id, "c1", value=False, note="Chưa ban hành")
         result = photos.attach_to_answer(store, scope, record.id, "c1", png_bytes(),

@@ -27,7 +27,9 @@ def team(live_server):
     accounts.create_user(store, f"mate{tag}", "inspector", password=PASSWORD,
                          full_name="Trần Thị Mai")
     inspection = service.start(store, live_server.app.extensions["checklists"],
-                               service.scope_for(store, lead), commands.StartRequest(unit=f"U{tag}", checklist="cchc-xa", period="2025", kind="inspection", team=[f"mate{tag}"]))
+                               service.scope_for(store, lead), commands.StartRequest(
+                                   unit=f"U{tag}", checklist="cchc-xa", period="2025",
+                                   kind="inspection", team=[f"mate{tag}"]))
     return {"lead": f"lead{tag}", "mate": f"mate{tag}", "id": inspection.id, "store": store}
 
 

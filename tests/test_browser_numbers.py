@@ -25,7 +25,8 @@ def team(live_server):
     lead = accounts.create_user(store, f"so{tag}", "inspector", password=PASSWORD)
     scope = service.scope_for(store, lead)
     inspection = service.start(store, live_server.app.extensions["checklists"], scope,
-                               commands.StartRequest(unit=f"N{tag}", checklist="cchc-xa", period="2025", kind="inspection"))
+                               commands.StartRequest(unit=f"N{tag}", checklist="cchc-xa",
+                                                     period="2025", kind="inspection"))
     return {"lead": f"so{tag}", "id": inspection.id, "store": store, "scope": scope}
 
 

@@ -249,7 +249,8 @@ def test_a_conflict_found_from_another_section_opens_theirs_or_mine(live_server,
     eventually(lambda: len(queued(page)) == 1)
     store = team["store"]  # meanwhile the team mate answers the same criterion
     mate = service.scope_for(store, store.get_user(team["mate"]))
-    service.save_answer(store, mate, team["id"], commands.answer_op("1.6", {"op_id": str(uuid.uuid4()), "base_rev": 0, "value": False}))
+    service.save_answer(store, mate, team["id"], commands.answer_op(
+        "1.6", {"op_id": str(uuid.uuid4()), "base_rev": 0, "value": False}))
     page.goto(f"{base}/s/the_che")  # offline, then online on another section: sent from here
     page.context.set_offline(False)
     page.evaluate("window.dispatchEvent(new Event('online'))")

@@ -29,11 +29,14 @@ def commune(live_server):
     accounts.create_user(store, f"xa{tag}", "unit", unit=code, password=PASSWORD,
                          full_name="Hoàng Thạc")
     scope = service.scope_for(store, lead)
-    record = service.start(store, live_server.app.extensions["checklists"], scope, commands.StartRequest(unit=code, checklist="cchc-xa", period="2025", kind="inspection")).id
+    record = service.start(store, live_server.app.extensions["checklists"], scope, commands.StartRequest(
+        unit=code, checklist="cchc-xa", period="2025", kind="inspection")).id
     for criterion, note in (("1.6", "Chưa ban hành kế hoạch tuyên truyền CCHC"),
                             ("1.10", "Chủ tịch UBND xã chưa phân công công chức chấm điểm CCHC")):
-        service.save_answer(store, scope, record, commands.answer_op(criterion, {"op_id": str(uuid.uuid4()), "base_rev": 0, "value": False, "note": note}))
-    service.finalize(store, scope, record, commands.finalize_op({"op_id": str(uuid.uuid4()), "allow_unanswered": True}))
+        service.save_answer(store, scope, record, commands.answer_op(
+            criterion, {"op_id": str(uuid.uuid4()), "base_rev": 0, "value": False, "note": note}))
+    service.finalize(store, scope, record, commands.finalize_op(
+        {"op_id": str(uuid.uuid4()), "allow_unanswered": True}))
     items = {i.criterion: i.id for i in store.get_inspection(record).items}
     return {"store": store, "record": record, "lead": f"lead{tag}", "officer": f"xa{tag}",
             "items": items}

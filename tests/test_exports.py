@@ -58,7 +58,8 @@ def _answer(store, scope, inspection_id, criterion_id, content):
 
 
 def _inspect(store, library, lead, unit, answers, *, finalize=True):
-    inspection = service.start(store, library, lead, commands.StartRequest(unit=unit, checklist=CHECKLIST, period="2025", kind="inspection"))
+    inspection = service.start(store, library, lead, commands.StartRequest(
+        unit=unit, checklist=CHECKLIST, period="2025", kind="inspection"))
     for criterion_id, content in answers.items():
         _answer(store, lead, inspection.id, criterion_id, content)
     if finalize:

@@ -73,7 +73,8 @@ def world(app):
                              ("admin", "admin", None)):
         accounts.create_user(store, name, role, unit=unit, password=PASSWORD)
     lead = service.scope_for(store, store.get_user("lead"))
-    inspection = service.start(store, app.extensions["checklists"], lead, commands.StartRequest(unit="NT", checklist="cchc-xa", period="2025", kind="inspection", team=["mate"]))
+    inspection = service.start(store, app.extensions["checklists"], lead, commands.StartRequest(
+        unit="NT", checklist="cchc-xa", period="2025", kind="inspection", team=["mate"]))
     return {"store": store, "id": inspection.id, "app": app}
 
 
@@ -136,7 +137,8 @@ def test_a_team_mates_newer_answer_is_never_overwritten(client, world, app):
     mate = service.scope_for(world["store"], world["store"].get_user("mate"))
     service.save_answer(world["store"], mate, world["id"], commands.answer_op("1.6", {"op_id": str(uuid.uuid4()), "base_rev": 0, "value": False,
                          "note": "Không có kế hoạch"}))
-    service.save_answer(world["store"], mate, world["id"], commands.answer_op("1.1", {"op_id": str(uuid.uuid4()), "base_rev": 0, "value": "dung_han"}))
+    service.save_answer(world["store"], mate, world["id"], commands.answer_op(
+        "1.1", {"op_id": str(uuid.uuid4()), "base_rev": 0, "value": "dung_han"}))
     fields[f"{key_of(world, '1.6')}_value"] = "true"  # the lead changed 1.6 too, not 1.1
     response = client.post(f"/inspections/{world['id']}/s/chi_dao", data=fields)
     assert response.status_code == 409
@@ -237,7 +239,8 @@ def test_joining_by_the_qr_code(client, world, app):
 def test_self_check_beside_inspection_flags_overrating(client, world, app):
     store = world["store"]
     ua = service.scope_for(store, store.get_user("ua"))
-    own = service.start(store, app.extensions["checklists"], ua, commands.StartRequest(unit="NT", checklist="cchc-xa", period="2025", kind="self_check"))
+    own = service.start(store, app.extensions["checklists"], ua, commands.StartRequest(
+        unit="NT", checklist="cchc-xa", period="2025", kind="self_check"))
     for cid, value in (("1.6", True), ("1.10", True)):
         service.save_answer(store, ua, own.id, commands.answer_op(cid, {"op_id": str(uuid.uuid4()), "base_rev": 0,
                                                      "value": value}))

@@ -70,7 +70,8 @@ def world(numbers_app):
     unit_service.add_unit(store, "NT", "Xã Nông Thượng")
     lead = accounts.create_user(store, "lead", "inspector", password=PASSWORD)
     inspection = service.start(store, numbers_app.extensions["checklists"],
-                               service.scope_for(store, lead), commands.StartRequest(unit="NT", checklist="so-lieu", period="2025", kind="inspection"))
+                               service.scope_for(store, lead), commands.StartRequest(
+                                   unit="NT", checklist="so-lieu", period="2025", kind="inspection"))
     token = accounts.issue_token(store, "lead")
     client = numbers_app.test_client()
     return {"app": numbers_app, "store": store, "id": inspection.id, "token": token,

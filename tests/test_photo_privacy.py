@@ -160,7 +160,8 @@ def world_of(app):
     unit_service.add_unit(store, "NT", "Xã Nông Thượng")
     accounts.create_user(store, "lead", "inspector", password=PASSWORD)
     lead = service.scope_for(store, store.get_user("lead"))
-    inspection = service.start(store, app.extensions["checklists"], lead, commands.StartRequest(unit="NT", checklist="cchc-xa", period="2025", kind="inspection"))
+    inspection = service.start(store, app.extensions["checklists"], lead, commands.StartRequest(
+        unit="NT", checklist="cchc-xa", period="2025", kind="inspection"))
     return {"store": store, "id": inspection.id, "lead": lead,
             "token": accounts.issue_token(store, "lead", "tests")}
 

@@ -197,11 +197,14 @@ class World:
         return service.scope_for(self.store, self.store.get_user(name))
 
     def start(self, by, unit, checklist="cchc-xa", kind="inspection", team=(), period="2025"):
-        return service.start(self.store, self.library, self.scope(by), commands.StartRequest(unit=unit, checklist=checklist, period=period, kind=kind, team=list(team), another=kind == "inspection")).id
+        return service.start(self.store, self.library, self.scope(by), commands.StartRequest(
+            unit=unit, checklist=checklist, period=period, kind=kind, team=list(team),
+            another=kind == "inspection")).id
 
     def answer(self, by, record, criterion, **content):
         current = self.store.get_inspection(record).answers.get(criterion)
-        service.save_answer(self.store, self.scope(by), record, commands.answer_op(criterion, {"op_id": op(), "base_rev": current.rev if current else 0, **content}))
+        service.save_answer(self.store, self.scope(by), record, commands.answer_op(
+            criterion, {"op_id": op(), "base_rev": current.rev if current else 0, **content}))
 
     def finalize(self, by, record, allow_unanswered=True):
         return service.finalize(self.store, self.scope(by), record,

@@ -91,7 +91,8 @@ def send_back_comment(world, text):
     store.update_inspection(world.rec, lambda i: setattr(i.item(world.item_id), "status",
                                                             "done"))
     return _service(lambda: remediation.review_item(
-        store, world.scope("lead"), commands.item_review(world.item_id, {"op_id": op(), "base_rev": item.rev + 0, "decision": "send_back", "comment": text})))
+        store, world.scope("lead"), commands.item_review(world.item_id,
+                                                         {"op_id": op(), "base_rev": item.rev + 0, "decision": "send_back", "comment": text})))
 
 
 def reopen_reason(world, text):

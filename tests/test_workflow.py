@@ -47,7 +47,8 @@ def scope(world, name):
 
 
 def start(world, by, checklist=WEEKLY, period="2026-W49", kind="self_check", **extra):
-    return service.start(world["store"], world["library"], scope(world, by), commands.StartRequest(unit="NT", checklist=checklist, period=period, kind=kind, **extra))
+    return service.start(world["store"], world["library"], scope(world, by), commands.StartRequest(
+        unit="NT", checklist=checklist, period=period, kind=kind, **extra))
 
 
 def api(client, world, by):
@@ -242,7 +243,8 @@ def answer_all(world, by, record, skip=(), **overrides):
         content = overrides.get(criterion.id.replace(".", "_")) or full_answer(criterion)
         if criterion.id in skip or content is None:
             continue
-        service.save_answer(world["store"], scope(world, by), record.id, commands.answer_op(criterion.id, {"op_id": op(), "base_rev": 0, **content}))
+        service.save_answer(world["store"], scope(world, by), record.id, commands.answer_op(
+            criterion.id, {"op_id": op(), "base_rev": 0, **content}))
 
 
 @pytest.mark.parametrize("checklist, kind, period, skip, counts", [

@@ -129,7 +129,8 @@ def _fill(store: Store, scope: Scope, inspection_id: str, answers: dict[str, dic
     for cid, answer in answers.items():
         inspection = store.get_inspection(inspection_id)
         base = inspection.answers[cid].rev if cid in inspection.answers else 0
-        service.save_answer(store, scope, inspection_id, commands.answer_op(cid, {"op_id": str(uuid.uuid4()), "base_rev": base, **answer}))
+        service.save_answer(store, scope, inspection_id, commands.answer_op(
+            cid, {"op_id": str(uuid.uuid4()), "base_rev": base, **answer}))
 
 
 def _backdate(store: Store, inspection_id: str, day: _dt.date) -> None:
@@ -170,7 +171,10 @@ def load(store: Store, library: ChecklistLibrary) -> list[tuple[str, str, str]]:
                 ("TQ", 0.9, False, 2, "")]
         for key, quality, final, days_ago, number in plan:
             code, _, years_back = key.partition("-")
-            inspection = service.start(store, library, lead, commands.StartRequest(unit=code, checklist=INSPECTION_CHECKLIST, period=str(today.year - int(years_back or 0)), kind="inspection", team=["thanhtra2"], number=number, place=dict(COMMUNES)[code]))
+            inspection = service.start(store, library, lead, commands.StartRequest(
+                unit=code, checklist=INSPECTION_CHECKLIST,
+                period=str(today.year - int(years_back or 0)), kind="inspection",
+                team=["thanhtra2"], number=number, place=dict(COMMUNES)[code]))
             ids[key] = inspection.id
             checklist = service.checklist_of(inspection)
             _fill(store, lead, inspection.id,
@@ -186,7 +190,9 @@ def load(store: Store, library: ChecklistLibrary) -> list[tuple[str, str, str]]:
             for weeks_ago, final in ((1, True), (0, False)):
                 day = today - _dt.timedelta(weeks=weeks_ago)
                 iso = day.isocalendar()
-                inspection = service.start(store, library, officer, commands.StartRequest(unit=code, checklist=WEEKLY_CHECKLIST, period=f"{iso.year}-W{iso.week:02d}", kind="self_check"))
+                inspection = service.start(store, library, officer, commands.StartRequest(
+                    unit=code, checklist=WEEKLY_CHECKLIST, period=f"{iso.year}-W{iso.week:02d}",
+                    kind="self_check"))
                 checklist = service.checklist_of(inspection)
                 answers = _answers(checklist, code, rng, 0.85, None if final else 2)
                 if final and checklist.criterion("W16") is not None:
