@@ -505,10 +505,6 @@ class SectionResult:
     conflicts: dict[str, dict[str, Any]] = field(default_factory=dict)
     problems: dict[str, list[Any]] = field(default_factory=dict)
 
-    @property
-    def complete(self) -> bool:
-        return not (self.conflicts or self.problems)
-
 
 def save_section(store: Store, scope: Scope, inspection_id: str,
                  ops: Iterable[AnswerOp]) -> SectionResult:
