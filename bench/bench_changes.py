@@ -21,6 +21,7 @@ from pathlib import Path
 
 from bench.bench_wire import ACCEPT, build, wire_bytes  # noqa: E402
 
+from inspect_app.services import commands
 from inspect_app.services import inspections as service  # noqa: E402
 
 ROUNDS = 60
@@ -38,8 +39,8 @@ def main() -> int:
         scope = service.scope_for(store, store.get_user("thanhtra"))
         # one more save, so that "since one revision back" has exactly one change
         current = store.get_inspection(inspection_id).answers["1.6"]
-        service.save_answer(store, scope, inspection_id, "1.6", {
-            "op_id": str(uuid.uuid4()), "base_rev": current.rev, "value": not current.value})
+        service.save_answer(store, scope, inspection_id, commands.answer_op("1.6", {
+            "op_id": str(uuid.uuid4()), "base_rev": current.rev, "value": not current.value}))
         rev = store.get_inspection(inspection_id).rev
         base = f"/api/v1/inspections/{inspection_id}"
         cases = {"poll, nothing changed": f"{base}/changes?since={rev}&section=chi_dao",

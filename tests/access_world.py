@@ -20,9 +20,8 @@ from flask_wtf.csrf import generate_csrf
 
 from inspect_app import create_app
 from inspect_app.domain.access import Scope
-from inspect_app.services import accounts
+from inspect_app.services import accounts, commands, photos
 from inspect_app.services import inspections as service
-from inspect_app.services import photos
 from inspect_app.services import units as unit_service
 
 PASSWORD = "mat-khau-dai-2025"
@@ -106,8 +105,8 @@ def _scope(store, username: str) -> Scope:
 def _answer(store, scope, record_id, criterion, **content) -> None:
     inspection = store.get_inspection(record_id)
     base = inspection.answers[criterion].rev if criterion in inspection.answers else 0
-    service.save_answer(store, scope, record_id, criterion,
-                        {"op_id": str(uuid.uuid4()), "base_rev": base, **content})
+    service.save_answer(store, scope, record_id, commands.answer_op(
+        criterion, {"op_id": str(uuid.uuid4()), "base_rev": base, **content}))
 
 
 def build_world(root: Path) -> World:
@@ -135,16 +134,16 @@ def build_world(root: Path) -> World:
 
     def start(name, by, unit, kind, final=False):
         scope = _scope(store, by)
-        record = service.start(store, library, scope, unit=unit, checklist=CHECKLIST_ID,
-                               period="2025", kind=kind)
+        record = service.start(store, library, scope, commands.StartRequest(
+            unit=unit, checklist=CHECKLIST_ID, period="2025", kind=kind))
         world.records[name], world.units[name] = record.id, unit
         _answer(store, scope, record.id, "c1", value=False, note="Chưa ban hành")
-        _, result = photos.attach_to_answer(store, scope, record.id, "c1", png_bytes(),
-                                            str(uuid.uuid4()))
-        world.photos[name] = result["photo"]["id"]
+        result = photos.attach_to_answer(store, scope, record.id, "c1", png_bytes(),
+                                         str(uuid.uuid4()))
+        world.photos[name] = result.photo_id
         if final:
             service.finalize(store, _scope(store, by), record.id,
-                             {"op_id": str(uuid.uuid4()), "allow_unanswered": True})
+                             commands.finalize_op({"op_id": str(uuid.uuid4()), "allow_unanswered": True}))
             world.items[name] = store.get_inspection(record.id).items[0].id
 
     # Finalized ones first: a draft of the same unit, checklist and period blocks a second.

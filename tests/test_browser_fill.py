@@ -7,7 +7,7 @@ import uuid
 import pytest
 from PIL import Image
 
-from inspect_app.services import accounts
+from inspect_app.services import accounts, commands
 from inspect_app.services import inspections as service
 from inspect_app.services import units as unit_service
 
@@ -27,8 +27,9 @@ def team(live_server):
     accounts.create_user(store, f"mate{tag}", "inspector", password=PASSWORD,
                          full_name="Trần Thị Mai")
     inspection = service.start(store, live_server.app.extensions["checklists"],
-                               service.scope_for(store, lead), unit=f"U{tag}", checklist="cchc-xa",
-                               period="2025", kind="inspection", team=[f"mate{tag}"])
+                               service.scope_for(store, lead), commands.StartRequest(
+                                   unit=f"U{tag}", checklist="cchc-xa", period="2025",
+                                   kind="inspection", team=[f"mate{tag}"]))
     return {"lead": f"lead{tag}", "mate": f"mate{tag}", "id": inspection.id, "store": store}
 
 

@@ -12,6 +12,7 @@ import pytest
 from PIL import Image
 
 from inspect_app.services import accounts
+from inspect_app.services import commands
 from inspect_app.services import inspections as service
 from inspect_app.services import photos
 
@@ -28,9 +29,8 @@ def shot(page, name, full_page=True):
 
 def answer(store, scope, record, criterion, **content):
     current = store.get_inspection(record).answers.get(criterion)
-    status, _ = service.save_answer(store, scope, record, criterion, {
-        "op_id": str(uuid.uuid4()), "base_rev": current.rev if current else 0, **content})
-    assert status == 200
+    service.save_answer(store, scope, record, commands.answer_op(criterion, {
+        "op_id": str(uuid.uuid4()), "base_rev": current.rev if current else 0, **content}))
 
 
 @pytest.fixture
@@ -43,8 +43,9 @@ def compared(live_server, team):  # noqa: F811
     accounts.create_user(store, officer, "unit", unit=unit, password=PASSWORD)
     own = service.scope_for(store, store.get_user(officer))
     lead = service.scope_for(store, store.get_user(team["lead"]))
-    self_check = service.start(store, live_server.app.extensions["checklists"], own, unit=unit,
-                               checklist="cchc-xa", period="2025", kind="self_check")
+    self_check = service.start(store, live_server.app.extensions["checklists"], own,
+                               commands.StartRequest(unit=unit, checklist="cchc-xa",
+                                                     period="2025", kind="self_check"))
     for cid, value in (("1.6", True), ("1.10", True), ("2.1", True)):
         answer(store, own, self_check.id, cid, value=value)
     for cid, value in (("1.6", True), ("1.10", False), ("2.1", False)):

@@ -8,6 +8,7 @@ import re
 import time
 import uuid
 
+from inspect_app.services import commands
 from inspect_app.services import inspections as service
 
 from .browser import chromium, live_server, login, phone  # noqa: F401
@@ -79,16 +80,16 @@ def test_what_is_typed_is_never_overwritten_and_a_conflict_marks_the_difference(
         live_server, team, phone):
     store = team["store"]
     mate = service.scope_for(store, store.get_user(team["mate"]))
-    service.save_answer(store, mate, team["id"], "5.3", {
-        "op_id": str(uuid.uuid4()), "base_rev": 0, "inputs": {"ke_hoach": 4}})
+    service.save_answer(store, mate, team["id"], commands.answer_op("5.3", {
+        "op_id": str(uuid.uuid4()), "base_rev": 0, "inputs": {"ke_hoach": 4}}))
     a = phone()
     login(a, live_server, team["lead"], PASSWORD)
     a.goto(f"{live_server.url}/inspections/{team['id']}/s/cong_vu")
 
     # A types the second figure of 5.3; before A's phone sends it, B saves another one
     card(a, "5.3").locator("input[data-part=in_thuc_hien]").fill("4")
-    service.save_answer(store, mate, team["id"], "5.3", {
-        "op_id": str(uuid.uuid4()), "base_rev": 1, "inputs": {"ke_hoach": 4, "thuc_hien": 3}})
+    service.save_answer(store, mate, team["id"], commands.answer_op("5.3", {
+        "op_id": str(uuid.uuid4()), "base_rev": 1, "inputs": {"ke_hoach": 4, "thuc_hien": 3}}))
 
     conflict = card(a, "5.3").locator(".conflict")
     conflict.wait_for(timeout=10000)

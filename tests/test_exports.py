@@ -14,15 +14,12 @@ from babel.support import Translations
 from flask import url_for
 from openpyxl.utils.escape import unescape
 
-from inspect_app.i18n import TRANSLATIONS_DIR
 from inspect_app import create_app
-
 from inspect_app.cli import export as cli_export
-
-from inspect_app.exports import workbook
-
-from inspect_app.exports import xlsx
 from inspect_app.domain.models import InspectionSummary, ProgressNote, User
+from inspect_app.exports import workbook, xlsx
+from inspect_app.i18n import TRANSLATIONS_DIR
+from inspect_app.services import commands
 from inspect_app.services import inspections as service
 from inspect_app.services import units as unit_service
 from inspect_app.services.demo import generated_answer
@@ -56,18 +53,18 @@ EN_TITLES = ["Summary", "Scores by criterion", "Findings", "Remediation plan"]
 
 def _answer(store, scope, inspection_id, criterion_id, content):
     current = store.get_inspection(inspection_id).answers.get(criterion_id)
-    return service.save_answer(store, scope, inspection_id, criterion_id, {
-        "op_id": str(uuid.uuid4()), "base_rev": current.rev if current else 0, **content})
+    return service.save_answer(store, scope, inspection_id, commands.answer_op(criterion_id, {
+        "op_id": str(uuid.uuid4()), "base_rev": current.rev if current else 0, **content}))
 
 
 def _inspect(store, library, lead, unit, answers, *, finalize=True):
-    inspection = service.start(store, library, lead, unit=unit, checklist=CHECKLIST,
-                               period="2025", kind="inspection")
+    inspection = service.start(store, library, lead, commands.StartRequest(
+        unit=unit, checklist=CHECKLIST, period="2025", kind="inspection"))
     for criterion_id, content in answers.items():
         _answer(store, lead, inspection.id, criterion_id, content)
     if finalize:
         service.finalize(store, lead, inspection.id,
-                         {"op_id": str(uuid.uuid4()), "allow_unanswered": True},
+                         commands.finalize_op({"op_id": str(uuid.uuid4()), "allow_unanswered": True}),
                          today=_dt.date(2025, 5, 1))
     return inspection.id
 
@@ -400,6 +397,7 @@ def test_photo_links_are_absolute_urls(world, tmp_path):
     with app.app_context():
         lead = scope_of(world, "thanhtra2")
         from PIL import Image
+
         from inspect_app.services import photos
         image = io.BytesIO()
         Image.new("RGB", (40, 30), "white").save(image, "PNG")

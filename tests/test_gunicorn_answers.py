@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from inspect_app import create_app
-from inspect_app.services import accounts
+from inspect_app.services import accounts, commands
 from inspect_app.services import inspections as service
 from inspect_app.services import units as unit_service
 
@@ -49,8 +49,9 @@ def world(tmp_path_factory):
         accounts.create_user(store, f"tt{n}", "inspector", password="mat-khau-dai")
         tokens.append(accounts.issue_token(store, f"tt{n}"))
     lead = service.scope_for(store, store.get_user("tt0"))
-    ids = [service.start(store, library, lead, unit=unit, checklist="cchc-xa", period="2025",
-                         kind="inspection", team=["tt1", "tt2", "tt3"]).id
+    ids = [service.start(store, library, lead, commands.StartRequest(
+        unit=unit, checklist="cchc-xa", period="2025", kind="inspection",
+        team=["tt1", "tt2", "tt3"])).id
            for unit in ("TN", "NT")]
     server = Server(root / "data", root / "access.log", SECRET)
     try:

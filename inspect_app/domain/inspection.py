@@ -18,40 +18,30 @@ import hashlib
 import json
 from typing import Any
 
-from .checklist import Checklist
 from . import replay as memory
+from .checklist import Checklist
+from .errors import Conflict, Invalid
 from .messages import N_, criterion_label, joined
 from .models import Answer, Event, Inspection
-from .text import clean_text
 from .scoring import answer_problems
-
-class WriteRefused(Exception):
-    """Base of the refusals below; ``payload`` goes into the error response."""
-
-    status = 409
-
-    def __init__(self, message: str, **payload: Any):
-        super().__init__(message)
-        self.message = message
-        self.payload = payload
+from .text import clean_text
 
 
-class Locked(WriteRefused):
+class Locked(Conflict):
     """The record is finalized; it must be reopened before it can change."""
 
 
-class OpReused(WriteRefused):
+class OpReused(Conflict):
     """The same ``op_id`` was already used for different content."""
 
 
-class Stale(WriteRefused):
-    """``base_rev`` is older than the current revision and the content differs."""
+class Stale(Conflict):
+    """``base_rev`` is older than the current revision and the content differs
+    (``details["current"]``: the current record)."""
 
 
-class BadAnswer(WriteRefused):
-    """The answer does not fit the criterion (HTTP 400)."""
-
-    status = 400
+class BadAnswer(Invalid):
+    """The answer does not fit the criterion."""
 
 
 def fingerprint(kind: str, target: str, content: dict[str, Any]) -> str:

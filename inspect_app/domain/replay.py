@@ -30,8 +30,8 @@ KINDS = {
     "a": "answer",       # a<criterion>: PUT of an answer
     "p": "answer photo",  # p<criterion> <photo id>: a photo added to an answer
     "i": "item change",  # i<item id>: PATCH of a remediation item (or a review)
-    "j": "item photo",   # j<item id>: a progress photo on an item (201)
-    "n": "new item",     # n<item id>: an item added by hand (201)
+    "j": "item photo",   # j<item id>: a progress photo on an item
+    "n": "new item",     # n<item id>: an item added by hand
     "f": "finalize",     # f: the record finalized
 }
 KEY_CHARS = 10

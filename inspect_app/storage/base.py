@@ -17,6 +17,7 @@ Guarantees every implementation gives:
 from __future__ import annotations
 
 import errno
+import logging
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,8 @@ from typing import (
 
 from ..domain.messages import N_
 from ..domain.models import Inspection, InspectionSummary, ItemSummary, Unit, User
+
+log = logging.getLogger("inspect_app.storage")
 
 T = TypeVar("T")
 
@@ -149,6 +152,7 @@ def storing(what: object = "") -> Iterator[None]:
         refusal = _refusal(exc)
         if refusal is None:
             raise
+        log.warning("the disk refused a write of %s: %s", what, refusal)
         raise CannotStore(f"cannot write {what}: {refusal.strerror or refusal}",
                           refusal.errno) from exc
 
