@@ -23,7 +23,7 @@ from .ratio import Ratio
 from .score import BONUS, PENALTY, SCORE
 from .yesno import YesNo
 
-__all__ = ["TYPES", "CriterionType", "Outcome", "Shown", "Word", "get", "register",
+__all__ = ["HOOKS", "TYPES", "CriterionType", "PluginError", "Outcome", "Shown", "Word", "get", "register",
            "answer_words", "input_words", "names"]
 
 TYPES: dict[str, CriterionType] = {}
