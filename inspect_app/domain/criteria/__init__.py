@@ -11,9 +11,10 @@ Standard library only.
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
-from ..messages import Message, N_
+from ..messages import N_, Message
 from .base import HOOKS, ROLES, CriterionType, Outcome, Shown, Word
 from .choice import Choice
 from .count import Count

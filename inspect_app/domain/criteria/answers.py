@@ -5,13 +5,24 @@ Standard library only.
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Mapping
 from decimal import Decimal
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any
 
-from ..messages import Message, N_
-from ..numbers import (MAX_DECIMALS, MAX_DIGITS, MAX_NUMBER, decimals_of, digits_of, is_number,
-                       shown, to_decimal, to_fraction, within_limits)
+from ..messages import N_, Message
+from ..numbers import (
+    MAX_DECIMALS,
+    MAX_DIGITS,
+    MAX_NUMBER,
+    decimals_of,
+    digits_of,
+    is_number,
+    shown,
+    to_decimal,
+    to_fraction,
+    within_limits,
+)
 
 if TYPE_CHECKING:
     from ..checklist import Criterion
@@ -75,7 +86,7 @@ def _input_name(spec: Any) -> Message:
     return N_("input “%(label)s”", label=spec.label)
 
 
-def input_problems(criterion: "Criterion", inputs: Any) -> list[Message]:
+def input_problems(criterion: Criterion, inputs: Any) -> list[Message]:
     """Why the ``inputs`` of an answer do not fit the criterion's inputs."""
     if inputs is None:
         return []
@@ -109,7 +120,7 @@ def input_problems(criterion: "Criterion", inputs: Any) -> list[Message]:
     return problems
 
 
-def _beyond_denominator(criterion: "Criterion", inputs: Mapping[str, Any]) -> list[Message]:
+def _beyond_denominator(criterion: Criterion, inputs: Mapping[str, Any]) -> list[Message]:
     """A numerator that by definition cannot exceed the denominator (``at_most_denominator``)."""
     if not all(inputs.get(i) is not None for i in criterion.required_inputs):
         return []
@@ -130,7 +141,7 @@ def sum_inputs(inputs: Mapping[str, Any], ids: tuple[str, ...]) -> Fraction:
     return sum((to_fraction(inputs[i]) for i in ids), Fraction(0))
 
 
-def band_points(criterion: "Criterion", value: Fraction) -> Fraction:
+def band_points(criterion: Criterion, value: Fraction) -> Fraction:
     """The points of the first band that ``value`` falls in (0 when none)."""
     for band in criterion.bands:
         if band.matches(value):
@@ -138,7 +149,7 @@ def band_points(criterion: "Criterion", value: Fraction) -> Fraction:
     return Fraction(0)
 
 
-def has_required_inputs(criterion: "Criterion", answer: Mapping[str, Any] | None) -> bool:
+def has_required_inputs(criterion: Criterion, answer: Mapping[str, Any] | None) -> bool:
     """True when every input that the criterion's formula uses is given."""
     inputs = (answer or {}).get("inputs") or {}
     return all(inputs.get(i) is not None for i in criterion.required_inputs)

@@ -10,10 +10,11 @@ Standard library only.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any, Mapping, Protocol, Union
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..messages import Message
 from .fields import Problems
@@ -57,7 +58,7 @@ class Shown:
 
 #: One piece of an answer's words: a translatable message, the user's own text (an
 #: option's label, a typed value) or a number to format.
-Word = Union[Message, str, Shown]
+Word = Message | str | Shown
 
 
 class CriterionType(Protocol):
@@ -74,22 +75,22 @@ class CriterionType(Protocol):
               points: Decimal | None) -> dict[str, Any]:
         """The :class:`Criterion` fields of its own keys, adding problems to ``p``."""
 
-    def value_problems(self, criterion: "Criterion", value: Any) -> list[Message]:
+    def value_problems(self, criterion: Criterion, value: Any) -> list[Message]:
         """Why an answer's ``value`` (not None) does not fit the criterion."""
 
-    def is_answered(self, criterion: "Criterion", answer: Mapping[str, Any]) -> bool:
+    def is_answered(self, criterion: Criterion, answer: Mapping[str, Any]) -> bool:
         """True when a (non-N/A) answer gives what the criterion needs."""
 
-    def score(self, criterion: "Criterion", answer: Mapping[str, Any]) -> Outcome:
+    def score(self, criterion: Criterion, answer: Mapping[str, Any]) -> Outcome:
         """The points of a valid, answered, non-N/A answer."""
 
-    def canonical(self, criterion: "Criterion", value: Any) -> Any:
+    def canonical(self, criterion: Criterion, value: Any) -> Any:
         """The stored form of a valid ``value`` (an option's own value, not its spelling)."""
 
-    def words(self, criterion: "Criterion", value: Any, computed: Any) -> tuple[Word, ...]:
+    def words(self, criterion: Criterion, value: Any, computed: Any) -> tuple[Word, ...]:
         """The answer's value in words (``computed`` is its score line's value)."""
 
-    def describe(self, criterion: "Criterion") -> dict[str, Any]:
+    def describe(self, criterion: Criterion) -> dict[str, Any]:
         """JSON-ready facts the browser needs to read the form and preview the points."""
 
     def schema(self) -> dict[str, Any]:

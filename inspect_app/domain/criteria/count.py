@@ -6,8 +6,15 @@ from ..numbers import to_decimal
 from .answers import band_points, has_required_inputs, sum_inputs
 from .base import Outcome, Shown
 from .fields import input_refs, join, score_bands
-from .inputs import (BANDS_SCHEMA, DECIMAL_SCHEMA, INPUTS_SCHEMA, REFS_SCHEMA, bands_description,
-                     describe_inputs, parse_inputs)
+from .inputs import (
+    BANDS_SCHEMA,
+    DECIMAL_SCHEMA,
+    INPUTS_SCHEMA,
+    REFS_SCHEMA,
+    bands_description,
+    describe_inputs,
+    parse_inputs,
+)
 
 
 class Count:

@@ -9,8 +9,15 @@ from ..numbers import round_half_up
 from .answers import band_points, has_required_inputs, sum_inputs
 from .base import Outcome, Shown
 from .fields import describe, flag_of, input_refs, join, score_bands
-from .inputs import (BANDS_SCHEMA, DECIMAL_SCHEMA, INPUTS_SCHEMA, REFS_SCHEMA, bands_description,
-                     describe_inputs, parse_inputs)
+from .inputs import (
+    BANDS_SCHEMA,
+    DECIMAL_SCHEMA,
+    INPUTS_SCHEMA,
+    REFS_SCHEMA,
+    bands_description,
+    describe_inputs,
+    parse_inputs,
+)
 
 ON_ZERO = ("na", "full", "zero")
 

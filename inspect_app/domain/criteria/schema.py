@@ -186,8 +186,8 @@ def _key_names(keys: tuple[str, ...]) -> dict[str, Any]:
 
 def checklist_schema() -> dict[str, Any]:
     """The whole schema, as a JSON-ready dict."""
-    from . import TYPES
     from ..checklist import COMMON_KEYS
+    from . import TYPES
 
     schema = copy.deepcopy(BASE)
     properties = copy.deepcopy(COMMON_PROPERTIES)
