@@ -307,6 +307,8 @@ def test_multi_in_the_excel_findings(world):
     row = next(r for r in rows if r[3] == "6.2")
     assert row[6] == "Công khai tình hình thực hiện dự toán"  # the Answer column
     assert row[8] == 0.5  # Points
+    _, scores = report.table("scores-1")
+    assert any(r[0] == "6.2" and 0.5 in r for r in scores), "6.2 in the scores by criterion"
 
 
 def test_multi_in_the_score_command(app, tmp_path):

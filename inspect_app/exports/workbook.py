@@ -68,7 +68,7 @@ MAX_SCORE_COLUMNS = 16_384 - 3
 #: How many of an item's progress notes the plan shows (the newest).
 PROGRESS_NOTES_SHOWN = 3
 #: Line types that appear in the score sheets (info lines score nothing).
-SCORE_SHEET_TYPES = ("yesno", "choice", "score", "ratio", "count", "bonus", "penalty")
+SCORE_SHEET_TYPES = tuple(n for n in criteria.names() if criteria.get(n).role != "info")
 
 
 @dataclass(frozen=True)
