@@ -231,6 +231,8 @@ def full_answer(criterion):
         return {"value": True}
     if criterion.type == "choice":
         return {"value": criterion.options[0].value}
+    if criterion.type == "multi":  # every option applies (issue 10's new type)
+        return {"value": [o.value for o in criterion.options]}
     if criterion.type in ("score", "bonus", "penalty"):
         return {"value": float(criterion.points)}
     inputs = {i.id: 1 for i in criterion.inputs if i.kind == "number"}

@@ -18,8 +18,9 @@ import hashlib
 import json
 from typing import Any
 
-from . import replay as memory
+from . import criteria
 from .checklist import Checklist
+from . import replay as memory
 from .errors import Conflict, Invalid
 from .messages import N_, criterion_label, joined
 from .models import Answer, Event, Inspection
@@ -166,8 +167,9 @@ def put_answer(inspection: Inspection, checklist: Checklist, criterion_id: str,
         raise BadAnswer(N_("%(criterion)s: %(problems)s", criterion=criterion_label(criterion),
                            problems=joined(problems)),
                         criterion=criterion_id, problems=problems)
-    if criterion.type == "choice" and content.get("value") is not None:
-        content = {**content, "value": criterion.option(content["value"]).value}  # canonical form
+    if content.get("value") is not None:  # canonical form: an option's own value, not its spelling
+        content = {**content, "value": criteria.get(criterion.type).canonical(criterion,
+                                                                            content["value"])}
     current = inspection.answers.get(criterion_id)
     current_rev = current.rev if current else 0
     if answer_content(current) == content:

@@ -46,12 +46,15 @@ from flask_babel import gettext as _
 
 from ..storage.checklist_files import ChecklistLibrary
 from ..domain.access import Scope
+from ..domain import criteria
 from ..domain.checklist import Checklist, Criterion
+from ..domain.criteria import Shown
 from ..domain.models import INSPECTION_KINDS, Inspection, InspectionSummary, RemediationItem
 from ..domain.periods import PeriodError, parse_period
 from ..domain.remediation import is_overdue
 from ..domain.text import fold, nfc
 from ..i18n.formatting import HUGE, roman
+from ..i18n.words import inputs_words, value_words
 from ..services import Invalid, clock
 from ..services.inspections import card_dict, checklist_of, visible
 from ..storage import Store
@@ -65,7 +68,7 @@ MAX_SCORE_COLUMNS = 16_384 - 3
 #: How many of an item's progress notes the plan shows (the newest).
 PROGRESS_NOTES_SHOWN = 3
 #: Line types that appear in the score sheets (info lines score nothing).
-SCORE_SHEET_TYPES = ("yesno", "choice", "score", "ratio", "count", "bonus", "penalty")
+SCORE_SHEET_TYPES = tuple(n for n in criteria.names() if criteria.get(n).role != "info")
 
 
 @dataclass(frozen=True)
@@ -223,6 +226,7 @@ class _Numbers:
     a Babel call costs ~20 µs, and a large export formats hundreds of thousands."""
 
     def __init__(self, locale: str):
+        self.locale = locale
         self._swap = str.maketrans({",": get_group_symbol(locale),
                                     ".": get_decimal_symbol(locale)})
 
@@ -556,55 +560,21 @@ def _summary_row(number: int, summary: InspectionSummary, rank: int | None,
 
 def _answer_words(criterion: Criterion, answer: Any, line: dict[str, Any] | None,
                   labels: _Labels, numbers: _Numbers) -> Any:
-    """What was answered, as a reader would say it: Có/Không, the option's label, a
-    number, the computed percent of a ratio."""
-    if answer is None:
-        return None
-    if answer.na:
-        return labels.not_applicable
-    value = answer.value
-    if criterion.type == "ratio":
-        computed = (line or {}).get("value")
-        return None if computed is None else numbers.percent(computed)
-    if criterion.type == "count":
-        return (line or {}).get("value")
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return labels.yes if value else labels.no
-    if criterion.type == "choice":
-        option = criterion.option(value)
-        return option.label if option else str(value)
-    if isinstance(value, (int, float)):
-        return value
-    return str(value)
+    """What was answered, as a reader would say it (``i18n.words``, the same words as the
+    pages and documents): a lone number stays a number, for a numeric cell."""
+    pieces = criteria.answer_words(criterion, answer, line)
+    if len(pieces) == 1 and isinstance(pieces[0], Shown) and pieces[0].style in ("number", "sum") \
+            and isinstance(pieces[0].value, (int, float, Decimal)) \
+            and not isinstance(pieces[0].value, bool):
+        value = pieces[0].value
+        return float(value) if isinstance(value, Decimal) else value
+    return value_words(criterion, answer, line, numbers.locale)
 
 
 def _inputs_text(criterion: Criterion, inputs: dict[str, Any] | None,
                  numbers: _Numbers) -> str | None:
-    """"Trước hạn: 6.062; Đúng hạn: 48.801", in the checklist's order of inputs."""
-    if not inputs or not criterion.inputs:
-        return None
-    parts = []
-    for spec in criterion.inputs:
-        value = inputs.get(spec.id)
-        if value is None or value == "":
-            continue
-        if spec.kind == "number":
-            shown = numbers.number(value)
-        elif spec.kind == "date":
-            shown = _dmy(value)
-        else:
-            shown = str(value)
-        parts.append(f"{spec.label}: {shown}")
-    return "; ".join(parts) or None
-
-
-def _dmy(iso: str) -> str:
-    try:
-        return _dt.date.fromisoformat(str(iso)[:10]).strftime("%d/%m/%Y")
-    except ValueError:
-        return str(iso)
+    """"Trước hạn: 6.062; Đúng hạn: 48.801" (``i18n.words``)."""
+    return inputs_words(criterion, inputs, numbers.locale)
 
 
 def _finding_rows(inspection: Inspection, checklist: Checklist, card: dict[str, Any],

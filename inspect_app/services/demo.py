@@ -54,6 +54,9 @@ def generated_answer(criterion: Criterion, rng: random.Random, quality: float) -
     good = rng.random() < quality
     if criterion.type == "yesno":
         return {"value": good}
+    if criterion.type == "multi":  # every option applies, or some are missing
+        chosen = [o.value for o in criterion.options if good or rng.random() < 0.5]
+        return {"value": chosen}
     if criterion.type == "choice":
         ordered = sorted(criterion.options, key=lambda o: o.points, reverse=True)
         return {"value": (ordered[0] if good else rng.choice(ordered[1:] or ordered)).value}

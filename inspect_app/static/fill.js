@@ -68,16 +68,32 @@
 
   function field(card, part) { return card.el.querySelector("[data-part=" + part + "]"); }
 
+  /* How a card's value is read comes from its type's description (client_config):
+   * bool (yes/no), option (one of), options (ticks: a list, [] for "none of them"),
+   * number, text; no value at all for types answered with inputs. */
+  function ticked(el) {
+    var boxes = el.querySelectorAll("fieldset[data-part=value] input[type=checkbox]");
+    var values = [], none = false;
+    boxes.forEach(function (box) {
+      if (!box.checked) return;
+      if (box.hasAttribute("data-none")) none = true; else values.push(box.value);
+    });
+    return values.length ? values : (none ? [] : null);
+  }
+
   function contentOf(card) {
     var c = card.config, content = {}, el = card.el;
-    var checked = el.querySelector("fieldset[data-part=value] input:checked");
+    var checked = el.querySelector("fieldset[data-part=value] input[type=radio]:checked");
     var valueBox = el.querySelector("input[data-part=value]");
-    if (checked) {
-      if (c.type === "yesno") content.value = checked.value === "true";
-      else if (c.type === "choice") content.value = checked.value;
+    if (c.value === "options") {
+      var list = ticked(el);
+      if (list !== null) content.value = list;
+    } else if (checked) {
+      if (c.value === "bool") content.value = checked.value === "true";
+      else if (c.value === "option") content.value = checked.value;
       else content.value = Number(checked.value);
     } else if (valueBox && valueBox.value.trim() !== "") {
-      content.value = c.type === "info" ? valueBox.value.trim() : parseNumber(valueBox.value, true);
+      content.value = c.value === "text" ? valueBox.value.trim() : parseNumber(valueBox.value, true);
     }
     var inputs = {};
     c.inputs.forEach(function (spec) {
@@ -105,10 +121,14 @@
 
   function showContent(card, content) {
     var el = card.el, c = card.config;
-    el.querySelectorAll("fieldset[data-part=value] input").forEach(function (radio) {
+    el.querySelectorAll("fieldset[data-part=value] input[type=radio]").forEach(function (radio) {
       var v = content.value;
       radio.checked = v !== undefined && v !== null && (
-        c.type === "yesno" ? radio.value === String(v) : Number(radio.value) === Number(v) || radio.value === String(v));
+        c.value === "bool" ? radio.value === String(v) : Number(radio.value) === Number(v) || radio.value === String(v));
+    });
+    el.querySelectorAll("fieldset[data-part=value] input[type=checkbox]").forEach(function (box) {
+      var v = Array.isArray(content.value) ? content.value.map(String) : null;
+      box.checked = v !== null && (box.hasAttribute("data-none") ? v.length === 0 : v.indexOf(box.value) >= 0);
     });
     var valueBox = el.querySelector("input[data-part=value]");
     if (valueBox) valueBox.value = content.value === undefined || content.value === null ? "" : shownNumber(content.value);
@@ -148,14 +168,19 @@
     var c = card.config, content = contentOf(card), inputs = content.inputs || {};
     var out = card.el.querySelector("[data-role=ratio]");
     if (!out || content.na) return;
-    if (c.type === "ratio") {
+    if (c.preview === "options") {  // the chosen options' points, capped at the criterion's
+      if (!Array.isArray(content.value)) { out.textContent = ""; return; }
+      var got = 0;
+      c.options.forEach(function (o) { if (content.value.indexOf(o.value) >= 0) got += o.points; });
+      out.textContent = "→ " + numberFormat.format(Math.min(c.points, got));
+    } else if (c.preview === "ratio") {
       var num = sum(inputs, c.numerator), den = sum(inputs, c.denominator);
       if (num === null || den === null) { out.textContent = ""; return; }
       if (den === 0) { out.textContent = t("no_denominator"); return; }
       var pct = 100 * num / den;
       var pts = c.proportional ? Math.min(c.points, c.points * pct / 100) : bandPoints(c.bands, pct);
       out.textContent = percentFormat.format(pct) + "% → " + numberFormat.format(pts);
-    } else if (c.type === "count") {
+    } else if (c.preview === "count") {
       var total = sum(inputs, c.count);
       out.textContent = total === null ? "" : "Σ " + numberFormat.format(total) + " → " + numberFormat.format(bandPoints(c.bands, total));
     }
@@ -198,8 +223,9 @@
     var check = el.querySelector("[data-role=check]");
     if (check) check.hidden = line.check !== "over_100";  // above 100 %: a second look
     var out = el.querySelector("[data-role=ratio]");
-    if (out && line.value !== null && line.value !== undefined) {
-      out.textContent = card.config.type === "ratio" ? percentFormat.format(line.value) + "%" : "Σ " + numberFormat.format(line.value);
+    var shown = card.config.preview;
+    if (out && line.value !== null && line.value !== undefined && (shown === "ratio" || shown === "count")) {
+      out.textContent = shown === "ratio" ? percentFormat.format(line.value) + "%" : "Σ " + numberFormat.format(line.value);
     } else if (out) {
       out.textContent = "";
     }
@@ -248,10 +274,14 @@
     if (answer.na) parts.value = t("status_na");
     else if (noValue && c.inputs.length && answer.inputs) { /* the figures below are the answer */ }
     else if (noValue) parts.value = t("no_answer");
-    else if (c.type === "yesno") parts.value = answer.value ? t("yes") : t("no");
-    else if (c.type === "choice") {
-      var opt = c.options.filter(function (o) { return o.value === String(answer.value); })[0];
-      parts.value = opt ? opt.label : String(answer.value);
+    else if (c.value === "bool") parts.value = answer.value ? t("yes") : t("no");
+    else if (c.options.length) {
+      var chosen = Array.isArray(answer.value) ? answer.value : [answer.value];
+      var labels = chosen.map(function (v) {
+        var opt = c.options.filter(function (o) { return o.value === String(v); })[0];
+        return opt ? opt.label : String(v);
+      });
+      parts.value = labels.length ? labels.join("; ") : t("none_of_them");
     } else parts.value = shownNumber(answer.value);
     c.inputs.forEach(function (spec) {
       var v = answer.inputs && answer.inputs[spec.id];
@@ -575,6 +605,13 @@
     };
     el.addEventListener("change", function (event) {
       if (event.target.matches("[data-role=photo-input]")) { uploadPhoto(card, event.target); return; }
+      if (event.target.matches("fieldset input[type=checkbox]") && event.target.checked) {
+        // "none of them" and the options exclude each other
+        var none = event.target.hasAttribute("data-none");
+        event.target.closest("fieldset").querySelectorAll("input[type=checkbox]").forEach(function (box) {
+          if (box !== event.target && box.hasAttribute("data-none") !== none) box.checked = false;
+        });
+      }
       onChange(0);
     });
     el.addEventListener("input", function (event) {

@@ -66,7 +66,7 @@ def client_messages() -> dict[str, str]:
         "conflict": _("Conflict"), "conflict_title": _("Changed by a team mate"),
         "theirs": _("Theirs:"), "mine": _("Yours:"), "take_theirs": _("Take theirs"),
         "keep_mine": _("Keep mine"), "no_answer": _("(no answer)"), "yes": _("Yes"),
-        "no": _("No"), "not_saved": _("Not saved"), "login_again": _("Log in again to save"),
+        "no": _("No"), "none_of_them": _("None of them"), "not_saved": _("Not saved"), "login_again": _("Log in again to save"),
         "not_a_number": _("Not a number"), "no_denominator": _("nothing to count (0)"),
         "photo_uploading": _("Uploading photo…"), "photo_saved": _("Photo saved"),
         # numbers.js fills in the placeholders (the same texts as the server's refusals)

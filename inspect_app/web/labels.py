@@ -20,6 +20,7 @@ CRITERION_TYPE_LABELS = {
     "info": _l("Information"),
     "bonus": _l("Bonus"),
     "penalty": _l("Penalty"),
+    "multi": _l("Several options"),
 }
 
 ROLE_LABELS = {
