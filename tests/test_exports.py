@@ -23,6 +23,7 @@ from inspect_app.exports import workbook
 
 from inspect_app.exports import xlsx
 from inspect_app.domain.models import InspectionSummary, ProgressNote, User
+from inspect_app.services import exports as export_service
 from inspect_app.services import inspections as service
 from inspect_app.services import units as unit_service
 from inspect_app.services.demo import generated_answer
@@ -122,7 +123,7 @@ def scope_of(world, username):
     return service.scope_for(world["store"], world["users"][username])
 
 
-def build(world, username="admin", locale="en", **filters):
+def build(world, username="admin", locale="en", all_criteria=False, **filters):
     """The report as the web app builds it (photo links need a request: its rows are
     produced inside one, as in the download view)."""
     app = world["app"]
@@ -131,9 +132,9 @@ def build(world, username="admin", locale="en", **filters):
         return app.test_request_context(base_url="https://kiemtra.example.vn")
 
     with request():
-        report = workbook.build(
+        report = export_service.report(
             world["store"], scope_of(world, username), workbook.Filters(**filters), locale=locale,
-            today=TODAY, photo_url=lambda i, p: url_for(
+            today=TODAY, all_criteria=all_criteria, photo_url=lambda i, p: url_for(
                 "inspections.photo", inspection_id=i, photo_id=p, _external=True))
 
     def rows():
@@ -267,8 +268,8 @@ def test_score_sheet_blank_na_sections_and_total(world):
     assert total[1] == "Total" and total[2] == 100 and total[tn] == record.score["total"]
 
 
-def test_findings_rows(world):
-    headers, rows = build(world).table("findings")
+def test_findings_rows_with_every_criterion(world):
+    headers, rows = build(world, all_criteria=True).table("findings")
     table = [dict(zip(headers, row)) for row in rows]
     criteria = len(world["checklist"].criteria)
     assert len(table) == 2 * criteria
@@ -283,8 +284,31 @@ def test_findings_rows(world):
     assert ratio["Answer"].endswith("%") and "Số nhiệm vụ trong kế hoạch CCHC: " in ratio["Figures"]
 
 
+def test_findings_rows_by_default_only_say_something(world):
+    """Without all_criteria: shortcomings, N/A, notes, photos, explanations, and
+    criteria the plan has an item for; a met criterion without a note is left out."""
+    headers, rows = build(world).table("findings")
+    every = build(world, all_criteria=True).table("findings")[1]
+    kept = [dict(zip(headers, row)) for row in rows]
+    assert kept and len(kept) < len(every)
+    assert {tuple(r) for r in rows} <= {tuple(r) for r in every}  # the same rows, fewer
+    items = {(world["store"].get_inspection(world[k]).unit, i.criterion)
+             for k in ("tn", "nt") for i in world["store"].get_inspection(world[k]).items}
+    names = {"TN": "Xã Thiện Nghiệp", "NT": "Xã Nông Thượng"}
+    with_item = {(names[u], c) for u, c in items}
+    for row in kept:
+        assert (row["Result"] in ("Not met", "Partly met", "Not applicable")
+                or row["Note"] or row["Photo"] or (row["Unit"], row["Code"]) in with_item), row
+    for row in (dict(zip(headers, r)) for r in every):
+        telling = bool(row["Result"] in ("Not met", "Partly met", "Not applicable")
+                       or row["Note"] or (row["Unit"], row["Code"]) in with_item)
+        assert telling == (row in kept), row
+    tn = {r["Code"]: r for r in kept if r["Unit"] == "Xã Thiện Nghiệp"}
+    assert tn["2.1"]["Result"] == "Not applicable" and tn["1.1"]["Note"] == PAYLOADS[0]
+
+
 def test_findings_answers_in_words_and_vietnamese_figures(world):
-    _, rows = build(world, locale="vi").table("findings")
+    _, rows = build(world, locale="vi", all_criteria=True).table("findings")
     answer, figures = EN_HEADERS["findings"].index("Answer"), EN_HEADERS["findings"].index("Figures")
     nt = {row[3]: row for row in rows if row[0] == "Xã Nông Thượng"}
     assert nt["1.1"][answer] == "Ban hành đúng thời hạn"  # the option's label
@@ -329,13 +353,13 @@ def test_filters(world):
     ({"units": ["TN", "ZZ"]}, "units"), ({"kind": "audit"}, "kind"),
 ])
 def test_bad_filters_are_refused(world, changes, field):
-    with pytest.raises(workbook.Invalid) as refused:
-        workbook.validate_filters(world["store"], world["app"].extensions["checklists"], **changes)
+    with pytest.raises(export_service.Invalid) as refused:
+        export_service.validate_filters(world["store"], world["app"].extensions["checklists"], **changes)
     assert field in refused.value.details["fields"]
 
 
 def test_filters_are_normalised(world):
-    filters = workbook.validate_filters(world["store"], world["app"].extensions["checklists"],
+    filters = export_service.validate_filters(world["store"], world["app"].extensions["checklists"],
                                        period="2025-q1", units=[" TN", "TN", ""])
     assert filters.period == "2025-Q1" and filters.units == ("TN",)
 
@@ -475,9 +499,14 @@ def test_cli_writes_the_workbook(cli, tmp_path):
     assert result.exit_code == 0, result.output
     assert f"wrote {out}" in result.output
     assert "  Summary: 2 rows" in result.output
-    assert f"  Findings: {2 * 59} rows" in result.output
+    findings = int(result.output.split("  Findings: ")[1].split()[0])
+    assert 0 < findings < 2 * 59  # only the rows with something to say
     assert openpyxl.load_workbook(out).sheetnames == EN_TITLES
     assert [p.name for p in tmp_path.iterdir()] == ["ket-qua.xlsx"]  # no temporary file left
+    every = cli.invoke(args=["export", "--out", str(out), "--period", "2025", "--lang", "en",
+                             "--unit", "TN", "--unit", "NT", "--all-criteria"])
+    assert every.exit_code == 0, every.output
+    assert f"  Findings: {2 * 59} rows" in every.output
 
 
 def test_cli_bare_name_goes_to_the_exports_folder(cli, tmp_path, monkeypatch):

@@ -6,6 +6,7 @@ inspect. Commune officers have no export (their own records are on their pages).
 from __future__ import annotations
 
 import tempfile
+from typing import Callable
 
 from flask import Blueprint, current_app, render_template, request, send_file, url_for
 from flask_babel import lazy_gettext as _l
@@ -17,6 +18,7 @@ from wtforms.validators import Length, Optional, ValidationError
 from ..exports import workbook as rows
 
 from ..exports import xlsx
+from ..services import exports as export_service
 from ..domain.periods import PeriodError, parse_period
 from ..domain.text import fold, sort_key
 from .i18n import LANGUAGES, current_locale
@@ -55,6 +57,10 @@ class ExportForm(FlaskForm):
                                 description=_l("None selected: every unit you may see."))
     kind = SelectField(_l("Kind"), choices=[], default="")
     include_drafts = BooleanField(_l("Include records still in progress"))
+    all_criteria = BooleanField(
+        _l("Every criterion in the findings sheet"),
+        description=_l("By default the findings sheet lists only shortcomings, "
+                       "not applicable criteria, notes, photos and explanations."))
     lang = SelectField(_l("Language of the workbook"),
                        choices=[SelectChoice(code, name) for code, name in LANGUAGES.items()],
                        default=current_locale)
@@ -73,6 +79,22 @@ def _form() -> ExportForm:
     form.kind.choices = [everything] + [SelectChoice(k, label)
                                         for k, label in INSPECTION_KIND_LABELS.items()]
     return form
+
+
+def photo_links() -> Callable[[str, str], str]:
+    """A function giving a photo's absolute address, made from one ``url_for`` in the
+    current request (so that it also works later, in a background export, and costs a
+    string replace per photo rather than a routing call)."""
+    template = url_for("inspections.photo", inspection_id=_INSPECTION_MARK,
+                       photo_id=_PHOTO_MARK, _external=True)
+
+    def photo_url(inspection_id: str, photo_id: str) -> str:
+        return template.replace(_INSPECTION_MARK, inspection_id).replace(_PHOTO_MARK, photo_id)
+    return photo_url
+
+
+# Stand-ins for the ids in the photo address template (ids are letters and digits only).
+_INSPECTION_MARK, _PHOTO_MARK = "~inspection~", "~photo~"
 
 
 def download_name(filters: rows.Filters) -> str:
@@ -101,17 +123,16 @@ def workbook():
     if not form.validate():
         return render_template("exports/index.html", form=form), 400
     try:
-        filters = rows.validate_filters(
+        filters = export_service.validate_filters(
             store(), current_app.extensions["checklists"], period=form.period.data,
             checklist=form.checklist.data, units=form.units.data or (), kind=form.kind.data,
             include_drafts=form.include_drafts.data)
     except ServiceError:  # the form's choices already rule this out
         return render_template("exports/index.html", form=form), 400
-    report = rows.build(
+    report = export_service.report(
         store(), scope(), filters, locale=form.lang.data,
-        timezone=current_app.config["TIMEZONE"],
-        photo_url=lambda inspection_id, photo_id: url_for(
-            "inspections.photo", inspection_id=inspection_id, photo_id=photo_id, _external=True))
+        timezone=current_app.config["TIMEZONE"], photo_url=photo_links(),
+        all_criteria=form.all_criteria.data)
     # A temporary file rather than memory: a province-wide export can be tens of MB.
     # send_file streams it and closes it (and the OS deletes it) when the response ends.
     # It and XlsxWriter's parts live in a private folder of the data folder, which
