@@ -1,14 +1,21 @@
-"""The Excel download (DESIGN §9): a filter form and the workbook itself.
+"""The Excel download (DESIGN §9): a filter form, background export jobs, the workbook.
 
 Administrators and viewers export every unit; an inspector exports the units they
 inspect. Commune officers have no export (their own records are on their pages).
+
+The form starts a background job (POST, CSRF): the request returns at once with a
+page that shows the job's progress (polling a small JSON status; without JavaScript
+the page refreshes itself) and the download link when it is done. Only the job's
+owner sees it. ``/exports/workbook.xlsx`` (GET, the same filters) still answers with
+the workbook directly, for small exports and scripts.
 """
 from __future__ import annotations
 
 import tempfile
 from typing import Callable
 
-from flask import Blueprint, current_app, render_template, request, send_file, url_for
+from flask import (Blueprint, current_app, jsonify, redirect, render_template, request,
+                   send_file, url_for)
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, SelectMultipleField, StringField
@@ -21,9 +28,11 @@ from ..exports import xlsx
 from ..services import exports as export_service
 from ..domain.periods import PeriodError, parse_period
 from ..domain.text import fold, sort_key
-from .i18n import LANGUAGES, current_locale
-from ..services import ServiceError, clock
+from .i18n import LANGUAGES, current_locale, translate
+from ..services import Conflict, ServiceError, clock
+from ..services import export_jobs
 from ..storage import storing, temporaries
+from ..storage.jobs import ExportJobs
 from .auth import roles_required, scope, store
 from .labels import INSPECTION_KIND_LABELS
 
@@ -66,10 +75,21 @@ class ExportForm(FlaskForm):
                        default=current_locale)
 
 
-def _form() -> ExportForm:
-    """The form with the choices this user may pick from, bound to the query string."""
+class ExportJobForm(ExportForm):
+    """The same filters, posted to start a background export (a change: CSRF-checked)."""
+
+    class Meta:
+        csrf = True
+
+
+def _form(form_class: type[ExportForm] = ExportForm) -> ExportForm:
+    """The form with the choices this user may pick from, bound to the query string
+    (or, for :class:`ExportJobForm`, to the posted form)."""
     current = scope()
-    form = ExportForm(formdata=request.args if request.args else None)
+    if form_class is ExportJobForm:
+        form = form_class(formdata=request.form)
+    else:
+        form = form_class(formdata=request.args if request.args else None)
     library = current_app.extensions["checklists"]
     everything = SelectChoice("", _l("All"))
     form.checklist.choices = [everything] + [SelectChoice(c.id, c.title) for c in library.all()]
@@ -111,8 +131,89 @@ def download_name(filters: rows.Filters) -> str:
 @bp.get("/")
 @roles_required("admin", "inspector", "viewer")
 def index():
-    """The filter form; it submits to :func:`workbook`."""
-    return render_template("exports/index.html", form=_form())
+    """The filter form; it starts a background export (:func:`start_job`)."""
+    return render_template("exports/index.html", form=_form(ExportJobForm))
+
+
+def _jobs() -> ExportJobs:
+    return ExportJobs(current_app.config["DATA_DIR"])
+
+
+def _keep_hours() -> float:
+    return float(current_app.config["EXPORT_JOB_KEEP_HOURS"])
+
+
+@bp.post("/jobs")
+@roles_required("admin", "inspector", "viewer")
+def start_job():
+    """Start a background export of the posted filters; the job's page follows (303)."""
+    form = _form(ExportJobForm)
+    if not form.validate():
+        return render_template("exports/index.html", form=form), 400
+    try:
+        filters = export_service.validate_filters(
+            store(), current_app.extensions["checklists"], period=form.period.data,
+            checklist=form.checklist.data, units=form.units.data or (), kind=form.kind.data,
+            include_drafts=form.include_drafts.data)
+    except ServiceError:  # the form's choices already rule this out
+        return render_template("exports/index.html", form=form), 400
+    try:
+        job = export_jobs.start(
+            _jobs(), store(), scope(), filters, locale=form.lang.data,
+            timezone=current_app.config["TIMEZONE"], photo_url=photo_links(),
+            all_criteria=form.all_criteria.data, download_name=download_name(filters),
+            keep_hours=_keep_hours())
+    except Conflict as refused:
+        return render_template("exports/index.html", form=form,
+                               refusal=translate(refused.message),
+                               running=refused.details.get("job")), 409
+    return redirect(url_for("exports.job", job_id=job["id"]), 303)
+
+
+def _status(job: dict) -> dict:
+    """What the progress page and its JSON status show of a job."""
+    error = export_jobs.error_of(job)
+    done = job.get("status") == "done"
+    return {"status": job.get("status"), "done": job.get("done") or 0,
+            "total": job.get("total"), "percent": export_jobs.percent(job),
+            "error": translate(error) if error is not None else None,
+            "download": url_for("exports.job_download", job_id=job["id"]) if done else None}
+
+
+@bp.get("/jobs/<job_id>")
+@roles_required("admin", "inspector", "viewer")
+def job(job_id: str):
+    """A job's progress, its error, or its download link (only for its owner)."""
+    found = export_jobs.view(_jobs(), scope(), job_id)
+    return render_template("exports/job.html", job=found, status=_status(found),
+                           expires=export_jobs.expires_at(found, _keep_hours()))
+
+
+@bp.get("/jobs/<job_id>/status")
+@roles_required("admin", "inspector", "viewer")
+def job_status(job_id: str):
+    """The job's progress as JSON (polled by the progress page)."""
+    response = jsonify(_status(export_jobs.view(_jobs(), scope(), job_id)))
+    response.cache_control.no_store = True
+    return response
+
+
+@bp.get("/jobs/<job_id>/download")
+@roles_required("admin", "inspector", "viewer")
+def job_download(job_id: str):
+    """The finished workbook of a job (404 before it is done, and for anybody but its owner)."""
+    jobs = _jobs()
+    found = export_jobs.view(jobs, scope(), job_id)
+    path = jobs.output_path(job_id)
+    if found.get("status") != "done" or not path.is_file():
+        return render_template("exports/job.html", job=found, status=_status(found),
+                               expires=None), 404
+    response = send_file(path, mimetype=XLSX_MIMETYPE, as_attachment=True,
+                         download_name=found.get("download_name") or f"{FILE_STEM}.xlsx",
+                         max_age=0)
+    response.cache_control.private = True
+    response.cache_control.no_store = True
+    return response
 
 
 @bp.get("/workbook.xlsx")
