@@ -4,9 +4,11 @@ Per job ``<id>``:
 
 * ``<id>.json`` — the job record (plain JSON, replaced atomically): owner, what was
   asked, status (``running``, ``done``, ``failed``), progress, error, times;
-* ``<id>.running`` — an empty file ``flock``-ed by the process running the job for as
-  long as it runs (the kernel releases it when that process dies, even by kill -9), so
-  a record that says ``running`` while nobody holds this file was interrupted;
+* ``.<id>.running.tmp`` — an empty file ``flock``-ed by the process running the job
+  for as long as it runs (the kernel releases it when that process dies, even by
+  kill -9), so a record that says ``running`` while nobody holds this file was
+  interrupted; named like every temporary, so start-up and ``store check --fix``
+  remove it once its runner is gone;
 * ``<id>.xlsx`` — the finished workbook (renamed here whole once written; while it is
   written it lives in a held export folder, see :mod:`.temporaries`).
 
@@ -24,7 +26,7 @@ from typing import Any
 
 from .base import StoreError
 from .files import ensure_dir, json_bytes, locked, valid_id, write_atomic
-from .temporaries import hold_temporary, is_held
+from .temporaries import TMP_SUFFIX, hold_temporary, is_held
 
 JOBS_DIR = Path("jobs") / "exports"
 #: Statuses of a job record (``interrupted`` is what a ``running`` record whose runner
@@ -58,6 +60,9 @@ class ExportJobs:
             raise ValueError(f"invalid job id {job_id!r}")
         return path
 
+    def _running(self, job_id: str) -> Path:
+        return self.folder / f".{job_id}.running{TMP_SUFFIX}"
+
     # -- records
     def create(self, job: dict[str, Any]) -> int:
         """Store a new ``running`` job record and hold its run lock; returns the open file
@@ -71,7 +76,7 @@ class ExportJobs:
             for other in self.all():
                 if other.get("owner") == job["owner"] and other.get("status") == "running":
                     raise Busy(other)
-            running = self._path(job["id"], ".running")
+            running = self._running(job["id"])
             fd = os.open(running, os.O_CREAT | os.O_RDWR, 0o600)
             hold_temporary(fd)
             try:
@@ -84,7 +89,7 @@ class ExportJobs:
     def release(self, job_id: str, fd: int) -> None:
         """Let go of a job's run lock (its record says by then how it ended)."""
         with suppress(OSError):
-            (self.folder / f"{job_id}.running").unlink()
+            self._running(job_id).unlink()
         with suppress(OSError):
             os.close(fd)
 
@@ -98,7 +103,7 @@ class ExportJobs:
             job = json.loads(path.read_bytes())
         except (FileNotFoundError, ValueError):
             return None
-        if job.get("status") == "running" and not is_held(self.folder / f"{job_id}.running"):
+        if job.get("status") == "running" and not is_held(self._running(job_id)):
             job["status"] = "interrupted"
         return job
 
@@ -131,8 +136,9 @@ class ExportJobs:
                 continue
             ended = job.get("finished_at_epoch") or job.get("started_at_epoch") or 0
             if now - ended >= keep_seconds:
-                for suffix in (".xlsx", ".running", ".json"):
+                for path in (self.folder / f"{job['id']}.xlsx", self._running(job["id"]),
+                             self.folder / f"{job['id']}.json"):
                     with suppress(FileNotFoundError):
-                        (self.folder / f"{job['id']}{suffix}").unlink()
+                        path.unlink()
                 removed.append(job["id"])
         return removed

@@ -324,9 +324,9 @@ def join_qr_svg(inspection_id: str):
     inspection = _load(inspection_id)
     if not shows_join_qr(inspection):
         abort(403)
-    from ..exports import qr
+    from .qr import svg_response
 
-    return qr.svg_response(join_url(inspection))
+    return svg_response(join_url(inspection))
 
 
 @bp.route("/<inspection_id>/join", methods=["GET", "POST"])
