@@ -11,7 +11,7 @@ import datetime as _dt
 from typing import Callable, Iterable
 
 from ..domain.access import Scope
-from ..domain.models import INSPECTION_KINDS
+from ..domain.models import INSPECTION_KINDS, InspectionSummary
 from ..domain.periods import PeriodError, parse_period
 from ..exports import workbook
 from ..exports.workbook import Filters, Report
@@ -54,6 +54,24 @@ def validate_filters(store: Store, library: ChecklistLibrary, *, period: str | N
                    kind=kind or None, include_drafts=include_drafts)
 
 
+def _lean(summary: InspectionSummary, shared: dict[str, str]) -> InspectionSummary:
+    """A summary without what the workbook never reads (its team, its items' cards), so
+    that the export holds a few hundred bytes per record while it runs; repeated texts
+    (checklist, period, kind, status, band) are shared."""
+    intern = shared.setdefault
+    return InspectionSummary(
+        id=summary.id, unit=intern(summary.unit, summary.unit),
+        checklist_id=intern(summary.checklist_id, summary.checklist_id),
+        checklist_version=intern(summary.checklist_version, summary.checklist_version),
+        checklist_title=intern(summary.checklist_title, summary.checklist_title),
+        period=intern(summary.period, summary.period), kind=intern(summary.kind, summary.kind),
+        status=intern(summary.status, summary.status), team=[], created_by="",
+        created_at=summary.created_at, total=summary.total, max=summary.max,
+        percent=summary.percent, band=None if summary.band is None else intern(summary.band,
+                                                                                summary.band))
+
+
+
 def report(store: Store, scope: Scope, filters: Filters, *, locale: str = "vi",
            photo_url: Callable[[str, str], str] | None = None,
            today: _dt.date | None = None, timezone: str = clock.DEFAULT_TZ,
@@ -68,7 +86,9 @@ def report(store: Store, scope: Scope, filters: Filters, *, locale: str = "vi",
     as records are read (``total`` records in all).
     """
     unit_names = {u.code: u.name for u in store.list_units()}
-    order = workbook.ranked(visible(store, scope, **filters.store_filters()), unit_names)
+    shared: dict[str, str] = {}
+    order = workbook.ranked([_lean(s, shared) for s in visible(store, scope, **filters.store_filters())],
+                            unit_names)
     total = len(order)
     return workbook.build(
         order, unit_names, store.iter_export_records, locale=locale,
