@@ -138,6 +138,19 @@ def test_inspection_round_trip_with_every_nested_record(store):
     assert store.get_inspection(new_id()) is None
 
 
+def test_iter_summaries_gives_what_query_inspections_gives(store):
+    store.save_units([Unit("X01", "Một"), Unit("X02", "Hai")])
+    made = [make_inspection(unit=u, period=p) for u in ("X01", "X02") for p in ("2024", "2025")]
+    for inspection in made:
+        store.add_inspection(inspection)
+    for query in (InspectionQuery(), InspectionQuery(units=frozenset({"X02"})),
+                  InspectionQuery(period="2025"), InspectionQuery(status="finalized"),
+                  InspectionQuery(units=frozenset())):
+        expected = store.query_inspections(query).rows
+        got = list(store.iter_summaries(query))
+        assert sorted(got, key=lambda s: s.id) == sorted(expected, key=lambda s: s.id), query
+
+
 def test_export_records_are_plain_lean_and_in_the_order_asked(store):
     full = make_inspection(
         checklist={"id": "cchc", "version": "1", "hash": "a" * 64,

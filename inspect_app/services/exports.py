@@ -18,7 +18,7 @@ from ..exports.workbook import Filters, Report
 from ..storage import Store
 from ..storage.checklist_files import ChecklistLibrary
 from . import Invalid, clock
-from .inspections import visible
+from .inspections import visible_query
 
 __all__ = ["Filters", "Invalid", "Report", "report", "validate_filters"]
 
@@ -87,8 +87,8 @@ def report(store: Store, scope: Scope, filters: Filters, *, locale: str = "vi",
     """
     unit_names = {u.code: u.name for u in store.list_units()}
     shared: dict[str, str] = {}
-    order = workbook.ranked([_lean(s, shared) for s in visible(store, scope, **filters.store_filters())],
-                            unit_names)
+    query = visible_query(scope, **filters.store_filters())
+    order = workbook.ranked([_lean(s, shared) for s in store.iter_summaries(query)], unit_names)
     total = len(order)
     return workbook.build(
         order, unit_names, store.iter_export_records, locale=locale,

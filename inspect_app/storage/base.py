@@ -243,6 +243,11 @@ class Store(Protocol):
     def units_with_member(self, username: str) -> set[str]:
         """The units of every record whose team includes ``username``."""
 
+    def iter_summaries(self, query: InspectionQuery) -> Iterator[InspectionSummary]:
+        """Every summary matching ``query`` (any order), read one index group at a time
+        and not kept by the store: for one pass over everything (the export), where
+        :meth:`query_inspections` would keep the whole index in memory for later pages."""
+
     def iter_export_records(self, inspection_ids: Iterable[str]) -> Iterator[dict]:
         """The inspections of ``inspection_ids``, in that order, as plain export records
         (ids that do not exist are skipped): the stored JSON form of the current schema

@@ -236,6 +236,10 @@ class MemoryStore:
         """The units of every record whose team includes ``username``."""
         return index.units_with_member(self._unit_views(None), username)
 
+    def iter_summaries(self, query: InspectionQuery) -> Iterator[InspectionSummary]:
+        """Summaries matching ``query`` (see the Protocol)."""
+        yield from self.query_inspections(query).rows
+
     def iter_export_records(self, inspection_ids: Iterable[str]) -> Iterator[dict]:
         """Export records (see the Protocol): private copies in the stored form."""
         for inspection_id in inspection_ids:

@@ -443,6 +443,26 @@ class TinyDBStore:
             table.insert(Document(self._inspection_doc(inspection), doc_id=INSPECTION_DOC_ID))
             self._write_with_index(db, inspection.id, None, summarize(inspection), created=path)
 
+    def iter_summaries(self, query: InspectionQuery) -> Iterator[InspectionSummary]:
+        """Summaries matching ``query``, one shard at a time, parsed without the file
+        cache (see the Protocol)."""
+        self._replay_pending()
+        if query.units is None:
+            try:
+                names = sorted(e.name for e in os.scandir(self._index_dir)
+                               if e.name.endswith(".json") and not e.name.startswith("."))
+            except FileNotFoundError:
+                names = []
+        else:
+            names = sorted({shard_name(c) for c in query.units})
+        for name in names:
+            try:
+                raw = (self._index_dir / name).read_bytes()
+            except FileNotFoundError:
+                continue
+            view = _shard_view(json.loads(raw) if raw else None)
+            yield from index.query_inspections([view], query).rows
+
     def iter_export_records(self, inspection_ids: Iterable[str]) -> Iterator[dict[str, Any]]:
         """Export records (see the Protocol): each file parsed as plain JSON, no TinyDB
         object, no dataclasses; the checklist content comes from the shared snapshot
