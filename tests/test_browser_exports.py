@@ -48,7 +48,7 @@ def test_a_background_export_on_a_phone(live_server, phone, monkeypatch, tmp_pat
     page.check("input[name=all_criteria]")
     page.screenshot(path=f"{SHOTS}/export-form.png", full_page=True)
     with page.expect_navigation():
-        page.click("button[type=submit]")
+        page.click("form[action$='/exports/jobs'] button[type=submit]")
     assert "/exports/jobs/" in page.url
     assert page.is_visible("#export-progress") and page.is_visible("#export-running")
     assert not page.is_visible("#export-done")
