@@ -58,6 +58,7 @@ def test_a_background_export_on_a_phone(live_server, phone, monkeypatch, tmp_pat
     page.wait_for_selector("#export-done:not([hidden])", timeout=30000)
     assert page.url == url_while_running  # updated in place by the polling, not reloaded
     assert page.eval_on_selector("#export-progress", "p => p.value") == 100
+    assert page.text_content("#export-expires").startswith("Được lưu đến ")
     page.screenshot(path=f"{SHOTS}/export-done.png", full_page=True)
     with page.expect_download() as download:
         page.click("#export-download")

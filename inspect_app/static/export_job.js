@@ -21,6 +21,7 @@
     if (s.error) { document.getElementById("export-error").textContent = s.error; }
     show("export-error", !!s.error);
     if (s.download) { document.getElementById("export-download").href = s.download; }
+    if (s.expires) { document.getElementById("export-expires").textContent = s.expires; }
     show("export-done", s.status === "done");
     if (s.status !== "running" && s.status !== "done") { window.location.reload(); }
     return s.status === "running";

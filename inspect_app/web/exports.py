@@ -16,6 +16,7 @@ from typing import Callable
 
 from flask import (Blueprint, current_app, jsonify, redirect, render_template, request,
                    send_file, url_for)
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, SelectMultipleField, StringField
@@ -28,6 +29,7 @@ from ..exports import xlsx
 from ..services import exports as export_service
 from ..domain.periods import PeriodError, parse_period
 from ..domain.text import fold, sort_key
+from ..i18n import formatting
 from .i18n import LANGUAGES, current_locale, translate
 from ..services import Conflict, ServiceError, clock
 from ..services import export_jobs
@@ -177,7 +179,17 @@ def _status(job: dict) -> dict:
     return {"status": job.get("status"), "done": job.get("done") or 0,
             "total": job.get("total"), "percent": export_jobs.percent(job),
             "error": translate(error) if error is not None else None,
-            "download": url_for("exports.job_download", job_id=job["id"]) if done else None}
+            "download": url_for("exports.job_download", job_id=job["id"]) if done else None,
+            "expires": _kept_until(job)}
+
+
+def _kept_until(job: dict) -> str | None:
+    """"Kept until 03/12/2025 09:30" for a finished job, in the user's language."""
+    when = export_jobs.expires_at(job, _keep_hours())
+    if when is None or job.get("status") != "done":
+        return None
+    return gettext("Kept until %(when)s.", when=formatting.datetime(
+        when, current_locale(), current_app.config["TIMEZONE"]))
 
 
 @bp.get("/jobs/<job_id>")
@@ -185,8 +197,7 @@ def _status(job: dict) -> dict:
 def job(job_id: str):
     """A job's progress, its error, or its download link (only for its owner)."""
     found = export_jobs.view(_jobs(), scope(), job_id)
-    return render_template("exports/job.html", job=found, status=_status(found),
-                           expires=export_jobs.expires_at(found, _keep_hours()))
+    return render_template("exports/job.html", job=found, status=_status(found))
 
 
 @bp.get("/jobs/<job_id>/status")
@@ -206,8 +217,7 @@ def job_download(job_id: str):
     found = export_jobs.view(jobs, scope(), job_id)
     path = jobs.output_path(job_id)
     if found.get("status") != "done" or not path.is_file():
-        return render_template("exports/job.html", job=found, status=_status(found),
-                               expires=None), 404
+        return render_template("exports/job.html", job=found, status=_status(found)), 404
     response = send_file(path, mimetype=XLSX_MIMETYPE, as_attachment=True,
                          download_name=found.get("download_name") or f"{FILE_STEM}.xlsx",
                          max_age=0)
