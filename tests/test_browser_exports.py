@@ -9,8 +9,7 @@ import uuid
 
 import openpyxl
 
-from inspect_app.services import accounts
-from inspect_app.services import export_jobs
+from inspect_app.services import accounts, export_jobs
 from inspect_app.services import inspections as service
 from inspect_app.services import units as unit_service
 

@@ -18,11 +18,12 @@ import os
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from contextlib import suppress
-from typing import Any, Callable
+from typing import Any
 
 from ..domain.access import Scope
-from ..domain.messages import Message, N_
+from ..domain.messages import N_, Message
 from ..exports import xlsx
 from ..exports.workbook import Filters
 from ..storage import Store, new_id, temporaries
@@ -152,4 +153,4 @@ def expires_at(job: dict[str, Any], keep_hours: float) -> _dt.datetime | None:
     ended = job.get("finished_at_epoch")
     if not ended:
         return None
-    return _dt.datetime.fromtimestamp(ended + keep_hours * 3600, _dt.timezone.utc)
+    return _dt.datetime.fromtimestamp(ended + keep_hours * 3600, _dt.UTC)

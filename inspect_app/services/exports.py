@@ -8,7 +8,7 @@ records themselves come one at a time through the store's lean read path
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 from ..domain.access import Scope
 from ..domain.models import INSPECTION_KINDS, InspectionSummary
