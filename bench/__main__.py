@@ -10,7 +10,7 @@ import subprocess
 import sys
 
 BENCHMARKS = ("bench.bench_storage", "bench.bench_records", "bench.bench_autosave",
-              "bench.bench_lists", "bench.bench_export", "bench.bench_wire",
+              "bench.bench_lists", "bench.bench_export", "bench.bench_formpack", "bench.bench_wire",
               "bench.bench_changes")
 
 

@@ -82,6 +82,7 @@ class World:
     items: dict[str, str] = field(default_factory=dict)  # record name -> remediation item id
     tokens: dict[str, str] = field(default_factory=dict)  # role key -> API token
     user_ids: dict[str, str] = field(default_factory=dict)  # role key -> Flask-Login user id
+    jobs: dict[str, str] = field(default_factory=dict)  # "job@<role>" -> finished export job id
 
     def config(self, data_dir: Path | None = None) -> dict:
         return {"TESTING": True, "SECRET_KEY": SECRET,
@@ -152,6 +153,16 @@ def build_world(root: Path) -> World:
     start("self_a", "unit_a", "A", "self_check")
     start("self_b_final", "unit_b", "B", "self_check", final=True)
     start("self_b", "unit_b", "B", "self_check")
+    # A finished background export of the administrator and of the inspector.
+    from inspect_app.domain.access import Scope
+    from inspect_app.exports.workbook import Filters
+    from inspect_app.services import export_jobs
+    from inspect_app.storage.jobs import ExportJobs
+
+    for key in ("admin", "insp"):
+        job = export_jobs.start(ExportJobs(world.data_dir), store, _scope(store, key), Filters(),
+                                locale="vi", background=False)
+        world.jobs[f"job@{key}"] = job["id"]
     return world
 
 
@@ -170,6 +181,7 @@ PARAM_FILLERS = {
     "code": lambda w, t: UNIT_OF[t],
     "checklist_id": lambda w, t: CHECKLIST_ID,
     "filename": lambda w, t: "app.css",
+    "job_id": lambda w, t: w.jobs[t],
 }
 
 

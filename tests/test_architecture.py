@@ -109,3 +109,47 @@ def test_the_guard_sees_a_forbidden_import(tmp_path):
     bad = tmp_path / "bad.py"
     bad.write_text("import flask\nfrom tinydb import TinyDB\nfrom ..storage import x\n")
     assert imported_modules(bad) == [("flask", 0), ("tinydb", 0), ("storage", 2)]
+
+
+EXPORT_FILES = sorted((PACKAGE / "exports").glob("*.py"))
+#: What the exports may not use (issue 10): they are called by the web layer, the
+#: command line and background jobs alike, with plain records and a locale.
+EXPORT_FORBIDDEN = {"flask", "flask_babel", "flask_wtf", "flask_login", "werkzeug", "wtforms",
+                    "numpy", "pandas"}
+
+
+def every_import(path: Path) -> list[tuple[str, int]]:
+    """(full module, level) of every import in a file, nested ones included."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.extend((alias.name, 0) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            found.append((node.module or "", node.level))
+    return found
+
+
+@pytest.mark.parametrize("path", EXPORT_FILES, ids=lambda p: p.name)
+def test_exports_import_no_flask_nor_the_web_layer(path):
+    for module, level in every_import(path):
+        top = module.split(".")[0]
+        assert level > 0 or top not in EXPORT_FORBIDDEN, f"{path.name} imports {module}"
+        assert not (level == 1 and top == "web") and not (level == 2 and top == "web"), \
+            f"{path.name} imports the web layer ({'.' * level}{module})"
+        assert not module.startswith("inspect_app.web"), f"{path.name} imports {module}"
+
+
+def test_the_export_path_imports_no_web_library_nor_numpy():
+    """Building and writing a workbook from plain records loads neither the web layer's
+    libraries nor numpy/pandas (0,4 s and ~50 MB per process that the export never
+    needs). Flask itself is imported by the package's ``__init__`` (``create_app``)."""
+    import subprocess
+
+    code = ("import sys; import inspect_app.exports.workbook, inspect_app.exports.xlsx, "
+            "inspect_app.services.exports; "
+            "print(sorted(m for m in ('flask_babel', 'flask_wtf', 'wtforms', 'numpy', 'pandas', "
+            "'inspect_app.web') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=PACKAGE.parent, check=True).stdout.strip()
+    assert out == "[]"

@@ -295,7 +295,7 @@ def fields_ticked(html, name):
 
 
 def test_multi_in_the_excel_findings(world):
-    from inspect_app.exports import workbook
+    from inspect_app.services import exports as export_service
 
     service.save_answer(world["store"], world["lead"], world["id"], commands.answer_op(
         "6.2", {"op_id": str(uuid.uuid4()), "base_rev": 0, "value": ["thuc_hien"]}))
@@ -303,7 +303,7 @@ def test_multi_in_the_excel_findings(world):
         {"op_id": str(uuid.uuid4()), "allow_unanswered": True}))
     with world["app"].test_request_context():
         admin = service.scope_for(world["store"], world["store"].get_user("admin"))
-        report = workbook.build(world["store"], admin, workbook.Filters(), locale="vi")
+        report = export_service.report(world["store"], admin, export_service.Filters(), locale="vi")
         headers, rows = report.table("findings")
     row = next(r for r in rows if r[3] == "6.2")
     assert row[6] == "Công khai tình hình thực hiện dự toán"  # the Answer column

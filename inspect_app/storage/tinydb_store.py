@@ -60,7 +60,7 @@ import re
 import secrets
 from contextlib import suppress
 from pathlib import Path
-from typing import Any, Callable, Iterable, TypeVar
+from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 from tinydb import Query, TinyDB
 from tinydb.table import Document
@@ -83,6 +83,7 @@ from .base import (
     NotFound,
     Page,
     StoreError,
+    export_record,
 )
 from .files import (
     AtomicJSONStorage,
@@ -441,6 +442,60 @@ class TinyDBStore:
                 raise AlreadyExists(f"inspection {inspection.id!r}")
             table.insert(Document(self._inspection_doc(inspection), doc_id=INSPECTION_DOC_ID))
             self._write_with_index(db, inspection.id, None, summarize(inspection), created=path)
+
+    def iter_summaries(self, query: InspectionQuery) -> Iterator[InspectionSummary]:
+        """Summaries matching ``query``, one shard at a time, parsed without the file
+        cache (see the Protocol)."""
+        self._replay_pending()
+        if query.units is None:
+            try:
+                names = sorted(e.name for e in os.scandir(self._index_dir)
+                               if e.name.endswith(".json") and not e.name.startswith("."))
+            except FileNotFoundError:
+                names = []
+        else:
+            names = sorted({shard_name(c) for c in query.units})
+        for name in names:
+            try:
+                raw = (self._index_dir / name).read_bytes()
+            except FileNotFoundError:
+                continue
+            view = _shard_view(json.loads(raw) if raw else None)
+            yield from index.query_inspections([view], query).rows
+
+    def iter_export_records(self, inspection_ids: Iterable[str]) -> Iterator[dict[str, Any]]:
+        """Export records (see the Protocol): each file parsed as plain JSON, no TinyDB
+        object, no dataclasses; the checklist content comes from the shared snapshot
+        cache. Unreadable or missing files are skipped, as ``get_inspection`` would
+        return None for a missing one."""
+        for inspection_id in inspection_ids:
+            path = self._inspection_path(inspection_id)
+            if path is None:
+                continue
+            try:
+                raw = path.read_bytes()
+            except FileNotFoundError:
+                continue
+            doc = ((json.loads(raw) or {}).get(INSPECTION_TABLE) or {}).get(
+                str(INSPECTION_DOC_ID))
+            if doc is None:
+                continue
+            doc = upgrade(doc)
+            snapshot = doc.get("checklist") or {}
+            if "data_file" in snapshot:
+                doc["checklist"] = {**{k: v for k, v in snapshot.items() if k != "data_file"},
+                                    "data": self._snapshot_data(snapshot["data_file"])}
+            yield export_record(doc)
+
+    def _snapshot_data(self, digest: Any) -> Any:
+        """The content of a checklist snapshot (immutable: parsed once per process)."""
+        data = self._snapshots.get(digest)
+        if data is None:
+            path = self._snapshot_path(digest)
+            if path is None:
+                raise StoreError(f"bad checklist reference {digest!r}")
+            data = self._snapshots[digest] = json.loads(path.read_bytes())
+        return data
 
     def get_inspection(self, inspection_id: str) -> Inspection | None:
         """The full inspection, or None (also for an id that cannot exist)."""
