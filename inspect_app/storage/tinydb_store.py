@@ -89,6 +89,7 @@ from .files import (
     FileCache,
     ensure_dir,
     json_bytes,
+    json_load,
     locked,
     transaction,
     valid_id,
@@ -152,6 +153,12 @@ def _replace(table: Any, doc_id: int, doc: dict[str, Any]) -> None:
 
 def _shard_view(data: dict[str, Any] | None) -> IndexView:
     return IndexView(upgrade(d) for d in _table(data, "summaries"))
+
+
+def _users_by_token(data: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
+    """The user document of each API token hash in a parsed users file."""
+    return {t["hash"]: d for d in _table(data, "users") for t in d.get("tokens") or []
+            if isinstance(t, dict) and isinstance(t.get("hash"), str)}
 
 
 def _summary_from(doc: dict[str, Any]) -> InspectionSummary:
@@ -291,11 +298,11 @@ class TinyDBStore:
 
     def find_user_by_token(self, token_hash: str) -> User | None:
         """The user holding an API token with this SHA-256 hash, or None."""
-        data = self._cache.read(self._users_path)
-        for d in _table(data, "users"):
-            if any(t.get("hash") == token_hash for t in d.get("tokens") or []):
-                return User.from_dict(copy.deepcopy(upgrade(d)))
-        return None
+        # Every API request asks this: a map of token hashes, kept while users.json is
+        # unchanged (as the file cache keeps its content), instead of a scan per request.
+        by_hash = self._cache.view(self._users_path, _users_by_token)
+        d = by_hash.get(token_hash)
+        return None if d is None else User.from_dict(copy.deepcopy(upgrade(d)))
 
     def add_user(self, user: User) -> None:
         """Create a user; :class:`AlreadyExists` if the username is taken."""
@@ -416,7 +423,7 @@ class TinyDBStore:
                 path = self._snapshot_path(snapshot["data_file"])
                 if path is None:
                     raise StoreError(f"bad checklist reference {snapshot['data_file']!r}")
-                data = self._snapshots[snapshot["data_file"]] = json.loads(path.read_bytes())
+                data = self._snapshots[snapshot["data_file"]] = json_load(path.read_bytes())
             doc["checklist"] = {**{k: v for k, v in snapshot.items() if k != "data_file"},
                                 "data": data}
         return Inspection.from_dict(doc)
