@@ -146,11 +146,12 @@ def build(folder: Path, needed: int) -> tuple[list[str], list[str], str]:
 class Server:
     """gunicorn in its own process group, stopped with SIGTERM then SIGKILL."""
 
-    def __init__(self, name: str, app: str, env: dict[str, str], threads: int):
+    def __init__(self, name: str, app: str, env: dict[str, str], threads: int,
+                 extra: list[str] | None = None):
         self.name, self.port = name, free_port()
         self.process = subprocess.Popen(
             [str(GUNICORN), "-w", "2", "--threads", str(threads), "-b", f"127.0.0.1:{self.port}",
-             "--log-level", "warning", "--graceful-timeout", "2", app],
+             "--log-level", "warning", "--graceful-timeout", "2", *(extra or []), app],
             cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL, start_new_session=True)
         deadline = time.time() + 30

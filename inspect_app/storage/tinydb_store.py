@@ -181,6 +181,7 @@ class TinyDBStore:
         self.photos = PhotoFolder(self.data_dir / "photos")
         self._cache = FileCache()
         self._snapshots: dict[str, Any] = {}  # checklist content by hash: immutable files
+        self._snapshots_written: set[str] = set()  # hashes whose file is known to exist
         self._units_path = self.root / "units.json"
         self._users_path = self.root / "users.json"
         self._logins_dir = self.root / LOGINS_DIR
@@ -406,9 +407,12 @@ class TinyDBStore:
         path = self._snapshot_path(snapshot.get("hash"))
         if path is None or snapshot.get("data") is None:
             return doc  # no usable hash: keep the content inline, as before
-        if not path.exists():
-            ensure_dir(path.parent)
-            write_atomic(path, json_bytes(snapshot["data"]), durable=durable)
+        # Snapshot files are immutable and never deleted: once seen, no stat per save.
+        if snapshot["hash"] not in self._snapshots_written:
+            if not path.exists():
+                ensure_dir(path.parent)
+                write_atomic(path, json_bytes(snapshot["data"]), durable=durable)
+            self._snapshots_written.add(snapshot["hash"])
         doc["checklist"] = {k: v for k, v in snapshot.items() if k != "data"}
         doc["checklist"]["data_file"] = snapshot["hash"]
         return doc
