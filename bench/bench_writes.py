@@ -30,6 +30,9 @@ server, interleaved A/B then B/A, every round on fresh inspections (so that reco
 do not grow from round to round). Printed per pair and server: writes/s (only 200s
 count; any other status is reported and fails the run), p50/p95/p99 latency in ms
 measured at the client (request sent → response read), and the ratio app : sqlite.
+
+``--disk-only`` prints only the disk's floor: atomic replacements per second of a
+40 KB file (the store's ``write_atomic``) by 1, 4 and 16 threads.
 """
 from __future__ import annotations
 
@@ -260,6 +263,32 @@ def plans_for(scenario: str, clients: int, ids: list[str], hot: str) -> list[lis
     return [[(hot, CRITERIA[c % len(CRITERIA)])] for c in range(clients)]
 
 
+def disk_floor(folder: Path, seconds: float = 3.0) -> dict[int, float]:
+    """Atomic replacements per second of a 40 KB file (the store's ``write_atomic``: fsync,
+    rename, fsync of the folder) by 1, 4 and 16 threads on files of their own: what the
+    disk allows before any app code runs."""
+    from inspect_app.storage.files import ensure_dir, write_atomic
+
+    out = {}
+    for threads in (1, 4, 16):
+        stop = time.perf_counter() + seconds
+        counts = [0] * threads
+
+        def writer(n: int) -> None:
+            path = folder / "disk" / f"{n:02d}" / "record.json"
+            ensure_dir(path.parent)
+            while time.perf_counter() < stop:
+                write_atomic(path, b"x" * 40_000)
+                counts[n] += 1
+        workers = [threading.Thread(target=writer, args=(n,)) for n in range(threads)]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+        out[threads] = sum(counts) / seconds
+    return out
+
+
 def cuts(samples: list[float]) -> tuple[float, float, float]:
     if len(samples) < 2:
         return (float("nan"),) * 3
@@ -276,7 +305,17 @@ def main() -> int:
                         help="gunicorn threads per worker (1: sync workers)")
     parser.add_argument("--scenarios", default="spread,hot")
     parser.add_argument("--keep", action="store_true", help="keep the data folder")
+    parser.add_argument("--disk-only", action="store_true",
+                        help="only the disk's floor: atomic replacements per second")
     args = parser.parse_args()
+    if args.disk_only:
+        folder = Path(tempfile.mkdtemp(prefix="bench-writes-disk-"))
+        try:
+            for threads, rate in disk_floor(folder).items():
+                print(f"write_atomic of 40 KB, {threads:>2} threads: {rate:6.0f} /s")
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        return 0
     clients = [int(c) for c in args.clients.split(",")]
     scenarios = args.scenarios.split(",")
     needed = PHONES * (args.rounds * len(clients) + 1)
