@@ -31,6 +31,8 @@ do not grow from round to round). Printed per pair and server: writes/s (only 20
 count; any other status is reported and fails the run), p50/p95/p99 latency in ms
 measured at the client (request sent → response read), and the ratio app : sqlite.
 
+Before the servers start, ``--cpu-saves`` saves on each app in this process (Flask's
+test client, interleaved blocks) give the CPU time of one save, app and reference.
 ``--disk-only`` prints only the disk's floor: atomic replacements per second of a
 40 KB file (the store's ``write_atomic``) by 1, 4 and 16 threads.
 """
@@ -289,6 +291,41 @@ def disk_floor(folder: Path, seconds: float = 3.0) -> dict[int, float]:
     return out
 
 
+def cpu_per_save(folder: Path, tokens: list[str], ids: list[str], saves: int
+                 ) -> dict[str, float]:
+    """CPU milliseconds (``time.process_time``: user + system) per answer save in this
+    process through Flask's test client, for the app and for the reference on the same
+    data, in interleaved blocks of 50 saves; the same PUT and body as the clients send."""
+    os.environ["REFERENCE_DB"] = str(folder / "reference.db")
+    apps = {"app": create_app({"DATA_DIR": str(folder / "app"), "SECRET_KEY": "bench"}),
+            "sqlite": sqlite_reference.create_app()}
+    clients = {name: app.test_client() for name, app in apps.items()}
+    headers = {"Authorization": f"Bearer {tokens[0]}"}  # phone 0 owns ids[0]
+    revs: dict[tuple[str, str], int] = {}
+    spent = {name: 0.0 for name in apps}
+    count = {name: 0 for name in apps}
+
+    def block(name: str, k0: int, timed: bool) -> None:
+        started = time.process_time()
+        for k in range(k0, k0 + 50):
+            cid = CRITERIA[k % len(CRITERIA)]
+            body = {"op_id": str(uuid.uuid4()), "base_rev": revs.get((name, cid), 0),
+                    **body_for(cid, k)}
+            response = clients[name].put(f"/api/v1/inspections/{ids[0]}/answers/{cid}",
+                                         json=body, headers=headers)
+            assert response.status_code == 200, response.data[:200]
+            revs[(name, cid)] = response.get_json()["rev"]
+        if timed:
+            spent[name] += time.process_time() - started
+            count[name] += 50
+    for name in apps:
+        block(name, 0, timed=False)  # warm-up
+    for n in range(max(1, saves // 50)):
+        for name in (("app", "sqlite") if n % 2 == 0 else ("sqlite", "app")):
+            block(name, 50 * (n + 1), timed=True)
+    return {name: spent[name] / count[name] * 1000 for name in apps}
+
+
 def cuts(samples: list[float]) -> tuple[float, float, float]:
     if len(samples) < 2:
         return (float("nan"),) * 3
@@ -305,6 +342,8 @@ def main() -> int:
                         help="gunicorn threads per worker (1: sync workers)")
     parser.add_argument("--scenarios", default="spread,hot")
     parser.add_argument("--keep", action="store_true", help="keep the data folder")
+    parser.add_argument("--cpu-saves", type=int, default=400,
+                        help="saves per app for the in-process CPU figure (0: skip)")
     parser.add_argument("--disk-only", action="store_true",
                         help="only the disk's floor: atomic replacements per second")
     args = parser.parse_args()
@@ -318,7 +357,7 @@ def main() -> int:
         return 0
     clients = [int(c) for c in args.clients.split(",")]
     scenarios = args.scenarios.split(",")
-    needed = PHONES * (args.rounds * len(clients) + 1)
+    needed = PHONES * (args.rounds * len(clients) + 2)  # + warm-up and the CPU figure
     folder = Path(tempfile.mkdtemp(prefix="bench-writes-"))
     servers: list[Server] = []
     try:
@@ -326,6 +365,10 @@ def main() -> int:
         tokens, ids, hot = build(folder, needed)
         print(f"data ready in {time.time() - started:.1f} s ({len(ids) + len(hot)} inspections "
               f"to fill, {BACKGROUND} in the background)", file=sys.stderr)
+        if args.cpu_saves:
+            cpu = cpu_per_save(folder, tokens, ids[-PHONES:], args.cpu_saves)
+            print(f"CPU per save in-process: app {cpu['app']:.2f} ms, sqlite {cpu['sqlite']:.2f} ms "
+                  f"(ratio {cpu['app'] / cpu['sqlite']:.1f})", flush=True)
         app = Server("app", "inspect_app:create_app()",
                      {"INSPECT_DATA_DIR": str(folder / "app"), "INSPECT_SECRET_KEY": "bench"},
                      args.threads)
