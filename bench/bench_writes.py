@@ -326,6 +326,33 @@ def cpu_per_save(folder: Path, tokens: list[str], ids: list[str], saves: int
     return {name: spent[name] / count[name] * 1000 for name in apps}
 
 
+def codec_times(path: Path, repeat: int = 300) -> dict[str, tuple[float, float]]:
+    """(write, parse) milliseconds of one stored record with orjson and with the standard
+    library (``storage/files.json_bytes`` / ``json_load``)."""
+    from inspect_app.storage import files
+
+    raw = path.read_bytes()
+    data = files.json_load(raw)
+    out = {}
+    kept = files.orjson
+    try:
+        for name, module in (("orjson", kept), ("stdlib json", None)):
+            if name == "orjson" and kept is None:
+                continue
+            files.orjson = module
+            started = time.process_time()
+            for _ in range(repeat):
+                files.json_bytes(data)
+            wrote = (time.process_time() - started) / repeat * 1000
+            started = time.process_time()
+            for _ in range(repeat):
+                files.json_load(raw)
+            out[name] = (wrote, (time.process_time() - started) / repeat * 1000)
+    finally:
+        files.orjson = kept
+    return out
+
+
 def cuts(samples: list[float]) -> tuple[float, float, float]:
     if len(samples) < 2:
         return (float("nan"),) * 3
@@ -369,6 +396,11 @@ def main() -> int:
             cpu = cpu_per_save(folder, tokens, ids[-PHONES:], args.cpu_saves)
             print(f"CPU per save in-process: app {cpu['app']:.2f} ms, sqlite {cpu['sqlite']:.2f} ms "
                   f"(ratio {cpu['app'] / cpu['sqlite']:.1f})", flush=True)
+            record = next((folder / "app" / "store" / "inspections").glob(
+                f"*/{ids[-PHONES]}.json"))
+            for name, (wrote, parsed) in codec_times(record).items():
+                print(f"  that record ({record.stat().st_size:,} bytes) with {name}: write "
+                      f"{wrote:.3f} ms, parse {parsed:.3f} ms", flush=True)
         app = Server("app", "inspect_app:create_app()",
                      {"INSPECT_DATA_DIR": str(folder / "app"), "INSPECT_SECRET_KEY": "bench"},
                      args.threads)
