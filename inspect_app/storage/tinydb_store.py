@@ -43,7 +43,9 @@ Caching. Only files that are read often and change rarely (index shards, units,
 users) go through :class:`FileCache`, which re-stats on every read and keys the
 parsed content by the file's identity (device, inode, size, mtime, ctime).
 Inspections are always read from disk: they are small, and a deep copy of a cached
-one would cost as much as parsing it.
+one would cost as much as parsing it. API token lookups use a map of token hashes built
+from the cached users file and kept under the same rule. Files are parsed and written
+with orjson when it is installed (``files.json_bytes``/``json_load``: the same bytes).
 
 Schema. Every document carries ``"schema"``; :func:`upgrade` applies
 :data:`UPGRADES` on read, and the upgraded form is written back the next time that
