@@ -1,6 +1,8 @@
 """Many phones saving answers at once through two gunicorn workers on one data folder,
 every write sent several times (retries after lost responses, some at the same moment):
-afterwards every answer is there exactly once."""
+afterwards every answer is there exactly once. Run with sync workers and with the
+threaded workers the deployment recommends (``--threads 4``: threads of one process and
+two processes writing the same records)."""
 from __future__ import annotations
 
 import http.client
@@ -37,8 +39,8 @@ def put(port, token, iid, cid, body):
         connection.close()
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory):
+@pytest.fixture(scope="module", params=[1, 4], ids=["sync", "threads"])
+def world(tmp_path_factory, request):
     root = tmp_path_factory.mktemp("writers")
     app = create_app({"DATA_DIR": str(root / "data"), "SECRET_KEY": SECRET})
     store, library = app.extensions["store"], app.extensions["checklists"]
@@ -53,7 +55,7 @@ def world(tmp_path_factory):
         unit=unit, checklist="cchc-xa", period="2025", kind="inspection",
         team=["tt1", "tt2", "tt3"])).id
            for unit in ("TN", "NT")]
-    server = Server(root / "data", root / "access.log", SECRET)
+    server = Server(root / "data", root / "access.log", SECRET, threads=request.param)
     try:
         server.wait_ready()
         yield {"server": server, "tokens": tokens, "ids": ids, "store": store}
