@@ -2,7 +2,8 @@
 
 Each prints its own table; see the module docstrings for what they measure. The
 whole run takes about five minutes on a 2-core machine; run one alone with
-``python -m bench.bench_autosave`` (or bench_storage, bench_records, bench_export).
+``python -m bench.bench_autosave`` (or bench_storage, bench_records, bench_writes,
+bench_section, bench_export).
 """
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ import subprocess
 import sys
 
 BENCHMARKS = ("bench.bench_storage", "bench.bench_records", "bench.bench_autosave",
-              "bench.bench_lists", "bench.bench_export", "bench.bench_wire")
+              "bench.bench_writes", "bench.bench_section", "bench.bench_lists",
+              "bench.bench_export", "bench.bench_formpack", "bench.bench_wire",
+              "bench.bench_changes")
 
 
 def main() -> int:

@@ -37,10 +37,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from inspect_app import create_app  # noqa: E402
-from inspect_app.services import accounts, demo  # noqa: E402
+from inspect_app.domain.models import Inspection  # noqa: E402
+from inspect_app.services import accounts, commands, demo  # noqa: E402
 from inspect_app.services import inspections as service  # noqa: E402
 from inspect_app.services import units as unit_service  # noqa: E402
-from inspect_app.domain.models import Inspection  # noqa: E402
 from inspect_app.storage import new_id  # noqa: E402
 
 TARGETS = 10
@@ -70,16 +70,16 @@ def build_store(folder: Path, size: int) -> tuple[str, list[str], str]:
     scope = service.scope_for(store, user)
     targets = []
     for n in range(TARGETS):
-        inspection = service.start(store, library, scope, unit=f"X{n:03d}", checklist="cchc-xa",
-                                   period="2025", kind="inspection")
+        inspection = service.start(store, library, scope, commands.StartRequest(
+            unit=f"X{n:03d}", checklist="cchc-xa", period="2025", kind="inspection"))
         targets.append(inspection.id)
-    template = service.start(store, library, scope, unit="X099", checklist="cchc-xa",
-                             period="2025", kind="inspection")
+    template = service.start(store, library, scope, commands.StartRequest(
+        unit="X099", checklist="cchc-xa", period="2025", kind="inspection"))
     checklist = service.checklist_of(template)
     answers = demo._answers(checklist, "X099", random.Random(1), 0.8)
     for cid, answer in answers.items():
-        service.save_answer(store, scope, template.id, cid,
-                            {"op_id": str(uuid.uuid4()), "base_rev": 0, **answer})
+        service.save_answer(store, scope, template.id, commands.answer_op(
+            cid, {"op_id": str(uuid.uuid4()), "base_rev": 0, **answer}))
     filled = store.get_inspection(template.id)
 
     data = filled.to_dict()

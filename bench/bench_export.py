@@ -100,14 +100,15 @@ def fill(folder: Path, size: int) -> None:
     print(f"filled {size:>6} inspections in {time.perf_counter() - start:6.1f} s", flush=True)
 
 
-def child(data_dir: str, out: str, trace: bool) -> None:
+def child(data_dir: str, out: str, trace: bool, all_criteria: bool = False) -> None:
     """Run one export in this (fresh) process and print its figures as JSON."""
     started = time.perf_counter()
     from inspect_app import create_app
-    from inspect_app.exports import workbook
     from inspect_app.exports import xlsx
     from inspect_app.cli.export import CLI_ACTOR
     from inspect_app.domain.access import Scope
+    from inspect_app.services import exports
+    from inspect_app.web.exports import photo_links
 
     app = create_app({"DATA_DIR": data_dir})
     ready, ready_cpu = time.perf_counter(), time.process_time()
@@ -116,12 +117,10 @@ def child(data_dir: str, out: str, trace: bool) -> None:
         import tracemalloc
         tracemalloc.start()
     with app.test_request_context(base_url="http://127.0.0.1:5000"):
-        from flask import url_for
-        report = workbook.build(
-            app.extensions["store"], Scope(user=CLI_ACTOR), workbook.Filters(), locale="vi",
-            photo_url=lambda i, p: url_for("inspections.photo", inspection_id=i, photo_id=p,
-                                           _external=True))
-        counts = xlsx.write(report, out)
+        photo_url = photo_links()
+    report = exports.report(app.extensions["store"], Scope(user=CLI_ACTOR), exports.Filters(),
+                            locale="vi", photo_url=photo_url, all_criteria=all_criteria)
+    counts = xlsx.write(report, out)
     done = time.perf_counter()
     figures = {"startup_s": ready - started, "export_s": done - ready,
                "export_cpu_s": time.process_time() - ready_cpu,

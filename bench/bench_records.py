@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from inspect_app import create_app  # noqa: E402
-from inspect_app.services import accounts, demo  # noqa: E402
+from inspect_app.services import accounts, commands, demo  # noqa: E402
 from inspect_app.services import inspections as service  # noqa: E402
 from inspect_app.services import units as unit_service  # noqa: E402
 from inspect_app.storage.files import write_atomic  # noqa: E402
@@ -65,11 +65,9 @@ class Record:
         body = {"op_id": str(uuid.uuid4()), "base_rev": self.revs.get(cid, 0),
                 **self.answers[cid], "note": f"Đã kiểm tra hồ sơ, lần {self.saves}"}
         start = time.perf_counter()
-        status, result = service.save_answer(self.store, self.scope, self.id, cid, body)
+        result = service.save_answer(self.store, self.scope, self.id, commands.answer_op(cid, body))
         elapsed = (time.perf_counter() - start) * 1000
-        if status != 200:
-            raise RuntimeError(result)
-        self.revs[cid] = result["rev"]
+        self.revs[cid] = result.rev
         self.saves += 1
         return elapsed
 
@@ -89,8 +87,8 @@ def main() -> None:
         scope = service.scope_for(store, user)
         records = []
         for _ in range(2):
-            inspection = service.start(store, library, scope, unit="X1", checklist="cchc-xa",
-                                       period="2025", kind="inspection")
+            inspection = service.start(store, library, scope, commands.StartRequest(
+                unit="X1", checklist="cchc-xa", period="2025", kind="inspection"))
             checklist = service.checklist_of(inspection)
             answers = demo._answers(checklist, "X1", random.Random(1), 1.0)
             records.append(Record(store, scope, inspection.id, answers))

@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from inspect_app import create_app  # noqa: E402
-from inspect_app.services import accounts, demo  # noqa: E402
+from inspect_app.services import accounts, commands, demo  # noqa: E402
 from inspect_app.services import inspections as service  # noqa: E402
 from inspect_app.services import units as unit_service  # noqa: E402
 
@@ -81,8 +81,9 @@ def page_loads(client, path: str) -> tuple[Load, Load]:
     html = page.get_data()
     for load in (first, later):
         load.requests.append((path, wire_bytes(page), page.headers.get("Content-Encoding", "")))
-    import brotli
     import gzip
+
+    import brotli
     text = {"br": brotli.decompress, "gzip": gzip.decompress}.get(
         page.headers.get("Content-Encoding", ""), lambda b: b)(html).decode("utf-8")
     links = _Links()
@@ -118,12 +119,12 @@ def build(folder: Path):
     user = accounts.create_user(store, "thanhtra", "inspector", password="bench-password",
                                 full_name="Nguyễn Ánh Xuân")
     scope = service.scope_for(store, user)
-    inspection = service.start(store, library, scope, unit="X001", checklist="cchc-xa",
-                               period="2025", kind="inspection")
+    inspection = service.start(store, library, scope, commands.StartRequest(
+        unit="X001", checklist="cchc-xa", period="2025", kind="inspection"))
     checklist = service.checklist_of(inspection)
     for cid, answer in demo._answers(checklist, "X001", random.Random(1), 1.0).items():
-        service.save_answer(store, scope, inspection.id, cid,
-                            {"op_id": str(uuid.uuid4()), "base_rev": 0, **answer})
+        service.save_answer(store, scope, inspection.id, commands.answer_op(
+            cid, {"op_id": str(uuid.uuid4()), "base_rev": 0, **answer}))
     client = app.test_client()
     with client.session_transaction() as session:
         session["_user_id"] = f"thanhtra:{store.get_user('thanhtra').password_hash[-12:]}"

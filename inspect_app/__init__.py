@@ -9,15 +9,32 @@ from flask import Flask
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: settings, then extensions, then blueprints and commands."""
     from . import cli, settings
-    from .web import i18n
-    from .storage.checklist_files import ChecklistLibrary
     from .storage import open_store
-    from .web import (api, assets, auth, common, documents, exports, fill, home, inspections,
-                      labels, pwa, qr, remediation, units, users)
+    from .storage.checklist_files import ChecklistLibrary
+    from .web import (
+        api,
+        assets,
+        auth,
+        common,
+        documents,
+        exports,
+        fill,
+        home,
+        i18n,
+        inspections,
+        labels,
+        logs,
+        pwa,
+        qr,
+        remediation,
+        units,
+        users,
+    )
     from .web import checklists as checklist_views
 
-    app = Flask(__name__, instance_relative_config=True)
+    app = logs.App(__name__, instance_relative_config=True)
     settings.configure(app, test_config)
+    logs.init_app(app)
 
     app.extensions["store"] = open_store(app.config["DATA_DIR"], app.config["DATABASE_URL"])
     app.extensions["checklists"] = ChecklistLibrary(app.config["CHECKLISTS_DIR"])

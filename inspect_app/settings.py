@@ -62,6 +62,14 @@ SETTINGS: tuple[Setting, ...] = (
             "directly, or anyone could claim to be on HTTPS."),
     Setting("PROVINCE", "", "Province name shown in headers and printed documents (empty: not shown)."),
     Setting("INSPECTING_BODY", "Sở Nội vụ", "Name of the inspecting body printed on minutes and plans."),
+    Setting("LOG_LEVEL", "INFO",
+            "Level of the app's log (DEBUG, INFO, WARNING, ERROR): INFO logs one line per "
+            "request (method, path, status, milliseconds, user) and every refusal; WARNING "
+            "and above only problems (the disk refusing a write, errors with their traceback)."),
+    Setting("EXPORT_JOB_KEEP_HOURS", 24,
+            "How long a finished background Excel export (its workbook and its job record "
+            "under DATA_DIR/jobs/exports/) is kept for its owner to download, in hours; "
+            "older ones are removed when the next export starts."),
 )
 
 

@@ -20,9 +20,8 @@ from flask_wtf.csrf import generate_csrf
 
 from inspect_app import create_app
 from inspect_app.domain.access import Scope
-from inspect_app.services import accounts
+from inspect_app.services import accounts, commands, photos
 from inspect_app.services import inspections as service
-from inspect_app.services import photos
 from inspect_app.services import units as unit_service
 
 PASSWORD = "mat-khau-dai-2025"
@@ -83,6 +82,7 @@ class World:
     items: dict[str, str] = field(default_factory=dict)  # record name -> remediation item id
     tokens: dict[str, str] = field(default_factory=dict)  # role key -> API token
     user_ids: dict[str, str] = field(default_factory=dict)  # role key -> Flask-Login user id
+    jobs: dict[str, str] = field(default_factory=dict)  # "job@<role>" -> finished export job id
 
     def config(self, data_dir: Path | None = None) -> dict:
         return {"TESTING": True, "SECRET_KEY": SECRET,
@@ -106,8 +106,8 @@ def _scope(store, username: str) -> Scope:
 def _answer(store, scope, record_id, criterion, **content) -> None:
     inspection = store.get_inspection(record_id)
     base = inspection.answers[criterion].rev if criterion in inspection.answers else 0
-    service.save_answer(store, scope, record_id, criterion,
-                        {"op_id": str(uuid.uuid4()), "base_rev": base, **content})
+    service.save_answer(store, scope, record_id, commands.answer_op(
+        criterion, {"op_id": str(uuid.uuid4()), "base_rev": base, **content}))
 
 
 def build_world(root: Path) -> World:
@@ -135,16 +135,16 @@ def build_world(root: Path) -> World:
 
     def start(name, by, unit, kind, final=False):
         scope = _scope(store, by)
-        record = service.start(store, library, scope, unit=unit, checklist=CHECKLIST_ID,
-                               period="2025", kind=kind)
+        record = service.start(store, library, scope, commands.StartRequest(
+            unit=unit, checklist=CHECKLIST_ID, period="2025", kind=kind))
         world.records[name], world.units[name] = record.id, unit
         _answer(store, scope, record.id, "c1", value=False, note="Chưa ban hành")
-        _, result = photos.attach_to_answer(store, scope, record.id, "c1", png_bytes(),
-                                            str(uuid.uuid4()))
-        world.photos[name] = result["photo"]["id"]
+        result = photos.attach_to_answer(store, scope, record.id, "c1", png_bytes(),
+                                         str(uuid.uuid4()))
+        world.photos[name] = result.photo_id
         if final:
             service.finalize(store, _scope(store, by), record.id,
-                             {"op_id": str(uuid.uuid4()), "allow_unanswered": True})
+                             commands.finalize_op({"op_id": str(uuid.uuid4()), "allow_unanswered": True}))
             world.items[name] = store.get_inspection(record.id).items[0].id
 
     # Finalized ones first: a draft of the same unit, checklist and period blocks a second.
@@ -153,6 +153,16 @@ def build_world(root: Path) -> World:
     start("self_a", "unit_a", "A", "self_check")
     start("self_b_final", "unit_b", "B", "self_check", final=True)
     start("self_b", "unit_b", "B", "self_check")
+    # A finished background export of the administrator and of the inspector.
+    from inspect_app.domain.access import Scope
+    from inspect_app.exports.workbook import Filters
+    from inspect_app.services import export_jobs
+    from inspect_app.storage.jobs import ExportJobs
+
+    for key in ("admin", "insp"):
+        job = export_jobs.start(ExportJobs(world.data_dir), store, _scope(store, key), Filters(),
+                                locale="vi", background=False)
+        world.jobs[f"job@{key}"] = job["id"]
     return world
 
 
@@ -171,6 +181,7 @@ PARAM_FILLERS = {
     "code": lambda w, t: UNIT_OF[t],
     "checklist_id": lambda w, t: CHECKLIST_ID,
     "filename": lambda w, t: "app.css",
+    "job_id": lambda w, t: w.jobs[t],
 }
 
 

@@ -115,6 +115,17 @@ def sees(status: int) -> Rule:
     return lambda role, target: Expect(status) if role in SEES[target] else Expect(404)
 
 
+#: Finished export jobs of the world ("job@<owner role>").
+JOBS = ("job@admin", "job@insp")
+
+
+def owner_only(role: str, target: str | None) -> Expect:
+    """A job's pages: its owner; 403 for unit users (no exports at all); 404 for the rest."""
+    if role == target.split("@")[1]:
+        return Expect(200)
+    return Expect(403) if role.startswith("unit_") else Expect(404)
+
+
 def writes(allowed: dict[str, set[str]], status: int, *, locked: int | None = 409,
            see_only: int = 403) -> Rule:
     """A write: ``allowed[target]`` succeed (``locked`` on a finalized record, unless None:
@@ -403,6 +414,14 @@ MATRIX: dict[str, dict] = {
         "body": {"GET": lambda w, s, t: {"query_string": {
             "units": UNIT_OF[t], "checklist": "", "kind": "", "lang": "vi"}}},
     },
+    # -- background exports: started by the export roles (CSRF), seen only by their owner
+    "exports.start_job": {
+        "POST": only({"admin", "insp", "outsider", "viewer"}, 303),
+        "body": {"POST": lambda w, s, t: {"data": {"lang": "vi", "checklist": "", "kind": ""}}},
+    },
+    "exports.job": {"targets": JOBS, "GET": owner_only},
+    "exports.job_status": {"targets": JOBS, "GET": owner_only},
+    "exports.job_download": {"targets": JOBS, "GET": owner_only},
     # -- the JSON API (Bearer tokens)
     "api.create_inspection": {
         "api": True, "targets": STARTS_TARGETS,
@@ -410,6 +429,9 @@ MATRIX: dict[str, dict] = {
         "body": {"POST": start_json},
     },
     "api.get_inspection": {"api": True, "targets": RECORDS, "GET": sees(200)},
+    # what an open section polls for a team mate's answers: as reading the record
+    "api.changes": {"api": True, "targets": RECORDS, "GET": sees(200),
+                    "body": {"GET": lambda w, s, t: {"query_string": {"since": "0"}}}},
     "api.remediation": {"api": True, "targets": RECORDS, "GET": sees(200)},
     "api.put_answer": {"api": True, "targets": RECORDS, "PUT": writes(EDITS, 200),
                        "body": {"PUT": answer_json}},

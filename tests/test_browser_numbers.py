@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from inspect_app.services import accounts
+from inspect_app.services import accounts, commands
 from inspect_app.services import inspections as service
 from inspect_app.services import units as unit_service
 
@@ -25,8 +25,8 @@ def team(live_server):
     lead = accounts.create_user(store, f"so{tag}", "inspector", password=PASSWORD)
     scope = service.scope_for(store, lead)
     inspection = service.start(store, live_server.app.extensions["checklists"], scope,
-                               unit=f"N{tag}", checklist="cchc-xa", period="2025",
-                               kind="inspection")
+                               commands.StartRequest(unit=f"N{tag}", checklist="cchc-xa",
+                                                     period="2025", kind="inspection"))
     return {"lead": f"so{tag}", "id": inspection.id, "store": store, "scope": scope}
 
 
@@ -69,10 +69,10 @@ def test_vietnamese_numbers_and_a_zero_are_saved_as_typed(live_server, team, pho
 ])
 def test_a_refused_value_leaves_the_stored_card_and_says_not_saved(live_server, team, phone,
                                                                    typed, refusal):
-    status, _ = service.save_answer(team["store"], team["scope"], team["id"], "2.2", {
+    saved = service.save_answer(team["store"], team["scope"], team["id"], commands.answer_op("2.2", {
         "op_id": str(uuid.uuid4()), "base_rev": 0,
-        "inputs": {"phai_ra_soat": 10, "da_ra_soat": 10}})
-    assert status == 200
+        "inputs": {"phai_ra_soat": 10, "da_ra_soat": 10}}))
+    assert saved.rev == 1 and not saved.replayed
     page = phone()
     login(page, live_server, team["lead"], PASSWORD)
     page.goto(f"{live_server.url}/inspections/{team['id']}/s/the_che")

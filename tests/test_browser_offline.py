@@ -5,16 +5,21 @@ from __future__ import annotations
 
 import uuid
 
-import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from inspect_app.services import accounts
+from inspect_app.services import commands
 from inspect_app.services import inspections as service
-from inspect_app.services import units as unit_service
 
 from .browser import camera_jpeg, chromium, live_server, login, phone  # noqa: F401
-from .test_browser_fill import (PASSWORD, answer_of, card, eventually, live_server_artifacts,  # noqa: F401
-                                queued, team)
+from .test_browser_fill import (  # noqa: F401
+    PASSWORD,
+    answer_of,
+    card,
+    eventually,
+    live_server_artifacts,
+    queued,
+    team,
+)
 
 SECTIONS = ("chi_dao", "the_che", "tthc", "bo_may", "cong_vu", "tai_chinh", "cqs", "tac_dong",
             "thuong_tru")
@@ -244,8 +249,8 @@ def test_a_conflict_found_from_another_section_opens_theirs_or_mine(live_server,
     eventually(lambda: len(queued(page)) == 1)
     store = team["store"]  # meanwhile the team mate answers the same criterion
     mate = service.scope_for(store, store.get_user(team["mate"]))
-    service.save_answer(store, mate, team["id"], "1.6",
-                        {"op_id": str(uuid.uuid4()), "base_rev": 0, "value": False})
+    service.save_answer(store, mate, team["id"], commands.answer_op(
+        "1.6", {"op_id": str(uuid.uuid4()), "base_rev": 0, "value": False}))
     page.goto(f"{base}/s/the_che")  # offline, then online on another section: sent from here
     page.context.set_offline(False)
     page.evaluate("window.dispatchEvent(new Event('online'))")

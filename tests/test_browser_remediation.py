@@ -8,9 +8,8 @@ import uuid
 import pytest
 from PIL import Image
 
-from inspect_app.services import accounts
+from inspect_app.services import accounts, commands, remediation
 from inspect_app.services import inspections as service
-from inspect_app.services import remediation
 from inspect_app.services import units as unit_service
 
 from .browser import camera_jpeg, chromium, live_server, login, phone  # noqa: F401
@@ -30,13 +29,14 @@ def commune(live_server):
     accounts.create_user(store, f"xa{tag}", "unit", unit=code, password=PASSWORD,
                          full_name="Hoàng Thạc")
     scope = service.scope_for(store, lead)
-    record = service.start(store, live_server.app.extensions["checklists"], scope, unit=code,
-                           checklist="cchc-xa", period="2025", kind="inspection").id
+    record = service.start(store, live_server.app.extensions["checklists"], scope, commands.StartRequest(
+        unit=code, checklist="cchc-xa", period="2025", kind="inspection")).id
     for criterion, note in (("1.6", "Chưa ban hành kế hoạch tuyên truyền CCHC"),
                             ("1.10", "Chủ tịch UBND xã chưa phân công công chức chấm điểm CCHC")):
-        service.save_answer(store, scope, record, criterion,
-                            {"op_id": str(uuid.uuid4()), "base_rev": 0, "value": False, "note": note})
-    service.finalize(store, scope, record, {"op_id": str(uuid.uuid4()), "allow_unanswered": True})
+        service.save_answer(store, scope, record, commands.answer_op(
+            criterion, {"op_id": str(uuid.uuid4()), "base_rev": 0, "value": False, "note": note}))
+    service.finalize(store, scope, record, commands.finalize_op(
+        {"op_id": str(uuid.uuid4()), "allow_unanswered": True}))
     items = {i.criterion: i.id for i in store.get_inspection(record).items}
     return {"store": store, "record": record, "lead": f"lead{tag}", "officer": f"xa{tag}",
             "items": items}
@@ -141,8 +141,8 @@ def test_a_change_made_meanwhile_shows_as_a_conflict(live_server, commune, phone
     # meanwhile the inspector gives the item another owner and deadline
     store = commune["store"]
     lead = service.scope_for(store, store.get_user(commune["lead"]))
-    remediation.update_item(store, lead, item_id, {"op_id": str(uuid.uuid4()), "base_rev": 1,
-                                                   "owner": "Chủ tịch UBND xã", "due": "2025-12-31"})
+    remediation.update_item(store, lead, commands.item_change(item_id, {"op_id": str(uuid.uuid4()), "base_rev": 1,
+                                                   "owner": "Chủ tịch UBND xã", "due": "2025-12-31"}))
     page.locator("#progress label.choice").filter(has=page.locator("input[value=cannot_do]")).click()
     page.fill("#progress textarea[name=reason]", "Chờ Sở Nội vụ hướng dẫn mẫu quyết định")
     page.click("#progress button[type=submit]")

@@ -8,7 +8,7 @@ import uuid
 import pytest
 
 from inspect_app.domain.periods import period_of
-from inspect_app.services import accounts
+from inspect_app.services import accounts, commands
 from inspect_app.services import inspections as service
 from inspect_app.services import units as unit_service
 
@@ -34,12 +34,11 @@ def test_finalizing_on_a_phone_asks_first_with_a_summary(live_server, people, ph
     store = people["store"]
     lead = service.scope_for(store, store.get_user(people["lead"]))
     record = service.start(store, live_server.app.extensions["checklists"], lead,
-                           unit=people["unit"], checklist="cchc-xa", period="2025",
-                           kind="inspection")
+                           commands.StartRequest(unit=people["unit"], checklist="cchc-xa",
+                                                 period="2025", kind="inspection"))
     for criterion, value in (("1.6", False), ("1.10", False), ("2.1", True)):
-        service.save_answer(store, lead, record.id, criterion,
-                            {"op_id": str(uuid.uuid4()), "base_rev": 0, "value": value,
-                             "note": "Chưa ban hành" if value is False else ""})
+        service.save_answer(store, lead, record.id, commands.answer_op(criterion, {"op_id": str(uuid.uuid4()), "base_rev": 0, "value": value,
+                             "note": "Chưa ban hành" if value is False else ""}))
     page = phone()
     login(page, live_server, people["lead"], PASSWORD)
     page.goto(f"{live_server.url}/inspections/{record.id}/review")

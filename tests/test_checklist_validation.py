@@ -56,7 +56,7 @@ def test_checklist_and_section_problems(change, problem):
     (dict(id=1.1), f"{P}.id: must be text; write it in quotes (id: \"1.1\") so that YAML does not read it as the number 1.1"),
     (dict(id="1 1"), f"{P}.id: '1 1' may only contain A-Z, a-z, 0-9, _, . and -"),
     (dict(text=None), f"{P}.text: is required"),
-    (dict(type="stars"), f"{P}.type: must be one of yesno, choice, score, ratio, count, info, bonus, penalty, got text 'stars'"),
+    (dict(type="stars"), f"{P}.type: must be one of yesno, choice, score, ratio, count, info, bonus, penalty, multi, got text 'stars'"),
     (dict(points=None), f"{P}.points: is required"),
     (dict(points=0), f"{P}.points: must be greater than 0, got 0"),
     (dict(points="two"), f"{P}.points: must be a number, got text 'two'"),

@@ -21,14 +21,13 @@ import pytest
 from PIL import Image
 
 from inspect_app import create_app
-
-from inspect_app.exports import qr
 from inspect_app.domain.models import RemediationItem
-from inspect_app.services import accounts, photos
+from inspect_app.exports import documents, qr
+from inspect_app.services import accounts, commands, photos
 from inspect_app.services import inspections as service
 from inspect_app.services import units as unit_service
 from inspect_app.services.demo import generated_answer
-from inspect_app.exports import documents
+
 from .browser import chromium, live_server, login, page  # noqa: F401  (fixtures)
 
 PASSWORD = "mat-khau-dai-2025"
@@ -95,7 +94,8 @@ def text_of(response) -> str:
 def answer(store, scope, iid, cid, **content):
     record = store.get_inspection(iid)
     base = record.answers[cid].rev if cid in record.answers else 0
-    service.save_answer(store, scope, iid, cid, {"op_id": op(), "base_rev": base, **content})
+    service.save_answer(store, scope, iid, commands.answer_op(
+        cid, {"op_id": op(), "base_rev": base, **content}))
 
 
 # ---------------------------------------------------------------- the world of these tests
@@ -144,17 +144,19 @@ def build_world(app) -> World:
 
     # The unit's own self-score for the same checklist and period, finalized first.
     officer = world.scope("xa.nt")
-    own = service.start(store, world.library, officer, unit="NT", checklist="doc-test",
-                        period="2023", kind="self_check")
+    own = service.start(store, world.library, officer, commands.StartRequest(
+        unit="NT", checklist="doc-test", period="2023", kind="self_check"))
     for cid, value in (("1.1", True), ("1.2", 2), ("1.3", True), ("3.1", True), ("3.9", True)):
         answer(store, officer, own.id, cid, value=value, note="Có hồ sơ")
-    service.finalize(store, officer, own.id, {"op_id": op(), "allow_unanswered": True},
+    service.finalize(store, officer, own.id, commands.finalize_op(
+        {"op_id": op(), "allow_unanswered": True}),
                      today=FINALIZED_ON)
     world.ids["self"] = own.id
 
     lead = world.scope("truongdoan")
-    record = service.start(store, world.library, lead, unit="NT", checklist="doc-test",
-                           period="2023", kind="inspection", team=["thuky"], number="12/BB-SNV")
+    record = service.start(store, world.library, lead, commands.StartRequest(
+        unit="NT", checklist="doc-test", period="2023", kind="inspection", team=["thuky"],
+        number="12/BB-SNV"))
     iid = world.ids["final"] = record.id
     answer(store, lead, iid, "1.1", value=False, note=SCRIPT_NOTE)
     answer(store, lead, iid, "1.2", value=1.5)
@@ -163,13 +165,12 @@ def build_world(app) -> World:
     answer(store, lead, iid, "3.2", na=True)
     answer(store, lead, iid, "3.9", value=False, note="Sổ theo dõi hồ sơ ghi chưa đầy đủ")
     answer(store, lead, iid, "9.1", value=0.5)
-    _, result = photos.attach_to_answer(store, lead, iid, "3.1", jpeg_bytes(), op())
-    world.photo = result["photo"]["id"]
+    world.photo = photos.attach_to_answer(store, lead, iid, "3.1", jpeg_bytes(), op()).photo_id
 
     def make_secretary(inspection):
         inspection.member("thuky").role = "secretary"
     store.update_inspection(iid, make_secretary)
-    service.finalize(store, lead, iid, {"op_id": op()}, today=FINALIZED_ON)
+    service.finalize(store, lead, iid, commands.finalize_op({"op_id": op()}), today=FINALIZED_ON)
 
     def backdate_and_add_free_finding(inspection):
         inspection.finalized_at = FINALIZED_AT
@@ -179,8 +180,8 @@ def build_world(app) -> World:
             owner="Văn phòng HĐND-UBND xã", due="2023-05-31", source="free"))
     store.update_inspection(iid, backdate_and_add_free_finding)
 
-    draft = service.start(store, world.library, lead, unit="NT", checklist="doc-test",
-                          period="2024", kind="inspection")
+    draft = service.start(store, world.library, lead, commands.StartRequest(
+        unit="NT", checklist="doc-test", period="2024", kind="inspection"))
     answer(store, lead, draft.id, "1.1", value=False, note="Chưa có kế hoạch năm 2024")
     world.ids["draft"] = draft.id
     return world
@@ -520,14 +521,14 @@ def test_door_sends_an_officer_to_the_start_form_when_no_self_check_is_open(worl
 
 def test_door_sends_an_officer_to_the_newest_draft_self_check(world):
     officer = world.scope("xa.nt")
-    older = service.start(world.store, world.library, officer, unit="NT", checklist="doc-test",
-                          period="2024", kind="self_check")
+    older = service.start(world.store, world.library, officer, commands.StartRequest(
+        unit="NT", checklist="doc-test", period="2024", kind="self_check"))
 
     def backdate(inspection):  # both may start within the same second
         inspection.created_at = "2024-01-01T00:00:00+00:00"
     world.store.update_inspection(older.id, backdate)
-    newer = service.start(world.store, world.library, officer, unit="NT", checklist="doc-test",
-                          period="2025", kind="self_check")
+    newer = service.start(world.store, world.library, officer, commands.StartRequest(
+        unit="NT", checklist="doc-test", period="2025", kind="self_check"))
     response = world.client("xa.nt").get("/units/NT/door")
     assert response.headers["Location"] == f"/inspections/{newer.id}"
     assert older.id != newer.id
@@ -621,8 +622,8 @@ def realistic(live_server):
             accounts.create_user(store, username, role, unit=unit, password=PASSWORD,
                                  full_name="Nguyễn Thị Phương Thảo", position="Chuyên viên")
     lead = service.scope_for(store, store.get_user("doc.lead"))
-    record = service.start(store, library, lead, unit="DOCB", checklist="cchc-xa", period="2025",
-                           kind="inspection", number="15/BB-SNV")
+    record = service.start(store, library, lead, commands.StartRequest(
+        unit="DOCB", checklist="cchc-xa", period="2025", kind="inspection", number="15/BB-SNV"))
     rng = random.Random(7)
     checklist = service.checklist_of(record)
     for criterion in checklist.criteria:
@@ -637,7 +638,8 @@ def realistic(live_server):
                                "chưa cập nhật kịp thời trên hệ thống một cửa điện tử. ") * 2
         answer(store, lead, record.id, criterion.id, **content)
     photos.attach_to_answer(store, lead, record.id, "1.1", jpeg_bytes(), op())
-    service.finalize(store, lead, record.id, {"op_id": op(), "allow_unanswered": True},
+    service.finalize(store, lead, record.id, commands.finalize_op(
+        {"op_id": op(), "allow_unanswered": True}),
                      today=FINALIZED_ON)
     return record.id
 

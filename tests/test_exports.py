@@ -14,15 +14,13 @@ from babel.support import Translations
 from flask import url_for
 from openpyxl.utils.escape import unescape
 
-from inspect_app.i18n import TRANSLATIONS_DIR
 from inspect_app import create_app
-
 from inspect_app.cli import export as cli_export
-
-from inspect_app.exports import workbook
-
-from inspect_app.exports import xlsx
 from inspect_app.domain.models import InspectionSummary, ProgressNote, User
+from inspect_app.exports import workbook, xlsx
+from inspect_app.i18n import TRANSLATIONS_DIR
+from inspect_app.services import commands
+from inspect_app.services import exports as export_service
 from inspect_app.services import inspections as service
 from inspect_app.services import units as unit_service
 from inspect_app.services.demo import generated_answer
@@ -56,18 +54,18 @@ EN_TITLES = ["Summary", "Scores by criterion", "Findings", "Remediation plan"]
 
 def _answer(store, scope, inspection_id, criterion_id, content):
     current = store.get_inspection(inspection_id).answers.get(criterion_id)
-    return service.save_answer(store, scope, inspection_id, criterion_id, {
-        "op_id": str(uuid.uuid4()), "base_rev": current.rev if current else 0, **content})
+    return service.save_answer(store, scope, inspection_id, commands.answer_op(criterion_id, {
+        "op_id": str(uuid.uuid4()), "base_rev": current.rev if current else 0, **content}))
 
 
 def _inspect(store, library, lead, unit, answers, *, finalize=True):
-    inspection = service.start(store, library, lead, unit=unit, checklist=CHECKLIST,
-                               period="2025", kind="inspection")
+    inspection = service.start(store, library, lead, commands.StartRequest(
+        unit=unit, checklist=CHECKLIST, period="2025", kind="inspection"))
     for criterion_id, content in answers.items():
         _answer(store, lead, inspection.id, criterion_id, content)
     if finalize:
         service.finalize(store, lead, inspection.id,
-                         {"op_id": str(uuid.uuid4()), "allow_unanswered": True},
+                         commands.finalize_op({"op_id": str(uuid.uuid4()), "allow_unanswered": True}),
                          today=_dt.date(2025, 5, 1))
     return inspection.id
 
@@ -122,7 +120,7 @@ def scope_of(world, username):
     return service.scope_for(world["store"], world["users"][username])
 
 
-def build(world, username="admin", locale="en", **filters):
+def build(world, username="admin", locale="en", all_criteria=False, **filters):
     """The report as the web app builds it (photo links need a request: its rows are
     produced inside one, as in the download view)."""
     app = world["app"]
@@ -131,9 +129,9 @@ def build(world, username="admin", locale="en", **filters):
         return app.test_request_context(base_url="https://kiemtra.example.vn")
 
     with request():
-        report = workbook.build(
+        report = export_service.report(
             world["store"], scope_of(world, username), workbook.Filters(**filters), locale=locale,
-            today=TODAY, photo_url=lambda i, p: url_for(
+            today=TODAY, all_criteria=all_criteria, photo_url=lambda i, p: url_for(
                 "inspections.photo", inspection_id=i, photo_id=p, _external=True))
 
     def rows():
@@ -267,8 +265,8 @@ def test_score_sheet_blank_na_sections_and_total(world):
     assert total[1] == "Total" and total[2] == 100 and total[tn] == record.score["total"]
 
 
-def test_findings_rows(world):
-    headers, rows = build(world).table("findings")
+def test_findings_rows_with_every_criterion(world):
+    headers, rows = build(world, all_criteria=True).table("findings")
     table = [dict(zip(headers, row)) for row in rows]
     criteria = len(world["checklist"].criteria)
     assert len(table) == 2 * criteria
@@ -283,8 +281,31 @@ def test_findings_rows(world):
     assert ratio["Answer"].endswith("%") and "Số nhiệm vụ trong kế hoạch CCHC: " in ratio["Figures"]
 
 
+def test_findings_rows_by_default_only_say_something(world):
+    """Without all_criteria: shortcomings, N/A, notes, photos, explanations, and
+    criteria the plan has an item for; a met criterion without a note is left out."""
+    headers, rows = build(world).table("findings")
+    every = build(world, all_criteria=True).table("findings")[1]
+    kept = [dict(zip(headers, row)) for row in rows]
+    assert kept and len(kept) < len(every)
+    assert {tuple(r) for r in rows} <= {tuple(r) for r in every}  # the same rows, fewer
+    items = {(world["store"].get_inspection(world[k]).unit, i.criterion)
+             for k in ("tn", "nt") for i in world["store"].get_inspection(world[k]).items}
+    names = {"TN": "Xã Thiện Nghiệp", "NT": "Xã Nông Thượng"}
+    with_item = {(names[u], c) for u, c in items}
+    for row in kept:
+        assert (row["Result"] in ("Not met", "Partly met", "Not applicable")
+                or row["Note"] or row["Photo"] or (row["Unit"], row["Code"]) in with_item), row
+    for row in (dict(zip(headers, r)) for r in every):
+        telling = bool(row["Result"] in ("Not met", "Partly met", "Not applicable")
+                       or row["Note"] or (row["Unit"], row["Code"]) in with_item)
+        assert telling == (row in kept), row
+    tn = {r["Code"]: r for r in kept if r["Unit"] == "Xã Thiện Nghiệp"}
+    assert tn["2.1"]["Result"] == "Not applicable" and tn["1.1"]["Note"] == PAYLOADS[0]
+
+
 def test_findings_answers_in_words_and_vietnamese_figures(world):
-    _, rows = build(world, locale="vi").table("findings")
+    _, rows = build(world, locale="vi", all_criteria=True).table("findings")
     answer, figures = EN_HEADERS["findings"].index("Answer"), EN_HEADERS["findings"].index("Figures")
     nt = {row[3]: row for row in rows if row[0] == "Xã Nông Thượng"}
     assert nt["1.1"][answer] == "Ban hành đúng thời hạn"  # the option's label
@@ -329,13 +350,13 @@ def test_filters(world):
     ({"units": ["TN", "ZZ"]}, "units"), ({"kind": "audit"}, "kind"),
 ])
 def test_bad_filters_are_refused(world, changes, field):
-    with pytest.raises(workbook.Invalid) as refused:
-        workbook.validate_filters(world["store"], world["app"].extensions["checklists"], **changes)
+    with pytest.raises(export_service.Invalid) as refused:
+        export_service.validate_filters(world["store"], world["app"].extensions["checklists"], **changes)
     assert field in refused.value.details["fields"]
 
 
 def test_filters_are_normalised(world):
-    filters = workbook.validate_filters(world["store"], world["app"].extensions["checklists"],
+    filters = export_service.validate_filters(world["store"], world["app"].extensions["checklists"],
                                        period="2025-q1", units=[" TN", "TN", ""])
     assert filters.period == "2025-Q1" and filters.units == ("TN",)
 
@@ -400,6 +421,7 @@ def test_photo_links_are_absolute_urls(world, tmp_path):
     with app.app_context():
         lead = scope_of(world, "thanhtra2")
         from PIL import Image
+
         from inspect_app.services import photos
         image = io.BytesIO()
         Image.new("RGB", (40, 30), "white").save(image, "PNG")
@@ -475,9 +497,14 @@ def test_cli_writes_the_workbook(cli, tmp_path):
     assert result.exit_code == 0, result.output
     assert f"wrote {out}" in result.output
     assert "  Summary: 2 rows" in result.output
-    assert f"  Findings: {2 * 59} rows" in result.output
+    findings = int(result.output.split("  Findings: ")[1].split()[0])
+    assert 0 < findings < 2 * 59  # only the rows with something to say
     assert openpyxl.load_workbook(out).sheetnames == EN_TITLES
     assert [p.name for p in tmp_path.iterdir()] == ["ket-qua.xlsx"]  # no temporary file left
+    every = cli.invoke(args=["export", "--out", str(out), "--period", "2025", "--lang", "en",
+                             "--unit", "TN", "--unit", "NT", "--all-criteria"])
+    assert every.exit_code == 0, every.output
+    assert f"  Findings: {2 * 59} rows" in every.output
 
 
 def test_cli_bare_name_goes_to_the_exports_folder(cli, tmp_path, monkeypatch):
@@ -573,5 +600,186 @@ def test_download_with_bad_filters_shows_the_form(world, query):
 
 def test_form_page(world):
     page = client_of(world, "lanhdao").get("/exports/").get_data(as_text=True)
-    assert 'action="/exports/workbook.xlsx"' in page and 'method="get"' in page
+    assert 'action="/exports/jobs"' in page and 'method="post"' in page
+    assert 'name="csrf_token"' in page and 'name="all_criteria"' in page
     assert 'name="units"' in page and "multiple" in page
+
+
+# ---------------------------------------------------------------- background export jobs
+
+import re  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+
+from inspect_app.cli.export import _Progress  # noqa: E402
+from inspect_app.services import export_jobs  # noqa: E402
+from inspect_app.storage.jobs import ExportJobs  # noqa: E402
+
+
+def csrf_of(client) -> str:
+    page = client.get("/exports/").get_data(as_text=True)
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+
+
+def start_job(client, lang="en", **fields):
+    data = {"csrf_token": csrf_of(client), "lang": lang, "checklist": "", "kind": "", **fields}
+    return client.post("/exports/jobs", data=data)
+
+
+def wait_for(client, job_url, timeout=60):
+    deadline = time.monotonic() + timeout
+    seen = []
+    while time.monotonic() < deadline:
+        status = client.get(f"{job_url}/status").get_json()
+        seen.append(status)
+        if status["status"] != "running":
+            return status, seen
+        time.sleep(0.05)
+    raise AssertionError(f"job still running: {seen[-1]}")
+
+
+@pytest.fixture
+def jobs_of(world):
+    """The job folder of the world, emptied after each test (one running per user)."""
+    jobs = ExportJobs(world["app"].config["DATA_DIR"])
+    yield jobs
+    deadline = time.monotonic() + 30
+    while any(j["status"] == "running" for j in jobs.all()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    jobs.expire(0)
+
+
+def test_a_background_export_start_progress_download(world, jobs_of):
+    client = client_of(world, "admin")
+    response = start_job(client, period="2025", all_criteria="y")
+    assert response.status_code == 303
+    job_url = response.headers["Location"]
+    assert re.fullmatch(r"/exports/jobs/[A-Za-z0-9]+", job_url)
+    page = client.get(job_url).get_data(as_text=True)
+    assert 'id="export-progress"' in page and "export_job.js" in page
+    status, seen = wait_for(client, job_url)
+    assert status["status"] == "done" and status["percent"] == 100 and status["error"] is None
+    assert status["total"] == 2 and status["done"] == 2
+    assert all(0 <= s["percent"] <= 100 for s in seen)
+    done_page = client.get(job_url).get_data(as_text=True)
+    assert status["download"] in done_page and 'http-equiv="refresh"' not in done_page
+    download = client.get(status["download"])
+    assert download.status_code == 200 and download.mimetype == export_views.XLSX_MIMETYPE
+    assert "ket-qua-kiem-tra-2025.xlsx" in download.headers["Content-Disposition"]
+    assert "no-store" in download.headers["Cache-Control"]
+    book = openpyxl.load_workbook(io.BytesIO(download.data))
+    assert book.sheetnames == EN_TITLES
+    assert len(list(book["Findings"].iter_rows(min_row=2))) == 2 * 59  # --all-criteria
+    data = Path(world["app"].config["DATA_DIR"])
+    assert not list((data / "tmp").glob("export-*")) if (data / "tmp").is_dir() else True
+
+
+def test_a_running_export_page_refreshes_itself_without_javascript(world, jobs_of, monkeypatch):
+    release = threading.Event()
+    real_write = export_jobs.xlsx.write
+    monkeypatch.setattr(export_jobs.xlsx, "write",
+                        lambda *a, **k: (release.wait(30), real_write(*a, **k))[1])
+    client = client_of(world, "lanhdao")
+    job_url = start_job(client).headers["Location"]
+    try:
+        page = client.get(job_url).get_data(as_text=True)
+        assert '<meta http-equiv="refresh" content="3">' in page
+        assert client.get(f"{job_url}/status").get_json()["status"] == "running"
+        assert client.get(f"{job_url}/download").status_code == 404  # not done yet
+    finally:
+        release.set()
+    assert wait_for(client, job_url)[0]["status"] == "done"
+
+
+def test_a_second_export_while_one_runs_is_refused_in_the_users_language(world, jobs_of,
+                                                                         monkeypatch):
+    release = threading.Event()
+    real_write = export_jobs.xlsx.write
+    monkeypatch.setattr(export_jobs.xlsx, "write",
+                        lambda *a, **k: (release.wait(30), real_write(*a, **k))[1])
+    client = client_of(world, "thanhtra1")
+    with client.session_transaction() as session:
+        session["lang"] = "vi"
+    first = start_job(client, lang="vi")
+    assert first.status_code == 303
+    try:
+        second = start_job(client, lang="vi")
+        assert second.status_code == 409
+        html = second.get_data(as_text=True)
+        refusal = export_jobs.ALREADY_RUNNING
+        from inspect_app.i18n import translate
+        assert translate(refusal, "vi") != refusal and translate(refusal, "vi") in html
+        assert first.headers["Location"] in html  # a link to the running one
+        # another user may export meanwhile
+        other = start_job(client_of(world, "admin"))
+        assert other.status_code == 303
+    finally:
+        release.set()
+    assert wait_for(client, first.headers["Location"])[0]["status"] == "done"
+    assert start_job(client).status_code == 303  # once it is done, the next one starts
+
+
+def test_a_failing_export_shows_a_translated_error_and_leaves_no_file(world, jobs_of,
+                                                                      monkeypatch):
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("boom")
+    monkeypatch.setattr(export_jobs.xlsx, "write", broken)
+    client = client_of(world, "admin")
+    with client.session_transaction() as session:
+        session["lang"] = "vi"
+    job_url = start_job(client, lang="vi").headers["Location"]
+    status, _ = wait_for(client, job_url)
+    from inspect_app.i18n import translate
+    expected = translate(export_jobs.FAILED, "vi")
+    assert status["status"] == "failed" and status["error"] == expected != export_jobs.FAILED
+    assert status["download"] is None
+    assert expected in client.get(job_url).get_data(as_text=True)
+    assert client.get(f"{job_url}/download").status_code == 404
+    data = Path(world["app"].config["DATA_DIR"])
+    assert list((data / "tmp").glob("export-*")) == []
+    assert list(jobs_of.folder.glob("*.xlsx")) == [] and list(jobs_of.folder.glob(".*.tmp")) == []
+    assert list(jobs_of.folder.glob("*.running")) == []
+
+
+@pytest.mark.parametrize("username", ["lanhdao", "thanhtra2", "xa.tn"])
+def test_only_the_owner_sees_a_job(world, jobs_of, username):
+    owner = client_of(world, "admin")
+    job_url = start_job(owner).headers["Location"]
+    status, _ = wait_for(owner, job_url)
+    other = client_of(world, username)
+    expected = 403 if username == "xa.tn" else 404
+    for url in (job_url, f"{job_url}/status", status["download"]):
+        assert other.get(url).status_code == expected
+    assert client_of(world).get(job_url).status_code == 302  # anonymous: log in
+
+
+def test_starting_an_export_needs_the_csrf_token(world, jobs_of):
+    response = client_of(world, "admin").post("/exports/jobs", data={"lang": "en"})
+    assert response.status_code == 400 and jobs_of.all() == []
+
+
+def test_finished_jobs_expire(world, jobs_of):
+    client = client_of(world, "admin")
+    job_url = start_job(client).headers["Location"]
+    wait_for(client, job_url)
+    job_id = job_url.rsplit("/", 1)[1]
+    assert jobs_of.output_path(job_id).is_file()
+    assert jobs_of.expire(3600) == []  # young: kept
+    assert jobs_of.expire(3600, now=time.time() + 3601) == [job_id]
+    assert not jobs_of.output_path(job_id).exists() and jobs_of.get(job_id) is None
+    assert client.get(job_url).status_code == 404
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_cli_progress_only_on_a_terminal():
+    terminal = _Terminal()
+    with _Progress(terminal) as progress:
+        for done in range(1, 6):
+            progress(done, 5)
+    assert terminal.getvalue().endswith("] 5/5 records\n") and "\r[" in terminal.getvalue()
+    with _Progress(io.StringIO()) as progress:
+        assert progress is None  # a pipe or a log: no progress lines

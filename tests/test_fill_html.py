@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from inspect_app.services import accounts
+from inspect_app.services import accounts, commands
 from inspect_app.services import inspections as service
 from inspect_app.services import units as unit_service
 
@@ -73,9 +73,8 @@ def world(app):
                              ("admin", "admin", None)):
         accounts.create_user(store, name, role, unit=unit, password=PASSWORD)
     lead = service.scope_for(store, store.get_user("lead"))
-    inspection = service.start(store, app.extensions["checklists"], lead, unit="NT",
-                               checklist="cchc-xa", period="2025", kind="inspection",
-                               team=["mate"])
+    inspection = service.start(store, app.extensions["checklists"], lead, commands.StartRequest(
+        unit="NT", checklist="cchc-xa", period="2025", kind="inspection", team=["mate"]))
     return {"store": store, "id": inspection.id, "app": app}
 
 
@@ -136,11 +135,10 @@ def test_a_team_mates_newer_answer_is_never_overwritten(client, world, app):
     fields = section_form(client, world)
     # meanwhile the team mate answers 1.6 and 1.1 on another phone
     mate = service.scope_for(world["store"], world["store"].get_user("mate"))
-    service.save_answer(world["store"], mate, world["id"], "1.6",
-                        {"op_id": str(uuid.uuid4()), "base_rev": 0, "value": False,
-                         "note": "Không có kế hoạch"})
-    service.save_answer(world["store"], mate, world["id"], "1.1",
-                        {"op_id": str(uuid.uuid4()), "base_rev": 0, "value": "dung_han"})
+    service.save_answer(world["store"], mate, world["id"], commands.answer_op("1.6", {"op_id": str(uuid.uuid4()), "base_rev": 0, "value": False,
+                         "note": "Không có kế hoạch"}))
+    service.save_answer(world["store"], mate, world["id"], commands.answer_op(
+        "1.1", {"op_id": str(uuid.uuid4()), "base_rev": 0, "value": "dung_han"}))
     fields[f"{key_of(world, '1.6')}_value"] = "true"  # the lead changed 1.6 too, not 1.1
     response = client.post(f"/inspections/{world['id']}/s/chi_dao", data=fields)
     assert response.status_code == 409
@@ -241,15 +239,15 @@ def test_joining_by_the_qr_code(client, world, app):
 def test_self_check_beside_inspection_flags_overrating(client, world, app):
     store = world["store"]
     ua = service.scope_for(store, store.get_user("ua"))
-    own = service.start(store, app.extensions["checklists"], ua, unit="NT", checklist="cchc-xa",
-                        period="2025", kind="self_check")
+    own = service.start(store, app.extensions["checklists"], ua, commands.StartRequest(
+        unit="NT", checklist="cchc-xa", period="2025", kind="self_check"))
     for cid, value in (("1.6", True), ("1.10", True)):
-        service.save_answer(store, ua, own.id, cid, {"op_id": str(uuid.uuid4()), "base_rev": 0,
-                                                     "value": value})
+        service.save_answer(store, ua, own.id, commands.answer_op(cid, {"op_id": str(uuid.uuid4()), "base_rev": 0,
+                                                     "value": value}))
     lead = service.scope_for(store, store.get_user("lead"))
     for cid, value in (("1.6", True), ("1.10", False)):
-        service.save_answer(store, lead, world["id"], cid, {"op_id": str(uuid.uuid4()),
-                                                            "base_rev": 0, "value": value})
+        service.save_answer(store, lead, world["id"], commands.answer_op(cid, {"op_id": str(uuid.uuid4()),
+                                                            "base_rev": 0, "value": value}))
     login(client, "lead")
     page = client.get(f"/inspections/{world['id']}/compare")
     assert page.status_code == 200
@@ -285,3 +283,20 @@ def test_unit_officer_starts_a_self_check_of_their_own_unit_only(client, world):
     assert response.status_code == 302
     fields["unit"] = "ELSEWHERE"
     assert client.post("/inspections/new?kind=self_check", data=fields).status_code == 400
+
+
+def test_the_no_js_conflict_names_the_team_mate_in_full_with_the_time(client, world):
+    store = world["store"]
+    store.update_user("mate", lambda user: setattr(user, "full_name", "Trần Thị Mai"))
+    login(client, "lead")
+    fields = section_form(client, world)
+    mate = service.scope_for(store, store.get_user("mate"))
+    service.save_answer(store, mate, world["id"], commands.answer_op(
+        "1.6", {"op_id": str(uuid.uuid4()), "base_rev": 0, "value": False}))
+    fields[f"{key_of(world, '1.6')}_value"] = "true"
+    response = client.post(f"/inspections/{world['id']}/s/chi_dao", data=fields)
+    assert response.status_code == 409
+    box = re.search(r'<div class="conflict" role="alert">(.*?)</div>',
+                    response.get_data(as_text=True), re.S).group(1)
+    assert "Trần Thị Mai" in box and "(mate)" not in box
+    assert re.search(r"\d{2}/\d{2}/\d{4} \d{2}:\d{2}", box)

@@ -74,9 +74,9 @@ class Browser:
 
 
 class Server:
-    """gunicorn -w 2 on a prepared data folder."""
+    """gunicorn -w 2 on a prepared data folder (sync workers, or ``threads`` per worker)."""
 
-    def __init__(self, data_dir: Path, log: Path, secret: str | None):
+    def __init__(self, data_dir: Path, log: Path, secret: str | None, threads: int = 1):
         self.port = free_port()
         self.log = log
         env = {**os.environ, "INSPECT_DATA_DIR": str(data_dir)}
@@ -85,7 +85,8 @@ class Server:
             env["INSPECT_SECRET_KEY"] = secret
         self.output = open(log.with_suffix(".out"), "wb")
         self.process = subprocess.Popen(
-            [str(GUNICORN), "-w", "2", "-b", f"127.0.0.1:{self.port}", "--graceful-timeout", "2",
+            [str(GUNICORN), "-w", "2", "--threads", str(threads), "-b", f"127.0.0.1:{self.port}",
+             "--graceful-timeout", "2",
              "--access-logfile", str(log), "--access-logformat", "%(p)s %(m)s %(U)s %(s)s",
              "inspect_app:create_app()"],
             cwd=ROOT, env=env, stdout=self.output, stderr=subprocess.STDOUT,

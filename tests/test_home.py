@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from inspect_app.services import accounts
+from inspect_app.services import accounts, commands
 from inspect_app.services import inspections as service
 from inspect_app.services import units as unit_service
 
@@ -24,12 +24,12 @@ def province(app):
     lead = service.scope_for(store, store.get_user("lead"))
     # A and C score the same (a shared rank), B lower
     for unit, value in (("A", True), ("B", False), ("C", True)):
-        inspection = service.start(store, library, lead, unit=unit, checklist="cchc-xa",
-                                   period="2025", kind="inspection")
-        service.save_answer(store, lead, inspection.id, "1.6",
-                            {"op_id": str(uuid.uuid4()), "base_rev": 0, "value": value})
+        inspection = service.start(store, library, lead, commands.StartRequest(
+            unit=unit, checklist="cchc-xa", period="2025", kind="inspection"))
+        service.save_answer(store, lead, inspection.id, commands.answer_op(
+            "1.6", {"op_id": str(uuid.uuid4()), "base_rev": 0, "value": value}))
         service.finalize(store, lead, inspection.id,
-                         {"op_id": str(uuid.uuid4()), "allow_unanswered": True})
+                         commands.finalize_op({"op_id": str(uuid.uuid4()), "allow_unanswered": True}))
     return store
 
 

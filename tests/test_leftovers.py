@@ -153,6 +153,35 @@ def test_a_web_export_killed_half_way(world, data):
     assert temporaries_in(data) == []
 
 
+def test_a_background_export_job_killed_half_way(world, data):
+    """kill -9 of the process running an export job: its held export folder and run lock
+    stay while it lives; after it died, start-up removes them, and the job reads as
+    interrupted (a translated message for its owner, and a new export may start)."""
+    from inspect_app.storage.jobs import ExportJobs
+
+    jobs = ExportJobs(data)
+    before = {j["id"] for j in jobs.all()}
+    export = Stalled("export-job", world.config(data), "admin")
+    try:
+        left = temporaries_in(data)
+        folder = next(p for p in left if p.name.startswith("export-"))
+        assert any(folder.iterdir())  # XlsxWriter's parts of the sheets
+        assert any(p.parent == jobs.folder and p.name.endswith(".running.tmp") for p in left)
+        job = next(j for j in jobs.all() if j["id"] not in before)
+        assert job["status"] == "running" and job["owner"] == "admin"
+        age(left)
+        start_up(data)
+        assert temporaries_in(data) == left  # a live export's files stay
+    finally:
+        export.kill()
+    assert jobs.get(job["id"])["status"] == "interrupted"
+    age(temporaries_in(data))
+    start_up(data)
+    assert temporaries_in(data) == []
+    assert not jobs.output_path(job["id"]).exists()
+    assert jobs.get(job["id"])["status"] == "interrupted"
+
+
 def test_a_photo_upload_killed_before_its_record(world, data):
     photos = data / "photos"
     kept = sorted(photos.rglob("*.jpg"))

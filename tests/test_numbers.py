@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from inspect_app import create_app
-from inspect_app.services import accounts
+from inspect_app.services import accounts, commands
 from inspect_app.services import inspections as service
 from inspect_app.services import units as unit_service
 
@@ -70,8 +70,8 @@ def world(numbers_app):
     unit_service.add_unit(store, "NT", "Xã Nông Thượng")
     lead = accounts.create_user(store, "lead", "inspector", password=PASSWORD)
     inspection = service.start(store, numbers_app.extensions["checklists"],
-                               service.scope_for(store, lead), unit="NT", checklist="so-lieu",
-                               period="2025", kind="inspection")
+                               service.scope_for(store, lead), commands.StartRequest(
+                                   unit="NT", checklist="so-lieu", period="2025", kind="inspection"))
     token = accounts.issue_token(store, "lead")
     client = numbers_app.test_client()
     return {"app": numbers_app, "store": store, "id": inspection.id, "token": token,
@@ -201,8 +201,8 @@ TYPED = [
 
 
 def _meaning(locale, text, whole):
-    from inspect_app.web.i18n import formatting
     from inspect_app.domain.numbers import NumberUnclear, read_number
+    from inspect_app.web.i18n import formatting
 
     marks = formatting.number_symbols(locale)
     try:

@@ -16,7 +16,7 @@ import pytest
 from PIL import Image, PngImagePlugin
 
 from inspect_app import create_app
-from inspect_app.services import Invalid, accounts, photos
+from inspect_app.services import Invalid, accounts, commands, photos
 from inspect_app.services import inspections as service
 from inspect_app.services import units as unit_service
 
@@ -160,8 +160,8 @@ def world_of(app):
     unit_service.add_unit(store, "NT", "Xã Nông Thượng")
     accounts.create_user(store, "lead", "inspector", password=PASSWORD)
     lead = service.scope_for(store, store.get_user("lead"))
-    inspection = service.start(store, app.extensions["checklists"], lead, unit="NT",
-                               checklist="cchc-xa", period="2025", kind="inspection")
+    inspection = service.start(store, app.extensions["checklists"], lead, commands.StartRequest(
+        unit="NT", checklist="cchc-xa", period="2025", kind="inspection"))
     return {"store": store, "id": inspection.id, "lead": lead,
             "token": accounts.issue_token(store, "lead", "tests")}
 
@@ -172,11 +172,11 @@ def world(app):
 
 
 def test_served_photo_and_thumbnail_carry_no_comment(app, client, world):
-    status, result = photos.attach_to_answer(world["store"], world["lead"], world["id"], "1.6",
-                                             jpeg_with_comment_only(), str(uuid.uuid4()))
-    assert status == 201
+    result = photos.attach_to_answer(world["store"], world["lead"], world["id"], "1.6",
+                                     jpeg_with_comment_only(), str(uuid.uuid4()))
+    assert result.photo is not None and not result.replayed
     login(client, "lead")
-    url = f"/inspections/{world['id']}/photos/{result['photo']['id']}"
+    url = f"/inspections/{world['id']}/photos/{result.photo_id}"
     for variant in ("", "?variant=thumb"):
         response = client.get(url + variant)
         assert response.status_code == 200 and response.mimetype == "image/jpeg"
@@ -277,9 +277,8 @@ def test_a_photo_stored_with_a_comment_is_served_without_it(client, world):
     """Photos re-encoded by earlier versions keep the upload's comment on disk: the
     photo route strips it (losslessly) and answers conditional requests as before."""
     store = world["store"]
-    status, result = photos.attach_to_answer(store, world["lead"], world["id"], "1.6",
-                                             _legacy_jpeg(), str(uuid.uuid4()))
-    photo_id = result["photo"]["id"]
+    photo_id = photos.attach_to_answer(store, world["lead"], world["id"], "1.6",
+                                       _legacy_jpeg(), str(uuid.uuid4())).photo_id
     legacy = _legacy_jpeg()
     store.save_photo(photo_id, legacy, "full")  # as if stored by the earlier version
     assert MARKER.encode("utf-8") in store.photo_path(photo_id, "full").read_bytes()

@@ -91,10 +91,11 @@ def test_service_refusals_are_catalogue_messages():
     """Refusals carry their template, so the edge can translate them (and English stays
     the text of logs and the command line)."""
     from inspect_app.domain import item_changes
+    from inspect_app.domain.errors import Refused
     from inspect_app.domain.models import RemediationItem
 
     item = RemediationItem(id="x-1", inspection="x", unit="NT", criterion=None, status="open")
-    with pytest.raises(item_changes.WriteRefused) as refused:
+    with pytest.raises(Refused) as refused:
         item_changes.apply_change(item, {"status": "verified"}, base_rev=1,
                                   powers=item_changes.Powers(update=True), by="u", at="t")
     message = refused.value.message

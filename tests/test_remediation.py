@@ -14,9 +14,8 @@ from PIL import Image
 from inspect_app.domain.models import Answer, Inspection
 from inspect_app.domain.remediation import generate_items, plan_groups
 from inspect_app.domain.scoring import score
-from inspect_app.services import accounts, clock
+from inspect_app.services import accounts, clock, commands, remediation
 from inspect_app.services import inspections as service
-from inspect_app.services import remediation
 from inspect_app.services import units as unit_service
 
 from .factories import RATIO, criterion_data, make_checklist
@@ -198,18 +197,18 @@ class World:
         return service.scope_for(self.store, self.store.get_user(name))
 
     def start(self, by, unit, checklist="cchc-xa", kind="inspection", team=(), period="2025"):
-        return service.start(self.store, self.library, self.scope(by), unit=unit,
-                             checklist=checklist, period=period, kind=kind, team=list(team),
-                             another=kind == "inspection").id
+        return service.start(self.store, self.library, self.scope(by), commands.StartRequest(
+            unit=unit, checklist=checklist, period=period, kind=kind, team=list(team),
+            another=kind == "inspection")).id
 
     def answer(self, by, record, criterion, **content):
         current = self.store.get_inspection(record).answers.get(criterion)
-        service.save_answer(self.store, self.scope(by), record, criterion,
-                            {"op_id": op(), "base_rev": current.rev if current else 0, **content})
+        service.save_answer(self.store, self.scope(by), record, commands.answer_op(
+            criterion, {"op_id": op(), "base_rev": current.rev if current else 0, **content}))
 
     def finalize(self, by, record, allow_unanswered=True):
         return service.finalize(self.store, self.scope(by), record,
-                                {"op_id": op(), "allow_unanswered": allow_unanswered})
+                                commands.finalize_op({"op_id": op(), "allow_unanswered": allow_unanswered}))
 
     def record(self, record_id):
         return self.store.get_inspection(record_id)

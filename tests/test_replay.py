@@ -14,7 +14,7 @@ import pytest
 
 from inspect_app.domain import replay
 from inspect_app.domain.models import SCHEMA, Answer, Inspection
-from inspect_app.services import demo
+from inspect_app.services import commands, demo
 from inspect_app.services import inspections as service
 from inspect_app.storage import upgrades
 from tests.test_remediation import World, jpeg, op
@@ -217,9 +217,9 @@ def busy_record(world, saves: int = 300) -> str:
         cid = ids[n % len(ids)]
         body = {"op_id": str(uuid.uuid4()), "base_rev": revs.get(cid, 0), **answers[cid],
                 "note": f"Đã kiểm tra hồ sơ, lần {n}"}
-        status, result = service.save_answer(world.store, scope, record, cid, body)
-        assert status == 200, result
-        revs[cid] = result["rev"]
+        result = service.save_answer(world.store, scope, record, commands.answer_op(cid, body))
+        assert not result.replayed, result
+        revs[cid] = result.rev
     return record
 
 
@@ -252,10 +252,9 @@ def test_a_save_validates_and_scores_once(world, monkeypatch):
     monkeypatch.setattr(service, "score", counting("score", service.score))
     monkeypatch.setattr(scoring, "validate_answers",
                         counting("validate_answers", scoring.validate_answers))
-    status, result = service.save_answer(world.store, world.scope("lead"), record, "1.2",
-                                         {"op_id": op(), "base_rev": 0,
-                                          "inputs": {"planned": 20, "done": 16}})
-    assert status == 200 and result["totals"]["answered"] == 1
+    result = service.save_answer(world.store, world.scope("lead"), record, commands.answer_op(
+        "1.2", {"op_id": op(), "base_rev": 0, "inputs": {"planned": 20, "done": 16}}))
+    assert not result.replayed and result.card.progress().answered == 1
     assert calls == {"answer_problems": 1, "score": 1, "validate_answers": 0}
 
 

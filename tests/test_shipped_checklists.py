@@ -333,7 +333,7 @@ def full_answers() -> dict:
         "5.4": {"value": 2},
         "5.5": {"inputs": {"so_bi_ky_luat": 0}},
         "6.1": {"value": True},
-        "6.2": {"value": True},
+        "6.2": {"value": ["du_toan", "thuc_hien", "quyet_toan"]},  # multi since issue 10
         "6.3": {"inputs": {"ke_hoach_von": 12500.5, "da_giai_ngan": 12500.5}},
         "6.4": {"value": True},
         "7.1": {"inputs": {"vb_di": 840, "vb_ky_so": 840}},
@@ -538,4 +538,5 @@ def test_every_criterion_example_in_the_docs_is_valid():
         checklist = parse_checklist({"format": 1, "id": "doc", "version": "1", "title": "Ví dụ",
                                      "kind": "any", "sections": sections}, "docs example")
         checked.update(c.type for c in checklist.criteria)
-    assert checked == {"yesno", "choice", "score", "ratio", "count", "info", "bonus", "penalty"}
+    assert checked == {"yesno", "choice", "score", "ratio", "count", "info", "bonus", "penalty",
+                       "multi"}

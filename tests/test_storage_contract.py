@@ -138,6 +138,51 @@ def test_inspection_round_trip_with_every_nested_record(store):
     assert store.get_inspection(new_id()) is None
 
 
+def test_iter_summaries_gives_what_query_inspections_gives(store):
+    store.save_units([Unit("X01", "Một"), Unit("X02", "Hai")])
+    made = [make_inspection(unit=u, period=p) for u in ("X01", "X02") for p in ("2024", "2025")]
+    for inspection in made:
+        store.add_inspection(inspection)
+    for query in (InspectionQuery(), InspectionQuery(units=frozenset({"X02"})),
+                  InspectionQuery(period="2025"), InspectionQuery(status="finalized"),
+                  InspectionQuery(units=frozenset())):
+        expected = store.query_inspections(query).rows
+        got = list(store.iter_summaries(query))
+        assert sorted(got, key=lambda s: s.id) == sorted(expected, key=lambda s: s.id), query
+
+
+def test_export_records_are_plain_lean_and_in_the_order_asked(store):
+    full = make_inspection(
+        checklist={"id": "cchc", "version": "1", "hash": "a" * 64,
+                   "title": "Kiểm tra", "data": {"sections": [], "title": "Kiểm tra"}},
+        answers={"c1": Answer(rev=2, value=3.5, inputs={"early": 10}, note=NFD_NOTE,
+                              photos=["p1"], by="thanh", at="t"),
+                 "c2": Answer(rev=1, na=True, by="thanh", at="t")},
+        items=[RemediationItem("i1", "x", "X01", "c1", finding="Thiếu niêm yết", due="2025-06-01",
+                               progress=[ProgressNote("t", "xa", "Đã sửa", [], "done")],
+                               history=[Event("t", "xa", "created")])],
+        history=[Event("t", "thanh", "created")], ops={"k1": "fpa1.1 2"},
+        score={"total": 61.475, "max": 100, "percent": 61.475, "band": "Trung bình"})
+    other = make_inspection(unit="X02")
+    store.add_inspection(full)
+    store.add_inspection(other)
+    records = list(store.iter_export_records([other.id, "missing", full.id]))
+    assert [r["id"] for r in records] == [other.id, full.id]
+    record = records[1]
+    assert not {"history", "ops", "team", "photos"} & set(record)
+    assert record["checklist"]["data"] == {"sections": [], "title": "Kiểm tra"}
+    assert record["checklist"]["hash"] == "a" * 64 and record["checklist"]["title"] == "Kiểm tra"
+    assert record["answers"]["c1"]["note"] == NFD_NOTE and record["answers"]["c1"]["photos"] == ["p1"]
+    assert record["answers"]["c2"]["na"] is True and "note" not in record["answers"]["c2"]
+    assert record["score"]["total"] == 61.475 and record["status"] == "draft"
+    assert record["items"][0]["progress"][0]["note"] == "Đã sửa"
+    assert "history" not in record["items"][0] and record["items"][0]["due"] == "2025-06-01"
+    json.dumps(records)  # plain data
+    record["answers"]["c1"]["note"] = "changed"  # private: the store keeps its own
+    again = next(store.iter_export_records([full.id]))
+    assert again["answers"]["c1"]["note"] == NFD_NOTE
+
+
 # -- update semantics -------------------------------------------------------------
 
 def test_update_inspection_persists_and_increments_rev(store):

@@ -10,10 +10,10 @@ import uuid
 import pytest
 
 from inspect_app.domain.text import LONG_TEXT, TextProblem, clean_text
-from inspect_app.services import ServiceError, accounts
+from inspect_app.services import ServiceError, accounts, commands, remediation
 from inspect_app.services import inspections as service
-from inspect_app.services import remediation
 from inspect_app.services import units as unit_service
+from inspect_app.web.errors import status_of
 from tests.test_remediation import World, csrf_of, op
 
 HUGE = "x" * 10_000_000  # 10 MB
@@ -42,7 +42,7 @@ def _service(call):
     try:
         call()
     except ServiceError as exc:
-        return exc.status, exc.message
+        return status_of(exc), exc.message
     return 200, ""
 
 
@@ -91,8 +91,8 @@ def send_back_comment(world, text):
     store.update_inspection(world.rec, lambda i: setattr(i.item(world.item_id), "status",
                                                             "done"))
     return _service(lambda: remediation.review_item(
-        store, world.scope("lead"), world.item_id,
-        {"op_id": op(), "base_rev": item.rev + 0, "decision": "send_back", "comment": text}))
+        store, world.scope("lead"), commands.item_review(world.item_id,
+                                                         {"op_id": op(), "base_rev": item.rev + 0, "decision": "send_back", "comment": text})))
 
 
 def reopen_reason(world, text):
@@ -178,7 +178,7 @@ def test_login_and_join_never_fail_on_hostile_text(world):
                                ("lead", "\ud800" * 10), ("lead", HUGE), ("le\x00ad", "x" * 10)):
         with pytest.raises(ServiceError) as refused:
             accounts.authenticate(world.store, username, password)
-        assert refused.value.status == 403
+        assert status_of(refused.value) == 403
     assert accounts.authenticate(world.store, "lead", "mat-khau-dai").username == "lead"
     client = world.app.test_client()
     page = client.get("/login").get_data(as_text=True)

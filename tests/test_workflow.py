@@ -11,12 +11,11 @@ import uuid
 import pytest
 
 from inspect_app.domain.periods import default_period, fits_cadence, parse_period
-from inspect_app.domain.scoring import score
-from inspect_app.services import Conflict, Invalid, accounts, clock
+from inspect_app.services import Invalid, accounts, clock, commands
 from inspect_app.services import inspections as service
 from inspect_app.services import units as unit_service
 
-from .factories import checklist_data, criterion_data, make_checklist
+from .factories import make_checklist
 from .test_fill_html import csrf_of, form_fields
 
 PASSWORD = "mat-khau-dai"
@@ -48,8 +47,8 @@ def scope(world, name):
 
 
 def start(world, by, checklist=WEEKLY, period="2026-W49", kind="self_check", **extra):
-    return service.start(world["store"], world["library"], scope(world, by), unit="NT",
-                         checklist=checklist, period=period, kind=kind, **extra)
+    return service.start(world["store"], world["library"], scope(world, by), commands.StartRequest(
+        unit="NT", checklist=checklist, period=period, kind=kind, **extra))
 
 
 def api(client, world, by):
@@ -232,6 +231,8 @@ def full_answer(criterion):
         return {"value": True}
     if criterion.type == "choice":
         return {"value": criterion.options[0].value}
+    if criterion.type == "multi":  # every option applies (issue 10's new type)
+        return {"value": [o.value for o in criterion.options]}
     if criterion.type in ("score", "bonus", "penalty"):
         return {"value": float(criterion.points)}
     inputs = {i.id: 1 for i in criterion.inputs if i.kind == "number"}
@@ -244,8 +245,8 @@ def answer_all(world, by, record, skip=(), **overrides):
         content = overrides.get(criterion.id.replace(".", "_")) or full_answer(criterion)
         if criterion.id in skip or content is None:
             continue
-        service.save_answer(world["store"], scope(world, by), record.id, criterion.id,
-                            {"op_id": op(), "base_rev": 0, **content})
+        service.save_answer(world["store"], scope(world, by), record.id, commands.answer_op(
+            criterion.id, {"op_id": op(), "base_rev": 0, **content}))
 
 
 @pytest.mark.parametrize("checklist, kind, period, skip, counts", [
@@ -368,9 +369,8 @@ def test_criteria_that_need_evidence_are_marked_from_the_start(client, world):
         for cid, body in cards.items():
             assert ("Cần minh chứng" in body) is (cid in needs), cid
     # the review marks them in its lists too, and says which already have evidence
-    service.save_answer(world["store"], scope(world, "ua"), record.id, "W1",
-                        {"op_id": op(), "base_rev": 0, "value": False,
-                         "note": "Bảng niêm yết còn thủ tục hết hiệu lực"})
+    service.save_answer(world["store"], scope(world, "ua"), record.id, commands.answer_op("W1", {"op_id": op(), "base_rev": 0, "value": False,
+                         "note": "Bảng niêm yết còn thủ tục hết hiệu lực"}))
     review = client.get(f"/inspections/{record.id}/review").get_data(as_text=True)
     unanswered = review.split("<h2>Chưa đánh giá", 1)[1].split("</ul>", 1)[0]
     for cid in needs - {"W1"}:

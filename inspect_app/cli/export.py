@@ -6,12 +6,13 @@ folder anyway). Bad filters exit 2 with the reason, like the other commands.
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from contextlib import suppress
 from pathlib import Path
 
 import click
-from flask import Flask, current_app, url_for
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from ..exports import workbook
@@ -19,8 +20,10 @@ from ..exports import workbook
 from ..exports import xlsx
 from ..domain.access import Scope
 from ..domain.models import INSPECTION_KINDS, User
-from ..web.i18n import LANGUAGES
+from ..i18n import LANGUAGES
 from ..services import ServiceError
+from ..services import exports as export_service
+from ..web.exports import photo_links
 from ..storage import CannotStore, temporaries
 from ..settings import PROJECT_DIR
 from .errors import CommandFailed
@@ -52,19 +55,23 @@ def output_path(out: str) -> Path:
               help="Language of sheet names and headers (default: DEFAULT_LOCALE).")
 @click.option("--base-url", default="http://127.0.0.1:5000", show_default=True,
               help="Address of the web app, for the photo links.")
+@click.option("--all-criteria", is_flag=True,
+              help="Findings sheet: one row per criterion of every record (default: only "
+                   "shortcomings, not applicable, notes, photos and explanations).")
 @with_appcontext
 def export_command(out: str, period: str | None, checklist: str | None, units: tuple[str, ...],
                    kind: str | None, include_drafts: bool, lang: str | None,
-                   base_url: str) -> None:
+                   base_url: str, all_criteria: bool) -> None:
     """Write the Excel workbook (summary and ranking, scores by criterion, findings,
-    remediation plan) of the finalized records matching the filters."""
+    remediation plan) of the finalized records matching the filters. On a terminal,
+    shows how many records are written (on stderr)."""
     if not out.lower().endswith(".xlsx"):
         raise CommandFailed(f"export: --out must name an .xlsx file, got {out!r}")
     if not base_url.startswith(("http://", "https://")):
         raise CommandFailed(f"export: --base-url must start with http:// or https://, got {base_url!r}")
     store = current_app.extensions["store"]
     try:
-        filters = workbook.validate_filters(
+        filters = export_service.validate_filters(
             store, current_app.extensions["checklists"], period=period, checklist=checklist,
             units=units, kind=kind, include_drafts=include_drafts)
     except ServiceError as exc:
@@ -76,17 +83,55 @@ def export_command(out: str, period: str | None, checklist: str | None, units: t
         raise CommandFailed(f"export: cannot create {path.parent}: {exc.strerror}")
     # url_for needs a request to build absolute links; this one only carries the address.
     with current_app.test_request_context(base_url=base_url.rstrip("/")):
-        report = workbook.build(
+        photo_url = photo_links()
+    with _Progress() as progress:
+        report = export_service.report(
             store, Scope(user=CLI_ACTOR), filters,
             locale=lang or current_app.config["DEFAULT_LOCALE"],
-            timezone=current_app.config["TIMEZONE"],
-            photo_url=lambda inspection_id, photo_id: url_for(
-                "inspections.photo", inspection_id=inspection_id, photo_id=photo_id,
-                _external=True))
+            timezone=current_app.config["TIMEZONE"], photo_url=photo_url,
+            all_criteria=all_criteria, progress=progress)
         counts = _write_atomically(report, path)
     click.echo(f"wrote {path}")
     for title, rows in counts.items():
         click.echo(f"  {title}: {rows} row{'' if rows == 1 else 's'}")
+
+
+class _Progress:
+    """``done / total records`` on stderr, rewritten in place, only when stderr is a
+    terminal (a script or a log gets the final lines alone); at most ~10 updates a second."""
+
+    def __init__(self, stream=None):
+        self.stream = stream or sys.stderr
+        self.shown = False
+        self.last = 0.0
+
+    def __enter__(self):
+        return self if _isatty(self.stream) else None
+
+    def __call__(self, done: int, total: int) -> None:
+        import time
+
+        now = time.monotonic()
+        if done < total and now - self.last < 0.1:
+            return
+        self.last = now
+        width = 30
+        filled = width * done // total if total else width
+        self.stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} records")
+        self.stream.flush()
+        self.shown = True
+
+    def __exit__(self, *_exc) -> None:
+        if self.shown:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def _isatty(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 def _write_atomically(report: workbook.Report, path: Path) -> dict[str, int]:

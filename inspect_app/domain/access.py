@@ -82,10 +82,6 @@ class Scope:
             return unit_code in self.inspected_units
         return False
 
-    def can_manage_units(self) -> bool:
-        """Add, import and edit units and users."""
-        return self.role == "admin"
-
     # ---------------------------------------------------------------- inspections
 
     def on_team(self, record: object) -> bool:
@@ -168,7 +164,3 @@ class Scope:
             return self.on_team(record)
         # a unit plans its own self-check actions
         return self.role == "unit" and record.kind == "self_check" and record.unit == self.user.unit
-
-    def can_export(self) -> bool:
-        """Excel exports cover many units: every role but ``unit`` (which gets its own unit only)."""
-        return True

@@ -40,7 +40,7 @@ def compare(checklist: Checklist, self_card: ScoreCard, inspection_card: ScoreCa
     """
     rows = []
     for criterion in checklist.criteria:
-        if criterion.type == "info":
+        if criterion.points is None:  # info: recorded only
             continue
         own, team = self_card.line(criterion.id), inspection_card.line(criterion.id)
         rows.append(Gap(

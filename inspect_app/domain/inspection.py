@@ -18,40 +18,31 @@ import hashlib
 import json
 from typing import Any
 
+from . import criteria
 from .checklist import Checklist
 from . import replay as memory
+from .errors import Conflict, Invalid
 from .messages import N_, criterion_label, joined
 from .models import Answer, Event, Inspection
-from .text import clean_text
 from .scoring import answer_problems
-
-class WriteRefused(Exception):
-    """Base of the refusals below; ``payload`` goes into the error response."""
-
-    status = 409
-
-    def __init__(self, message: str, **payload: Any):
-        super().__init__(message)
-        self.message = message
-        self.payload = payload
+from .text import clean_text
 
 
-class Locked(WriteRefused):
+class Locked(Conflict):
     """The record is finalized; it must be reopened before it can change."""
 
 
-class OpReused(WriteRefused):
+class OpReused(Conflict):
     """The same ``op_id`` was already used for different content."""
 
 
-class Stale(WriteRefused):
-    """``base_rev`` is older than the current revision and the content differs."""
+class Stale(Conflict):
+    """``base_rev`` is older than the current revision and the content differs
+    (``details["current"]``: the current record)."""
 
 
-class BadAnswer(WriteRefused):
-    """The answer does not fit the criterion (HTTP 400)."""
-
-    status = 400
+class BadAnswer(Invalid):
+    """The answer does not fit the criterion."""
 
 
 def fingerprint(kind: str, target: str, content: dict[str, Any]) -> str:
@@ -176,8 +167,9 @@ def put_answer(inspection: Inspection, checklist: Checklist, criterion_id: str,
         raise BadAnswer(N_("%(criterion)s: %(problems)s", criterion=criterion_label(criterion),
                            problems=joined(problems)),
                         criterion=criterion_id, problems=problems)
-    if criterion.type == "choice" and content.get("value") is not None:
-        content = {**content, "value": criterion.option(content["value"]).value}  # canonical form
+    if content.get("value") is not None:  # canonical form: an option's own value, not its spelling
+        content = {**content, "value": criteria.get(criterion.type).canonical(criterion,
+                                                                            content["value"])}
     current = inspection.answers.get(criterion_id)
     current_rev = current.rev if current else 0
     if answer_content(current) == content:
@@ -189,11 +181,25 @@ def put_answer(inspection: Inspection, checklist: Checklist, criterion_id: str,
         rev=current_rev + 1, value=content.get("value"), inputs=content.get("inputs") or None,
         na=bool(content.get("na")), note=content.get("note", ""),
         explanation=content.get("explanation", ""),
-        photos=list(current.photos) if current else [], by=by, at=at,
+        photos=list(current.photos) if current else [],
     )
+    touch(inspection, answer, by, at)
     inspection.answers[criterion_id] = answer
     inspection.updated_at = at
     return answer
+
+
+def touch(inspection: Inspection, answer: Answer, by: str, at: str) -> None:
+    """Mark ``answer`` as written now by ``by``, in the record revision this write makes
+    (the store raises ``Inspection.rev`` by one when the change returns)."""
+    answer.by, answer.at = by, at
+    answer.changed = inspection.rev + 1
+
+
+def changed_since(inspection: Inspection, since: int) -> list[tuple[str, Answer]]:
+    """The answers written after record revision ``since``, oldest write first."""
+    found = [(cid, a) for cid, a in inspection.answers.items() if a.changed > since]
+    return sorted(found, key=lambda pair: pair[1].changed)
 
 
 def answer_dict(answer: Answer | None, criterion_id: str) -> dict[str, Any]:

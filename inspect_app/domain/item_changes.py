@@ -22,11 +22,12 @@ import datetime as _dt
 from dataclasses import dataclass
 from typing import Any
 
-from .inspection import Stale, WriteRefused
+from .errors import Conflict, Forbidden, Invalid, Unprocessable
+from .inspection import Stale
 from .messages import N_
-from .text import LONG_TEXT, TextProblem, clean_text
 from .models import ITEM_STATUSES, Event, ProgressNote, RemediationItem
 from .remediation import as_dict
+from .text import LONG_TEXT, TextProblem, clean_text
 
 TEXT_FIELDS = ("finding", "cause", "action", "owner", "cooperating", "output")
 ITEM_FIELDS = TEXT_FIELDS + ("due",)
@@ -58,26 +59,20 @@ REASON_STATUSES = ("cannot_do", "no_action")
 ROLE_TARGETS = {"verified": "verify", "no_action": "plan"}
 
 
-class BadChange(WriteRefused):
-    """The change is malformed (HTTP 400); ``field`` names what is wrong."""
-
-    status = 400
+class BadChange(Invalid):
+    """The change is malformed; ``field`` names what is wrong."""
 
 
-class NotAllowed(WriteRefused):
-    """The user may see the item but not make this change (HTTP 403)."""
-
-    status = 403
+class NotAllowed(Forbidden):
+    """The user may see the item but not make this change."""
 
 
-class NeedsEvidence(WriteRefused):
-    """Marking done without a progress note or photo (HTTP 422)."""
-
-    status = 422
+class NeedsEvidence(Unprocessable):
+    """Marking done without a progress note or photo."""
 
 
-class BadTransition(WriteRefused):
-    """The item's current status does not allow this move (HTTP 409)."""
+class BadTransition(Conflict):
+    """The item's current status does not allow this move (with the current item)."""
 
 
 @dataclass(frozen=True)

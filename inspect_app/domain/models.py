@@ -126,6 +126,10 @@ class Answer:
     explanation: str = field(default="", metadata=LEAN)  # self-checks: why evidence is missing
     by: str = ""
     at: str = ""
+    # The record revision (Inspection.rev) that wrote this version of the answer, so that
+    # "what changed since revision N" is answered from the record alone (0: written before
+    # it was kept, older than any revision a page can hold).
+    changed: int = field(default=0, metadata=LEAN)
 
     def content(self) -> dict[str, Any]:
         """The §4 answer (what scoring reads), without bookkeeping."""

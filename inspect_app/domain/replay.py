@@ -30,8 +30,8 @@ KINDS = {
     "a": "answer",       # a<criterion>: PUT of an answer
     "p": "answer photo",  # p<criterion> <photo id>: a photo added to an answer
     "i": "item change",  # i<item id>: PATCH of a remediation item (or a review)
-    "j": "item photo",   # j<item id>: a progress photo on an item (201)
-    "n": "new item",     # n<item id>: an item added by hand (201)
+    "j": "item photo",   # j<item id>: a progress photo on an item
+    "n": "new item",     # n<item id>: an item added by hand
     "f": "finalize",     # f: the record finalized
 }
 KEY_CHARS = 10
@@ -100,8 +100,12 @@ def _is_hex(text: str) -> bool:
 def compact_ops(ops: Any) -> dict[str, str]:
     """Remembered ops in the current form, from either form: ``{op_id: {fingerprint,
     status, result, at}}`` (schema 1, whole responses) or already compact."""
+    if not ops:
+        return {}
+    if all(type(v) is str for v in ops.values()):  # already compact: the usual case
+        return dict(ops)
     out: dict[str, str] = {}
-    for key, value in (ops or {}).items():
+    for key, value in ops.items():
         if isinstance(value, str):
             out[key] = value
         elif isinstance(value, dict) and isinstance(value.get("fingerprint"), str):

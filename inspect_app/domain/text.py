@@ -44,8 +44,6 @@ ID_TEXT = 100
 #: Passwords (never normalised or stripped; only refused when they cannot be stored).
 PASSWORD_TEXT = 1000
 
-_ALLOWED_CONTROLS = {"\n", "\t"}
-
 
 class TextProblem(ValueError):
     """A text that cannot be stored; ``message`` (an N_ message) names the field."""

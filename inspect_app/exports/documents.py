@@ -24,6 +24,7 @@ from ..domain.models import (
 from ..domain.periods import PeriodError, parse_period
 from ..domain.remediation import default_finding, generate_items
 from ..i18n import formatting
+from ..i18n.words import value_words
 from ..services import clock
 from ..services import inspections as service
 from . import qr
@@ -248,6 +249,7 @@ def shortcomings(src: Sources) -> list[dict[str, Any]]:
                    or default_finding(criterion, status or "fail", None))
         out.append({"criterion": criterion.id, "criterion_text": criterion.text,
                     "finding": finding, "points": pts(line.get("points")),
+                    "answer": value_words(criterion, answer, line, "vi") or "",
                     "max": pts(line.get("max")), "status": status, "item": item,
                     "cause": item.cause if item else "",
                     "no_action": bool(item and item.status == "no_action"),
@@ -255,7 +257,7 @@ def shortcomings(src: Sources) -> list[dict[str, Any]]:
     for item in src.items:
         if not item.criterion:
             out.append({"criterion": None, "criterion_text": "", "finding": item.finding,
-                        "points": "", "max": "", "status": None, "item": item,
+                        "points": "", "max": "", "status": None, "item": item, "answer": "",
                         "cause": item.cause, "no_action": item.status == "no_action",
                         "reason": item.reason})
     return out
@@ -297,7 +299,7 @@ def results(src: Sources) -> dict[str, Any]:
         figures = sections.get(section.id, {})
         rows = []
         for criterion in section.criteria:
-            if criterion.type == "info":
+            if criterion.points is None:
                 continue  # recorded facts, no points: they belong to the findings, not the table
             line = lines.get(criterion.id, {})
             rows.append({"id": criterion.id, "text": criterion.text,

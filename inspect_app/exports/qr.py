@@ -5,8 +5,8 @@ Two shapes of the same code:
 * :func:`svg` — markup to put inline in an HTML page (printed minutes, the door
   sheet, the join screen): no XML declaration, no fixed width or height, only a
   ``viewBox``, so the page's CSS decides how big it prints.
-* :func:`svg_document` / :func:`svg_response` — a standalone ``image/svg+xml``
-  file with a physical size in millimetres, for ``<img src>`` or download.
+* :func:`svg_document` — a standalone ``image/svg+xml`` file with a physical size
+  in millimetres, for ``<img src>`` or download (``web/qr.py: svg_response`` sends it).
 
 The markup is generated here from data we pass in (a URL); the data itself is
 encoded in the QR modules, never copied into the SVG as text, which is why
@@ -68,15 +68,3 @@ def svg_document(data: str, *, box_size: int = 10, border: int = 4) -> bytes:
     root = _element(data, box_size, border)
     body = ET.tostring(root, encoding="unicode")
     return ('<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n").encode("utf-8")
-
-
-def svg_response(data: str, *, box_size: int = 10, download_name: str | None = None):
-    """A Flask response carrying :func:`svg_document` (private: it may name a unit)."""
-    from flask import Response
-
-    response = Response(svg_document(data, box_size=box_size), mimetype=SVG_MIMETYPE)
-    response.cache_control.private = True
-    response.cache_control.max_age = 3600
-    if download_name:
-        response.headers["Content-Disposition"] = f'inline; filename="{download_name}"'
-    return response

@@ -15,11 +15,19 @@ Sheets:
   points, note and photo links;
 * ``plan`` — the remediation plan of DOMAIN §5, one row per item, overdue ones flagged.
 
-Streaming. Only the index summaries (small) are read up front: they decide the
-order (competition ranking) and the columns of the score sheets. Then full
-inspections are read one at a time, in that order; each one's findings and plan
-rows are yielded at once and its points go into a preallocated criteria ×
-inspections array (9 bytes a cell). What stays in memory grows by well under a
+Which findings rows. By default the findings sheet holds only the rows with something
+to say: shortcomings (not or partly met, or with a remediation item), "not
+applicable", bonus/penalty lines that moved the score, and any criterion with a note,
+a photo or an explanation; a met
+criterion without any of those adds nothing a reader of the score sheet does not
+see already. ``all_criteria=True`` gives the complete table, one row per criterion
+per inspection (for analysts).
+
+Streaming. The caller passes the export order (the ranked index summaries, small)
+and a function that yields the records in that order as plain data (see
+:meth:`~inspect_app.storage.base.Store.iter_export_records`): each record's findings
+and plan rows are yielded at once and its points go into a criteria × inspections
+block of flat arrays (9 bytes a cell). What stays in memory grows by well under a
 kilobyte per inspection (its summary and its column of points), never with its
 answers, notes, items or checklist snapshot. The score sheets and the summary come
 last in the stream (the writer fills sheets in any order but each sheet's rows in
@@ -28,35 +36,36 @@ order), so drafts can show their live score.
 Blank versus not applicable in the score sheets: an unanswered criterion is an
 empty cell, a criterion answered "not applicable" shows the translated "N/A"
 marker (``KAD`` — *không áp dụng* — in Vietnamese), so neither reads as 0 points.
+
+No Flask here (nor anything of the web layer or the services): texts are translated
+with :func:`inspect_app.i18n.gettext` for the locale given, photo addresses come from
+the ``photo_url`` function the caller passes.
 """
 from __future__ import annotations
 
 import datetime as _dt
 import math
+from array import array
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Callable, Iterable, Iterator, NamedTuple
 from zoneinfo import ZoneInfo
 
-import numpy as np
 from babel.numbers import get_decimal_symbol, get_group_symbol
-from flask_babel import force_locale
-from flask_babel import gettext as _
 
-from ..storage.checklist_files import ChecklistLibrary
-from ..domain.access import Scope
-from ..domain.checklist import Checklist, Criterion
-from ..domain.models import INSPECTION_KINDS, Inspection, InspectionSummary, RemediationItem
-from ..domain.periods import PeriodError, parse_period
+from ..domain import criteria
+from ..domain.checklist import Checklist, Criterion, parse_checklist
+from ..domain.criteria import Shown
+from ..domain.models import InspectionSummary
 from ..domain.remediation import is_overdue
+from ..domain.scoring import score
 from ..domain.text import fold, nfc
+from ..i18n import gettext, translate
 from ..i18n.formatting import HUGE, roman
-from ..services import Invalid, clock
-from ..services.inspections import card_dict, checklist_of, visible
-from ..storage import Store
-from ..web.labels import (INSPECTION_KIND_LABELS, INSPECTION_STATUS_LABELS, ITEM_STATUS_LABELS,
-                         LINE_STATUS_LABELS)
+from ..i18n.words import inputs_words, value_words
+from .labels import (INSPECTION_KIND_LABELS, INSPECTION_STATUS_LABELS, ITEM_STATUS_LABELS,
+                     LINE_STATUS_LABELS)
 
 #: Column types the writer knows: how a number or date in that column is shown.
 COLUMN_TYPES = ("text", "wrap", "integer", "points", "percent", "date", "link")
@@ -65,7 +74,7 @@ MAX_SCORE_COLUMNS = 16_384 - 3
 #: How many of an item's progress notes the plan shows (the newest).
 PROGRESS_NOTES_SHOWN = 3
 #: Line types that appear in the score sheets (info lines score nothing).
-SCORE_SHEET_TYPES = ("yesno", "choice", "score", "ratio", "count", "bonus", "penalty")
+SCORE_SHEET_TYPES = tuple(n for n in criteria.names() if criteria.get(n).role != "info")
 
 
 @dataclass(frozen=True)
@@ -127,37 +136,6 @@ class Filters:
         if self.units:
             out["units"] = self.units
         return {k: v for k, v in out.items() if v is not None}
-
-
-def validate_filters(store: Store, library: ChecklistLibrary, *, period: str | None = None,
-                     checklist: str | None = None, units: Iterable[str] = (),
-                     kind: str | None = None, include_drafts: bool = False) -> Filters:
-    """Check export filters and normalise them (``2025-q1`` → ``2025-Q1``).
-
-    Raises :class:`~inspect_app.services.Invalid` naming every bad field: a period
-    that is not one, a checklist neither loaded nor used by any stored record, an
-    unknown unit, an unknown kind.
-    """
-    errors: dict[str, str] = {}
-    if period:
-        try:
-            period = parse_period(period).code
-        except PeriodError as exc:
-            errors["period"] = str(exc)
-    if checklist and library.get(checklist) is None and not store.list_inspections(
-            checklist=checklist):
-        known = ", ".join(c.id for c in library.all()) or "none"
-        errors["checklist"] = f"unknown checklist {checklist!r} (known: {known})"
-    codes = tuple(dict.fromkeys(u.strip() for u in units if u and u.strip()))
-    unknown = [code for code in codes if store.get_unit(code) is None]
-    if unknown:
-        errors["units"] = f"unknown unit{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}"
-    if kind and kind not in INSPECTION_KINDS:
-        errors["kind"] = f"kind must be one of {', '.join(INSPECTION_KINDS)}"
-    if errors:
-        raise Invalid("; ".join(errors.values()), fields=errors)
-    return Filters(period=period or None, checklist=checklist or None, units=codes,
-                   kind=kind or None, include_drafts=include_drafts)
 
 
 # ---------------------------------------------------------------- ranking
@@ -223,6 +201,7 @@ class _Numbers:
     a Babel call costs ~20 µs, and a large export formats hundreds of thousands."""
 
     def __init__(self, locale: str):
+        self.locale = locale
         self._swap = str.maketrans({",": get_group_symbol(locale),
                                     ".": get_decimal_symbol(locale)})
 
@@ -274,44 +253,47 @@ class _Labels:
 
 
 def _labels(locale: str) -> _Labels:
-    with force_locale(locale):
-        return _Labels(
-            sheet={"summary": _("Summary"), "scores": _("Scores by criterion"),
-                   "findings": _("Findings"), "plan": _("Remediation plan")},
-            summary=(
-                Column(_("No."), "integer"), Column(_("Unit code")), Column(_("Unit")),
-                Column(_("Period")), Column(_("Checklist"), "wrap"), Column(_("Kind")),
-                Column(_("Status")), Column(_("Score"), "points"), Column(_("Maximum"), "points"),
-                Column(_("Percent"), "percent"), Column(_("Rating")), Column(_("Rank"), "integer"),
-            ),
-            findings=(
-                Column(_("Unit")), Column(_("Period")), Column(_("Checklist")),
-                Column(_("Code")), Column(_("Criterion"), "wrap"), Column(_("Result")),
-                Column(_("Answer"), "wrap"), Column(_("Figures"), "wrap"),
-                Column(_("Points"), "points"), Column(_("Maximum"), "points"),
-                Column(_("Note"), "wrap"), Column(_("Photo"), "link"),
-                Column(_("More photos"), "wrap"),
-            ),
-            plan=(
-                Column(_("No."), "integer"), Column(_("Unit")), Column(_("Period")),
-                Column(_("Related criterion")), Column(_("Shortcoming"), "wrap"),
-                Column(_("Cause"), "wrap"), Column(_("Action"), "wrap"),
-                Column(_("Owner"), "wrap"), Column(_("Co-operating"), "wrap"),
-                Column(_("Deadline"), "date"), Column(_("Expected output"), "wrap"),
-                Column(_("Status")), Column(_("Progress"), "wrap"), Column(_("Note"), "wrap"),
-                Column(_("Overdue")),
-            ),
-            score_code=_("Code"), score_criterion=_("Criterion"), score_max=_("Maximum"),
-            total=_("Total"), na_mark=_("N/A"), not_applicable=_("Not applicable"),
-            yes=_("Yes"), no=_("No"), overdue=_("Overdue"),
-            explanation=_("Explanation: %(text)s", text="\x00"),
-            scores_of=_("Scores %(checklist)s", checklist="\x00"),
-            version_of=_("version %(version)s", version="\x00"),
-            kinds={k: str(v) for k, v in INSPECTION_KIND_LABELS.items()},
-            statuses={k: str(v) for k, v in INSPECTION_STATUS_LABELS.items()},
-            lines={k: str(v) for k, v in LINE_STATUS_LABELS.items()},
-            items={k: str(v) for k, v in ITEM_STATUS_LABELS.items()},
-        )
+    def _(message: str, /, **params: Any) -> str:  # ``_``: ``make messages`` finds the ids
+        translated = gettext(message, locale)  # its own ``text`` parameter would clash
+        return translated % params if params else translated
+
+    return _Labels(
+        sheet={"summary": _("Summary"), "scores": _("Scores by criterion"),
+               "findings": _("Findings"), "plan": _("Remediation plan")},
+        summary=(
+            Column(_("No."), "integer"), Column(_("Unit code")), Column(_("Unit")),
+            Column(_("Period")), Column(_("Checklist"), "wrap"), Column(_("Kind")),
+            Column(_("Status")), Column(_("Score"), "points"), Column(_("Maximum"), "points"),
+            Column(_("Percent"), "percent"), Column(_("Rating")), Column(_("Rank"), "integer"),
+        ),
+        findings=(
+            Column(_("Unit")), Column(_("Period")), Column(_("Checklist")),
+            Column(_("Code")), Column(_("Criterion"), "wrap"), Column(_("Result")),
+            Column(_("Answer"), "wrap"), Column(_("Figures"), "wrap"),
+            Column(_("Points"), "points"), Column(_("Maximum"), "points"),
+            Column(_("Note"), "wrap"), Column(_("Photo"), "link"),
+            Column(_("More photos"), "wrap"),
+        ),
+        plan=(
+            Column(_("No."), "integer"), Column(_("Unit")), Column(_("Period")),
+            Column(_("Related criterion")), Column(_("Shortcoming"), "wrap"),
+            Column(_("Cause"), "wrap"), Column(_("Action"), "wrap"),
+            Column(_("Owner"), "wrap"), Column(_("Co-operating"), "wrap"),
+            Column(_("Deadline"), "date"), Column(_("Expected output"), "wrap"),
+            Column(_("Status")), Column(_("Progress"), "wrap"), Column(_("Note"), "wrap"),
+            Column(_("Overdue")),
+        ),
+        score_code=_("Code"), score_criterion=_("Criterion"), score_max=_("Maximum"),
+        total=_("Total"), na_mark=_("N/A"), not_applicable=_("Not applicable"),
+        yes=_("Yes"), no=_("No"), overdue=_("Overdue"),
+        explanation=_("Explanation: %(text)s", text="\x00"),
+        scores_of=_("Scores %(checklist)s", checklist="\x00"),
+        version_of=_("version %(version)s", version="\x00"),
+        kinds={k: translate(v, locale) for k, v in INSPECTION_KIND_LABELS.items()},
+        statuses={k: translate(v, locale) for k, v in INSPECTION_STATUS_LABELS.items()},
+        lines={k: translate(v, locale) for k, v in LINE_STATUS_LABELS.items()},
+        items={k: translate(v, locale) for k, v in ITEM_STATUS_LABELS.items()},
+    )
 
 
 def _fill(template: str, value: str) -> str:
@@ -319,12 +301,59 @@ def _fill(template: str, value: str) -> str:
     return template.replace("\x00", value)
 
 
+
+# ---------------------------------------------------------------- plain records
+
+#: An export record (see ``Store.iter_export_records``): the stored form of an
+#: inspection without its history and remembered operations.
+Record = dict[str, Any]
+
+
+class _Answer:
+    """The fields of a stored answer the rows read (the stored form leaves defaults out)."""
+
+    __slots__ = ("value", "inputs", "na", "note", "photos", "explanation")
+
+    def __init__(self, data: dict[str, Any]):
+        self.value = data.get("value")
+        self.inputs = data.get("inputs")
+        self.na = bool(data.get("na"))
+        self.note = data.get("note") or ""
+        self.photos = data.get("photos") or ()
+        self.explanation = data.get("explanation") or ""
+
+
+def answer_content(data: dict[str, Any]) -> dict[str, Any]:
+    """A stored answer in the §4 form that :func:`~inspect_app.domain.scoring.score` reads
+    (what :meth:`~inspect_app.domain.models.Answer.content` gives)."""
+    out: dict[str, Any] = {}
+    if data.get("value") is not None:
+        out["value"] = data["value"]
+    if data.get("inputs"):
+        out["inputs"] = dict(data["inputs"])
+    if data.get("na"):
+        out["na"] = True
+    if data.get("note"):
+        out["note"] = data["note"]
+    return out
+
+
+def _card(record: Record, checklist: Checklist) -> dict[str, Any]:
+    """The frozen score card once finalized, else the live one of the current answers
+    (checked against this same frozen checklist when they were saved)."""
+    if record.get("status") == "finalized" and record.get("score"):
+        return record["score"]
+    answers = {cid: answer_content(a) for cid, a in (record.get("answers") or {}).items()}
+    return score(checklist, answers, validated=True).as_dict()
+
+
 # ---------------------------------------------------------------- score sheets
 
 
 @dataclass
 class _ScoreBlock:
-    """The criteria × inspections figures of one checklist version.
+    """The criteria × inspections figures of one checklist version, in flat arrays
+    (a float per cell, NaN for an empty one; a byte per cell for "not applicable").
 
     Rows follow the first snapshot of that version that is read; a criterion that only
     a differently edited snapshot of the same version has is shown in Findings only.
@@ -336,10 +365,10 @@ class _ScoreBlock:
     row_of: dict[str, int] = field(default_factory=dict)
     section_of: dict[str, int] = field(default_factory=dict)
     column_of: dict[str, int] = field(default_factory=dict)
-    points: Any = None  # float array, criteria × inspections; NaN = empty
-    na: Any = None  # bool array, criteria × inspections: answered "not applicable"
-    sections: Any = None  # float array, sections × inspections
-    totals: Any = None  # float array, one per inspection
+    points: Any = None  # array('d'), row-major: criterion i, inspection j at i * width + j
+    na: Any = None  # bytearray of the same shape: answered "not applicable"
+    sections: Any = None  # array('d'), sections × inspections
+    totals: Any = None  # array('d'), one per inspection
 
     def add(self, summary_id: str, checklist: Checklist, card: dict[str, Any]) -> None:
         """Record one inspection's points (allocating the arrays on the first one)."""
@@ -350,52 +379,56 @@ class _ScoreBlock:
             self.section_of = {s.id: i for i, s in enumerate(checklist.sections)}
             self.column_of = {s.id: j for j, s in enumerate(self.columns)}
             width = len(self.columns)
-            self.points = np.full((len(self.criteria), width), np.nan)
-            self.na = np.zeros((len(self.criteria), width), dtype=bool)
-            self.sections = np.full((len(checklist.sections), width), np.nan)
-            self.totals = np.full(width, np.nan)
+            self.points = array("d", [math.nan]) * (len(self.criteria) * width)
+            self.na = bytearray(len(self.criteria) * width)
+            self.sections = array("d", [math.nan]) * (len(checklist.sections) * width)
+            self.totals = array("d", [math.nan]) * width
+        width = len(self.columns)
         j = self.column_of[summary_id]
         for line in card.get("criteria", ()):
             i = self.row_of.get(line["id"])
             if i is None:
                 continue
             if line["status"] == "na":
-                self.na[i, j] = True
+                self.na[i * width + j] = 1
             elif line["status"] != "unanswered" and line["points"] is not None:
-                self.points[i, j] = line["points"]
+                self.points[i * width + j] = line["points"]
         for section in card.get("sections", ()):
             k = self.section_of.get(section["id"])
-            if k is not None:
-                self.sections[k, j] = section["points"]
-        self.totals[j] = card.get("total", np.nan)
+            if k is not None and section.get("points") is not None:
+                self.sections[k * width + j] = section["points"]
+        total = card.get("total")
+        if total is not None:
+            self.totals[j] = total
 
     def rows(self, first: int, last: int, labels: _Labels) -> Iterator[Row]:
         """Section heading rows with subtotals, criterion rows and the total row for
         inspection columns ``first`` to ``last`` (exclusive)."""
         if self.checklist is None:  # no record of this version could be read
             return
+        width = len(self.columns)
         for k, section in enumerate(self.checklist.sections):
             rows = [(self.row_of[c.id], c) for c in section.criteria if c.id in self.row_of]
             if not rows:
                 continue
             scored = [c for _i, c in rows if c.scored]
             section_max = float(sum(c.points for c in scored)) if scored else None
-            subtotals = _cells(self.sections[k, first:last]) if scored else [None] * (
-                last - first)
+            subtotals = _cells(self.sections[k * width + first:k * width + last]) if scored \
+                else [None] * (last - first)
             yield Row([roman(k + 1), section.title, section_max, *subtotals], "strong")
+            na_mark = labels.na_mark
             for i, criterion in rows:
-                values = self.points[i, first:last].tolist()
-                marks = self.na[i, first:last].tolist()
+                values = self.points[i * width + first:i * width + last]
+                marks = self.na[i * width + first:i * width + last]
                 yield Row([criterion.id, criterion.text, float(criterion.points)] + [
-                    labels.na_mark if na else (None if v != v else v)
-                    for v, na in zip(values, marks)])
+                    na_mark if na else (None if v != v else v) for v, na in zip(values, marks)])
         yield Row([None, labels.total, float(self.checklist.max_points),
                    *_cells(self.totals[first:last])], "strong")
 
 
-def _cells(values: Any) -> list[float | None]:
+def _cells(values: Iterable[float]) -> list[float | None]:
     """Array values as cells: NaN (no figure) becomes an empty cell."""
-    return [None if v != v else v for v in values.tolist()]
+    return [None if v != v else v for v in values]
 
 
 # ---------------------------------------------------------------- the report
@@ -410,7 +443,7 @@ class Report:
 
     def rows(self) -> Iterator[tuple[str, Row]]:
         """``(sheet key, row)`` pairs; each sheet's rows come in order, sheets interleave.
-        Every call reads the store again."""
+        Every call reads the records again."""
         return self._rows()
 
     def sheet(self, key: str) -> Sheet:
@@ -464,21 +497,22 @@ def _score_columns(labels: _Labels, headers: list[str]) -> tuple[Column, ...]:
             Column(labels.score_max, "points"), *(Column(h, "points") for h in headers))
 
 
-def build(store: Store, scope: Scope, filters: Filters, *, locale: str = "vi",
-          photo_url: Callable[[str, str], str] | None = None,
-          today: _dt.date | None = None, timezone: str = clock.DEFAULT_TZ) -> Report:
-    """The workbook of what ``scope`` may see among the records matching ``filters``.
+def build(order: list[tuple[InspectionSummary, int | None]], unit_names: dict[str, str],
+          records: Callable[[list[str]], Iterable[Record]], *, locale: str = "vi",
+          today: _dt.date, timezone: str = "Asia/Ho_Chi_Minh",
+          photo_url: Callable[[str, str], str] | None = None, all_criteria: bool = False,
+          progress: Callable[[int], None] | None = None) -> Report:
+    """The workbook of the records of ``order`` (:func:`ranked` summaries, in export order).
 
-    ``photo_url(inspection_id, photo_id)`` gives a photo's absolute address (no
-    photo links without it); ``today`` (default: today in ``timezone``) decides
-    which remediation items are overdue. Needs an app context (for translations);
-    the rows need one too if ``photo_url`` does (``url_for``).
+    ``records(ids)`` yields the export records of those ids in that order (skipping any
+    that is gone); ``photo_url(inspection_id, photo_id)`` gives a photo's absolute
+    address (no photo links without it); ``today`` decides which remediation items are
+    overdue; ``all_criteria`` puts every criterion of every inspection in the findings
+    sheet (default: only those with something to say, see the module docstring);
+    ``progress(n)`` is called after each record read, with how many were read so far.
     """
     labels = _labels(locale)
     numbers = _Numbers(locale)
-    unit_names = {u.code: u.name for u in store.list_units()}
-    order = ranked(visible(store, scope, **filters.store_filters()), unit_names)
-    day = today or clock.today(timezone)
     zone = ZoneInfo(timezone)
     score_sheets, score_columns = _score_sheets(order, unit_names, labels)
     sheets = [
@@ -492,30 +526,35 @@ def build(store: Store, scope: Scope, filters: Filters, *, locale: str = "vi",
 
     def rows() -> Iterator[tuple[str, Row]]:
         blocks = {version: _ScoreBlock(columns) for version, columns in score_columns.items()}
+        summaries = {summary.id: summary for summary, _rank in order}
         checklists: dict[str, Checklist] = {}  # by snapshot hash: parsed once per export
         live: dict[str, dict[str, Any]] = {}  # the current score of records in progress
-        plan_number = 0
-        for summary, _rank in order:
-            inspection = store.get_inspection(summary.id)
-            if inspection is None:
+        plan_number = done = 0
+        for record in records([summary.id for summary, _rank in order]):
+            summary = summaries.get(record["id"])
+            if summary is None:
                 continue
-            snapshot_hash = inspection.checklist.get("hash", "")
-            checklist = checklists.get(snapshot_hash)
+            snapshot = record["checklist"]
+            checklist = checklists.get(snapshot.get("hash", ""))
             if checklist is None:
-                checklist = checklists[snapshot_hash] = checklist_of(inspection)
-            card = card_dict(inspection)
-            if inspection.status != "finalized":
-                live[inspection.id] = {k: card.get(k) for k in ("total", "max", "percent", "band")}
+                checklist = checklists[snapshot.get("hash", "")] = parse_checklist(
+                    snapshot["data"], f"snapshot {str(snapshot.get('hash', ''))[:12]}")
+            card = _card(record, checklist)
+            if record.get("status") != "finalized":
+                live[record["id"]] = {k: card.get(k) for k in ("total", "max", "percent", "band")}
             blocks[(summary.checklist_id, summary.checklist_version)].add(
                 summary.id, checklist, card)
-            unit_name = unit_names.get(inspection.unit, inspection.unit)
-            for row in _finding_rows(inspection, checklist, card, unit_name, labels, numbers,
-                                     photo_url):
+            unit_name = unit_names.get(record["unit"], record["unit"])
+            for row in _finding_rows(record, checklist, card, unit_name, labels, numbers,
+                                     photo_url, all_criteria):
                 yield "findings", row
-            for item in inspection.items:
+            for item in record.get("items") or ():
                 plan_number += 1
-                yield "plan", _plan_row(plan_number, inspection, item, unit_name, labels, day,
+                yield "plan", _plan_row(plan_number, record, item, unit_name, labels, today,
                                         zone)
+            done += 1
+            if progress is not None:
+                progress(done)
         for score_sheet in score_sheets:
             for row in blocks[score_sheet.version].rows(score_sheet.first, score_sheet.last,
                                                         labels):
@@ -556,73 +595,64 @@ def _summary_row(number: int, summary: InspectionSummary, rank: int | None,
 
 def _answer_words(criterion: Criterion, answer: Any, line: dict[str, Any] | None,
                   labels: _Labels, numbers: _Numbers) -> Any:
-    """What was answered, as a reader would say it: Có/Không, the option's label, a
-    number, the computed percent of a ratio."""
-    if answer is None:
-        return None
-    if answer.na:
-        return labels.not_applicable
-    value = answer.value
-    if criterion.type == "ratio":
-        computed = (line or {}).get("value")
-        return None if computed is None else numbers.percent(computed)
-    if criterion.type == "count":
-        return (line or {}).get("value")
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return labels.yes if value else labels.no
-    if criterion.type == "choice":
-        option = criterion.option(value)
-        return option.label if option else str(value)
-    if isinstance(value, (int, float)):
-        return value
-    return str(value)
+    """What was answered, as a reader would say it (``i18n.words``, the same words as the
+    pages and documents): a lone number stays a number, for a numeric cell."""
+    pieces = criteria.answer_words(criterion, answer, line)
+    if len(pieces) == 1 and isinstance(pieces[0], Shown) and pieces[0].style in ("number", "sum") \
+            and isinstance(pieces[0].value, (int, float, Decimal)) \
+            and not isinstance(pieces[0].value, bool):
+        value = pieces[0].value
+        return float(value) if isinstance(value, Decimal) else value
+    return value_words(criterion, answer, line, numbers.locale)
 
 
 def _inputs_text(criterion: Criterion, inputs: dict[str, Any] | None,
                  numbers: _Numbers) -> str | None:
-    """"Trước hạn: 6.062; Đúng hạn: 48.801", in the checklist's order of inputs."""
-    if not inputs or not criterion.inputs:
-        return None
-    parts = []
-    for spec in criterion.inputs:
-        value = inputs.get(spec.id)
-        if value is None or value == "":
-            continue
-        if spec.kind == "number":
-            shown = numbers.number(value)
-        elif spec.kind == "date":
-            shown = _dmy(value)
-        else:
-            shown = str(value)
-        parts.append(f"{spec.label}: {shown}")
-    return "; ".join(parts) or None
+    """"Trước hạn: 6.062; Đúng hạn: 48.801" (``i18n.words``)."""
+    return inputs_words(criterion, inputs, numbers.locale)
 
 
-def _dmy(iso: str) -> str:
-    try:
-        return _dt.date.fromisoformat(str(iso)[:10]).strftime("%d/%m/%Y")
-    except ValueError:
-        return str(iso)
+#: Results that are worth a findings row by themselves (a shortcoming, or not applicable).
+_TELLING_RESULTS = frozenset({"fail", "partial", "na"})
 
 
-def _finding_rows(inspection: Inspection, checklist: Checklist, card: dict[str, Any],
+def _worth_a_row(status: str, answer: dict[str, Any] | None, points: Any,
+                 has_item: bool) -> bool:
+    """Whether a criterion's findings row has something to say (the default sheet):
+    a shortcoming (also an unanswered criterion the plan has an item for), "not
+    applicable", a bonus or penalty that counted, a note, a photo or an explanation."""
+    if status in _TELLING_RESULTS or has_item:
+        return True
+    if status == "adjustment" and points:
+        return True
+    return bool(answer) and bool(answer.get("note") or answer.get("photos")
+                                 or answer.get("explanation") or answer.get("na"))
+
+
+def _finding_rows(record: Record, checklist: Checklist, card: dict[str, Any],
                   unit_name: str, labels: _Labels, numbers: _Numbers,
-                  photo_url: Callable[[str, str], str] | None) -> Iterator[Row]:
+                  photo_url: Callable[[str, str], str] | None,
+                  all_criteria: bool = False) -> Iterator[Row]:
     lines = {line["id"]: line for line in card.get("criteria", ())}
+    answers = record.get("answers") or {}
+    record_id, period = record["id"], record["period"]
+    with_items = {item.get("criterion") for item in record.get("items") or ()}
     for criterion in checklist.criteria:
         line = lines.get(criterion.id)
-        answer = inspection.answers.get(criterion.id)
+        stored = answers.get(criterion.id)
         status = line["status"] if line else "unanswered"
         points = line["points"] if line and status not in ("na", "unanswered", "info") else None
+        if not all_criteria and not _worth_a_row(status, stored, points,
+                                                    criterion.id in with_items):
+            continue
+        answer = _Answer(stored) if stored is not None else None
         note = answer.note if answer else ""
         if answer and answer.explanation:
             note = "\n".join(filter(None, (note, _fill(labels.explanation, answer.explanation))))
-        photos = [photo_url(inspection.id, p) for p in answer.photos] if (
+        photos = [photo_url(record_id, p) for p in answer.photos] if (
             answer and photo_url) else []
         yield Row([
-            unit_name, inspection.period, checklist.id, criterion.id, criterion.text,
+            unit_name, period, checklist.id, criterion.id, criterion.text,
             labels.lines.get(status, status),
             _answer_words(criterion, answer, line, labels, numbers),
             _inputs_text(criterion, answer.inputs if answer else None, numbers),
@@ -631,27 +661,40 @@ def _finding_rows(inspection: Inspection, checklist: Checklist, card: dict[str, 
         ])
 
 
-def _plan_row(number: int, inspection: Inspection, item: RemediationItem, unit_name: str,
+def _plan_row(number: int, record: Record, item: dict[str, Any], unit_name: str,
               labels: _Labels, today: _dt.date, zone: ZoneInfo) -> Row:
-    overdue = is_overdue(item, today)
+    status = item.get("status", "open")
+    overdue = is_overdue(_ItemView(item), today)
     progress = []
-    for note in item.progress[-PROGRESS_NOTES_SHOWN:]:
-        text = note.note or (labels.items.get(note.status, note.status) if note.status else "")
+    for note in (item.get("progress") or [])[-PROGRESS_NOTES_SHOWN:]:
+        text = note.get("note") or (labels.items.get(note.get("status"), note.get("status"))
+                                    if note.get("status") else "")
         if text:
-            progress.append(f"{_local_dmy(note.at, zone)}: {text}")
+            progress.append(f"{_local_dmy(note.get('at'), zone)}: {text}")
+    due = item.get("due")
     return Row([
-        number, unit_name, inspection.period, item.criterion, item.finding, item.cause,
-        item.action, item.owner, item.cooperating,
-        _dt.date.fromisoformat(item.due) if item.due else None, item.output,
-        labels.items.get(item.status, item.status), "\n".join(progress) or None,
-        item.reason or None, labels.overdue if overdue else None,
+        number, unit_name, record["period"], item.get("criterion"), item.get("finding", ""),
+        item.get("cause", ""), item.get("action", ""), item.get("owner", ""),
+        item.get("cooperating", ""), _dt.date.fromisoformat(due) if due else None,
+        item.get("output", ""), labels.items.get(status, status), "\n".join(progress) or None,
+        item.get("reason") or None, labels.overdue if overdue else None,
     ], "alert" if overdue else "")
 
 
-def _local_dmy(moment: str, zone: ZoneInfo) -> str:
+class _ItemView:
+    """What :func:`~inspect_app.domain.remediation.is_overdue` reads of an item."""
+
+    __slots__ = ("due", "status")
+
+    def __init__(self, item: dict[str, Any]):
+        self.due = item.get("due")
+        self.status = item.get("status", "open")
+
+
+def _local_dmy(moment: str | None, zone: ZoneInfo) -> str:
     """An ISO moment (stored in UTC) as a local dd/mm/yyyy date."""
     try:
-        parsed = _dt.datetime.fromisoformat(moment)
+        parsed = _dt.datetime.fromisoformat(moment)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return str(moment or "")
     if parsed.tzinfo is None:

@@ -69,10 +69,12 @@ def write_text(sheet: Worksheet, row: int, col: int, text: str,
     so such a note could inject any cell XML (a formula included). Those are written
     as a rich string of three plain runs instead, which XlsxWriter escapes.
     """
-    text = unicodedata.normalize("NFC", text)
-    if _NOT_XML.search(text):
-        text = _NOT_XML.sub("\ufffd", text)
-    if text.startswith("<r>") and text.endswith("</r>"):
+    if not text.isascii():  # ASCII (most cells) is NFC and XML-safe as it is
+        if not unicodedata.is_normalized("NFC", text):
+            text = unicodedata.normalize("NFC", text)
+        if _NOT_XML.search(text):
+            text = _NOT_XML.sub("\ufffd", text)
+    if text[:3] == "<r>" and text.endswith("</r>"):
         runs: list[Any] = [text[0], text[1], text[2:]]
         if cell_format is not None:  # the runs keep the cell's font (bold, red)
             runs = [text[0], cell_format, text[1], cell_format, text[2:], cell_format]

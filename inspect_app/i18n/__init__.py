@@ -24,7 +24,7 @@ def catalogue(locale: str) -> NullTranslations:
     return Translations.load(str(TRANSLATIONS_DIR), [locale])
 
 
-def gettext(text: str, locale: str, **params: Any) -> str:
+def gettext(text: str, locale: str, /, **params: Any) -> str:
     """``text`` in ``locale``, with ``%(name)s`` placeholders filled from ``params``."""
     translated = catalogue(locale).gettext(text)
     return translated % params if params else translated

@@ -7,19 +7,21 @@ to them), then the criteria the articles give figures for are set to those figur
 from __future__ import annotations
 
 import datetime as _dt
+import logging
 import random
 import uuid
 from typing import Any
 
-from ..storage.checklist_files import ChecklistLibrary
 from ..domain.access import Scope
 from ..domain.checklist import Checklist, Criterion
 from ..domain.scoring import answer_problems
 from ..storage import Store
-from . import accounts, clock
+from ..storage.checklist_files import ChecklistLibrary
+from . import accounts, clock, commands, remediation
 from . import inspections as service
-from . import remediation
 from . import units as unit_service
+
+log = logging.getLogger("inspect_app.services")
 
 DEMO_PASSWORD = "demo-2025"
 COMMUNES = [
@@ -52,6 +54,9 @@ def generated_answer(criterion: Criterion, rng: random.Random, quality: float) -
     good = rng.random() < quality
     if criterion.type == "yesno":
         return {"value": good}
+    if criterion.type == "multi":  # every option applies, or some are missing
+        chosen = [o.value for o in criterion.options if good or rng.random() < 0.5]
+        return {"value": chosen}
     if criterion.type == "choice":
         ordered = sorted(criterion.options, key=lambda o: o.points, reverse=True)
         return {"value": (ordered[0] if good else rng.choice(ordered[1:] or ordered)).value}
@@ -127,8 +132,8 @@ def _fill(store: Store, scope: Scope, inspection_id: str, answers: dict[str, dic
     for cid, answer in answers.items():
         inspection = store.get_inspection(inspection_id)
         base = inspection.answers[cid].rev if cid in inspection.answers else 0
-        service.save_answer(store, scope, inspection_id, cid,
-                            {"op_id": str(uuid.uuid4()), "base_rev": base, **answer})
+        service.save_answer(store, scope, inspection_id, commands.answer_op(
+            cid, {"op_id": str(uuid.uuid4()), "base_rev": base, **answer}))
 
 
 def _backdate(store: Store, inspection_id: str, day: _dt.date) -> None:
@@ -169,17 +174,17 @@ def load(store: Store, library: ChecklistLibrary) -> list[tuple[str, str, str]]:
                 ("TQ", 0.9, False, 2, "")]
         for key, quality, final, days_ago, number in plan:
             code, _, years_back = key.partition("-")
-            inspection = service.start(store, library, lead, unit=code, checklist=INSPECTION_CHECKLIST,
-                                       period=str(today.year - int(years_back or 0)),
-                                       kind="inspection", team=["thanhtra2"],
-                                       number=number, place=dict(COMMUNES)[code])
+            inspection = service.start(store, library, lead, commands.StartRequest(
+                unit=code, checklist=INSPECTION_CHECKLIST,
+                period=str(today.year - int(years_back or 0)), kind="inspection",
+                team=["thanhtra2"], number=number, place=dict(COMMUNES)[code]))
             ids[key] = inspection.id
             checklist = service.checklist_of(inspection)
             _fill(store, lead, inspection.id,
                   _answers(checklist, code, rng, quality, None if final else 3))
             if final:
                 service.finalize(store, lead, inspection.id,
-                                 {"op_id": str(uuid.uuid4()), "allow_unanswered": True},
+                                 commands.finalize_op({"op_id": str(uuid.uuid4()), "allow_unanswered": True}),
                                  today=today - _dt.timedelta(days=days_ago))
             _backdate(store, inspection.id, today - _dt.timedelta(days=days_ago))
     if library.get(WEEKLY_CHECKLIST) is not None:
@@ -188,9 +193,9 @@ def load(store: Store, library: ChecklistLibrary) -> list[tuple[str, str, str]]:
             for weeks_ago, final in ((1, True), (0, False)):
                 day = today - _dt.timedelta(weeks=weeks_ago)
                 iso = day.isocalendar()
-                inspection = service.start(store, library, officer, unit=code,
-                                           checklist=WEEKLY_CHECKLIST,
-                                           period=f"{iso.year}-W{iso.week:02d}", kind="self_check")
+                inspection = service.start(store, library, officer, commands.StartRequest(
+                    unit=code, checklist=WEEKLY_CHECKLIST, period=f"{iso.year}-W{iso.week:02d}",
+                    kind="self_check"))
                 checklist = service.checklist_of(inspection)
                 answers = _answers(checklist, code, rng, 0.85, None if final else 2)
                 if final and checklist.criterion("W16") is not None:
@@ -205,10 +210,11 @@ def load(store: Store, library: ChecklistLibrary) -> list[tuple[str, str, str]]:
                 _fill(store, officer, inspection.id, answers)
                 if final:
                     service.finalize(store, officer, inspection.id,
-                                     {"op_id": str(uuid.uuid4()), "allow_unanswered": True},
+                                     commands.finalize_op({"op_id": str(uuid.uuid4()), "allow_unanswered": True}),
                                      today=day)
                 _backdate(store, inspection.id, day)
     _remediation_progress(store, users, ids, today)
+    log.info("demo loaded: %d units, %d users", len(COMMUNES), len(people))
     return [(username, DEMO_PASSWORD, role) for username, role, *_ in people]
 
 
@@ -221,8 +227,8 @@ def _item_of(store: Store, inspection_id: str, criterion: str | None):
 def _change(store: Store, scope: Scope, item, **change: Any):
     """One item change through the service (the item is read again for its revision)."""
     current = store.get_inspection(item.inspection).item(item.id)
-    return remediation.update_item(store, scope, item.id, {
-        "op_id": str(uuid.uuid4()), "base_rev": current.rev, **change})
+    return remediation.update_item(store, scope, commands.item_change(item.id, {
+        "op_id": str(uuid.uuid4()), "base_rev": current.rev, **change}))
 
 
 def _backdate_item(store: Store, inspection_id: str, item_id: str, day: _dt.date) -> None:
@@ -246,13 +252,13 @@ def _remediation_progress(store: Store, users: dict, ids: dict[str, str], today:
     inspector = service.scope_for(store, users["thanhtra1"])
     if "NT" in ids:
         nt, unit = ids["NT"], officer("NT")
-        remediation.add_item(store, inspector, nt, {
+        remediation.add_item(store, inspector, nt, commands.new_item({
             "op_id": str(uuid.uuid4()),
             "finding": "Chưa thống kê số liệu đăng ký dịch vụ công quốc gia của cán bộ, công "
                        "chức, viên chức và Nhân dân trên địa bàn",
             "action": "Thống kê số tài khoản dịch vụ công quốc gia của CBCCVC và Nhân dân",
             "owner": "Công chức Văn phòng - Thống kê", "due": (today + _dt.timedelta(days=5)).isoformat(),
-            "output": "Báo cáo thống kê"})
+            "output": "Báo cáo thống kê"}))
         steps = [
             ("1.10", [{"status": "in_progress", "cause": "Chủ quan: chưa kịp kiện toàn sau sắp xếp",
                        "progress_note": "Văn phòng đã dự thảo quyết định phân công, trình Chủ tịch ký"}]),
@@ -273,9 +279,9 @@ def _remediation_progress(store: Store, users: dict, ids: dict[str, str], today:
         verified = _item_of(store, nt, "5.4")
         if verified is not None:
             current = store.get_inspection(nt).item(verified.id)
-            remediation.review_item(store, inspector, verified.id, {
+            remediation.review_item(store, inspector, commands.item_review(verified.id, {
                 "op_id": str(uuid.uuid4()), "base_rev": current.rev, "decision": "verify",
-                "comment": "Đã kiểm tra thực tế, đạt yêu cầu"})
+                "comment": "Đã kiểm tra thực tế, đạt yêu cầu"}))
             _backdate_item(store, nt, verified.id, today - _dt.timedelta(days=50))
     if "TQ-1" in ids:
         previous, unit = ids["TQ-1"], officer("TQ")
@@ -286,8 +292,8 @@ def _remediation_progress(store: Store, users: dict, ids: dict[str, str], today:
             _change(store, unit, item, status="done", progress_note="Đã khắc phục, có văn bản kèm theo")
             if n % 3 == 0:
                 current = store.get_inspection(previous).item(item.id)
-                remediation.review_item(store, inspector, item.id, {
-                    "op_id": str(uuid.uuid4()), "base_rev": current.rev, "decision": "verify"})
+                remediation.review_item(store, inspector, commands.item_review(item.id, {
+                    "op_id": str(uuid.uuid4()), "base_rev": current.rev, "decision": "verify"}))
             due = _dt.date.fromisoformat(item.due) if item.due else today
             late = n % 4 == 1
             _backdate_item(store, previous, item.id, due + _dt.timedelta(days=9 if late else -3))

@@ -7,29 +7,37 @@ applied in one atomic read-modify-write.
 from __future__ import annotations
 
 import datetime as _dt
-import re
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, TypeVar
 
-from ..storage.checklist_files import ChecklistLibrary
 from ..domain import inspection as rules
 from ..domain.access import Scope
-from ..domain.checklist import Checklist, parse_checklist
-from ..domain.messages import Message, N_, criterion_label, joined
-from ..domain.models import (INSPECTION_KINDS, Inspection, InspectionSummary, RemediationItem,
-                             TeamMember, User)
-from ..domain.periods import PeriodError, fits_cadence, parse_period, period_of
-from ..domain.text import SHORT_TEXT, TextProblem, clean_text
+from ..domain.checklist import Checklist, Criterion, parse_checklist
+from ..domain.messages import N_, Message, criterion_label, joined
+from ..domain.models import (
+    INSPECTION_KINDS,
+    Answer,
+    Inspection,
+    InspectionSummary,
+    RemediationItem,
+    TeamMember,
+    Unit,
+    User,
+)
+from ..domain.periods import PeriodError, default_period, fits_cadence, parse_period, period_of
 from ..domain.remediation import generate_items
 from ..domain.scoring import ScoreCard, score
+from ..domain.text import SHORT_TEXT, TextProblem, clean_text, sort_key
 from ..storage import NotFound, Store, new_id
 from ..storage.base import InspectionQuery, Page
+from ..storage.checklist_files import ChecklistLibrary
+from . import Conflict, Forbidden, Invalid, Missing, Refused, Unprocessable, clock
+from .commands import AnswerOp, FinalizeOp, StartRequest, quoted
 
 T = TypeVar("T")
-from . import Conflict, Forbidden, Invalid, Missing, ServiceError, Unprocessable, clock
-
-OP_ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{8,100}$")
-ANSWER_BODY_KEYS = {"op_id", "base_rev", "value", "inputs", "na", "note", "explanation"}
+R = TypeVar("R")
+log = logging.getLogger("inspect_app.services")
 
 
 # ---------------------------------------------------------------- checklists of records
@@ -146,7 +154,7 @@ def clamped(fetch: Callable[[int, int], Page[T]], page: int, per_page: int) -> P
 
 
 def load(store: Store, scope: Scope, inspection_id: str) -> Inspection:
-    """An inspection the user may see; :class:`Missing` (404) otherwise."""
+    """An inspection the user may see; :class:`Missing` otherwise."""
     inspection = store.get_inspection(inspection_id) if _plausible_id(inspection_id) else None
     if inspection is None or not scope.can_view(inspection):
         raise Missing(N_("no such inspection"))
@@ -159,7 +167,8 @@ def _plausible_id(value: str) -> bool:
 
 def editable(store: Store, scope: Scope, inspection_id: str,
              allowed: Callable[[Inspection], bool] | None = None) -> Inspection:
-    """An inspection the user may change: 404 if they may not see it, 403 if only see."""
+    """An inspection the user may change: :class:`Missing` if they may not see it,
+    :class:`Forbidden` if they may only see it."""
     inspection = load(store, scope, inspection_id)
     if not (allowed or scope.can_edit)(inspection):
         raise Forbidden(N_("you may look at this record but not change it"))
@@ -168,25 +177,28 @@ def editable(store: Store, scope: Scope, inspection_id: str,
 
 def check_access(scope: Scope, inspection: Inspection,
                  allowed: Callable[[Inspection], bool]) -> None:
-    """Inside a transaction: 404 unless the user may see the record, 403 unless ``allowed``."""
+    """Inside a transaction: :class:`Missing` unless the user may see the record,
+    :class:`Forbidden` unless ``allowed``."""
     if not scope.can_view(inspection):
-        raise Refuse(Missing(N_("no such inspection")))
+        raise Missing(N_("no such inspection"))
     if not allowed(inspection):
-        raise Refuse(Forbidden(N_("you may look at this record but not change it")))
+        raise Forbidden(N_("you may look at this record but not change it"))
 
 
 # ---------------------------------------------------------------- start
 
-def start(store: Store, library: ChecklistLibrary, scope: Scope, *, unit: str, checklist: str,
-          period: str, kind: str, team: list[str] | None = None, number: str = "",
-          place: str = "", another: bool = False, today: _dt.date | None = None) -> Inspection:
+def start(store: Store, library: ChecklistLibrary, scope: Scope, request: StartRequest, *,
+          today: _dt.date | None = None) -> Inspection:
     """Start an inspection (inspectors) or a self-check (a unit's own users).
 
     The period must be of the checklist's cadence (a week for a weekly checklist).
     A draft of the same unit, checklist, period and kind that the user may edit is
     answered with :class:`Conflict` carrying its id (``existing``): a self-check is
     never started twice for one period; a second inspection only with ``another``.
+    Every wrong field is named in the refusal's ``fields``.
     """
+    unit, checklist, period, kind = request.unit, request.checklist, request.period, request.kind
+    team, another = request.team, request.another
     errors: dict[str, str] = {}
     if kind not in INSPECTION_KINDS:
         errors["kind"] = N_("kind must be one of %(kinds)s", kinds=", ".join(INSPECTION_KINDS))
@@ -215,8 +227,8 @@ def start(store: Store, library: ChecklistLibrary, scope: Scope, *, unit: str, c
             errors[field] = problem.message
             return ""
 
-    number = one_line("number", N_("Document number"), number)
-    place = one_line("place", N_("Place"), place)
+    number = one_line("number", N_("Document number"), request.number)
+    place = one_line("place", N_("Place"), request.place)
     if errors:
         raise Invalid(joined(errors.values()), fields=errors)
     if not scope.can_start(kind, unit):
@@ -255,6 +267,8 @@ def start(store: Store, library: ChecklistLibrary, scope: Scope, *, unit: str, c
     )
     rules.add_event(inspection, user.username, now, "started")
     store.add_inspection(inspection)
+    log.info("started %s=%s unit=%s checklist=%s period=%s by=%s", kind, inspection.id, unit,
+             loaded.id, period, user.username)
     return inspection
 
 
@@ -283,134 +297,248 @@ def open_drafts(store: Store, scope: Scope, *, unit: str, checklist: str, period
                                kind=kind, status="draft") if scope.can_edit(s)]
 
 
-# ---------------------------------------------------------------- answers
+@dataclass(frozen=True)
+class PeriodChoice:
+    """The period a start form proposes for one checklist: the current one of its cadence
+    (``cadence`` None: any kind of period may be given)."""
 
-def operation_body(body: Any, allowed: set[str]) -> tuple[str, dict[str, Any]]:
-    """The op_id and the body of a write, refusing anything but a JSON object of known fields."""
-    if not isinstance(body, dict):
-        raise Invalid(N_("the body must be a JSON object"), field="body")
-    unknown = sorted(set(body) - allowed)
-    if unknown:
-        raise Invalid(N_("unknown field %(field)s", field=quoted(unknown[0])), field=unknown[0])
-    return validate_op_id(body.get("op_id")), body
+    default: str
+    cadence: str | None
 
 
-def quoted(value: Any) -> str:
-    """A value the user sent, quoted for a message (at most 60 characters of it)."""
-    text = repr(value)
-    return text if len(text) <= 60 else text[:59] + "…"
+@dataclass(frozen=True)
+class StartOptions:
+    """What the start form offers the user: the kinds they may start (``kind`` first
+    chosen), the units, the usable checklists (those made for ``kind`` first, so that the
+    first choice fits the proposed period), the period per checklist and the team mates."""
+
+    kind: str
+    kinds: tuple[str, ...]
+    units: list[Unit]
+    checklists: list[Checklist]
+    periods: dict[str, PeriodChoice]
+    mates: list[User]
 
 
-def validate_op_id(op_id: Any) -> str:
-    """The op_id of a write, or :class:`Invalid`."""
-    if not isinstance(op_id, str) or not OP_ID_RE.match(op_id):
-        raise Invalid(N_("op_id is required: a client-generated id (UUID) of 8–100 characters"),
-                      field="op_id")
-    return op_id
+def start_options(store: Store, library: ChecklistLibrary, scope: Scope, kind: str,
+                  today: _dt.date) -> StartOptions:
+    """The start form's choices for ``kind`` (a unit's users start self-checks of their
+    unit, inspectors inspections; an administrator either, with every checklist)."""
+    user = scope.user
+    units = sorted(store.list_units(), key=lambda u: sort_key(u.name))
+    kinds: tuple[str, ...] = INSPECTION_KINDS
+    if user.role == "unit":
+        units = [u for u in units if u.code == user.unit]
+        kinds = ("self_check",)
+    elif user.role == "inspector":
+        kinds = ("inspection",)
+    if kind not in kinds:
+        kind = kinds[0]
+    usable = [c for c in library.all() if c.kind in (kind, "any") or user.role == "admin"]
+    usable.sort(key=lambda c: c.kind != kind)
+    periods = {c.id: PeriodChoice(default_period(c.period_kind, kind, today), c.period_kind)
+               for c in usable}
+    mates = [u for u in store.list_users() if u.username != user.username and u.active and (
+        u.role in ("inspector", "admin") if kind == "inspection"
+        else (u.role == "unit" and u.unit == user.unit))]
+    mates.sort(key=lambda u: sort_key(u.display_name))
+    return StartOptions(kind=kind, kinds=kinds, units=units, checklists=usable, periods=periods,
+                        mates=mates)
 
 
-def _base_rev(body: dict[str, Any]) -> int:
-    base_rev = body.get("base_rev")
-    if isinstance(base_rev, bool) or not isinstance(base_rev, int) or base_rev < 0:
-        raise Invalid(N_("base_rev is required: the revision you last saw (0 if never answered)"),
-                      field="base_rev")
-    return base_rev
+# ---------------------------------------------------------------- joining a team
 
+def join_target(store: Store, scope: Scope, inspection_id: str) -> tuple[Inspection, bool]:
+    """The inspection a team mate's QR code opens (the caller checked the signed link),
+    and whether the user is already on its team (an administrator counts as one).
+    :class:`Missing` for anything but an inspection and an inspector or administrator;
+    :class:`~inspect_app.domain.inspection.Locked` when it is finalized."""
+    user = scope.user
+    inspection = store.get_inspection(inspection_id) if _plausible_id(inspection_id) else None
+    if user.role not in ("inspector", "admin") or inspection is None \
+            or inspection.kind != "inspection":
+        raise Missing(N_("no such inspection"))
+    if scope.on_team(inspection) or user.role == "admin":
+        return inspection, True
+    if inspection.status != "draft":
+        raise rules.Locked(N_("This inspection is finalized: nobody can join its team any more."),
+                           status=inspection.status)
+    return inspection, False
+
+
+def join(store: Store, scope: Scope, inspection_id: str) -> Inspection:
+    """Add the user to the inspection's team (nothing when already on it), in one
+    read-modify-write that refuses a record finalized meanwhile."""
+    join_target(store, scope, inspection_id)
+    user = scope.user
+
+    def add_member(record: Inspection) -> Inspection:
+        rules.ensure_draft(record)
+        if not any(m.username == user.username for m in record.team):
+            record.team.append(TeamMember(username=user.username, role="member",
+                                          name=user.full_name, position=user.position))
+            rules.add_event(record, user.username, clock.now_iso(), "joined")
+            log.info("joined inspection=%s by=%s", record.id, user.username)
+        return record
+
+    return run_change(store, inspection_id, add_member)
+
+
+# ---------------------------------------------------------------- the write protocol
 
 class _Replay(Exception):
-    def __init__(self, response: tuple[int, dict[str, Any]]):
-        self.response = response
+    """Leaves a transaction without writing: the op was applied before."""
+
+    def __init__(self, result: Any):
+        self.result = result
 
 
-#: What an applied write returns: (status, response, (target kind, target, rev)) —
-#: the last part is what the record remembers of it (see ``domain/replay.py``).
-Applied = tuple[int, dict[str, Any], tuple[str, str, int]]
+#: What an applied write returns: its result and what the record remembers of it —
+#: (target kind, target, rev), see ``domain/replay.py``.
+Applied = tuple[R, tuple[str, str, int]]
 
 
 def run_op(store: Store, inspection_id: str, op_id: str, digest: str,
            apply: Callable[[Inspection, str], Applied],
+           rebuild: Callable[[Inspection, Any], R],
            scope: Scope | None = None,
-           allowed: Callable[[Inspection], bool] | None = None) -> tuple[int, dict]:
-    """Run one write operation with replay and conflict handling; returns (status, body).
+           allowed: Callable[[Inspection], bool] | None = None) -> R:
+    """Run one write operation with replay and conflict handling; returns its result.
 
-    A retried ``op_id`` (however old) is answered from the current record by
-    :func:`replay_response` and writes nothing. With ``scope`` and ``allowed`` the
-    access check runs first, inside the same transaction, so that the write reads its
-    record once.
+    A retried ``op_id`` (however old) is answered by ``rebuild(record, memo)`` from the
+    current record and writes nothing. With ``scope`` and ``allowed`` the access check
+    runs first, inside the same transaction, so that the write reads its record once.
     """
     def change(inspection: Inspection):
         if scope is not None and allowed is not None:
             check_access(scope, inspection, allowed)
         memo = rules.replayed(inspection, op_id, digest)
         if memo is not None:
-            raise _Replay(replay_response(inspection, memo))
+            raise _Replay(rebuild(inspection, memo))
         at = clock.now_iso()
-        status, result, (kind, target, rev) = apply(inspection, at)
+        result, (kind, target, rev) = apply(inspection, at)
         rules.remember(inspection, op_id, digest, kind, target, rev)
-        return status, result
+        return result
 
     if not _plausible_id(inspection_id):
         raise Missing(N_("no such inspection"))
     try:
         return run_change(store, inspection_id, change)
     except _Replay as replay:
-        return replay.response
+        return replay.result
 
 
-def replay_response(inspection: Inspection, memo) -> tuple[int, dict[str, Any]]:
-    """The response to a retried op, rebuilt from the current record: the same status
-    and shape as the first response (DESIGN §5), with the record as it is now."""
-    from ..domain.remediation import as_dict
-    from .photos import photo_dict
-
-    if memo.kind == "a":
-        checklist = checklist_of(inspection)
-        result = answer_result(inspection, checklist, memo.target,
-                               score(checklist, inspection.answers_content(), validated=True))
-        return 200, {**result, "rev": memo.rev}
-    if memo.kind == "p":
-        criterion_id, _, photo_id = memo.target.rpartition(" ")
-        ref = inspection.photos.get(photo_id)
-        photo = photo_dict(ref) if ref else {"id": photo_id, "criterion": criterion_id}
-        return 201, {"criterion": criterion_id, "rev": memo.rev, "photo": photo,
-                     "answer": rules.answer_dict(inspection.answers.get(criterion_id),
-                                                 criterion_id)}
-    if memo.kind in ("i", "j", "n"):
-        item = inspection.item(memo.target)
-        if item is None:
-            raise Refuse(Missing(N_("no such item")))
-        return (200 if memo.kind == "i" else 201), as_dict(item)
-    if memo.kind == "f":
-        return 200, inspection_dict(inspection, include_items=True)
-    raise Refuse(Conflict(N_("this op_id was already used for a different change")))
+def run_change(store: Store, inspection_id: str, change: Callable[[Inspection], R]) -> R:
+    """``store.update_inspection``: a refusal raised by ``change`` leaves the record as it
+    was; a record that vanished is :class:`Missing`."""
+    try:
+        return store.update_inspection(inspection_id, change)
+    except NotFound:
+        raise Missing(N_("no such inspection")) from None
 
 
-_REFUSALS = {400: Invalid, 403: Forbidden, 409: Conflict, 422: Unprocessable}
+# ---------------------------------------------------------------- answers
+
+@dataclass(frozen=True)
+class SaveResult:
+    """A saved answer: the stored answer, the revision the op produced (a replay: the
+    first one), and the live score card of the whole record after it."""
+
+    criterion: Criterion
+    rev: int
+    answer: Answer | None
+    card: ScoreCard
+    replayed: bool = False
 
 
-def as_service_error(refused: rules.WriteRefused) -> ServiceError:
-    """The service error (and so the HTTP status) of a refusal of the domain rules."""
-    return _REFUSALS.get(refused.status, Conflict)(refused.message, **refused.payload)
-
-
-def save_answer(store: Store, scope: Scope, inspection_id: str, criterion_id: str,
-                body: Any) -> tuple[int, dict[str, Any]]:
-    """PUT one answer (DESIGN §5, §7). Returns (200, {criterion, rev, answer, line, totals})."""
-    op_id, body = operation_body(body, ANSWER_BODY_KEYS)
-    base_rev = _base_rev(body)
-    content = clean_answer(store, scope, inspection_id, criterion_id, rules.clean_content(body))
-    digest = rules.fingerprint("answer", criterion_id, content)
+def save_answer(store: Store, scope: Scope, inspection_id: str, op: AnswerOp) -> SaveResult:
+    """Replace one answer under the write protocol (DESIGN §5, §7). The card is scored
+    once, after the change (the answer was validated by ``put_answer``)."""
+    content = clean_answer(store, scope, inspection_id, op.criterion, op.content())
+    digest = rules.fingerprint("answer", op.criterion, content)
     by = scope.user.username
 
     def apply(inspection: Inspection, at: str):
         checklist = checklist_of(inspection)
-        answer = rules.put_answer(inspection, checklist, criterion_id, content, base_rev, by, at)
-        # put_answer validated the answer: the card is computed once, without validating again.
+        answer = rules.put_answer(inspection, checklist, op.criterion, content, op.base_rev,
+                                  by, at)
         card = score(checklist, inspection.answers_content(), validated=True)
-        return 200, answer_result(inspection, checklist, criterion_id, card), (
-            "a", criterion_id, answer.rev)
+        stored = inspection.answers.get(op.criterion)
+        return (SaveResult(checklist.criterion(op.criterion), stored.rev if stored else 0,
+                           stored, card),
+                ("a", op.criterion, answer.rev))
 
-    return run_op(store, inspection_id, op_id, digest, apply, scope, scope.can_edit)
+    def rebuild(inspection: Inspection, memo) -> SaveResult:
+        checklist = checklist_of(inspection)
+        card = score(checklist, inspection.answers_content(), validated=True)
+        return SaveResult(checklist.criterion(memo.target), memo.rev,
+                          inspection.answers.get(memo.target), card, replayed=True)
+
+    try:
+        return run_op(store, inspection_id, op.op_id, digest, apply, rebuild, scope,
+                      scope.can_edit)
+    except Conflict as conflict:
+        current = conflict.details.get("current")
+        if isinstance(current, dict) and current.get("by"):
+            # "changed by a team mate": the conflict box names them as people know them
+            current["by_name"] = author_names(store, None, [current["by"]])[current["by"]]
+        raise
+
+
+def author_names(store: Store, inspection: Inspection | None,
+                 usernames: Iterable[str]) -> dict[str, str]:
+    """The full name of each author of an answer: as on the record's team, else the
+    account's full name, else the username (an account removed since)."""
+    names: dict[str, str] = {}
+    for username in set(usernames):
+        member = inspection.member(username) if inspection is not None else None
+        if member is not None and member.name:
+            names[username] = member.name
+            continue
+        user = store.get_user(username) if username else None
+        names[username] = (user.full_name if user is not None else "") or username
+    return names
+
+
+#: The largest revision ``since`` may name (far above any record's revision count).
+MAX_REVISION = 10**12
+
+
+def parse_since(value: Any) -> int:
+    """The ``since`` of a changes request: a whole number from 0, written in digits;
+    :class:`Invalid` otherwise."""
+    text = value if isinstance(value, str) else ""
+    if not (text.isascii() and text.isdigit()) or len(text) > 13 or int(text) > MAX_REVISION:
+        raise Invalid(N_("since must be a record revision: a whole number from 0 (the rev "
+                         "of the record you last saw)"), field="since")
+    return int(text)
+
+
+def changes_since(store: Store, scope: Scope, inspection_id: str, since: int,
+                  section: str | None = None) -> dict[str, Any]:
+    """What a team mate's phone needs to follow an open record: every answer written after
+    record revision ``since`` (with its author's full name, the time and its score-card
+    line), the record's current ``rev`` to ask from next time, its status, and, when
+    something changed, the live ``totals`` (of ``section`` too, when it is one of the
+    checklist's). Access as for reading the record (404 when it may not be seen)."""
+    inspection = load(store, scope, inspection_id)
+    out: dict[str, Any] = {"rev": inspection.rev, "status": inspection.status, "changes": []}
+    changed = rules.changed_since(inspection, since) if since < inspection.rev else []
+    if not changed:
+        return out
+    checklist = checklist_of(inspection)
+    card = live_card(inspection)
+    names = author_names(store, inspection, [a.by for _cid, a in changed])
+    for criterion_id, answer in changed:
+        line = card.line(criterion_id)
+        out["changes"].append({
+            "criterion": criterion_id, "rev": answer.rev, "changed": answer.changed,
+            "answer": rules.answer_dict(answer, criterion_id),
+            "by": answer.by, "by_name": names.get(answer.by, answer.by), "at": answer.at,
+            "line": line.as_dict() if line is not None else None})
+    wanted = checklist.section(section) if section else None
+    out["totals"] = totals_of(card, wanted.id if wanted else None)
+    return out
 
 
 def clean_answer(store: Store, scope: Scope, inspection_id: str, criterion_id: str,
@@ -431,46 +559,53 @@ def clean_answer(store: Store, scope: Scope, inspection_id: str, criterion_id: s
                       field=problem.field, criterion=criterion_id) from None
 
 
-def answer_result(inspection: Inspection, checklist: Checklist, criterion_id: str,
-                  card: ScoreCard) -> dict[str, Any]:
-    """The PUT response: the stored answer, its score-card line and (an extension of
-    DESIGN §5) the live ``totals`` of the whole inspection, read from ``card``."""
-    criterion = checklist.criterion(criterion_id)
-    stored = inspection.answers.get(criterion_id)
-    section = card.section(criterion.section)
-    progress, section_progress = card.progress(), card.progress(criterion.section)
-    return {
-        "criterion": criterion_id,
-        "rev": stored.rev if stored else 0,
-        "answer": rules.answer_dict(stored, criterion_id),
-        "line": card.line(criterion_id).as_dict(),
-        "totals": {**{k: v for k, v in card.as_dict().items()
-                      if k in ("total", "max", "percent", "band", "bonus", "penalty")},
-                   # the criteria that need an answer (ScoreCard.progress), overall and
-                   # in the criterion's section
-                   "answered": progress.answered, "criteria": progress.total,
-                   "section_answered": section_progress.answered,
-                   "section_criteria": section_progress.total,
-                   "section": section.as_dict() if section else None},
-    }
+@dataclass
+class SectionResult:
+    """What the no-JavaScript save of a section did, criterion by criterion: the ones
+    saved, the ones a team mate changed meanwhile (their current answer, to compare),
+    and the ones refused (the messages, naming the criterion's problems)."""
+
+    saved: list[str] = field(default_factory=list)
+    conflicts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    problems: dict[str, list[Any]] = field(default_factory=dict)
+
+
+def totals_of(card: ScoreCard, section_id: str | None) -> dict[str, Any]:
+    """The live totals a phone shows: total, max, percent, band, bonus, penalty, and
+    ``answered``/``criteria`` — the criteria that need an answer (ScoreCard.progress) —
+    overall and (with ``section_id``) in that section, with the section's figures."""
+    progress = card.progress()
+    out = {**{k: v for k, v in card.as_dict().items()
+              if k in ("total", "max", "percent", "band", "bonus", "penalty")},
+           "answered": progress.answered, "criteria": progress.total}
+    if section_id is not None:
+        section, section_progress = card.section(section_id), card.progress(section_id)
+        out.update(section_answered=section_progress.answered,
+                   section_criteria=section_progress.total,
+                   section=section.as_dict() if section else None)
+    return out
 
 
 def save_section(store: Store, scope: Scope, inspection_id: str,
-                 ops: list[dict[str, Any]]) -> list[tuple[str, int, dict[str, Any]]]:
-    """The no-JavaScript path: a whole section's answers, each as its own protected op.
-
-    Returns (criterion, status, body) for every answer; conflicts are reported
-    per criterion and never overwrite a team mate's newer answer.
-    """
-    results = []
+                 ops: Iterable[AnswerOp]) -> SectionResult:
+    """The no-JavaScript path (DESIGN §7): the changed answers of a section, each saved as
+    its own protected op, so that a conflict is reported for its criterion and never
+    overwrites a team mate's newer answer. A record that cannot take any answer (it was
+    finalized meanwhile) or a reused op_id stops the save with that :class:`Conflict`."""
+    result = SectionResult()
     for op in ops:
-        criterion_id = op.pop("criterion")
         try:
-            status, body = save_answer(store, scope, inspection_id, criterion_id, op)
-        except ServiceError as exc:
-            status, body = exc.status, {"error": exc.message, **exc.details}
-        results.append((criterion_id, status, body))
-    return results
+            save_answer(store, scope, inspection_id, op)
+        except rules.Stale as stale:
+            result.conflicts[op.criterion] = stale.details["current"]
+        except (Conflict, Missing, Forbidden):
+            raise
+        except Refused as refused:
+            result.problems[op.criterion] = list(refused.details.get("problems")
+                                                 or [refused.message])
+        else:
+            result.saved.append(op.criterion)
+    return result
 
 
 # ---------------------------------------------------------------- finalize and reopen
@@ -484,18 +619,23 @@ def can_finalize(scope: Scope, inspection: Inspection) -> bool:
     return scope.is_lead(inspection)
 
 
-def finalize(store: Store, scope: Scope, inspection_id: str, body: Any, *,
-             today: _dt.date | None = None) -> tuple[int, dict[str, Any]]:
+@dataclass(frozen=True)
+class Finalized:
+    """A finalized record (with its frozen score and remediation items)."""
+
+    inspection: Inspection
+    replayed: bool = False
+
+
+def finalize(store: Store, scope: Scope, inspection_id: str, op: FinalizeOp, *,
+             today: _dt.date | None = None) -> Finalized:
     """Freeze the score card, lock the record and create remediation items.
 
-    422 with the unanswered criteria unless ``allow_unanswered``; for self-checks
-    422 with the criteria that still need evidence or an explanation.
+    :class:`Unprocessable` with the unanswered criteria unless ``allow_unanswered``; for
+    self-checks with the criteria that still need evidence or an explanation.
     """
     editable(store, scope, inspection_id, lambda i: can_finalize(scope, i))
-    op_id, body = operation_body(body, {"op_id", "allow_unanswered"})
-    allow = body.get("allow_unanswered", False)
-    if not isinstance(allow, bool):
-        raise Invalid(N_("allow_unanswered must be true or false"), field="allow_unanswered")
+    allow = op.allow_unanswered
     digest = rules.fingerprint("finalize", inspection_id, {"allow_unanswered": allow})
     by = scope.user.username
     day = today or clock.today()
@@ -505,17 +645,17 @@ def finalize(store: Store, scope: Scope, inspection_id: str, body: Any, *,
         plan = closing(inspection, allow_unanswered=allow, day=day, at=at, by=by)
         card, unanswered = plan.card, plan.unanswered
         if unanswered and not allow:
-            raise Refuse(Unprocessable(
+            raise Unprocessable(
                 N_("%(count)s criteria are unanswered; answer them or finalize with "
-                   "allow_unanswered", count=len(unanswered)), unanswered=unanswered))
+                   "allow_unanswered", count=len(unanswered)), unanswered=unanswered)
         if plan.missing_evidence:
             checklist = checklist_of(inspection)
-            raise Refuse(Unprocessable(
+            raise Unprocessable(
                 N_("these criteria need evidence (a note or a photo) or a written explanation: "
                    "%(criteria)s", criteria=joined(
                        [criterion_label(checklist.criterion(c)) for c in plan.missing_evidence],
                        "; ")),
-                missing_evidence=plan.missing_evidence))
+                missing_evidence=plan.missing_evidence)
         inspection.items.extend(plan.items)
         inspection.status = "finalized"
         inspection.score = card.as_dict()
@@ -523,12 +663,14 @@ def finalize(store: Store, scope: Scope, inspection_id: str, body: Any, *,
         inspection.updated_at = at
         rules.add_event(inspection, by, at, "finalized", unanswered=unanswered,
                         percent=inspection.score["percent"])
-        return 200, inspection_dict(inspection, include_items=True), ("f", "", inspection.rev)
+        return Finalized(inspection), ("f", "", inspection.rev)
 
-    try:
-        return run_op(store, inspection_id, op_id, digest, apply)
-    except Refuse as refuse:
-        raise refuse.error from None
+    done = run_op(store, inspection_id, op.op_id, digest, apply,
+                  lambda inspection, memo: Finalized(inspection, replayed=True))
+    if not done.replayed:
+        log.info("finalized inspection=%s percent=%s items=%d by=%s", inspection_id,
+                 done.inspection.score["percent"], len(done.inspection.items), by)
+    return done
 
 
 @dataclass
@@ -544,7 +686,7 @@ class Closing:
 
     @property
     def blocked(self) -> bool:
-        """True when finalizing would be refused (422)."""
+        """True when finalizing would be refused (:class:`Unprocessable`)."""
         return bool(self.missing_evidence or (self.unanswered and not self.allow_unanswered))
 
 
@@ -564,20 +706,13 @@ def closing(inspection: Inspection, *, allow_unanswered: bool, day: _dt.date, at
 def finalize_preview(store: Store, scope: Scope, inspection_id: str, *, allow_unanswered: bool,
                      today: _dt.date | None = None) -> tuple[Inspection, Closing]:
     """The record and what finalizing it now would do, for the confirmation step; nothing
-    is written. 404/403 as for finalizing; 409 once it is finalized."""
+    is written. Refused as finalizing is; :class:`Conflict` once it is finalized."""
     inspection = editable(store, scope, inspection_id, lambda i: can_finalize(scope, i))
     if inspection.status != "draft":
         raise Conflict(N_("This record is already finalized."))
     return inspection, closing(inspection, allow_unanswered=allow_unanswered,
                                day=today or clock.today(), at=clock.now_iso(),
                                by=scope.user.username)
-
-
-class Refuse(Exception):
-    """Abort a transaction with a service error (nothing is written)."""
-
-    def __init__(self, error: ServiceError):
-        self.error = error
 
 
 def reopen(store: Store, scope: Scope, inspection_id: str, reason: str) -> Inspection:
@@ -592,7 +727,7 @@ def reopen(store: Store, scope: Scope, inspection_id: str, reason: str) -> Inspe
 
     def change(inspection: Inspection) -> Inspection:
         if inspection.status != "finalized":
-            raise Refuse(Conflict(N_("only a finalized record can be reopened")))
+            raise Conflict(N_("only a finalized record can be reopened"))
         at = clock.now_iso()
         inspection.status = "draft"
         inspection.updated_at = at
@@ -602,19 +737,9 @@ def reopen(store: Store, scope: Scope, inspection_id: str, reason: str) -> Inspe
         inspection.finalized_at = inspection.finalized_by = None
         return inspection
 
-    return run_change(store, inspection_id, change)
-
-
-def run_change(store: Store, inspection_id: str, change: Callable[[Inspection], Any]) -> Any:
-    """``store.update_inspection`` with refusals turned into service errors."""
-    try:
-        return store.update_inspection(inspection_id, change)
-    except Refuse as refuse:
-        raise refuse.error from None
-    except rules.WriteRefused as refused:
-        raise as_service_error(refused) from None
-    except NotFound:
-        raise Missing(N_("no such inspection")) from None
+    reopened = run_change(store, inspection_id, change)
+    log.info("reopened inspection=%s by=%s", inspection_id, scope.user.username)
+    return reopened
 
 
 # ---------------------------------------------------------------- self-check versus inspection

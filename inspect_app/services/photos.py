@@ -21,7 +21,8 @@ from ..domain.messages import N_
 from ..domain.models import Answer, Inspection, PhotoRef
 from ..storage import Store, new_id
 from . import Invalid, clock
-from .inspections import editable, Refuse, run_op, checklist_of, run_change, validate_op_id
+from .commands import op_id_of
+from .inspections import checklist_of, editable, run_change, run_op
 
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF", "MPO"}
 THUMB_SIDE = 320
@@ -160,10 +161,23 @@ def photo_dict(ref: PhotoRef) -> dict[str, Any]:
             "at": ref.at, "width": ref.width, "height": ref.height}
 
 
+@dataclass(frozen=True)
+class AnswerPhoto:
+    """A photo attached to an answer: the photo, the answer after it and the revision
+    the upload produced (a replay: the first upload's)."""
+
+    criterion: str
+    rev: int
+    photo: PhotoRef | None  # None only for a replay whose photo was removed since
+    photo_id: str
+    answer: Answer | None
+    replayed: bool = False
+
+
 def attach_to_answer(store: Store, scope: Scope, inspection_id: str, criterion_id: str,
-                     data: bytes, op_id: str, *, max_side: int = 1600,
+                     data: bytes, op_id: Any, *, max_side: int = 1600,
                      max_bytes: int = 8 * 1024 * 1024,
-                     max_pixels: int = MAX_PIXELS) -> tuple[int, dict[str, Any]]:
+                     max_pixels: int = MAX_PIXELS) -> AnswerPhoto:
     """Add a photo to a criterion's answer (append-only, so no base_rev is needed).
 
     The files are written before the record refers to them (a crash never leaves a
@@ -171,7 +185,7 @@ def attach_to_answer(store: Store, scope: Scope, inspection_id: str, criterion_i
     out to be a retry of an upload already stored.
     """
     editable(store, scope, inspection_id)
-    validate_op_id(op_id)
+    op_id = op_id_of(op_id)
     digest = rules.fingerprint("photo", criterion_id, {"sha256": hashlib.sha256(data).hexdigest()})
     processed = process(data, max_side=max_side, max_bytes=max_bytes, max_pixels=max_pixels)
     photo_id = store_photo(store, processed)
@@ -185,24 +199,29 @@ def attach_to_answer(store: Store, scope: Scope, inspection_id: str, criterion_i
         answer = inspection.answers.get(criterion_id) or Answer()
         answer.photos.append(photo_id)
         answer.rev += 1
-        answer.by, answer.at = by, at
+        rules.touch(inspection, answer, by, at)
         inspection.answers[criterion_id] = answer
         ref = PhotoRef(id=photo_id, by=by, at=at, criterion=criterion_id, width=processed.width,
                        height=processed.height, bytes=len(processed.full))
         inspection.photos[photo_id] = ref
         inspection.updated_at = at
-        return 201, {"criterion": criterion_id, "rev": answer.rev, "photo": photo_dict(ref),
-                     "answer": rules.answer_dict(answer, criterion_id)}, (
-                         "p", f"{criterion_id} {photo_id}", answer.rev)
+        return (AnswerPhoto(criterion_id, answer.rev, ref, photo_id, answer),
+                ("p", f"{criterion_id} {photo_id}", answer.rev))
+
+    def rebuild(inspection: Inspection, memo) -> AnswerPhoto:
+        criterion, _, first_id = memo.target.rpartition(" ")
+        return AnswerPhoto(criterion, memo.rev, inspection.photos.get(first_id), first_id,
+                           inspection.answers.get(criterion), replayed=True)
 
     try:
-        status, result = run_op(store, inspection_id, op_id, digest, apply, scope, scope.can_edit)
+        result = run_op(store, inspection_id, op_id, digest, apply, rebuild, scope,
+                        scope.can_edit)
     except BaseException:
         store.delete_photo(photo_id)
         raise
-    if result.get("photo", {}).get("id") != photo_id:
+    if result.photo_id != photo_id:
         store.delete_photo(photo_id)  # a retry: the first upload's photo is the stored one
-    return status, result
+    return result
 
 
 def remove_from_answer(store: Store, scope: Scope, inspection_id: str, criterion_id: str,
@@ -214,10 +233,10 @@ def remove_from_answer(store: Store, scope: Scope, inspection_id: str, criterion
         rules.ensure_draft(inspection)
         answer = inspection.answers.get(criterion_id)
         if answer is None or photo_id not in answer.photos:
-            raise Refuse(Invalid(N_("no such photo on this criterion"), field="photo"))
+            raise Invalid(N_("no such photo on this criterion"), field="photo")
         answer.photos.remove(photo_id)
         answer.rev += 1
-        answer.by, answer.at = scope.user.username, clock.now_iso()
+        rules.touch(inspection, answer, scope.user.username, clock.now_iso())
         inspection.photos.pop(photo_id, None)
         return rules.answer_dict(answer, criterion_id)
 

@@ -11,25 +11,46 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from ..domain import inspection as rules
 from ..domain import item_changes as changes
 from ..domain.access import Scope
 from ..domain.messages import N_
-from ..domain.models import (ITEM_CLOSED_STATUSES, ITEM_STATUSES, Inspection,
-                             InspectionSummary, ItemSummary, PhotoRef, RemediationItem)
-from ..domain.remediation import (GROUP_ORDER, PlanFigures, as_dict, inspection_of, item_id,
-                                  next_item_number, plan_figures)
+from ..domain.models import (
+    ITEM_CLOSED_STATUSES,
+    ITEM_STATUSES,
+    Inspection,
+    InspectionSummary,
+    ItemSummary,
+    PhotoRef,
+    RemediationItem,
+)
+from ..domain.remediation import (
+    GROUP_ORDER,
+    PlanFigures,
+    as_dict,
+    inspection_of,
+    item_id,
+    next_item_number,
+    plan_figures,
+)
 from ..storage import Store
 from ..storage.base import ItemQuery, Page
 from . import Conflict, Forbidden, Invalid, Missing
-from .inspections import (PAGE_SIZE, Refuse, as_service_error, checklist_of, clamped, load,
-                          operation_body, quoted, run_op, visible, visible_page, visible_units)
+from .commands import ItemChange, ItemReview, NewItem, quoted
+from .inspections import (
+    PAGE_SIZE,
+    checklist_of,
+    clamped,
+    load,
+    run_op,
+    visible,
+    visible_page,
+    visible_units,
+)
 from .photos import MAX_PIXELS, process, store_photo
 
-ITEM_BODY_KEYS = {"op_id", "base_rev", *changes.ITEM_FIELDS, *changes.CHANGE_KEYS}
-NEW_ITEM_KEYS = {"op_id", "criterion", "status", "reason", *changes.ITEM_FIELDS}
 #: The criterion of the next cycle that asks how much of the previous plan was carried
 #: out (cchc-xa 1.5, "Khắc phục tồn tại"): its denominator takes the total, its
 #: numerator the items remediated on time.
@@ -43,7 +64,7 @@ def powers_of(scope: Scope, record: Inspection | InspectionSummary) -> changes.P
 
 
 def locate(store: Store, scope: Scope, item_ref: str) -> tuple[Inspection, RemediationItem]:
-    """An item the user may see, with its record; :class:`Missing` (404) otherwise."""
+    """An item the user may see, with its record; :class:`Missing` otherwise."""
     if not isinstance(item_ref, str) or "-" not in item_ref:
         raise Missing(N_("no such item"))
     inspection = load(store, scope, inspection_of(item_ref))
@@ -53,50 +74,37 @@ def locate(store: Store, scope: Scope, item_ref: str) -> tuple[Inspection, Remed
     return inspection, item
 
 
-def _clean(body: dict[str, Any]) -> dict[str, Any]:
-    try:
-        return changes.clean_change(body)
-    except rules.WriteRefused as refused:
-        raise as_service_error(refused) from None
+@dataclass(frozen=True)
+class ItemResult:
+    """A remediation item after a change (a replay: as it is now)."""
+
+    item: RemediationItem
+    replayed: bool = False
 
 
-def _run(store: Store, inspection_id: str, op_id: str, digest: str,
-         apply: Callable[[Inspection, str], tuple[int, dict[str, Any]]]) -> tuple[int, dict]:
-    """:func:`run_op` with the item refusals (403, 422) kept apart from conflicts."""
-    def guarded(inspection: Inspection, at: str):
-        try:
-            return apply(inspection, at)
-        except (changes.NotAllowed, changes.NeedsEvidence) as refused:
-            raise Refuse(as_service_error(refused)) from None
-
-    try:
-        return run_op(store, inspection_id, op_id, digest, guarded)
-    except Refuse as refuse:
-        raise refuse.error from None
+def _rebuild(inspection: Inspection, memo) -> ItemResult:
+    """The answer to a retried item op: the item as it is now."""
+    item = inspection.item(memo.target)
+    if item is None:
+        raise Missing(N_("no such item"))
+    return ItemResult(item, replayed=True)
 
 
 # ---------------------------------------------------------------- changing items
 
-def update_item(store: Store, scope: Scope, item_ref: str, body: Any, *,
+def update_item(store: Store, scope: Scope, command: ItemChange, *,
                 photo: bytes | None = None, max_side: int = 1600,
                 max_bytes: int = 8 * 1024 * 1024, max_pixels: int = MAX_PIXELS,
-                reviewable: tuple[str, ...] | None = None) -> tuple[int, dict[str, Any]]:
-    """PATCH an item (DESIGN §5): ``{op_id, base_rev, status?, progress_note?, reason?,
-    comment?, finding?, cause?, action?, owner?, cooperating?, due?, output?}``, with an
-    optional photo added to the progress note. Returns (200, the item).
+                reviewable: tuple[str, ...] | None = None) -> ItemResult:
+    """Change an item (DESIGN §5 PATCH), with an optional photo added to the progress note.
 
     ``base_rev`` may be left out only by a change that sets no field (a note, a photo).
     ``reviewable``: the statuses a review may start from (see :func:`review_item`).
     """
+    item_ref, op_id, change = command.item, command.op_id, command.change
     inspection, _ = locate(store, scope, item_ref)
     if not powers_of(scope, inspection).any:
         raise Forbidden(N_("you may look at this plan but not change it"))
-    op_id, body = operation_body(body, ITEM_BODY_KEYS)
-    base_rev = body.get("base_rev")
-    if base_rev is not None and (isinstance(base_rev, bool) or not isinstance(base_rev, int)
-                                 or base_rev < 0):
-        raise Invalid(N_("base_rev must be the item revision you last saw"), field="base_rev")
-    change = _clean(body)
     content = dict(change)
     if photo is not None:
         content["photo"] = hashlib.sha256(photo).hexdigest()
@@ -112,68 +120,49 @@ def update_item(store: Store, scope: Scope, item_ref: str, body: Any, *,
     def apply(record: Inspection, at: str):
         item = record.item(item_ref)
         if item is None:
-            raise Refuse(Missing(N_("no such item")))
+            raise Missing(N_("no such item"))
         if photo is not None and photo_ref is None:
-            raise Refuse(Conflict(N_("this op_id was already used; send the photo again with a "
-                                     "new op_id"), op_id=op_id))
+            raise Conflict(N_("this op_id was already used; send the photo again with a "
+                              "new op_id"), op_id=op_id)
         if reviewable and item.status not in reviewable + (change["status"],):
             raise changes.BadTransition(N_("only a done item can be reviewed; this one is "
                                            "“%(status)s”",
                                            status=changes.STATUS_LABELS[item.status]),
                                         current=as_dict(item))
         photos = (photo_ref.id,) if photo_ref else ()
-        if changes.apply_change(item, change, base_rev=base_rev, powers=powers_of(scope, record),
-                                by=by, at=at, photos=photos):
+        if changes.apply_change(item, change, base_rev=command.base_rev,
+                                powers=powers_of(scope, record), by=by, at=at, photos=photos):
             record.updated_at = at
         if photo_ref:
             photo_ref.at = at
             record.photos[photo_ref.id] = photo_ref
-        if photo is not None:
-            return 201, as_dict(item), ("j", item.id, item.rev)
-        return 200, as_dict(item), ("i", item.id, item.rev)
+        return ItemResult(item), ("j" if photo is not None else "i", item.id, item.rev)
 
-    return _run(store, inspection.id, op_id, digest, apply)
+    return run_op(store, inspection.id, op_id, digest, apply, _rebuild)
 
 
-def review_item(store: Store, scope: Scope, item_ref: str, body: Any) -> tuple[int, dict]:
-    """The inspecting side's decision on a done item: ``{op_id, base_rev, decision:
-    verify | send_back, comment?}`` (a comment is required to send back). An
-    administrator may also send back a verified item (reopen it)."""
-    inspection, _ = locate(store, scope, item_ref)
+def review_item(store: Store, scope: Scope, review: ItemReview) -> ItemResult:
+    """The inspecting side's decision on a done item: verify, or send back (a comment is
+    required to send back). An administrator may also send back a verified item."""
+    inspection, _ = locate(store, scope, review.item)
     if not scope.can_verify_item(inspection):
         raise Forbidden(N_("only the inspecting side verifies remediation items"))
-    op_id, body = operation_body(body, {"op_id", "base_rev", "decision", "comment"})
-    target = {"verify": "verified", "send_back": "in_progress"}.get(body.get("decision"))
-    if target is None:
-        raise Invalid(N_("decision must be verify or send_back"), field="decision")
     reviewable = ("done", "verified") if scope.role == "admin" else ("done",)
-    patch = {"op_id": op_id, "base_rev": body.get("base_rev"), "status": target,
-             "comment": body.get("comment") or ""}
-    return update_item(store, scope, item_ref, patch, reviewable=reviewable)
+    change = {"status": review.status, **({"comment": review.comment} if review.comment else {})}
+    return update_item(store, scope, ItemChange(review.op_id, review.item, review.base_rev, change),
+                       reviewable=reviewable)
 
 
-def add_photo(store: Store, scope: Scope, item_ref: str, data: bytes, op_id: Any, note: str = "",
-              **limits: int) -> tuple[int, dict[str, Any]]:
-    """A progress note with a photo (append-only, so no base_rev is needed). (201, item)."""
-    body: dict[str, Any] = {"op_id": op_id}
-    if note:
-        body["progress_note"] = note
-    return update_item(store, scope, item_ref, body, photo=data, **limits)
-
-
-def add_item(store: Store, scope: Scope, inspection_id: str, body: Any) -> tuple[int, dict]:
+def add_item(store: Store, scope: Scope, inspection_id: str, command: NewItem) -> ItemResult:
     """Add an item by hand (before or after finalizing): a free finding, or a finding of a
     criterion; ``status: no_action`` with a ``reason`` records that none is needed."""
     inspection = load(store, scope, inspection_id)
     if not scope.can_plan(inspection):
         raise Forbidden(N_("you may look at this plan but not add to it"))
-    op_id, body = operation_body(body, NEW_ITEM_KEYS)
-    criterion = body.get("criterion") or None
-    if criterion is not None and (not isinstance(criterion, str)
-                                  or checklist_of(inspection).criterion(criterion) is None):
+    criterion, change = command.criterion, command.change
+    if criterion is not None and checklist_of(inspection).criterion(criterion) is None:
         raise Invalid(N_("unknown criterion %(criterion)s", criterion=quoted(criterion)),
                       field="criterion")
-    change = _clean({k: v for k, v in body.items() if k not in ("op_id", "criterion")})
     digest = rules.fingerprint("new_item", inspection_id, {**change, "criterion": criterion})
     by = scope.user.username
 
@@ -183,9 +172,9 @@ def add_item(store: Store, scope: Scope, inspection_id: str, body: Any) -> tuple
                                 by=by, at=at)
         record.items.append(item)
         record.updated_at = at
-        return 201, as_dict(item), ("n", item.id, item.rev)
+        return ItemResult(item), ("n", item.id, item.rev)
 
-    return _run(store, inspection_id, op_id, digest, apply)
+    return run_op(store, inspection_id, command.op_id, digest, apply, _rebuild)
 
 
 # ---------------------------------------------------------------- reading plans

@@ -14,7 +14,6 @@ from . import Invalid
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
 MAX_NAME = 200
-CSV_COLUMNS = ("code", "name", "parent")
 #: Spreadsheets save CSV with commas, or with semicolons where the comma is the decimal
 #: separator (a Vietnamese Excel); tab-separated text comes from copying cells.
 DELIMITERS = (",", ";", "\t")

@@ -68,16 +68,32 @@
 
   function field(card, part) { return card.el.querySelector("[data-part=" + part + "]"); }
 
+  /* How a card's value is read comes from its type's description (client_config):
+   * bool (yes/no), option (one of), options (ticks: a list, [] for "none of them"),
+   * number, text; no value at all for types answered with inputs. */
+  function ticked(el) {
+    var boxes = el.querySelectorAll("fieldset[data-part=value] input[type=checkbox]");
+    var values = [], none = false;
+    boxes.forEach(function (box) {
+      if (!box.checked) return;
+      if (box.hasAttribute("data-none")) none = true; else values.push(box.value);
+    });
+    return values.length ? values : (none ? [] : null);
+  }
+
   function contentOf(card) {
     var c = card.config, content = {}, el = card.el;
-    var checked = el.querySelector("fieldset[data-part=value] input:checked");
+    var checked = el.querySelector("fieldset[data-part=value] input[type=radio]:checked");
     var valueBox = el.querySelector("input[data-part=value]");
-    if (checked) {
-      if (c.type === "yesno") content.value = checked.value === "true";
-      else if (c.type === "choice") content.value = checked.value;
+    if (c.value === "options") {
+      var list = ticked(el);
+      if (list !== null) content.value = list;
+    } else if (checked) {
+      if (c.value === "bool") content.value = checked.value === "true";
+      else if (c.value === "option") content.value = checked.value;
       else content.value = Number(checked.value);
     } else if (valueBox && valueBox.value.trim() !== "") {
-      content.value = c.type === "info" ? valueBox.value.trim() : parseNumber(valueBox.value, true);
+      content.value = c.value === "text" ? valueBox.value.trim() : parseNumber(valueBox.value, true);
     }
     var inputs = {};
     c.inputs.forEach(function (spec) {
@@ -105,10 +121,14 @@
 
   function showContent(card, content) {
     var el = card.el, c = card.config;
-    el.querySelectorAll("fieldset[data-part=value] input").forEach(function (radio) {
+    el.querySelectorAll("fieldset[data-part=value] input[type=radio]").forEach(function (radio) {
       var v = content.value;
       radio.checked = v !== undefined && v !== null && (
-        c.type === "yesno" ? radio.value === String(v) : Number(radio.value) === Number(v) || radio.value === String(v));
+        c.value === "bool" ? radio.value === String(v) : Number(radio.value) === Number(v) || radio.value === String(v));
+    });
+    el.querySelectorAll("fieldset[data-part=value] input[type=checkbox]").forEach(function (box) {
+      var v = Array.isArray(content.value) ? content.value.map(String) : null;
+      box.checked = v !== null && (box.hasAttribute("data-none") ? v.length === 0 : v.indexOf(box.value) >= 0);
     });
     var valueBox = el.querySelector("input[data-part=value]");
     if (valueBox) valueBox.value = content.value === undefined || content.value === null ? "" : shownNumber(content.value);
@@ -148,14 +168,19 @@
     var c = card.config, content = contentOf(card), inputs = content.inputs || {};
     var out = card.el.querySelector("[data-role=ratio]");
     if (!out || content.na) return;
-    if (c.type === "ratio") {
+    if (c.preview === "options") {  // the chosen options' points, capped at the criterion's
+      if (!Array.isArray(content.value)) { out.textContent = ""; return; }
+      var got = 0;
+      c.options.forEach(function (o) { if (content.value.indexOf(o.value) >= 0) got += o.points; });
+      out.textContent = "→ " + numberFormat.format(Math.min(c.points, got));
+    } else if (c.preview === "ratio") {
       var num = sum(inputs, c.numerator), den = sum(inputs, c.denominator);
       if (num === null || den === null) { out.textContent = ""; return; }
       if (den === 0) { out.textContent = t("no_denominator"); return; }
       var pct = 100 * num / den;
       var pts = c.proportional ? Math.min(c.points, c.points * pct / 100) : bandPoints(c.bands, pct);
       out.textContent = percentFormat.format(pct) + "% → " + numberFormat.format(pts);
-    } else if (c.type === "count") {
+    } else if (c.preview === "count") {
       var total = sum(inputs, c.count);
       out.textContent = total === null ? "" : "Σ " + numberFormat.format(total) + " → " + numberFormat.format(bandPoints(c.bands, total));
     }
@@ -198,8 +223,9 @@
     var check = el.querySelector("[data-role=check]");
     if (check) check.hidden = line.check !== "over_100";  // above 100 %: a second look
     var out = el.querySelector("[data-role=ratio]");
-    if (out && line.value !== null && line.value !== undefined) {
-      out.textContent = card.config.type === "ratio" ? percentFormat.format(line.value) + "%" : "Σ " + numberFormat.format(line.value);
+    var shown = card.config.preview;
+    if (out && line.value !== null && line.value !== undefined && (shown === "ratio" || shown === "count")) {
+      out.textContent = shown === "ratio" ? percentFormat.format(line.value) + "%" : "Σ " + numberFormat.format(line.value);
     } else if (out) {
       out.textContent = "";
     }
@@ -239,22 +265,62 @@
 
   /* ---------------------------------------------------------------- conflicts */
 
-  function answerText(card, answer) {
-    var c = card.config, parts = [];
-    if (!answer || (answer.value === undefined && !answer.inputs && !answer.na)) parts.push(t("no_answer"));
-    else if (answer.na) parts.push(t("status_na"));
-    else if (c.type === "yesno") parts.push(answer.value ? t("yes") : t("no"));
-    else if (c.type === "choice") {
-      var opt = c.options.filter(function (o) { return o.value === String(answer.value); })[0];
-      parts.push(opt ? opt.label : String(answer.value));
-    } else if (answer.value !== undefined && answer.value !== null) parts.push(shownNumber(answer.value));
-    if (answer && answer.inputs) {
-      c.inputs.forEach(function (spec) {
-        if (answer.inputs[spec.id] !== undefined) parts.push(spec.label + ": " + shownNumber(answer.inputs[spec.id]));
+  /* An answer as its parts (the value, each input, the note, the explanation), keyed so
+   * that two answers can be compared part by part. */
+  function answerParts(card, answer) {
+    var c = card.config, parts = {};
+    answer = answer || {};
+    var noValue = answer.value === undefined || answer.value === null;
+    if (answer.na) parts.value = t("status_na");
+    else if (noValue && c.inputs.length && answer.inputs) { /* the figures below are the answer */ }
+    else if (noValue) parts.value = t("no_answer");
+    else if (c.value === "bool") parts.value = answer.value ? t("yes") : t("no");
+    else if (c.options.length) {
+      var chosen = Array.isArray(answer.value) ? answer.value : [answer.value];
+      var labels = chosen.map(function (v) {
+        var opt = c.options.filter(function (o) { return o.value === String(v); })[0];
+        return opt ? opt.label : String(v);
       });
-    }
-    if (answer && answer.note) parts.push("— " + answer.note);
-    return parts.join("; ");
+      parts.value = labels.length ? labels.join("; ") : t("none_of_them");
+    } else parts.value = shownNumber(answer.value);
+    c.inputs.forEach(function (spec) {
+      var v = answer.inputs && answer.inputs[spec.id];
+      parts["in_" + spec.id] = spec.label + ": " + (v === undefined || v === null ? "–" : shownNumber(v));
+    });
+    if (answer.note) parts.note = t("note_label") + " " + answer.note;
+    if (answer.explanation) parts.explanation = t("explanation_label") + " " + answer.explanation;
+    return parts;
+  }
+
+  /* "Theirs: …" or "Yours: …", each part that differs from the other answer marked. */
+  function conflictLine(label, parts, other) {
+    var p = document.createElement("p");
+    p.appendChild(document.createTextNode(label + " "));
+    var keys = Object.keys(parts).concat(Object.keys(other).filter(function (k) { return !(k in parts); }));
+    keys.forEach(function (k, i) {
+      if (i) p.appendChild(document.createTextNode("; "));
+      var text = k in parts ? parts[k] : "–";
+      if (parts[k] === other[k]) { p.appendChild(document.createTextNode(text)); return; }
+      var mark = document.createElement("mark");
+      mark.className = "diff"; mark.dataset.part = k; mark.textContent = text;
+      p.appendChild(mark);
+    });
+    return p;
+  }
+
+  /* A moment of the server (ISO) as 07/04/2023 14:05 in the app's time zone (as the pages
+   * write it in both languages). */
+  function momentText(iso) {
+    try {
+      return new Date(iso).toLocaleString("en-GB", { timeZone: form.dataset.tz, day: "2-digit", month: "2-digit",
+        year: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).replace(",", "");
+    } catch (e) { return ""; }
+  }
+
+  function authorText(answer) {
+    var who = answer && (answer.by_name || answer.by);
+    var when = answer && answer.at ? momentText(answer.at) : "";
+    return [who, when].filter(Boolean).join(" · ");
   }
 
   function showConflict(card, current, mine, seq) {
@@ -265,12 +331,16 @@
     box.setAttribute("role", "alert");
     var title = document.createElement("p");
     var strong = document.createElement("strong");
-    strong.textContent = t("conflict_title") + (current.by ? " (" + current.by + ")" : "");
+    strong.textContent = t("conflict_title");
     title.appendChild(strong);
-    var theirs = document.createElement("p");
-    theirs.textContent = t("theirs") + " " + answerText(card, current);
-    var yours = document.createElement("p");
-    yours.textContent = t("mine") + " " + answerText(card, mine);
+    var author = authorText(current);
+    var who = document.createElement("p");
+    who.className = "conflict-who"; who.textContent = author;
+    var theirParts = answerParts(card, current), myParts = answerParts(card, mine);
+    var theirs = conflictLine(t("theirs"), theirParts, myParts);
+    theirs.className = "theirs";
+    var yours = conflictLine(t("mine"), myParts, theirParts);
+    yours.className = "mine";
     var keepTheirs = document.createElement("button");
     keepTheirs.type = "button"; keepTheirs.className = "button secondary"; keepTheirs.textContent = t("take_theirs");
     var keepMine = document.createElement("button");
@@ -278,7 +348,7 @@
     var actions = document.createElement("div");
     actions.className = "actions";
     actions.appendChild(keepTheirs); actions.appendChild(keepMine);
-    box.appendChild(title); box.appendChild(theirs); box.appendChild(yours); box.appendChild(actions);
+    box.appendChild(title); if (author) box.appendChild(who); box.appendChild(theirs); box.appendChild(yours); box.appendChild(actions);
     card.el.querySelector(".line-status").after(box);
     keepTheirs.addEventListener("click", function () {
       setRev(card, current.rev);
@@ -438,6 +508,76 @@
     holder.insertBefore(figure, holder.querySelector(".photo-pick"));
   }
 
+  /* ---------------------------------------------------------------- team mates, live */
+
+  /* While the page is visible and online, ask every 5 s what was saved since the record
+   * revision this page knows (GET …/changes?since=N): a team mate's answers appear on
+   * their cards. A card with the focus, or with a change of this phone not sent yet, is
+   * never overwritten: the next ask brings its answer again (since stays before it) and
+   * it is shown once the card is left untouched; a change made meanwhile meets it as the
+   * usual conflict. Errors slow the asking down (up to once a minute). */
+  var live = { since: Number(form.dataset.rev || 0), delay: 5000, timer: null, stopped: form.dataset.status !== "draft" };
+
+  function livePoll() {
+    clearTimeout(live.timer); live.timer = null;
+    if (live.stopped || document.hidden || !navigator.onLine) return;  // resumed when shown or online
+    live.timer = -1;  // asking
+    fetch(api + "/changes?since=" + live.since + "&section=" + encodeURIComponent(form.dataset.section),
+          { credentials: "same-origin", cache: "no-store", headers: { "Accept": "application/json" } })
+      .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
+      .then(liveApply)
+      .then(function () { live.delay = 5000; }, function () { live.delay = Math.min(live.delay * 2, 60000); })
+      .then(function () { if (live.timer === -1) live.timer = null; liveLater(live.delay); });
+  }
+
+  function liveLater(ms) {
+    if (live.timer === -1) return;
+    clearTimeout(live.timer);
+    live.timer = live.stopped ? null : setTimeout(livePoll, ms);
+  }
+
+  function liveApply(data) {
+    var changes = data.changes.filter(function (c) { return cards[c.criterion] && c.rev > cards[c.criterion].rev; });
+    if (data.status !== "draft") live.stopped = true;  // finalized meanwhile: nothing more to follow
+    var queued = changes.length ? Q.mine(inspectionId).catch(function () { return []; }) : Promise.resolve([]);
+    return queued.then(function (ops) {
+      var upTo = data.rev;
+      changes.forEach(function (change) {
+        var card = cards[change.criterion], content = JSON.stringify(stripMeta(change.answer));
+        var onScreen = JSON.stringify(contentOf(card));
+        var waiting = ops.some(function (op) { return op.kind === "answer" && op.key === card.id; });
+        if (onScreen === content) setRev(card, change.rev);  // the same answer (this phone's, just sent)
+        else if (waiting || card.timer || onScreen !== card.lastSent || card.el.contains(document.activeElement))
+          upTo = Math.min(upTo, change.changed - 1);  // held: asked for again next time
+        else liveShow(card, change);
+      });
+      live.since = Math.max(live.since, upTo);
+      if (changes.length && data.totals) showTotals(data.totals);
+    });
+  }
+
+  /* Show a team mate's stored answer on its card, as if this page had loaded it. */
+  function liveShow(card, change) {
+    setRev(card, change.rev);
+    showContent(card, change.answer);
+    echo(card);
+    if (change.line) showLine(card, change.line);
+    card.lastSent = card.storedText = JSON.stringify(contentOf(card));
+    card.stored = snapshot(card);
+    clearRefusal(card);
+    var shown = {};
+    card.el.querySelectorAll("figure.thumb:not(.unsent) a").forEach(function (a) { shown[a.pathname.split("/").pop()] = 1; });
+    (change.answer.photos || []).forEach(function (id) { if (!shown[id]) addThumb(card, id); });
+    setState(card, "", "ok");
+    card.el.querySelector(".save-state").textContent = t("changed_by").replace("%(who)s", authorText(change));
+  }
+
+  function liveStart() {
+    document.addEventListener("visibilitychange", function () { liveLater(document.hidden ? 1e9 : 0); });
+    window.addEventListener("online", function () { live.delay = 5000; liveLater(0); });
+    liveLater(5000);
+  }
+
   /* ---------------------------------------------------------------- wiring */
 
   document.querySelectorAll("article.crit").forEach(function (el) {
@@ -457,6 +597,7 @@
       clearTimeout(card.timer);
       preview(card);
       card.timer = setTimeout(function () {
+        card.timer = null;
         var content = contentOf(card);
         if (!echo(card) || invalidNumbers(content)) { setState(card, "not_a_number", "bad"); return; }
         enqueue(card, content, false);
@@ -464,6 +605,13 @@
     };
     el.addEventListener("change", function (event) {
       if (event.target.matches("[data-role=photo-input]")) { uploadPhoto(card, event.target); return; }
+      if (event.target.matches("fieldset input[type=checkbox]") && event.target.checked) {
+        // "none of them" and the options exclude each other
+        var none = event.target.hasAttribute("data-none");
+        event.target.closest("fieldset").querySelectorAll("input[type=checkbox]").forEach(function (box) {
+          if (box !== event.target && box.hasAttribute("data-none") !== none) box.checked = false;
+        });
+      }
       onChange(0);
     });
     el.addEventListener("input", function (event) {
@@ -502,6 +650,7 @@
     }, function () {});
   }
 
+  liveStart();
   if (editable) {
     restore();
     window.addEventListener("online", showNet);

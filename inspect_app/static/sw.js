@@ -91,6 +91,7 @@ self.addEventListener("fetch", function (event) {
   var url = new URL(request.url);
   if (!sameOrigin(url)) return;
   if (url.pathname === SESSION_URL || /\/sw\.js$/.test(url.pathname)) return;  // always live
+  if (/\/inspections\/[^/]+\/changes$/.test(url.pathname)) return;  // a team mate's answers: live, never kept
   if (url.pathname.indexOf("/static/") >= 0) {
     event.respondWith(cacheFirst(request, SHELL_CACHE));
   } else if (isThumb(url)) {

@@ -17,6 +17,7 @@ Guarantees every implementation gives:
 from __future__ import annotations
 
 import errno
+import logging
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,8 @@ from typing import (
 
 from ..domain.messages import N_
 from ..domain.models import Inspection, InspectionSummary, ItemSummary, Unit, User
+
+log = logging.getLogger("inspect_app.storage")
 
 T = TypeVar("T")
 
@@ -149,6 +152,7 @@ def storing(what: object = "") -> Iterator[None]:
         refusal = _refusal(exc)
         if refusal is None:
             raise
+        log.warning("the disk refused a write of %s: %s", what, refusal)
         raise CannotStore(f"cannot write {what}: {refusal.strerror or refusal}",
                           refusal.errno) from exc
 
@@ -243,6 +247,18 @@ class Store(Protocol):
     def units_with_member(self, username: str) -> set[str]:
         """The units of every record whose team includes ``username``."""
 
+    def iter_summaries(self, query: InspectionQuery) -> Iterator[InspectionSummary]:
+        """Every summary matching ``query`` (any order), read one index group at a time
+        and not kept by the store: for one pass over everything (the export), where
+        :meth:`query_inspections` would keep the whole index in memory for later pages."""
+
+    def iter_export_records(self, inspection_ids: Iterable[str]) -> Iterator[dict]:
+        """The inspections of ``inspection_ids``, in that order, as plain export records
+        (ids that do not exist are skipped): the stored JSON form of the current schema
+        (see :func:`export_record`) with the checklist snapshot's content attached, and
+        without what an export never reads (the history, remembered operations). Read
+        one at a time and not kept: the lean read path of the Excel export."""
+
     # -- photos -------------------------------------------------------------
     def save_photo(self, photo_id: str, data: bytes, variant: str = "full") -> None:
         """Store the bytes of a (re-encoded) photo under a generated id."""
@@ -252,6 +268,20 @@ class Store(Protocol):
 
     def delete_photo(self, photo_id: str) -> None:
         """Remove the files of a photo that no record refers to (a refused upload)."""
+
+
+#: Keys of a stored inspection that an export never reads (left out of export records).
+NOT_EXPORTED = ("history", "ops", "team", "photos")
+
+
+def export_record(doc: dict) -> dict:
+    """An inspection document (current schema, checklist content attached) as an export
+    record: a shallow copy without :data:`NOT_EXPORTED`, its items without their history.
+    Answers keep their stored (lean) form: absent fields are their defaults."""
+    record = {k: v for k, v in doc.items() if k not in NOT_EXPORTED}
+    record["items"] = [{k: v for k, v in item.items() if k != "history"}
+                       for item in doc.get("items") or ()]
+    return record
 
 
 def new_id() -> str:

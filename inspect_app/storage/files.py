@@ -23,6 +23,11 @@ from tinydb.storages import Storage
 from .base import StoreError, storing
 from .temporaries import TMP_SUFFIX, hold_temporary
 
+try:  # orjson: the same JSON, 10x faster to write and 2x faster to read (docs/performance.md)
+    import orjson
+except ImportError:  # pragma: no cover - it is in requirements.txt; stdlib json still works
+    orjson = None
+
 #: How long to wait for another process's lock before giving up (a holder that
 #: dies releases its lock at once, so only a hung process can make us wait this long).
 LOCK_TIMEOUT = 60.0
@@ -85,8 +90,27 @@ def write_atomic(path: Path, data: bytes, *, durable: bool = True) -> None:
 
 
 def json_bytes(data: Any) -> bytes:
-    # ensure_ascii=False keeps Vietnamese text readable in the files and ~2x smaller.
+    """Compact UTF-8 JSON of a stored document (Vietnamese text kept readable, ~2x
+    smaller than ASCII escapes). Written by orjson when it is installed; anything it
+    refuses (an integer beyond 64 bits, a non-string key) goes through the standard
+    library, so both give the same files and the same errors."""
+    if orjson is not None:
+        try:
+            return orjson.dumps(data)
+        except TypeError:  # orjson.JSONEncodeError
+            pass
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def json_load(raw: bytes) -> Any:
+    """Parse a stored JSON file (bytes). Whatever orjson cannot read (NaN, integers beyond
+    64 bits) is read by the standard library, which raises the error if it is not JSON."""
+    if orjson is not None:
+        try:
+            return orjson.loads(raw)
+        except ValueError:  # orjson.JSONDecodeError
+            pass
+    return json.loads(raw)
 
 
 class AtomicJSONStorage(Storage):
@@ -107,7 +131,7 @@ class AtomicJSONStorage(Storage):
             raw = self.path.read_bytes()
         except FileNotFoundError:
             return None
-        return json.loads(raw) if raw else None
+        return json_load(raw) if raw else None
 
     def write(self, data: dict[str, dict[str, Any]]) -> None:
         ensure_dir(self.path.parent)
@@ -230,7 +254,7 @@ class FileCache:
             if hit is not None and hit[0] == ident:
                 return hit[1]
             raw = f.read()
-        data = json.loads(raw) if raw else None
+        data = json_load(raw) if raw else None
         if time.time_ns() - st.st_mtime_ns > self.RACY_SECONDS * 1e9:
             with self._lock:
                 if len(self._entries) >= self.MAX_ENTRIES:

@@ -17,9 +17,10 @@ import errno
 import tempfile
 import threading
 from pathlib import Path
-from typing import Callable, Iterable, TypeVar
+from typing import Callable, Iterable, Iterator, TypeVar
 
 from ..domain.models import (
+    SCHEMA,
     Inspection,
     InspectionSummary,
     ItemSummary,
@@ -28,7 +29,8 @@ from ..domain.models import (
     summarize,
 )
 from . import index
-from .base import AlreadyExists, CannotStore, InspectionQuery, ItemQuery, NotFound, Page
+from .base import (AlreadyExists, CannotStore, InspectionQuery, ItemQuery, NotFound, Page,
+                   export_record)
 from .files import valid_id
 from .index import IndexView, RecordView
 from .logins import LOGIN_MAX_KEYS_PER_SHARD, LOGIN_SHARDS, bounded_failures
@@ -233,6 +235,20 @@ class MemoryStore:
     def units_with_member(self, username: str) -> set[str]:
         """The units of every record whose team includes ``username``."""
         return index.units_with_member(self._unit_views(None), username)
+
+    def iter_summaries(self, query: InspectionQuery) -> Iterator[InspectionSummary]:
+        """Summaries matching ``query`` (see the Protocol)."""
+        yield from self.query_inspections(query).rows
+
+    def iter_export_records(self, inspection_ids: Iterable[str]) -> Iterator[dict]:
+        """Export records (see the Protocol): private copies in the stored form."""
+        for inspection_id in inspection_ids:
+            with self._lock:
+                found = self._inspections.get(inspection_id)
+                doc = None if found is None else copy.deepcopy(found.to_dict())
+            if doc is not None:
+                doc["schema"] = SCHEMA
+                yield export_record(doc)
 
     def _record_view(self, kind: str) -> RecordView:
         with self._lock:

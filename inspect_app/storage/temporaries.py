@@ -69,13 +69,13 @@ def is_store_temporary(name: str) -> bool:
 def stale_temporaries(data_dir: Path, *, now: float | None = None,
                       min_age: float = STALE_SECONDS,
                       extra: tuple[Path, ...] = ()) -> list[Path]:
-    """The leftovers of a data folder: store temp files (under ``store/`` and
-    ``photos/``, and the folders ``extra``) and export folders (``tmp/export-*``)
-    older than ``min_age`` that no live writer holds."""
+    """The leftovers of a data folder: store temp files (under ``store/``, ``photos/``,
+    ``jobs/`` — the run locks of export jobs — and the folders ``extra``) and export
+    folders (``tmp/export-*``) older than ``min_age`` that no live writer holds."""
     now = time.time() if now is None else now
     data_dir = Path(data_dir)
     found: list[Path] = []
-    for top in (data_dir / "store", data_dir / "photos", *extra):
+    for top in (data_dir / "store", data_dir / "photos", data_dir / "jobs", *extra):
         for dirpath, _dirnames, filenames in os.walk(top):
             for name in filenames:
                 if is_store_temporary(name) and _stale(Path(dirpath, name), now, min_age):

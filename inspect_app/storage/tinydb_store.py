@@ -43,7 +43,9 @@ Caching. Only files that are read often and change rarely (index shards, units,
 users) go through :class:`FileCache`, which re-stats on every read and keys the
 parsed content by the file's identity (device, inode, size, mtime, ctime).
 Inspections are always read from disk: they are small, and a deep copy of a cached
-one would cost as much as parsing it.
+one would cost as much as parsing it. API token lookups use a map of token hashes built
+from the cached users file and kept under the same rule. Files are parsed and written
+with orjson when it is installed (``files.json_bytes``/``json_load``: the same bytes).
 
 Schema. Every document carries ``"schema"``; :func:`upgrade` applies
 :data:`UPGRADES` on read, and the upgraded form is written back the next time that
@@ -60,7 +62,7 @@ import re
 import secrets
 from contextlib import suppress
 from pathlib import Path
-from typing import Any, Callable, Iterable, TypeVar
+from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 from tinydb import Query, TinyDB
 from tinydb.table import Document
@@ -83,12 +85,14 @@ from .base import (
     NotFound,
     Page,
     StoreError,
+    export_record,
 )
 from .files import (
     AtomicJSONStorage,
     FileCache,
     ensure_dir,
     json_bytes,
+    json_load,
     locked,
     transaction,
     valid_id,
@@ -154,6 +158,12 @@ def _shard_view(data: dict[str, Any] | None) -> IndexView:
     return IndexView(upgrade(d) for d in _table(data, "summaries"))
 
 
+def _users_by_token(data: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
+    """The user document of each API token hash in a parsed users file."""
+    return {t["hash"]: d for d in _table(data, "users") for t in d.get("tokens") or []
+            if isinstance(t, dict) and isinstance(t.get("hash"), str)}
+
+
 def _summary_from(doc: dict[str, Any]) -> InspectionSummary:
     # Summaries hold scalars and one list; copying the list is enough to keep the
     # cached document private (much cheaper than a deepcopy over thousands of entries).
@@ -174,6 +184,7 @@ class TinyDBStore:
         self.photos = PhotoFolder(self.data_dir / "photos")
         self._cache = FileCache()
         self._snapshots: dict[str, Any] = {}  # checklist content by hash: immutable files
+        self._snapshots_written: set[str] = set()  # hashes whose file is known to exist
         self._units_path = self.root / "units.json"
         self._users_path = self.root / "users.json"
         self._logins_dir = self.root / LOGINS_DIR
@@ -291,11 +302,11 @@ class TinyDBStore:
 
     def find_user_by_token(self, token_hash: str) -> User | None:
         """The user holding an API token with this SHA-256 hash, or None."""
-        data = self._cache.read(self._users_path)
-        for d in _table(data, "users"):
-            if any(t.get("hash") == token_hash for t in d.get("tokens") or []):
-                return User.from_dict(copy.deepcopy(upgrade(d)))
-        return None
+        # Every API request asks this: a map of token hashes, kept while users.json is
+        # unchanged (as the file cache keeps its content), instead of a scan per request.
+        by_hash = self._cache.view(self._users_path, _users_by_token)
+        d = by_hash.get(token_hash)
+        return None if d is None else User.from_dict(copy.deepcopy(upgrade(d)))
 
     def add_user(self, user: User) -> None:
         """Create a user; :class:`AlreadyExists` if the username is taken."""
@@ -399,9 +410,12 @@ class TinyDBStore:
         path = self._snapshot_path(snapshot.get("hash"))
         if path is None or snapshot.get("data") is None:
             return doc  # no usable hash: keep the content inline, as before
-        if not path.exists():
-            ensure_dir(path.parent)
-            write_atomic(path, json_bytes(snapshot["data"]), durable=durable)
+        # Snapshot files are immutable and never deleted: once seen, no stat per save.
+        if snapshot["hash"] not in self._snapshots_written:
+            if not path.exists():
+                ensure_dir(path.parent)
+                write_atomic(path, json_bytes(snapshot["data"]), durable=durable)
+            self._snapshots_written.add(snapshot["hash"])
         doc["checklist"] = {k: v for k, v in snapshot.items() if k != "data"}
         doc["checklist"]["data_file"] = snapshot["hash"]
         return doc
@@ -416,7 +430,7 @@ class TinyDBStore:
                 path = self._snapshot_path(snapshot["data_file"])
                 if path is None:
                     raise StoreError(f"bad checklist reference {snapshot['data_file']!r}")
-                data = self._snapshots[snapshot["data_file"]] = json.loads(path.read_bytes())
+                data = self._snapshots[snapshot["data_file"]] = json_load(path.read_bytes())
             doc["checklist"] = {**{k: v for k, v in snapshot.items() if k != "data_file"},
                                 "data": data}
         return Inspection.from_dict(doc)
@@ -441,6 +455,60 @@ class TinyDBStore:
                 raise AlreadyExists(f"inspection {inspection.id!r}")
             table.insert(Document(self._inspection_doc(inspection), doc_id=INSPECTION_DOC_ID))
             self._write_with_index(db, inspection.id, None, summarize(inspection), created=path)
+
+    def iter_summaries(self, query: InspectionQuery) -> Iterator[InspectionSummary]:
+        """Summaries matching ``query``, one shard at a time, parsed without the file
+        cache (see the Protocol)."""
+        self._replay_pending()
+        if query.units is None:
+            try:
+                names = sorted(e.name for e in os.scandir(self._index_dir)
+                               if e.name.endswith(".json") and not e.name.startswith("."))
+            except FileNotFoundError:
+                names = []
+        else:
+            names = sorted({shard_name(c) for c in query.units})
+        for name in names:
+            try:
+                raw = (self._index_dir / name).read_bytes()
+            except FileNotFoundError:
+                continue
+            view = _shard_view(json.loads(raw) if raw else None)
+            yield from index.query_inspections([view], query).rows
+
+    def iter_export_records(self, inspection_ids: Iterable[str]) -> Iterator[dict[str, Any]]:
+        """Export records (see the Protocol): each file parsed as plain JSON, no TinyDB
+        object, no dataclasses; the checklist content comes from the shared snapshot
+        cache. Unreadable or missing files are skipped, as ``get_inspection`` would
+        return None for a missing one."""
+        for inspection_id in inspection_ids:
+            path = self._inspection_path(inspection_id)
+            if path is None:
+                continue
+            try:
+                raw = path.read_bytes()
+            except FileNotFoundError:
+                continue
+            doc = ((json.loads(raw) or {}).get(INSPECTION_TABLE) or {}).get(
+                str(INSPECTION_DOC_ID))
+            if doc is None:
+                continue
+            doc = upgrade(doc)
+            snapshot = doc.get("checklist") or {}
+            if "data_file" in snapshot:
+                doc["checklist"] = {**{k: v for k, v in snapshot.items() if k != "data_file"},
+                                    "data": self._snapshot_data(snapshot["data_file"])}
+            yield export_record(doc)
+
+    def _snapshot_data(self, digest: Any) -> Any:
+        """The content of a checklist snapshot (immutable: parsed once per process)."""
+        data = self._snapshots.get(digest)
+        if data is None:
+            path = self._snapshot_path(digest)
+            if path is None:
+                raise StoreError(f"bad checklist reference {digest!r}")
+            data = self._snapshots[digest] = json.loads(path.read_bytes())
+        return data
 
     def get_inspection(self, inspection_id: str) -> Inspection | None:
         """The full inspection, or None (also for an id that cannot exist)."""

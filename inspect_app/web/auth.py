@@ -101,9 +101,6 @@ def roles_required(*roles: str) -> Callable:
     return decorator
 
 
-login_required = roles_required()
-
-
 class LoginForm(FlaskForm):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=40)],
                            render_kw={"autocomplete": "username", "autocapitalize": "none",

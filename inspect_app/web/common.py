@@ -3,16 +3,23 @@ from __future__ import annotations
 
 from urllib.parse import urlencode, urlsplit
 
-from flask import (Flask, current_app, has_request_context, jsonify, redirect, render_template,
-                   request, session, url_for)
+from flask import (
+    Flask,
+    has_request_context,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .i18n import LANGUAGES, translate
-from ..services import ServiceError
-from ..storage import CannotStore
+from . import errors
+from .i18n import LANGUAGES
 
 csrf = CSRFProtect()
 
@@ -84,34 +91,7 @@ def init_app(app: Flask) -> None:
 
     for code in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, _error_page)
-    app.register_error_handler(ServiceError, _service_error)
-    app.register_error_handler(CannotStore, _cannot_store)
-
-
-#: Seconds a client is told to wait before retrying a write the disk refused.
-RETRY_AFTER_SECONDS = 60
-
-
-def _cannot_store(error: CannotStore):
-    """A write the disk could not take (full, read-only, failing): 503 with a message in
-    the user's language; nothing of it was stored, and the client may retry later."""
-    current_app.logger.error("write refused by the disk: %s", error)
-    if request.path.startswith("/api/"):
-        response = jsonify(error=translate(error.message), reason="cannot_store")
-    else:
-        response = current_app.make_response(render_template(
-            "error.html", code=503, title=_("Not saved"), message=translate(error.message)))
-    response.status_code = 503
-    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
-    return response
-
-
-def _service_error(error: ServiceError):
-    """A refusal of a use case that a page did not handle itself: its status, its message."""
-    if request.path.startswith("/api/"):
-        return jsonify(error=translate(error.message), **error.details), error.status
-    return render_template("error.html", code=error.status, title=_("Not done"),
-                           message=translate(error.message)), error.status
+    errors.init_app(app)
 
 
 def _error_page(error):

@@ -1,13 +1,22 @@
-"""The Excel download (DESIGN §9): a filter form and the workbook itself.
+"""The Excel download (DESIGN §9): a filter form, background export jobs, the workbook.
 
 Administrators and viewers export every unit; an inspector exports the units they
 inspect. Commune officers have no export (their own records are on their pages).
+
+The form starts a background job (POST, CSRF): the request returns at once with a
+page that shows the job's progress (polling a small JSON status; without JavaScript
+the page refreshes itself) and the download link when it is done. Only the job's
+owner sees it. ``/exports/workbook.xlsx`` (GET, the same filters) still answers with
+the workbook directly, for small exports and scripts.
 """
 from __future__ import annotations
 
 import tempfile
+from typing import Callable
 
-from flask import Blueprint, current_app, render_template, request, send_file, url_for
+from flask import (Blueprint, current_app, jsonify, redirect, render_template, request,
+                   send_file, url_for)
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, SelectMultipleField, StringField
@@ -17,11 +26,15 @@ from wtforms.validators import Length, Optional, ValidationError
 from ..exports import workbook as rows
 
 from ..exports import xlsx
+from ..services import exports as export_service
 from ..domain.periods import PeriodError, parse_period
 from ..domain.text import fold, sort_key
-from .i18n import LANGUAGES, current_locale
-from ..services import ServiceError, clock
+from ..i18n import formatting
+from .i18n import LANGUAGES, current_locale, translate
+from ..services import Conflict, ServiceError, clock
+from ..services import export_jobs
 from ..storage import storing, temporaries
+from ..storage.jobs import ExportJobs
 from .auth import roles_required, scope, store
 from .labels import INSPECTION_KIND_LABELS
 
@@ -55,15 +68,30 @@ class ExportForm(FlaskForm):
                                 description=_l("None selected: every unit you may see."))
     kind = SelectField(_l("Kind"), choices=[], default="")
     include_drafts = BooleanField(_l("Include records still in progress"))
+    all_criteria = BooleanField(
+        _l("Every criterion in the findings sheet"),
+        description=_l("By default the findings sheet lists only shortcomings, "
+                       "not applicable criteria, notes, photos and explanations."))
     lang = SelectField(_l("Language of the workbook"),
                        choices=[SelectChoice(code, name) for code, name in LANGUAGES.items()],
                        default=current_locale)
 
 
-def _form() -> ExportForm:
-    """The form with the choices this user may pick from, bound to the query string."""
+class ExportJobForm(ExportForm):
+    """The same filters, posted to start a background export (a change: CSRF-checked)."""
+
+    class Meta:
+        csrf = True
+
+
+def _form(form_class: type[ExportForm] = ExportForm) -> ExportForm:
+    """The form with the choices this user may pick from, bound to the query string
+    (or, for :class:`ExportJobForm`, to the posted form)."""
     current = scope()
-    form = ExportForm(formdata=request.args if request.args else None)
+    if form_class is ExportJobForm:
+        form = form_class(formdata=request.form)
+    else:
+        form = form_class(formdata=request.args if request.args else None)
     library = current_app.extensions["checklists"]
     everything = SelectChoice("", _l("All"))
     form.checklist.choices = [everything] + [SelectChoice(c.id, c.title) for c in library.all()]
@@ -73,6 +101,22 @@ def _form() -> ExportForm:
     form.kind.choices = [everything] + [SelectChoice(k, label)
                                         for k, label in INSPECTION_KIND_LABELS.items()]
     return form
+
+
+def photo_links() -> Callable[[str, str], str]:
+    """A function giving a photo's absolute address, made from one ``url_for`` in the
+    current request (so that it also works later, in a background export, and costs a
+    string replace per photo rather than a routing call)."""
+    template = url_for("inspections.photo", inspection_id=_INSPECTION_MARK,
+                       photo_id=_PHOTO_MARK, _external=True)
+
+    def photo_url(inspection_id: str, photo_id: str) -> str:
+        return template.replace(_INSPECTION_MARK, inspection_id).replace(_PHOTO_MARK, photo_id)
+    return photo_url
+
+
+# Stand-ins for the ids in the photo address template (ids are letters and digits only).
+_INSPECTION_MARK, _PHOTO_MARK = "~inspection~", "~photo~"
 
 
 def download_name(filters: rows.Filters) -> str:
@@ -89,8 +133,97 @@ def download_name(filters: rows.Filters) -> str:
 @bp.get("/")
 @roles_required("admin", "inspector", "viewer")
 def index():
-    """The filter form; it submits to :func:`workbook`."""
-    return render_template("exports/index.html", form=_form())
+    """The filter form; it starts a background export (:func:`start_job`)."""
+    return render_template("exports/index.html", form=_form(ExportJobForm))
+
+
+def _jobs() -> ExportJobs:
+    return ExportJobs(current_app.config["DATA_DIR"])
+
+
+def _keep_hours() -> float:
+    return float(current_app.config["EXPORT_JOB_KEEP_HOURS"])
+
+
+@bp.post("/jobs")
+@roles_required("admin", "inspector", "viewer")
+def start_job():
+    """Start a background export of the posted filters; the job's page follows (303)."""
+    form = _form(ExportJobForm)
+    if not form.validate():
+        return render_template("exports/index.html", form=form), 400
+    try:
+        filters = export_service.validate_filters(
+            store(), current_app.extensions["checklists"], period=form.period.data,
+            checklist=form.checklist.data, units=form.units.data or (), kind=form.kind.data,
+            include_drafts=form.include_drafts.data)
+    except ServiceError:  # the form's choices already rule this out
+        return render_template("exports/index.html", form=form), 400
+    try:
+        job = export_jobs.start(
+            _jobs(), store(), scope(), filters, locale=form.lang.data,
+            timezone=current_app.config["TIMEZONE"], photo_url=photo_links(),
+            all_criteria=form.all_criteria.data, download_name=download_name(filters),
+            keep_hours=_keep_hours())
+    except Conflict as refused:
+        return render_template("exports/index.html", form=form,
+                               refusal=translate(refused.message),
+                               running=refused.details.get("job")), 409
+    return redirect(url_for("exports.job", job_id=job["id"]), 303)
+
+
+def _status(job: dict) -> dict:
+    """What the progress page and its JSON status show of a job."""
+    error = export_jobs.error_of(job)
+    done = job.get("status") == "done"
+    return {"status": job.get("status"), "done": job.get("done") or 0,
+            "total": job.get("total"), "percent": export_jobs.percent(job),
+            "error": translate(error) if error is not None else None,
+            "download": url_for("exports.job_download", job_id=job["id"]) if done else None,
+            "expires": _kept_until(job)}
+
+
+def _kept_until(job: dict) -> str | None:
+    """"Kept until 03/12/2025 09:30" for a finished job, in the user's language."""
+    when = export_jobs.expires_at(job, _keep_hours())
+    if when is None or job.get("status") != "done":
+        return None
+    return gettext("Kept until %(when)s.", when=formatting.datetime(
+        when, current_locale(), current_app.config["TIMEZONE"]))
+
+
+@bp.get("/jobs/<job_id>")
+@roles_required("admin", "inspector", "viewer")
+def job(job_id: str):
+    """A job's progress, its error, or its download link (only for its owner)."""
+    found = export_jobs.view(_jobs(), scope(), job_id)
+    return render_template("exports/job.html", job=found, status=_status(found))
+
+
+@bp.get("/jobs/<job_id>/status")
+@roles_required("admin", "inspector", "viewer")
+def job_status(job_id: str):
+    """The job's progress as JSON (polled by the progress page)."""
+    response = jsonify(_status(export_jobs.view(_jobs(), scope(), job_id)))
+    response.cache_control.no_store = True
+    return response
+
+
+@bp.get("/jobs/<job_id>/download")
+@roles_required("admin", "inspector", "viewer")
+def job_download(job_id: str):
+    """The finished workbook of a job (404 before it is done, and for anybody but its owner)."""
+    jobs = _jobs()
+    found = export_jobs.view(jobs, scope(), job_id)
+    path = jobs.output_path(job_id)
+    if found.get("status") != "done" or not path.is_file():
+        return render_template("exports/job.html", job=found, status=_status(found)), 404
+    response = send_file(path, mimetype=XLSX_MIMETYPE, as_attachment=True,
+                         download_name=found.get("download_name") or f"{FILE_STEM}.xlsx",
+                         max_age=0)
+    response.cache_control.private = True
+    response.cache_control.no_store = True
+    return response
 
 
 @bp.get("/workbook.xlsx")
@@ -101,17 +234,16 @@ def workbook():
     if not form.validate():
         return render_template("exports/index.html", form=form), 400
     try:
-        filters = rows.validate_filters(
+        filters = export_service.validate_filters(
             store(), current_app.extensions["checklists"], period=form.period.data,
             checklist=form.checklist.data, units=form.units.data or (), kind=form.kind.data,
             include_drafts=form.include_drafts.data)
     except ServiceError:  # the form's choices already rule this out
         return render_template("exports/index.html", form=form), 400
-    report = rows.build(
+    report = export_service.report(
         store(), scope(), filters, locale=form.lang.data,
-        timezone=current_app.config["TIMEZONE"],
-        photo_url=lambda inspection_id, photo_id: url_for(
-            "inspections.photo", inspection_id=inspection_id, photo_id=photo_id, _external=True))
+        timezone=current_app.config["TIMEZONE"], photo_url=photo_links(),
+        all_criteria=form.all_criteria.data)
     # A temporary file rather than memory: a province-wide export can be tens of MB.
     # send_file streams it and closes it (and the OS deletes it) when the response ends.
     # It and XlsxWriter's parts live in a private folder of the data folder, which

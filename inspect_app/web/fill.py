@@ -11,21 +11,19 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
-                   url_for)
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from ..domain import inspection as rules
-from ..domain.messages import criterion_label
-from ..domain.models import Inspection, TeamMember
-from .i18n import formatting
-from .i18n import current_locale, translate
-from ..services import ServiceError, clock
+from ..domain.messages import N_, criterion_label
+from ..domain.models import Inspection
+from ..services import Conflict, Forbidden, Invalid, Missing, ServiceError, clock, commands, photos
 from ..services import inspections as service
-from ..services import photos
 from . import fill_forms
 from .auth import roles_required, scope, store
+from .errors import status_of
+from .i18n import current_locale, formatting, translate
 
 bp = Blueprint("fill", __name__, url_prefix="/inspections")
 
@@ -68,7 +66,7 @@ def client_messages() -> dict[str, str]:
         "conflict": _("Conflict"), "conflict_title": _("Changed by a team mate"),
         "theirs": _("Theirs:"), "mine": _("Yours:"), "take_theirs": _("Take theirs"),
         "keep_mine": _("Keep mine"), "no_answer": _("(no answer)"), "yes": _("Yes"),
-        "no": _("No"), "not_saved": _("Not saved"), "login_again": _("Log in again to save"),
+        "no": _("No"), "none_of_them": _("None of them"), "not_saved": _("Not saved"), "login_again": _("Log in again to save"),
         "not_a_number": _("Not a number"), "no_denominator": _("nothing to count (0)"),
         "photo_uploading": _("Uploading photo…"), "photo_saved": _("Photo saved"),
         # numbers.js fills in the placeholders (the same texts as the server's refusals)
@@ -81,6 +79,9 @@ def client_messages() -> dict[str, str]:
         "not_saved_count": _("%(count)s changes not saved: see the marked boxes"),
         "offline_now": _("Offline: changes are kept on this phone"), "queue": _("Queue"),
         "photo_unsent": _("not sent"),
+        "note_label": _("Note:"), "explanation_label": _("Explanation:"),
+        # a team mate's answer shown on the open page: "by Trần Thị Mai · 07/04/2023 14:05"
+        "changed_by": _("Updated by %(who)s"),
     })
     return messages
 
@@ -138,8 +139,7 @@ def save_section(inspection_id: str, section_id: str):
     form = spec.form_class()
     if not form.validate():
         return _render_section(inspection, section_id, form=form, status=400)
-    conflicts: dict[str, dict] = {}
-    problems: dict[str, list[str]] = {}
+    ops, problems = [], {}
     for cf in spec.criteria:
         data = {part.name: form[f"{cf.key}_{part.name}"].data for part in cf.parts}
         content, parse_problems = fill_forms.parse_content(cf.criterion, data)
@@ -153,21 +153,24 @@ def save_section(inspection_id: str, section_id: str):
         except ValueError:
             base_rev = 0
         try:
-            service.save_answer(store(), scope(), inspection_id, cf.criterion.id,
-                                {"op_id": data.get("op_id") or str(uuid.uuid4()),
-                                 "base_rev": base_rev, **content})
+            ops.append(commands.answer_op(cf.criterion.id, {
+                "op_id": data.get("op_id") or str(uuid.uuid4()), "base_rev": base_rev,
+                **content}))
         except ServiceError as exc:
-            if exc.status == 409 and "current" in exc.details:
-                conflicts[cf.criterion.id] = exc.details["current"]
-                # let "keep mine" resend against the team mate's revision
-                form[f"{cf.key}_base_rev"].data = str(exc.details["current"].get("rev", 0))
-                form[f"{cf.key}_op_id"].data = str(uuid.uuid4())
-            elif exc.status == 409:
-                flash(translate(exc.message), "error")
-                return redirect(url_for("inspections.view", inspection_id=inspection_id))
-            else:
-                problems[cf.criterion.id] = [translate(p) for p in
-                                              exc.details.get("problems") or [exc.message]]
+            problems[cf.criterion.id] = [translate(exc.message)]
+    try:
+        saved = service.save_section(store(), scope(), inspection_id, ops)
+    except Conflict as exc:  # finalized meanwhile, or an op_id reused
+        flash(translate(exc.message), "error")
+        return redirect(url_for("inspections.view", inspection_id=inspection_id))
+    problems.update({cid: [translate(p) for p in found] for cid, found in saved.problems.items()})
+    conflicts = saved.conflicts
+    keys = {cf.criterion.id: cf.key for cf in spec.criteria}
+    for criterion_id, current in conflicts.items():
+        # let "keep mine" resend against the team mate's revision
+        key = keys[criterion_id]
+        form[f"{key}_base_rev"].data = str(current.get("rev", 0))
+        form[f"{key}_op_id"].data = str(uuid.uuid4())
     if conflicts or problems:
         if conflicts:
             flash(_("A team mate changed some answers while you were editing. Compare and "
@@ -196,7 +199,7 @@ def upload_photo(inspection_id: str, criterion_id: str):
     upload = request.files.get("photo")
     try:
         if upload is None or not upload.filename:
-            raise ServiceError(_("Choose a photo first."))
+            raise Invalid(N_("Choose a photo first."), field="photo")
         photos.attach_to_answer(store(), scope(), inspection_id, criterion_id, upload.read(),
                                 request.form.get("op_id") or str(uuid.uuid4()),
                                 max_side=int(current_app.config["PHOTO_MAX_SIDE"]),
@@ -252,11 +255,11 @@ def confirm_finalize(inspection_id: str):
         inspection, plan = service.finalize_preview(
             store(), scope(), inspection_id, allow_unanswered=allow,
             today=clock.today(current_app.config["TIMEZONE"]))
-    except ServiceError as exc:
-        if exc.status == 409:
-            flash(translate(exc.message), "warning")
-            return redirect(url_for("inspections.view", inspection_id=inspection_id))
-        abort(exc.status)
+    except Conflict as exc:  # finalized already
+        flash(translate(exc.message), "warning")
+        return redirect(url_for("inspections.view", inspection_id=inspection_id))
+    except (Missing, Forbidden) as exc:
+        abort(status_of(exc))
     checklist = service.checklist_of(inspection)
     return render_template(
         "fill/finalize.html", inspection=inspection, checklist=checklist, plan=plan,
@@ -268,10 +271,10 @@ def confirm_finalize(inspection_id: str):
 @roles_required("admin", "inspector", "unit")
 def finalize(inspection_id: str):
     _load_for(inspection_id, lambda i: service.can_finalize(scope(), i))
-    body = {"op_id": request.form.get("op_id") or str(uuid.uuid4()),
-            "allow_unanswered": request.form.get("allow_unanswered") == "y"}
+    op = commands.FinalizeOp(op_id=request.form.get("op_id") or str(uuid.uuid4()),
+                             allow_unanswered=request.form.get("allow_unanswered") == "y")
     try:
-        service.finalize(store(), scope(), inspection_id, body)
+        service.finalize(store(), scope(), inspection_id, op)
     except ServiceError as exc:
         if exc.details.get("unanswered"):
             flash(_("%(count)s criteria are unanswered. Answer them, or tick the box to finalize "
@@ -324,9 +327,9 @@ def join_qr_svg(inspection_id: str):
     inspection = _load(inspection_id)
     if not shows_join_qr(inspection):
         abort(403)
-    from ..exports import qr
+    from .qr import svg_response
 
-    return qr.svg_response(join_url(inspection))
+    return svg_response(join_url(inspection))
 
 
 @bp.route("/<inspection_id>/join", methods=["GET", "POST"])
@@ -338,28 +341,20 @@ def join(inspection_id: str):
                                     max_age=JOIN_LINK_DAYS * 86400) == inspection_id
     except BadSignature:  # also SignatureExpired
         valid = False
-    user = scope().user
-    if not valid or user.role not in ("inspector", "admin"):
+    if not valid:
         abort(404)
-    inspection = store().get_inspection(inspection_id)
-    if inspection is None or inspection.kind != "inspection":
+    try:
+        inspection, member = service.join_target(store(), scope(), inspection_id)
+    except Missing:
         abort(404)
-    if scope().on_team(inspection) or user.role == "admin":
-        return redirect(url_for("inspections.view", inspection_id=inspection_id))
-    if inspection.status != "draft":
+    except rules.Locked as exc:
         return render_template("error.html", code=409, title=_("Already finalized"),
-                               message=_("This inspection is finalized: nobody can join its "
-                                         "team any more.")), 409
+                               message=translate(exc.message)), 409
+    if member:
+        return redirect(url_for("inspections.view", inspection_id=inspection_id))
     if request.method == "GET":
         return render_template("fill/join.html", inspection=inspection,
                                unit=store().get_unit(inspection.unit), token=request.values["t"])
-
-    def add_member(record: Inspection):
-        rules.ensure_draft(record)  # finalized meanwhile: refused, nothing written
-        if not any(m.username == user.username for m in record.team):
-            record.team.append(TeamMember(username=user.username, role="member",
-                                          name=user.full_name, position=user.position))
-            rules.add_event(record, user.username, clock.now_iso(), "joined")
-    service.run_change(store(), inspection_id, add_member)
+    service.join(store(), scope(), inspection_id)
     flash(_("You joined the team."), "success")
     return redirect(url_for("inspections.view", inspection_id=inspection_id))

@@ -12,7 +12,7 @@ from flask import Flask, current_app, request, session
 from flask_babel import Babel, get_locale
 
 from .. import i18n
-from ..i18n import LANGUAGES, formatting
+from ..i18n import LANGUAGES, formatting, words
 
 babel = Babel()
 
@@ -49,6 +49,11 @@ def init_app(app: Flask) -> None:
         lambda value: formatting.datetime(value, current_locale(), app.config["TIMEZONE"]),
         "datetime")
     app.add_template_filter(formatting.roman, "roman")
+    # an answer in words (i18n/words.py: the same words as documents and Excel)
+    app.add_template_global(lambda c, a, line=None: words.words(c, a, line, current_locale()),
+                            "answer_words")
+    app.add_template_global(
+        lambda c, a, line=None: words.value_words(c, a, line, current_locale()), "value_words")
 
     @app.context_processor
     def _languages() -> dict[str, Any]:

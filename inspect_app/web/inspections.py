@@ -3,24 +3,31 @@ from __future__ import annotations
 
 import io
 
-from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
-                   send_file, url_for)
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, SelectMultipleField, StringField
-from wtforms.validators import Length, Optional
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..domain.periods import default_period
-from ..domain.text import SHORT_TEXT, sort_key
-from .i18n import translate
-from ..services import ServiceError, clock
+from ..domain.text import SHORT_TEXT
+from ..services import ServiceError, clock, commands, photos
 from ..services import inspections as service
-from ..services import photos
-from .auth import acting_user, roles_required, scope, store, unit_names
+from .auth import roles_required, scope, store, unit_names
 from .common import pager_of
+from .i18n import translate
 from .labels import INSPECTION_KIND_LABELS
 
 bp = Blueprint("inspections", __name__, url_prefix="/inspections")
@@ -42,42 +49,28 @@ class StartForm(FlaskForm):
 
 
 def _start_form(kind: str) -> StartForm:
-    user = acting_user()
+    """The start form with the choices the service offers this user (see
+    :func:`~inspect_app.services.inspections.start_options`)."""
+    options = service.start_options(store(), current_app.extensions["checklists"], scope(), kind,
+                                    clock.today(current_app.config["TIMEZONE"]))
     form = StartForm()
-    library = current_app.extensions["checklists"]
-    units = sorted(store().list_units(), key=lambda u: sort_key(u.name))
-    if user.role == "unit":
-        units = [u for u in units if u.code == user.unit]
-        form.kind.choices = [SelectChoice("self_check", INSPECTION_KIND_LABELS["self_check"])]
-        kind = "self_check"
-    elif user.role == "inspector":
-        form.kind.choices = [SelectChoice("inspection", INSPECTION_KIND_LABELS["inspection"])]
-        kind = "inspection"
-    form.unit.choices = [SelectChoice(u.code, u.name) for u in units]
-    # Checklists made for this kind first (the weekly self-check before the annual index
-    # a commune may also self-score), so the default choice fits the default period.
-    usable = [c for c in library.all() if c.kind in (kind, "any") or user.role == "admin"]
-    usable.sort(key=lambda c: c.kind != kind)
-    form.checklist.choices = [SelectChoice(c.id, c.title) for c in usable]
-    today = clock.today(current_app.config["TIMEZONE"])
+    form.kind.choices = [SelectChoice(k, INSPECTION_KIND_LABELS[k]) for k in options.kinds]
+    form.unit.choices = [SelectChoice(u.code, u.name) for u in options.units]
+    form.checklist.choices = [SelectChoice(c.id, c.title) for c in options.checklists]
     # Per checklist: the current period of its cadence and how to write one (start.js
     # swaps them in when the checklist changes; without JavaScript the server does).
-    form.periods = {c.id: {"default": default_period(c.period_kind, kind, today),
-                           "hint": str(PERIOD_HINTS.get(c.period_kind, form.period.description)),
-                           "fixed": c.period_kind is not None}
-                    for c in usable}
-    mates = [u for u in store().list_users() if u.username != user.username and u.active and (
-        u.role in ("inspector", "admin") if kind == "inspection"
-        else (u.role == "unit" and u.unit == user.unit))]
-    form.team.choices = [SelectChoice(u.username, u.display_name)
-                         for u in sorted(mates, key=lambda u: sort_key(u.display_name))]
+    form.periods = {cid: {"default": choice.default,
+                          "hint": str(PERIOD_HINTS.get(choice.cadence, form.period.description)),
+                          "fixed": choice.cadence is not None}
+                    for cid, choice in options.periods.items()}
+    form.team.choices = [SelectChoice(u.username, u.display_name) for u in options.mates]
     if request.method == "GET":
-        form.kind.data = kind
+        form.kind.data = options.kind
         if request.args.get("unit"):
             form.unit.data = request.args["unit"]
         if request.args.get("checklist") in form.periods:
             form.checklist.data = request.args["checklist"]
-        chosen = form.checklist.data or (usable[0].id if usable else None)
+        chosen = form.checklist.data or (options.checklists[0].id if options.checklists else None)
         form.period.data = form.periods[chosen]["default"] if chosen else ""
     elif not (form.period.data or "").strip() and form.checklist.data in form.periods:
         form.period.data = form.periods[form.checklist.data]["default"]
@@ -126,10 +119,11 @@ def new():
     if form.validate_on_submit():
         try:
             inspection = service.start(
-                store(), current_app.extensions["checklists"], scope(), unit=form.unit.data,
-                checklist=form.checklist.data, period=form.period.data, kind=form.kind.data,
-                team=form.team.data or [], number=form.number.data or "",
-                place=form.place.data or "", another=request.form.get("another") == "y",
+                store(), current_app.extensions["checklists"], scope(), commands.StartRequest(
+                    unit=form.unit.data, checklist=form.checklist.data, period=form.period.data,
+                    kind=form.kind.data, team=tuple(form.team.data or ()),
+                    number=form.number.data or "", place=form.place.data or "",
+                    another=request.form.get("another") == "y"),
                 today=clock.today(current_app.config["TIMEZONE"]))
         except ServiceError as exc:
             if exc.details.get("existing"):
@@ -176,7 +170,7 @@ def _existing_draft(inspection_id: str, message: str, another_allowed: bool) -> 
 @roles_required()
 def view(inspection_id: str):
     """The overview of one record: score, sections, team, history, next steps."""
-    from .fill import section_nav, shows_join_qr
+    from .fill import join_url, section_nav, shows_join_qr
 
     try:
         inspection = service.load(store(), scope(), inspection_id)
@@ -186,13 +180,14 @@ def view(inspection_id: str):
     checklist = service.checklist_of(inspection)
     card = service.live_card(inspection)
     users = {u.username: u for u in store().list_users()}
+    show_qr = shows_join_qr(inspection)
     return render_template(
         "inspections/view.html", inspection=inspection, checklist=checklist, card=card,
         score=service.card_dict(inspection), unit=store().get_unit(inspection.unit),
         nav=section_nav(checklist, card), can_edit=current.can_edit(inspection),
         can_finalize=service.can_finalize(current, inspection),
         can_reopen=inspection.status == "finalized" and current.can_reopen(inspection),
-        show_qr=shows_join_qr(inspection), users=users,
+        show_qr=show_qr, join_link=join_url(inspection) if show_qr else None, users=users,
         counterpart=service.counterpart(store(), current, inspection))
 
 

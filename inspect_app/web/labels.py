@@ -5,6 +5,8 @@ from collections.abc import Mapping
 
 from flask_babel import lazy_gettext as _l
 
+from ..exports import labels as _exported
+
 CHECKLIST_KIND_LABELS = {
     "inspection": _l("Inspection"),
     "self_check": _l("Self-check"),
@@ -20,6 +22,7 @@ CRITERION_TYPE_LABELS = {
     "info": _l("Information"),
     "bonus": _l("Bonus"),
     "penalty": _l("Penalty"),
+    "multi": _l("Several options"),
 }
 
 ROLE_LABELS = {
@@ -29,34 +32,12 @@ ROLE_LABELS = {
     "viewer": _l("Viewer"),
 }
 
-INSPECTION_KIND_LABELS = {
-    "inspection": _l("Inspection"),
-    "self_check": _l("Self-check"),
-}
-
-INSPECTION_STATUS_LABELS = {
-    "draft": _l("In progress"),
-    "finalized": _l("Finalized"),
-}
-
-LINE_STATUS_LABELS = {
-    "pass": _l("Met"),
-    "partial": _l("Partly met"),
-    "fail": _l("Not met"),
-    "na": _l("Not applicable"),
-    "unanswered": _l("Unanswered"),
-    "info": _l("Information"),
-    "adjustment": _l("Bonus/penalty"),
-}
-
-ITEM_STATUS_LABELS = {
-    "open": _l("Not started"),
-    "in_progress": _l("In progress"),
-    "done": _l("Done, awaiting verification"),
-    "verified": _l("Verified"),
-    "cannot_do": _l("Cannot be done"),
-    "no_action": _l("No action needed"),
-}
+# The words the workbook shows too live in exports/labels.py (Flask-free); pages get
+# the same messages as lazy strings.
+INSPECTION_KIND_LABELS = {k: _l(v.template) for k, v in _exported.INSPECTION_KIND_LABELS.items()}
+INSPECTION_STATUS_LABELS = {k: _l(v.template) for k, v in _exported.INSPECTION_STATUS_LABELS.items()}
+LINE_STATUS_LABELS = {k: _l(v.template) for k, v in _exported.LINE_STATUS_LABELS.items()}
+ITEM_STATUS_LABELS = {k: _l(v.template) for k, v in _exported.ITEM_STATUS_LABELS.items()}
 
 TEAM_ROLE_LABELS = {
     "lead": _l("Team lead"),

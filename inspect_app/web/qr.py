@@ -7,16 +7,27 @@ owns ``/units/`` and ``/units/<code>``, so these routes use longer, distinct pat
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, redirect, render_template, url_for
 
-from ..exports import qr
 from ..domain.text import sort_key
+from ..exports import qr
 from ..services import inspections as inspection_service
 from .auth import roles_required, scope, store
 
 bp = Blueprint("qr", __name__)
 
 DOOR_CARDS_PER_PAGE = 8  # 2 × 4 cards of about 85 × 68 mm on an A4 sheet
+
+
+def svg_response(data: str, *, box_size: int = 10, download_name: str | None = None) -> Response:
+    """A response carrying :func:`~inspect_app.exports.qr.svg_document` (private: it may
+    name a unit)."""
+    response = Response(qr.svg_document(data, box_size=box_size), mimetype=qr.SVG_MIMETYPE)
+    response.cache_control.private = True
+    response.cache_control.max_age = 3600
+    if download_name:
+        response.headers["Content-Disposition"] = f'inline; filename="{download_name}"'
+    return response
 
 
 def door_url(code: str) -> str:
@@ -60,7 +71,7 @@ def door_svg(code: str):
     """The door QR code of a unit as an SVG file (for anyone who may see the unit)."""
     if not scope().can_view_unit(code) or store().get_unit(code) is None:
         abort(404)
-    return qr.svg_response(door_url(code), download_name=f"door-{code}.svg")
+    return svg_response(door_url(code), download_name=f"door-{code}.svg")
 
 
 @bp.get("/qr/door-sheet")
@@ -72,3 +83,14 @@ def door_sheet():
              for u in units]
     pages = [cards[i:i + DOOR_CARDS_PER_PAGE] for i in range(0, len(cards), DOOR_CARDS_PER_PAGE)]
     return render_template("documents/door_sheet.html", pages=pages)
+
+
+def svg_response(data: str, *, box_size: int = 10, download_name: str | None = None):
+    """A Flask response carrying :func:`~inspect_app.exports.qr.svg_document` (private:
+    it may name a unit)."""
+    response = Response(qr.svg_document(data, box_size=box_size), mimetype=qr.SVG_MIMETYPE)
+    response.cache_control.private = True
+    response.cache_control.max_age = 3600
+    if download_name:
+        response.headers["Content-Disposition"] = f'inline; filename="{download_name}"'
+    return response

@@ -12,8 +12,17 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template, request,
-                   url_for)
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -25,12 +34,13 @@ from wtforms.validators import Length, Optional
 from ..domain import item_changes
 from ..domain.models import Inspection, RemediationItem
 from ..domain.remediation import is_due_soon, is_overdue, plan_groups, plan_progress
-from .i18n import translate
-from ..services import ServiceError, clock
+from ..services import ServiceError, clock, commands
 from ..services import inspections as inspection_service
 from ..services import remediation as service
 from .auth import roles_required, scope, store, unit_names
 from .common import pager_of, safe_next
+from .errors import status_of
+from .i18n import translate
 from .labels import INSPECTION_KIND_LABELS, ITEM_STATUS_LABELS
 
 bp = Blueprint("remediation", __name__, url_prefix="/remediation")
@@ -276,19 +286,18 @@ def _back(item_ref: str, target: str | None = None):
 
 def _failed(inspection: Inspection, item_ref: str, exc: ServiceError, **forms):
     """Show the item again with what went wrong; the user's input stays in the form."""
-    if exc.status == 404:
-        abort(404)
-    if exc.status == 403:
-        abort(403)
+    status = status_of(exc)
+    if status in (403, 404):
+        abort(status)
     fresh = store().get_inspection(inspection.id)
     found = fresh.item(item_ref)
-    conflict = exc.details.get("current") if exc.status == 409 else None
+    conflict = exc.details.get("current") if status == 409 else None
     for form in forms.values():
         # "send mine again" goes against the current revision, as a new operation
         form.base_rev.data = str(found.rev)
         form.op_id.data = str(uuid.uuid4())
-    return _render_item(fresh, found, conflict=conflict, error=translate(exc.message), status=exc.status,
-                        **forms)
+    return _render_item(fresh, found, conflict=conflict, error=translate(exc.message),
+                        status=status, **forms)
 
 
 def _base_rev(form) -> int | None:
@@ -317,7 +326,8 @@ def progress(item_id: str):
     upload = form.photo.data
     photo = upload.read() if upload and upload.filename else None
     try:
-        service.update_item(store(), scope(), item_id, body, photo=photo, **_photo_limits())
+        service.update_item(store(), scope(), commands.item_change(item_id, body), photo=photo,
+                            **_photo_limits())
     except ServiceError as exc:
         return _failed(inspection, item_id, exc, progress_form=form)
     flash(_("Saved."), "success")
@@ -338,7 +348,7 @@ def edit(item_id: str):
         if name in request.form:
             body[name] = form[name].data or ""
     try:
-        service.update_item(store(), scope(), item_id, body)
+        service.update_item(store(), scope(), commands.item_change(item_id, body))
     except ServiceError as exc:
         return _failed(inspection, item_id, exc, fields_form=form)
     flash(_("Saved."), "success")
@@ -356,7 +366,7 @@ def review(item_id: str):
     body = {"op_id": form.op_id.data or str(uuid.uuid4()), "base_rev": _base_rev(form),
             "decision": form.decision.data or request.form.get("go"), "comment": form.comment.data}
     try:
-        service.review_item(store(), scope(), item_id, body)
+        service.review_item(store(), scope(), commands.item_review(item_id, body))
     except ServiceError as exc:
         return _failed(inspection, item_id, exc, review_form=form)
     flash(_("Verified.") if body["decision"] == "verify" else _("Sent back."), "success")
@@ -379,12 +389,13 @@ def add(inspection_id: str):
     if (form.reason.data or "").strip():
         body.update(status="no_action", reason=form.reason.data)
     try:
-        _status, created = service.add_item(store(), scope(), inspection_id, body)
+        created = service.add_item(store(), scope(), inspection_id, commands.new_item(body))
     except ServiceError as exc:
-        if exc.status in (403, 404):
-            abort(exc.status)
+        status = status_of(exc)
+        if status in (403, 404):
+            abort(status)
         flash(translate(exc.message), "error")
         form.op_id.data = str(uuid.uuid4())
-        return _render_plan(inspection, form=form, status=exc.status)
+        return _render_plan(inspection, form=form, status=status)
     flash(_("Added to the plan."), "success")
-    return redirect(url_for("remediation.item", item_id=created["id"]))
+    return redirect(url_for("remediation.item", item_id=created.item.id))

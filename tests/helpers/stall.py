@@ -8,6 +8,7 @@ moment would leave behind, then sleeps until the test kills it with SIGKILL:
 * ``write``: a store write whose temporary file is written but not yet renamed;
 * ``export-cli OUT``: ``flask export --out OUT`` with the workbook half built;
 * ``export-web USER_ID``: the web export (as the Flask-Login user USER_ID), half built;
+* ``export-job USERNAME``: a background export job of USERNAME, its workbook half built;
 * ``photo RECORD_ID TOKEN``: a photo upload whose files are stored but not its record.
 """
 from __future__ import annotations
@@ -53,6 +54,18 @@ def main(mode: str, config: dict, *args: str) -> None:
             sess["_user_id"], sess["_fresh"] = args[0], True
         response = client.get("/exports/workbook.xlsx?include_drafts=y")
         raise SystemExit(f"export ended: {response.status_code}")
+    if mode == "export-job":
+        from inspect_app.exports.workbook import Filters
+        from inspect_app.services import export_jobs
+        from inspect_app.services.inspections import scope_for
+        from inspect_app.storage.jobs import ExportJobs
+
+        xlsx._SheetWriter.finish = stall
+        store = app.extensions["store"]
+        export_jobs.start(ExportJobs(config["DATA_DIR"]), store,
+                          scope_for(store, store.get_user(args[0])),
+                          Filters(include_drafts=True), locale="vi", background=False)
+        raise SystemExit("export job ended")
     if mode == "photo":
         from PIL import Image
 

@@ -1,0 +1,32 @@
+"""What the types answered with ``inputs`` (ratio, count, info) share: parsing the
+``inputs`` and ``decimal`` keys, the inputs' schema and their description for the browser."""
+from __future__ import annotations
+
+from .fields import flag_of, input_fields, join
+
+INPUTS_SCHEMA = {"$ref": "#/$defs/inputs"}
+DECIMAL_SCHEMA = {"description": "Inputs may be decimal numbers (default: whole numbers).",
+                  "$ref": "#/$defs/optionalFlag"}
+BANDS_SCHEMA = {"anyOf": [{"$ref": "#/$defs/scoreBands"}, {"type": "null"}]}
+REFS_SCHEMA = {"$ref": "#/$defs/inputRefs"}
+
+
+def parse_inputs(p, raw, path, ctype: str, required: bool) -> dict:
+    """``inputs`` and ``decimal`` of a criterion answered with inputs."""
+    fields = input_fields(p, raw.get("inputs"), join(path, "inputs"), ctype)
+    decimal = flag_of(p, raw, "decimal", path)
+    if required and "inputs" not in raw:
+        p.add(join(path, "inputs"), f"is required for type {ctype}")
+    return {"inputs": fields, "decimal": decimal}
+
+
+def describe_inputs(criterion) -> dict:
+    return {"inputs": [{"id": i.id, "label": i.label, "kind": i.kind} for i in criterion.inputs],
+            "decimal": criterion.decimal}
+
+
+def bands_description(criterion) -> list[dict]:
+    def num(value):
+        return None if value is None else float(value)
+    return [{"min": num(b.min), "max": num(b.max), "points": num(b.points)}
+            for b in criterion.bands]

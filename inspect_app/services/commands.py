@@ -1,0 +1,223 @@
+"""The typed commands the use cases take, and the one parser of each from a request body.
+
+The web layer reads JSON (or a form) and calls the parser of the command it means;
+the parser refuses a body that is not of the command's form with :class:`Invalid`
+naming the ``field`` (the messages of DESIGN §5, in the user's language at the edge).
+Whether the command fits the record (the criterion's type, who may do it, revisions)
+is the service's business, not the parser's.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..domain import inspection as rules
+from ..domain import item_changes as changes
+from ..domain.errors import Invalid
+from ..domain.messages import N_
+
+OP_ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{8,100}$")
+ANSWER_BODY_KEYS = frozenset({"op_id", "base_rev", *rules.ANSWER_CONTENT_KEYS})
+FINALIZE_BODY_KEYS = frozenset({"op_id", "allow_unanswered"})
+ITEM_BODY_KEYS = frozenset({"op_id", "base_rev", *changes.ITEM_FIELDS, *changes.CHANGE_KEYS})
+REVIEW_BODY_KEYS = frozenset({"op_id", "base_rev", "decision", "comment"})
+NEW_ITEM_KEYS = frozenset({"op_id", "criterion", "status", "reason", *changes.ITEM_FIELDS})
+START_BODY_KEYS = frozenset({"unit", "checklist", "period", "kind", "team", "number", "place",
+                             "another"})
+#: A review decision → the status it sets.
+DECISIONS = {"verify": "verified", "send_back": "in_progress"}
+
+
+# ---------------------------------------------------------------- the commands
+
+@dataclass(frozen=True)
+class AnswerOp:
+    """Replace the whole answer of one criterion (PUT …/answers/<criterion>, a form row).
+
+    The answer's parts are as sent, with empty ones and ``na: false`` left out (None);
+    whether they fit the criterion is checked against the record's checklist."""
+
+    op_id: str
+    criterion: str
+    base_rev: int
+    value: Any = None
+    inputs: dict[str, Any] | None = None
+    na: Any = None
+    note: Any = None
+    explanation: Any = None
+
+    def content(self) -> dict[str, Any]:
+        """The §4 answer (plus explanation) this op asks for: only the parts given."""
+        return {key: getattr(self, key) for key in rules.ANSWER_CONTENT_KEYS
+                if getattr(self, key) is not None}
+
+
+@dataclass(frozen=True)
+class FinalizeOp:
+    """Freeze the score and create the remediation items."""
+
+    op_id: str
+    allow_unanswered: bool = False
+
+
+@dataclass(frozen=True)
+class ItemChange:
+    """A change of one remediation item (PATCH, a progress or edit form): the item fields
+    and change keys it sets, cleaned (see ``domain/item_changes.clean_change``).
+    ``base_rev`` None: an append-only change (a progress note, a photo)."""
+
+    op_id: str
+    item: str
+    base_rev: int | None
+    change: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ItemReview:
+    """The inspecting side's decision on a done item: verify, or send back with a comment."""
+
+    op_id: str
+    item: str
+    base_rev: int | None
+    decision: str  # a key of DECISIONS
+    comment: str = ""
+
+    @property
+    def status(self) -> str:
+        return DECISIONS[self.decision]
+
+
+@dataclass(frozen=True)
+class NewItem:
+    """An item added by hand: a free finding (``criterion`` None) or a criterion's."""
+
+    op_id: str
+    criterion: str | None
+    change: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StartRequest:
+    """Start an inspection or a self-check. ``unit``, ``checklist``, ``period`` and
+    ``kind`` are as sent: the service checks them against the store and the checklists
+    (and names every wrong one in ``fields``)."""
+
+    unit: Any
+    checklist: Any
+    period: Any
+    kind: Any = "inspection"
+    team: tuple[str, ...] = ()
+    number: str = ""
+    place: str = ""
+    another: bool = False
+
+
+# ---------------------------------------------------------------- parsing bodies
+
+def quoted(value: Any) -> str:
+    """A value the user sent, quoted for a message (at most 60 characters of it)."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
+def json_object(body: Any, allowed: frozenset[str]) -> dict[str, Any]:
+    """``body`` if it is a JSON object of known fields, else :class:`Invalid`."""
+    if not isinstance(body, dict):
+        raise Invalid(N_("the body must be a JSON object"), field="body")
+    unknown = sorted(set(body) - allowed)
+    if unknown:
+        raise Invalid(N_("unknown field %(field)s", field=quoted(unknown[0])), field=unknown[0])
+    return body
+
+
+def op_id_of(op_id: Any) -> str:
+    """The op_id of a write, or :class:`Invalid`."""
+    if not isinstance(op_id, str) or not OP_ID_RE.match(op_id):
+        raise Invalid(N_("op_id is required: a client-generated id (UUID) of 8–100 characters"),
+                      field="op_id")
+    return op_id
+
+
+def _is_revision(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def answer_op(criterion: str, body: Any) -> AnswerOp:
+    """``{op_id, base_rev, value?, inputs?, na?, note?, explanation?}`` → :class:`AnswerOp`."""
+    body = json_object(body, ANSWER_BODY_KEYS)
+    op_id = op_id_of(body.get("op_id"))
+    base_rev = body.get("base_rev")
+    if not _is_revision(base_rev):
+        raise Invalid(N_("base_rev is required: the revision you last saw (0 if never answered)"),
+                      field="base_rev")
+    return AnswerOp(op_id=op_id, criterion=criterion, base_rev=base_rev,
+                    **rules.clean_content(body))
+
+
+def finalize_op(body: Any) -> FinalizeOp:
+    """``{op_id, allow_unanswered?}`` → :class:`FinalizeOp`."""
+    body = json_object(body, FINALIZE_BODY_KEYS)
+    op_id = op_id_of(body.get("op_id"))
+    allow = body.get("allow_unanswered", False)
+    if not isinstance(allow, bool):
+        raise Invalid(N_("allow_unanswered must be true or false"), field="allow_unanswered")
+    return FinalizeOp(op_id=op_id, allow_unanswered=allow)
+
+
+def _item_base_rev(body: dict[str, Any]) -> int | None:
+    base_rev = body.get("base_rev")
+    if base_rev is not None and not _is_revision(base_rev):
+        raise Invalid(N_("base_rev must be the item revision you last saw"), field="base_rev")
+    return base_rev
+
+
+def item_change(item: str, body: Any) -> ItemChange:
+    """``{op_id, base_rev?, status?, progress_note?, reason?, comment?, finding?, …}`` →
+    :class:`ItemChange` (texts cleaned, dates checked; ``BadChange`` names the field)."""
+    body = json_object(body, ITEM_BODY_KEYS)
+    op_id = op_id_of(body.get("op_id"))
+    base_rev = _item_base_rev(body)
+    return ItemChange(op_id=op_id, item=item, base_rev=base_rev,
+                      change=changes.clean_change(body))
+
+
+def item_review(item: str, body: Any) -> ItemReview:
+    """``{op_id, base_rev, decision: verify | send_back, comment?}`` → :class:`ItemReview`."""
+    body = json_object(body, REVIEW_BODY_KEYS)
+    op_id = op_id_of(body.get("op_id"))
+    decision = body.get("decision")
+    if not isinstance(decision, str) or decision not in DECISIONS:
+        raise Invalid(N_("decision must be verify or send_back"), field="decision")
+    base_rev = _item_base_rev(body)
+    comment = changes.clean_change({"comment": body.get("comment") or ""}).get("comment", "")
+    return ItemReview(op_id=op_id, item=item, base_rev=base_rev, decision=decision,
+                      comment=comment)
+
+
+def new_item(body: Any) -> NewItem:
+    """``{op_id, criterion?, finding, cause?, …, status?, reason?}`` → :class:`NewItem`."""
+    body = json_object(body, NEW_ITEM_KEYS)
+    op_id = op_id_of(body.get("op_id"))
+    criterion = body.get("criterion") or None
+    if criterion is not None and not isinstance(criterion, str):
+        raise Invalid(N_("unknown criterion %(criterion)s", criterion=quoted(criterion)),
+                      field="criterion")
+    change = changes.clean_change({k: v for k, v in body.items() if k not in ("op_id", "criterion")})
+    return NewItem(op_id=op_id, criterion=criterion, change=change)
+
+
+def start_request(body: Any) -> StartRequest:
+    """``{unit, checklist, period, kind, team?, number?, place?, another?}`` →
+    :class:`StartRequest`."""
+    body = json_object(body, START_BODY_KEYS)
+    team = body.get("team") or []
+    if not isinstance(team, list) or not all(isinstance(t, str) for t in team):
+        raise Invalid(N_("team must be a list of usernames"), field="team")
+    another = body.get("another", False)
+    if not isinstance(another, bool):
+        raise Invalid(N_("another must be true or false"), field="another")
+    return StartRequest(unit=body.get("unit"), checklist=body.get("checklist"),
+                        period=body.get("period"), kind=body.get("kind", "inspection"),
+                        team=tuple(team), number=str(body.get("number") or ""),
+                        place=str(body.get("place") or ""), another=another)

@@ -1,0 +1,156 @@
+"""Big Excel exports as background jobs (issue 12, point 6).
+
+:func:`start` checks that the user has no export running, stores a job record and runs
+the export in a background thread of the current process (the request that started it
+returns at once, so no worker timeout applies); :func:`run` writes the workbook into a
+held export folder, reporting progress in the record, and renames it beside the record
+when done. :func:`view` gives the owner the record (nobody else: the workbook holds
+what its owner may see). Records and workbooks expire ``keep_hours`` after they end.
+
+No Flask here: the web layer passes the store, the acting user's scope, the filters and
+a photo-link function made in its request.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import logging
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from contextlib import suppress
+from typing import Any
+
+from ..domain.access import Scope
+from ..domain.messages import N_, Message
+from ..exports import xlsx
+from ..exports.workbook import Filters
+from ..storage import Store, new_id, temporaries
+from ..storage.base import CannotStore, storing
+from ..storage.jobs import Busy, ExportJobs
+from . import Conflict, Missing, clock
+from .exports import report
+
+log = logging.getLogger(__name__)
+
+#: The progress in a record is rewritten at most this often (seconds).
+PROGRESS_EVERY = 0.5
+
+ALREADY_RUNNING = N_("You already have an export running. Wait until it is finished, "
+                     "then start the next one.")
+FAILED = N_("The export could not be made. Try again; if it fails again, tell the "
+            "administrator.")
+INTERRUPTED = N_("The export was interrupted (the server stopped). Start it again.")
+
+
+def start(jobs: ExportJobs, store: Store, scope: Scope, filters: Filters, *,
+          locale: str, timezone: str = clock.DEFAULT_TZ,
+          photo_url: Callable[[str, str], str] | None = None, all_criteria: bool = False,
+          download_name: str = "export.xlsx", keep_hours: float = 24,
+          background: bool = True) -> dict[str, Any]:
+    """Start an export job for ``scope``'s user and return its record.
+
+    :class:`~inspect_app.services.Conflict` (a translated refusal) if that user already
+    has one running. With ``background=False`` the export runs before this returns
+    (for callers that are background work themselves)."""
+    jobs.expire(keep_hours * 3600)
+    now = time.time()
+    job = {"id": new_id(), "owner": scope.user.username, "locale": locale,
+           "all_criteria": all_criteria, "filters": {
+               "period": filters.period, "checklist": filters.checklist,
+               "units": list(filters.units), "kind": filters.kind,
+               "include_drafts": filters.include_drafts},
+           "download_name": download_name, "done": 0, "total": None,
+           "created_at": clock.now_utc().isoformat(), "started_at_epoch": now}
+    try:
+        fd = jobs.create(job)
+    except Busy as busy:
+        raise Conflict(ALREADY_RUNNING, job=busy.job.get("id")) from None
+    work = lambda: run(jobs, job["id"], fd, store, scope, filters, locale=locale,  # noqa: E731
+                       timezone=timezone, photo_url=photo_url, all_criteria=all_criteria)
+    if background:
+        threading.Thread(target=work, name=f"export-{job['id']}", daemon=True).start()
+    else:
+        work()
+    return jobs.get(job["id"]) or job
+
+
+def run(jobs: ExportJobs, job_id: str, fd: int, store: Store, scope: Scope, filters: Filters,
+        *, locale: str, timezone: str, photo_url: Callable[[str, str], str] | None,
+        all_criteria: bool) -> None:
+    """The export of one job (it holds the job's run lock ``fd`` and releases it at the
+    end). Never raises: a failure is recorded in the job, with a message for its owner,
+    and leaves no temporary file."""
+    last = [0.0]
+
+    def progress(done: int, total: int) -> None:
+        now = time.monotonic()
+        if done == total or now - last[0] >= PROGRESS_EVERY:
+            last[0] = now
+            jobs.update(job_id, done=done, total=total)
+
+    tmp = None
+    try:
+        workbook = report(store, scope, filters, locale=locale, timezone=timezone,
+                          photo_url=photo_url, all_criteria=all_criteria, progress=progress)
+        with temporaries.export_folder(jobs.data_dir) as folder, storing("the export"):
+            handle, tmp = tempfile.mkstemp(dir=folder, suffix=temporaries.TMP_SUFFIX)
+            os.close(handle)
+            counts = xlsx.write(workbook, tmp, tmpdir=folder)
+            os.replace(tmp, jobs.output_path(job_id))
+            tmp = None
+        jobs.update(job_id, status="done", rows=counts, finished_at_epoch=time.time(),
+                    size=jobs.output_path(job_id).stat().st_size)
+    except BaseException as exc:  # noqa: BLE001 - recorded for the owner, then logged
+        if tmp is not None:
+            with suppress(FileNotFoundError):
+                os.unlink(tmp)
+        message = exc.message if isinstance(exc, CannotStore) else FAILED
+        log.exception("export job %s failed", job_id)
+        with suppress(Exception):
+            jobs.update(job_id, status="failed", finished_at_epoch=time.time(),
+                        error={"template": message.template, "params": message.params})
+        if not isinstance(exc, Exception):
+            raise
+    finally:
+        jobs.release(job_id, fd)
+
+
+def view(jobs: ExportJobs, scope: Scope, job_id: str) -> dict[str, Any]:
+    """The job record for its owner; :class:`~inspect_app.services.Missing` for anybody
+    else (and for an id that does not exist), so job ids cannot be probed."""
+    job = jobs.get(job_id)
+    if job is None or job.get("owner") != scope.user.username:
+        raise Missing(N_("no such export"))
+    return job
+
+
+def error_of(job: dict[str, Any]) -> Message | None:
+    """The message for the owner of a failed or interrupted job (None otherwise)."""
+    if job.get("status") == "interrupted":
+        return INTERRUPTED
+    error = job.get("error")
+    if job.get("status") != "failed":
+        return None
+    if not error:
+        return FAILED
+    return Message(error.get("template") or FAILED.template, **(error.get("params") or {}))
+
+
+def percent(job: dict[str, Any]) -> int:
+    """How far a job is, 0–100 (100 once done)."""
+    if job.get("status") == "done":
+        return 100
+    total, done = job.get("total"), job.get("done") or 0
+    if not total:
+        return 0
+    return max(0, min(99, int(100 * done / total)))
+
+
+def expires_at(job: dict[str, Any], keep_hours: float) -> _dt.datetime | None:
+    """When a finished job will be removed (UTC)."""
+    ended = job.get("finished_at_epoch")
+    if not ended:
+        return None
+    return _dt.datetime.fromtimestamp(ended + keep_hours * 3600, _dt.UTC)

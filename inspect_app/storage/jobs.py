@@ -1,0 +1,144 @@
+"""Background export jobs on disk: ``<data_dir>/jobs/exports/``.
+
+Per job ``<id>``:
+
+* ``<id>.json`` — the job record (plain JSON, replaced atomically): owner, what was
+  asked, status (``running``, ``done``, ``failed``), progress, error, times;
+* ``.<id>.running.tmp`` — an empty file ``flock``-ed by the process running the job
+  for as long as it runs (the kernel releases it when that process dies, even by
+  kill -9), so a record that says ``running`` while nobody holds this file was
+  interrupted; named like every temporary, so start-up and ``store check --fix``
+  remove it once its runner is gone;
+* ``<id>.xlsx`` — the finished workbook (renamed here whole once written; while it is
+  written it lives in a held export folder, see :mod:`.temporaries`).
+
+Every process of the app sees the same jobs (they are files), so the "one running
+export per user" rule and the progress page hold with several gunicorn workers.
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+from contextlib import suppress
+from pathlib import Path
+from typing import Any
+
+from .base import StoreError
+from .files import ensure_dir, json_bytes, locked, valid_id, write_atomic
+from .temporaries import TMP_SUFFIX, hold_temporary, is_held
+
+JOBS_DIR = Path("jobs") / "exports"
+#: Statuses of a job record (``interrupted`` is what a ``running`` record whose runner
+#: is gone reads as).
+JOB_STATUSES = ("running", "done", "failed", "interrupted")
+
+
+class Busy(StoreError):
+    """The owner already has a job running."""
+
+    def __init__(self, job: dict[str, Any]):
+        super().__init__(f"job {job.get('id')} of {job.get('owner')!r} is running")
+        self.job = job
+
+
+class ExportJobs:
+    """The job records and workbooks of one data folder."""
+
+    def __init__(self, data_dir: str | os.PathLike[str]):
+        self.data_dir = Path(data_dir)
+        self.folder = self.data_dir / JOBS_DIR
+
+    # -- paths
+    def _path(self, job_id: str, suffix: str) -> Path | None:
+        return self.folder / f"{job_id}{suffix}" if valid_id(job_id) else None
+
+    def output_path(self, job_id: str) -> Path:
+        """Where the finished workbook of a job goes."""
+        path = self._path(job_id, ".xlsx")
+        if path is None:
+            raise ValueError(f"invalid job id {job_id!r}")
+        return path
+
+    def _running(self, job_id: str) -> Path:
+        return self.folder / f".{job_id}.running{TMP_SUFFIX}"
+
+    # -- records
+    def create(self, job: dict[str, Any]) -> int:
+        """Store a new ``running`` job record and hold its run lock; returns the open file
+        descriptor that holds it (close it with :meth:`release` when the job ends).
+
+        :class:`Busy` if the same owner has a job that is still running (its run lock
+        held by a live process): at most one running export per user, across processes.
+        """
+        ensure_dir(self.folder)
+        with locked(self.folder / "create"):
+            for other in self.all():
+                if other.get("owner") == job["owner"] and other.get("status") == "running":
+                    raise Busy(other)
+            running = self._running(job["id"])
+            fd = os.open(running, os.O_CREAT | os.O_RDWR, 0o600)
+            hold_temporary(fd)
+            try:
+                write_atomic(self._path(job["id"], ".json"), json_bytes({**job, "status": "running"}))
+            except BaseException:
+                self.release(job["id"], fd)
+                raise
+        return fd
+
+    def release(self, job_id: str, fd: int) -> None:
+        """Let go of a job's run lock (its record says by then how it ended)."""
+        with suppress(OSError):
+            self._running(job_id).unlink()
+        with suppress(OSError):
+            os.close(fd)
+
+    def get(self, job_id: str) -> dict[str, Any] | None:
+        """The job record, or None. A ``running`` record whose runner is gone (killed,
+        or its server restarted) comes back as ``interrupted``."""
+        path = self._path(job_id, ".json")
+        if path is None:
+            return None
+        try:
+            job = json.loads(path.read_bytes())
+        except (FileNotFoundError, ValueError):
+            return None
+        if job.get("status") == "running" and not is_held(self._running(job_id)):
+            job["status"] = "interrupted"
+        return job
+
+    def update(self, job_id: str, **changes: Any) -> dict[str, Any]:
+        """Change fields of a job record (only its runner writes it, so no lock)."""
+        path = self._path(job_id, ".json")
+        if path is None:
+            raise ValueError(f"invalid job id {job_id!r}")
+        job = json.loads(path.read_bytes())
+        job.update(changes)
+        write_atomic(path, json_bytes(job), durable=changes.get("status") != "running")
+        return job
+
+    def all(self) -> list[dict[str, Any]]:
+        """Every job record (interrupted ones marked as such)."""
+        try:
+            names = [e.name for e in os.scandir(self.folder)
+                     if e.name.endswith(".json") and not e.name.startswith(".")]
+        except FileNotFoundError:
+            return []
+        return [job for job in (self.get(n[:-len(".json")]) for n in names) if job]
+
+    def expire(self, keep_seconds: float, now: float | None = None) -> list[str]:
+        """Remove the jobs that ended (or were interrupted) more than ``keep_seconds``
+        ago: their record, workbook and run-lock file. Returns their ids."""
+        now = time.time() if now is None else now
+        removed = []
+        for job in self.all():
+            if job.get("status") == "running":
+                continue
+            ended = job.get("finished_at_epoch") or job.get("started_at_epoch") or 0
+            if now - ended >= keep_seconds:
+                for path in (self.folder / f"{job['id']}.xlsx", self._running(job["id"]),
+                             self.folder / f"{job['id']}.json"):
+                    with suppress(FileNotFoundError):
+                        path.unlink()
+                removed.append(job["id"])
+        return removed
