@@ -20,7 +20,6 @@ import uuid
 from pathlib import Path
 
 from bench.bench_wire import ACCEPT, build, wire_bytes  # noqa: E402
-
 from inspect_app.services import commands
 from inspect_app.services import inspections as service  # noqa: E402
 

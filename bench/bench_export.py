@@ -33,7 +33,6 @@ import tempfile
 import time
 from pathlib import Path
 
-from inspect_app.storage.checklist_files import load_file
 from inspect_app.domain.checklist import Checklist
 from inspect_app.domain.models import Answer, Inspection, PhotoRef, ProgressNote, TeamMember, Unit
 from inspect_app.domain.remediation import generate_items
@@ -41,6 +40,7 @@ from inspect_app.domain.scoring import score
 from inspect_app.services.demo import generated_answer
 from inspect_app.services.inspections import snapshot_of
 from inspect_app.storage import new_id
+from inspect_app.storage.checklist_files import load_file
 from inspect_app.storage.tinydb_store import TinyDBStore
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -104,9 +104,9 @@ def child(data_dir: str, out: str, trace: bool, all_criteria: bool = False) -> N
     """Run one export in this (fresh) process and print its figures as JSON."""
     started = time.perf_counter()
     from inspect_app import create_app
-    from inspect_app.exports import xlsx
     from inspect_app.cli.export import CLI_ACTOR
     from inspect_app.domain.access import Scope
+    from inspect_app.exports import xlsx
     from inspect_app.services import exports
     from inspect_app.web.exports import photo_links
 

@@ -18,16 +18,14 @@ smallest (goal ≤ 1,5) and the home page at 10.000 (goal ≤ 30 ms).
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import re
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
 from inspect_app import create_app
-from inspect_app.domain.models import (Inspection, RemediationItem, TeamMember, Unit, User)
+from inspect_app.domain.models import Inspection, RemediationItem, TeamMember, Unit, User
 from inspect_app.services import accounts
 from inspect_app.services import inspections as service
 from inspect_app.storage import new_id

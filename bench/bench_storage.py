@@ -17,8 +17,8 @@ import argparse
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from inspect_app.domain.models import Answer, Inspection, TeamMember
 from inspect_app.storage import new_id

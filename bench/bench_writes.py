@@ -58,15 +58,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import sqlite_reference  # noqa: E402
 from inspect_app import create_app  # noqa: E402
 from inspect_app.domain.models import Inspection  # noqa: E402
-from inspect_app.services import accounts, demo  # noqa: E402
-from inspect_app.services import commands  # noqa: E402
+from inspect_app.services import (  # noqa: E402
+    accounts,
+    commands,  # noqa: E402
+    demo,
+)
 from inspect_app.services import inspections as service  # noqa: E402
 from inspect_app.services import units as unit_service  # noqa: E402
 from inspect_app.storage import new_id  # noqa: E402
-
-from bench import sqlite_reference  # noqa: E402
 
 GUNICORN = Path(sys.executable).with_name("gunicorn")
 PHONES = 32

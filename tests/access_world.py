@@ -154,7 +154,6 @@ def build_world(root: Path) -> World:
     start("self_b_final", "unit_b", "B", "self_check", final=True)
     start("self_b", "unit_b", "B", "self_check")
     # A finished background export of the administrator and of the inspector.
-    from inspect_app.domain.access import Scope
     from inspect_app.exports.workbook import Filters
     from inspect_app.services import export_jobs
     from inspect_app.storage.jobs import ExportJobs

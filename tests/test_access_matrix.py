@@ -24,15 +24,24 @@ import io
 import shutil
 import tempfile
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
 from inspect_app import create_app
-from .access_world import (CHECKLIST_ID, PARAM_FILLERS, ROLES, UNIT_OF, build_world, login_client,
-                           png_bytes, url_for_target)
+
+from .access_world import (
+    CHECKLIST_ID,
+    PARAM_FILLERS,
+    ROLES,
+    UNIT_OF,
+    build_world,
+    login_client,
+    png_bytes,
+    url_for_target,
+)
 
 ANON = "anon"
 ALL_ROLES = (ANON,) + ROLES  # anon, admin, insp, outsider, viewer, unit_a, unit_b

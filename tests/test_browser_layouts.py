@@ -11,10 +11,8 @@ import uuid
 import pytest
 from PIL import Image
 
-from inspect_app.services import accounts
-from inspect_app.services import commands
+from inspect_app.services import accounts, commands, photos
 from inspect_app.services import inspections as service
-from inspect_app.services import photos
 
 from .browser import chromium, live_server, login, page, phone  # noqa: F401
 from .test_browser_fill import PASSWORD, team  # noqa: F401

@@ -72,7 +72,7 @@ def test_an_inspection_opened_once_is_filled_offline_and_arrives_once(live_serve
     page.goto(f"{base}/s/chi_dao")
     card(page, "1.6").get_by_text("Có", exact=True).click()
     page.locator(".bottom-bar button[value=next]").click()  # "Tiếp" offline: the next section
-    page.wait_for_url(f"**/s/the_che")
+    page.wait_for_url("**/s/the_che")
     not_the_browser_error_page(page)
     card(page, "2.1").locator("input[data-role=photo-input]").set_input_files(
         {"name": "anh.jpg", "mimeType": "image/jpeg", "buffer": camera_jpeg()})

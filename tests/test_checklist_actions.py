@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from inspect_app.storage.checklist_files import load_file
 from inspect_app.domain.checklist import ActionInputs, ChecklistError, parse_checklist
+from inspect_app.storage.checklist_files import load_file
 
 from .factories import checklist_data, criterion_data
 

@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from inspect_app.storage.checklist_files import load_file, load_files, load_text
 from inspect_app.domain.checklist import ChecklistError, content_hash, parse_checklist
+from inspect_app.storage.checklist_files import load_file, load_files, load_text
 
 from .factories import COUNT, RATIO, checklist_data, criterion_data, make_checklist
 

@@ -19,8 +19,7 @@ from inspect_app.domain.criteria.schema import checklist_schema, schema_text
 from inspect_app.domain.models import Answer
 from inspect_app.domain.scoring import AnswerError, score
 from inspect_app.i18n.words import inputs_words, value_words, words
-from inspect_app.services import accounts
-from inspect_app.services import commands
+from inspect_app.services import accounts, commands
 from inspect_app.services import inspections as service
 from inspect_app.services import units as unit_service
 

@@ -76,7 +76,7 @@ def test_parallel_writers_with_retries_keep_every_answer_exactly_once(world):
     with ThreadPoolExecutor(12) as pool:
         results = list(pool.map(lambda s: put(port, *s), sends))
     assert {status for status, _ in results} == {200}, [r for r in results if r[0] != 200][:3]
-    for (_, iid, cid, body) in ops:
+    for (_, _iid, _cid, body) in ops:
         answers = [r for (s, r), send in zip(results, sends) if send[3] is body]
         assert {a["rev"] for a in answers} == {1}  # the retries got the same result
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from inspect_app import create_app
-from inspect_app.storage.checklist_files import MAX_FILE_BYTES, load_files, load_text
 from inspect_app.domain.checklist import ChecklistError, number_digits, parse_checklist
 from inspect_app.services import accounts
+from inspect_app.storage.checklist_files import MAX_FILE_BYTES, load_files, load_text
 
 from .factories import checklist_data, criterion_data
 from .test_fill_html import PASSWORD, login

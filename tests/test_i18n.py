@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from inspect_app.web.i18n import formatting
 from inspect_app.domain.periods import PeriodError, parse_period, period_of
 from inspect_app.domain.text import fold, matches, nfc, sort_key
+from inspect_app.web.i18n import formatting
 
 ROOT = Path(__file__).resolve().parent.parent
 PO = ROOT / "inspect_app" / "translations" / "vi" / "LC_MESSAGES" / "messages.po"

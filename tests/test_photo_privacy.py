@@ -49,7 +49,7 @@ def _exif() -> bytes:
 XMP = (f'<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/">'
        f'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
        f'xmlns:xmp="http://ns.adobe.com/xap/1.0/"><rdf:Description xmp:Label="{MARKER}"/>'
-       f'</rdf:RDF></x:xmpmeta><?xpacket end="w"?>').encode("utf-8")
+       f'</rdf:RDF></x:xmpmeta><?xpacket end="w"?>').encode()
 ICC = b"MARKER-ICC " + MARKER.encode("utf-8") * 4
 
 

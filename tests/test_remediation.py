@@ -22,7 +22,7 @@ from .factories import RATIO, criterion_data, make_checklist
 from .test_fill_html import csrf_of, form_fields
 
 PASSWORD = "mat-khau-dai"
-UTC = _dt.timezone.utc
+UTC = _dt.UTC
 
 
 def op() -> str:

@@ -7,7 +7,6 @@ import io
 import json
 import random
 import uuid
-
 from pathlib import Path
 
 import pytest

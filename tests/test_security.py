@@ -15,7 +15,8 @@ import pytest
 
 from inspect_app import create_app, storage
 from inspect_app.services import accounts, clock
-from .access_world import (PASSWORD, build_world, login_client, png_bytes, url_for_target)
+
+from .access_world import PASSWORD, build_world, login_client, png_bytes, url_for_target
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "inspect_app" / "templates"
 

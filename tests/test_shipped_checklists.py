@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from inspect_app.storage.checklist_files import load_file
 from inspect_app.domain.checklist import parse_checklist
 from inspect_app.domain.scoring import AnswerError, score
+from inspect_app.storage.checklist_files import load_file
 
 ROOT = Path(__file__).resolve().parent.parent
 CCHC_XA = ROOT / "checklists" / "cchc-xa.yaml"

@@ -12,12 +12,32 @@ from typing import Any
 
 import pytest
 
-from inspect_app.domain.models import (SCHEMA, Answer, ApiToken, Event, Inspection,
-                                       PhotoRef, ProgressNote, RemediationItem, TeamMember,
-                                       Unit, User, summarize)
-from inspect_app.storage import (AlreadyExists, MemoryStore, NotFound, Store, StoreError,
-                                 TinyDBStore, new_id, open_store)
-from inspect_app.storage import logins, tinydb_store
+from inspect_app.domain.models import (
+    SCHEMA,
+    Answer,
+    ApiToken,
+    Event,
+    Inspection,
+    PhotoRef,
+    ProgressNote,
+    RemediationItem,
+    TeamMember,
+    Unit,
+    User,
+    summarize,
+)
+from inspect_app.storage import (
+    AlreadyExists,
+    MemoryStore,
+    NotFound,
+    Store,
+    StoreError,
+    TinyDBStore,
+    logins,
+    new_id,
+    open_store,
+    tinydb_store,
+)
 from inspect_app.storage.base import InspectionQuery, ItemQuery
 from inspect_app.storage.files import FileCache, write_atomic
 from inspect_app.storage.tinydb_store import shard_name

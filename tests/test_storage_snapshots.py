@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import json
 
-from inspect_app.storage.checklist_files import load_file
 from inspect_app.domain.models import Inspection
 from inspect_app.services.inspections import snapshot_of
 from inspect_app.storage import TinyDBStore
+from inspect_app.storage.checklist_files import load_file
 
 
 def inspection(store_id: str, checklist) -> Inspection:

@@ -20,7 +20,7 @@ from .test_fill_html import csrf_of, form_fields
 
 PASSWORD = "mat-khau-dai"
 # Tuesday 1 December 2026, 09:00 in Vietnam: ISO week 2026-W49.
-MOMENT = _dt.datetime(2026, 12, 1, 2, 0, tzinfo=_dt.timezone.utc)
+MOMENT = _dt.datetime(2026, 12, 1, 2, 0, tzinfo=_dt.UTC)
 WEEKLY, YEARLY = "tu-kiem-tra-mot-cua-tuan", "cchc-xa"
 
 

@@ -25,7 +25,7 @@ def units_add(code: str, name: str, parent: str | None) -> None:
     try:
         unit = unit_service.add_unit(current_store(), code, name, parent)
     except ServiceError as exc:
-        raise CommandFailed(f"units add: {exc.message}")
+        raise CommandFailed(f"units add: {exc.message}") from None
     click.echo(f"unit {unit.code}: {unit.name}")
 
 
@@ -36,14 +36,14 @@ def units_import(file: str) -> None:
     try:
         text = Path(file).read_bytes().decode("utf-8-sig")
     except OSError as exc:
-        raise CommandFailed(f"{file}: cannot read: {exc.strerror}")
+        raise CommandFailed(f"{file}: cannot read: {exc.strerror}") from None
     except UnicodeDecodeError as exc:
-        raise CommandFailed(f"{file}: not UTF-8 text (byte {exc.start}); save the CSV as UTF-8")
+        raise CommandFailed(f"{file}: not UTF-8 text (byte {exc.start}); save the CSV as UTF-8") from None
     try:
         units = unit_service.import_units(current_store(), text)
     except ServiceError as exc:
         raise CommandFailed("\n".join(f"{file}: {line}" for line in exc.message.splitlines()) +
-             "\nnothing was imported")
+             "\nnothing was imported") from None
     click.echo(f"imported {len(units)} unit(s) from {file}")
 
 
@@ -65,7 +65,7 @@ def users_create(username: str, role: str, unit: str | None, full_name: str, pos
         user = accounts.create_user(current_store(), username, role, unit=unit, password=password,
                                     full_name=full_name, position=position)
     except ServiceError as exc:
-        raise CommandFailed(f"users create: {exc.message}")
+        raise CommandFailed(f"users create: {exc.message}") from None
     click.echo(f"user {user.username} ({user.role}{', unit ' + user.unit if user.unit else ''})")
 
 
@@ -77,4 +77,4 @@ def users_token(username: str, label: str) -> None:
     try:
         click.echo(accounts.issue_token(current_store(), username, label))
     except ServiceError as exc:
-        raise CommandFailed(f"users token: {exc.message}")
+        raise CommandFailed(f"users token: {exc.message}") from None

@@ -52,17 +52,17 @@ def score_command(checklist: str, answers_json: str) -> None:
     try:
         loaded = resolve(checklist, current_app.config["CHECKLISTS_DIR"])
     except ChecklistError as exc:
-        raise CommandFailed(str(exc))
+        raise CommandFailed(str(exc)) from None
     try:
         text = Path(answers_json).read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
-        raise CommandFailed(f"{answers_json}: cannot read answers: {exc}")
+        raise CommandFailed(f"{answers_json}: cannot read answers: {exc}") from None
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise CommandFailed(f"{answers_json}: line {exc.lineno}, column {exc.colno}: {exc.msg}")
+        raise CommandFailed(f"{answers_json}: line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
     try:
         card = score(loaded, answers_from_document(document))
     except AnswerError as exc:
-        raise CommandFailed("\n".join(f"{answers_json}: {p}" for p in exc.problems))
+        raise CommandFailed("\n".join(f"{answers_json}: {p}" for p in exc.problems)) from None
     click.echo(json.dumps(card.as_dict(), ensure_ascii=False, indent=2))

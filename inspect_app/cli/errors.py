@@ -43,7 +43,7 @@ def end_refusals(app: Flask) -> None:
             try:
                 return callback(*args, **kwargs)
             except CannotStore as exc:
-                raise CommandFailed(f"{command.name}: {exc.message} ({exc})")
+                raise CommandFailed(f"{command.name}: {exc.message} ({exc})") from None
 
         wrapped._refusals_wrapped = True  # type: ignore[attr-defined]
         command.callback = wrapped

@@ -15,17 +15,15 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from ..exports import workbook
-
-from ..exports import xlsx
 from ..domain.access import Scope
 from ..domain.models import INSPECTION_KINDS, User
+from ..exports import workbook, xlsx
 from ..i18n import LANGUAGES
 from ..services import ServiceError
 from ..services import exports as export_service
-from ..web.exports import photo_links
-from ..storage import CannotStore, temporaries
 from ..settings import PROJECT_DIR
+from ..storage import CannotStore, temporaries
+from ..web.exports import photo_links
 from .errors import CommandFailed
 
 #: Where ``--out NAME.xlsx`` (a bare file name) is written.
@@ -75,12 +73,12 @@ def export_command(out: str, period: str | None, checklist: str | None, units: t
             store, current_app.extensions["checklists"], period=period, checklist=checklist,
             units=units, kind=kind, include_drafts=include_drafts)
     except ServiceError as exc:
-        raise CommandFailed(f"export: {exc.message}")
+        raise CommandFailed(f"export: {exc.message}") from None
     path = output_path(out)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise CommandFailed(f"export: cannot create {path.parent}: {exc.strerror}")
+        raise CommandFailed(f"export: cannot create {path.parent}: {exc.strerror}") from None
     # url_for needs a request to build absolute links; this one only carries the address.
     with current_app.test_request_context(base_url=base_url.rstrip("/")):
         photo_url = photo_links()
@@ -152,9 +150,9 @@ def _write_atomically(report: workbook.Report, path: Path) -> dict[str, int]:
             with suppress(FileNotFoundError):
                 os.unlink(tmp)
         if isinstance(exc, CannotStore):
-            raise CommandFailed(f"export: cannot write: {exc}")
+            raise CommandFailed(f"export: cannot write: {exc}") from None
         if isinstance(exc, OSError):
-            raise CommandFailed(f"export: cannot write {path}: {exc.strerror or exc}")
+            raise CommandFailed(f"export: cannot write {path}: {exc.strerror or exc}") from None
         raise
     finally:
         if fd is not None:

@@ -9,8 +9,8 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
 from ..storage.check import check_store
-from .errors import CommandFailed, current_store
 from . import export
+from .errors import CommandFailed, current_store
 
 store_cli = AppGroup("store", help="Look after the data folder.")
 

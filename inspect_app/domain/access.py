@@ -20,8 +20,9 @@ ids of other units' records cannot be probed.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Protocol
+from typing import Protocol
 
 
 class Actor(Protocol):

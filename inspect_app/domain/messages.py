@@ -12,7 +12,8 @@ template and the catalogue test checks that it is translated.
 """
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 
 class Message(str):
@@ -21,7 +22,7 @@ class Message(str):
     template: str
     params: dict[str, Any]
 
-    def __new__(cls, template: str, **params: Any) -> "Message":
+    def __new__(cls, template: str, **params: Any) -> Message:
         text = template % params if params else template
         self = super().__new__(cls, text)
         self.template = template

@@ -71,7 +71,7 @@ class Unit:
         return plain(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Unit":
+    def from_dict(cls, data: dict[str, Any]) -> Unit:
         return _from_dict(cls, data)
 
 
@@ -107,7 +107,7 @@ class User:
         return plain(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "User":
+    def from_dict(cls, data: dict[str, Any]) -> User:
         data = dict(data)
         data["tokens"] = [ApiToken(**t) for t in data.get("tokens") or []]
         return _from_dict(cls, data)
@@ -148,7 +148,7 @@ class Answer:
         return plain(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Answer":
+    def from_dict(cls, data: dict[str, Any]) -> Answer:
         return _from_dict(cls, data)
 
 
@@ -213,7 +213,7 @@ class RemediationItem:
         return plain(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "RemediationItem":
+    def from_dict(cls, data: dict[str, Any]) -> RemediationItem:
         data = dict(data)
         data["progress"] = [ProgressNote(**p) for p in data.get("progress") or []]
         data["history"] = [Event(**e) for e in data.get("history") or []]
@@ -276,14 +276,14 @@ class Inspection:
         """Answers in the §4 form that :func:`scoring.score` reads."""
         return {cid: a.content() for cid, a in self.answers.items()}
 
-    def copy(self) -> "Inspection":
+    def copy(self) -> Inspection:
         return copy.deepcopy(self)
 
     def to_dict(self) -> dict[str, Any]:
         return plain(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Inspection":
+    def from_dict(cls, data: dict[str, Any]) -> Inspection:
         data = dict(data)
         data["team"] = [TeamMember(**m) for m in data.get("team") or []]
         data["answers"] = {k: Answer.from_dict(v) for k, v in (data.get("answers") or {}).items()}
@@ -316,7 +316,7 @@ class ItemSummary:
         return plain(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "ItemSummary":
+    def from_dict(cls, data: dict[str, Any]) -> ItemSummary:
         return _from_dict(cls, data)
 
 
@@ -358,7 +358,7 @@ class InspectionSummary:
         return plain(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "InspectionSummary":
+    def from_dict(cls, data: dict[str, Any]) -> InspectionSummary:
         if data.get("items"):
             data = {**data, "items": [ItemSummary.from_dict(i) for i in data["items"]]}
         return _from_dict(cls, data)

@@ -12,8 +12,9 @@ How items change afterwards (status, progress, verification) is in
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from .checklist import Checklist, Criterion
@@ -202,7 +203,7 @@ def local_date(moment: str, tz: str) -> _dt.date:
     """The local date of an ISO timestamp (naive ones are taken as UTC)."""
     value = _dt.datetime.fromisoformat(moment)
     if value.tzinfo is None:
-        value = value.replace(tzinfo=_dt.timezone.utc)
+        value = value.replace(tzinfo=_dt.UTC)
     return value.astimezone(ZoneInfo(tz)).date()
 
 

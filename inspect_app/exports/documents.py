@@ -133,7 +133,7 @@ def local_date(moment: str | None, tz: str) -> _dt.date | None:
     except ValueError:
         return None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=_dt.timezone.utc)
+        parsed = parsed.replace(tzinfo=_dt.UTC)
     return parsed.astimezone(ZoneInfo(tz)).date()
 
 

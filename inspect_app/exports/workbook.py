@@ -47,9 +47,10 @@ import datetime as _dt
 import math
 from array import array
 from bisect import bisect_right
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Callable, Iterable, Iterator, NamedTuple
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from babel.numbers import get_decimal_symbol, get_group_symbol
@@ -64,8 +65,12 @@ from ..domain.text import fold, nfc
 from ..i18n import gettext, translate
 from ..i18n.formatting import HUGE, roman
 from ..i18n.words import inputs_words, value_words
-from .labels import (INSPECTION_KIND_LABELS, INSPECTION_STATUS_LABELS, ITEM_STATUS_LABELS,
-                     LINE_STATUS_LABELS)
+from .labels import (
+    INSPECTION_KIND_LABELS,
+    INSPECTION_STATUS_LABELS,
+    ITEM_STATUS_LABELS,
+    LINE_STATUS_LABELS,
+)
 
 #: Column types the writer knows: how a number or date in that column is shown.
 COLUMN_TYPES = ("text", "wrap", "integer", "points", "percent", "date", "link")
@@ -698,5 +703,5 @@ def _local_dmy(moment: str | None, zone: ZoneInfo) -> str:
     except (TypeError, ValueError):
         return str(moment or "")
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=_dt.timezone.utc)
+        parsed = parsed.replace(tzinfo=_dt.UTC)
     return parsed.astimezone(zone).strftime("%d/%m/%Y")

@@ -18,7 +18,7 @@ LANGUAGES = {"vi": "Tiếng Việt", "en": "English"}
 TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def catalogue(locale: str) -> NullTranslations:
     """The compiled catalogue of ``locale`` (English, the message ids, has none)."""
     return Translations.load(str(TRANSLATIONS_DIR), [locale])

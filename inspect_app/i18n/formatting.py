@@ -13,8 +13,7 @@ from typing import Any
 
 from babel.dates import format_date as _format_date
 from babel.dates import format_datetime as _format_datetime
-from babel.numbers import (format_decimal, format_scientific, get_decimal_symbol,
-                           get_group_symbol)
+from babel.numbers import format_decimal, format_scientific, get_decimal_symbol, get_group_symbol
 
 #: From here on numbers are shown as 1,5E18: they are far beyond what answers accept
 #: (10^12) and only old data can hold them.

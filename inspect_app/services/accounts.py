@@ -9,8 +9,8 @@ from contextlib import suppress
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..domain.models import ROLES, ApiToken, User
 from ..domain.messages import N_
+from ..domain.models import ROLES, ApiToken, User
 from ..domain.text import ID_TEXT, SHORT_TEXT, TextProblem, check_password_text, clean_text, nfc
 from ..storage import AlreadyExists, CannotStore, NotFound, Store
 from . import Forbidden, Invalid, Missing, Throttled, clock

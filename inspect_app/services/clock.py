@@ -10,7 +10,7 @@ DEFAULT_TZ = "Asia/Ho_Chi_Minh"
 
 def now_utc() -> _dt.datetime:
     """The current moment, timezone-aware UTC."""
-    return _dt.datetime.now(_dt.timezone.utc)
+    return _dt.datetime.now(_dt.UTC)
 
 
 def now_iso() -> str:

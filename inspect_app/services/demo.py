@@ -138,7 +138,7 @@ def _fill(store: Store, scope: Scope, inspection_id: str, answers: dict[str, dic
 
 def _backdate(store: Store, inspection_id: str, day: _dt.date) -> None:
     """Make a demo record look as if it was done on ``day``."""
-    stamp = _dt.datetime.combine(day, _dt.time(9, 30), _dt.timezone.utc).isoformat()
+    stamp = _dt.datetime.combine(day, _dt.time(9, 30), _dt.UTC).isoformat()
 
     def change(inspection):
         inspection.created_at = stamp
@@ -233,7 +233,7 @@ def _change(store: Store, scope: Scope, item, **change: Any):
 
 def _backdate_item(store: Store, inspection_id: str, item_id: str, day: _dt.date) -> None:
     """Make an item's progress look as if it was reported on ``day`` (demo only)."""
-    stamp = _dt.datetime.combine(day, _dt.time(8, 0), _dt.timezone.utc).isoformat()
+    stamp = _dt.datetime.combine(day, _dt.time(8, 0), _dt.UTC).isoformat()
 
     def change(inspection):
         item = inspection.item(item_id)

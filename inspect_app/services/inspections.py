@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import datetime as _dt
 import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, TypeVar
+from typing import Any, TypeVar
 
 from ..domain import inspection as rules
 from ..domain.access import Scope

@@ -6,8 +6,8 @@ import io
 import re
 from dataclasses import dataclass
 
+from ..domain.messages import N_, Message, joined
 from ..domain.models import Unit
-from ..domain.messages import Message, N_, joined
 from ..domain.text import ID_TEXT, SHORT_TEXT, TextProblem, clean_text, matches, nfc, sort_key
 from ..storage import Store
 from . import Invalid

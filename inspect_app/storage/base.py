@@ -18,14 +18,12 @@ from __future__ import annotations
 
 import errno
 import logging
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import (
-    Callable,
     Generic,
-    Iterable,
-    Iterator,
     Protocol,
     TypeVar,
     runtime_checkable,

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import heapq
 from bisect import bisect_left
+from collections.abc import Callable, Iterable
 from itertools import islice
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from ..domain.models import ROLES, InspectionSummary, ItemSummary, Unit, User
 from ..domain.text import fold, sort_key

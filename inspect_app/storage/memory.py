@@ -16,8 +16,9 @@ import copy
 import errno
 import tempfile
 import threading
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, TypeVar
+from typing import TypeVar
 
 from ..domain.models import (
     SCHEMA,
@@ -29,8 +30,15 @@ from ..domain.models import (
     summarize,
 )
 from . import index
-from .base import (AlreadyExists, CannotStore, InspectionQuery, ItemQuery, NotFound, Page,
-                   export_record)
+from .base import (
+    AlreadyExists,
+    CannotStore,
+    InspectionQuery,
+    ItemQuery,
+    NotFound,
+    Page,
+    export_record,
+)
 from .files import valid_id
 from .index import IndexView, RecordView
 from .logins import LOGIN_MAX_KEYS_PER_SHARD, LOGIN_SHARDS, bounded_failures

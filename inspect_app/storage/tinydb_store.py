@@ -60,9 +60,10 @@ import json
 import os
 import re
 import secrets
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import suppress
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, TypeVar
+from typing import Any, TypeVar
 
 from tinydb import Query, TinyDB
 from tinydb.table import Document

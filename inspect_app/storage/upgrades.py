@@ -3,7 +3,8 @@ upgraded form is written back the next time that record is written."""
 from __future__ import annotations
 
 import copy
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ..domain.models import SCHEMA
 from ..domain.replay import compact_ops

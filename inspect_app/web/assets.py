@@ -20,7 +20,6 @@ from pathlib import Path
 import brotli
 import rcssmin
 import rjsmin
-
 from flask import Flask, request, send_from_directory
 from flask_compress import Compress
 

@@ -7,7 +7,6 @@ from flask import Blueprint, abort, current_app, render_template
 
 from .i18n import translate
 
-
 bp = Blueprint("checklists", __name__, url_prefix="/checklists")
 
 

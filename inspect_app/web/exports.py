@@ -12,10 +12,18 @@ the workbook directly, for small exports and scripts.
 from __future__ import annotations
 
 import tempfile
-from typing import Callable
+from collections.abc import Callable
 
-from flask import (Blueprint, current_app, jsonify, redirect, render_template, request,
-                   send_file, url_for)
+from flask import (
+    Blueprint,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -23,19 +31,17 @@ from wtforms import BooleanField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, ValidationError
 
-from ..exports import workbook as rows
-
-from ..exports import xlsx
-from ..services import exports as export_service
 from ..domain.periods import PeriodError, parse_period
 from ..domain.text import fold, sort_key
+from ..exports import workbook as rows
+from ..exports import xlsx
 from ..i18n import formatting
-from .i18n import LANGUAGES, current_locale, translate
-from ..services import Conflict, ServiceError, clock
-from ..services import export_jobs
+from ..services import Conflict, ServiceError, clock, export_jobs
+from ..services import exports as export_service
 from ..storage import storing, temporaries
 from ..storage.jobs import ExportJobs
 from .auth import roles_required, scope, store
+from .i18n import LANGUAGES, current_locale, translate
 from .labels import INSPECTION_KIND_LABELS
 
 bp = Blueprint("exports", __name__, url_prefix="/exports")

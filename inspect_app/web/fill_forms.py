@@ -27,12 +27,11 @@ from wtforms.validators import Length, Optional
 
 from ..domain import criteria as domain_criteria
 from ..domain.checklist import Checklist, Criterion
-from ..domain.messages import Message, N_
+from ..domain.messages import N_, Message
 from ..domain.models import Answer
 from ..domain.numbers import NumberUnclear, json_number, read_number, within_limits
 from ..domain.scoring import number_problem
-from .criteria import (BUILDERS, MAX_STEP_BUTTONS, FieldProblem, Part, Reader,  # noqa: F401
-                       builder, step_values)
+from .criteria import BUILDERS, MAX_STEP_BUTTONS, FieldProblem, Part, Reader, builder, step_values  # noqa: F401
 from .i18n import current_locale, formatting, translate
 
 

@@ -83,14 +83,3 @@ def door_sheet():
              for u in units]
     pages = [cards[i:i + DOOR_CARDS_PER_PAGE] for i in range(0, len(cards), DOOR_CARDS_PER_PAGE)]
     return render_template("documents/door_sheet.html", pages=pages)
-
-
-def svg_response(data: str, *, box_size: int = 10, download_name: str | None = None):
-    """A Flask response carrying :func:`~inspect_app.exports.qr.svg_document` (private:
-    it may name a unit)."""
-    response = Response(qr.svg_document(data, box_size=box_size), mimetype=qr.SVG_MIMETYPE)
-    response.cache_control.private = True
-    response.cache_control.max_age = 3600
-    if download_name:
-        response.headers["Content-Disposition"] = f'inline; filename="{download_name}"'
-    return response

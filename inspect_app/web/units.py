@@ -9,12 +9,12 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from .i18n import translate
 from ..services import ServiceError
 from ..services import inspections as inspection_service
 from ..services import units as unit_service
 from .auth import roles_required, scope, store
 from .common import pager_of
+from .i18n import translate
 
 bp = Blueprint("units", __name__, url_prefix="/units")
 

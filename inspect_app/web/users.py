@@ -11,12 +11,12 @@ from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import TextInput
 
 from ..domain.models import ROLES
-from ..domain.text import SHORT_TEXT, sort_key
-from .i18n import translate
+from ..domain.text import SHORT_TEXT
 from ..services import ServiceError, accounts
 from ..services.inspections import PAGE_SIZE, clamped, page_number
 from .auth import roles_required, store, unit_names
 from .common import pager_of
+from .i18n import translate
 from .labels import ROLE_LABELS
 
 bp = Blueprint("users", __name__, url_prefix="/users")

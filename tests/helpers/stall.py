@@ -23,9 +23,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from inspect_app import create_app
-
-from inspect_app.exports import xlsx  # noqa: E402
 from inspect_app.domain.models import Unit  # noqa: E402
+from inspect_app.exports import xlsx  # noqa: E402
 from inspect_app.storage import tinydb_store  # noqa: E402
 
 
