@@ -39,3 +39,62 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def auth(client):
+    """Log the test ``client`` in and out through the real forms:
+    ``auth.login("lead")``, ``auth.login("ua", "other-password")``, ``auth.logout()``."""
+    from .support import PASSWORD, csrf_of, login
+
+    class Auth:
+        def login(self, username: str, password: str = PASSWORD):
+            return login(client, username, password)
+
+        def logout(self):
+            page = client.get("/").get_data(as_text=True)
+            return client.post("/logout", data={"csrf_token": csrf_of(page)})
+
+    return Auth()
+
+
+@pytest.fixture
+def api(app, client):
+    """``api("lead")``: that user's Bearer-token client of the JSON API (a new token)."""
+    from .support import Api
+
+    store = app.extensions["store"]
+    return lambda username: Api(client, accounts.issue_token(store, username))
+
+
+@pytest.fixture
+def make_inspection(app):
+    """``make_inspection(**overrides)``: a record started through the service, by default an
+    inspection of ``cchc-xa`` for 2025 of unit NT by inspector "lead" (unit and user are
+    created when missing; a self-check is started by the unit's officer "ua")."""
+    from inspect_app.services import commands
+    from inspect_app.services import inspections as service
+    from inspect_app.services import units as unit_service
+
+    from .support import PASSWORD
+
+    store, library = app.extensions["store"], app.extensions["checklists"]
+
+    def make(**overrides):
+        kind = overrides.pop("kind", "inspection")
+        unit = overrides.pop("unit", "NT")
+        by = overrides.pop("by", "lead" if kind == "inspection" else "ua")
+        if store.get_unit(unit) is None:
+            unit_service.add_unit(store, unit, f"Xã {unit}")
+        if store.get_user(by) is None:
+            role = "inspector" if kind == "inspection" else "unit"
+            accounts.create_user(store, by, role, unit=None if role == "inspector" else unit,
+                                 password=PASSWORD, full_name=by.title())
+        request = commands.StartRequest(
+            unit=unit, checklist=overrides.pop("checklist", "cchc-xa"),
+            period=overrides.pop("period", "2025"), kind=kind,
+            team=tuple(overrides.pop("team", ())), **overrides)
+        return service.start(store, library, service.scope_for(store, store.get_user(by)),
+                             request)
+
+    return make

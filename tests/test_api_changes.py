@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_api import CHECKLIST, op, world  # noqa: F401  (fixtures)
+from tests.test_api import CHECKLIST
 from tests.test_refusal_messages import _switch_to_english
+
+from .support import op
 
 
 @pytest.fixture
@@ -106,7 +108,7 @@ def test_the_bad_since_message_follows_the_language_switch(app, client, record):
     _switch_to_english(client)
     page = client.get("/login")
     assert page.status_code == 200
-    from tests.test_remediation import csrf_of
+    from tests.support import csrf_of
 
     client.post("/login", data={"username": "lead", "password": "mat-khau-dai",
                                 "csrf_token": csrf_of(page.get_data(as_text=True))})

@@ -11,7 +11,8 @@ from inspect_app.services import accounts, commands
 from inspect_app.services import inspections as service
 
 from .browser import PHONE, chromium, live_server, login, phone  # noqa: F401
-from .test_browser_fill import PASSWORD, answer_of, team  # noqa: F401
+from .support import PASSWORD
+from .test_browser_fill import answer_of
 
 SHOTS = Path("/tmp/shots")
 

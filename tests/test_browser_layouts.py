@@ -15,7 +15,7 @@ from inspect_app.services import accounts, commands, photos
 from inspect_app.services import inspections as service
 
 from .browser import chromium, live_server, login, page, phone  # noqa: F401
-from .test_browser_fill import PASSWORD, team  # noqa: F401
+from .support import PASSWORD
 
 SHOTS = "/tmp/shots"
 

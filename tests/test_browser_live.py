@@ -12,7 +12,8 @@ from inspect_app.services import commands
 from inspect_app.services import inspections as service
 
 from .browser import chromium, live_server, login, phone  # noqa: F401
-from .test_browser_fill import PASSWORD, answer_of, card, eventually, team, wait_saved  # noqa: F401
+from .support import PASSWORD
+from .test_browser_fill import answer_of, card, eventually, wait_saved
 
 SHOTS = "/tmp/shots"
 

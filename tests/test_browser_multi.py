@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from .browser import chromium, live_server, login, phone  # noqa: F401
-from .test_browser_fill import PASSWORD, answer_of, card, eventually, team, wait_saved  # noqa: F401
+from .support import PASSWORD
+from .test_browser_fill import answer_of, card, eventually, wait_saved
 
 SHOTS = Path("/tmp/shots")
 

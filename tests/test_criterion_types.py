@@ -245,12 +245,12 @@ def test_multi_through_the_api(client, world):
 
 
 def _login(client, username):
-    from .test_fill_html import login
+    from .support import login
     login(client, username)
 
 
 def test_multi_through_the_no_js_form_review_and_minutes(client, world):
-    from .test_fill_html import form_fields
+    from .support import form_fields
 
     _login(client, "lead")
     checklist = service.checklist_of(world["store"].get_inspection(world["id"]))

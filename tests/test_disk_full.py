@@ -27,7 +27,7 @@ from inspect_app.storage import CannotStore, MemoryStore
 from inspect_app.storage.tinydb_store import TinyDBStore
 
 from .access_world import PASSWORD, build_world, login_client, png_bytes
-from .test_fill_html import csrf_of, form_fields
+from .support import csrf_of, data_files, form_fields, post_login
 
 REFUSALS = [errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO]
 VI_FULL = "Máy chủ hết dung lượng, chưa lưu được"
@@ -56,12 +56,6 @@ def disk_refuses(err: int = errno.ENOSPC, after: int = 0):
                 mp.setattr(tempfile, name, fail)
         mp.setattr(os, "replace", replace)
         yield
-
-
-def data_files(root: Path) -> dict[str, bytes]:
-    """Every file of a data folder but lock files (taking a lock is not a write of data)."""
-    return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*")
-            if p.is_file() and not p.name.endswith(".lock")}
 
 
 def leftovers(root: Path) -> list[str]:
@@ -316,11 +310,6 @@ def test_the_503_message_follows_the_language_switch(world, web):
                  "again later, and tell the administrator.", "reason": "cannot_store"}
 
 
-def _login(client, username, password):
-    page = client.get("/login").get_data(as_text=True)
-    return client.post("/login", data={"username": username, "password": password,
-                                       "csrf_token": csrf_of(page)})
-
 
 def test_login_fails_closed_when_attempts_cannot_be_counted(world, web):
     """30 wrong passwords then the right one, on a full disk: none is counted, so none
@@ -329,13 +318,13 @@ def test_login_fails_closed_when_attempts_cannot_be_counted(world, web):
     client = app.test_client()
     with disk_refuses():
         for attempt in range(30):
-            response = _login(client, "viewer", f"wrong-{attempt}")
+            response = post_login(client, "viewer", f"wrong-{attempt}")
             assert response.status_code == 503, attempt
-        right = _login(client, "viewer", PASSWORD)
+        right = post_login(client, "viewer", PASSWORD)
         assert right.status_code == 503
         assert VI_FULL in right.get_data(as_text=True)
         assert client.get("/inspections/").status_code == 302  # not logged in
-    assert _login(client, "viewer", PASSWORD).status_code == 302  # room again: logs in
+    assert post_login(client, "viewer", PASSWORD).status_code == 302  # room again: logs in
 
 
 def test_a_refused_record_of_success_still_counts_the_attempt(world, web):
@@ -345,7 +334,7 @@ def test_a_refused_record_of_success_still_counts_the_attempt(world, web):
     store = app.extensions["store"]
     store.record_login_failure("login:someone", time.time(), 900)  # the shard salt exists
     with disk_refuses(after=1):  # recording the attempt works, clearing it does not
-        assert _login(app.test_client(), "viewer", PASSWORD).status_code == 302
+        assert post_login(app.test_client(), "viewer", PASSWORD).status_code == 302
     assert store.login_failures("login:viewer", time.time(), 900) == 1
 
 

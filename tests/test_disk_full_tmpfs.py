@@ -20,8 +20,8 @@ import pytest
 from inspect_app.storage.check import check_store
 
 from .access_world import PASSWORD, build_world, login_client, png_bytes
-from .test_disk_full import VI_FULL, _login, data_files
-from .test_storage_crash import check_store_is_whole
+from .support import check_store_is_whole, data_files, post_login
+from .test_disk_full import VI_FULL
 
 DISK_SIZE = "4m"
 
@@ -103,8 +103,8 @@ def test_a_full_disk_refuses_writes_cleanly_and_recovers(world, small_disk):
     before = data_files(data)
     guesser = app.test_client()
     for attempt in range(30):
-        assert _login(guesser, "viewer", f"sai-{attempt}").status_code == 503, attempt
-    right = _login(guesser, "viewer", PASSWORD)
+        assert post_login(guesser, "viewer", f"sai-{attempt}").status_code == 503, attempt
+    right = post_login(guesser, "viewer", PASSWORD)
     assert right.status_code == 503 and VI_FULL in right.get_data(as_text=True)
     assert guesser.get("/inspections/").status_code == 302  # not logged in
 
@@ -120,7 +120,7 @@ def test_a_full_disk_refuses_writes_cleanly_and_recovers(world, small_disk):
     assert data_files(data) == before  # nothing half-made
 
     filler.unlink()  # room again: the same store object works at once
-    assert _login(guesser, "viewer", PASSWORD).status_code == 302
+    assert post_login(guesser, "viewer", PASSWORD).status_code == 302
     assert _answer(client, world, token, 2).status_code == 200
     created = _create(client, token)
     assert created.status_code == 201

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from html.parser import HTMLParser
 
 import pytest
 
@@ -12,56 +11,7 @@ from inspect_app.services import accounts, commands
 from inspect_app.services import inspections as service
 from inspect_app.services import units as unit_service
 
-PASSWORD = "mat-khau-dai"
-
-
-class FormReader(HTMLParser):
-    """Collects what a browser would submit from one form (by id)."""
-
-    def __init__(self, form_id: str):
-        super().__init__()
-        self.form_id, self.inside, self.fields, self._textarea = form_id, False, [], None
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag == "form":
-            self.inside = a.get("id") == self.form_id
-        if not self.inside or "disabled" in a:
-            return
-        if tag == "input" and a.get("name") and a.get("type") not in ("file", "submit"):
-            if a.get("type") in ("radio", "checkbox") and "checked" not in a:
-                return
-            self.fields.append((a["name"], a.get("value", "")))
-        elif tag == "textarea" and a.get("name"):
-            self._textarea = [a["name"], ""]
-
-    def handle_data(self, data):
-        if self._textarea is not None:
-            self._textarea[1] += data
-
-    def handle_endtag(self, tag):
-        if tag == "textarea" and self._textarea is not None:
-            self.fields.append(tuple(self._textarea))
-            self._textarea = None
-        if tag == "form":
-            self.inside = False
-
-
-def form_fields(html: str, form_id: str = "section-form") -> dict[str, str]:
-    reader = FormReader(form_id)
-    reader.feed(html)
-    return dict(reader.fields)
-
-
-def csrf_of(html: str) -> str:
-    return re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html).group(1)
-
-
-def login(client, username):
-    page = client.get("/login").get_data(as_text=True)
-    response = client.post("/login", data={"username": username, "password": PASSWORD,
-                                           "csrf_token": csrf_of(page)})
-    assert response.status_code == 302, response.get_data(as_text=True)
+from .support import PASSWORD, csrf_of, form_fields, login
 
 
 @pytest.fixture

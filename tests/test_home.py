@@ -10,7 +10,7 @@ from inspect_app.services import accounts, commands
 from inspect_app.services import inspections as service
 from inspect_app.services import units as unit_service
 
-from .test_fill_html import PASSWORD, login
+from .support import PASSWORD, login
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from inspect_app.services import accounts
 from inspect_app.storage.checklist_files import MAX_FILE_BYTES, load_files, load_text
 
 from .factories import checklist_data, criterion_data
-from .test_fill_html import PASSWORD, login
+from .support import PASSWORD, login
 
 ROOT = Path(__file__).resolve().parent.parent
 VALID_HEAD = ("format: 1\nid: lon\nversion: '1'\ntitle: Số lớn\nkind: any\nsections:\n"

@@ -12,9 +12,8 @@ from inspect_app.services import accounts
 from inspect_app.services import inspections as service
 from inspect_app.services import units as unit_service
 
-from .test_fill_html import PASSWORD, login
+from .support import PASSWORD, login
 
-#: bulk imports of thousands of records: TinyDB's import_inspections
 pytestmark = pytest.mark.tinydb
 
 RECORDS = 130  # 50 + 50 + 30: three pages

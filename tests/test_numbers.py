@@ -15,7 +15,7 @@ from inspect_app.services import accounts, commands
 from inspect_app.services import inspections as service
 from inspect_app.services import units as unit_service
 
-from .test_fill_html import csrf_of, form_fields
+from .support import csrf_of, form_fields
 
 PASSWORD = "mat-khau-dai"
 

@@ -20,7 +20,7 @@ from inspect_app.services import Invalid, accounts, commands, photos
 from inspect_app.services import inspections as service
 from inspect_app.services import units as unit_service
 
-from .test_fill_html import PASSWORD, login
+from .support import PASSWORD, login
 
 ROOT = Path(__file__).resolve().parent.parent
 MARKER = "GPS 21.0285N 105.8542E SĐT 0912345678"

@@ -7,7 +7,8 @@ import pytest
 
 from inspect_app.domain.messages import Message
 from inspect_app.services import inspections as service
-from tests.test_remediation import PASSWORD, World, csrf_of, op
+
+from .support import World, csrf_of, login, op
 
 
 @pytest.fixture
@@ -64,18 +65,11 @@ def test_missing_evidence_names_the_criteria_by_number_and_text(world):
     assert response.json["error"].startswith("các tiêu chí sau cần tài liệu kiểm chứng")
 
 
-def _login(world, username):
-    client = world.app.test_client()
-    page = client.get("/login").get_data(as_text=True)
-    client.post("/login", data={"username": username, "password": PASSWORD,
-                                "csrf_token": csrf_of(page)})
-    return client
-
 
 def test_a_no_js_flash_of_a_service_refusal_is_in_vietnamese(world):
     record = world.start("lead", "NT")
     world.finalize("lead", record)
-    client = _login(world, "lead")
+    client = login(world.app.test_client(), "lead")
     page = client.get(f"/inspections/{record}").get_data(as_text=True)
     response = client.post(f"/inspections/{record}/reopen", data={
         "reason": "Sửa\x00 điểm", "csrf_token": csrf_of(page)}, follow_redirects=True)
@@ -108,7 +102,7 @@ def test_the_no_js_finalize_names_the_criteria_that_need_evidence(world):
                          period="2026-W14")
     needs = [c for c in service.checklist_of(world.record(record)).criteria
              if c.evidence_required]
-    client = _login(world, "ua")
+    client = login(world.app.test_client(), "ua")
     page = client.get(f"/inspections/{record}/review").get_data(as_text=True)
     response = client.post(f"/inspections/{record}/finalize", follow_redirects=True, data={
         "op_id": op(), "allow_unanswered": "y", "csrf_token": csrf_of(page)})

@@ -6,33 +6,20 @@ from __future__ import annotations
 
 import datetime as _dt
 import io
-import uuid
 
 import pytest
-from PIL import Image
 
 from inspect_app.domain.models import Answer, Inspection
 from inspect_app.domain.remediation import generate_items, plan_groups
 from inspect_app.domain.scoring import score
-from inspect_app.services import accounts, clock, commands, remediation
+from inspect_app.services import clock, remediation
 from inspect_app.services import inspections as service
-from inspect_app.services import units as unit_service
 
 from .factories import RATIO, criterion_data, make_checklist
-from .test_fill_html import csrf_of, form_fields
+from .support import World, form_fields, jpeg, login, op
 
 PASSWORD = "mat-khau-dai"
 UTC = _dt.UTC
-
-
-def op() -> str:
-    return str(uuid.uuid4())
-
-
-def jpeg() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (64, 48), (20, 120, 60)).save(out, "JPEG")
-    return out.getvalue()
 
 
 # ---------------------------------------------------------------- generation (pure rules)
@@ -144,78 +131,6 @@ def test_plan_groups_put_overdue_first_then_by_status_and_due():
 
 # ---------------------------------------------------------------- a world of people and records
 
-class Api:
-    """One user's Bearer-token client for the JSON API."""
-
-    def __init__(self, client, token):
-        self.client, self.token = client, token
-
-    def _h(self):
-        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
-
-    def get(self, path):
-        return self.client.get(f"/api/v1{path}", headers=self._h())
-
-    def post(self, path, body):
-        return self.client.post(f"/api/v1{path}", json=body, headers=self._h())
-
-    def patch(self, item, base_rev=None, op_id=None, **change):
-        body = {"op_id": op_id or op(), **change}
-        if base_rev is not None:
-            body["base_rev"] = base_rev
-        return self.client.patch(f"/api/v1/remediation/{item}", json=body, headers=self._h())
-
-    def photo(self, item, op_id=None, note=""):
-        return self.client.post(f"/api/v1/remediation/{item}/photos", headers=self._h(),
-                                data={"op_id": op_id or op(), "note": note,
-                                      "photo": (io.BytesIO(jpeg()), "anh.jpg")},
-                                content_type="multipart/form-data")
-
-
-PEOPLE = {"admin": ("admin", None), "lead": ("inspector", None), "mate": ("inspector", None),
-          "watcher": ("inspector", None),  # leads another inspection of NT: inspects the unit
-          "outsider": ("inspector", None), "viewer": ("viewer", None),
-          "ua": ("unit", "NT"), "ub": ("unit", "TN")}
-
-
-class World:
-    def __init__(self, app, client):
-        self.app, self.client = app, client
-        self.store = app.extensions["store"]
-        self.library = app.extensions["checklists"]
-        unit_service.add_unit(self.store, "NT", "Xã Nông Thượng")
-        unit_service.add_unit(self.store, "TN", "Xã Thiện Nghiệp")
-        self.api = {}
-        for name, (role, unit) in PEOPLE.items():
-            accounts.create_user(self.store, name, role, unit=unit, password=PASSWORD,
-                                 full_name=name.title())
-            self.api[name] = Api(client, accounts.issue_token(self.store, name))
-        self.api["anon"] = Api(client, None)
-        self.start("watcher", "NT")  # so that "watcher" inspects NT without being on the team
-
-    def scope(self, name):
-        return service.scope_for(self.store, self.store.get_user(name))
-
-    def start(self, by, unit, checklist="cchc-xa", kind="inspection", team=(), period="2025"):
-        return service.start(self.store, self.library, self.scope(by), commands.StartRequest(
-            unit=unit, checklist=checklist, period=period, kind=kind, team=list(team),
-            another=kind == "inspection")).id
-
-    def answer(self, by, record, criterion, **content):
-        current = self.store.get_inspection(record).answers.get(criterion)
-        service.save_answer(self.store, self.scope(by), record, commands.answer_op(
-            criterion, {"op_id": op(), "base_rev": current.rev if current else 0, **content}))
-
-    def finalize(self, by, record, allow_unanswered=True):
-        return service.finalize(self.store, self.scope(by), record,
-                                commands.finalize_op({"op_id": op(), "allow_unanswered": allow_unanswered}))
-
-    def record(self, record_id):
-        return self.store.get_inspection(record_id)
-
-    def item(self, item_id):
-        return self.record(item_id.rsplit("-", 1)[0]).item(item_id)
-
 
 @pytest.fixture
 def world(app, client):
@@ -316,7 +231,7 @@ def test_a_weekly_self_check_turns_its_actions_into_the_units_plan(world):
     assert [(i.action, i.owner, i.due) for i in actions] == [
         ("Bổ sung phiếu xin lỗi cho 02 hồ sơ trễ hạn", "Công chức Văn phòng - Thống kê", "2025-04-11"),
         ("Cập nhật niêm yết 03 TTHC mới công bố", "Công chức Văn phòng - Thống kê", "2025-04-11")]
-    html = _login(world, "ua").get("/remediation/").get_data(as_text=True)
+    html = login(world.app.test_client(), "ua").get("/remediation/").get_data(as_text=True)
     assert "Bổ sung phiếu xin lỗi cho 02 hồ sơ trễ hạn" in html
 
 
@@ -390,7 +305,7 @@ def test_history_records_who_when_and_each_field_old_and_new(world, plan, pin):
         {"field": "owner", "old": "Phòng Văn hóa - Xã hội", "new": "Công chức Văn hóa - Xã hội"}]
     assert history[2].by == "lead" and history[2].detail["changes"] == [
         {"field": "due", "old": item.due, "new": "2025-06-30"}]
-    page = _login(world, "lead").get(f"/remediation/item/{item.id}").get_data(as_text=True)
+    page = login(world.app.test_client(), "lead").get(f"/remediation/item/{item.id}").get_data(as_text=True)
     assert "Phòng Văn hóa - Xã hội → Công chức Văn hóa - Xã hội" in page
     assert "30/06/2025" in page and "02/05/2025 08:15" in page  # local time (UTC+7)
 
@@ -533,7 +448,7 @@ def test_another_units_user_gets_404_for_everything_of_this_one(world, plan):
     assert ub.patch(item, 1, progress_note="x").status_code == 404
     assert ub.photo(item).status_code == 404
     assert ub.get(f"/inspections/{plan['record']}/remediation").status_code == 404
-    client = _login(world, "ub")
+    client = login(world.app.test_client(), "ub")
     for path in (f"/remediation/item/{item}", f"/remediation/plan/{plan['record']}"):
         assert client.get(path).status_code == 404
     assert item not in client.get("/remediation/").get_data(as_text=True)
@@ -552,7 +467,7 @@ def test_a_photo_becomes_a_progress_note_served_by_the_records_photo_route(world
     assert len(stored.progress) == 1
     [photo_id] = stored.progress[0].photos
     assert world.record(plan["record"]).photos[photo_id].item == item
-    client = _login(world, "ua")
+    client = login(world.app.test_client(), "ua")
     response = client.get(f"/inspections/{plan['record']}/photos/{photo_id}?variant=thumb")
     assert response.status_code == 200 and response.mimetype == "image/jpeg"
     assert f"/photos/{photo_id}" in client.get(f"/remediation/item/{item}").get_data(as_text=True)
@@ -582,7 +497,7 @@ def test_overdue_is_judged_on_the_date_in_vietnam(world, plan, pin):
     assert clock.today("UTC") == _dt.date(2025, 5, 10)  # in UTC it would still be the due date
     overdue = remediation.overdue(world.store, world.scope("lead"), clock.today())
     assert item.id in [e.item.id for e in overdue.rows]
-    page = _login(world, "ua").get("/remediation/").get_data(as_text=True)
+    page = login(world.app.test_client(), "ua").get("/remediation/").get_data(as_text=True)
     section = page.split('class="item-group group-overdue"')[1].split("</section>")[0]
     assert f'id="i-{item.id}"' in section
 
@@ -636,7 +551,7 @@ def test_the_previous_plan_feeds_criterion_1_5(world, pin):
     assert (prev.criterion, prev.section) == ("1.5", "chi_dao")
     assert prev.inputs == (("Tổng số tồn tại, hạn chế phải khắc phục", total),
                            ("Số tồn tại đã khắc phục đúng hạn", 2))
-    client = _login(world, "lead")
+    client = login(world.app.test_client(), "lead")
     overview = client.get(f"/inspections/{this_year}").get_data(as_text=True)
     assert "Số tồn tại đã khắc phục đúng hạn: <strong>2</strong>" in overview
     assert "previous-plan" in client.get(f"/inspections/{this_year}/s/chi_dao").get_data(as_text=True)
@@ -647,14 +562,6 @@ def test_the_previous_plan_feeds_criterion_1_5(world, pin):
 
 # ---------------------------------------------------------------- pages, with and without JavaScript
 
-def _login(world, username):
-    client = world.app.test_client()
-    page = client.get("/login").get_data(as_text=True)
-    response = client.post("/login", data={"username": username, "password": PASSWORD,
-                                           "csrf_token": csrf_of(page)})
-    assert response.status_code == 302
-    return client
-
 
 @pytest.mark.parametrize("who, index, plan_page, item_page", [
     ("admin", 200, 200, 200), ("lead", 200, 200, 200), ("mate", 200, 200, 200),
@@ -662,7 +569,7 @@ def _login(world, username):
     ("ub", 200, 404, 404), ("outsider", 200, 404, 404),
 ])
 def test_pages_render_for_each_role(world, plan, who, index, plan_page, item_page):
-    client = _login(world, who)
+    client = login(world.app.test_client(), who)
     assert client.get("/remediation/").status_code == index
     assert client.get(f"/remediation/plan/{plan['record']}").status_code == plan_page
     item = client.get(f"/remediation/item/{plan['item']}")
@@ -675,7 +582,7 @@ def test_pages_render_for_each_role(world, plan, who, index, plan_page, item_pag
 
 def test_our_plan_groups_items_for_the_unit(world, plan, pin):
     pin(_dt.datetime(2030, 1, 1, 3, 0, tzinfo=UTC))
-    html = _login(world, "ua").get("/remediation/").get_data(as_text=True)
+    html = login(world.app.test_client(), "ua").get("/remediation/").get_data(as_text=True)
     assert "Chưa ban hành kế hoạch tuyên truyền" in html
     assert html.index("group-overdue") < html.index(plan["item"])
     assert '<progress max="' in html
@@ -684,10 +591,10 @@ def test_our_plan_groups_items_for_the_unit(world, plan, pin):
 def test_the_inspecting_side_index_lists_items_awaiting_verification(world, plan):
     item = world.item(plan["item"])
     world.api["ua"].patch(item.id, item.rev, status="done", progress_note="Đã ban hành")
-    html = _login(world, "watcher").get("/remediation/").get_data(as_text=True)
+    html = login(world.app.test_client(), "watcher").get("/remediation/").get_data(as_text=True)
     awaiting = html.split('id="awaiting"')[1].split("</section>")[0]
     assert f'id="i-{item.id}"' in awaiting and 'name="decision" value="verify"' in awaiting
-    viewer = _login(world, "viewer").get("/remediation/").get_data(as_text=True)
+    viewer = login(world.app.test_client(), "viewer").get("/remediation/").get_data(as_text=True)
     assert 'name="decision" value="verify"' not in viewer.split('id="awaiting"')[1]
     assert f"/remediation/plan/{plan['record']}" in html  # per-inspection progress
 
@@ -698,7 +605,7 @@ def _item_form(client, item_id, form_id):
 
 
 def test_the_no_js_progress_form_with_a_photo_and_a_double_submit(world, plan):
-    client = _login(world, "ua")
+    client = login(world.app.test_client(), "ua")
     fields, _ = _item_form(client, plan["item"], "progress")
     fields.update(status="done", progress_note="Đã ban hành KH số 25/KH-UBND")
     data = {**fields, "photo": (io.BytesIO(jpeg()), "anh.jpg")}
@@ -715,7 +622,7 @@ def test_the_no_js_progress_form_with_a_photo_and_a_double_submit(world, plan):
 
 
 def test_the_no_js_form_shows_a_conflict_and_keeps_the_input(world, plan):
-    client = _login(world, "ua")
+    client = login(world.app.test_client(), "ua")
     fields, _ = _item_form(client, plan["item"], "progress")
     item = world.item(plan["item"])
     world.api["lead"].patch(item.id, item.rev, status="cannot_do", reason="Chờ hướng dẫn của tỉnh")
@@ -731,7 +638,7 @@ def test_the_no_js_form_shows_a_conflict_and_keeps_the_input(world, plan):
 
 
 def test_a_no_js_note_never_reverts_a_status_changed_meanwhile(world, plan):
-    client = _login(world, "ua")
+    client = login(world.app.test_client(), "ua")
     fields, _ = _item_form(client, plan["item"], "progress")
     item = world.item(plan["item"])
     world.api["lead"].patch(item.id, item.rev, status="in_progress", progress_note="Đoàn nhắc việc")
@@ -742,7 +649,7 @@ def test_a_no_js_note_never_reverts_a_status_changed_meanwhile(world, plan):
 
 
 def test_the_no_js_done_without_evidence_explains_why(world, plan):
-    client = _login(world, "ua")
+    client = login(world.app.test_client(), "ua")
     fields, _ = _item_form(client, plan["item"], "progress")
     fields["status"] = "done"
     response = client.post(f"/remediation/item/{plan['item']}/progress", data=fields)
@@ -752,14 +659,14 @@ def test_the_no_js_done_without_evidence_explains_why(world, plan):
 
 
 def test_the_no_js_columns_review_and_new_finding_forms(world, plan):
-    lead = _login(world, "lead")
+    lead = login(world.app.test_client(), "lead")
     html = lead.get(f"/remediation/item/{plan['item']}").get_data(as_text=True)
     edit = form_fields(html, "columns")
     edit.update(due="2025-12-31", cooperating="Công an xã")
     assert lead.post(f"/remediation/item/{plan['item']}/edit", data=edit).status_code == 302
     assert (world.item(plan["item"]).due, world.item(plan["item"]).cooperating) == ("2025-12-31", "Công an xã")
     # the unit's form has only the unit's own columns
-    ua_html = _login(world, "ua").get(f"/remediation/item/{plan['item']}").get_data(as_text=True)
+    ua_html = login(world.app.test_client(), "ua").get(f"/remediation/item/{plan['item']}").get_data(as_text=True)
     edit_part = ua_html.split('id="edit"')[1].split("</details>")[0]
     assert 'name="owner"' in edit_part and 'name="due"' not in edit_part
     # the unit reports done, the inspector verifies through the review form

@@ -16,7 +16,8 @@ from inspect_app.domain.models import SCHEMA, Answer, Inspection
 from inspect_app.services import commands, demo
 from inspect_app.services import inspections as service
 from inspect_app.storage import upgrades
-from tests.test_remediation import World, jpeg, op
+
+from .support import World, jpeg, op
 
 OTHER_OPS = 300
 

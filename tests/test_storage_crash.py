@@ -6,7 +6,6 @@ in production (several gunicorn workers).
 """
 from __future__ import annotations
 
-import json
 import os
 import random
 import signal
@@ -20,6 +19,8 @@ import pytest
 
 from inspect_app.domain.models import Inspection
 from inspect_app.storage.tinydb_store import TinyDBStore
+
+from .support import check_store_is_whole
 
 WRITER = Path(__file__).parent / "helpers" / "storage_writer.py"
 
@@ -73,21 +74,6 @@ def new_target(data_dir: Path) -> str:
                                     checklist={"id": "cchc", "version": "1"},
                                     created_at="2024-12-31T00:00:00"))
     return "target01"
-
-
-def check_store_is_whole(data_dir: Path) -> TinyDBStore:
-    """Every data file parses, nothing but data files is taken for data, and the index
-    lists exactly the inspection files. Returns a freshly opened store."""
-    for path in data_dir.rglob("*.json"):
-        assert not path.name.startswith("."), f"temporary file named like data: {path}"
-        json.loads(path.read_bytes())  # no half-written file
-    store = TinyDBStore(data_dir)  # replays any index update a kill interrupted
-    files = {p.stem for p in (store.root / "inspections").glob("*/*.json")}
-    listed = [s.id for s in store.list_inspections()]
-    assert sorted(listed) == sorted(files)
-    assert all(store.get_inspection(i) is not None for i in listed)
-    assert not list((store.root / "index-pending").glob("*.json"))
-    return store
 
 
 def test_sigkill_never_loses_an_acknowledged_write(tmp_path):

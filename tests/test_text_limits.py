@@ -14,7 +14,8 @@ from inspect_app.services import ServiceError, accounts, commands, remediation
 from inspect_app.services import inspections as service
 from inspect_app.services import units as unit_service
 from inspect_app.web.errors import status_of
-from tests.test_remediation import World, csrf_of, op
+
+from .support import World, csrf_of, op
 
 HUGE = "x" * 10_000_000  # 10 MB
 NFD = unicodedata.normalize("NFD", "Xã Thiện Nghiệp")

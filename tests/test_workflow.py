@@ -16,7 +16,7 @@ from inspect_app.services import inspections as service
 from inspect_app.services import units as unit_service
 
 from .factories import make_checklist
-from .test_fill_html import csrf_of, form_fields
+from .support import form_fields, login
 
 PASSWORD = "mat-khau-dai"
 # Tuesday 1 December 2026, 09:00 in Vietnam: ISO week 2026-W49.
@@ -60,12 +60,6 @@ def api(client, world, by):
                            headers={"Authorization": f"Bearer {token}"})
     return post
 
-
-def login(client, username):
-    page = client.get("/login").get_data(as_text=True)
-    response = client.post("/login", data={"username": username, "password": PASSWORD,
-                                           "csrf_token": csrf_of(page)})
-    assert response.status_code == 302
 
 
 # ---------------------------------------------------------------- 13. cadence
