@@ -8,6 +8,7 @@ STAMP := $(VENV)/.installed
 FLASK := $(BIN)/flask --app inspect_app
 HOST ?= 127.0.0.1
 PORT ?= 5000
+TEST_WORKERS ?= auto
 
 .PHONY: run test setup catalogs messages bench clean
 
@@ -33,8 +34,11 @@ run: setup
 	$(FLASK) demo --if-empty
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
+# ruff first (seconds), then the suite on both cores (pytest-xdist, one worker per core; the
+# tests of one file stay on one worker so that module fixtures are built once).
 test: setup
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/ruff check inspect_app tests bench
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 bench: setup
 	$(BIN)/python -m bench

@@ -43,11 +43,34 @@ def _user() -> str:
     return session_id.partition(":")[0] or "-"
 
 
+class SafeText(logging.Filter):
+    """Log lines carry text from requests (paths, the targets of refusals): a lone
+    surrogate could not be written out at all, and a line break would forge a second
+    line. Both come out escaped (``\\ud800``, ``\\n``)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        safe = (message.encode("utf-8", "backslashreplace").decode("utf-8")
+                .replace("\r", "\\r").replace("\n", "\\n"))
+        if safe != message:
+            record.msg, record.args = safe, None
+        return True
+
+
+#: The loggers of the app (each gets :class:`SafeText`: filters do not apply to records
+#: that only propagate through a logger).
+LOGGERS = ("inspect_app", "inspect_app.web", "inspect_app.services", "inspect_app.storage")
+
+
 def configure(level: str | int) -> None:
     """Set the level of every ``inspect_app`` logger; give them a handler of their own
     (on standard error) only when neither they nor the root logger has one."""
     root = logging.getLogger("inspect_app")
     root.setLevel(level if isinstance(level, int) else str(level).upper())
+    for name in LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, SafeText) for f in logger.filters):
+            logger.addFilter(SafeText())
     if not root.handlers and not logging.getLogger().handlers:
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter(FORMAT))
