@@ -20,9 +20,24 @@ from decimal import Decimal
 from typing import Any, Mapping
 
 from . import criteria
-from .criteria.fields import (ACTION_KEYS, INPUT_KINDS, ITEM_ID_RE, MAX_NUMBER_DIGITS,  # noqa: F401
-                              ActionInputs, Band, InputField, Option, Problems, describe,
-                              flag_of, join, number_digits, number_of, text_of, unknown_keys)
+from .criteria.fields import (  # noqa: F401
+    ACTION_KEYS,
+    INPUT_KINDS,
+    ITEM_ID_RE,
+    MAX_NUMBER_DIGITS,
+    ActionInputs,
+    Band,
+    InputField,
+    Option,
+    Problems,
+    describe,
+    flag_of,
+    join,
+    number_digits,
+    number_of,
+    text_of,
+    unknown_keys,
+)
 from .criteria.ratio import ON_ZERO  # noqa: F401
 from .criteria.score import DEFAULT_SCORE_STEP, check_step  # noqa: F401
 from .messages import N_

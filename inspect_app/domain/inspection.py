@@ -19,8 +19,8 @@ import json
 from typing import Any
 
 from . import criteria
-from .checklist import Checklist
 from . import replay as memory
+from .checklist import Checklist
 from .errors import Conflict, Invalid
 from .messages import N_, criterion_label, joined
 from .models import Answer, Event, Inspection

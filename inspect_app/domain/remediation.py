@@ -14,9 +14,9 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import dataclass
 from typing import Any, Iterable
-from zoneinfo import ZoneInfo
 
 from .checklist import Checklist, Criterion
+from .dates import local_date
 from .models import ITEM_CLOSED_STATUSES, Event, Inspection, RemediationItem
 from .scoring import ScoreCard
 
@@ -197,14 +197,6 @@ def as_dict(item: RemediationItem) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- the previous cycle (criterion 1.5)
-
-def local_date(moment: str, tz: str) -> _dt.date:
-    """The local date of an ISO timestamp (naive ones are taken as UTC)."""
-    value = _dt.datetime.fromisoformat(moment)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=_dt.timezone.utc)
-    return value.astimezone(ZoneInfo(tz)).date()
-
 
 def done_moment(item: RemediationItem) -> str | None:
     """When the item last became done: ``done_at``, or for items stored before that field

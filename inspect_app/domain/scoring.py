@@ -17,7 +17,7 @@ from . import criteria
 from .checklist import Checklist, Criterion
 from .criteria.answers import has_required_inputs, input_problems, number_problem  # noqa: F401
 from .criteria.ratio import ratio_percent  # noqa: F401
-from .messages import Message, N_
+from .messages import N_, Message
 from .numbers import json_number, round_half_up, shown, to_decimal
 
 STATUSES = ("pass", "partial", "fail", "na", "unanswered", "info", "adjustment")

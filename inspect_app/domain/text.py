@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from .messages import Message, N_
+from .messages import N_, Message
 
 _EXTRA_FOLDS = str.maketrans({"đ": "d", "Đ": "d"})
 
