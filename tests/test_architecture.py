@@ -82,16 +82,7 @@ def test_services_import_nothing_of_the_web(path):
     assert web_imports(path) == [], f"services/{path.name} imports the web layer"
 
 
-def _export_param(path: Path):
-    if path.name == "workbook.py":
-        return pytest.param(path, marks=pytest.mark.xfail(
-            strict=False, reason="exports/workbook.py still translates through flask_babel and "
-                                 "web.labels; the export helper is removing that"))
-    return path
-
-
-@pytest.mark.parametrize("path", [_export_param(p) for p in EXPORT_FILES],
-                         ids=lambda p: p.name)
+@pytest.mark.parametrize("path", EXPORT_FILES, ids=lambda p: p.name)
 def test_exports_import_nothing_of_the_web(path):
     assert web_imports(path) == [], f"exports/{path.name} imports the web layer"
 

@@ -15,9 +15,9 @@ import datetime as _dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from .checklist import Checklist, Criterion
+from .dates import local_date
 from .models import ITEM_CLOSED_STATUSES, Event, Inspection, RemediationItem
 from .scoring import ScoreCard
 
@@ -198,14 +198,6 @@ def as_dict(item: RemediationItem) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- the previous cycle (criterion 1.5)
-
-def local_date(moment: str, tz: str) -> _dt.date:
-    """The local date of an ISO timestamp (naive ones are taken as UTC)."""
-    value = _dt.datetime.fromisoformat(moment)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=_dt.UTC)
-    return value.astimezone(ZoneInfo(tz)).date()
-
 
 def done_moment(item: RemediationItem) -> str | None:
     """When the item last became done: ``done_at``, or for items stored before that field

@@ -11,9 +11,9 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import dataclass, field
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from ..domain.checklist import Checklist
+from ..domain.dates import local_date
 from ..domain.models import (
     ITEM_CLOSED_STATUSES,
     Inspection,
@@ -122,19 +122,6 @@ def period_text(code: str) -> str:
     except PeriodError:
         return code
     return label[:1].lower() + label[1:]
-
-
-def local_date(moment: str | None, tz: str) -> _dt.date | None:
-    """The calendar date of an ISO timestamp in the configured time zone (Vietnam)."""
-    if not moment:
-        return None
-    try:
-        parsed = _dt.datetime.fromisoformat(moment)
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=_dt.UTC)
-    return parsed.astimezone(ZoneInfo(tz)).date()
 
 
 # ---------------------------------------------------------------- what a document is built from

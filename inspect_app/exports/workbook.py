@@ -58,6 +58,7 @@ from babel.numbers import get_decimal_symbol, get_group_symbol
 from ..domain import criteria
 from ..domain.checklist import Checklist, Criterion, parse_checklist
 from ..domain.criteria import Shown
+from ..domain.dates import local_date
 from ..domain.models import InspectionSummary
 from ..domain.remediation import is_overdue
 from ..domain.scoring import score
@@ -675,7 +676,7 @@ def _plan_row(number: int, record: Record, item: dict[str, Any], unit_name: str,
         text = note.get("note") or (labels.items.get(note.get("status"), note.get("status"))
                                     if note.get("status") else "")
         if text:
-            progress.append(f"{_local_dmy(note.get('at'), zone)}: {text}")
+            progress.append(f"{_local_dmy(note.get('at'), zone.key)}: {text}")
     due = item.get("due")
     return Row([
         number, unit_name, record["period"], item.get("criterion"), item.get("finding", ""),
@@ -696,12 +697,7 @@ class _ItemView:
         self.status = item.get("status", "open")
 
 
-def _local_dmy(moment: str | None, zone: ZoneInfo) -> str:
-    """An ISO moment (stored in UTC) as a local dd/mm/yyyy date."""
-    try:
-        parsed = _dt.datetime.fromisoformat(moment)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return str(moment or "")
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=_dt.UTC)
-    return parsed.astimezone(zone).strftime("%d/%m/%Y")
+def _local_dmy(moment: str | None, tz: str) -> str:
+    """An ISO moment (stored in UTC) as a local dd/mm/yyyy date (anything else as it is)."""
+    day = local_date(moment, tz)
+    return day.strftime("%d/%m/%Y") if day is not None else str(moment or "")

@@ -1,0 +1,20 @@
+"""Dates as people in the province read them: the one place that turns a stored moment
+(an ISO timestamp in UTC) into a local calendar date."""
+from __future__ import annotations
+
+import datetime as _dt
+from zoneinfo import ZoneInfo
+
+
+def local_date(moment: str | None, tz: str) -> _dt.date | None:
+    """The calendar date of an ISO timestamp in time zone ``tz`` (naive timestamps are
+    taken as UTC); ``None`` for no moment or one that is not a timestamp."""
+    if not moment:
+        return None
+    try:
+        parsed = _dt.datetime.fromisoformat(moment)
+    except (TypeError, ValueError):
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=_dt.UTC)
+    return parsed.astimezone(ZoneInfo(tz)).date()
