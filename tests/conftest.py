@@ -98,3 +98,17 @@ def make_inspection(app):
                              request)
 
     return make
+
+
+@pytest.fixture(scope="session")
+def demo_province(tmp_path_factory):
+    """The demo province (communes, people of every role, inspections and self-checks),
+    loaded once per test session on the memory store. Read-only: a test that changes
+    records builds its own world. ``demo_province.logins`` lists (username, password, role)."""
+    from inspect_app.services import demo
+
+    app = create_app(app_config(tmp_path_factory.mktemp("demo")))
+    with pytest.MonkeyPatch.context() as patch:  # the cheap hashing, as for every test
+        patch.setattr(accounts, "PASSWORD_METHOD", "scrypt:1024:8:1")
+        app.logins = demo.load(app.extensions["store"], app.extensions["checklists"])
+    return app

@@ -39,3 +39,14 @@ def test_a_test_marked_tinydb_gets_the_store_on_disk(app):
     from inspect_app.storage import TinyDBStore
 
     assert isinstance(app.extensions["store"], TinyDBStore)
+
+
+@pytest.mark.parametrize("role", ["admin", "inspector", "viewer", "unit"])
+def test_every_demo_role_sees_its_home_page(demo_province, role):
+    from .support import login
+
+    username, password, _ = next(entry for entry in demo_province.logins if entry[2] == role)
+    client = login(demo_province.test_client(), username, password)
+    page = client.get("/")
+    assert page.status_code == 200
+    assert "Xã" in page.get_data(as_text=True)  # the province's communes by name
