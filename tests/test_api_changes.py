@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_api import CHECKLIST
+from tests.test_api import (
+    CHECKLIST,
+    world,  # noqa: F401  (fixture)
+)
 from tests.test_refusal_messages import _switch_to_english
 
 from .support import op

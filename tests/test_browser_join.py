@@ -12,7 +12,10 @@ from inspect_app.services import inspections as service
 
 from .browser import PHONE, chromium, live_server, login, phone  # noqa: F401
 from .support import PASSWORD
-from .test_browser_fill import answer_of
+from .test_browser_fill import (
+    answer_of,
+    team,  # noqa: F401  (fixture)
+)
 
 SHOTS = Path("/tmp/shots")
 

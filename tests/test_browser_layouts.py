@@ -16,6 +16,7 @@ from inspect_app.services import inspections as service
 
 from .browser import chromium, live_server, login, page, phone  # noqa: F401
 from .support import PASSWORD
+from .test_browser_fill import team  # noqa: F401  (fixture)
 
 SHOTS = "/tmp/shots"
 

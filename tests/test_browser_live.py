@@ -13,7 +13,13 @@ from inspect_app.services import inspections as service
 
 from .browser import chromium, live_server, login, phone  # noqa: F401
 from .support import PASSWORD
-from .test_browser_fill import answer_of, card, eventually, wait_saved
+from .test_browser_fill import (
+    answer_of,
+    card,
+    eventually,
+    team,  # noqa: F401  (fixture)
+    wait_saved,
+)
 
 SHOTS = "/tmp/shots"
 
