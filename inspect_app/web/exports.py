@@ -151,19 +151,27 @@ def _keep_hours() -> float:
     return float(current_app.config["EXPORT_JOB_KEEP_HOURS"])
 
 
+def _filters_of(form: ExportForm) -> rows.Filters | None:
+    """The export filters of a submitted form; ``None`` when the form is refused (its
+    errors are on its fields)."""
+    if not form.validate():
+        return None
+    try:
+        return export_service.validate_filters(
+            store(), current_app.extensions["checklists"], period=form.period.data,
+            checklist=form.checklist.data, units=form.units.data or (), kind=form.kind.data,
+            include_drafts=form.include_drafts.data)
+    except ServiceError:  # the form's choices already rule this out
+        return None
+
+
 @bp.post("/jobs")
 @roles_required("admin", "inspector", "viewer")
 def start_job():
     """Start a background export of the posted filters; the job's page follows (303)."""
     form = _form(ExportJobForm)
-    if not form.validate():
-        return render_template("exports/index.html", form=form), 400
-    try:
-        filters = export_service.validate_filters(
-            store(), current_app.extensions["checklists"], period=form.period.data,
-            checklist=form.checklist.data, units=form.units.data or (), kind=form.kind.data,
-            include_drafts=form.include_drafts.data)
-    except ServiceError:  # the form's choices already rule this out
+    filters = _filters_of(form)
+    if filters is None:
         return render_template("exports/index.html", form=form), 400
     try:
         job = export_jobs.start(
@@ -237,14 +245,8 @@ def job_download(job_id: str):
 def workbook():
     """The workbook of what the user may see among the records matching the filters."""
     form = _form()
-    if not form.validate():
-        return render_template("exports/index.html", form=form), 400
-    try:
-        filters = export_service.validate_filters(
-            store(), current_app.extensions["checklists"], period=form.period.data,
-            checklist=form.checklist.data, units=form.units.data or (), kind=form.kind.data,
-            include_drafts=form.include_drafts.data)
-    except ServiceError:  # the form's choices already rule this out
+    filters = _filters_of(form)
+    if filters is None:
         return render_template("exports/index.html", form=form), 400
     report = export_service.report(
         store(), scope(), filters, locale=form.lang.data,
