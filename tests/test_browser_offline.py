@@ -42,7 +42,9 @@ def open_for_offline(page, server, team):
         page.reload()          # controlled by the installed worker, as on a real phone
         page.wait_for_function(controlled, timeout=40000)
     wanted = {f"{base}/s/{s}" for s in SECTIONS} | {f"{base}/review", base, "/queue"}
-    eventually(lambda: wanted <= set(kept_pages(page)), timeout=40)
+    # the pack is fetched in the background, page after page: on a machine busy with a
+    # second test worker and its own browser this takes far longer than on a phone
+    eventually(lambda: wanted <= set(kept_pages(page)), timeout=90)
 
 
 def not_the_browser_error_page(page):
