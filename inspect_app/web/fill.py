@@ -94,16 +94,16 @@ def _render_section(inspection: Inspection, section_id: str, form=None, conflict
         abort(404)
     spec = fill_forms.section_spec(checklist, section_id, inspection.kind)
     editable = inspection.status == "draft" and scope().can_edit(inspection)
-    if form is None:
-        form = spec.form_class(formdata=None)
+    locale = current_locale()
+    if form is None:  # the stored answers, shown without building a WTForms form
+        values = {}
         for cf in spec.criteria:
             answer = inspection.answers.get(cf.criterion.id)
-            values = fill_forms.form_values(cf.criterion, answer)
-            values["op_id"] = str(uuid.uuid4())
-            values["orig"] = fill_forms.content_digest(rules.answer_content(answer))
-            for part in cf.parts:
-                if part.name in values:
-                    form[f"{cf.key}_{part.name}"].data = values[part.name]
+            shown = values[cf.key] = fill_forms.form_values(cf.criterion, answer, locale)
+            shown["op_id"] = str(uuid.uuid4())
+            shown["orig"] = fill_forms.content_digest(rules.answer_content(answer))
+        form = fill_forms.display_fields(checklist, section_id, inspection.kind, spec, values,
+                                         locale)
     card = service.live_card(inspection)
     index = [s.id for s in checklist.sections]
     position = index.index(section_id)
@@ -116,7 +116,7 @@ def _render_section(inspection: Inspection, section_id: str, form=None, conflict
         unit=store().get_unit(inspection.unit), step_values=fill_forms.step_values,
         evidence=rules.evidence_needs(inspection, checklist),
         progress=card.progress(),
-        messages=client_messages(), number_marks=formatting.number_symbols(current_locale()),
+        messages=client_messages(), number_marks=formatting.number_symbols(locale),
     ), status
 
 

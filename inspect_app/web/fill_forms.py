@@ -102,6 +102,71 @@ def _build_spec(checklist: Checklist, section_id: str, kind: str) -> SectionForm
     return SectionFormSpec(form_class, tuple(layout))
 
 
+# ---------------------------------------------------------------- the page's fields
+
+class FieldView:
+    """What the field macro reads of a field, for a page that shows stored answers (the
+    GET of a section): the same attributes as a WTForms field, its texts already in the
+    user's language. A submitted section that comes back with problems keeps its WTForms
+    form."""
+
+    __slots__ = ("name", "id", "data", "choices", "label", "errors")
+
+    def __init__(self, name: str, data: Any, choices: tuple, label: "LabelView"):
+        self.name = self.id = name
+        self.data, self.choices, self.label, self.errors = data, choices, label, ()
+
+
+@dataclass(frozen=True)
+class ChoiceView:
+    value: str
+    label: str | None
+
+
+@dataclass(frozen=True)
+class LabelView:
+    text: str
+
+
+#: Per (checklist hash, section, kind, locale): each field's name → (default data, choices,
+#: label), translated once. Bounded; cleared when full.
+_FIELDS: dict[tuple[str, str, str, str], dict[str, tuple[Any, tuple, LabelView]]] = {}
+
+
+def _static_fields(checklist: Checklist, section_id: str, kind: str, locale: str,
+                   spec: SectionFormSpec) -> dict[str, tuple[Any, tuple, LabelView]]:
+    key = (checklist.hash, section_id, kind, locale)
+    fields = _FIELDS.get(key)
+    if fields is None:
+        if len(_FIELDS) > 256:
+            _FIELDS.clear()
+        form = spec.form_class(formdata=None, meta={"csrf": False})
+        fields = {}
+        for cf in spec.criteria:
+            for part in cf.parts:
+                f = form[f"{cf.key}_{part.name}"]
+                choices = tuple(ChoiceView(str(c.value), None if c.label is None else str(c.label))
+                                for c in (getattr(f, "choices", None) or ()))
+                fields[f.name] = (f.data, choices, LabelView(str(f.label.text)))
+        _FIELDS[key] = fields
+    return fields
+
+
+def display_fields(checklist: Checklist, section_id: str, kind: str, spec: SectionFormSpec,
+                   values: dict[str, dict[str, Any]], locale: str) -> dict[str, FieldView]:
+    """The fields of a section showing ``values`` (criterion key → part name → value), by
+    field name, without building a form: what a GET of the section renders."""
+    static = _static_fields(checklist, section_id, kind, locale, spec)
+    out = {}
+    for cf in spec.criteria:
+        given = values.get(cf.key, {})
+        for part in cf.parts:
+            name = f"{cf.key}_{part.name}"
+            default, choices, label = static[name]
+            out[name] = FieldView(name, given.get(part.name, default), choices, label)
+    return out
+
+
 # ---------------------------------------------------------------- answer ↔ form data
 
 def form_values(c: Criterion, answer: Answer | None, locale: str | None = None) -> dict[str, Any]:
