@@ -23,7 +23,7 @@ from ..services import inspections as service
 from . import fill_forms
 from .auth import roles_required, scope, store
 from .errors import status_of
-from .i18n import current_locale, formatting, translate
+from .i18n import current_locale, formatting, texts_per_locale, translate
 
 bp = Blueprint("fill", __name__, url_prefix="/inspections")
 
@@ -53,6 +53,7 @@ def section_nav(checklist, card) -> list[dict[str, Any]]:
     return nav
 
 
+@texts_per_locale
 def client_messages() -> dict[str, str]:
     """The texts fill.js shows, in the user's language."""
     from .labels import LINE_STATUS_LABELS

@@ -6,9 +6,10 @@ Template filters format numbers, percents and dates the way the locale expects.
 """
 from __future__ import annotations
 
-from typing import Any
+import functools
+from typing import Any, Callable
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, g, request, session
 from flask_babel import Babel, get_locale
 
 from .. import i18n
@@ -26,8 +27,32 @@ def select_locale() -> str:
 
 
 def current_locale() -> str:
-    """The language of the current request ("vi" or "en")."""
-    return str(get_locale() or current_app.config["DEFAULT_LOCALE"])
+    """The language of the current request ("vi" or "en"), looked up once per
+    application context (where Flask-Babel keeps the locale it selected, too): pages ask
+    for it for every number they write."""
+    try:
+        return g._inspect_locale
+    except AttributeError:
+        pass
+    locale = g._inspect_locale = str(get_locale() or current_app.config["DEFAULT_LOCALE"])
+    return locale
+
+
+def texts_per_locale(build: Callable[[], dict[str, str]]) -> Callable[[], dict[str, str]]:
+    """A function that translates a fixed table of texts (those handed to scripts), run
+    once per language and kept; each call gets its own copy."""
+    done: dict[str, dict[str, str]] = {}
+
+    @functools.wraps(build)
+    def cached() -> dict[str, str]:
+        locale = current_locale()
+        texts = done.get(locale)
+        if texts is None:
+            texts = done[locale] = build()
+        return dict(texts)
+
+    cached.cache_clear = done.clear  # type: ignore[attr-defined]
+    return cached
 
 
 def init_app(app: Flask) -> None:
