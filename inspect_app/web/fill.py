@@ -11,7 +11,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (Blueprint, abort, current_app, flash, get_template_attribute, redirect,
+                   render_template, request, url_for)
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
@@ -105,12 +106,17 @@ def _render_section(inspection: Inspection, section_id: str, form=None, conflict
             shown["orig"] = fill_forms.content_digest(rules.answer_content(answer))
         form = fill_forms.display_fields(checklist, section_id, inspection.kind, spec, values,
                                          locale)
+        fields_html = fill_forms.rendered_fields(
+            checklist, section_id, inspection.kind, spec, form, values, locale, editable,
+            get_template_attribute("fill/_widgets.html", "fields"))
+    else:  # a submitted section: its WTForms form, with the values and errors as sent
+        fields_html = None
     card = service.live_card(inspection)
     index = [s.id for s in checklist.sections]
     position = index.index(section_id)
     return render_template(
         "fill/section.html", inspection=inspection, checklist=checklist, section=section,
-        spec=spec, form=form, card=card, editable=editable, conflicts=conflicts or {},
+        spec=spec, form=form, fields_html=fields_html, card=card, editable=editable, conflicts=conflicts or {},
         problems=problems or {}, nav=section_nav(checklist, card),
         prev_id=index[position - 1] if position > 0 else None,
         next_id=index[position + 1] if position + 1 < len(index) else None,

@@ -16,6 +16,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from decimal import Decimal
+from collections.abc import Callable
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -164,6 +165,45 @@ def display_fields(checklist: Checklist, section_id: str, kind: str, spec: Secti
             name = f"{cf.key}_{part.name}"
             default, choices, label = static[name]
             out[name] = FieldView(name, given.get(part.name, default), choices, label)
+    return out
+
+
+#: Where a stored-answers page's fresh op_id goes in a kept rendering of a criterion's
+#: fields: raw markup, which no escaped value can contain.
+OP_ID_MARK = Markup("<!--op_id-->")
+
+#: The field macro's output per (checklist hash, section, kind, locale, editable,
+#: criterion key, shown values but the op_id). Bounded; cleared when full.
+_RENDERED: dict[tuple, str] = {}
+_RENDERED_MAX = 4096
+
+
+def _frozen(values: dict[str, Any]) -> tuple:
+    return tuple((k, tuple(v) if isinstance(v, list) else v)
+                 for k, v in sorted(values.items()) if k != "op_id")
+
+
+def rendered_fields(checklist: Checklist, section_id: str, kind: str, spec: SectionFormSpec,
+                    fields: dict[str, FieldView], values: dict[str, dict[str, Any]],
+                    locale: str, editable: bool, macro: Callable[..., Any]) -> dict[str, Markup]:
+    """Per criterion key, the HTML of its fields showing ``values`` (from
+    :func:`display_fields`), drawn by ``macro`` (the one field macro) once per shown
+    content and kept: a page of stored answers re-renders only the criteria whose
+    answer changed; each gets its own fresh op_id."""
+    out = {}
+    for cf in spec.criteria:
+        shown = values.get(cf.key, {})
+        key = (checklist.hash, section_id, kind, locale, editable, cf.key, _frozen(shown))
+        html = _RENDERED.get(key)
+        if html is None:
+            name = f"{cf.key}_op_id"
+            marked = dict(fields)
+            marked[name] = FieldView(name, OP_ID_MARK, (), fields[name].label)
+            html = str(macro(marked, cf, editable))
+            if len(_RENDERED) >= _RENDERED_MAX:
+                _RENDERED.clear()
+            _RENDERED[key] = html
+        out[cf.key] = Markup(html.replace(OP_ID_MARK, shown.get("op_id", "")))
     return out
 
 
