@@ -97,7 +97,8 @@ def _render_section(inspection: Inspection, section_id: str, form=None, conflict
     spec = fill_forms.section_spec(checklist, section_id, inspection.kind)
     editable = inspection.status == "draft" and scope().can_edit(inspection)
     locale = current_locale()
-    if form is None:  # the stored answers, shown without building a WTForms form
+    stored = form is None  # a page of the stored answers (else a submitted section's form)
+    if stored:  # shown without building a WTForms form
         values = {}
         for cf in spec.criteria:
             answer = inspection.answers.get(cf.criterion.id)
@@ -106,22 +107,26 @@ def _render_section(inspection: Inspection, section_id: str, form=None, conflict
             shown["orig"] = fill_forms.content_digest(rules.answer_content(answer))
         form = fill_forms.display_fields(checklist, section_id, inspection.kind, spec, values,
                                          locale)
-        fields_html = fill_forms.rendered_fields(
-            checklist, section_id, inspection.kind, spec, form, values, locale, editable,
-            get_template_attribute("fill/_widgets.html", "fields"))
-    else:  # a submitted section: its WTForms form, with the values and errors as sent
-        fields_html = None
     card = service.live_card(inspection)
+    evidence = rules.evidence_needs(inspection, checklist)
+    cards = None
+    if stored and not (conflicts or problems):
+        from .labels import LINE_STATUS_LABELS, Translated
+
+        cards = fill_forms.rendered_cards(
+            inspection, checklist, section_id, spec, form, values, card,
+            Translated(LINE_STATUS_LABELS), evidence, locale, editable,
+            get_template_attribute("fill/_card.html", "criterion_card"))
     index = [s.id for s in checklist.sections]
     position = index.index(section_id)
     return render_template(
         "fill/section.html", inspection=inspection, checklist=checklist, section=section,
-        spec=spec, form=form, fields_html=fields_html, card=card, editable=editable, conflicts=conflicts or {},
+        spec=spec, form=form, cards=cards, card=card, editable=editable, conflicts=conflicts or {},
         problems=problems or {}, nav=section_nav(checklist, card),
         prev_id=index[position - 1] if position > 0 else None,
         next_id=index[position + 1] if position + 1 < len(index) else None,
         unit=store().get_unit(inspection.unit), step_values=fill_forms.step_values,
-        evidence=rules.evidence_needs(inspection, checklist),
+        evidence=evidence,
         progress=card.progress(),
         messages=client_messages(), number_marks=formatting.number_symbols(locale),
     ), status
@@ -247,7 +252,7 @@ def review(inspection_id: str):
     return render_template(
         "fill/review.html", inspection=inspection, checklist=checklist, card=card,
         progress=card.progress(), unit=store().get_unit(inspection.unit),
-        evidence=rules.evidence_needs(inspection, checklist),
+        evidence=evidence,
         missing=rules.missing_evidence(inspection, checklist),
         can_finalize=inspection.status == "draft" and service.can_finalize(scope(), inspection))
 

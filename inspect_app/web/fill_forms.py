@@ -16,7 +16,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from decimal import Decimal
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -29,9 +29,9 @@ from wtforms.validators import Length, Optional
 from ..domain import criteria as domain_criteria
 from ..domain.checklist import Checklist, Criterion
 from ..domain.messages import Message, N_
-from ..domain.models import Answer
+from ..domain.models import Answer, Inspection
 from ..domain.numbers import NumberUnclear, json_number, read_number, within_limits
-from ..domain.scoring import number_problem
+from ..domain.scoring import ScoreCard, number_problem
 from .criteria import (BUILDERS, MAX_STEP_BUTTONS, FieldProblem, Part, Reader,  # noqa: F401
                        builder, step_values)
 from .i18n import current_locale, formatting, translate
@@ -169,11 +169,11 @@ def display_fields(checklist: Checklist, section_id: str, kind: str, spec: Secti
 
 
 #: Where a stored-answers page's fresh op_id goes in a kept rendering of a criterion's
-#: fields: raw markup, which no escaped value can contain.
+#: card: raw markup, which no escaped value can contain.
 OP_ID_MARK = Markup("<!--op_id-->")
 
-#: The field macro's output per (checklist hash, section, kind, locale, editable,
-#: criterion key, shown values but the op_id). Bounded; cleared when full.
+#: The card macro's output per everything it shows (see :func:`rendered_cards`).
+#: Bounded; cleared when full.
 _RENDERED: dict[tuple, str] = {}
 _RENDERED_MAX = 4096
 
@@ -183,23 +183,33 @@ def _frozen(values: dict[str, Any]) -> tuple:
                  for k, v in sorted(values.items()) if k != "op_id")
 
 
-def rendered_fields(checklist: Checklist, section_id: str, kind: str, spec: SectionFormSpec,
-                    fields: dict[str, FieldView], values: dict[str, dict[str, Any]],
-                    locale: str, editable: bool, macro: Callable[..., Any]) -> dict[str, Markup]:
-    """Per criterion key, the HTML of its fields showing ``values`` (from
-    :func:`display_fields`), drawn by ``macro`` (the one field macro) once per shown
-    content and kept: a page of stored answers re-renders only the criteria whose
-    answer changed; each gets its own fresh op_id."""
+def rendered_cards(inspection: Inspection, checklist: Checklist, section_id: str,
+                   spec: SectionFormSpec, fields: dict[str, FieldView],
+                   values: dict[str, dict[str, Any]], card: ScoreCard,
+                   status_labels: Mapping[str, str], evidence: Mapping[str, Any],
+                   locale: str, editable: bool, macro: Callable[..., Any]) -> dict[str, Markup]:
+    """Per criterion key, the HTML of its card on a page of stored answers (no conflicts,
+    no problems): drawn by ``macro`` (``fill/_card.html``) once per shown content — the
+    record, the fields' values (from :func:`display_fields`), the score line, the photos,
+    the evidence mark, language and editability — and kept, so that a page re-renders
+    only the cards whose answer changed; each gets its own fresh op_id."""
     out = {}
     for cf in spec.criteria:
+        cid = cf.criterion.id
         shown = values.get(cf.key, {})
-        key = (checklist.hash, section_id, kind, locale, editable, cf.key, _frozen(shown))
+        line = card.line(cid)
+        answer = inspection.answers.get(cid)
+        photos = tuple(answer.photos) if answer and answer.photos else ()
+        key = (checklist.hash, section_id, inspection.kind, inspection.id, locale, editable,
+               cf.key, _frozen(shown), line.status, repr(line.points), repr(line.value),
+               line.check, cid in evidence, photos)
         html = _RENDERED.get(key)
         if html is None:
             name = f"{cf.key}_op_id"
             marked = dict(fields)
             marked[name] = FieldView(name, OP_ID_MARK, (), fields[name].label)
-            html = str(macro(marked, cf, editable))
+            html = str(macro(cf, line, status_labels[line.status], answer, evidence, {}, {},
+                             marked, editable, inspection, checklist.section(section_id)))
             if len(_RENDERED) >= _RENDERED_MAX:
                 _RENDERED.clear()
             _RENDERED[key] = html
