@@ -116,7 +116,7 @@ def _render_section(inspection: Inspection, section_id: str, form=None, conflict
         cards = fill_forms.rendered_cards(
             inspection, checklist, section_id, spec, form, values, card,
             Translated(LINE_STATUS_LABELS), evidence, locale, editable,
-            get_template_attribute("fill/_card.html", "criterion_card"))
+            get_template_attribute("fill/_card.html", "criterion_card"), request.script_root)
     index = [s.id for s in checklist.sections]
     position = index.index(section_id)
     return render_template(
@@ -252,7 +252,7 @@ def review(inspection_id: str):
     return render_template(
         "fill/review.html", inspection=inspection, checklist=checklist, card=card,
         progress=card.progress(), unit=store().get_unit(inspection.unit),
-        evidence=evidence,
+        evidence=rules.evidence_needs(inspection, checklist),
         missing=rules.missing_evidence(inspection, checklist),
         can_finalize=inspection.status == "draft" and service.can_finalize(scope(), inspection))
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -105,6 +105,21 @@ def _build_spec(checklist: Checklist, section_id: str, kind: str) -> SectionForm
 
 # ---------------------------------------------------------------- the page's fields
 
+@dataclass(frozen=True)
+class ChoiceView:
+    """One choice of a radio or checkbox field, its label in the user's language."""
+
+    value: str
+    label: str | None
+
+
+@dataclass(frozen=True)
+class LabelView:
+    """A field's label, in the user's language."""
+
+    text: str
+
+
 class FieldView:
     """What the field macro reads of a field, for a page that shows stored answers (the
     GET of a section): the same attributes as a WTForms field, its texts already in the
@@ -113,20 +128,9 @@ class FieldView:
 
     __slots__ = ("name", "id", "data", "choices", "label", "errors")
 
-    def __init__(self, name: str, data: Any, choices: tuple, label: "LabelView"):
+    def __init__(self, name: str, data: Any, choices: tuple, label: LabelView):
         self.name = self.id = name
         self.data, self.choices, self.label, self.errors = data, choices, label, ()
-
-
-@dataclass(frozen=True)
-class ChoiceView:
-    value: str
-    label: str | None
-
-
-@dataclass(frozen=True)
-class LabelView:
-    text: str
 
 
 #: Per (checklist hash, section, kind, locale): each field's name → (default data, choices,
@@ -175,7 +179,7 @@ OP_ID_MARK = Markup("<!--op_id-->")
 #: The card macro's output per everything it shows (see :func:`rendered_cards`).
 #: Bounded; cleared when full.
 _RENDERED: dict[tuple, str] = {}
-_RENDERED_MAX = 4096
+_RENDERED_MAX = 1024  # about 4 KB each: 64 sections of 16 criteria
 
 
 def _frozen(values: dict[str, Any]) -> tuple:
@@ -187,12 +191,14 @@ def rendered_cards(inspection: Inspection, checklist: Checklist, section_id: str
                    spec: SectionFormSpec, fields: dict[str, FieldView],
                    values: dict[str, dict[str, Any]], card: ScoreCard,
                    status_labels: Mapping[str, str], evidence: Mapping[str, Any],
-                   locale: str, editable: bool, macro: Callable[..., Any]) -> dict[str, Markup]:
+                   locale: str, editable: bool, macro: Callable[..., Any],
+                   url_root: str = "") -> dict[str, Markup]:
     """Per criterion key, the HTML of its card on a page of stored answers (no conflicts,
     no problems): drawn by ``macro`` (``fill/_card.html``) once per shown content — the
     record, the fields' values (from :func:`display_fields`), the score line, the photos,
-    the evidence mark, language and editability — and kept, so that a page re-renders
-    only the cards whose answer changed; each gets its own fresh op_id."""
+    the evidence mark, language, editability and ``url_root`` (the links' prefix) — and
+    kept, so that a page re-renders only the cards whose answer changed; each gets its
+    own fresh op_id."""
     out = {}
     for cf in spec.criteria:
         cid = cf.criterion.id
@@ -200,8 +206,8 @@ def rendered_cards(inspection: Inspection, checklist: Checklist, section_id: str
         line = card.line(cid)
         answer = inspection.answers.get(cid)
         photos = tuple(answer.photos) if answer and answer.photos else ()
-        key = (checklist.hash, section_id, inspection.kind, inspection.id, locale, editable,
-               cf.key, _frozen(shown), line.status, repr(line.points), repr(line.value),
+        key = (url_root, checklist.hash, section_id, inspection.kind, inspection.id, locale,
+               editable, cf.key, _frozen(shown), line.status, repr(line.points), repr(line.value),
                line.check, cid in evidence, photos)
         html = _RENDERED.get(key)
         if html is None:
