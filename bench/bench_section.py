@@ -63,13 +63,14 @@ def profile(folder: Path, inspection_id: str, renders: int) -> str:
 
 
 def _p50s(tree: Path, renders: int) -> dict[str, float]:
-    """The whole-request p50 of each section, from one run of the bench in ``tree``."""
+    """The whole-request p50 of each section (and cold, where the tree measures it), from
+    one run of the bench in ``tree``."""
     result = subprocess.run([sys.executable, "-m", "bench.bench_section", "--profile", "0",
                              "--renders", str(renders)], cwd=tree, capture_output=True,
                             text=True, check=True)
     return {name.strip(): float(p50) for name, p50 in
-            re.findall(r"^\s+(section \S+ \(\d+ criteria\): whole request)\s+p50\s+([\d.]+)",
-                       result.stdout, re.M)}
+            re.findall(r"^\s+(section \S+ \(\d+ criteria\): (?:whole request|cold \(nothing kept\)))"
+                       r"\s+p50\s+([\d.]+)", result.stdout, re.M)}
 
 
 def against(other: Path, rounds: int, renders: int) -> None:
