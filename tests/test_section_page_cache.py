@@ -97,3 +97,15 @@ def test_scripts_texts_are_translated_per_language(client, world):
 
 def _texts(page: str) -> dict:
     return json.loads(html.unescape(re.search(r"data-i18n='([^']+)'", page).group(1)))
+
+
+def test_the_locale_looked_up_once_follows_force_locale(app):
+    from flask_babel import force_locale
+
+    from inspect_app.web.i18n import current_locale
+
+    with app.test_request_context("/"):
+        assert current_locale() == "vi"
+        with force_locale("en"):
+            assert current_locale() == "en"
+        assert current_locale() == "vi"

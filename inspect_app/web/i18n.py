@@ -27,15 +27,19 @@ def select_locale() -> str:
 
 
 def current_locale() -> str:
-    """The language of the current request ("vi" or "en"), looked up once per
-    application context (where Flask-Babel keeps the locale it selected, too): pages ask
-    for it for every number they write."""
+    """The language of the current request ("vi" or "en"), as text once per locale that
+    Flask-Babel selected for this context (pages ask for it for every number they write;
+    ``force_locale`` and ``refresh`` change Flask-Babel's, and so this)."""
     try:
-        return g._inspect_locale
+        locale, text = g._inspect_locale
+        if locale is g._flask_babel.babel_locale:
+            return text
     except AttributeError:
         pass
-    locale = g._inspect_locale = str(get_locale() or current_app.config["DEFAULT_LOCALE"])
-    return locale
+    locale = get_locale()
+    text = str(locale or current_app.config["DEFAULT_LOCALE"])
+    g._inspect_locale = (locale, text)
+    return text
 
 
 def texts_per_locale(build: Callable[[], dict[str, str]]) -> Callable[[], dict[str, str]]:
