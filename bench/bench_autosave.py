@@ -14,7 +14,8 @@ measured at the client (request sent → response read), p50 and p95 in millisec
 
 The render figure is measured in-process (Flask test client, so no network): GET of the
 section page with 16 criteria (III) and with 10 (I) of an inspection with every criterion
-answered, split into the WTForms form build and the whole request.
+answered, as it is mostly seen (its cards already drawn for the content shown) and
+cold (nothing kept), interleaved.
 """
 from __future__ import annotations
 
@@ -137,7 +138,11 @@ def autosave(port: int, token: str, targets: list[str], saves: int) -> list[floa
 
 
 def render_times(folder: Path, inspection_id: str, renders: int) -> dict[str, tuple[float, float]]:
-    """In-process timings (ms) of the section page and of building its WTForms form."""
+    """In-process timings (ms) of the section page: as a record's section is mostly seen
+    (its score card and its criteria's cards already drawn for the content shown: a team
+    viewing and re-viewing, a save changing one card at a time) and cold (those kept
+    renderings dropped before every request: the first view of a section after a restart)."""
+    from inspect_app.services import inspections as inspections_service
     from inspect_app.web import fill_forms
 
     app = create_app({"DATA_DIR": str(folder), "SECRET_KEY": "bench", "TESTING": True})
@@ -152,25 +157,21 @@ def render_times(folder: Path, inspection_id: str, renders: int) -> dict[str, tu
     for section in ("tthc", "chi_dao"):
         path = f"/inspections/{inspection_id}/s/{section}"
         assert client.get(path).status_code == 200
-        samples, forms = [], []
-        for _ in range(renders):
+        samples, cold = [], []
+        for _ in range(renders):  # interleaved: warm, then cold
             start = time.perf_counter()
             response = client.get(path)
             samples.append((time.perf_counter() - start) * 1000)
             assert response.status_code == 200
-            with app.test_request_context():
-                start = time.perf_counter()
-                spec = fill_forms.section_spec(checklist, section, "inspection")
-                form = spec.form_class(formdata=None)
-                for cf in spec.criteria:
-                    values = fill_forms.form_values(cf.criterion, inspection.answers.get(cf.criterion.id))
-                    for part in cf.parts:
-                        if part.name in values:
-                            form[f"{cf.key}_{part.name}"].data = values[part.name]
-                forms.append((time.perf_counter() - start) * 1000)
+            fill_forms._RENDERED.clear()  # noqa: SLF001 (the kept cards and score cards)
+            inspections_service._CARDS.clear()  # noqa: SLF001
+            start = time.perf_counter()
+            response = client.get(path)
+            cold.append((time.perf_counter() - start) * 1000)
+            assert response.status_code == 200
         count = len(checklist.section(section).criteria)
         out[f"section {section} ({count} criteria): whole request"] = percentiles(samples)
-        out[f"section {section} ({count} criteria): WTForms form build"] = percentiles(forms)
+        out[f"section {section} ({count} criteria): cold (nothing kept)"] = percentiles(cold)
     return out
 
 

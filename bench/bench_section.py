@@ -2,14 +2,22 @@
 criteria), with the top of its profile.
 
     /work/main/.venv/bin/python -m bench.bench_section [--renders 300] [--profile 200]
+    /work/main/.venv/bin/python -m bench.bench_section --against DIR [--rounds 5]
 
 A temporary store (100 communes, one inspector, one fully answered ``cchc-xa``
 inspection: :func:`bench.bench_autosave.build_store`) and Flask's test client (no
 network): GET of the section pages III (16 criteria) and I (10), ``--renders`` times
-each after a warm-up, p50/p95 of the whole request and of the WTForms form build
-alone. Then ``--profile`` renders of section III under cProfile: the functions with
-the most time of their own, and the project's and the libraries' biggest parts by
-cumulative time.
+each after a warm-up, p50/p95 of the whole request as a section is mostly seen (the
+record's score card and its criteria's cards already drawn for the content shown)
+and cold (those kept renderings dropped before each request), interleaved. Then
+``--profile`` renders of section III under cProfile: the functions with the most
+time of their own, and the project's and the libraries' biggest parts by cumulative
+time.
+
+``--against DIR`` compares with another checkout of the project (e.g. the commit
+before a change, ``git worktree add`` or ``git archive | tar -x``): ``--rounds``
+pairs of runs, this tree and DIR alternately (each its own process, store and
+interpreter), and the median over rounds of each one's p50, with the ratio.
 """
 from __future__ import annotations
 
@@ -17,7 +25,10 @@ import argparse
 import cProfile
 import io
 import pstats
+import re
 import shutil
+import statistics
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -51,11 +62,41 @@ def profile(folder: Path, inspection_id: str, renders: int) -> str:
     return out.getvalue()
 
 
+def _p50s(tree: Path, renders: int) -> dict[str, float]:
+    """The whole-request p50 of each section (and cold, where the tree measures it), from
+    one run of the bench in ``tree``."""
+    result = subprocess.run([sys.executable, "-m", "bench.bench_section", "--profile", "0",
+                             "--renders", str(renders)], cwd=tree, capture_output=True,
+                            text=True, check=True)
+    return {name.strip(): float(p50) for name, p50 in
+            re.findall(r"^\s+(section \S+ \(\d+ criteria\): (?:whole request|cold \(nothing kept\)))"
+                       r"\s+p50\s+([\d.]+)", result.stdout, re.M)}
+
+
+def against(other: Path, rounds: int, renders: int) -> None:
+    here: dict[str, list[float]] = {}
+    there: dict[str, list[float]] = {}
+    for n in range(rounds):
+        for tree, into in ((ROOT, here), (other, there)) if n % 2 == 0 else ((other, there), (ROOT, here)):
+            for name, p50 in _p50s(tree, renders).items():
+                into.setdefault(name, []).append(p50)
+    print(f"{rounds} rounds, this tree and {other} alternately, {renders} renders each; "
+          "median of the p50s")
+    for name in here:
+        a, b = statistics.median(here[name]), statistics.median(there.get(name, [float("nan")]))
+        print(f"  {name:<40} this {a:6.2f} ms   other {b:6.2f} ms   ratio {a / b:.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--renders", type=int, default=300)
     parser.add_argument("--profile", type=int, default=200)
+    parser.add_argument("--against", type=Path, help="another checkout to compare with")
+    parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
+    if args.against:
+        against(args.against.resolve(), args.rounds, args.renders)
+        return
     folder = Path(tempfile.mkdtemp(prefix="bench-section-"))
     try:
         _token, _targets, filled = build_store(folder, 11)

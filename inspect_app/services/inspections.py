@@ -7,10 +7,17 @@ applied in one atomic read-modify-write.
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
+import json
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
+
+try:  # the same digest without it, only slower (storage/files.py makes it optional too)
+    import orjson
+except ImportError:  # pragma: no cover
+    orjson = None
 
 from ..domain import inspection as rules
 from ..domain.access import Scope
@@ -65,10 +72,36 @@ def snapshot_of(checklist: Checklist) -> dict[str, Any]:
             "title": checklist.title, "data": checklist.data}
 
 
+#: Score cards by (checklist content hash, digest of the answers' content): scoring is a
+#: pure function of the two, and a page view scores a record that has not changed since
+#: the last view (the section page, the overview). Bounded; cleared when full.
+_CARDS: dict[tuple[str, bytes], ScoreCard] = {}
+_CARDS_MAX = 512
+
+
+def answers_digest(content: dict[str, dict[str, Any]]) -> bytes:
+    """A digest of answers in the §4 form, equal exactly when the content is (numbers of
+    other types than JSON's keep their type in it)."""
+    try:
+        data = orjson.dumps(content, option=orjson.OPT_SORT_KEYS, default=repr)
+    except (AttributeError, TypeError):  # no orjson, or an integer beyond 64 bits
+        data = json.dumps(content, sort_keys=True, default=repr).encode()
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
 def live_card(inspection: Inspection) -> ScoreCard:
     """The score card of the current answers (checked against this same frozen
-    checklist when they were saved)."""
-    return score(checklist_of(inspection), inspection.answers_content(), validated=True)
+    checklist when they were saved), scored once per content and kept (callers only
+    read a card)."""
+    checklist = checklist_of(inspection)
+    content = inspection.answers_content()
+    key = (checklist.hash, answers_digest(content))
+    card = _CARDS.get(key)
+    if card is None:
+        if len(_CARDS) >= _CARDS_MAX:
+            _CARDS.clear()
+        card = _CARDS[key] = score(checklist, content, validated=True)
+    return card
 
 
 def card_dict(inspection: Inspection) -> dict[str, Any]:

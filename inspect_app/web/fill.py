@@ -11,7 +11,17 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    get_template_attribute,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
@@ -23,7 +33,7 @@ from ..services import inspections as service
 from . import fill_forms
 from .auth import roles_required, scope, store
 from .errors import status_of
-from .i18n import current_locale, formatting, translate
+from .i18n import current_locale, formatting, texts_per_locale, translate
 
 bp = Blueprint("fill", __name__, url_prefix="/inspections")
 
@@ -53,6 +63,7 @@ def section_nav(checklist, card) -> list[dict[str, Any]]:
     return nav
 
 
+@texts_per_locale
 def client_messages() -> dict[str, str]:
     """The texts fill.js shows, in the user's language."""
     from .labels import LINE_STATUS_LABELS
@@ -94,29 +105,39 @@ def _render_section(inspection: Inspection, section_id: str, form=None, conflict
         abort(404)
     spec = fill_forms.section_spec(checklist, section_id, inspection.kind)
     editable = inspection.status == "draft" and scope().can_edit(inspection)
-    if form is None:
-        form = spec.form_class(formdata=None)
+    locale = current_locale()
+    stored = form is None  # a page of the stored answers (else a submitted section's form)
+    if stored:  # shown without building a WTForms form
+        values = {}
         for cf in spec.criteria:
             answer = inspection.answers.get(cf.criterion.id)
-            values = fill_forms.form_values(cf.criterion, answer)
-            values["op_id"] = str(uuid.uuid4())
-            values["orig"] = fill_forms.content_digest(rules.answer_content(answer))
-            for part in cf.parts:
-                if part.name in values:
-                    form[f"{cf.key}_{part.name}"].data = values[part.name]
+            shown = values[cf.key] = fill_forms.form_values(cf.criterion, answer, locale)
+            shown["op_id"] = str(uuid.uuid4())
+            shown["orig"] = fill_forms.content_digest(rules.answer_content(answer))
+        form = fill_forms.display_fields(checklist, section_id, inspection.kind, spec, values,
+                                         locale)
     card = service.live_card(inspection)
+    evidence = rules.evidence_needs(inspection, checklist)
+    cards = None
+    if stored and not (conflicts or problems):
+        from .labels import LINE_STATUS_LABELS, Translated
+
+        cards = fill_forms.rendered_cards(
+            inspection, checklist, section_id, spec, form, values, card,
+            Translated(LINE_STATUS_LABELS), evidence, locale, editable,
+            get_template_attribute("fill/_card.html", "criterion_card"), request.script_root)
     index = [s.id for s in checklist.sections]
     position = index.index(section_id)
     return render_template(
         "fill/section.html", inspection=inspection, checklist=checklist, section=section,
-        spec=spec, form=form, card=card, editable=editable, conflicts=conflicts or {},
+        spec=spec, form=form, cards=cards, card=card, editable=editable, conflicts=conflicts or {},
         problems=problems or {}, nav=section_nav(checklist, card),
         prev_id=index[position - 1] if position > 0 else None,
         next_id=index[position + 1] if position + 1 < len(index) else None,
         unit=store().get_unit(inspection.unit), step_values=fill_forms.step_values,
-        evidence=rules.evidence_needs(inspection, checklist),
+        evidence=evidence,
         progress=card.progress(),
-        messages=client_messages(), number_marks=formatting.number_symbols(current_locale()),
+        messages=client_messages(), number_marks=formatting.number_symbols(locale),
     ), status
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -28,9 +29,9 @@ from wtforms.validators import Length, Optional
 from ..domain import criteria as domain_criteria
 from ..domain.checklist import Checklist, Criterion
 from ..domain.messages import N_, Message
-from ..domain.models import Answer
+from ..domain.models import Answer, Inspection
 from ..domain.numbers import NumberUnclear, json_number, read_number, within_limits
-from ..domain.scoring import number_problem
+from ..domain.scoring import ScoreCard, number_problem
 from .criteria import BUILDERS, MAX_STEP_BUTTONS, FieldProblem, Part, Reader, builder, step_values  # noqa: F401
 from .i18n import current_locale, formatting, translate
 
@@ -99,6 +100,126 @@ def _build_spec(checklist: Checklist, section_id: str, kind: str) -> SectionForm
                                     config["preview"]))
     form_class = type(f"Section_{section_id}", (FlaskForm,), attrs)
     return SectionFormSpec(form_class, tuple(layout))
+
+
+# ---------------------------------------------------------------- the page's fields
+
+@dataclass(frozen=True)
+class ChoiceView:
+    """One choice of a radio or checkbox field, its label in the user's language."""
+
+    value: str
+    label: str | None
+
+
+@dataclass(frozen=True)
+class LabelView:
+    """A field's label, in the user's language."""
+
+    text: str
+
+
+class FieldView:
+    """What the field macro reads of a field, for a page that shows stored answers (the
+    GET of a section): the same attributes as a WTForms field, its texts already in the
+    user's language. A submitted section that comes back with problems keeps its WTForms
+    form."""
+
+    __slots__ = ("name", "id", "data", "choices", "label", "errors")
+
+    def __init__(self, name: str, data: Any, choices: tuple, label: LabelView):
+        self.name = self.id = name
+        self.data, self.choices, self.label, self.errors = data, choices, label, ()
+
+
+#: Per (checklist hash, section, kind, locale): each field's name → (default data, choices,
+#: label), translated once. Bounded; cleared when full.
+_FIELDS: dict[tuple[str, str, str, str], dict[str, tuple[Any, tuple, LabelView]]] = {}
+
+
+def _static_fields(checklist: Checklist, section_id: str, kind: str, locale: str,
+                   spec: SectionFormSpec) -> dict[str, tuple[Any, tuple, LabelView]]:
+    key = (checklist.hash, section_id, kind, locale)
+    fields = _FIELDS.get(key)
+    if fields is None:
+        if len(_FIELDS) > 256:
+            _FIELDS.clear()
+        form = spec.form_class(formdata=None, meta={"csrf": False})
+        fields = {}
+        for cf in spec.criteria:
+            for part in cf.parts:
+                f = form[f"{cf.key}_{part.name}"]
+                choices = tuple(ChoiceView(str(c.value), None if c.label is None else str(c.label))
+                                for c in (getattr(f, "choices", None) or ()))
+                fields[f.name] = (f.data, choices, LabelView(str(f.label.text)))
+        _FIELDS[key] = fields
+    return fields
+
+
+def display_fields(checklist: Checklist, section_id: str, kind: str, spec: SectionFormSpec,
+                   values: dict[str, dict[str, Any]], locale: str) -> dict[str, FieldView]:
+    """The fields of a section showing ``values`` (criterion key → part name → value), by
+    field name, without building a form: what a GET of the section renders."""
+    static = _static_fields(checklist, section_id, kind, locale, spec)
+    out = {}
+    for cf in spec.criteria:
+        given = values.get(cf.key, {})
+        for part in cf.parts:
+            name = f"{cf.key}_{part.name}"
+            default, choices, label = static[name]
+            out[name] = FieldView(name, given.get(part.name, default), choices, label)
+    return out
+
+
+#: Where a stored-answers page's fresh op_id goes in a kept rendering of a criterion's
+#: card: raw markup, which no escaped value can contain.
+OP_ID_MARK = Markup("<!--op_id-->")
+
+#: The card macro's output per everything it shows (see :func:`rendered_cards`).
+#: Bounded; cleared when full.
+_RENDERED: dict[tuple, str] = {}
+_RENDERED_MAX = 1024  # about 4 KB each: 64 sections of 16 criteria
+
+
+def _frozen(values: dict[str, Any]) -> tuple:
+    return tuple((k, tuple(v) if isinstance(v, list) else v)
+                 for k, v in sorted(values.items()) if k != "op_id")
+
+
+def rendered_cards(inspection: Inspection, checklist: Checklist, section_id: str,
+                   spec: SectionFormSpec, fields: dict[str, FieldView],
+                   values: dict[str, dict[str, Any]], card: ScoreCard,
+                   status_labels: Mapping[str, str], evidence: Mapping[str, Any],
+                   locale: str, editable: bool, macro: Callable[..., Any],
+                   url_root: str = "") -> dict[str, Markup]:
+    """Per criterion key, the HTML of its card on a page of stored answers (no conflicts,
+    no problems): drawn by ``macro`` (``fill/_card.html``) once per shown content — the
+    record, the fields' values (from :func:`display_fields`), the score line, the photos,
+    the evidence mark, language, editability and ``url_root`` (the links' prefix) — and
+    kept, so that a page re-renders only the cards whose answer changed; each gets its
+    own fresh op_id."""
+    out = {}
+    for cf in spec.criteria:
+        cid = cf.criterion.id
+        shown = values.get(cf.key, {})
+        line = card.line(cid)
+        answer = inspection.answers.get(cid)
+        photos = tuple(answer.photos) if answer and answer.photos else ()
+        key = (url_root, checklist.hash, section_id, inspection.kind, inspection.id, locale,
+               editable, cf.key, _frozen(shown), line.status, repr(line.points), repr(line.value),
+               line.check, cid in evidence, photos)
+        html = _RENDERED.get(key)
+        if html is None:
+            name = f"{cf.key}_op_id"
+            marked = dict(fields)
+            marked[name] = FieldView(name, OP_ID_MARK, (), fields[name].label)
+            html = str(macro(cf, line, status_labels[line.status], answer, evidence, {}, {},
+                             marked, editable, inspection, checklist.section(section_id)))
+            if len(_RENDERED) >= _RENDERED_MAX:
+                _RENDERED.clear()
+            _RENDERED[key] = html
+        out[cf.key] = Markup(html.replace(OP_ID_MARK, shown.get("op_id", "")))
+    return out
 
 
 # ---------------------------------------------------------------- answer ↔ form data

@@ -6,9 +6,11 @@ Template filters format numbers, percents and dates the way the locale expects.
 """
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, g, request, session
 from flask_babel import Babel, get_locale
 
 from .. import i18n
@@ -26,8 +28,36 @@ def select_locale() -> str:
 
 
 def current_locale() -> str:
-    """The language of the current request ("vi" or "en")."""
-    return str(get_locale() or current_app.config["DEFAULT_LOCALE"])
+    """The language of the current request ("vi" or "en"), as text once per locale that
+    Flask-Babel selected for this context (pages ask for it for every number they write;
+    ``force_locale`` and ``refresh`` change Flask-Babel's, and so this)."""
+    try:
+        locale, text = g._inspect_locale
+        if locale is g._flask_babel.babel_locale:
+            return text
+    except AttributeError:
+        pass
+    locale = get_locale()
+    text = str(locale or current_app.config["DEFAULT_LOCALE"])
+    g._inspect_locale = (locale, text)
+    return text
+
+
+def texts_per_locale(build: Callable[[], dict[str, str]]) -> Callable[[], dict[str, str]]:
+    """A function that translates a fixed table of texts (those handed to scripts), run
+    once per language and kept; each call gets its own copy."""
+    done: dict[str, dict[str, str]] = {}
+
+    @functools.wraps(build)
+    def cached() -> dict[str, str]:
+        locale = current_locale()
+        texts = done.get(locale)
+        if texts is None:
+            texts = done[locale] = build()
+        return dict(texts)
+
+    cached.cache_clear = done.clear  # type: ignore[attr-defined]
+    return cached
 
 
 def init_app(app: Flask) -> None:

@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 
 from .auth import acting_user, roles_required
+from .i18n import texts_per_locale
 
 bp = Blueprint("pwa", __name__)
 
@@ -125,6 +126,7 @@ def page_messages() -> dict[str, str]:
     return {key: messages[key] for key in PAGE_TEXTS}
 
 
+@texts_per_locale
 def queue_messages() -> dict[str, str]:
     """The texts of the queue (page, badge, refusals) in the user's language."""
     return {
