@@ -164,3 +164,23 @@ def live_server_artifacts():
     folder = Path(__file__).resolve().parent.parent / "test-artifacts"
     folder.mkdir(exist_ok=True)
     return folder
+
+
+def test_a_second_change_made_before_the_first_reply_is_not_a_conflict_with_oneself(
+        live_server, team, phone):
+    """Two quick taps on one criterion: the second change is made while the first one's
+    reply has not reached the page yet, so on the same revision. It is the user's own
+    newer answer, not a team mate's: it is saved, without a "theirs / mine" box."""
+    page = phone()
+    login(page, live_server, team["lead"], PASSWORD)
+    page.goto(f"{live_server.url}/inspections/{team['id']}/s/tai_chinh")
+    url = f"/api/v1/inspections/{team['id']}/answers/6.1"
+    change = """([url, inspection, value]) => InspectQueue.add({kind: "answer", inspection,
+        key: "6.1", method: "PUT", url, base_rev: 0, body: {value}})
+        .then(() => InspectQueue.flush())"""
+    page.evaluate(change, [url, team["id"], True])
+    eventually(lambda: answer_of(team, "6.1") is not None and queued(page) == [])
+    page.evaluate(change, [url, team["id"], False])  # made on revision 0 as well
+    eventually(lambda: answer_of(team, "6.1").value is False, timeout=15)
+    assert queued(page) == [] and answer_of(team, "6.1").rev == 2
+    assert card(page, "6.1").locator(".conflict").count() == 0

@@ -160,15 +160,31 @@
   function known(inspection, key) {
     return tx("known", "readonly", function (s) { return s.get(knownId(pageUser, inspection, key)); });
   }
+  /* ``from``: the revision this user's own acknowledged answers started from. Every
+   * revision from it up to ``rev`` is theirs, so an answer made on any of them (a second
+   * tap sent before the first one's reply reached the page) goes onto ``rev``. */
   function remember(op, rev, content) {
     var id = knownId(op.user, op.inspection, op.key);
     return tx("known", "readwrite", function (s) {
       var req = s.get(id);
       req.onsuccess = function () {
         var old = req.result || {};
-        s.put({ id: id, rev: rev, content: content === undefined ? old.content : content, at: Date.now() });
+        var from = rev;
+        if (op.kind === "answer" && op.base_rev !== undefined && op.base_rev !== null) {
+          from = old.rev === op.base_rev && old.from !== undefined ? old.from : op.base_rev;
+        }
+        s.put({ id: id, rev: rev, from: from, content: content === undefined ? old.content : content, at: Date.now() });
       };
     });
+  }
+
+  /* An answer made on one of this user's own revisions is sent on the newest of them. */
+  function onOwnLatest(op) {
+    if (op.kind !== "answer" || op.base_rev === undefined || op.base_rev === null) return Promise.resolve();
+    return tx("known", "readonly", function (s) { return s.get(knownId(op.user, op.inspection, op.key)); })
+      .then(function (k) {
+        if (k && k.from !== undefined && k.from <= op.base_rev && op.base_rev < k.rev) op.base_rev = k.rev;
+      });
   }
 
   /* The operations of the user of this page (optionally of one inspection). */
@@ -228,6 +244,8 @@
     op.state = "sending"; op.attempts = (op.attempts || 0) + 1;
     return put(op).then(function () {
       emit({ type: "sending", op: op });
+      return onOwnLatest(op);
+    }).then(function () {
       return request(op, s.csrf_token);
     }).then(function (result) {
       var status = result.status, data = result.data;
