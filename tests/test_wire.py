@@ -3,6 +3,7 @@ and the weight of the 16-criterion section page on a phone's first and later loa
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import brotli
 import pytest
@@ -77,3 +78,13 @@ def test_section_page_weight_first_and_later_load(filled):
     assert later.total <= 12 * 1024, later.requests
     assert [url for url, _size, _enc in later.requests] == [f"/inspections/{filled['id']}/s/tthc"]
     assert all(enc == "br" for url, size, enc in first.requests if size > 2048), first.requests
+
+
+def test_a_static_file_never_travels_bigger_than_it_is(client):
+    """An icon is already packed: brotli would make it bigger, so it goes as it is; an
+    immutable (content-hashed) file carries no ETag, nothing ever revalidates it."""
+    url = static_url(client, "/login", "icons/favicon.ico")
+    response = client.get(url, headers={"Accept-Encoding": "br, gzip"})
+    raw = (Path(client.application.static_folder) / "icons" / "favicon.ico").read_bytes()
+    assert "Content-Encoding" not in response.headers and response.get_data() == raw
+    assert "ETag" not in response.headers

@@ -93,16 +93,19 @@ def init_app(app: Flask) -> None:
             data = (Path(app.static_folder) / filename).read_bytes()
             if minify is not None:
                 data = minify(data.decode("utf-8")).encode("utf-8")
-            _packed[key] = PACKERS.get(encoding, lambda d: d)(data)
+            packed = PACKERS.get(encoding, lambda d: d)(data)
+            # an already packed file (an icon) can come out bigger: then send it as it is
+            _packed[key] = (packed, encoding) if len(packed) < len(data) else (data, "identity")
+        body, encoding = _packed[key]
         response.close()
         response.direct_passthrough = False
-        response.set_data(_packed[key])
+        response.set_data(body)
         if encoding != "identity":
             response.headers["Content-Encoding"] = encoding  # Flask-Compress leaves it as it is
         response.headers["Vary"] = "Accept-Encoding"
-        response.set_etag(f"{digest}-{encoding}")
-        for name in ("Accept-Ranges", "Content-Disposition", "Last-Modified", "Expires"):
-            response.headers.pop(name, None)  # no byte ranges of a packed file; the rest moot
+        # no byte ranges of a packed file; an immutable URL is never revalidated (no ETag)
+        for name in ("Accept-Ranges", "Content-Disposition", "Last-Modified", "Expires", "ETag"):
+            response.headers.pop(name, None)
 
     def favicon():
         response = send_from_directory(Path(app.static_folder) / "icons", "favicon.ico",
