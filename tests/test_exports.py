@@ -783,3 +783,21 @@ def test_cli_progress_only_on_a_terminal():
     assert terminal.getvalue().endswith("] 5/5 records\n") and "\r[" in terminal.getvalue()
     with _Progress(io.StringIO()) as progress:
         assert progress is None  # a pipe or a log: no progress lines
+
+
+def test_a_job_that_ends_while_its_page_reads_it_is_not_called_interrupted(tmp_path, monkeypatch):
+    """The page reads the record (running), then the runner writes "done" and lets go of
+    its lock, then the page looks at the lock: the job ended, it was not interrupted."""
+    from inspect_app.storage import jobs as job_files
+
+    jobs = job_files.ExportJobs(tmp_path)
+    fd = jobs.create({"id": "j1", "owner": "thanhtra1"})
+    real_is_held = job_files.is_held
+
+    def ends_meanwhile(path):
+        jobs.update("j1", status="done")
+        jobs.release("j1", fd)
+        return real_is_held(path)
+
+    monkeypatch.setattr(job_files, "is_held", ends_meanwhile)
+    assert jobs.get("j1")["status"] == "done"

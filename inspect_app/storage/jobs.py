@@ -99,13 +99,22 @@ class ExportJobs:
         path = self._path(job_id, ".json")
         if path is None:
             return None
+        job = self._read(path)
+        if job is not None and job.get("status") == "running" \
+                and not is_held(self._running(job_id)):
+            # The runner writes how the job ended, then lets go of its lock: a record read
+            # just before that write is read again before calling the job interrupted.
+            job = self._read(path)
+            if job is not None and job.get("status") == "running":
+                job["status"] = "interrupted"
+        return job
+
+    @staticmethod
+    def _read(path: Path) -> dict[str, Any] | None:
         try:
-            job = json.loads(path.read_bytes())
+            return json.loads(path.read_bytes())
         except (FileNotFoundError, ValueError):
             return None
-        if job.get("status") == "running" and not is_held(self._running(job_id)):
-            job["status"] = "interrupted"
-        return job
 
     def update(self, job_id: str, **changes: Any) -> dict[str, Any]:
         """Change fields of a job record (only its runner writes it, so no lock)."""
