@@ -153,3 +153,16 @@ def has_required_inputs(criterion: Criterion, answer: Mapping[str, Any] | None) 
     """True when every input that the criterion's formula uses is given."""
     inputs = (answer or {}).get("inputs") or {}
     return all(inputs.get(i) is not None for i in criterion.required_inputs)
+
+
+class AnsweredWithInputs:
+    """The answer hooks of a type answered with figures only (ratio, count): a value is
+    refused, and it is answered once every required input is given."""
+
+    name: str
+
+    def value_problems(self, criterion: Criterion, value: Any) -> list[Message]:
+        return [N_("a %(type)s criterion is answered with inputs, not a value", type=self.name)]
+
+    def is_answered(self, criterion: Criterion, answer: Mapping[str, Any]) -> bool:
+        return has_required_inputs(criterion, answer)

@@ -1,9 +1,8 @@
 """``count``: Σ of number inputs, scored by bands."""
 from __future__ import annotations
 
-from ..messages import N_
 from ..numbers import to_decimal
-from .answers import band_points, has_required_inputs, sum_inputs
+from .answers import AnsweredWithInputs, band_points, sum_inputs
 from .base import Outcome, Shown
 from .fields import input_refs, join, score_bands
 from .inputs import (
@@ -17,7 +16,7 @@ from .inputs import (
 )
 
 
-class Count:
+class Count(AnsweredWithInputs):
     name = "count"
     role = "scored"
     keys = ("inputs", "count", "bands", "decimal")
@@ -28,12 +27,6 @@ class Count:
         out["count"] = input_refs(p, raw, "count", path, out["inputs"])
         out["bands"] = score_bands(p, raw.get("bands"), join(path, "bands"), points)
         return out
-
-    def value_problems(self, criterion, value):
-        return [N_("a %(type)s criterion is answered with inputs, not a value", type=self.name)]
-
-    def is_answered(self, criterion, answer):
-        return has_required_inputs(criterion, answer)
 
     def score(self, criterion, answer):
         total = sum_inputs(answer["inputs"], criterion.count)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from ..messages import N_
 from ..numbers import round_half_up
-from .answers import band_points, has_required_inputs, sum_inputs
+from .answers import AnsweredWithInputs, band_points, sum_inputs
 from .base import Outcome, Shown
 from .fields import describe, flag_of, input_refs, join, score_bands
 from .inputs import (
@@ -30,7 +29,7 @@ def ratio_percent(criterion, inputs) -> Fraction | None:
     return 100 * sum_inputs(inputs, criterion.numerator) / denominator
 
 
-class Ratio:
+class Ratio(AnsweredWithInputs):
     name = "ratio"
     role = "scored"
     keys = ("inputs", "numerator", "denominator", "bands", "proportional", "on_zero", "decimal",
@@ -61,12 +60,6 @@ class Ratio:
         if out["may_exceed"] and out["at_most_denominator"]:
             p.add(path, "may_exceed and at_most_denominator contradict each other: give one")
         return out
-
-    def value_problems(self, criterion, value):
-        return [N_("a %(type)s criterion is answered with inputs, not a value", type=self.name)]
-
-    def is_answered(self, criterion, answer):
-        return has_required_inputs(criterion, answer)
 
     def score(self, criterion, answer):
         cmax = criterion.points
