@@ -88,6 +88,10 @@ def configure(app: Flask, test_config: dict[str, Any] | None = None) -> None:
         REMEMBER_COOKIE_SAMESITE="Lax",
         JSON_SORT_KEYS=False,
         WTF_CSRF_TIME_LIMIT=None,
+        # A reply sends the session cookie only when the request changed the session, so
+        # a late reply to a request made before a login or logout cannot undo it. A login
+        # lasts PERMANENT_SESSION_LIFETIME from the moment of logging in.
+        SESSION_REFRESH_EACH_REQUEST=False,
     )
     if test_config is None:
         app.config.from_prefixed_env("INSPECT")

@@ -460,6 +460,44 @@ def test_login_starts_a_fresh_session(world, shared_app):
     assert client.post("/language", data={"lang": "en", "csrf_token": old_token}).status_code == 400
 
 
+#: Requests a page makes on its own, whose replies may arrive after a login or logout.
+BACKGROUND_REQUESTS = ("/sw.js", "/offline", "/manifest.webmanifest", "/app/session",
+                       "/login", "/favicon.ico")
+
+
+def _replies_with_cookie(app, cookie: str, paths) -> list[str]:
+    """The paths whose reply, to a request carrying ``cookie``, sends a session cookie."""
+    late = app.test_client()
+    late.set_cookie("session", cookie)
+    return [path for path in paths if _session_cookie(late.get(path))]
+
+
+def test_a_late_reply_cannot_undo_a_login(world, shared_login_app):
+    """The login page registers the service worker: its request for /sw.js (sent with the
+    anonymous cookie) may be answered after the login. Seen in CI as a browser login that
+    failed once in a few thousand: the reply set the anonymous cookie back."""
+    client = shared_login_app.test_client()
+    client.get("/login")
+    anonymous = client.get_cookie("session").value
+    assert _form_login(client, "viewer", PASSWORD).status_code == 302
+    assert _replies_with_cookie(shared_login_app, anonymous, BACKGROUND_REQUESTS) == []
+    assert client.get("/").status_code == 200
+
+
+def test_a_late_reply_cannot_undo_a_logout(world, shared_login_app):
+    """A shared phone: the queue's request sent just before logging out must not log the
+    user back in when its reply arrives."""
+    client = shared_login_app.test_client()
+    assert _form_login(client, "insp", PASSWORD).status_code == 302
+    pages = BACKGROUND_REQUESTS + ("/", "/inspections/", "/queue")
+    assert all(client.get(path).status_code in (200, 302) for path in pages)
+    logged_in = client.get_cookie("session").value  # as the phone sends it from a page
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/").get_data(True))
+    client.post("/logout", data={"csrf_token": token.group(1)})
+    assert _replies_with_cookie(shared_login_app, logged_in, pages) == []
+    assert client.get("/").status_code == 302
+
+
 def test_logout_is_a_post_with_the_csrf_token(world, shared_app):
     client, token = login_client(shared_app, world, "viewer")
     assert client.get("/logout").status_code == 405

@@ -33,6 +33,12 @@ from .common import safe_next
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
+#: No view asks for a "fresh" login, and Flask-Login's "basic" protection marked every
+#: anonymous session non-fresh on its first read: a write, so the reply to a request sent
+#: just before logging in (the service worker's, a static page's) carried the old cookie
+#: and logged the user out again. A request that does not change the session never sends
+#: it back (see also SESSION_REFRESH_EACH_REQUEST in settings).
+login_manager.session_protection = None
 
 #: Pages anyone may open without logging in. Every other page needs a logged-in user
 #: (default deny: a new page is protected even if its view forgets ``roles_required``);
@@ -168,7 +174,9 @@ def logout():
 
 def init_app(app: Flask) -> None:
     """Set up Flask-Login and make ``acting_user`` available to templates."""
-    login_manager.init_app(app)
+    # Our own ``acting_user`` is the templates' way to the user (Flask-Login's processor
+    # would load one for every rendered page, public ones too).
+    login_manager.init_app(app, add_context_processor=False)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please log in to open this page.")
     login_manager.login_message_category = "warning"
