@@ -12,6 +12,7 @@ import pytest
 from inspect_app.domain.models import Answer, Inspection
 from inspect_app.domain.remediation import generate_items, plan_groups
 from inspect_app.domain.scoring import score
+from inspect_app.i18n import formatting
 from inspect_app.services import clock, remediation
 from inspect_app.services import inspections as service
 
@@ -33,7 +34,7 @@ def _generate(checklist, record, include_unanswered=False):
     card = score(checklist, record.answers_content())
     return generate_items(record, checklist, card, include_unanswered=include_unanswered,
                           finalized_on=_dt.date(2025, 4, 7), at="2025-04-07T02:00:00+00:00",
-                          by="lead")
+                          by="lead", number_text=formatting.number)
 
 
 CHECKLIST = make_checklist(

@@ -12,7 +12,7 @@ How items change afterwards (status, progress, verification) is in
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,19 +41,20 @@ def next_item_number(inspection: Inspection) -> int:
     return max(numbers, default=0) + 1
 
 
-def _vi_number(value: Any) -> str:
-    """61475.5 → "61.475,5" (the Vietnamese way, without a locale library)."""
-    text = f"{float(value):,.2f}".rstrip("0").rstrip(".")
-    return text.replace(",", " ").replace(".", ",").replace(" ", ".")
+#: How a number reads in a finding text: the app's one formatter in Vietnamese
+#: (``i18n.formatting.number``, Babel), given by the caller since the domain has no locale
+#: library of its own.
+NumberText = Callable[[Any], str]
 
 
-def default_finding(criterion: Criterion, status: str, value: Any) -> str:
-    """A finding text when the inspector wrote no note; a ratio's percent is quoted."""
+def default_finding(criterion: Criterion, status: str, value: Any, number_text: NumberText) -> str:
+    """A finding text (Vietnamese, it is stored in the plan) when the inspector wrote no
+    note; a ratio's percent is quoted."""
     if status == "unanswered":
         return f"Chưa đánh giá: {criterion.text}"
     if criterion.type == "penalty":
-        return f"Bị trừ {_vi_number(value)} điểm: {criterion.text}"
-    detail = f" (đạt {_vi_number(value)}%)" if criterion.type == "ratio" and value is not None else ""
+        return f"Bị trừ {number_text(value)} điểm: {criterion.text}"
+    detail = f" (đạt {number_text(value)}%)" if criterion.type == "ratio" and value is not None else ""
     if status == "partial":
         return f"Chưa đạt đầy đủ: {criterion.text}{detail}"
     return f"Chưa đạt: {criterion.text}{detail}"
@@ -90,8 +91,8 @@ def _valid_date(value: Any) -> str | None:
 
 
 def generate_items(inspection: Inspection, checklist: Checklist, card: ScoreCard, *,
-                   include_unanswered: bool, finalized_on: _dt.date, at: str, by: str
-                   ) -> list[RemediationItem]:
+                   include_unanswered: bool, finalized_on: _dt.date, at: str, by: str,
+                   number_text: NumberText) -> list[RemediationItem]:
     """New items for shortcomings and listed actions that have none yet, in checklist
     order. Re-finalizing after a reopen never duplicates: a criterion that already has a
     finding item (or was marked "no action needed") is skipped, and so is an action line
@@ -127,7 +128,7 @@ def generate_items(inspection: Inspection, checklist: Checklist, card: ScoreCard
         answer = inspection.answers.get(line.id)
         note = answer.note if answer else ""
         add(criterion=line.id, source="finding",
-            finding=note or default_finding(criterion, line.status, line.value),
+            finding=note or default_finding(criterion, line.status, line.value, number_text),
             action=criterion.remedy, owner=criterion.remedy_owner,
             due=due_date(criterion, finalized_on))
     for item in items:

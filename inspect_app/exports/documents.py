@@ -167,7 +167,7 @@ def preview_items(inspection: Inspection, checklist: Checklist,
     """What finalizing today would add to the plan (a draft has no items yet)."""
     card = service.live_card(inspection)
     new = generate_items(inspection, checklist, card, include_unanswered=False, finalized_on=today,
-                         at=clock.now_iso(), by="")
+                         at=clock.now_iso(), by="", number_text=formatting.number)
     return list(inspection.items) + new
 
 
@@ -233,7 +233,7 @@ def shortcomings(src: Sources) -> list[dict[str, Any]]:
             continue
         answer = src.inspection.answers.get(criterion.id)
         finding = ((item.finding if item else "") or (answer.note if answer else "")
-                   or default_finding(criterion, status or "fail", None))
+                   or default_finding(criterion, status or "fail", None, formatting.number))
         out.append({"criterion": criterion.id, "criterion_text": criterion.text,
                     "finding": finding, "points": pts(line.get("points")),
                     "answer": value_words(criterion, answer, line, "vi") or "",

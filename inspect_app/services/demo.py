@@ -6,6 +6,7 @@ to them), then the criteria the articles give figures for are set to those figur
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import logging
 import random
@@ -147,8 +148,27 @@ def _backdate(store: Store, inspection_id: str, day: _dt.date) -> None:
     store.update_inspection(inspection_id, change)
 
 
+@contextlib.contextmanager
+def _quiet(logger: logging.Logger):
+    """The use cases' lines (one per record started, finalized…) are noise while the demo
+    builds its province: warnings still pass, the demo says once what it loaded."""
+    level = logger.level
+    logger.setLevel(max(logging.WARNING, logger.getEffectiveLevel()))
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 def load(store: Store, library: ChecklistLibrary) -> list[tuple[str, str, str]]:
     """Load the demo; returns the logins (username, password, role) to print."""
+    with _quiet(log):
+        logins = _load(store, library)
+    log.info("demo loaded: %d units, %d users", len(COMMUNES), len(logins))
+    return logins
+
+
+def _load(store: Store, library: ChecklistLibrary) -> list[tuple[str, str, str]]:
     rng = random.Random(2025)
     for code, name in COMMUNES:
         unit_service.add_unit(store, code, name)
@@ -214,7 +234,6 @@ def load(store: Store, library: ChecklistLibrary) -> list[tuple[str, str, str]]:
                                      today=day)
                 _backdate(store, inspection.id, day)
     _remediation_progress(store, users, ids, today)
-    log.info("demo loaded: %d units, %d users", len(COMMUNES), len(people))
     return [(username, DEMO_PASSWORD, role) for username, role, *_ in people]
 
 

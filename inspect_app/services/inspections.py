@@ -37,6 +37,7 @@ from ..domain.periods import PeriodError, default_period, fits_cadence, parse_pe
 from ..domain.remediation import generate_items
 from ..domain.scoring import ScoreCard, score
 from ..domain.text import SHORT_TEXT, TextProblem, clean_text, sort_key
+from ..i18n import formatting
 from ..storage import NotFound, Store, new_id
 from ..storage.base import InspectionQuery, Page
 from ..storage.checklist_files import ChecklistLibrary
@@ -702,7 +703,7 @@ def finalize(store: Store, scope: Scope, inspection_id: str, op: FinalizeOp, *,
     done = run_op(store, inspection_id, op.op_id, digest, apply,
                   lambda inspection, memo: Finalized(inspection, replayed=True))
     if not done.replayed:
-        log.info("finalized inspection=%s percent=%s items=%d by=%s", inspection_id,
+        log.info("finalized %s=%s percent=%s items=%d by=%s", done.inspection.kind, inspection_id,
                  done.inspection.score["percent"], len(done.inspection.items), by)
     return done
 
@@ -731,7 +732,7 @@ def closing(inspection: Inspection, *, allow_unanswered: bool, day: _dt.date, at
     checklist = checklist_of(inspection)
     card = score(checklist, inspection.answers_content(), validated=True)
     items = generate_items(inspection, checklist, card, include_unanswered=allow_unanswered,
-                           finalized_on=day, at=at, by=by)
+                           finalized_on=day, at=at, by=by, number_text=formatting.number)
     return Closing(card=card, items=items, unanswered=[line.id for line in card.unanswered],
                    missing_evidence=rules.missing_evidence(inspection, checklist),
                    allow_unanswered=allow_unanswered)
