@@ -51,7 +51,7 @@ def test_every_type_registers_every_hook():
 
 
 class _Half:
-    name, role, keys, takes_inputs = "half", "scored", (), False
+    name, role, keys, takes_inputs, sign = "half", "scored", (), False, ""
 
     def parse(self, p, raw, path, points):
         return {}
@@ -61,6 +61,39 @@ def test_a_type_missing_a_hook_fails_at_registration():
     with pytest.raises(criteria.PluginError, match="lacks the hook"):
         criteria.register(_Half())
     assert "half" not in criteria.TYPES
+
+
+def test_a_type_with_an_unknown_sign_fails_at_registration():
+    class Odd(_Half):
+        sign = "±"
+
+    with pytest.raises(criteria.PluginError, match="sign must be one of"):
+        criteria.register(Odd())
+    assert "half" not in criteria.TYPES
+
+
+@pytest.mark.parametrize("locale, raw, expected", [
+    ("vi", dict(type="score", points=2, step=0.25), ["Từ 0 đến 2, bước 0,25"]),
+    ("vi", CHOICE, ["Đúng hạn → 1", "Trễ hạn → 0,5"]),
+    ("vi", MULTI, ["Danh mục TTHC → 1", "Số đường dây nóng → 0,5", "Hộp thư góp ý → 0,5",
+                   "Mã QR tra cứu → 0,5",
+                   "Cộng điểm của mọi lựa chọn đúng với thực tế, tối đa 2."]),
+    ("en", dict(type="ratio", points=2, inputs={"a": "Đúng hạn", "b": "Tổng"}, numerator=["a"],
+                denominator=["b"], bands=[{"min": 90, "points": 2},
+                                          {"min": 80, "max": 89.99, "points": 1.5},
+                                          {"points": 0}]),
+     ["≥ 90% → 2", "80 – 89.99% → 1.5", "otherwise → 0"]),
+    ("vi", dict(type="count", points=1, inputs={"a": "Số vụ"}, count=["a"],
+                bands=[{"max": 0, "points": 1}]), ["≤ 0 → 1"]),
+    ("vi", dict(type="yesno", points=1), []),
+    ("vi", INFO, []),
+])
+def test_a_types_rules_in_words(locale, raw, expected):
+    """The checklist page says how each criterion's points are given, from its type."""
+    from inspect_app.i18n.words import rules_words
+
+    [criterion] = make_checklist(criterion_data(**raw)).criteria
+    assert rules_words(criterion, locale) == expected
 
 
 def test_a_duplicate_type_name_fails_at_registration():
@@ -324,3 +357,17 @@ def test_multi_in_the_score_command(app, tmp_path):
     path.write_text(json.dumps({"answers": {"6.2": {"value": ["khong_co"]}}}), encoding="utf-8")
     result = app.test_cli_runner().invoke(args=["score", "cchc-xa", str(path)])
     assert result.exit_code == 2 and "unknown option 'khong_co'" in result.output
+
+
+def test_the_checklist_page_says_how_points_are_given(app, client, auth):
+    """Every criterion's rules on the checklist page come from its type (bands, options,
+    steps), and a bonus or penalty reads with its sign."""
+    accounts.create_user(app.extensions["store"], "boss", "admin", password=PASSWORD)
+    auth.login("boss")
+    page = client.get("/checklists/cchc-xa").get_data(as_text=True)
+    block = page.split('id="c-1.2"', 1)[1].split('id="c-1.3"', 1)[0]
+    assert "<li>≥ 100% → 2</li>" in block and "<li>≥ 80% → 1</li>" in block
+    bonus = page.split('id="c-9.1"', 1)[1].split('id="c-9.2"', 1)[0]
+    penalty = page.split('id="c-9.2"', 1)[1]
+    assert '<span class="pts">+2</span>' in bonus and "Từ 0 đến 2, bước 0,25" in bonus
+    assert '<span class="pts">−5</span>' in penalty

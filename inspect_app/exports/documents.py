@@ -12,6 +12,7 @@ import datetime as _dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..domain import criteria
 from ..domain.checklist import Checklist
 from ..domain.dates import local_date
 from ..domain.models import (
@@ -313,11 +314,7 @@ def results(src: Sources) -> dict[str, Any]:
 
 
 def _max_text(criterion) -> str:
-    if criterion.type == "bonus":
-        return f"+{pts(criterion.points)}"
-    if criterion.type == "penalty":
-        return f"−{pts(criterion.points)}"
-    return pts(criterion.points)
+    return criteria.get(criterion.type).sign + pts(criterion.points)
 
 
 def _points_text(criterion, line: dict[str, Any]) -> str:
@@ -327,8 +324,7 @@ def _points_text(criterion, line: dict[str, Any]) -> str:
     if criterion.adjustment:
         if status != "adjustment" or not line.get("points"):
             return "0"
-        sign = "+" if criterion.type == "bonus" else "−"
-        return f"{sign}{pts(line.get('points'))}"
+        return criteria.get(criterion.type).sign + pts(line.get("points"))
     if status in (None, "unanswered"):
         return "Chưa chấm"
     return pts(line.get("points"))

@@ -35,6 +35,11 @@ def value_words(criterion: Any, answer: Any, line: Any = None, locale: str = "vi
     return "; ".join(_piece(p, locale) for p in pieces)
 
 
+def rules_words(criterion: Any, locale: str = "vi") -> list[str]:
+    """How the criterion's points are given, one line of text each ("≥ 90% → 2")."""
+    return ["".join(_piece(p, locale) for p in line) for line in criteria.rules(criterion)]
+
+
 def inputs_words(criterion: Any, inputs: Any, locale: str = "vi") -> str | None:
     """"Trước hạn: 6.062; Đúng hạn: 48.801", in the checklist's order of inputs."""
     pairs = criteria.input_words(criterion, inputs)

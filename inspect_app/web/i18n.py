@@ -14,6 +14,7 @@ from flask import Flask, current_app, g, request, session
 from flask_babel import Babel, get_locale
 
 from .. import i18n
+from ..domain import criteria
 from ..i18n import LANGUAGES, formatting, words
 
 babel = Babel()
@@ -82,6 +83,8 @@ def init_app(app: Flask) -> None:
     # an answer in words (i18n/words.py: the same words as documents and Excel)
     app.add_template_global(lambda c, a, line=None: words.words(c, a, line, current_locale()),
                             "answer_words")
+    app.add_template_global(lambda c: words.rules_words(c, current_locale()), "criterion_rules")
+    app.add_template_global(lambda c: criteria.get(c.type).sign, "points_sign")
     app.add_template_global(
         lambda c, a, line=None: words.value_words(c, a, line, current_locale()), "value_words")
 

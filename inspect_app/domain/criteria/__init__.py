@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..messages import N_, Message
-from .base import HOOKS, ROLES, CriterionType, Outcome, Shown, Word
+from .base import HOOKS, ROLES, SIGNS, CriterionType, Outcome, Shown, Word
 from .choice import Choice
 from .count import Count
 from .info import Info
@@ -25,7 +25,7 @@ from .score import BONUS, PENALTY, SCORE
 from .yesno import YesNo
 
 __all__ = ["HOOKS", "TYPES", "CriterionType", "PluginError", "Outcome", "Shown", "Word", "get", "register",
-           "answer_words", "input_words", "names"]
+           "answer_words", "input_words", "names", "rules"]
 
 TYPES: dict[str, CriterionType] = {}
 
@@ -45,6 +45,8 @@ def register(kind: Any) -> Any:
         raise PluginError(f"criterion type {name!r}: role must be one of {', '.join(ROLES)}")
     if not isinstance(getattr(kind, "keys", None), tuple):
         raise PluginError(f"criterion type {name!r}: keys must be a tuple of key names")
+    if getattr(kind, "sign", None) not in SIGNS:
+        raise PluginError(f"criterion type {name!r}: sign must be one of {SIGNS!r}")
     if not isinstance(getattr(kind, "takes_inputs", None), bool):
         raise PluginError(f"criterion type {name!r}: takes_inputs must be true or false")
     missing = [hook for hook in HOOKS if not callable(getattr(kind, hook, None))]
@@ -118,3 +120,8 @@ def input_words(criterion: Any, inputs: Any) -> tuple[tuple[str, Word], ...]:
 
 
 NO_ANSWER: Message = N_("(no answer)")
+
+
+def rules(criterion: Any) -> tuple[tuple[Word, ...], ...]:
+    """How the criterion's points are given, one line of words each (its type's rules)."""
+    return TYPES[criterion.type].rules(criterion)

@@ -28,7 +28,10 @@ ROLES = ("scored", "info", "adjustment")
 
 #: The methods every type defines (checked when it is registered).
 HOOKS = ("parse", "value_problems", "is_answered", "score", "canonical", "words", "describe",
-         "schema")
+         "rules", "schema")
+
+#: How a type's points read beside its text: added (bonus), taken off (penalty) or plain.
+SIGNS = ("", "+", "−")
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,8 @@ class CriterionType(Protocol):
     keys: frozenset[str]
     #: answered with ``inputs`` (numbers, texts, dates) rather than only a ``value``
     takes_inputs: bool
+    #: one of :data:`SIGNS`: how its points read ("+2" for a bonus, "−5" for a penalty)
+    sign: str
 
     def parse(self, p: Problems, raw: Mapping[str, Any], path: str,
               points: Decimal | None) -> dict[str, Any]:
@@ -92,6 +97,10 @@ class CriterionType(Protocol):
 
     def describe(self, criterion: Criterion) -> dict[str, Any]:
         """JSON-ready facts the browser needs to read the form and preview the points."""
+
+    def rules(self, criterion: Criterion) -> tuple[tuple[Word, ...], ...]:
+        """How its points are given, one line of words each (the checklist page: "Đạt
+        một phần → 1", "≥ 90% → 2", "0 to 2 in steps of 0,25")."""
 
     def schema(self) -> dict[str, Any]:
         """JSON Schema of its keys: ``properties`` (shared by name with other types),

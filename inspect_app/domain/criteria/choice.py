@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ..messages import N_
 from ..numbers import shown
-from .base import Outcome
+from .base import Outcome, Shown, Word
 from .fields import join, options_of
 
 OPTION_SCHEMA = {
@@ -28,6 +28,11 @@ def options_description(criterion) -> list[dict]:
             for o in criterion.options]
 
 
+def option_rules(criterion) -> tuple[tuple[Word, ...], ...]:
+    """One line per option: its label → its points."""
+    return tuple((o.label, " → ", Shown(o.points)) for o in criterion.options)
+
+
 def unknown_option(criterion, value):
     known = ", ".join(repr(o.value) for o in criterion.options)
     return N_("unknown option %(value)s (options: %(known)s)", value=shown(value), known=known)
@@ -38,6 +43,7 @@ class Choice:
     role = "scored"
     keys = ("options",)
     takes_inputs = False
+    sign = ""
 
     def parse(self, p, raw, path, points):
         return {"options": options_of(p, raw.get("options"), join(path, "options"), points)}
@@ -61,6 +67,9 @@ class Choice:
     def words(self, criterion, value, computed):
         option = criterion.option(value)
         return (option.label if option else str(value),)
+
+    def rules(self, criterion):
+        return option_rules(criterion)
 
     def describe(self, criterion):
         return {"value": "option", "options": options_description(criterion)}

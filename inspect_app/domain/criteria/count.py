@@ -10,6 +10,7 @@ from .inputs import (
     DECIMAL_SCHEMA,
     INPUTS_SCHEMA,
     REFS_SCHEMA,
+    band_rules,
     bands_description,
     describe_inputs,
     parse_inputs,
@@ -21,6 +22,7 @@ class Count(AnsweredWithInputs):
     role = "scored"
     keys = ("inputs", "count", "bands", "decimal")
     takes_inputs = True
+    sign = ""
 
     def parse(self, p, raw, path, points):
         out = parse_inputs(p, raw, path, "count", required=True)
@@ -38,6 +40,9 @@ class Count(AnsweredWithInputs):
 
     def words(self, criterion, value, computed):
         return () if computed is None else (Shown(computed, "sum"),)
+
+    def rules(self, criterion):
+        return band_rules(criterion)
 
     def describe(self, criterion):
         return {**describe_inputs(criterion), "preview": "count", "count": list(criterion.count),

@@ -15,6 +15,7 @@ class Info:
     role = "info"
     keys = ("inputs", "decimal", "actions")
     takes_inputs = True
+    sign = ""
 
     def parse(self, p, raw, path, points):
         out = parse_inputs(p, raw, path, "info", required=False)
@@ -47,6 +48,9 @@ class Info:
         if isinstance(value, bool):
             return (N_("Yes") if value else N_("No"),)
         return (Shown(value),) if is_number(value) else (str(value),)
+
+    def rules(self, criterion):
+        return ()
 
     def describe(self, criterion):
         return {**describe_inputs(criterion), "value": "text"}

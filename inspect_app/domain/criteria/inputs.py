@@ -2,6 +2,11 @@
 ``inputs`` and ``decimal`` keys, the inputs' schema and their description for the browser."""
 from __future__ import annotations
 
+from decimal import Decimal
+from fractions import Fraction
+
+from ..messages import N_
+from .base import Shown, Word
 from .fields import flag_of, input_fields, join
 
 INPUTS_SCHEMA = {"$ref": "#/$defs/inputs"}
@@ -23,6 +28,31 @@ def parse_inputs(p, raw, path, ctype: str, required: bool) -> dict:
 def describe_inputs(criterion) -> dict:
     return {"inputs": [{"id": i.id, "label": i.label, "kind": i.kind} for i in criterion.inputs],
             "decimal": criterion.decimal}
+
+
+def _exact(value: Fraction) -> Decimal:
+    return Decimal(value.numerator) / Decimal(value.denominator)
+
+
+def band_rules(criterion, unit: str = "") -> tuple[tuple[Word, ...], ...]:
+    """One line per band: "80 – 89,99% → 1", "≥ 90% → 2", "otherwise → 0"."""
+    out = []
+    for band in criterion.bands:
+        low = None if band.min is None else Shown(_exact(band.min))
+        high = None if band.max is None else Shown(_exact(band.max))
+        if low is not None and high is not None:
+            reach: tuple[Word, ...] = (low, " – ", high, unit)
+        elif low is not None:
+            reach = ("≥ ", low, unit)
+        elif high is not None:
+            reach = ("≤ ", high, unit)
+        else:
+            reach = (OTHERWISE,)
+        out.append(reach + (" → ", Shown(band.points)))
+    return tuple(out)
+
+
+OTHERWISE = N_("otherwise")
 
 
 def bands_description(criterion) -> list[dict]:

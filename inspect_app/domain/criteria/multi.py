@@ -11,7 +11,7 @@ from decimal import Decimal
 from ..messages import N_
 from ..numbers import shown
 from .base import Outcome
-from .choice import OPTIONS_SCHEMA, options_description, unknown_option
+from .choice import OPTIONS_SCHEMA, option_rules, options_description, unknown_option
 from .fields import join, options_of
 
 
@@ -20,6 +20,7 @@ class Multi:
     role = "scored"
     keys = ("options",)
     takes_inputs = False
+    sign = ""
 
     def parse(self, p, raw, path, points):
         return {"options": options_of(p, raw.get("options"), join(path, "options"), points)}
@@ -59,6 +60,11 @@ class Multi:
         if not chosen:
             return (N_("None of them"),)
         return tuple(o.label for o in chosen)
+
+    def rules(self, criterion):
+        return option_rules(criterion) + (
+            (N_("The points of every option that applies add up, at most %(max)s.",
+                max=criterion.points),),)
 
     def describe(self, criterion):
         return {"value": "options", "options": options_description(criterion),

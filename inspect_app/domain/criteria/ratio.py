@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from ..messages import N_
 from ..numbers import round_half_up
 from .answers import AnsweredWithInputs, band_points, sum_inputs
 from .base import Outcome, Shown
@@ -13,6 +14,7 @@ from .inputs import (
     DECIMAL_SCHEMA,
     INPUTS_SCHEMA,
     REFS_SCHEMA,
+    band_rules,
     bands_description,
     describe_inputs,
     parse_inputs,
@@ -35,6 +37,7 @@ class Ratio(AnsweredWithInputs):
     keys = ("inputs", "numerator", "denominator", "bands", "proportional", "on_zero", "decimal",
             "may_exceed", "at_most_denominator")
     takes_inputs = True
+    sign = ""
 
     def parse(self, p, raw, path, points):
         out = parse_inputs(p, raw, path, "ratio", required=True)
@@ -80,6 +83,11 @@ class Ratio(AnsweredWithInputs):
 
     def words(self, criterion, value, computed):
         return () if computed is None else (Shown(computed, "percent"),)
+
+    def rules(self, criterion):
+        proportional = ((N_("Points proportional to the ratio, at most %(max)s.",
+                            max=criterion.points),),) if criterion.proportional else ()
+        return proportional + band_rules(criterion, "%")
 
     def describe(self, criterion):
         return {**describe_inputs(criterion), "preview": "ratio",

@@ -26,8 +26,8 @@ class Stepped:
     keys = ("step",)
     takes_inputs = False
 
-    def __init__(self, name: str, role: str, default_step: Decimal | None):
-        self.name, self.role, self.default_step = name, role, default_step
+    def __init__(self, name: str, role: str, default_step: Decimal | None, sign: str = ""):
+        self.name, self.role, self.default_step, self.sign = name, role, default_step, sign
 
     def parse(self, p, raw, path, points):
         step = number_of(p, raw, "step", path, positive=True)
@@ -62,6 +62,12 @@ class Stepped:
     def words(self, criterion, value, computed):
         return (Shown(value),) if is_number(value) else (str(value),)
 
+    def rules(self, criterion):
+        if criterion.step is None:
+            return ()
+        return ((N_("0 to %(max)s in steps of %(step)s", max=criterion.points,
+                    step=criterion.step),),)
+
     def describe(self, criterion):
         return {"value": "number"}
 
@@ -70,5 +76,5 @@ class Stepped:
 
 
 SCORE = Stepped("score", "scored", DEFAULT_SCORE_STEP)
-BONUS = Stepped("bonus", "adjustment", None)
-PENALTY = Stepped("penalty", "adjustment", None)
+BONUS = Stepped("bonus", "adjustment", None, "+")
+PENALTY = Stepped("penalty", "adjustment", None, "−")

@@ -13,6 +13,7 @@ class YesNo:
     role = "scored"
     keys: tuple[str, ...] = ()
     takes_inputs = False
+    sign = ""
 
     def parse(self, p, raw, path, points):
         return {}
@@ -34,6 +35,9 @@ class YesNo:
 
     def words(self, criterion, value, computed):
         return (N_("Yes") if value else N_("No"),)
+
+    def rules(self, criterion):
+        return ()
 
     def describe(self, criterion):
         return {"value": "bool"}
