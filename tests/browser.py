@@ -16,11 +16,16 @@ Import the fixtures into a test module that needs them::
 * ``phone`` — a factory of phone-sized pages (390×844), several per test if needed.
 * :func:`login` — log a page in through the real login form; :func:`camera_jpeg` — a
   camera-sized photo to upload.
+* ``team`` — a fresh inspection by a lead and a team mate; :func:`card`,
+  :func:`wait_saved`, :func:`answer_of`, :func:`queued` (the phone's queue) and
+  :func:`eventually` to wait for what the phone does in the background.
 """
 from __future__ import annotations
 
 import os
 import threading
+import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +33,9 @@ import pytest
 from werkzeug.serving import make_server
 
 from inspect_app import create_app
+from inspect_app.services import accounts, commands
+from inspect_app.services import inspections as service
+from inspect_app.services import units as unit_service
 
 CHROMIUM = os.environ.get("INSPECT_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -177,3 +185,60 @@ def login(page, server: LiveServer, username: str, password: str) -> None:
     with page.expect_navigation():
         page.press("input[name=password]", "Enter")
     assert "/login" not in page.url, f"login as {username} failed"
+
+
+# ---------------------------------------------------------------- an inspection team and its cards
+
+PASSWORD = "mat-khau-dai"
+
+
+@pytest.fixture
+def team(live_server):
+    """A unit with a fresh inspection by a lead and a team mate (names unique per test)."""
+    store = live_server.store()
+    tag = uuid.uuid4().hex[:6]
+    unit_service.add_unit(store, f"U{tag}", f"Xã Nông Thượng {tag}")
+    lead = accounts.create_user(store, f"lead{tag}", "inspector", password=PASSWORD,
+                                full_name="Nguyễn Ánh Xuân")
+    accounts.create_user(store, f"mate{tag}", "inspector", password=PASSWORD,
+                         full_name="Trần Thị Mai")
+    inspection = service.start(store, live_server.app.extensions["checklists"],
+                               service.scope_for(store, lead), commands.StartRequest(
+                                   unit=f"U{tag}", checklist="cchc-xa", period="2025",
+                                   kind="inspection", team=[f"mate{tag}"]))
+    return {"lead": f"lead{tag}", "mate": f"mate{tag}", "id": inspection.id, "store": store}
+
+
+def card(page, criterion):
+    return page.locator(f"article.crit[data-criterion='{criterion}']")
+
+
+def wait_saved(page, criterion):
+    page.wait_for_function(
+        "id => document.querySelector(`article[data-criterion='${id}'] .save-state`)"
+        ".classList.contains('ok')", arg=criterion, timeout=10000)
+
+
+def eventually(condition, timeout=10.0):
+    """Wait until ``condition()`` holds (the phone saves in the background)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.05)
+
+
+def answer_of(team, criterion):
+    return team["store"].get_inspection(team["id"]).answers.get(criterion)
+
+
+def queued(page):
+    """What waits in the phone's queue (IndexedDB), oldest first."""
+    return page.evaluate("InspectQueue.all().then(ops => ops.map(op => ({kind: op.kind, "
+                         "key: op.key, state: op.state, user: op.user, error: op.error || ''})))")
+
+
+def live_server_artifacts():
+    """The folder of screenshots and figures kept from a run (test-artifacts/)."""
+    folder = Path(__file__).resolve().parent.parent / "test-artifacts"
+    folder.mkdir(exist_ok=True)
+    return folder

@@ -1,58 +1,23 @@
 """Filling on a phone, in a real browser (390×844): autosave, photo, offline, conflict, finalize."""
 from __future__ import annotations
 
-import time
-import uuid
-
-import pytest
 from PIL import Image
 
-from inspect_app.services import accounts, commands
-from inspect_app.services import inspections as service
-from inspect_app.services import units as unit_service
-
-from .browser import camera_jpeg, chromium, live_server, login, phone  # noqa: F401
-
-PASSWORD = "mat-khau-dai"
-
-
-@pytest.fixture
-def team(live_server):
-    """A unit with a fresh inspection by a lead and a team mate (names unique per test)."""
-    store = live_server.store()
-    tag = uuid.uuid4().hex[:6]
-    unit_service.add_unit(store, f"U{tag}", f"Xã Nông Thượng {tag}")
-    lead = accounts.create_user(store, f"lead{tag}", "inspector", password=PASSWORD,
-                                full_name="Nguyễn Ánh Xuân")
-    accounts.create_user(store, f"mate{tag}", "inspector", password=PASSWORD,
-                         full_name="Trần Thị Mai")
-    inspection = service.start(store, live_server.app.extensions["checklists"],
-                               service.scope_for(store, lead), commands.StartRequest(
-                                   unit=f"U{tag}", checklist="cchc-xa", period="2025",
-                                   kind="inspection", team=[f"mate{tag}"]))
-    return {"lead": f"lead{tag}", "mate": f"mate{tag}", "id": inspection.id, "store": store}
-
-
-def card(page, criterion):
-    return page.locator(f"article.crit[data-criterion='{criterion}']")
-
-
-def wait_saved(page, criterion):
-    page.wait_for_function(
-        "id => document.querySelector(`article[data-criterion='${id}'] .save-state`)"
-        ".classList.contains('ok')", arg=criterion, timeout=10000)
-
-
-def eventually(condition, timeout=10.0):
-    """Wait until ``condition()`` holds (the phone saves in the background)."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.05)
-
-
-def answer_of(team, criterion):
-    return team["store"].get_inspection(team["id"]).answers.get(criterion)
+from .browser import (  # noqa: F401  (fixtures)
+    PASSWORD,
+    answer_of,
+    camera_jpeg,
+    card,
+    chromium,
+    eventually,
+    live_server,
+    live_server_artifacts,
+    login,
+    phone,
+    queued,
+    team,
+    wait_saved,
+)
 
 
 def test_fill_a_section_attach_a_photo_and_finalize(live_server, team, phone):
@@ -124,12 +89,6 @@ def test_offline_changes_wait_on_the_phone_and_are_saved_once(live_server, team,
     eventually(lambda: queued(page) == [])
 
 
-def queued(page):
-    """What waits in the phone's queue (IndexedDB), oldest first."""
-    return page.evaluate("InspectQueue.all().then(ops => ops.map(op => ({kind: op.kind, "
-                         "key: op.key, state: op.state, user: op.user, error: op.error || ''})))")
-
-
 def test_a_team_mates_change_shows_as_a_conflict(live_server, team, phone):
     lead, mate = phone(), phone()
     login(lead, live_server, team["lead"], PASSWORD)
@@ -157,13 +116,6 @@ def test_a_team_mates_change_shows_as_a_conflict(live_server, team, phone):
     wait_saved(lead, "5.2")
     assert answer_of(team, "5.2").value is False and answer_of(team, "5.2").rev == 2
     assert answer_of(team, "5.3").inputs == {"ke_hoach": 4, "thuc_hien": 4}
-
-
-def live_server_artifacts():
-    from pathlib import Path
-    folder = Path(__file__).resolve().parent.parent / "test-artifacts"
-    folder.mkdir(exist_ok=True)
-    return folder
 
 
 def test_a_second_change_made_before_the_first_reply_is_not_a_conflict_with_oneself(

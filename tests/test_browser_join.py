@@ -10,12 +10,16 @@ from itsdangerous import URLSafeTimedSerializer
 from inspect_app.services import accounts, commands
 from inspect_app.services import inspections as service
 
-from .browser import PHONE, chromium, live_server, login, phone  # noqa: F401
-from .support import PASSWORD
-from .test_browser_fill import (
+from .browser import (  # noqa: F401
+    PHONE,
     answer_of,
+    chromium,
+    live_server,
+    login,
+    phone,
     team,  # noqa: F401  (fixture)
 )
+from .support import PASSWORD
 
 SHOTS = Path("/tmp/shots")
 

@@ -14,9 +14,15 @@ from PIL import Image
 from inspect_app.services import accounts, commands, photos
 from inspect_app.services import inspections as service
 
-from .browser import chromium, live_server, login, page, phone  # noqa: F401
+from .browser import (  # noqa: F401
+    chromium,
+    live_server,
+    login,
+    page,
+    phone,
+    team,  # noqa: F401  (fixture)
+)
 from .support import PASSWORD
-from .test_browser_fill import team  # noqa: F401  (fixture)
 
 SHOTS = "/tmp/shots"
 

@@ -11,15 +11,18 @@ import uuid
 from inspect_app.services import commands
 from inspect_app.services import inspections as service
 
-from .browser import chromium, live_server, login, phone  # noqa: F401
-from .support import PASSWORD
-from .test_browser_fill import (
+from .browser import (  # noqa: F401
     answer_of,
     card,
+    chromium,
     eventually,
+    live_server,
+    login,
+    phone,
     team,  # noqa: F401  (fixture)
     wait_saved,
 )
+from .support import PASSWORD
 
 SHOTS = "/tmp/shots"
 

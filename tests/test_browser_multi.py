@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .browser import chromium, live_server, login, phone  # noqa: F401
-from .support import PASSWORD
-from .test_browser_fill import (
+from .browser import (  # noqa: F401
     answer_of,
     card,
+    chromium,
     eventually,
+    live_server,
+    login,
+    phone,
     team,  # noqa: F401  (fixture)
     wait_saved,
 )
+from .support import PASSWORD
 
 SHOTS = Path("/tmp/shots")
 

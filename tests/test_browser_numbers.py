@@ -11,8 +11,7 @@ from inspect_app.services import accounts, commands
 from inspect_app.services import inspections as service
 from inspect_app.services import units as unit_service
 
-from .browser import chromium, live_server, login, phone  # noqa: F401
-from .test_browser_fill import answer_of, card, eventually, wait_saved
+from .browser import answer_of, card, chromium, eventually, live_server, login, phone, wait_saved  # noqa: F401
 
 PASSWORD = "mat-khau-dai"
 

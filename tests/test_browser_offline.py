@@ -10,13 +10,17 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from inspect_app.services import commands
 from inspect_app.services import inspections as service
 
-from .browser import camera_jpeg, chromium, live_server, login, phone  # noqa: F401
-from .test_browser_fill import (  # noqa: F401
+from .browser import (  # noqa: F401  # noqa: F401
     PASSWORD,
     answer_of,
+    camera_jpeg,
     card,
+    chromium,
     eventually,
+    live_server,
     live_server_artifacts,
+    login,
+    phone,
     queued,
     team,
 )

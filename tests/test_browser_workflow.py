@@ -12,8 +12,7 @@ from inspect_app.services import accounts, commands
 from inspect_app.services import inspections as service
 from inspect_app.services import units as unit_service
 
-from .browser import chromium, live_server, login, phone  # noqa: F401
-from .test_browser_fill import live_server_artifacts
+from .browser import chromium, live_server, live_server_artifacts, login, phone  # noqa: F401
 
 PASSWORD = "mat-khau-dai"
 
