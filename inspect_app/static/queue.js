@@ -366,9 +366,14 @@
 
   var inspection = (location.pathname.match(/\/inspections\/([A-Za-z0-9_-]+)(\/|$)/) || [])[1];
   if (inspection === "new") inspection = null;
+  // A page loaded under the service worker was kept by it on the way; one loaded before
+  // the worker took control (the first visit, while it installs) was not, so it goes
+  // into the pack with the others.
+  var keptOnLoad = !!(navigator.serviceWorker && navigator.serviceWorker.controller);
 
   /* Every page of this inspection that the page links to, its review and overview and its
-   * JSON: the service worker keeps them, so the whole inspection opens offline. */
+   * JSON (and this page itself unless it was kept on load): the service worker keeps
+   * them, so the whole inspection opens offline. */
   function offlinePack() {
     if (!inspection || !body.dataset.user) return [];
     var base = body.dataset.inspectionsBase || "/inspections/";
@@ -383,7 +388,7 @@
     });
     if (body.dataset.api) urls[body.dataset.api.replace("__ID__", inspection)] = 1;
     if (body.dataset.queue) urls[body.dataset.queue] = 1;  // the queue page opens offline too
-    delete urls[location.pathname];
+    if (keptOnLoad) delete urls[location.pathname];
     return Object.keys(urls);
   }
 
