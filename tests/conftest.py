@@ -6,6 +6,8 @@ import pytest
 from inspect_app import create_app
 from inspect_app.services import accounts
 
+pytest_plugins = ("tests.postgres",)
+
 
 @pytest.fixture(autouse=True)
 def cheap_password_hashing(monkeypatch):
