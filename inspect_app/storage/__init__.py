@@ -61,3 +61,10 @@ def open_store(data_dir: str | os.PathLike[str], url: str = "", *, pool_size: in
         if store is None:
             store = _stores[path] = TinyDBStore(path)
         return store
+
+
+def forget_store(store: Store) -> None:
+    """Drop ``store`` from the instances :func:`open_store` hands out (after closing it)."""
+    with _stores_lock:
+        for key in [k for k, v in _stores.items() if v is store]:
+            del _stores[key]
