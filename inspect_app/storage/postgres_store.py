@@ -674,6 +674,32 @@ class PostgresStore:
                 return
             after = rows[-1][0]
 
+    def known_inspections(self, inspection_ids: Iterable[str]) -> set[str]:
+        """Which of ``inspection_ids`` exist."""
+        ids = [i for i in inspection_ids if valid_id(i)]
+        with self._conn() as conn:
+            rows = conn.execute("SELECT id FROM inspections WHERE id = ANY(%s)",
+                                (ids,)).fetchall()
+        return {r[0] for r in rows}
+
+    def copy_under_way(self, source: str) -> bool:
+        """Whether a ``store copy`` from ``source`` was started and not finished."""
+        with self._conn() as conn:
+            return conn.execute("SELECT 1 FROM inspect_copy WHERE source = %s",
+                                (source,)).fetchone() is not None
+
+    def begin_copy(self, source: str) -> None:
+        """Mark a ``store copy`` from ``source`` as under way."""
+        with self._conn(write=True) as conn:
+            conn.execute("INSERT INTO inspect_copy (source, started_at) VALUES (%s, "
+                         "to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')) "
+                         "ON CONFLICT (source) DO NOTHING", (source,))
+
+    def end_copy(self, source: str) -> None:
+        """Remove the mark of a finished (verified) copy."""
+        with self._conn(write=True) as conn:
+            conn.execute("DELETE FROM inspect_copy WHERE source = %s", (source,))
+
     def counts(self) -> dict[str, int]:
         """How many units, users, inspections and photo files the database holds."""
         with self._conn() as conn:
