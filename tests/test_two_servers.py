@@ -54,6 +54,7 @@ def world(pg_url, tmp_path):
     store = app.extensions["store"]
     unit_service.add_unit(store, "TN", "Xã Thiện Nghiệp")
     unit_service.add_unit(store, "NT", "Xã Nông Thượng")
+    unit_service.add_unit(store, "KL", "Xã Kim Long")
     tokens = {}
     for n in range(4):
         accounts.create_user(store, f"tt{n}", "inspector", password="mat-khau-dai")
@@ -71,11 +72,11 @@ def world(pg_url, tmp_path):
     start = {"checklist": "cchc-xa", "period": "2025", "kind": "inspection",
              "team": ["tt1", "tt2", "tt3"]}
     drafts = [api("POST", "/inspections", tokens["tt0"], {**start, "unit": u})["id"]
-              for u in ("TN", "NT")]
+              for u in ("TN", "NT", "KL")]
     done = api("POST", "/inspections", tokens["tt0"], {**start, "unit": "NT", "period": "2024"})
     finalized = api("POST", f"/inspections/{done['id']}/finalize", tokens["tt0"],
                     {"op_id": str(uuid.uuid4()), "allow_unanswered": True})
-    items = [i["id"] for i in finalized["remediation"]][:8]
+    items = [i["id"] for i in finalized["remediation"]][:16]
     servers = [Server(tmp_path / name, tmp_path / f"{name}.log", SECRET, threads=4,
                       database_url=pg_url) for name in ("one", "two")]
     try:
@@ -120,7 +121,7 @@ def test_two_servers_lossy_network_and_a_killed_server(world):
                 continue
             with lock:
                 counts["acked"] += 1
-                if counts["acked"] == 30 and not killed.is_set():
+                if counts["acked"] == 40 and not killed.is_set():
                     os.killpg(servers[0].process.pid, signal.SIGKILL)
                     killed.set()
             return status, reply
@@ -203,6 +204,8 @@ def test_two_servers_lossy_network_and_a_killed_server(world):
         lost += sum(1 for s in range(STEPS) if f"Bước {s + 1} của {item}" not in notes)
         doubled += len(notes) != STEPS or by_id[item].rev != 1 + STEPS or revs != [2, 3, 4]
         overwritten += by_id[item].status != "in_progress"
+    for server in servers:  # both servers took writes (the killed one before it died)
+        assert server.workers_seen("PUT", "/api/v1/inspections/", 200), server.console()
     print(f"two servers: {counts}")  # shown with -s
     assert (lost, doubled, overwritten) == (0, 0, 0), counts
 
