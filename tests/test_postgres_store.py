@@ -170,3 +170,37 @@ def test_photos_are_shared_by_every_server(pg_empty_url, tmp_path):
     finally:
         one.close()
         two.close()
+
+
+def test_an_answer_save_rewrites_one_row_and_leaves_the_item_rows_alone(pg_store):
+    import psycopg
+
+    from inspect_app.domain.models import Answer
+    from inspect_app.storage.postgres_store import PostgresStore
+
+    from .test_storage_contract import item, make_inspection
+
+    assert isinstance(pg_store, PostgresStore)
+    inspection = make_inspection(items=[item("r", 1), item("r", 2)])
+    other = make_inspection()
+    pg_store.add_inspection(inspection)
+    pg_store.add_inspection(other)
+
+    def versions():
+        with psycopg.connect(pg_store.url, autocommit=True) as conn:
+            return (sorted(conn.execute("SELECT id, xmin::text FROM items").fetchall()),
+                    dict(conn.execute("SELECT id, xmin::text FROM inspections").fetchall()))
+    items_before, rows_before = versions()
+
+    def answer(i):
+        i.answers["c9"] = Answer(rev=1, value=True)
+    pg_store.update_inspection(inspection.id, answer)
+    items_after, rows_after = versions()
+    assert items_after == items_before and len(items_after) == 2  # the item rows untouched
+    assert rows_after[other.id] == rows_before[other.id]  # other records untouched
+    assert rows_after[inspection.id] != rows_before[inspection.id]
+
+    def finalize(i):
+        i.status = "finalized"
+    pg_store.update_inspection(inspection.id, finalize)  # the summary changes: rows too
+    assert versions()[0] != items_before
