@@ -10,18 +10,12 @@ from __future__ import annotations
 
 import os
 import re
-from urllib.parse import quote
 
 import pytest
 
 ENV = "INSPECT_TEST_DATABASE_URL"
 SKIP_REASON = (f"PostgreSQL store tests need {ENV} (a database they may empty); "
                ".ci/postgres starts a throwaway server and sets it")
-
-
-def with_schema(url: str, schema: str) -> str:
-    """``url`` whose connections work in ``schema`` (libpq's ``options`` parameter)."""
-    return url + ("&" if "?" in url else "?") + "options=" + quote(f"-csearch_path={schema}")
 
 
 def _schema_name(worker: str) -> str:
@@ -40,7 +34,9 @@ def pg_url():
     with psycopg.connect(base, autocommit=True) as conn:
         conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
         conn.execute(f"CREATE SCHEMA {schema}")
-    return with_schema(base, schema)
+    from inspect_app.storage.postgres_store import in_schema
+
+    return in_schema(base, schema)
 
 
 def empty_database(url: str, *, drop: bool = False) -> None:

@@ -136,6 +136,14 @@ def redacted(url: str) -> str:
     return re.sub(r"(?i)password\s*=\s*('(?:[^'\\]|\\.)*'|\S+)", "password=***", url)
 
 
+def in_schema(url: str, schema: str) -> str:
+    """``url`` whose connections work in ``schema`` (libpq's ``options`` parameter): one
+    database holding several stores side by side (tests, benchmarks)."""
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", schema):
+        raise ValueError(f"schema name: {schema!r}")
+    return url + ("&" if "?" in url else "?") + "options=-csearch_path%3D" + schema
+
+
 def _reason(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
