@@ -204,3 +204,9 @@ def test_an_answer_save_rewrites_one_row_and_leaves_the_item_rows_alone(pg_store
         i.status = "finalized"
     pg_store.update_inspection(inspection.id, finalize)  # the summary changes: rows too
     assert versions()[0] != items_before
+
+
+@pytest.mark.parametrize("store_kind", ["postgres"])
+def test_store_check_says_there_is_no_folder_to_check(app, store_kind):
+    result = app.test_cli_runner().invoke(args=["store", "check"])
+    assert result.exit_code == 0 and "no data folder to check" in result.output
