@@ -1,6 +1,7 @@
 """Does saving one answer cost the same with 10 or 10,000 stored inspections?
 
     /work/main/.venv/bin/python -m bench.bench_storage [--updates 300] [--runs 3]
+        [--database-url postgresql://…]
 
 Two stores on temporary folders of the same disk, one with 10 inspections and one
 with 10,000 (over 100 units), filled once; then each run times ``update_inspection``
@@ -9,7 +10,10 @@ only the store size differs); p50 and p95 in milliseconds. Also printed, for con
 4 KB atomic write (temporary file, fsync, replace, fsync of the folder) — the floor
 set by the disk — and updates that change an inspection's summary (the rare path that
 also rewrites an index shard). fsync latency is noisy on shared disks, so with
-``--runs`` > 1 the table ends with the median over runs of each figure.
+``--runs`` > 1 the table ends with the median over runs of each figure. With
+``--database-url`` the two stores are PostgreSQL stores in two schemas of that database
+(``bench_10``, ``bench_10000``, made and dropped by the run; the database is not
+otherwise touched).
 """
 from __future__ import annotations
 
@@ -87,9 +91,31 @@ def bare_writes(folder: Path, count: int) -> list[float]:
     return timed(lambda k: write_atomic(folder / "bare.json", data), count)
 
 
-def fill(root: Path, size: int, units: int) -> tuple[TinyDBStore, list[str]]:
+def open_bench_store(root: Path, size: int, url: str):
+    """A TinyDB store in ``root``, or (``url``) a PostgreSQL store in schema bench_<size>."""
+    if not url:
+        return TinyDBStore(root / f"s{size}")
+    import psycopg
+
+    from inspect_app.storage.postgres_store import PostgresStore, in_schema
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA IF EXISTS bench_{size} CASCADE")
+        conn.execute(f"CREATE SCHEMA bench_{size}")
+    return PostgresStore(in_schema(url, f"bench_{size}"), root / f"s{size}")
+
+
+def drop_bench_schemas(url: str, sizes: list[int]) -> None:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        for size in sizes:
+            conn.execute(f"DROP SCHEMA IF EXISTS bench_{size} CASCADE")
+
+
+def fill(root: Path, size: int, units: int, url: str = "") -> tuple[TinyDBStore, list[str]]:
     """A store of ``size`` inspections over ``units`` units, and the ids of its first 10."""
-    store = TinyDBStore(root / f"s{size}")
+    store = open_bench_store(root, size, url)
     batch = [make_inspection(n, units) for n in range(size)]
     start = time.perf_counter()
     store.import_inspections(batch, durable=False)
@@ -132,10 +158,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--updates", type=int, default=300, help="answer saves per store and run")
     parser.add_argument("--runs", type=int, default=3, help="repeat the measurements; report medians")
+    parser.add_argument("--database-url", default="",
+                        help="measure the PostgreSQL store in this database instead")
     args = parser.parse_args()
+    try:
+        measure(args)
+    finally:
+        if args.database_url:
+            drop_bench_schemas(args.database_url, [10, 10_000])
+
+
+def measure(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="bench-store-") as tmp:
         root = Path(tmp)
-        stores = {10: fill(root, 10, 10), 10_000: fill(root, 10_000, 100)}
+        stores = {10: fill(root, 10, 10, args.database_url),
+                  10_000: fill(root, 10_000, 100, args.database_url)}
         runs = []
         for n in range(args.runs):
             runs.append(one_run(stores, root, args.updates, f"r{n}-"))

@@ -9,7 +9,7 @@ from flask import Flask
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: settings, then extensions, then blueprints and commands."""
     from . import cli, settings
-    from .storage import open_store
+    from .storage import StoreError, open_store
     from .storage.checklist_files import ChecklistLibrary
     from .web import (
         api,
@@ -36,7 +36,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     settings.configure(app, test_config)
     logs.init_app(app)
 
-    app.extensions["store"] = open_store(app.config["DATA_DIR"], app.config["DATABASE_URL"])
+    try:
+        app.extensions["store"] = open_store(app.config["DATA_DIR"], app.config["DATABASE_URL"],
+                                             pool_size=app.config["DATABASE_POOL_SIZE"])
+    except StoreError as exc:  # the database is unreachable, or of a newer schema
+        app.logger.critical("cannot open the store: %s", exc)
+        raise SystemExit(f"inspect_app: {exc}") from None
     app.extensions["checklists"] = ChecklistLibrary(app.config["CHECKLISTS_DIR"])
     i18n.init_app(app)
     common.init_app(app)

@@ -34,7 +34,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DATABASE_URL", "",
             "Where records are kept. Empty: the embedded TinyDB store in DATA_DIR/store. "
             "memory: keeps them in the process's memory only, lost when it stops (tests "
-            "and trials; one process only)."),
+            "and trials; one process only). postgresql://USER:PASSWORD@HOST:PORT/DATABASE: "
+            "the PostgreSQL store in that database, for several app servers (its tables are "
+            "created or upgraded at start; see docs/deployment.md)."),
+    Setting("DATABASE_POOL_SIZE", 8,
+            "With the PostgreSQL store: the most database connections each worker process "
+            "keeps open (give each worker at least its number of threads)."),
     Setting("CHECKLISTS_DIR", str(PROJECT_DIR / "checklists"),
             "Folder of checklist files (*.yaml). A province keeps its own checklists here."),
     Setting("SECRET_KEY", None,

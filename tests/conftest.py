@@ -6,6 +6,8 @@ import pytest
 from inspect_app import create_app
 from inspect_app.services import accounts
 
+pytest_plugins = ("tests.postgres",)
+
 
 @pytest.fixture(autouse=True)
 def cheap_password_hashing(monkeypatch):
@@ -23,10 +25,34 @@ def app_config(tmp_path, *, tinydb: bool = False, **overrides):
     return config
 
 
+def pytest_generate_tests(metafunc):
+    """Tests (or modules) marked ``@pytest.mark.every_store`` run once on the memory store
+    and once on PostgreSQL (skipped without INSPECT_TEST_DATABASE_URL)."""
+    if (metafunc.definition.get_closest_marker("every_store") is not None
+            and "store_kind" in metafunc.fixturenames):
+        metafunc.parametrize("store_kind", ["memory", "postgres"])
+
+
 @pytest.fixture
-def app(request, tmp_path):
+def store_kind():
+    """Which store the ``app`` fixture uses when not marked: memory (or TinyDB, marked)."""
+    return "memory"
+
+
+@pytest.fixture
+def app(request, tmp_path, store_kind):
     """A fresh app with an empty store: in memory, or TinyDB under ``tmp_path`` for a test
-    (or module, with ``pytestmark``) marked ``@pytest.mark.tinydb``."""
+    (or module, with ``pytestmark``) marked ``@pytest.mark.tinydb``, or PostgreSQL for the
+    second run of a test marked ``@pytest.mark.every_store``."""
+    if store_kind == "postgres":
+        from inspect_app import storage
+
+        url = request.getfixturevalue("pg_empty_url")
+        app = create_app(app_config(tmp_path, DATABASE_URL=url))
+        yield app
+        app.extensions["store"].close()
+        storage.forget_store(app.extensions["store"])
+        return
     tinydb = request.node.get_closest_marker("tinydb") is not None
     yield create_app(app_config(tmp_path, tinydb=tinydb))
 

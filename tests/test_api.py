@@ -10,6 +10,9 @@ import pytest
 from inspect_app.services import accounts
 from inspect_app.services import units as unit_service
 
+#: Every test here runs on the memory store and on PostgreSQL (when the tests have one).
+pytestmark = pytest.mark.every_store
+
 CHECKLIST = "cchc-xa"
 
 

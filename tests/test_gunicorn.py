@@ -74,12 +74,15 @@ class Browser:
 
 
 class Server:
-    """gunicorn -w 2 on a prepared data folder (sync workers, or ``threads`` per worker)."""
+    """gunicorn -w 2 on a prepared data folder (sync workers, or ``threads`` per worker),
+    on its embedded store or on the PostgreSQL database of ``database_url``."""
 
-    def __init__(self, data_dir: Path, log: Path, secret: str | None, threads: int = 1):
+    def __init__(self, data_dir: Path, log: Path, secret: str | None, threads: int = 1,
+                 database_url: str = ""):
         self.port = free_port()
         self.log = log
-        env = {**os.environ, "INSPECT_DATA_DIR": str(data_dir)}
+        env = {**os.environ, "INSPECT_DATA_DIR": str(data_dir),
+               "INSPECT_DATABASE_URL": database_url}
         env.pop("INSPECT_SECRET_KEY", None)
         if secret:
             env["INSPECT_SECRET_KEY"] = secret

@@ -1,4 +1,5 @@
-"""Many phones saving answers at once through two gunicorn workers on one data folder,
+"""Many phones saving answers at once through two gunicorn workers on one data folder (or
+one PostgreSQL database),
 every write sent several times (retries after lost responses, some at the same moment):
 afterwards every answer is there exactly once. Run with sync workers and with the
 threaded workers the deployment recommends (``--threads 4``: threads of one process and
@@ -39,10 +40,19 @@ def put(port, token, iid, cid, body):
         connection.close()
 
 
-@pytest.fixture(scope="module", params=[1, 4], ids=["sync", "threads"])
+@pytest.fixture(scope="module", params=[(1, False), (4, False), (4, True)],
+                ids=["sync", "threads", "threads-postgres"])
 def world(tmp_path_factory, request):
+    threads, postgres = request.param
+    url = ""
+    if postgres:  # skipped without INSPECT_TEST_DATABASE_URL
+        from .postgres import empty_database
+
+        url = request.getfixturevalue("pg_url")
+        empty_database(url)
     root = tmp_path_factory.mktemp("writers")
-    app = create_app({"DATA_DIR": str(root / "data"), "SECRET_KEY": SECRET})
+    app = create_app({"DATA_DIR": str(root / "data"), "SECRET_KEY": SECRET,
+                      "DATABASE_URL": url})
     store, library = app.extensions["store"], app.extensions["checklists"]
     unit_service.add_unit(store, "TN", "Xã Thiện Nghiệp")
     unit_service.add_unit(store, "NT", "Xã Nông Thượng")
@@ -55,7 +65,7 @@ def world(tmp_path_factory, request):
         unit=unit, checklist="cchc-xa", period="2025", kind="inspection",
         team=["tt1", "tt2", "tt3"])).id
            for unit in ("TN", "NT")]
-    server = Server(root / "data", root / "access.log", SECRET, threads=request.param)
+    server = Server(root / "data", root / "access.log", SECRET, threads=threads, database_url=url)
     try:
         server.wait_ready()
         yield {"server": server, "tokens": tokens, "ids": ids, "store": store}

@@ -72,11 +72,14 @@ def make_user(**overrides: Any) -> User:
     return User(**data)
 
 
-@pytest.fixture(params=["tinydb", "memory"])
+@pytest.fixture(params=["tinydb", "memory", "postgres"])
 def store(request, tmp_path) -> Store:
-    """Each implementation on a fresh, empty store."""
+    """Each implementation on a fresh, empty store (PostgreSQL: skipped without
+    INSPECT_TEST_DATABASE_URL, see tests/postgres.py)."""
     if request.param == "tinydb":
         return TinyDBStore(tmp_path / "data")
+    if request.param == "postgres":
+        return request.getfixturevalue("pg_store")
     return MemoryStore(tmp_path / "photos")
 
 

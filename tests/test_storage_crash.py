@@ -1,4 +1,5 @@
-"""The TinyDB store under SIGKILL and under several writer processes.
+"""The TinyDB store (and the PostgreSQL store) under SIGKILL and under several writer
+processes.
 
 Writers run tests/helpers/storage_writer.py in real child processes: killing a
 thread would not test anything, and a second process is what shares a data folder
@@ -31,13 +32,14 @@ class Writer:
     """A writer process and the lines it printed (each one an acknowledged write)."""
 
     def __init__(self, data_dir: Path, inspection_id: str, prefix: str, count: int = 0,
-                 create_every: int = 3) -> None:
+                 create_every: int = 3, database_url: str = "") -> None:
         self.lines: list[str] = []
         self.ready = threading.Event()
         self.proc = subprocess.Popen(
             [sys.executable, str(WRITER), str(data_dir), inspection_id, prefix, str(count),
              str(create_every)],
-            stdout=subprocess.PIPE, text=True, encoding="utf-8")
+            stdout=subprocess.PIPE, text=True, encoding="utf-8",
+            env={**os.environ, "INSPECT_WRITER_DATABASE_URL": database_url})
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
 
@@ -68,8 +70,8 @@ class Writer:
         return [line[1] for line in self.lines if line[0] == "C"]
 
 
-def new_target(data_dir: Path) -> str:
-    store = TinyDBStore(data_dir)
+def new_target(data_dir: Path, store=None) -> str:
+    store = store or TinyDBStore(data_dir)
     store.add_inspection(Inspection(id="target01", unit="X01", period="2025", kind="inspection",
                                     checklist={"id": "cchc", "version": "1"},
                                     created_at="2024-12-31T00:00:00"))
@@ -127,3 +129,42 @@ def test_writer_processes_share_one_inspection(tmp_path):
     assert len(created) == processes * per_process // 5
     assert {s.id for s in store.list_inspections()} == set(created) | {target}
     assert os.path.isdir(store.root / "index")
+
+
+# -- the same on PostgreSQL (skipped without INSPECT_TEST_DATABASE_URL) -------------------
+
+def test_postgres_writer_processes_share_one_inspection(pg_store, pg_empty_url, tmp_path):
+    target = new_target(tmp_path, pg_store)
+    per_process, processes = 25, 4
+    writers = [Writer(tmp_path / f"w{n}", target, f"p{n}", count=per_process, create_every=5,
+                      database_url=pg_empty_url) for n in range(processes)]
+    assert [w.wait(timeout=60) for w in writers] == [0] * processes
+    inspection = pg_store.get_inspection(target)
+    expected = {f"p{n}-{i}" for n in range(processes) for i in range(per_process)}
+    assert set(inspection.answers) == expected
+    assert inspection.rev == processes * per_process + 1
+    revs = sorted(rev for w in writers for rev, _key in w.answers())
+    assert revs == list(range(2, processes * per_process + 2))  # serialised by the row lock
+    created = [i for w in writers for i in w.creates()]
+    assert {s.id for s in pg_store.list_inspections()} == set(created) | {target}
+
+
+def test_postgres_sigkill_never_loses_an_acknowledged_write(pg_store, pg_empty_url, tmp_path):
+    seed = int(time.time())
+    rng = random.Random(seed)
+    target = new_target(tmp_path, pg_store)
+    acked: set[str] = set()
+    created: list[str] = []
+    for round_no in range(3):
+        writer = Writer(tmp_path / f"w{round_no}", target, f"r{round_no}",
+                        database_url=pg_empty_url)
+        assert writer.ready.wait(15), "writer did not start"
+        time.sleep(rng.uniform(0.1, 0.5))
+        writer.kill()
+        acked |= {key for _rev, key in writer.answers()}
+        created += writer.creates()
+    assert acked, f"no write acknowledged (seed {seed})"
+    inspection = pg_store.get_inspection(target)
+    assert not acked - set(inspection.answers), f"acknowledged answers lost (seed {seed})"
+    assert inspection.rev == len(inspection.answers) + 1  # nothing half-written
+    assert set(created) <= {s.id for s in pg_store.list_inspections()}

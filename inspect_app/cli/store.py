@@ -8,11 +8,12 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
+from ..storage import StoreError
 from ..storage.check import check_store
 from . import export
 from .errors import CommandFailed, current_store
 
-store_cli = AppGroup("store", help="Look after the data folder.")
+store_cli = AppGroup("store", help="Look after the data folder; copy it into PostgreSQL.")
 
 
 @store_cli.command("check")
@@ -23,7 +24,13 @@ def store_check(fix: bool) -> None:
     exports), photos no record refers to, unreadable data files. Exits 1 if anything
     is left to fix. Never touches a file that a record refers to or that a running
     process is writing."""
+    from ..storage.tinydb_store import TinyDBStore
+
     store = current_store()
+    if not isinstance(store, TinyDBStore):
+        click.echo("the records are in the database (INSPECT_DATABASE_URL): no data folder "
+                   "to check")
+        return
     report = check_store(store, fix=fix, extra=(export.EXPORTS_DIR,))
     now = time.time()
     fixed = set(report.removed) | {src for src, _ in report.moved}
@@ -55,6 +62,53 @@ def store_check(fix: bool) -> None:
         if not fix and (report.stale_temporaries or report.orphan_photos):
             click.echo("run with --fix to clean up", err=True)
         raise CommandFailed(None, 1)
+
+
+@store_cli.command("copy")
+@click.option("--to", "target_url", required=True, metavar="postgresql://…",
+              help="The empty PostgreSQL database to copy into.")
+def store_copy(target_url: str) -> None:
+    """Copy the embedded store (DATA_DIR) into an empty PostgreSQL database and verify it
+    record by record (counts and content hashes). Run it with the app stopped. A copy
+    that was interrupted is resumed by running the same command again; a database that
+    holds other records is refused. Exits 1 if the verification finds a difference."""
+    from ..storage.copy import NotEmpty, copy_store
+    from ..storage.postgres_store import PostgresStore, redacted
+    from ..storage.tinydb_store import TinyDBStore
+
+    source = current_store()
+    if not isinstance(source, TinyDBStore):
+        raise CommandFailed("store copy: it copies the embedded store of DATA_DIR; run it "
+                            "without INSPECT_DATABASE_URL")
+    if not target_url.startswith(("postgresql://", "postgres://")):
+        raise CommandFailed("store copy: --to must be a postgresql:// URL")
+    try:
+        target = PostgresStore(target_url, source.data_dir, pool_size=2)
+    except StoreError as exc:
+        raise CommandFailed(f"store copy: {exc}") from None
+    try:
+        def progress(kind: str, done: int, total: int) -> None:
+            click.echo(f"{kind}: {done}/{total}", err=True)
+        try:
+            report = copy_store(source, target, progress=progress)
+        except NotEmpty as exc:
+            raise CommandFailed(f"store copy: {exc}") from None
+    finally:
+        target.close()
+    if report.resumed:
+        click.echo("resumed an interrupted copy")
+    for kind in ("units", "users", "inspections", "photos"):
+        click.echo(f"{kind}: {report.source_counts.get(kind, 0)} in the folder, "
+                   f"{report.target_counts.get(kind, 0)} in the database "
+                   f"({report.copied.get(kind, 0)} copied now, "
+                   f"{report.skipped.get(kind, 0)} there already)")
+    for what in report.mismatches:
+        click.echo(f"differs: {what}", err=True)
+    if not report.verified:
+        raise CommandFailed("store copy: the copy differs from the folder (see above); "
+                            "run it again with the app stopped", 1)
+    click.echo(f"verified: every record's content hash matches; now set "
+               f"INSPECT_DATABASE_URL={redacted(target_url)}")
 
 
 @click.command("demo")

@@ -123,6 +123,17 @@ class CannotStore(StoreError):
                            "Try again later, and tell the administrator."))
 
 
+class StoreUnavailable(CannotStore):
+    """The database cannot be reached (down, restarting, the network between): nothing
+    of the request was stored. ``message`` is for the user (503, like :class:`CannotStore`);
+    ``str()`` names the database (without its password) and the reason, for logs."""
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(detail or "the database cannot be reached", errno.ECONNREFUSED)
+        self.message = N_("The database cannot be reached just now: nothing was saved. Try "
+                          "again in a moment; if it goes on, tell the administrator.")
+
+
 def _refusal(exc: BaseException) -> OSError | None:
     """The OS error of the kind :class:`CannotStore` stands for in ``exc``: itself, or
     the one it wraps (a library's own exception made from it, e.g. XlsxWriter's

@@ -102,13 +102,12 @@ from .files import (
 from .index import IndexView, RecordView
 from .logins import LOGIN_MAX_KEYS_PER_SHARD, LOGIN_SHARDS, LOGINS_DIR, bounded_failures
 from .photos import PhotoFolder
+from .records import attach_snapshot, inspection_of, snapshot_digest, split_snapshot
+from .records import stored_doc as _doc
 from .temporaries import clean_at_start
 from .upgrades import upgrade
 
 T = TypeVar("T")
-
-
-SNAPSHOT_HASH = re.compile(r"[0-9a-f]{64}")
 
 
 #: Version of the file layout described in the module docstring.
@@ -124,13 +123,6 @@ INSPECTION_TABLE = "inspection"
 
 
 INSPECTION_DOC_ID = 1
-
-
-def _doc(record: Any) -> dict[str, Any]:
-    """The stored form of a domain record: its dict plus the schema version."""
-    data = record.to_dict()
-    data["schema"] = SCHEMA
-    return data
 
 
 def shard_name(unit_code: str) -> str:
@@ -398,43 +390,26 @@ class TinyDBStore:
     # -- inspections -------------------------------------------------------------
     # -- checklist snapshots: content-addressed, written once, shared ------------------
     def _snapshot_path(self, digest: Any) -> Path | None:
-        if not isinstance(digest, str) or not SNAPSHOT_HASH.fullmatch(digest):
-            return None
-        return self.root / "checklists" / f"{digest}.json"
+        digest = snapshot_digest(digest)
+        return None if digest is None else self.root / "checklists" / f"{digest}.json"
 
     def _inspection_doc(self, inspection: Inspection, durable: bool = True) -> dict[str, Any]:
         """The stored form of an inspection: its checklist's content goes to
         ``checklists/<hash>.json`` (written once, never changed) and the record keeps
-        the reference, so that saving an answer does not rewrite 40 KB of checklist."""
-        doc = _doc(inspection)
-        snapshot = doc.get("checklist") or {}
-        path = self._snapshot_path(snapshot.get("hash"))
-        if path is None or snapshot.get("data") is None:
-            return doc  # no usable hash: keep the content inline, as before
+        the reference (``records.split_snapshot``)."""
+        doc, digest, content = split_snapshot(_doc(inspection))
         # Snapshot files are immutable and never deleted: once seen, no stat per save.
-        if snapshot["hash"] not in self._snapshots_written:
+        if digest is not None and digest not in self._snapshots_written:
+            path = self._snapshot_path(digest)
             if not path.exists():
                 ensure_dir(path.parent)
-                write_atomic(path, json_bytes(snapshot["data"]), durable=durable)
-            self._snapshots_written.add(snapshot["hash"])
-        doc["checklist"] = {k: v for k, v in snapshot.items() if k != "data"}
-        doc["checklist"]["data_file"] = snapshot["hash"]
+                write_atomic(path, json_bytes(content), durable=durable)
+            self._snapshots_written.add(digest)
         return doc
 
     def _inspection_from(self, doc: dict[str, Any]) -> Inspection:
         """Rebuild an inspection, re-attaching its (shared, read-only) checklist content."""
-        doc = upgrade(dict(doc))
-        snapshot = doc.get("checklist") or {}
-        if "data_file" in snapshot:
-            data = self._snapshots.get(snapshot["data_file"])
-            if data is None:
-                path = self._snapshot_path(snapshot["data_file"])
-                if path is None:
-                    raise StoreError(f"bad checklist reference {snapshot['data_file']!r}")
-                data = self._snapshots[snapshot["data_file"]] = json_load(path.read_bytes())
-            doc["checklist"] = {**{k: v for k, v in snapshot.items() if k != "data_file"},
-                                "data": data}
-        return Inspection.from_dict(doc)
+        return inspection_of(doc, self._snapshot_data)
 
     def _inspection_path(self, inspection_id: str) -> Path | None:
         if not valid_id(inspection_id):
@@ -494,12 +469,7 @@ class TinyDBStore:
                 str(INSPECTION_DOC_ID))
             if doc is None:
                 continue
-            doc = upgrade(doc)
-            snapshot = doc.get("checklist") or {}
-            if "data_file" in snapshot:
-                doc["checklist"] = {**{k: v for k, v in snapshot.items() if k != "data_file"},
-                                    "data": self._snapshot_data(snapshot["data_file"])}
-            yield export_record(doc)
+            yield export_record(attach_snapshot(doc, self._snapshot_data))
 
     def _snapshot_data(self, digest: Any) -> Any:
         """The content of a checklist snapshot (immutable: parsed once per process)."""
@@ -508,7 +478,7 @@ class TinyDBStore:
             path = self._snapshot_path(digest)
             if path is None:
                 raise StoreError(f"bad checklist reference {digest!r}")
-            data = self._snapshots[digest] = json.loads(path.read_bytes())
+            data = self._snapshots[digest] = json_load(path.read_bytes())
         return data
 
     def get_inspection(self, inspection_id: str) -> Inspection | None:

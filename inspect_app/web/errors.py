@@ -26,7 +26,7 @@ from ..domain.errors import (
     Unauthenticated,
     Unprocessable,
 )
-from ..storage import CannotStore
+from ..storage import CannotStore, StoreUnavailable
 from .i18n import translate
 
 log = logging.getLogger("inspect_app.web")
@@ -98,10 +98,12 @@ def _target(error: Refused) -> str:
 def cannot_store_response(error: CannotStore):
     """A write the disk could not take (full, read-only, failing): 503 with a message in
     the user's language; nothing of it was stored, and the client may retry later."""
-    log.error("write refused by the disk on %s %s: %s", request.method, request.path, error,
-              exc_info=error)
+    what = "database unreachable" if isinstance(error, StoreUnavailable) else "write refused by the disk"
+    log.error("%s on %s %s: %s", what, request.method, request.path, error, exc_info=error)
     if wants_json():
-        response = jsonify(error=translate(error.message), reason="cannot_store")
+        response = jsonify(error=translate(error.message),
+                           reason="unavailable" if isinstance(error, StoreUnavailable)
+                           else "cannot_store")
     else:
         response = current_app.make_response(render_template(
             "error.html", code=503, title=_("Not saved"), message=translate(error.message)))

@@ -6,11 +6,13 @@ Adds answers ``<PREFIX>-<n>`` to one inspection, one ``update_inspection`` each,
 every ``CREATE_EVERY`` answers also adds a new inspection. After each call returns
 it prints one line — ``A <inspection id> <rev> <answer key>`` or ``C <new id>`` —
 so the test knows exactly which writes were acknowledged. COUNT 0 means forever
-(until the test kills the process).
+(until the test kills the process). With ``INSPECT_WRITER_DATABASE_URL`` set it writes
+to that PostgreSQL database instead of the folder's TinyDB store.
 """
 from __future__ import annotations
 
 import itertools
+import os
 import sys
 from pathlib import Path
 
@@ -22,7 +24,13 @@ from inspect_app.storage.tinydb_store import TinyDBStore  # noqa: E402
 
 
 def main(data_dir: str, inspection_id: str, prefix: str, count: int, create_every: int) -> None:
-    store = TinyDBStore(data_dir)
+    url = os.environ.get("INSPECT_WRITER_DATABASE_URL")
+    if url:
+        from inspect_app.storage.postgres_store import PostgresStore
+
+        store = PostgresStore(url, data_dir, pool_size=2)
+    else:
+        store = TinyDBStore(data_dir)
     print("READY", flush=True)
     for n in (itertools.count() if count == 0 else range(count)):
         key = f"{prefix}-{n}"

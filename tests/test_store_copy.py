@@ -1,0 +1,107 @@
+"""``store copy --to postgresql://…``: the embedded store into an empty PostgreSQL
+database, verified record by record, resumable after a crash, refusing a database that
+holds other records."""
+from __future__ import annotations
+
+import pytest
+
+from inspect_app.domain.models import Unit
+from inspect_app.services import accounts
+from inspect_app.storage import copy as store_copy
+from inspect_app.storage.base import InspectionQuery
+from inspect_app.storage.postgres_store import PostgresStore
+
+pytestmark = pytest.mark.tinydb  # the app fixture: the embedded store, the copy's source
+
+
+@pytest.fixture
+def folder(app, make_inspection):
+    """An embedded store with units, users with tokens, records with items, photos."""
+    store = app.extensions["store"]
+    made = [make_inspection(unit=unit, period=period) for unit in ("NT", "TN")
+            for period in ("2024", "2025")]
+    made.append(make_inspection(kind="self_check", unit="NT"))
+    accounts.issue_token(store, "lead")
+    store.save_photo("photo1", b"\xff\xd8full bytes")
+    store.save_photo("photo1", b"\xff\xd8thumb", "thumb")
+    return store, [i.id for i in made]
+
+
+def test_copy_verifies_every_record_and_the_copy_answers_the_same(app, runner, folder,
+                                                                 pg_empty_url, tmp_path):
+    source, ids = folder
+    result = runner.invoke(args=["store", "copy", "--to", pg_empty_url])
+    assert result.exit_code == 0, result.output
+    assert "inspections: 5 in the folder, 5 in the database (5 copied now" in result.output
+    assert "photos: 2 in the folder, 2 in the database" in result.output
+    assert "verified" in result.output
+
+    target = PostgresStore(pg_empty_url, tmp_path / "server")
+    try:
+        for query in (InspectionQuery(), InspectionQuery(units=frozenset({"NT"})),
+                      InspectionQuery(kind="self_check")):
+            assert target.query_inspections(query).rows == source.query_inspections(query).rows
+        assert target.get_inspection(ids[0]) == source.get_inspection(ids[0])
+        token_user = source.get_user("lead")
+        assert target.find_user_by_token(token_user.tokens[0].hash).username == "lead"
+        assert target.photo_path("photo1", "thumb").read_bytes() == b"\xff\xd8thumb"
+        assert not target.copy_under_way(str(source.data_dir.resolve()))
+    finally:
+        target.close()
+
+    again = runner.invoke(args=["store", "copy", "--to", pg_empty_url])  # now it is not empty
+    assert again.exit_code == 2 and "already holds records" in again.output
+
+
+def test_a_database_with_other_records_is_refused_and_left_alone(runner, folder, pg_empty_url,
+                                                                 tmp_path):
+    other = PostgresStore(pg_empty_url, tmp_path / "other")
+    try:
+        other.save_units([Unit("ZZ", "Xã Khác")])
+        result = runner.invoke(args=["store", "copy", "--to", pg_empty_url])
+        assert result.exit_code == 2
+        assert "already holds records: store copy needs an empty database" in result.output
+        assert other.counts() == {"units": 1, "users": 0, "inspections": 0, "photos": 0}
+    finally:
+        other.close()
+
+
+def test_a_copy_killed_half_way_is_resumed(folder, pg_empty_url, tmp_path, monkeypatch):
+    source, ids = folder
+    target = PostgresStore(pg_empty_url, tmp_path / "server")
+    real_import = PostgresStore.import_inspections
+    calls = []
+
+    def crash_on_the_third_batch(self, inspections, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt  # the process dies in the middle of a batch
+        return real_import(self, inspections, **kwargs)
+
+    try:
+        monkeypatch.setattr(PostgresStore, "import_inspections", crash_on_the_third_batch)
+        with pytest.raises(KeyboardInterrupt):
+            store_copy.copy_store(source, target, batch=2)
+        assert target.counts()["inspections"] == 4  # two whole batches, nothing of the third
+        monkeypatch.undo()
+
+        report = store_copy.copy_store(source, target, batch=2)
+        assert report.resumed and report.verified, report
+        assert report.copied["inspections"] == 1 and report.skipped["inspections"] == 4
+        assert target.counts() == {"units": 2, "users": 2, "inspections": 5, "photos": 2}
+        assert sorted(target.known_inspections(ids)) == sorted(ids)
+    finally:
+        target.close()
+
+
+def test_verification_names_what_differs(folder, pg_empty_url, tmp_path):
+    source, ids = folder
+    target = PostgresStore(pg_empty_url, tmp_path / "server")
+    try:
+        assert store_copy.copy_store(source, target).verified
+        target.update_inspection(ids[1], lambda i: setattr(i, "place", "Đã sửa ở đích"))
+        report = store_copy.CopyReport()
+        store_copy.verify(source, target, report, sorted(ids), store_copy.source_photos(source))
+        assert report.mismatches == [f"inspection {ids[1]}"] and not report.verified
+    finally:
+        target.close()
