@@ -15,7 +15,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from ..messages import N_
+from ..messages import N_, Message
 from ..numbers import MAX_NUMBER, is_number, to_decimal, within_limits
 
 #: Digits a number in a checklist may have, before and after the point together
@@ -87,7 +87,12 @@ class Problems:
         self.items: list[str] = []
 
     def add(self, path: str, message: str) -> None:
-        self.items.append(f"{path}: {message}" if path else message)
+        if not path:
+            self.items.append(message)
+        elif isinstance(message, Message):  # kept translatable, with its path apart
+            self.items.append(Message("%(path)s: %(problem)s", path=path, problem=message))
+        else:
+            self.items.append(f"{path}: {message}")
 
 
 def join(path: str, key: str | int) -> str:
