@@ -9,12 +9,12 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
 from ..domain.checklist import ChecklistError
-from ..domain.scoring import AnswerError, answers_from_document, score
 from ..domain.checklist_workbook import WorkbookError
+from ..domain.scoring import AnswerError, answers_from_document, score
 from ..i18n import translate
 from ..storage.checklist_files import checklist_paths, load_files, load_text, resolve
-from ..storage.files import write_atomic
 from ..storage.checklist_workbooks import checklist_yaml, read_workbook_file
+from ..storage.files import write_atomic
 from .errors import CommandFailed
 
 checklists_cli = AppGroup("checklists", help="Validate and list checklist files.")

@@ -31,12 +31,19 @@ from ..domain.checklist_workbook import WorkbookError, cell_name
 from ..domain.messages import N_
 
 MAX_FILE_BYTES = 2 * 1024 * 1024  # the shipped cchc-xa.xlsx is about 30 KB
-MAX_UNPACKED_BYTES = 20 * 1024 * 1024
+MAX_UNPACKED_BYTES = 8 * 1024 * 1024  # cchc-xa.xlsx: 140 KB
+MAX_PART_BYTES = 1024 * 1024  # one XML part (cchc-xa: 53 KB of texts, 31 KB of criteria)
 MAX_RATIO = 150  # unpacked / packed size of one part (text XML compresses ~10–30×)
 MAX_PARTS = 200
-MAX_ROWS = 3000  # per sheet, counting the header
+MAX_ROWS = 2000  # per sheet, counting the header (cchc-xa: 60 criteria)
 MAX_COLUMNS = 40
-MAX_CELLS = 60_000  # filled cells in all sheets (cchc-xa: about 1.200)
+MAX_CELLS = 20_000  # filled cells in all sheets (cchc-xa: about 1.200)
+#: The XML of the data sheets together (cchc-xa: 64 KB); reading takes about 0,5 s per MB.
+MAX_SHEETS_BYTES = 1024 * 1024
+#: A sheet part this large must say its size (``<dimension>``) up front, as Excel,
+#: LibreOffice and XlsxWriter write it: without one, openpyxl reads the whole part once
+#: just to find out.
+DIMENSION_NEEDED_BYTES = 64 * 1024
 
 _DTD = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
 _MERGE = re.compile(rb"<(?:\w+:)?mergeCell\b[^>]*\bref=\"([A-Z0-9:]+)\"")
@@ -69,6 +76,11 @@ def _check_zip(raw: bytes, source: str) -> dict[str, str]:
             raise _refuse(source, N_("the part %(part)s unpacks to %(size)s bytes from "
                                      "%(packed)s (a zip bomb?)", part=info.filename,
                                      size=info.file_size, packed=info.compress_size))
+    for info in infos:
+        if info.filename.endswith((".xml", ".rels")) and info.file_size > MAX_PART_BYTES:
+            raise _refuse(source, N_("the part %(part)s unpacks to %(size)s bytes (at most "
+                                     "%(max)s)", part=info.filename, size=info.file_size,
+                                     max=MAX_PART_BYTES))
     if total > MAX_UNPACKED_BYTES:
         raise _refuse(source, N_("the workbook unpacks to %(size)s bytes (at most %(max)s)",
                                  size=total, max=MAX_UNPACKED_BYTES))
@@ -110,6 +122,7 @@ def _sheet_parts(parts: dict[str, bytes]) -> dict[str, str]:
     rels.update({k: v for v, k in re.findall(rb'Target="([^"]+)"[^>]*Id="([^"]+)"',
                                              parts.get("xl/_rels/workbook.xml.rels", b""))})
     out = {}
+    sheet_bytes = 0
     for match in re.finditer(rb"<(?:\w+:)?sheet\b([^>]*)/?>", parts.get("xl/workbook.xml", b"")):
         attrs = match.group(1)
         name = re.search(rb'name="([^"]*)"', attrs)
@@ -123,6 +136,16 @@ def _sheet_parts(parts: dict[str, bytes]) -> dict[str, str]:
         sheet = sheet.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">") \
             .replace("&quot;", '"').replace("&apos;", "'")
         out[sheet] = target
+        if sheet in layout.DATA_SHEETS:
+            sheet_bytes += len(parts.get(target, b""))
+            if sheet_bytes > MAX_SHEETS_BYTES:
+                raise WorkbookError("", [N_("the data sheets hold more than %(max)s bytes of "
+                                            "XML", max=MAX_SHEETS_BYTES)])
+        head = parts.get(target, b"")[:4096]
+        if sheet in layout.DATA_SHEETS and len(parts.get(target, b"")) > DIMENSION_NEEDED_BYTES \
+                and b"<dimension" not in head.split(b"<sheetData", 1)[0]:
+            raise WorkbookError("", [N_("%(sheet)s: the sheet does not state its size; open "
+                                        "the file in Excel and save it again", sheet=sheet)])
         for merge in _MERGE.finditer(parts.get(target, b"")):
             if sheet in layout.DATA_SHEETS:
                 raise WorkbookError("", [N_("%(sheet)s!%(cells)s: merged cells; unmerge them "
@@ -163,7 +186,7 @@ def read_sheets(raw: bytes, source: str = "<workbook>") -> dict[str, list[list[A
                     if any(c.value is not None for c in row[:MAX_COLUMNS + 1]):
                         raise _refuse(source, N_("%(sheet)s: more than %(max)s rows",
                                                  sheet=name, max=MAX_ROWS))
-                    if r >= 4 * MAX_ROWS:
+                    if r >= MAX_ROWS + 500:
                         raise _refuse(source, N_("%(sheet)s: more than %(max)s rows",
                                                  sheet=name, max=MAX_ROWS))
                     continue
