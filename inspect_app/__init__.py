@@ -1,6 +1,7 @@
 """inspect_app: scored inspection and self-assessment checklists for Vietnamese communes."""
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -37,7 +38,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     logs.init_app(app)
 
     app.extensions["store"] = open_store(app.config["DATA_DIR"], app.config["DATABASE_URL"])
-    app.extensions["checklists"] = ChecklistLibrary(app.config["CHECKLISTS_DIR"])
+    app.extensions["checklists"] = ChecklistLibrary(
+        app.config["CHECKLISTS_DIR"], Path(app.config["DATA_DIR"]) / "checklists")
     i18n.init_app(app)
     common.init_app(app)
     assets.init_app(app)
