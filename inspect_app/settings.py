@@ -36,7 +36,8 @@ SETTINGS: tuple[Setting, ...] = (
             "memory: keeps them in the process's memory only, lost when it stops (tests "
             "and trials; one process only)."),
     Setting("CHECKLISTS_DIR", str(PROJECT_DIR / "checklists"),
-            "Folder of checklist files (*.yaml). A province keeps its own checklists here."),
+            "Folder of checklist files (*.yaml): the seed. Versions that admins publish in the "
+            "app are kept in DATA_DIR/checklists and win over the seed file of the same id."),
     Setting("SECRET_KEY", None,
             "Key that signs sessions and CSRF tokens. Default: a random key created once "
             "and kept in DATA_DIR/secret_key, shared by all worker processes."),

@@ -152,9 +152,9 @@ def criterion_columns() -> tuple[Column, ...]:
 
 GENERAL_KEYS = (
     ("format", "Phiên bản định dạng", "Luôn là 1"),
-    ("id", "Mã bảng kiểm", "Chữ thường, số, _ và -; không trùng với bảng kiểm khác"),
+    ("id", "Mã bộ tiêu chí", "Chữ thường, số, _ và -; không trùng với bộ tiêu chí khác"),
     ("version", "Phiên bản", "Ví dụ 2025.1; cuộc kiểm tra giữ bản đã dùng"),
-    ("title", "Tên bảng kiểm", "Tên hiển thị trong danh sách và biên bản"),
+    ("title", "Tên bộ tiêu chí", "Tên hiển thị trong danh sách và biên bản"),
     ("kind", "Dùng cho", "inspection (đoàn kiểm tra), self_check (tự kiểm tra) hoặc any"),
     ("cadence", "Chu kỳ", "weekly, monthly, quarterly, half_yearly, yearly hoặc để trống"),
     ("description", "Mô tả", "Tùy chọn"),

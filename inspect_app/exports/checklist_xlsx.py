@@ -24,14 +24,14 @@ _WIDE = {"text", "help", "evidence", "remedy", "title", "description", "label", 
 
 def _instructions() -> list[tuple[str, str]]:
     rows: list[tuple[str, str]] = [
-        ("Bảng kiểm dạng Excel", "Sửa các sheet dưới đây rồi nhập lại bằng lệnh "
-         "`flask --app inspect_app checklists import TỆP.xlsx` hoặc trang Bảng kiểm "
+        ("Bộ tiêu chí dạng Excel", "Sửa các sheet dưới đây rồi nhập lại bằng lệnh "
+         "`flask --app inspect_app checklists import TỆP.xlsx` hoặc trang Bộ tiêu chí "
          "(quản trị). Mỗi lỗi được báo kèm sheet và ô, ví dụ Tiêu chí!D12."),
         ("Quy ước", "Mỗi dòng một mục; dòng tiêu đề (dòng 1) không được đổi tên. Ô trống = "
          "không khai báo. Cột Có/Không: chọn Có hoặc Không. Danh sách mã: cách nhau dấu phẩy. "
          "Số thập phân viết theo Excel (0,25). Không dùng công thức, không gộp ô, không "
          "liên kết tới tệp khác, không macro."),
-        (layout.GENERAL, "Thông tin chung của bảng kiểm: mỗi dòng một khóa (cột Khóa không "
+        (layout.GENERAL, "Thông tin chung của bộ tiêu chí: mỗi dòng một khóa (cột Khóa không "
          "được sửa), giá trị ở cột Giá trị."),
         (layout.RATING, "Xếp loại theo tỷ lệ % điểm: mức đầu tiên có Từ <= tỷ lệ được chọn; "
          "ghi từ mức cao xuống thấp. Có thể để trống."),
