@@ -35,33 +35,37 @@ def test_upload_fix_preview_publish_and_retire_on_a_phone(live_server, phone, tm
     bad, good = tmp_path / "bad.xlsx", tmp_path / "good.xlsx"
     bad.write_bytes(workbook(checklist_id, broken=True))
     good.write_bytes(workbook(checklist_id, broken=False))
-    page = phone()
-    login(page, live_server, f"qt{tag}", PASSWORD)
-    page.goto(f"{live_server.url}/checklists/")
-    page.click("#upload summary")
-    page.set_input_files("input[type=file]", str(bad))
-    with page.expect_navigation():
-        page.click("#upload button[type=submit]")
-    problems = page.locator(".upload-problems li").all_inner_texts()
-    assert len(problems) == 2
-    assert problems[0].startswith("Tiêu chí!D2: phải là một trong")
-    assert problems[1].startswith("Mức điểm!A2: điểm 9 vượt điểm tối đa của tiêu chí 2")
-    page.screenshot(path=f"{SHOTS}/checklist-upload-errors.png", full_page=True)
-
-    page.set_input_files("input[type=file]", str(good))
-    with page.expect_navigation():
-        page.click("form[enctype] button[type=submit]")
-    assert "Xem trước: chưa phát hành" in page.inner_text("main")
-    assert "Bảng kiểm mới." in page.inner_text("main")
-    page.screenshot(path=f"{SHOTS}/checklist-preview.png")
     library = live_server.app.extensions["checklists"]
-    assert library.get(checklist_id) is None
-    with page.expect_navigation():
-        page.click("text=Phát hành thành phiên bản mới")
-    assert library.get(checklist_id) is not None
-    assert "Đã phát hành" in page.inner_text("body")
-    page.screenshot(path=f"{SHOTS}/checklist-published.png")
-    with page.expect_navigation():
-        page.click("text=Ngừng dùng cho cuộc kiểm tra mới")
-    assert library.retired(checklist_id)  # other tests of the session never see it
-    assert checklist_id not in {c.id for c in library.all()}
+    try:
+        page = phone()
+        login(page, live_server, f"qt{tag}", PASSWORD)
+        page.goto(f"{live_server.url}/checklists/")
+        page.click("#upload summary")
+        page.set_input_files("input[type=file]", str(bad))
+        with page.expect_navigation():
+            page.click("#upload button[type=submit]")
+        problems = page.locator(".upload-problems li").all_inner_texts()
+        assert len(problems) == 2
+        assert problems[0].startswith("Tiêu chí!D2: phải là một trong")
+        assert problems[1].startswith("Mức điểm!A2: điểm 9 vượt điểm tối đa của tiêu chí 2")
+        page.screenshot(path=f"{SHOTS}/checklist-upload-errors.png", full_page=True)
+
+        page.set_input_files("input[type=file]", str(good))
+        with page.expect_navigation():
+            page.click("form[enctype] button[type=submit]")
+        assert "Xem trước: chưa phát hành" in page.inner_text("main")
+        assert "Bộ tiêu chí mới." in page.inner_text("main")
+        page.screenshot(path=f"{SHOTS}/checklist-preview.png")
+        assert library.get(checklist_id) is None
+        with page.expect_navigation():
+            page.click("text=Phát hành thành phiên bản mới")
+        assert library.get(checklist_id) is not None
+        assert "Đã phát hành" in page.inner_text("body")
+        page.screenshot(path=f"{SHOTS}/checklist-published.png")
+        with page.expect_navigation():
+            page.click("text=Ngừng dùng cho cuộc kiểm tra mới")
+        assert library.retired(checklist_id)  # other tests of the session never see it
+        assert checklist_id not in {c.id for c in library.all()}
+    finally:  # never leave a published checklist for the other tests of the session
+        if library.get(checklist_id) is not None:
+            library.set_retired(checklist_id, True)
