@@ -253,10 +253,11 @@ def test_formulas_are_refused_with_their_cell():
 
 
 def refusal(raw: bytes) -> list[str]:
-    started = time.perf_counter()
+    # the CPU time of this process: other processes on a busy machine do not count
+    started = time.process_time()
     with pytest.raises(WorkbookError) as caught:
         read_workbook(raw, "x.xlsx")
-    assert time.perf_counter() - started < 1.0
+    assert time.process_time() - started < 1.0
     return [translate(p, "en") for p in caught.value.problems]
 
 

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ..domain.checklist import Checklist, ChecklistError, content_hash
+from ..domain.checklist import Checklist, ChecklistError
 from ..domain.checklist_workbook import WorkbookError
 from ..domain.messages import N_
 from ..storage.checklist_files import MAX_FILE_BYTES, ChecklistLibrary, load_text, parse_json
@@ -112,7 +112,3 @@ def retire(library: ChecklistLibrary, checklist_id: str, retired: bool) -> None:
     if library.get(checklist_id) is None:
         raise Missing(N_("no such checklist"))
     library.set_retired(checklist_id, retired)
-
-
-def same_content(a: Checklist, b: Checklist) -> bool:
-    return content_hash(a.data) == content_hash(b.data)
