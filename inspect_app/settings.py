@@ -41,7 +41,8 @@ SETTINGS: tuple[Setting, ...] = (
             "With the PostgreSQL store: the most database connections each worker process "
             "keeps open (give each worker at least its number of threads)."),
     Setting("CHECKLISTS_DIR", str(PROJECT_DIR / "checklists"),
-            "Folder of checklist files (*.yaml). A province keeps its own checklists here."),
+            "Folder of checklist files (*.yaml): the seed. Versions that admins publish in the "
+            "app are kept in DATA_DIR/checklists and win over the seed file of the same id."),
     Setting("SECRET_KEY", None,
             "Key that signs sessions and CSRF tokens. Default: a random key created once "
             "and kept in DATA_DIR/secret_key, shared by all worker processes."),

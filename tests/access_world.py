@@ -181,6 +181,7 @@ PARAM_FILLERS = {
     "checklist_id": lambda w, t: CHECKLIST_ID,
     "filename": lambda w, t: "app.css",
     "job_id": lambda w, t: w.jobs[t],
+    "token": lambda w, t: "no-such-draft-0123456789",
 }
 
 

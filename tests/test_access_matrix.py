@@ -44,6 +44,9 @@ from .access_world import (
 )
 
 ANON = "anon"
+CHECKLIST_YAML = ("format: 1\nid: moi\nversion: '1'\ntitle: Mới\nkind: any\nsections:\n"
+                  "- id: s\n  title: Phần\n  criteria:\n  - {id: c, text: Tiêu chí, type: yesno, "
+                  "points: 1}\n")
 ALL_ROLES = (ANON,) + ROLES  # anon, admin, insp, outsider, viewer, unit_a, unit_b
 
 # ---------------------------------------------------------------- who may do what (the spec)
@@ -348,6 +351,19 @@ MATRIX: dict[str, dict] = {
     "index": {"GET": everyone(200)},
     "checklists.checklist_list": {"GET": everyone(200)},
     "checklists.detail": {"GET": everyone(200)},
+    "checklists.workbook": {"GET": everyone(200)},
+    # -- checklist administration (web/checklists.py): admins only; drafts are per upload
+    "checklists.upload": {
+        "POST": only(ADMIN, 302),
+        "body": {"POST": lambda w, s, t: {
+            "data": {"file": (io.BytesIO(CHECKLIST_YAML.encode()), "moi.yaml")},
+            "content_type": "multipart/form-data"}},
+    },
+    "checklists.draft": {"GET": only(ADMIN, 404)},  # the world has no draft: an unknown token
+    "checklists.publish": {"POST": only(ADMIN, 404)},
+    "checklists.retire": {"POST": only(ADMIN, 302),
+                          "body": {"POST": lambda w, s, t: {"data": {"retired": "0"}}}},
+    "checklists.versions": {"GET": only(ADMIN, 200)},
     "inspections.index": {"GET": everyone(200)},
     # -- units and users
     "units.index": {"GET": only({"admin", "insp", "outsider", "viewer"}, 200)},

@@ -9,8 +9,12 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
 from ..domain.checklist import ChecklistError
+from ..domain.checklist_workbook import WorkbookError
 from ..domain.scoring import AnswerError, answers_from_document, score
-from ..storage.checklist_files import checklist_paths, load_files, resolve
+from ..i18n import translate
+from ..storage.checklist_files import checklist_paths, load_files, load_text, resolve
+from ..storage.checklist_workbooks import checklist_yaml, read_workbook_file
+from ..storage.files import write_atomic
 from .errors import CommandFailed
 
 checklists_cli = AppGroup("checklists", help="Validate and list checklist files.")
@@ -41,6 +45,57 @@ def checklists_check(paths: tuple[str, ...]) -> None:
     if report.problems:
         raise CommandFailed(f"{len(report.problems)} problem(s) in {report.files - len(report.checklists)} "
              f"of {report.files} file(s)", 1)
+
+
+@checklists_cli.command("export")
+@click.argument("checklist")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False),
+              help="The workbook to write (.xlsx).")
+def checklists_export(checklist: str, out: str) -> None:
+    """Write CHECKLIST (an id of the checklists folder, or a file) as an Excel workbook
+    that can be edited and imported again (docs/checklists.md, Workbooks)."""
+    from ..exports.checklist_xlsx import write_checklist
+
+    try:
+        loaded = resolve(checklist, current_app.config["CHECKLISTS_DIR"])
+    except ChecklistError as exc:
+        raise CommandFailed("\n".join(f"{exc.source}: {translate(p, 'vi')}"
+                                       for p in exc.problems)) from None
+    try:
+        write_checklist(dict(loaded.data), out)
+    except OSError as exc:
+        raise CommandFailed(f"{out}: {exc.strerror or exc}") from None
+    click.echo(f"{loaded.id} {loaded.version} -> {out} (hash {loaded.hash[:12]})")
+
+
+@checklists_cli.command("import")
+@click.argument("workbook", type=click.Path(dir_okay=False))
+@click.option("--out", "out_dir", type=click.Path(file_okay=False),
+              help="Folder to write ID.yaml into (default: the checklists folder).")
+def checklists_import(workbook: str, out_dir: str | None) -> None:
+    """Validate an Excel WORKBOOK and write it as a format-1 YAML checklist (ID.yaml).
+
+    Lists every problem with its sheet and cell (Tiêu chí!D12: …) and exits 2 when
+    the workbook is invalid; nothing is written then.
+    """
+    try:
+        checklist, data = read_workbook_file(workbook)
+    except WorkbookError as exc:
+        for problem in exc.problems:
+            click.echo(translate(problem, "vi"), err=True)
+        raise CommandFailed(f"{workbook}: {len(exc.problems)} lỗi, không ghi tệp nào") from None
+    text = checklist_yaml(data)
+    if load_text(text, checklist.id).hash != checklist.hash:  # pragma: no cover - a guard
+        raise CommandFailed(f"{workbook}: the YAML text would not keep the content hash")
+    folder = Path(out_dir or current_app.config["CHECKLISTS_DIR"])
+    target = folder / f"{checklist.id}.yaml"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        write_atomic(target, text.encode("utf-8"))
+    except OSError as exc:
+        raise CommandFailed(f"{target}: {exc.strerror or exc}") from None
+    click.echo(f"ok  {checklist.id} {checklist.version}: {len(checklist.criteria)} criteria, "
+               f"hash {checklist.hash[:12]} -> {target}")
 
 
 @click.command("score")

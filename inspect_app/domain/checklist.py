@@ -297,8 +297,8 @@ def _criterion(p: Problems, raw: Any, path: str, section_id: str) -> Criterion |
     text = text_of(p, raw, "text", path, required=True)
     ctype = raw.get("type")
     if ctype not in CRITERION_TYPES:
-        p.add(join(path, "type"), f"must be one of {', '.join(CRITERION_TYPES)}, "
-                                  f"got {describe(ctype)}")
+        p.add(join(path, "type"), N_("must be one of %(allowed)s, got %(value)s",
+                                     allowed=", ".join(CRITERION_TYPES), value=describe(ctype)))
         unknown_keys(p, raw, set(COMMON_KEYS).union(*(k.keys for k in criteria.TYPES.values())),
                      path)
         return None
@@ -308,7 +308,7 @@ def _criterion(p: Problems, raw: Any, path: str, section_id: str) -> Criterion |
     if kind.role == "info":
         points = number_of(p, raw, "points", path, non_negative=True)
         if points:
-            p.add(join(path, "points"), "info criteria are recorded only and have no points")
+            p.add(join(path, "points"), N_("info criteria are recorded only and have no points"))
         points = None
     else:
         points = number_of(p, raw, "points", path, required=True, positive=True)
@@ -389,13 +389,14 @@ def parse_checklist(data: Any, source: str = "<checklist>") -> Checklist:
         unknown_keys(p, raw_section, _SECTION_KEYS, spath)
         sid = _identifier(p, raw_section, spath, ITEM_ID_RE)
         if sid and sid in section_ids:
-            p.add(join(spath, "id"), f"duplicate section id {sid!r} (also {section_ids[sid]})")
+            p.add(join(spath, "id"), N_("duplicate section id %(id)s (also %(where)s)",
+                                        id=repr(sid), where=section_ids[sid]))
         elif sid:
             section_ids[sid] = spath
         stitle = text_of(p, raw_section, "title", spath, required=True)
         raw_criteria = raw_section.get("criteria")
         if not isinstance(raw_criteria, list) or not raw_criteria:
-            p.add(join(spath, "criteria"), "must be a non-empty list of criteria")
+            p.add(join(spath, "criteria"), N_("must be a non-empty list of criteria"))
             raw_criteria = []
         criteria = []
         for ci, raw_criterion in enumerate(raw_criteria):
@@ -404,8 +405,9 @@ def parse_checklist(data: Any, source: str = "<checklist>") -> Checklist:
             if criterion is None:
                 continue
             if criterion.id and criterion.id in criterion_ids:
-                p.add(join(cpath, "id"), f"duplicate criterion id {criterion.id!r} "
-                                          f"(also {criterion_ids[criterion.id]})")
+                p.add(join(cpath, "id"), N_("duplicate criterion id %(id)s (also %(where)s)",
+                                            id=repr(criterion.id),
+                                            where=criterion_ids[criterion.id]))
             elif criterion.id:
                 criterion_ids[criterion.id] = cpath
             criteria.append(criterion)

@@ -243,6 +243,9 @@ def start(store: Store, library: ChecklistLibrary, scope: Scope, request: StartR
     loaded = library.get(checklist) if isinstance(checklist, str) else None
     if loaded is None:
         errors["checklist"] = N_("unknown checklist %(checklist)s", checklist=quoted(checklist))
+    elif library.retired(loaded.id):
+        errors["checklist"] = N_("checklist %(checklist)s is retired: new records cannot use it",
+                                 checklist=quoted(checklist))
     elif kind in INSPECTION_KINDS and loaded.kind not in (kind, "any"):
         errors["checklist"] = N_("checklist %(checklist)s is for %(its)s, not %(kind)s",
                                  checklist=quoted(checklist), its=loaded.kind, kind=kind)

@@ -15,7 +15,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from ..messages import N_
+from ..messages import N_, Message
 from ..numbers import MAX_NUMBER, is_number, to_decimal, within_limits
 
 #: Digits a number in a checklist may have, before and after the point together
@@ -87,7 +87,12 @@ class Problems:
         self.items: list[str] = []
 
     def add(self, path: str, message: str) -> None:
-        self.items.append(f"{path}: {message}" if path else message)
+        if not path:
+            self.items.append(message)
+        elif isinstance(message, Message):  # kept translatable, with its path apart
+            self.items.append(Message("%(path)s: %(problem)s", path=path, problem=message))
+        else:
+            self.items.append(f"{path}: {message}")
 
 
 def join(path: str, key: str | int) -> str:
@@ -100,14 +105,14 @@ def text_of(p: Problems, obj: Mapping, key: str, path: str, required: bool = Fal
     value = obj.get(key)
     if value is None:
         if required:
-            p.add(join(path, key), "is required")
+            p.add(join(path, key), N_("is required"))
         return ""
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        p.add(join(path, key), f"must be text, got {describe(value)}")
+        p.add(join(path, key), N_("must be text, got %(value)s", value=describe(value)))
         return ""
     value = str(value).strip()
     if required and not value:
-        p.add(join(path, key), "must not be empty")
+        p.add(join(path, key), N_("must not be empty"))
     return value
 
 
@@ -116,7 +121,7 @@ def flag_of(p: Problems, obj: Mapping, key: str, path: str, default: bool = Fals
     if value is None:
         return default
     if not isinstance(value, bool):
-        p.add(join(path, key), f"must be true or false, got {describe(value)}")
+        p.add(join(path, key), N_("must be true or false, got %(value)s", value=describe(value)))
         return default
     return value
 
@@ -126,19 +131,19 @@ def number_of(p: Problems, obj: Mapping, key: str, path: str, *, required: bool 
     value = obj.get(key)
     if value is None:
         if required:
-            p.add(join(path, key), "is required")
+            p.add(join(path, key), N_("is required"))
         return None
     if not is_number(value):
-        p.add(join(path, key), f"must be a number, got {describe(value)}")
+        p.add(join(path, key), N_("must be a number, got %(value)s", value=describe(value)))
         return None
     number = to_decimal(value)
     if number_too_long(p, join(path, key), number):
         return None
     if positive and number <= 0:
-        p.add(join(path, key), f"must be greater than 0, got {value}")
+        p.add(join(path, key), N_("must be greater than 0, got %(value)s", value=value))
         return None
     if non_negative and number < 0:
-        p.add(join(path, key), f"must not be negative, got {value}")
+        p.add(join(path, key), N_("must not be negative, got %(value)s", value=value))
         return None
     return number
 
@@ -202,9 +207,11 @@ def score_bands(p: Problems, value: Any, path: str, points: Decimal | None) -> t
         low = number_of(p, raw, "min", bpath)
         high = number_of(p, raw, "max", bpath)
         if band_points is not None and points is not None and band_points > points:
-            p.add(bpath, f"points {plain(band_points)} exceeds criterion points {plain(points)}")
+            p.add(bpath, N_("points %(points)s exceeds criterion points %(max)s",
+                            points=Decimal(plain(band_points)), max=Decimal(plain(points))))
         if low is not None and high is not None and low > high:
-            p.add(bpath, f"min {plain(low)} is greater than max {plain(high)}")
+            p.add(bpath, N_("min %(min)s is greater than max %(max)s", min=Decimal(plain(low)),
+                            max=Decimal(plain(high))))
         if band_points is not None:
             bands.append(Band(band_points,
                               None if low is None else Fraction(low),
@@ -291,8 +298,8 @@ def input_refs(p: Problems, raw: Mapping, key: str, path: str,
         if ref in refs:
             p.add(join(kpath, i), f"input {ref!r} is listed twice (it would be counted twice)")
         elif ref not in known:
-            p.add(join(kpath, i), f"refers to unknown input {ref!r} "
-                                  f"(inputs: {', '.join(known) or 'none'})")
+            p.add(join(kpath, i), N_("refers to unknown input %(input)s (inputs: %(known)s)",
+                                     input=repr(ref), known=", ".join(known) or "—"))
         elif known[ref].kind != "number":
             p.add(join(kpath, i), f"input {ref!r} is {known[ref].kind}, not a number")
         else:
@@ -360,10 +367,12 @@ def options_of(p: Problems, value: Any, path: str, points: Decimal | None) -> tu
             continue
         key = str(opt_value)
         if key in seen:
-            p.add(join(opath, "value"), f"duplicate option value {opt_value!r}")
+            p.add(join(opath, "value"), N_("duplicate option value %(value)s",
+                                           value=repr(opt_value)))
         seen.add(key)
         if opt_points is not None and points is not None and opt_points > points:
-            p.add(opath, f"points {plain(opt_points)} exceeds criterion points {plain(points)}")
+            p.add(opath, N_("points %(points)s exceeds criterion points %(max)s",
+                            points=Decimal(plain(opt_points)), max=Decimal(plain(points))))
         if label and opt_points is not None:
             options.append(Option(opt_value, label, opt_points))
     return tuple(options)

@@ -1,0 +1,409 @@
+"""Checklists as Excel workbooks (DESIGN §12, issue 14 point 1): the round trip keeps the
+content hash, every problem is reported at its sheet and cell, hostile files are refused
+quickly with a clear message."""
+from __future__ import annotations
+
+import copy
+import io
+import random
+import time
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from inspect_app.domain import checklist_workbook as layout
+from inspect_app.domain import criteria
+from inspect_app.domain.checklist import parse_checklist
+from inspect_app.domain.checklist_workbook import Cell, WorkbookError, from_sheets, to_sheets
+from inspect_app.exports.checklist_xlsx import write_checklist
+from inspect_app.i18n import translate
+from inspect_app.storage.checklist_files import checklist_paths, load_file, load_text
+from inspect_app.storage.checklist_workbooks import (
+    MAX_FILE_BYTES,
+    checklist_yaml,
+    read_workbook,
+)
+
+from .factories import COUNT, RATIO, checklist_data, criterion_data
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED = checklist_paths(ROOT / "checklists")
+
+#: One criterion of every registered type, with most of their optional keys.
+EVERY_TYPE = [
+    criterion_data(id="1.1", help="Xem =SUM(A1) nguyên văn", na_allowed=False, evidence="Kế hoạch",
+                   evidence_required=True, remedy="Ban hành", remedy_owner="Văn phòng",
+                   remedy_days=30),
+    criterion_data(id="1.2", type="choice", points=2,
+                   options=[{"label": "Đủ", "points": 2}, {"value": 1, "label": "Một phần",
+                                                            "points": 1.0},
+                            {"value": False, "label": "Không", "points": 0},
+                            {"value": 0.5, "label": "Ít", "points": 0.5}]),
+    criterion_data(id="1.3", type="score", points=3, step=0.5),
+    dict(RATIO, id="1.4", text="Tỷ lệ hồ sơ", on_zero="full", may_exceed=True),
+    criterion_data(id="1.5", type="ratio", points=2.0, inputs={"a": "Đã làm", "b": "Phải làm"},
+                   numerator=["a"], denominator=["b"], proportional=True, decimal=True,
+                   at_most_denominator=True),
+    dict(COUNT, id="1.6", text="Số hồ sơ trễ"),
+    criterion_data(id="1.7", type="info", points=None,
+                   inputs={"viec": {"label": "Việc cần làm", "type": "text"},
+                           "nguoi": {"label": "Người làm", "type": "text"},
+                           "han": {"label": "Hạn", "type": "date"},
+                           "so": {"label": "Số người", "min": 1, "max": 500}},
+                   actions={"action": "viec", "owner": "nguoi", "due": "han"}),
+    criterion_data(id="1.8", type="bonus", points=1),
+    criterion_data(id="1.9", type="penalty", points=2, step=1),
+    criterion_data(id="1.10", type="multi", points=2,
+                   options=[{"value": "a", "label": "Trang web", "points": 1},
+                            {"value": "b", "label": "Zalo", "points": 1}]),
+]
+
+
+def every_type_data():
+    data = checklist_data(*EVERY_TYPE[:5], cadence="yearly", description="Mô tả\nhai dòng")
+    data["sections"].append({"id": "s2", "title": "Phần hai", "description": "Phụ",
+                             "criteria": copy.deepcopy(EVERY_TYPE[5:])})
+    return data
+
+
+def workbook_bytes(data) -> bytes:
+    out = io.BytesIO()
+    write_checklist(data, out)
+    return out.getvalue()
+
+
+def plain_rows(sheets):
+    return {name: [[c.value if isinstance(c, Cell) else c for c in row] for row in rows]
+            for name, rows in sheets.items()}
+
+
+def openpyxl_bytes(sheets, tweak=None) -> bytes:
+    """A workbook of these rows written by openpyxl (as Excel would: not our writer)."""
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, rows in plain_rows(sheets).items():
+        sheet = book.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+    if tweak:
+        tweak(book)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def problems_of(sheets) -> list[str]:
+    with pytest.raises(WorkbookError) as caught:
+        from_sheets(sheets)
+    return [translate(p, "en") for p in caught.value.problems]
+
+
+def test_the_every_type_checklist_uses_every_registered_type():
+    data = every_type_data()
+    parse_checklist(data)
+    used = {c["type"] for s in data["sections"] for c in s["criteria"]}
+    assert used == set(criteria.names()), "add the new type to EVERY_TYPE"
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
+def test_round_trip_of_every_shipped_checklist_keeps_the_hash(path):
+    original = load_file(path)
+    checklist, data = read_workbook(workbook_bytes(dict(original.data)))
+    assert checklist.hash == original.hash
+    assert load_text(checklist_yaml(data), "x.yaml").hash == original.hash
+
+
+def test_round_trip_of_every_type_keeps_the_hash():
+    data = every_type_data()
+    original = parse_checklist(data)
+    checklist, again = read_workbook(workbook_bytes(dict(original.data)))
+    assert checklist.hash == original.hash
+    assert again == original.data  # 1.0 stays a decimal, 1 a whole number, False a flag
+    assert load_text(checklist_yaml(again), "x.yaml").hash == original.hash
+
+
+def test_a_workbook_saved_by_another_program_reads_the_same():
+    original = parse_checklist(every_type_data())
+    sheets = to_sheets(original.data)
+    checklist, _data = read_workbook(openpyxl_bytes(sheets))
+    # openpyxl writes 1.0 as 1: the only difference is a decimal read as a whole number
+    assert checklist.criterion("1.5").points == original.criterion("1.5").points
+
+
+TEXTS = st.text(alphabet=st.sampled_from("aăâbcdđeêgiklmnoôơpqrstuưvxyÀÁẠảẽ =+-@\t0123456789,.;"),
+                min_size=1, max_size=30).filter(lambda t: t.strip() == t and t)
+POINTS = st.one_of(st.integers(1, 20), st.sampled_from([0.25, 0.5, 1.5, 2.0, 7.75]))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(picks=st.lists(st.sampled_from(range(len(EVERY_TYPE))), min_size=1, max_size=8),
+       texts=st.lists(TEXTS, min_size=8, max_size=8), points=st.lists(POINTS, min_size=8,
+                                                                       max_size=8))
+def test_round_trip_of_generated_checklists_keeps_the_hash(picks, texts, points):
+    chosen = []
+    for i, pick in enumerate(picks):
+        raw = copy.deepcopy(EVERY_TYPE[pick])
+        raw["id"] = f"c{i}"
+        raw["text"] = texts[i]
+        if raw["type"] in ("yesno", "score", "bonus", "penalty"):
+            raw["points"] = points[i]
+            raw.pop("step", None)
+        chosen.append(raw)
+    data = checklist_data(*chosen, title=texts[-1])
+    original = parse_checklist(data)
+    checklist, _ = read_workbook(workbook_bytes(dict(original.data)))
+    assert checklist.hash == original.hash
+
+
+# --------------------------------------------------------------------------- problems
+
+
+def sheets_of(data=None):
+    return plain_rows(to_sheets(parse_checklist(data or every_type_data()).data))
+
+
+def test_a_wrong_type_is_reported_at_its_cell():
+    sheets = sheets_of()
+    assert sheets[layout.CRITERIA][0][3] == "Loại"
+    sheets[layout.CRITERIA][3][3] = "tickbox"
+    problems = problems_of(sheets)
+    assert len(problems) == 1
+    assert problems[0].startswith("Tiêu chí!D4: must be one of yesno, choice")
+
+
+def test_every_problem_is_listed_each_with_its_cell():
+    sheets = sheets_of()
+    crit = sheets[layout.CRITERIA]
+    crit[1][4] = -1                              # points of 1.1
+    crit[3][1] = "1.1"                           # duplicated id (row 4)
+    crit[1][header(crit, "Cho phép không áp dụng")] = "có lẽ"
+    bands = sheets[layout.BANDS]
+    bands[1][3] = 9                              # a band above its criterion's 5 points
+    options = sheets[layout.OPTIONS]
+    options[1][3] = None                         # an option without points
+    problems = problems_of(sheets)
+    text = "\n".join(problems)
+    assert "Tiêu chí!E2: must be greater than 0, got -1" in text
+    assert "Tiêu chí!B4: duplicate criterion id '1.1'" in text
+    assert f"Tiêu chí!{letter(crit, 'Cho phép không áp dụng')}2: write Có or Không" in text
+    assert "Mức điểm!A2: points 9 exceeds criterion points 5" in text
+    assert "Lựa chọn!A2: points: is required" in text or "Lựa chọn!D2" in text
+    assert len(problems) == 5
+
+
+def header(rows, name):
+    return rows[0].index(name)
+
+
+def letter(rows, name):
+    return layout.cell_name(0, header(rows, name))[:-1]
+
+
+def test_a_row_of_an_unknown_section_or_criterion_is_reported():
+    sheets = sheets_of()
+    sheets[layout.CRITERIA][2][0] = "khong_co"
+    sheets[layout.INPUTS][1][0] = "9.9"
+    problems = problems_of(sheets)
+    assert any(p.startswith("Tiêu chí!A3: unknown section khong_co") for p in problems)
+    assert any(p.startswith("Ô nhập!A2: unknown criterion 9.9") for p in problems)
+
+
+def test_unknown_columns_and_missing_sheets_are_reported():
+    sheets = sheets_of()
+    sheets[layout.CRITERIA][0].append("Cột lạ")
+    del sheets[layout.SECTIONS]
+    problems = problems_of(sheets)
+    assert any(p.startswith("Tiêu chí!") and "unknown column Cột lạ" in p for p in problems)
+    assert any(p.startswith("Phần: the sheet Phần is missing") for p in problems)
+
+
+def test_problems_read_in_vietnamese():
+    sheets = sheets_of()
+    sheets[layout.CRITERIA][1][header(sheets[layout.CRITERIA], "Bắt buộc minh chứng")] = "?"
+    with pytest.raises(WorkbookError) as caught:
+        from_sheets(sheets)
+    assert translate(caught.value.problems[0], "vi").endswith("ghi Có hoặc Không, không phải ?")
+
+
+def test_numbers_typed_the_vietnamese_way_and_ids_typed_as_numbers_are_read():
+    sheets = sheets_of(checklist_data(criterion_data(id="1.1", type="score", points=2,
+                                                     step=0.25)))
+    crit = sheets[layout.CRITERIA]
+    crit[1][1] = 1.1
+    crit[1][header(crit, "Bước điểm")] = "0,5"
+    checklist, _ = from_sheets(sheets)
+    assert checklist.criteria[0].id == "1.1"
+    assert str(checklist.criteria[0].step) == "0.5"
+
+
+# --------------------------------------------------------------------------- the files
+
+
+def test_formulas_are_refused_with_their_cell():
+    sheets = sheets_of()
+
+    def formula(book):
+        book[layout.CRITERIA]["E2"] = "=1+1"
+    problems = refusal(openpyxl_bytes(sheets, formula))
+    assert problems[0].startswith("Tiêu chí!E2: a formula (=1+1)")
+
+
+def refusal(raw: bytes) -> list[str]:
+    # the CPU time of this process: other processes on a busy machine do not count
+    started = time.process_time()
+    with pytest.raises(WorkbookError) as caught:
+        read_workbook(raw, "x.xlsx")
+    assert time.process_time() - started < 1.0
+    return [translate(p, "en") for p in caught.value.problems]
+
+
+def rezip(raw: bytes, replace=None, add=None, stored=()) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(raw)) as source, zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            data = (replace or {}).get(info.filename, source.read(info))
+            method = zipfile.ZIP_STORED if info.filename in stored else zipfile.ZIP_DEFLATED
+            target.writestr(info.filename, data, compress_type=method)
+        for name, data in (add or {}).items():
+            target.writestr(name, data, compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+CRITERIA_PART = "xl/worksheets/sheet5.xml"  # instructions, general, rating, sections, criteria
+
+
+def sheet_xml(rows: int, cols: int = 1, first_row: int = 1, dimension: bool = False) -> bytes:
+    body = "".join(
+        f'<row r="{r}">' + "".join(f'<c r="{layout.cell_name(r - 1, c)}"><v>{r}</v></c>'
+                                   for c in range(cols)) + "</row>"
+        for r in range(first_row, first_row + rows))
+    return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+            '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            + (f'<dimension ref="A1:{layout.cell_name(rows - 1, cols - 1)}"/>'
+               if dimension else "")
+            + f"<sheetData>{body}</sheetData></worksheet>").encode()
+
+
+@pytest.fixture(scope="module")
+def good() -> bytes:
+    return workbook_bytes(dict(load_file(ROOT / "checklists" / "cchc-xa.yaml").data))
+
+
+def test_the_criteria_part_is_where_the_hostile_tests_put_things(good):
+    with zipfile.ZipFile(io.BytesIO(good)) as archive:
+        assert b"1.1" in archive.read(CRITERIA_PART) or b"<row" in archive.read(CRITERIA_PART)
+        names = archive.read("xl/workbook.xml").decode()
+    assert names.index("Tiêu chí") > names.index("Phần")
+
+
+def sparse(size: int, seed: int) -> bytes:
+    """Bytes that compress about 60 times: each deflated part stays under the ratio limit."""
+    rng = random.Random(seed)
+    data = bytearray(size)
+    for _ in range(size // 60):
+        data[rng.randrange(size)] = rng.randrange(256)
+    return bytes(data)
+
+
+HOSTILE = {
+    "not a zip": (lambda good: b"%PDF-1.4 hello", "not an Excel workbook (.xlsx): the file is not"),
+    "damaged zip": (lambda good: good[:len(good) // 2], "not an Excel workbook"),
+    "too large": (lambda good: good + b"\0" * MAX_FILE_BYTES, "the file is too large"),
+    "zip bomb": (lambda good: rezip(good, replace={CRITERIA_PART: b" " * 30_000_000}),
+                 "a zip bomb?"),
+    "unpacks too big": (lambda good: rezip(good, add={
+        f"xl/media/part{i}.bin": sparse(2_500_000, seed=i) for i in range(9)}),
+        "the workbook unpacks to"),
+    "huge sheet": (lambda good: rezip(good, replace={CRITERIA_PART: sheet_xml(8_000, 1, 1, True)},
+                                      stored={CRITERIA_PART}), "Tiêu chí: more than 2,000 rows"),
+    "huge part": (lambda good: rezip(good, replace={CRITERIA_PART: sheet_xml(30_000)},
+                                     stored={CRITERIA_PART}), "unpacks to 1,"),
+    "no dimension": (lambda good: rezip(good, replace={CRITERIA_PART: sheet_xml(4_000)},
+                                        stored={CRITERIA_PART}), "does not state its size"),
+    "many cells": (lambda good: rezip(good, replace={
+        f"xl/worksheets/sheet{i}.xml": sheet_xml(400, 30, 1, True) for i in (5, 6)}),
+                   "more than 20,000 filled cells"),
+    "big sheets": (lambda good: rezip(good, replace={
+        f"xl/worksheets/sheet{i}.xml": sheet_xml(1000, 30, 1, True) for i in (5, 6)}),
+                   "the data sheets hold more than"),
+    "wide sheet": (lambda good: rezip(good, replace={CRITERIA_PART: sheet_xml(2, 300)},
+                                      stored={CRITERIA_PART}), "more than 40 columns"),
+    "far cell": (lambda good: rezip(good, replace={CRITERIA_PART: sheet_xml(1, 1, 1_000_000)}),
+                 "more than 2,000 rows"),
+    "macros": (lambda good: rezip(good, add={"xl/vbaProject.bin": b"\xd0\xcf\x11\xe0" * 100}),
+               "contains macros (.xlsm)"),
+    "external link": (lambda good: rezip(good, add={
+        "xl/externalLinks/externalLink1.xml": b"<externalLink/>"}), "links to other files"),
+    "entities": (lambda good: rezip(good, replace={"xl/sharedStrings.xml": (
+        b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;">]>'
+        b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"/>')}),
+        "declares a DTD or entities"),
+    "no workbook part": (lambda good: rezip(good, replace={}, add={}).replace(
+        b"xl/workbook.xml", b"xl/workbook.xmX"), "not an Excel workbook"),
+}
+
+
+@pytest.mark.parametrize("case", HOSTILE, ids=str)
+def test_hostile_workbooks_are_refused_quickly_with_a_clear_message(case, good):
+    make, expected = HOSTILE[case]
+    problems = refusal(make(good))
+    assert any(expected in p for p in problems), problems
+
+
+def test_merged_cells_on_a_data_sheet_are_refused_with_their_place():
+    def merge(book):
+        book[layout.CRITERIA].merge_cells("C2:D2")
+    problems = refusal(openpyxl_bytes(sheets_of(), merge))
+    assert problems == ["Tiêu chí!C2:D2: merged cells; unmerge them (one value per cell)"]
+
+
+def test_a_macro_workbook_named_xlsx_is_refused_by_its_content_type(good):
+    raw = rezip(good, replace={"[Content_Types].xml": zipfile.ZipFile(io.BytesIO(good)).read(
+        "[Content_Types].xml").replace(b"sheet.main+xml", b"sheet.macroEnabled.main+xml")})
+    assert any("macros" in p for p in refusal(raw))
+
+
+# --------------------------------------------------------------------------- commands
+
+
+@pytest.fixture()
+def cli(runner):
+    return runner
+
+
+def test_export_then_import_on_the_command_line(cli, tmp_path):
+    target = tmp_path / "cchc.xlsx"
+    result = cli.invoke(args=["checklists", "export", "cchc-xa", "--out", str(target)])
+    assert result.exit_code == 0, result.output
+    out = tmp_path / "out"
+    result = cli.invoke(args=["checklists", "import", str(target), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert load_file(out / "cchc-xa.yaml").hash == load_file(ROOT / "checklists" /
+                                                              "cchc-xa.yaml").hash
+
+
+def test_import_of_a_bad_workbook_lists_every_problem_in_vietnamese_and_exits_2(cli, tmp_path):
+    sheets = sheets_of()
+    sheets[layout.CRITERIA][3][3] = "tickbox"
+    sheets[layout.CRITERIA][1][header(sheets[layout.CRITERIA], "Bắt buộc minh chứng")] = "?"
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(openpyxl_bytes(sheets))
+    out = tmp_path / "out"
+    result = cli.invoke(args=["checklists", "import", str(bad), "--out", str(out)])
+    assert result.exit_code == 2
+    assert "Tiêu chí!D4: " in result.output
+    assert "ghi Có hoặc Không" in result.output
+    assert "2 lỗi" in result.output
+    assert not out.exists()
+
+
+def test_import_of_a_file_that_is_not_a_workbook_exits_2(cli, tmp_path):
+    bad = tmp_path / "x.xlsx"
+    bad.write_text("format: 1\n")
+    result = cli.invoke(args=["checklists", "import", str(bad), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2
+    assert "không phải" in result.output.lower() or "zip" in result.output
