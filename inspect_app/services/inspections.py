@@ -279,7 +279,7 @@ def start(store: Store, library: ChecklistLibrary, scope: Scope, request: StartR
         if mate is None or not mate.active:
             raise Invalid(N_("unknown user %(username)s", username=quoted(username)),
                           fields={"team": username})
-        if kind == "inspection" and mate.role not in ("inspector", "admin"):
+        if kind in ("inspection", "assessment") and mate.role not in ("inspector", "admin"):
             raise Invalid(N_("%(username)s is not an inspector", username=username),
                           fields={"team": username})
         if kind == "self_check" and not (mate.role == "unit" and mate.unit == unit):
@@ -297,7 +297,7 @@ def start(store: Store, library: ChecklistLibrary, scope: Scope, request: StartR
     inspection = Inspection(
         id=new_id(), unit=unit, checklist=snapshot_of(loaded), period=period, kind=kind,
         team=members, created_by=user.username, created_at=now, updated_at=now,
-        number=number, place=place,
+        number=number, place=place, stage="self" if kind == "assessment" else None,
     )
     rules.add_event(inspection, user.username, now, "started")
     store.add_inspection(inspection)
@@ -676,6 +676,10 @@ def finalize(store: Store, scope: Scope, inspection_id: str, op: FinalizeOp, *,
 
     def apply(inspection: Inspection, at: str):
         rules.ensure_draft(inspection)
+        if inspection.kind == "assessment":
+            raise Conflict(N_("an assessment is not finalized: it moves on stage by stage "
+                              "(advance) and is final after its appraisal"),
+                           stage=inspection.stage)
         plan = closing(inspection, allow_unanswered=allow, day=day, at=at, by=by)
         card, unanswered = plan.card, plan.unanswered
         if unanswered and not allow:
@@ -725,15 +729,19 @@ class Closing:
 
 
 def closing(inspection: Inspection, *, allow_unanswered: bool, day: _dt.date, at: str,
-            by: str) -> Closing:
+            by: str, answers: dict[str, Answer] | None = None) -> Closing:
     """What finalizing ``inspection`` would do (the one computation that both the
-    confirmation summary and :func:`finalize` use)."""
+    confirmation summary and :func:`finalize` use, and an assessment reaching ``final``
+    with its final round's ``answers``)."""
     checklist = checklist_of(inspection)
-    card = score(checklist, inspection.answers_content(), validated=True)
+    content = (inspection.answers_content() if answers is None
+               else {cid: a.content() for cid, a in answers.items()})
+    card = score(checklist, content, validated=True)
     items = generate_items(inspection, checklist, card, include_unanswered=allow_unanswered,
-                           finalized_on=day, at=at, by=by)
+                           finalized_on=day, at=at, by=by, answers=answers)
     return Closing(card=card, items=items, unanswered=[line.id for line in card.unanswered],
-                   missing_evidence=rules.missing_evidence(inspection, checklist),
+                   missing_evidence=(rules.missing_evidence(inspection, checklist)
+                                     if answers is None else []),
                    allow_unanswered=allow_unanswered)
 
 
@@ -762,6 +770,8 @@ def reopen(store: Store, scope: Scope, inspection_id: str, reason: str) -> Inspe
     def change(inspection: Inspection) -> Inspection:
         if inspection.status != "finalized":
             raise Conflict(N_("only a finalized record can be reopened"))
+        if inspection.kind == "assessment":
+            raise Conflict(N_("a final assessment cannot be reopened"))
         at = clock.now_iso()
         inspection.status = "draft"
         inspection.updated_at = at
@@ -806,8 +816,11 @@ def comparison(store: Store, scope: Scope, inspection_id: str):
 
 # ---------------------------------------------------------------- API form
 
-def inspection_dict(inspection: Inspection, *, include_items: bool = False) -> dict[str, Any]:
-    """The API form of an inspection (DESIGN §5)."""
+def inspection_dict(inspection: Inspection, *, include_items: bool = False,
+                    scope: Scope | None = None) -> dict[str, Any]:
+    """The API form of an inspection (DESIGN §5); an assessment's adds its stage, rounds,
+    explanations and scores (DESIGN §10) as ``scope`` may see them (without a scope:
+    as the unit sees them)."""
     out = {
         "id": inspection.id, "unit": inspection.unit,
         "checklist": {k: inspection.checklist.get(k) for k in ("id", "version", "hash", "title")},
@@ -819,6 +832,10 @@ def inspection_dict(inspection: Inspection, *, include_items: bool = False) -> d
         "finalized_at": inspection.finalized_at, "finalized_by": inspection.finalized_by,
         "rev": inspection.rev,
     }
+    if inspection.kind == "assessment":
+        from .assessments import assessment_parts
+
+        out.update(assessment_parts(inspection, scope))
     if include_items:
         out["remediation"] = [item_dict(i) for i in inspection.items]
     return out

@@ -192,7 +192,7 @@ def attach_to_answer(store: Store, scope: Scope, inspection_id: str, criterion_i
     by = scope.user.username
 
     def apply(inspection: Inspection, at: str):
-        rules.ensure_draft(inspection)
+        rules.ensure_answers_open(inspection)
         if checklist_of(inspection).criterion(criterion_id) is None:
             raise rules.BadAnswer(N_("%(criterion)s: unknown criterion", criterion=criterion_id),
                                   criterion=criterion_id)
@@ -230,7 +230,7 @@ def remove_from_answer(store: Store, scope: Scope, inspection_id: str, criterion
     editable(store, scope, inspection_id)
 
     def change(inspection: Inspection):
-        rules.ensure_draft(inspection)
+        rules.ensure_answers_open(inspection)
         answer = inspection.answers.get(criterion_id)
         if answer is None or photo_id not in answer.photos:
             raise Invalid(N_("no such photo on this criterion"), field="photo")
