@@ -55,8 +55,7 @@ def ranking(store: Store, scope: Scope, query: RankingQuery) -> dict[str, Any]:
     allowed = visible_units(scope)
     seen = set(names) if allowed is None else set(allowed) & set(names)
     ranked_units = {s.unit for s in rows}
-    not_inspected = sorted((c for c in seen if c not in ranked_units),
-                           key=lambda c: (fold(nfc(names.get(c, c))), c))
+    not_inspected = sorted(c for c in seen if c not in ranked_units)
     return {"checklist": query.checklist, "period": query.period, "kind": query.kind,
             "title": rows[0].checklist_title if rows else "",
             "rows": [{"unit": s.unit, "unit_name": names.get(s.unit, s.unit),
