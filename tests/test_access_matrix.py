@@ -65,7 +65,15 @@ SEES = {
     "self_b_final": {"admin", "viewer", "unit_b"},
     "unit:A": {"admin", "viewer", "insp", "unit_a"},
     "unit:B": {"admin", "viewer", "unit_b"},
+    # assessments of A (DESIGN §10): the unit sees its own from the self-score on
+    "assess_self": {"admin", "viewer", "insp", "unit_a"},
+    "assess_round": {"admin", "viewer", "insp", "unit_a"},
+    "assess_explain": {"admin", "viewer", "insp", "unit_a"},
 }
+#: Assessments of A by stage: self-score (c1 answered only), appraisal round 1,
+#: explanation (c1 asked to be explained).
+ASSESSMENTS = ("assess_self", "assess_round", "assess_explain")
+PROVINCE = {"admin", "insp"}  # the appraising side of A's assessments
 #: Who may change answers and photos (a finalized record then answers 409).
 EDITS = {
     "insp_draft": {"admin", "insp"}, "insp_final": {"admin", "insp"},
@@ -162,6 +170,37 @@ def starts(status: int, *, refused_own: int, refused_foreign: int) -> Rule:
             return Expect(refused_foreign)
         return Expect(refused_own)
     return rule
+
+
+def assessment_rule(status: dict[str, dict[str, int]]) -> Rule:
+    """An assessment write: ``status[target][role]`` for the roles listed (2xx changes
+    data), 403 for those who only see the record, 404 for everybody else."""
+    def rule(role: str, target: str | None) -> Expect:
+        expected = status[target].get(role)
+        if expected is not None:
+            return Expect(expected, changes=expected < 300)
+        return Expect(403) if role in SEES[target] else Expect(404)
+    return rule
+
+
+#: Advancing: the unit ends ``self`` (here refused: c2 and c3 unanswered) and
+#: ``explanation``; the province every stage.
+ADVANCES = {"assess_self": {"admin": 422, "insp": 422, "unit_a": 422},
+            "assess_round": {"admin": 200, "insp": 200},
+            "assess_explain": {"admin": 200, "insp": 200, "unit_a": 200}}
+#: Appraising c1: the province in a round (409 in another stage).
+APPRAISES = {"assess_self": {"admin": 409, "insp": 409},
+             "assess_round": {"admin": 200, "insp": 200},
+             "assess_explain": {"admin": 409, "insp": 409}}
+#: Explaining c1: the unit, in the explanation stage (409 in another).
+EXPLAINS = {"assess_self": {"unit_a": 409}, "assess_round": {"unit_a": 409},
+            "assess_explain": {"unit_a": 200}}
+
+
+def _round_rev(store, world, target) -> int:
+    record = store.get_inspection(world.records[target])
+    answer = record.rounds.get(record.stage or "", {}).get("c1")
+    return answer.rev if answer else 0
 
 
 # ---------------------------------------------------------------- request bodies
@@ -451,6 +490,23 @@ MATRIX: dict[str, dict] = {
         "api": True, "targets": RECORDS, "POST": writes(FINALIZES, 200),
         "body": {"POST": lambda w, s, t: {"json": {"op_id": _op(), "allow_unanswered": True}}},
     },
+    # -- assessments (DESIGN §10) and rankings (§11)
+    "api.advance": {"api": True, "targets": ASSESSMENTS, "POST": assessment_rule(ADVANCES),
+                    "body": {"POST": lambda w, s, t: {"json": {"op_id": _op()}}}},
+    "api.put_appraisal": {
+        "api": True, "targets": ASSESSMENTS, "PUT": assessment_rule(APPRAISES),
+        "body": {"PUT": lambda w, s, t: {"json": {
+            "op_id": _op(), "base_rev": _round_rev(s, w, t), "value": True,
+            "note": "Đã thẩm định"}}},
+    },
+    "api.put_explanation": {
+        "api": True, "targets": ASSESSMENTS, "PUT": assessment_rule(EXPLAINS),
+        "body": {"PUT": lambda w, s, t: {"json": {"op_id": _op(), "base_rev": 0,
+                                                   "text": "Kế hoạch đã ban hành"}}},
+    },
+    "api.rankings": {"api": True, "GET": everyone(200),
+                     "body": {"GET": lambda w, s, t: {"query_string": {
+                         "checklist": CHECKLIST_ID, "period": "2025", "kind": "assessment"}}}},
     # -- remediation plans: pages, forms and the item API (never locked by finalizing)
     "remediation.index": {"GET": everyone(200)},
     "remediation.plan": {"targets": RECORDS, "GET": sees(200)},

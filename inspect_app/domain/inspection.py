@@ -85,6 +85,12 @@ def ensure_draft(inspection: Inspection) -> None:
                      status=inspection.status)
 
 
+def answers_open(inspection: Inspection) -> bool:
+    """Whether the record's own answers may change now (see :func:`ensure_answers_open`)."""
+    return inspection.status == "draft" and (
+        inspection.kind != "assessment" or (inspection.stage or "self") == "self")
+
+
 def ensure_answers_open(inspection: Inspection) -> None:
     """Refuse a change of the record's own answers (and their photos) once finalized,
     and for an assessment outside its self-score stage (DESIGN §10)."""
