@@ -197,6 +197,29 @@ EXPLAINS = {"assess_self": {"unit_a": 409}, "assess_round": {"unit_a": 409},
             "assess_explain": {"unit_a": 200}}
 
 
+PROVINCE_ROLES = {"admin", "insp", "outsider"}  # the roles the appraisal pages are for
+
+
+def page_rule(roles: set[str], status: int, *, changes: dict[str, set[str]] | None = None
+              ) -> Rule:
+    """An assessment page for ``roles`` (others: 403): ``status`` for those of them who
+    see the record (changing data where ``changes[target]`` lists them), 404 for the rest."""
+    def rule(role: str, target: str | None) -> Expect:
+        if role not in roles:
+            return Expect(403)
+        if role not in SEES[target]:
+            return Expect(404)
+        if role not in PROVINCE and role in PROVINCE_ROLES:
+            return Expect(403)
+        return Expect(status, changes=role in (changes or {}).get(target, ()))
+    return rule
+
+
+def appraisal_form(world, store, target):
+    return {"data": {"c0_value": "false", "c0_note": "Chưa thấy", "c0_op_id": _op(),
+                     "c0_base_rev": str(_round_rev(store, world, target)), "c0_orig": "x"}}
+
+
 def _round_rev(store, world, target) -> int:
     record = store.get_inspection(world.records[target])
     answer = record.rounds.get(record.stage or "", {}).get("c1")
@@ -413,14 +436,14 @@ MATRIX: dict[str, dict] = {
         "body": {"POST": start_form},
     },
     # -- reading a record
-    "inspections.view": {"targets": RECORDS, "GET": sees(200)},
+    "inspections.view": {"targets": RECORDS + ASSESSMENTS, "GET": sees(200)},
     "inspections.photo": {"targets": RECORDS, "GET": sees(200)},
     "inspections.compare": {
         "targets": RECORDS,
         # only unit A has an inspection and a self-check of the same checklist and period
         "GET": lambda role, t: sees(200)(role, t) if UNIT_OF[t] == "A" else Expect(404),
     },
-    "fill.section": {"targets": RECORDS, "GET": sees(200)},
+    "fill.section": {"targets": RECORDS + ASSESSMENTS, "GET": sees(200)},
     "fill.review": {"targets": RECORDS, "GET": sees(200)},
     "documents.minutes": {"targets": RECORDS, "GET": sees(200)},
     "documents.plan": {"targets": RECORDS, "GET": sees(200)},
@@ -476,7 +499,7 @@ MATRIX: dict[str, dict] = {
         "POST": starts(201, refused_own=403, refused_foreign=404),
         "body": {"POST": start_json},
     },
-    "api.get_inspection": {"api": True, "targets": RECORDS, "GET": sees(200)},
+    "api.get_inspection": {"api": True, "targets": RECORDS + ASSESSMENTS, "GET": sees(200)},
     # what an open section polls for a team mate's answers: as reading the record
     "api.changes": {"api": True, "targets": RECORDS, "GET": sees(200),
                     "body": {"GET": lambda w, s, t: {"query_string": {"since": "0"}}}},
@@ -507,6 +530,29 @@ MATRIX: dict[str, dict] = {
     "api.rankings": {"api": True, "GET": everyone(200),
                      "body": {"GET": lambda w, s, t: {"query_string": {
                          "checklist": CHECKLIST_ID, "period": "2025", "kind": "assessment"}}}},
+    # -- the assessment screens (web/assessments.py): each side only its own
+    "assessments.appraisal": {"targets": ASSESSMENTS, "GET": page_rule(PROVINCE_ROLES, 200)},
+    "assessments.save_appraisal": {
+        "targets": ASSESSMENTS,
+        "POST": page_rule(PROVINCE_ROLES, 302, changes={"assess_round": PROVINCE}),
+        "body": {"POST": appraisal_form},
+    },
+    "assessments.explanations": {"targets": ASSESSMENTS, "GET": page_rule({"unit_a", "unit_b"}, 200)},
+    "assessments.save_explanation": {
+        "targets": ASSESSMENTS,
+        "POST": page_rule({"unit_a", "unit_b"}, 302, changes={"assess_explain": {"unit_a"}}),
+        "body": {"POST": lambda w, s, t: {"data": {"op_id": _op(), "base_rev": "0",
+                                                    "text": "Kế hoạch đã ban hành"}}},
+    },
+    "assessments.scores": {"targets": ASSESSMENTS, "GET": sees(200)},
+    "assessments.advance": {
+        "targets": ASSESSMENTS,
+        "POST": lambda role, t: (
+            Expect(403) if role == "viewer" else
+            Expect(302, changes=role in ADVANCES[t] and ADVANCES[t][role] == 200)
+            if role in ADVANCES[t] else Expect(403) if role in SEES[t] else Expect(404)),
+        "body": {"POST": lambda w, s, t: {"data": {"op_id": _op()}}},
+    },
     # -- remediation plans: pages, forms and the item API (never locked by finalizing)
     "remediation.index": {"GET": everyone(200)},
     "remediation.plan": {"targets": RECORDS, "GET": sees(200)},
