@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from inspect_app.services import accounts, assessments, commands
+from inspect_app.services import accounts, commands
 from inspect_app.services import inspections as service
 from inspect_app.services import units as unit_service
 
