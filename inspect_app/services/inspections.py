@@ -221,6 +221,9 @@ def check_access(scope: Scope, inspection: Inspection,
 
 # ---------------------------------------------------------------- start
 
+#: The kinds the start form offers (assessments are started through the API).
+START_FORM_KINDS = ("inspection", "self_check")
+
 def start(store: Store, library: ChecklistLibrary, scope: Scope, request: StartRequest, *,
           today: _dt.date | None = None) -> Inspection:
     """Start an inspection (inspectors) or a self-check (a unit's own users).
@@ -360,7 +363,7 @@ def start_options(store: Store, library: ChecklistLibrary, scope: Scope, kind: s
     unit, inspectors inspections; an administrator either, with every checklist)."""
     user = scope.user
     units = sorted(store.list_units(), key=lambda u: sort_key(u.name))
-    kinds: tuple[str, ...] = INSPECTION_KINDS
+    kinds: tuple[str, ...] = START_FORM_KINDS
     if user.role == "unit":
         units = [u for u in units if u.code == user.unit]
         kinds = ("self_check",)

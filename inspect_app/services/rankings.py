@@ -42,19 +42,25 @@ def ranking_query(args: Mapping[str, Any]) -> RankingQuery:
     return RankingQuery(checklist=checklist[:100], period=period[:20], kind=kind)
 
 
-def ranking(store: Store, scope: Scope, query: RankingQuery) -> dict[str, Any]:
-    """The ranking of DESIGN §11 within what ``scope`` may see."""
+def ranking(store: Store, scope: Scope, query: RankingQuery, *,
+            every_record: bool = False) -> dict[str, Any]:
+    """The ranking of DESIGN §11 within what ``scope`` may see. ``every_record``: every
+    finalized record of the round is a row (the home page's table of the round), those
+    without a score unranked at the end, instead of the newest one per unit."""
     names = {u.code: u.name for u in store.list_units()}
-    found = [s for s in visible(store, scope, checklist=query.checklist, period=query.period,
-                                kind=query.kind, status="finalized")
-             if usable_percent(s.percent) is not None]
-    rows = newest_per_unit(found)
+    found = visible(store, scope, checklist=query.checklist, period=query.period,
+                    kind=query.kind, status="finalized")
+    if every_record:
+        rows = found
+    else:
+        rows = newest_per_unit([s for s in found if usable_percent(s.percent) is not None])
     ranks = competition_ranks([usable_percent(s.percent) for s in rows])
     ordered = sorted(zip(rows, ranks), key=lambda pair: (
-        pair[1], fold(nfc(names.get(pair[0].unit, pair[0].unit))), pair[0].unit))
+        pair[1] is None, pair[1] or 0, fold(nfc(names.get(pair[0].unit, pair[0].unit))),
+        pair[0].unit, pair[0].created_at))
     allowed = visible_units(scope)
     seen = set(names) if allowed is None else set(allowed) & set(names)
-    ranked_units = {s.unit for s in rows}
+    ranked_units = {s.unit for s in rows if usable_percent(s.percent) is not None}
     not_inspected = sorted(c for c in seen if c not in ranked_units)
     return {"checklist": query.checklist, "period": query.period, "kind": query.kind,
             "title": rows[0].checklist_title if rows else "",

@@ -40,7 +40,7 @@ def index():
 def latest_ranking(current):
     """The ranking (DESIGN §11, the one ranking function) of the newest finalized round:
     same checklist, period and kind as the most recently finalized inspection (self-checks
-    are not ranked)."""
+    are not ranked), every finalized record of the round a row as the page always had."""
     from ..services import rankings
 
     newest = store().query_inspections(inspection_service.visible_query(
@@ -49,4 +49,5 @@ def latest_ranking(current):
         return None
     newest = newest[0]
     return rankings.ranking(store(), current, rankings.RankingQuery(
-        checklist=newest.checklist_id, period=newest.period, kind="inspection"))
+        checklist=newest.checklist_id, period=newest.period, kind="inspection"),
+        every_record=True)
