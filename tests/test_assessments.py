@@ -364,3 +364,78 @@ def test_only_the_province_creates_assessments(world):
     response = world["ua"].post("/inspections", {"unit": "A", "checklist": CHECKLIST,
                                                  "period": "2025", "kind": "assessment"})
     assert response.status_code == 403
+
+
+# ---------------------------------------------------------------- rounds and deadlines
+
+def test_a_round_opens_one_assessment_per_unit_with_deadlines(app, runner, world, monkeypatch):
+    from inspect_app.services import clock
+
+    result = runner.invoke(args=["assessments", "open", CHECKLIST, "2025", "--unit", "A",
+                                 "--unit", "B", "--self-due", "2099-03-31",
+                                 "--explain-due", "31/05/2099", "--lead", "lead"])
+    assert result.exit_code == 0, result.output
+    ids = dict(line.split("\t") for line in result.output.splitlines() if "\t" in line)
+    assert set(ids) == {"A", "B"}
+    store = app.extensions["store"]
+    record = store.get_inspection(ids["A"])
+    assert record.kind == "assessment" and record.stage == "self"
+    assert record.deadlines == {"self": "2099-03-31", "explain": "2099-05-31"}
+    assert record.team[0].username == "lead"
+    # the unit sees its deadline from the start
+    from .support import login
+
+    page = login(app.test_client(), "ua", "mat-khau-dai").get(f"/inspections/{ids['A']}")
+    assert "Hạn tự chấm 31/03/2099" in page.get_data(as_text=True)
+    # a second round for the same units is refused whole
+    again = runner.invoke(args=["assessments", "open", CHECKLIST, "2025", "--self-due",
+                                "2099-03-31", "--explain-due", "2099-05-31"])
+    assert again.exit_code == 2 and "A, B" in again.output
+    from inspect_app.storage.base import InspectionQuery
+
+    assert store.query_inspections(InspectionQuery(kind="assessment")).total == 2
+    # past the self-assessment deadline the self-score is locked...
+    import datetime as _dt
+    monkeypatch.setattr(clock, "now_utc", lambda: _dt.datetime(2099, 4, 1, 3, 0, tzinfo=_dt.UTC))
+    late = world["ua"].put(f"/inspections/{ids['A']}/answers/1.6",
+                           {"op_id": op(), "base_rev": 0, "value": True})
+    assert late.status_code == 409 and late.json["deadline"] == "2099-03-31"
+    assert "31/03/2099" in late.json["error"]
+    # ... unless the province extends it for that unit
+    extended = runner.invoke(args=["assessments", "extend", ids["A"], "--self-due", "2099-04-15"])
+    assert extended.exit_code == 0, extended.output
+    assert world["ua"].put(f"/inspections/{ids['A']}/answers/1.6",
+                           {"op_id": op(), "base_rev": 0, "value": True}).status_code == 200
+    assert world["ub"].put(f"/inspections/{ids['B']}/answers/1.6",
+                           {"op_id": op(), "base_rev": 0, "value": True}).status_code == 409
+
+
+def test_a_round_with_a_deadline_in_the_past_is_refused(app, runner, world):
+    result = runner.invoke(args=["assessments", "open", CHECKLIST, "2025", "--self-due",
+                                 "2000-01-31", "--explain-due", "2000-02-28"])
+    assert result.exit_code == 2
+    assert "31/01/2000" in result.output and "đã qua" in result.output
+    unknown = runner.invoke(args=["assessments", "open", CHECKLIST, "2025", "--unit", "ZZ",
+                                  "--self-due", "2099-01-31", "--explain-due", "2099-02-28"])
+    assert unknown.exit_code == 2 and "ZZ" in unknown.output
+    from inspect_app.storage.base import InspectionQuery
+
+    assert app.extensions["store"].query_inspections(InspectionQuery(kind="assessment")).total == 0
+
+
+def test_explanations_close_at_their_deadline(app, world, submitted, monkeypatch):
+    import datetime as _dt
+
+    from inspect_app.services import clock
+
+    assert world["lead"].appraise(submitted, "1.6", 1, value=False, explain=True).status_code == 200
+    world["lead"].advance(submitted)
+    store = app.extensions["store"]
+
+    def due(inspection):
+        inspection.deadlines = {"self": "2099-01-31", "explain": "2099-02-28"}
+    store.update_inspection(submitted, due)
+    monkeypatch.setattr(clock, "now_utc", lambda: _dt.datetime(2099, 3, 1, 3, 0, tzinfo=_dt.UTC))
+    response = world["ua"].explain(submitted, "1.6", "Muộn")
+    assert response.status_code == 409 and response.json["deadline"] == "2099-02-28"
+    assert "1.6" not in store.get_inspection(submitted).explanations

@@ -13,6 +13,7 @@ atomic read-modify-write, after the access checks.
 """
 from __future__ import annotations
 
+import datetime as _dt
 from typing import Any
 
 from . import inspection as rules
@@ -50,6 +51,25 @@ def require_stage(inspection: Inspection, *stages: str) -> None:
         raise WrongStage(N_("this assessment is at the stage “%(stage)s”; this change "
                             "belongs to another stage", stage=STAGE_LABELS[stage]),
                          stage=stage)
+
+
+class PastDeadline(WrongStage):
+    """The deadline of this stage has passed (and was not extended)."""
+
+
+#: What each deadline closes, in a message.
+DEADLINE_LABELS = {"self": N_("The self-assessment"), "explain": N_("The explanations")}
+
+
+def ensure_before_deadline(inspection: Inspection, which: str, today: _dt.date) -> None:
+    """:class:`PastDeadline` when ``today`` (the local date) is after the ``which``
+    deadline of the assessment (``self`` or ``explain``); no deadline: always open."""
+    due = inspection.deadlines.get(which) if inspection.kind == "assessment" else None
+    if due and today.isoformat() > due:
+        raise PastDeadline(N_("%(what)s closed on %(date)s (the deadline); the province can "
+                              "extend it", what=DEADLINE_LABELS[which],
+                              date=_dt.date.fromisoformat(due).strftime("%d/%m/%Y")),
+                           stage=stage_of(inspection), deadline=due)
 
 
 def next_stage(inspection: Inspection) -> str:

@@ -291,6 +291,8 @@ class Inspection:
     rounds: dict[str, dict[str, Answer]] = field(default_factory=dict, metadata=LEAN)
     explanations: dict[str, Explanation] = field(default_factory=dict, metadata=LEAN)
     cards: dict[str, Any] = field(default_factory=dict, metadata={"lean": True, "json": True})
+    # An assessment round's deadlines, ISO dates in Vietnam time: {"self": …, "explain": …}.
+    deadlines: dict[str, str] = field(default_factory=dict, metadata={"lean": True, "json": True})
 
     @property
     def checklist_id(self) -> str:

@@ -140,6 +140,7 @@ def save_explanation(store: Store, scope: Scope, inspection_id: str,
     by = scope.user.username
 
     def apply(inspection: Inspection, at: str):
+        stages.ensure_before_deadline(inspection, "explain", clock.today())
         explanation = stages.put_explanation(inspection, checklist_of(inspection), op.criterion,
                                              text, op.base_rev, by, at)
         return (ExplanationResult(op.criterion, explanation.rev, explanation),
@@ -296,3 +297,88 @@ def explainer_view(store: Store, scope: Scope, inspection_id: str) -> Inspection
 __all__ = ["advance", "appraiser_view", "assessment_parts", "blockers",
            "explainer_view", "load_assessment", "round_card", "save_appraisal",
            "save_explanation", "scores"]
+
+
+# ---------------------------------------------------------------- rounds over many units
+
+@dataclass(frozen=True)
+class OpenedRound:
+    """The assessments a round opened, one per unit (unit code → record id)."""
+
+    records: dict[str, str]
+    self_due: str
+    explain_due: str
+
+
+def open_round(store: Store, library, scope: Scope, *, checklist: str, period: str,
+               units: list[str] | None, self_due: _dt.date, explain_due: _dt.date,
+               today: _dt.date | None = None) -> OpenedRound:
+    """Open an assessment round: one assessment of ``checklist`` and ``period`` per unit
+    (every unit by default) with the self-score and explanation deadlines (local dates).
+    All or nothing: a deadline in the past, an explanation deadline before the
+    self-score's, an unknown unit or a unit already assessed for that period refuses the
+    whole round (:class:`Invalid` naming the field, :class:`Conflict` naming the units)."""
+    from . import Conflict
+    from .commands import StartRequest
+    from .inspections import start, visible
+
+    day = today or clock.today()
+    errors: dict[str, Any] = {}
+    if self_due < day:
+        errors["self_due"] = N_("the self-assessment deadline %(date)s is in the past",
+                                date=self_due.strftime("%d/%m/%Y"))
+    if explain_due < self_due:
+        errors["explain_due"] = N_("the explanation deadline %(date)s is before the "
+                                   "self-assessment deadline", date=explain_due.strftime("%d/%m/%Y"))
+    known = {u.code for u in store.list_units()}
+    wanted = sorted(known) if not units else list(dict.fromkeys(units))
+    unknown = [u for u in wanted if u not in known]
+    if unknown:
+        errors["unit"] = N_("unknown unit %(unit)s", unit=", ".join(unknown))
+    if library.get(checklist) is None:
+        errors["checklist"] = N_("unknown checklist %(checklist)s", checklist=checklist)
+    if errors:
+        raise Invalid(joined(list(errors.values())), fields=errors)
+    taken = sorted({s.unit for s in visible(store, scope, checklist=checklist, period=period,
+                                             kind="assessment") if s.unit in wanted})
+    if taken:
+        raise Conflict(N_("these units already have an assessment of %(period)s: %(units)s",
+                          period=period, units=", ".join(taken)), units=taken)
+    records: dict[str, str] = {}
+    deadlines = {"self": self_due.isoformat(), "explain": explain_due.isoformat()}
+    for code in wanted:
+        record = start(store, library, scope, StartRequest(
+            unit=code, checklist=checklist, period=period, kind="assessment"), today=day)
+
+        def set_deadlines(inspection: Inspection) -> None:
+            inspection.deadlines = dict(deadlines)
+        store.update_inspection(record.id, set_deadlines)
+        records[code] = record.id
+    log.info("assessment round checklist=%s period=%s units=%d self_due=%s explain_due=%s",
+             checklist, period, len(records), deadlines["self"], deadlines["explain"])
+    return OpenedRound(records, deadlines["self"], deadlines["explain"])
+
+
+def extend(store: Store, scope: Scope, inspection_id: str, which: str,
+           due: _dt.date, today: _dt.date | None = None) -> Inspection:
+    """The province moves one unit's ``self`` or ``explain`` deadline to ``due`` (not in
+    the past), recorded in the history."""
+    from .inspections import run_change
+
+    if which not in ("self", "explain"):
+        raise Invalid(N_("a deadline is self or explain"), field="which")
+    if due < (today or clock.today()):
+        raise Invalid(N_("the new deadline %(date)s is in the past",
+                         date=due.strftime("%d/%m/%Y")), field="due")
+    load_assessment(store, scope, inspection_id)
+
+    def change(inspection: Inspection) -> Inspection:
+        check_access(scope, inspection, scope.is_province)
+        rules.ensure_draft(inspection)
+        previous = inspection.deadlines.get(which)
+        inspection.deadlines = {**inspection.deadlines, which: due.isoformat()}
+        rules.add_event(inspection, scope.user.username, clock.now_iso(), "deadline",
+                        which=which, due=due.isoformat(), previous=previous)
+        return inspection
+
+    return run_change(store, inspection_id, change)

@@ -19,6 +19,7 @@ try:  # the same digest without it, only slower (storage/files.py makes it optio
 except ImportError:  # pragma: no cover
     orjson = None
 
+from ..domain import assessment as stages
 from ..domain import inspection as rules
 from ..domain.access import Scope
 from ..domain.checklist import Checklist, Criterion, parse_checklist
@@ -497,6 +498,7 @@ def save_answer(store: Store, scope: Scope, inspection_id: str, op: AnswerOp) ->
 
     def apply(inspection: Inspection, at: str):
         checklist = checklist_of(inspection)
+        stages.ensure_before_deadline(inspection, "self", clock.today())
         answer = rules.put_answer(inspection, checklist, op.criterion, content, op.base_rev,
                                   by, at)
         card = score(checklist, inspection.answers_content(), validated=True)
