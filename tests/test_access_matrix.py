@@ -544,6 +544,11 @@ MATRIX: dict[str, dict] = {
         "body": {"POST": lambda w, s, t: {"data": {"op_id": _op(), "base_rev": "0",
                                                     "text": "Kế hoạch đã ban hành"}}},
     },
+    "assessments.explanation_photo": {
+        "targets": ASSESSMENTS,
+        "POST": page_rule({"unit_a", "unit_b"}, 302, changes={"assess_explain": {"unit_a"}}),
+        "body": {"POST": photo_form},
+    },
     "assessments.scores": {"targets": ASSESSMENTS, "GET": sees(200)},
     "assessments.advance": {
         "targets": ASSESSMENTS,

@@ -130,11 +130,9 @@ def requests(inspection: Inspection) -> list[str]:
     return [cid for cid, a in inspection.rounds.get("appraisal1", {}).items() if a.explain]
 
 
-def put_explanation(inspection: Inspection, checklist: Checklist, criterion_id: str, text: str,
-                    base_rev: int, by: str, at: str) -> Explanation:
-    """Replace the unit's explanation of one criterion under the revision rules (§7).
-    :class:`WrongStage` outside ``explanation``; :class:`Conflict` for a criterion that
-    was not asked to be explained; :class:`~.inspection.Stale` on a stale ``base_rev``."""
+def ensure_explainable(inspection: Inspection, checklist: Checklist, criterion_id: str) -> None:
+    """:class:`WrongStage` outside ``explanation``; :class:`Conflict` for a criterion the
+    appraisers did not ask to be explained."""
     require_stage(inspection, "explanation")
     criterion = checklist.criterion(criterion_id)
     if criterion is None:
@@ -144,6 +142,27 @@ def put_explanation(inspection: Inspection, checklist: Checklist, criterion_id: 
     if asked is None or not asked.explain:
         raise Conflict(N_("%(criterion)s: the appraisers did not ask to explain this criterion",
                           criterion=criterion_label(criterion)), criterion=criterion_id)
+
+
+def add_explanation_photo(inspection: Inspection, checklist: Checklist, criterion_id: str,
+                          photo_id: str, by: str, at: str) -> Explanation:
+    """Add an evidence photo to the unit's explanation of a requested criterion (append
+    only: the explanation's revision goes up, its text stays)."""
+    ensure_explainable(inspection, checklist, criterion_id)
+    current = inspection.explanations.get(criterion_id) or Explanation(by=by)
+    explanation = Explanation(text=current.text, by=current.by or by, at=at,
+                              rev=current.rev + 1, photos=[*current.photos, photo_id])
+    inspection.explanations[criterion_id] = explanation
+    inspection.updated_at = at
+    return explanation
+
+
+def put_explanation(inspection: Inspection, checklist: Checklist, criterion_id: str, text: str,
+                    base_rev: int, by: str, at: str) -> Explanation:
+    """Replace the unit's explanation of one criterion under the revision rules (§7).
+    :class:`WrongStage` outside ``explanation``; :class:`Conflict` for a criterion that
+    was not asked to be explained; :class:`~.inspection.Stale` on a stale ``base_rev``."""
+    ensure_explainable(inspection, checklist, criterion_id)
     current = inspection.explanations.get(criterion_id)
     current_rev = current.rev if current else 0
     if current is not None and current.text == text:

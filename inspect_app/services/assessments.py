@@ -9,6 +9,7 @@ through the same :func:`.inspections.closing` that finalizing uses.
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +19,7 @@ from ..domain import inspection as rules
 from ..domain.access import Scope
 from ..domain.checklist import Criterion
 from ..domain.messages import N_, criterion_label, joined
-from ..domain.models import Answer, Explanation, Inspection
+from ..domain.models import Answer, Explanation, Inspection, PhotoRef
 from ..domain.scoring import ScoreCard, score
 from ..domain.text import TextProblem
 from ..storage import Store
@@ -152,6 +153,52 @@ def save_explanation(store: Store, scope: Scope, inspection_id: str,
 
     return run_op(store, inspection_id, op.op_id, digest, apply, rebuild, scope,
                   _checked(scope, scope.is_assessed_unit))
+
+
+def attach_to_explanation(store: Store, scope: Scope, inspection_id: str, criterion_id: str,
+                          data: bytes, op_id: Any, *, max_side: int = 1600,
+                          max_bytes: int = 8 * 1024 * 1024,
+                          max_pixels: int | None = None) -> ExplanationResult:
+    """A new evidence photo on the unit's explanation of a requested criterion, checked and
+    stored as every photo is (``services/photos.py``); refused as explanations are."""
+    from . import photos
+    from .commands import op_id_of
+
+    load_assessment(store, scope, inspection_id)
+    op_id = op_id_of(op_id)
+    digest = rules.fingerprint("explanation photo", criterion_id,
+                               {"sha256": hashlib.sha256(data).hexdigest()})
+    limits = {"max_side": max_side, "max_bytes": max_bytes}
+    if max_pixels is not None:
+        limits["max_pixels"] = max_pixels
+    processed = photos.process(data, **limits)
+    photo_id = photos.store_photo(store, processed)
+    by = scope.user.username
+
+    def apply(inspection: Inspection, at: str):
+        stages.ensure_before_deadline(inspection, "explain", clock.today())
+        explanation = stages.add_explanation_photo(inspection, checklist_of(inspection),
+                                                   criterion_id, photo_id, by, at)
+        inspection.photos[photo_id] = PhotoRef(
+            id=photo_id, by=by, at=at, criterion=criterion_id, width=processed.width,
+            height=processed.height, bytes=len(processed.full))
+        return (ExplanationResult(criterion_id, explanation.rev, explanation),
+                ("x", f"{criterion_id} {photo_id}", explanation.rev))
+
+    def rebuild(inspection: Inspection, memo) -> ExplanationResult:
+        criterion, _, first_id = memo.target.rpartition(" ")
+        return ExplanationResult(criterion, memo.rev, inspection.explanations.get(criterion),
+                                 replayed=True)
+
+    try:
+        result = run_op(store, inspection_id, op_id, digest, apply, rebuild, scope,
+                        _checked(scope, scope.is_assessed_unit))
+    except BaseException:
+        store.delete_photo(photo_id)
+        raise
+    if result.replayed:
+        store.delete_photo(photo_id)  # a retry: the first upload's photo is the stored one
+    return result
 
 
 # ---------------------------------------------------------------- advancing

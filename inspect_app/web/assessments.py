@@ -15,9 +15,9 @@ from flask_babel import gettext as _
 from ..domain import assessment as stages
 from ..domain import inspection as rules
 from ..domain.compare import compare
-from ..domain.messages import criterion_label
+from ..domain.messages import N_, criterion_label
 from ..domain.models import Inspection
-from ..services import ServiceError, Unprocessable, assessments, clock, commands
+from ..services import Invalid, ServiceError, Unprocessable, assessments, clock, commands
 from ..services import inspections as service
 from . import fill_forms
 from .auth import roles_required, scope, store
@@ -191,6 +191,30 @@ def save_explanation(inspection_id: str, criterion_id: str):
         flash(translate(exc.message), "error")
     else:
         flash(_("Explanation saved."), "success")
+    return redirect(url_for("assessments.explanations", inspection_id=inspection_id)
+                    + f"#e-{criterion_id}")
+
+
+@bp.post("/<inspection_id>/explanations/<criterion_id>/photos")
+@roles_required("unit")
+def explanation_photo(inspection_id: str, criterion_id: str):
+    """The no-JavaScript upload of an evidence photo for an explanation."""
+    upload = request.files.get("photo")
+    try:
+        if upload is None or not upload.filename:
+            raise Invalid(N_("Choose a photo first."), field="photo")
+        assessments.attach_to_explanation(
+            store(), scope(), inspection_id, criterion_id, upload.read(),
+            request.form.get("op_id") or str(uuid.uuid4()),
+            max_side=int(current_app.config["PHOTO_MAX_SIDE"]),
+            max_bytes=int(current_app.config["PHOTO_MAX_BYTES"]),
+            max_pixels=int(current_app.config["PHOTO_MAX_PIXELS"]))
+    except ServiceError as exc:
+        if exc.__class__.__name__ == "Missing":
+            abort(404)
+        flash(translate(exc.message), "error")
+    else:
+        flash(_("Photo added to %(criterion)s.", criterion=criterion_id), "success")
     return redirect(url_for("assessments.explanations", inspection_id=inspection_id)
                     + f"#e-{criterion_id}")
 
