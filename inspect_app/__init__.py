@@ -14,6 +14,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .storage.checklist_files import ChecklistLibrary
     from .web import (
         api,
+        assessments,
         assets,
         auth,
         common,
@@ -51,8 +52,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     pwa.init_app(app)
     auth.init_app(app)
 
-    for module in (checklist_views, inspections, fill, remediation, documents, qr, units, users,
-                   exports, api, pwa):
+    for module in (checklist_views, inspections, fill, assessments, remediation, documents, qr,
+                   units, users, exports, api, pwa):
         app.register_blueprint(module.bp)
     app.add_url_rule("/", endpoint="index", view_func=home.index)
     app.context_processor(lambda: labels.labels_context(app))

@@ -20,7 +20,7 @@ from flask_wtf.csrf import generate_csrf
 
 from inspect_app import create_app
 from inspect_app.domain.access import Scope
-from inspect_app.services import accounts, commands, photos
+from inspect_app.services import accounts, assessments, commands, photos
 from inspect_app.services import inspections as service
 from inspect_app.services import units as unit_service
 
@@ -153,6 +153,30 @@ def build_world(root: Path) -> World:
     start("self_a", "unit_a", "A", "self_check")
     start("self_b_final", "unit_b", "B", "self_check", final=True)
     start("self_b", "unit_b", "B", "self_check")
+    # Assessments of A by the province (insp leads them), in three stages (DESIGN §10).
+    unit_a = _scope(store, "unit_a")
+
+    def assessment(name, stage):
+        record = service.start(store, library, _scope(store, "insp"), commands.StartRequest(
+            unit="A", checklist=CHECKLIST_ID, period="2025", kind="assessment", another=True))
+        world.records[name], world.units[name] = record.id, "A"
+        _answer(store, unit_a, record.id, "c1", value=True, note="KH số 01/KH-UBND")
+        if stage == "self":
+            return
+        _answer(store, unit_a, record.id, "c2", value=2, note="Báo cáo số 3")
+        _answer(store, unit_a, record.id, "c3", value=True, note="Ảnh niêm yết")
+        assessments.advance(store, unit_a, record.id, commands.AdvanceOp(str(uuid.uuid4())))
+        if stage == "appraisal1":
+            return
+        assessments.save_appraisal(store, _scope(store, "insp"), record.id, commands.appraisal_op(
+            "c1", {"op_id": str(uuid.uuid4()), "base_rev": 1, "value": False, "explain": True,
+                   "note": "Chưa thấy kế hoạch"}))
+        assessments.advance(store, _scope(store, "insp"), record.id,
+                            commands.AdvanceOp(str(uuid.uuid4())))
+
+    assessment("assess_self", "self")
+    assessment("assess_round", "appraisal1")
+    assessment("assess_explain", "explanation")
     # A finished background export of the administrator and of the inspector.
     from inspect_app.exports.workbook import Filters
     from inspect_app.services import export_jobs
@@ -167,7 +191,8 @@ def build_world(root: Path) -> World:
 
 #: Unit code of each record and unit target.
 UNIT_OF = {"insp_draft": "A", "insp_final": "A", "self_a": "A", "self_b": "B",
-           "self_b_final": "B", "unit:A": "A", "unit:B": "B"}
+           "self_b_final": "B", "unit:A": "A", "unit:B": "B",
+           "assess_self": "A", "assess_round": "A", "assess_explain": "A"}
 
 #: How to fill each URL parameter of a route for a target (a record or "unit:CODE").
 PARAM_FILLERS = {

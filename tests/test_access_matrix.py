@@ -68,7 +68,15 @@ SEES = {
     "self_b_final": {"admin", "viewer", "unit_b"},
     "unit:A": {"admin", "viewer", "insp", "unit_a"},
     "unit:B": {"admin", "viewer", "unit_b"},
+    # assessments of A (DESIGN §10): the unit sees its own from the self-score on
+    "assess_self": {"admin", "viewer", "insp", "unit_a"},
+    "assess_round": {"admin", "viewer", "insp", "unit_a"},
+    "assess_explain": {"admin", "viewer", "insp", "unit_a"},
 }
+#: Assessments of A by stage: self-score (c1 answered only), appraisal round 1,
+#: explanation (c1 asked to be explained).
+ASSESSMENTS = ("assess_self", "assess_round", "assess_explain")
+PROVINCE = {"admin", "insp"}  # the appraising side of A's assessments
 #: Who may change answers and photos (a finalized record then answers 409).
 EDITS = {
     "insp_draft": {"admin", "insp"}, "insp_final": {"admin", "insp"},
@@ -165,6 +173,60 @@ def starts(status: int, *, refused_own: int, refused_foreign: int) -> Rule:
             return Expect(refused_foreign)
         return Expect(refused_own)
     return rule
+
+
+def assessment_rule(status: dict[str, dict[str, int]]) -> Rule:
+    """An assessment write: ``status[target][role]`` for the roles listed (2xx changes
+    data), 403 for those who only see the record, 404 for everybody else."""
+    def rule(role: str, target: str | None) -> Expect:
+        expected = status[target].get(role)
+        if expected is not None:
+            return Expect(expected, changes=expected < 300)
+        return Expect(403) if role in SEES[target] else Expect(404)
+    return rule
+
+
+#: Advancing: the unit ends ``self`` (here refused: c2 and c3 unanswered) and
+#: ``explanation``; the province every stage.
+ADVANCES = {"assess_self": {"admin": 422, "insp": 422, "unit_a": 422},
+            "assess_round": {"admin": 200, "insp": 200},
+            "assess_explain": {"admin": 200, "insp": 200, "unit_a": 200}}
+#: Appraising c1: the province in a round (409 in another stage).
+APPRAISES = {"assess_self": {"admin": 409, "insp": 409},
+             "assess_round": {"admin": 200, "insp": 200},
+             "assess_explain": {"admin": 409, "insp": 409}}
+#: Explaining c1: the unit, in the explanation stage (409 in another).
+EXPLAINS = {"assess_self": {"unit_a": 409}, "assess_round": {"unit_a": 409},
+            "assess_explain": {"unit_a": 200}}
+
+
+PROVINCE_ROLES = {"admin", "insp", "outsider"}  # the roles the appraisal pages are for
+
+
+def page_rule(roles: set[str], status: int, *, changes: dict[str, set[str]] | None = None
+              ) -> Rule:
+    """An assessment page for ``roles`` (others: 403): ``status`` for those of them who
+    see the record (changing data where ``changes[target]`` lists them), 404 for the rest."""
+    def rule(role: str, target: str | None) -> Expect:
+        if role not in roles:
+            return Expect(403)
+        if role not in SEES[target]:
+            return Expect(404)
+        if role not in PROVINCE and role in PROVINCE_ROLES:
+            return Expect(403)
+        return Expect(status, changes=role in (changes or {}).get(target, ()))
+    return rule
+
+
+def appraisal_form(world, store, target):
+    return {"data": {"c0_value": "false", "c0_note": "Chưa thấy", "c0_op_id": _op(),
+                     "c0_base_rev": str(_round_rev(store, world, target)), "c0_orig": "x"}}
+
+
+def _round_rev(store, world, target) -> int:
+    record = store.get_inspection(world.records[target])
+    answer = record.rounds.get(record.stage or "", {}).get("c1")
+    return answer.rev if answer else 0
 
 
 # ---------------------------------------------------------------- request bodies
@@ -390,14 +452,14 @@ MATRIX: dict[str, dict] = {
         "body": {"POST": start_form},
     },
     # -- reading a record
-    "inspections.view": {"targets": RECORDS, "GET": sees(200)},
+    "inspections.view": {"targets": RECORDS + ASSESSMENTS, "GET": sees(200)},
     "inspections.photo": {"targets": RECORDS, "GET": sees(200)},
     "inspections.compare": {
         "targets": RECORDS,
         # only unit A has an inspection and a self-check of the same checklist and period
         "GET": lambda role, t: sees(200)(role, t) if UNIT_OF[t] == "A" else Expect(404),
     },
-    "fill.section": {"targets": RECORDS, "GET": sees(200)},
+    "fill.section": {"targets": RECORDS + ASSESSMENTS, "GET": sees(200)},
     "fill.review": {"targets": RECORDS, "GET": sees(200)},
     "documents.minutes": {"targets": RECORDS, "GET": sees(200)},
     "documents.plan": {"targets": RECORDS, "GET": sees(200)},
@@ -453,7 +515,7 @@ MATRIX: dict[str, dict] = {
         "POST": starts(201, refused_own=403, refused_foreign=404),
         "body": {"POST": start_json},
     },
-    "api.get_inspection": {"api": True, "targets": RECORDS, "GET": sees(200)},
+    "api.get_inspection": {"api": True, "targets": RECORDS + ASSESSMENTS, "GET": sees(200)},
     # what an open section polls for a team mate's answers: as reading the record
     "api.changes": {"api": True, "targets": RECORDS, "GET": sees(200),
                     "body": {"GET": lambda w, s, t: {"query_string": {"since": "0"}}}},
@@ -466,6 +528,51 @@ MATRIX: dict[str, dict] = {
     "api.finalize": {
         "api": True, "targets": RECORDS, "POST": writes(FINALIZES, 200),
         "body": {"POST": lambda w, s, t: {"json": {"op_id": _op(), "allow_unanswered": True}}},
+    },
+    # -- assessments (DESIGN §10) and rankings (§11)
+    "api.advance": {"api": True, "targets": ASSESSMENTS, "POST": assessment_rule(ADVANCES),
+                    "body": {"POST": lambda w, s, t: {"json": {"op_id": _op()}}}},
+    "api.put_appraisal": {
+        "api": True, "targets": ASSESSMENTS, "PUT": assessment_rule(APPRAISES),
+        "body": {"PUT": lambda w, s, t: {"json": {
+            "op_id": _op(), "base_rev": _round_rev(s, w, t), "value": True,
+            "note": "Đã thẩm định"}}},
+    },
+    "api.put_explanation": {
+        "api": True, "targets": ASSESSMENTS, "PUT": assessment_rule(EXPLAINS),
+        "body": {"PUT": lambda w, s, t: {"json": {"op_id": _op(), "base_rev": 0,
+                                                   "text": "Kế hoạch đã ban hành"}}},
+    },
+    "api.rankings": {"api": True, "GET": everyone(200),
+                     "body": {"GET": lambda w, s, t: {"query_string": {
+                         "checklist": CHECKLIST_ID, "period": "2025", "kind": "assessment"}}}},
+    # -- the assessment screens (web/assessments.py): each side only its own
+    "assessments.appraisal": {"targets": ASSESSMENTS, "GET": page_rule(PROVINCE_ROLES, 200)},
+    "assessments.save_appraisal": {
+        "targets": ASSESSMENTS,
+        "POST": page_rule(PROVINCE_ROLES, 302, changes={"assess_round": PROVINCE}),
+        "body": {"POST": appraisal_form},
+    },
+    "assessments.explanations": {"targets": ASSESSMENTS, "GET": page_rule({"unit_a", "unit_b"}, 200)},
+    "assessments.save_explanation": {
+        "targets": ASSESSMENTS,
+        "POST": page_rule({"unit_a", "unit_b"}, 302, changes={"assess_explain": {"unit_a"}}),
+        "body": {"POST": lambda w, s, t: {"data": {"op_id": _op(), "base_rev": "0",
+                                                    "text": "Kế hoạch đã ban hành"}}},
+    },
+    "assessments.explanation_photo": {
+        "targets": ASSESSMENTS,
+        "POST": page_rule({"unit_a", "unit_b"}, 302, changes={"assess_explain": {"unit_a"}}),
+        "body": {"POST": photo_form},
+    },
+    "assessments.scores": {"targets": ASSESSMENTS, "GET": sees(200)},
+    "assessments.advance": {
+        "targets": ASSESSMENTS,
+        "POST": lambda role, t: (
+            Expect(403) if role == "viewer" else
+            Expect(302, changes=role in ADVANCES[t] and ADVANCES[t][role] == 200)
+            if role in ADVANCES[t] else Expect(403) if role in SEES[t] else Expect(404)),
+        "body": {"POST": lambda w, s, t: {"data": {"op_id": _op()}}},
     },
     # -- remediation plans: pages, forms and the item API (never locked by finalizing)
     "remediation.index": {"GET": everyone(200)},

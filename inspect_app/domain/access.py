@@ -97,13 +97,18 @@ class Scope:
         if self.role == "unit":
             if record.unit != self.user.unit:
                 return False
-            return record.kind == "self_check" or record.status == "finalized"
+            # an assessment is the unit's to self-score and explain from the start
+            return record.kind in ("self_check", "assessment") or record.status == "finalized"
         if self.role == "inspector":
             return self.on_team(record) or record.unit in self.inspected_units
         return False
 
     def can_edit(self, record: RecordLike) -> bool:
-        """May the user change answers, photos, team or findings (while draft)?"""
+        """May the user change answers, photos, team or findings (while draft)? The
+        answers of an assessment are the unit's self-score: only the unit writes them
+        (the province appraises in rounds of its own, :meth:`is_province`)."""
+        if record.kind == "assessment":
+            return self.role == "unit" and record.unit == self.user.unit
         if self.role == "admin":
             return True
         if self.role == "inspector":
@@ -116,11 +121,28 @@ class Scope:
         """May the user start an inspection (or self-check) of this unit?"""
         if self.role == "admin":
             return True
-        if kind == "inspection":
+        if kind in ("inspection", "assessment"):
             return self.role == "inspector"
         if kind == "self_check":
             return self.role == "unit" and unit_code == self.user.unit
         return False
+
+    # ---------------------------------------------------------------- assessments (§10)
+
+    def is_province(self, record: RecordLike) -> bool:
+        """The appraising side of an assessment: an admin or an inspector on its team."""
+        return self.role == "admin" or (self.role == "inspector" and self.on_team(record))
+
+    def is_assessed_unit(self, record: RecordLike) -> bool:
+        """The assessed side: a user of the assessment's unit."""
+        return self.role == "unit" and record.unit == self.user.unit
+
+    def can_advance(self, record: RecordLike, stage: str | None) -> bool:
+        """Moving an assessment on from ``stage``: the unit may end ``self`` and
+        ``explanation``; the province every stage."""
+        if self.is_province(record):
+            return True
+        return stage in ("self", "explanation") and self.is_assessed_unit(record)
 
     def is_lead(self, record: object) -> bool:
         team = getattr(record, "team", ()) or ()

@@ -85,6 +85,23 @@ def ensure_draft(inspection: Inspection) -> None:
                      status=inspection.status)
 
 
+def answers_open(inspection: Inspection) -> bool:
+    """Whether the record's own answers may change now (see :func:`ensure_answers_open`)."""
+    return inspection.status == "draft" and (
+        inspection.kind != "assessment" or (inspection.stage or "self") == "self")
+
+
+def ensure_answers_open(inspection: Inspection) -> None:
+    """Refuse a change of the record's own answers (and their photos) once finalized,
+    and for an assessment outside its self-score stage (DESIGN §10)."""
+    ensure_draft(inspection)
+    if inspection.kind == "assessment" and (inspection.stage or "self") != "self":
+        from .assessment import WrongStage  # the assessment rules build on these
+
+        raise WrongStage(N_("the self-assessment of this record is closed: the appraisal has "
+                            "started"), stage=inspection.stage)
+
+
 ANSWER_CONTENT_KEYS = ("value", "inputs", "na", "note", "explanation")
 
 
@@ -95,6 +112,8 @@ def answer_content(answer: Answer | None) -> dict[str, Any]:
     content = answer.content()
     if answer.explanation:
         content["explanation"] = answer.explanation
+    if answer.explain:
+        content["explain"] = True
     return content
 
 
@@ -148,18 +167,26 @@ def clean_answer_texts(content: dict[str, Any], criterion: Any = None) -> dict[s
 
 
 def put_answer(inspection: Inspection, checklist: Checklist, criterion_id: str,
-               content: dict[str, Any], base_rev: int, by: str, at: str) -> Answer:
+               content: dict[str, Any], base_rev: int, by: str, at: str,
+               answers: dict[str, Answer] | None = None) -> Answer:
     """Replace the whole answer of one criterion under the revision rules.
 
-    Returns the stored answer. Raises :class:`BadAnswer`, :class:`Locked` or
-    :class:`Stale` (with the current answer in its payload).
+    ``answers``: the set of answers written (default: the record's own; an assessment's
+    appraisal round passes its round's). Returns the stored answer. Raises
+    :class:`BadAnswer`, :class:`Locked` or :class:`Stale` (with the current answer in
+    its payload).
     """
-    ensure_draft(inspection)
+    if answers is None:
+        answers = inspection.answers
+        ensure_answers_open(inspection)
+    else:
+        ensure_draft(inspection)
     criterion = checklist.criterion(criterion_id)
     if criterion is None:
         raise BadAnswer(N_("%(criterion)s: unknown criterion", criterion=criterion_id),
                         criterion=criterion_id)
-    problems = answer_problems(criterion, {k: v for k, v in content.items() if k != "explanation"})
+    problems = answer_problems(criterion, {k: v for k, v in content.items()
+                                           if k not in ("explanation", "explain")})
     explanation = content.get("explanation")
     if explanation is not None and not isinstance(explanation, str):
         problems.append(N_("explanation must be text"))
@@ -170,7 +197,7 @@ def put_answer(inspection: Inspection, checklist: Checklist, criterion_id: str,
     if content.get("value") is not None:  # canonical form: an option's own value, not its spelling
         content = {**content, "value": criteria.get(criterion.type).canonical(criterion,
                                                                             content["value"])}
-    current = inspection.answers.get(criterion_id)
+    current = answers.get(criterion_id)
     current_rev = current.rev if current else 0
     if answer_content(current) == content:
         return current or Answer()  # the change is already there: nothing to do
@@ -180,11 +207,11 @@ def put_answer(inspection: Inspection, checklist: Checklist, criterion_id: str,
     answer = Answer(
         rev=current_rev + 1, value=content.get("value"), inputs=content.get("inputs") or None,
         na=bool(content.get("na")), note=content.get("note", ""),
-        explanation=content.get("explanation", ""),
+        explanation=content.get("explanation", ""), explain=bool(content.get("explain")),
         photos=list(current.photos) if current else [],
     )
     touch(inspection, answer, by, at)
-    inspection.answers[criterion_id] = answer
+    answers[criterion_id] = answer
     inspection.updated_at = at
     return answer
 
@@ -213,9 +240,9 @@ def answer_dict(answer: Answer | None, criterion_id: str) -> dict[str, Any]:
 
 def evidence_needs(inspection: Inspection, checklist: Checklist) -> dict[str, bool]:
     """The criteria that need evidence (a note, a photo) or a written explanation in this
-    record — ``evidence_required`` ones of a self-check — each with whether it has some
+    record — ``evidence_required`` ones of a self-check or an assessment's self-score — each with whether it has some
     (an N/A answer needs none). Cards and the review mark them from the start."""
-    if inspection.kind != "self_check":
+    if inspection.kind not in ("self_check", "assessment"):
         return {}
     needs = {}
     for criterion in checklist.criteria:

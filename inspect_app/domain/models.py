@@ -15,7 +15,11 @@ from .replay import compact_ops
 SCHEMA = 2  # 2: remembered ops kept compact (domain/replay.py), lean answers
 
 ROLES = ("admin", "inspector", "unit", "viewer")
-INSPECTION_KINDS = ("inspection", "self_check")
+INSPECTION_KINDS = ("inspection", "self_check", "assessment")
+#: The stages of an assessment (DESIGN §10), in the only order they move in.
+ASSESSMENT_STAGES = ("self", "appraisal1", "explanation", "appraisal2", "final")
+#: The appraisal rounds of an assessment, each a set of answers of its own.
+APPRAISAL_ROUNDS = ("appraisal1", "appraisal2")
 INSPECTION_STATUSES = ("draft", "finalized")
 TEAM_ROLES = ("lead", "member", "secretary")
 ITEM_STATUSES = ("open", "in_progress", "done", "verified", "cannot_do", "no_action")
@@ -124,6 +128,7 @@ class Answer:
     note: str = field(default="", metadata=LEAN)
     photos: list[str] = field(default_factory=list, metadata=LEAN)
     explanation: str = field(default="", metadata=LEAN)  # self-checks: why evidence is missing
+    explain: bool = field(default=False, metadata=LEAN)  # appraisal round 1: ask the unit to explain
     by: str = ""
     at: str = ""
     # The record revision (Inspection.rev) that wrote this version of the answer, so that
@@ -149,6 +154,24 @@ class Answer:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Answer:
+        return _from_dict(cls, data)
+
+
+@dataclass
+class Explanation:
+    """A unit's explanation (*giải trình*) of one criterion of an assessment."""
+
+    text: str = ""
+    by: str = ""
+    at: str = ""
+    rev: int = 0
+    photos: list[str] = field(default_factory=list, metadata=LEAN)
+
+    def to_dict(self) -> dict[str, Any]:
+        return plain(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Explanation:
         return _from_dict(cls, data)
 
 
@@ -261,6 +284,15 @@ class Inspection:
     number: str = ""  # document number printed on the minutes, e.g. "12/BB-SNV"
     place: str = ""
     rev: int = 1  # record revision, bumped on every write
+    # Assessments only (DESIGN §10): the stage, the appraisal rounds' answers
+    # ({round: {criterion: Answer}}), the unit's explanations, and the cards frozen on
+    # reaching ``final`` ({"self": card, "appraisal1": card, "appraisal2": card|None}).
+    stage: str | None = field(default=None, metadata=LEAN)
+    rounds: dict[str, dict[str, Answer]] = field(default_factory=dict, metadata=LEAN)
+    explanations: dict[str, Explanation] = field(default_factory=dict, metadata=LEAN)
+    cards: dict[str, Any] = field(default_factory=dict, metadata={"lean": True, "json": True})
+    # An assessment round's deadlines, ISO dates in Vietnam time: {"self": …, "explain": …}.
+    deadlines: dict[str, str] = field(default_factory=dict, metadata={"lean": True, "json": True})
 
     @property
     def checklist_id(self) -> str:
@@ -291,6 +323,12 @@ class Inspection:
         data["items"] = [RemediationItem.from_dict(i) for i in data.get("items") or []]
         data["history"] = [Event(**e) for e in data.get("history") or []]
         data["ops"] = compact_ops(data.get("ops"))
+        if data.get("rounds"):
+            data["rounds"] = {name: {k: Answer.from_dict(v) for k, v in (answers or {}).items()}
+                              for name, answers in data["rounds"].items()}
+        if data.get("explanations"):
+            data["explanations"] = {k: Explanation.from_dict(v)
+                                    for k, v in data["explanations"].items()}
         return _from_dict(cls, data)
 
 
@@ -353,6 +391,7 @@ class InspectionSummary:
     items_verified: int = 0
     next_due: str | None = None  # earliest due date among open items
     items: list[ItemSummary] = field(default_factory=list)  # the cards of its items
+    stage: str | None = field(default=None, metadata=LEAN)  # assessments: the stage (§10)
 
     def to_dict(self) -> dict[str, Any]:
         return plain(self)
@@ -382,4 +421,5 @@ def summarize(inspection: Inspection) -> InspectionSummary:
         items_verified=sum(1 for i in inspection.items if i.status == "verified"),
         next_due=dues[0] if dues else None,
         items=[summarize_item(i) for i in inspection.items],
+        stage=inspection.stage,
     )

@@ -92,11 +92,15 @@ def _valid_date(value: Any) -> str | None:
 
 def generate_items(inspection: Inspection, checklist: Checklist, card: ScoreCard, *,
                    include_unanswered: bool, finalized_on: _dt.date, at: str, by: str,
-                   number_text: NumberText) -> list[RemediationItem]:
+                   number_text: NumberText,
+                   answers: dict[str, Any] | None = None) -> list[RemediationItem]:
     """New items for shortcomings and listed actions that have none yet, in checklist
     order. Re-finalizing after a reopen never duplicates: a criterion that already has a
     finding item (or was marked "no action needed") is skipped, and so is an action line
-    that is already an item of this record."""
+    that is already an item of this record. ``answers``: the answers the card was scored
+    from (default: the record's own; an assessment's final round)."""
+    if answers is None:
+        answers = inspection.answers
     covered = {i.criterion for i in inspection.items if i.criterion and i.source != "self_check_action"}
     listed = {(i.criterion, i.action) for i in inspection.items if i.source == "self_check_action"}
     number = next_item_number(inspection)
@@ -111,7 +115,7 @@ def generate_items(inspection: Inspection, checklist: Checklist, card: ScoreCard
     for line in card.criteria:
         criterion = checklist.criterion(line.id)
         if criterion.actions is not None:
-            answer = inspection.answers.get(line.id)
+            answer = answers.get(line.id)
             inputs = (answer.inputs if answer else None) or {}
             spec = criterion.actions
             for text in action_lines(inputs.get(spec.action)):
@@ -125,7 +129,7 @@ def generate_items(inspection: Inspection, checklist: Checklist, card: ScoreCard
             continue
         if line.id in covered or not _is_shortcoming(line, include_unanswered):
             continue
-        answer = inspection.answers.get(line.id)
+        answer = answers.get(line.id)
         note = answer.note if answer else ""
         add(criterion=line.id, source="finding",
             finding=note or default_finding(criterion, line.status, line.value, number_text),

@@ -33,6 +33,10 @@ KINDS = {
     "j": "item photo",   # j<item id>: a progress photo on an item
     "n": "new item",     # n<item id>: an item added by hand
     "f": "finalize",     # f: the record finalized
+    "r": "round answer",  # r<round> <criterion>: an assessment's appraisal of a criterion
+    "e": "explanation",  # e<criterion>: the unit's explanation of a criterion
+    "s": "stage",        # s<stage>: an assessment moved to that stage
+    "x": "explanation photo",  # x<criterion> <photo id>: a photo added to an explanation
 }
 KEY_CHARS = 10
 FINGERPRINT_CHARS = 10

@@ -12,6 +12,7 @@ from ..domain.messages import N_
 INSPECTION_KIND_LABELS = {
     "inspection": N_("Inspection"),
     "self_check": N_("Self-check"),
+    "assessment": N_("PAR-index assessment"),
 }
 
 INSPECTION_STATUS_LABELS = {

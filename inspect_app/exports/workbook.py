@@ -46,7 +46,6 @@ from __future__ import annotations
 import datetime as _dt
 import math
 from array import array
-from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -60,6 +59,7 @@ from ..domain.checklist import Checklist, Criterion, parse_checklist
 from ..domain.criteria import Shown
 from ..domain.dates import local_date
 from ..domain.models import InspectionSummary
+from ..domain.ranking import competition_ranks, usable_percent
 from ..domain.remediation import is_overdue
 from ..domain.scoring import score
 from ..domain.text import fold, nfc
@@ -157,21 +157,15 @@ def ranked(summaries: list[InspectionSummary], unit_names: dict[str, str]
     """
     if not summaries:
         return []
-    percents = [float(s.percent) if s.status == "finalized" and s.percent is not None
-                and not math.isnan(float(s.percent)) else None for s in summaries]
-    groups: dict[tuple[str, str, str], list[float]] = {}
-    for s, percent in zip(summaries, percents):
-        if percent is not None:
-            groups.setdefault((s.checklist_id, s.period, s.kind), []).append(percent)
-    for values in groups.values():
-        values.sort()
-    ranks: list[int | None] = []
-    for s, percent in zip(summaries, percents):
-        if percent is None:
-            ranks.append(None)
-            continue
-        values = groups[(s.checklist_id, s.period, s.kind)]
-        ranks.append(1 + len(values) - bisect_right(values, percent))  # 1 + how many are higher
+    percents = [usable_percent(s.percent) if s.status == "finalized" else None
+                for s in summaries]
+    groups: dict[tuple[str, str, str], list[int]] = {}
+    for position, s in enumerate(summaries):
+        groups.setdefault((s.checklist_id, s.period, s.kind), []).append(position)
+    ranks: list[int | None] = [None] * len(summaries)
+    for positions in groups.values():
+        for position, rank in zip(positions, competition_ranks([percents[p] for p in positions])):
+            ranks[position] = rank
 
     def order(position: int) -> tuple:
         s, rank = summaries[position], ranks[position]

@@ -20,6 +20,9 @@ from ..domain.messages import N_
 OP_ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{8,100}$")
 ANSWER_BODY_KEYS = frozenset({"op_id", "base_rev", *rules.ANSWER_CONTENT_KEYS})
 FINALIZE_BODY_KEYS = frozenset({"op_id", "allow_unanswered"})
+APPRAISAL_BODY_KEYS = frozenset({"op_id", "base_rev", "value", "inputs", "na", "note", "explain"})
+EXPLANATION_BODY_KEYS = frozenset({"op_id", "base_rev", "text"})
+ADVANCE_BODY_KEYS = frozenset({"op_id"})
 ITEM_BODY_KEYS = frozenset({"op_id", "base_rev", *changes.ITEM_FIELDS, *changes.CHANGE_KEYS})
 REVIEW_BODY_KEYS = frozenset({"op_id", "base_rev", "decision", "comment"})
 NEW_ITEM_KEYS = frozenset({"op_id", "criterion", "status", "reason", *changes.ITEM_FIELDS})
@@ -51,6 +54,46 @@ class AnswerOp:
         """The §4 answer (plus explanation) this op asks for: only the parts given."""
         return {key: getattr(self, key) for key in rules.ANSWER_CONTENT_KEYS
                 if getattr(self, key) is not None}
+
+
+@dataclass(frozen=True)
+class AppraisalOp:
+    """The appraisers' score of one criterion in the current round of an assessment
+    (PUT …/appraisal/<criterion>); ``explain`` asks the unit to explain it (round 1)."""
+
+    op_id: str
+    criterion: str
+    base_rev: int
+    value: Any = None
+    inputs: dict[str, Any] | None = None
+    na: Any = None
+    note: Any = None
+    explain: bool = False
+
+    def content(self) -> dict[str, Any]:
+        """The §4 answer plus ``explain: true`` when asked: only the parts given."""
+        out = {key: getattr(self, key) for key in ("value", "inputs", "na", "note")
+               if getattr(self, key) is not None}
+        if self.explain:
+            out["explain"] = True
+        return out
+
+
+@dataclass(frozen=True)
+class ExplanationOp:
+    """The unit's explanation of one criterion it was asked to explain."""
+
+    op_id: str
+    criterion: str
+    base_rev: int
+    text: Any = ""
+
+
+@dataclass(frozen=True)
+class AdvanceOp:
+    """Move an assessment to its next stage."""
+
+    op_id: str
 
 
 @dataclass(frozen=True)
@@ -153,6 +196,44 @@ def answer_op(criterion: str, body: Any) -> AnswerOp:
                       field="base_rev")
     return AnswerOp(op_id=op_id, criterion=criterion, base_rev=base_rev,
                     **rules.clean_content(body))
+
+
+def _base_rev(body: dict[str, Any]) -> int:
+    base_rev = body.get("base_rev")
+    if not _is_revision(base_rev):
+        raise Invalid(N_("base_rev is required: the revision you last saw (0 if never answered)"),
+                      field="base_rev")
+    return base_rev
+
+
+def appraisal_op(criterion: str, body: Any) -> AppraisalOp:
+    """``{op_id, base_rev, value?, inputs?, na?, note?, explain?}`` → :class:`AppraisalOp`."""
+    body = json_object(body, APPRAISAL_BODY_KEYS)
+    op_id = op_id_of(body.get("op_id"))
+    base_rev = _base_rev(body)
+    explain = body.get("explain", False)
+    if not isinstance(explain, bool):
+        raise Invalid(N_("explain must be true or false"), field="explain")
+    content = rules.clean_content({k: v for k, v in body.items() if k != "explain"})
+    return AppraisalOp(op_id=op_id, criterion=criterion, base_rev=base_rev, explain=explain,
+                       **content)
+
+
+def explanation_op(criterion: str, body: Any) -> ExplanationOp:
+    """``{op_id, base_rev, text}`` → :class:`ExplanationOp`."""
+    body = json_object(body, EXPLANATION_BODY_KEYS)
+    op_id = op_id_of(body.get("op_id"))
+    base_rev = _base_rev(body)
+    text = body.get("text")
+    if not isinstance(text, str):
+        raise Invalid(N_("text is required: the explanation"), field="text")
+    return ExplanationOp(op_id=op_id, criterion=criterion, base_rev=base_rev, text=text)
+
+
+def advance_op(body: Any) -> AdvanceOp:
+    """``{op_id}`` → :class:`AdvanceOp`."""
+    body = json_object(body, ADVANCE_BODY_KEYS)
+    return AdvanceOp(op_id=op_id_of(body.get("op_id")))
 
 
 def finalize_op(body: Any) -> FinalizeOp:

@@ -234,7 +234,78 @@ def _load(store: Store, library: ChecklistLibrary) -> list[tuple[str, str, str]]
                                      today=day)
                 _backdate(store, inspection.id, day)
     _remediation_progress(store, users, ids, today)
+    if library.get(INSPECTION_CHECKLIST) is not None:
+        _assessment_round(store, library, users, today)
     return [(username, DEMO_PASSWORD, role) for username, role, *_ in people]
+
+
+# ---------------------------------------------------------------- a PAR-index assessment round
+
+#: The demo's finished assessment round of last year (DESIGN §10): per commune the
+#: quality of its self-score, round 1's changes ({criterion: (answer, ask to explain)}),
+#: the requests it explains and round 2's changes. The other communes are not assessed.
+ASSESSMENT_ROUND = {
+    "TN": (0.9, {"1.6": ({"value": False, "note": "Chưa có kế hoạch tuyên truyền CCHC"}, True),
+                 "3.2": ({"value": False, "note": "Chưa niêm yết đủ TTHC mới công bố"}, True),
+                 "5.4": ({"value": 1.5, "note": "Trừ 0,5 điểm: còn 01 công chức chưa đạt"},
+                         False)},
+           {"1.6": "Đã ban hành KH số 06/KH-UBND ngày 18/01, gửi kèm bản chụp"},
+           {"1.6": {"value": True, "note": "Đã giải trình hợp lệ"}}),
+    "KL": (0.95, {"1.10": ({"value": False, "note": "Chưa phân công chấm điểm CCHC"}, False)},
+           {}, {}),
+    "TL": (0.85, {"4.2": ({"value": False, "note": "Thiếu quyết định kiện toàn"}, True)},
+           {}, {}),
+    "NT": (0.8, {}, {}, {}),
+}
+
+
+def _assessment_round(store: Store, library: ChecklistLibrary, users: dict,
+                      today: _dt.date) -> None:
+    """Last year's assessment of some communes, from the self-score to the final card."""
+    from . import assessments
+
+    rng = random.Random(2024)  # a generator of its own: the other demo figures stay as they are
+    province = service.scope_for(store, users["admin"])
+    lead = service.scope_for(store, users["thanhtra1"])
+    period = str(today.year - 1)
+
+    def op() -> str:
+        return str(uuid.uuid4())
+
+    for code, (quality, round1, explained, round2) in ASSESSMENT_ROUND.items():
+        officer = service.scope_for(store, users[f"xa.{code.lower()}"])
+        record = service.start(store, library, lead, commands.StartRequest(
+            unit=code, checklist=INSPECTION_CHECKLIST, period=period, kind="assessment",
+            team=["thanhtra2"]))
+        checklist = service.checklist_of(record)
+        answers = _answers(checklist, code, rng, quality)
+        for criterion in checklist.criteria:  # an assessment answers every line
+            while criterion.id not in answers and criterion.points is not None \
+                    and criterion.type not in ("bonus", "penalty"):
+                answer = generated_answer(criterion, rng, 1.0)
+                if answer is not None:
+                    answers[criterion.id] = answer
+        for cid, answer in answers.items():
+            answer.setdefault("note", f"Tài liệu kiểm chứng kèm theo (tiêu chí {cid})")
+        _fill(store, officer, record.id, answers)
+        assessments.advance(store, officer, record.id, commands.AdvanceOp(op()))
+        for cid, (answer, explain) in round1.items():
+            if checklist.criterion(cid) is None:
+                continue
+            body = {"op_id": op(), "base_rev": 1, **answer}
+            if explain:
+                body["explain"] = True
+            assessments.save_appraisal(store, lead, record.id, commands.appraisal_op(cid, body))
+        assessments.advance(store, lead, record.id, commands.AdvanceOp(op()))
+        if store.get_inspection(record.id).stage == "explanation":
+            for cid, text in explained.items():
+                assessments.save_explanation(store, officer, record.id, commands.ExplanationOp(
+                    op_id=op(), criterion=cid, base_rev=0, text=text))
+            assessments.advance(store, officer, record.id, commands.AdvanceOp(op()))
+            for cid, answer in round2.items():
+                assessments.save_appraisal(store, lead, record.id, commands.appraisal_op(
+                    cid, {"op_id": op(), "base_rev": 1, **answer}))
+            assessments.advance(store, province, record.id, commands.AdvanceOp(op()))
 
 
 # ---------------------------------------------------------------- progress on the plans

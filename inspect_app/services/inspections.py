@@ -19,6 +19,7 @@ try:  # the same digest without it, only slower (storage/files.py makes it optio
 except ImportError:  # pragma: no cover
     orjson = None
 
+from ..domain import assessment as stages
 from ..domain import inspection as rules
 from ..domain.access import Scope
 from ..domain.checklist import Checklist, Criterion, parse_checklist
@@ -222,6 +223,9 @@ def check_access(scope: Scope, inspection: Inspection,
 
 # ---------------------------------------------------------------- start
 
+#: The kinds the start form offers (assessments are started through the API).
+START_FORM_KINDS = ("inspection", "self_check")
+
 def start(store: Store, library: ChecklistLibrary, scope: Scope, request: StartRequest, *,
           today: _dt.date | None = None) -> Inspection:
     """Start an inspection (inspectors) or a self-check (a unit's own users).
@@ -283,7 +287,7 @@ def start(store: Store, library: ChecklistLibrary, scope: Scope, request: StartR
         if mate is None or not mate.active:
             raise Invalid(N_("unknown user %(username)s", username=quoted(username)),
                           fields={"team": username})
-        if kind == "inspection" and mate.role not in ("inspector", "admin"):
+        if kind in ("inspection", "assessment") and mate.role not in ("inspector", "admin"):
             raise Invalid(N_("%(username)s is not an inspector", username=username),
                           fields={"team": username})
         if kind == "self_check" and not (mate.role == "unit" and mate.unit == unit):
@@ -301,7 +305,7 @@ def start(store: Store, library: ChecklistLibrary, scope: Scope, request: StartR
     inspection = Inspection(
         id=new_id(), unit=unit, checklist=snapshot_of(loaded), period=period, kind=kind,
         team=members, created_by=user.username, created_at=now, updated_at=now,
-        number=number, place=place,
+        number=number, place=place, stage="self" if kind == "assessment" else None,
     )
     rules.add_event(inspection, user.username, now, "started")
     store.add_inspection(inspection)
@@ -364,7 +368,7 @@ def start_options(store: Store, library: ChecklistLibrary, scope: Scope, kind: s
     unit, inspectors inspections; an administrator either, with every checklist)."""
     user = scope.user
     units = sorted(store.list_units(), key=lambda u: sort_key(u.name))
-    kinds: tuple[str, ...] = INSPECTION_KINDS
+    kinds: tuple[str, ...] = START_FORM_KINDS
     if user.role == "unit":
         units = [u for u in units if u.code == user.unit]
         kinds = ("self_check",)
@@ -498,6 +502,7 @@ def save_answer(store: Store, scope: Scope, inspection_id: str, op: AnswerOp) ->
 
     def apply(inspection: Inspection, at: str):
         checklist = checklist_of(inspection)
+        stages.ensure_before_deadline(inspection, "self", clock.today())
         answer = rules.put_answer(inspection, checklist, op.criterion, content, op.base_rev,
                                   by, at)
         card = score(checklist, inspection.answers_content(), validated=True)
@@ -680,6 +685,10 @@ def finalize(store: Store, scope: Scope, inspection_id: str, op: FinalizeOp, *,
 
     def apply(inspection: Inspection, at: str):
         rules.ensure_draft(inspection)
+        if inspection.kind == "assessment":
+            raise Conflict(N_("an assessment is not finalized: it moves on stage by stage "
+                              "(advance) and is final after its appraisal"),
+                           stage=inspection.stage)
         plan = closing(inspection, allow_unanswered=allow, day=day, at=at, by=by)
         card, unanswered = plan.card, plan.unanswered
         if unanswered and not allow:
@@ -729,15 +738,20 @@ class Closing:
 
 
 def closing(inspection: Inspection, *, allow_unanswered: bool, day: _dt.date, at: str,
-            by: str) -> Closing:
+            by: str, answers: dict[str, Answer] | None = None) -> Closing:
     """What finalizing ``inspection`` would do (the one computation that both the
-    confirmation summary and :func:`finalize` use)."""
+    confirmation summary and :func:`finalize` use, and an assessment reaching ``final``
+    with its final round's ``answers``)."""
     checklist = checklist_of(inspection)
-    card = score(checklist, inspection.answers_content(), validated=True)
+    content = (inspection.answers_content() if answers is None
+               else {cid: a.content() for cid, a in answers.items()})
+    card = score(checklist, content, validated=True)
     items = generate_items(inspection, checklist, card, include_unanswered=allow_unanswered,
-                           finalized_on=day, at=at, by=by, number_text=formatting.number)
+                           finalized_on=day, at=at, by=by, number_text=formatting.number,
+                           answers=answers)
     return Closing(card=card, items=items, unanswered=[line.id for line in card.unanswered],
-                   missing_evidence=rules.missing_evidence(inspection, checklist),
+                   missing_evidence=(rules.missing_evidence(inspection, checklist)
+                                     if answers is None else []),
                    allow_unanswered=allow_unanswered)
 
 
@@ -766,6 +780,8 @@ def reopen(store: Store, scope: Scope, inspection_id: str, reason: str) -> Inspe
     def change(inspection: Inspection) -> Inspection:
         if inspection.status != "finalized":
             raise Conflict(N_("only a finalized record can be reopened"))
+        if inspection.kind == "assessment":
+            raise Conflict(N_("a final assessment cannot be reopened"))
         at = clock.now_iso()
         inspection.status = "draft"
         inspection.updated_at = at
@@ -810,8 +826,11 @@ def comparison(store: Store, scope: Scope, inspection_id: str):
 
 # ---------------------------------------------------------------- API form
 
-def inspection_dict(inspection: Inspection, *, include_items: bool = False) -> dict[str, Any]:
-    """The API form of an inspection (DESIGN §5)."""
+def inspection_dict(inspection: Inspection, *, include_items: bool = False,
+                    scope: Scope | None = None) -> dict[str, Any]:
+    """The API form of an inspection (DESIGN §5); an assessment's adds its stage, rounds,
+    explanations and scores (DESIGN §10) as ``scope`` may see them (without a scope:
+    as the unit sees them)."""
     out = {
         "id": inspection.id, "unit": inspection.unit,
         "checklist": {k: inspection.checklist.get(k) for k in ("id", "version", "hash", "title")},
@@ -823,6 +842,10 @@ def inspection_dict(inspection: Inspection, *, include_items: bool = False) -> d
         "finalized_at": inspection.finalized_at, "finalized_by": inspection.finalized_by,
         "rev": inspection.rev,
     }
+    if inspection.kind == "assessment":
+        from .assessments import assessment_parts
+
+        out.update(assessment_parts(inspection, scope))
     if include_items:
         out["remediation"] = [item_dict(i) for i in inspection.items]
     return out

@@ -15,6 +15,7 @@ from typing import Any
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from ..domain import assessment as stages
 from ..domain import inspection as rules
 from ..domain.access import Scope
 from ..domain.messages import N_
@@ -192,7 +193,8 @@ def attach_to_answer(store: Store, scope: Scope, inspection_id: str, criterion_i
     by = scope.user.username
 
     def apply(inspection: Inspection, at: str):
-        rules.ensure_draft(inspection)
+        rules.ensure_answers_open(inspection)
+        stages.ensure_before_deadline(inspection, "self", clock.today())
         if checklist_of(inspection).criterion(criterion_id) is None:
             raise rules.BadAnswer(N_("%(criterion)s: unknown criterion", criterion=criterion_id),
                                   criterion=criterion_id)
@@ -230,7 +232,8 @@ def remove_from_answer(store: Store, scope: Scope, inspection_id: str, criterion
     editable(store, scope, inspection_id)
 
     def change(inspection: Inspection):
-        rules.ensure_draft(inspection)
+        rules.ensure_answers_open(inspection)
+        stages.ensure_before_deadline(inspection, "self", clock.today())
         answer = inspection.answers.get(criterion_id)
         if answer is None or photo_id not in answer.photos:
             raise Invalid(N_("no such photo on this criterion"), field="photo")

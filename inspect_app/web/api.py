@@ -11,10 +11,11 @@ from typing import Any
 from flask import Blueprint, current_app, g, jsonify, request
 from flask_login import current_user
 
+from ..domain import assessment as stages
 from ..domain import inspection as rules
 from ..domain.messages import N_
 from ..domain.remediation import as_dict
-from ..services import Invalid, Unauthenticated, accounts, clock, commands, photos
+from ..services import Invalid, Unauthenticated, accounts, assessments, clock, commands, photos
 from ..services import inspections as service
 from ..services import remediation as items
 from .auth import scope, store
@@ -112,8 +113,9 @@ def create_inspection():
 
 @bp.get("/inspections/<inspection_id>")
 def get_inspection(inspection_id: str):
-    inspection = service.load(store(), scope(), inspection_id)
-    return jsonify(service.inspection_dict(inspection, include_items=True))
+    current = scope()
+    inspection = service.load(store(), current, inspection_id)
+    return jsonify(service.inspection_dict(inspection, include_items=True, scope=current))
 
 
 @bp.get("/inspections/<inspection_id>/changes")
@@ -139,6 +141,53 @@ def put_answer(inspection_id: str, criterion_id: str):
 def finalize(inspection_id: str):
     done = service.finalize(store(), scope(), inspection_id, commands.finalize_op(json_body()))
     return jsonify(service.inspection_dict(done.inspection, include_items=True)), 200
+
+
+# ---------------------------------------------------------------- assessments (DESIGN §10)
+
+@bp.post("/inspections/<inspection_id>/advance")
+def advance(inspection_id: str):
+    """``{op_id}`` → 200, the assessment at its next stage; 422 listing what blocks it."""
+    current = scope()
+    done = assessments.advance(store(), current, inspection_id,
+                               commands.advance_op(json_body()),
+                               today=clock.today(current_app.config["TIMEZONE"]))
+    return jsonify(service.inspection_dict(done.inspection, include_items=True,
+                                           scope=current)), 200
+
+
+@bp.put("/inspections/<inspection_id>/appraisal/<criterion_id>")
+def put_appraisal(inspection_id: str, criterion_id: str):
+    """``{op_id, base_rev, value?, inputs?, na?, note?, explain?}`` → 200 ``{round,
+    criterion, rev, answer, line, totals}``; 409 ``{error, current}``."""
+    op = commands.appraisal_op(criterion_id, json_body())
+    result = assessments.save_appraisal(store(), scope(), inspection_id, op)
+    card = result.card
+    return jsonify({"round": result.round, "criterion": result.criterion.id, "rev": result.rev,
+                    "answer": rules.answer_dict(result.answer, result.criterion.id),
+                    "line": card.line(result.criterion.id).as_dict(),
+                    "totals": {k: v for k, v in card.as_dict().items()
+                               if k in ("total", "max", "percent", "band", "bonus",
+                                        "penalty")}}), 200
+
+
+@bp.put("/inspections/<inspection_id>/explanations/<criterion_id>")
+def put_explanation(inspection_id: str, criterion_id: str):
+    """``{op_id, base_rev, text}`` → 200 ``{criterion, rev, explanation}``; 409."""
+    op = commands.explanation_op(criterion_id, json_body())
+    result = assessments.save_explanation(store(), scope(), inspection_id, op)
+    return jsonify({"criterion": result.criterion, "rev": result.rev,
+                    "explanation": stages.explanation_dict(result.explanation,
+                                                           result.criterion)}), 200
+
+
+@bp.get("/rankings")
+def rankings():
+    """``?checklist=ID&period=P[&kind=inspection|self_check|assessment]`` (DESIGN §11)."""
+    from ..services import rankings as ranking_service
+
+    query = ranking_service.ranking_query(request.args)
+    return jsonify(ranking_service.ranking(store(), scope(), query)), 200
 
 
 @bp.get("/inspections/<inspection_id>/remediation")

@@ -104,7 +104,7 @@ def _render_section(inspection: Inspection, section_id: str, form=None, conflict
     if section is None:
         abort(404)
     spec = fill_forms.section_spec(checklist, section_id, inspection.kind)
-    editable = inspection.status == "draft" and scope().can_edit(inspection)
+    editable = rules.answers_open(inspection) and scope().can_edit(inspection)
     locale = current_locale()
     stored = form is None  # a page of the stored answers (else a submitted section's form)
     if stored:  # shown without building a WTForms form

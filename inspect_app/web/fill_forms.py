@@ -44,7 +44,7 @@ def criterion_parts(c: Criterion, kind: str) -> list[Part]:
     parts.append(Part("note", lambda: TextAreaField(_l("Note"), validators=[Optional(),
                                                                             Length(max=4000)]),
                       "textarea"))
-    if kind == "self_check" and c.evidence_required:
+    if kind in ("self_check", "assessment") and c.evidence_required:
         parts.append(Part("explanation", lambda: TextAreaField(
             _l("Explanation if there is no evidence"), validators=[Optional(), Length(max=4000)]),
             "textarea"))

@@ -29,7 +29,7 @@ def index():
         drafts, finalized = page(0, status="draft"), page(status="finalized")
         ranking = latest_ranking(current)
     codes = {r.unit for part in (records, finalized, mine) if part for r in part.rows}
-    codes |= {s.unit for s, _rank in (ranking or {}).get("rows", ())}
+    codes |= {row["unit"] for row in (ranking or {}).get("rows", ())}
     names = unit_names(codes)
     return render_template("home.html", records=records, drafts=drafts, finalized=finalized,
                            mine=mine, units=names, unit_count=db.page_units(limit=0).total,
@@ -38,18 +38,16 @@ def index():
 
 
 def latest_ranking(current):
-    """The ranking of the newest finalized round: same checklist, period and kind as the
-    most recently finalized inspection (self-checks are not ranked)."""
-    from ..exports.workbook import ranked
+    """The ranking (DESIGN §11, the one ranking function) of the newest finalized round:
+    same checklist, period and kind as the most recently finalized inspection (self-checks
+    are not ranked), every finalized record of the round a row as the page always had."""
+    from ..services import rankings
 
-    db = store()
-    newest = db.query_inspections(inspection_service.visible_query(
+    newest = store().query_inspections(inspection_service.visible_query(
         current, kind="inspection", status="finalized", order="finalized"), limit=1).rows
     if not newest:
         return None
     newest = newest[0]
-    group = inspection_service.visible(store(), current, kind="inspection", status="finalized",
-                                       checklist=newest.checklist_id, period=newest.period)
-    names = unit_names({s.unit for s in group})
-    return {"checklist": newest.checklist_id, "title": newest.checklist_title,
-            "period": newest.period, "rows": ranked(group, names)}
+    return rankings.ranking(store(), current, rankings.RankingQuery(
+        checklist=newest.checklist_id, period=newest.period, kind="inspection"),
+        every_record=True)

@@ -22,6 +22,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..domain import inspection as rules
 from ..domain.text import SHORT_TEXT
 from ..services import ServiceError, clock, commands, photos
 from ..services import inspections as service
@@ -170,6 +171,7 @@ def _existing_draft(inspection_id: str, message: str, another_allowed: bool) -> 
 @roles_required()
 def view(inspection_id: str):
     """The overview of one record: score, sections, team, history, next steps."""
+    from . import assessments as assessment_views
     from .fill import join_url, section_nav, shows_join_qr
 
     try:
@@ -188,7 +190,10 @@ def view(inspection_id: str):
         can_finalize=service.can_finalize(current, inspection),
         can_reopen=inspection.status == "finalized" and current.can_reopen(inspection),
         show_qr=show_qr, join_link=join_url(inspection) if show_qr else None, users=users,
-        counterpart=service.counterpart(store(), current, inspection))
+        counterpart=service.counterpart(store(), current, inspection),
+        answers_open=rules.answers_open(inspection),
+        assessment=(assessment_views.view_context(inspection)
+                    if inspection.kind == "assessment" else None))
 
 
 @bp.get("/<inspection_id>/photos/<photo_id>")

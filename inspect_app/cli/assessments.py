@@ -1,0 +1,82 @@
+"""``assessments``: open a PAR-index assessment round over many units, extend a deadline."""
+from __future__ import annotations
+
+import datetime as _dt
+from types import SimpleNamespace
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from ..domain.access import Scope
+from ..services import ServiceError, assessments, clock
+from ..services import inspections as service
+from .errors import CommandFailed, current_store
+
+assessments_cli = AppGroup("assessments", help="PAR-index assessment rounds (DESIGN §10).")
+
+DATE = click.DateTime(formats=["%Y-%m-%d", "%d/%m/%Y"])
+
+
+def _scope(lead: str | None) -> Scope:
+    """The province acting: ``lead`` (an inspector or administrator, who leads each
+    assessment), or the command line itself as an administrator."""
+    store = current_store()
+    if lead:
+        user = store.get_user(lead)
+        if user is None or not user.active or user.role not in ("admin", "inspector"):
+            raise CommandFailed(f"--lead {lead}: not an inspector or administrator")
+        return service.scope_for(store, user)
+    return Scope(user=SimpleNamespace(username="cli", role="admin", unit=None, full_name="",
+                                      position=""))
+
+
+def _today() -> _dt.date:
+    return clock.today(current_app.config["TIMEZONE"])
+
+
+@assessments_cli.command("open")
+@click.argument("checklist")
+@click.argument("period")
+@click.option("--unit", "units", multiple=True, help="A unit to assess (default: every unit).")
+@click.option("--self-due", required=True, type=DATE, help="Self-assessment deadline (date).")
+@click.option("--explain-due", required=True, type=DATE, help="Explanation deadline (date).")
+@click.option("--lead", default=None, help="Inspector who leads the assessments.")
+def open_command(checklist: str, period: str, units: tuple[str, ...], self_due, explain_due,
+                 lead: str | None) -> None:
+    """Open an assessment of CHECKLIST for PERIOD for each unit (dates in Vietnam time);
+    past the self-assessment deadline a unit's self-score is locked unless extended."""
+    from ..i18n import translate
+
+    try:
+        opened = assessments.open_round(
+            current_store(), current_app.extensions["checklists"], _scope(lead),
+            checklist=checklist, period=period, units=list(units) or None,
+            self_due=self_due.date(), explain_due=explain_due.date(), today=_today())
+    except ServiceError as exc:
+        raise CommandFailed(f"assessments open: {translate(exc.message, 'vi')}") from None
+    for code, record in opened.records.items():
+        click.echo(f"{code}\t{record}")
+    click.echo(f"{len(opened.records)} assessments, self-score due {opened.self_due}, "
+               f"explanations due {opened.explain_due}")
+
+
+@assessments_cli.command("extend")
+@click.argument("inspection_id")
+@click.option("--self-due", type=DATE, default=None, help="New self-assessment deadline.")
+@click.option("--explain-due", type=DATE, default=None, help="New explanation deadline.")
+@click.option("--lead", default=None, help="Inspector acting (default: as administrator).")
+def extend_command(inspection_id: str, self_due, explain_due, lead: str | None) -> None:
+    """Extend one unit's deadline of the assessment INSPECTION_ID."""
+    from ..i18n import translate
+
+    if self_due is None and explain_due is None:
+        raise CommandFailed("assessments extend: give --self-due or --explain-due")
+    try:
+        for which, due in (("self", self_due), ("explain", explain_due)):
+            if due is not None:
+                record = assessments.extend(current_store(), _scope(lead), inspection_id, which,
+                                            due.date(), today=_today())
+    except ServiceError as exc:
+        raise CommandFailed(f"assessments extend: {translate(exc.message, 'vi')}") from None
+    click.echo(f"{record.unit}\t{record.id}\t{record.deadlines}")

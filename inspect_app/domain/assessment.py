@@ -1,0 +1,207 @@
+"""PAR-index assessments (DESIGN §10): stages, appraisal rounds and explanations.
+
+An assessment is an :class:`~.models.Inspection` of kind ``assessment``: its
+``answers`` are the unit's self-score, ``rounds`` hold the province's appraisal
+rounds (each a set of answers under the same §4 rules and §7 write protocol as the
+self-score: :func:`~.inspection.put_answer` on the round's answers), ``explanations``
+the unit's replies to the requests to explain. The stage moves forward only::
+
+    self → appraisal1 → (explanation → appraisal2) → final
+
+These functions mutate the record they are given; the services run them inside one
+atomic read-modify-write, after the access checks.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Any
+
+from . import inspection as rules
+from .checklist import Checklist
+from .errors import Conflict
+from .messages import N_, criterion_label
+from .models import Answer, Explanation, Inspection
+from .text import clean_text
+
+
+class WrongStage(Conflict):
+    """The assessment is not in the stage this write belongs to."""
+
+
+#: What each stage is called in a message.
+STAGE_LABELS = {
+    "self": N_("self-assessment"),
+    "appraisal1": N_("appraisal round 1"),
+    "explanation": N_("explanation"),
+    "appraisal2": N_("appraisal round 2"),
+    "final": N_("final"),
+}
+
+
+def stage_of(inspection: Inspection) -> str:
+    """The stage of an assessment (``self`` for one that has none stored yet)."""
+    return inspection.stage or "self"
+
+
+def require_stage(inspection: Inspection, *stages: str) -> None:
+    """:class:`WrongStage` unless the assessment is in one of ``stages``."""
+    rules.ensure_draft(inspection)
+    stage = stage_of(inspection)
+    if stage not in stages:
+        raise WrongStage(N_("this assessment is at the stage “%(stage)s”; this change "
+                            "belongs to another stage", stage=STAGE_LABELS[stage]),
+                         stage=stage)
+
+
+class PastDeadline(WrongStage):
+    """The deadline of this stage has passed (and was not extended)."""
+
+
+#: What each deadline closes, in a message.
+DEADLINE_LABELS = {"self": N_("The self-assessment"), "explain": N_("The explanations")}
+
+
+def ensure_before_deadline(inspection: Inspection, which: str, today: _dt.date) -> None:
+    """:class:`PastDeadline` when ``today`` (the local date) is after the ``which``
+    deadline of the assessment (``self`` or ``explain``); no deadline: always open."""
+    due = inspection.deadlines.get(which) if inspection.kind == "assessment" else None
+    if due and today.isoformat() > due:
+        raise PastDeadline(N_("%(what)s closed on %(date)s (the deadline); the province can "
+                              "extend it", what=DEADLINE_LABELS[which],
+                              date=_dt.date.fromisoformat(due).strftime("%d/%m/%Y")),
+                           stage=stage_of(inspection), deadline=due)
+
+
+def next_stage(inspection: Inspection) -> str:
+    """The stage advancing leads to: after round 1, ``explanation`` when some criterion
+    was asked to be explained, else ``final``."""
+    stage = stage_of(inspection)
+    if stage == "self":
+        return "appraisal1"
+    if stage == "appraisal1":
+        asked = any(a.explain for a in inspection.rounds.get("appraisal1", {}).values())
+        return "explanation" if asked else "final"
+    if stage == "explanation":
+        return "appraisal2"
+    if stage == "appraisal2":
+        return "final"
+    raise WrongStage(N_("this assessment is final"), stage=stage)
+
+
+def current_round(inspection: Inspection) -> str | None:
+    """The appraisal round being written now (None outside the appraisal stages)."""
+    stage = stage_of(inspection)
+    return stage if stage in ("appraisal1", "appraisal2") else None
+
+
+def final_round(inspection: Inspection) -> str:
+    """The answers the final card is scored from: round 2 where it happened, else round 1."""
+    return "appraisal2" if "appraisal2" in inspection.rounds else "appraisal1"
+
+
+def copied(answers: dict[str, Answer], by: str, at: str, *, keep_note: bool) -> dict[str, Answer]:
+    """A new round starting as a copy of ``answers``: the same scoring content, each
+    criterion at revision 1 of the new round (no request to explain; photos stay with the
+    answers they document). The self-score's notes are the unit's and stay there."""
+    out = {}
+    for criterion_id, answer in answers.items():
+        out[criterion_id] = Answer(rev=1, value=answer.value,
+                                   inputs=dict(answer.inputs) if answer.inputs else None,
+                                   na=answer.na, note=answer.note if keep_note else "",
+                                   by=by, at=at)
+    return out
+
+
+def enter(inspection: Inspection, stage: str, by: str, at: str) -> None:
+    """Move the assessment to ``stage``, starting its round as a copy of the one before."""
+    if stage == "appraisal1":
+        inspection.rounds["appraisal1"] = copied(inspection.answers, by, at, keep_note=False)
+    elif stage == "appraisal2":
+        inspection.rounds["appraisal2"] = copied(inspection.rounds["appraisal1"], by, at,
+                                                 keep_note=True)
+    inspection.stage = stage
+    inspection.updated_at = at
+    rules.add_event(inspection, by, at, "stage", stage=stage)
+
+
+def requests(inspection: Inspection) -> list[str]:
+    """The criteria the unit was asked to explain (round 1's ``explain``), in the
+    checklist's order as the round keeps it."""
+    return [cid for cid, a in inspection.rounds.get("appraisal1", {}).items() if a.explain]
+
+
+def ensure_explainable(inspection: Inspection, checklist: Checklist, criterion_id: str) -> None:
+    """:class:`WrongStage` outside ``explanation``; :class:`Conflict` for a criterion the
+    appraisers did not ask to be explained."""
+    require_stage(inspection, "explanation")
+    criterion = checklist.criterion(criterion_id)
+    if criterion is None:
+        raise rules.BadAnswer(N_("%(criterion)s: unknown criterion", criterion=criterion_id),
+                              criterion=criterion_id)
+    asked = inspection.rounds.get("appraisal1", {}).get(criterion_id)
+    if asked is None or not asked.explain:
+        raise Conflict(N_("%(criterion)s: the appraisers did not ask to explain this criterion",
+                          criterion=criterion_label(criterion)), criterion=criterion_id)
+
+
+def add_explanation_photo(inspection: Inspection, checklist: Checklist, criterion_id: str,
+                          photo_id: str, by: str, at: str) -> Explanation:
+    """Add an evidence photo to the unit's explanation of a requested criterion (append
+    only: the explanation's revision goes up, its text stays)."""
+    ensure_explainable(inspection, checklist, criterion_id)
+    current = inspection.explanations.get(criterion_id) or Explanation(by=by)
+    explanation = Explanation(text=current.text, by=current.by or by, at=at,
+                              rev=current.rev + 1, photos=[*current.photos, photo_id])
+    inspection.explanations[criterion_id] = explanation
+    inspection.updated_at = at
+    return explanation
+
+
+def put_explanation(inspection: Inspection, checklist: Checklist, criterion_id: str, text: str,
+                    base_rev: int, by: str, at: str) -> Explanation:
+    """Replace the unit's explanation of one criterion under the revision rules (§7).
+    :class:`WrongStage` outside ``explanation``; :class:`Conflict` for a criterion that
+    was not asked to be explained; :class:`~.inspection.Stale` on a stale ``base_rev``."""
+    ensure_explainable(inspection, checklist, criterion_id)
+    current = inspection.explanations.get(criterion_id)
+    current_rev = current.rev if current else 0
+    if current is not None and current.text == text:
+        return current
+    if base_rev != current_rev:
+        raise rules.Stale(N_("changed by a team mate since you loaded it"),
+                          criterion=criterion_id,
+                          current=explanation_dict(current, criterion_id))
+    explanation = Explanation(text=text, by=by, at=at, rev=current_rev + 1,
+                              photos=list(current.photos) if current else [])
+    inspection.explanations[criterion_id] = explanation
+    inspection.updated_at = at
+    return explanation
+
+
+def clean_explanation_text(value: Any) -> str:
+    """The text of an explanation through the one text cleaner
+    (:class:`~.text.TextProblem` when it cannot be taken)."""
+    return clean_text(value if value is not None else "", field="text",
+                      label=N_("Explanation"))
+
+
+def explanation_dict(explanation: Explanation | None, criterion_id: str) -> dict[str, Any]:
+    """The API form of an explanation (``rev`` 0 when none was given)."""
+    if explanation is None:
+        return {"criterion": criterion_id, "rev": 0}
+    return {"criterion": criterion_id, "text": explanation.text, "by": explanation.by,
+            "at": explanation.at, "rev": explanation.rev, "photos": list(explanation.photos)}
+
+
+def visible_rounds(inspection: Inspection, unit_side: bool) -> tuple[str, ...]:
+    """The rounds a reader may see: the province every round started; the unit round 1
+    from ``explanation`` on and round 2 only once final — never a round in progress."""
+    started = tuple(r for r in ("appraisal1", "appraisal2") if r in inspection.rounds)
+    if not unit_side:
+        return started
+    stage = stage_of(inspection)
+    if stage == "final":
+        return started
+    if stage in ("explanation", "appraisal2"):
+        return tuple(r for r in started if r == "appraisal1")
+    return ()

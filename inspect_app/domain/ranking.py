@@ -1,0 +1,42 @@
+"""Rankings (DESIGN §11): the competition rank of units by percent, the one rule the
+API, the home page and the workbook's summary use."""
+from __future__ import annotations
+
+import math
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
+from typing import Any, Protocol
+
+
+class Ranked(Protocol):
+    """What a ranked record needs: its unit, its percent and when it was finalized."""
+
+    unit: str
+    percent: float | None
+    finalized_at: str | None
+
+
+def usable_percent(value: Any) -> float | None:
+    """A percent a record can be ranked by (None: not a finite number)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(number) or math.isinf(number) else number
+
+
+def competition_ranks(percents: Sequence[float | None]) -> list[int | None]:
+    """The competition rank of each percent, highest first: equal percents share a rank
+    and the next rank skips (1, 2, 2, 4); None for a record without a percent."""
+    values = sorted(p for p in percents if p is not None)
+    return [None if p is None else 1 + len(values) - bisect_right(values, p) for p in percents]
+
+
+def newest_per_unit(records: Iterable[Ranked]) -> list[Ranked]:
+    """One record per unit: its newest finalized one (by ``finalized_at``)."""
+    best: dict[str, Ranked] = {}
+    for record in records:
+        kept = best.get(record.unit)
+        if kept is None or (record.finalized_at or "") > (kept.finalized_at or ""):
+            best[record.unit] = record
+    return list(best.values())

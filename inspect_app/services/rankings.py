@@ -1,0 +1,71 @@
+"""Rankings (DESIGN §11): one row per unit, its newest finalized record of a checklist,
+period and kind (for assessments the ``final`` card), ranked by percent with the
+competition rank of :mod:`inspect_app.domain.ranking`; the units seen without such a
+record as ``not_inspected``. The API and the home page use this one function."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ..domain.access import Scope
+from ..domain.messages import N_
+from ..domain.models import INSPECTION_KINDS
+from ..domain.ranking import competition_ranks, newest_per_unit, usable_percent
+from ..domain.text import fold, nfc
+from ..storage import Store
+from . import Invalid
+from .commands import quoted
+from .inspections import visible, visible_units
+
+
+@dataclass(frozen=True)
+class RankingQuery:
+    checklist: str
+    period: str
+    kind: str = "inspection"
+
+
+def ranking_query(args: Mapping[str, Any]) -> RankingQuery:
+    """``checklist``, ``period`` and ``kind`` of a request's query string; :class:`Invalid`
+    naming the field that is missing or wrong."""
+    checklist = str(args.get("checklist") or "").strip()
+    period = str(args.get("period") or "").strip()
+    kind = str(args.get("kind") or "inspection").strip()
+    if not checklist:
+        raise Invalid(N_("give the checklist: ?checklist=ID"), field="checklist")
+    if not period:
+        raise Invalid(N_("give the period: ?period=P"), field="period")
+    if kind not in INSPECTION_KINDS:
+        raise Invalid(N_("kind must be one of %(kinds)s", kinds=", ".join(INSPECTION_KINDS)),
+                      field="kind", value=quoted(kind))
+    return RankingQuery(checklist=checklist[:100], period=period[:20], kind=kind)
+
+
+def ranking(store: Store, scope: Scope, query: RankingQuery, *,
+            every_record: bool = False) -> dict[str, Any]:
+    """The ranking of DESIGN §11 within what ``scope`` may see. ``every_record``: every
+    finalized record of the round is a row (the home page's table of the round), those
+    without a score unranked at the end, instead of the newest one per unit."""
+    names = {u.code: u.name for u in store.list_units()}
+    found = visible(store, scope, checklist=query.checklist, period=query.period,
+                    kind=query.kind, status="finalized")
+    if every_record:
+        rows = found
+    else:
+        rows = newest_per_unit([s for s in found if usable_percent(s.percent) is not None])
+    ranks = competition_ranks([usable_percent(s.percent) for s in rows])
+    ordered = sorted(zip(rows, ranks), key=lambda pair: (
+        pair[1] is None, pair[1] or 0, fold(nfc(names.get(pair[0].unit, pair[0].unit))),
+        pair[0].unit, pair[0].created_at))
+    allowed = visible_units(scope)
+    seen = set(names) if allowed is None else set(allowed) & set(names)
+    ranked_units = {s.unit for s in rows if usable_percent(s.percent) is not None}
+    not_inspected = sorted(c for c in seen if c not in ranked_units)
+    return {"checklist": query.checklist, "period": query.period, "kind": query.kind,
+            "title": rows[0].checklist_title if rows else "",
+            "rows": [{"unit": s.unit, "unit_name": names.get(s.unit, s.unit),
+                      "inspection": s.id, "total": s.total, "max": s.max,
+                      "percent": s.percent, "band": s.band, "rank": rank}
+                     for s, rank in ordered],
+            "not_inspected": not_inspected}

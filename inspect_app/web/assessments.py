@@ -1,0 +1,305 @@
+"""The screens of a PAR-index assessment (DESIGN §10): the province's appraisal of a
+section, the unit's explanations, the scores side by side, and moving on a stage.
+
+The unit self-scores with the ordinary section screens (``web/fill.py``). Every form
+works without JavaScript (CSRF token, one op per criterion under the §7 protocol).
+"""
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from ..domain import assessment as stages
+from ..domain import inspection as rules
+from ..domain.compare import compare
+from ..domain.messages import N_, criterion_label
+from ..domain.models import Inspection
+from ..services import Invalid, ServiceError, Unprocessable, assessments, clock, commands
+from ..services import inspections as service
+from . import fill_forms
+from .auth import roles_required, scope, store
+from .common import csrf
+from .i18n import current_locale, translate
+
+bp = Blueprint("assessments", __name__, url_prefix="/assessments")
+
+#: Form field of the "ask to explain" switch of a criterion (after its key).
+EXPLAIN = "explain"
+
+
+def _fail(exc: ServiceError):
+    from .errors import status_of
+
+    abort(status_of(exc))
+
+
+def _section_or_404(inspection: Inspection, section_id: str):
+    section = service.checklist_of(inspection).section(section_id)
+    if section is None:
+        abort(404)
+    return section
+
+
+# ---------------------------------------------------------------- the province's appraisal
+
+@bp.get("/<inspection_id>/appraisal/<section_id>")
+@roles_required("admin", "inspector")
+def appraisal(inspection_id: str, section_id: str):
+    """One section to appraise: per criterion the unit's self-score with its evidence and
+    notes (and, in round 2, its explanation) beside the appraisers' input."""
+    try:
+        inspection = assessments.appraiser_view(store(), scope(), inspection_id)
+    except ServiceError as exc:
+        _fail(exc)
+    return _render_appraisal(inspection, section_id)
+
+
+def _render_appraisal(inspection: Inspection, section_id: str, status: int = 200):
+    checklist = service.checklist_of(inspection)
+    section = _section_or_404(inspection, section_id)
+    round_name = stages.current_round(inspection)
+    shown_round = round_name or (stages.final_round(inspection) if inspection.rounds else None)
+    answers = inspection.rounds.get(shown_round, {}) if shown_round else {}
+    editable = round_name is not None and inspection.status == "draft"
+    spec = fill_forms.section_spec(checklist, section_id, "inspection")
+    locale = current_locale()
+    values = {}
+    for cf in spec.criteria:
+        answer = answers.get(cf.criterion.id)
+        shown = values[cf.key] = fill_forms.form_values(cf.criterion, answer, locale)
+        shown["op_id"] = str(uuid.uuid4())
+        shown["orig"] = fill_forms.content_digest(rules.answer_content(answer))
+    form = fill_forms.display_fields(checklist, section_id, "inspection", spec, values, locale)
+    card = assessments.round_card(inspection, shown_round) if shown_round else None
+    self_card = service.live_card(inspection)
+    index = [s.id for s in checklist.sections]
+    position = index.index(section_id)
+    return render_template(
+        "assessments/appraisal.html", inspection=inspection, checklist=checklist,
+        section=section, spec=spec, form=form, round_name=shown_round, editable=editable,
+        answers=answers, card=card, self_card=self_card, unit=store().get_unit(inspection.unit),
+        stage_label=translate(stages.STAGE_LABELS[stages.stage_of(inspection)]),
+        sections=checklist.sections,
+        prev_id=index[position - 1] if position > 0 else None,
+        next_id=index[position + 1] if position + 1 < len(index) else None), status
+
+
+@bp.post("/<inspection_id>/appraisal/<section_id>")
+@roles_required("admin", "inspector")
+def save_appraisal(inspection_id: str, section_id: str):
+    """The no-JavaScript save of a section's appraisal: each changed criterion is its own
+    op; ``copy=<criterion>`` takes the self-score over for that criterion."""
+    try:
+        inspection = assessments.appraiser_view(store(), scope(), inspection_id)
+    except ServiceError as exc:
+        _fail(exc)
+    checklist = service.checklist_of(inspection)
+    _section_or_404(inspection, section_id)
+    spec = fill_forms.section_spec(checklist, section_id, "inspection")
+    form = spec.form_class()
+    if not form.validate():
+        flash(_("The form could not be read; try again."), "error")
+        return redirect(request.url)
+    copy_of = request.form.get("copy")
+    saved, problems = 0, []
+    for cf in spec.criteria:
+        c = cf.criterion
+        data = {part.name: form[f"{cf.key}_{part.name}"].data for part in cf.parts}
+        try:
+            base_rev = int(data.get("base_rev") or 0)
+        except ValueError:
+            base_rev = 0
+        if copy_of == c.id:
+            own = inspection.answers.get(c.id)
+            content = own.content() if own else {}
+            content.pop("note", None)
+        else:
+            content, parse_problems = fill_forms.parse_content(c, data)
+            if parse_problems:
+                problems.append(f"{criterion_label(c)}: {'; '.join(map(str, parse_problems))}")
+                continue
+            content = rules.clean_content(content)
+            if request.form.get(f"{cf.key}_{EXPLAIN}") == "y":
+                content["explain"] = True
+            if fill_forms.content_digest(content) == data.get("orig"):
+                continue  # untouched on this screen
+        try:
+            op = commands.appraisal_op(c.id, {"op_id": data.get("op_id") or str(uuid.uuid4()),
+                                              "base_rev": base_rev, **content})
+            assessments.save_appraisal(store(), scope(), inspection_id, op)
+        except rules.Stale:
+            problems.append(_("%(criterion)s was changed by a team mate meanwhile: look at it "
+                              "again.", criterion=criterion_label(c)))
+        except ServiceError as exc:
+            problems.append(f"{criterion_label(c)}: {translate(exc.message)}")
+        else:
+            saved += 1
+    for problem in problems:
+        flash(problem, "error")
+    if not problems:
+        flash(_("Appraisal saved."), "success")
+    go = request.form.get("go")
+    target = section_id
+    if go and go != "stay" and checklist.section(go) is not None and not problems:
+        target = go
+    return redirect(url_for("assessments.appraisal", inspection_id=inspection_id,
+                            section_id=target))
+
+
+# ---------------------------------------------------------------- the unit's explanations
+
+@bp.get("/<inspection_id>/explanations")
+@roles_required("unit")
+def explanations(inspection_id: str):
+    """The requests to explain, each with the appraisers' comment and a place to answer."""
+    try:
+        inspection = assessments.explainer_view(store(), scope(), inspection_id)
+    except ServiceError as exc:
+        _fail(exc)
+    parts = assessments.assessment_parts(inspection, scope())
+    checklist = service.checklist_of(inspection)
+    round1 = inspection.rounds.get("appraisal1", {}) if "appraisal1" in parts["rounds"] else {}
+    asked = [(checklist.criterion(cid), inspection.answers.get(cid), round1.get(cid),
+              inspection.explanations.get(cid)) for cid in parts["requests"]]
+    return render_template(
+        "assessments/explanations.html", inspection=inspection, asked=asked,
+        unit=store().get_unit(inspection.unit), stage=stages.stage_of(inspection),
+        can_advance=scope().can_advance(inspection, stages.stage_of(inspection)),
+        op_id=lambda: str(uuid.uuid4()))
+
+
+@bp.post("/<inspection_id>/explanations/<criterion_id>")
+@roles_required("unit")
+def save_explanation(inspection_id: str, criterion_id: str):
+    try:
+        base_rev = int(request.form.get("base_rev") or 0)
+    except ValueError:
+        base_rev = 0
+    try:
+        op = commands.explanation_op(criterion_id, {
+            "op_id": request.form.get("op_id") or str(uuid.uuid4()), "base_rev": base_rev,
+            "text": request.form.get("text", "")})
+        assessments.save_explanation(store(), scope(), inspection_id, op)
+    except rules.Stale:
+        flash(_("This explanation was changed meanwhile: look at it again."), "warning")
+    except ServiceError as exc:
+        if exc.__class__.__name__ == "Missing":
+            abort(404)
+        flash(translate(exc.message), "error")
+    else:
+        flash(_("Explanation saved."), "success")
+    return redirect(url_for("assessments.explanations", inspection_id=inspection_id)
+                    + f"#e-{criterion_id}")
+
+
+@bp.post("/<inspection_id>/explanations/<criterion_id>/photos")
+@roles_required("unit")
+def explanation_photo(inspection_id: str, criterion_id: str):
+    """The no-JavaScript upload of an evidence photo for an explanation."""
+    upload = request.files.get("photo")
+    try:
+        if upload is None or not upload.filename:
+            raise Invalid(N_("Choose a photo first."), field="photo")
+        assessments.attach_to_explanation(
+            store(), scope(), inspection_id, criterion_id, upload.read(),
+            request.form.get("op_id") or str(uuid.uuid4()),
+            max_side=int(current_app.config["PHOTO_MAX_SIDE"]),
+            max_bytes=int(current_app.config["PHOTO_MAX_BYTES"]),
+            max_pixels=int(current_app.config["PHOTO_MAX_PIXELS"]))
+    except ServiceError as exc:
+        if exc.__class__.__name__ == "Missing":
+            abort(404)
+        flash(translate(exc.message), "error")
+    else:
+        flash(_("Photo added to %(criterion)s.", criterion=criterion_id), "success")
+    return redirect(url_for("assessments.explanations", inspection_id=inspection_id)
+                    + f"#e-{criterion_id}")
+
+
+# ---------------------------------------------------------------- scores and stages
+
+@bp.get("/<inspection_id>/scores")
+@roles_required()
+def scores(inspection_id: str):
+    """Self / round 1 / round 2 or final, criterion by criterion, the gap and the
+    overrated criteria flagged (as far as the reader may see the rounds)."""
+    try:
+        inspection = assessments.load_assessment(store(), scope(), inspection_id)
+    except ServiceError as exc:
+        _fail(exc)
+    checklist = service.checklist_of(inspection)
+    cards = assessments.scores(inspection, scope())
+    # the last round the reader may see: round 2 (final) where it happened, else round 1
+    last_name = ("appraisal2" if cards["appraisal2"] else
+                 "appraisal1" if cards["appraisal1"] else None)
+    rows = _score_rows(inspection, checklist, cards, last_name)
+    return render_template(
+        "assessments/scores.html", inspection=inspection, rows=rows, cards=cards,
+        last_name=last_name, unit=store().get_unit(inspection.unit),
+        overrated=[r for r in rows if r["overrated"]])
+
+
+def _score_rows(inspection: Inspection, checklist, cards: dict[str, Any],
+                last_name: str | None) -> list[dict[str, Any]]:
+    """One row per scored criterion: max, self, round 1, round 2 (or final) and the gap
+    self − last round (the comparison of ``domain/compare.py``)."""
+    def lines(card):
+        return {line["id"]: line for line in card["criteria"]} if card else {}
+
+    r1, r2 = lines(cards["appraisal1"]), lines(cards["appraisal2"])
+    last = assessments.round_card(inspection, last_name) if last_name else None
+    self_card = service.live_card(inspection)
+    rows = []
+    for gap in compare(checklist, self_card, last or self_card):
+        rows.append({"gap": gap if last else None, "criterion": gap.criterion,
+                     "text": gap.text, "max": gap.max, "self": gap.self_points,
+                     "self_status": gap.self_status,
+                     "appraisal1": r1.get(gap.criterion), "appraisal2": r2.get(gap.criterion),
+                     "overrated": bool(last and gap.overrated)})
+    return rows
+
+
+@bp.post("/<inspection_id>/advance")
+@roles_required("admin", "inspector", "unit")
+def advance(inspection_id: str):
+    """Move the assessment on a stage (the no-JavaScript form of the view page)."""
+    back = request.form.get("back") or "view"
+    try:
+        assessments.advance(store(), scope(), inspection_id,
+                            commands.advance_op({"op_id": request.form.get("op_id")
+                                                 or str(uuid.uuid4())}),
+                            today=clock.today(current_app.config["TIMEZONE"]))
+    except Unprocessable as exc:
+        flash(translate(exc.message), "error")
+    except ServiceError as exc:
+        if exc.__class__.__name__ in ("Missing", "Forbidden"):
+            _fail(exc)
+        flash(translate(exc.message), "error")
+    else:
+        flash(_("The assessment moved on to the next stage."), "success")
+    if back == "explanations":
+        return redirect(url_for("assessments.explanations", inspection_id=inspection_id))
+    return redirect(url_for("inspections.view", inspection_id=inspection_id))
+
+
+def view_context(inspection: Inspection) -> dict[str, Any]:
+    """What the record's overview shows of an assessment: its stage, who may move it on,
+    and the screens of each side."""
+    current = scope()
+    stage = stages.stage_of(inspection)
+    checklist = service.checklist_of(inspection)
+    blocking = assessments.blockers(inspection) if inspection.status == "draft" else {}
+    return {"stage": stage, "stage_label": translate(stages.STAGE_LABELS[stage]),
+            "province": current.is_province(inspection),
+            "unit_side": current.is_assessed_unit(inspection),
+            "can_advance": inspection.status == "draft" and current.can_advance(inspection, stage),
+            "first_section": checklist.sections[0].id,
+            "requests": len(stages.requests(inspection)),
+            "missing": len(blocking.get("unanswered", ())) + len(blocking.get("missing_evidence", ())),
+            "op_id": str(uuid.uuid4())}
+
+
+__all__ = ["bp", "csrf", "view_context"]

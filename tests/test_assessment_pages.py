@@ -1,0 +1,141 @@
+"""The screens of an assessment without JavaScript: the unit submits its self-score, the
+province appraises a section and asks to explain, the unit explains, the scores side by
+side flag what the unit overrated; each side only reaches its own screens."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from inspect_app.services import accounts, commands
+from inspect_app.services import inspections as service
+from inspect_app.services import units as unit_service
+
+from .support import PASSWORD, csrf_of, form_fields, login, op
+from .test_shipped_checklists import full_answers
+
+
+@pytest.fixture
+def record(app):
+    """An assessment of A (lead: ``lead``), self-scored in full by ``ua``, not submitted."""
+    store, library = app.extensions["store"], app.extensions["checklists"]
+    unit_service.add_unit(store, "A", "Xã Thiện Nghiệp")
+    unit_service.add_unit(store, "B", "Xã Kim Long")
+    accounts.create_user(store, "lead", "inspector", password=PASSWORD)
+    accounts.create_user(store, "ua", "unit", unit="A", password=PASSWORD)
+    accounts.create_user(store, "ub", "unit", unit="B", password=PASSWORD)
+    lead = service.scope_for(store, store.get_user("lead"))
+    unit = service.scope_for(store, store.get_user("ua"))
+    inspection = service.start(store, library, lead, commands.StartRequest(
+        unit="A", checklist="cchc-xa", period="2025", kind="assessment"))
+    for cid, content in full_answers().items():
+        service.save_answer(store, unit, inspection.id, commands.answer_op(cid, {
+            "op_id": op(), "base_rev": 0, "note": f"Minh chứng {cid}", **content}))
+    return inspection.id
+
+
+def stage(app, iid):
+    return app.extensions["store"].get_inspection(iid).stage
+
+
+def post_advance(client, iid):
+    view = client.get(f"/inspections/{iid}").get_data(as_text=True)
+    return client.post(f"/assessments/{iid}/advance",
+                       data={"csrf_token": csrf_of(view), "op_id": op()})
+
+
+def test_the_loop_through_the_pages(app, client, record):
+    iid = record
+    login(client, "ua")
+    view = client.get(f"/inspections/{iid}").get_data(as_text=True)
+    assert "Nộp bản tự chấm" in view
+    assert post_advance(client, iid).status_code == 302
+    assert stage(app, iid) == "appraisal1"
+    # the unit reaches neither the appraisal nor a round in progress
+    assert client.get(f"/assessments/{iid}/appraisal/chi_dao").status_code == 403
+    scores = client.get(f"/assessments/{iid}/scores").get_data(as_text=True)
+    assert "Bạn chưa được xem kết quả thẩm định." in scores
+    client.post("/logout", data={"csrf_token": csrf_of(view)})
+
+    login(client, "lead")
+    page = client.get(f"/inspections/{iid}").get_data(as_text=True)
+    section = re.search(r'href="/assessments/[^/]+/appraisal/([^"]+)"', page).group(1)
+    html = client.get(f"/assessments/{iid}/appraisal/{section}").get_data(as_text=True)
+    assert "Minh chứng 1.1" in html  # the unit's evidence beside the appraisers' input
+    data = form_fields(html, "appraisal-form")
+    # the sixth criterion of the section is 1.6 (a yes/no)
+    key = [k[:-len("_orig")] for k in data if k.endswith("_orig")][5]
+    data[f"{key}_value"] = "false"
+    data[f"{key}_note"] = "Không có văn bản chỉ đạo"
+    data[f"{key}_explain"] = "y"
+    response = client.post(f"/assessments/{iid}/appraisal/{section}", data=data)
+    assert response.status_code == 302
+    saved = app.extensions["store"].get_inspection(iid).rounds["appraisal1"]["1.6"]
+    assert (saved.value, saved.explain, saved.rev) == (False, True, 2)
+    assert post_advance(client, iid).status_code == 302
+    assert stage(app, iid) == "explanation"
+    client.post("/logout", data={"csrf_token": csrf_of(page)})
+
+    login(client, "ua")
+    html = client.get(f"/assessments/{iid}/explanations").get_data(as_text=True)
+    assert "Không có văn bản chỉ đạo" in html  # the appraisers' comment
+    response = client.post(f"/assessments/{iid}/explanations/1.6", data={
+        "csrf_token": csrf_of(html), "op_id": op(), "base_rev": "0",
+        "text": "Đã có KH số 06/KH-UBND"})
+    assert response.status_code == 302
+    explanation = app.extensions["store"].get_inspection(iid).explanations["1.6"]
+    assert explanation.text == "Đã có KH số 06/KH-UBND" and explanation.by == "ua"
+    scores = client.get(f"/assessments/{iid}/scores").get_data(as_text=True)
+    assert "tự chấm cao hơn" in scores.lower() or "Tự chấm cao hơn" in scores
+    row = re.search(r'<tr class="overrated">(.*?)</tr>', scores, re.S).group(1)
+    assert "1.6" in row
+
+
+def test_a_page_post_without_csrf_is_refused(app, client, record):
+    login(client, "ua")
+    response = client.post(f"/assessments/{record}/advance", data={"op_id": op()})
+    assert response.status_code == 400
+    assert stage(app, record) == "self"
+
+
+def test_another_unit_never_reaches_the_screens(client, record):
+    login(client, "ub")
+    for path in (f"/inspections/{record}", f"/assessments/{record}/scores",
+                 f"/assessments/{record}/appraisal/chi_dao"):
+        assert client.get(path).status_code in (403, 404), path
+    assert client.get(f"/assessments/{record}/explanations").status_code == 404
+
+
+def test_the_unit_adds_an_evidence_photo_to_its_explanation(app, client, record):
+    import io
+
+    from PIL import Image
+
+    from inspect_app.services import assessments
+    from inspect_app.services import inspections as service
+
+    store = app.extensions["store"]
+    unit = service.scope_for(store, store.get_user("ua"))
+    lead = service.scope_for(store, store.get_user("lead"))
+    assessments.advance(store, unit, record, commands.AdvanceOp(op()))
+    assessments.save_appraisal(store, lead, record, commands.appraisal_op("1.6", {
+        "op_id": op(), "base_rev": 1, "value": False, "explain": True}))
+    assessments.advance(store, lead, record, commands.AdvanceOp(op()))
+    login(client, "ua")
+    html = client.get(f"/assessments/{record}/explanations").get_data(as_text=True)
+    photo = io.BytesIO()
+    Image.new("RGB", (64, 48), (20, 120, 60)).save(photo, "JPEG")
+    data = photo.getvalue()
+    response = client.post(f"/assessments/{record}/explanations/1.6/photos", data={
+        "csrf_token": csrf_of(html), "op_id": op(), "photo": (io.BytesIO(data), "kh.jpg")},
+        content_type="multipart/form-data")
+    assert response.status_code == 302
+    explanation = store.get_inspection(record).explanations["1.6"]
+    assert len(explanation.photos) == 1 and explanation.rev == 1
+    photo_id = explanation.photos[0]
+    assert client.get(f"/inspections/{record}/photos/{photo_id}").status_code == 200
+    # a photo on a criterion that was not asked about is refused, nothing stored
+    client.post(f"/assessments/{record}/explanations/3.2/photos", data={
+        "csrf_token": csrf_of(html), "op_id": op(), "photo": (io.BytesIO(data), "x.jpg")},
+        content_type="multipart/form-data")
+    assert "3.2" not in store.get_inspection(record).explanations
