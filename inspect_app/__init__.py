@@ -24,6 +24,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         inspections,
         labels,
         logs,
+        province,
         pwa,
         qr,
         remediation,
@@ -45,7 +46,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     auth.init_app(app)
 
     for module in (checklist_views, inspections, fill, remediation, documents, qr, units, users,
-                   exports, api, pwa):
+                   province, exports, api, pwa):
         app.register_blueprint(module.bp)
     app.add_url_rule("/", endpoint="index", view_func=home.index)
     app.context_processor(lambda: labels.labels_context(app))

@@ -22,6 +22,7 @@ from ..domain.models import Inspection
 from ..exports.documents import Sources, minutes_content, plan_content, preview_items
 from ..services import ServiceError, clock
 from ..services import inspections as service
+from . import province
 from .auth import roles_required, scope, store
 
 bp = Blueprint("documents", __name__, url_prefix="/inspections")
@@ -44,6 +45,7 @@ def gather(inspection_id: str) -> Sources:
     except ServiceError:
         abort(404)
     config = current_app.config
+    names = province.settings()
     tz = config.get("TIMEZONE") or clock.DEFAULT_TZ
     today = clock.today(tz)
     checklist = service.checklist_of(inspection)
@@ -53,7 +55,7 @@ def gather(inspection_id: str) -> Sources:
     return Sources(
         inspection=inspection, checklist=checklist, card=service.card_dict(inspection),
         unit=store().get_unit(inspection.unit), items=items, today=today, tz=tz,
-        province=config.get("PROVINCE") or "", inspecting_body=config.get("INSPECTING_BODY") or "",
+        superior_body=names.superior_body, inspecting_body=names.inspecting_body,
         unit_users=[u for u in users.values()
                     if u.role == "unit" and u.unit == inspection.unit and u.active],
         users=users, self_card=_self_check_card(inspection), preview=preview,
@@ -61,7 +63,7 @@ def gather(inspection_id: str) -> Sources:
 
 
 def _record_url(inspection_id: str) -> str:
-    return url_for("inspections.view", inspection_id=inspection_id, _external=True)
+    return province.public_url_for("inspections.view", inspection_id=inspection_id)
 
 
 @bp.get("/<inspection_id>/minutes")

@@ -12,6 +12,7 @@ from flask import Blueprint, Response, abort, redirect, render_template, url_for
 from ..domain.text import sort_key
 from ..exports import qr
 from ..services import inspections as inspection_service
+from . import province
 from .auth import roles_required, scope, store
 
 bp = Blueprint("qr", __name__)
@@ -32,7 +33,7 @@ def svg_response(data: str, *, box_size: int = 10, download_name: str | None = N
 
 def door_url(code: str) -> str:
     """The absolute URL a unit's door QR code encodes."""
-    return url_for("qr.door", code=code, _external=True)
+    return province.public_url_for("qr.door", code=code)
 
 
 def door_target(code: str) -> str:
