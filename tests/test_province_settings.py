@@ -16,7 +16,6 @@ from inspect_app.services import accounts, commands, province
 from inspect_app.services import inspections as service
 from inspect_app.services import units as unit_service
 
-from .conftest import app_config
 from .support import PASSWORD, csrf_of, login
 
 GOOD = {"inspecting_body": "Sở Nội vụ tỉnh Thái Nguyên", "superior_body": "UBND TỈNH THÁI NGUYÊN",
@@ -24,9 +23,14 @@ GOOD = {"inspecting_body": "Sở Nội vụ tỉnh Thái Nguyên", "superior_bod
         "public_url": "https://cchc.thainguyen.gov.vn/"}
 
 
+def app_config(root: Path, **overrides) -> dict:
+    return {"TESTING": True, "DATA_DIR": str(root / "data"), "SECRET_KEY": "test-secret",
+            **overrides}
+
+
 @pytest.fixture
 def app(tmp_path):
-    app = create_app(app_config(tmp_path, tinydb=True, PROVINCE="Bắc Kạn"))
+    app = create_app(app_config(tmp_path, PROVINCE="Bắc Kạn"))
     store = app.extensions["store"]
     unit_service.add_unit(store, "NT", "Xã Nông Thượng")
     accounts.create_user(store, "admin", "admin", password=PASSWORD, full_name="Quản trị")
@@ -62,7 +66,7 @@ def test_admin_saves_the_settings_and_they_are_kept_in_the_data(app):
     assert response.status_code == 302
     assert "Đã lưu cài đặt." in page_text(client.get("/settings/"))
     # Another app on the same data folder (another worker) reads the same values.
-    other = create_app(app_config(Path(app.config["DATA_DIR"]).parent, tinydb=True))
+    other = create_app(app_config(Path(app.config["DATA_DIR"]).parent))
     saved = province.current(other.extensions["store"], other.config)
     assert saved.inspecting_body == "Sở Nội vụ tỉnh Thái Nguyên"
     assert saved.public_url == "https://cchc.thainguyen.gov.vn"  # the trailing slash dropped
