@@ -393,6 +393,8 @@ MATRIX: dict[str, dict] = {
     "fill.review": {"targets": RECORDS, "GET": sees(200)},
     "documents.minutes": {"targets": RECORDS, "GET": sees(200)},
     "documents.plan": {"targets": RECORDS, "GET": sees(200)},
+    "documents.minutes_pdf": {"targets": RECORDS, "GET": sees(200)},
+    "documents.plan_pdf": {"targets": RECORDS, "GET": sees(200)},
     # -- changing a record in the browser
     "fill.save_section": {"targets": RECORDS, "POST": writes(EDITS, 302, locked=302),
                           "body": {"POST": section_body}},
