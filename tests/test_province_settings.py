@@ -127,3 +127,10 @@ def test_documents_and_qr_codes_use_the_saved_names_and_address(app, monkeypatch
     monkeypatch.setattr(qr, "svg_document", lambda data, **kw: seen.append(data) or real(data, **kw))
     login(app.test_client(), "admin").get("/units/NT/door-qr.svg")
     assert seen == ["https://cchc.thainguyen.gov.vn/units/NT/door"]
+
+
+def test_the_door_sheet_names_the_one_stop_centre(app):
+    client = login(app.test_client(), "admin")
+    assert "Trung tâm Phục vụ hành chính công" in page_text(client.get("/qr/door-sheet"))
+    province.save(app.extensions["store"], GOOD)
+    assert "Trung tâm Phục vụ hành chính công xã" in page_text(client.get("/qr/door-sheet"))

@@ -83,4 +83,5 @@ def door_sheet():
     cards = [{"unit": u, "url": door_url(u.code), "svg": qr.svg(door_url(u.code), label=u.name)}
              for u in units]
     pages = [cards[i:i + DOOR_CARDS_PER_PAGE] for i in range(0, len(cards), DOOR_CARDS_PER_PAGE)]
-    return render_template("documents/door_sheet.html", pages=pages)
+    return render_template("documents/door_sheet.html", pages=pages,
+                           centre=province.settings().one_stop_centre)
