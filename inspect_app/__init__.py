@@ -26,6 +26,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         inspections,
         labels,
         logs,
+        province,
         pwa,
         qr,
         remediation,
@@ -53,7 +54,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     auth.init_app(app)
 
     for module in (checklist_views, inspections, fill, assessments, remediation, documents, qr,
-                   units, users, exports, api, pwa):
+                   units, users, province, exports, api, pwa):
         app.register_blueprint(module.bp)
     app.add_url_rule("/", endpoint="index", view_func=home.index)
     app.context_processor(lambda: labels.labels_context(app))

@@ -444,6 +444,14 @@ MATRIX: dict[str, dict] = {
         "body": {"POST": lambda w, s, t: {"data": {
             "username": "moi", "role": "viewer", "unit": "", "password": "mat-khau-moi-1"}}},
     },
+    "province.edit": {"GET": only(ADMIN, 200)},
+    "province.save": {
+        "POST": only(ADMIN, 302, changes=True),
+        "body": {"POST": lambda w, s, t: {"data": {
+            "inspecting_body": "Sở Nội vụ", "superior_body": "UBND TỈNH THỬ",
+            "one_stop_centre": "Trung tâm Phục vụ hành chính công",
+            "public_url": "https://cchc.example.vn"}}},
+    },
     # -- starting records (a form naming a unit the user may not use is shown again, 400)
     "inspections.new": {
         "targets": STARTS_TARGETS,
@@ -463,6 +471,8 @@ MATRIX: dict[str, dict] = {
     "fill.review": {"targets": RECORDS, "GET": sees(200)},
     "documents.minutes": {"targets": RECORDS, "GET": sees(200)},
     "documents.plan": {"targets": RECORDS, "GET": sees(200)},
+    "documents.minutes_pdf": {"targets": RECORDS, "GET": sees(200)},
+    "documents.plan_pdf": {"targets": RECORDS, "GET": sees(200)},
     # -- changing a record in the browser
     "fill.save_section": {"targets": RECORDS, "POST": writes(EDITS, 302, locked=302),
                           "body": {"POST": section_body}},

@@ -618,19 +618,25 @@ def realistic(live_server):
     library = live_server.app.extensions["checklists"]
     if store.get_unit("DOCB") is None:
         unit_service.add_unit(store, "DOCB", "Xã Vĩnh Hòa Hưng Bắc")
-        for username, role, unit in (("doc.lead", "inspector", None), ("doc.unit", "unit", "DOCB")):
+        for username, role, unit in (("doc.lead", "inspector", None), ("doc.unit", "unit", "DOCB"),
+                                     ("doc.m1", "inspector", None), ("doc.m2", "inspector", None),
+                                     ("doc.m3", "inspector", None), ("doc.m4", "inspector", None)):
             accounts.create_user(store, username, role, unit=unit, password=PASSWORD,
                                  full_name="Nguyễn Thị Phương Thảo", position="Chuyên viên")
     lead = service.scope_for(store, store.get_user("doc.lead"))
     record = service.start(store, library, lead, commands.StartRequest(
-        unit="DOCB", checklist="cchc-xa", period="2025", kind="inspection", number="15/BB-SNV"))
+        unit="DOCB", checklist="cchc-xa", period="2025", kind="inspection", number="15/BB-SNV",
+        team=["doc.m1", "doc.m2", "doc.m3", "doc.m4"]))  # a team of five, as in real rounds
     rng = random.Random(7)
     checklist = service.checklist_of(record)
+    na_given = False
     for criterion in checklist.criteria:
         content = generated_answer(criterion, rng, 0.6)
         if content is None:
             continue
-        if criterion.id == "1.1":  # a shortcoming whose finding is a long, hostile note
+        if criterion.na_allowed and not na_given:  # "Không áp dụng" in the points column
+            content, na_given = {"na": True}, True
+        elif criterion.id == "1.1":  # a shortcoming whose finding is a long, hostile note
             content = {"value": "khong_ban_hanh"}
             content["note"] = SCRIPT_NOTE + " " + "Kếhoạchsố06/KH-UBNDngày18/01/2023" * 4
         elif rng.random() < 0.3:
@@ -690,6 +696,67 @@ def test_documents_print_to_a4_without_overflow(live_server, realistic, page, do
         assert portrait[0] and not portrait[-1], "the appendix prints on landscape pages"
     if doc == "minutes":
         assert page.evaluate("[...document.images].every(i => i.complete && i.naturalWidth > 0)")
+
+
+def overflowing_boxes(page) -> list[str]:
+    """Elements of the sheets whose text is wider than their box (cut off on paper)."""
+    return page.evaluate("""() => [...document.querySelectorAll(".sheet td, .sheet th, .sheet p, .sheet li")]
+        .filter(el => el.scrollWidth > el.clientWidth + 1)
+        .map(el => el.tagName + "." + el.className + ": " + el.textContent.trim().slice(0, 40))""")
+
+
+@pytest.mark.parametrize("doc", ["minutes", "plan"])
+def test_printed_text_stays_in_its_box_and_uses_the_bundled_font(live_server, realistic, page,
+                                                                 doc):  # noqa: F811
+    login(page, live_server, "doc.lead", PASSWORD)
+    page.set_viewport_size({"width": A4_PRINTABLE_WIDTH_PX, "height": 1000})
+    assert page.goto(f"{live_server.url}/inspections/{realistic}/{doc}").status == 200
+    page.emulate_media(media="print")
+    page.evaluate("document.fonts.ready")
+    assert page.evaluate("""() => document.fonts.check('13pt "Doc Serif"') &&
+        [...document.fonts].some(f => f.family.replace(/"/g, "") === "Doc Serif"
+                                      && f.status === "loaded")""")
+    assert getComputedStyleFamily(page).startswith('"Doc Serif"')
+    assert overflowing_boxes(page) == []
+    if doc == "minutes":
+        na_cells = page.locator("td", has_text="Không áp dụng")
+        assert na_cells.count() >= 1
+    else:  # the appendix on a landscape page: its last column ("Ghi chú") keeps its edge
+        page.set_viewport_size({"width": round((297 - 20 - 20) / 25.4 * 96), "height": 700})
+        edges = page.evaluate("""() => {
+            const table = document.querySelector("table.appendix");
+            const sheet = document.querySelector("#appendix");
+            const last = table.querySelector("thead th:last-child");
+            return {table: table.getBoundingClientRect().right,
+                    sheet: sheet.getBoundingClientRect().right,
+                    body: document.body.getBoundingClientRect().width,
+                    last: last.textContent, lastRight: last.getBoundingClientRect().right};
+        }""")
+        assert edges["last"] == "Ghi chú"
+        assert edges["table"] <= edges["body"] + 1 and edges["lastRight"] <= edges["body"] + 1
+        assert overflowing_boxes(page) == []
+
+
+def getComputedStyleFamily(page) -> str:
+    return page.evaluate("getComputedStyle(document.querySelector('.sheet')).fontFamily")
+
+
+@pytest.mark.parametrize("doc", ["minutes", "plan"])
+def test_the_first_printed_page_is_not_left_half_empty(live_server, realistic, page, doc):  # noqa: F811
+    from pypdf import PdfReader
+    login(page, live_server, "doc.lead", PASSWORD)
+    assert page.goto(f"{live_server.url}/inspections/{realistic}/{doc}").status == 200
+    page.emulate_media(media="print")
+    page.evaluate("document.fonts.ready")
+    reader = PdfReader(io.BytesIO(page.pdf(format="A4", prefer_css_page_size=True)))
+    portrait = [p for p in reader.pages if p.mediabox.width < p.mediabox.height]
+    lines = [len([x for x in p.extract_text().splitlines() if x.strip()]) for p in portrait]
+    assert len(lines) >= 3
+    # the first page holds at least two thirds of the lines of a full page (the last
+    # portrait page may be short)
+    assert lines[0] >= 0.66 * max(lines[1:-1]), lines
+    text = " ".join(reader.pages[0].extract_text().split())
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text
 
 
 def test_door_sheet_prints_eight_cards_to_an_a4_page(live_server, realistic, page):  # noqa: F811

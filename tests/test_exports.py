@@ -38,8 +38,9 @@ PEOPLE = {"admin": ("admin", None), "thanhtra1": ("inspector", None),
 TODAY = _dt.date(2025, 6, 30)
 
 EN_HEADERS = {
-    "summary": ["No.", "Unit code", "Unit", "Period", "Checklist", "Kind", "Status", "Score",
-                "Maximum", "Percent", "Rating", "Rank"],
+    "summary": ["No.", "Unit code", "Unit", "Period", "Checklist", "Kind", "Status",
+                "Criteria points", "Bonus", "Penalty", "Score", "Maximum", "Percent", "Rating",
+                "Rank"],
     "findings": ["Unit", "Period", "Checklist", "Code", "Criterion", "Result", "Answer",
                  "Figures", "Points", "Maximum", "Note", "Photo", "More photos"],
     "plan": ["No.", "Unit", "Period", "Related criterion", "Shortcoming", "Cause", "Action",
@@ -167,7 +168,7 @@ def test_sheets_and_english_headers(world):
     for key, headers in EN_HEADERS.items():
         assert report.sheet(key).headers == headers
     assert report.sheet("scores-1").headers[:5] == [
-        "Code", "Criterion", "Maximum", "Xã Nông Thượng\n2025", "Xã Thiện Nghiệp\n2025"]
+        "Code", "Criterion", "Maximum", "Xã Nông Thượng (NT)\n2025", "Xã Thiện Nghiệp (TN)\n2025"]
 
 
 def _translated(msgids) -> bool:
@@ -251,7 +252,7 @@ def test_ranks_are_per_checklist_period_and_kind_and_skip_drafts():
 
 def test_score_sheet_blank_na_sections_and_total(world):
     headers, rows = build(world).table("scores-1")
-    tn = headers.index("Xã Thiện Nghiệp\n2025")
+    tn = headers.index("Xã Thiện Nghiệp (TN)\n2025")
     by_code = {row[0]: row for row in rows}
     record = world["store"].get_inspection(world["tn"])
     lines = {line["id"]: line for line in record.score["criteria"]}
@@ -801,3 +802,83 @@ def test_a_job_that_ends_while_its_page_reads_it_is_not_called_interrupted(tmp_p
 
     monkeypatch.setattr(job_files, "is_held", ends_meanwhile)
     assert jobs.get("j1")["status"] == "done"
+
+
+# ---------------------------------------------------------------- what a reader saw wrong (issue 15 point 4)
+
+def _summary_table(records, names=None):
+    order = workbook.ranked(records, names or {})
+    report = workbook.build(order, names or {}, lambda ids: iter(()), locale="en", today=TODAY)
+    headers, rows = report.table("summary")
+    return [dict(zip(headers, row)) for row in rows]
+
+
+def test_self_checks_are_listed_but_never_ranked_beside_inspections():
+    records = [summary("a", "U1", 50), summary("b", "U2", 70),
+               summary("s1", "U1", 99, kind="self_check"),
+               summary("s2", "U2", 95, kind="self_check")]
+    table = _summary_table(records)
+    ranks = {(row["Unit code"], row["Kind"]): row["Rank"] for row in table}
+    assert ranks == {("U2", "Inspection"): 1, ("U1", "Inspection"): 2,
+                     ("U1", "Self-check"): None, ("U2", "Self-check"): None}
+
+
+@pytest.fixture(scope="module")
+def scored_with_bonus(tmp_path_factory):
+    """One finalized inspection with a bonus and a penalty, as the web app exports it."""
+    app = create_app({"TESTING": True, "SECRET_KEY": "s", "DATABASE_URL": "memory:",
+                      "DATA_DIR": str(tmp_path_factory.mktemp("bonus") / "data")})
+    store, library = app.extensions["store"], app.extensions["checklists"]
+    for code in ("NT", "KL"):
+        unit_service.add_unit(store, code, COMMUNES[code])
+    users = {"admin": User(username="admin", role="admin", password_hash="x"),
+             "lead": User(username="lead", role="inspector", password_hash="y")}
+    for user in users.values():
+        store.add_user(user)
+    with app.app_context():
+        lead = service.scope_for(store, users["lead"])
+        checklist = library.get(CHECKLIST)
+        rng = random.Random(3)
+        answers = {c.id: generated_answer(c, rng, 0.8) for c in checklist.sections[0].criteria}
+        answers = {k: v for k, v in answers.items() if v is not None}
+        answers["9.1"], answers["9.2"] = {"value": 1.5}, {"value": 0.5}
+        _inspect(store, library, lead, "NT", answers)
+        # Two records of one unit and period in one score sheet: a draft beside the final one.
+        _inspect(store, library, lead, "NT", {"1.1": {"value": "tre_han"}}, finalize=False)
+    return {"app": app, "store": store, "users": users}
+
+
+def test_bonus_and_penalty_have_their_own_columns_and_score_agrees_with_percent(
+        scored_with_bonus):
+    headers, rows = build(scored_with_bonus).table("summary")
+    row = dict(zip(headers, rows[0]))
+    assert row["Bonus"] == 1.5 and row["Penalty"] == 0.5
+    assert row["Score"] == pytest.approx(row["Criteria points"] + 1.5 - 0.5)
+    assert row["Percent"] == pytest.approx(row["Score"] / row["Maximum"], abs=0.00005)
+
+
+def test_no_two_columns_share_a_visible_header(scored_with_bonus, world):
+    for report in (build(scored_with_bonus, include_drafts=True), build(world)):
+        book = workbook_of(report)
+        for sheet in book.worksheets:
+            headers = [c.value for c in sheet[1]]
+            assert len(set(headers)) == len(headers), (sheet.title, headers)
+            # the header row is tall enough for every line of its headers
+            lines = max(str(h).count("\n") + 1 for h in headers)
+            height = sheet.row_dimensions[1].height or 15  # 15: the default, not written
+            assert height >= 15 * lines, (sheet.title, height)
+
+
+def test_the_plan_sheet_prints_landscape_across_pages_at_a_readable_size(world):
+    book = workbook_of(build(world))
+    plan = book["Remediation plan"]
+    assert plan.page_setup.orientation == "landscape"
+    assert plan.page_setup.paperSize == 9  # A4
+    assert plan.print_title_rows.replace("$", "") == "1:1"
+    assert plan.sheet_properties.pageSetUpPr.fitToPage
+    assert plan.page_setup.fitToHeight == 0  # as many pages down as it takes
+    width = sum(plan.column_dimensions[openpyxl.utils.get_column_letter(n)].width or 0
+                for n in range(1, plan.max_column + 1))
+    pages = plan.page_setup.fitToWidth or 1
+    # about 141 column characters fit an A4 landscape page at 100 %: at least 80 % here
+    assert 141 * pages / width >= 0.8, (width, pages)

@@ -855,3 +855,25 @@ def test_layout_2_store_gets_item_cards_in_its_index(tmp_path):
     reopened = TinyDBStore(tmp_path / "d")
     assert [c.id for c, _r in reopened.query_items(ItemQuery()).rows] == ["old-1"]
     assert json.loads((store.root / "meta.json").read_text())["layout"] == tinydb_store.LAYOUT
+
+
+# ---------------------------------------------------------------- the settings document
+
+def test_settings_document_round_trip_replace_and_privacy(store):
+    assert store.get_settings() == {}
+    doc = {"inspecting_body": "Sở Nội vụ", "superior_body": "UBND TỈNH BẮC KẠN",
+           "public_url": "https://cchc.example.vn"}
+    store.put_settings(doc)
+    doc["inspecting_body"] = "changed by the caller"
+    got = store.get_settings()
+    assert got == {"inspecting_body": "Sở Nội vụ", "superior_body": "UBND TỈNH BẮC KẠN",
+                   "public_url": "https://cchc.example.vn"}
+    got["superior_body"] = "changed by a reader"
+    assert store.get_settings()["superior_body"] == "UBND TỈNH BẮC KẠN"
+    store.put_settings({"inspecting_body": "Sở Nội vụ tỉnh Thái Nguyên"})
+    assert store.get_settings() == {"inspecting_body": "Sở Nội vụ tỉnh Thái Nguyên"}
+
+
+def test_settings_document_survives_reopening(tmp_path):
+    TinyDBStore(tmp_path).put_settings({"one_stop_centre": "Trung tâm PVHCC xã"})
+    assert TinyDBStore(tmp_path).get_settings() == {"one_stop_centre": "Trung tâm PVHCC xã"}

@@ -23,6 +23,7 @@ from ..domain.models import (
     User,
 )
 from ..domain.periods import PeriodError, parse_period
+from ..domain.province import superior_of
 from ..domain.remediation import default_finding, generate_items
 from ..i18n import formatting
 from ..i18n.words import value_words
@@ -63,13 +64,7 @@ def short_date(value: Any) -> str:
 
 def province_authority(province: str) -> str:
     """The line above the inspecting body: "UBND TỈNH BẮC KẠN" (empty without a province)."""
-    name = (province or "").strip()
-    if not name:
-        return ""
-    lowered = name.casefold()
-    if lowered.startswith(("tỉnh ", "thành phố ", "tp ", "tp. ")):
-        return f"UBND {name.upper()}"
-    return f"UBND TỈNH {name.upper()}"
+    return superior_of(province)
 
 
 COMMITTEE_PREFIXES = ("ủy ban nhân dân ", "uỷ ban nhân dân ", "ubnd ")
@@ -138,7 +133,7 @@ class Sources:
     items: list[RemediationItem]
     today: _dt.date
     tz: str = clock.DEFAULT_TZ
-    province: str = ""
+    superior_body: str = ""  # the line above the inspecting body ("UBND TỈNH …")
     inspecting_body: str = "Sở Nội vụ"
     unit_users: list[User] = field(default_factory=list)
     users: dict[str, User] = field(default_factory=dict)
@@ -359,7 +354,7 @@ def minutes_content(src: Sources, *, record_url: str, url_for_photo) -> dict[str
         top, main = unit_issuer(src.unit_name)
         number = src.inspection.number or "…/BB-UBND"
     else:
-        top, main = province_authority(src.province), src.inspecting_body.upper()
+        top, main = src.superior_body.upper(), src.inspecting_body.upper()
         number = src.inspection.number or "…/BB-…"
     return {
         "header": header(src, top=top, main=main, number=number),

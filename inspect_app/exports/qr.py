@@ -68,3 +68,12 @@ def svg_document(data: str, *, box_size: int = 10, border: int = 4) -> bytes:
     root = _element(data, box_size, border)
     body = ET.tostring(root, encoding="unicode")
     return ('<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n").encode("utf-8")
+
+
+def matrix(data: str, *, border: int = 4) -> list[list[bool]]:
+    """The modules of the QR code encoding ``data`` (True: dark), quiet zone included,
+    for drawing it without SVG (the server-made PDF)."""
+    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=border)
+    code.add_data(data)
+    code.make(fit=True)
+    return code.get_matrix()

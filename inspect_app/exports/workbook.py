@@ -7,7 +7,9 @@ columns) and :meth:`Report.rows`, one pass that yields ``(sheet key, Row)`` pair
 Sheets:
 
 * ``summary`` — one row per inspection: unit, period, checklist, kind, status,
-  score, maximum, percent (a fraction, for a ``0.00%`` format), band and rank;
+  criteria points, bonus, penalty, score (criteria points + bonus − penalty: the figure
+  the percent is computed from), maximum, percent (a fraction, for a ``0.00%`` format),
+  band and rank (inspections only: self-checks are listed, never ranked);
 * ``scores`` — one sheet per checklist version (more if it has more inspections than
   Excel has columns): one row per scored criterion, one column per inspection,
   with a heading row per section carrying its subtotal and a total row;
@@ -263,7 +265,9 @@ def _labels(locale: str) -> _Labels:
         summary=(
             Column(_("No."), "integer"), Column(_("Unit code")), Column(_("Unit")),
             Column(_("Period")), Column(_("Checklist"), "wrap"), Column(_("Kind")),
-            Column(_("Status")), Column(_("Score"), "points"), Column(_("Maximum"), "points"),
+            Column(_("Status")), Column(_("Criteria points"), "points"),
+            Column(_("Bonus"), "points"), Column(_("Penalty"), "points"),
+            Column(_("Score"), "points"), Column(_("Maximum"), "points"),
             Column(_("Percent"), "percent"), Column(_("Rating")), Column(_("Rank"), "integer"),
         ),
         findings=(
@@ -485,8 +489,9 @@ def _score_sheets(order: list[tuple[InspectionSummary, int | None]],
             last = min(first + MAX_SCORE_COLUMNS, len(summaries))
             sheet = Sheet(f"scores-{len(sheets) + 1}",
                           f"{title} ({n + 1})" if len(starts) > 1 else title,
-                          _score_columns(labels, [_score_header(s, unit_names, labels)
-                                                  for s in summaries[first:last]]),
+                          _score_columns(labels, _distinct(
+                              [_score_header(s, unit_names, labels)
+                               for s in summaries[first:last]])),
                           freeze_columns=3)
             sheets.append(_ScoreSheet(sheet, (checklist_id, version), first, last))
     return sheets, columns
@@ -528,7 +533,7 @@ def build(order: list[tuple[InspectionSummary, int | None]], unit_names: dict[st
         blocks = {version: _ScoreBlock(columns) for version, columns in score_columns.items()}
         summaries = {summary.id: summary for summary, _rank in order}
         checklists: dict[str, Checklist] = {}  # by snapshot hash: parsed once per export
-        live: dict[str, dict[str, Any]] = {}  # the current score of records in progress
+        live: dict[str, dict[str, Any]] = {}  # each record's score card figures
         plan_number = done = 0
         for record in records([summary.id for summary, _rank in order]):
             summary = summaries.get(record["id"])
@@ -540,8 +545,9 @@ def build(order: list[tuple[InspectionSummary, int | None]], unit_names: dict[st
                 checklist = checklists[snapshot.get("hash", "")] = parse_checklist(
                     snapshot["data"], f"snapshot {str(snapshot.get('hash', ''))[:12]}")
             card = _card(record, checklist)
-            if record.get("status") != "finalized":
-                live[record["id"]] = {k: card.get(k) for k in ("total", "max", "percent", "band")}
+            # the figures of the summary row (live ones for a record in progress)
+            live[record["id"]] = {k: card.get(k) for k in ("total", "bonus", "penalty", "max",
+                                                           "percent", "band")}
             blocks[(summary.checklist_id, summary.checklist_version)].add(
                 summary.id, checklist, card)
             unit_name = unit_names.get(record["unit"], record["unit"])
@@ -568,28 +574,47 @@ def build(order: list[tuple[InspectionSummary, int | None]], unit_names: dict[st
 
 def _score_header(summary: InspectionSummary, unit_names: dict[str, str],
                   labels: _Labels) -> str:
-    header = f"{unit_names.get(summary.unit, summary.unit)}\n{summary.period}"
+    """Unit name and code, then period (and kind): what tells two columns apart."""
+    name = unit_names.get(summary.unit, summary.unit)
+    header = f"{name} ({summary.unit})\n{summary.period}" if name != summary.unit else \
+        f"{summary.unit}\n{summary.period}"
     if summary.kind != "inspection":
         header += f" · {labels.kinds.get(summary.kind, summary.kind)}"
     return header
 
 
+def _distinct(headers: list[str]) -> list[str]:
+    """The headers with a repeated one numbered (2), (3)…: no two columns look alike."""
+    seen: dict[str, int] = {}
+    out = []
+    for header in headers:
+        seen[header] = seen.get(header, 0) + 1
+        out.append(header if seen[header] == 1 else f"{header} ({seen[header]})")
+    return out
+
+
 def _summary_row(number: int, summary: InspectionSummary, rank: int | None,
                  unit_names: dict[str, str], labels: _Labels,
-                 live: dict[str, Any] | None) -> Row:
-    figures = live or {"total": summary.total, "max": summary.max, "percent": summary.percent,
-                       "band": summary.band}
+                 figures: dict[str, Any] | None) -> Row:
+    """One summary row. "Score" is the criteria points plus bonus minus penalty, the
+    figure "Percent" is computed from, so the two agree. Only inspections carry a rank: a
+    unit's self-check is its own view, never ranked beside the inspections."""
+    figures = figures or {"total": summary.total, "max": summary.max,
+                          "percent": summary.percent, "band": summary.band}
     percent = figures["percent"]
     checklist = summary.checklist_title or summary.checklist_id
     if summary.checklist_version:
         checklist += f" ({_fill(labels.version_of, summary.checklist_version)})"
+    total, bonus, penalty = figures.get("total"), figures.get("bonus"), figures.get("penalty")
+    score = None if total is None else float(Decimal(str(total)) + Decimal(str(bonus or 0))
+                                             - Decimal(str(penalty or 0)))
     return Row([
         number, summary.unit, unit_names.get(summary.unit, summary.unit), summary.period,
         checklist, labels.kinds.get(summary.kind, summary.kind),
         labels.statuses.get(summary.status, summary.status),
-        figures["total"], figures["max"],
+        total, bonus or None, penalty or None, score, figures["max"],
         None if percent is None else float(Decimal(str(percent)) / 100),
-        figures["band"], rank,
+        figures["band"], rank if summary.kind == "inspection" else None,
     ])
 
 

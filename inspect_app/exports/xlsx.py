@@ -19,6 +19,7 @@ escaping (see there). Links are written as links only in ``link`` columns.
 from __future__ import annotations
 
 import datetime as _dt
+import math
 import os
 import re
 import unicodedata
@@ -50,6 +51,12 @@ DEFAULT_FORMAT = {"font_name": "Calibri", "font_size": 11, "valign": "top"}
 WIDTHS = {"text": (6, 40), "wrap": (10, 60), "link": (12, 50), "integer": (5, 10),
           "points": (7, 14), "percent": (8, 12), "date": (11, 12)}
 NUMBER_WIDTH = {"integer": 6, "points": 7, "percent": 8, "date": 10}
+#: Column-width characters that an A4 landscape page holds at a readable print size (about
+#: 141 at 100 % between XlsxWriter's default margins; 176 is 80 %). A wider sheet prints
+#: over several pages across rather than shrunk onto one.
+PRINT_WIDTH_CHARS = 176
+#: Points of one header line (Calibri 11).
+HEADER_LINE_POINTS = 15
 #: Rows of each sheet whose text is measured to size the columns.
 WIDTH_SAMPLE_ROWS = 2000
 
@@ -148,6 +155,10 @@ class _SheetWriter:
 
     def _open(self, name: str) -> None:
         worksheet = self.workbook.add_worksheet(name)
+        # Tall enough for every line of the longest header at its narrowest width, so two
+        # headers that differ only on their second line never look alike.
+        worksheet.set_row(0, HEADER_LINE_POINTS * max(
+            (_header_lines(c) for c in self.columns), default=1))
         for col, column in enumerate(self.columns):
             write_text(worksheet, 0, col, column.header, self.formats.header)
         worksheet.freeze_panes(1, self.sheet.freeze_columns)
@@ -227,6 +238,7 @@ class _SheetWriter:
         """Filters and column widths (XlsxWriter writes them at close, so after the rows)."""
         last_col = len(self.columns) - 1
         for worksheet in self.parts:
+            total = 0
             last_row = self.row - 1 if worksheet is self.worksheet else self.max_rows - 1
             worksheet.autofilter(0, 0, last_row, last_col)
             for col, column in enumerate(self.columns):
@@ -236,6 +248,23 @@ class _SheetWriter:
                 width = min(high, max(low, header_word + 1, min(len(column.header), 20),
                                       content + 1))
                 worksheet.set_column(col, col, width)
+                total += width
+            pages = max(1, math.ceil(total / PRINT_WIDTH_CHARS))
+            worksheet.fit_to_pages(pages, 0)
+            if pages > 1 and self.sheet.freeze_columns:
+                worksheet.repeat_columns(0, self.sheet.freeze_columns - 1)
+
+
+def header_width_floor(column: Column) -> int:
+    """The narrowest a column gets for its header (see :meth:`finish`)."""
+    low, _high = WIDTHS[column.type]
+    header_word = max((len(w) for w in column.header.split()), default=0)
+    return max(low, header_word + 1, min(len(column.header), 20))
+
+
+def _header_lines(column: Column) -> int:
+    width = max(1, min(header_width_floor(column), WIDTHS[column.type][1]))
+    return sum(max(1, math.ceil(len(part) / width)) for part in column.header.split("\n"))
 
 
 def write(report: Report, target: str | os.PathLike[str] | IO[bytes], *,

@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import (
+    Any,
     Generic,
     Protocol,
     TypeVar,
@@ -207,6 +208,13 @@ class Store(Protocol):
         """Atomically apply ``change`` to the user (mutate it in place; its return
         value is returned). :class:`NotFound` if missing. If ``change`` raises,
         nothing is written."""
+
+    # -- the settings document (the names that differ by province) ----------
+    def get_settings(self) -> dict[str, Any]:
+        """The one settings document as last put (a copy), or ``{}`` if never put."""
+
+    def put_settings(self, doc: dict[str, Any]) -> None:
+        """Replace the settings document whole (JSON values only), atomically."""
 
     # -- login throttling (shared by all worker processes) ------------------
     def record_login_failure(self, key: str, at: float, window_seconds: float) -> int:

@@ -56,6 +56,7 @@ class MemoryStore:
         self._users: dict[str, User] = {}
         self._inspections: dict[str, Inspection] = {}
         self._failures: dict[str, list[float]] = {}
+        self._settings: dict = {}
         self._photo_tmp: tempfile.TemporaryDirectory[str] | None = None
         self._photo_dir = Path(photo_dir) if photo_dir is not None else None
         # Derived, rebuilt when stale: one index view per unit, the sorted units and users.
@@ -89,6 +90,19 @@ class MemoryStore:
         with self._lock:
             self._units.update(new)
             self._record_views.pop("units", None)
+
+    # -- the settings document ---------------------------------------------------
+    def get_settings(self) -> dict:
+        """The settings document as last put (a copy), or ``{}``."""
+        with self._lock:
+            return copy.deepcopy(self._settings)
+
+    def put_settings(self, doc: dict) -> None:
+        """Replace the settings document whole."""
+        self._room()
+        new = copy.deepcopy(dict(doc))
+        with self._lock:
+            self._settings = new
 
     # -- users ---------------------------------------------------------------
     def list_users(self) -> list[User]:

@@ -180,6 +180,7 @@ class TinyDBStore:
         self._snapshots_written: set[str] = set()  # hashes whose file is known to exist
         self._units_path = self.root / "units.json"
         self._users_path = self.root / "users.json"
+        self._settings_path = self.root / "settings.json"
         self._logins_dir = self.root / LOGINS_DIR
         self._login_salt: bytes | None = None
         self._index_dir = self.root / "index"
@@ -269,6 +270,24 @@ class TinyDBStore:
             by_code.update(new)
             table.truncate()
             table.insert_multiple(by_code.values())
+
+    # -- the settings document ---------------------------------------------------
+    def get_settings(self) -> dict[str, Any]:
+        """The settings document as last put, or ``{}`` (one small file, read each time:
+        another worker process may have changed it)."""
+        try:
+            raw = self._settings_path.read_bytes()
+        except FileNotFoundError:
+            return {}
+        doc = json_load(raw)
+        values = doc.get("settings") if isinstance(doc, dict) else None
+        return dict(values) if isinstance(values, dict) else {}
+
+    def put_settings(self, doc: dict[str, Any]) -> None:
+        """Replace the settings document whole (atomic file, schema version beside it)."""
+        data = json_bytes({"schema": SCHEMA, "settings": dict(doc)})
+        with locked(self._settings_path):
+            write_atomic(self._settings_path, data)
 
     # -- users ---------------------------------------------------------------
     def list_users(self) -> list[User]:

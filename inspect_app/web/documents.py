@@ -3,6 +3,8 @@
 * ``/inspections/<id>/minutes`` — biên bản kiểm tra (or biên bản tự kiểm tra).
 * ``/inspections/<id>/plan`` — kế hoạch khắc phục tồn tại, hạn chế, with the
   11-column appendix on landscape pages.
+* ``/inspections/<id>/minutes.pdf`` and ``/inspections/<id>/plan.pdf`` — the same
+  content as PDF files made on the server (:mod:`inspect_app.exports.pdf`).
 
 Official documents are always in Vietnamese, whatever the interface language,
 so the document text here and in ``templates/documents/`` is literal Vietnamese;
@@ -16,12 +18,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, render_template, url_for
+from flask import Blueprint, Response, abort, current_app, render_template, url_for
 
 from ..domain.models import Inspection
+from ..exports import pdf
 from ..exports.documents import Sources, minutes_content, plan_content, preview_items
 from ..services import ServiceError, clock
 from ..services import inspections as service
+from . import province
 from .auth import roles_required, scope, store
 
 bp = Blueprint("documents", __name__, url_prefix="/inspections")
@@ -44,6 +48,7 @@ def gather(inspection_id: str) -> Sources:
     except ServiceError:
         abort(404)
     config = current_app.config
+    names = province.settings()
     tz = config.get("TIMEZONE") or clock.DEFAULT_TZ
     today = clock.today(tz)
     checklist = service.checklist_of(inspection)
@@ -53,7 +58,7 @@ def gather(inspection_id: str) -> Sources:
     return Sources(
         inspection=inspection, checklist=checklist, card=service.card_dict(inspection),
         unit=store().get_unit(inspection.unit), items=items, today=today, tz=tz,
-        province=config.get("PROVINCE") or "", inspecting_body=config.get("INSPECTING_BODY") or "",
+        superior_body=names.superior_body, inspecting_body=names.inspecting_body,
         unit_users=[u for u in users.values()
                     if u.role == "unit" and u.unit == inspection.unit and u.active],
         users=users, self_card=_self_check_card(inspection), preview=preview,
@@ -61,7 +66,7 @@ def gather(inspection_id: str) -> Sources:
 
 
 def _record_url(inspection_id: str) -> str:
-    return url_for("inspections.view", inspection_id=inspection_id, _external=True)
+    return province.public_url_for("inspections.view", inspection_id=inspection_id)
 
 
 @bp.get("/<inspection_id>/minutes")
@@ -85,3 +90,37 @@ def plan(inspection_id: str):
     src = gather(inspection_id)
     doc = plan_content(src, record_url=_record_url(inspection_id))
     return render_template("documents/plan.html", doc=doc, inspection=src.inspection)
+
+
+def _pdf(data: bytes, name: str) -> Response:
+    response = Response(data, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.cache_control.private = True
+    response.cache_control.no_store = True
+    return response
+
+
+def _file_name(kind: str, src: Sources) -> str:
+    """An ASCII file name: bien-ban-<unit>-<period>.pdf (unit codes are letters and digits)."""
+    safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in
+                   f"{src.inspection.unit}-{src.inspection.period}")
+    return f"{kind}-{safe}.pdf"
+
+
+@bp.get("/<inspection_id>/minutes.pdf")
+@roles_required()
+def minutes_pdf(inspection_id: str):
+    """The minutes as a PDF file made on the server (photos stay in the print view)."""
+    src = gather(inspection_id)
+    doc = minutes_content(src, record_url=_record_url(inspection_id),
+                          url_for_photo=lambda photo_id: "")
+    return _pdf(pdf.minutes_pdf(doc), _file_name("bien-ban", src))
+
+
+@bp.get("/<inspection_id>/plan.pdf")
+@roles_required()
+def plan_pdf(inspection_id: str):
+    """The remediation plan with its appendix as a PDF file made on the server."""
+    src = gather(inspection_id)
+    doc = plan_content(src, record_url=_record_url(inspection_id))
+    return _pdf(pdf.plan_pdf(doc), _file_name("ke-hoach", src))

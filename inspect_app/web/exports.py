@@ -40,6 +40,7 @@ from ..services import Conflict, ServiceError, clock, export_jobs
 from ..services import exports as export_service
 from ..storage import storing, temporaries
 from ..storage.jobs import ExportJobs
+from . import province
 from .auth import roles_required, scope, store
 from .i18n import LANGUAGES, current_locale, translate
 from .labels import INSPECTION_KIND_LABELS
@@ -113,8 +114,8 @@ def photo_links() -> Callable[[str, str], str]:
     """A function giving a photo's absolute address, made from one ``url_for`` in the
     current request (so that it also works later, in a background export, and costs a
     string replace per photo rather than a routing call)."""
-    template = url_for("inspections.photo", inspection_id=_INSPECTION_MARK,
-                       photo_id=_PHOTO_MARK, _external=True)
+    template = province.public_url_for("inspections.photo", inspection_id=_INSPECTION_MARK,
+                                       photo_id=_PHOTO_MARK)
 
     def photo_url(inspection_id: str, photo_id: str) -> str:
         return template.replace(_INSPECTION_MARK, inspection_id).replace(_PHOTO_MARK, photo_id)

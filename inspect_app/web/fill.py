@@ -30,7 +30,7 @@ from ..domain.messages import N_, criterion_label
 from ..domain.models import Inspection
 from ..services import Conflict, Forbidden, Invalid, Missing, ServiceError, clock, commands, photos
 from ..services import inspections as service
-from . import fill_forms
+from . import fill_forms, province
 from .auth import roles_required, scope, store
 from .errors import status_of
 from .i18n import current_locale, formatting, texts_per_locale, translate
@@ -332,7 +332,7 @@ def _serializer() -> URLSafeTimedSerializer:
 def join_url(inspection: Inspection) -> str:
     """The address a team mate's phone opens from the QR code (signed: ids alone do not work)."""
     token = _serializer().dumps(inspection.id)
-    return url_for("fill.join", inspection_id=inspection.id, t=token, _external=True)
+    return province.public_url_for("fill.join", inspection_id=inspection.id, t=token)
 
 
 def shows_join_qr(inspection: Inspection) -> bool:

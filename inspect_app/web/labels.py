@@ -68,6 +68,7 @@ NAV_ITEMS = (
     ("exports.index", _l("Excel"), ("admin", "inspector", "viewer")),
     ("checklists.checklist_list", _l("Checklists"), ("admin", "inspector", "unit", "viewer")),
     ("users.index", _l("Users"), ("admin",)),
+    ("province.edit", _l("Settings"), ("admin",)),
 )
 
 

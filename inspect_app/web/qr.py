@@ -12,6 +12,7 @@ from flask import Blueprint, Response, abort, redirect, render_template, url_for
 from ..domain.text import sort_key
 from ..exports import qr
 from ..services import inspections as inspection_service
+from . import province
 from .auth import roles_required, scope, store
 
 bp = Blueprint("qr", __name__)
@@ -32,7 +33,7 @@ def svg_response(data: str, *, box_size: int = 10, download_name: str | None = N
 
 def door_url(code: str) -> str:
     """The absolute URL a unit's door QR code encodes."""
-    return url_for("qr.door", code=code, _external=True)
+    return province.public_url_for("qr.door", code=code)
 
 
 def door_target(code: str) -> str:
@@ -82,4 +83,5 @@ def door_sheet():
     cards = [{"unit": u, "url": door_url(u.code), "svg": qr.svg(door_url(u.code), label=u.name)}
              for u in units]
     pages = [cards[i:i + DOOR_CARDS_PER_PAGE] for i in range(0, len(cards), DOOR_CARDS_PER_PAGE)]
-    return render_template("documents/door_sheet.html", pages=pages)
+    return render_template("documents/door_sheet.html", pages=pages,
+                           centre=province.settings().one_stop_centre)

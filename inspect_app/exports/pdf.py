@@ -1,0 +1,429 @@
+"""The minutes and the remediation plan as PDF files made on the server (issue 15 point 3).
+
+Built with fpdf2 (pure Python, LGPL-3.0, embeds a subset of a TrueType font) from the
+same content as the print pages: the dicts of :func:`.documents.minutes_content` and
+:func:`.documents.plan_content`; nothing is computed here. The font is the bundled
+Liberation Serif 2 (``static/fonts``), metric-compatible with Times New Roman and
+complete for Vietnamese, so the file looks the same on every machine. Layout of NĐ
+30/2020: A4, margins 20/15/20/30 mm, 13 pt; the plan's appendix on landscape pages with
+its header row repeated on every page.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fpdf import FPDF
+from fpdf.enums import TableCellFillMode
+from fpdf.fonts import FontFace
+
+from . import qr
+
+FONT_DIR = Path(__file__).resolve().parent.parent / "static" / "fonts"
+FONT = "DocSerif"
+_STYLES = {"": "Regular", "B": "Bold", "I": "Italic", "BI": "BoldItalic"}
+LINE = 6.0  # mm per line of 13 pt text
+MOTTO_STATE = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+MOTTO = "Độc lập - Tự do - Hạnh phúc"
+
+
+class Document(FPDF):
+    """An A4 document with the decree's margins and the bundled font."""
+
+    def __init__(self) -> None:
+        super().__init__(orientation="P", unit="mm", format="A4")
+        for style, name in _STYLES.items():
+            self.add_font(FONT, style, str(FONT_DIR / f"LiberationSerif-{name}.ttf"))
+        self.set_margins(30, 20, 15)
+        self.set_auto_page_break(True, margin=20)
+        self.set_font(FONT, "", 13)
+        self.set_creator("inspect_app")
+
+    def footer(self) -> None:
+        if self.page_no() > 1:
+            self.set_y(-14)
+            self.set_font(FONT, "", 10)
+            self.cell(0, 5, str(self.page_no()), align="C")
+
+    # ---------------------------------------------------------------- pieces
+    def para(self, text: str, *, style: str = "", size: float = 13, indent: bool = True,
+             align: str = "J") -> None:
+        self.set_font(FONT, style, size)
+        if indent:
+            text = "\u2003\u2003" + text  # the first-line indent of 10 mm, near enough
+        self.multi_cell(0, LINE, text, align=align, new_x="LMARGIN", new_y="NEXT")
+        self.ln(1)
+
+    def heading(self, text: str, *, indent: bool = False) -> None:
+        if self.will_page_break(LINE * 3):
+            self.add_page(same=True)
+        self.ln(1)
+        self.para(text, style="B", indent=indent, align="L")
+
+    def items(self, texts: list[str], *, numbered: bool = True, mark: str = "-",
+              start: int = 1, align: str = "J") -> None:
+        self.set_font(FONT, "", 13)
+        for n, text in enumerate(texts, start):
+            label = f"{n}." if numbered else mark
+            self.set_x(self.l_margin + 10)
+            self.multi_cell(0, LINE, f"{label} {text}", align=align, new_x="LMARGIN",
+                            new_y="NEXT")
+        self.ln(1)
+
+    def header_block(self, h: dict[str, str]) -> None:
+        width = self.w - self.l_margin - self.r_margin
+        left, right = width * 0.38, width * 0.62
+        top = self.get_y()
+        x = self.l_margin
+        self.set_xy(x, top)
+        if h.get("top"):
+            self.set_font(FONT, "", 12.5)
+            self.multi_cell(left, 5.5, h["top"], align="C", new_x="LEFT", new_y="NEXT")
+        self.set_font(FONT, "B", 12.5)
+        self.multi_cell(left, 5.5, h["main"], align="C", new_x="LEFT", new_y="NEXT")
+        rule_y = self.get_y() + 0.5
+        self.line(x + left * 0.35, rule_y, x + left * 0.65, rule_y)
+        left_end = rule_y
+        self.set_xy(x + left, top)
+        self.set_font(FONT, "B", 12.5)
+        self.multi_cell(right, 5.5, MOTTO_STATE, align="C", new_x="LEFT", new_y="NEXT")
+        self.set_font(FONT, "B", 13.5)
+        self.multi_cell(right, 6, MOTTO, align="C", new_x="LEFT", new_y="NEXT")
+        motto_width = self.get_string_width(MOTTO)
+        rule = self.get_y() + 0.3
+        centre = x + left + right / 2
+        self.line(centre - motto_width / 2, rule, centre + motto_width / 2, rule)
+        y = max(left_end, rule) + 3
+        self.set_xy(x, y)
+        self.set_font(FONT, "", 13)
+        self.multi_cell(left, LINE, f"Số: {h['number']}", align="C", new_x="RIGHT",
+                        new_y="TOP")
+        self.set_font(FONT, "I", 13)
+        self.multi_cell(right, LINE, f"{h['place']}, {h['date']}", align="C",
+                        new_x="LMARGIN", new_y="NEXT")
+        self.ln(5)
+
+    def doc_title(self, title: str, subject: str) -> None:
+        self.set_font(FONT, "B", 14)
+        self.multi_cell(0, 6.5, title, align="C", new_x="LMARGIN", new_y="NEXT")
+        self.multi_cell(0, 6.5, subject, align="C", new_x="LMARGIN", new_y="NEXT")
+        width = (self.w - self.l_margin - self.r_margin) * 0.3
+        centre = self.l_margin + (self.w - self.l_margin - self.r_margin) / 2
+        self.line(centre - width / 2, self.get_y() + 1, centre + width / 2, self.get_y() + 1)
+        self.ln(5)
+
+    def draft(self, doc: dict[str, Any]) -> None:
+        if not doc.get("draft"):
+            return
+        text = "DỰ THẢO"
+        if doc.get("preview_items"):
+            text += " — danh mục tồn tại, hạn chế tạm tính theo kết quả chấm hiện tại"
+        self.set_font(FONT, "B", 12)
+        self.multi_cell(0, 6, text, border=1, align="C", new_x="LMARGIN", new_y="NEXT")
+        self.ln(3)
+
+    def grid(self, headings: list[str], rows: list[list[str]], widths: list[float], *,
+             size: float = 12, align: tuple[str, ...] | None = None) -> None:
+        """A bordered table whose header row repeats on every page; cells wrap."""
+        self.set_font(FONT, "", size)
+        style = FontFace(family=FONT, emphasis="BOLD", size_pt=size)
+        with self.table(col_widths=widths, headings_style=style, line_height=size * 0.45,
+                        text_align=align or "LEFT", repeat_headings=1, padding=1,
+                        cell_fill_mode=TableCellFillMode.NONE, first_row_as_headings=True,
+                        width=self.w - self.l_margin - self.r_margin) as table:
+            head = table.row()
+            for text in headings:
+                head.cell(text, align="C")
+            for values in rows:
+                row = table.row()
+                for text in values:
+                    row.cell(text or "")
+        self.ln(2)
+
+    def qr_code(self, q: dict[str, str]) -> None:
+        size = 24.0
+        if self.will_page_break(size + 4):
+            self.add_page(same=True)
+        self.ln(4)
+        modules = qr.matrix(q["url"])
+        step = size / len(modules)
+        x0, y0 = self.l_margin, self.get_y()
+        self.set_fill_color(0, 0, 0)
+        for r, line in enumerate(modules):
+            for c, dark in enumerate(line):
+                if dark:
+                    self.rect(x0 + c * step, y0 + r * step, step, step, style="F")
+        self.set_xy(x0 + size + 4, y0 + 6)
+        self.set_font(FONT, "I", 10.5)
+        self.multi_cell(0, 4.5, q["caption"], new_x="LEFT", new_y="NEXT")
+        self.set_font(FONT, "", 9)
+        self.multi_cell(0, 4.5, q["url"], new_x="LMARGIN", new_y="NEXT")
+        self.set_y(max(self.get_y(), y0 + size) + 2)
+
+    def signatures(self, blocks: list[tuple[str, str, str]]) -> None:
+        """Signature blocks side by side: (role, hint, name)."""
+        if self.will_page_break(45):
+            self.add_page(same=True)
+        width = (self.w - self.l_margin - self.r_margin) / len(blocks)
+        top = self.get_y() + 4
+        for n, (role, hint, name) in enumerate(blocks):
+            x = self.l_margin + n * width
+            self.set_xy(x, top)
+            self.set_font(FONT, "B", 13)
+            self.multi_cell(width, LINE, role, align="C", new_x="LEFT", new_y="NEXT")
+            self.set_font(FONT, "I", 12)
+            self.multi_cell(width, LINE, hint, align="C", new_x="LEFT", new_y="NEXT")
+            self.set_xy(x, top + 36)
+            self.set_font(FONT, "B", 13)
+            self.multi_cell(width, LINE, name, align="C", new_x="LEFT", new_y="NEXT")
+        self.set_xy(self.l_margin, top + 36 + LINE + 2)
+
+
+def _finish(pdf: Document, title: str) -> bytes:
+    pdf.set_title(title)
+    return bytes(pdf.output())
+
+
+# ---------------------------------------------------------------- the minutes
+
+def minutes_pdf(doc: dict[str, Any]) -> bytes:
+    """The minutes (biên bản kiểm tra / tự kiểm tra) from :func:`minutes_content`."""
+    pdf = Document()
+    pdf.add_page()
+    pdf.draft(doc)
+    pdf.header_block(doc["header"])
+    pdf.doc_title(doc["title"], doc["subject"])
+    self_check = doc["is_self_check"]
+    if not self_check:
+        pdf.para(f"Căn cứ Kế hoạch số ……/KH-…… ngày …… của …… về kiểm tra công tác cải cách "
+                 f"hành chính {doc['period']};")
+    who = (f"{doc['committee']} tiến hành tự kiểm tra" if self_check else
+           f"Đoàn kiểm tra công tác cải cách hành chính của {doc['inspecting_body']} tiến "
+           f"hành kiểm tra")
+    pdf.para(f"Hôm nay, vào hồi …… giờ …… {doc['long_date']}, tại {doc['committee']}, {who} "
+             f"công tác cải cách hành chính {doc['period']} tại {doc['unit_text']} theo bộ "
+             f"tiêu chí “{doc['checklist_title']}” (phiên bản {doc['checklist_version']}).")
+
+    pdf.heading("I. THÀNH PHẦN")
+    pdf.heading("1. " + ("Thành phần tự kiểm tra" if self_check else "Đoàn kiểm tra"),
+                indent=True)
+    pdf.items([f"{m['name']}{', ' + m['position'] if m['position'] else ''} — {m['role']};"
+               for m in doc["team"]])
+    if not self_check:
+        pdf.heading(f"2. Đại diện {doc['committee']}", indent=True)
+        people = [f"{p['name']}{', ' + p['position'] if p['position'] else ''};"
+                  for p in doc["representatives"]]
+        pdf.items(people)
+        pdf.items(["Ông/Bà …………………………………, chức vụ …………………………………;"] * 2,
+                  start=len(people) + 1, align="L")
+
+    r = doc["results"]
+    pdf.heading("II. KẾT QUẢ KIỂM TRA")
+    pdf.heading("1. Kết quả chấm điểm theo lĩnh vực", indent=True)
+    rows = [[s["number"], s["title"], s["max"], s["points"], s["percent"]] for s in r["summary"]]
+    rows.append(["", "Tổng cộng", r["max"], r["total"], ""])
+    if r["bonus"]:
+        rows.append(["", "Điểm thưởng", "", "+" + r["bonus"], ""])
+    if r["penalty"]:
+        rows.append(["", "Điểm trừ", "", "−" + r["penalty"], ""])
+    rows.append(["", "Tỷ lệ đạt" + (f" — xếp loại: {r['band']}" if r["band"] else ""), "", "",
+                 r["percent"]])
+    pdf.grid(["TT", "Lĩnh vực", "Điểm tối đa", "Điểm đạt", "Tỷ lệ"], rows,
+             [12, 90, 21, 21, 21], align=("CENTER", "LEFT", "RIGHT", "RIGHT", "RIGHT"))
+    pdf.para(f"Kết quả: đạt {r['total']}/{r['max']} điểm"
+             + (f", điểm thưởng {r['bonus']}" if r["bonus"] else "")
+             + (f", điểm trừ {r['penalty']}" if r["penalty"] else "")
+             + f"; tỷ lệ {r['percent']}" + (f"; xếp loại {r['band']}" if r["band"] else "") + ".")
+
+    pdf.heading("2. Kết quả chấm điểm theo tiêu chí", indent=True)
+    own = "Điểm chấm" if self_check else "Điểm của Đoàn"
+    headings = ["Tiêu chí", "Nội dung", "Điểm tối đa"] + (["Điểm tự chấm"] if r["has_self"]
+                                                         else []) + [own]
+    rows = []
+    for s in r["detail"]:
+        rows.append(["", (f"{s['number']}. " if s["number"] else "") + s["title"], ""]
+                    + ([""] if r["has_self"] else []) + [""])
+        for row in s["rows"]:
+            rows.append([row["id"], row["text"], row["max"]]
+                        + ([row["self"]] if r["has_self"] else []) + [row["points"]])
+    widths = [15, 86, 21, 21, 22] if r["has_self"] else [15, 107, 21, 22]
+    pdf.grid(headings, rows, widths, size=11.5,
+             align=("CENTER", "LEFT") + ("RIGHT",) * (len(headings) - 2))
+
+    pdf.heading("3. Ưu điểm", indent=True)
+    if doc["strengths"]:
+        pdf.items([f"{s['title']}: đạt yêu cầu {s['met']}/{s['of']} tiêu chí, gồm: "
+                   f"{'; '.join(s['texts'])}." for s in doc["strengths"]], numbered=False)
+    else:
+        pdf.para("Chưa có tiêu chí đạt yêu cầu đầy đủ.")
+    pdf.heading("4. Tồn tại, hạn chế", indent=True)
+    if doc["shortcomings"]:
+        pdf.items([_shortcoming(s) for s in doc["shortcomings"]])
+    else:
+        pdf.para("Không có tồn tại, hạn chế.")
+
+    pdf.heading("III. KIẾN NGHỊ, ĐỀ NGHỊ")
+    if doc["recommendations"]:
+        pdf.para("Các đơn vị, cá nhân liên quan thực hiện:" if self_check else
+                 f"Đoàn kiểm tra đề nghị {doc['committee']}:")
+        pdf.items([_action(a, "thời hạn") for a in doc["recommendations"]])
+        pdf.para(f"{doc['committee']} xây dựng kế hoạch khắc phục các tồn tại, hạn chế nêu trên "
+                 f"và báo cáo kết quả thực hiện"
+                 + ("" if self_check else f" về {doc['inspecting_body']}")
+                 + f" trước ngày {doc['report_by']}.")
+    else:
+        pdf.para("Không có kiến nghị.")
+    if not self_check:
+        pdf.heading("IV. Ý KIẾN CỦA ĐƠN VỊ ĐƯỢC KIỂM TRA")
+        for _ in range(4):
+            pdf.para("…" * 60, indent=False, align="L")
+
+    if pdf.will_page_break(70):
+        pdf.add_page(same=True)
+    pdf.para("Biên bản kết thúc vào hồi …… giờ …… cùng ngày, được lập thành 02 bản có giá trị "
+             "như nhau"
+             + ("" if self_check else f", Đoàn kiểm tra giữ 01 bản, {doc['committee']} giữ 01 bản")
+             + ". Biên bản đã được đọc lại cho các thành phần tham dự cùng nghe và thống nhất "
+               "ký tên.")
+    blocks = [] if self_check else [("ĐẠI DIỆN ĐƠN VỊ ĐƯỢC KIỂM TRA",
+                                     "(Ký, ghi rõ họ tên, đóng dấu)", "")]
+    blocks += [("THƯ KÝ", "(Ký, ghi rõ họ tên)", doc["secretary"]),
+               ("CHỦ TRÌ" if self_check else "TRƯỞNG ĐOÀN", "(Ký, ghi rõ họ tên)", doc["lead"])]
+    pdf.signatures(blocks)
+    pdf.qr_code(doc["qr"])
+    return _finish(pdf, f"{doc['title']} · {doc['unit_name']}")
+
+
+def _shortcoming(s: dict[str, Any]) -> str:
+    text = ""
+    if s["criterion"]:
+        text = f"Tiêu chí {s['criterion']}"
+        if s["max"]:
+            text += f" ({s['points'] or '0'}/{s['max']} điểm)"
+        text += ": "
+    text += s["finding"]
+    if s.get("answer"):
+        text += f" (kết quả: {s['answer']})"
+    if s["no_action"]:
+        text += " (Không cần biện pháp khắc phục" + (f": {s['reason']}" if s["reason"] else "") + ")"
+    return text
+
+
+def _action(a: dict[str, str], due_word: str, *, output: bool = False) -> str:
+    text = a["action"] + (f" (tiêu chí {a['criterion']})" if a["criterion"] else "")
+    text += f". Chủ trì: {a['owner'] or '……'}"
+    if a["cooperating"]:
+        text += f"; phối hợp: {a['cooperating']}"
+    text += f"; {due_word}: {a['due']}"
+    if output and a.get("output"):
+        text += f"; sản phẩm: {a['output']}"
+    return text + "."
+
+
+# ---------------------------------------------------------------- the plan
+
+APPENDIX_HEADINGS = ["STT", "Tiêu chí liên quan", "Tồn tại, hạn chế", "Nguyên nhân",
+                     "Nhiệm vụ, giải pháp khắc phục", "Đơn vị/cá nhân chủ trì",
+                     "Đơn vị phối hợp", "Thời hạn hoàn thành", "Sản phẩm/kết quả đầu ra",
+                     "Kết quả thực hiện/tiến độ", "Ghi chú"]
+APPENDIX_WIDTHS = [4, 5, 15, 9, 16, 9.5, 8, 8.5, 8.5, 10, 6.5]  # percent, as print.css
+
+
+def plan_pdf(doc: dict[str, Any]) -> bytes:
+    """The remediation plan with its 11-column appendix, from :func:`plan_content`."""
+    pdf = Document()
+    pdf.add_page()
+    pdf.draft(doc)
+    pdf.header_block(doc["header"])
+    after = "tự kiểm tra" if doc["is_self_check"] else "kiểm tra"
+    pdf.doc_title("KẾ HOẠCH", f"Khắc phục tồn tại, hạn chế sau {after} công tác cải cách hành "
+                          f"chính {doc['period']}")
+    pdf.para(f"Căn cứ {doc['minutes_ref']};")
+    pdf.para(f"{doc['committee']} ban hành Kế hoạch khắc phục tồn tại, hạn chế như sau:")
+    report_to = "Chủ tịch Ủy ban nhân dân" if doc["is_self_check"] else doc["inspecting_body"]
+    pdf.heading("I. MỤC ĐÍCH, YÊU CẦU")
+    pdf.heading("1. Mục đích", indent=True)
+    pdf.para(f"Khắc phục kịp thời, dứt điểm các tồn tại, hạn chế đã được chỉ ra qua {after} công "
+             f"tác cải cách hành chính {doc['inspection_date']}; nâng cao chất lượng, hiệu quả "
+             f"công tác cải cách hành chính và kết quả Chỉ số cải cách hành chính của "
+             f"{doc['unit_text']}.")
+    pdf.heading("2. Yêu cầu", indent=True)
+    pdf.para("Xác định rõ nội dung, nhiệm vụ, giải pháp, đơn vị và cá nhân chủ trì, thời hạn hoàn "
+             "thành và sản phẩm đầu ra của từng nhiệm vụ; gắn với trách nhiệm của người đứng đầu. "
+             f"Kết quả khắc phục phải có tài liệu kiểm chứng và được báo cáo {report_to} đúng "
+             "thời hạn.")
+    pdf.heading("II. TỒN TẠI, HẠN CHẾ VÀ NGUYÊN NHÂN")
+    pdf.heading("1. Tồn tại, hạn chế", indent=True)
+    if doc["shortcomings"]:
+        pdf.items([(f"Tiêu chí {s['criterion']}: " if s["criterion"] else "") + s["finding"]
+                   for s in doc["shortcomings"]])
+    else:
+        pdf.para("Không có tồn tại, hạn chế.")
+    pdf.heading("2. Nguyên nhân", indent=True)
+    if doc["causes"]:
+        pdf.items([(f"Tiêu chí {s['criterion']}: " if s["criterion"] else "") + s["cause"]
+                   for s in doc["causes"]], numbered=False)
+    else:
+        for label in ("- Nguyên nhân chủ quan:", "- Nguyên nhân khách quan:"):
+            pdf.para(label)
+            pdf.para("…" * 60, indent=False, align="L")
+    pdf.heading("III. NHIỆM VỤ, GIẢI PHÁP")
+    if doc["actions"]:
+        pdf.items([_action(a, "thời hạn hoàn thành", output=True) for a in doc["actions"]])
+        pdf.para("(Chi tiết tại Phụ lục kèm theo Kế hoạch này.)", style="I")
+    else:
+        pdf.para("Không có nhiệm vụ khắc phục.")
+    pdf.heading("IV. TỔ CHỨC THỰC HIỆN")
+    pdf.para("1. Các đơn vị, cá nhân được giao chủ trì tại Phụ lục kèm theo Kế hoạch này tổ chức "
+             "thực hiện đúng nội dung, thời hạn; lưu giữ tài liệu kiểm chứng và cập nhật kết quả, "
+             "tiến độ thực hiện trên hệ thống theo dõi.")
+    pdf.para(f"2. Văn phòng HĐND và UBND theo dõi, đôn đốc, tổng hợp kết quả thực hiện, tham mưu "
+             f"{doc['committee']} báo cáo {report_to} trước ngày {doc['report_by']}.")
+    pdf.para("3. Trong quá trình thực hiện, nếu có khó khăn, vướng mắc, các đơn vị, cá nhân kịp "
+             "thời báo cáo Chủ tịch Ủy ban nhân dân để xem xét, chỉ đạo giải quyết./.")
+    if pdf.will_page_break(55):
+        pdf.add_page(same=True)
+    top = pdf.get_y() + 4
+    width = pdf.w - pdf.l_margin - pdf.r_margin
+    pdf.set_xy(pdf.l_margin, top)
+    pdf.set_font(FONT, "BI", 12)
+    pdf.cell(width * 0.45, 5.5, "Nơi nhận:", new_x="LEFT", new_y="NEXT")
+    pdf.set_font(FONT, "", 11)
+    for line in (f"- {doc['inspecting_body']} (để báo cáo);",
+                 f"- Thường trực Đảng ủy, HĐND {doc['unit_text']};",
+                 "- Chủ tịch, các Phó Chủ tịch UBND;", "- Các đơn vị, cá nhân tại Phụ lục;",
+                 "- Lưu: VT."):
+        pdf.multi_cell(width * 0.45, 5, line, new_x="LEFT", new_y="NEXT")
+    bottom = pdf.get_y()
+    pdf.set_xy(pdf.l_margin + width * 0.45, top)
+    sign = width * 0.55
+    pdf.set_font(FONT, "B", 13)
+    pdf.multi_cell(sign, LINE, "TM. ỦY BAN NHÂN DÂN\nCHỦ TỊCH", align="C", new_x="LEFT",
+                   new_y="NEXT")
+    pdf.set_font(FONT, "I", 12)
+    pdf.multi_cell(sign, LINE, "(Ký, ghi rõ họ tên, đóng dấu)", align="C", new_x="LMARGIN",
+                   new_y="NEXT")
+    pdf.set_y(max(bottom, top + 40))
+    pdf.qr_code(doc["qr"])
+
+    # The appendix: landscape pages, margins 25/20/15/20 mm, the header row repeated.
+    pdf.set_margins(20, 25, 20)
+    pdf.set_auto_page_break(True, margin=15)
+    pdf.add_page(orientation="L")
+    pdf.set_font(FONT, "B", 13)
+    pdf.multi_cell(0, 6, "PHỤ LỤC", align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 6, "Danh mục nhiệm vụ khắc phục tồn tại, hạn chế", align="C",
+                   new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, "I", 12)
+    pdf.multi_cell(0, 5.5, f"(Kèm theo Kế hoạch số …/KH-UBND ngày …… của {doc['committee']}; "
+                           f"tình hình thực hiện tính đến ngày {doc['status_date']})", align="C",
+                   new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+    rows = [[str(n), row["criterion"], row["finding"], row["cause"], row["action"], row["owner"],
+             row["cooperating"], row["due"], row["output"], row["progress"], row["note"]]
+            for n, row in enumerate(doc["appendix"], 1)]
+    if not rows:
+        rows = [["", "", "Không có nhiệm vụ khắc phục."] + [""] * 8]
+    pdf.grid(APPENDIX_HEADINGS, rows, APPENDIX_WIDTHS, size=10,
+             align=("CENTER", "CENTER") + ("LEFT",) * 5 + ("CENTER",) + ("LEFT",) * 3)
+    return _finish(pdf, f"Kế hoạch khắc phục · {doc['unit_name']}")

@@ -1,0 +1,31 @@
+"""The province's names and public address (issue 14 point 5): read and saved through
+the store's settings document, over defaults from the deployment's settings."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..domain.province import ProvinceSettings, superior_of, validated
+from ..storage.base import Store
+
+
+def defaults(config: Mapping[str, Any]) -> ProvinceSettings:
+    """Today's values: ``INSPECTING_BODY`` and the superior body made from ``PROVINCE``."""
+    return ProvinceSettings(
+        inspecting_body=(config.get("INSPECTING_BODY") or "").strip()
+        or ProvinceSettings.inspecting_body,
+        superior_body=superior_of(config.get("PROVINCE") or ""),
+    )
+
+
+def current(store: Store, config: Mapping[str, Any]) -> ProvinceSettings:
+    """The settings in force: what was saved, else the defaults."""
+    return defaults(config).merged(store.get_settings())
+
+
+def save(store: Store, values: Mapping[str, Any]) -> ProvinceSettings:
+    """Check every value (:class:`~inspect_app.domain.errors.Invalid` naming the field,
+    nothing written), then keep them all."""
+    settings = validated(dict(values))
+    store.put_settings(settings.to_dict())
+    return settings

@@ -1,0 +1,154 @@
+"""The minutes and the plan as PDF files made on the server (issue 15 point 3): their text
+extracted with pypdf holds the Vietnamese header lines and the figures of the print view,
+the appendix is on landscape pages, the bundled font is embedded, and the routes are
+checked like the print views."""
+from __future__ import annotations
+
+import io
+import shutil
+
+import pytest
+from pypdf import PdfReader
+
+from inspect_app import create_app
+from inspect_app.domain.models import RemediationItem
+from inspect_app.services import accounts, commands
+from inspect_app.services import inspections as service
+from inspect_app.services import units as unit_service
+
+PASSWORD = "mat-khau-dai-2025"
+CHECKLIST = """\
+format: 1
+id: pdf-test
+version: "2025.1"
+title: Kiểm tra công tác cải cách hành chính (thử)
+kind: any
+bands:
+  - {min: 90, label: Tốt}
+  - {min: 0, label: Yếu}
+sections:
+  - id: chi_dao
+    title: Công tác chỉ đạo, điều hành
+    criteria:
+      - {id: "1.1", text: Ban hành kế hoạch CCHC năm, type: yesno, points: 1,
+         remedy: Ban hành kế hoạch CCHC năm đúng thời hạn, remedy_owner: Văn phòng HĐND-UBND xã,
+         remedy_days: 30}
+      - {id: "1.2", text: Mức độ hoàn thành kế hoạch, type: score, points: 2.5}
+      - {id: "3.2", text: Tiếp nhận hồ sơ không phụ thuộc địa giới, type: yesno, points: 1,
+         na_allowed: true}
+"""
+
+
+def op() -> str:
+    import uuid
+    return str(uuid.uuid4())
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    root = tmp_path_factory.mktemp("pdf")
+    (root / "checklists").mkdir()
+    (root / "checklists" / "pdf-test.yaml").write_text(CHECKLIST, encoding="utf-8")
+    app = create_app(config(root, root / "data"))
+    store, library = app.extensions["store"], app.extensions["checklists"]
+    unit_service.add_unit(store, "NT", "Xã Nông Thượng")
+    unit_service.add_unit(store, "KL", "Xã Kim Long")
+    accounts.create_user(store, "lead", "inspector", password=PASSWORD,
+                         full_name="Nguyễn Ánh Xuân")
+    accounts.create_user(store, "xa.kl", "unit", unit="KL", password=PASSWORD)
+    lead = service.scope_for(store, store.get_user("lead"))
+    record = service.start(store, library, lead, commands.StartRequest(
+        unit="NT", checklist="pdf-test", period="2023", kind="inspection", number="12/BB-SNV"))
+    for cid, content in (("1.1", {"value": False, "note": "Chưa ban hành kế hoạch"}),
+                         ("1.2", {"value": 1.5}), ("3.2", {"na": True})):
+        service.save_answer(store, lead, record.id, commands.answer_op(
+            cid, {"op_id": op(), "base_rev": 0, **content}))
+    service.finalize(store, lead, record.id, commands.finalize_op({"op_id": op()}))
+
+    def add_item(inspection):
+        inspection.items.append(RemediationItem(
+            id=f"{record.id}-99", inspection=record.id, unit="NT", criterion=None,
+            finding="Vệ sinh công sở chưa sạch, đẹp", action="Thường xuyên vệ sinh công sở",
+            owner="Văn phòng HĐND-UBND xã", due="2023-05-31", source="free",
+            reason="Ghi chú cuối cùng của bảng"))
+    store.update_inspection(record.id, add_item)
+    return root, record.id
+
+
+def config(root, data):
+    return {"TESTING": True, "DATA_DIR": str(data), "SECRET_KEY": "t",
+            "CHECKLISTS_DIR": str(root / "checklists"), "PROVINCE": "Bắc Kạn"}
+
+
+@pytest.fixture
+def app(built, tmp_path):
+    root, _ = built
+    data = shutil.copytree(root / "data", tmp_path / "data",
+                           ignore=shutil.ignore_patterns("*.lock"))
+    return create_app(config(root, data))
+
+
+def client_of(app, username):
+    client = app.test_client()
+    user = app.extensions["store"].get_user(username)
+    with client.session_transaction() as sess:
+        sess["_user_id"] = f"{user.username}:{user.password_hash[-12:]}"
+        sess["_fresh"] = True
+    return client
+
+
+def pdf_of(app, built, doc, username="lead"):
+    response = client_of(app, username).get(f"/inspections/{built[1]}/{doc}.pdf")
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    assert response.headers["Content-Disposition"].startswith("attachment; filename=")
+    return PdfReader(io.BytesIO(response.data))
+
+
+def text_of(reader) -> str:
+    return " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+
+
+def test_minutes_pdf_has_the_header_lines_and_the_figures(app, built):
+    reader = pdf_of(app, built, "minutes")
+    text = text_of(reader)
+    for line in ("UBND TỈNH BẮC KẠN", "SỞ NỘI VỤ", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+                 "Độc lập - Tự do - Hạnh phúc", "Số: 12/BB-SNV", "BIÊN BẢN KIỂM TRA",
+                 "Công tác cải cách hành chính năm 2023 tại xã Nông Thượng",
+                 "Không áp dụng", "Chưa ban hành kế hoạch", "Nguyễn Ánh Xuân", "TRƯỞNG ĐOÀN"):
+        assert line in text, line
+    # 1,5 of 2,5 + 0 of 1 (N/A out of the total): 1,5/3,5 → 42,86 %
+    assert "1,5/3,5" in text and "42,86" in text
+    assert text.index("UBND TỈNH BẮC KẠN") < text.index("SỞ NỘI VỤ")
+    fonts = {str(font) for page in reader.pages
+             for font in page["/Resources"]["/Font"].values()
+             for font in [font.get_object()["/BaseFont"]]}
+    assert any("LiberationSerif" in f for f in fonts), fonts
+    assert all(page.mediabox.width < page.mediabox.height for page in reader.pages)
+
+
+def test_plan_pdf_has_its_appendix_on_landscape_pages_with_the_last_column(app, built):
+    reader = pdf_of(app, built, "plan")
+    text = text_of(reader)
+    for line in ("ỦY BAN NHÂN DÂN", "XÃ NÔNG THƯỢNG", "KẾ HOẠCH", "PHỤ LỤC",
+                 "Thường xuyên vệ sinh công sở", "31/05/2023"):
+        assert line in text, line
+    first, last = reader.pages[0], reader.pages[-1]
+    assert first.mediabox.width < first.mediabox.height
+    assert last.mediabox.width > last.mediabox.height
+    appendix = " ".join(last.extract_text().split())
+    assert "Ghi chú" in appendix and "Ghi chú cuối cùng của bảng" in appendix
+
+
+def test_pdf_uses_the_configured_public_address(app, built):
+    from inspect_app.services import province
+    province.save(app.extensions["store"], {"inspecting_body": "Sở Nội vụ",
+                                            "public_url": "https://cchc.example.vn"})
+    text = text_of(pdf_of(app, built, "minutes"))
+    assert f"https://cchc.example.vn/inspections/{built[1]}" in text
+
+
+@pytest.mark.parametrize("doc", ["minutes", "plan"])
+def test_a_record_the_user_may_not_see_is_404(app, built, doc):
+    assert client_of(app, "xa.kl").get(f"/inspections/{built[1]}/{doc}.pdf").status_code == 404
+    assert app.test_client().get(f"/inspections/{built[1]}/{doc}.pdf").status_code == 302
