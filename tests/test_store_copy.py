@@ -24,6 +24,8 @@ def folder(app, make_inspection):
     accounts.issue_token(store, "lead")
     store.save_photo("photo1", b"\xff\xd8full bytes")
     store.save_photo("photo1", b"\xff\xd8thumb", "thumb")
+    store.put_settings({"superior_body": "UBND TỈNH THÁI NGUYÊN",
+                        "inspecting_body": "SỞ NỘI VỤ"})
     return store, [i.id for i in made]
 
 
@@ -45,6 +47,7 @@ def test_copy_verifies_every_record_and_the_copy_answers_the_same(app, runner, f
         token_user = source.get_user("lead")
         assert target.find_user_by_token(token_user.tokens[0].hash).username == "lead"
         assert target.photo_path("photo1", "thumb").read_bytes() == b"\xff\xd8thumb"
+        assert target.get_settings() == source.get_settings() != {}
         assert not target.copy_under_way(str(source.data_dir.resolve()))
     finally:
         target.close()

@@ -1,6 +1,7 @@
 """``store copy``: the embedded TinyDB store into an empty PostgreSQL database, verified.
 
-Copies units, users (with their password hashes and API token hashes), inspections
+Copies units, users (with their password hashes and API token hashes), the settings
+document, inspections
 (with their checklist snapshots, history and remembered operations) and photos; login
 throttling is not copied (it is forgotten within the hour anyway). Then verifies record
 by record: the same counts on both sides and the same content hash of every unit, user,
@@ -106,6 +107,11 @@ def copy_store(source: TinyDBStore, target: PostgresStore, *, batch: int = BATCH
         else:
             done("users", 0, 1)
 
+    settings = source.get_settings()
+    if settings and target.get_settings() != settings:
+        target.put_settings(settings)
+        done("settings", 1, 0)
+
     ids = _source_ids(source)
     for n, chunk in enumerate(_batches(ids, batch)):
         present = target.known_inspections(chunk)
@@ -143,6 +149,8 @@ def verify(source: TinyDBStore, target: PostgresStore, report: CopyReport, ids: 
         copy = target.get_user(user.username)
         if copy is None or content_hash(copy) != content_hash(user):
             report.mismatches.append(f"user {user.username}")
+    if target.get_settings() != source.get_settings():
+        report.mismatches.append("settings")
     for inspection_id in ids:
         original, copy = source.get_inspection(inspection_id), target.get_inspection(inspection_id)
         if original is None or copy is None or content_hash(copy) != content_hash(original):

@@ -46,7 +46,16 @@ import psycopg.errors
 from psycopg.types.json import Jsonb, set_json_loads
 from psycopg_pool import ConnectionPool
 
-from ..domain.models import ROLES, Inspection, InspectionSummary, ItemSummary, Unit, User, summarize
+from ..domain.models import (
+    ROLES,
+    SCHEMA,
+    Inspection,
+    InspectionSummary,
+    ItemSummary,
+    Unit,
+    User,
+    summarize,
+)
 from ..domain.text import fold, nfc
 from .base import (
     AlreadyExists,
@@ -237,6 +246,22 @@ class PostgresStore:
         except psycopg.OperationalError as exc:
             raise StoreUnavailable(f"cannot reach the database {redacted(self.url)}: "
                                    f"{_reason(exc)}") from exc
+
+    # -- the settings document ----------------------------------------------------------
+    def get_settings(self) -> dict[str, Any]:
+        """The settings document as last put, or ``{}`` (read each time: another server
+        may have changed it)."""
+        with self._conn() as conn:
+            row = conn.execute("SELECT doc FROM settings WHERE id = 1").fetchone()
+        values = row[0].get("settings") if row and isinstance(row[0], dict) else None
+        return dict(values) if isinstance(values, dict) else {}
+
+    def put_settings(self, doc: dict[str, Any]) -> None:
+        """Replace the settings document whole (one row, in one statement)."""
+        stored = {"schema": SCHEMA, "settings": dict(doc)}
+        with self._conn(write=True) as conn:
+            conn.execute("INSERT INTO settings (id, doc) VALUES (1, %s) "
+                         "ON CONFLICT (id) DO UPDATE SET doc = EXCLUDED.doc", (_jsonb(stored),))
 
     # -- units ----------------------------------------------------------------------------
     def list_units(self) -> list[Unit]:
