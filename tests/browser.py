@@ -37,6 +37,8 @@ from inspect_app.services import accounts, commands
 from inspect_app.services import inspections as service
 from inspect_app.services import units as unit_service
 
+from .support import PASSWORD
+
 CHROMIUM = os.environ.get("INSPECT_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
@@ -189,7 +191,6 @@ def login(page, server: LiveServer, username: str, password: str) -> None:
 
 # ---------------------------------------------------------------- an inspection team and its cards
 
-PASSWORD = "mat-khau-dai"
 
 
 @pytest.fixture

@@ -14,9 +14,8 @@ from inspect_app.services import inspections as service
 from inspect_app.services import units as unit_service
 
 from .browser import chromium, live_server, login, phone  # noqa: F401
+from .support import PASSWORD
 from .test_shipped_checklists import full_answers
-
-PASSWORD = "mat-khau-dai"
 
 
 def op() -> str:

@@ -10,9 +10,9 @@ from inspect_app.services import accounts
 from inspect_app.storage.checklist_files import load_file
 
 from .browser import chromium, live_server, login, phone  # noqa: F401
+from .support import PASSWORD
 from .test_checklist_workbooks import ROOT, openpyxl_bytes, plain_rows
 
-PASSWORD = "mat-khau-dai"
 SHOTS = "/tmp/shots"
 
 

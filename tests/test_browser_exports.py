@@ -14,8 +14,8 @@ from inspect_app.services import inspections as service
 from inspect_app.services import units as unit_service
 
 from .browser import chromium, live_server, login, phone  # noqa: F401
+from .support import PASSWORD
 
-PASSWORD = "mat-khau-dai"
 SHOTS = "/tmp/shots"
 
 

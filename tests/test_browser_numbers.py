@@ -12,8 +12,7 @@ from inspect_app.services import inspections as service
 from inspect_app.services import units as unit_service
 
 from .browser import answer_of, card, chromium, eventually, live_server, login, phone, wait_saved  # noqa: F401
-
-PASSWORD = "mat-khau-dai"
+from .support import PASSWORD
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 done with a photo, the inspector verifies it; offline one-tap updates; a conflict."""
 from __future__ import annotations
 
-import time
 import uuid
 
 import pytest
@@ -12,9 +11,8 @@ from inspect_app.services import accounts, commands, remediation
 from inspect_app.services import inspections as service
 from inspect_app.services import units as unit_service
 
-from .browser import camera_jpeg, chromium, live_server, login, phone  # noqa: F401
-
-PASSWORD = "mat-khau-dai"
+from .browser import camera_jpeg, chromium, eventually, live_server, login, phone  # noqa: F401
+from .support import PASSWORD
 
 
 @pytest.fixture
@@ -40,13 +38,6 @@ def commune(live_server):
     items = {i.criterion: i.id for i in store.get_inspection(record).items}
     return {"store": store, "record": record, "lead": f"lead{tag}", "officer": f"xa{tag}",
             "items": items}
-
-
-def eventually(condition, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.1)
 
 
 def item_of(commune, criterion):

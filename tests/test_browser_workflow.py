@@ -13,8 +13,7 @@ from inspect_app.services import inspections as service
 from inspect_app.services import units as unit_service
 
 from .browser import chromium, live_server, live_server_artifacts, login, phone  # noqa: F401
-
-PASSWORD = "mat-khau-dai"
+from .support import PASSWORD
 
 
 @pytest.fixture
