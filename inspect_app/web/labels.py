@@ -62,9 +62,9 @@ EVENT_LABELS = {
 # registered (a feature not installed) are skipped.
 NAV_ITEMS = (
     ("index", _l("Home"), ("admin", "inspector", "unit", "viewer")),
+    ("notifications.index", _l("Notifications"), ("inspector", "unit")),
     ("inspections.index", _l("Inspections"), ("admin", "inspector", "unit", "viewer")),
     ("remediation.index", _l("Remediation"), ("admin", "inspector", "unit", "viewer")),
-    ("notifications.index", _l("Notifications"), ("inspector", "unit")),
     ("units.index", _l("Units"), ("admin", "inspector", "viewer")),
     ("exports.index", _l("Excel"), ("admin", "inspector", "viewer")),
     ("checklists.checklist_list", _l("Checklists"), ("admin", "inspector", "unit", "viewer")),
