@@ -370,3 +370,16 @@ def test_an_unreachable_mail_server_fails_every_message_and_keeps_them_unsent(tm
     result = app.test_cli_runner().invoke(args=["reminders", "send", "--date", "2026-12-02"])
     assert result.exit_code == 1 and "1 failed" in result.output
     assert not rules.was_mailed(world.store.get_user_state("ua"), TODAY)
+
+
+def test_section_pages_being_filled_show_no_badge(world, client, pin, monkeypatch):
+    items_of_nt(world)
+    record = world.start("lead", "NT")
+    login(client, "lead")
+    assert badge(client.get("/").get_data(as_text=True)) == "2"
+    calls = []
+    real = world.store.query_items
+    monkeypatch.setattr(world.store, "query_items", lambda *a, **k: calls.append(a) or real(*a, **k))
+    section = client.get(f"/inspections/{record}/s/chi_dao")
+    assert section.status_code == 200
+    assert badge(section.get_data(as_text=True)) is None and calls == []

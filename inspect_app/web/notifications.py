@@ -15,6 +15,7 @@ from flask import (
     g,
     redirect,
     render_template,
+    request,
     url_for,
 )
 from flask_babel import gettext as _
@@ -56,9 +57,17 @@ def current_notifications() -> service.Notifications | None:
     return g.notifications
 
 
+#: Blueprints whose pages show no badge: the section pages filled on phones are kept to
+#: the reads they need (an inspector's units mean reading the whole index; see
+#: docs/performance.md); the badge is back on the next other page.
+NO_BADGE_BLUEPRINTS = frozenset({"fill"})
+
+
 @bp.app_context_processor
 def _badge() -> dict[str, Any]:
     def unread_notifications() -> int | None:
+        if request.blueprint in NO_BADGE_BLUEPRINTS:
+            return None
         found = current_notifications()
         return found.unread if found is not None else None
     return {"unread_notifications": unread_notifications}
