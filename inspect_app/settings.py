@@ -72,6 +72,21 @@ SETTINGS: tuple[Setting, ...] = (
             "Level of the app's log (DEBUG, INFO, WARNING, ERROR): INFO logs one line per "
             "request (method, path, status, milliseconds, user) and every refusal; WARNING "
             "and above only problems (the disk refusing a write, errors with their traceback)."),
+    Setting("SMTP_HOST", "",
+            "Mail server that reminder e-mails (flask --app inspect_app reminders send) go "
+            "through. Empty: no e-mail is sent; the notifications page works without it."),
+    Setting("SMTP_PORT", 587, "Port of SMTP_HOST (587 with STARTTLS, 25 without)."),
+    Setting("SMTP_USER", "", "User name to log in to the mail server (empty: no login)."),
+    Setting("SMTP_PASSWORD", "", "Password of SMTP_USER."),
+    Setting("SMTP_FROM", "",
+            "Sender address of reminder e-mails, e.g. cchc@snv.example.gov.vn (required "
+            "when SMTP_HOST is set)."),
+    Setting("SMTP_STARTTLS", True,
+            "Switch the mail connection to TLS (STARTTLS) before logging in; false only for "
+            "a mail server on the same machine or network."),
+    Setting("ESCALATE_AFTER_DAYS", 30,
+            "A remediation item overdue by more than this many days is listed as escalated "
+            "on the remediation page of the province (admins, viewers and inspectors)."),
     Setting("EXPORT_JOB_KEEP_HOURS", 24,
             "How long a finished background Excel export (its workbook and its job record "
             "under DATA_DIR/jobs/exports/) is kept for its owner to download, in hours; "

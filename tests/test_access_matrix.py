@@ -385,6 +385,7 @@ def door_rule(role: str, target: str | None) -> Expect:
 UNITS = ("unit:A", "unit:B")
 STARTS_TARGETS = tuple(STARTS)
 ADMIN = {"admin"}
+DIGEST_ROLES = {"insp", "outsider", "unit_a", "unit_b"}  # those who get a digest
 
 #: endpoint -> {"targets": …, METHOD: rule, "body": {METHOD: builder}, "public": bool,
 #:              "api": bool}. Targets name records (RECORDS), units ("unit:A") or
@@ -586,6 +587,9 @@ MATRIX: dict[str, dict] = {
     },
     # -- remediation plans: pages, forms and the item API (never locked by finalizing)
     "remediation.index": {"GET": everyone(200)},
+    # the daily digest: commune officers and inspectors (marking read writes their document)
+    "notifications.index": {"GET": only(DIGEST_ROLES, 200)},
+    "notifications.mark_read": {"POST": only(DIGEST_ROLES, 302, changes=True)},
     "remediation.plan": {"targets": RECORDS, "GET": sees(200)},
     "remediation.item": {"targets": ITEM_RECORDS, "GET": sees(200)},
     "remediation.progress": {

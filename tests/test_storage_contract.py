@@ -877,3 +877,48 @@ def test_settings_document_round_trip_replace_and_privacy(store):
 def test_settings_document_survives_reopening(tmp_path):
     TinyDBStore(tmp_path).put_settings({"one_stop_centre": "Trung tâm PVHCC xã"})
     assert TinyDBStore(tmp_path).get_settings() == {"one_stop_centre": "Trung tâm PVHCC xã"}
+
+
+# ---------------------------------------------------------------- the per-user documents
+
+def test_user_state_round_trip_update_and_privacy(store):
+    assert store.get_user_state("xa.tn") == {}
+    assert store.update_user_state("xa.tn", lambda doc: doc.update(read=["overdue:a-1"]) or 7) == 7
+    got = store.get_user_state("xa.tn")
+    assert got == {"read": ["overdue:a-1"]}
+    got["read"].append("changed by a reader")
+    assert store.get_user_state("xa.tn") == {"read": ["overdue:a-1"]}
+    store.update_user_state("xa.tn", lambda doc: doc.update(mailed=["2026-12-02"]))
+    assert store.get_user_state("xa.tn") == {"read": ["overdue:a-1"], "mailed": ["2026-12-02"]}
+    assert store.get_user_state("thanhtra1") == {}  # one document per user
+    assert store.get_user_state("Xã/../../etc") == {}
+
+
+def test_user_state_writes_nothing_if_change_raises(store):
+    store.update_user_state("u1", lambda doc: doc.update(n=1))
+
+    def failing(doc):
+        doc["n"] = 2
+        raise ValueError("no")
+
+    with pytest.raises(ValueError):
+        store.update_user_state("u1", failing)
+    assert store.get_user_state("u1") == {"n": 1}
+
+
+def test_user_state_updates_are_serialised_across_threads(store):
+    def bump(doc):
+        doc["n"] = doc.get("n", 0) + 1
+
+    threads = [threading.Thread(target=lambda: [store.update_user_state("u1", bump)
+                                                for _ in range(10)]) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert store.get_user_state("u1") == {"n": 40}
+
+
+def test_user_state_survives_reopening(tmp_path):
+    TinyDBStore(tmp_path).update_user_state("xa.tn", lambda doc: doc.update(mailed=["2026-12-01"]))
+    assert TinyDBStore(tmp_path).get_user_state("xa.tn") == {"mailed": ["2026-12-01"]}

@@ -53,9 +53,10 @@ def units_import(file: str) -> None:
 @click.option("--unit", default=None, help="Unit code (required for the unit role).")
 @click.option("--name", "full_name", default="", help="Full name, shown and printed.")
 @click.option("--position", default="", help="Position (chức vụ), printed in minutes.")
+@click.option("--email", default="", help="E-mail address for reminders (optional).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def users_create(username: str, role: str, unit: str | None, full_name: str, position: str,
-                 password_stdin: bool) -> None:
+                 email: str, password_stdin: bool) -> None:
     """Create USERNAME. Without --password-stdin, asks for the password twice."""
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -63,10 +64,22 @@ def users_create(username: str, role: str, unit: str | None, full_name: str, pos
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
         user = accounts.create_user(current_store(), username, role, unit=unit, password=password,
-                                    full_name=full_name, position=position)
+                                    full_name=full_name, position=position, email=email)
     except ServiceError as exc:
         raise CommandFailed(f"users create: {exc.message}") from None
     click.echo(f"user {user.username} ({user.role}{', unit ' + user.unit if user.unit else ''})")
+
+
+@users_cli.command("email")
+@click.argument("username")
+@click.argument("address", default="")
+def users_email(username: str, address: str) -> None:
+    """Set the e-mail address USERNAME's reminders go to (no ADDRESS: remove it)."""
+    try:
+        email = accounts.set_email(current_store(), username, address)
+    except ServiceError as exc:
+        raise CommandFailed(f"users email: {exc.message}") from None
+    click.echo(f"user {username}: {email or 'no e-mail address'}")
 
 
 @users_cli.command("token")

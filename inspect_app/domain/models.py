@@ -99,6 +99,7 @@ class User:
     unit: str | None = None
     full_name: str = ""
     position: str = ""  # chức vụ, printed in minutes
+    email: str = ""  # where reminders are sent (empty: none are)
     active: bool = True
     tokens: list[ApiToken] = field(default_factory=list)
     created_at: str = ""

@@ -52,6 +52,26 @@ def _clean(value, field: str, label: str, limit: int = SHORT_TEXT) -> str:
         raise Invalid(problem.message, field=field, reason="text") from None
 
 
+#: A plain address, ``name@domain.tld``: what reminders are sent to (no display name, no
+#: spaces or angle brackets, so it cannot carry a second header or recipient).
+EMAIL_RE = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+                      r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+")
+MAX_EMAIL = 254
+
+
+def clean_email(value) -> str:
+    """An e-mail address as stored (trimmed; the domain in lower case), ``""`` for none,
+    or :class:`Invalid` naming the field."""
+    text = _clean(value or "", "email", N_("E-mail"), MAX_EMAIL)
+    if not text:
+        return ""
+    if len(text) > MAX_EMAIL or not EMAIL_RE.fullmatch(text):
+        raise Invalid(N_("“%(email)s” is not an e-mail address (like name@example.vn)",
+                         email=text[:80]), field="email", reason="email")
+    local, domain = text.rsplit("@", 1)
+    return f"{local}@{domain.lower()}"
+
+
 def check_password_rules(password: str) -> None:
     try:
         check_password_text(password)
@@ -64,11 +84,13 @@ def check_password_rules(password: str) -> None:
 
 
 def create_user(store: Store, username: str, role: str, *, unit: str | None = None,
-                password: str | None = None, full_name: str = "", position: str = "") -> User:
+                password: str | None = None, full_name: str = "", position: str = "",
+                email: str = "") -> User:
     """Create a user. A ``unit`` user must name an existing unit; other roles have none."""
     username = normalize_username(_clean(username, "username", N_("Username"), ID_TEXT))
     full_name = _clean(full_name, "full_name", N_("Full name"))
     position = _clean(position, "position", N_("Position"))
+    email = clean_email(email)
     if not USERNAME_RE.match(username):
         raise Invalid(N_("username must be 2–40 characters: a-z, 0-9, dot, dash or underscore, "
                          "starting with a letter or digit"), field="username", reason="username_format")
@@ -90,7 +112,7 @@ def create_user(store: Store, username: str, role: str, *, unit: str | None = No
         check_password_rules(password)
     user = User(username=username, role=role, unit=unit if role == "unit" else None,
                 password_hash=hash_password(password) if password else "",
-                full_name=full_name, position=position,
+                full_name=full_name, position=position, email=email,
                 created_at=clock.now_iso())
     try:
         store.add_user(user)
@@ -98,6 +120,16 @@ def create_user(store: Store, username: str, role: str, *, unit: str | None = No
         raise Invalid(N_("user %(username)r already exists", username=username), field="username",
                       reason="username_taken") from None
     return user
+
+
+def set_email(store: Store, username: str, email: str) -> str:
+    """Set (or, with ``""``, remove) the address a user's reminders go to."""
+    email = clean_email(email)
+    try:
+        store.update_user(normalize_username(username), lambda u: setattr(u, "email", email))
+    except NotFound:
+        raise Missing(N_("no user %(username)r", username=username)) from None
+    return email
 
 
 def set_password(store: Store, username: str, password: str) -> None:

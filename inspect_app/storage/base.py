@@ -216,6 +216,16 @@ class Store(Protocol):
     def put_settings(self, doc: dict[str, Any]) -> None:
         """Replace the settings document whole (JSON values only), atomically."""
 
+    # -- a small document per user (reminders: what was read, which days were mailed)
+    def get_user_state(self, username: str) -> dict[str, Any]:
+        """The user's own small document (JSON values) as last written (a copy), or ``{}``."""
+
+    def update_user_state(self, username: str, change: Callable[[dict[str, Any]], T]) -> T:
+        """Atomically apply ``change`` to (a private copy of) the user's document, created
+        empty when missing; ``change`` mutates it and its return value is returned. If
+        ``change`` raises, nothing is written. Serialised across threads and processes, so
+        two callers never both see the document without the other's change."""
+
     # -- login throttling (shared by all worker processes) ------------------
     def record_login_failure(self, key: str, at: float, window_seconds: float) -> int:
         """Remember a failed login for ``key`` at time ``at`` (epoch seconds) and

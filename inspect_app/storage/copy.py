@@ -112,6 +112,13 @@ def copy_store(source: TinyDBStore, target: PostgresStore, *, batch: int = BATCH
         target.put_settings(settings)
         done("settings", 1, 0)
 
+    for user in source.list_users():  # reminders: what was read, which days were mailed
+        state = source.get_user_state(user.username)
+        if state and target.get_user_state(user.username) != state:
+            target.update_user_state(user.username, lambda doc, new=state: (doc.clear(),
+                                                                             doc.update(new)))
+            done("user states", 1, 0)
+
     ids = _source_ids(source)
     for n, chunk in enumerate(_batches(ids, batch)):
         present = target.known_inspections(chunk)
@@ -151,6 +158,9 @@ def verify(source: TinyDBStore, target: PostgresStore, report: CopyReport, ids: 
             report.mismatches.append(f"user {user.username}")
     if target.get_settings() != source.get_settings():
         report.mismatches.append("settings")
+    for user in source.list_users():
+        if target.get_user_state(user.username) != source.get_user_state(user.username):
+            report.mismatches.append(f"user state {user.username}")
     for inspection_id in ids:
         original, copy = source.get_inspection(inspection_id), target.get_inspection(inspection_id)
         if original is None or copy is None or content_hash(copy) != content_hash(original):

@@ -57,6 +57,7 @@ class MemoryStore:
         self._inspections: dict[str, Inspection] = {}
         self._failures: dict[str, list[float]] = {}
         self._settings: dict = {}
+        self._user_states: dict[str, dict] = {}
         self._photo_tmp: tempfile.TemporaryDirectory[str] | None = None
         self._photo_dir = Path(photo_dir) if photo_dir is not None else None
         # Derived, rebuilt when stale: one index view per unit, the sorted units and users.
@@ -103,6 +104,21 @@ class MemoryStore:
         new = copy.deepcopy(dict(doc))
         with self._lock:
             self._settings = new
+
+    # -- the per-user documents --------------------------------------------------
+    def get_user_state(self, username: str) -> dict:
+        """The user's document (a copy), or ``{}``."""
+        with self._lock:
+            return copy.deepcopy(self._user_states.get(username, {}))
+
+    def update_user_state(self, username: str, change: Callable[[dict], T]) -> T:
+        """Apply ``change`` to a private copy; keep a copy of it only if it returns."""
+        with self._lock:
+            doc = copy.deepcopy(self._user_states.get(username, {}))
+            result = change(doc)
+            self._room()
+            self._user_states[username] = copy.deepcopy(dict(doc))
+            return result
 
     # -- users ---------------------------------------------------------------
     def list_users(self) -> list[User]:

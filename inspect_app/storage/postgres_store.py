@@ -263,6 +263,31 @@ class PostgresStore:
             conn.execute("INSERT INTO settings (id, doc) VALUES (1, %s) "
                          "ON CONFLICT (id) DO UPDATE SET doc = EXCLUDED.doc", (_jsonb(stored),))
 
+    # -- the per-user documents ----------------------------------------------------------
+    def get_user_state(self, username: str) -> dict[str, Any]:
+        """The user's document as last written, or ``{}``."""
+        with self._conn() as conn:
+            row = conn.execute("SELECT doc FROM user_state WHERE username = %s",
+                               (str(username),)).fetchone()
+        values = row[0].get("state") if row and isinstance(row[0], dict) else None
+        return dict(values) if isinstance(values, dict) else {}
+
+    def update_user_state(self, username: str, change: Callable[[dict[str, Any]], T]) -> T:
+        """Apply ``change`` with the user's row locked (made first when missing)."""
+        username = str(username)
+        with self._conn(write=True) as conn:
+            conn.execute("INSERT INTO user_state (username, doc) VALUES (%s, %s) "
+                         "ON CONFLICT (username) DO NOTHING",
+                         (username, _jsonb({"schema": SCHEMA, "state": {}})))
+            row = conn.execute("SELECT doc FROM user_state WHERE username = %s FOR UPDATE",
+                               (username,)).fetchone()
+            values = row[0].get("state") if row and isinstance(row[0], dict) else None
+            doc = dict(values) if isinstance(values, dict) else {}
+            result = change(doc)
+            conn.execute("UPDATE user_state SET doc = %s WHERE username = %s",
+                         (_jsonb({"schema": SCHEMA, "state": dict(doc)}), username))
+        return result
+
     # -- units ----------------------------------------------------------------------------
     def list_units(self) -> list[Unit]:
         """Every unit (any order)."""

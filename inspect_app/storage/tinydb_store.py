@@ -181,6 +181,7 @@ class TinyDBStore:
         self._units_path = self.root / "units.json"
         self._users_path = self.root / "users.json"
         self._settings_path = self.root / "settings.json"
+        self._user_state_dir = self.root / "user-state"
         self._logins_dir = self.root / LOGINS_DIR
         self._login_salt: bytes | None = None
         self._index_dir = self.root / "index"
@@ -288,6 +289,39 @@ class TinyDBStore:
         data = json_bytes({"schema": SCHEMA, "settings": dict(doc)})
         with locked(self._settings_path):
             write_atomic(self._settings_path, data)
+
+    # -- the per-user documents --------------------------------------------------
+    def _user_state_path(self, username: str) -> Path:
+        """One small file per user, named by a hash of the username (any username is a
+        safe file name then)."""
+        digest = hashlib.sha256(str(username).encode("utf-8")).hexdigest()[:32]
+        return self._user_state_dir / f"{digest}.json"
+
+    def _read_user_state(self, path: Path, username: str) -> dict[str, Any]:
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            return {}
+        doc = json_load(raw)
+        if not isinstance(doc, dict) or doc.get("username") != username:
+            return {}
+        values = doc.get("state")
+        return dict(values) if isinstance(values, dict) else {}
+
+    def get_user_state(self, username: str) -> dict[str, Any]:
+        """The user's document as last written, or ``{}`` (read each time)."""
+        return self._read_user_state(self._user_state_path(username), username)
+
+    def update_user_state(self, username: str, change: Callable[[dict[str, Any]], T]) -> T:
+        """Read, change and write the user's file with it locked (atomic file)."""
+        path = self._user_state_path(username)
+        ensure_dir(self._user_state_dir)
+        with locked(path):
+            doc = self._read_user_state(path, username)
+            result = change(doc)
+            write_atomic(path, json_bytes({"schema": SCHEMA, "username": username,
+                                           "state": dict(doc)}))
+        return result
 
     # -- users ---------------------------------------------------------------
     def list_users(self) -> list[User]:

@@ -62,6 +62,7 @@ EVENT_LABELS = {
 # registered (a feature not installed) are skipped.
 NAV_ITEMS = (
     ("index", _l("Home"), ("admin", "inspector", "unit", "viewer")),
+    ("notifications.index", _l("Notifications"), ("inspector", "unit")),
     ("inspections.index", _l("Inspections"), ("admin", "inspector", "unit", "viewer")),
     ("remediation.index", _l("Remediation"), ("admin", "inspector", "unit", "viewer")),
     ("units.index", _l("Units"), ("admin", "inspector", "viewer")),

@@ -34,9 +34,11 @@ from wtforms.validators import Length, Optional
 from ..domain import item_changes
 from ..domain.models import Inspection, RemediationItem
 from ..domain.remediation import is_due_soon, is_overdue, plan_groups, plan_progress
+from ..domain.reminders import days_overdue
 from ..services import ServiceError, clock, commands
 from ..services import inspections as inspection_service
 from ..services import remediation as service
+from ..services import reminders as reminder_service
 from .auth import roles_required, scope, store, unit_names
 from .common import pager_of, safe_next
 from .errors import status_of
@@ -189,16 +191,22 @@ def index():
     awaiting = service.awaiting_verification(store(), current,
                                              number(request.args.get("awaiting")))
     plans = service.plans(store(), current, number(request.args.get("plans")))
-    codes = {r.unit for r in plans.rows} | {e.record.unit for e in overdue.rows + awaiting.rows}
+    after_days = int(current_app.config["ESCALATE_AFTER_DAYS"])
+    escalated = reminder_service.escalated(store(), current, today, after_days,
+                                           number(request.args.get("escalated")))
+    shown = overdue.rows + awaiting.rows + escalated.rows
+    codes = {r.unit for r in plans.rows} | {e.record.unit for e in shown}
     return render_template(
         "remediation/index.html", overdue=overdue.rows, awaiting=awaiting.rows,
-        plans=plans.rows, counts={"overdue": overdue.total, "awaiting": awaiting.total,
-                                  "plans": plans.total},
+        plans=plans.rows, escalated=escalated.rows, escalate_after=after_days,
+        counts={"overdue": overdue.total, "awaiting": awaiting.total, "plans": plans.total,
+                "escalated": escalated.total},
         pagers={"overdue": pager_of(overdue, "overdue", "overdue"),
                 "awaiting": pager_of(awaiting, "awaiting", "awaiting"),
-                "plans": pager_of(plans, "plans", "plans")},
+                "plans": pager_of(plans, "plans", "plans"),
+                "escalated": pager_of(escalated, "escalated", "escalated")},
         units=unit_names(codes), today=today, op_id=str(uuid.uuid4()),
-        **_helpers(overdue.rows + awaiting.rows))
+        days_overdue=days_overdue, **_helpers(shown))
 
 
 def _helpers(entries: list[service.Entry]) -> dict[str, Any]:

@@ -1,0 +1,66 @@
+"""``reminders send``: the daily reminder e-mails of remediation follow-up, for cron.
+
+``flask --app inspect_app reminders send [--date YYYY-MM-DD]`` e-mails every active
+commune officer and inspector who has an e-mail address and something to follow up
+their digest of the day (today in INSPECT_TIMEZONE by default), in the default
+language. Running it again the same day sends nothing twice. Exit 0 when every message
+went out, 1 when some could not be sent (run it again later: only those are retried),
+2 when SMTP is not configured or the date is wrong.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from flask_babel import force_locale
+
+from ..services import clock
+from ..services import reminders as service
+from ..services.mail import MailNotConfigured, SmtpMailer, smtp_settings
+from ..web.notifications import compose_mail
+from ..web.province import settings as province_settings
+from .errors import CommandFailed, current_store
+
+reminders_cli = AppGroup("reminders", help="Reminder e-mails of remediation follow-up.")
+
+
+def _day(value: str | None) -> _dt.date:
+    if not value:
+        return clock.today(current_app.config["TIMEZONE"])
+    try:
+        return _dt.date.fromisoformat(value)
+    except ValueError:
+        raise CommandFailed(f"reminders send: --date must be a date like 2026-12-02, "
+                            f"not {value!r}") from None
+
+
+@reminders_cli.command("send")
+@click.option("--date", "day", default=None, metavar="YYYY-MM-DD",
+              help="The day of the digest (default: today in INSPECT_TIMEZONE).")
+def reminders_send(day: str | None) -> None:
+    """E-mail today's digest to each user, at most once per user and day."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    date = _day(day)
+    try:
+        smtp = smtp_settings(app.config)
+    except MailNotConfigured as exc:
+        raise CommandFailed(f"reminders send: {exc}") from None
+    if smtp is None:
+        raise CommandFailed("reminders send: no mail server: set INSPECT_SMTP_HOST and "
+                            "INSPECT_SMTP_FROM (docs/settings.md)")
+    store = current_store()
+    with app.test_request_context("/"):
+        base = province_settings().public_url or "http://localhost"
+    with app.test_request_context("/", base_url=base), \
+            force_locale(app.config["DEFAULT_LOCALE"]), SmtpMailer(smtp) as send:
+        report = service.send_reminders(store, date, compose_mail, send)
+    click.echo(f"reminders {date.isoformat()}: {len(report.sent)} sent, "
+               f"{len(report.already)} already sent, {len(report.nothing)} with nothing to "
+               f"follow up, {len(report.no_email)} without an e-mail address, "
+               f"{len(report.failed)} failed")
+    for username, reason in report.failed:
+        click.echo(f"not sent to {username}: {reason}", err=True)
+    if report.failed:
+        raise CommandFailed(None, code=1)

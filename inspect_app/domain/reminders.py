@@ -1,0 +1,167 @@
+"""The daily follow-up of remediation (issue 15 point 2): what each person should look
+at today. Pure rules over item cards (``ItemSummary``) and a local date.
+
+* A commune officer (role ``unit``): their unit's items that are overdue, and those
+  due within :data:`SOON_DAYS` days (today included).
+* An inspector: items waiting for verification (status ``done``) and overdue items of
+  the units they inspect.
+
+An entry's :attr:`DigestEntry.key` names the entry, not only the item: an item that was
+"due soon" and becomes "overdue" is a new, unread entry. An item overdue by more than a
+number of days is *escalated* (:func:`is_escalated`): the province sees it in a list of
+its own.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from .models import ITEM_CLOSED_STATUSES, ItemSummary
+from .remediation import is_due_soon, is_overdue
+
+#: An item is "due soon" when its deadline is within this many days from today.
+SOON_DAYS = 7
+#: The kinds of entries, in the order a digest lists them.
+KINDS = ("overdue", "due_soon", "awaiting")
+#: Which kinds each role gets (other roles get no digest).
+KINDS_OF_ROLE = {"unit": ("overdue", "due_soon"), "inspector": ("overdue", "awaiting")}
+
+
+@dataclass(frozen=True)
+class DigestEntry:
+    """One line of a digest: an item, why it is there and by how many days."""
+
+    kind: str  # one of KINDS
+    item: ItemSummary
+    days: int = 0  # overdue: days late; due_soon: days left; awaiting: 0
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}:{self.item.id}"
+
+
+@dataclass(frozen=True)
+class Digest:
+    """What one user should look at on ``day``; ``more`` counts the entries of each kind
+    that a bounded read left out (the figures stay right, the list is capped)."""
+
+    username: str
+    day: _dt.date
+    entries: tuple[DigestEntry, ...] = ()
+    more: dict[str, int] = field(default_factory=dict)
+
+    def of(self, kind: str) -> list[DigestEntry]:
+        return [e for e in self.entries if e.kind == kind]
+
+    def counts(self) -> dict[str, int]:
+        """Entries of each kind (those left out included)."""
+        return {kind: len(self.of(kind)) + self.more.get(kind, 0) for kind in KINDS}
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts().values())
+
+    def unread(self, read: Iterable[str]) -> list[DigestEntry]:
+        """The entries whose key is not in ``read``."""
+        seen = set(read)
+        return [e for e in self.entries if e.key not in seen]
+
+    def unread_count(self, read: Iterable[str]) -> int:
+        """Unread entries; entries left out of the list count as unread."""
+        return len(self.unread(read)) + sum(self.more.values())
+
+
+def _due(item: ItemSummary) -> _dt.date:
+    return _dt.date.fromisoformat(item.due) if item.due else _dt.date.max
+
+
+def classify(item: ItemSummary, today: _dt.date, kinds: Iterable[str],
+             soon_days: int = SOON_DAYS) -> DigestEntry | None:
+    """The entry of an item among ``kinds`` (overdue wins over the others), or None."""
+    kinds = tuple(kinds)
+    if "overdue" in kinds and is_overdue(item, today):  # type: ignore[arg-type]
+        return DigestEntry("overdue", item, (today - _due(item)).days)
+    if "due_soon" in kinds and is_due_soon(item, today, soon_days):  # type: ignore[arg-type]
+        return DigestEntry("due_soon", item, (_due(item) - today).days)
+    if "awaiting" in kinds and item.status == "done":
+        return DigestEntry("awaiting", item)
+    return None
+
+
+def _order(entry: DigestEntry) -> tuple:
+    number = entry.item.id.rsplit("-", 1)[-1]
+    when = (entry.item.done_at or "") if entry.kind == "awaiting" else (entry.item.due or "")
+    return (KINDS.index(entry.kind), when, entry.item.inspection,
+            int(number) if number.isdigit() else 0)
+
+
+def build_digest(username: str, role: str, items: Iterable[ItemSummary], today: _dt.date, *,
+                 units: Iterable[str] | None, soon_days: int = SOON_DAYS,
+                 more: dict[str, int] | None = None) -> Digest:
+    """The digest of one user from item cards: only the items of ``units`` (the user's
+    unit, the units an inspector inspects; None: every unit), each once, the overdue ones
+    first (longest overdue first), then due soon (nearest first), then awaiting
+    verification (marked done earliest first). Roles without a digest get an empty one."""
+    kinds = KINDS_OF_ROLE.get(role, ())
+    allowed = None if units is None else frozenset(units)
+    entries: dict[str, DigestEntry] = {}
+    for item in items:
+        if item.id in entries or (allowed is not None and item.unit not in allowed):
+            continue
+        entry = classify(item, today, kinds, soon_days)
+        if entry is not None:
+            entries[item.id] = entry
+    return Digest(username, today, tuple(sorted(entries.values(), key=_order)),
+                  {k: v for k, v in (more or {}).items() if v > 0 and k in kinds})
+
+
+def days_overdue(item: ItemSummary, today: _dt.date) -> int:
+    """Days past the deadline (0 when not overdue)."""
+    if not is_overdue(item, today):  # type: ignore[arg-type]
+        return 0
+    return (today - _due(item)).days
+
+
+def is_escalated(item: ItemSummary, today: _dt.date, after_days: int) -> bool:
+    """Overdue by more than ``after_days`` days: the province follows it up itself."""
+    return item.status not in ITEM_CLOSED_STATUSES and days_overdue(item, today) > after_days
+
+
+def escalation_cutoff(today: _dt.date, after_days: int) -> _dt.date:
+    """Items due before this date (and still open) are escalated."""
+    return today - _dt.timedelta(days=after_days)
+
+
+#: What a user's reminder document keeps at most (it stays small).
+MAX_READ_KEYS = 2000
+MAX_MAILED_DAYS = 60
+
+
+def marked_read(state: dict, keys: Iterable[str], day: _dt.date) -> dict:
+    """The reminder document after "mark all read": ``keys`` (the digest's current entries)
+    become the read set — entries no longer in the digest are forgotten."""
+    new = dict(state)
+    new["read"] = sorted(set(keys))[:MAX_READ_KEYS]
+    new["read_on"] = day.isoformat()
+    return new
+
+
+def read_keys(state: dict) -> frozenset[str]:
+    read = state.get("read")
+    return frozenset(k for k in read if isinstance(k, str)) if isinstance(read, list) else frozenset()
+
+
+def was_mailed(state: dict, day: _dt.date) -> bool:
+    mailed = state.get("mailed")
+    return isinstance(mailed, list) and day.isoformat() in mailed
+
+
+def with_mailed(state: dict, day: _dt.date, sent: bool = True) -> dict:
+    """The document with ``day`` remembered as mailed (or forgotten again: ``sent=False``)."""
+    mailed = [d for d in (state.get("mailed") or []) if isinstance(d, str) and d != day.isoformat()]
+    if sent:
+        mailed.append(day.isoformat())
+    new = dict(state)
+    new["mailed"] = sorted(mailed)[-MAX_MAILED_DAYS:]
+    return new
