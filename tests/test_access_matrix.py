@@ -473,6 +473,10 @@ MATRIX: dict[str, dict] = {
     "documents.plan": {"targets": RECORDS, "GET": sees(200)},
     "documents.minutes_pdf": {"targets": RECORDS, "GET": sees(200)},
     "documents.plan_pdf": {"targets": RECORDS, "GET": sees(200)},
+    # the appraisal result of an assessment (kết quả thẩm định): other records have none
+    "documents.appraisal_result": {
+        "targets": RECORDS + ASSESSMENTS,
+        "GET": lambda role, t: sees(200 if t in ASSESSMENTS else 404)(role, t)},
     # -- changing a record in the browser
     "fill.save_section": {"targets": RECORDS, "POST": writes(EDITS, 302, locked=302),
                           "body": {"POST": section_body}},

@@ -138,3 +138,64 @@ def test_a_round_in_progress_shows_to_the_province_only(world):
 def test_no_appraisal_sheet_without_assessments(world):
     rep = report(world, kind="inspection")
     assert "appraisal" not in [s.key for s in rep.sheets]
+
+
+# ---------------------------------------------------------------- the printable result
+
+def page(client, iid):
+    response = client.get(f"/inspections/{iid}/appraisal-result")
+    return response.status_code, response.get_data(as_text=True)
+
+
+def row_cells(html, cid):
+    import re
+    match = re.search(rf'<tr data-criterion="{re.escape(cid)}"[^>]*>(.*?)</tr>', html, re.S)
+    assert match, cid
+    return [re.sub(r"<[^>]+>", "", c).strip()
+            for c in re.findall(r"<td[^>]*>(.*?)</td>", match.group(1), re.S)]
+
+
+def test_the_printable_appraisal_result_per_unit(world, client):
+    from markupsafe import escape
+
+    login(client, "lead")
+    status, html = page(client, world["ids"]["A"])
+    assert status == 200
+    assert "KẾT QUẢ THẨM ĐỊNH" in html and "Xã Thiện Nghiệp" in html
+    assert "Thẩm định lần 2" in html and "DỰ THẢO" not in html
+    p32 = world["checklist"].criterion("3.2").points
+    from inspect_app.i18n.formatting import number
+    # id, text, max, self, round 1, round 2, final, gap
+    assert row_cells(html, "3.2")[3:] == [number(p32, "vi"), "0", "0", "0",
+                                          "+" + number(p32, "vi")]
+    assert row_cells(html, "3.2")[0] == "3.2 (*)"
+    assert row_cells(html, "5.4")[3:] == ["2", "1,5", "1,5", "1,5", "+0,5"]
+    assert row_cells(html, "1.1")[-1] == "0"
+    assert 'class="overrated"' in html
+    # the requests to explain, the appraisers' comment and the unit's explanation (escaped)
+    assert "Không có văn bản" in html and str(escape(HOSTILE)) in html
+    assert "đơn vị không giải trình" in html  # 3.2 was never explained
+    assert "(điều chỉnh từ 0)" in html
+    final = world["store"].get_inspection(world["ids"]["A"]).score
+    assert number(final["total"], "vi") in html
+
+
+def test_the_unit_never_sees_a_round_in_progress_in_its_result(world, client):
+    login(client, "ub")
+    status, html = page(client, world["ids"]["B"])
+    assert status == 200 and "DỰ THẢO" in html
+    assert row_cells(html, "5.4")[3:] == ["2", "", "", ""]  # self only
+    assert "Thẩm định lần 1</td>" not in html
+    lead = login(world["app"].test_client(), "lead")
+    _, html = page(lead, world["ids"]["B"])
+    assert row_cells(html, "5.4")[3:] == ["2", "1", "", "+1"]
+
+
+def test_another_unit_and_other_records_get_404(world, client):
+    login(client, "ub")
+    assert page(client, world["ids"]["A"])[0] == 404
+    store, library = world["store"], world["app"].extensions["checklists"]
+    record = service.start(store, library, world["scopes"]["lead"], commands.StartRequest(
+        unit="A", checklist="cchc-xa", period="2025", kind="inspection"))
+    lead = login(world["app"].test_client(), "lead")
+    assert page(lead, record.id)[0] == 404
