@@ -580,6 +580,19 @@ MATRIX: dict[str, dict] = {
         "body": {"POST": photo_form},
     },
     "assessments.scores": {"targets": ASSESSMENTS, "GET": sees(200)},
+    # -- assessment rounds over many units: opened by admins, followed by the province
+    "assessments.rounds": {"GET": only({"admin", "insp", "outsider", "viewer"}, 200)},
+    "assessments.round_progress": {
+        # the round of A's assessments (2025): an inspector on none of their teams sees none
+        "GET": lambda role, t: (Expect(403) if role in ("unit_a", "unit_b") else
+                                Expect(404) if role == "outsider" else Expect(200))},
+    "assessments.open_round": {
+        "GET": only(ADMIN, 200),
+        "POST": only(ADMIN, 302, changes=True),
+        "body": {"POST": lambda w, s, t: {"data": {
+            "checklist": CHECKLIST_ID, "period": "2026", "units": ["A", "B"],
+            "self_due": "2099-01-31", "explain_due": "2099-02-28"}}},
+    },
     "assessments.advance": {
         "targets": ASSESSMENTS,
         "POST": lambda role, t: (

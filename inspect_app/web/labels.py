@@ -64,6 +64,7 @@ NAV_ITEMS = (
     ("index", _l("Home"), ("admin", "inspector", "unit", "viewer")),
     ("inspections.index", _l("Inspections"), ("admin", "inspector", "unit", "viewer")),
     ("remediation.index", _l("Remediation"), ("admin", "inspector", "unit", "viewer")),
+    ("assessments.rounds", _l("PAR index"), ("admin", "inspector", "viewer")),
     ("units.index", _l("Units"), ("admin", "inspector", "viewer")),
     ("exports.index", _l("Excel"), ("admin", "inspector", "viewer")),
     ("checklists.checklist_list", _l("Checklists"), ("admin", "inspector", "unit", "viewer")),
