@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import io
+import re
 from decimal import Decimal
 
 import openpyxl
@@ -172,6 +173,9 @@ def test_the_printable_appraisal_result_per_unit(world, client):
     assert row_cells(html, "5.4")[3:] == ["2", "1,5", "1,5", "1,5", "+0,5"]
     assert row_cells(html, "1.1")[-1] == "0"
     assert 'class="overrated"' in html
+    # sections numbered as in the minutes: the bonus and penalty lines have no number
+    numbers = re.findall(r'class="section-row"><th[^>]*>([IVX]+)\. ', html)
+    assert numbers == ["I", "II", "III", "IV", "V", "VI", "VII", "VIII"]
     # the requests to explain, the appraisers' comment and the unit's explanation (escaped)
     assert "Không có văn bản" in html and str(escape(HOSTILE)) in html
     assert "đơn vị không giải trình" in html  # 3.2 was never explained

@@ -518,11 +518,12 @@ def appraisal_content(src: Sources, *, cards: dict[str, dict[str, Any] | None],
                          "round2": shown("appraisal2", criterion),
                          "final": shown("final", criterion), "gap": _gap_text(line.gap),
                          "overrated": line.overrated, "asked": line.asked})
-        if any(c.scored for c in section.criteria):
+        scored = any(c.scored for c in section.criteria)
+        if scored:
             number += 1
-        if rows:
-            detail.append({"number": formatting.roman(number), "title": section.title,
-                           "rows": rows})
+        if rows:  # bonus and penalty lines: a section without a number, as in the minutes
+            detail.append({"number": formatting.roman(number) if scored else "",
+                           "title": section.title, "rows": rows})
 
     def totals(name: str) -> dict[str, str] | None:
         card = cards.get(name)
