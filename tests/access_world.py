@@ -204,6 +204,7 @@ PARAM_FILLERS = {
     "section_id": lambda w, t: "s1",
     "code": lambda w, t: UNIT_OF[t],
     "checklist_id": lambda w, t: CHECKLIST_ID,
+    "period": lambda w, t: "2025",
     "filename": lambda w, t: "app.css",
     "job_id": lambda w, t: w.jobs[t],
     "token": lambda w, t: "no-such-draft-0123456789",

@@ -474,6 +474,10 @@ MATRIX: dict[str, dict] = {
     "documents.plan": {"targets": RECORDS, "GET": sees(200)},
     "documents.minutes_pdf": {"targets": RECORDS, "GET": sees(200)},
     "documents.plan_pdf": {"targets": RECORDS, "GET": sees(200)},
+    # the appraisal result of an assessment (kết quả thẩm định): other records have none
+    "documents.appraisal_result": {
+        "targets": RECORDS + ASSESSMENTS,
+        "GET": lambda role, t: sees(200 if t in ASSESSMENTS else 404)(role, t)},
     # -- changing a record in the browser
     "fill.save_section": {"targets": RECORDS, "POST": writes(EDITS, 302, locked=302),
                           "body": {"POST": section_body}},
@@ -577,6 +581,19 @@ MATRIX: dict[str, dict] = {
         "body": {"POST": photo_form},
     },
     "assessments.scores": {"targets": ASSESSMENTS, "GET": sees(200)},
+    # -- assessment rounds over many units: opened by admins, followed by the province
+    "assessments.rounds": {"GET": only({"admin", "insp", "outsider", "viewer"}, 200)},
+    "assessments.round_progress": {
+        # the round of A's assessments (2025): an inspector on none of their teams sees none
+        "GET": lambda role, t: (Expect(403) if role in ("unit_a", "unit_b") else
+                                Expect(404) if role == "outsider" else Expect(200))},
+    "assessments.open_round": {
+        "GET": only(ADMIN, 200),
+        "POST": only(ADMIN, 302, changes=True),
+        "body": {"POST": lambda w, s, t: {"data": {
+            "checklist": CHECKLIST_ID, "period": "2026", "units": ["A", "B"],
+            "self_due": "2099-01-31", "explain_due": "2099-02-28"}}},
+    },
     "assessments.advance": {
         "targets": ASSESSMENTS,
         "POST": lambda role, t: (

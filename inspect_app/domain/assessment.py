@@ -14,6 +14,8 @@ atomic read-modify-write, after the access checks.
 from __future__ import annotations
 
 import datetime as _dt
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from . import inspection as rules
@@ -196,12 +198,88 @@ def explanation_dict(explanation: Explanation | None, criterion_id: str) -> dict
 def visible_rounds(inspection: Inspection, unit_side: bool) -> tuple[str, ...]:
     """The rounds a reader may see: the province every round started; the unit round 1
     from ``explanation`` on and round 2 only once final — never a round in progress."""
-    started = tuple(r for r in ("appraisal1", "appraisal2") if r in inspection.rounds)
+    return shown_rounds(stage_of(inspection), inspection.rounds, unit_side)
+
+
+def shown_rounds(stage: str, rounds: Any, unit_side: bool) -> tuple[str, ...]:
+    """:func:`visible_rounds` on plain data: the ``stage`` and the names of the rounds
+    started (``rounds``: any container of round names, as the stored record holds)."""
+    started = tuple(r for r in ("appraisal1", "appraisal2") if r in rounds)
     if not unit_side:
         return started
-    stage = stage_of(inspection)
     if stage == "final":
         return started
     if stage in ("explanation", "appraisal2"):
         return tuple(r for r in started if r == "appraisal1")
     return ()
+
+
+# ---------------------------------------------------------------- the appraisal result
+
+def _points(line: dict[str, Any] | None) -> Decimal | None:
+    """A score card line's points (None: not scored, not applicable or unanswered)."""
+    if not line or line.get("status") in ("na", "unanswered", "info") \
+            or line.get("points") is None:
+        return None
+    return Decimal(str(line["points"]))
+
+
+@dataclass(frozen=True)
+class AppraisalLine:
+    """One criterion of an appraisal result (*kết quả thẩm định*): the self-score, the
+    rounds and the final points (None where a card is missing or the line scored
+    nothing), the line statuses, whether round 1 asked to explain it and the unit's
+    explanation. ``gap`` = self − final (or, before final, self − the last round)."""
+
+    criterion: str
+    text: str
+    max: Decimal | None
+    self_points: Decimal | None
+    round1: Decimal | None
+    round2: Decimal | None
+    final: Decimal | None
+    statuses: dict[str, str]
+    asked: bool
+    explanation: str
+    last: Decimal | None  # the points the gap is taken against
+
+    @property
+    def gap(self) -> Decimal | None:
+        if self.self_points is None or self.last is None:
+            return None
+        return self.self_points - self.last
+
+    @property
+    def overrated(self) -> bool:
+        """The unit scored itself higher than the appraisers did."""
+        return self.gap is not None and self.gap > 0
+
+
+def appraisal_lines(checklist: Checklist, cards: dict[str, dict[str, Any] | None],
+                    asked: set[str] | frozenset[str] = frozenset(),
+                    explanations: dict[str, str] | None = None) -> list[AppraisalLine]:
+    """One :class:`AppraisalLine` per scored criterion of ``checklist`` (checklist order)
+    from the §4 score cards ``{"self", "appraisal1", "appraisal2", "final"}`` as dicts (a
+    missing or None card: no points there), the criteria round 1 asked to explain and
+    the explanations' texts. The same lines serve the workbook and the documents."""
+    explanations = explanations or {}
+    lines = {name: {line["id"]: line for line in (card or {}).get("criteria", ())}
+             for name, card in cards.items()}
+    last_name = next((n for n in ("final", "appraisal2", "appraisal1") if cards.get(n)), None)
+    out = []
+    for criterion in checklist.criteria:
+        if criterion.points is None:  # info lines score nothing
+            continue
+        cid = criterion.id
+
+        def of(name: str, cid: str = cid) -> Decimal | None:
+            return _points(lines.get(name, {}).get(cid))
+
+        out.append(AppraisalLine(
+            criterion=cid, text=criterion.text, max=criterion.points,
+            self_points=of("self"), round1=of("appraisal1"), round2=of("appraisal2"),
+            final=of("final"),
+            statuses={name: line[cid]["status"] for name, line in lines.items() if cid in line},
+            asked=cid in asked, explanation=explanations.get(cid, ""),
+            last=of(last_name) if last_name else None))
+    return out

@@ -464,4 +464,120 @@ def plan_content(src: Sources, *, record_url: str) -> dict[str, Any]:
     }
 
 
+# ---------------------------------------------------------------- appraisal result
+
+STAGE_VI = {"self": "Đơn vị tự chấm", "appraisal1": "Thẩm định lần 1",
+            "explanation": "Đơn vị giải trình", "appraisal2": "Thẩm định lần 2",
+            "final": "Kết quả chính thức"}
+
+
+def _gap_text(gap: Any) -> str:
+    """Self − appraisal: "+1,5" where the unit rated itself higher, "0", "−1"."""
+    if gap is None:
+        return ""
+    if gap > 0:
+        return "+" + pts(gap)
+    if gap < 0:
+        return "−" + pts(-gap)
+    return "0"
+
+
+def appraisal_content(src: Sources, *, cards: dict[str, dict[str, Any] | None],
+                      asked: list[str], record_url: str) -> dict[str, Any]:
+    """Everything the appraisal-result template (*kết quả thẩm định*) prints for one
+    unit's assessment: ``cards`` are the self, round and final cards the reader may see
+    (``services.assessments.scores``), ``asked`` the criteria round 1 asked to explain
+    (empty where the reader may not see round 1). Per criterion the three scores, the
+    final points and the gap, then each request to explain with the appraisers' comment,
+    the unit's explanation and what round 2 made of it."""
+    from ..domain.assessment import appraisal_lines
+
+    inspection = src.inspection
+    texts = {cid: e.text for cid, e in inspection.explanations.items()}
+    lines = appraisal_lines(src.checklist, cards, set(asked), texts)
+    by_id = {line.criterion: line for line in lines}
+    card_lines = {name: _lines(card) if card else {} for name, card in cards.items()}
+    has_round2 = bool(cards.get("appraisal2"))
+
+    def shown(name: str, criterion) -> str:
+        if not cards.get(name):
+            return ""
+        return _points_text(criterion, card_lines[name].get(criterion.id, {}))
+
+    detail = []
+    number = 0
+    for section in src.checklist.sections:
+        rows = []
+        for criterion in section.criteria:
+            line = by_id.get(criterion.id)
+            if line is None:
+                continue
+            rows.append({"id": criterion.id, "text": criterion.text,
+                         "max": _max_text(criterion), "self": shown("self", criterion),
+                         "round1": shown("appraisal1", criterion),
+                         "round2": shown("appraisal2", criterion),
+                         "final": shown("final", criterion), "gap": _gap_text(line.gap),
+                         "overrated": line.overrated, "asked": line.asked})
+        scored = any(c.scored for c in section.criteria)
+        if scored:
+            number += 1
+        if rows:  # bonus and penalty lines: a section without a number, as in the minutes
+            detail.append({"number": formatting.roman(number) if scored else "",
+                           "title": section.title, "rows": rows})
+
+    def totals(name: str) -> dict[str, str] | None:
+        card = cards.get(name)
+        if not card:
+            return None
+        return {"total": pts(card.get("total")), "max": pts(card.get("max")),
+                "percent": pct(card.get("percent")), "band": card.get("band") or ""}
+
+    round1 = inspection.rounds.get("appraisal1", {}) if cards.get("appraisal1") else {}
+    requests = []
+    for cid in asked:
+        criterion = src.checklist.criterion(cid)
+        if criterion is None:
+            continue
+        explanation = inspection.explanations.get(cid)
+        line = by_id.get(cid)
+        comment = round1.get(cid).note if round1.get(cid) else ""
+        requests.append({
+            "id": cid, "text": criterion.text, "comment": comment,
+            "explanation": explanation.text if explanation else "",
+            "photos": len(explanation.photos) if explanation else 0,
+            "round1": shown("appraisal1", criterion),
+            "after": shown("appraisal2", criterion) if has_round2 else "",
+            "changed": bool(line and has_round2 and line.round1 != line.round2)})
+    issuer_top, issuer = src.superior_body.upper(), src.inspecting_body.upper()
+    final = totals("final")
+    return {
+        "header": header(src, top=issuer_top, main=issuer,
+                         number=inspection.number or "…/KQ-…"),
+        "title": "KẾT QUẢ THẨM ĐỊNH",
+        "subject": f"Chỉ số cải cách hành chính {period_text(inspection.period)} "
+                   f"của {in_sentence(src.unit_name)}",
+        "unit_name": src.unit_name,
+        "unit_text": in_sentence(src.unit_name),
+        "committee": committee(src.unit_name),
+        "inspecting_body": src.inspecting_body,
+        "period": period_text(inspection.period),
+        "checklist_title": src.checklist.title,
+        "checklist_version": src.checklist.version,
+        "stage": STAGE_VI.get(inspection.stage or "self", ""),
+        "scores": [(label, figures) for label, figures in (
+            ("Đơn vị tự chấm", totals("self")), ("Thẩm định lần 1", totals("appraisal1")),
+            ("Thẩm định lần 2", totals("appraisal2")), ("Kết quả chính thức", final))
+            if figures is not None],
+        "final": final,
+        "detail": detail,
+        "has_round2": has_round2,
+        "overrated": [line.criterion for line in lines if line.overrated],
+        "requests": requests,
+        "lead": signer(src, "lead"),
+        "qr": qr_block(record_url, "Quét mã để xem bản điện tử của kết quả thẩm định"),
+        "draft": inspection.status != "finalized",
+        "preview_items": False,
+    }
+
+
 # ---------------------------------------------------------------- views

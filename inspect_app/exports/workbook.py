@@ -15,7 +15,13 @@ Sheets:
   with a heading row per section carrying its subtotal and a total row;
 * ``findings`` — one row per criterion per inspection: answer in words, inputs,
   points, note and photo links;
-* ``plan`` — the remediation plan of DOMAIN §5, one row per item, overdue ones flagged.
+* ``plan`` — the remediation plan of DOMAIN §5, one row per item, overdue ones flagged;
+* ``appraisal`` — only when the export holds PAR-index assessments (DESIGN §10): one row
+  per scored criterion per assessment: the self-score, appraisal round 1, the unit's
+  explanation, round 2, the final points and the gap (self − final; before final, self
+  − the last round), the overrated rows flagged. The rounds are those the reader may see
+  (a unit never sees a round in progress). An assessment's summary row, score column
+  and rank use its final card (assessments are ranked among assessments).
 
 Which findings rows. By default the findings sheet holds only the rows with something
 to say: shortcomings (not or partly met, or with a remediation item), "not
@@ -57,6 +63,7 @@ from zoneinfo import ZoneInfo
 from babel.numbers import get_decimal_symbol, get_group_symbol
 
 from ..domain import criteria
+from ..domain.assessment import STAGE_LABELS, appraisal_lines, shown_rounds
 from ..domain.checklist import Checklist, Criterion, parse_checklist
 from ..domain.criteria import Shown
 from ..domain.dates import local_date
@@ -83,6 +90,8 @@ MAX_SCORE_COLUMNS = 16_384 - 3
 PROGRESS_NOTES_SHOWN = 3
 #: Line types that appear in the score sheets (info lines score nothing).
 SCORE_SHEET_TYPES = tuple(n for n in criteria.names() if criteria.get(n).role != "info")
+#: Kinds whose summary rows carry a rank (each ranked among its own kind).
+RANKED_KINDS = ("inspection", "assessment")
 
 
 @dataclass(frozen=True)
@@ -236,6 +245,8 @@ class _Labels:
     summary: tuple[Column, ...]
     findings: tuple[Column, ...]
     plan: tuple[Column, ...]
+    appraisal: tuple[Column, ...]
+    not_explained: str
     score_code: str
     score_criterion: str
     score_max: str
@@ -249,6 +260,7 @@ class _Labels:
     scores_of: str
     version_of: str
     kinds: dict[str, str]
+    stages: dict[str, str]
     statuses: dict[str, str]
     lines: dict[str, str]
     items: dict[str, str]
@@ -261,7 +273,8 @@ def _labels(locale: str) -> _Labels:
 
     return _Labels(
         sheet={"summary": _("Summary"), "scores": _("Scores by criterion"),
-               "findings": _("Findings"), "plan": _("Remediation plan")},
+               "findings": _("Findings"), "plan": _("Remediation plan"),
+               "appraisal": _("Appraisal")},
         summary=(
             Column(_("No."), "integer"), Column(_("Unit code")), Column(_("Unit")),
             Column(_("Period")), Column(_("Checklist"), "wrap"), Column(_("Kind")),
@@ -287,6 +300,14 @@ def _labels(locale: str) -> _Labels:
             Column(_("Status")), Column(_("Progress"), "wrap"), Column(_("Note"), "wrap"),
             Column(_("Overdue")),
         ),
+        appraisal=(
+            Column(_("Unit")), Column(_("Period")), Column(_("Stage")), Column(_("Code")),
+            Column(_("Criterion"), "wrap"), Column(_("Maximum"), "points"),
+            Column(_("Self-assessment"), "points"), Column(_("Round 1"), "points"),
+            Column(_("Explanation"), "wrap"), Column(_("Round 2"), "points"),
+            Column(_("Final"), "points"), Column(_("Gap"), "points"),
+        ),
+        not_explained=_("Asked to explain; no explanation given"),
         score_code=_("Code"), score_criterion=_("Criterion"), score_max=_("Maximum"),
         total=_("Total"), na_mark=_("N/A"), not_applicable=_("Not applicable"),
         yes=_("Yes"), no=_("No"), overdue=_("Overdue"),
@@ -294,6 +315,7 @@ def _labels(locale: str) -> _Labels:
         scores_of=_("Scores %(checklist)s", checklist="\x00"),
         version_of=_("version %(version)s", version="\x00"),
         kinds={k: translate(v, locale) for k, v in INSPECTION_KIND_LABELS.items()},
+        stages={k: translate(v, locale) for k, v in STAGE_LABELS.items()},
         statuses={k: translate(v, locale) for k, v in INSPECTION_STATUS_LABELS.items()},
         lines={k: translate(v, locale) for k, v in LINE_STATUS_LABELS.items()},
         items={k: translate(v, locale) for k, v in ITEM_STATUS_LABELS.items()},
@@ -506,7 +528,7 @@ def build(order: list[tuple[InspectionSummary, int | None]], unit_names: dict[st
           records: Callable[[list[str]], Iterable[Record]], *, locale: str = "vi",
           today: _dt.date, timezone: str = "Asia/Ho_Chi_Minh",
           photo_url: Callable[[str, str], str] | None = None, all_criteria: bool = False,
-          progress: Callable[[int], None] | None = None) -> Report:
+          progress: Callable[[int], None] | None = None, unit_side: bool = False) -> Report:
     """The workbook of the records of ``order`` (:func:`ranked` summaries, in export order).
 
     ``records(ids)`` yields the export records of those ids in that order (skipping any
@@ -514,7 +536,9 @@ def build(order: list[tuple[InspectionSummary, int | None]], unit_names: dict[st
     address (no photo links without it); ``today`` decides which remediation items are
     overdue; ``all_criteria`` puts every criterion of every inspection in the findings
     sheet (default: only those with something to say, see the module docstring);
-    ``progress(n)`` is called after each record read, with how many were read so far.
+    ``progress(n)`` is called after each record read, with how many were read so far;
+    ``unit_side``: the reader is a unit (the appraisal sheet shows only the rounds a unit
+    may see).
     """
     labels = _labels(locale)
     numbers = _Numbers(locale)
@@ -528,6 +552,9 @@ def build(order: list[tuple[InspectionSummary, int | None]], unit_names: dict[st
         Sheet("findings", labels.sheet["findings"], labels.findings, freeze_columns=1),
         Sheet("plan", labels.sheet["plan"], labels.plan, freeze_columns=2),
     ]
+    if any(summary.kind == "assessment" for summary, _rank in order):
+        sheets.append(Sheet("appraisal", labels.sheet["appraisal"], labels.appraisal,
+                            freeze_columns=5))
 
     def rows() -> Iterator[tuple[str, Row]]:
         blocks = {version: _ScoreBlock(columns) for version, columns in score_columns.items()}
@@ -554,6 +581,10 @@ def build(order: list[tuple[InspectionSummary, int | None]], unit_names: dict[st
             for row in _finding_rows(record, checklist, card, unit_name, labels, numbers,
                                      photo_url, all_criteria):
                 yield "findings", row
+            if record.get("kind") == "assessment":
+                for row in _appraisal_rows(record, checklist, card, unit_name, labels,
+                                           unit_side):
+                    yield "appraisal", row
             for item in record.get("items") or ():
                 plan_number += 1
                 yield "plan", _plan_row(plan_number, record, item, unit_name, labels, today,
@@ -597,8 +628,9 @@ def _summary_row(number: int, summary: InspectionSummary, rank: int | None,
                  unit_names: dict[str, str], labels: _Labels,
                  figures: dict[str, Any] | None) -> Row:
     """One summary row. "Score" is the criteria points plus bonus minus penalty, the
-    figure "Percent" is computed from, so the two agree. Only inspections carry a rank: a
-    unit's self-check is its own view, never ranked beside the inspections."""
+    figure "Percent" is computed from, so the two agree. Only inspections and assessments
+    (by their final card) carry a rank: a unit's self-check is its own view, never
+    ranked."""
     figures = figures or {"total": summary.total, "max": summary.max,
                           "percent": summary.percent, "band": summary.band}
     percent = figures["percent"]
@@ -614,7 +646,7 @@ def _summary_row(number: int, summary: InspectionSummary, rank: int | None,
         labels.statuses.get(summary.status, summary.status),
         total, bonus or None, penalty or None, score, figures["max"],
         None if percent is None else float(Decimal(str(percent)) / 100),
-        figures["band"], rank if summary.kind == "inspection" else None,
+        figures["band"], rank if summary.kind in RANKED_KINDS else None,
     ])
 
 
@@ -684,6 +716,60 @@ def _finding_rows(record: Record, checklist: Checklist, card: dict[str, Any],
             points, None if criterion.points is None else float(criterion.points),
             note or None, photos[0] if photos else None, "\n".join(photos[1:]) or None,
         ])
+
+
+def _assessment_cards(record: Record, checklist: Checklist, card: dict[str, Any],
+                      unit_side: bool) -> dict[str, dict[str, Any] | None]:
+    """The self, round and final cards of an assessment record as the reader may see
+    them: frozen once final, else scored from the stored answers of each round."""
+    stage = record.get("stage") or "self"
+    rounds = record.get("rounds") or {}
+    shown = shown_rounds(stage, rounds, unit_side)
+    finalized = record.get("status") == "finalized"
+    frozen = (record.get("cards") or {}) if finalized else {}
+
+    def scored(answers: dict[str, Any]) -> dict[str, Any]:
+        return score(checklist, {cid: answer_content(a) for cid, a in answers.items()},
+                     validated=True).as_dict()
+
+    def round_card(name: str) -> dict[str, Any] | None:
+        if name not in shown:
+            return None
+        if frozen.get(name) is not None:
+            return frozen[name]
+        return scored(rounds.get(name) or {})
+
+    own = (frozen.get("self") or scored(record.get("answers") or {})) if finalized else card
+    return {"self": own, "appraisal1": round_card("appraisal1"),
+            "appraisal2": round_card("appraisal2"), "final": card if finalized else None}
+
+
+def _appraisal_rows(record: Record, checklist: Checklist, card: dict[str, Any],
+                    unit_name: str, labels: _Labels, unit_side: bool) -> Iterator[Row]:
+    """The appraisal sheet's rows of one assessment (see the module docstring)."""
+    cards = _assessment_cards(record, checklist, card, unit_side)
+    round1 = (record.get("rounds") or {}).get("appraisal1") or {}
+    asked = {cid for cid, a in round1.items() if a.get("explain")} if cards["appraisal1"] \
+        else set()
+    texts = {cid: (e or {}).get("text") or "" for cid, e in
+             (record.get("explanations") or {}).items()}
+    stage = labels.stages.get(record.get("stage") or "self", record.get("stage") or "")
+
+    def cell(line, name: str, points: Decimal | None) -> Any:
+        if line.statuses.get(name) == "na":
+            return labels.na_mark
+        return None if points is None else float(points)
+
+    for line in appraisal_lines(checklist, cards, asked, texts):
+        explanation = line.explanation or (labels.not_explained if line.asked else None)
+        yield Row([
+            unit_name, record["period"], stage, line.criterion, line.text,
+            None if line.max is None else float(line.max),
+            cell(line, "self", line.self_points), cell(line, "appraisal1", line.round1),
+            explanation, cell(line, "appraisal2", line.round2),
+            cell(line, "final", line.final),
+            None if line.gap is None else float(line.gap),
+        ], "alert" if line.overrated else "")
 
 
 def _plan_row(number: int, record: Record, item: dict[str, Any], unit_name: str,

@@ -429,3 +429,121 @@ def extend(store: Store, scope: Scope, inspection_id: str, which: str,
         return inspection
 
     return run_change(store, inspection_id, change)
+
+
+# ---------------------------------------------------------------- a round's progress
+
+#: The stages from which a unit's self-score counts as submitted, round 1 as done.
+SUBMITTED_STAGES = ("appraisal1", "explanation", "appraisal2", "final")
+APPRAISED_STAGES = ("explanation", "appraisal2", "final")
+
+
+def round_checklists(library) -> list:
+    """The checklists a round can be opened for (assessments allowed, not retired)."""
+    return [c for c in library.all() if c.kind in ("assessment", "any")
+            and not library.retired(c.id)]
+
+
+@dataclass(frozen=True)
+class UnitProgress:
+    """One unit's line of a round's progress: its assessment, stage, the deadline of that
+    stage (None when it has none) and whether it passed, and what is still missing:
+    ``unanswered`` and ``missing_evidence`` (self-score, or the round being appraised),
+    ``unexplained`` (requests without an explanation)."""
+
+    unit: str
+    unit_name: str
+    inspection: str
+    stage: str
+    due: str | None
+    past_due: bool
+    unanswered: int
+    missing_evidence: int
+    unexplained: int
+    percent: Any = None
+    band: str | None = None
+
+
+@dataclass(frozen=True)
+class RoundProgress:
+    """A round (one checklist and period) across units: how many submitted, appraised,
+    wait for explanations, are final; a line per unit in name order."""
+
+    checklist: str
+    checklist_title: str
+    period: str
+    rows: list[UnitProgress]
+    self_due: str | None
+    explain_due: str | None
+
+    def count(self, stages_: tuple[str, ...]) -> int:
+        return sum(1 for r in self.rows if r.stage in stages_)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {"units": len(self.rows), "submitted": self.count(SUBMITTED_STAGES),
+                "appraised": self.count(APPRAISED_STAGES),
+                "explaining": self.count(("explanation",)), "final": self.count(("final",))}
+
+
+def rounds(store: Store, scope: Scope) -> list[RoundProgress]:
+    """Every round the user may see (assessments grouped by checklist and period), the
+    newest period first; each with its progress."""
+    from .inspections import visible
+
+    keys = sorted({(s.checklist_id, s.period) for s in visible(store, scope, kind="assessment")},
+                  key=lambda k: (k[1], k[0]), reverse=True)
+    return [round_progress(store, scope, checklist, period) for checklist, period in keys]
+
+
+def round_progress(store: Store, scope: Scope, checklist: str, period: str,
+                   today: _dt.date | None = None) -> RoundProgress:
+    """The progress of the round of ``checklist`` and ``period`` over the units whose
+    assessments the user may see (the province side; :class:`Missing` when the user sees
+    none); each unit's newest assessment."""
+    from ..domain.text import sort_key
+    from .inspections import visible
+
+    if scope.role == "unit":
+        raise Forbidden(N_("the progress of a round is for the province"))
+    day = today or clock.today()
+    newest: dict[str, Any] = {}
+    for summary in visible(store, scope, checklist=checklist, period=period, kind="assessment"):
+        if summary.unit not in newest or summary.created_at > newest[summary.unit].created_at:
+            newest[summary.unit] = summary
+    if not newest:
+        raise Missing(N_("no such assessment round"))
+    names = {u.code: u.name for u in store.list_units()}
+    rows, title = [], checklist
+    dues: dict[str, set[str]] = {"self": set(), "explain": set()}
+    for code, summary in newest.items():
+        record = store.get_inspection(summary.id)
+        if record is None:
+            continue
+        title = summary.checklist_title or title
+        stage = stages.stage_of(record)
+        for which in dues:
+            if record.deadlines.get(which):
+                dues[which].add(record.deadlines[which])
+        which = {"self": "self", "explanation": "explain"}.get(stage)
+        due = record.deadlines.get(which) if which else None
+        blocking = blockers(record) if record.status == "draft" else {}
+        unexplained = sum(1 for cid in stages.requests(record)
+                          if not (record.explanations.get(cid)
+                                  and record.explanations[cid].text)) \
+            if stage == "explanation" else 0
+        final = record.score if stage == "final" else None
+        rows.append(UnitProgress(
+            unit=code, unit_name=names.get(code, code), inspection=record.id, stage=stage,
+            due=due, past_due=bool(due and day.isoformat() > due),
+            unanswered=len(blocking.get("unanswered", ())),
+            missing_evidence=len(blocking.get("missing_evidence", ())),
+            unexplained=unexplained,
+            percent=final.get("percent") if final else None,
+            band=final.get("band") if final else None))
+    rows.sort(key=lambda r: (sort_key(r.unit_name), r.unit))
+
+    def common(which: str) -> str | None:
+        return next(iter(dues[which])) if len(dues[which]) == 1 else None
+
+    return RoundProgress(checklist, title, period, rows, common("self"), common("explain"))

@@ -93,5 +93,5 @@ def report(store: Store, scope: Scope, filters: Filters, *, locale: str = "vi",
     return workbook.build(
         order, unit_names, store.iter_export_records, locale=locale,
         today=today or clock.today(timezone), timezone=timezone, photo_url=photo_url,
-        all_criteria=all_criteria,
+        all_criteria=all_criteria, unit_side=scope.role == "unit",
         progress=None if progress is None else (lambda done: progress(done, total)))

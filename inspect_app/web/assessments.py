@@ -6,17 +6,26 @@ works without JavaScript (CSRF token, one op per criterion under the §7 protoco
 """
 from __future__ import annotations
 
+import datetime as _dt
 import uuid
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectField, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..domain import assessment as stages
 from ..domain import inspection as rules
 from ..domain.compare import compare
 from ..domain.messages import N_, criterion_label
 from ..domain.models import Inspection
+from ..domain.periods import default_period
+from ..domain.text import sort_key
 from ..services import Invalid, ServiceError, Unprocessable, assessments, clock, commands
 from ..services import inspections as service
 from . import fill_forms
@@ -300,6 +309,131 @@ def view_context(inspection: Inspection) -> dict[str, Any]:
             "requests": len(stages.requests(inspection)),
             "missing": len(blocking.get("unanswered", ())) + len(blocking.get("missing_evidence", ())),
             "op_id": str(uuid.uuid4())}
+
+
+
+
+# ---------------------------------------------------------------- rounds over many units
+
+class RoundForm(FlaskForm):
+    """Opening a round: the checklist, the period, the units (all by default) and the two
+    deadlines (dates in Vietnam time, ``2026-01-31`` or ``31/01/2026``)."""
+
+    checklist = SelectField(_l("Checklist"), choices=[], validate_choice=False)
+    period = StringField(_l("Period"), validators=[Length(max=10)],
+                         description=_l("A yearly checklist: the year, like 2025"))
+    units = SelectMultipleField(_l("Units"), choices=[], validate_choice=False,
+                                option_widget=CheckboxInput(),
+                                widget=ListWidget(prefix_label=False))
+    self_due = StringField(_l("Self-assessment deadline"), validators=[Length(max=10)])
+    explain_due = StringField(_l("Explanation deadline"), validators=[Length(max=10)])
+
+
+def _date_of(text: str | None) -> _dt.date | None:
+    """A date typed as 2026-01-31 (a date box) or 31/01/2026; None when it is neither."""
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return _dt.datetime.strptime((text or "").strip(), pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _round_form(today: _dt.date) -> RoundForm:
+    library = current_app.extensions["checklists"]
+    form = RoundForm()
+    usable = assessments.round_checklists(library)
+    form.checklist.choices = [SelectChoice(c.id, c.title) for c in usable]
+    units = sorted(store().list_units(), key=lambda u: sort_key(u.name))
+    form.units.choices = [SelectChoice(u.code, f"{u.name} ({u.code})") for u in units]
+    if request.method == "GET":
+        chosen = usable[0] if usable else None
+        form.period.data = default_period(chosen.period_kind, "assessment", today) if chosen \
+            else str(today.year)
+        form.units.data = [u.code for u in units]  # every commune unless unticked
+    return form
+
+
+@bp.route("/rounds/new", methods=["GET", "POST"])
+@roles_required("admin")
+def open_round():
+    """Open an assessment round from the app: the same all-or-nothing service as
+    ``flask assessments open``; every refusal shown at its field, nothing written."""
+    today = clock.today(current_app.config["TIMEZONE"])
+    form = _round_form(today)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.validate_on_submit():
+            problems: dict[str, str] = {}
+            dues = {}
+            for name in ("self_due", "explain_due"):
+                dues[name] = _date_of(form[name].data)
+                if dues[name] is None:
+                    problems[name] = _("Write a date such as 31/01/%(year)s.",
+                                       year=today.year + 1)
+            if not form.units.data:
+                problems["units"] = _("Tick at least one unit.")
+            if not (form.period.data or "").strip():
+                problems["period"] = _("This box must be filled in.")
+            if not problems:
+                try:
+                    opened = assessments.open_round(
+                        store(), current_app.extensions["checklists"], scope(),
+                        checklist=form.checklist.data, period=form.period.data.strip(),
+                        units=list(form.units.data), self_due=dues["self_due"],
+                        explain_due=dues["explain_due"], today=today)
+                except ServiceError as exc:
+                    fields = exc.details.get("fields") or {}
+                    status = 409 if exc.details.get("units") else 400
+                    for name, message in (fields or {"": exc.message}).items():
+                        problems[{"unit": "units"}.get(name, name)] = translate(message)
+                else:
+                    flash(_("Round opened: %(count)s assessments.", count=len(opened.records)),
+                          "success")
+                    return redirect(url_for("assessments.round_progress",
+                                            checklist_id=form.checklist.data,
+                                            period=_opened_period(opened)))
+            for name, message in problems.items():
+                target = getattr(form, name, None)
+                if target is not None and hasattr(target, "errors"):
+                    target.errors = list(target.errors) + [message]
+                else:
+                    flash(message, "error")
+        else:
+            flash(_("The form could not be read; try again."), "error")
+    return render_template("assessments/open_round.html", form=form), status
+
+
+def _opened_period(opened) -> str:
+    """The period the opened assessments hold (as the service normalised it)."""
+    record = store().get_inspection(next(iter(opened.records.values())))
+    return record.period
+
+
+@bp.get("/rounds")
+@roles_required("admin", "inspector", "viewer")
+def rounds():
+    """Every assessment round the user may see, with its progress in figures."""
+    return render_template("assessments/rounds.html",
+                           rounds=assessments.rounds(store(), scope()),
+                           can_open=scope().role == "admin")
+
+
+@bp.get("/rounds/<checklist_id>/<period>")
+@roles_required("admin", "inspector", "viewer")
+def round_progress(checklist_id: str, period: str):
+    """A round across units: how many submitted, appraised, wait for explanations, are
+    final; a line per unit (stage, deadline, what is missing) to its assessment."""
+    try:
+        progress = assessments.round_progress(
+            store(), scope(), checklist_id, period,
+            today=clock.today(current_app.config["TIMEZONE"]))
+    except ServiceError as exc:
+        _fail(exc)
+    return render_template(
+        "assessments/round.html", progress=progress, counts=progress.counts,
+        stage_labels={k: translate(v) for k, v in stages.STAGE_LABELS.items()})
 
 
 __all__ = ["bp", "csrf", "view_context"]

@@ -3,6 +3,9 @@
 * ``/inspections/<id>/minutes`` — biên bản kiểm tra (or biên bản tự kiểm tra).
 * ``/inspections/<id>/plan`` — kế hoạch khắc phục tồn tại, hạn chế, with the
   11-column appendix on landscape pages.
+* ``/inspections/<id>/appraisal-result`` — kết quả thẩm định of a PAR-index assessment
+  (DESIGN §10): self / round 1 / round 2 / final per criterion, the gap, the requests
+  to explain and the unit's explanations, as far as the reader may see the rounds.
 * ``/inspections/<id>/minutes.pdf`` and ``/inspections/<id>/plan.pdf`` — the same
   content as PDF files made on the server (:mod:`inspect_app.exports.pdf`).
 
@@ -22,8 +25,14 @@ from flask import Blueprint, Response, abort, current_app, render_template, url_
 
 from ..domain.models import Inspection
 from ..exports import pdf
-from ..exports.documents import Sources, minutes_content, plan_content, preview_items
-from ..services import ServiceError, clock
+from ..exports.documents import (
+    Sources,
+    appraisal_content,
+    minutes_content,
+    plan_content,
+    preview_items,
+)
+from ..services import ServiceError, assessments, clock
 from ..services import inspections as service
 from . import province
 from .auth import roles_required, scope, store
@@ -90,6 +99,20 @@ def plan(inspection_id: str):
     src = gather(inspection_id)
     doc = plan_content(src, record_url=_record_url(inspection_id))
     return render_template("documents/plan.html", doc=doc, inspection=src.inspection)
+
+
+@bp.get("/<inspection_id>/appraisal-result")
+@roles_required()
+def appraisal_result(inspection_id: str):
+    """The printable appraisal result (kết quả thẩm định) of an assessment; another kind
+    of record has none (404)."""
+    src = gather(inspection_id)
+    if src.inspection.kind != "assessment":
+        abort(404)
+    parts = assessments.assessment_parts(src.inspection, scope())
+    doc = appraisal_content(src, cards=parts["scores"], asked=parts["requests"],
+                            record_url=_record_url(inspection_id))
+    return render_template("documents/appraisal.html", doc=doc, inspection=src.inspection)
 
 
 def _pdf(data: bytes, name: str) -> Response:
