@@ -30,6 +30,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         province,
         pwa,
         qr,
+        rankings,
         remediation,
         units,
         users,
@@ -55,7 +56,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     auth.init_app(app)
 
     for module in (checklist_views, inspections, fill, assessments, remediation, documents, qr,
-                   notifications, units, users, province, exports, api, pwa):
+                   notifications, units, users, province, rankings, exports, api, pwa):
         app.register_blueprint(module.bp)
     app.add_url_rule("/", endpoint="index", view_func=home.index)
     app.context_processor(lambda: labels.labels_context(app))

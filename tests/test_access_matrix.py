@@ -558,6 +558,8 @@ MATRIX: dict[str, dict] = {
         "body": {"PUT": lambda w, s, t: {"json": {"op_id": _op(), "base_rev": 0,
                                                    "text": "Kế hoạch đã ban hành"}}},
     },
+    "rankings.index": {"GET": everyone(200), "body": {"GET": lambda w, s, t: {"query_string": {
+        "checklist": CHECKLIST_ID, "period": "2025"}}}},
     "api.rankings": {"api": True, "GET": everyone(200),
                      "body": {"GET": lambda w, s, t: {"query_string": {
                          "checklist": CHECKLIST_ID, "period": "2025", "kind": "assessment"}}}},

@@ -47,3 +47,30 @@ def test_a_commune_sees_only_its_own_unit(client, province):
     page = client.get("/").get_data(as_text=True)
     assert "ranking" not in page and "Xã Thiện Nghiệp" in page
     assert "Xã Kim Long" not in page and "Xã Đồng Văn" not in page
+
+
+def test_the_ranking_page_ranks_every_unit_and_names_those_not_inspected(app, client, province):
+    """DESIGN §11 on a page: competition ranks, the band counts, the units with no record."""
+    unit_service.add_unit(province, "D", "Xã Ái Thượng")  # never inspected
+    login(client, "viewer")
+    home = client.get("/").get_data(as_text=True)
+    assert "/rankings/?checklist=cchc-xa&amp;period=2025" in home
+    page = client.get("/rankings/?checklist=cchc-xa&period=2025").get_data(as_text=True)
+    table = re.search(r'<table class="data ranking">(.*?)</table>', page, re.S).group(1)
+    rows = re.findall(r'<td class="num">(\d+)</td>\s*<td><a [^>]*>([^<]+)</a></td>', table)
+    assert rows == [("1", "Xã Kim Long"), ("1", "Xã Thiện Nghiệp"), ("3", "Xã Đồng Văn")]
+    assert "Đơn vị chưa có kết quả đã chốt (1)" in page and "<li>Xã Ái Thượng</li>" in page
+    assert client.get("/rankings/").get_data(as_text=True).count("<tr><td class=\"num\">") == 3
+
+
+def test_the_ranking_page_says_what_is_wrong_with_its_filters(client, province):
+    login(client, "viewer")
+    response = client.get("/rankings/?checklist=cchc-xa&period=2025&kind=khac")
+    assert response.status_code == 400
+    assert "kind" in response.get_data(as_text=True) and 'role="alert"' in response.get_data(True)
+
+
+def test_a_commune_ranks_only_itself(client, province):
+    login(client, "ua")
+    page = client.get("/rankings/?checklist=cchc-xa&period=2025").get_data(as_text=True)
+    assert "Xã Thiện Nghiệp" in page and "Xã Kim Long" not in page and "Xã Đồng Văn" not in page
