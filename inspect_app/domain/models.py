@@ -102,6 +102,9 @@ class User:
     active: bool = True
     tokens: list[ApiToken] = field(default_factory=list)
     created_at: str = ""
+    #: Set by an administrator's password reset: the user must choose a new password
+    #: (with the one they were given) before any other page opens.
+    must_change_password: bool = False
 
     @property
     def display_name(self) -> str:

@@ -47,6 +47,9 @@ PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.logout", "set_language", "stat
                               "pwa.manifest", "pwa.service_worker", "pwa.offline",
                               "pwa.session"})
 
+#: The only pages open to a user who must change the password an administrator set.
+PASSWORD_CHANGE_ENDPOINTS = frozenset({"account.index", "account.change_password"})
+
 
 class SessionUser(UserMixin):
     """Flask-Login's view of a stored :class:`User`."""
@@ -190,6 +193,11 @@ def init_app(app: Flask) -> None:
             return None
         if not current_user.is_authenticated:
             return login_manager.unauthorized()
+        if (current_user.user.must_change_password
+                and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS):
+            flash(_("Choose a new password of your own before you go on: the one you were "
+                    "given works only once."), "warning")
+            return redirect(url_for("account.index"))
         return None
 
     @app.context_processor
