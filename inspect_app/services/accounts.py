@@ -186,6 +186,8 @@ def edit_user(store: Store, actor: User, username: str, edit: UserEdit) -> User:
                           field="role", reason="last_admin", username=user.username)
 
     def change(stored: User) -> User:
+        if stored.active and not edit.active:
+            stored.session_epoch += 1  # its sessions end for good, not until re-enabled
         stored.full_name, stored.position = full_name, position
         stored.role, stored.unit, stored.active = role, unit, bool(edit.active)
         return stored
