@@ -177,7 +177,7 @@ def _user_page(user: User, edit_form: EditUserForm | None = None, status: int = 
             "full_name": user.full_name, "position": user.position, "role": user.role,
             "unit": user.unit or "", "active": user.active}))
     return render_template(
-        "users/edit.html", user=user, form=edit_form, password_form=ResetPasswordForm(),
+        "users/edit.html", person=user, form=edit_form, password_form=ResetPasswordForm(),
         token_form=TokenForm(), tokens=accounts.tokens_of(user),
         unit_name=unit_names({user.unit}).get(user.unit or "", "")), status
 
@@ -233,7 +233,7 @@ def reset_password(username: str):
         return _user_page(user, status=400)
     if user.username == acting_user().username:  # keep the admin's own session
         login_user(SessionUser(accounts.get_user(store(), user.username)))
-    return _secret_page("users/password_set.html", user=user,
+    return _secret_page("users/password_set.html", person=user,
                         password=None if typed else password)
 
 
@@ -264,7 +264,7 @@ def _new_token(user: User, form: TokenForm, refused, back: str):
     except ServiceError as exc:
         flash(refusal_message(exc), "error")
         return refused()
-    return _secret_page("users/token_created.html", user=user, token=token,
+    return _secret_page("users/token_created.html", person=user, token=token,
                         label=form.label.data, back=back)
 
 
@@ -279,7 +279,7 @@ def _me() -> User:
 
 def _account_page(status: int = 200, password_form: ChangePasswordForm | None = None):
     user = _me()
-    return render_template("users/account.html", user=user,
+    return render_template("users/account.html", person=user,
                            password_form=password_form or ChangePasswordForm(),
                            token_form=TokenForm(), tokens=accounts.tokens_of(user),
                            unit_name=unit_names({user.unit}).get(user.unit or "", "")), status
