@@ -34,8 +34,8 @@ from inspect_app import create_app
 
 from .access_world import (
     CHECKLIST_ID,
-    PASSWORD,
     PARAM_FILLERS,
+    PASSWORD,
     ROLES,
     UNIT_OF,
     build_world,

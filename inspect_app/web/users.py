@@ -2,7 +2,16 @@
 API tokens; and every user's own account page (password, own API tokens)."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_user
@@ -12,9 +21,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import TextInput
 
-from ..domain.models import ROLES
+from ..domain.models import ROLES, User
 from ..domain.text import SHORT_TEXT
-from ..domain.models import User
 from ..services import Missing, ServiceError, accounts
 from ..services.commands import UserEdit
 from ..services.inspections import PAGE_SIZE, clamped, page_number
@@ -285,9 +293,9 @@ def _account_page(status: int = 200, password_form: ChangePasswordForm | None = 
                            unit_name=unit_names({user.unit}).get(user.unit or "", "")), status
 
 
-@account_bp.get("/")
+@account_bp.get("/", endpoint="index")
 @roles_required()
-def index():
+def account_index():
     return _account_page()
 
 
