@@ -347,3 +347,14 @@ def test_a_user_has_a_bounded_number_of_tokens(app, people):
     assert response.status_code == 400
     assert "tối đa 20 token API" in text(response)
     assert len(people.get_user("thanhtra").tokens) == accounts.MAX_TOKENS
+
+
+def test_an_admin_resetting_their_own_password_stays_logged_in(app, people):
+    admin = logged_in(app, "quantri")
+    response = post(admin, "/users/quantri/password",
+                    {"password": "mat-khau-quan-tri-moi", "confirm": "mat-khau-quan-tri-moi"},
+                    page="/users/quantri/")
+    assert response.status_code == 200
+    assert admin.get("/users/").status_code == 200  # this session renewed, no forced change
+    assert not people.get_user("quantri").must_change_password
+    logged_in(app, "quantri", "mat-khau-quan-tri-moi")
