@@ -58,6 +58,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     for module in (checklist_views, inspections, fill, assessments, remediation, documents, qr,
                    notifications, units, users, province, rankings, exports, api, pwa):
         app.register_blueprint(module.bp)
+    app.register_blueprint(users.account_bp)
     app.add_url_rule("/", endpoint="index", view_func=home.index)
     app.context_processor(lambda: labels.labels_context(app))
     cli.register(app)

@@ -58,6 +58,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LOGIN_MAX_FAILURES", 10,
             "Failed logins for one account within LOGIN_WINDOW_MINUTES before further attempts are refused."),
     Setting("LOGIN_WINDOW_MINUTES", 15, "Window for counting failed logins."),
+    Setting("TOKEN_USE_MINUTES", 10,
+            "How often an API token's last use is written (at most once per this many minutes "
+            "per token); 0 records none."),
     Setting("SESSION_COOKIE_SECURE", False,
             "Send the session cookie over HTTPS only. Set to true behind HTTPS "
             "(requests that arrive over HTTPS always get a Secure cookie)."),

@@ -87,7 +87,10 @@ class World:
     def config(self, data_dir: Path | None = None) -> dict:
         return {"TESTING": True, "SECRET_KEY": SECRET,
                 "DATA_DIR": str(data_dir or self.data_dir),
-                "CHECKLISTS_DIR": str(self.checklists_dir)}
+                "CHECKLISTS_DIR": str(self.checklists_dir),
+                # a token's "last used" is a write: none here, so that every refused
+                # request provably leaves the stored data as it was
+                "TOKEN_USE_MINUTES": 0}
 
     def app(self, data_dir: Path | None = None) -> Flask:
         """An app on the world's data folder (or on ``data_dir``, a copy of it)."""
@@ -208,6 +211,9 @@ PARAM_FILLERS = {
     "filename": lambda w, t: "app.css",
     "job_id": lambda w, t: w.jobs[t],
     "token": lambda w, t: "no-such-draft-0123456789",
+    # the user pages are tried on the viewer's account and its API token
+    "username": lambda w, t: "viewer",
+    "token_id": lambda w, t: accounts.hash_token(w.tokens["viewer"])[:accounts.TOKEN_ID_LENGTH],
 }
 
 

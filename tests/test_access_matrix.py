@@ -35,6 +35,7 @@ from inspect_app import create_app
 from .access_world import (
     CHECKLIST_ID,
     PARAM_FILLERS,
+    PASSWORD,
     ROLES,
     UNIT_OF,
     build_world,
@@ -445,6 +446,30 @@ MATRIX: dict[str, dict] = {
         "body": {"POST": lambda w, s, t: {"data": {
             "username": "moi", "role": "viewer", "unit": "", "password": "mat-khau-moi-1"}}},
     },
+    # one user's page (the viewer's): admins only; a user's own account: everybody
+    "users.edit": {"GET": only(ADMIN, 200)},
+    "users.update": {
+        "POST": only(ADMIN, 302, changes=True),
+        "body": {"POST": lambda w, s, t: {"data": {
+            "full_name": "Người Xem", "position": "Chuyên viên", "role": "viewer", "unit": "",
+            "active": "y"}}},
+    },
+    "users.reset_password": {"POST": only(ADMIN, 200, changes=True)},  # a generated one
+    "users.create_token": {"POST": only(ADMIN, 200, changes=True),
+                           "body": {"POST": lambda w, s, t: {"data": {"label": "báo cáo"}}}},
+    "users.revoke_token": {"POST": only(ADMIN, 302, changes=True)},
+    "account.index": {"GET": everyone(200)},
+    "account.change_password": {
+        "POST": everyone(302, changes=True),
+        "body": {"POST": lambda w, s, t: {"data": {
+            "current_password": PASSWORD, "password": "mot-mat-khau-khac-9",
+            "confirm": "mot-mat-khau-khac-9"}}},
+    },
+    "account.create_token_mine": {"POST": everyone(200, changes=True),
+                                  "body": {"POST": lambda w, s, t: {"data": {"label": "của tôi"}}}},
+    # the viewer's token: only the viewer revokes it here; to anybody else it does not exist
+    "account.revoke_token_mine": {
+        "POST": lambda role, t: Expect(302, changes=True) if role == "viewer" else Expect(404)},
     "province.edit": {"GET": only(ADMIN, 200)},
     "province.save": {
         "POST": only(ADMIN, 302, changes=True),

@@ -45,7 +45,7 @@ def many(app):
     accounts.create_user(store, "lead", "inspector", password=PASSWORD)
     accounts.create_user(store, "ua", "unit", unit="A", password=PASSWORD)
     for n in range(57):
-        accounts.create_user(store, f"user{n:02d}", "viewer", password="x" * 12)
+        accounts.create_user(store, f"user{n:02d}", "viewer", password="xyz" * 4)
     records = []
     for n in range(RECORDS):
         unit = "ABC"[n % 3]

@@ -282,6 +282,21 @@ def test_update_user(store):
         store.update_user("nobody", lambda u: None)
 
 
+def test_update_user_keeps_the_account_fields(store):
+    """What the user pages write: a forced password change, the disabling count (part of
+    every session id) and a token's last use, read back by every store."""
+    store.add_user(make_user(tokens=[ApiToken("d" * 64, "2025-01-01T00:00:00+00:00", "x")]))
+
+    def change(u: User) -> None:
+        u.must_change_password, u.session_epoch, u.active = True, 3, False
+        u.tokens[0].last_used_at = "2025-02-03T04:05:06+00:00"
+    store.update_user("thanh", change)
+    user = store.get_user("thanh")
+    assert (user.must_change_password, user.session_epoch, user.active) == (True, 3, False)
+    assert user.tokens[0].last_used_at == "2025-02-03T04:05:06+00:00"
+    assert store.find_user_by_token("d" * 64).session_epoch == 3
+
+
 def test_update_user_writes_nothing_if_change_raises(store):
     store.add_user(make_user())
 

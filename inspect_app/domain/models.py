@@ -103,6 +103,12 @@ class User:
     active: bool = True
     tokens: list[ApiToken] = field(default_factory=list)
     created_at: str = ""
+    #: Set by an administrator's password reset: the user must choose a new password
+    #: (with the one they were given) before any other page opens.
+    must_change_password: bool = False
+    #: Raised each time the account is disabled: part of every session's id, so that the
+    #: sessions of before stay ended when the account is enabled again.
+    session_epoch: int = 0
 
     @property
     def display_name(self) -> str:

@@ -6,6 +6,8 @@ import hashlib
 import re
 import secrets
 from contextlib import suppress
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -14,10 +16,29 @@ from ..domain.models import ROLES, ApiToken, User
 from ..domain.text import ID_TEXT, SHORT_TEXT, TextProblem, check_password_text, clean_text, nfc
 from ..storage import AlreadyExists, CannotStore, NotFound, Store
 from . import Forbidden, Invalid, Missing, Throttled, clock
+from .commands import UserEdit
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
 MIN_PASSWORD = 8
 TOKEN_PREFIX = "insp_"
+#: A token is named in URLs (to revoke it) by this many leading hex digits of its hash:
+#: nothing that lets anybody use it, and unique among one user's tokens in practice.
+TOKEN_ID_LENGTH = 16
+#: Passwords refused whatever their length: the most common ones (international lists
+#: and Vietnamese habits), compared lower-cased. Length matters more than composition
+#: (NIST SP 800-63B); this list stops the guesses tried first.
+COMMON_PASSWORDS = frozenset({
+    "password", "password1", "password123", "passw0rd", "12345678", "123456789",
+    "1234567890", "0123456789", "87654321", "11111111", "00000000", "88888888", "66666666",
+    "12341234", "11223344", "123123123", "qwertyuiop", "qwerty123", "qwertyui", "1q2w3e4r",
+    "1qaz2wsx", "abc12345", "abcd1234", "iloveyou", "sunshine", "princess", "football",
+    "baseball", "welcome1", "letmein1", "admin123", "administrator", "matkhau", "matkhau1",
+    "matkhau123", "matkhau@123", "123456aa", "a1234567", "aa123456", "anhyeuem", "anhyeuem1",
+    "emyeuanh", "vietnam1", "vietnam123", "hanoi123", "saigon123", "changeme", "trustno1",
+    "inspect_app", "zxcvbnm1", "asdfghjk", "asdfghjkl",
+})
+#: The alphabet of generated one-time passwords (no 0/O, 1/l/I to misread).
+_PASSWORD_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
 # Werkzeug's scrypt with its default cost. The test suite lowers the cost (same
 # algorithm) so that creating hundreds of users stays fast.
 PASSWORD_METHOD = "scrypt"
@@ -81,6 +102,9 @@ def check_password_rules(password: str) -> None:
         raise Invalid(N_("password must have at least %(minimum)s characters", minimum=MIN_PASSWORD),
                       field="password",
                       reason="password_short", minimum=MIN_PASSWORD)
+    if password.strip().lower() in COMMON_PASSWORDS or len(set(password)) < 3:
+        raise Invalid(N_("this password is too common or too easy to guess; choose a longer one, "
+                         "for example a few words"), field="password", reason="password_common")
 
 
 def create_user(store: Store, username: str, role: str, *, unit: str | None = None,
@@ -132,12 +156,152 @@ def set_email(store: Store, username: str, email: str) -> str:
     return email
 
 
-def set_password(store: Store, username: str, password: str) -> None:
-    """Replace a user's password."""
+def set_password(store: Store, username: str, password: str, *, must_change: bool = False) -> User:
+    """Replace a user's password (which ends every session of the user: a session is
+    tied to the password hash). ``must_change``: the user must choose another one at
+    their next login (a password an administrator set)."""
     check_password_rules(password)
+    password_hash = hash_password(password)
+
+    def change(user: User) -> User:
+        user.password_hash = password_hash
+        user.must_change_password = must_change
+        return user
     try:
-        store.update_user(normalize_username(username),
-                          lambda u: setattr(u, "password_hash", hash_password(password)))
+        return store.update_user(normalize_username(username), change)
+    except NotFound:
+        raise Missing(N_("no user %(username)r", username=username)) from None
+
+
+def get_user(store: Store, username: str) -> User:
+    """The user called ``username``, or :class:`Missing`."""
+    user = store.get_user(normalize_username(username or "")[:ID_TEXT])
+    if user is None:
+        raise Missing(N_("no user %(username)r", username=username))
+    return user
+
+
+def _active_admins(store: Store) -> set[str]:
+    return {u.username for u in store.list_users() if u.role == "admin" and u.active}
+
+
+def edit_user(store: Store, actor: User, username: str, edit: UserEdit) -> User:
+    """An administrator changes a user's name, position, role, unit and whether the
+    account is active. Nobody disables or demotes themselves, and the last active
+    administrator stays one. Disabling ends the user's sessions and API tokens at their
+    next request (both are checked against ``active`` on every request)."""
+    user = get_user(store, username)
+    full_name = _clean(edit.full_name, "full_name", N_("Full name"))
+    position = _clean(edit.position, "position", N_("Position"))
+    role, unit = edit.role, (edit.unit or None)
+    if role not in ROLES:
+        raise Invalid(N_("role must be one of %(roles)s", roles=", ".join(ROLES)), field="role",
+                      reason="role")
+    if role == "unit":
+        if not unit:
+            raise Invalid(N_("a commune officer needs a unit"), field="unit",
+                          reason="unit_required")
+        if store.get_unit(unit) is None:
+            raise Invalid(N_("unknown unit %(unit)r", unit=unit), field="unit",
+                          reason="unit_unknown")
+    elif unit:
+        raise Invalid(N_("only unit users are bound to a unit (role %(role)s is not)", role=role),
+                      field="unit", reason="unit_not_allowed")
+    stays_admin = role == "admin" and bool(edit.active)
+    if user.role == "admin" and user.active and not stays_admin:
+        if user.username == actor.username:
+            raise Invalid(N_("you cannot disable your own account or take away your own "
+                             "administrator role"), field="role", reason="self_demote")
+        if _active_admins(store) <= {user.username}:
+            raise Invalid(N_("%(username)s is the last active administrator: make another user "
+                             "an administrator first", username=user.username),
+                          field="role", reason="last_admin", username=user.username)
+
+    def change(stored: User) -> User:
+        if stored.active and not edit.active:
+            stored.session_epoch += 1  # its sessions end for good, not until re-enabled
+        stored.full_name, stored.position = full_name, position
+        stored.role, stored.unit, stored.active = role, unit, bool(edit.active)
+        return stored
+    try:
+        return store.update_user(user.username, change)
+    except NotFound:
+        raise Missing(N_("no user %(username)r", username=username)) from None
+
+
+def one_time_password() -> str:
+    """A random password to read out or copy: 3 groups of 4 letters and digits (about
+    60 bits), for an administrator's reset; the user must change it at the next login."""
+    chars = [secrets.choice(_PASSWORD_ALPHABET) for _ in range(12)]
+    return "-".join("".join(chars[i:i + 4]) for i in range(0, 12, 4))
+
+
+def reset_password(store: Store, actor: User, username: str, password: str | None = None
+                   ) -> str:
+    """An administrator sets a user's password: the one typed, or a generated one
+    (returned, to be shown once). The user must change it at the next login, unless the
+    administrator resets their own. Every session of the user ends."""
+    user = get_user(store, username)
+    if password is None:
+        password = one_time_password()
+    set_password(store, user.username, password, must_change=user.username != actor.username)
+    return password
+
+
+def change_own_password(store: Store, username: str, current: str, new: str) -> User:
+    """A user changes their own password, giving the current one. Every other session of
+    the user ends (the caller renews the current one with the returned user)."""
+    user = get_user(store, username)
+    try:
+        check_password_text(current, field="current_password")
+    except TextProblem:
+        current = ""
+    if not (user.password_hash and check_password_hash(user.password_hash, current or "")):
+        raise Invalid(N_("the current password is wrong"), field="current_password",
+                      reason="current_password")
+    if new == current:
+        raise Invalid(N_("the new password must differ from the current one"), field="password",
+                      reason="password_same")
+    return set_password(store, user.username, new)
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    """What a page shows of an API token: never the token itself."""
+
+    id: str
+    label: str
+    created_at: str
+    last_used_at: str | None
+
+
+def token_id(token: ApiToken) -> str:
+    return token.hash[:TOKEN_ID_LENGTH]
+
+
+def tokens_of(user: User) -> list[TokenInfo]:
+    """The user's API tokens, newest first."""
+    return sorted((TokenInfo(token_id(t), t.label, t.created_at, t.last_used_at)
+                   for t in user.tokens), key=lambda t: t.created_at, reverse=True)
+
+
+#: At most this many API tokens per user (each is checked on every API request).
+MAX_TOKENS = 20
+
+
+def revoke_token(store: Store, username: str, token: str) -> TokenInfo:
+    """Revoke the user's API token whose id is ``token``: its next request gets 401."""
+    user = get_user(store, username)
+
+    def change(stored: User) -> TokenInfo:
+        for entry in stored.tokens:
+            if token_id(entry) == token:
+                stored.tokens.remove(entry)
+                return TokenInfo(token_id(entry), entry.label, entry.created_at,
+                                 entry.last_used_at)
+        raise Missing(N_("no such API token"))
+    try:
+        return store.update_user(user.username, change)
     except NotFound:
         raise Missing(N_("no user %(username)r", username=username)) from None
 
@@ -147,19 +311,57 @@ def issue_token(store: Store, username: str, label: str = "") -> str:
     label = _clean(label, "label", N_("Label"))
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     entry = ApiToken(hash=hash_token(token), created_at=clock.now_iso(), label=label)
+
+    def change(user: User) -> None:
+        if len(user.tokens) >= MAX_TOKENS:
+            raise Invalid(N_("a user has at most %(count)s API tokens: revoke one first",
+                             count=MAX_TOKENS), field="label", reason="too_many_tokens",
+                          count=MAX_TOKENS)
+        user.tokens.append(entry)
     try:
-        store.update_user(normalize_username(username), lambda u: u.tokens.append(entry))
+        store.update_user(normalize_username(username), change)
     except NotFound:
         raise Missing(N_("no user %(username)r", username=username)) from None
     return token
 
 
-def user_for_token(store: Store, token: str) -> User | None:
-    """The active user holding ``token``, or None."""
+def user_for_token(store: Store, token: str, *, record_use_minutes: float = 0) -> User | None:
+    """The active user holding ``token``, or None (a revoked token, a disabled user).
+
+    With ``record_use_minutes`` the token's last use is written when the stored one is
+    older than that (so a busy client costs one write per period, not one per request);
+    0 records nothing."""
     if not token or not token.startswith(TOKEN_PREFIX):
         return None
-    user = store.find_user_by_token(hash_token(token))
-    return user if user and user.active else None
+    token_hash = hash_token(token)
+    user = store.find_user_by_token(token_hash)
+    if not (user and user.active):
+        return None
+    if record_use_minutes > 0:
+        _record_use(store, user, token_hash, record_use_minutes)
+    return user
+
+
+def _record_use(store: Store, user: User, token_hash: str, minutes: float) -> None:
+    now = clock.now_iso()
+    entry = next((t for t in user.tokens if t.hash == token_hash), None)
+    if entry is None or (entry.last_used_at and _older(now, entry.last_used_at) < minutes):
+        return
+
+    def change(stored: User) -> None:
+        for t in stored.tokens:
+            if t.hash == token_hash:
+                t.last_used_at = now
+    with suppress(CannotStore, NotFound):  # a lost "last used" never refuses a request
+        store.update_user(user.username, change)
+
+
+def _older(now: str, then: str) -> float:
+    """Minutes from ``then`` to ``now`` (ISO times); infinite when unreadable."""
+    try:
+        return (datetime.fromisoformat(now) - datetime.fromisoformat(then)) / timedelta(minutes=1)
+    except (TypeError, ValueError):
+        return float("inf")
 
 
 def _throttle_key(username: str) -> str:

@@ -141,6 +141,18 @@ class NewItem:
 
 
 @dataclass(frozen=True)
+class UserEdit:
+    """An administrator's change of a user (the user page's form): everything but the
+    username, the password and the tokens. ``unit`` only for the ``unit`` role."""
+
+    full_name: str
+    position: str
+    role: str
+    unit: str | None
+    active: bool
+
+
+@dataclass(frozen=True)
 class StartRequest:
     """Start an inspection or a self-check. ``unit``, ``checklist``, ``period`` and
     ``kind`` are as sent: the service checks them against the store and the checklists

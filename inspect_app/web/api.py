@@ -32,7 +32,9 @@ def _authenticate():
         kind, _, token = header.partition(" ")
         if kind.lower() != "bearer" or not token.strip():
             raise Unauthenticated(N_("use Authorization: Bearer <token>"))
-        user = accounts.user_for_token(store(), token.strip())
+        user = accounts.user_for_token(
+            store(), token.strip(),
+            record_use_minutes=float(current_app.config["TOKEN_USE_MINUTES"]))
         if user is None:
             raise Unauthenticated(N_("invalid or revoked API token"))
         g.api_user = user

@@ -47,6 +47,9 @@ PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.logout", "set_language", "stat
                               "pwa.manifest", "pwa.service_worker", "pwa.offline",
                               "pwa.session"})
 
+#: The only pages open to a user who must change the password an administrator set.
+PASSWORD_CHANGE_ENDPOINTS = frozenset({"account.index", "account.change_password"})
+
 
 class SessionUser(UserMixin):
     """Flask-Login's view of a stored :class:`User`."""
@@ -55,8 +58,7 @@ class SessionUser(UserMixin):
         self.user = user
 
     def get_id(self) -> str:
-        # Tie the session to the password hash: changing the password ends old sessions.
-        return f"{self.user.username}:{self.user.password_hash[-12:]}"
+        return session_id(self.user)
 
     @property
     def is_active(self) -> bool:
@@ -76,11 +78,18 @@ def unit_names(codes) -> dict[str, str]:
     return {code: unit.name for code in codes if (unit := store().get_unit(code))}
 
 
+def session_id(user: User) -> str:
+    """The id a session keeps of its user, tied to the password hash (changing the
+    password ends old sessions) and to the disabling count (disabling ends them for good)."""
+    base = f"{user.username}:{user.password_hash[-12:]}"
+    return f"{base}:{user.session_epoch}" if user.session_epoch else base
+
+
 @login_manager.user_loader
-def _load_user(session_id: str) -> SessionUser | None:
-    username, _, marker = session_id.partition(":")
+def _load_user(stored_id: str) -> SessionUser | None:
+    username = stored_id.partition(":")[0]
     user = store().get_user(username)
-    if user is None or not user.active or user.password_hash[-12:] != marker:
+    if user is None or not user.active or session_id(user) != stored_id:
         return None
     return SessionUser(user)
 
@@ -190,6 +199,11 @@ def init_app(app: Flask) -> None:
             return None
         if not current_user.is_authenticated:
             return login_manager.unauthorized()
+        if (current_user.user.must_change_password
+                and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS):
+            flash(_("Choose a new password of your own before you go on: the one you were "
+                    "given works only once."), "warning")
+            return redirect(url_for("account.index"))
         return None
 
     @app.context_processor
