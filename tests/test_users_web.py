@@ -97,6 +97,18 @@ def test_bad_edits_are_refused_with_a_message_and_change_nothing(app, people, ch
     assert people.get_user("thanhtra") == before
 
 
+def test_admin_sets_and_clears_the_reminder_address(app, people):
+    admin = logged_in(app, "quantri")
+    assert post(admin, "/users/thanhtra/", {**EDIT, "email": " Tra@SoNoiVu.Gov.VN "}).status_code == 302
+    assert people.get_user("thanhtra").email == "Tra@sonoivu.gov.vn"
+    assert 'value="Tra@sonoivu.gov.vn"' in admin.get("/users/thanhtra/").get_data(as_text=True)
+    before = people.get_user("thanhtra")
+    refused = post(admin, "/users/thanhtra/", {**EDIT, "email": "Tra <tra@x.vn>"})
+    assert refused.status_code == 400 and people.get_user("thanhtra") == before
+    assert post(admin, "/users/thanhtra/", {**EDIT, "email": ""}).status_code == 302
+    assert people.get_user("thanhtra").email == ""
+
+
 def test_an_admin_cannot_disable_or_demote_themselves(app, people):
     admin = logged_in(app, "quantri")
     for change in ({"role": "admin", "active": ""}, {"role": "viewer", "active": "y"}):

@@ -193,6 +193,7 @@ def edit_user(store: Store, actor: User, username: str, edit: UserEdit) -> User:
     user = get_user(store, username)
     full_name = _clean(edit.full_name, "full_name", N_("Full name"))
     position = _clean(edit.position, "position", N_("Position"))
+    email = clean_email(edit.email)
     role, unit = edit.role, (edit.unit or None)
     if role not in ROLES:
         raise Invalid(N_("role must be one of %(roles)s", roles=", ".join(ROLES)), field="role",
@@ -220,7 +221,7 @@ def edit_user(store: Store, actor: User, username: str, edit: UserEdit) -> User:
     def change(stored: User) -> User:
         if stored.active and not edit.active:
             stored.session_epoch += 1  # its sessions end for good, not until re-enabled
-        stored.full_name, stored.position = full_name, position
+        stored.full_name, stored.position, stored.email = full_name, position, email
         stored.role, stored.unit, stored.active = role, unit, bool(edit.active)
         return stored
     try:

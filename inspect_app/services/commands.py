@@ -150,6 +150,7 @@ class UserEdit:
     role: str
     unit: str | None
     active: bool
+    email: str = ""  # where reminders go ("" for none)
 
 
 @dataclass(frozen=True)

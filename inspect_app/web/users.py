@@ -81,6 +81,7 @@ def refusal_message(error: ServiceError) -> str:
 class EditUserForm(FlaskForm):
     full_name = StringField(_l("Full name"), validators=[Optional(), Length(max=SHORT_TEXT)])
     position = StringField(_l("Position"), validators=[Optional(), Length(max=SHORT_TEXT)])
+    email = StringField(_l("E-mail (for reminders)"), validators=[Optional(), Length(max=254)])
     role = SelectField(_l("Role"), choices=[SelectChoice(r, ROLE_LABELS[r]) for r in ROLES])
     unit = UnitField(_l("Unit (commune officers only)"), choices=[], validate_choice=False)
     active = BooleanField(_l("Active (may log in and use API tokens)"))
@@ -182,7 +183,8 @@ def create():
 def _user_page(user: User, edit_form: EditUserForm | None = None, status: int = 200):
     if edit_form is None:
         edit_form = _with_units(EditUserForm(data={
-            "full_name": user.full_name, "position": user.position, "role": user.role,
+            "full_name": user.full_name, "position": user.position,
+            "email": user.email, "role": user.role,
             "unit": user.unit or "", "active": user.active}))
     return render_template(
         "users/edit.html", person=user, form=edit_form, password_form=ResetPasswordForm(),
@@ -207,7 +209,7 @@ def update(username: str):
     try:
         changed = accounts.edit_user(store(), acting_user(), user.username, UserEdit(
             full_name=form.full_name.data or "", position=form.position.data or "",
-            role=form.role.data,
+            email=form.email.data or "", role=form.role.data,
             unit=(form.unit.data or None) if form.role.data == "unit" else None,
             active=bool(form.active.data)))
     except Missing:
