@@ -71,7 +71,6 @@ NAV_ITEMS = (
     ("checklists.checklist_list", _l("Checklists"), ("admin", "inspector", "unit", "viewer")),
     ("users.index", _l("Users"), ("admin",)),
     ("province.edit", _l("Settings"), ("admin",)),
-    ("account.index", _l("My account"), ("admin", "inspector", "unit", "viewer")),
 )
 
 
