@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..domain.messages import N_
+from ..domain.messages import N_, Message
 from ..domain.models import ROLES, ApiToken, User
 from ..domain.text import ID_TEXT, SHORT_TEXT, TextProblem, check_password_text, clean_text, nfc
 from ..storage import AlreadyExists, CannotStore, NotFound, Store
@@ -107,6 +107,24 @@ def check_password_rules(password: str) -> None:
                          "for example a few words"), field="password", reason="password_common")
 
 
+def check_role_and_unit(store: Store, role: str, unit: str | None, unit_missing: Message) -> None:
+    """A known role, and a known unit exactly for the ``unit`` role (``unit_missing`` says
+    how to give one: a command's option or the page's field); :class:`Invalid` if not."""
+    if role not in ROLES:
+        raise Invalid(N_("role must be one of %(roles)s", roles=", ".join(ROLES)), field="role",
+                      reason="role")
+    if role == "unit":
+        if not unit:
+            raise Invalid(unit_missing, field="unit",
+                          reason="unit_required")
+        if store.get_unit(unit) is None:
+            raise Invalid(N_("unknown unit %(unit)r", unit=unit), field="unit",
+                          reason="unit_unknown")
+    elif unit:
+        raise Invalid(N_("only unit users are bound to a unit (role %(role)s is not)", role=role),
+                      field="unit", reason="unit_not_allowed")
+
+
 def create_user(store: Store, username: str, role: str, *, unit: str | None = None,
                 password: str | None = None, full_name: str = "", position: str = "",
                 email: str = "") -> User:
@@ -118,20 +136,7 @@ def create_user(store: Store, username: str, role: str, *, unit: str | None = No
     if not USERNAME_RE.match(username):
         raise Invalid(N_("username must be 2–40 characters: a-z, 0-9, dot, dash or underscore, "
                          "starting with a letter or digit"), field="username", reason="username_format")
-    if role not in ROLES:
-        raise Invalid(N_("role must be one of %(roles)s", roles=", ".join(ROLES)), field="role",
-                      reason="role")
-    if role == "unit":
-        if not unit:
-            raise Invalid(N_("a unit user needs --unit CODE"), field="unit",
-                          reason="unit_required")
-        if store.get_unit(unit) is None:
-            raise Invalid(N_("unknown unit %(unit)r", unit=unit), field="unit",
-                          reason="unit_unknown")
-    elif unit:
-        raise Invalid(N_("only unit users are bound to a unit (role %(role)s is not)", role=role),
-                      field="unit",
-                      reason="unit_not_allowed")
+    check_role_and_unit(store, role, unit, N_("a unit user needs --unit CODE"))
     if password is not None:
         check_password_rules(password)
     user = User(username=username, role=role, unit=unit if role == "unit" else None,
@@ -195,19 +200,7 @@ def edit_user(store: Store, actor: User, username: str, edit: UserEdit) -> User:
     position = _clean(edit.position, "position", N_("Position"))
     email = clean_email(edit.email)
     role, unit = edit.role, (edit.unit or None)
-    if role not in ROLES:
-        raise Invalid(N_("role must be one of %(roles)s", roles=", ".join(ROLES)), field="role",
-                      reason="role")
-    if role == "unit":
-        if not unit:
-            raise Invalid(N_("a commune officer needs a unit"), field="unit",
-                          reason="unit_required")
-        if store.get_unit(unit) is None:
-            raise Invalid(N_("unknown unit %(unit)r", unit=unit), field="unit",
-                          reason="unit_unknown")
-    elif unit:
-        raise Invalid(N_("only unit users are bound to a unit (role %(role)s is not)", role=role),
-                      field="unit", reason="unit_not_allowed")
+    check_role_and_unit(store, role, unit, N_("a commune officer needs a unit"))
     stays_admin = role == "admin" and bool(edit.active)
     if user.role == "admin" and user.active and not stays_admin:
         if user.username == actor.username:
