@@ -60,6 +60,8 @@ def test_the_ranking_page_ranks_every_unit_and_names_those_not_inspected(app, cl
     rows = re.findall(r'<td class="num">(\d+)</td>\s*<td><a [^>]*>([^<]+)</a></td>', table)
     assert rows == [("1", "Xã Kim Long"), ("1", "Xã Thiện Nghiệp"), ("3", "Xã Đồng Văn")]
     assert "Đơn vị chưa có kết quả đã chốt (1)" in page and "<li>Xã Ái Thượng</li>" in page
+    bands = re.findall(r'<span class="tag">([^<:]+): (\d+)</span>', page)
+    assert bands == [("Yếu", "3")]  # every record here scored under 65 %
     assert client.get("/rankings/").get_data(as_text=True).count("<tr><td class=\"num\">") == 3
 
 
