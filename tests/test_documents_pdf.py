@@ -16,6 +16,8 @@ from inspect_app.services import accounts, commands
 from inspect_app.services import inspections as service
 from inspect_app.services import units as unit_service
 
+from .support import op
+
 PASSWORD = "mat-khau-dai-2025"
 CHECKLIST = """\
 format: 1
@@ -37,11 +39,6 @@ sections:
       - {id: "3.2", text: Tiếp nhận hồ sơ không phụ thuộc địa giới, type: yesno, points: 1,
          na_allowed: true}
 """
-
-
-def op() -> str:
-    import uuid
-    return str(uuid.uuid4())
 
 
 @pytest.fixture(scope="module")
