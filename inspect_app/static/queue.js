@@ -366,13 +366,8 @@
 
   var inspection = (location.pathname.match(/\/inspections\/([A-Za-z0-9_-]+)(\/|$)/) || [])[1];
   if (inspection === "new") inspection = null;
-  // A page loaded under the service worker was kept by it on the way; one loaded before
-  // the worker took control (the first visit, while it installs) was not, so it goes
-  // into the pack with the others.
-  var keptOnLoad = !!(navigator.serviceWorker && navigator.serviceWorker.controller);
-
   /* Every page of this inspection that the page links to, its review and overview and its
-   * JSON (and this page itself unless it was kept on load): the service worker keeps
+   * JSON (and this page itself unless it is kept already): the service worker keeps
    * them, so the whole inspection opens offline. */
   function offlinePack() {
     if (!inspection || !body.dataset.user) return [];
@@ -388,7 +383,7 @@
     });
     if (body.dataset.api) urls[body.dataset.api.replace("__ID__", inspection)] = 1;
     if (body.dataset.queue) urls[body.dataset.queue] = 1;  // the queue page opens offline too
-    if (keptOnLoad) delete urls[location.pathname];
+    delete urls[location.pathname];
     return Object.keys(urls);
   }
 
@@ -396,7 +391,13 @@
     var sw = navigator.serviceWorker && navigator.serviceWorker.controller;
     var urls = offlinePack();
     if (!sw || !urls.length || !navigator.onLine) return;
-    sw.postMessage({ type: "prefetch", inspection: inspection, urls: urls, force: !!force, user: body.dataset.user });
+    // This page is in the pack unless the worker kept it on the way (not so when it was
+    // loaded before the worker took control, a first visit, or when keeping it failed).
+    caches.match(location.pathname, { ignoreVary: true }).then(function (hit) { return hit; }, function () { return null; })
+      .then(function (hit) {
+        sw.postMessage({ type: "prefetch", inspection: inspection, urls: hit ? urls : urls.concat([location.pathname]),
+                         force: !!force, user: body.dataset.user });
+      });
   }
 
   if ("serviceWorker" in navigator && body.dataset.sw) {
