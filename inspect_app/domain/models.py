@@ -70,6 +70,13 @@ class Unit:
     name: str
     parent: str | None = None
     address: str = ""
+    #: A unit merged into another (as in the reorganisation of 2025): the code of the
+    #: unit that carries its history from ``merged_on`` (an ISO date, Vietnam time) on.
+    merged_into: str | None = field(default=None, metadata=LEAN)
+    merged_on: str | None = field(default=None, metadata=LEAN)
+    #: Earlier names, oldest first, each ``{"name": …, "until": "YYYY-MM-DD"}`` (the last
+    #: day it was used); ``name`` is the current one.
+    former_names: list[dict[str, str]] = field(default_factory=list, metadata=LEAN)
 
     def to_dict(self) -> dict[str, Any]:
         return plain(self)

@@ -1,0 +1,41 @@
+"""Units that merge and rename: where a unit's history lives now, and its name on a day.
+
+Pure functions over units by code. A merged unit keeps its code and its records; it only
+points at the unit that carries its history (``Unit.merged_into``), so every question
+"which records belong to this unit now" asks :func:`history_codes`, and "which unit is this
+record's unit today" asks :func:`successor`.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from .models import Unit
+
+
+def successor(code: str, units: Mapping[str, Unit]) -> str:
+    """The unit that carries ``code``'s history today: ``code`` itself unless it was merged,
+    else the end of the ``merged_into`` chain (a chain that loops stops where it would)."""
+    seen = {code}
+    current = code
+    while True:
+        unit = units.get(current)
+        target = unit.merged_into if unit is not None else None
+        if not target or target in seen:
+            return current
+        seen.add(target)
+        current = target
+
+
+def history_codes(code: str, units: Mapping[str, Unit]) -> set[str]:
+    """``code`` and every unit whose history now lives in it (merged into it, directly or
+    through units merged in turn): the codes whose records a page of ``code`` shows."""
+    return {other for other in units if successor(other, units) == code} | {code}
+
+
+def name_on(unit: Unit, day: str | None) -> str:
+    """The unit's name on ``day`` (an ISO date; None: today's name)."""
+    if day:
+        for former in unit.former_names:
+            if day <= str(former.get("until") or ""):
+                return str(former.get("name") or unit.name)
+    return unit.name
