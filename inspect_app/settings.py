@@ -58,6 +58,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LOGIN_MAX_FAILURES", 10,
             "Failed logins for one account within LOGIN_WINDOW_MINUTES before further attempts are refused."),
     Setting("LOGIN_WINDOW_MINUTES", 15, "Window for counting failed logins."),
+    Setting("LIVE_POLL_SECONDS", 5,
+            "How often an open section page asks for the answers team mates saved, in seconds "
+            "(while the server cannot be reached the wait doubles, up to a minute)."),
     Setting("TOKEN_USE_MINUTES", 10,
             "How often an API token's last use is written (at most once per this many minutes "
             "per token); 0 records none."),

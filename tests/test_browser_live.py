@@ -133,11 +133,11 @@ def test_a_hidden_page_does_not_ask(live_server, team, phone):
     a.on("request", lambda r: asked.append(r.url) if "/changes?" in r.url else None)
     a.evaluate("""() => { Object.defineProperty(document, 'hidden', {value: true, configurable: true});
                           document.dispatchEvent(new Event('visibilitychange')); }""")
-    a.wait_for_timeout(6500)
+    a.wait_for_timeout(2500)  # more than twice the live server's poll interval (1 s)
     assert asked == []
     a.evaluate("""() => { Object.defineProperty(document, 'hidden', {value: false, configurable: true});
                           document.dispatchEvent(new Event('visibilitychange')); }""")
-    a.wait_for_timeout(1500)
+    a.wait_for_timeout(400)
     assert len(asked) == 1 and "since=" in asked[0] and "section=cong_vu" in asked[0]
 
 

@@ -510,13 +510,14 @@
 
   /* ---------------------------------------------------------------- team mates, live */
 
-  /* While the page is visible and online, ask every 5 s what was saved since the record
-   * revision this page knows (GET …/changes?since=N): a team mate's answers appear on
+  /* While the page is visible and online, ask every INSPECT_LIVE_POLL_SECONDS (5 s) what
+   * was saved since the record revision this page knows (GET …/changes?since=N): a team mate's answers appear on
    * their cards. A card with the focus, or with a change of this phone not sent yet, is
    * never overwritten: the next ask brings its answer again (since stays before it) and
    * it is shown once the card is left untouched; a change made meanwhile meets it as the
    * usual conflict. Errors slow the asking down (up to once a minute). */
-  var live = { since: Number(form.dataset.rev || 0), delay: 5000, timer: null, stopped: form.dataset.status !== "draft" };
+  var every = 1000 * (Number(form.dataset.poll) || 5);  // INSPECT_LIVE_POLL_SECONDS
+  var live = { since: Number(form.dataset.rev || 0), delay: every, timer: null, stopped: form.dataset.status !== "draft" };
 
   function livePoll() {
     clearTimeout(live.timer); live.timer = null;
@@ -526,7 +527,7 @@
           { credentials: "same-origin", cache: "no-store", headers: { "Accept": "application/json" } })
       .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
       .then(liveApply)
-      .then(function () { live.delay = 5000; }, function () { live.delay = Math.min(live.delay * 2, 60000); })
+      .then(function () { live.delay = every; }, function () { live.delay = Math.min(live.delay * 2, 60000); })
       .then(function () { if (live.timer === -1) live.timer = null; liveLater(live.delay); });
   }
 
@@ -574,8 +575,8 @@
 
   function liveStart() {
     document.addEventListener("visibilitychange", function () { liveLater(document.hidden ? 1e9 : 0); });
-    window.addEventListener("online", function () { live.delay = 5000; liveLater(0); });
-    liveLater(5000);
+    window.addEventListener("online", function () { live.delay = every; liveLater(0); });
+    liveLater(every);
   }
 
   /* ---------------------------------------------------------------- wiring */
