@@ -1,7 +1,9 @@
 """An in-memory :class:`~inspect_app.storage.base.Store` for fast tests.
 
 Everything lives in dicts behind one lock; records are deep-copied on the way in
-and out, so a caller can never change stored state by mutating an object. Photos
+and out, so a caller can never change stored state by mutating an object — except an
+inspection's checklist content named by its hash, shared read-only as the other stores
+share it (``storage/records.py``: one snapshot per checklist version; nothing mutates it). Photos
 are real files (``photo_path`` must return a path) in a temporary folder unless
 one is given. Not shared between processes, of course.
 
@@ -43,8 +45,21 @@ from .files import valid_id
 from .index import IndexView, RecordView
 from .logins import LOGIN_MAX_KEYS_PER_SHARD, LOGIN_SHARDS, bounded_failures
 from .photos import PhotoFolder
+from .records import snapshot_digest
 
 T = TypeVar("T")
+
+
+def _private(inspection: Inspection) -> Inspection:
+    """A deep copy of ``inspection`` sharing only its checklist content when the other
+    stores share it too (a snapshot named by its hash: ``records.split_snapshot``):
+    copying a 57-criterion snapshot on every read and write was most of the time of the
+    tests on this store."""
+    snapshot = inspection.checklist if isinstance(inspection.checklist, dict) else {}
+    content = snapshot.get("data")
+    if content is None or snapshot_digest(snapshot.get("hash")) is None:
+        return copy.deepcopy(inspection)
+    return copy.deepcopy(inspection, {id(content): content})
 
 
 class MemoryStore:
@@ -195,7 +210,7 @@ class MemoryStore:
         with self._lock:
             if inspection.id in self._inspections:
                 raise AlreadyExists(f"inspection {inspection.id!r}")
-            self._inspections[inspection.id] = copy.deepcopy(inspection)
+            self._inspections[inspection.id] = _private(inspection)
             self._indexed(inspection.id, None, inspection.unit)
 
     def _indexed(self, inspection_id: str, old_unit: str | None, new_unit: str) -> None:
@@ -209,7 +224,8 @@ class MemoryStore:
     def get_inspection(self, inspection_id: str) -> Inspection | None:
         """A private copy of the inspection, or None."""
         with self._lock:
-            return copy.deepcopy(self._inspections.get(inspection_id))
+            found = self._inspections.get(inspection_id)
+            return None if found is None else _private(found)
 
     def update_inspection(self, inspection_id: str, change: Callable[[Inspection], T]) -> T:
         """Apply ``change`` to a private copy; on return store it with ``rev`` + 1."""
@@ -217,13 +233,13 @@ class MemoryStore:
             stored = self._inspections.get(inspection_id)
             if stored is None:
                 raise NotFound(f"inspection {inspection_id!r}")
-            inspection = copy.deepcopy(stored)
+            inspection = _private(stored)
             result = change(inspection)
             if inspection.id != inspection_id:
                 raise ValueError("an update cannot change an inspection's id")
             self._room()  # like a disk: the change ran, its write is refused
             inspection.rev = stored.rev + 1
-            self._inspections[inspection_id] = copy.deepcopy(inspection)
+            self._inspections[inspection_id] = _private(inspection)
             self._indexed(inspection_id, stored.unit, inspection.unit)
             return result
 
