@@ -1,7 +1,11 @@
 """Shared fixtures: an app on a temporary data folder, its client and CLI runner."""
 from __future__ import annotations
 
+import os
+
 import pytest
+from flask import Flask
+from jinja2 import BytecodeCache
 
 from inspect_app import create_app
 from inspect_app.services import accounts
@@ -9,10 +13,41 @@ from inspect_app.services import accounts
 pytest_plugins = ("tests.postgres",)
 
 
+class _SharedTemplates(BytecodeCache):
+    """Jinja's compiled templates kept for every app of a test process (Jinja checks each
+    against its template's source): a test makes a new app, not new templates."""
+
+    def __init__(self) -> None:
+        self.codes: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        code = self.codes.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket) -> None:
+        self.codes[bucket.key] = bucket.bytecode_to_string()
+
+
+Flask.jinja_options = {**Flask.jinja_options, "bytecode_cache": _SharedTemplates()}
+
+
 @pytest.fixture(autouse=True)
 def cheap_password_hashing(monkeypatch):
-    """scrypt with a low cost: the same algorithm, a hundred times faster for tests."""
-    monkeypatch.setattr(accounts, "PASSWORD_METHOD", "scrypt:1024:8:1")
+    """scrypt with a low cost (the lowest OpenSSL takes with werkzeug's memory limit): the same
+    algorithm and format, a hundred times faster."""
+    monkeypatch.setattr(accounts, "PASSWORD_METHOD", "scrypt:128:8:1")
+
+
+@pytest.fixture(autouse=True)
+def no_fsync(request, monkeypatch):
+    """fsync in this process is a no-op unless a test is marked ``fsync``: what it buys
+    (surviving a power cut) no in-process test can see, a killed process loses nothing
+    the kernel holds, and it costs seconds on a busy disk. What is fsynced, and when, is
+    tested by tests/test_files.py (marked); servers and writers the tests start as
+    processes (crash, gunicorn, two-server tests) fsync for real."""
+    if request.node.get_closest_marker("fsync") is None:
+        monkeypatch.setattr(os, "fsync", lambda fd: None)
 
 
 def app_config(tmp_path, *, tinydb: bool = False, **overrides):

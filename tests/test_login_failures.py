@@ -5,21 +5,11 @@ account. Throttling across processes is covered in tests/test_security.py."""
 from __future__ import annotations
 
 import json
-import os
 
 import pytest
 
 from inspect_app.storage import logins, tinydb_store
 from inspect_app.storage.tinydb_store import TinyDBStore
-
-
-@pytest.fixture(autouse=True)
-def no_fsync(monkeypatch):
-    """These tests count files, sizes and keys after thousands of failures: what a
-    failure writes, not whether it survives a power cut (tests/test_storage_crash.py and
-    the write_atomic tests cover that). Without fsync they take a second, not 40 on a
-    busy disk."""
-    monkeypatch.setattr(os, "fsync", lambda fd: None)
 
 WINDOW = 15 * 60
 

@@ -15,6 +15,7 @@ file of nested aliases would expand without end.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import json
 import os
 import re
@@ -259,7 +260,14 @@ def load_file(path: str | os.PathLike) -> Checklist:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ChecklistError(source, [N_("not UTF-8 text (byte %(byte)s)", byte=exc.start)]) from None
-    if path.suffix == ".json":
+    return _parsed(text, source, path.suffix == ".json")
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(text: str, source: str, is_json: bool) -> Checklist:
+    """The checklist of a file's text, parsed once per process for the same text (a
+    Checklist is immutable): every app of a process (test apps, a reload) shares it."""
+    if is_json:
         return parse_checklist(parse_json(text, source), source)
     return load_text(text, source)
 
