@@ -304,8 +304,9 @@ def test_the_command(world, app, tmp_path):
 
 def test_a_survey_checklist_round_trips_through_its_workbook():
     from inspect_app.domain import checklist_workbook as layout
-    from .test_checklist_workbooks import workbook_bytes
     from inspect_app.storage.checklist_workbooks import read_sheets, read_workbook
+
+    from .test_checklist_workbooks import workbook_bytes
 
     checklist = load_text(CHECKLIST_YAML, "x.yaml")
     raw = workbook_bytes(dict(checklist.data))
