@@ -223,7 +223,7 @@ def test_only_an_administrator_imports(world):
 
 # ---------------------------------------------------------------- the loop
 
-def test_never_self_scored_and_in_every_card(world):
+def test_never_self_scored_and_in_every_card(world, tmp_path):
     api, ids, store = world["api"], world["ids"], world["store"]
     iid = ids["A"]
     response = api("PUT", f"/inspections/{iid}/answers/9.1", "ua",
@@ -264,6 +264,25 @@ def test_never_self_scored_and_in_every_card(world):
     assert [i.criterion for i in items] == ["1.2"]  # survey lines make no remediation item
     # frozen: a new file for it is refused whole
     assert refused(world, "unit,ks\nA,1\n")[0].startswith("dòng 2, cột unit:")
+    # shown as survey figures on the appraisal result and the workbook's appraisal sheet
+    from .support import login
+
+    client = login(world["app"].test_client(), "admin", "mat-khau-dai")
+    html = client.get(f"/inspections/{iid}/appraisal-result").get_data(as_text=True)
+    assert "Điều tra xã hội học (chấm từ kết quả điều tra xã hội học)" in html
+    page = client.get(f"/assessments/{iid}/appraisal/ks").get_data(as_text=True)
+    assert "Điểm điều tra:</strong> 9/10" in page and 'name="c2_value"' not in page
+    out = tmp_path / "ket-qua.xlsx"
+    result = world["app"].test_cli_runner().invoke(args=["export", "--out", str(out),
+                                                         "--checklist", "chi-so-thu"])
+    assert result.exit_code == 0, result.output
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(out)["Thẩm định"]
+    rows = {r[3]: r for r in sheet.iter_rows(min_row=2, values_only=True)
+            if r[0] == "Xã Thiện Nghiệp"}
+    assert rows["9.1"][6:] == (9, 9, "Chấm từ kết quả điều tra xã hội học", None, 9, 0)
+    assert rows["1.2"][6] == 3 and rows["1.2"][10] == 2
 
 
 def test_the_units_form_shows_the_survey_section_read_only(world, client):

@@ -116,6 +116,8 @@ def save_appraisal(inspection_id: str, section_id: str):
     saved, problems = 0, []
     for cf in spec.criteria:
         c = cf.criterion
+        if c.survey:  # imported from the survey: never appraised on this screen
+            continue
         data = {part.name: form[f"{cf.key}_{part.name}"].data for part in cf.parts}
         try:
             base_rev = int(data.get("base_rev") or 0)
