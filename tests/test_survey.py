@@ -3,6 +3,7 @@ sociological survey (``survey: true``), their points imported per unit from a CS
 all or nothing, never self-scored; the cards computed independently."""
 from __future__ import annotations
 
+import io
 import uuid
 from decimal import Decimal
 
@@ -333,3 +334,40 @@ def test_a_survey_checklist_round_trips_through_its_workbook():
     assert again.hash == checklist.hash and [s.id for s in again.survey_sections] == ["ks", "ks2"]
     sections = read_sheets(raw)[layout.SECTIONS]
     assert sections[0][3] == "Chấm từ điều tra xã hội học" and sections[2][3] == "Có"
+
+
+def test_the_upload_on_the_round_page(world, client):
+    from .support import csrf_of, login
+
+    def upload(text: str):
+        page = client.get("/assessments/rounds/chi-so-thu/2025").get_data(as_text=True)
+        return page, client.post(
+            "/assessments/rounds/chi-so-thu/2025/survey",
+            data={"csrf_token": csrf_of(page), "file": (io.BytesIO(text.encode()), "ks.csv")},
+            content_type="multipart/form-data")
+
+    login(client, "admin", "mat-khau-dai")
+    page, response = upload("Mã đơn vị;ks\nA;12\nB;abc\n")
+    assert "Điều tra xã hội học" in page and 'action="/assessments/rounds/chi-so-thu/2025/survey"' in page
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "dòng 2, cột ks: 12 vượt 10 điểm của 9.1" in html
+    assert "dòng 3, cột ks: abc không phải là số" in html and "không nhập gì" in html
+    assert world["store"].get_inspection(world["ids"]["A"]).rev == 1
+    _page, response = upload("Mã đơn vị;ks\nA;8,5\nB;9\n")
+    assert response.status_code == 302
+    assert world["store"].get_inspection(world["ids"]["B"]).answers["9.1"].value == 9
+    # without the CSRF token: refused, nothing written
+    response = client.post("/assessments/rounds/chi-so-thu/2025/survey", data={
+        "file": (io.BytesIO(b"unit,ks\nA,1\n"), "ks.csv")}, content_type="multipart/form-data")
+    assert response.status_code in (302, 400)
+    assert world["store"].get_inspection(world["ids"]["A"]).answers["9.1"].value == 8.5
+    # an inspector sees the round but no upload, and may not post one
+    client.post("/logout", data={"csrf_token": csrf_of(page)})
+    login(client, "lead", "mat-khau-dai")
+    page = client.get("/assessments/rounds/chi-so-thu/2025").get_data(as_text=True)
+    assert "Thiện Nghiệp" in page and "survey-upload" not in page
+    response = client.post("/assessments/rounds/chi-so-thu/2025/survey", data={
+        "csrf_token": csrf_of(page), "file": (io.BytesIO(b"unit,ks\nA,1\n"), "ks.csv")},
+        content_type="multipart/form-data")
+    assert response.status_code == 403
