@@ -619,7 +619,7 @@ MATRIX: dict[str, dict] = {
     "assessments.import_survey": {
         "POST": only(ADMIN, 400),
         "body": {"POST": lambda w, s, t: {
-            "data": {"file": (io.BytesIO("unit,ks\nA,5\n".encode()), "khao-sat.csv")},
+            "data": {"file": (io.BytesIO(b"unit,ks\nA,5\n"), "khao-sat.csv")},
             "content_type": "multipart/form-data"}},
     },
     "assessments.open_round": {
