@@ -83,7 +83,7 @@ def world(app, client):
             "unit": code, "checklist": "chi-so-thu", "period": "2025", "kind": "assessment"})
         assert response.status_code == 201, response.get_json()
         ids[code] = response.get_json()["id"]
-    return {"store": store, "api": api, "ids": ids, "app": app}
+    return {"store": store, "api": api, "ids": ids, "app": app, "tokens": tokens}
 
 
 def import_csv(world, text: str):
@@ -230,6 +230,15 @@ def test_never_self_scored_and_in_every_card(world, tmp_path):
     response = api("PUT", f"/inspections/{iid}/answers/9.1", "ua",
                    {"op_id": op(), "base_rev": 0, "value": 10})
     assert response.status_code == 409 and "điều tra xã hội học" in response.get_json()["error"]
+    from .access_world import png_bytes
+
+    photo = world["app"].test_client().post(
+        f"/api/v1/inspections/{iid}/answers/9.1/photos",
+        data={"photo": (io.BytesIO(png_bytes()), "a.png"), "op_id": op()},
+        headers={"Authorization": f"Bearer {world['tokens']['ua']}"},
+        content_type="multipart/form-data")
+    assert photo.status_code == 409, photo.get_json()  # no evidence on a survey line either
+    assert store.get_inspection(iid).rev == 1
     for cid, value in (("1.1", True), ("1.2", 3)):
         response = api("PUT", f"/inspections/{iid}/answers/{cid}", "ua",
                        {"op_id": op(), "base_rev": 0, "value": value, "note": "KH số 06"})
