@@ -1,7 +1,6 @@
 """inspect_app: scored inspection and self-assessment checklists for Vietnamese communes."""
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -47,8 +46,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     except StoreError as exc:  # the database is unreachable, or of a newer schema
         app.logger.critical("cannot open the store: %s", exc)
         raise SystemExit(f"inspect_app: {exc}") from None
-    app.extensions["checklists"] = ChecklistLibrary(
-        app.config["CHECKLISTS_DIR"], Path(app.config["DATA_DIR"]) / "checklists")
+    app.extensions["checklists"] = ChecklistLibrary(app.config["CHECKLISTS_DIR"],
+                                                    app.extensions["store"])
     i18n.init_app(app)
     common.init_app(app)
     assets.init_app(app)

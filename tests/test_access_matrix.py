@@ -614,6 +614,14 @@ MATRIX: dict[str, dict] = {
         # the round of A's assessments (2025): an inspector on none of their teams sees none
         "GET": lambda role, t: (Expect(403) if role in ("unit_a", "unit_b") else
                                 Expect(404) if role == "outsider" else Expect(200))},
+    # the survey figures of a round: admins only (the world's checklist has no survey
+    # section: the admin's upload is refused, 400, and changes nothing)
+    "assessments.import_survey": {
+        "POST": only(ADMIN, 400),
+        "body": {"POST": lambda w, s, t: {
+            "data": {"file": (io.BytesIO(b"unit,ks\nA,5\n"), "khao-sat.csv")},
+            "content_type": "multipart/form-data"}},
+    },
     "assessments.open_round": {
         "GET": only(ADMIN, 200),
         "POST": only(ADMIN, 302, changes=True),

@@ -116,9 +116,8 @@ def test_upload_with_errors_fix_publish_then_new_records_use_it_and_old_ones_kee
     new = library.get(CHECKLIST)
     assert new.version == "2026.1" and new.criterion("W99") and not new.criterion("W3")
     assert new.criterion("W1").points == 2
-    # a second server on the same data folder sees it too
-    other = ChecklistLibrary(app.config["CHECKLISTS_DIR"],
-                             Path(app.config["DATA_DIR"]) / "checklists")
+    # a second server on the same store sees it too
+    other = ChecklistLibrary(app.config["CHECKLISTS_DIR"], store)
     assert other.get(CHECKLIST).hash == new.hash
     # the seed file is untouched; the old record keeps its snapshot
     assert load_file(ROOT / "checklists" / f"{CHECKLIST}.yaml").hash == old.hash
@@ -181,3 +180,4 @@ def test_uploads_without_the_csrf_token_are_refused(admin):
     assert response.status_code in (302, 400)
     assert not list((Path(admin.application.config["DATA_DIR"]) / "checklists").glob(
         ".drafts/*.yaml"))
+    assert not admin.application.extensions["store"]._drafts  # the memory store's drafts

@@ -42,6 +42,7 @@ from inspect_app.storage.base import InspectionQuery, ItemQuery
 from inspect_app.storage.files import FileCache, write_atomic
 from inspect_app.storage.tinydb_store import shard_name
 
+ROOT_CHECKLISTS = Path(__file__).resolve().parent.parent / "checklists"
 NFC_NAME = unicodedata.normalize("NFC", "Ủy ban nhân dân xã Tân Lập, huyện Đồng Hỷ")
 NFD_NOTE = unicodedata.normalize("NFD", "Chưa niêm yết đầy đủ thủ tục hành chính")
 
@@ -937,3 +938,109 @@ def test_user_state_updates_are_serialised_across_threads(store):
 def test_user_state_survives_reopening(tmp_path):
     TinyDBStore(tmp_path).update_user_state("xa.tn", lambda doc: doc.update(mailed=["2026-12-01"]))
     assert TinyDBStore(tmp_path).get_user_state("xa.tn") == {"mailed": ["2026-12-01"]}
+
+
+# -- checklists published in the app (issue 14 point 2) ---------------------------------
+
+CHECKLIST_TEXT = "format: 1\nid: mau\nversion: \"{v}\"\ntitle: Mẫu kiểm tra\n"
+
+
+def test_published_checklists_versions_retire_and_the_stamp(store):
+    assert store.latest_checklist_versions() == [] and store.checklist_versions("mau") == []
+    assert store.retired_checklists() == set()
+    stamps = [store.checklists_stamp()]
+    first = store.publish_checklist("mau", CHECKLIST_TEXT.format(v="1"))
+    stamps.append(store.checklists_stamp())
+    second = store.publish_checklist("mau", CHECKLIST_TEXT.format(v="2 – Ủy ban"))
+    stamps.append(store.checklists_stamp())
+    other = store.publish_checklist("khac", CHECKLIST_TEXT.format(v="1"))
+    assert (first.number, second.number, other.number) == (1, 2, 1)
+    assert second.text == CHECKLIST_TEXT.format(v="2 – Ủy ban")
+    assert second.published_at.tzinfo is not None and first.published_at <= second.published_at
+    assert store.checklist_versions("mau") == [first, second]
+    assert sorted((v.checklist_id, v.number) for v in store.latest_checklist_versions()) == [
+        ("khac", 1), ("mau", 2)]
+    store.set_checklist_retired("mau", True)
+    store.set_checklist_retired("seed-only", True)  # an id with no published version
+    stamps.append(store.checklists_stamp())
+    assert store.retired_checklists() == {"mau", "seed-only"}
+    store.set_checklist_retired("seed-only", False)
+    stamps.append(store.checklists_stamp())
+    assert store.retired_checklists() == {"mau"}
+    store.publish_checklist("mau", CHECKLIST_TEXT.format(v="3"))  # publishing brings it back
+    stamps.append(store.checklists_stamp())
+    assert store.retired_checklists() == set()
+    assert len(set(stamps)) == len(stamps)  # every change moved the stamp
+    assert store.checklists_stamp() == stamps[-1]  # and nothing else does
+    with pytest.raises(StoreError):
+        store.publish_checklist("../etc", "x")
+    assert [v.number for v in store.checklist_versions("mau")] == [1, 2, 3]
+
+
+def test_publishers_at_once_get_distinct_numbers(store):
+    errors = []
+
+    def publish(n: int) -> None:
+        try:
+            store.publish_checklist("mau", CHECKLIST_TEXT.format(v=n))
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=publish, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    versions = store.checklist_versions("mau")
+    assert [v.number for v in versions] == list(range(1, 9))
+    assert sorted(v.text for v in versions) == sorted(CHECKLIST_TEXT.format(v=n)
+                                                      for n in range(8))
+
+
+def test_checklist_drafts_round_trip(store):
+    token = "t" * 24
+    assert store.get_checklist_draft(token) is None
+    store.put_checklist_draft(token, CHECKLIST_TEXT.format(v="nháp"))
+    assert store.get_checklist_draft(token) == CHECKLIST_TEXT.format(v="nháp")
+    store.delete_checklist_draft(token)
+    assert store.get_checklist_draft(token) is None
+    store.delete_checklist_draft(token)  # twice: nothing to do
+
+
+def test_a_library_follows_another_process_publishing(tmp_path):
+    """Two processes on one data folder (two store instances): a library's cache is
+    refreshed by the other one's publish and retire at its next use."""
+    from inspect_app.storage.checklist_files import ChecklistLibrary
+
+    seed = tmp_path / "seed"
+    seed.mkdir()
+    (seed / "mau.yaml").write_text(CHECKLIST_TEXT.format(v="0") + "sections: []\n",
+                                   encoding="utf-8")
+    one = ChecklistLibrary(seed, TinyDBStore(tmp_path / "data"))
+    two = ChecklistLibrary(seed, TinyDBStore(tmp_path / "data"))
+    assert one.get("mau") is None  # the seed has no sections: invalid, left out
+    assert one.problems
+    valid = (ROOT_CHECKLISTS / "tu-kiem-tra-mot-cua-tuan.yaml").read_text(encoding="utf-8")
+    assert two.get("tu-kiem-tra-mot-cua-tuan") is None
+    one.store.publish_checklist("tu-kiem-tra-mot-cua-tuan", valid)
+    assert two.get("tu-kiem-tra-mot-cua-tuan").version == "2025.1"
+    assert [v.number for v in two.versions("tu-kiem-tra-mot-cua-tuan")] == [1]
+    one.set_retired("tu-kiem-tra-mot-cua-tuan", True)
+    assert two.retired("tu-kiem-tra-mot-cua-tuan")
+    assert "tu-kiem-tra-mot-cua-tuan" not in {c.id for c in two.all()}
+
+
+def test_versions_published_before_the_store_kept_them_are_read(tmp_path):
+    """A data folder of the previous release (DATA_DIR/checklists/<id>/v0001.yaml, a
+    ``retired`` file, no stamp) keeps its versions."""
+    valid = (ROOT_CHECKLISTS / "tu-kiem-tra-mot-cua-tuan.yaml").read_text(encoding="utf-8")
+    folder = tmp_path / "data" / "checklists" / "tu-kiem-tra-mot-cua-tuan"
+    folder.mkdir(parents=True)
+    (folder / "v0001.yaml").write_text(valid, encoding="utf-8")
+    (folder / "v0002.yaml").write_text(valid.replace('"2025.1"', '"2025.2"'), encoding="utf-8")
+    (folder / "retired").write_text("retired\n")
+    store = TinyDBStore(tmp_path / "data")
+    assert [v.number for v in store.checklist_versions("tu-kiem-tra-mot-cua-tuan")] == [1, 2]
+    assert store.retired_checklists() == {"tu-kiem-tra-mot-cua-tuan"}
+    assert store.publish_checklist("tu-kiem-tra-mot-cua-tuan", valid).number == 3

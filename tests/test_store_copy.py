@@ -3,13 +3,18 @@ database, verified record by record, resumable after a crash, refusing a databas
 holds other records."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from inspect_app.domain.models import Unit
 from inspect_app.services import accounts
 from inspect_app.storage import copy as store_copy
 from inspect_app.storage.base import InspectionQuery
+from inspect_app.storage.checklist_files import ChecklistLibrary
 from inspect_app.storage.postgres_store import PostgresStore
+
+CHECKLISTS = Path(__file__).resolve().parent.parent / "checklists"
 
 pytestmark = pytest.mark.tinydb  # the app fixture: the embedded store, the copy's source
 
@@ -26,6 +31,10 @@ def folder(app, make_inspection):
     store.save_photo("photo1", b"\xff\xd8thumb", "thumb")
     store.put_settings({"superior_body": "UBND TỈNH THÁI NGUYÊN",
                         "inspecting_body": "SỞ NỘI VỤ"})
+    text = (CHECKLISTS / "tu-kiem-tra-mot-cua-tuan.yaml").read_text(encoding="utf-8")
+    store.publish_checklist("tu-kiem-tra-mot-cua-tuan", text.replace('"2025.1"', '"2025.2"'))
+    store.publish_checklist("tu-kiem-tra-mot-cua-tuan", text.replace('"2025.1"', '"2025.3"'))
+    store.set_checklist_retired("cchc-xa", True)
     return store, [i.id for i in made]
 
 
@@ -48,6 +57,14 @@ def test_copy_verifies_every_record_and_the_copy_answers_the_same(app, runner, f
         assert target.find_user_by_token(token_user.tokens[0].hash).username == "lead"
         assert target.photo_path("photo1", "thumb").read_bytes() == b"\xff\xd8thumb"
         assert target.get_settings() == source.get_settings() != {}
+        # the published checklists: the same versions (numbers, times, texts), the same
+        # retired ids, so a server on the database offers what the folder's app offered
+        assert target.checklist_versions("tu-kiem-tra-mot-cua-tuan") == \
+            source.checklist_versions("tu-kiem-tra-mot-cua-tuan")
+        assert target.retired_checklists() == {"cchc-xa"}
+        library = ChecklistLibrary(CHECKLISTS, target)
+        assert library.get("tu-kiem-tra-mot-cua-tuan").version == "2025.3"
+        assert library.retired("cchc-xa")
         assert not target.copy_under_way(str(source.data_dir.resolve()))
     finally:
         target.close()
@@ -64,7 +81,8 @@ def test_a_database_with_other_records_is_refused_and_left_alone(runner, folder,
         result = runner.invoke(args=["store", "copy", "--to", pg_empty_url])
         assert result.exit_code == 2
         assert "already holds records: store copy needs an empty database" in result.output
-        assert other.counts() == {"units": 1, "users": 0, "inspections": 0, "photos": 0}
+        assert other.counts() == {"units": 1, "users": 0, "inspections": 0, "photos": 0,
+                                  "checklist versions": 0}
     finally:
         other.close()
 
@@ -91,7 +109,9 @@ def test_a_copy_killed_half_way_is_resumed(folder, pg_empty_url, tmp_path, monke
         report = store_copy.copy_store(source, target, batch=2)
         assert report.resumed and report.verified, report
         assert report.copied["inspections"] == 1 and report.skipped["inspections"] == 4
-        assert target.counts() == {"units": 2, "users": 2, "inspections": 5, "photos": 2}
+        assert target.counts() == {"units": 2, "users": 2, "inspections": 5, "photos": 2,
+                                   "checklist versions": 2}
+        assert report.skipped["checklist versions"] == 2  # copied by the first run
         assert sorted(target.known_inspections(ids)) == sorted(ids)
     finally:
         target.close()

@@ -80,3 +80,31 @@ def extend_command(inspection_id: str, self_due, explain_due, lead: str | None) 
     except ServiceError as exc:
         raise CommandFailed(f"assessments extend: {translate(exc.message, 'vi')}") from None
     click.echo(f"{record.unit}\t{record.id}\t{record.deadlines}")
+
+
+@assessments_cli.command("survey")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--checklist", required=True, help="The checklist of the assessments.")
+@click.option("--period", required=True, help="The period of the assessments (e.g. 2025).")
+def survey_command(file: str, checklist: str, period: str) -> None:
+    """Import the sociological-survey points of FILE.csv (one line per unit) into the
+    survey sections of the assessments of CHECKLIST for PERIOD: all or nothing, every bad
+    line named (docs/checklists.md §18). Importing again replaces the figures."""
+    from pathlib import Path
+
+    from ..i18n import translate
+    from ..services import survey
+
+    with Path(file).open("rb") as handle:
+        raw = handle.read(survey.MAX_BYTES + 1)
+    try:
+        done = survey.import_survey(current_store(), _scope(None), checklist=checklist,
+                                    period=period, raw=raw, source=Path(file).name)
+    except ServiceError as exc:
+        lines = [f"assessments survey: {translate(exc.message, 'vi')}"]
+        lines += [f"  {translate(p, 'vi')}" for p in exc.details.get("problems", ())]
+        raise CommandFailed("\n".join(lines)) from None
+    for code, (record, figures) in sorted(done.figures.items()):
+        shown = ", ".join(f"{c}={str(v).replace('.', ',')}" for c, v in figures.items())
+        click.echo(f"{code}\t{record}\t{shown}")
+    click.echo(f"{len(done.figures)} assessments, {done.count} survey figures imported")

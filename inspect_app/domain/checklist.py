@@ -16,7 +16,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -65,7 +65,7 @@ COMMON_KEYS = (
 )
 _CHECKLIST_KEYS = {"format", "id", "version", "title", "kind", "cadence", "description", "bands",
                    "sections"}
-_SECTION_KEYS = {"id", "title", "description", "criteria"}
+_SECTION_KEYS = {"id", "title", "description", "criteria", "survey"}
 
 
 class ChecklistError(ValueError):
@@ -114,6 +114,9 @@ class Criterion:
     actions: ActionInputs | None = None
     may_exceed: bool = False  # ratio: above 100 % is plausible (revenue against estimate)
     at_most_denominator: bool = False  # ratio: Σ numerator > Σ denominator is refused
+    #: Its section is scored from a sociological survey (``survey: true``): its points are
+    #: imported per unit, never self-scored or appraised.
+    survey: bool = False
 
     @property
     def scored(self) -> bool:
@@ -166,6 +169,8 @@ class Section:
     title: str
     criteria: tuple[Criterion, ...]
     description: str = ""
+    #: Scored from a sociological survey (*điều tra xã hội học*): points imported per unit.
+    survey: bool = False
 
 
 @dataclass(frozen=True)
@@ -195,6 +200,16 @@ class Checklist:
     def criterion(self, criterion_id: str) -> Criterion | None:
         """The criterion with this id, or None."""
         return self._index.get(criterion_id)  # type: ignore[attr-defined]
+
+    @property
+    def survey_sections(self) -> tuple[Section, ...]:
+        """The sections scored from a sociological survey (``survey: true``)."""
+        return tuple(s for s in self.sections if s.survey)
+
+    @property
+    def survey_criteria(self) -> tuple[Criterion, ...]:
+        """The criteria of the survey sections, in checklist order."""
+        return tuple(c for s in self.sections if s.survey for c in s.criteria)
 
     def section(self, section_id: str) -> Section | None:
         """The section with this id, or None."""
@@ -411,8 +426,16 @@ def parse_checklist(data: Any, source: str = "<checklist>") -> Checklist:
             elif criterion.id:
                 criterion_ids[criterion.id] = cpath
             criteria.append(criterion)
+        survey = flag_of(p, raw_section, "survey", spath)
+        if survey:
+            for ci, criterion in enumerate(criteria):
+                if criterion.type != "score":
+                    p.add(join(join(join(spath, "criteria"), ci), "type"), N_(
+                        "a survey section holds score criteria only (its points are "
+                        "imported per unit), got %(type)s", type=criterion.type))
+            criteria = [replace(c, survey=True) for c in criteria]
         sections.append(Section(sid, stitle, tuple(criteria),
-                                text_of(p, raw_section, "description", spath)))
+                                text_of(p, raw_section, "description", spath), survey))
 
     if p.items:
         raise ChecklistError(source, p.items)

@@ -12,7 +12,8 @@ The layout (docs/checklists.md §Workbooks):
 - ``Thông tin chung``: one row per checklist key (format, id, version, title, kind,
   cadence, description): key, name, value, note.
 - ``Xếp loại``: the checklist's rating bands (min percent, label).
-- ``Phần``: the sections (id, title, description), in order.
+- ``Phần``: the sections (id, title, description, survey: Có for a section scored from a
+  sociological survey), in order.
 - ``Tiêu chí``: one row per criterion: its section, the common keys, then one column per
   key that some criterion type owns, **taken from the registry** (``keys`` of each type,
   cell kind from its JSON Schema ``schema`` hook) — except the keys whose values are lists
@@ -72,6 +73,7 @@ HEADERS: dict[str, str] = {
     "criterion": "Mã tiêu chí", "value": "Giá trị", "label": "Nhãn", "min": "Từ", "max": "Đến",
     "title": "Tên", "description": "Mô tả", "input": "Mã ô nhập", "input_type": "Kiểu",
     "plan": "Dùng cho kế hoạch khắc phục", "key": "Khóa", "name": "Mục", "note": "Ghi chú",
+    "survey": "Chấm từ điều tra xã hội học",
 }
 
 #: What each column means, for the instructions sheet (Vietnamese; a key of a new type
@@ -165,7 +167,8 @@ GENERAL_COLUMNS = (Column("key"), Column("name"), Column("value"), Column("note"
 
 SHEET_COLUMNS: dict[str, tuple[Column, ...]] = {
     RATING: (Column("min", "number"), Column("label")),
-    SECTIONS: (Column("id", "id"), Column("title"), Column("description")),
+    SECTIONS: (Column("id", "id"), Column("title"), Column("description"),
+               Column("survey", "flag")),
     OPTIONS: (Column("criterion", "id"), Column("value", "value"), Column("label"),
               Column("points", "number")),
     BANDS: (Column("criterion", "id"), Column("min", "number"), Column("max", "number"),

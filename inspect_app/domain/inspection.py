@@ -41,6 +41,11 @@ class Stale(Conflict):
     (``details["current"]``: the current record)."""
 
 
+class SurveyScored(Conflict):
+    """A criterion of a survey section (``survey: true``) is scored only by importing the
+    survey's figures: never answered, appraised or given evidence on a form."""
+
+
 class BadAnswer(Invalid):
     """The answer does not fit the criterion."""
 
@@ -185,6 +190,10 @@ def put_answer(inspection: Inspection, checklist: Checklist, criterion_id: str,
     if criterion is None:
         raise BadAnswer(N_("%(criterion)s: unknown criterion", criterion=criterion_id),
                         criterion=criterion_id)
+    if criterion.survey:
+        raise SurveyScored(N_("%(criterion)s: scored from the sociological survey (its points "
+                              "are imported), not entered here",
+                              criterion=criterion_label(criterion)), criterion=criterion_id)
     problems = answer_problems(criterion, {k: v for k, v in content.items()
                                            if k not in ("explanation", "explain")})
     explanation = content.get("explanation")
@@ -246,7 +255,7 @@ def evidence_needs(inspection: Inspection, checklist: Checklist) -> dict[str, bo
         return {}
     needs = {}
     for criterion in checklist.criteria:
-        if not criterion.evidence_required:
+        if not criterion.evidence_required or criterion.survey:
             continue
         answer = inspection.answers.get(criterion.id)
         needs[criterion.id] = bool(answer and (answer.na or answer.note or answer.photos

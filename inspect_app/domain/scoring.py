@@ -22,6 +22,11 @@ from .messages import N_, Message
 from .numbers import json_number, round_half_up, shown, to_decimal
 
 STATUSES = ("pass", "partial", "fail", "na", "unanswered", "info", "adjustment")
+#: The status of a line of a survey section (``survey: true``): its points are imported per
+#: unit from the sociological survey, never self-scored; counted once imported (before,
+#: like ``na``: neither points nor maximum). ``counts`` has it only for checklists with
+#: a survey section, so every other card stays as DESIGN §4 prints it.
+SURVEY = "survey"
 SHORTCOMING_STATUSES = ("partial", "fail")
 ANSWER_FIELDS = ("value", "inputs", "na", "note")
 # Bookkeeping that stored answers carry beside the answer itself; scoring ignores it.
@@ -138,7 +143,7 @@ class ScoreCard:
         "answered 57/57" and "unanswered (0)" always agree. Info, bonus and penalty lines
         are optional and counted in neither."""
         lines = [line for line in self.criteria if line.type not in OPTIONAL_TYPES
-                 and (section is None or line.section == section)]
+                 and line.status != SURVEY and (section is None or line.section == section)]
         unanswered = tuple(line for line in lines if line.status == "unanswered")
         return Progress(len(lines) - len(unanswered), len(lines), unanswered)
 
@@ -255,6 +260,12 @@ def score_line(criterion: Criterion, answer: Mapping[str, Any] | None) -> Line:
     if kind.role == "info":
         value = (answer or {}).get("value")
         return Line(**base, status="info", points=None, max=None, value=value)
+    if criterion.survey:  # imported from the survey: status survey, counted once there
+        value = (answer or {}).get("value")
+        if value is None:
+            return Line(**base, status=SURVEY, points=None, max=cmax)
+        return Line(**base, status=SURVEY, points=round_half_up(kind.score(criterion, answer).exact),
+                    max=cmax, value=value)
     if answer and answer.get("na"):
         return Line(**base, status="na", points=None, max=cmax)
     if not is_answered(criterion, answer):
@@ -293,16 +304,20 @@ def score(checklist: Checklist, answers: Mapping[str, Any] | None, *,
         validate_answers(checklist, answers)
     lines = [score_line(c, answers.get(c.id)) for c in checklist.criteria]
     counts = {status: 0 for status in STATUSES}
+    if checklist.survey_sections:
+        counts[SURVEY] = 0
     for line in lines:
         counts[line.status] += 1
 
     def scored(line: Line) -> bool:
         return criteria.get(line.type).role == "scored"
 
+    def counted(line: Line) -> bool:  # in the maximum: not N/A, not a survey still to come
+        return line.status != "na" and not (line.status == SURVEY and line.points is None)
+
     total = sum((line.points for line in lines if scored(line) and line.points is not None),
                 Decimal(0))
-    maximum = sum((line.max for line in lines if scored(line) and line.status != "na"),
-                  Decimal(0))
+    maximum = sum((line.max for line in lines if scored(line) and counted(line)), Decimal(0))
     bonus = sum((line.points for line in lines if line.type == "bonus" and line.points), Decimal(0))
     penalty = sum((line.points for line in lines if line.type == "penalty" and line.points),
                   Decimal(0))  # the two adjustment types: DESIGN §4 names them
@@ -312,7 +327,7 @@ def score(checklist: Checklist, answers: Mapping[str, Any] | None, *,
     for section in checklist.sections:
         own = [line for line in lines if line.section == section.id and scored(line)]
         spoints = sum((line.points for line in own if line.points is not None), Decimal(0))
-        smax = sum((line.max for line in own if line.status != "na"), Decimal(0))
+        smax = sum((line.max for line in own if counted(line)), Decimal(0))
         sections.append(SectionScore(section.id, section.title, spoints, smax,
                                      _percent(spoints, smax)))
     return ScoreCard(

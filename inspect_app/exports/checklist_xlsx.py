@@ -36,7 +36,9 @@ def _instructions() -> list[tuple[str, str]]:
         (layout.RATING, "Xếp loại theo tỷ lệ % điểm: mức đầu tiên có Từ <= tỷ lệ được chọn; "
          "ghi từ mức cao xuống thấp. Có thể để trống."),
         (layout.SECTIONS, "Các phần theo thứ tự hiển thị (mỗi phần một màn hình khi chấm): "
-         "Mã, Tên, Mô tả."),
+         "Mã, Tên, Mô tả, Chấm từ điều tra xã hội học (Có: điểm của phần được nhập theo từng "
+         "đơn vị từ kết quả điều tra xã hội học, đơn vị không tự chấm; chỉ gồm tiêu chí loại "
+         "score)."),
         (layout.CRITERIA, "Mỗi dòng một tiêu chí, theo thứ tự trong phần của nó."),
     ]
     for column in layout.criterion_columns():

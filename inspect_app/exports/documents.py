@@ -522,8 +522,11 @@ def appraisal_content(src: Sources, *, cards: dict[str, dict[str, Any] | None],
         if scored:
             number += 1
         if rows:  # bonus and penalty lines: a section without a number, as in the minutes
+            title = section.title
+            if section.survey:  # imported per unit: neither self-scored nor appraised
+                title += " (chấm từ kết quả điều tra xã hội học)"
             detail.append({"number": formatting.roman(number) if scored else "",
-                           "title": section.title, "rows": rows})
+                           "title": title, "rows": rows})
 
     def totals(name: str) -> dict[str, str] | None:
         card = cards.get(name)

@@ -28,6 +28,7 @@ LINE_STATUS_LABELS = {
     "unanswered": N_("Unanswered"),
     "info": N_("Information"),
     "adjustment": N_("Bonus/penalty"),
+    "survey": N_("From the survey"),
 }
 
 ITEM_STATUS_LABELS = {

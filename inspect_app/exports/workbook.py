@@ -247,6 +247,7 @@ class _Labels:
     plan: tuple[Column, ...]
     appraisal: tuple[Column, ...]
     not_explained: str
+    from_survey: str
     score_code: str
     score_criterion: str
     score_max: str
@@ -308,6 +309,7 @@ def _labels(locale: str) -> _Labels:
             Column(_("Final"), "points"), Column(_("Gap"), "points"),
         ),
         not_explained=_("Asked to explain; no explanation given"),
+        from_survey=_("Scored from the sociological survey"),
         score_code=_("Code"), score_criterion=_("Criterion"), score_max=_("Maximum"),
         total=_("Total"), na_mark=_("N/A"), not_applicable=_("Not applicable"),
         yes=_("Yes"), no=_("No"), overdue=_("Overdue"),
@@ -762,6 +764,8 @@ def _appraisal_rows(record: Record, checklist: Checklist, card: dict[str, Any],
 
     for line in appraisal_lines(checklist, cards, asked, texts):
         explanation = line.explanation or (labels.not_explained if line.asked else None)
+        if checklist.criterion(line.criterion).survey:  # imported: neither self nor appraised
+            explanation = labels.from_survey
         yield Row([
             unit_name, record["period"], stage, line.criterion, line.text,
             None if line.max is None else float(line.max),

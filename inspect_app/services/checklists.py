@@ -2,15 +2,14 @@
 a draft to preview, publish it as a new version, retire a checklist from new records.
 
 The checklists live in the library (``storage/checklist_files.py``): the seed folder and
-the published versions in the data folder. Drafts are kept in the published folder's
-``.drafts`` until published or older than a day.
+the versions published in the app, which the store keeps (files of the data folder, or
+PostgreSQL rows: every server sees them). Drafts are kept by the store too, until
+published or older than a day.
 """
 from __future__ import annotations
 
 import re
 import secrets
-import time
-from pathlib import Path
 from typing import Any
 
 from ..domain.checklist import Checklist, ChecklistError
@@ -19,11 +18,9 @@ from ..domain.messages import N_
 from ..storage.checklist_files import MAX_FILE_BYTES, ChecklistLibrary, load_text, parse_json
 from ..storage.checklist_workbooks import MAX_FILE_BYTES as MAX_WORKBOOK_BYTES
 from ..storage.checklist_workbooks import checklist_yaml, read_workbook
-from ..storage.files import ensure_dir, write_atomic
 from . import Invalid, Missing
 
 DRAFT_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-DRAFT_KEEP_SECONDS = 24 * 3600
 MAX_UPLOAD_BYTES = max(MAX_FILE_BYTES, MAX_WORKBOOK_BYTES)
 
 
@@ -59,25 +56,17 @@ def check_upload(filename: str, raw: bytes) -> tuple[Checklist, str]:
                       problems=list(exc.problems)) from None
 
 
-def _drafts(library: ChecklistLibrary) -> Path:
-    if library.published is None:
-        raise Missing(N_("no folder for published checklists"))
-    return library.published / ".drafts"
+def _store(library: ChecklistLibrary) -> Any:
+    if library.store is None:
+        raise Missing(N_("no store for published checklists"))
+    return library.store
 
 
 def save_draft(library: ChecklistLibrary, text: str) -> str:
-    """Keep a checked file's text to preview; returns its draft token."""
-    folder = _drafts(library)
-    ensure_dir(folder)
-    now = time.time()
-    for old in folder.glob("*.yaml"):
-        try:
-            if now - old.stat().st_mtime > DRAFT_KEEP_SECONDS:
-                old.unlink()
-        except OSError:
-            continue
+    """Keep a checked file's text to preview (in the store: any server can publish it);
+    returns its draft token."""
     token = secrets.token_urlsafe(18)
-    write_atomic(folder / f"{token}.yaml", text.encode("utf-8"))
+    _store(library).put_checklist_draft(token, text)
     return token
 
 
@@ -85,11 +74,9 @@ def draft(library: ChecklistLibrary, token: str) -> tuple[Checklist, str]:
     """The checklist of a draft and its text (:class:`Missing` if there is none)."""
     if not isinstance(token, str) or not DRAFT_RE.match(token):
         raise Missing(N_("no such draft"))
-    path = _drafts(library) / f"{token}.yaml"
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError:
-        raise Missing(N_("no such draft")) from None
+    text = _store(library).get_checklist_draft(token)
+    if text is None:
+        raise Missing(N_("no such draft"))
     return load_text(text, token), text
 
 
@@ -103,7 +90,7 @@ def publish(library: ChecklistLibrary, token: str) -> Any:
         raise Invalid(N_("this is the current version of %(id)s already: nothing to publish",
                          id=checklist.id))
     version = library.publish(checklist, text)
-    (_drafts(library) / f"{token}.yaml").unlink(missing_ok=True)
+    _store(library).delete_checklist_draft(token)
     return version
 
 

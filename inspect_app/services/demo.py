@@ -259,6 +259,56 @@ ASSESSMENT_ROUND = {
 }
 
 
+#: The demo round's checklist: the commune CCHC criteria plus a section scored from the
+#: sociological survey (DOMAIN.md §1: index = appraised + survey points, converted to 100),
+#: published in the app as an admin would (a version kept by the store).
+ASSESSMENT_CHECKLIST = "chi-so-cchc-xa"
+SURVEY_SECTION = {
+    "id": "dieu_tra_xhh",
+    "title": "Điều tra xã hội học về sự hài lòng của người dân, tổ chức",
+    "survey": True,
+    "description": "Điểm do tỉnh nhập từ kết quả điều tra xã hội học; đơn vị không tự chấm.",
+    "criteria": [{
+        "id": "XHH", "type": "score", "points": 10, "step": 0.01,
+        "text": "Chỉ số hài lòng của người dân, tổ chức đối với sự phục vụ của UBND xã "
+                "(kết quả điều tra xã hội học)"}],
+}
+#: The demo's survey points per commune (made up for the demo, out of 10).
+SURVEY_FIGURES = {"TN": 8.64, "KL": 9.12, "TL": 7.95, "NT": 8.3}
+
+
+def _assessment_checklist(library: ChecklistLibrary) -> str:
+    """The id of the demo round's checklist: :data:`ASSESSMENT_CHECKLIST`, published from
+    the commune checklist with :data:`SURVEY_SECTION` added (before the bonus and penalty
+    lines) when it is not there yet; the commune checklist itself if that fails."""
+    import copy
+
+    from ..domain.checklist import ChecklistError, parse_checklist
+    from ..storage.checklist_workbooks import checklist_yaml
+
+    if library.get(ASSESSMENT_CHECKLIST) is not None:
+        return ASSESSMENT_CHECKLIST
+    base = library.get(INSPECTION_CHECKLIST)
+    data = copy.deepcopy(dict(base.data))
+    data.update(id=ASSESSMENT_CHECKLIST, cadence="yearly",
+                title="Chỉ số cải cách hành chính cấp xã (có điều tra xã hội học)")
+    sections = list(data["sections"])
+    at = next((n for n, s in enumerate(sections)
+               if all(c.get("type") in ("bonus", "penalty") for c in s["criteria"])),
+              len(sections))
+    if any(base.criterion(c["id"]) for c in SURVEY_SECTION["criteria"]):
+        return INSPECTION_CHECKLIST
+    sections.insert(at, copy.deepcopy(SURVEY_SECTION))
+    data["sections"] = sections
+    try:
+        text = checklist_yaml(data)
+        library.publish(parse_checklist(data, ASSESSMENT_CHECKLIST), text)
+    except (ChecklistError, ValueError) as exc:
+        log.warning("demo: the survey checklist was not published: %s", exc)
+        return INSPECTION_CHECKLIST
+    return ASSESSMENT_CHECKLIST
+
+
 def _assessment_round(store: Store, library: ChecklistLibrary, users: dict,
                       today: _dt.date) -> None:
     """Last year's assessment of some communes, from the self-score to the final card."""
@@ -272,16 +322,27 @@ def _assessment_round(store: Store, library: ChecklistLibrary, users: dict,
     def op() -> str:
         return str(uuid.uuid4())
 
+    checklist_id = _assessment_checklist(library)
+    records = {code: service.start(store, library, lead, commands.StartRequest(
+        unit=code, checklist=checklist_id, period=period, kind="assessment",
+        team=["thanhtra2"])) for code in ASSESSMENT_ROUND}
+    if checklist_id == ASSESSMENT_CHECKLIST:  # the survey's figures, one file for the round
+        from . import survey
+
+        lines = "".join(f"{code};{str(points).replace('.', ',')}\n"
+                        for code, points in SURVEY_FIGURES.items() if code in records)
+        survey.import_survey(store, province, checklist=checklist_id, period=period,
+                             raw=f"Mã đơn vị;{SURVEY_SECTION['id']}\n{lines}".encode(),
+                             source="dieu-tra-xhh.csv")
     for code, (quality, round1, explained, round2) in ASSESSMENT_ROUND.items():
         officer = service.scope_for(store, users[f"xa.{code.lower()}"])
-        record = service.start(store, library, lead, commands.StartRequest(
-            unit=code, checklist=INSPECTION_CHECKLIST, period=period, kind="assessment",
-            team=["thanhtra2"]))
+        record = records[code]
         checklist = service.checklist_of(record)
-        answers = _answers(checklist, code, rng, quality)
+        answers = {cid: a for cid, a in _answers(checklist, code, rng, quality).items()
+                   if not checklist.criterion(cid).survey}
         for criterion in checklist.criteria:  # an assessment answers every line
             while criterion.id not in answers and criterion.points is not None \
-                    and criterion.type not in ("bonus", "penalty"):
+                    and criterion.type not in ("bonus", "penalty") and not criterion.survey:
                 answer = generated_answer(criterion, rng, 1.0)
                 if answer is not None:
                     answers[criterion.id] = answer

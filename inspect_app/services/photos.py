@@ -18,7 +18,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from ..domain import assessment as stages
 from ..domain import inspection as rules
 from ..domain.access import Scope
-from ..domain.messages import N_
+from ..domain.messages import N_, criterion_label
 from ..domain.models import Answer, Inspection, PhotoRef
 from ..storage import Store, new_id
 from . import Invalid, clock
@@ -195,9 +195,15 @@ def attach_to_answer(store: Store, scope: Scope, inspection_id: str, criterion_i
     def apply(inspection: Inspection, at: str):
         rules.ensure_answers_open(inspection)
         stages.ensure_before_deadline(inspection, "self", clock.today())
-        if checklist_of(inspection).criterion(criterion_id) is None:
+        criterion = checklist_of(inspection).criterion(criterion_id)
+        if criterion is None:
             raise rules.BadAnswer(N_("%(criterion)s: unknown criterion", criterion=criterion_id),
                                   criterion=criterion_id)
+        if criterion.survey:
+            raise rules.SurveyScored(N_("%(criterion)s: scored from the sociological survey (its "
+                                        "points are imported), not entered here",
+                                        criterion=criterion_label(criterion)),
+                                     criterion=criterion_id)
         answer = inspection.answers.get(criterion_id) or Answer()
         answer.photos.append(photo_id)
         answer.rev += 1

@@ -16,6 +16,7 @@ Guarantees every implementation gives:
 """
 from __future__ import annotations
 
+import datetime as _dt
 import errno
 import logging
 from collections.abc import Callable, Iterable, Iterator
@@ -90,6 +91,22 @@ class Page(Generic[T]):
     total: int = 0
     offset: int = 0
     limit: int | None = None
+
+
+@dataclass(frozen=True)
+class PublishedVersion:
+    """One version of a checklist published in the app (DESIGN §12): the text of its
+    format-1 YAML file as published, its number (1, 2, … per checklist id) and when it was
+    published (an aware UTC datetime)."""
+
+    checklist_id: str
+    number: int
+    text: str
+    published_at: _dt.datetime
+
+
+#: At most this many characters in a published checklist's (or a draft's) text.
+MAX_CHECKLIST_TEXT = 1024 * 1024
 
 
 class StoreError(Exception):
@@ -225,6 +242,39 @@ class Store(Protocol):
         empty when missing; ``change`` mutates it and its return value is returned. If
         ``change`` raises, nothing is written. Serialised across threads and processes, so
         two callers never both see the document without the other's change."""
+
+    # -- checklists published in the app (INSPECT_CHECKLISTS_DIR is only the seed) ---
+    def checklists_stamp(self) -> str:
+        """A short value that changes whenever a checklist is published or retired (by
+        any process or server): cheap, read once per use of the checklist library to know
+        whether its cache is still good."""
+
+    def latest_checklist_versions(self) -> list[PublishedVersion]:
+        """The newest published version of every checklist id (any order)."""
+
+    def checklist_versions(self, checklist_id: str) -> list[PublishedVersion]:
+        """Every published version of a checklist id, oldest first (``[]``: none)."""
+
+    def publish_checklist(self, checklist_id: str, text: str) -> PublishedVersion:
+        """Keep ``text`` (a valid checklist file's text) as the next version of
+        ``checklist_id``, atomically, and bring the id back if it was retired. Two
+        publishers at once get two different numbers."""
+
+    def retired_checklists(self) -> set[str]:
+        """The checklist ids retired from new records."""
+
+    def set_checklist_retired(self, checklist_id: str, retired: bool) -> None:
+        """Retire a checklist id from new records (a seed-only id too), or bring it back."""
+
+    def put_checklist_draft(self, token: str, text: str) -> None:
+        """Keep a checked upload's text under ``token`` until it is published (drafts older
+        than a day may be forgotten)."""
+
+    def get_checklist_draft(self, token: str) -> str | None:
+        """The text of a draft, or None."""
+
+    def delete_checklist_draft(self, token: str) -> None:
+        """Forget a draft (published, or given up)."""
 
     # -- login throttling (shared by all worker processes) ------------------
     def record_login_failure(self, key: str, at: float, window_seconds: float) -> int:

@@ -311,96 +311,82 @@ def load_files(paths: list[Path]) -> LoadReport:
     return LoadReport(checklists, problems, len(paths))
 
 
-#: How a published version's file is named in ``<published>/<id>/``: v0001.yaml, v0002.yaml…
-_VERSION_RE = re.compile(r"^v(\d{4,9})\.yaml$")
-RETIRED_MARK = "retired"
-
-
 @dataclass(frozen=True)
 class Version:
     """One version of a checklist: 0 is the seed file of ``INSPECT_CHECKLISTS_DIR``, 1… the
-    versions published in the app (kept in the data folder)."""
+    versions published in the app (kept by the store)."""
 
     number: int
     checklist: Checklist
-    published: _dt.datetime | None  # when the file was written (UTC); None: the seed
+    published: _dt.datetime | None  # when it was published (UTC); None: the seed
 
 
-def _written(path: Path) -> _dt.datetime:
-    return _dt.datetime.fromtimestamp(path.stat().st_mtime, tz=_dt.UTC)
+def _source(checklist_id: str, number: int) -> str:
+    return f"{checklist_id} v{number:04d}"
 
 
 class ChecklistLibrary:
-    """The checklists of the seed folder and of the published folder, re-read when a file
-    changes.
+    """The checklists of the seed folder and those published in the app, re-read when
+    either changes.
 
     ``directory`` (``INSPECT_CHECKLISTS_DIR``) is the seed. Checklists published in the app
-    live in ``published`` (``DATA_DIR/checklists``), one folder per checklist id holding
-    every version (``v0001.yaml``…) and, when it is retired from new inspections, a
-    ``retired`` file. The newest published version of an id wins over its seed file. Every
-    server that shares the data folder sees the same checklists.
+    are kept by ``store`` (the Store Protocol, storage/base.py: files of the data folder
+    for the embedded store, rows for PostgreSQL), every version of an id, and whether it
+    is retired from new records. The newest published version of an id wins over its seed
+    file. Every server on the same store sees the same checklists: each use of the library
+    reads the store's cheap stamp (and stats the seed files) and loads again when it
+    changed. Without a store, only the seed folder is read.
 
     Invalid files are left out (and their problems kept in ``problems``) so
     that one broken file never takes the whole service down.
     """
 
-    def __init__(self, directory: str | os.PathLike, published: str | os.PathLike | None = None):
+    def __init__(self, directory: str | os.PathLike, store: Any = None):
         self.directory = Path(directory)
-        self.published = Path(published) if published else None
+        self.store = store
         self._lock = threading.Lock()
         self._signature: tuple = ()
         self._report = LoadReport({}, [], 0)
-        self._versions: dict[str, list[Path]] = {}
+        self._published: dict[str, int] = {}
         self._retired: frozenset[str] = frozenset()
-
-    def _published_files(self) -> tuple[dict[str, list[Path]], set[str]]:
-        versions: dict[str, list[Path]] = {}
-        retired: set[str] = set()
-        if self.published is None or not self.published.is_dir():
-            return versions, retired
-        for folder in sorted(self.published.iterdir()):
-            if not folder.is_dir() or folder.name.startswith("."):
-                continue
-            files = sorted((p for p in folder.iterdir() if _VERSION_RE.match(p.name)),
-                           key=lambda p: int(_VERSION_RE.match(p.name).group(1)))
-            if files:
-                versions[folder.name] = files
-            if (folder / RETIRED_MARK).exists():
-                retired.add(folder.name)
-        return versions, retired
 
     def _current_signature(self) -> tuple:
         signature = []
-        versions, retired = self._published_files()
-        paths = checklist_paths(self.directory) + [files[-1] for files in versions.values()]
-        for path in paths:
+        for path in checklist_paths(self.directory):
             try:
                 stat = path.stat()
             except OSError:
                 continue
             signature.append((str(path), stat.st_mtime_ns, stat.st_size))
-        return tuple(signature), tuple(sorted(retired))
+        stamp = self.store.checklists_stamp() if self.store is not None else ""
+        return tuple(signature), stamp
 
     def _refresh(self) -> LoadReport:
         signature = self._current_signature()
         with self._lock:
             if signature != self._signature:
-                versions, retired = self._published_files()
                 report = load_files(checklist_paths(self.directory))
-                for checklist_id, files in versions.items():
-                    try:
-                        latest = load_file(files[-1])
-                    except ChecklistError as exc:
-                        report.problems.extend(N_("%(file)s: %(problem)s", file=exc.source,
-                                                  problem=p) for p in exc.problems)
-                        continue
-                    if latest.id != checklist_id:
-                        report.problems.append(f"{files[-1]}: id: {latest.id!r} is not the id of "
-                                               f"its folder {checklist_id!r}")
-                        continue
-                    report.checklists[latest.id] = latest
-                    report.files += 1
-                self._report, self._versions = report, versions
+                published: dict[str, int] = {}
+                retired: set[str] = set()
+                if self.store is not None:
+                    retired = set(self.store.retired_checklists())
+                    for version in sorted(self.store.latest_checklist_versions(),
+                                          key=lambda v: v.checklist_id):
+                        source = _source(version.checklist_id, version.number)
+                        try:
+                            latest = load_text(version.text, source)
+                        except ChecklistError as exc:
+                            report.problems.extend(N_("%(file)s: %(problem)s", file=exc.source,
+                                                      problem=p) for p in exc.problems)
+                            continue
+                        if latest.id != version.checklist_id:
+                            report.problems.append(f"{source}: id: {latest.id!r} is not the id "
+                                                   f"it was published as")
+                            continue
+                        report.checklists[latest.id] = latest
+                        published[latest.id] = version.number
+                        report.files += 1
+                self._report, self._published = report, published
                 self._retired = frozenset(retired)
                 self._signature = signature
             return self._report
@@ -427,52 +413,36 @@ class ChecklistLibrary:
     def versions(self, checklist_id: str) -> list[Version]:
         """Every version of a checklist, oldest first: the seed file (0) if there is one,
         then each published version that can be read."""
-        self._refresh()
         out: list[Version] = []
         seed = load_files(checklist_paths(self.directory)).checklists.get(checklist_id)
         if seed is not None:
             out.append(Version(0, seed, None))
-        for path in self._versions.get(checklist_id, ()):
+        if self.store is None:
+            return out
+        for version in self.store.checklist_versions(checklist_id):
             try:
-                out.append(Version(int(_VERSION_RE.match(path.name).group(1)), load_file(path),
-                                   _written(path)))
-            except (ChecklistError, OSError):
+                out.append(Version(version.number, load_text(
+                    version.text, _source(checklist_id, version.number)), version.published_at))
+            except ChecklistError:
                 continue
         return out
+
+    def _store(self, what: str) -> Any:
+        if self.store is None:
+            raise ChecklistError(what, [N_("no store for published checklists")])
+        return self.store
 
     def publish(self, checklist: Checklist, text: str) -> Version:
         """Keep ``text`` (a valid checklist file's text, of ``checklist``) as the next version
         of its id; it is the current one from now on, for every server. Publishing a
         retired checklist brings it back."""
-        if self.published is None:
-            raise ChecklistError(checklist.id, [N_("no folder for published checklists")])
-        from .files import ensure_dir, locked, write_atomic
-
-        folder = self.published / checklist.id
-        ensure_dir(folder)
-        with locked(folder / ".lock"):
-            numbers = [int(m.group(1)) for p in folder.iterdir()
-                       if (m := _VERSION_RE.match(p.name))]
-            number = max(numbers, default=0) + 1
-            path = folder / f"v{number:04d}.yaml"
-            write_atomic(path, text.encode("utf-8"))
-            (folder / RETIRED_MARK).unlink(missing_ok=True)
-        return Version(number, checklist, _written(path))
+        version = self._store(checklist.id).publish_checklist(checklist.id, text)
+        return Version(version.number, checklist, version.published_at)
 
     def set_retired(self, checklist_id: str, retired: bool) -> None:
         """Retire a checklist from new inspections (records started keep their copy), or
         bring it back."""
-        if self.published is None:
-            raise ChecklistError(checklist_id, [N_("no folder for published checklists")])
-        from .files import ensure_dir, write_atomic
-
-        folder = self.published / checklist_id
-        ensure_dir(folder)
-        mark = folder / RETIRED_MARK
-        if retired:
-            write_atomic(mark, b"retired\n")
-        else:
-            mark.unlink(missing_ok=True)
+        self._store(checklist_id).set_checklist_retired(checklist_id, retired)
 
     @property
     def problems(self) -> list[str]:

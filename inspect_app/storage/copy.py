@@ -1,7 +1,8 @@
 """``store copy``: the embedded TinyDB store into an empty PostgreSQL database, verified.
 
 Copies units, users (with their password hashes and API token hashes), the settings
-document, inspections
+document, the checklists published in the app (every version with its number and time,
+and which ids are retired; drafts are not copied), inspections
 (with their checklist snapshots, history and remembered operations) and photos; login
 throttling is not copied (it is forgotten within the hour anyway). Then verifies record
 by record: the same counts on both sides and the same content hash of every unit, user,
@@ -75,6 +76,13 @@ def source_photos(source: TinyDBStore) -> list[tuple[str, str, Path]]:
     return out
 
 
+def _source_versions(source: TinyDBStore) -> list[Any]:
+    """Every published version of every checklist of the embedded store, oldest first."""
+    return [version for latest in sorted(source.latest_checklist_versions(),
+                                         key=lambda v: v.checklist_id)
+            for version in source.checklist_versions(latest.checklist_id)]
+
+
 def _source_ids(source: TinyDBStore) -> list[str]:
     return sorted(s.id for s in source.iter_summaries(InspectionQuery()))
 
@@ -119,6 +127,13 @@ def copy_store(source: TinyDBStore, target: PostgresStore, *, batch: int = BATCH
                                                                              doc.update(new)))
             done("user states", 1, 0)
 
+    for version in _source_versions(source):
+        copied = target.import_checklist_version(version)
+        done("checklist versions", int(copied), int(not copied))
+    retired = source.retired_checklists()
+    for checklist_id in sorted(retired - target.retired_checklists()):
+        target.set_checklist_retired(checklist_id, True)
+
     ids = _source_ids(source)
     for n, chunk in enumerate(_batches(ids, batch)):
         present = target.known_inspections(chunk)
@@ -145,8 +160,10 @@ def copy_store(source: TinyDBStore, target: PostgresStore, *, batch: int = BATCH
 def verify(source: TinyDBStore, target: PostgresStore, report: CopyReport, ids: list[str],
            photos: list[tuple[str, str, Path]]) -> None:
     """Compare counts and the content hash of every record (into ``report``)."""
+    versions = _source_versions(source)
     report.source_counts = {"units": len(source.list_units()), "users": len(source.list_users()),
-                            "inspections": len(ids), "photos": len(photos)}
+                            "inspections": len(ids), "photos": len(photos),
+                            "checklist versions": len(versions)}
     report.target_counts = target.counts()
     for unit in source.list_units():
         copy = target.get_unit(unit.code)
@@ -161,6 +178,14 @@ def verify(source: TinyDBStore, target: PostgresStore, report: CopyReport, ids: 
     for user in source.list_users():
         if target.get_user_state(user.username) != source.get_user_state(user.username):
             report.mismatches.append(f"user state {user.username}")
+    for version in versions:
+        copy = {v.number: v for v in target.checklist_versions(version.checklist_id)}.get(
+            version.number)
+        if copy is None or copy.text != version.text:
+            report.mismatches.append(f"checklist {version.checklist_id} "
+                                     f"v{version.number:04d}")
+    if target.retired_checklists() != source.retired_checklists():
+        report.mismatches.append("retired checklists")
     for inspection_id in ids:
         original, copy = source.get_inspection(inspection_id), target.get_inspection(inspection_id)
         if original is None or copy is None or content_hash(copy) != content_hash(original):

@@ -15,7 +15,9 @@ keep working. ``None`` (the default) writes again.
 from __future__ import annotations
 
 import copy
+import datetime as _dt
 import errno
+import itertools
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -39,6 +41,7 @@ from .base import (
     ItemQuery,
     NotFound,
     Page,
+    PublishedVersion,
     export_record,
 )
 from .files import valid_id
@@ -73,6 +76,11 @@ class MemoryStore:
         self._failures: dict[str, list[float]] = {}
         self._settings: dict = {}
         self._user_states: dict[str, dict] = {}
+        self._checklists: dict[str, list[PublishedVersion]] = {}
+        self._retired: set[str] = set()
+        self._drafts: dict[str, tuple[float, str]] = {}
+        self._stamps = itertools.count(1)
+        self._stamp = ""
         self._photo_tmp: tempfile.TemporaryDirectory[str] | None = None
         self._photo_dir = Path(photo_dir) if photo_dir is not None else None
         # Derived, rebuilt when stale: one index view per unit, the sorted units and users.
@@ -136,6 +144,78 @@ class MemoryStore:
             return result
 
     # -- users ---------------------------------------------------------------
+    # -- checklists published in the app -------------------------------------------
+    def _changed(self) -> None:
+        self._stamp = str(next(self._stamps))
+
+    def checklists_stamp(self) -> str:
+        """A counter, raised on every publish and retire."""
+        return self._stamp
+
+    def latest_checklist_versions(self) -> list[PublishedVersion]:
+        """The newest version of every id (versions are immutable: no copy needed)."""
+        with self._lock:
+            return [versions[-1] for versions in self._checklists.values() if versions]
+
+    def checklist_versions(self, checklist_id: str) -> list[PublishedVersion]:
+        """Every version of an id, oldest first."""
+        with self._lock:
+            return list(self._checklists.get(checklist_id, ()))
+
+    def publish_checklist(self, checklist_id: str, text: str) -> PublishedVersion:
+        """The next version of an id (brought back if retired)."""
+        from .published import CHECKLIST_ID_RE, checked_text
+
+        if not isinstance(checklist_id, str) or not CHECKLIST_ID_RE.match(checklist_id):
+            raise NotFound(f"not a checklist id: {checklist_id!r}")
+        checked_text(text)
+        with self._lock:
+            self._room()
+            versions = self._checklists.setdefault(checklist_id, [])
+            version = PublishedVersion(checklist_id, len(versions) + 1, text,
+                                       _dt.datetime.now(_dt.UTC))
+            versions.append(version)
+            self._retired.discard(checklist_id)
+            self._changed()
+            return version
+
+    def retired_checklists(self) -> set[str]:
+        """The retired ids."""
+        with self._lock:
+            return set(self._retired)
+
+    def set_checklist_retired(self, checklist_id: str, retired: bool) -> None:
+        """Retire an id, or bring it back."""
+        with self._lock:
+            self._room()
+            (self._retired.add if retired else self._retired.discard)(checklist_id)
+            self._changed()
+
+    def put_checklist_draft(self, token: str, text: str) -> None:
+        """Keep a draft (those older than a day are dropped)."""
+        import time
+
+        from .published import DRAFT_KEEP_SECONDS, checked_text
+
+        checked_text(text)
+        with self._lock:
+            self._room()
+            now = time.time()
+            self._drafts = {k: v for k, v in self._drafts.items()
+                            if now - v[0] <= DRAFT_KEEP_SECONDS}
+            self._drafts[token] = (now, text)
+
+    def get_checklist_draft(self, token: str) -> str | None:
+        """The text of a draft, or None."""
+        with self._lock:
+            found = self._drafts.get(token)
+        return None if found is None else found[1]
+
+    def delete_checklist_draft(self, token: str) -> None:
+        """Forget a draft."""
+        with self._lock:
+            self._drafts.pop(token, None)
+
     def list_users(self) -> list[User]:
         """Every user."""
         with self._lock:

@@ -29,6 +29,7 @@ hash, written from the database when missing, so every server serves the same by
 """
 from __future__ import annotations
 
+import datetime as _dt
 import errno
 import hashlib
 import logging
@@ -64,6 +65,7 @@ from .base import (
     ItemQuery,
     NotFound,
     Page,
+    PublishedVersion,
     StoreError,
     StoreUnavailable,
     export_record,
@@ -99,13 +101,15 @@ def migrations() -> list[tuple[int, str, str]]:
         if match is None:
             raise StoreError(f"{path}: schema files are named NNNN_name.sql")
         out.append((int(match.group(1)), path.name, path.read_text(encoding="utf-8")))
-    if [v for v, _n, _s in out] != list(range(1, len(out) + 1)):
-        raise StoreError(f"{MIGRATIONS_DIR}: schema versions must run 1, 2, 3… without gaps")
+    versions = [v for v, _n, _s in out]
+    if not versions or versions[0] != 1 or len(set(versions)) != len(versions):
+        raise StoreError(f"{MIGRATIONS_DIR}: schema versions start at 1, each used once")
     return out
 
 
-#: The schema version this program writes.
-SCHEMA_VERSION = len(migrations())
+#: The schema version this program writes (the highest file's number: a number may be
+#: missing while engineers add files in parallel, each with the number they were given).
+SCHEMA_VERSION = max(v for v, _n, _s in migrations())
 
 
 def migrate(conn: psycopg.Connection[Any], upto: int | None = None) -> int:
@@ -177,6 +181,15 @@ def _role_rank(role: Any) -> int:
 def _item_number(item_id: Any) -> int:
     number = str(item_id or "").rsplit("-", 1)[-1]
     return int(number) if number.isdigit() and len(number) < 10 else 0
+
+
+#: Raise the checklist stamp: at least one more, and at least the clock in microseconds
+#: (so a database emptied and written again never hands out a stamp seen before; the row
+#: is made when missing). It locks the row until the transaction ends: publishers queue.
+_RAISE_STAMP = ("INSERT INTO checklist_stamp (id, stamp) "
+                "VALUES (1, (extract(epoch FROM clock_timestamp()) * 1000000)::bigint) "
+                "ON CONFLICT (id) DO UPDATE "
+                "SET stamp = greatest(checklist_stamp.stamp + 1, EXCLUDED.stamp)")
 
 
 class PostgresStore:
@@ -262,6 +275,121 @@ class PostgresStore:
         with self._conn(write=True) as conn:
             conn.execute("INSERT INTO settings (id, doc) VALUES (1, %s) "
                          "ON CONFLICT (id) DO UPDATE SET doc = EXCLUDED.doc", (_jsonb(stored),))
+
+    # -- checklists published in the app (sql/0007_checklists.sql) ------------------------
+    def checklists_stamp(self) -> str:
+        """The stamp row (one primary-key read): raised by every publish and retire."""
+        with self._conn() as conn:
+            row = conn.execute("SELECT stamp FROM checklist_stamp WHERE id = 1").fetchone()
+        return str(row[0]) if row else ""
+
+    @staticmethod
+    def _published(rows: Iterable[tuple[Any, ...]]) -> list[PublishedVersion]:
+        return [PublishedVersion(c, n, t, at.astimezone(_dt.UTC)) for c, n, t, at in rows]
+
+    def latest_checklist_versions(self) -> list[PublishedVersion]:
+        """The newest version of every id."""
+        with self._conn() as conn:
+            rows = conn.execute(
+                "SELECT DISTINCT ON (checklist_id) checklist_id, number, text, published_at "
+                "FROM checklist_versions ORDER BY checklist_id, number DESC").fetchall()
+        return self._published(rows)
+
+    def checklist_versions(self, checklist_id: str) -> list[PublishedVersion]:
+        """Every version of an id, oldest first."""
+        if not _clean(checklist_id):
+            return []
+        with self._conn() as conn:
+            rows = conn.execute(
+                "SELECT checklist_id, number, text, published_at FROM checklist_versions "
+                "WHERE checklist_id = %s ORDER BY number", (checklist_id,)).fetchall()
+        return self._published(rows)
+
+    def publish_checklist(self, checklist_id: str, text: str) -> PublishedVersion:
+        """The next number under the stamp row's lock (publishers queue), in one
+        transaction with the un-retiring and the stamp."""
+        from .published import CHECKLIST_ID_RE, checked_text
+
+        if not _clean(checklist_id) or not CHECKLIST_ID_RE.match(checklist_id):
+            raise NotFound(f"not a checklist id: {checklist_id!r}")
+        checked_text(text)
+        if "\x00" in text:
+            raise StoreError("a checklist text holds no NUL character")
+        with self._conn(write=True) as conn:
+            conn.execute(_RAISE_STAMP)
+            row = conn.execute(
+                "INSERT INTO checklist_versions (checklist_id, number, text) "
+                "SELECT %s, coalesce(max(number), 0) + 1, %s FROM checklist_versions "
+                "WHERE checklist_id = %s RETURNING checklist_id, number, text, published_at",
+                (checklist_id, text, checklist_id)).fetchone()
+            conn.execute("DELETE FROM checklist_retired WHERE checklist_id = %s", (checklist_id,))
+        return self._published([row])[0]
+
+    def import_checklist_version(self, version: PublishedVersion) -> bool:
+        """Insert a version with its own number and time (``store copy``); False when that
+        number of that id is already there."""
+        from .published import checked_text
+
+        checked_text(version.text)
+        with self._conn(write=True) as conn:
+            inserted = conn.execute(
+                "INSERT INTO checklist_versions (checklist_id, number, text, published_at) "
+                "VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                (version.checklist_id, version.number, version.text,
+                 version.published_at)).rowcount
+            if inserted:
+                conn.execute(_RAISE_STAMP)
+        return bool(inserted)
+
+    def retired_checklists(self) -> set[str]:
+        """The retired ids."""
+        with self._conn() as conn:
+            return {c for (c,) in conn.execute("SELECT checklist_id FROM checklist_retired")}
+
+    def set_checklist_retired(self, checklist_id: str, retired: bool) -> None:
+        """Retire an id, or bring it back (with the stamp, in one transaction)."""
+        if not _clean(checklist_id):
+            raise NotFound(f"not a checklist id: {checklist_id!r}")
+        with self._conn(write=True) as conn:
+            conn.execute(_RAISE_STAMP)
+            if retired:
+                conn.execute("INSERT INTO checklist_retired (checklist_id) VALUES (%s) "
+                             "ON CONFLICT DO NOTHING", (checklist_id,))
+            else:
+                conn.execute("DELETE FROM checklist_retired WHERE checklist_id = %s",
+                             (checklist_id,))
+
+    def put_checklist_draft(self, token: str, text: str) -> None:
+        """Keep a draft (and forget those older than a day)."""
+        from .published import DRAFT_KEEP_SECONDS, checked_text
+
+        checked_text(text)
+        if not _clean(token) or "\x00" in text:
+            raise StoreError("a draft's token and text hold no NUL character")
+        with self._conn(write=True) as conn:
+            conn.execute("DELETE FROM checklist_drafts WHERE created_at < now() - "
+                         "make_interval(secs => %s)", (DRAFT_KEEP_SECONDS,))
+            conn.execute("INSERT INTO checklist_drafts (token, text) VALUES (%s, %s) "
+                         "ON CONFLICT (token) DO UPDATE SET text = EXCLUDED.text, "
+                         "created_at = now()", (token, text))
+
+    def get_checklist_draft(self, token: str) -> str | None:
+        """The text of a draft of the last day, or None."""
+        from .published import DRAFT_KEEP_SECONDS
+
+        if not _clean(token):
+            return None
+        with self._conn() as conn:
+            row = conn.execute("SELECT text FROM checklist_drafts WHERE token = %s AND "
+                               "created_at >= now() - make_interval(secs => %s)",
+                               (token, DRAFT_KEEP_SECONDS)).fetchone()
+        return row[0] if row else None
+
+    def delete_checklist_draft(self, token: str) -> None:
+        """Forget a draft."""
+        if _clean(token):
+            with self._conn(write=True) as conn:
+                conn.execute("DELETE FROM checklist_drafts WHERE token = %s", (token,))
 
     # -- the per-user documents ----------------------------------------------------------
     def get_user_state(self, username: str) -> dict[str, Any]:
@@ -759,10 +887,14 @@ class PostgresStore:
             conn.execute("DELETE FROM inspect_copy WHERE source = %s", (source,))
 
     def counts(self) -> dict[str, int]:
-        """How many units, users, inspections and photo files the database holds."""
+        """How many units, users, inspections, photo files and published checklist versions
+        the database holds."""
         with self._conn() as conn:
-            return {table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-                    for table in ("units", "users", "inspections", "photos")}
+            counts = {table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+                      for table in ("units", "users", "inspections", "photos")}
+            counts["checklist versions"] = conn.execute(
+                "SELECT count(*) FROM checklist_versions").fetchone()[0]
+        return counts
 
     # -- photos -------------------------------------------------------------------------
     def save_photo(self, photo_id: str, data: bytes, variant: str = "full") -> None:

@@ -85,6 +85,7 @@ from .base import (
     ItemQuery,
     NotFound,
     Page,
+    PublishedVersion,
     StoreError,
     export_record,
 )
@@ -102,6 +103,7 @@ from .files import (
 from .index import IndexView, RecordView
 from .logins import LOGIN_MAX_KEYS_PER_SHARD, LOGIN_SHARDS, LOGINS_DIR, bounded_failures
 from .photos import PhotoFolder
+from .published import PublishedFolder
 from .records import attach_snapshot, inspection_of, snapshot_digest, split_snapshot
 from .records import stored_doc as _doc
 from .temporaries import clean_at_start
@@ -186,6 +188,9 @@ class TinyDBStore:
         self._login_salt: bytes | None = None
         self._index_dir = self.root / "index"
         self._pending_dir = self.root / "index-pending"
+        #: The checklists published in the app (DATA_DIR/checklists, as before the store
+        #: kept them: an older data folder keeps its versions).
+        self.published = PublishedFolder(self.data_dir / "checklists")
         self._check_layout()
         with suppress(OSError):  # the one file of login failures before store/logins/
             (self.root / "login_failures.json").unlink(missing_ok=True)
@@ -289,6 +294,43 @@ class TinyDBStore:
         data = json_bytes({"schema": SCHEMA, "settings": dict(doc)})
         with locked(self._settings_path):
             write_atomic(self._settings_path, data)
+
+    # -- checklists published in the app (storage/published.py) ---------------------
+    def checklists_stamp(self) -> str:
+        """The stamp file's value (rewritten on every publish and retire)."""
+        return self.published.stamp()
+
+    def latest_checklist_versions(self) -> list[PublishedVersion]:
+        """The newest version file of every checklist folder."""
+        return self.published.latest()
+
+    def checklist_versions(self, checklist_id: str) -> list[PublishedVersion]:
+        """Every version file of a checklist, oldest first."""
+        return self.published.versions(checklist_id)
+
+    def publish_checklist(self, checklist_id: str, text: str) -> PublishedVersion:
+        """The next version file, under the id's lock."""
+        return self.published.publish(checklist_id, text)
+
+    def retired_checklists(self) -> set[str]:
+        """The ids with a ``retired`` file."""
+        return self.published.retired()
+
+    def set_checklist_retired(self, checklist_id: str, retired: bool) -> None:
+        """Write or remove the id's ``retired`` file."""
+        self.published.set_retired(checklist_id, retired)
+
+    def put_checklist_draft(self, token: str, text: str) -> None:
+        """A draft file (older ones removed)."""
+        self.published.put_draft(token, text)
+
+    def get_checklist_draft(self, token: str) -> str | None:
+        """The text of a draft file of the last day, or None."""
+        return self.published.get_draft(token)
+
+    def delete_checklist_draft(self, token: str) -> None:
+        """Remove a draft file."""
+        self.published.delete_draft(token)
 
     # -- the per-user documents --------------------------------------------------
     def _user_state_path(self, username: str) -> Path:

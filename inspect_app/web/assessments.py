@@ -14,6 +14,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
@@ -116,6 +117,8 @@ def save_appraisal(inspection_id: str, section_id: str):
     saved, problems = 0, []
     for cf in spec.criteria:
         c = cf.criterion
+        if c.survey:  # imported from the survey: never appraised on this screen
+            continue
         data = {part.name: form[f"{cf.key}_{part.name}"].data for part in cf.parts}
         try:
             base_rev = int(data.get("base_rev") or 0)
@@ -431,9 +434,49 @@ def round_progress(checklist_id: str, period: str):
             today=clock.today(current_app.config["TIMEZONE"]))
     except ServiceError as exc:
         _fail(exc)
+    library = current_app.extensions["checklists"]
+    checklist = library.get(checklist_id)
     return render_template(
         "assessments/round.html", progress=progress, counts=progress.counts,
-        stage_labels={k: translate(v) for k, v in stages.STAGE_LABELS.items()})
+        stage_labels={k: translate(v) for k, v in stages.STAGE_LABELS.items()},
+        survey_form=SurveyForm() if scope().role == "admin" and checklist is not None
+        and checklist.survey_sections else None,
+        survey_sections=checklist.survey_sections if checklist is not None else ())
+
+
+class SurveyForm(FlaskForm):
+    file = FileField(_l("Survey results (CSV)"), validators=[FileRequired()])
+
+
+@bp.post("/rounds/<checklist_id>/<period>/survey")
+@roles_required("admin")
+def import_survey(checklist_id: str, period: str):
+    """Upload the sociological-survey figures of a round (CSV, all or nothing): each bad
+    line named, nothing imported; or every figure written (docs/checklists.md §18)."""
+    from ..services import survey
+
+    back = url_for("assessments.round_progress", checklist_id=checklist_id, period=period)
+    form = SurveyForm()
+    if not form.validate_on_submit():
+        flash(_("Choose a CSV file to import."), "error")
+        return redirect(back)
+    raw = form.file.data.read(survey.MAX_BYTES + 1)
+    try:
+        done = survey.import_survey(store(), scope(), checklist=checklist_id, period=period,
+                                    raw=raw, source=form.file.data.filename or "")
+    except survey.SurveyRefused as exc:
+        return render_template("assessments/survey_errors.html", back=back,
+                               message=translate(exc.message),
+                               errors=[translate(p) for p in exc.details.get("problems", ())]
+                               ), 400
+    except ServiceError as exc:
+        from .errors import status_of
+
+        return render_template("assessments/survey_errors.html", back=back,
+                               message=translate(exc.message), errors=[]), status_of(exc)
+    flash(_("%(figures)s survey figures imported into %(count)s assessments.",
+            figures=done.count, count=len(done.figures)), "success")
+    return redirect(back)
 
 
 __all__ = ["bp", "csrf", "view_context"]

@@ -162,6 +162,8 @@ def save_section(inspection_id: str, section_id: str):
         return _render_section(inspection, section_id, form=form, status=400)
     ops, problems = [], {}
     for cf in spec.criteria:
+        if cf.criterion.survey:  # scored from the survey: imported, never from a form
+            continue
         data = {part.name: form[f"{cf.key}_{part.name}"].data for part in cf.parts}
         content, parse_problems = fill_forms.parse_content(cf.criterion, data)
         if parse_problems:

@@ -73,6 +73,12 @@ BASE: dict[str, Any] = {'$schema': 'https://json-schema.org/draft/2020-12/schema
                        'properties': {'id': {'$ref': '#/$defs/itemId'},
                                       'title': {'$ref': '#/$defs/requiredText'},
                                       'description': {'$ref': '#/$defs/optionalText'},
+                                      'survey': {'description': 'Scored from a sociological '
+                                                                'survey: its points are imported '
+                                                                'per unit (assessments survey), '
+                                                                'never self-scored; score '
+                                                                'criteria only.',
+                                                 'type': ['boolean', 'null']},
                                       'criteria': {'type': 'array',
                                                    'minItems': 1,
                                                    'items': {'$ref': '#/$defs/criterion'}}}},
