@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from inspect_app.domain.models import Unit
+from inspect_app.domain.models import AuditEntry, Unit
 from inspect_app.services import accounts
 from inspect_app.storage import copy as store_copy
 from inspect_app.storage.base import InspectionQuery
@@ -26,6 +26,10 @@ def folder(app, make_inspection):
     store.save_photo("photo1", b"\xff\xd8thumb", "thumb")
     store.put_settings({"superior_body": "UBND TỈNH THÁI NGUYÊN",
                         "inspecting_body": "SỞ NỘI VỤ"})
+    for n in range(3):
+        store.add_audit(AuditEntry(id=f"audit{n}", at=f"2026-11-0{n + 1}T08:00:00+00:00",
+                                   by="admin", action="unit.rename", target="NT",
+                                   before={"name": f"Xã {n}"}, after={"name": f"Xã {n + 1}"}))
     return store, [i.id for i in made]
 
 
@@ -48,6 +52,8 @@ def test_copy_verifies_every_record_and_the_copy_answers_the_same(app, runner, f
         assert target.find_user_by_token(token_user.tokens[0].hash).username == "lead"
         assert target.photo_path("photo1", "thumb").read_bytes() == b"\xff\xd8thumb"
         assert target.get_settings() == source.get_settings() != {}
+        assert target.page_audit().rows == source.page_audit().rows  # the same, same order
+        assert [e.id for e in target.page_audit().rows] == ["audit2", "audit1", "audit0"]
         assert not target.copy_under_way(str(source.data_dir.resolve()))
     finally:
         target.close()
@@ -64,7 +70,8 @@ def test_a_database_with_other_records_is_refused_and_left_alone(runner, folder,
         result = runner.invoke(args=["store", "copy", "--to", pg_empty_url])
         assert result.exit_code == 2
         assert "already holds records: store copy needs an empty database" in result.output
-        assert other.counts() == {"units": 1, "users": 0, "inspections": 0, "photos": 0}
+        assert other.counts() == {"units": 1, "users": 0, "inspections": 0, "photos": 0,
+                                  "audit": 0}
     finally:
         other.close()
 
@@ -91,7 +98,8 @@ def test_a_copy_killed_half_way_is_resumed(folder, pg_empty_url, tmp_path, monke
         report = store_copy.copy_store(source, target, batch=2)
         assert report.resumed and report.verified, report
         assert report.copied["inspections"] == 1 and report.skipped["inspections"] == 4
-        assert target.counts() == {"units": 2, "users": 2, "inspections": 5, "photos": 2}
+        assert target.counts() == {"units": 2, "users": 2, "inspections": 5, "photos": 2,
+                                   "audit": 3}
         assert sorted(target.known_inspections(ids)) == sorted(ids)
     finally:
         target.close()

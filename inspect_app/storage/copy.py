@@ -1,7 +1,7 @@
 """``store copy``: the embedded TinyDB store into an empty PostgreSQL database, verified.
 
 Copies units, users (with their password hashes and API token hashes), the settings
-document, inspections
+document, the audit log (oldest first, in one transaction, so the order stays), inspections
 (with their checklist snapshots, history and remembered operations) and photos; login
 throttling is not copied (it is forgotten within the hour anyway). Then verifies record
 by record: the same counts on both sides and the same content hash of every unit, user,
@@ -119,6 +119,14 @@ def copy_store(source: TinyDBStore, target: PostgresStore, *, batch: int = BATCH
                                                                              doc.update(new)))
             done("user states", 1, 0)
 
+    entries = list(reversed(source.page_audit().rows))  # oldest first
+    present_audit = {e.id for e in target.page_audit().rows}
+    todo_audit = [e for e in entries if e.id not in present_audit]
+    with target.atomic():
+        for entry in todo_audit:
+            target.add_audit(entry)
+    done("audit", len(todo_audit), len(entries) - len(todo_audit))
+
     ids = _source_ids(source)
     for n, chunk in enumerate(_batches(ids, batch)):
         present = target.known_inspections(chunk)
@@ -146,7 +154,8 @@ def verify(source: TinyDBStore, target: PostgresStore, report: CopyReport, ids: 
            photos: list[tuple[str, str, Path]]) -> None:
     """Compare counts and the content hash of every record (into ``report``)."""
     report.source_counts = {"units": len(source.list_units()), "users": len(source.list_users()),
-                            "inspections": len(ids), "photos": len(photos)}
+                            "inspections": len(ids), "photos": len(photos),
+                            "audit": source.page_audit(limit=0).total}
     report.target_counts = target.counts()
     for unit in source.list_units():
         copy = target.get_unit(unit.code)
@@ -161,6 +170,11 @@ def verify(source: TinyDBStore, target: PostgresStore, report: CopyReport, ids: 
     for user in source.list_users():
         if target.get_user_state(user.username) != source.get_user_state(user.username):
             report.mismatches.append(f"user state {user.username}")
+    copied = {e.id: e for e in target.page_audit().rows}
+    for entry in source.page_audit().rows:
+        mirror = copied.get(entry.id)
+        if mirror is None or content_hash(mirror) != content_hash(entry):
+            report.mismatches.append(f"audit {entry.id}")
     for inspection_id in ids:
         original, copy = source.get_inspection(inspection_id), target.get_inspection(inspection_id)
         if original is None or copy is None or content_hash(copy) != content_hash(original):

@@ -49,6 +49,7 @@ from psycopg_pool import ConnectionPool
 from ..domain.models import (
     ROLES,
     SCHEMA,
+    AuditEntry,
     Inspection,
     InspectionSummary,
     ItemSummary,
@@ -59,6 +60,7 @@ from ..domain.models import (
 from ..domain.text import fold, nfc
 from .base import (
     AlreadyExists,
+    AuditQuery,
     CannotStore,
     InspectionQuery,
     ItemQuery,
@@ -287,6 +289,48 @@ class PostgresStore:
             conn.execute("UPDATE user_state SET doc = %s WHERE username = %s",
                          (_jsonb({"schema": SCHEMA, "state": dict(doc)}), username))
         return result
+
+    # -- the audit log -------------------------------------------------------------------
+    def add_audit(self, entry: AuditEntry) -> None:
+        """Append one entry (a row), in the thread's open transaction if any (see
+        :meth:`atomic`). An entry whose id is already there is left as it is (a resumed
+        ``store copy``)."""
+        doc = {"schema": SCHEMA, **entry.to_dict()}
+        with self._conn(write=True) as conn:
+            conn.execute("INSERT INTO audit (id, at, by_user, action, doc) "
+                         "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (id) DO NOTHING",
+                         (nfc(entry.id), entry.at, entry.by, entry.action, _jsonb(doc)))
+
+    def page_audit(self, query: AuditQuery | None = None, *, offset: int = 0,
+                   limit: int | None = None) -> Page[AuditEntry]:
+        """Entries matching ``query``, newest first, filtered in SQL."""
+        query = query or AuditQuery()
+        where: list[str] = []
+        params: list[Any] = []
+        if query.by is not None:
+            where.append("by_user = %s")
+            params.append(query.by if _clean(query.by) else "")
+        if query.action is not None:
+            if query.action.endswith("."):
+                where.append("starts_with(action, %s)")
+            else:
+                where.append("action = %s")
+            params.append(query.action if _clean(query.action) else "")
+        if query.at_from is not None:
+            where.append("at >= %s")
+            params.append(query.at_from)
+        if query.at_before is not None:
+            where.append("at < %s")
+            params.append(query.at_before)
+        rows, total, start = self._page("audit", "doc", where, params, "at DESC, seq DESC",
+                                        offset, limit)
+        return Page([AuditEntry.from_dict(d) for d in rows], total, start, limit)
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        """One transaction for every write of the block (nested: a savepoint)."""
+        with self._conn(write=True):
+            yield
 
     # -- units ----------------------------------------------------------------------------
     def list_units(self) -> list[Unit]:
@@ -762,7 +806,7 @@ class PostgresStore:
         """How many units, users, inspections and photo files the database holds."""
         with self._conn() as conn:
             return {table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-                    for table in ("units", "users", "inspections", "photos")}
+                    for table in ("units", "users", "inspections", "photos", "audit")}
 
     # -- photos -------------------------------------------------------------------------
     def save_photo(self, photo_id: str, data: bytes, variant: str = "full") -> None:
