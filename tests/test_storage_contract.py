@@ -1044,3 +1044,68 @@ def test_versions_published_before_the_store_kept_them_are_read(tmp_path):
     assert [v.number for v in store.checklist_versions("tu-kiem-tra-mot-cua-tuan")] == [1, 2]
     assert store.retired_checklists() == {"tu-kiem-tra-mot-cua-tuan"}
     assert store.publish_checklist("tu-kiem-tra-mot-cua-tuan", valid).number == 3
+
+# ---------------------------------------------------------------- the audit log
+
+def _entry(n: int, **overrides: Any):
+    from inspect_app.domain.models import AuditEntry
+
+    data: dict[str, Any] = dict(id=f"a{n}", at=f"2026-1{n % 2}-0{n % 9 + 1}T0{n % 10}:00:00+00:00",
+                                by="admin" if n % 2 else "thanh", action="user.edit",
+                                target="xa.tn", before={"role": "viewer"},
+                                after={"role": "unit", "unit": "TN", "name": NFC_NAME})
+    data.update(overrides)
+    return AuditEntry(**data)
+
+
+def test_audit_log_appends_and_pages_newest_first_with_filters(store):
+    from inspect_app.storage.base import AuditQuery
+
+    assert store.page_audit().rows == [] and store.page_audit().total == 0
+    entries = [_entry(n) for n in range(6)]
+    entries[3].action = "unit.merge"
+    for entry in entries:
+        store.add_audit(entry)
+    page = store.page_audit(offset=1, limit=2)
+    # newest first: November (odd n) before October, later days first
+    assert [e.id for e in store.page_audit().rows] == ["a5", "a3", "a1", "a4", "a2", "a0"]
+    assert [e.id for e in page.rows] == ["a3", "a1"] and page.total == 6
+    assert store.page_audit().rows[-1] == entries[0]  # round trip, every field
+    assert [e.id for e in store.page_audit(AuditQuery(by="admin")).rows] == ["a5", "a3", "a1"]
+    store.add_audit(_entry(9, id="same1", at="2027-01-01T00:00:00+00:00"))
+    store.add_audit(_entry(9, id="same2", at="2027-01-01T00:00:00+00:00"))
+    assert [e.id for e in store.page_audit(limit=2).rows] == ["same2", "same1"]
+    assert [e.id for e in store.page_audit(AuditQuery(at_before="2027")).rows][:1] == ["a5"]
+    assert [e.id for e in store.page_audit(AuditQuery(action="unit.merge")).rows] == ["a3"]
+    assert store.page_audit(AuditQuery(action="user.")).total == 7
+    assert store.page_audit(AuditQuery(action="user")).total == 0  # exact unless it ends in .
+    window = AuditQuery(at_from="2026-11-01T00:00:00+00:00", at_before="2026-11-05T00:00:00+00:00")
+    assert [e.id for e in store.page_audit(window).rows] == ["a3", "a1"]
+    assert store.page_audit(AuditQuery(by="nobody\x00")).total == 0
+    got = store.page_audit().rows[0]
+    got.after["role"] = "changed by a reader"
+    assert store.page_audit().rows[0].after["role"] == "unit"
+
+
+def test_audit_log_survives_reopening_and_a_torn_last_line(tmp_path):
+    TinyDBStore(tmp_path).add_audit(_entry(1))
+    path = next((tmp_path / "store" / "audit").glob("*.jsonl"))
+    with path.open("ab") as f:
+        f.write(b'{"id": "torn", "at": "2026-1')  # a writer killed mid-append
+    reopened = TinyDBStore(tmp_path)
+    assert [e.id for e in reopened.page_audit().rows] == ["a1"]
+    reopened.add_audit(_entry(3, at="2026-11-03T00:00:00+00:00"))
+    assert [e.id for e in TinyDBStore(tmp_path).page_audit().rows] == ["a3", "a1"]
+
+
+def test_atomic_groups_writes_and_on_postgres_rolls_back_both(store):
+    with store.atomic():
+        store.save_units([Unit("AU", "Xã Âu")])
+        store.add_audit(_entry(1, action="unit.add"))
+    assert store.get_unit("AU") is not None and store.page_audit().total == 1
+    with pytest.raises(RuntimeError), store.atomic():
+        store.save_units([Unit("AV", "Xã Âv")])
+        store.add_audit(_entry(2, action="unit.add"))
+        raise RuntimeError("the change failed after its writes")
+    if type(store).__name__ == "PostgresStore":  # one transaction: neither was kept
+        assert store.get_unit("AV") is None and store.page_audit().total == 1

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from inspect_app.domain.models import Unit
+from inspect_app.domain.models import AuditEntry, Unit
 from inspect_app.services import accounts
 from inspect_app.storage import copy as store_copy
 from inspect_app.storage.base import InspectionQuery
@@ -35,6 +35,10 @@ def folder(app, make_inspection):
     store.publish_checklist("tu-kiem-tra-mot-cua-tuan", text.replace('"2025.1"', '"2025.2"'))
     store.publish_checklist("tu-kiem-tra-mot-cua-tuan", text.replace('"2025.1"', '"2025.3"'))
     store.set_checklist_retired("cchc-xa", True)
+    for n in range(3):
+        store.add_audit(AuditEntry(id=f"audit{n}", at=f"2026-11-0{n + 1}T08:00:00+00:00",
+                                   by="admin", action="unit.rename", target="NT",
+                                   before={"name": f"Xã {n}"}, after={"name": f"Xã {n + 1}"}))
     return store, [i.id for i in made]
 
 
@@ -65,6 +69,9 @@ def test_copy_verifies_every_record_and_the_copy_answers_the_same(app, runner, f
         library = ChecklistLibrary(CHECKLISTS, target)
         assert library.get("tu-kiem-tra-mot-cua-tuan").version == "2025.3"
         assert library.retired("cchc-xa")
+
+        assert target.page_audit().rows == source.page_audit().rows  # the same, same order
+        assert [e.id for e in target.page_audit().rows] == ["audit2", "audit1", "audit0"]
         assert not target.copy_under_way(str(source.data_dir.resolve()))
     finally:
         target.close()
@@ -82,7 +89,7 @@ def test_a_database_with_other_records_is_refused_and_left_alone(runner, folder,
         assert result.exit_code == 2
         assert "already holds records: store copy needs an empty database" in result.output
         assert other.counts() == {"units": 1, "users": 0, "inspections": 0, "photos": 0,
-                                  "checklist versions": 0}
+                                  "checklist versions": 0, "audit": 0}
     finally:
         other.close()
 
@@ -110,7 +117,7 @@ def test_a_copy_killed_half_way_is_resumed(folder, pg_empty_url, tmp_path, monke
         assert report.resumed and report.verified, report
         assert report.copied["inspections"] == 1 and report.skipped["inspections"] == 4
         assert target.counts() == {"units": 2, "users": 2, "inspections": 5, "photos": 2,
-                                   "checklist versions": 2}
+                                   "checklist versions": 2, "audit": 3}
         assert report.skipped["checklist versions"] == 2  # copied by the first run
         assert sorted(target.known_inspections(ids)) == sorted(ids)
     finally:

@@ -87,6 +87,29 @@ class Unit:
 
 
 @dataclass
+class AuditEntry:
+    """One administrator's action in the audit log: who (``by``: a username, or ``cli``
+    for the command line), what (``action``, e.g. ``user.edit``, on ``target``), when
+    (``at``, ISO UTC) and the record's relevant fields before and after (plain JSON,
+    never a secret: a token is named by its id and label, a password only as "set")."""
+
+    id: str
+    at: str
+    by: str
+    action: str
+    target: str = ""
+    before: dict[str, Any] | None = field(default=None, metadata=JSON)
+    after: dict[str, Any] | None = field(default=None, metadata=JSON)
+
+    def to_dict(self) -> dict[str, Any]:
+        return plain(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> AuditEntry:
+        return _from_dict(cls, data)
+
+
+@dataclass
 class ApiToken:
     """An API token, stored only as its SHA-256 hash."""
 

@@ -20,7 +20,7 @@ import datetime as _dt
 import errno
 import logging
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import (
@@ -32,7 +32,7 @@ from typing import (
 )
 
 from ..domain.messages import N_
-from ..domain.models import Inspection, InspectionSummary, ItemSummary, Unit, User
+from ..domain.models import AuditEntry, Inspection, InspectionSummary, ItemSummary, Unit, User
 
 log = logging.getLogger("inspect_app.storage")
 
@@ -80,6 +80,32 @@ class ItemQuery:
     due_from: str | None = None
     hide_draft_inspections: bool = False
     order: str = "due"
+
+
+@dataclass(frozen=True)
+class AuditQuery:
+    """Which audit entries a page wants: ``by`` (a username), ``action`` (exact, or a
+    prefix ending in ``.``: ``user.`` is every user action), ``at_from`` / ``at_before``
+    (ISO UTC moments: ``at_from <= at < at_before``). Every field given must match."""
+
+    by: str | None = None
+    action: str | None = None
+    at_from: str | None = None
+    at_before: str | None = None
+
+    def matches(self, entry: AuditEntry) -> bool:
+        """Whether ``entry`` is one of the entries asked for."""
+        if self.by is not None and entry.by != self.by:
+            return False
+        if self.action is not None:
+            if self.action.endswith("."):
+                if not entry.action.startswith(self.action):
+                    return False
+            elif entry.action != self.action:
+                return False
+        if self.at_from is not None and entry.at < self.at_from:
+            return False
+        return self.at_before is None or entry.at < self.at_before
 
 
 @dataclass
@@ -275,6 +301,23 @@ class Store(Protocol):
 
     def delete_checklist_draft(self, token: str) -> None:
         """Forget a draft (published, or given up)."""
+
+    # -- the audit log (append only) -------------------------------------------
+    def add_audit(self, entry: AuditEntry) -> None:
+        """Append one entry to the audit log (never changed nor removed afterwards). Inside
+        :meth:`atomic`, it is written with the block's other writes where the store can
+        (PostgreSQL: the same transaction)."""
+
+    def page_audit(self, query: AuditQuery | None = None, *, offset: int = 0,
+                   limit: int | None = None) -> Page[AuditEntry]:
+        """A page of the entries matching ``query``, newest first (by ``at``; entries of
+        the same moment: the last written first), with the total."""
+
+    def atomic(self) -> AbstractContextManager[None]:
+        """A block whose writes go together as far as the store allows: on PostgreSQL one
+        transaction (all or nothing); on the file and memory stores each write is atomic
+        on its own and they happen in the block's order (a change, then its audit entry:
+        a process killed between the two keeps the change without its entry)."""
 
     # -- login throttling (shared by all worker processes) ------------------
     def record_login_failure(self, key: str, at: float, window_seconds: float) -> int:

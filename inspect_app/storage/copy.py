@@ -3,6 +3,7 @@
 Copies units, users (with their password hashes and API token hashes), the settings
 document, the checklists published in the app (every version with its number and time,
 and which ids are retired; drafts are not copied), inspections
+document, the audit log (oldest first, in one transaction, so the order stays), inspections
 (with their checklist snapshots, history and remembered operations) and photos; login
 throttling is not copied (it is forgotten within the hour anyway). Then verifies record
 by record: the same counts on both sides and the same content hash of every unit, user,
@@ -133,6 +134,13 @@ def copy_store(source: TinyDBStore, target: PostgresStore, *, batch: int = BATCH
     retired = source.retired_checklists()
     for checklist_id in sorted(retired - target.retired_checklists()):
         target.set_checklist_retired(checklist_id, True)
+    entries = list(reversed(source.page_audit().rows))  # oldest first
+    present_audit = {e.id for e in target.page_audit().rows}
+    todo_audit = [e for e in entries if e.id not in present_audit]
+    with target.atomic():
+        for entry in todo_audit:
+            target.add_audit(entry)
+    done("audit", len(todo_audit), len(entries) - len(todo_audit))
 
     ids = _source_ids(source)
     for n, chunk in enumerate(_batches(ids, batch)):
@@ -163,7 +171,8 @@ def verify(source: TinyDBStore, target: PostgresStore, report: CopyReport, ids: 
     versions = _source_versions(source)
     report.source_counts = {"units": len(source.list_units()), "users": len(source.list_users()),
                             "inspections": len(ids), "photos": len(photos),
-                            "checklist versions": len(versions)}
+                            "checklist versions": len(versions),
+                            "audit": source.page_audit(limit=0).total}
     report.target_counts = target.counts()
     for unit in source.list_units():
         copy = target.get_unit(unit.code)
@@ -186,6 +195,11 @@ def verify(source: TinyDBStore, target: PostgresStore, report: CopyReport, ids: 
                                      f"v{version.number:04d}")
     if target.retired_checklists() != source.retired_checklists():
         report.mismatches.append("retired checklists")
+    copied = {e.id: e for e in target.page_audit().rows}
+    for entry in source.page_audit().rows:
+        mirror = copied.get(entry.id)
+        if mirror is None or content_hash(mirror) != content_hash(entry):
+            report.mismatches.append(f"audit {entry.id}")
     for inspection_id in ids:
         original, copy = source.get_inspection(inspection_id), target.get_inspection(inspection_id)
         if original is None or copy is None or content_hash(copy) != content_hash(original):

@@ -14,6 +14,7 @@ keep working. ``None`` (the default) writes again.
 """
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime as _dt
 import errno
@@ -26,6 +27,7 @@ from typing import TypeVar
 
 from ..domain.models import (
     SCHEMA,
+    AuditEntry,
     Inspection,
     InspectionSummary,
     ItemSummary,
@@ -36,6 +38,7 @@ from ..domain.models import (
 from . import index
 from .base import (
     AlreadyExists,
+    AuditQuery,
     CannotStore,
     InspectionQuery,
     ItemQuery,
@@ -81,6 +84,7 @@ class MemoryStore:
         self._drafts: dict[str, tuple[float, str]] = {}
         self._stamps = itertools.count(1)
         self._stamp = ""
+        self._audit: list[AuditEntry] = []
         self._photo_tmp: tempfile.TemporaryDirectory[str] | None = None
         self._photo_dir = Path(photo_dir) if photo_dir is not None else None
         # Derived, rebuilt when stale: one index view per unit, the sorted units and users.
@@ -142,6 +146,30 @@ class MemoryStore:
             self._room()
             self._user_states[username] = copy.deepcopy(dict(doc))
             return result
+
+    # -- the audit log -------------------------------------------------------------
+    def add_audit(self, entry: AuditEntry) -> None:
+        """Append one entry (a private copy)."""
+        self._room()
+        new = copy.deepcopy(entry)
+        with self._lock:
+            self._audit.append(new)
+
+    def page_audit(self, query: AuditQuery | None = None, *, offset: int = 0,
+                   limit: int | None = None) -> Page[AuditEntry]:
+        """Entries matching ``query``, newest first."""
+        query = query or AuditQuery()
+        with self._lock:
+            found = [e for e in reversed(self._audit) if query.matches(e)]
+        found.sort(key=lambda e: e.at, reverse=True)  # stable: ties newest written first
+        start = max(0, int(offset))
+        end = None if limit is None else start + max(0, int(limit))
+        return Page(copy.deepcopy(found[start:end]), len(found), start, limit)
+
+    @contextlib.contextmanager
+    def atomic(self) -> Iterator[None]:
+        """The block's writes in order, each atomic (see the Protocol)."""
+        yield
 
     # -- users ---------------------------------------------------------------
     # -- checklists published in the app -------------------------------------------

@@ -50,6 +50,7 @@ from psycopg_pool import ConnectionPool
 from ..domain.models import (
     ROLES,
     SCHEMA,
+    AuditEntry,
     Inspection,
     InspectionSummary,
     ItemSummary,
@@ -60,6 +61,7 @@ from ..domain.models import (
 from ..domain.text import fold, nfc
 from .base import (
     AlreadyExists,
+    AuditQuery,
     CannotStore,
     InspectionQuery,
     ItemQuery,
@@ -101,15 +103,13 @@ def migrations() -> list[tuple[int, str, str]]:
         if match is None:
             raise StoreError(f"{path}: schema files are named NNNN_name.sql")
         out.append((int(match.group(1)), path.name, path.read_text(encoding="utf-8")))
-    versions = [v for v, _n, _s in out]
-    if not versions or versions[0] != 1 or len(set(versions)) != len(versions):
-        raise StoreError(f"{MIGRATIONS_DIR}: schema versions start at 1, each used once")
+    if [v for v, _n, _s in out] != list(range(1, len(out) + 1)):
+        raise StoreError(f"{MIGRATIONS_DIR}: schema versions must run 1, 2, 3… without gaps")
     return out
 
 
-#: The schema version this program writes (the highest file's number: a number may be
-#: missing while engineers add files in parallel, each with the number they were given).
-SCHEMA_VERSION = max(v for v, _n, _s in migrations())
+#: The schema version this program writes.
+SCHEMA_VERSION = len(migrations())
 
 
 def migrate(conn: psycopg.Connection[Any], upto: int | None = None) -> int:
@@ -415,6 +415,48 @@ class PostgresStore:
             conn.execute("UPDATE user_state SET doc = %s WHERE username = %s",
                          (_jsonb({"schema": SCHEMA, "state": dict(doc)}), username))
         return result
+
+    # -- the audit log -------------------------------------------------------------------
+    def add_audit(self, entry: AuditEntry) -> None:
+        """Append one entry (a row), in the thread's open transaction if any (see
+        :meth:`atomic`). An entry whose id is already there is left as it is (a resumed
+        ``store copy``)."""
+        doc = {"schema": SCHEMA, **entry.to_dict()}
+        with self._conn(write=True) as conn:
+            conn.execute("INSERT INTO audit (id, at, by_user, action, doc) "
+                         "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (id) DO NOTHING",
+                         (nfc(entry.id), entry.at, entry.by, entry.action, _jsonb(doc)))
+
+    def page_audit(self, query: AuditQuery | None = None, *, offset: int = 0,
+                   limit: int | None = None) -> Page[AuditEntry]:
+        """Entries matching ``query``, newest first, filtered in SQL."""
+        query = query or AuditQuery()
+        where: list[str] = []
+        params: list[Any] = []
+        if query.by is not None:
+            where.append("by_user = %s")
+            params.append(query.by if _clean(query.by) else "")
+        if query.action is not None:
+            if query.action.endswith("."):
+                where.append("starts_with(action, %s)")
+            else:
+                where.append("action = %s")
+            params.append(query.action if _clean(query.action) else "")
+        if query.at_from is not None:
+            where.append("at >= %s")
+            params.append(query.at_from)
+        if query.at_before is not None:
+            where.append("at < %s")
+            params.append(query.at_before)
+        rows, total, start = self._page("audit", "doc", where, params, "at DESC, seq DESC",
+                                        offset, limit)
+        return Page([AuditEntry.from_dict(d) for d in rows], total, start, limit)
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        """One transaction for every write of the block (nested: a savepoint)."""
+        with self._conn(write=True):
+            yield
 
     # -- units ----------------------------------------------------------------------------
     def list_units(self) -> list[Unit]:
@@ -891,7 +933,7 @@ class PostgresStore:
         the database holds."""
         with self._conn() as conn:
             counts = {table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-                      for table in ("units", "users", "inspections", "photos")}
+                      for table in ("units", "users", "inspections", "photos", "audit")}
             counts["checklist versions"] = conn.execute(
                 "SELECT count(*) FROM checklist_versions").fetchone()[0]
         return counts

@@ -9,6 +9,11 @@ Layout of ``<data_dir>`` (``LAYOUT`` = 3, recorded in ``store/meta.json``)::
                                            throttled key, spread over LOGIN_SHARDS files by a
                                            salted hash of the key (see record_login_failure)
     store/logins/salt                      the random salt of that hash (made once)
+    store/audit/<YYYY-MM>.jsonl            the audit log, one JSON line per entry, by the UTC
+                                           month of the entry: appended (O_APPEND, fsync)
+                                           under the file's lock, never rewritten; a line
+                                           torn by a killed writer is skipped on read and
+                                           ended by the next append
     store/inspections/<id[:2]>/<id>.json   TinyDB, table "inspection", doc 1: the whole inspection,
                                            its checklist content replaced by a reference
     store/checklists/<hash>.json           the content of a checklist snapshot, by content
@@ -61,7 +66,7 @@ import os
 import re
 import secrets
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import suppress
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -70,6 +75,7 @@ from tinydb.table import Document
 
 from ..domain.models import (
     SCHEMA,
+    AuditEntry,
     Inspection,
     InspectionSummary,
     ItemSummary,
@@ -80,6 +86,7 @@ from ..domain.models import (
 from . import index
 from .base import (
     AlreadyExists,
+    AuditQuery,
     CannotStore,
     InspectionQuery,
     ItemQuery,
@@ -88,6 +95,7 @@ from .base import (
     PublishedVersion,
     StoreError,
     export_record,
+    storing,
 )
 from .files import (
     AtomicJSONStorage,
@@ -110,6 +118,15 @@ from .temporaries import clean_at_start
 from .upgrades import upgrade
 
 T = TypeVar("T")
+
+
+def _fsync_new(path: Path) -> None:
+    """Make a newly created file's entry in its folder durable."""
+    fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 #: Version of the file layout described in the module docstring.
@@ -184,6 +201,7 @@ class TinyDBStore:
         self._users_path = self.root / "users.json"
         self._settings_path = self.root / "settings.json"
         self._user_state_dir = self.root / "user-state"
+        self._audit_dir = self.root / "audit"
         self._logins_dir = self.root / LOGINS_DIR
         self._login_salt: bytes | None = None
         self._index_dir = self.root / "index"
@@ -364,6 +382,64 @@ class TinyDBStore:
             write_atomic(path, json_bytes({"schema": SCHEMA, "username": username,
                                            "state": dict(doc)}))
         return result
+
+    # -- the audit log -------------------------------------------------------------
+    def add_audit(self, entry: AuditEntry) -> None:
+        """Append one entry as a line of its month's file, durably (see the layout)."""
+        month = entry.at[:7] if re.fullmatch(r"\d{4}-\d{2}", entry.at[:7]) else "0000-00"
+        path = self._audit_dir / f"{month}.jsonl"
+        line = json_bytes({"schema": SCHEMA, **entry.to_dict()}) + b"\n"
+        ensure_dir(self._audit_dir)
+        with locked(path), storing(path):
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            try:
+                size = os.fstat(fd).st_size
+                if size:  # end a line torn by a writer killed mid-append
+                    with open(path, "rb") as f:
+                        f.seek(size - 1)
+                        if f.read(1) != b"\n":
+                            line = b"\n" + line
+                os.write(fd, line)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            if not size:
+                _fsync_new(path)
+
+    def _audit_entries(self) -> Iterator[AuditEntry]:
+        """Every entry, newest first (by ``at``; entries of one moment: the last written first)."""
+        if not self._audit_dir.is_dir():
+            return
+        for path in sorted(self._audit_dir.glob("*.jsonl"), reverse=True):
+            try:
+                lines = path.read_bytes().splitlines()
+            except FileNotFoundError:
+                continue
+            month = []
+            for raw in reversed(lines):
+                try:
+                    doc = json_load(raw)
+                except ValueError:
+                    continue  # a line torn by a killed writer
+                if isinstance(doc, dict) and isinstance(doc.get("id"), str):
+                    month.append(AuditEntry.from_dict(doc))
+            month.sort(key=lambda e: e.at, reverse=True)  # stable: ties newest written first
+            yield from month
+
+    def page_audit(self, query: AuditQuery | None = None, *, offset: int = 0,
+                   limit: int | None = None) -> Page[AuditEntry]:
+        """Entries matching ``query``, newest first (reads the whole log: it grows with
+        the administrators' actions, a few thousand lines a year)."""
+        query = query or AuditQuery()
+        found = [e for e in self._audit_entries() if query.matches(e)]
+        start = max(0, int(offset))
+        end = None if limit is None else start + max(0, int(limit))
+        return Page(found[start:end], len(found), start, limit)
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        """The block's writes in order, each atomic on its own (see the Protocol)."""
+        yield
 
     # -- users ---------------------------------------------------------------
     def list_users(self) -> list[User]:
