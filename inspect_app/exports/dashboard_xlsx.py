@@ -44,7 +44,7 @@ def report(dashboard: Any, locale: str = "vi") -> Report:
             Column(t(N_("Points")), "points"), Column(t(N_("Maximum")), "points"),
             Column(t(N_("Percent")), "percent"), Column(t(N_("Rating")))), freeze_columns=3),
         Sheet("waiting", t(N_("Not yet inspected")), (Column(t(N_("Unit code"))), Column(t(N_("Unit"))))),
-        Sheet("heat", t(N_("Sections")), (Column(t(N_("Unit code"))), Column(t(N_("Unit"))),
+        Sheet("heat", t(N_("Scores by section")), (Column(t(N_("Unit code"))), Column(t(N_("Unit"))),
                                       *(Column(title, "percent") for _sid, title in heat.sections)),
               freeze_columns=2),
         Sheet("failed", t(N_("Criteria not met")), (

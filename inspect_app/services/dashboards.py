@@ -42,11 +42,17 @@ from ..domain.checklist import Checklist, parse_checklist
 from ..domain.compare import compare
 from ..domain.dates import local_date
 from ..domain.messages import N_
-from ..domain.models import ITEM_CLOSED_STATUSES, ITEM_STATUSES, InspectionSummary, ItemSummary, Unit
+from ..domain.models import (
+    ITEM_CLOSED_STATUSES,
+    ITEM_STATUSES,
+    InspectionSummary,
+    ItemSummary,
+    Unit,
+)
 from ..domain.periods import Period, PeriodError, parse_period
 from ..domain.ranking import newest_per_unit, usable_percent
-from ..domain.reminders import SOON_DAYS, days_overdue, is_escalated
 from ..domain.remediation import is_due_soon, is_overdue
+from ..domain.reminders import SOON_DAYS, days_overdue, is_escalated
 from ..domain.scoring import SHORTCOMING_STATUSES
 from ..domain.text import fold, nfc
 from ..domain.units import history_codes, successor
@@ -279,13 +285,14 @@ def build(store: Store, scope: Scope, query: DashboardQuery, *, today: _dt.date,
     return Dashboard(query=query, title=title or query.checklist,
                      period_label=period.label(locale), units_seen=len(seen), league=league,
                      heat=heat, failed=failed, trend=trend, gaps=gaps, remediation=remediation,
-                     groups=groups(units, visible_units(scope)))
+                     groups=[] if scope.role == "unit" else groups(units, visible_units(scope)))
 
 
 def league_of(ranked: dict[str, Any], units: Mapping[str, Unit], period: Period) -> League:
     """The league panel from the ranking of §11: its rows, the units in each band (best
     first: the band of the highest percent first) and the units not yet inspected — but
-    not the units merged away before the period began (their history lives elsewhere)."""
+    not the units merged away before the period began (their history lives elsewhere),
+    nor the units that are groups of others (a district is not ranked among its communes)."""
     rows = [LeagueRow(rank=r["rank"], unit=r["unit"], name=r["unit_name"],
                       inspection=r["inspection"], percent=r["percent"], total=r["total"],
                       max=r["max"], band=r["band"]) for r in ranked["rows"]]
@@ -297,10 +304,11 @@ def league_of(ranked: dict[str, Any], units: Mapping[str, Unit], period: Period)
             best[row.band] = max(best.get(row.band, -1.0), usable_percent(row.percent) or 0.0)
     bands = sorted(counts.items(), key=lambda pair: -best[pair[0]])
     start = period.start.isoformat()
+    parents = {u.parent for u in units.values() if u.parent}
     waiting = [(code, units[code].name if code in units else code)
                for code in ranked["not_inspected"]
-               if not (code in units and units[code].merged_into
-                       and (units[code].merged_on or "") <= start)]
+               if code not in parents and not (code in units and units[code].merged_into
+                                               and (units[code].merged_on or "") <= start)]
     waiting.sort(key=lambda pair: (fold(nfc(pair[1])), pair[0]))
     return League(rows, bands, waiting)
 
