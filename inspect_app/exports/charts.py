@@ -157,10 +157,9 @@ def heat_map(rows: Sequence[tuple[str, Sequence[float | None]]], columns: Sequen
             ink = "#fff" if _dark(colour) else "#000"
             shown = formatting.number(round(float(value)), locale) if small else \
                 formatting.percent(value, locale)
+            # the figure is written in the cell (and in the table): no tooltip per cell
             parts.append(f'<rect x="{x:.1f}" y="{y}" width="{cell:.1f}" height="{ROW - 2}" '
-                         f'fill="{colour}" stroke="#fff"><title>{_text(name)} · '
-                         f'{_text(columns[c])}: {_text(formatting.percent(value, locale))}'
-                         f'</title></rect><text x="{x + cell / 2:.1f}" y="{y + 14}" '
+                         f'fill="{colour}" stroke="#fff"/><text x="{x + cell / 2:.1f}" y="{y + 14}" '
                          f'text-anchor="middle" fill="{ink}" font-size="{9 if small else 10}">'
                          f'{_text(shown)}</text>')
     parts.append("</svg>")

@@ -376,18 +376,18 @@ def failed_criteria(records: Iterable[tuple[str, str, dict]], checklist: Checkli
         short=("short", "sum"), applied=("applied", "sum"), lost=("lost", "sum"))
     totals = totals[totals["short"] > 0]
     order = {c.id: n for n, c in enumerate(checklist.criteria)}
+    hits_of = {criterion: list(zip(group["name"], group["inspection"]))
+               for criterion, group in lines[lines["short"]].groupby("criterion", sort=False)}
     out = []
     for criterion, row in totals.iterrows():
         found = checklist.criterion(criterion)
-        hits = lines[(lines["criterion"] == criterion) & lines["short"]]
         out.append(FailedCriterion(
             criterion=criterion, text=found.text if found else criterion,
             section=found.section if found else "", units_short=int(row["short"]),
             units_scored=int(row["applied"]),
             share=round(100 * int(row["short"]) / int(row["applied"]), 2) if row["applied"] else 0.0,
             points_lost=round(float(row["lost"]), 2),
-            records=sorted(zip(hits["name"], hits["inspection"]),
-                           key=lambda pair: fold(nfc(pair[0])))))
+            records=sorted(hits_of.get(criterion, ()), key=lambda pair: fold(nfc(pair[0])))))
     out.sort(key=lambda f: (-f.share, -f.points_lost, order.get(f.criterion, 10**6)))
     return out
 

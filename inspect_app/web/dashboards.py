@@ -32,6 +32,8 @@ XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.she
 FILTERS = ("checklist", "period", "kind", "group")
 #: Units drawn as lines of their own in the trend chart (beyond: the province only).
 TREND_LINES = 7
+#: Links to the findings of one criterion the page lists (the workbook names every unit).
+FINDINGS_SHOWN = 20
 
 
 def _locale() -> str:
@@ -115,7 +117,8 @@ def index():
     return render_template("dashboards/index.html", dashboard=dashboard, problem=problem,
                            args=args, checklists=checklists, kinds=INSPECTION_KINDS,
                            group_choices=choices, svg=_charts(dashboard) if dashboard else {},
-                           failed_shown=service.FAILED_SHOWN, trend_lines=TREND_LINES), status
+                           failed_shown=service.FAILED_SHOWN, trend_lines=TREND_LINES,
+                           findings_shown=FINDINGS_SHOWN), status
 
 
 @bp.get("/dashboard.xlsx")
@@ -129,7 +132,7 @@ def workbook():
         return render_template("dashboards/index.html", dashboard=None, problem=problem,
                                args=args, checklists=checklists, kinds=INSPECTION_KINDS,
                                group_choices=[], svg={}, failed_shown=service.FAILED_SHOWN,
-                               trend_lines=TREND_LINES), status or 400
+                               trend_lines=TREND_LINES, findings_shown=FINDINGS_SHOWN), status
     output = io.BytesIO()  # a few sheets of one row per unit: small
     xlsx.write(dashboard_xlsx.report(dashboard, _locale()), output)
     output.seek(0)
