@@ -37,6 +37,7 @@ from inspect_app.domain.checklist import Checklist
 from inspect_app.domain.models import Answer, Inspection, PhotoRef, ProgressNote, TeamMember, Unit
 from inspect_app.domain.remediation import generate_items
 from inspect_app.domain.scoring import score
+from inspect_app.i18n import formatting
 from inspect_app.services.demo import generated_answer
 from inspect_app.services.inspections import snapshot_of
 from inspect_app.storage import new_id
@@ -76,7 +77,8 @@ def make_inspection(n: int, checklist: Checklist, snapshot: dict, rng: random.Ra
     card = score(checklist, inspection.answers_content())
     inspection.score = card.as_dict()
     items = generate_items(inspection, checklist, card, include_unanswered=False,
-                           finalized_on=_dt.date(2025, 3, 1), at=at, by="thanhtra1")[:3]
+                           finalized_on=_dt.date(2025, 3, 1), at=at, by="thanhtra1",
+                           number_text=formatting.number)[:3]
     if items:
         items[0].progress.append(ProgressNote(at="2025-03-20T03:00:00+00:00", by="xa",
                                               note="Đã ban hành kế hoạch khắc phục",

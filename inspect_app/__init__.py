@@ -17,6 +17,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         assets,
         auth,
         common,
+        dashboards,
         documents,
         exports,
         fill,
@@ -55,7 +56,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     auth.init_app(app)
 
     for module in (checklist_views, inspections, fill, assessments, remediation, documents, qr,
-                   notifications, units, users, province, rankings, exports, api, pwa):
+                   notifications, units, users, province, rankings, dashboards, exports, api,
+                   pwa):
         app.register_blueprint(module.bp)
     app.register_blueprint(users.account_bp)
     app.add_url_rule("/", endpoint="index", view_func=home.index)

@@ -585,6 +585,11 @@ MATRIX: dict[str, dict] = {
     },
     "rankings.index": {"GET": everyone(200), "body": {"GET": lambda w, s, t: {"query_string": {
         "checklist": CHECKLIST_ID, "period": "2025"}}}},
+    # -- the dashboards: every role, each within what it may see (tests/test_dashboards.py)
+    "dashboards.index": {"GET": everyone(200), "body": {"GET": lambda w, s, t: {"query_string": {
+        "checklist": CHECKLIST_ID, "period": "2025"}}}},
+    "dashboards.workbook": {"GET": everyone(200), "body": {"GET": lambda w, s, t: {
+        "query_string": {"checklist": CHECKLIST_ID, "period": "2025"}}}},
     "api.rankings": {"api": True, "GET": everyone(200),
                      "body": {"GET": lambda w, s, t: {"query_string": {
                          "checklist": CHECKLIST_ID, "period": "2025", "kind": "assessment"}}}},
@@ -856,7 +861,9 @@ def test_route_access(env, endpoint, method, role, target):
 # ---------------------------------------------------------------- what lists and files show
 
 LIST_PAGES = ["/", "/inspections/", "/inspections/?unit=A", "/inspections/?unit=B",
-              "/units/", "/units/A", "/units/B", "/remediation/"]
+              "/units/", "/units/A", "/units/B", "/remediation/",
+              f"/dashboards/?checklist={CHECKLIST_ID}&period=2025",
+              f"/dashboards/?checklist={CHECKLIST_ID}&period=2025&kind=self_check"]
 
 
 @pytest.mark.parametrize("role", ROLES)

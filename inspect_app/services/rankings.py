@@ -4,7 +4,7 @@ competition rank of :mod:`inspect_app.domain.ranking`; the units seen without su
 record as ``not_inspected``. The API and the home page use this one function."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,13 +43,14 @@ def ranking_query(args: Mapping[str, Any]) -> RankingQuery:
 
 
 def ranking(store: Store, scope: Scope, query: RankingQuery, *,
-            every_record: bool = False) -> dict[str, Any]:
+            every_record: bool = False, units: Iterable[str] | None = None) -> dict[str, Any]:
     """The ranking of DESIGN §11 within what ``scope`` may see. ``every_record``: every
     finalized record of the round is a row (the home page's table of the round), those
-    without a score unranked at the end, instead of the newest one per unit."""
+    without a score unranked at the end, instead of the newest one per unit. ``units``:
+    only these units (a group of the dashboards), ranked among themselves."""
     names = {u.code: u.name for u in store.list_units()}
     found = visible(store, scope, checklist=query.checklist, period=query.period,
-                    kind=query.kind, status="finalized")
+                    kind=query.kind, status="finalized", units=units)
     if every_record:
         rows = found
     else:
@@ -58,7 +59,7 @@ def ranking(store: Store, scope: Scope, query: RankingQuery, *,
     ordered = sorted(zip(rows, ranks), key=lambda pair: (
         pair[1] is None, pair[1] or 0, fold(nfc(names.get(pair[0].unit, pair[0].unit))),
         pair[0].unit, pair[0].created_at))
-    allowed = visible_units(scope)
+    allowed = visible_units(scope, units=units)
     seen = set(names) if allowed is None else set(allowed) & set(names)
     ranked_units = {s.unit for s in rows if usable_percent(s.percent) is not None}
     not_inspected = sorted(c for c in seen if c not in ranked_units)

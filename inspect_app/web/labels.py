@@ -65,6 +65,7 @@ NAV_ITEMS = (
     ("notifications.index", _l("Notifications"), ("inspector", "unit")),
     ("inspections.index", _l("Inspections"), ("admin", "inspector", "unit", "viewer")),
     ("remediation.index", _l("Remediation"), ("admin", "inspector", "unit", "viewer")),
+    ("dashboards.index", _l("Dashboards"), ("admin", "inspector", "unit", "viewer")),
     ("assessments.rounds", _l("PAR index"), ("admin", "inspector", "viewer")),
     ("units.index", _l("Units"), ("admin", "inspector", "viewer")),
     ("exports.index", _l("Excel"), ("admin", "inspector", "viewer")),

@@ -1,0 +1,534 @@
+"""The province's dashboards (issue 15, point 1): the figures of one round (a checklist,
+a period and a kind: inspections, self-checks and assessments are never mixed) for the
+units a user may see, optionally narrowed to a unit group (the units under a parent).
+
+Panels, each a plain dataclass that the page draws as an SVG chart with its table and
+the workbook writes as a sheet:
+
+* :class:`League` — the ranking of DESIGN §11 (``services/rankings.py``, the same one
+  function as the API), the count per band and the units not yet inspected;
+* :class:`HeatMap` — each ranked unit's percent of every section's points;
+* :class:`FailedCriterion` rows — the criteria most often not or partly met: the share
+  of units (of those the criterion applied to) with a shortcoming and the points lost;
+* :class:`Trend` — per unit and for the province, the percent over the periods of the
+  same kind up to the chosen one (years, quarters, weeks…), a merged unit's records
+  counted under the unit that carries its history (``domain/units.py``);
+* :class:`GapRow` rows — self-check against inspection of each unit
+  (``domain/compare.py``), the most overrated first;
+* :class:`Remediation` — the round's items by status per unit, overdue and due within
+  7 days, the on-time completion rate, the oldest open items and the escalated ones.
+
+Visibility: every read goes through :func:`~.inspections.visible_query` (and the ranking
+through the same rules), so an inspector sees the units they inspect and a commune
+officer only their own unit — never another unit's figure.
+
+Cost: the index summaries (:meth:`Store.iter_summaries`) carry scores and item cards; the
+only full reads are the score cards of the ranked records (one per unit, through the
+lean :meth:`Store.iter_export_records`) and, for the gap panel, the two records of each
+unit that has both a self-check and an inspection of the round.
+
+pandas does the grouping; it is imported when a dashboard is built, not when the app
+starts (0,4 s and ~50 MB that no other page needs).
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..domain.access import Scope
+from ..domain.checklist import Checklist, parse_checklist
+from ..domain.compare import compare
+from ..domain.dates import local_date
+from ..domain.messages import N_
+from ..domain.models import (
+    ITEM_CLOSED_STATUSES,
+    ITEM_STATUSES,
+    InspectionSummary,
+    ItemSummary,
+    Unit,
+)
+from ..domain.periods import Period, PeriodError, parse_period
+from ..domain.ranking import newest_per_unit, usable_percent
+from ..domain.remediation import is_due_soon, is_overdue
+from ..domain.reminders import SOON_DAYS, days_overdue, is_escalated
+from ..domain.scoring import SHORTCOMING_STATUSES
+from ..domain.text import fold, nfc
+from ..domain.units import history_codes, successor
+from ..storage import Store
+from . import Invalid
+from .commands import quoted
+from .inspections import checklist_of, live_card, visible_query, visible_units
+from .rankings import RankingQuery, ranking, ranking_query
+
+#: Periods a trend shows at most (the chosen one and those before it).
+TREND_PERIODS = 12
+#: Rows of the most-failed criteria a page shows (the workbook has them all).
+FAILED_SHOWN = 10
+#: Items the lists of oldest open and escalated items show at most.
+ITEMS_SHOWN = 10
+#: Item statuses that still need work (what "open" means in the remediation panel).
+OPEN_STATUSES = tuple(s for s in ITEM_STATUSES if s not in ITEM_CLOSED_STATUSES)
+
+
+# ---------------------------------------------------------------- the query
+
+@dataclass(frozen=True)
+class DashboardQuery:
+    """One round and an optional unit group (a parent unit's code; "" for every unit)."""
+
+    checklist: str
+    period: str
+    kind: str = "inspection"
+    group: str = ""
+
+
+def dashboard_query(args: Mapping[str, Any], units: Mapping[str, Unit]) -> DashboardQuery:
+    """The filters of a request (``checklist``, ``period``, ``kind``, ``group``);
+    :class:`Invalid` naming the field that is missing or wrong."""
+    base = ranking_query(args)
+    try:
+        period = parse_period(base.period)
+    except PeriodError:
+        raise Invalid(N_("the period %(period)s is not one: use 2025, 2025-Q1 or 2025-W14",
+                         period=quoted(base.period)), field="period") from None
+    group = str(args.get("group") or "").strip()[:50]
+    if group and group not in units:
+        raise Invalid(N_("there is no unit group %(code)s", code=quoted(group)), field="group")
+    return DashboardQuery(base.checklist, period.code, base.kind, group)
+
+
+def group_members(group: str, units: Mapping[str, Unit]) -> frozenset[str] | None:
+    """The units under ``group`` (children, their children…; not the group itself), with
+    the units merged into them; None for no group (every unit)."""
+    if not group:
+        return None
+    members: set[str] = set()
+    for code in units:
+        seen, parent = {code}, units[code].parent
+        while parent and parent not in seen:
+            if parent == group:
+                members.add(code)
+                break
+            seen.add(parent)
+            parent = units[parent].parent if parent in units else None
+    return frozenset(c for m in members for c in history_codes(m, units))
+
+
+def groups(units: Mapping[str, Unit], allowed: frozenset[str] | None) -> list[Unit]:
+    """The units that are a parent of a unit the user may see (the group choices)."""
+    parents = {u.parent for u in units.values()
+               if u.parent and (allowed is None or u.code in allowed)}
+    return sorted((units[p] for p in parents if p in units), key=lambda u: fold(nfc(u.name)))
+
+
+# ---------------------------------------------------------------- the panels
+
+@dataclass(frozen=True)
+class LeagueRow:
+    rank: int | None
+    unit: str
+    name: str
+    inspection: str
+    percent: float | None
+    total: float | None
+    max: float | None
+    band: str | None
+
+
+@dataclass(frozen=True)
+class League:
+    rows: list[LeagueRow]
+    bands: list[tuple[str, int]]  # (band, units), best band first
+    not_inspected: list[tuple[str, str]]  # (code, name)
+
+
+@dataclass(frozen=True)
+class HeatRow:
+    unit: str
+    name: str
+    inspection: str
+    percents: list[float | None]  # one per section of HeatMap.sections
+
+
+@dataclass(frozen=True)
+class HeatMap:
+    sections: list[tuple[str, str]]  # (id, title), in checklist order
+    rows: list[HeatRow]
+
+
+@dataclass(frozen=True)
+class FailedCriterion:
+    criterion: str
+    text: str
+    section: str
+    units_short: int  # units with a shortcoming (not or partly met)
+    units_scored: int  # units the criterion applied to (not "not applicable")
+    share: float  # units_short / units_scored, in percent
+    points_lost: float  # Σ (max − points) over those shortcomings
+    records: list[tuple[str, str]]  # (unit name, inspection id) of each shortcoming
+
+
+@dataclass(frozen=True)
+class TrendSeries:
+    unit: str
+    name: str
+    former: list[str]  # names of the units merged into it and its own former names
+    percents: list[float | None]  # one per period of Trend.periods
+
+
+@dataclass(frozen=True)
+class Trend:
+    periods: list[str]
+    labels: list[str]
+    province: list[float | None]  # the mean over the units of each period
+    units: list[TrendSeries]
+
+
+@dataclass(frozen=True)
+class GapRow:
+    unit: str
+    name: str
+    inspection: str
+    self_check: str
+    self_percent: float | None
+    inspection_percent: float | None
+    gap_percent: float | None  # self − inspection, in percent points
+    gap_points: float  # Σ (self − inspection) over the criteria scored by both
+    overrated: int  # criteria the unit scored higher than the team
+
+
+@dataclass(frozen=True)
+class ItemLine:
+    item: ItemSummary
+    unit_name: str
+    days_overdue: int
+
+
+@dataclass(frozen=True)
+class RemediationRow:
+    unit: str
+    name: str
+    counts: dict[str, int]  # by status (ITEM_STATUSES)
+    overdue: int
+    due_soon: int
+    needing_action: int  # every item but "no action needed"
+    on_time: int  # done or verified by the deadline (or without one)
+    late: int
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return None if not self.needing_action else 100 * self.on_time / self.needing_action
+
+
+@dataclass(frozen=True)
+class Remediation:
+    rows: list[RemediationRow]
+    total: RemediationRow
+    oldest: list[ItemLine]
+    open_count: int
+    escalated: list[ItemLine]
+    escalated_count: int
+    escalate_after_days: int
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    query: DashboardQuery
+    title: str
+    period_label: str
+    units_seen: int
+    league: League
+    heat: HeatMap
+    failed: list[FailedCriterion]
+    trend: Trend
+    gaps: list[GapRow]
+    remediation: Remediation
+    groups: list[Unit] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- building
+
+def build(store: Store, scope: Scope, query: DashboardQuery, *, today: _dt.date, tz: str,
+          escalate_after_days: int, locale: str = "vi") -> Dashboard:
+    """Every panel of the round ``query`` within what ``scope`` may see."""
+    units = {u.code: u for u in store.list_units()}
+    members = group_members(query.group, units)
+    allowed = visible_units(scope, units=members)
+    seen = set(units) if allowed is None else set(allowed) & set(units)
+    names = {code: unit.name for code, unit in units.items()}
+    period = parse_period(query.period)
+
+    ranked = ranking(store, scope, RankingQuery(query.checklist, query.period, query.kind),
+                     units=members)
+    league = league_of(ranked, units, period)
+    round_records = list(store.iter_summaries(visible_query(
+        scope, units=members, checklist=query.checklist, period=query.period,
+        status="finalized")))
+    of_kind = [s for s in round_records if s.kind == query.kind]
+    cards = list(_cards(store, [row.inspection for row in league.rows]))
+    checklist = cards[0][1] if cards else None
+    by_id = {row.inspection: row for row in league.rows}
+    heat = heat_map([(by_id[rid].unit, by_id[rid].name, rid, card) for rid, _c, card in cards],
+                    checklist)
+    failed = failed_criteria([(by_id[rid].name, rid, card) for rid, _c, card in cards],
+                             checklist)
+    history = list(store.iter_summaries(visible_query(
+        scope, units=members, checklist=query.checklist, kind=query.kind,
+        status="finalized")))
+    trend = trend_of(history, units, period, locale)
+    gaps = gap_rows(store, round_records, names)
+    remediation = remediation_of(of_kind, names, today=today, tz=tz,
+                                 escalate_after_days=escalate_after_days)
+    title = ranked.get("title") or (round_records[0].checklist_title if round_records else "")
+    return Dashboard(query=query, title=title or query.checklist,
+                     period_label=period.label(locale), units_seen=len(seen), league=league,
+                     heat=heat, failed=failed, trend=trend, gaps=gaps, remediation=remediation,
+                     groups=[] if scope.role == "unit" else groups(units, visible_units(scope)))
+
+
+def league_of(ranked: dict[str, Any], units: Mapping[str, Unit], period: Period) -> League:
+    """The league panel from the ranking of §11: its rows, the units in each band (best
+    first: the band of the highest percent first) and the units not yet inspected — but
+    not the units merged away before the period began (their history lives elsewhere),
+    nor the units that are groups of others (a district is not ranked among its communes)."""
+    rows = [LeagueRow(rank=r["rank"], unit=r["unit"], name=r["unit_name"],
+                      inspection=r["inspection"], percent=r["percent"], total=r["total"],
+                      max=r["max"], band=r["band"]) for r in ranked["rows"]]
+    best: dict[str, float] = {}
+    counts: dict[str, int] = {}
+    for row in rows:
+        if row.band:
+            counts[row.band] = counts.get(row.band, 0) + 1
+            best[row.band] = max(best.get(row.band, -1.0), usable_percent(row.percent) or 0.0)
+    bands = sorted(counts.items(), key=lambda pair: -best[pair[0]])
+    start = period.start.isoformat()
+    parents = {u.parent for u in units.values() if u.parent}
+    waiting = [(code, units[code].name if code in units else code)
+               for code in ranked["not_inspected"]
+               if code not in parents and not (code in units and units[code].merged_into
+                                               and (units[code].merged_on or "") <= start)]
+    waiting.sort(key=lambda pair: (fold(nfc(pair[1])), pair[0]))
+    return League(rows, bands, waiting)
+
+
+def _cards(store: Store, inspection_ids: list[str]):
+    """(id, checklist, frozen score card) of each record, read the lean way."""
+    checklists: dict[str, Checklist] = {}
+    for record in store.iter_export_records(inspection_ids):
+        snapshot = record.get("checklist") or {}
+        key = str(snapshot.get("hash", ""))
+        checklist = checklists.get(key)
+        if checklist is None:
+            checklist = checklists[key] = parse_checklist(snapshot["data"], f"snapshot {key[:12]}")
+        card = record.get("score")
+        if card:
+            yield record["id"], checklist, card
+
+
+def heat_map(records: Iterable[tuple[str, str, str, dict]], checklist: Checklist | None
+             ) -> HeatMap:
+    """Each unit's percent of every section (rows in the order given: the league's)."""
+    import pandas as pd
+
+    records = list(records)
+    if checklist is None or not records:
+        return HeatMap([], [])
+    # A section without points of its own (bonus and penalty only) has no percent.
+    frame = pd.DataFrame([{"inspection": rid, "section": s.get("id"), "percent": s.get("percent")}
+                          for _u, _n, rid, card in records for s in card.get("sections") or ()
+                          if (usable_percent(s.get("max")) or 0) > 0],
+                         columns=["inspection", "section", "percent"])
+    sections = [(s.id, s.title) for s in checklist.sections if s.id in set(frame["section"])]
+    table = frame.pivot_table(index="inspection", columns="section", values="percent",
+                              aggfunc="first")
+    rows = []
+    for unit, name, rid, _card in records:
+        percents = [_float(table.at[rid, sid]) if rid in table.index and sid in table.columns
+                    else None for sid, _t in sections]
+        rows.append(HeatRow(unit, name, rid, percents))
+    return HeatMap(sections, rows)
+
+
+def failed_criteria(records: Iterable[tuple[str, str, dict]], checklist: Checklist | None
+                    ) -> list[FailedCriterion]:
+    """The criteria with a shortcoming in at least one unit, the most widespread first
+    (then the most points lost, then checklist order)."""
+    import pandas as pd
+
+    records = list(records)
+    if checklist is None or not records:
+        return []
+    lines = pd.DataFrame(
+        [{"name": name, "inspection": rid, "criterion": line.get("id"),
+          "status": line.get("status"), "points": line.get("points"), "max": line.get("max")}
+         for name, rid, card in records for line in card.get("criteria") or ()
+         if line.get("max") is not None and line.get("type") not in ("bonus", "penalty")],
+        columns=["name", "inspection", "criterion", "status", "points", "max"])
+    if lines.empty:
+        return []
+    lines["short"] = lines["status"].isin(SHORTCOMING_STATUSES)
+    lines["applied"] = lines["status"] != "na"
+    lines["lost"] = (lines["max"].astype(float) - lines["points"].fillna(0).astype(float)
+                     ).where(lines["short"], 0.0)
+    totals = lines.groupby("criterion", sort=False).agg(
+        short=("short", "sum"), applied=("applied", "sum"), lost=("lost", "sum"))
+    totals = totals[totals["short"] > 0]
+    order = {c.id: n for n, c in enumerate(checklist.criteria)}
+    hits_of = {criterion: list(zip(group["name"], group["inspection"]))
+               for criterion, group in lines[lines["short"]].groupby("criterion", sort=False)}
+    out = []
+    for criterion, row in totals.iterrows():
+        found = checklist.criterion(criterion)
+        out.append(FailedCriterion(
+            criterion=criterion, text=found.text if found else criterion,
+            section=found.section if found else "", units_short=int(row["short"]),
+            units_scored=int(row["applied"]),
+            share=round(100 * int(row["short"]) / int(row["applied"]), 2) if row["applied"] else 0.0,
+            points_lost=round(float(row["lost"]), 2),
+            records=sorted(hits_of.get(criterion, ()), key=lambda pair: fold(nfc(pair[0])))))
+    out.sort(key=lambda f: (-f.share, -f.points_lost, order.get(f.criterion, 10**6)))
+    return out
+
+
+def trend_of(history: Iterable[InspectionSummary], units: Mapping[str, Unit], period: Period,
+             locale: str = "vi") -> Trend:
+    """The percent of each unit over the periods of ``period``'s kind up to it (at most
+    :data:`TREND_PERIODS`): per unit and period its newest finalized record; a merged
+    unit's figure counts under its successor (the mean where both had one); the province
+    line is the mean over the units of each period."""
+    import pandas as pd
+
+    rows = []
+    for summary in history:
+        percent = usable_percent(summary.percent)
+        if percent is None:
+            continue
+        try:
+            when = parse_period(summary.period)
+        except PeriodError:
+            continue
+        if when.kind != period.kind or when.start > period.start:
+            continue
+        rows.append({"id": summary.id, "unit": summary.unit, "period": when.code,
+                     "start": when.start, "finalized_at": summary.finalized_at or "",
+                     "percent": percent})
+    if not rows:
+        return Trend([], [], [], [])
+    frame = pd.DataFrame(rows)
+    starts = sorted(set(frame["start"]))[-TREND_PERIODS:]
+    frame = frame[frame["start"].isin(starts)]
+    newest = (frame.sort_values("finalized_at")
+              .groupby(["unit", "period"], sort=False).tail(1).copy())
+    newest["successor"] = newest["unit"].map(lambda code: successor(code, units))
+    table = newest.pivot_table(index="successor", columns="start", values="percent",
+                               aggfunc="mean")
+    codes = {s: p for s, p in zip(frame["start"], frame["period"])}
+    province = table.mean(axis=0)
+    series = []
+    for code in sorted(table.index, key=lambda c: (fold(nfc(units[c].name)) if c in units
+                                                    else c, c)):
+        unit = units.get(code)
+        former = [units[c].name for c in sorted(history_codes(code, units) - {code})
+                  if c in units and c in set(newest["unit"])]
+        if unit is not None:
+            former += [str(f.get("name")) for f in unit.former_names if f.get("name")]
+        series.append(TrendSeries(code, unit.name if unit else code, former,
+                                  [_rounded(table.at[code, s]) for s in starts]))
+    return Trend([codes[s] for s in starts], [parse_period(codes[s]).label(locale) for s in starts],
+                 [_rounded(province[s]) for s in starts], series)
+
+
+def gap_rows(store: Store, round_records: Iterable[InspectionSummary],
+             names: Mapping[str, str]) -> list[GapRow]:
+    """Self-check against inspection for each unit with both finalized in the round (the
+    newest of each): the criteria compared as on the comparison page
+    (:func:`domain.compare.compare`), the most overrated unit first."""
+    pairs: dict[str, dict[str, InspectionSummary]] = {}
+    for kind in ("inspection", "self_check"):
+        for summary in newest_per_unit([s for s in round_records if s.kind == kind]):
+            pairs.setdefault(summary.unit, {})[kind] = summary
+    out = []
+    for unit, pair in pairs.items():
+        if len(pair) < 2:
+            continue
+        inspection = store.get_inspection(pair["inspection"].id)
+        self_check = store.get_inspection(pair["self_check"].id)
+        if inspection is None or self_check is None:
+            continue
+        gaps = compare(checklist_of(inspection), live_card(self_check), live_card(inspection))
+        known = [g.gap for g in gaps if g.gap is not None]
+        own, team = (usable_percent(pair["self_check"].percent),
+                     usable_percent(pair["inspection"].percent))
+        out.append(GapRow(
+            unit=unit, name=names.get(unit, unit), inspection=inspection.id,
+            self_check=self_check.id, self_percent=own, inspection_percent=team,
+            gap_percent=None if own is None or team is None else round(own - team, 2),
+            gap_points=float(sum(known)) if known else 0.0,
+            overrated=sum(1 for g in gaps if g.overrated)))
+    out.sort(key=lambda r: (-(r.gap_percent if r.gap_percent is not None else -10**9),
+                            -r.gap_points, fold(nfc(r.name))))
+    return out
+
+
+def remediation_of(records: Iterable[InspectionSummary], names: Mapping[str, str], *,
+                   today: _dt.date, tz: str, escalate_after_days: int) -> Remediation:
+    """The round's remediation items (their cards in the index) per unit: by status,
+    overdue, due within :data:`~domain.reminders.SOON_DAYS` days, on time (done or
+    verified by the local date of its deadline, as criterion 1.5 counts them:
+    :func:`domain.remediation.plan_figures`), the oldest open ones and those overdue by
+    more than ``escalate_after_days`` days."""
+    import pandas as pd
+
+    items = [item for record in records for item in record.items]
+    columns = ["unit", "status", "overdue", "due_soon", "action", "on_time", "late"]
+    frame = pd.DataFrame([_item_facts(item, today, tz) for item in items], columns=columns)
+    by_status = pd.crosstab(frame["unit"], frame["status"]) if not frame.empty else None
+    sums = frame.groupby("unit")[["overdue", "due_soon", "action", "on_time", "late"]].sum()
+
+    def row_of(unit: str, counts: dict[str, int], figures: Mapping[str, Any]) -> RemediationRow:
+        return RemediationRow(unit=unit, name=names.get(unit, unit),
+                              counts={s: int(counts.get(s, 0)) for s in ITEM_STATUSES},
+                              overdue=int(figures["overdue"]), due_soon=int(figures["due_soon"]),
+                              needing_action=int(figures["action"]),
+                              on_time=int(figures["on_time"]), late=int(figures["late"]))
+
+    rows = [row_of(unit, by_status.loc[unit].to_dict() if by_status is not None else {},
+                   sums.loc[unit]) for unit in sums.index]
+    rows.sort(key=lambda r: (-r.overdue, -(r.needing_action - r.on_time - r.late),
+                             fold(nfc(r.name))))
+    total = row_of("", frame["status"].value_counts().to_dict(),
+                   frame[["overdue", "due_soon", "action", "on_time", "late"]].sum())
+    still_open = sorted((i for i in items if i.status in OPEN_STATUSES),
+                        key=lambda i: (i.due or "9999-12-31", i.inspection, i.id))
+    escalated = [i for i in still_open if is_escalated(i, today, escalate_after_days)]
+
+    def line(item: ItemSummary) -> ItemLine:
+        return ItemLine(item, names.get(item.unit, item.unit), days_overdue(item, today))
+
+    return Remediation(rows=rows, total=total,
+                       oldest=[line(i) for i in still_open[:ITEMS_SHOWN]],
+                       open_count=len(still_open),
+                       escalated=[line(i) for i in escalated[:ITEMS_SHOWN]],
+                       escalated_count=len(escalated), escalate_after_days=escalate_after_days)
+
+
+def _item_facts(item: ItemSummary, today: _dt.date, tz: str) -> dict[str, Any]:
+    done = item.status in ("done", "verified")
+    day = local_date(item.done_at, tz) if done and item.due else None
+    late = day is not None and day.isoformat() > str(item.due)
+    return {"unit": item.unit, "status": item.status,
+            "overdue": is_overdue(item, today),  # type: ignore[arg-type]
+            "due_soon": is_due_soon(item, today, SOON_DAYS),  # type: ignore[arg-type]
+            "action": item.status != "no_action", "on_time": done and not late, "late": late}
+
+
+def _float(value: Any) -> float | None:
+    number = usable_percent(value)
+    return None if number is None else float(number)
+
+
+def _rounded(value: Any) -> float | None:
+    number = _float(value)
+    return None if number is None else round(number, 2)
