@@ -11,12 +11,12 @@ from flask import Flask
 def register(app: Flask) -> None:
     """Attach every command to the app. A write the disk refuses (CannotStore) ends any
     command with its message and exit 2, not a traceback."""
-    from . import accounts, assessments, checklists, export, reminders, store
+    from . import accounts, assessments, checklists, export, reminders, store, units
     from .errors import end_refusals
 
     app.cli.add_command(checklists.checklists_cli)
     app.cli.add_command(checklists.score_command)
-    app.cli.add_command(accounts.units_cli)
+    app.cli.add_command(units.units_cli)
     app.cli.add_command(accounts.users_cli)
     app.cli.add_command(store.demo_command)
     app.cli.add_command(assessments.assessments_cli)

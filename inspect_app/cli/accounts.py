@@ -1,50 +1,16 @@
-"""``units`` and ``users``: add and import units, create users and API tokens."""
+"""``users``: create users and API tokens (``units`` is in :mod:`.units`)."""
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import click
 from flask.cli import AppGroup
 
 from ..domain.models import ROLES
 from ..services import ServiceError, accounts
-from ..services import units as unit_service
 from .errors import CommandFailed, current_store
 
-units_cli = AppGroup("units", help="Add and import units (communes, wards, departments).")
 users_cli = AppGroup("users", help="Create users and API tokens.")
-
-
-@units_cli.command("add")
-@click.argument("code")
-@click.argument("name")
-@click.option("--parent", default=None, help="Code of the parent unit.")
-def units_add(code: str, name: str, parent: str | None) -> None:
-    """Add (or rename) the unit CODE called NAME."""
-    try:
-        unit = unit_service.add_unit(current_store(), code, name, parent)
-    except ServiceError as exc:
-        raise CommandFailed(f"units add: {exc.message}") from None
-    click.echo(f"unit {unit.code}: {unit.name}")
-
-
-@units_cli.command("import")
-@click.argument("file", type=click.Path(dir_okay=False))
-def units_import(file: str) -> None:
-    """Import units from a CSV file with columns code,name[,parent] (all or nothing)."""
-    try:
-        text = Path(file).read_bytes().decode("utf-8-sig")
-    except OSError as exc:
-        raise CommandFailed(f"{file}: cannot read: {exc.strerror}") from None
-    except UnicodeDecodeError as exc:
-        raise CommandFailed(f"{file}: not UTF-8 text (byte {exc.start}); save the CSV as UTF-8") from None
-    try:
-        units = unit_service.import_units(current_store(), text)
-    except ServiceError as exc:
-        raise CommandFailed("\n".join(f"{file}: {line}" for line in exc.message.splitlines()) +
-             "\nnothing was imported") from None
-    click.echo(f"imported {len(units)} unit(s) from {file}")
 
 
 @users_cli.command("create")

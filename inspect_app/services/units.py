@@ -1,16 +1,28 @@
-"""Units (communes, wards, departments): adding, CSV import, listing with folded search."""
+"""Units (communes, wards, departments): adding, CSV import, listing with folded search,
+merging (the reorganisation of 2025) and renaming with an effective date.
+
+A merged unit keeps its code and its records and points at the unit that carries its
+history (``Unit.merged_into`` from ``merged_on``, see ``domain/units.py``); its open
+remediation items move to that unit. A rename keeps the old name for the days before it
+(``Unit.former_names``), so old records keep showing the name they were made under.
+"""
 from __future__ import annotations
 
 import csv
+import dataclasses
+import datetime as _dt
 import io
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 
 from ..domain.messages import N_, Message, joined
-from ..domain.models import Unit
+from ..domain.models import ITEM_CLOSED_STATUSES, AuditEntry, Event, Inspection, Unit
 from ..domain.text import ID_TEXT, SHORT_TEXT, TextProblem, clean_text, matches, nfc, sort_key
-from ..storage import Store
-from . import Invalid
+from ..domain.units import successor
+from ..storage import Store, new_id
+from . import Invalid, clock
+from .commands import quoted
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
 MAX_NAME = 200
@@ -23,6 +35,8 @@ HEADER_ALIASES = {
     "name": "name", "tên": "name", "ten": "name", "tên đơn vị": "name",
     "parent": "parent", "cấp trên": "parent", "đơn vị cấp trên": "parent", "mã cấp trên": "parent",
     "address": "address", "địa chỉ": "address",
+    "merged_into": "merged_into", "sáp nhập vào": "merged_into", "hợp nhất vào": "merged_into",
+    "merged_on": "merged_on", "ngày sáp nhập": "merged_on", "ngày hợp nhất": "merged_on",
 }
 
 
@@ -91,9 +105,212 @@ def add_unit(store: Store, code: str, name: str, parent: str | None = None,
             problems.append(_cycle_problem(chain))
     if problems:
         raise Invalid(joined(problems), field="code")
-    unit = Unit(code=code, name=name, parent=parent, address=address)
+    stored = next((u for u in existing if u.code == code), None)
+    # a correction of a stored unit keeps its merge and its former names
+    unit = (Unit(code=code, name=name, parent=parent, address=address) if stored is None
+            else replace(stored, name=name, parent=parent, address=address))
     store.save_units([unit])
     return unit
+
+
+# ---------------------------------------------------------------- dates of merges and renames
+
+_DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+
+
+def parse_day(value: object, label: Message | None = None) -> str:
+    """A day written DD/MM/YYYY (as the province writes it) or YYYY-MM-DD, as an ISO date;
+    :class:`Invalid` otherwise."""
+    text = str(value or "").strip()
+    try:
+        if (found := _DMY.match(text)):
+            day, month, year = (int(g) for g in found.groups())
+            return _dt.date(year, month, day).isoformat()
+        if len(text) == 10:
+            return _dt.date.fromisoformat(text).isoformat()
+    except ValueError:
+        pass
+    raise Invalid(N_("%(field)s must be a date DD/MM/YYYY (or YYYY-MM-DD), not %(value)s",
+                     field=label or N_("Date"), value=quoted(text)), field="on")
+
+
+def _day_before(iso: str) -> str:
+    return (_dt.date.fromisoformat(iso) - _dt.timedelta(days=1)).isoformat()
+
+
+# ---------------------------------------------------------------- merging
+
+@dataclass
+class MergePlan:
+    """What merging ``olds`` into ``into`` on ``on`` does: per old unit the records whose
+    history moves (``records``) and the open remediation items that move (``open_items``)."""
+
+    olds: list[str]
+    into: str
+    on: str
+    records: dict[str, int] = dataclasses.field(default_factory=dict)
+    open_items: dict[str, int] = dataclasses.field(default_factory=dict)
+
+    @property
+    def total_records(self) -> int:
+        return sum(self.records.values())
+
+    @property
+    def total_open_items(self) -> int:
+        return sum(self.open_items.values())
+
+
+def _is_open(status: str) -> bool:
+    return status not in ITEM_CLOSED_STATUSES
+
+
+def _merge_problems(units: dict[str, Unit], olds: list[str], into: str) -> list[Message]:
+    """Why ``olds`` cannot merge into ``into`` (empty: they can)."""
+    problems: list[Message] = []
+    if not into:
+        return [N_("choose the unit to merge into")]
+    if into not in units:
+        problems.append(N_("there is no unit %(code)s", code=quoted(into)))
+    if not olds:
+        problems.append(N_("choose at least one unit to merge"))
+    for code in olds:
+        if code not in units:
+            problems.append(N_("there is no unit %(code)s", code=quoted(code)))
+        elif code == into:
+            problems.append(N_("a unit cannot be merged into itself (%(code)s)", code=code))
+        elif units[code].merged_into:
+            problems.append(N_("%(code)s was already merged into %(into)s on %(on)s",
+                               code=code, into=units[code].merged_into,
+                               on=units[code].merged_on or "?"))
+    if problems:
+        return problems
+    # the chain from ``into`` must not come back to a unit being merged
+    chain, current = [into], units[into].merged_into
+    while current and current not in chain:
+        chain.append(current)
+        if current in olds:
+            return [N_("merging makes a cycle: %(chain)s",
+                       chain=" → ".join([current, *chain]))]
+        current = units[current].merged_into if current in units else None
+    if units[into].merged_into:
+        problems.append(N_("%(code)s was itself merged into %(into)s: merge into %(end)s",
+                           code=into, into=units[into].merged_into,
+                           end=successor(into, units)))
+    return problems
+
+
+def plan_merge(store: Store, olds: Iterable[str], into: str, on: object) -> MergePlan:
+    """Check a merge and count what it would move; :class:`Invalid` (every problem, in the
+    user's language at the edge) and nothing changed if it cannot be done."""
+    wanted = list(dict.fromkeys(str(c).strip() for c in olds if str(c).strip()))
+    into = str(into or "").strip()
+    units = {u.code: u for u in store.list_units()}
+    problems = _merge_problems(units, wanted, into)
+    try:
+        day = parse_day(on, N_("Merge date"))
+    except Invalid as exc:
+        problems.append(exc.message)
+    if problems:
+        raise Invalid(joined(problems), field="into", errors=problems)
+    plan = MergePlan(olds=wanted, into=into, on=day, records=dict.fromkeys(wanted, 0),
+                     open_items=dict.fromkeys(wanted, 0))
+    for summary in store.list_inspections(units=wanted):
+        plan.records[summary.unit] += 1
+    for inspection in _with_open_items(store, wanted):
+        plan.open_items[inspection.unit] += sum(
+            1 for i in inspection.items if i.unit in wanted and _is_open(i.status))
+    return plan
+
+
+def _with_open_items(store: Store, codes: Iterable[str]) -> list[Inspection]:
+    codes = set(codes)
+    found = []
+    for summary in store.list_inspections(units=codes):
+        if not summary.items_open:
+            continue
+        inspection = store.get_inspection(summary.id)
+        if inspection is not None and any(i.unit in codes and _is_open(i.status)
+                                          for i in inspection.items):
+            found.append(inspection)
+    return found
+
+
+def _move_open_items(store: Store, olds: Iterable[str], into: str, on: str, by: str) -> int:
+    """Every open item of the old units now the new unit's to carry out (an event in its
+    history says from where); closed items stay as they were. How many moved."""
+    olds = set(olds)
+    moved = 0
+    at = clock.now_iso()
+    for inspection in _with_open_items(store, olds):
+        def change(record: Inspection) -> int:
+            count = 0
+            for item in record.items:
+                if item.unit in olds and _is_open(item.status):
+                    item.history.append(Event(at=at, by=by, action="unit_merged",
+                                              detail={"from": item.unit, "to": into, "on": on}))
+                    item.unit = into
+                    item.rev += 1
+                    count += 1
+            return count
+        moved += store.update_inspection(inspection.id, change)
+    return moved
+
+
+def merge_units(store: Store, olds: Iterable[str], into: str, on: object,
+                by: str = "cli") -> MergePlan:
+    """Merge ``olds`` into ``into`` from day ``on``: each old unit points at the new one,
+    its open remediation items move to it; one :meth:`Store.atomic` block, an audit entry.
+    :class:`Invalid` and nothing changed if the merge cannot be done (:func:`plan_merge`)."""
+    with store.atomic():
+        plan = plan_merge(store, olds, into, on)
+        units = {u.code: u for u in store.list_units()}
+        store.save_units([replace(units[code], merged_into=plan.into, merged_on=plan.on)
+                          for code in plan.olds])
+        _move_open_items(store, plan.olds, plan.into, plan.on, by)
+        store.add_audit(AuditEntry(
+            id=new_id(), at=clock.now_iso(), by=by, action="unit.merge", target=plan.into,
+            before={"units": plan.olds},
+            after={"merged_into": plan.into, "merged_on": plan.on,
+                   "records": plan.total_records, "open_items": plan.total_open_items}))
+    return plan
+
+
+# ---------------------------------------------------------------- renaming
+
+def rename_unit(store: Store, code: str, new_name: str, on: object, by: str = "cli") -> Unit:
+    """Call ``code`` ``new_name`` from day ``on``: the old name is kept for the days before
+    (``former_names``), so records made before keep it. :class:`Invalid`, nothing changed,
+    for an unknown or merged unit, a bad name or date, or a date not after the last rename."""
+    code = str(code or "").strip()
+    unit = store.get_unit(code)
+    if unit is None:
+        raise Invalid(N_("there is no unit %(code)s", code=quoted(code)), field="code")
+    problems, (_, name, _, _) = _texts(code, new_name, None, "")
+    problems = problems or [p for p in _check(code, name, None, set()) if p]
+    try:
+        day = parse_day(on, N_("Date of the new name"))
+    except Invalid as exc:
+        problems.append(exc.message)
+        day = ""
+    if not problems:
+        if unit.merged_into:
+            problems.append(N_("%(code)s was merged into %(into)s: it keeps its name",
+                               code=code, into=unit.merged_into))
+        elif name == unit.name:
+            problems.append(N_("%(code)s is already called %(name)s", code=code, name=name))
+        elif unit.former_names and _day_before(day) <= str(unit.former_names[-1].get("until")):
+            problems.append(N_("the new name must take effect after the last renaming "
+                               "(%(until)s)", until=unit.former_names[-1].get("until")))
+    if problems:
+        raise Invalid(joined(problems), field="name", errors=problems)
+    renamed = replace(unit, name=name, former_names=[
+        *unit.former_names, {"name": unit.name, "until": _day_before(day)}])
+    with store.atomic():
+        store.save_units([renamed])
+        store.add_audit(AuditEntry(id=new_id(), at=clock.now_iso(), by=by, action="unit.rename",
+                                   target=code, before={"name": unit.name},
+                                   after={"name": name, "on": day}))
+    return renamed
 
 
 @dataclass
@@ -120,13 +337,35 @@ def _delimiter(text: str) -> str:
     return best[1]
 
 
-def parse_units_csv(text: str, existing: set[str] | dict[str, str | None]) -> ImportResult:
-    """Read ``code,name[,parent][,address]`` rows; every problem is reported with the
-    line of the file where its row starts.
+def _merge_cells(values: dict[str, str], number: int, errors: list[tuple[int, Message]]
+                 ) -> tuple[str | None, str | None]:
+    """The optional ``merged_into`` and ``merged_on`` cells of a row (both or neither)."""
+    into = nfc(str(values.get("merged_into") or "")).strip() or None
+    on_text = str(values.get("merged_on") or "").strip()
+    if into is None:
+        if on_text:
+            errors.append((number, N_("merged_on is given without merged_into")))
+        return None, None
+    if not on_text:
+        errors.append((number, N_("merged_into %(code)r needs merged_on (DD/MM/YYYY)",
+                                  code=into)))
+        return into, None
+    try:
+        return into, parse_day(on_text, N_("merged_on"))
+    except Invalid as exc:
+        errors.append((number, exc.message))
+        return into, None
+
+
+def parse_units_csv(text: str, existing: set[str] | dict[str, str | None],
+                    merged: dict[str, str | None] | None = None) -> ImportResult:
+    """Read ``code,name[,parent][,address][,merged_into,merged_on]`` rows; every problem
+    is reported with the line of the file where its row starts.
 
     ``existing`` holds the codes already stored (or a mapping code → parent, which also
     lets parent cycles through stored units be found). Parents may refer to existing
-    units or to rows of the same file.
+    units or to rows of the same file. ``merged``: the stored units' ``merged_into``
+    (a stored merge cannot be pointed elsewhere, merges cannot make a cycle).
     """
     text = nfc(text.lstrip("\ufeff"))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
@@ -166,15 +405,30 @@ def parse_units_csv(text: str, existing: set[str] | dict[str, str | None]) -> Im
                                       line=seen[code])))
             continue
         seen[code] = number
+        into, on = _merge_cells(values, number, errors)
         parsed.append((number, Unit(code=code, name=name, parent=parent or None,
-                                    address=address)))
+                                    address=address, merged_into=into, merged_on=on)))
     parents = dict(existing) if isinstance(existing, dict) else dict.fromkeys(existing)
     known = set(parents) | set(seen)
     parents.update({unit.code: unit.parent for _, unit in parsed})
+    merges = dict(merged or {})
+    merges.update({unit.code: unit.merged_into for _, unit in parsed if unit.merged_into})
     for number, unit in parsed:
         problems = _check(unit.code, unit.name, unit.parent, known)
         if not problems and unit.parent and (chain := _cycle(unit.code, parents)):
             problems.append(_cycle_problem(chain))
+        if unit.merged_into:
+            if unit.merged_into == unit.code:
+                problems.append(N_("a unit cannot be merged into itself (%(code)s)",
+                                   code=unit.code))
+            elif unit.merged_into not in known:
+                problems.append(N_("merged_into %(code)r is not a known unit code",
+                                   code=unit.merged_into))
+            elif (merged or {}).get(unit.code) not in (None, unit.merged_into):
+                problems.append(N_("%(code)s was already merged into %(into)s on %(on)s",
+                                   code=unit.code, into=merged[unit.code], on="?"))
+            elif chain := _cycle(unit.code, merges):
+                problems.append(N_("merging makes a cycle: %(chain)s", chain=" → ".join(chain)))
         errors.extend((number, p) for p in problems)
     return ImportResult([u for _, u in parsed],
                         [_at_line(n, p) for n, p in sorted(errors, key=lambda e: e[0])])
@@ -182,13 +436,30 @@ def parse_units_csv(text: str, existing: set[str] | dict[str, str | None]) -> Im
 
 def import_units(store: Store, text: str) -> list[Unit]:
     """Import a CSV file all or nothing: any problem rejects the whole file."""
-    result = parse_units_csv(text, {u.code: u.parent for u in store.list_units()})
+    stored = {u.code: u for u in store.list_units()}
+    result = parse_units_csv(text, {u.code: u.parent for u in stored.values()},
+                             {u.code: u.merged_into for u in stored.values() if u.merged_into})
     if result.errors:
         raise Invalid(joined(result.errors, "\n"), errors=result.errors)
     if not result.units:
         raise Invalid(_at_line(2, N_("no units in the file")))
-    store.save_units(result.units)
-    return result.units
+    units = []
+    newly_merged: dict[tuple[str, str], list[str]] = {}
+    for unit in result.units:
+        old = stored.get(unit.code)
+        if old is not None:  # a row corrects a stored unit: its merge and former names stay
+            unit = replace(unit, former_names=old.former_names,
+                           merged_into=unit.merged_into or old.merged_into,
+                           merged_on=(unit.merged_on if unit.merged_into else old.merged_on))
+            if unit.merged_into and not old.merged_into:
+                newly_merged.setdefault((unit.merged_into, unit.merged_on or ""),
+                                        []).append(unit.code)
+        units.append(unit)
+    with store.atomic():
+        store.save_units(units)
+        for (into, on), olds in newly_merged.items():
+            _move_open_items(store, olds, into, on, "import")
+    return units
 
 
 def list_units(store: Store, query: str = "", visible: set[str] | None = None) -> list[Unit]:

@@ -1,0 +1,210 @@
+"""Units that merge and rename (issue 14 point 4): the history of the old communes follows
+them into the new one, open remediation items move, and every refusal changes nothing."""
+from __future__ import annotations
+
+import pytest
+
+from inspect_app.domain.models import Inspection, RemediationItem, Unit
+from inspect_app.services import Invalid
+from inspect_app.services import units as unit_service
+from inspect_app.storage.memory import MemoryStore
+
+from .dashboard_province import SNAPSHOT
+
+
+def record(store, rid: str, unit: str, *, period: str = "2025", percent: float = 80.0,
+           items: tuple[tuple[str, str], ...] = (), finalized_at="2025-05-01T03:00:00+00:00",
+           kind: str = "inspection") -> Inspection:
+    """A finalized record of ``unit`` straight into the store, with items (id, status)."""
+    inspection = Inspection(
+        id=rid, unit=unit, checklist=SNAPSHOT, period=period, kind=kind, status="finalized",
+        created_at="2025-04-01T03:00:00+00:00", finalized_at=finalized_at,
+        score={"total": percent, "max": 100, "percent": percent, "band": "Khá",
+               "sections": [], "criteria": []},
+        items=[RemediationItem(id=f"{rid}-{n}", inspection=rid, unit=unit, criterion=None,
+                               finding=f"Việc {n}", status=status)
+               for n, (_iid, status) in enumerate(items, 1)])
+    store.add_inspection(inspection)
+    return inspection
+
+
+def province(store) -> None:
+    store.save_units([Unit("H", "Huyện Cũ"), Unit("A", "Xã An", parent="H"),
+                      Unit("B", "Xã Bình", parent="H"), Unit("N", "Xã Mới", parent="H"),
+                      Unit("Z", "Xã Khác", parent="H")])
+
+
+@pytest.fixture
+def store():
+    found = MemoryStore()
+    province(found)
+    record(found, "ra", "A", items=(("x", "open"), ("y", "verified"), ("z", "in_progress")))
+    record(found, "rb", "B", percent=60.0, items=(("x", "done"),))
+    record(found, "rn", "N", percent=70.0)
+    return found
+
+
+def snapshot(store) -> tuple:
+    """Everything a merge could touch, to check a refusal changed nothing."""
+    return ([u.to_dict() for u in sorted(store.list_units(), key=lambda u: u.code)],
+            [store.get_inspection(s.id).to_dict() for s in store.list_inspections()],
+            store.page_audit().total)
+
+
+# ---------------------------------------------------------------- the service
+
+def test_merge_points_old_units_at_the_new_one_and_moves_open_items(store):
+    plan = unit_service.plan_merge(store, ["A", "B"], "N", "01/07/2025")
+    assert (plan.on, plan.records, plan.open_items) == (
+        "2025-07-01", {"A": 1, "B": 1}, {"A": 2, "B": 0})
+    unit_service.merge_units(store, ["A", "B"], "N", "01/07/2025", by="quantri")
+    a, b = store.get_unit("A"), store.get_unit("B")
+    assert (a.merged_into, a.merged_on, b.merged_into, b.merged_on) == (
+        "N", "2025-07-01", "N", "2025-07-01")
+    items = {i.id: i for i in store.get_inspection("ra").items}
+    assert {k: (i.unit, i.status) for k, i in items.items()} == {
+        "ra-1": ("N", "open"), "ra-2": ("A", "verified"), "ra-3": ("N", "in_progress")}
+    assert items["ra-1"].history[-1].detail == {"from": "A", "to": "N", "on": "2025-07-01"}
+    assert not items["ra-2"].history  # closed items are untouched
+    assert store.get_inspection("rb").items[0].unit == "B"  # done: closed, stays
+    assert store.get_inspection("ra").unit == "A"  # the record stays the old unit's
+    entry = store.page_audit().rows[0]
+    assert (entry.action, entry.by, entry.target) == ("unit.merge", "quantri", "N")
+
+
+@pytest.mark.parametrize("olds, into, on, message", [
+    (["A"], "A", "01/07/2025", "cannot be merged into itself"),
+    (["Q"], "N", "01/07/2025", "there is no unit 'Q'"),
+    (["A"], "Q", "01/07/2025", "there is no unit 'Q'"),
+    ([], "N", "01/07/2025", "at least one unit"),
+    (["A"], "N", "31/02/2025", "must be a date DD/MM/YYYY"),
+    (["A"], "N", "ngày mai", "must be a date DD/MM/YYYY"),
+    (["A"], "N", "", "must be a date DD/MM/YYYY"),
+])
+def test_a_bad_merge_is_refused_and_changes_nothing(store, olds, into, on, message):
+    before = snapshot(store)
+    with pytest.raises(Invalid) as refused:
+        unit_service.merge_units(store, olds, into, on)
+    assert message in refused.value.message
+    assert snapshot(store) == before
+
+
+def test_a_merge_that_would_make_a_cycle_or_repeat_is_refused(store):
+    unit_service.merge_units(store, ["A"], "N", "2025-07-01")
+    before = snapshot(store)
+    with pytest.raises(Invalid, match="cycle: N → A → N"):
+        unit_service.merge_units(store, ["N"], "A", "2025-08-01")
+    with pytest.raises(Invalid, match="already merged into N"):
+        unit_service.merge_units(store, ["A"], "Z", "2025-08-01")
+    with pytest.raises(Invalid, match="itself merged into N: merge into N"):
+        unit_service.merge_units(store, ["Z"], "A", "2025-08-01")
+    assert snapshot(store) == before
+
+
+def test_rename_keeps_the_old_name_for_the_days_before(store):
+    from inspect_app.domain.units import name_on
+
+    unit = unit_service.rename_unit(store, "N", "Phường Mới", "15/09/2025", by="quantri")
+    assert unit.former_names == [{"name": "Xã Mới", "until": "2025-09-14"}]
+    stored = store.get_unit("N")
+    assert (name_on(stored, "2025-09-14"), name_on(stored, "2025-09-15")) == (
+        "Xã Mới", "Phường Mới")
+    assert stored.parent == "H"
+    # an edit of the unit (units add) keeps its former names
+    unit_service.add_unit(store, "N", "Phường Mới", "H", "1 Đường Lớn")
+    assert store.get_unit("N").former_names == unit.former_names
+
+
+@pytest.mark.parametrize("code, name, on, message", [
+    ("Q", "Xã Q", "01/01/2026", "there is no unit 'Q'"),
+    ("N", "Xã Mới", "01/01/2026", "already called"),
+    ("N", "", "01/01/2026", "name is empty"),
+    ("N", "Xã Mới 2", "2026-13-01", "must be a date"),
+])
+def test_a_bad_rename_is_refused_and_changes_nothing(store, code, name, on, message):
+    before = snapshot(store)
+    with pytest.raises(Invalid) as refused:
+        unit_service.rename_unit(store, code, name, on)
+    assert message in refused.value.message
+    assert snapshot(store) == before
+
+
+def test_a_rename_before_the_last_one_and_of_a_merged_unit_are_refused(store):
+    unit_service.rename_unit(store, "N", "Phường Mới", "15/09/2025")
+    unit_service.merge_units(store, ["A"], "N", "2025-07-01")
+    before = snapshot(store)
+    with pytest.raises(Invalid, match="after the last renaming"):
+        unit_service.rename_unit(store, "N", "Phường Mới Hơn", "01/09/2025")
+    with pytest.raises(Invalid, match="was merged into N"):
+        unit_service.rename_unit(store, "A", "Xã An Mới", "01/09/2025")
+    assert snapshot(store) == before
+
+
+# ---------------------------------------------------------------- units CSV import
+
+def test_the_csv_import_takes_the_tree_and_merges(store):
+    units = unit_service.import_units(store, (
+        "mã,tên,cấp trên,sáp nhập vào,ngày sáp nhập\n"
+        "T,Tỉnh,,,\nH,Huyện Cũ,T,,\nA,Xã An,H,N,01/07/2025\nC,Xã Cũ,H,N,2025-07-01\n"))
+    assert {u.code for u in units} == {"T", "H", "A", "C"}
+    assert store.get_unit("H").parent == "T"
+    assert (store.get_unit("A").merged_into, store.get_unit("A").merged_on) == ("N", "2025-07-01")
+    assert store.get_unit("C").merged_on == "2025-07-01"
+    # A's open items moved as with units merge
+    assert {i.unit for i in store.get_inspection("ra").items if i.status != "verified"} == {"N"}
+    # a file without the merge columns keeps the stored merge
+    unit_service.import_units(store, "code,name,parent\nA,Xã An Cũ,H\n")
+    assert store.get_unit("A").merged_into == "N" and store.get_unit("A").name == "Xã An Cũ"
+
+
+@pytest.mark.parametrize("rows, message", [
+    ("A,Xã An,H,A,01/07/2025", "line 2: a unit cannot be merged into itself"),
+    ("A,Xã An,H,Q,01/07/2025", "line 2: merged_into 'Q' is not a known unit code"),
+    ("A,Xã An,H,N,", "line 2: merged_into 'N' needs merged_on"),
+    ("A,Xã An,H,,01/07/2025", "line 2: merged_on is given without merged_into"),
+    ("A,Xã An,H,N,1.7.2025", "line 2: merged_on must be a date"),
+    ("A,Xã An,H,B,01/07/2025\nB,Xã Bình,H,A,01/07/2025", "cycle"),
+])
+def test_a_bad_merge_in_the_csv_rejects_the_file(store, rows, message):
+    before = snapshot(store)
+    with pytest.raises(Invalid) as refused:
+        unit_service.import_units(store, "code,name,parent,merged_into,merged_on\n" + rows + "\n")
+    assert message in refused.value.message
+    assert snapshot(store) == before
+
+
+# ---------------------------------------------------------------- the command line
+
+def test_units_merge_and_rename_from_the_command_line(app, runner):
+    store = app.extensions["store"]
+    province(store)
+    record(store, "ra", "A", items=(("x", "open"),))
+    result = runner.invoke(args=["units", "merge", "A", "B", "--into", "N", "--on", "01/07/2025",
+                                 "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "A → N (2025-07-01): 1 record(s), 1 open item(s)" in result.output
+    assert store.get_unit("A").merged_into is None  # a dry run changes nothing
+    result = runner.invoke(args=["units", "merge", "A", "B", "--into", "N", "--on", "01/07/2025"])
+    assert result.exit_code == 0, result.output
+    assert "merged 2 unit(s) into N on 2025-07-01" in result.output
+    assert store.get_inspection("ra").items[0].unit == "N"
+    result = runner.invoke(args=["units", "rename", "N", "Phường Mới", "--on", "2025-09-15"])
+    assert result.exit_code == 0, result.output
+    assert store.get_unit("N").former_names == [{"name": "Xã Mới", "until": "2025-09-14"}]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["merge", "A", "--into", "A", "--on", "01/07/2025"], "không thể sáp nhập vào chính nó"),
+    (["merge", "A", "--into", "N", "--on", "32/07/2025"], "phải là một ngày"),
+    (["merge", "Q", "--into", "N", "--on", "01/07/2025"], "không có đơn vị 'Q'"),
+    (["rename", "Q", "Xã Q", "--on", "01/07/2025"], "không có đơn vị 'Q'"),
+    (["rename", "N", "Xã Mới", "--on", "01/07/2025"], "đã mang tên"),
+])
+def test_a_refused_command_says_why_in_vietnamese_and_exits_2(app, runner, args, message):
+    store = app.extensions["store"]
+    province(store)
+    before = snapshot(store)
+    result = runner.invoke(args=["units", *args])
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert snapshot(store) == before
