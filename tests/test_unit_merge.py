@@ -208,3 +208,129 @@ def test_a_refused_command_says_why_in_vietnamese_and_exits_2(app, runner, args,
     assert result.exit_code == 2, result.output
     assert message in result.output
     assert snapshot(store) == before
+
+
+# ---------------------------------------------------------------- history follows the merge
+
+@pytest.fixture
+def merged(app):
+    """A province where A and B were merged into N on 01/07/2025 (and N renamed on
+    15/09/2025): records of 2024 and 2025 of A, B, N; a user of every role."""
+    from inspect_app.services import accounts
+
+    from .support import PASSWORD
+
+    store = app.extensions["store"]
+    province(store)
+    record(store, "a24", "A", period="2024", percent=90.0, finalized_at="2024-11-01T03:00:00+00:00")
+    record(store, "ra", "A", percent=85.0, items=(("x", "open"), ("y", "verified")))
+    record(store, "rb", "B", percent=60.0, finalized_at="2025-04-01T03:00:00+00:00")
+    record(store, "rn", "N", percent=70.0, finalized_at="2025-03-01T03:00:00+00:00")
+    record(store, "rz", "Z", percent=50.0)
+    for name, role, unit in (("quantri", "admin", None), ("xa_n", "unit", "N"),
+                             ("xa_z", "unit", "Z"), ("xa_a", "unit", "A"),
+                             ("xem", "viewer", None)):
+        accounts.create_user(store, name, role, unit=unit, password=PASSWORD)
+    unit_service.merge_units(store, ["A", "B"], "N", "01/07/2025")
+    unit_service.rename_unit(store, "N", "Phường Mới", "15/09/2025")
+    return store
+
+
+def scope_of(store, username):
+    from inspect_app.services.inspections import scope_for
+    return scope_for(store, store.get_user(username))
+
+
+def test_the_new_units_user_sees_the_old_units_records(merged):
+    from inspect_app.services import inspections as service
+
+    seen = {s.id for s in service.visible(merged, scope_of(merged, "xa_n"))}
+    assert seen == {"a24", "ra", "rb", "rn"}
+    assert {s.id for s in service.visible(merged, scope_of(merged, "xa_z"))} == {"rz"}
+    n = scope_of(merged, "xa_n")
+    ra = merged.get_inspection("ra")
+    assert n.can_view(ra) and n.can_view_unit("A") and n.can_update_item(ra)
+    assert not scope_of(merged, "xa_z").can_view(ra)
+    # a list of the new unit lists its history; of the old unit, only its own records
+    admin = scope_of(merged, "quantri")
+    assert {s.id for s in service.visible(merged, admin, unit="N")} == {"a24", "ra", "rb", "rn"}
+    assert {s.id for s in service.visible(merged, admin, unit="A")} == {"a24", "ra"}
+
+
+def test_rankings_put_the_merged_units_records_under_the_successor(merged):
+    from inspect_app.services import rankings
+
+    admin = scope_of(merged, "quantri")
+    rows = rankings.ranking(merged, admin, rankings.RankingQuery("t-dash", "2025"))
+    by_unit = {r["unit"]: r for r in rows["rows"]}
+    assert set(by_unit) == {"N", "Z"}  # one row per unit today: A and B rank as N
+    row = by_unit["N"]
+    # N's newest record of 2025 is A's (finalized last), shown with A's name
+    assert (row["inspection"], row["unit_name"], row["recorded_unit"], row["recorded_name"]) == (
+        "ra", "Phường Mới", "A", "Xã An")
+    assert (row["rank"], by_unit["Z"]["rank"]) == (1, 2)
+    assert rows["not_inspected"] == ["H"]  # the merged units are not waiting for a record
+    # a period that ended before the merge ranks the old units as themselves
+    old = rankings.ranking(merged, admin, rankings.RankingQuery("t-dash", "2024"))
+    assert [(r["unit"], r["unit_name"]) for r in old["rows"]] == [("A", "Xã An")]
+    assert "recorded_unit" not in old["rows"][0]
+    assert "A" not in old["not_inspected"] and "N" in old["not_inspected"]
+    # the unit's own user sees the same row
+    mine = rankings.ranking(merged, scope_of(merged, "xa_n"), rankings.RankingQuery("t-dash", "2025"))
+    assert [r["inspection"] for r in mine["rows"]] == ["ra"]
+
+
+def test_the_dashboards_trend_follows_the_merge(merged):
+    from inspect_app.domain.periods import parse_period
+    from inspect_app.services import dashboards
+
+    units = {u.code: u for u in merged.list_units()}
+    history = [s for s in merged.list_inspections() if s.status == "finalized"]
+    trend = dashboards.trend_of(history, units, parse_period("2025"))
+    assert {s.unit for s in trend.units} == {"N", "Z"}
+    n = next(s for s in trend.units if s.unit == "N")
+    assert n.percents[-1] == pytest.approx((85.0 + 60.0 + 70.0) / 3, abs=0.01)
+    assert n.percents[0] == 90.0  # 2024: A's, under N
+
+
+def test_a_merged_unit_gets_no_new_records(merged, app):
+    from inspect_app.services import commands
+    from inspect_app.services import inspections as service
+
+    before = len(merged.list_inspections())
+    for who, kind in (("quantri", "inspection"), ("quantri", "self_check"), ("xa_a", "self_check")):
+        with pytest.raises(Invalid) as refused:
+            service.start(merged, app.extensions["checklists"], scope_of(merged, who),
+                          commands.StartRequest(unit="A", checklist="cchc-xa", period="2025",
+                                                kind=kind))
+        assert "was merged into N on 01/07/2025" in refused.value.message
+    assert len(merged.list_inspections()) == before
+    options = service.start_options(merged, app.extensions["checklists"],
+                                    scope_of(merged, "quantri"), "inspection",
+                                    __import__("datetime").date(2025, 8, 1))
+    assert {u.code for u in options.units} == {"H", "N", "Z"}
+
+
+def test_pages_list_the_history_under_the_new_unit_with_the_old_names(merged, client):
+    from .support import login
+
+    login(client, "xa_n")
+    page = client.get("/inspections/").get_data(as_text=True)
+    assert "Xã An" in page and "Xã Bình" in page
+    assert "Xã Mới" in page  # N's record of March, before its renaming
+    assert "Xã Khác" not in page
+    assert client.get("/inspections/ra").status_code == 200
+    assert client.get("/inspections/rz").status_code == 404
+
+
+def test_the_unit_page_of_the_new_unit_lists_the_old_units_records(merged, client):
+    from .support import login
+
+    login(client, "quantri")
+    page = client.get("/units/N").get_data(as_text=True)
+    for rid in ("a24", "ra", "rb", "rn"):
+        assert f"/inspections/{rid}" in page
+    assert "Xã An" in page and "Xã Bình" in page and "Xã Mới" in page
+    old = client.get("/units/A").get_data(as_text=True)
+    assert "/inspections/rb" not in old and "Phường Mới" in old
+    assert "/inspections/new?unit=A" not in old  # no new inspection of a merged unit

@@ -12,7 +12,8 @@ Roles:
   (read and write), its finalized inspections (read only) and its remediation
   plan (progress, evidence, status up to done, and the plan's own columns: cause,
   owner, co-operating units, expected output — never verification). Nothing of
-  any other unit.
+  any other unit — except the units merged into theirs (``Scope.unit_codes``): the
+  history of the old communes follows them into the new one.
 
 The web layer answers 404, not 403, for a record the user may not see, so that
 ids of other units' records cannot be probed.
@@ -52,16 +53,29 @@ class Scope:
 
     user: Actor
     units_source: frozenset[str] | Callable[[], Iterable[str]] = field(default_factory=frozenset)
+    own_source: frozenset[str] | Callable[[], Iterable[str]] | None = None
 
     def __init__(self, user: Actor,
-                 inspected_units: frozenset[str] | Callable[[], Iterable[str]] = frozenset()):
+                 inspected_units: frozenset[str] | Callable[[], Iterable[str]] = frozenset(),
+                 unit_codes: frozenset[str] | Callable[[], Iterable[str]] | None = None):
         object.__setattr__(self, "user", user)
         object.__setattr__(self, "units_source", inspected_units)
+        object.__setattr__(self, "own_source", unit_codes)
 
     @functools.cached_property
     def inspected_units(self) -> frozenset[str]:
         source = self.units_source
         return frozenset(source() if callable(source) else source)
+
+    @functools.cached_property
+    def unit_codes(self) -> frozenset[str]:
+        """A unit user's unit and the units merged into it (whose records are its history
+        now; ``domain/units.py``); by default just the user's unit."""
+        source = self.own_source
+        if source is None:
+            return frozenset([self.user.unit]) if self.user.unit else frozenset()
+        codes = frozenset(source() if callable(source) else source)
+        return codes | ({self.user.unit} if self.user.unit else set())
 
     @property
     def role(self) -> str:
@@ -78,7 +92,7 @@ class Scope:
         if self.sees_all_units():
             return True
         if self.role == "unit":
-            return unit_code == self.user.unit
+            return unit_code in self.unit_codes
         if self.role == "inspector":
             return unit_code in self.inspected_units
         return False
@@ -95,7 +109,7 @@ class Scope:
         if self.sees_all_units():
             return True
         if self.role == "unit":
-            if record.unit != self.user.unit:
+            if record.unit not in self.unit_codes:
                 return False
             # an assessment is the unit's to self-score and explain from the start
             return record.kind in ("self_check", "assessment") or record.status == "finalized"
@@ -108,13 +122,13 @@ class Scope:
         answers of an assessment are the unit's self-score: only the unit writes them
         (the province appraises in rounds of its own, :meth:`is_province`)."""
         if record.kind == "assessment":
-            return self.role == "unit" and record.unit == self.user.unit
+            return self.role == "unit" and record.unit in self.unit_codes
         if self.role == "admin":
             return True
         if self.role == "inspector":
             return self.on_team(record)
         if self.role == "unit":
-            return record.kind == "self_check" and record.unit == self.user.unit
+            return record.kind == "self_check" and record.unit in self.unit_codes
         return False
 
     def can_start(self, kind: str, unit_code: str) -> bool:
@@ -135,7 +149,7 @@ class Scope:
 
     def is_assessed_unit(self, record: RecordLike) -> bool:
         """The assessed side: a user of the assessment's unit."""
-        return self.role == "unit" and record.unit == self.user.unit
+        return self.role == "unit" and record.unit in self.unit_codes
 
     def can_advance(self, record: RecordLike, stage: str | None) -> bool:
         """Moving an assessment on from ``stage``: the unit may end ``self`` and
@@ -154,7 +168,7 @@ class Scope:
         if self.role == "admin":
             return True
         if record.kind == "self_check" and self.role == "unit":
-            return record.unit == self.user.unit and self.is_lead(record)
+            return record.unit in self.unit_codes and self.is_lead(record)
         return self.role == "inspector" and self.is_lead(record)
 
     # ---------------------------------------------------------------- remediation
@@ -163,7 +177,7 @@ class Scope:
         """Progress, status (up to done), evidence and the unit's own plan columns (cause,
         owner, co-operating units, output): the unit itself, or the inspection's team."""
         if self.role == "unit":
-            return record.unit == self.user.unit
+            return record.unit in self.unit_codes
         return self.role == "admin" or (self.role == "inspector" and self.on_team(record))
 
     def can_verify_item(self, record: RecordLike) -> bool:
@@ -186,4 +200,5 @@ class Scope:
         if self.role == "inspector":
             return self.on_team(record)
         # a unit plans its own self-check actions
-        return self.role == "unit" and record.kind == "self_check" and record.unit == self.user.unit
+        return (self.role == "unit" and record.kind == "self_check"
+                and record.unit in self.unit_codes)

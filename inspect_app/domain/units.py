@@ -39,3 +39,18 @@ def name_on(unit: Unit, day: str | None) -> str:
             if day <= str(former.get("until") or ""):
                 return str(former.get("name") or unit.name)
     return unit.name
+
+
+def successor_on(code: str, units: Mapping[str, Unit], day: str) -> str:
+    """The unit that carries ``code``'s history on ``day`` (an ISO date): the
+    ``merged_into`` chain followed only through merges in effect by then (a merge without
+    a date counts as always in effect)."""
+    seen = {code}
+    current = code
+    while True:
+        unit = units.get(current)
+        target = unit.merged_into if unit is not None else None
+        if not target or target in seen or (unit.merged_on or "") > day:
+            return current
+        seen.add(target)
+        current = target

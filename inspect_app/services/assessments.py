@@ -377,11 +377,17 @@ def open_round(store: Store, library, scope: Scope, *, checklist: str, period: s
     if explain_due < self_due:
         errors["explain_due"] = N_("the explanation deadline %(date)s is before the "
                                    "self-assessment deadline", date=explain_due.strftime("%d/%m/%Y"))
-    known = {u.code for u in store.list_units()}
-    wanted = sorted(known) if not units else list(dict.fromkeys(units))
+    known = {u.code: u for u in store.list_units()}
+    # every unit by default, but not those merged into another (their history lives there)
+    wanted = (sorted(c for c, u in known.items() if not u.merged_into) if not units
+              else list(dict.fromkeys(units)))
     unknown = [u for u in wanted if u not in known]
+    merged = [u for u in wanted if u in known and known[u].merged_into]
     if unknown:
         errors["unit"] = N_("unknown unit %(unit)s", unit=", ".join(unknown))
+    elif merged:
+        errors["unit"] = N_("these units were merged into others and get no new records: "
+                            "%(units)s", units=", ".join(merged))
     if library.get(checklist) is None:
         errors["checklist"] = N_("unknown checklist %(checklist)s", checklist=checklist)
     if errors:

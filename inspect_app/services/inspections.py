@@ -38,6 +38,7 @@ from ..domain.periods import PeriodError, default_period, fits_cadence, parse_pe
 from ..domain.remediation import generate_items
 from ..domain.scoring import ScoreCard, score
 from ..domain.text import SHORT_TEXT, TextProblem, clean_text, sort_key
+from ..domain.units import successor
 from ..i18n import formatting
 from ..storage import NotFound, Store, new_id
 from ..storage.base import InspectionQuery, Page
@@ -117,10 +118,33 @@ def card_dict(inspection: Inspection) -> dict[str, Any]:
 
 def scope_for(store: Store, user: User) -> Scope:
     """The acting user with, for inspectors, the units they inspect (looked up only
-    when a rule needs them)."""
+    when a rule needs them). A merged unit's records follow it into its successor (DESIGN
+    §8, ``domain/units.py``): a unit user sees its unit's history, an inspector that of the
+    units they inspect."""
+    if user.role == "unit" and user.unit:
+        return Scope(user=user, unit_codes=lambda: with_history(store, {user.unit}))
     if user.role != "inspector":
         return Scope(user=user)
-    return Scope(user=user, inspected_units=lambda: store.units_with_member(user.username))
+    return Scope(user=user, inspected_units=lambda: with_history(
+        store, store.units_with_member(user.username)))
+
+
+def _day(iso: str | None) -> str:
+    """An ISO date as the province writes it (DD/MM/YYYY)."""
+    try:
+        return _dt.date.fromisoformat(iso or "").strftime("%d/%m/%Y")
+    except ValueError:
+        return iso or "?"
+
+
+def with_history(store: Store, codes: Iterable[str]) -> set[str]:
+    """``codes`` and every unit merged into one of them (directly or in turn): the units
+    whose records are their history now."""
+    codes = set(codes)
+    units = {u.code: u for u in store.list_units()}
+    if not any(u.merged_into for u in units.values()):
+        return codes
+    return codes | {code for code in units if successor(code, units) in codes}
 
 
 #: Rows per page of every list page.
@@ -139,7 +163,7 @@ def visible_units(scope: Scope, unit: str | None = None,
     if scope.sees_all_units():
         allowed = None
     elif scope.role == "unit":
-        allowed = frozenset([scope.user.unit]) if scope.user.unit else frozenset()
+        allowed = scope.unit_codes
     elif scope.role == "inspector":
         allowed = scope.inspected_units
     else:
@@ -158,8 +182,27 @@ def visible_query(scope: Scope, *, unit: str | None = None, units: Iterable[str]
                            hide_draft_inspections=scope.role == "unit", **filters)
 
 
-def visible(store: Store, scope: Scope, **filters: Any) -> list[InspectionSummary]:
-    """Index entries the user may see, newest first."""
+def following_merges(store: Store, filters: dict[str, Any]) -> dict[str, Any]:
+    """``filters`` with a ``unit`` widened to the units merged into it: a list of a unit's
+    records lists its history too (the old communes' records under the new one)."""
+    unit = filters.get("unit")
+    if unit is None:
+        return filters
+    codes = with_history(store, {unit})
+    if len(codes) == 1:
+        return filters
+    widened = {k: v for k, v in filters.items() if k != "unit"}
+    units = filters.get("units")
+    widened["units"] = codes if units is None else codes & set(units)
+    return widened
+
+
+def visible(store: Store, scope: Scope, *, history: bool = True,
+            **filters: Any) -> list[InspectionSummary]:
+    """Index entries the user may see, newest first (a unit's list: with its history unless
+    ``history`` is false — the records of exactly that unit)."""
+    if history:
+        filters = following_merges(store, filters)
     return store.query_inspections(visible_query(scope, **filters)).rows
 
 
@@ -174,8 +217,9 @@ def page_number(value: Any) -> int:
 
 def visible_page(store: Store, scope: Scope, page: int = 1, per_page: int = PAGE_SIZE,
                  **filters: Any) -> Page[InspectionSummary]:
-    """Page ``page`` (from 1; past the end: the last page) of what the user may see."""
-    query = visible_query(scope, **filters)
+    """Page ``page`` (from 1; past the end: the last page) of what the user may see (a
+    unit's list: with its history)."""
+    query = visible_query(scope, **following_merges(store, filters))
     return clamped(lambda offset, limit: store.query_inspections(query, offset=offset,
                                                                   limit=limit), page, per_page)
 
@@ -244,6 +288,10 @@ def start(store: Store, library: ChecklistLibrary, scope: Scope, request: StartR
     unit_record = store.get_unit(unit) if isinstance(unit, str) and unit else None
     if unit_record is None:
         errors["unit"] = N_("unknown unit %(unit)s", unit=quoted(unit))
+    elif unit_record.merged_into:
+        errors["unit"] = N_("%(unit)s was merged into %(into)s on %(on)s and gets no new "
+                            "records: start one of %(into)s", unit=unit_record.name,
+                            into=unit_record.merged_into, on=_day(unit_record.merged_on))
     loaded = library.get(checklist) if isinstance(checklist, str) else None
     if loaded is None:
         errors["checklist"] = N_("unknown checklist %(checklist)s", checklist=quoted(checklist))
@@ -336,7 +384,7 @@ def open_drafts(store: Store, scope: Scope, *, unit: str, checklist: str, period
     """The drafts of this unit, checklist, period and kind the user could continue (may
     edit), newest first: another team's inspection of the same unit is not one of them."""
     return [s for s in visible(store, scope, unit=unit, checklist=checklist, period=period,
-                               kind=kind, status="draft") if scope.can_edit(s)]
+                               kind=kind, status="draft", history=False) if scope.can_edit(s)]
 
 
 @dataclass(frozen=True)
@@ -367,7 +415,8 @@ def start_options(store: Store, library: ChecklistLibrary, scope: Scope, kind: s
     """The start form's choices for ``kind`` (a unit's users start self-checks of their
     unit, inspectors inspections; an administrator either, with every checklist)."""
     user = scope.user
-    units = sorted(store.list_units(), key=lambda u: sort_key(u.name))
+    units = sorted((u for u in store.list_units() if not u.merged_into),
+                   key=lambda u: sort_key(u.name))
     kinds: tuple[str, ...] = START_FORM_KINDS
     if user.role == "unit":
         units = [u for u in units if u.code == user.unit]
@@ -803,7 +852,7 @@ def counterpart(store: Store, scope: Scope, inspection: Inspection) -> Inspectio
     period; for a self-check, the newest visible inspection. None if there is none."""
     other_kind = "self_check" if inspection.kind == "inspection" else "inspection"
     matches = visible(store, scope, unit=inspection.unit, period=inspection.period,
-                      checklist=inspection.checklist_id, kind=other_kind)
+                      checklist=inspection.checklist_id, kind=other_kind, history=False)
     return matches[0] if matches else None
 
 

@@ -1,18 +1,21 @@
 """Rankings (DESIGN §11): one row per unit, its newest finalized record of a checklist,
 period and kind (for assessments the ``final`` card), ranked by percent with the
 competition rank of :mod:`inspect_app.domain.ranking`; the units seen without such a
-record as ``not_inspected``. The API and the home page use this one function."""
+record as ``not_inspected``; a merged unit's records ranked under its successor. The API
+and the home page use this one function."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..domain.access import Scope
 from ..domain.messages import N_
 from ..domain.models import INSPECTION_KINDS
+from ..domain.periods import PeriodError, parse_period
 from ..domain.ranking import competition_ranks, newest_per_unit, usable_percent
 from ..domain.text import fold, nfc
+from ..domain.units import name_on, successor_on
 from ..storage import Store
 from . import Invalid
 from .commands import quoted
@@ -47,10 +50,24 @@ def ranking(store: Store, scope: Scope, query: RankingQuery, *,
     """The ranking of DESIGN §11 within what ``scope`` may see. ``every_record``: every
     finalized record of the round is a row (the home page's table of the round), those
     without a score unranked at the end, instead of the newest one per unit. ``units``:
-    only these units (a group of the dashboards), ranked among themselves."""
-    names = {u.code: u.name for u in store.list_units()}
+    only these units (a group of the dashboards), ranked among themselves.
+
+    A unit merged into another by the end of the period is ranked under its successor
+    (``domain/units.py``): its record is the successor's row (``unit``, ``unit_name`` today's),
+    with ``recorded_unit`` and ``recorded_name`` (the name on the record's day) saying whose
+    record it is; a row whose unit was renamed since carries ``recorded_name`` too. Units
+    merged away by then are not listed as ``not_inspected``."""
+    stored = {u.code: u for u in store.list_units()}
+    names = {code: u.name for code, u in stored.items()}
+    try:
+        end = parse_period(query.period).end.isoformat()
+    except PeriodError:
+        end = "9999-12-31"
     found = visible(store, scope, checklist=query.checklist, period=query.period,
                     kind=query.kind, status="finalized", units=units)
+    recorded = {s.id: s.unit for s in found}
+    found = [s if (ranked_as := successor_on(s.unit, stored, end)) == s.unit
+             else replace(s, unit=ranked_as) for s in found]
     if every_record:
         rows = found
     else:
@@ -62,11 +79,23 @@ def ranking(store: Store, scope: Scope, query: RankingQuery, *,
     allowed = visible_units(scope, units=units)
     seen = set(names) if allowed is None else set(allowed) & set(names)
     ranked_units = {s.unit for s in rows if usable_percent(s.percent) is not None}
-    not_inspected = sorted(c for c in seen if c not in ranked_units)
+    not_inspected = sorted(c for c in seen if c not in ranked_units
+                           and successor_on(c, stored, end) == c)
+
+    def row(s, rank) -> dict[str, Any]:
+        out = {"unit": s.unit, "unit_name": names.get(s.unit, s.unit), "inspection": s.id,
+               "total": s.total, "max": s.max, "percent": s.percent, "band": s.band,
+               "rank": rank}
+        own = recorded.get(s.id, s.unit)
+        day = (s.finalized_at or s.created_at or "")[:10] or None
+        then = name_on(stored[own], day) if own in stored else own
+        if own != s.unit:
+            out["recorded_unit"] = own
+        if own != s.unit or then != out["unit_name"]:
+            out["recorded_name"] = then
+        return out
+
     return {"checklist": query.checklist, "period": query.period, "kind": query.kind,
             "title": rows[0].checklist_title if rows else "",
-            "rows": [{"unit": s.unit, "unit_name": names.get(s.unit, s.unit),
-                      "inspection": s.id, "total": s.total, "max": s.max,
-                      "percent": s.percent, "band": s.band, "rank": rank}
-                     for s, rank in ordered],
+            "rows": [row(s, rank) for s, rank in ordered],
             "not_inspected": not_inspected}

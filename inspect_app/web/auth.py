@@ -78,6 +78,17 @@ def unit_names(codes) -> dict[str, str]:
     return {code: unit.name for code in codes if (unit := store().get_unit(code))}
 
 
+def record_unit_names(records) -> dict[str, str]:
+    """The name of each record's unit on the record's day, by record id: a record of a
+    unit merged since keeps its old unit's name, one made before a renaming the old name."""
+    from ..domain.units import name_on
+
+    units = {code: unit for code in {r.unit for r in records}
+             if (unit := store().get_unit(code))}
+    return {r.id: name_on(units[r.unit], (r.finalized_at or r.created_at or "")[:10] or None)
+            for r in records if r.unit in units}
+
+
 def session_id(user: User) -> str:
     """The id a session keeps of its user, tied to the password hash (changing the
     password ends old sessions) and to the disabling count (disabling ends them for good)."""

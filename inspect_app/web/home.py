@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import redirect, render_template, url_for
 
 from ..services import inspections as inspection_service
-from .auth import acting_user, scope, store, unit_names
+from .auth import acting_user, record_unit_names, scope, store, unit_names
 
 #: How many records each part of the home page shows (the lists link to the rest).
 HOME_ROWS = 10
@@ -34,6 +34,7 @@ def index():
     return render_template("home.html", records=records, drafts=drafts, finalized=finalized,
                            mine=mine, units=names, unit_count=db.page_units(limit=0).total,
                            ranking=ranking,
+                           record_names=record_unit_names(records.rows) if records else {},
                            unit=db.get_unit(user.unit) if user.unit else None)
 
 

@@ -26,7 +26,7 @@ from ..domain import inspection as rules
 from ..domain.text import SHORT_TEXT
 from ..services import ServiceError, clock, commands, photos
 from ..services import inspections as service
-from .auth import roles_required, scope, store, unit_names
+from .auth import record_unit_names, roles_required, scope, store
 from .common import pager_of
 from .i18n import translate
 from .labels import INSPECTION_KIND_LABELS
@@ -105,7 +105,7 @@ def index():
                                 **filters)
     choices = store().page_units(codes=service.visible_units(current)).rows
     units = {u.code: u.name for u in choices}
-    names = unit_names({r.unit for r in page.rows})
+    names = record_unit_names(page.rows)
     return render_template("inspections/index.html", records=page.rows, units=units,
                            names=names, filters=filters, query=query, pager=pager_of(page))
 

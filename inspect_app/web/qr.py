@@ -46,7 +46,7 @@ def door_target(code: str) -> str:
         if current.user.unit != code:
             abort(404)  # a user of another unit learns nothing about this one
         drafts = inspection_service.visible(store(), current, unit=code, kind="self_check",
-                                            status="draft")
+                                            status="draft", history=False)
         if drafts:  # newest first
             return url_for("inspections.view", inspection_id=drafts[0].id)
         return url_for("inspections.new", kind="self_check", unit=code)

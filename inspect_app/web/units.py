@@ -9,10 +9,11 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length, Optional
 
+from ..domain.text import sort_key
 from ..services import ServiceError
 from ..services import inspections as inspection_service
 from ..services import units as unit_service
-from .auth import roles_required, scope, store
+from .auth import record_unit_names, roles_required, scope, store
 from .common import pager_of
 from .i18n import translate
 
@@ -61,8 +62,16 @@ def detail(code: str):
         abort(404)
     page = inspection_service.visible_page(
         store(), scope(), inspection_service.page_number(request.args.get("page")), unit=code)
+    merged_in = sorted((u for u in store().list_units() if u.merged_into == code),
+                       key=lambda u: sort_key(u.name))
+    # the unit's name on each record's day only where the list mixes names (merged units,
+    # a renaming)
+    names = (record_unit_names(page.rows) if merged_in or unit.former_names else {})
+    successor = store().get_unit(unit.merged_into) if unit.merged_into else None
     return render_template("units/detail.html", unit=unit, records=page.rows,
-                           pager=pager_of(page))
+                           pager=pager_of(page), record_names=names,
+                           merged_in=[u.name for u in merged_in],
+                           successor_name=successor.name if successor else unit.merged_into)
 
 
 @bp.post("/")
