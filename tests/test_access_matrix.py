@@ -440,6 +440,13 @@ MATRIX: dict[str, dict] = {
             "data": {"file": (io.BytesIO("code,name\nD,Xã Đông\n".encode()), "u.csv")},
             "content_type": "multipart/form-data"}},
     },
+    # merging and renaming (issue 14 point 4): admins only; a confirmed merge changes data
+    "units.merge": {"GET": only(ADMIN, 200), "POST": only(ADMIN, 302, changes=True),
+                    "body": {"POST": lambda w, s, t: {"data": {
+                        "olds": ["B"], "into": "A", "on": "01/07/2025", "confirm": "1"}}}},
+    "units.rename": {"targets": UNITS, "POST": only(ADMIN, 302, changes=True),
+                     "body": {"POST": lambda w, s, t: {"data": {"name": "Xã Đổi Tên",
+                                                                "on": "01/07/2025"}}}},
     "users.index": {"GET": only(ADMIN, 200)},
     "users.create": {
         "POST": only(ADMIN, 302, changes=True),

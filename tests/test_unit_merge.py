@@ -334,3 +334,101 @@ def test_the_unit_page_of_the_new_unit_lists_the_old_units_records(merged, clien
     old = client.get("/units/A").get_data(as_text=True)
     assert "/inspections/rb" not in old and "Phường Mới" in old
     assert "/inspections/new?unit=A" not in old  # no new inspection of a merged unit
+
+
+# ---------------------------------------------------------------- the units page
+
+def test_merge_in_the_web_app_shows_what_moves_then_merges(app, client):
+    from inspect_app.services import accounts
+
+    from .support import PASSWORD, csrf_of, login
+
+    store = app.extensions["store"]
+    province(store)
+    record(store, "ra", "A", items=(("x", "open"), ("y", "verified"), ("z", "in_progress")))
+    record(store, "rb", "B")
+    accounts.create_user(store, "quantri", "admin", password=PASSWORD)
+    login(client, "quantri")
+    form = client.get("/units/merge").get_data(as_text=True)
+    assert 'name="olds"' in form and "Xã An" in form
+    data = {"csrf_token": csrf_of(form), "olds": ["A", "B"], "into": "N", "on": "01/07/2025"}
+    confirm = client.post("/units/merge", data=data)
+    page = confirm.get_data(as_text=True)
+    assert confirm.status_code == 200 and "Xác nhận sáp nhập" in page
+    assert "Xã An" in page and "Xã Bình" in page and "01/07/2025" in page
+    assert store.get_unit("A").merged_into is None  # nothing changed before confirming
+    cells = [c.strip() for c in __import__("re").findall(r'<td class="num">([^<]*)</td>', page)]
+    assert cells == ["1", "2", "1", "0"]  # A: 1 record, 2 open items; B: 1 record, none
+    done = client.post("/units/merge", data={**data, "csrf_token": csrf_of(page), "confirm": "1"})
+    assert done.status_code == 302 and done.headers["Location"].endswith("/units/N")
+    assert store.get_unit("A").merged_into == "N" and store.get_unit("B").merged_on == "2025-07-01"
+    assert "2 phiếu đi theo, 2 việc chưa xong" in client.get("/units/N").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("data, message", [
+    ({"olds": ["A"], "into": "A", "on": "01/07/2025"}, "không thể sáp nhập vào chính nó"),
+    ({"olds": ["A"], "into": "N", "on": "1 tháng 7"}, "phải là một ngày dạng DD/MM/YYYY"),
+    ({"olds": ["A", "Q"], "into": "N", "on": "01/07/2025"}, "không có đơn vị &#39;Q&#39;"),
+    ({"into": "N", "on": "01/07/2025"}, "hãy chọn ít nhất một đơn vị"),
+    ({"olds": ["A"], "on": "01/07/2025"}, "hãy chọn đơn vị được sáp nhập vào"),
+    ({"olds": ["A"], "into": "<b>x</b>", "on": "01/07/2025", "confirm": "1"},
+     "không có đơn vị &#39;&lt;b&gt;x&lt;/b&gt;&#39;"),
+])
+def test_a_bad_merge_in_the_web_app_says_why_and_changes_nothing(app, client, data, message):
+    from inspect_app.services import accounts
+
+    from .support import PASSWORD, csrf_of, login
+
+    store = app.extensions["store"]
+    province(store)
+    accounts.create_user(store, "quantri", "admin", password=PASSWORD)
+    login(client, "quantri")
+    before = snapshot(store)
+    token = csrf_of(client.get("/units/merge").get_data(as_text=True))
+    response = client.post("/units/merge", data={**data, "csrf_token": token, "confirm": "1"})
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    assert snapshot(store) == before
+
+
+def test_a_merge_without_the_csrf_token_is_refused(app, client):
+    from inspect_app.services import accounts
+
+    from .support import PASSWORD, login
+
+    store = app.extensions["store"]
+    province(store)
+    accounts.create_user(store, "quantri", "admin", password=PASSWORD)
+    login(client, "quantri")
+    before = snapshot(store)
+    response = client.post("/units/merge", data={"olds": ["A"], "into": "N", "on": "01/07/2025",
+                                                 "confirm": "1"})
+    assert response.status_code == 400
+    assert snapshot(store) == before
+
+
+def test_rename_in_the_web_app(app, client):
+    from inspect_app.services import accounts
+
+    from .support import PASSWORD, csrf_of, login
+
+    store = app.extensions["store"]
+    province(store)
+    record(store, "rn", "N")
+    accounts.create_user(store, "quantri", "admin", password=PASSWORD)
+    login(client, "quantri")
+    page = client.get("/units/N").get_data(as_text=True)
+    token = csrf_of(page)
+    bad = client.post("/units/N/rename", data={"csrf_token": token, "name": "Phường Mới",
+                                               "on": "31/06/2025"}, follow_redirects=True)
+    assert "phải là một ngày" in bad.get_data(as_text=True)
+    assert store.get_unit("N").name == "Xã Mới"
+    done = client.post("/units/N/rename", data={"csrf_token": token, "name": "Phường Mới",
+                                                "on": "15/09/2025"}, follow_redirects=True)
+    text = done.get_data(as_text=True)
+    assert "N mang tên Phường Mới từ ngày 15/09/2025" in text
+    assert "Tên cũ: Xã Mới" in text
+    assert "Xã Mới · Danh mục thống kê" in text  # the record of May keeps the old name
+    assert store.get_unit("N").former_names == [{"name": "Xã Mới", "until": "2025-09-14"}]
+    assert client.post("/units/Q/rename", data={"csrf_token": token, "name": "X",
+                                                "on": "15/09/2025"}).status_code == 404

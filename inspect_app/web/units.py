@@ -1,4 +1,5 @@
-"""Units: list with diacritic-folding search, detail, add and CSV import (admin)."""
+"""Units: list with diacritic-folding search, detail, add and CSV import, merge (with a
+confirmation of what moves) and rename with an effective date (admin)."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -28,6 +29,18 @@ class UnitForm(FlaskForm):
 
 class ImportForm(FlaskForm):
     file = FileField(_l("CSV file (code,name,parent)"), validators=[FileRequired()])
+
+
+class RenameForm(FlaskForm):
+    name = StringField(_l("New name"), validators=[Length(max=400)])
+    on = StringField(_l("From (DD/MM/YYYY)"), validators=[Length(max=40)])
+
+
+class MergeForm(FlaskForm):
+    """The CSRF token and the date; the units come from ``olds`` (several) and ``into``,
+    checked by the service (an unknown code is its message, not a form error)."""
+
+    on = StringField(_l("Merge date (DD/MM/YYYY)"), validators=[Length(max=40)])
 
 
 def visible_codes() -> set[str] | None:
@@ -69,9 +82,78 @@ def detail(code: str):
     names = (record_unit_names(page.rows) if merged_in or unit.former_names else {})
     successor = store().get_unit(unit.merged_into) if unit.merged_into else None
     return render_template("units/detail.html", unit=unit, records=page.rows,
-                           pager=pager_of(page), record_names=names,
+                           pager=pager_of(page), record_names=names, rename_form=RenameForm(),
                            merged_in=[u.name for u in merged_in],
                            successor_name=successor.name if successor else unit.merged_into)
+
+
+def _merge_page(form: MergeForm, olds: list[str], into: str, problems=(), status: int = 200):
+    units = sorted((u for u in store().list_units() if not u.merged_into),
+                   key=lambda u: sort_key(u.name))
+    return render_template("units/merge.html", form=form, units=units, olds=set(olds),
+                           into=into, problems=[translate(p) for p in problems]), status
+
+
+@bp.route("/merge", methods=["GET", "POST"])
+@roles_required("admin")
+def merge():
+    """Merge units: the form; posted, the confirmation of what moves (records, open
+    items); confirmed, the merge. A refusal shows the form again with the reasons (400),
+    nothing changed."""
+    form = MergeForm()
+    olds = [c.strip() for c in request.values.getlist("olds") if c.strip()][:500]
+    into = request.values.get("into", "").strip()[:40]
+    if request.method == "GET":
+        return _merge_page(form, olds, into)
+    if not form.validate_on_submit():
+        return _merge_page(form, olds, into, [e for es in form.errors.values() for e in es], 400)
+    confirmed = request.form.get("confirm") == "1"
+    try:
+        plan = (unit_service.merge_units(store(), olds, into, form.on.data,
+                                         by=scope().user.username) if confirmed
+                else unit_service.plan_merge(store(), olds, into, form.on.data))
+    except ServiceError as exc:
+        return _merge_page(form, olds, into, exc.details.get("errors") or [exc.message], 400)
+    names = {u.code: u.name for u in store().list_units()}
+    if not confirmed:
+        return render_template("units/merge_confirm.html", form=form, plan=plan, names=names)
+    flash(_("%(count)s units merged into %(unit)s from %(date)s: %(records)s records follow, "
+            "%(items)s open items moved.", count=len(plan.olds), unit=names.get(plan.into),
+            date=format_date(plan.on), records=plan.total_records, items=plan.total_open_items),
+          "success")
+    return redirect(url_for("units.detail", code=plan.into))
+
+
+@bp.post("/<code>/rename")
+@roles_required("admin")
+def rename(code: str):
+    """Rename a unit from a day on (the old name stays on the records made before)."""
+    if store().get_unit(code) is None:
+        abort(404)
+    form = RenameForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "error")
+    else:
+        try:
+            unit = unit_service.rename_unit(store(), code, form.name.data, form.on.data,
+                                            by=scope().user.username)
+        except ServiceError as exc:
+            for problem in exc.details.get("errors") or [exc.message]:
+                flash(translate(problem), "error")
+        else:
+            flash(_("%(code)s is called %(name)s from %(date)s.", code=unit.code, name=unit.name,
+                    date=format_date(unit.former_names[-1]["until"], next_day=True)), "success")
+    return redirect(url_for("units.detail", code=code))
+
+
+def format_date(iso: str, next_day: bool = False) -> str:
+    """DD/MM/YYYY of an ISO date (the day after with ``next_day``)."""
+    import datetime as _dt
+
+    day = _dt.date.fromisoformat(iso) + _dt.timedelta(days=1 if next_day else 0)
+    return day.strftime("%d/%m/%Y")
 
 
 @bp.post("/")
