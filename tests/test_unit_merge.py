@@ -432,3 +432,51 @@ def test_rename_in_the_web_app(app, client):
     assert store.get_unit("N").former_names == [{"name": "Xã Mới", "until": "2025-09-14"}]
     assert client.post("/units/Q/rename", data={"csrf_token": token, "name": "X",
                                                 "on": "15/09/2025"}).status_code == 404
+
+
+# ---------------------------------------------------------------- every store
+
+def _merge_round_trip(store):
+    province(store)
+    record(store, "ra", "A", items=(("x", "open"), ("y", "verified")))
+    unit_service.merge_units(store, ["A"], "N", "01/07/2025")
+    unit_service.rename_unit(store, "N", "Phường Mới", "15/09/2025")
+    a, n = store.get_unit("A"), store.get_unit("N")
+    assert (a.merged_into, a.merged_on) == ("N", "2025-07-01")
+    assert n.former_names == [{"name": "Xã Mới", "until": "2025-09-14"}]
+    assert {u.code: u.merged_into for u in store.list_units()}["A"] == "N"
+    assert [i.unit for i in store.get_inspection("ra").items] == ["N", "A"]
+    assert [e.action for e in store.page_audit().rows] == ["unit.rename", "unit.merge"]
+    before = snapshot(store)
+    with pytest.raises(Invalid):
+        unit_service.merge_units(store, ["N"], "A", "01/08/2025")
+    assert snapshot(store) == before
+
+
+@pytest.mark.every_store
+def test_merge_and_rename_on_the_memory_and_postgres_stores(app):
+    _merge_round_trip(app.extensions["store"])
+
+
+@pytest.mark.tinydb
+def test_merge_and_rename_on_the_file_store(app):
+    _merge_round_trip(app.extensions["store"])
+
+
+def test_an_assessment_round_leaves_merged_units_out(merged, app):
+    import datetime as _dt
+
+    from inspect_app.services import assessments
+
+    library = app.extensions["checklists"]
+    admin = scope_of(merged, "quantri")
+    before = len(merged.list_inspections())
+    with pytest.raises(Invalid, match="merged into others and get no new records: A"):
+        assessments.open_round(merged, library, admin, checklist="cchc-xa", period="2026",
+                               units=["A", "N"], self_due=_dt.date(2099, 3, 31),
+                               explain_due=_dt.date(2099, 5, 31))
+    assert len(merged.list_inspections()) == before
+    opened = assessments.open_round(merged, library, admin, checklist="cchc-xa", period="2026",
+                                    units=None, self_due=_dt.date(2099, 3, 31),
+                                    explain_due=_dt.date(2099, 5, 31))
+    assert set(opened.records) == {"H", "N", "Z"}
