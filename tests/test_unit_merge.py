@@ -94,7 +94,7 @@ def test_a_merge_that_would_make_a_cycle_or_repeat_is_refused(store):
     before = snapshot(store)
     with pytest.raises(Invalid, match="cycle: N → A → N"):
         unit_service.merge_units(store, ["N"], "A", "2025-08-01")
-    with pytest.raises(Invalid, match="already merged into N"):
+    with pytest.raises(Invalid, match="already merged into N on 01/07/2025"):
         unit_service.merge_units(store, ["A"], "Z", "2025-08-01")
     with pytest.raises(Invalid, match="itself merged into N: merge into N"):
         unit_service.merge_units(store, ["Z"], "A", "2025-08-01")
@@ -164,8 +164,10 @@ def test_the_csv_import_takes_the_tree_and_merges(store):
     ("A,Xã An,H,,01/07/2025", "line 2: merged_on is given without merged_into"),
     ("A,Xã An,H,N,1.7.2025", "line 2: merged_on must be a date"),
     ("A,Xã An,H,B,01/07/2025\nB,Xã Bình,H,A,01/07/2025", "cycle"),
+    ("Z,Xã Khác,H,B,01/07/2025", "line 2: Z was already merged into N: a file cannot merge"),
 ])
 def test_a_bad_merge_in_the_csv_rejects_the_file(store, rows, message):
+    unit_service.merge_units(store, ["Z"], "N", "01/07/2025")
     before = snapshot(store)
     with pytest.raises(Invalid) as refused:
         unit_service.import_units(store, "code,name,parent,merged_into,merged_on\n" + rows + "\n")
@@ -480,3 +482,14 @@ def test_an_assessment_round_leaves_merged_units_out(merged, app):
                                     units=None, self_due=_dt.date(2099, 3, 31),
                                     explain_due=_dt.date(2099, 5, 31))
     assert set(opened.records) == {"H", "N", "Z"}
+
+
+def test_an_export_of_the_new_unit_holds_its_history(merged, app):
+    from inspect_app.exports import workbook
+    from inspect_app.services import exports as export_service
+
+    with app.test_request_context():
+        report = export_service.report(merged, scope_of(merged, "quantri"),
+                                       workbook.Filters(units=("N",)))
+        cells = {str(value) for _key, row in report.rows() for value in row.cells}
+    assert {"Xã An", "Xã Bình"} <= cells and "Xã Khác" not in cells

@@ -18,7 +18,7 @@ from ..exports.workbook import Filters, Report
 from ..storage import Store
 from ..storage.checklist_files import ChecklistLibrary
 from . import Invalid, clock
-from .inspections import visible_query
+from .inspections import visible_query, with_history
 
 __all__ = ["Filters", "Invalid", "Report", "report", "validate_filters"]
 
@@ -87,7 +87,10 @@ def report(store: Store, scope: Scope, filters: Filters, *, locale: str = "vi",
     """
     unit_names = {u.code: u.name for u in store.list_units()}
     shared: dict[str, str] = {}
-    query = visible_query(scope, **filters.store_filters())
+    wanted = filters.store_filters()
+    if wanted.get("units"):  # a unit's export holds its history (the units merged into it)
+        wanted["units"] = with_history(store, wanted["units"])
+    query = visible_query(scope, **wanted)
     order = workbook.ranked([_lean(s, shared) for s in store.iter_summaries(query)], unit_names)
     total = len(order)
     return workbook.build(

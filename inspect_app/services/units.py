@@ -134,6 +134,14 @@ def parse_day(value: object, label: Message | None = None) -> str:
                      field=label or N_("Date"), value=quoted(text)), field="on")
 
 
+def _dmy(iso: str | None) -> str:
+    """An ISO date as the province writes it, DD/MM/YYYY ("?" for none)."""
+    try:
+        return _dt.date.fromisoformat(iso or "").strftime("%d/%m/%Y")
+    except ValueError:
+        return iso or "?"
+
+
 def _day_before(iso: str) -> str:
     return (_dt.date.fromisoformat(iso) - _dt.timedelta(days=1)).isoformat()
 
@@ -181,7 +189,7 @@ def _merge_problems(units: dict[str, Unit], olds: list[str], into: str) -> list[
         elif units[code].merged_into:
             problems.append(N_("%(code)s was already merged into %(into)s on %(on)s",
                                code=code, into=units[code].merged_into,
-                               on=units[code].merged_on or "?"))
+                               on=_dmy(units[code].merged_on)))
     if problems:
         return problems
     # the chain from ``into`` must not come back to a unit being merged
@@ -300,7 +308,7 @@ def rename_unit(store: Store, code: str, new_name: str, on: object, by: str = "c
             problems.append(N_("%(code)s is already called %(name)s", code=code, name=name))
         elif unit.former_names and _day_before(day) <= str(unit.former_names[-1].get("until")):
             problems.append(N_("the new name must take effect after the last renaming "
-                               "(%(until)s)", until=unit.former_names[-1].get("until")))
+                               "(%(until)s)", until=_dmy(unit.former_names[-1].get("until"))))
     if problems:
         raise Invalid(joined(problems), field="name", errors=problems)
     renamed = replace(unit, name=name, former_names=[
@@ -425,8 +433,8 @@ def parse_units_csv(text: str, existing: set[str] | dict[str, str | None],
                 problems.append(N_("merged_into %(code)r is not a known unit code",
                                    code=unit.merged_into))
             elif (merged or {}).get(unit.code) not in (None, unit.merged_into):
-                problems.append(N_("%(code)s was already merged into %(into)s on %(on)s",
-                                   code=unit.code, into=merged[unit.code], on="?"))
+                problems.append(N_("%(code)s was already merged into %(into)s: a file cannot "
+                                   "merge it elsewhere", code=unit.code, into=merged[unit.code]))
             elif chain := _cycle(unit.code, merges):
                 problems.append(N_("merging makes a cycle: %(chain)s", chain=" → ".join(chain)))
         errors.extend((number, p) for p in problems)
