@@ -2,10 +2,14 @@
 them into the new one, open remediation items move, and every refusal changes nothing."""
 from __future__ import annotations
 
+import datetime as _dt
+import re
+
 import pytest
 
 from inspect_app.domain.models import Inspection, RemediationItem, Unit
 from inspect_app.services import Invalid
+from inspect_app.services import inspections as inspection_service
 from inspect_app.services import units as unit_service
 from inspect_app.storage.memory import MemoryStore
 
@@ -309,7 +313,7 @@ def test_a_merged_unit_gets_no_new_records(merged, app):
     assert len(merged.list_inspections()) == before
     options = service.start_options(merged, app.extensions["checklists"],
                                     scope_of(merged, "quantri"), "inspection",
-                                    __import__("datetime").date(2025, 8, 1))
+                                    _dt.date(2025, 8, 1))
     assert {u.code for u in options.units} == {"H", "N", "Z"}
 
 
@@ -359,7 +363,7 @@ def test_merge_in_the_web_app_shows_what_moves_then_merges(app, client):
     assert confirm.status_code == 200 and "Xác nhận sáp nhập" in page
     assert "Xã An" in page and "Xã Bình" in page and "01/07/2025" in page
     assert store.get_unit("A").merged_into is None  # nothing changed before confirming
-    cells = [c.strip() for c in __import__("re").findall(r'<td class="num">([^<]*)</td>', page)]
+    cells = [c.strip() for c in re.findall(r'<td class="num">([^<]*)</td>', page)]
     assert cells == ["1", "2", "1", "0"]  # A: 1 record, 2 open items; B: 1 record, none
     done = client.post("/units/merge", data={**data, "csrf_token": csrf_of(page), "confirm": "1"})
     assert done.status_code == 302 and done.headers["Location"].endswith("/units/N")
@@ -466,8 +470,6 @@ def test_merge_and_rename_on_the_file_store(app):
 
 
 def test_an_assessment_round_leaves_merged_units_out(merged, app):
-    import datetime as _dt
-
     from inspect_app.services import assessments
 
     library = app.extensions["checklists"]
@@ -493,3 +495,23 @@ def test_an_export_of_the_new_unit_holds_its_history(merged, app):
                                        workbook.Filters(units=("N",)))
         cells = {str(value) for _key, row in report.rows() for value in row.cells}
     assert {"Xã An", "Xã Bình"} <= cells and "Xã Khác" not in cells
+
+
+def test_the_new_units_user_carries_out_a_moved_item_and_the_inspector_sees_history(
+        merged, client, api):
+    from inspect_app.domain.models import TeamMember
+    from inspect_app.services import accounts
+
+    from .support import PASSWORD
+
+    item = merged.get_inspection("ra").item("ra-1")
+    assert item.unit == "N"
+    response = api("xa_n").patch("ra-1", item.rev, progress_note="Đã giao công chức thực hiện")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert api("xa_z").patch("ra-1", item.rev + 1, progress_note="x").status_code == 404
+    # an inspector on the team of an inspection of N sees the history of N
+    accounts.create_user(merged, "tra", "inspector", password=PASSWORD)
+    record(merged, "rn2", "N", period="2026")
+    merged.update_inspection("rn2", lambda r: r.team.append(TeamMember("tra", "lead")))
+    seen = {s.id for s in inspection_service.visible(merged, scope_of(merged, "tra"))}
+    assert seen == {"a24", "ra", "rb", "rn", "rn2"}
