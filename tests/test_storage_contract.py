@@ -128,6 +128,19 @@ def test_save_units_replaces_by_code(store):
     assert {u.code: u.name for u in store.list_units()} == {"X01": "Mới", "X02": "Hai"}
 
 
+def test_merged_units_keep_their_merge_and_former_names(store):
+    """A unit's merge and former names round-trip; ``unit_merges`` follows every save."""
+    merged = Unit("X01", "Xã Cũ", "H01", merged_into="X09", merged_on="2025-07-01")
+    renamed = Unit("X09", "Phường Mới", "H01",
+                   former_names=[{"name": "Xã Mới", "until": "2025-09-14"}])
+    store.save_units([merged, renamed, Unit("X02", "Xã Hai")])
+    assert store.get_unit("X01") == merged and store.get_unit("X09") == renamed
+    assert {u.code: u for u in store.list_units()}["X01"] == merged
+    assert store.unit_merges() == {"X01": "X09"}
+    store.save_units([Unit("X02", "Xã Hai", merged_into="X09", merged_on="2025-07-01")])
+    assert store.unit_merges() == {"X01": "X09", "X02": "X09"}
+
+
 def test_save_units_is_all_or_nothing(store):
     with pytest.raises(AttributeError):
         store.save_units([Unit("X01", "Một"), object()])  # type: ignore[list-item]

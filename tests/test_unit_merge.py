@@ -6,6 +6,8 @@ import datetime as _dt
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from inspect_app.domain.models import Inspection, RemediationItem, Unit
 from inspect_app.services import Invalid
@@ -453,6 +455,7 @@ def _merge_round_trip(store):
     assert {u.code: u.merged_into for u in store.list_units()}["A"] == "N"
     assert [i.unit for i in store.get_inspection("ra").items] == ["N", "A"]
     assert [e.action for e in store.page_audit().rows] == ["unit.rename", "unit.merge"]
+    assert store.unit_merges() == {"A": "N"}
     before = snapshot(store)
     with pytest.raises(Invalid):
         unit_service.merge_units(store, ["N"], "A", "01/08/2025")
@@ -515,3 +518,26 @@ def test_the_new_units_user_carries_out_a_moved_item_and_the_inspector_sees_hist
     merged.update_inspection("rn2", lambda r: r.team.append(TeamMember("tra", "lead")))
     seen = {s.id for s in inspection_service.visible(merged, scope_of(merged, "tra"))}
     assert seen == {"a24", "ra", "rb", "rn", "rn2"}
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.sampled_from("ABCDEF"), st.sampled_from("ABCDEFG"), max_size=6),
+       st.sets(st.sampled_from("ABCDEFG"), min_size=1, max_size=3))
+def test_history_from_the_merges_alone_equals_history_codes(merges, codes):
+    """What a request computes from ``Store.unit_merges`` equals ``history_codes`` over
+    every unit, loops and chains included."""
+    from inspect_app.domain.units import history_codes, merged_into_any
+
+    units = {c: Unit(c, c, merged_into=merges.get(c)) for c in "ABCDEFG"}
+    expected = set().union(*(history_codes(c, units) for c in codes))
+    assert merged_into_any(codes, merges) == expected
+
+
+def test_every_store_lists_its_merges(tmp_path):
+    from inspect_app.storage.tinydb_store import TinyDBStore
+
+    for store in (MemoryStore(), TinyDBStore(tmp_path / "data")):
+        province(store)
+        assert store.unit_merges() == {}
+        unit_service.merge_units(store, ["A", "B"], "N", "01/07/2025")
+        assert store.unit_merges() == {"A": "N", "B": "N"}

@@ -7,7 +7,7 @@ record's unit today" asks :func:`successor`.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from .models import Unit
 
@@ -54,3 +54,18 @@ def successor_on(code: str, units: Mapping[str, Unit], day: str) -> str:
             return current
         seen.add(target)
         current = target
+
+
+def merged_into_any(codes: Iterable[str], merges: Mapping[str, str]) -> set[str]:
+    """``codes`` and every unit whose history now lives in one of them, from the merges
+    alone (``{code: merged_into}`` of the merged units, as ``Store.unit_merges`` gives)."""
+    codes = set(codes)
+    found = set(codes)
+    for code in merges:
+        seen, current = {code}, merges[code]
+        while current in merges and merges[current] not in seen:
+            seen.add(current)
+            current = merges[current]
+        if current in codes:
+            found.add(code)
+    return found

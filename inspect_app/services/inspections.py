@@ -38,7 +38,7 @@ from ..domain.periods import PeriodError, default_period, fits_cadence, parse_pe
 from ..domain.remediation import generate_items
 from ..domain.scoring import ScoreCard, score
 from ..domain.text import SHORT_TEXT, TextProblem, clean_text, sort_key
-from ..domain.units import successor
+from ..domain.units import merged_into_any
 from ..i18n import formatting
 from ..storage import NotFound, Store, new_id
 from ..storage.base import InspectionQuery, Page
@@ -140,11 +140,8 @@ def _day(iso: str | None) -> str:
 def with_history(store: Store, codes: Iterable[str]) -> set[str]:
     """``codes`` and every unit merged into one of them (directly or in turn): the units
     whose records are their history now."""
-    codes = set(codes)
-    units = {u.code: u for u in store.list_units()}
-    if not any(u.merged_into for u in units.values()):
-        return codes
-    return codes | {code for code in units if successor(code, units) in codes}
+    merges = store.unit_merges()
+    return merged_into_any(codes, merges) if merges else set(codes)
 
 
 #: Rows per page of every list page.

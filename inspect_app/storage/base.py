@@ -224,6 +224,11 @@ class Store(Protocol):
     def save_units(self, units: Iterable[Unit]) -> None:
         """Insert or replace units by code, all or nothing."""
 
+    def unit_merges(self) -> dict[str, str]:
+        """``{code: merged_into}`` of every merged unit (``domain/units.py``): what each
+        request of a unit's user asks to know whose history it sees, without reading every
+        unit."""
+
     def page_units(self, *, search: str = "", codes: Iterable[str] | None = None,
                    offset: int = 0, limit: int | None = None) -> Page[Unit]:
         """Units sorted by name (diacritics folded), only those whose code or name

@@ -180,11 +180,14 @@ class RecordView:
     def __init__(self, docs: Iterable[Doc], kind: str) -> None:
         self.kind = kind
         self.searches: dict[tuple, list[Doc]] = {}
+        self.merges: dict[str, str] = {}  # units: code -> merged_into of the merged ones
         if kind == "units":
             rows = [(sort_key(d.get("name") or ""), d) for d in docs]
             self.rows = [d for _k, d in sorted(rows, key=lambda r: (r[0], r[1].get("code")))]
             self.texts = [fold(f"{d.get('code') or ''} {d.get('name') or ''}") for d in self.rows]
             self.by_key = {d.get("code"): d for d in self.rows}
+            self.merges = {d.get("code"): d["merged_into"] for d in self.rows
+                           if d.get("merged_into")}
         else:
             def rank(d: Doc) -> tuple:
                 role = d.get("role")

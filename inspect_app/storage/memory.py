@@ -111,6 +111,11 @@ class MemoryStore:
         with self._lock:
             return copy.deepcopy(self._units.get(code))
 
+    def unit_merges(self) -> dict[str, str]:
+        """``{code: merged_into}`` of every merged unit."""
+        with self._lock:
+            return {c: u.merged_into for c, u in self._units.items() if u.merged_into}
+
     def save_units(self, units: Iterable[Unit]) -> None:
         """Insert or replace units by code, all or nothing."""
         self._room()

@@ -473,6 +473,13 @@ class PostgresStore:
             row = conn.execute("SELECT doc FROM units WHERE code = %s", (code,)).fetchone()
         return None if row is None else Unit.from_dict(upgrade(row[0]))
 
+    def unit_merges(self) -> dict[str, str]:
+        """``{code: merged_into}`` of every merged unit (from the documents)."""
+        with self._conn() as conn:
+            rows = conn.execute("SELECT code, doc->>'merged_into' FROM units "
+                                "WHERE doc ? 'merged_into'").fetchall()
+        return {code: into for code, into in rows if into}
+
     def save_units(self, units: Iterable[Unit]) -> None:
         """Insert or replace units by code, all or nothing (one transaction)."""
         rows = []

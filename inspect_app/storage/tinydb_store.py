@@ -280,6 +280,11 @@ class TinyDBStore:
         return self._units_view().page(search, codes, offset, limit,
                                        lambda d: Unit.from_dict(dict(d)))
 
+    def unit_merges(self) -> dict[str, str]:
+        """``{code: merged_into}`` of every merged unit (kept with the sorted units, per
+        version of the file)."""
+        return dict(self._units_view().merges)
+
     def get_unit(self, code: str) -> Unit | None:
         """The unit with this code, or None."""
         doc = self._units_view().by_key.get(code)
