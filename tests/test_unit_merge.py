@@ -365,8 +365,9 @@ def test_merge_in_the_web_app_shows_what_moves_then_merges(app, client):
     assert confirm.status_code == 200 and "Xác nhận sáp nhập" in page
     assert "Xã An" in page and "Xã Bình" in page and "01/07/2025" in page
     assert store.get_unit("A").merged_into is None  # nothing changed before confirming
-    cells = [c.strip() for c in re.findall(r'<td class="num">([^<]*)</td>', page)]
-    assert cells == ["1", "2", "1", "0"]  # A: 1 record, 2 open items; B: 1 record, none
+    moving = re.findall(r'data-unit="(\w+)" data-records="(\d+)" data-items="(\d+)"', page)
+    assert moving == [("A", "1", "2"), ("B", "1", "0")]  # A: 1 record, 2 open items; B: none
+    assert "Tổng cộng: 2 phiếu đi theo, 2 việc chưa xong được chuyển." in page
     done = client.post("/units/merge", data={**data, "csrf_token": csrf_of(page), "confirm": "1"})
     assert done.status_code == 302 and done.headers["Location"].endswith("/units/N")
     assert store.get_unit("A").merged_into == "N" and store.get_unit("B").merged_on == "2025-07-01"

@@ -25,7 +25,8 @@ units_cli = AppGroup("units", help="Add, import, merge and rename units (commune
 @click.argument("name")
 @click.option("--parent", default=None, help="Code of the parent unit.")
 def units_add(code: str, name: str, parent: str | None) -> None:
-    """Add (or rename) the unit CODE called NAME."""
+    """Add the unit CODE called NAME, or correct its name or parent (a renaming with a
+    date is `units rename`)."""
     try:
         unit = unit_service.add_unit(current_store(), code, name, parent)
     except ServiceError as exc:
