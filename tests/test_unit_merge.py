@@ -542,3 +542,20 @@ def test_every_store_lists_its_merges(tmp_path):
         assert store.unit_merges() == {}
         unit_service.merge_units(store, ["A", "B"], "N", "01/07/2025")
         assert store.unit_merges() == {"A": "N", "B": "N"}
+
+
+@pytest.mark.parametrize("finalized_at, shown", [
+    ("2025-09-14T16:59:59+00:00", "Xã Mới"),  # 23:59 on 14/09 in Vietnam: the old name
+    ("2025-09-14T17:00:00+00:00", None),  # 00:00 on 15/09 in Vietnam: today's name
+])
+def test_the_name_on_a_records_day_is_taken_in_vietnam_time(store, finalized_at, shown):
+    from inspect_app.domain.access import Scope
+    from inspect_app.domain.models import User
+    from inspect_app.services import rankings
+
+    record(store, "rn2", "N", finalized_at=finalized_at)
+    unit_service.rename_unit(store, "N", "Phường Mới", "15/09/2025")
+    ranked = rankings.ranking(store, Scope(User("boss", "admin")),
+                              rankings.RankingQuery("t-dash", "2025"))
+    row = next(r for r in ranked["rows"] if r["unit"] == "N")
+    assert row["inspection"] == "rn2" and row.get("recorded_name") == shown

@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ..domain.access import Scope
+from ..domain.dates import local_date
 from ..domain.messages import N_
 from ..domain.models import INSPECTION_KINDS
 from ..domain.periods import PeriodError, parse_period
@@ -17,7 +18,7 @@ from ..domain.ranking import competition_ranks, newest_per_unit, usable_percent
 from ..domain.text import fold, nfc
 from ..domain.units import name_on, successor_on
 from ..storage import Store
-from . import Invalid
+from . import Invalid, clock
 from .commands import quoted
 from .inspections import visible, visible_units
 
@@ -87,8 +88,8 @@ def ranking(store: Store, scope: Scope, query: RankingQuery, *,
                "total": s.total, "max": s.max, "percent": s.percent, "band": s.band,
                "rank": rank}
         own = recorded.get(s.id, s.unit)
-        day = (s.finalized_at or s.created_at or "")[:10] or None
-        then = name_on(stored[own], day) if own in stored else own
+        day = local_date(s.finalized_at or s.created_at, clock.DEFAULT_TZ)
+        then = name_on(stored[own], day.isoformat() if day else None) if own in stored else own
         if own != s.unit:
             out["recorded_unit"] = own
         if own != s.unit or then != out["unit_name"]:

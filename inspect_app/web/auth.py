@@ -81,12 +81,18 @@ def unit_names(codes) -> dict[str, str]:
 def record_unit_names(records) -> dict[str, str]:
     """The name of each record's unit on the record's day, by record id: a record of a
     unit merged since keeps its old unit's name, one made before a renaming the old name."""
+    from ..domain.dates import local_date
     from ..domain.units import name_on
 
+    tz = current_app.config["TIMEZONE"]
     units = {code: unit for code in {r.unit for r in records}
              if (unit := store().get_unit(code))}
-    return {r.id: name_on(units[r.unit], (r.finalized_at or r.created_at or "")[:10] or None)
-            for r in records if r.unit in units}
+    out = {}
+    for r in records:
+        if r.unit in units:
+            day = local_date(r.finalized_at or r.created_at, tz)
+            out[r.id] = name_on(units[r.unit], day.isoformat() if day else None)
+    return out
 
 
 def session_id(user: User) -> str:
