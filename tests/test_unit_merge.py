@@ -559,3 +559,12 @@ def test_the_name_on_a_records_day_is_taken_in_vietnam_time(store, finalized_at,
                               rankings.RankingQuery("t-dash", "2025"))
     row = next(r for r in ranked["rows"] if r["unit"] == "N")
     assert row["inspection"] == "rn2" and row.get("recorded_name") == shown
+
+
+def test_the_new_units_remediation_list_holds_the_moved_items(merged, app):
+    from .support import login
+
+    page = login(app.test_client(), "xa_n").get("/remediation/").get_data(as_text=True)
+    assert "Việc 1" in page and "Việc 2" in page  # A's plan is part of N's now
+    other = login(app.test_client(), "xa_z").get("/remediation/").get_data(as_text=True)
+    assert "Việc 1" not in other
