@@ -568,3 +568,22 @@ def test_the_new_units_remediation_list_holds_the_moved_items(merged, app):
     assert "Việc 1" in page and "Việc 2" in page  # A's plan is part of N's now
     other = login(app.test_client(), "xa_z").get("/remediation/").get_data(as_text=True)
     assert "Việc 1" not in other
+
+
+def test_unit_names_are_escaped_on_the_merge_pages(app, client):
+    from inspect_app.services import accounts
+
+    from .support import PASSWORD, csrf_of, login
+
+    store = app.extensions["store"]
+    store.save_units([Unit("A", "<script>alert(1)</script>"), Unit("N", "Xã <b>Mới</b>")])
+    accounts.create_user(store, "quantri", "admin", password=PASSWORD)
+    login(client, "quantri")
+    form = client.get("/units/merge").get_data(as_text=True)
+    confirm = client.post("/units/merge", data={"csrf_token": csrf_of(form), "olds": ["A"],
+                                                "into": "N", "on": "01/07/2025"})
+    unit_service.merge_units(store, ["A"], "N", "01/07/2025")
+    for page in (form, confirm.get_data(as_text=True), client.get("/units/A").get_data(as_text=True),
+                 client.get("/units/N").get_data(as_text=True)):
+        assert "<script>alert(1)</script>" not in page and "<b>Mới</b>" not in page
+        assert "&lt;script&gt;" in page or "&lt;b&gt;" in page
