@@ -338,8 +338,11 @@ def import_survey(store: Store, scope: Scope, *, checklist: str, period: str, ra
                                "imported", count=len(problems)), problems=problems)
     by, at = scope.user.username, clock.now_iso()
     result = SurveyImport(checklist, period)
-    for code, given in figures.items():
-        record_id = records[code].id
-        store.update_inspection(record_id, lambda i, g=given: _write(i, g, by, at, source))
-        result.figures[code] = (record_id, given)
+    # One transaction on PostgreSQL: an assessment finalized meanwhile (``_write`` refuses
+    # it) leaves every record as it was. The file stores write record by record.
+    with store.atomic():
+        for code, given in figures.items():
+            record_id = records[code].id
+            store.update_inspection(record_id, lambda i, g=given: _write(i, g, by, at, source))
+            result.figures[code] = (record_id, given)
     return result
