@@ -12,14 +12,18 @@ token by its id (leading digits of its hash) and its label.
 """
 from __future__ import annotations
 
+import datetime as _dt
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..domain.dates import day_start_utc, local_moment
 from ..domain.messages import N_, Message
 from ..domain.models import AuditEntry
+from ..domain.text import ID_TEXT, nfc
 from ..storage.base import AuditQuery, Page, Store
-from . import clock
+from . import Invalid, clock
 
 #: Who acts when a command of ``flask --app inspect_app …`` writes.
 CLI = "cli"
@@ -145,3 +149,89 @@ def changes(entry: AuditEntry) -> list[Change]:
     """The fields an entry names, in order, each with its value before and after."""
     before, after = entry.before or {}, entry.after or {}
     return [Change(k, before.get(k), after.get(k)) for k in dict.fromkeys([*before, *after])]
+
+
+# ---------------------------------------------------------------- the page's filters
+
+@dataclass(frozen=True)
+class Filters:
+    """The audit page's filters as typed (kept across pages and in the workbook's link):
+    ``by`` a username, ``action`` a key of :data:`ACTIONS`, ``date_from`` / ``date_to``
+    local dates (inclusive); ``query`` is the store's query."""
+
+    by: str = ""
+    action: str = ""
+    date_from: _dt.date | None = None
+    date_to: _dt.date | None = None
+    query: AuditQuery = AuditQuery()
+
+
+def _day(text: str, field: str, label: Message) -> _dt.date | None:
+    text = (text or "").strip()
+    if not text:
+        return None
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return _dt.datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    raise Invalid(N_("%(label)s: “%(value)s” is not a date (dd/mm/yyyy)", label=label,
+                     value=text[:40]), field=field, reason="date")
+
+
+def filters(args: Mapping[str, Any], tz: str = clock.DEFAULT_TZ) -> Filters:
+    """The filters of a query string (``by``, ``action``, ``from``, ``to``; dates as
+    ``yyyy-mm-dd`` or ``dd/mm/yyyy`` in ``tz``); :class:`Invalid` naming the field for
+    an unknown action, a date that is not one or a range that ends before it starts."""
+    by = nfc(str(args.get("by") or "")).strip().lower()[:ID_TEXT]
+    action = str(args.get("action") or "").strip()
+    if action and action not in ACTIONS:
+        raise Invalid(N_("unknown action %(action)s", action=action[:40]), field="action",
+                      reason="action")
+    start = _day(str(args.get("from") or ""), "from", N_("From"))
+    end = _day(str(args.get("to") or ""), "to", N_("To"))
+    if start and end and end < start:
+        raise Invalid(N_("the date range ends before it starts"), field="to", reason="range")
+    query = AuditQuery(
+        by=by or None, action=action or None,
+        at_from=day_start_utc(start, tz) if start else None,
+        at_before=day_start_utc(end + _dt.timedelta(days=1), tz) if end else None)
+    return Filters(by, action, start, end, query)
+
+
+# ---------------------------------------------------------------- how an entry reads
+
+def when(entry: AuditEntry, tz: str = clock.DEFAULT_TZ) -> str:
+    """The entry's moment in local time, ``dd/mm/yyyy HH:MM``."""
+    moment = local_moment(entry.at, tz)
+    return moment.strftime("%d/%m/%Y %H:%M") if moment else entry.at
+
+
+def action_label(action: str) -> Message | str:
+    """The label of an action (an unknown one: its key)."""
+    return ACTIONS.get(action, action)
+
+
+def field_label(key: str) -> Message | str:
+    """The label of a field an entry names (an unknown one: its key)."""
+    return FIELDS.get(key, key)
+
+
+#: How values read, before translation.
+YES, NO, PASSWORD_SET, NOTHING = N_("yes"), N_("no"), N_("set"), "—"
+
+
+def shown(value: Any, key: str = "") -> Message | str:
+    """A value of an entry as a person reads it (translate the result): booleans yes/no,
+    a password "set", a list joined by commas, nothing as a dash."""
+    if value is None or value == "" or value == []:
+        return NOTHING
+    if isinstance(value, bool):
+        return YES if value else NO
+    if key == "password" and value == SET:
+        return PASSWORD_SET
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {v}" for k, v in value.items())
+    return str(value)

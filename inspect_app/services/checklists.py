@@ -111,11 +111,14 @@ def publish(library: ChecklistLibrary, token: str, *, by: str = audit.CLI) -> An
 
 def retire(library: ChecklistLibrary, checklist_id: str, retired: bool, *,
            by: str = audit.CLI) -> None:
-    """Retire a checklist from new records, or bring it back."""
+    """Retire a checklist from new records, or bring it back (already so: nothing is
+    written, nor logged)."""
     if library.get(checklist_id) is None:
         raise Missing(N_("no such checklist"))
     store = _store(library)
     was = library.retired(checklist_id)
+    if was == bool(retired):
+        return
     with store.atomic():
         library.set_retired(checklist_id, retired)
         audit.record(store, by, "checklist.retire" if retired else "checklist.restore",
