@@ -39,7 +39,7 @@ def report(entries: Iterable[AuditEntry], locale: str = "vi", tz: str = DEFAULT_
         return translate(message, locale)
 
     sheet = Sheet("audit", t(N_("Audit log")), (
-        Column(t(N_("When"))), Column(t(N_("Who"))), Column(t(N_("Action"))),
+        Column(t(N_("When"))), Column(t(N_("Who"))), Column(t(N_("Admin action"))),
         Column(t(N_("Action code"))), Column(t(N_("Target")), "wrap"),
         Column(t(N_("Changes (before → after)")), "wrap")), freeze_columns=1)
 

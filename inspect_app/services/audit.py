@@ -217,6 +217,11 @@ def field_label(key: str) -> Message | str:
     return FIELDS.get(key, key)
 
 
+#: The roles as the users page names them.
+ROLE_VALUES: dict[str, Message] = {
+    "admin": N_("Administrator"), "inspector": N_("Inspector"),
+    "unit": N_("Commune officer"), "viewer": N_("Viewer"),
+}
 #: How values read, before translation.
 YES, NO, PASSWORD_SET, NOTHING = N_("yes"), N_("no"), N_("set"), "—"
 
@@ -230,6 +235,8 @@ def shown(value: Any, key: str = "") -> Message | str:
         return YES if value else NO
     if key == "password" and value == SET:
         return PASSWORD_SET
+    if key == "role" and value in ROLE_VALUES:
+        return ROLE_VALUES[value]
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
     if isinstance(value, dict):
