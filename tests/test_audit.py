@@ -529,3 +529,24 @@ def test_record_keeps_only_the_changed_fields_and_knows_every_action(app):
     assert (entry.before, entry.after) == ({"b": 2}, {"b": 3})
     assert entries(store) == [entry]
     assert clock.now_iso()[:10] == entry.at[:10]
+
+
+def test_on_postgresql_a_change_never_lands_without_its_entry(app, monkeypatch):
+    """The change and its entry are one transaction: an entry that cannot be written
+    takes the change back with it (the file and memory stores write the change first)."""
+    store = app.extensions["store"]
+    if type(store).__name__ != "PostgresStore":
+        pytest.skip("the file and memory stores write each of the two on its own")
+    accounts.create_user(store, "quantri", "admin", password=PASSWORD)
+
+    def broken(entry):
+        raise RuntimeError("disk full")
+    monkeypatch.setattr(store, "add_audit", broken)
+    with pytest.raises(RuntimeError):
+        accounts.create_user(store, "tra", "inspector", password=PASSWORD, by="quantri")
+    with pytest.raises(RuntimeError):
+        unit_service.add_unit(store, "A", "Xã A", by="quantri")
+    with pytest.raises(RuntimeError):
+        accounts.issue_token(store, "quantri", "x", by="quantri")
+    assert store.get_user("tra") is None and store.list_units() == []
+    assert store.get_user("quantri").tokens == []
