@@ -69,7 +69,7 @@ FIELDS: dict[str, Message] = {
     "name": N_("Name"),
     "parent": N_("Parent unit"),
     "address": N_("Address"),
-    "count": N_("Count"),
+    "count": N_("Number of units"),
     "added": N_("Added"),
     "changed": N_("Changed"),
     "inspecting_body": N_("Inspecting body"),
