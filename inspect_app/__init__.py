@@ -15,6 +15,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         api,
         assessments,
         assets,
+        audit,
         auth,
         common,
         dashboards,
@@ -57,7 +58,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     for module in (checklist_views, inspections, fill, assessments, remediation, documents, qr,
                    notifications, units, users, province, rankings, dashboards, exports, api,
-                   pwa):
+                   pwa, audit):
         app.register_blueprint(module.bp)
     app.register_blueprint(users.account_bp)
     app.add_url_rule("/", endpoint="index", view_func=home.index)

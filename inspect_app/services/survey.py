@@ -40,7 +40,7 @@ from ..domain.models import Answer, Inspection
 from ..domain.numbers import NumberUnclear, json_number, read_number, to_fraction
 from ..domain.text import fold, nfc
 from ..storage import Store
-from . import Forbidden, Invalid, Missing, TooLarge, clock
+from . import Forbidden, Invalid, Missing, TooLarge, audit, clock
 from .inspections import checklist_of
 
 #: At most this many bytes and lines in a survey file (a province has a few hundred units).
@@ -345,4 +345,7 @@ def import_survey(store: Store, scope: Scope, *, checklist: str, period: str, ra
             record_id = records[code].id
             store.update_inspection(record_id, lambda i, g=given: _write(i, g, by, at, source))
             result.figures[code] = (record_id, given)
+        audit.record(store, by, "survey.import", f"{checklist} {period}", None, {
+            "file": source, "units": audit.listed(sorted(result.figures)),
+            "figures": result.count})
     return result

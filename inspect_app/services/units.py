@@ -10,7 +10,7 @@ from ..domain.messages import N_, Message, joined
 from ..domain.models import Unit
 from ..domain.text import ID_TEXT, SHORT_TEXT, TextProblem, clean_text, matches, nfc, sort_key
 from ..storage import Store
-from . import Invalid
+from . import Invalid, audit
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
 MAX_NAME = 200
@@ -77,9 +77,14 @@ def _cycle_problem(chain: list[str]) -> Message:
     return N_("parents make a cycle: %(chain)s", chain=" → ".join(chain))
 
 
+def _unit_fields(unit: Unit) -> dict:
+    return {"code": unit.code, "name": unit.name, "parent": unit.parent,
+            "address": unit.address}
+
+
 def add_unit(store: Store, code: str, name: str, parent: str | None = None,
-             address: str = "") -> Unit:
-    """Add or rename one unit."""
+             address: str = "", *, by: str = audit.CLI) -> Unit:
+    """Add or rename one unit (``by``: who the audit log names)."""
     problems, (code, name, parent, address) = _texts(code, name, parent, address)
     parent = parent or None
     existing = store.list_units()
@@ -92,7 +97,11 @@ def add_unit(store: Store, code: str, name: str, parent: str | None = None,
     if problems:
         raise Invalid(joined(problems), field="code")
     unit = Unit(code=code, name=name, parent=parent, address=address)
-    store.save_units([unit])
+    old = next((u for u in existing if u.code == code), None)
+    with store.atomic():
+        store.save_units([unit])
+        audit.record(store, by, "unit.add", code, None if old is None else _unit_fields(old),
+                     _unit_fields(unit))
     return unit
 
 
@@ -180,14 +189,23 @@ def parse_units_csv(text: str, existing: set[str] | dict[str, str | None]) -> Im
                         [_at_line(n, p) for n, p in sorted(errors, key=lambda e: e[0])])
 
 
-def import_units(store: Store, text: str) -> list[Unit]:
-    """Import a CSV file all or nothing: any problem rejects the whole file."""
-    result = parse_units_csv(text, {u.code: u.parent for u in store.list_units()})
+def import_units(store: Store, text: str, *, by: str = audit.CLI) -> list[Unit]:
+    """Import a CSV file all or nothing: any problem rejects the whole file. The audit
+    log names the codes added and those changed (renamed, moved, readdressed)."""
+    existing = {u.code: u for u in store.list_units()}
+    result = parse_units_csv(text, {u.code: u.parent for u in existing.values()})
     if result.errors:
         raise Invalid(joined(result.errors, "\n"), errors=result.errors)
     if not result.units:
         raise Invalid(_at_line(2, N_("no units in the file")))
-    store.save_units(result.units)
+    added = [u.code for u in result.units if u.code not in existing]
+    changed = [u.code for u in result.units
+               if u.code in existing and _unit_fields(existing[u.code]) != _unit_fields(u)]
+    with store.atomic():
+        store.save_units(result.units)
+        audit.record(store, by, "unit.import", "", None, {
+            "count": len(result.units), "added": audit.listed(added),
+            "changed": audit.listed(changed)})
     return result.units
 
 

@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from ..services import ServiceError
 from ..services import inspections as inspection_service
 from ..services import units as unit_service
-from .auth import roles_required, scope, store
+from .auth import acting_user, roles_required, scope, store
 from .common import pager_of
 from .i18n import translate
 
@@ -71,7 +71,8 @@ def add():
     form = UnitForm()
     if form.validate_on_submit():
         try:
-            unit = unit_service.add_unit(store(), form.code.data, form.name.data, form.parent.data)
+            unit = unit_service.add_unit(store(), form.code.data, form.name.data, form.parent.data,
+                                         by=acting_user().username)
         except ServiceError as exc:
             flash(translate(exc.message), "error")
         else:
@@ -98,7 +99,7 @@ def import_csv():
               "error")
         return redirect(url_for("units.index"))
     try:
-        units = unit_service.import_units(store(), text)
+        units = unit_service.import_units(store(), text, by=acting_user().username)
     except ServiceError as exc:
         return render_template("units/import_errors.html",
                                errors=[translate(e) for e in exc.details.get("errors")
