@@ -44,7 +44,11 @@ built once on TinyDB and copied into the database with ``store copy``'s code (th
 ids). The database comes from ``--database-url`` or ``INSPECT_TEST_DATABASE_URL`` and is
 emptied first, so run it under ``.ci/postgres``::
 
-    .ci/postgres .venv/bin/python -m bench.bench_writes --stores tinydb,postgres,postgres2
+    INSPECT_PG_DURABLE=1 .ci/postgres .venv/bin/python -m bench.bench_writes \
+        --stores tinydb,postgres,postgres2
+
+(``INSPECT_PG_DURABLE=1``: the throwaway server keeps PostgreSQL's default durability, as
+the TinyDB store keeps its fsyncs; without it the test server runs with fsync off.)
 """
 from __future__ import annotations
 
