@@ -16,9 +16,11 @@ exports run in a thread of the process that started them, as before.
 """
 from __future__ import annotations
 
+import asyncio
 import datetime as _dt
 import logging
 import threading
+from contextlib import suppress
 from typing import Any
 
 import procrastinate
@@ -49,6 +51,8 @@ class JobQueue:
         self.procrastinate.task(name=EXPORT_TASK, queue=QUEUE)(self._export)
         self.procrastinate.task(name=REMINDERS_TASK, queue=QUEUE)(self._reminders)
         self.thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._task: asyncio.Task | None = None
 
     # -- the tasks (run by a worker) --------------------------------------------------
     def _export(self, job_id: str) -> str:
@@ -115,17 +119,49 @@ class JobQueue:
             fetch_job_polling_interval=5, listen_notify=True)
 
     def start_thread(self) -> threading.Thread:
-        """Run a worker in a daemon thread of this process (INSPECT_JOBS_WORKER=thread)."""
+        """Run a worker in a daemon thread of this process (INSPECT_JOBS_WORKER=thread),
+        on an event loop of its own (:meth:`stop_thread` ends it)."""
+        loop = asyncio.new_event_loop()
+
+        async def main() -> None:
+            worker_app = self.worker_app()
+            async with worker_app.open_async():
+                await worker_app.run_worker_async(
+                    queues=[QUEUE], wait=True, delete_jobs="successful",
+                    install_signal_handlers=False, name="inspect_app-thread",
+                    fetch_job_polling_interval=5, listen_notify=True)
+
         def work() -> None:
+            asyncio.set_event_loop(loop)
+            self._task = loop.create_task(main())
+            started.set()
             try:
-                self.run_worker(install_signal_handlers=False, name="inspect_app-thread")
+                loop.run_until_complete(self._task)
+            except asyncio.CancelledError:
+                pass
             except Exception:  # noqa: BLE001 - logged; the app goes on without it
                 log.exception("the task queue's worker thread stopped")
+            finally:
+                loop.close()
+        started = threading.Event()
+        self._loop = loop
         self.thread = threading.Thread(target=work, name="jobs-worker", daemon=True)
         self.thread.start()
+        started.wait(10)
         return self.thread
 
+    def stop_thread(self, timeout: float = 30) -> None:
+        """Stop the worker thread (it finishes the job it is on first)."""
+        if self.thread is None:
+            return
+        with suppress(RuntimeError):  # its loop has ended already
+            self._loop.call_soon_threadsafe(self._task.cancel)
+        self.thread.join(timeout)
+        self.thread = None
+
     def close(self) -> None:
+        """Stop the worker thread, close the connections used for deferring."""
+        self.stop_thread()
         with self._lock:
             if self._opened:
                 self.procrastinate.close()
