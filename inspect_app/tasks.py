@@ -28,6 +28,7 @@ from flask import Flask
 
 from .services import export_jobs
 from .services.inspections import scope_for
+from .storage.base import StoreUnavailable
 from .storage.jobs import open_jobs
 from .storage.postgres_store import PostgresStore
 
@@ -89,8 +90,12 @@ class JobQueue:
         return self.procrastinate
 
     def defer_export(self, job_id: str) -> int:
-        """Queue the export job ``job_id``; the queue's job id."""
-        queue_job = self._open().tasks[EXPORT_TASK].defer(job_id=job_id)
+        """Queue the export job ``job_id``; the queue's job id. :class:`StoreUnavailable`
+        when the database cannot take it (503 on the web)."""
+        try:
+            queue_job = self._open().tasks[EXPORT_TASK].defer(job_id=job_id)
+        except procrastinate.exceptions.ConnectorException as exc:
+            raise StoreUnavailable(f"the task queue cannot be reached: {exc}") from exc
         jobs = open_jobs(self.flask_app.extensions["store"], self.flask_app.config["DATA_DIR"])
         jobs.set_queue_job(job_id, queue_job)  # type: ignore[attr-defined]
         return queue_job

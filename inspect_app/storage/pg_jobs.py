@@ -14,7 +14,8 @@ so that the progress page and the download work on every server of one database:
   and the next reader that finds the row ``running`` without its lock marks it
   ``interrupted`` (which frees its owner to start another);
 * a ``queued`` job whose task in the queue is gone or over (``procrastinate_jobs``)
-  without the job having started reads as ``interrupted`` too.
+  without the job having started reads as ``interrupted`` too, and so does one never
+  queued (:data:`QUEUE_GRACE`).
 """
 from __future__ import annotations
 
@@ -30,14 +31,19 @@ import psycopg
 import psycopg.errors
 from psycopg.types.json import Jsonb
 
-from .base import StoreError
+from .base import StoreError, StoreUnavailable
 from .files import ensure_dir, json_bytes, valid_id
 from .jobs import Busy
+from .temporaries import TMP_SUFFIX
 
 if TYPE_CHECKING:
     from .postgres_store import PostgresStore
 
 CACHE_DIR = Path("jobs") / "cache"
+#: Seconds a new job may wait for its task in the queue to be recorded (between the
+#: insert of the job and the queue's answer); a ``queued`` job without one after that
+#: was never queued (the queue refused it, or its server died): ``interrupted``.
+QUEUE_GRACE = 60
 #: Statuses of the task queue's jobs that mean its task will still run.
 _QUEUE_ALIVE = ("todo", "doing")
 
@@ -98,9 +104,10 @@ class PostgresJobs:
         try:
             conn = psycopg.connect(self.store.url, autocommit=True, connect_timeout=10)
         except psycopg.OperationalError as exc:
-            from .base import StoreUnavailable
+            from .postgres_store import redacted
 
-            raise StoreUnavailable(f"cannot reach the database: {exc}") from None
+            raise StoreUnavailable(f"cannot reach the database {redacted(self.store.url)}: "
+                                   f"{str(exc).strip().splitlines()[0] if str(exc).strip() else exc!r}") from None
         try:
             conn.execute("SELECT pg_advisory_lock(%s)", (key,))
         except BaseException:
@@ -161,8 +168,11 @@ class PostgresJobs:
                 if not free:
                     continue
             else:
-                if queue_job is None:
-                    continue
+                if queue_job is None:  # being queued; never queued if it stays so
+                    if not conn.execute("SELECT created_at < now() - %s * interval '1 second' "
+                                        "FROM export_jobs WHERE id = %s",
+                                        (QUEUE_GRACE, job_id)).fetchone()[0]:
+                        continue
                 alive = conn.execute("SELECT status::text FROM procrastinate_jobs "
                                      "WHERE id = %s", (queue_job,)).fetchone()
                 if alive is not None and alive[0] in _QUEUE_ALIVE:
@@ -241,7 +251,7 @@ class PostgresJobs:
         if row is None or row[0] is None:
             return None
         ensure_dir(self.cache)
-        tmp = self.cache / f".{job_id}.{secrets.token_hex(4)}.tmp"
+        tmp = self.cache / f".{job_id}.{secrets.token_hex(4)}{TMP_SUFFIX}"
         tmp.write_bytes(bytes(row[0]))
         os.replace(tmp, target)
         return target
