@@ -100,7 +100,8 @@ SETTINGS: tuple[Setting, ...] = (
             "export starts."),
     Setting("JOBS_WORKER", "",
             "With the PostgreSQL store: thread runs a worker of the task queue (big exports, "
-            "queued reminders) in a thread of each app process; empty: only the workers "
+            "queued reminders) in a thread of each app process, from the first request it "
+            "serves; empty: only the workers "
             "started with flask --app inspect_app jobs worker run them (docs/deployment.md). "
             "The embedded store has no queue: its exports run in the process that started "
             "them."),

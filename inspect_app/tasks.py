@@ -174,8 +174,8 @@ class JobQueue:
 
 
 def init_app(app: Flask) -> None:
-    """Make the app's queue when its store is the PostgreSQL one (and start a worker
-    thread if INSPECT_JOBS_WORKER says so)."""
+    """Make the app's queue when its store is the PostgreSQL one (and, if
+    INSPECT_JOBS_WORKER says so, start a worker thread with the first request)."""
     store = app.extensions["store"]
     mode = str(app.config.get("JOBS_WORKER") or "").strip().lower()
     if mode not in ("", "none", "thread"):
@@ -185,7 +185,14 @@ def init_app(app: Flask) -> None:
         return
     queue = app.extensions["job_queue"] = JobQueue(app, store.url)
     if mode == "thread":
-        queue.start_thread()
+        # On the first request the process serves, not here: every command builds the
+        # app too, and a worker in a command would die with it, mid-job.
+        @app.before_request
+        def start_worker_thread() -> None:
+            if queue.thread is None:
+                with queue._lock:  # noqa: SLF001 - once per process
+                    if queue.thread is None:
+                        queue.start_thread()
 
 
 def queue_of(app: Flask) -> JobQueue | None:

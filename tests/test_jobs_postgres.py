@@ -260,6 +260,16 @@ def test_reminders_queued_twice_the_same_day_are_sent_once(mail_servers, pin):  
     assert len(sink.messages) == 2  # that day was sent: nothing twice
 
 
+def test_the_worker_command_runs_what_any_server_queued(servers):
+    a, b = servers["a"], servers["b"]
+    on_a = client_on(a, "admin")
+    job_url = start_export(on_a).headers["Location"]
+    result = b.test_cli_runner().invoke(args=["jobs", "worker", "--once"])
+    assert result.exit_code == 0, result.output
+    assert "jobs worker: stopped" in result.output
+    assert on_a.get(f"{job_url}/status").get_json()["status"] == "done"
+
+
 def test_the_worker_and_the_queue_need_the_postgresql_store(tmp_path):
     app = create_app(app_config(tmp_path))
     runner = app.test_cli_runner()
@@ -279,12 +289,17 @@ def test_the_worker_thread_setting_runs_queued_exports_in_the_app(pg_empty_url, 
     app = create_app(app_config(tmp_path, DATABASE_URL=pg_empty_url, JOBS_WORKER="thread"))
     try:
         World(app, app.test_client())
+        queue = app.extensions["job_queue"]
+        assert queue.thread is None  # not in commands: from the first request on
         client = client_on(app, "admin")
+        assert queue.thread.is_alive()
         job_url = start_export(client).headers["Location"]
         deadline = time.monotonic() + 30
         while (status := client.get(f"{job_url}/status").get_json())["status"] != "done":
             assert status["status"] in ("queued", "running"), status
             assert time.monotonic() < deadline, status
             time.sleep(0.1)
+        queue.stop_thread()
+        assert queue.thread is None
     finally:
         _close(app)
