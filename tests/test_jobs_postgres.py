@@ -174,6 +174,12 @@ def test_a_job_interrupted_by_its_workers_death_says_so_and_frees_its_owner(serv
     assert again.status_code == 303  # the owner can start another
     work(b)
     assert on_a.get(f"{again.headers['Location']}/status").get_json()["status"] == "done"
+    import psycopg
+
+    with psycopg.connect(servers["url"]) as conn:  # the dead worker's task, left 'doing'
+        assert conn.execute("SELECT count(*) FROM procrastinate_jobs").fetchone()[0] == 1
+        open_jobs(b.extensions["store"], b.config["DATA_DIR"]).expire(0, now=time.time() + 1)
+        assert conn.execute("SELECT count(*) FROM procrastinate_jobs").fetchone()[0] == 0
 
 
 def test_one_export_per_user_across_servers(servers):

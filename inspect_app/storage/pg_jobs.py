@@ -257,14 +257,20 @@ class PostgresJobs:
         return target
 
     def expire(self, keep_seconds: float, now: float | None = None) -> list[str]:
-        """Delete the jobs that ended ``keep_seconds`` ago (and their cached files)."""
+        """Delete the jobs that ended ``keep_seconds`` ago, their cached files and their
+        tasks in the queue."""
         now = time.time() if now is None else now
         cutoff = _dt.datetime.fromtimestamp(now - keep_seconds, _dt.UTC)
         with self._conn(write=True) as conn:
             self._interrupt_dead(conn, "true", ())
-            ids = [i for (i,) in conn.execute(
+            gone = conn.execute(
                 "DELETE FROM export_jobs WHERE status NOT IN ('queued', 'running') "
-                "AND coalesce(ended_at, created_at) <= %s RETURNING id", (cutoff,)).fetchall()]
+                "AND coalesce(ended_at, created_at) <= %s RETURNING id, queue_job",
+                (cutoff,)).fetchall()
+            # and their tasks in the queue (a killed worker's stays 'doing' for ever)
+            conn.execute("DELETE FROM procrastinate_jobs WHERE id = ANY(%s) "
+                         "AND status <> 'todo'", ([q for _i, q in gone if q is not None],))
+            ids = [i for i, _q in gone]
         for job_id in ids:
             with suppress(FileNotFoundError):
                 (self.cache / f"{job_id}.xlsx").unlink()
