@@ -309,3 +309,39 @@ def test_the_worker_thread_setting_runs_queued_exports_in_the_app(pg_empty_url, 
         assert queue.thread is None
     finally:
         _close(app)
+
+
+def test_a_queued_job_whose_task_is_lost_or_never_queued_reads_as_interrupted(servers):
+    import psycopg
+
+    a, b = servers["a"], servers["b"]
+    on_a, on_b = client_on(a, "admin"), client_on(b, "admin")
+    lost = start_export(on_a).headers["Location"]
+    with psycopg.connect(servers["url"], autocommit=True) as conn:
+        conn.execute("DELETE FROM procrastinate_jobs")  # the queue lost its task
+    assert on_b.get(f"{lost}/status").get_json()["status"] == "interrupted"
+
+    never = start_export(on_a).headers["Location"]
+    assert on_b.get(f"{never}/status").get_json()["status"] == "queued"
+    with psycopg.connect(servers["url"], autocommit=True) as conn:
+        # its task was never recorded: waiting for it a moment is normal, then not
+        conn.execute("UPDATE export_jobs SET queue_job = NULL WHERE id = %s",
+                     (never.rsplit("/", 1)[-1],))
+        assert on_b.get(f"{never}/status").get_json()["status"] == "queued"
+        conn.execute("UPDATE export_jobs SET created_at = now() - interval '2 minutes'")
+    assert on_b.get(f"{never}/status").get_json()["status"] == "interrupted"
+    assert start_export(on_b).status_code == 303
+
+    taken = start_export(client_on(a, "lead")).headers["Location"]
+    with psycopg.connect(servers["url"], autocommit=True) as conn:
+        # a worker took its task, then stopped beating before it started the export
+        worker = conn.execute("INSERT INTO procrastinate_workers (last_heartbeat) VALUES "
+                              "(now()) RETURNING id").fetchone()[0]
+        conn.execute("UPDATE procrastinate_jobs SET status = 'doing', worker_id = %s "
+                     "WHERE status = 'todo' AND args->>'job_id' = %s",
+                     (worker, taken.rsplit("/", 1)[-1]))
+        lead = client_on(b, "lead")
+        assert lead.get(f"{taken}/status").get_json()["status"] == "queued"  # alive
+        conn.execute("UPDATE procrastinate_workers SET last_heartbeat = "
+                     "now() - interval '5 minutes'")
+    assert lead.get(f"{taken}/status").get_json()["status"] == "interrupted"

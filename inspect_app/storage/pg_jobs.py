@@ -13,9 +13,9 @@ so that the progress page and the download work on every server of one database:
   its server stops, the network goes) PostgreSQL ends the session and drops the lock,
   and the next reader that finds the row ``running`` without its lock marks it
   ``interrupted`` (which frees its owner to start another);
-* a ``queued`` job whose task in the queue is gone or over (``procrastinate_jobs``)
-  without the job having started reads as ``interrupted`` too, and so does one never
-  queued (:data:`QUEUE_GRACE`).
+* a ``queued`` job whose task in the queue is gone or over (``procrastinate_jobs``), or
+  held by a worker that stopped beating (:data:`WORKER_SILENCE`), without the job having
+  started reads as ``interrupted`` too, and so does one never queued (:data:`QUEUE_GRACE`).
 """
 from __future__ import annotations
 
@@ -44,8 +44,9 @@ CACHE_DIR = Path("jobs") / "cache"
 #: insert of the job and the queue's answer); a ``queued`` job without one after that
 #: was never queued (the queue refused it, or its server died): ``interrupted``.
 QUEUE_GRACE = 60
-#: Statuses of the task queue's jobs that mean its task will still run.
-_QUEUE_ALIVE = ("todo", "doing")
+#: Seconds without a heartbeat after which the queue's worker holding a task is dead
+#: (procrastinate's workers beat every 10 s).
+WORKER_SILENCE = 60
 
 
 class Lease:
@@ -173,9 +174,15 @@ class PostgresJobs:
                                         "FROM export_jobs WHERE id = %s",
                                         (QUEUE_GRACE, job_id)).fetchone()[0]:
                         continue
-                alive = conn.execute("SELECT status::text FROM procrastinate_jobs "
-                                     "WHERE id = %s", (queue_job,)).fetchone()
-                if alive is not None and alive[0] in _QUEUE_ALIVE:
+                # its task waits, or a live worker has it (a worker that died between
+                # taking the task and claiming the job stops beating)
+                alive = conn.execute(
+                    "SELECT j.status = 'todo' OR (j.status = 'doing' AND "
+                    "w.last_heartbeat > now() - %s * interval '1 second') "
+                    "FROM procrastinate_jobs j LEFT JOIN procrastinate_workers w "
+                    "ON w.id = j.worker_id WHERE j.id = %s",
+                    (WORKER_SILENCE, queue_job)).fetchone()
+                if alive is not None and alive[0]:
                     continue
             conn.execute("UPDATE export_jobs SET status = 'interrupted', ended_at = now(), "
                          "doc = doc || jsonb_build_object('finished_at_epoch', %s::float8) "
