@@ -345,3 +345,30 @@ def test_a_queued_job_whose_task_is_lost_or_never_queued_reads_as_interrupted(se
         conn.execute("UPDATE procrastinate_workers SET last_heartbeat = "
                      "now() - interval '5 minutes'")
     assert lead.get(f"{taken}/status").get_json()["status"] == "interrupted"
+
+
+def test_the_worker_service_runs_exports_queued_by_any_server_and_stops_on_sigterm(servers):
+    a, b = servers["a"], servers["b"]
+    env = {**os.environ, "INSPECT_DATABASE_URL": servers["url"],
+           "INSPECT_DATA_DIR": str(servers["tmp"] / "worker"), "INSPECT_SECRET_KEY": "s"}
+    worker = subprocess.Popen([str(Path(sys.executable).with_name("flask")), "--app",
+                               "inspect_app", "jobs", "worker"], cwd=ROOT, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        urls = [start_export(client_on(app, name)).headers["Location"]
+                for app, name in ((a, "admin"), (b, "lead"))]
+        clients = [client_on(b, "admin"), client_on(a, "lead")]
+        deadline = time.monotonic() + 60
+        for client, url in zip(clients, urls):
+            while (status := client.get(f"{url}/status").get_json())["status"] != "done":
+                assert status["status"] in ("queued", "running"), status
+                assert time.monotonic() < deadline, status
+                time.sleep(0.1)
+        worker.send_signal(signal.SIGTERM)
+        output, _ = worker.communicate(timeout=30)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
+    assert worker.returncode == 0, output
+    assert "jobs worker: stopped" in output
