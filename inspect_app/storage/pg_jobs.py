@@ -40,6 +40,9 @@ if TYPE_CHECKING:
     from .postgres_store import PostgresStore
 
 CACHE_DIR = Path("jobs") / "cache"
+#: The server's TCP keepalives on a lease's connection (seconds, count).
+LEASE_KEEPALIVES = (("tcp_keepalives_idle", 30), ("tcp_keepalives_interval", 10),
+                    ("tcp_keepalives_count", 3))
 #: Seconds a new job may wait for its task in the queue to be recorded (between the
 #: insert of the job and the queue's answer); a ``queued`` job without one after that
 #: was never queued (the queue refused it, or its server died): ``interrupted``.
@@ -110,6 +113,10 @@ class PostgresJobs:
             raise StoreUnavailable(f"cannot reach the database {redacted(self.store.url)}: "
                                    f"{str(exc).strip().splitlines()[0] if str(exc).strip() else exc!r}") from None
         try:
+            # A worker machine that vanishes without closing the connection (power cut,
+            # network gone) is noticed by the server within about a minute, not hours.
+            for setting, value in LEASE_KEEPALIVES:
+                conn.execute(f"SET {setting} = {int(value)}")
             conn.execute("SELECT pg_advisory_lock(%s)", (key,))
         except BaseException:
             conn.close()
