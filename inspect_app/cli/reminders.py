@@ -24,7 +24,7 @@ from ..services.mail import MailNotConfigured, SmtpMailer, smtp_settings
 from ..tasks import queue_of
 from ..web.notifications import compose_mail
 from ..web.province import settings as province_settings
-from .errors import CommandFailed, current_store
+from .errors import CommandFailed
 
 reminders_cli = AppGroup("reminders", help="Reminder e-mails of remediation follow-up.")
 
@@ -72,7 +72,6 @@ def reminders_send(day: str | None, queue: bool) -> None:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     date = _day(day)
     _smtp(app)
-    current_store()
     if queue:
         jobs = queue_of(app)
         if jobs is None:
