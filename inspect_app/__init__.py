@@ -8,7 +8,7 @@ from flask import Flask
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: settings, then extensions, then blueprints and commands."""
-    from . import cli, settings
+    from . import cli, settings, tasks
     from .storage import StoreError, open_store
     from .storage.checklist_files import ChecklistLibrary
     from .web import (
@@ -48,6 +48,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     except StoreError as exc:  # the database is unreachable, or of a newer schema
         app.logger.critical("cannot open the store: %s", exc)
         raise SystemExit(f"inspect_app: {exc}") from None
+    tasks.init_app(app)
     app.extensions["checklists"] = ChecklistLibrary(app.config["CHECKLISTS_DIR"],
                                                     app.extensions["store"])
     i18n.init_app(app)
