@@ -16,6 +16,13 @@ processes (so nothing is cached or already imported):
   With ``--tracemalloc`` a third run reports the peak of Python allocations
   (slower: tracemalloc traces every allocation).
 
+With ``--stores tinydb,postgres`` the same data is also copied into a PostgreSQL
+database (``store copy``'s code; ``--database-url`` or ``INSPECT_TEST_DATABASE_URL``,
+emptied first) and exported from there too, right after the TinyDB run (issue 16,
+point 6)::
+
+    .ci/postgres .venv/bin/python -m bench.bench_export --sizes 10000 --stores tinydb,postgres
+
 Goals: 1,000 inspections in under 3 s and 150 MB; with 10,000 the peak stays close
 to the 1,000 figure (the export streams; the row count grows, memory does not).
 """
@@ -102,6 +109,21 @@ def fill(folder: Path, size: int) -> None:
     print(f"filled {size:>6} inspections in {time.perf_counter() - start:6.1f} s", flush=True)
 
 
+def to_postgres(folder: Path, url: str) -> None:
+    """Empty the database at ``url`` and copy the TinyDB store in ``folder`` into it."""
+    from inspect_app.storage.copy import copy_store
+    from inspect_app.storage.postgres_store import PostgresStore
+    from tests.postgres import empty_database
+
+    empty_database(url)
+    start = time.perf_counter()
+    target = PostgresStore(url, folder.with_name(folder.name + "-pg"))
+    report = copy_store(TinyDBStore(folder), target)
+    target.close()
+    print(f"copied into PostgreSQL in {time.perf_counter() - start:6.1f} s: {report.copied}",
+          flush=True)
+
+
 def child(data_dir: str, out: str, trace: bool, all_criteria: bool = False) -> None:
     """Run one export in this (fresh) process and print its figures as JSON."""
     started = time.perf_counter()
@@ -112,7 +134,8 @@ def child(data_dir: str, out: str, trace: bool, all_criteria: bool = False) -> N
     from inspect_app.services import exports
     from inspect_app.web.exports import photo_links
 
-    app = create_app({"DATA_DIR": data_dir})
+    app = create_app({"DATA_DIR": data_dir,
+                      "DATABASE_URL": os.environ.get("INSPECT_DATABASE_URL", "")})
     ready, ready_cpu = time.perf_counter(), time.process_time()
     rss_ready = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     if trace:
@@ -157,7 +180,14 @@ def main() -> None:
                         help="also measure the peak of Python allocations (slower)")
     parser.add_argument("--child", nargs=2, metavar=("DATA_DIR", "OUT"), help=argparse.SUPPRESS)
     parser.add_argument("--trace", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--stores", default="tinydb", help="tinydb, postgres or both")
+    parser.add_argument("--database-url", default="")
     args = parser.parse_args()
+    stores = args.stores.split(",")
+    url = args.database_url or os.environ.get("INSPECT_TEST_DATABASE_URL", "")
+    if "postgres" in stores and not url:
+        parser.error("postgres needs --database-url or INSPECT_TEST_DATABASE_URL "
+                     "(run under .ci/postgres)")
     if args.child:
         child(*args.child, trace=args.trace)
         return
@@ -168,32 +198,39 @@ def main() -> None:
         for size in args.sizes:
             data = Path(tmp) / f"s{size}"
             fill(data, size)
-            env = {**os.environ, "INSPECT_DATA_DIR": str(data)}
-            out = Path(tmp) / f"export-{size}.xlsx"
-            command = [flask, "--app", "inspect_app", "export", "--out", str(out)]
-            cli_wall, cli_cpu, cli_rss, output = run_child(command, env)
-            *_unused, figures = run_child(
-                [python, "-m", "bench.bench_export", "--child", str(data), str(out)], env)
-            row = {"size": size, "cli_wall": cli_wall, "cli_cpu": cli_cpu, "cli_rss": cli_rss,
-                   **json.loads(figures)}
-            if args.tracemalloc:
-                *_unused, traced = run_child(
-                    [python, "-m", "bench.bench_export", "--child", str(data), str(out),
-                     "--trace"], env)
-                row["traced_peak_mb"] = json.loads(traced)["traced_peak_mb"]
-            results.append(row)
-            print(output.rstrip(), flush=True)
+            if "postgres" in stores:
+                to_postgres(data, url)
+            for store in stores:
+                env = {**os.environ, "INSPECT_DATA_DIR": str(data)}
+                if store == "postgres":
+                    env.update(INSPECT_DATABASE_URL=url,
+                               INSPECT_DATA_DIR=str(data.with_name(data.name + "-pg")))
+                out = Path(tmp) / f"export-{size}-{store}.xlsx"
+                command = [flask, "--app", "inspect_app", "export", "--out", str(out)]
+                cli_wall, cli_cpu, cli_rss, output = run_child(command, env)
+                *_unused, figures = run_child(
+                    [python, "-m", "bench.bench_export", "--child", env["INSPECT_DATA_DIR"],
+                     str(out)], env)
+                row = {"size": size, "store": store, "cli_wall": cli_wall, "cli_cpu": cli_cpu,
+                       "cli_rss": cli_rss, **json.loads(figures)}
+                if args.tracemalloc:
+                    *_unused, traced = run_child(
+                        [python, "-m", "bench.bench_export", "--child", env["INSPECT_DATA_DIR"],
+                         str(out), "--trace"], env)
+                    row["traced_peak_mb"] = json.loads(traced)["traced_peak_mb"]
+                results.append(row)
+                print(output.rstrip(), flush=True)
     print(f"\ncommand: {' '.join(command[:-1])} FILE.xlsx  (INSPECT_DATA_DIR=<store>)")
     print("CLI: the whole command (start-up included); export: build + write only. "
           "CPU seconds are what the machine's load does not inflate.")
-    header = (f"{'inspections':>11} {'rows':>9} {'MB file':>8} {'CLI s':>7} {'CLI CPU s':>10} "
+    header = (f"{'inspections':>11} {'store':>8} {'rows':>9} {'MB file':>8} {'CLI s':>7} {'CLI CPU s':>10} "
               f"{'CLI peak MB':>12} {'export s':>9} {'export CPU s':>13} {'RSS ready MB':>13} "
               f"{'RSS peak MB':>12}")
     if args.tracemalloc:
         header += f" {'traced MB':>10}"
     print(header)
     for r in results:
-        line = (f"{r['size']:>11,} {r['rows']:>9,} {r['bytes'] / 2**20:>8.1f} {r['cli_wall']:>7.2f} "
+        line = (f"{r['size']:>11,} {r['store']:>8} {r['rows']:>9,} {r['bytes'] / 2**20:>8.1f} {r['cli_wall']:>7.2f} "
                 f"{r['cli_cpu']:>10.2f} {r['cli_rss']:>12.1f} {r['export_s']:>9.2f} "
                 f"{r['export_cpu_s']:>13.2f} {r['rss_ready_mb']:>13.1f} {r['rss_peak_mb']:>12.1f}")
         if args.tracemalloc:

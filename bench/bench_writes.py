@@ -35,6 +35,20 @@ Before the servers start, ``--cpu-saves`` saves on each app in this process (Fla
 test client, interleaved blocks) give the CPU time of one save, app and reference.
 ``--disk-only`` prints only the disk's floor: atomic replacements per second of a
 40 KB file (the store's ``write_atomic``) by 1, 4 and 16 threads.
+
+``--stores tinydb,postgres,postgres2`` (issue 16, point 6) measures the app on more
+stores in the same run, interleaved with the reference: ``postgres`` is one gunicorn on
+the PostgreSQL store, ``postgres2`` two gunicorn instances (2 workers each, separate
+local folders) on the same database with the clients split between them. The data is
+built once on TinyDB and copied into the database with ``store copy``'s code (the same
+ids). The database comes from ``--database-url`` or ``INSPECT_TEST_DATABASE_URL`` and is
+emptied first, so run it under ``.ci/postgres``::
+
+    INSPECT_PG_DURABLE=1 .ci/postgres .venv/bin/python -m bench.bench_writes \
+        --stores tinydb,postgres,postgres2
+
+(``INSPECT_PG_DURABLE=1``: the throwaway server keeps PostgreSQL's default durability, as
+the TinyDB store keeps its fsyncs; without it the test server runs with fsync off.)
 """
 from __future__ import annotations
 
@@ -75,9 +89,10 @@ PHONES = 32
 BACKGROUND = 1000
 # Criteria of cchc-xa a client can answer with the same kind of body every time.
 YESNO = ["1.6", "1.10", "2.1", "3.2", "3.9", "3.15", "3.16", "4.1", "4.2", "4.3", "4.4", "5.2",
-         "6.1", "6.2", "6.4", "7.3"]
+         "6.1", "6.4", "7.3"]
 RATIO = ["1.2", "1.3", "1.4", "1.5", "1.7", "1.8", "2.2", "2.3", "2.4", "3.1", "3.3", "3.4",
-         "3.5", "3.6", "3.7", "3.10", "3.11", "3.12", "3.14", "5.1", "5.3", "6.3", "7.1", "7.2"]
+         "3.5", "3.6", "3.7", "3.10", "3.11", "3.12", "3.14", "5.1", "5.3", "6.3", "7.1", "7.2",
+         "7.4"]
 CRITERIA = YESNO + RATIO  # 40: one per client of the hot scenario
 
 
@@ -131,6 +146,8 @@ def build(folder: Path, needed: int, hot_count: int = 8) -> tuple[list[str], lis
     template = service.start(store, library, scopes[0], commands.StartRequest(
         unit="X099", checklist="cchc-xa", period="2010", kind="inspection"))
     checklist = service.checklist_of(template)
+    for cid in YESNO:
+        assert checklist.criterion(cid).type == "yesno", cid
     for cid in RATIO:
         criterion = checklist.criterion(cid)
         assert criterion.type == "ratio", cid
@@ -246,11 +263,30 @@ class Phone(threading.Thread):
             self.connection.close()
 
 
-def drive(port: int, tokens: list[str], plans: list[list[tuple[str, str]]],
+class Target:
+    """What the clients talk to: one server, or several behind one name (the clients
+    spread over them in turn, as a load balancer would)."""
+
+    def __init__(self, name: str, servers: list[Server]):
+        self.name, self.servers = name, servers
+
+    @property
+    def ports(self) -> list[int]:
+        return [server.port for server in self.servers]
+
+    def stop(self) -> None:
+        for server in self.servers:
+            server.stop()
+
+
+def drive(ports: int | list[int], tokens: list[str], plans: list[list[tuple[str, str]]],
           seconds: float) -> tuple[float, list[float], list]:
-    """Run one client per plan for ``seconds``; (writes/s, latencies, failures)."""
+    """Run one client per plan for ``seconds`` (client n on ``ports[n % len(ports)]``);
+    (writes/s, latencies, failures)."""
+    ports = [ports] if isinstance(ports, int) else ports
     start_at = time.perf_counter() + 0.3
-    phones = [Phone(port, tokens[n % len(tokens)], plan, start_at, start_at + seconds)
+    phones = [Phone(ports[n % len(ports)], tokens[n % len(tokens)], plan, start_at,
+                    start_at + seconds)
               for n, plan in enumerate(plans)]
     for phone in phones:
         phone.start()
@@ -363,6 +399,40 @@ def cuts(samples: list[float]) -> tuple[float, float, float]:
     return q[49], q[94], q[98]
 
 
+def start_targets(folder: Path, stores: list[str], threads: int, database_url: str
+                  ) -> list[Target]:
+    """The app on each store asked for (named ``app`` on TinyDB as before), then the
+    reference. PostgreSQL targets get a copy of the TinyDB data folder in the database."""
+    targets = []
+    if any(name.startswith("postgres") for name in stores):
+        from inspect_app.storage.copy import copy_store
+        from inspect_app.storage.postgres_store import PostgresStore
+        from inspect_app.storage.tinydb_store import TinyDBStore
+        from tests.postgres import empty_database
+
+        empty_database(database_url)
+        target = PostgresStore(database_url, folder / "pg-copy")
+        report = copy_store(TinyDBStore(folder / "app"), target)
+        target.close()
+        print(f"copied into PostgreSQL: {report.copied}", file=sys.stderr, flush=True)
+    for name in stores:
+        if name == "tinydb":
+            targets.append(Target("app", [Server("app", "inspect_app:create_app()", {
+                "INSPECT_DATA_DIR": str(folder / "app"), "INSPECT_SECRET_KEY": "bench"},
+                threads)]))
+        elif name in ("postgres", "postgres2"):
+            count = 2 if name == "postgres2" else 1
+            targets.append(Target(name, [Server(f"{name}-{k}", "inspect_app:create_app()", {
+                "INSPECT_DATA_DIR": str(folder / f"{name}-{k}"), "INSPECT_SECRET_KEY": "bench",
+                "INSPECT_DATABASE_URL": database_url}, threads) for k in range(count)]))
+        else:
+            raise SystemExit(f"unknown store {name!r}: tinydb, postgres or postgres2")
+    targets.append(Target("sqlite", [Server("sqlite", "bench.sqlite_reference:create_app()",
+                                            {"REFERENCE_DB": str(folder / "reference.db")},
+                                            threads)]))
+    return targets
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=10.0)
@@ -372,6 +442,10 @@ def main() -> int:
                         help="gunicorn threads per worker (1: sync workers)")
     parser.add_argument("--scenarios", default="spread,hot")
     parser.add_argument("--keep", action="store_true", help="keep the data folder")
+    parser.add_argument("--stores", default="tinydb",
+                        help="app targets, of tinydb, postgres, postgres2 (two servers)")
+    parser.add_argument("--database-url", default="",
+                        help="a PostgreSQL database to empty and use (postgres targets)")
     parser.add_argument("--cpu-saves", type=int, default=400,
                         help="saves per app for the in-process CPU figure (0: skip)")
     parser.add_argument("--disk-only", action="store_true",
@@ -387,12 +461,18 @@ def main() -> int:
         return 0
     clients = [int(c) for c in args.clients.split(",")]
     scenarios = args.scenarios.split(",")
-    needed = PHONES * (args.rounds * len(clients) + 2)  # + warm-up and the CPU figure
+    turns = args.rounds * len(clients) * (len(args.stores.split(",")) + 1)
+    needed = PHONES * (turns + 2)  # + warm-up and the CPU figure
     folder = Path(tempfile.mkdtemp(prefix="bench-writes-"))
-    servers: list[Server] = []
+    servers: list[Target] = []
+    stores = args.stores.split(",")
+    database_url = args.database_url or os.environ.get("INSPECT_TEST_DATABASE_URL", "")
+    if any(name.startswith("postgres") for name in stores) and not database_url:
+        parser.error("--stores with postgres needs --database-url or INSPECT_TEST_DATABASE_URL "
+                     "(run under .ci/postgres)")
     try:
         started = time.time()
-        tokens, ids, hot = build(folder, needed, args.rounds * len(clients) + 1)
+        tokens, ids, hot = build(folder, needed, turns + 1)
         print(f"data ready in {time.time() - started:.1f} s ({len(ids) + len(hot)} inspections "
               f"to fill, {BACKGROUND} in the background)", file=sys.stderr)
         if args.cpu_saves:
@@ -404,63 +484,64 @@ def main() -> int:
             for name, (wrote, parsed) in codec_times(record).items():
                 print(f"  that record ({record.stat().st_size:,} bytes) with {name}: write "
                       f"{wrote:.3f} ms, parse {parsed:.3f} ms", flush=True)
-        app = Server("app", "inspect_app:create_app()",
-                     {"INSPECT_DATA_DIR": str(folder / "app"), "INSPECT_SECRET_KEY": "bench"},
-                     args.threads)
-        servers.append(app)
-        reference = Server("sqlite", "bench.sqlite_reference:create_app()",
-                           {"REFERENCE_DB": str(folder / "reference.db")}, args.threads)
-        servers.append(reference)
-        # warm-up: both workers of each server import, open the store, fill caches
+        targets = start_targets(folder, stores, args.threads, database_url)
+        servers.extend(targets)
+        # warm-up: every worker of each server imports, opens the store, fills caches
         batches = iter(range(0, len(ids), PHONES))
         warm = ids[next(batches):][:PHONES]
-        for server in servers:
-            drive(server.port, tokens, plans_for("spread", 8, warm, hot[-1]), 1.0)
+        for target in targets:
+            drive(target.ports, tokens, plans_for("spread", 8, warm, hot[-1]), 1.0)
         results: dict[tuple[str, int], dict[str, list]] = {}
         hot_ids = iter(hot[:-1])
         order = 0
         for scenario in scenarios:
             for n in clients:
                 for _ in range(args.rounds):
-                    # fresh inspections: phone c fills its own, the hot team one shared one
-                    batch = ids[next(batches):][:PHONES] if scenario == "spread" else []
-                    target = next(hot_ids) if scenario == "hot" else ""
-                    pair = servers if order % 2 == 0 else servers[::-1]
+                    # phone c fills its own inspection, the hot team one shared one
+                    shift = order % len(targets)
+                    turn = targets[shift:] + targets[:shift]
+                    if order % 2:
+                        turn.reverse()
                     order += 1
-                    for server in pair:
+                    for target in turn:
+                        # fresh inspections for every target (the PostgreSQL targets share
+                        # one database)
+                        batch = ids[next(batches):][:PHONES] if scenario == "spread" else []
+                        target_id = next(hot_ids) if scenario == "hot" else ""
                         rate, latencies, failures = drive(
-                            server.port, tokens, plans_for(scenario, n, batch, target),
+                            target.ports, tokens, plans_for(scenario, n, batch, target_id),
                             args.seconds)
                         entry = results.setdefault((scenario, n), {}).setdefault(
-                            server.name, [])
+                            target.name, [])
                         entry.append((rate, latencies, failures))
                         p50, p95, p99 = cuts(latencies)
-                        print(f"  {scenario:>6} {n:>3} clients  {server.name:>6}: {rate:6.1f} "
+                        print(f"  {scenario:>6} {n:>3} clients  {target.name:>9}: {rate:6.1f} "
                               f"writes/s  p50 {p50:6.1f}  p95 {p95:6.1f}  p99 {p99:6.1f} ms"
                               + (f"  {len(failures)} failed: {failures[0]}" if failures else ""),
                               file=sys.stderr, flush=True)
-        print(f"\nanswer writes, 2 gunicorn workers × {args.threads} threads, "
-              f"{args.rounds} × {args.seconds:g} s per server and size, interleaved")
-        print(f"{'scenario':>8} {'clients':>7} {'server':>7} {'writes/s':>9} {'p50':>7} "
-              f"{'p95':>7} {'p99':>7}  (ms)   ratio app:sqlite")
+        print(f"\nanswer writes, gunicorn -w 2 --threads {args.threads} per server, "
+              f"{args.rounds} × {args.seconds:g} s per target and size, interleaved")
+        print(f"{'scenario':>8} {'clients':>7} {'target':>9} {'writes/s':>9} {'p50':>7} "
+              f"{'p95':>7} {'p99':>7}  (ms)   ratio to sqlite")
         failed = False
-        for (scenario, n), by_server in results.items():
-            rates = {}
-            for name in ("app", "sqlite"):
-                runs = by_server[name]
-                rates[name] = statistics.median(r for r, _, _ in runs)
+        for (scenario, n), by_target in results.items():
+            reference_rate = statistics.median(r for r, _, _ in by_target["sqlite"])
+            for target in targets:
+                runs = by_target[target.name]
+                rate = statistics.median(r for r, _, _ in runs)
                 p50, p95, p99 = cuts([x for _, lat, _ in runs for x in lat])
                 fails = sum(len(f) for _, _, f in runs)
                 failed |= fails > 0
-                ratio = f"{rates['app'] / rates['sqlite']:.2f}" if name == "sqlite" else ""
-                print(f"{scenario:>8} {n:>7} {name:>7} {rates[name]:>9.1f} {p50:>7.1f} {p95:>7.1f} "
-                      f"{p99:>7.1f}        {ratio}" + (f"  ({fails} not 200)" if fails else ""))
+                ratio = "" if target.name == "sqlite" else f"{rate / reference_rate:.2f}"
+                print(f"{scenario:>8} {n:>7} {target.name:>9} {rate:>9.1f} {p50:>7.1f} "
+                      f"{p95:>7.1f} {p99:>7.1f}        {ratio}"
+                      + (f"  ({fails} not 200)" if fails else ""))
         print("goal (issue 12, point 4): app ≥ 300 writes/s at 8 and at 32 clients, "
               "p95 ≤ 60 ms at 8")
         return 1 if failed else 0
     finally:
-        for server in servers:
-            server.stop()
+        for target in servers:
+            target.stop()
         if args.keep:
             print(f"data kept in {folder}", file=sys.stderr)
         else:

@@ -8,13 +8,14 @@ from flask import Flask
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: settings, then extensions, then blueprints and commands."""
-    from . import cli, settings
+    from . import cli, settings, tasks
     from .storage import StoreError, open_store
     from .storage.checklist_files import ChecklistLibrary
     from .web import (
         api,
         assessments,
         assets,
+        audit,
         auth,
         common,
         dashboards,
@@ -47,6 +48,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     except StoreError as exc:  # the database is unreachable, or of a newer schema
         app.logger.critical("cannot open the store: %s", exc)
         raise SystemExit(f"inspect_app: {exc}") from None
+    tasks.init_app(app)
     app.extensions["checklists"] = ChecklistLibrary(app.config["CHECKLISTS_DIR"],
                                                     app.extensions["store"])
     i18n.init_app(app)
@@ -57,7 +59,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     for module in (checklist_views, inspections, fill, assessments, remediation, documents, qr,
                    notifications, units, users, province, rankings, dashboards, exports, api,
-                   pwa):
+                   pwa, audit):
         app.register_blueprint(module.bp)
     app.register_blueprint(users.account_bp)
     app.add_url_rule("/", endpoint="index", view_func=home.index)

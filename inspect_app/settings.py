@@ -95,8 +95,16 @@ SETTINGS: tuple[Setting, ...] = (
             "on the remediation page of the province (admins, viewers and inspectors)."),
     Setting("EXPORT_JOB_KEEP_HOURS", 24,
             "How long a finished background Excel export (its workbook and its job record "
-            "under DATA_DIR/jobs/exports/) is kept for its owner to download, in hours; "
-            "older ones are removed when the next export starts."),
+            "under DATA_DIR/jobs/exports/, or in the database with the PostgreSQL store) is "
+            "kept for its owner to download, in hours; older ones are removed when the next "
+            "export starts."),
+    Setting("JOBS_WORKER", "",
+            "With the PostgreSQL store: thread runs a worker of the task queue (big exports, "
+            "queued reminders) in a thread of each app process, from the first request it "
+            "serves; empty: only the workers "
+            "started with flask --app inspect_app jobs worker run them (docs/deployment.md). "
+            "The embedded store has no queue: its exports run in the process that started "
+            "them."),
 )
 
 

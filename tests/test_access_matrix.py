@@ -477,6 +477,11 @@ MATRIX: dict[str, dict] = {
     # the viewer's token: only the viewer revokes it here; to anybody else it does not exist
     "account.revoke_token_mine": {
         "POST": lambda role, t: Expect(302, changes=True) if role == "viewer" else Expect(404)},
+    # the audit log of admin actions (web/audit.py): admins only, the page and its workbook
+    "audit.index": {"GET": only(ADMIN, 200), "body": {"GET": lambda w, s, t: {
+        "query_string": {"action": "user.create", "from": "2020-01-01"}}}},
+    "audit.workbook": {"GET": only(ADMIN, 200), "body": {"GET": lambda w, s, t: {
+        "query_string": {"by": "admin"}}}},
     "province.edit": {"GET": only(ADMIN, 200)},
     "province.save": {
         "POST": only(ADMIN, 302, changes=True),

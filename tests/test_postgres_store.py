@@ -28,7 +28,8 @@ FLASK = Path(sys.executable).with_name("flask")
 
 
 def catalog(url: str) -> dict[str, list[tuple]]:
-    """What the schema of ``url`` is made of: columns, indexes, constraints, version."""
+    """What the schema of ``url`` is made of: columns, indexes, constraints, functions,
+    types, triggers (the task queue's too), version."""
     import psycopg
 
     with psycopg.connect(url, autocommit=True) as conn:
@@ -43,6 +44,18 @@ def catalog(url: str) -> dict[str, list[tuple]]:
             "constraints": rows("SELECT conrelid::regclass::text, conname, "
                                 "pg_get_constraintdef(oid) FROM pg_constraint "
                                 "WHERE connamespace = current_schema()::regnamespace"),
+            "functions": rows("SELECT p.proname, pg_get_function_identity_arguments(p.oid), "
+                              "md5(pg_get_functiondef(p.oid)) FROM pg_proc p "
+                              "WHERE p.pronamespace = current_schema()::regnamespace"),
+            "types": rows("SELECT t.typname, t.typtype, coalesce(string_agg(e.enumlabel, ',' "
+                          "ORDER BY e.enumsortorder), '') FROM pg_type t "
+                          "LEFT JOIN pg_enum e ON e.enumtypid = t.oid "
+                          "WHERE t.typnamespace = current_schema()::regnamespace "
+                          "GROUP BY t.typname, t.typtype"),
+            "triggers": rows("SELECT c.relname, t.tgname, pg_get_triggerdef(t.oid) "
+                             "FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                             "WHERE c.relnamespace = current_schema()::regnamespace "
+                             "AND NOT t.tgisinternal"),
             "version": rows("SELECT version FROM inspect_schema"),
         }
 
@@ -70,6 +83,17 @@ def test_fresh_and_upgraded_databases_end_up_identical(pg_url, tmp_path):
     assert upgraded == fresh
     assert fresh["version"] == [(SCHEMA_VERSION,)]
     assert any(name == "inspections_team" for _t, name, _d in fresh["indexes"])
+    # the background jobs (schema 8): the export jobs, and the task queue's own schema
+    assert any(name == "export_jobs_one_running" for _t, name, _d in fresh["indexes"])
+    assert any(name == "procrastinate_fetch_job_v2" for name, _a, _d in fresh["functions"])
+    assert any(name == "procrastinate_job_status" for name, _k, _e in fresh["types"])
+    assert any(table == "procrastinate_jobs" for table, _n, _d in fresh["triggers"])
+
+    empty_database(pg_url, drop=True)  # a database of the schema before the jobs
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        assert migrate(conn, upto=7) == 0
+    PostgresStore(pg_url, tmp_path / "c").close()
+    assert catalog(pg_url) == fresh
     empty_database(pg_url, drop=True)
 
 

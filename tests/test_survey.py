@@ -64,6 +64,10 @@ def app(tmp_path):
 
 @pytest.fixture
 def world(app, client):
+    return make_world(app, client)
+
+
+def make_world(app, client):
     store = app.extensions["store"]
     for code, name in (("A", "Xã Thiện Nghiệp"), ("B", "Xã Kim Long"), ("C", "Xã Đồng Văn")):
         unit_service.add_unit(store, code, name)
@@ -205,6 +209,32 @@ def test_a_final_assessment_is_refused(world, app):
     store.update_inspection(world["ids"]["B"], lambda i: setattr(i, "status", "finalized"))
     problems = refused(world, "unit,ks\nA,5\nB,5\n")
     assert len(problems) == 1 and problems[0].startswith("dòng 3, cột unit:")
+
+
+def test_an_assessment_finalized_during_the_import_leaves_every_record_as_it_was(
+        pg_empty_url, tmp_path, monkeypatch):
+    """On PostgreSQL the import is one transaction: B finalized between the file's check and
+    the writes refuses the import, and A (written first) is rolled back."""
+    from inspect_app.services import Conflict
+
+    folder = tmp_path / "checklists"
+    folder.mkdir()
+    (folder / "chi-so-thu.yaml").write_text(CHECKLIST_YAML, encoding="utf-8")
+    app = create_app(app_config(tmp_path, CHECKLISTS_DIR=str(folder), DATABASE_URL=pg_empty_url))
+    world = make_world(app, app.test_client())
+    store, ids = world["store"], world["ids"]
+    checked = survey_service.parse
+
+    def finalize_b_meanwhile(*args, **kwargs):
+        result = checked(*args, **kwargs)
+        store.update_inspection(ids["B"], lambda i: setattr(i, "status", "finalized"))
+        return result
+
+    monkeypatch.setattr(survey_service, "parse", finalize_b_meanwhile)
+    before = store.get_inspection(ids["A"])
+    with pytest.raises(Conflict):
+        import_csv(world, "unit,ks\nA,5\nB,5\n")
+    assert store.get_inspection(ids["A"]) == before
 
 
 def test_only_an_administrator_imports(world):

@@ -11,7 +11,7 @@ from flask import Flask
 def register(app: Flask) -> None:
     """Attach every command to the app. A write the disk refuses (CannotStore) ends any
     command with its message and exit 2, not a traceback."""
-    from . import accounts, assessments, checklists, export, reminders, store, units
+    from . import accounts, assessments, checklists, export, jobs, reminders, store, units
     from .errors import end_refusals
 
     app.cli.add_command(checklists.checklists_cli)
@@ -22,5 +22,6 @@ def register(app: Flask) -> None:
     app.cli.add_command(assessments.assessments_cli)
     app.cli.add_command(store.store_cli)
     app.cli.add_command(reminders.reminders_cli)
+    app.cli.add_command(jobs.jobs_cli)
     export.register(app)
     end_refusals(app)

@@ -52,7 +52,8 @@ def open_command(checklist: str, period: str, units: tuple[str, ...], self_due, 
         opened = assessments.open_round(
             current_store(), current_app.extensions["checklists"], _scope(lead),
             checklist=checklist, period=period, units=list(units) or None,
-            self_due=self_due.date(), explain_due=explain_due.date(), today=_today())
+            self_due=self_due.date(), explain_due=explain_due.date(), today=_today(),
+            by="cli")
     except ServiceError as exc:
         raise CommandFailed(f"assessments open: {translate(exc.message, 'vi')}") from None
     for code, record in opened.records.items():
@@ -76,7 +77,7 @@ def extend_command(inspection_id: str, self_due, explain_due, lead: str | None) 
         for which, due in (("self", self_due), ("explain", explain_due)):
             if due is not None:
                 record = assessments.extend(current_store(), _scope(lead), inspection_id, which,
-                                            due.date(), today=_today())
+                                            due.date(), today=_today(), by="cli")
     except ServiceError as exc:
         raise CommandFailed(f"assessments extend: {translate(exc.message, 'vi')}") from None
     click.echo(f"{record.unit}\t{record.id}\t{record.deadlines}")

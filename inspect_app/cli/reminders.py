@@ -5,23 +5,26 @@ commune officer and inspector who has an e-mail address and something to follow 
 their digest of the day (today in INSPECT_TIMEZONE by default), in the default
 language. Running it again the same day sends nothing twice. Exit 0 when every message
 went out, 1 when some could not be sent (run it again later: only those are retried),
-2 when SMTP is not configured or the date is wrong.
+2 when SMTP is not configured or the date is wrong. With the PostgreSQL store,
+``reminders send --queue`` puts the day's sending in the task queue instead (a worker on
+any server sends it; queued once per day).
 """
 from __future__ import annotations
 
 import datetime as _dt
 
 import click
-from flask import current_app
+from flask import Flask, current_app
 from flask.cli import AppGroup
 from flask_babel import force_locale
 
 from ..services import clock
 from ..services import reminders as service
 from ..services.mail import MailNotConfigured, SmtpMailer, smtp_settings
+from ..tasks import queue_of
 from ..web.notifications import compose_mail
 from ..web.province import settings as province_settings
-from .errors import CommandFailed, current_store
+from .errors import CommandFailed
 
 reminders_cli = AppGroup("reminders", help="Reminder e-mails of remediation follow-up.")
 
@@ -36,13 +39,7 @@ def _day(value: str | None) -> _dt.date:
                             f"not {value!r}") from None
 
 
-@reminders_cli.command("send")
-@click.option("--date", "day", default=None, metavar="YYYY-MM-DD",
-              help="The day of the digest (default: today in INSPECT_TIMEZONE).")
-def reminders_send(day: str | None) -> None:
-    """E-mail today's digest to each user, at most once per user and day."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    date = _day(day)
+def _smtp(app: Flask) -> dict:
     try:
         smtp = smtp_settings(app.config)
     except MailNotConfigured as exc:
@@ -50,12 +47,41 @@ def reminders_send(day: str | None) -> None:
     if smtp is None:
         raise CommandFailed("reminders send: no mail server: set INSPECT_SMTP_HOST and "
                             "INSPECT_SMTP_FROM (docs/settings.md)")
-    store = current_store()
-    with app.test_request_context("/"):
-        base = province_settings().public_url or "http://localhost"
-    with app.test_request_context("/", base_url=base), \
-            force_locale(app.config["DEFAULT_LOCALE"]), SmtpMailer(smtp) as send:
-        report = service.send_reminders(store, date, compose_mail, send)
+    return smtp
+
+
+def send_daily(app: Flask, date: _dt.date) -> service.SendReport:
+    """Send the reminders of ``date`` (this command, and the task queue's worker)."""
+    smtp = _smtp(app)
+    with app.app_context():
+        store = app.extensions["store"]
+        with app.test_request_context("/"):
+            base = province_settings().public_url or "http://localhost"
+        with app.test_request_context("/", base_url=base), \
+                force_locale(app.config["DEFAULT_LOCALE"]), SmtpMailer(smtp) as send:
+            return service.send_reminders(store, date, compose_mail, send)
+
+
+@reminders_cli.command("send")
+@click.option("--date", "day", default=None, metavar="YYYY-MM-DD",
+              help="The day of the digest (default: today in INSPECT_TIMEZONE).")
+@click.option("--queue", is_flag=True,
+              help="Put the sending in the task queue (PostgreSQL store): a worker sends it.")
+def reminders_send(day: str | None, queue: bool) -> None:
+    """E-mail today's digest to each user, at most once per user and day."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    date = _day(day)
+    _smtp(app)
+    if queue:
+        jobs = queue_of(app)
+        if jobs is None:
+            raise CommandFailed("reminders send --queue: the task queue needs the PostgreSQL "
+                                "store (INSPECT_DATABASE_URL); without it run reminders send")
+        queued = jobs.defer_reminders(date)
+        click.echo(f"reminders {date.isoformat()}: " + (
+            f"queued (job {queued})" if queued is not None else "already queued"))
+        return
+    report = send_daily(app, date)
     click.echo(f"reminders {date.isoformat()}: {len(report.sent)} sent, "
                f"{len(report.already)} already sent, {len(report.nothing)} with nothing to "
                f"follow up, {len(report.no_email)} without an e-mail address, "

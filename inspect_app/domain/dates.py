@@ -18,3 +18,23 @@ def local_date(moment: str | None, tz: str) -> _dt.date | None:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=_dt.UTC)
     return parsed.astimezone(ZoneInfo(tz)).date()
+
+
+def local_moment(moment: str | None, tz: str) -> _dt.datetime | None:
+    """An ISO timestamp (naive: UTC) as an aware moment in time zone ``tz``; ``None`` for
+    no moment or one that is not a timestamp."""
+    if not moment:
+        return None
+    try:
+        parsed = _dt.datetime.fromisoformat(moment)
+    except (TypeError, ValueError):
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=_dt.UTC)
+    return parsed.astimezone(ZoneInfo(tz))
+
+
+def day_start_utc(day: _dt.date, tz: str) -> str:
+    """The moment local day ``day`` of ``tz`` starts, as a stored ISO UTC timestamp."""
+    start = _dt.datetime.combine(day, _dt.time(), tzinfo=ZoneInfo(tz))
+    return start.astimezone(_dt.UTC).isoformat()

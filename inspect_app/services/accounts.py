@@ -15,7 +15,7 @@ from ..domain.messages import N_, Message
 from ..domain.models import ROLES, ApiToken, User
 from ..domain.text import ID_TEXT, SHORT_TEXT, TextProblem, check_password_text, clean_text, nfc
 from ..storage import AlreadyExists, CannotStore, NotFound, Store
-from . import Forbidden, Invalid, Missing, Throttled, clock
+from . import Forbidden, Invalid, Missing, Throttled, audit, clock
 from .commands import UserEdit
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
@@ -125,10 +125,18 @@ def check_role_and_unit(store: Store, role: str, unit: str | None, unit_missing:
                       field="unit", reason="unit_not_allowed")
 
 
+def user_fields(user: User) -> dict:
+    """What the audit log keeps of a user: the plain fields, never the password (only
+    whether one is set) nor a token."""
+    return {"full_name": user.full_name, "position": user.position, "email": user.email,
+            "role": user.role, "unit": user.unit, "active": user.active}
+
+
 def create_user(store: Store, username: str, role: str, *, unit: str | None = None,
                 password: str | None = None, full_name: str = "", position: str = "",
-                email: str = "") -> User:
-    """Create a user. A ``unit`` user must name an existing unit; other roles have none."""
+                email: str = "", by: str = audit.CLI) -> User:
+    """Create a user. A ``unit`` user must name an existing unit; other roles have none.
+    ``by`` (a username, or the command line) is who the audit log names."""
     username = normalize_username(_clean(username, "username", N_("Username"), ID_TEXT))
     full_name = _clean(full_name, "full_name", N_("Full name"))
     position = _clean(position, "position", N_("Position"))
@@ -143,19 +151,31 @@ def create_user(store: Store, username: str, role: str, *, unit: str | None = No
                 password_hash=hash_password(password) if password else "",
                 full_name=full_name, position=position, email=email,
                 created_at=clock.now_iso())
-    try:
-        store.add_user(user)
-    except AlreadyExists:
-        raise Invalid(N_("user %(username)r already exists", username=username), field="username",
-                      reason="username_taken") from None
+    with store.atomic():
+        try:
+            store.add_user(user)
+        except AlreadyExists:
+            raise Invalid(N_("user %(username)r already exists", username=username),
+                          field="username", reason="username_taken") from None
+        audit.record(store, by, "user.create", user.username, None, {
+            "username": user.username, **user_fields(user),
+            "password": audit.SET if password else ""})
     return user
 
 
-def set_email(store: Store, username: str, email: str) -> str:
+def set_email(store: Store, username: str, email: str, *, by: str = audit.CLI) -> str:
     """Set (or, with ``""``, remove) the address a user's reminders go to."""
     email = clean_email(email)
+    previous: list[str] = []
+
+    def change(user: User) -> None:
+        previous[:] = [user.email]
+        user.email = email
     try:
-        store.update_user(normalize_username(username), lambda u: setattr(u, "email", email))
+        with store.atomic():
+            store.update_user(normalize_username(username), change)
+            audit.record(store, by, "user.edit", normalize_username(username),
+                         {"email": previous[0]}, {"email": email})
     except NotFound:
         raise Missing(N_("no user %(username)r", username=username)) from None
     return email
@@ -211,16 +231,26 @@ def edit_user(store: Store, actor: User, username: str, edit: UserEdit) -> User:
                              "an administrator first", username=user.username),
                           field="role", reason="last_admin", username=user.username)
 
+    before: dict = {}
+
     def change(stored: User) -> User:
+        before.clear()
+        before.update(user_fields(stored))
         if stored.active and not edit.active:
             stored.session_epoch += 1  # its sessions end for good, not until re-enabled
         stored.full_name, stored.position, stored.email = full_name, position, email
         stored.role, stored.unit, stored.active = role, unit, bool(edit.active)
         return stored
     try:
-        return store.update_user(user.username, change)
+        with store.atomic():
+            changed = store.update_user(user.username, change)
+            action = ("user.edit" if before["active"] == changed.active
+                      else "user.enable" if changed.active else "user.disable")
+            audit.record(store, actor.username, action, changed.username, before,
+                         user_fields(changed))
     except NotFound:
         raise Missing(N_("no user %(username)r", username=username)) from None
+    return changed
 
 
 def one_time_password() -> str:
@@ -238,7 +268,12 @@ def reset_password(store: Store, actor: User, username: str, password: str | Non
     user = get_user(store, username)
     if password is None:
         password = one_time_password()
-    set_password(store, user.username, password, must_change=user.username != actor.username)
+    must_change = user.username != actor.username
+    check_password_rules(password)
+    with store.atomic():
+        set_password(store, user.username, password, must_change=must_change)
+        audit.record(store, actor.username, "user.password_reset", user.username, None,
+                     {"password": audit.SET, "must_change_password": must_change})
     return password
 
 
@@ -256,7 +291,12 @@ def change_own_password(store: Store, username: str, current: str, new: str) -> 
     if new == current:
         raise Invalid(N_("the new password must differ from the current one"), field="password",
                       reason="password_same")
-    return set_password(store, user.username, new)
+    check_password_rules(new)
+    with store.atomic():
+        changed = set_password(store, user.username, new)
+        audit.record(store, user.username, "user.password_change", user.username, None,
+                     {"password": audit.SET})
+    return changed
 
 
 @dataclass(frozen=True)
@@ -283,8 +323,9 @@ def tokens_of(user: User) -> list[TokenInfo]:
 MAX_TOKENS = 20
 
 
-def revoke_token(store: Store, username: str, token: str) -> TokenInfo:
-    """Revoke the user's API token whose id is ``token``: its next request gets 401."""
+def revoke_token(store: Store, username: str, token: str, *, by: str = audit.CLI) -> TokenInfo:
+    """Revoke the user's API token whose id is ``token``: its next request gets 401.
+    ``by``: who the audit log names (the user themselves, or an administrator)."""
     user = get_user(store, username)
 
     def change(stored: User) -> TokenInfo:
@@ -295,13 +336,18 @@ def revoke_token(store: Store, username: str, token: str) -> TokenInfo:
                                  entry.last_used_at)
         raise Missing(N_("no such API token"))
     try:
-        return store.update_user(user.username, change)
+        with store.atomic():
+            revoked = store.update_user(user.username, change)
+            audit.record(store, by, "token.revoke", user.username,
+                         {"token": revoked.id, "label": revoked.label}, None)
     except NotFound:
         raise Missing(N_("no user %(username)r", username=username)) from None
+    return revoked
 
 
-def issue_token(store: Store, username: str, label: str = "") -> str:
-    """Create an API token for the user and return it; only its hash is kept."""
+def issue_token(store: Store, username: str, label: str = "", *, by: str = audit.CLI) -> str:
+    """Create an API token for the user and return it; only its hash is kept (and the
+    audit log names it by its id and label)."""
     label = _clean(label, "label", N_("Label"))
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     entry = ApiToken(hash=hash_token(token), created_at=clock.now_iso(), label=label)
@@ -313,7 +359,10 @@ def issue_token(store: Store, username: str, label: str = "") -> str:
                           count=MAX_TOKENS)
         user.tokens.append(entry)
     try:
-        store.update_user(normalize_username(username), change)
+        with store.atomic():
+            store.update_user(normalize_username(username), change)
+            audit.record(store, by, "token.create", normalize_username(username), None,
+                         {"token": token_id(entry), "label": label})
     except NotFound:
         raise Missing(N_("no user %(username)r", username=username)) from None
     return token

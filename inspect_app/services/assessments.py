@@ -23,7 +23,7 @@ from ..domain.models import Answer, Explanation, Inspection, PhotoRef
 from ..domain.scoring import ScoreCard, score
 from ..domain.text import TextProblem
 from ..storage import Store
-from . import Forbidden, Invalid, Missing, Unprocessable, clock
+from . import Forbidden, Invalid, Missing, Unprocessable, audit, clock
 from .commands import AdvanceOp, AppraisalOp, ExplanationOp
 from .inspections import (
     Finalized,
@@ -359,12 +359,13 @@ class OpenedRound:
 
 def open_round(store: Store, library, scope: Scope, *, checklist: str, period: str,
                units: list[str] | None, self_due: _dt.date, explain_due: _dt.date,
-               today: _dt.date | None = None) -> OpenedRound:
+               today: _dt.date | None = None, by: str | None = None) -> OpenedRound:
     """Open an assessment round: one assessment of ``checklist`` and ``period`` per unit
     (every unit by default) with the self-score and explanation deadlines (local dates).
     All or nothing: a deadline in the past, an explanation deadline before the
     self-score's, an unknown unit or a unit already assessed for that period refuses the
-    whole round (:class:`Invalid` naming the field, :class:`Conflict` naming the units)."""
+    whole round (:class:`Invalid` naming the field, :class:`Conflict` naming the units).
+    ``by``: who the audit log names (default: the scope's user)."""
     from . import Conflict
     from .commands import StartRequest
     from .inspections import start, visible
@@ -399,23 +400,29 @@ def open_round(store: Store, library, scope: Scope, *, checklist: str, period: s
                           period=period, units=", ".join(taken)), units=taken)
     records: dict[str, str] = {}
     deadlines = {"self": self_due.isoformat(), "explain": explain_due.isoformat()}
-    for code in wanted:
-        record = start(store, library, scope, StartRequest(
-            unit=code, checklist=checklist, period=period, kind="assessment"), today=day)
+    with store.atomic():
+        for code in wanted:
+            record = start(store, library, scope, StartRequest(
+                unit=code, checklist=checklist, period=period, kind="assessment"), today=day)
 
-        def set_deadlines(inspection: Inspection) -> None:
-            inspection.deadlines = dict(deadlines)
-        store.update_inspection(record.id, set_deadlines)
-        records[code] = record.id
+            def set_deadlines(inspection: Inspection) -> None:
+                inspection.deadlines = dict(deadlines)
+            store.update_inspection(record.id, set_deadlines)
+            records[code] = record.id
+        audit.record(store, by or scope.user.username, "round.open", f"{checklist} {period}",
+                     None, {"checklist": checklist, "period": period,
+                            "units": audit.listed(list(records)),
+                            "self_due": deadlines["self"], "explain_due": deadlines["explain"]})
     log.info("assessment round checklist=%s period=%s units=%d self_due=%s explain_due=%s",
              checklist, period, len(records), deadlines["self"], deadlines["explain"])
     return OpenedRound(records, deadlines["self"], deadlines["explain"])
 
 
 def extend(store: Store, scope: Scope, inspection_id: str, which: str,
-           due: _dt.date, today: _dt.date | None = None) -> Inspection:
+           due: _dt.date, today: _dt.date | None = None, by: str | None = None) -> Inspection:
     """The province moves one unit's ``self`` or ``explain`` deadline to ``due`` (not in
-    the past), recorded in the history."""
+    the past), recorded in the history and in the audit log (``by``: who it names;
+    default: the scope's user)."""
     from .inspections import run_change
 
     if which not in ("self", "explain"):
@@ -425,16 +432,24 @@ def extend(store: Store, scope: Scope, inspection_id: str, which: str,
                          date=due.strftime("%d/%m/%Y")), field="due")
     load_assessment(store, scope, inspection_id)
 
+    previous: list[str | None] = [None]
+
     def change(inspection: Inspection) -> Inspection:
         check_access(scope, inspection, scope.is_province)
         rules.ensure_draft(inspection)
-        previous = inspection.deadlines.get(which)
+        previous[0] = inspection.deadlines.get(which)
         inspection.deadlines = {**inspection.deadlines, which: due.isoformat()}
         rules.add_event(inspection, scope.user.username, clock.now_iso(), "deadline",
-                        which=which, due=due.isoformat(), previous=previous)
+                        which=which, due=due.isoformat(), previous=previous[0])
         return inspection
 
-    return run_change(store, inspection_id, change)
+    key = f"{which}_due"
+    with store.atomic():
+        changed = run_change(store, inspection_id, change)
+        audit.record(store, by or scope.user.username, "round.extend",
+                     f"{changed.id} ({changed.unit})", {key: previous[0]},
+                     {key: due.isoformat()})
+    return changed
 
 
 # ---------------------------------------------------------------- a round's progress

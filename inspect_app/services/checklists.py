@@ -18,7 +18,7 @@ from ..domain.messages import N_
 from ..storage.checklist_files import MAX_FILE_BYTES, ChecklistLibrary, load_text, parse_json
 from ..storage.checklist_workbooks import MAX_FILE_BYTES as MAX_WORKBOOK_BYTES
 from ..storage.checklist_workbooks import checklist_yaml, read_workbook
-from . import Invalid, Missing
+from . import Invalid, Missing, audit
 
 DRAFT_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 MAX_UPLOAD_BYTES = max(MAX_FILE_BYTES, MAX_WORKBOOK_BYTES)
@@ -80,7 +80,17 @@ def draft(library: ChecklistLibrary, token: str) -> tuple[Checklist, str]:
     return load_text(text, token), text
 
 
-def publish(library: ChecklistLibrary, token: str) -> Any:
+def _version_fields(library: ChecklistLibrary, checklist_id: str) -> dict | None:
+    """What the audit log keeps of a checklist's current version (None: there is none)."""
+    versions = library.versions(checklist_id)
+    if not versions:
+        return None
+    last = versions[-1]
+    return {"version": last.number, "hash": last.checklist.hash,
+            "retired": library.retired(checklist_id)}
+
+
+def publish(library: ChecklistLibrary, token: str, *, by: str = audit.CLI) -> Any:
     """Publish a draft as the next version of its checklist (then the draft is gone).
     The same content as the current version is refused: nothing would change."""
     checklist, text = draft(library, token)
@@ -89,13 +99,27 @@ def publish(library: ChecklistLibrary, token: str) -> Any:
             checklist.id):
         raise Invalid(N_("this is the current version of %(id)s already: nothing to publish",
                          id=checklist.id))
-    version = library.publish(checklist, text)
-    _store(library).delete_checklist_draft(token)
+    store = _store(library)
+    before = _version_fields(library, checklist.id)
+    with store.atomic():
+        version = library.publish(checklist, text)
+        audit.record(store, by, "checklist.publish", checklist.id, before, {
+            "version": version.number, "hash": checklist.hash, "retired": False})
+    store.delete_checklist_draft(token)
     return version
 
 
-def retire(library: ChecklistLibrary, checklist_id: str, retired: bool) -> None:
-    """Retire a checklist from new records, or bring it back."""
+def retire(library: ChecklistLibrary, checklist_id: str, retired: bool, *,
+           by: str = audit.CLI) -> None:
+    """Retire a checklist from new records, or bring it back (already so: nothing is
+    written, nor logged)."""
     if library.get(checklist_id) is None:
         raise Missing(N_("no such checklist"))
-    library.set_retired(checklist_id, retired)
+    store = _store(library)
+    was = library.retired(checklist_id)
+    if was == bool(retired):
+        return
+    with store.atomic():
+        library.set_retired(checklist_id, retired)
+        audit.record(store, by, "checklist.retire" if retired else "checklist.restore",
+                     checklist_id, {"retired": was}, {"retired": bool(retired)})

@@ -7,6 +7,7 @@ from typing import Any
 
 from ..domain.province import ProvinceSettings, superior_of, validated
 from ..storage.base import Store
+from . import audit
 
 
 def defaults(config: Mapping[str, Any]) -> ProvinceSettings:
@@ -23,9 +24,14 @@ def current(store: Store, config: Mapping[str, Any]) -> ProvinceSettings:
     return defaults(config).merged(store.get_settings())
 
 
-def save(store: Store, values: Mapping[str, Any]) -> ProvinceSettings:
+def save(store: Store, values: Mapping[str, Any], *, by: str = audit.CLI,
+         config: Mapping[str, Any] | None = None) -> ProvinceSettings:
     """Check every value (:class:`~inspect_app.domain.errors.Invalid` naming the field,
-    nothing written), then keep them all."""
+    nothing written), then keep them all; the audit log keeps the values changed
+    (before: the settings in force, over the defaults of ``config``)."""
     settings = validated(dict(values))
-    store.put_settings(settings.to_dict())
+    before = current(store, config or {}).to_dict()
+    with store.atomic():
+        store.put_settings(settings.to_dict())
+        audit.record(store, by, "settings.edit", "", before, settings.to_dict())
     return settings

@@ -40,7 +40,7 @@ from ..domain.models import Answer, Inspection
 from ..domain.numbers import NumberUnclear, json_number, read_number, to_fraction
 from ..domain.text import fold, nfc
 from ..storage import Store
-from . import Forbidden, Invalid, Missing, TooLarge, clock
+from . import Forbidden, Invalid, Missing, TooLarge, audit, clock
 from .inspections import checklist_of
 
 #: At most this many bytes and lines in a survey file (a province has a few hundred units).
@@ -338,8 +338,14 @@ def import_survey(store: Store, scope: Scope, *, checklist: str, period: str, ra
                                "imported", count=len(problems)), problems=problems)
     by, at = scope.user.username, clock.now_iso()
     result = SurveyImport(checklist, period)
-    for code, given in figures.items():
-        record_id = records[code].id
-        store.update_inspection(record_id, lambda i, g=given: _write(i, g, by, at, source))
-        result.figures[code] = (record_id, given)
+    # One transaction on PostgreSQL: an assessment finalized meanwhile (``_write`` refuses
+    # it) leaves every record as it was. The file stores write record by record.
+    with store.atomic():
+        for code, given in figures.items():
+            record_id = records[code].id
+            store.update_inspection(record_id, lambda i, g=given: _write(i, g, by, at, source))
+            result.figures[code] = (record_id, given)
+        audit.record(store, by, "survey.import", f"{checklist} {period}", None, {
+            "file": source, "units": audit.listed(sorted(result.figures)),
+            "figures": result.count})
     return result

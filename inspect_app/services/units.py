@@ -17,11 +17,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from ..domain.messages import N_, Message, joined
-from ..domain.models import ITEM_CLOSED_STATUSES, AuditEntry, Event, Inspection, Unit
+from ..domain.models import ITEM_CLOSED_STATUSES, Event, Inspection, Unit
 from ..domain.text import ID_TEXT, SHORT_TEXT, TextProblem, clean_text, matches, nfc, sort_key
 from ..domain.units import successor
-from ..storage import Store, new_id
-from . import Invalid, clock
+from ..storage import Store
+from . import Invalid, audit, clock
 from .commands import quoted
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
@@ -91,9 +91,17 @@ def _cycle_problem(chain: list[str]) -> Message:
     return N_("parents make a cycle: %(chain)s", chain=" → ".join(chain))
 
 
+def _unit_fields(unit: Unit) -> dict:
+    fields = {"code": unit.code, "name": unit.name, "parent": unit.parent,
+              "address": unit.address}
+    if unit.merged_into:
+        fields.update(merged_into=unit.merged_into, merged_on=unit.merged_on)
+    return fields
+
+
 def add_unit(store: Store, code: str, name: str, parent: str | None = None,
-             address: str = "") -> Unit:
-    """Add or rename one unit."""
+             address: str = "", *, by: str = audit.CLI) -> Unit:
+    """Add or rename one unit (``by``: who the audit log names)."""
     problems, (code, name, parent, address) = _texts(code, name, parent, address)
     parent = parent or None
     existing = store.list_units()
@@ -105,11 +113,14 @@ def add_unit(store: Store, code: str, name: str, parent: str | None = None,
             problems.append(_cycle_problem(chain))
     if problems:
         raise Invalid(joined(problems), field="code")
-    stored = next((u for u in existing if u.code == code), None)
+    old = next((u for u in existing if u.code == code), None)
     # a correction of a stored unit keeps its merge and its former names
-    unit = (Unit(code=code, name=name, parent=parent, address=address) if stored is None
-            else replace(stored, name=name, parent=parent, address=address))
-    store.save_units([unit])
+    unit = (Unit(code=code, name=name, parent=parent, address=address) if old is None
+            else replace(old, name=name, parent=parent, address=address))
+    with store.atomic():
+        store.save_units([unit])
+        audit.record(store, by, "unit.add", code, None if old is None else _unit_fields(old),
+                     _unit_fields(unit))
     return unit
 
 
@@ -265,7 +276,7 @@ def _move_open_items(store: Store, olds: Iterable[str], into: str, on: str, by: 
 
 
 def merge_units(store: Store, olds: Iterable[str], into: str, on: object,
-                by: str = "cli") -> MergePlan:
+                by: str = audit.CLI) -> MergePlan:
     """Merge ``olds`` into ``into`` from day ``on``: each old unit points at the new one,
     its open remediation items move to it; one :meth:`Store.atomic` block, an audit entry.
     :class:`Invalid` and nothing changed if the merge cannot be done (:func:`plan_merge`)."""
@@ -275,17 +286,16 @@ def merge_units(store: Store, olds: Iterable[str], into: str, on: object,
         store.save_units([replace(units[code], merged_into=plan.into, merged_on=plan.on)
                           for code in plan.olds])
         _move_open_items(store, plan.olds, plan.into, plan.on, by)
-        store.add_audit(AuditEntry(
-            id=new_id(), at=clock.now_iso(), by=by, action="unit.merge", target=plan.into,
-            before={"units": plan.olds},
-            after={"merged_into": plan.into, "merged_on": plan.on,
-                   "records": plan.total_records, "open_items": plan.total_open_items}))
+        audit.record(store, by, "unit.merge", plan.into, None, {
+            "units": audit.listed(plan.olds), "merged_into": plan.into, "merged_on": plan.on,
+            "records": plan.total_records, "open_items": plan.total_open_items})
     return plan
 
 
 # ---------------------------------------------------------------- renaming
 
-def rename_unit(store: Store, code: str, new_name: str, on: object, by: str = "cli") -> Unit:
+def rename_unit(store: Store, code: str, new_name: str, on: object,
+                by: str = audit.CLI) -> Unit:
     """Call ``code`` ``new_name`` from day ``on``: the old name is kept for the days before
     (``former_names``), so records made before keep it. :class:`Invalid`, nothing changed,
     for an unknown or merged unit, a bad name or date, or a date not after the last rename."""
@@ -315,9 +325,8 @@ def rename_unit(store: Store, code: str, new_name: str, on: object, by: str = "c
         *unit.former_names, {"name": unit.name, "until": _day_before(day)}])
     with store.atomic():
         store.save_units([renamed])
-        store.add_audit(AuditEntry(id=new_id(), at=clock.now_iso(), by=by, action="unit.rename",
-                                   target=code, before={"name": unit.name},
-                                   after={"name": name, "on": day}))
+        audit.record(store, by, "unit.rename", code, {"name": unit.name},
+                     {"name": name, "on": day})
     return renamed
 
 
@@ -442,11 +451,12 @@ def parse_units_csv(text: str, existing: set[str] | dict[str, str | None],
                         [_at_line(n, p) for n, p in sorted(errors, key=lambda e: e[0])])
 
 
-def import_units(store: Store, text: str) -> list[Unit]:
-    """Import a CSV file all or nothing: any problem rejects the whole file."""
-    stored = {u.code: u for u in store.list_units()}
-    result = parse_units_csv(text, {u.code: u.parent for u in stored.values()},
-                             {u.code: u.merged_into for u in stored.values() if u.merged_into})
+def import_units(store: Store, text: str, *, by: str = audit.CLI) -> list[Unit]:
+    """Import a CSV file all or nothing: any problem rejects the whole file. The audit
+    log names the codes added and those changed (renamed, moved, readdressed, merged)."""
+    existing = {u.code: u for u in store.list_units()}
+    result = parse_units_csv(text, {u.code: u.parent for u in existing.values()},
+                             {u.code: u.merged_into for u in existing.values() if u.merged_into})
     if result.errors:
         raise Invalid(joined(result.errors, "\n"), errors=result.errors)
     if not result.units:
@@ -454,7 +464,7 @@ def import_units(store: Store, text: str) -> list[Unit]:
     units = []
     newly_merged: dict[tuple[str, str], list[str]] = {}
     for unit in result.units:
-        old = stored.get(unit.code)
+        old = existing.get(unit.code)
         if old is not None:  # a row corrects a stored unit: its merge and former names stay
             unit = replace(unit, former_names=old.former_names,
                            merged_into=unit.merged_into or old.merged_into,
@@ -463,10 +473,16 @@ def import_units(store: Store, text: str) -> list[Unit]:
                 newly_merged.setdefault((unit.merged_into, unit.merged_on or ""),
                                         []).append(unit.code)
         units.append(unit)
+    added = [u.code for u in units if u.code not in existing]
+    changed = [u.code for u in units
+               if u.code in existing and _unit_fields(existing[u.code]) != _unit_fields(u)]
     with store.atomic():
         store.save_units(units)
         for (into, on), olds in newly_merged.items():
-            _move_open_items(store, olds, into, on, "import")
+            _move_open_items(store, olds, into, on, by)
+        audit.record(store, by, "unit.import", "", None, {
+            "count": len(units), "added": audit.listed(added),
+            "changed": audit.listed(changed)})
     return units
 
 

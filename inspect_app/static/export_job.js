@@ -4,7 +4,8 @@
 (function () {
   "use strict";
   var box = document.getElementById("export-job");
-  if (!box || box.dataset.status !== "running" || !window.fetch) return;
+  function active(status) { return status === "running" || status === "queued"; }
+  if (!box || !active(box.dataset.status) || !window.fetch) return;
   var refresh = document.querySelector('meta[http-equiv="refresh"]');
   if (refresh) refresh.parentNode.removeChild(refresh); // polling does it, without reloads
   var bar = document.getElementById("export-progress");
@@ -14,17 +15,18 @@
   function update(s) {
     bar.value = s.percent;
     percent.textContent = s.percent + "%";
-    count.textContent = s.status !== "running" ? "" : s.total
+    count.textContent = s.status === "queued" ? box.dataset.textQueued
+      : s.status !== "running" ? "" : s.total
       ? box.dataset.textRecords.replace("{done}", s.done).replace("{total}", s.total)
       : box.dataset.textStarting;
-    show("export-running", s.status === "running");
+    show("export-running", active(s.status));
     if (s.error) { document.getElementById("export-error").textContent = s.error; }
     show("export-error", !!s.error);
     if (s.download) { document.getElementById("export-download").href = s.download; }
     if (s.expires) { document.getElementById("export-expires").textContent = s.expires; }
     show("export-done", s.status === "done");
-    if (s.status !== "running" && s.status !== "done") { window.location.reload(); }
-    return s.status === "running";
+    if (!active(s.status) && s.status !== "done") { window.location.reload(); }
+    return active(s.status);
   }
   function poll() {
     fetch(box.dataset.statusUrl, {credentials: "same-origin", headers: {Accept: "application/json"}})

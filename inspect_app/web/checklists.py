@@ -156,7 +156,7 @@ def publish(token: str):
     if not form.validate_on_submit():
         abort(400)
     try:
-        version = service.publish(library(), token)
+        version = service.publish(library(), token, by=acting_user().username)
     except Missing:
         abort(404)
     except Invalid as exc:
@@ -175,7 +175,7 @@ def retire(checklist_id: str):
         abort(400)
     retired = request.form.get("retired", "1") != "0"
     try:
-        service.retire(library(), checklist_id, retired)
+        service.retire(library(), checklist_id, retired, by=acting_user().username)
     except Missing:
         abort(404)
     flash(_("%(id)s is retired: new inspections cannot use it.", id=checklist_id) if retired

@@ -39,7 +39,8 @@ from ..i18n import formatting
 from ..services import Conflict, ServiceError, clock, export_jobs
 from ..services import exports as export_service
 from ..storage import storing, temporaries
-from ..storage.jobs import ExportJobs
+from ..storage.jobs import JobStore, open_jobs
+from ..tasks import queue_of
 from . import province
 from .auth import roles_required, scope, store
 from .i18n import LANGUAGES, current_locale, translate
@@ -110,20 +111,17 @@ def _form(form_class: type[ExportForm] = ExportForm) -> ExportForm:
     return form
 
 
+def photo_link_template() -> str:
+    """A photo's absolute address with ``~inspection~`` and ``~photo~`` for its ids."""
+    return province.public_url_for("inspections.photo", inspection_id=export_jobs.INSPECTION_MARK,
+                                   photo_id=export_jobs.PHOTO_MARK)
+
+
 def photo_links() -> Callable[[str, str], str]:
     """A function giving a photo's absolute address, made from one ``url_for`` in the
     current request (so that it also works later, in a background export, and costs a
     string replace per photo rather than a routing call)."""
-    template = province.public_url_for("inspections.photo", inspection_id=_INSPECTION_MARK,
-                                       photo_id=_PHOTO_MARK)
-
-    def photo_url(inspection_id: str, photo_id: str) -> str:
-        return template.replace(_INSPECTION_MARK, inspection_id).replace(_PHOTO_MARK, photo_id)
-    return photo_url
-
-
-# Stand-ins for the ids in the photo address template (ids are letters and digits only).
-_INSPECTION_MARK, _PHOTO_MARK = "~inspection~", "~photo~"
+    return export_jobs.photo_links(photo_link_template())  # type: ignore[return-value]
 
 
 def download_name(filters: rows.Filters) -> str:
@@ -144,8 +142,8 @@ def index():
     return render_template("exports/index.html", form=_form(ExportJobForm))
 
 
-def _jobs() -> ExportJobs:
-    return ExportJobs(current_app.config["DATA_DIR"])
+def _jobs() -> JobStore:
+    return open_jobs(store(), current_app.config["DATA_DIR"])
 
 
 def _keep_hours() -> float:
@@ -174,12 +172,15 @@ def start_job():
     filters = _filters_of(form)
     if filters is None:
         return render_template("exports/index.html", form=form), 400
+    queue = queue_of(current_app)
+    template = photo_link_template()
     try:
         job = export_jobs.start(
             _jobs(), store(), scope(), filters, locale=form.lang.data,
-            timezone=current_app.config["TIMEZONE"], photo_url=photo_links(),
+            timezone=current_app.config["TIMEZONE"],
+            photo_url=export_jobs.photo_links(template), photo_url_template=template,
             all_criteria=form.all_criteria.data, download_name=download_name(filters),
-            keep_hours=_keep_hours())
+            keep_hours=_keep_hours(), queue=queue.defer_export if queue else None)
     except Conflict as refused:
         return render_template("exports/index.html", form=form,
                                refusal=translate(refused.message),
@@ -230,8 +231,8 @@ def job_download(job_id: str):
     """The finished workbook of a job (404 before it is done, and for anybody but its owner)."""
     jobs = _jobs()
     found = export_jobs.view(jobs, scope(), job_id)
-    path = jobs.output_path(job_id)
-    if found.get("status") != "done" or not path.is_file():
+    path = jobs.output_file(job_id) if found.get("status") == "done" else None
+    if path is None:
         return render_template("exports/job.html", job=found, status=_status(found)), 404
     response = send_file(path, mimetype=XLSX_MIMETYPE, as_attachment=True,
                          download_name=found.get("download_name") or f"{FILE_STEM}.xlsx",

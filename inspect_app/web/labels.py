@@ -72,6 +72,7 @@ NAV_ITEMS = (
     ("checklists.checklist_list", _l("Checklists"), ("admin", "inspector", "unit", "viewer")),
     ("users.index", _l("Users"), ("admin",)),
     ("province.edit", _l("Settings"), ("admin",)),
+    ("audit.index", _l("Audit log"), ("admin",)),
     # also the name in the top bar, hidden on phones: there the menu is the way to it
     ("account.index", _l("My account"), ("admin", "inspector", "unit", "viewer")),
 )

@@ -14,7 +14,7 @@ from ..domain import province as rules
 from ..domain.errors import Invalid
 from ..domain.text import SHORT_TEXT
 from ..services import province as service
-from .auth import roles_required, store
+from .auth import acting_user, roles_required, store
 from .i18n import translate
 
 bp = Blueprint("province", __name__, url_prefix="/settings")
@@ -90,7 +90,8 @@ def save():
     form = ProvinceForm()
     if form.validate_on_submit():
         try:
-            service.save(store(), {name: form[name].data for name in rules.LABELS})
+            service.save(store(), {name: form[name].data for name in rules.LABELS},
+                         by=acting_user().username, config=current_app.config)
         except Invalid as exc:
             form[exc.details.get("field", "inspecting_body")].errors.append(
                 translate(exc.message))

@@ -14,7 +14,7 @@ from ..domain.text import sort_key
 from ..services import ServiceError
 from ..services import inspections as inspection_service
 from ..services import units as unit_service
-from .auth import record_unit_names, roles_required, scope, store
+from .auth import acting_user, record_unit_names, roles_required, scope, store
 from .common import pager_of
 from .i18n import translate
 
@@ -110,7 +110,7 @@ def merge():
     confirmed = request.form.get("confirm") == "1"
     try:
         plan = (unit_service.merge_units(store(), olds, into, form.on.data,
-                                         by=scope().user.username) if confirmed
+                                         by=acting_user().username) if confirmed
                 else unit_service.plan_merge(store(), olds, into, form.on.data))
     except ServiceError as exc:
         return _merge_page(form, olds, into, exc.details.get("errors") or [exc.message], 400)
@@ -138,7 +138,7 @@ def rename(code: str):
     else:
         try:
             unit = unit_service.rename_unit(store(), code, form.name.data, form.on.data,
-                                            by=scope().user.username)
+                                            by=acting_user().username)
         except ServiceError as exc:
             for problem in exc.details.get("errors") or [exc.message]:
                 flash(translate(problem), "error")
@@ -162,7 +162,8 @@ def add():
     form = UnitForm()
     if form.validate_on_submit():
         try:
-            unit = unit_service.add_unit(store(), form.code.data, form.name.data, form.parent.data)
+            unit = unit_service.add_unit(store(), form.code.data, form.name.data, form.parent.data,
+                                         by=acting_user().username)
         except ServiceError as exc:
             flash(translate(exc.message), "error")
         else:
@@ -189,7 +190,7 @@ def import_csv():
               "error")
         return redirect(url_for("units.index"))
     try:
-        units = unit_service.import_units(store(), text)
+        units = unit_service.import_units(store(), text, by=acting_user().username)
     except ServiceError as exc:
         return render_template("units/import_errors.html",
                                errors=[translate(e) for e in exc.details.get("errors")

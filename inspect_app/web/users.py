@@ -166,7 +166,8 @@ def create():
             user = accounts.create_user(store(), form.username.data, form.role.data,
                                         unit=unit, password=form.password.data,
                                         full_name=form.full_name.data or "",
-                                        position=form.position.data or "")
+                                        position=form.position.data or "",
+                                        by=acting_user().username)
         except ServiceError as exc:
             flash(refusal_message(exc), "error")
         else:
@@ -259,7 +260,8 @@ def create_token(username: str):
 @roles_required("admin")
 def revoke_token(username: str, token_id: str):
     user = accounts.get_user(store(), username)
-    revoked = accounts.revoke_token(store(), user.username, token_id)  # Missing: 404
+    revoked = accounts.revoke_token(store(), user.username, token_id,  # Missing: 404
+                                    by=acting_user().username)
     flash(_("API token “%(label)s” revoked: it is refused from now on.",
             label=revoked.label or revoked.id), "success")
     return redirect(url_for("users.edit", username=user.username))
@@ -270,7 +272,8 @@ def _new_token(user: User, form: TokenForm, refused, back: str):
         _flash_errors(form)
         return refused()
     try:
-        token = accounts.issue_token(store(), user.username, form.label.data)
+        token = accounts.issue_token(store(), user.username, form.label.data,
+                                     by=acting_user().username)
     except ServiceError as exc:
         flash(refusal_message(exc), "error")
         return refused()
@@ -335,7 +338,9 @@ def create_token_mine():
 @account_bp.post("/tokens/<token_id>/revoke")
 @roles_required()
 def revoke_token_mine(token_id: str):
-    revoked = accounts.revoke_token(store(), _me().username, token_id)  # Missing: 404
+    me = _me()
+    revoked = accounts.revoke_token(store(), me.username, token_id,  # Missing: 404
+                                    by=me.username)
     flash(_("API token “%(label)s” revoked: it is refused from now on.",
             label=revoked.label or revoked.id), "success")
     return redirect(url_for("account.index"))
