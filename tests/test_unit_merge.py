@@ -372,6 +372,11 @@ def test_merge_in_the_web_app_shows_what_moves_then_merges(app, client):
     assert done.status_code == 302 and done.headers["Location"].endswith("/units/N")
     assert store.get_unit("A").merged_into == "N" and store.get_unit("B").merged_on == "2025-07-01"
     assert "2 phiếu đi theo, 2 việc chưa xong" in client.get("/units/N").get_data(as_text=True)
+    entry = store.page_audit().rows[0]
+    assert (entry.action, entry.by, entry.target, entry.after["units"]) == (
+        "unit.merge", "quantri", "N", ["A", "B"])
+    log = client.get("/audit/").get_data(as_text=True)
+    assert "Sáp nhập đơn vị" in log and "Việc chưa xong đã chuyển" in log
 
 
 @pytest.mark.parametrize("data, message", [
