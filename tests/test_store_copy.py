@@ -71,7 +71,8 @@ def test_copy_verifies_every_record_and_the_copy_answers_the_same(app, runner, f
         assert library.retired("cchc-xa")
 
         assert target.page_audit().rows == source.page_audit().rows  # the same, same order
-        assert [e.id for e in target.page_audit().rows] == ["audit2", "audit1", "audit0"]
+        # the fixture's own admin actions are logged too (newer): then the three added here
+        assert [e.id for e in target.page_audit().rows][-3:] == ["audit2", "audit1", "audit0"]
         assert not target.copy_under_way(str(source.data_dir.resolve()))
     finally:
         target.close()
@@ -117,7 +118,7 @@ def test_a_copy_killed_half_way_is_resumed(folder, pg_empty_url, tmp_path, monke
         assert report.resumed and report.verified, report
         assert report.copied["inspections"] == 1 and report.skipped["inspections"] == 4
         assert target.counts() == {"units": 2, "users": 2, "inspections": 5, "photos": 2,
-                                   "checklist versions": 2, "audit": 3}
+                                   "checklist versions": 2, "audit": source.page_audit().total}
         assert report.skipped["checklist versions"] == 2  # copied by the first run
         assert sorted(target.known_inspections(ids)) == sorted(ids)
     finally:
