@@ -374,7 +374,18 @@ def test_the_web_app_logs_the_acting_user(web_app, people):
     response = post(admin, "/units/", {"code": "B", "name": "Xã Kim Long"}, "/units/")
     assert response.status_code == 302
     assert shape(log.one())[:3] == ("quantri", "unit.add", "B")
+    response = post(admin, "/assessments/rounds/new", {
+        "checklist": "chi-so-thu", "period": "2025", "units": ["A", "B"],
+        "self_due": "2099-03-31", "explain_due": "31/05/2099"}, "/assessments/rounds/new")
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert shape(log.one())[:3] == ("quantri", "round.open", "chi-so-thu 2025")
+    response = post(admin, "/checklists/cchc-xa/retire", {"retired": "1"}, "/checklists/cchc-xa")
+    assert response.status_code == 302
+    assert shape(log.one()) == ("quantri", "checklist.retire", "cchc-xa", {"retired": False},
+                                {"retired": True})
     # a refused form logs nothing
+    response = post(admin, "/units/", {"code": "có dấu", "name": "Xã"}, "/units/")
+    log.none()
     response = post(viewer, "/account/password", {
         "current_password": "sai", "password": "mot-mat-khau-khac-dai",
         "confirm": "mot-mat-khau-khac-dai"}, "/account/")
