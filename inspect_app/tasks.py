@@ -117,11 +117,34 @@ class JobQueue:
 
     def run_worker(self, *, wait: bool = True, concurrency: int = 1,
                    install_signal_handlers: bool = True, name: str | None = None) -> None:
-        """Run a worker until stopped (``wait``) or until the queue is empty."""
-        self.worker_app().run_worker(
-            queues=[QUEUE], wait=wait, concurrency=concurrency, delete_jobs="successful",
-            install_signal_handlers=install_signal_handlers, name=name or "inspect_app",
-            fetch_job_polling_interval=5, listen_notify=True)
+        """Run a worker until stopped (``wait``) or until the queue is empty.
+
+        procrastinate's synchronous entry point calls ``asyncio.run()``, which Python refuses
+        in a thread whose event loop is running (a caller embedding an event loop — a test
+        process driving Playwright's sync API is one); the worker then runs in a thread of
+        its own, without signal handlers (only the main thread may install them)."""
+        def run(signals: bool) -> None:
+            self.worker_app().run_worker(
+                queues=[QUEUE], wait=wait, concurrency=concurrency, delete_jobs="successful",
+                install_signal_handlers=signals, name=name or "inspect_app",
+                fetch_job_polling_interval=5, listen_notify=True)
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            run(install_signal_handlers)
+            return
+        failures: list[BaseException] = []
+
+        def in_thread() -> None:
+            try:
+                run(False)
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller below
+                failures.append(exc)
+        thread = threading.Thread(target=in_thread, name="jobs-worker-run", daemon=True)
+        thread.start()
+        thread.join()
+        if failures:
+            raise failures[0]
 
     def start_thread(self) -> threading.Thread:
         """Run a worker in a daemon thread of this process (INSPECT_JOBS_WORKER=thread),

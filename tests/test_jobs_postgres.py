@@ -372,3 +372,22 @@ def test_the_worker_service_runs_exports_queued_by_any_server_and_stops_on_sigte
             worker.wait()
     assert worker.returncode == 0, output
     assert "jobs worker: stopped" in output
+
+
+def test_a_worker_runs_where_an_event_loop_is_running(servers):
+    """Failed in the full suite: a test process that drove Playwright's sync API keeps an
+    event loop running in its main thread, where procrastinate's ``asyncio.run()`` is
+    refused; the worker then runs in a thread of its own."""
+    import asyncio
+
+    a = servers["a"]
+    client = client_on(a, "admin")
+    started = start_export(client)
+    assert started.status_code == 303
+
+    async def with_a_running_loop() -> None:
+        work(a)
+
+    asyncio.run(with_a_running_loop())
+    status = client.get(f"{started.headers['Location']}/status").get_json()
+    assert status["status"] == "done", status
