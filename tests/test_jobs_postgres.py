@@ -379,6 +379,7 @@ def test_a_worker_runs_where_an_event_loop_is_running(servers):
     event loop running in its main thread, where procrastinate's ``asyncio.run()`` is
     refused; the worker then runs in a thread of its own."""
     import asyncio
+    import threading
 
     a = servers["a"]
     client = client_on(a, "admin")
@@ -388,6 +389,17 @@ def test_a_worker_runs_where_an_event_loop_is_running(servers):
     async def with_a_running_loop() -> None:
         work(a)
 
-    asyncio.run(with_a_running_loop())
+    failures = []
+
+    def caller() -> None:  # a thread of its own: this one may hold Playwright's loop
+        try:
+            asyncio.run(with_a_running_loop())
+        except BaseException as exc:  # noqa: BLE001 - asserted below
+            failures.append(exc)
+
+    thread = threading.Thread(target=caller)
+    thread.start()
+    thread.join(60)
+    assert not failures, failures
     status = client.get(f"{started.headers['Location']}/status").get_json()
     assert status["status"] == "done", status
