@@ -592,3 +592,30 @@ def test_unit_names_are_escaped_on_the_merge_pages(app, client):
                  client.get("/units/N").get_data(as_text=True)):
         assert "<script>alert(1)</script>" not in page and "<b>Mới</b>" not in page
         assert "&lt;script&gt;" in page or "&lt;b&gt;" in page
+
+
+def test_a_merged_unit_takes_no_new_users_but_keeps_its_own(store):
+    """A commune officer of an old commune keeps their account (and may be edited); a new
+    account, or moving another one, onto the merged commune is refused with a message."""
+    from inspect_app.i18n import translate
+    from inspect_app.services import accounts
+    from inspect_app.services.commands import UserEdit
+
+    accounts.create_user(store, "quantri", "admin", password="mat-khau-dai-du")
+    accounts.create_user(store, "canbo_a", "unit", unit="A", password="mat-khau-dai-du")
+    accounts.create_user(store, "canbo_z", "unit", unit="Z", password="mat-khau-dai-du")
+    unit_service.merge_units(store, ["A"], "N", "01/07/2025", by="quantri")
+    admin = store.get_user("quantri")
+    with pytest.raises(Invalid) as refused:
+        accounts.create_user(store, "moi", "unit", unit="A", password="mat-khau-dai-du")
+    assert translate(refused.value.message, "vi") == (
+        "đơn vị A đã được sáp nhập vào N từ ngày 01/07/2025: hãy gắn người dùng với N")
+    assert store.get_user("moi") is None
+    with pytest.raises(Invalid):
+        accounts.edit_user(store, admin, "canbo_z", UserEdit("Cán bộ Z", "", "unit", "A", True))
+    assert store.get_user("canbo_z").unit == "Z"
+    edited = accounts.edit_user(store, admin, "canbo_a",
+                                UserEdit("Cán bộ xã An", "Công chức", "unit", "A", True))
+    assert (edited.full_name, edited.unit) == ("Cán bộ xã An", "A")
+    assert accounts.edit_user(store, admin, "canbo_a",
+                              UserEdit("Cán bộ xã An", "", "unit", "N", True)).unit == "N"

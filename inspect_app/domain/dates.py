@@ -38,3 +38,12 @@ def day_start_utc(day: _dt.date, tz: str) -> str:
     """The moment local day ``day`` of ``tz`` starts, as a stored ISO UTC timestamp."""
     start = _dt.datetime.combine(day, _dt.time(), tzinfo=ZoneInfo(tz))
     return start.astimezone(_dt.UTC).isoformat()
+
+
+def day_month_year(iso: str | None) -> str:
+    """An ISO date as the province writes it, DD/MM/YYYY ("?" for none; an unreadable
+    text as it is)."""
+    try:
+        return _dt.date.fromisoformat(iso or "").strftime("%d/%m/%Y")
+    except ValueError:
+        return iso or "?"

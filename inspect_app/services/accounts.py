@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..domain.dates import day_month_year
 from ..domain.messages import N_, Message
 from ..domain.models import ROLES, ApiToken, User
 from ..domain.text import ID_TEXT, SHORT_TEXT, TextProblem, check_password_text, clean_text, nfc
@@ -107,9 +108,12 @@ def check_password_rules(password: str) -> None:
                          "for example a few words"), field="password", reason="password_common")
 
 
-def check_role_and_unit(store: Store, role: str, unit: str | None, unit_missing: Message) -> None:
+def check_role_and_unit(store: Store, role: str, unit: str | None, unit_missing: Message,
+                        current: str | None = None) -> None:
     """A known role, and a known unit exactly for the ``unit`` role (``unit_missing`` says
-    how to give one: a command's option or the page's field); :class:`Invalid` if not."""
+    how to give one: a command's option or the page's field); :class:`Invalid` if not. A
+    unit merged into another takes no new users (``current``: the unit a user already has,
+    kept when other fields of that user change)."""
     if role not in ROLES:
         raise Invalid(N_("role must be one of %(roles)s", roles=", ".join(ROLES)), field="role",
                       reason="role")
@@ -117,9 +121,15 @@ def check_role_and_unit(store: Store, role: str, unit: str | None, unit_missing:
         if not unit:
             raise Invalid(unit_missing, field="unit",
                           reason="unit_required")
-        if store.get_unit(unit) is None:
+        found = store.get_unit(unit)
+        if found is None:
             raise Invalid(N_("unknown unit %(unit)r", unit=unit), field="unit",
                           reason="unit_unknown")
+        if found.merged_into and unit != current:
+            raise Invalid(N_("unit %(unit)s was merged into %(into)s on %(on)s: bind the user "
+                             "to %(into)s", unit=unit, into=found.merged_into,
+                             on=day_month_year(found.merged_on)),
+                          field="unit", reason="unit_merged")
     elif unit:
         raise Invalid(N_("only unit users are bound to a unit (role %(role)s is not)", role=role),
                       field="unit", reason="unit_not_allowed")
@@ -220,7 +230,7 @@ def edit_user(store: Store, actor: User, username: str, edit: UserEdit) -> User:
     position = _clean(edit.position, "position", N_("Position"))
     email = clean_email(edit.email)
     role, unit = edit.role, (edit.unit or None)
-    check_role_and_unit(store, role, unit, N_("a commune officer needs a unit"))
+    check_role_and_unit(store, role, unit, N_("a commune officer needs a unit"), current=user.unit)
     stays_admin = role == "admin" and bool(edit.active)
     if user.role == "admin" and user.active and not stays_admin:
         if user.username == actor.username:

@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
+from ..domain.dates import day_month_year
 from ..domain.messages import N_, Message, joined
 from ..domain.models import ITEM_CLOSED_STATUSES, Event, Inspection, Unit
 from ..domain.text import ID_TEXT, SHORT_TEXT, TextProblem, clean_text, matches, nfc, sort_key
@@ -145,14 +146,6 @@ def parse_day(value: object, label: Message | None = None) -> str:
                      field=label or N_("Date"), value=quoted(text)), field="on")
 
 
-def _dmy(iso: str | None) -> str:
-    """An ISO date as the province writes it, DD/MM/YYYY ("?" for none)."""
-    try:
-        return _dt.date.fromisoformat(iso or "").strftime("%d/%m/%Y")
-    except ValueError:
-        return iso or "?"
-
-
 def _day_before(iso: str) -> str:
     return (_dt.date.fromisoformat(iso) - _dt.timedelta(days=1)).isoformat()
 
@@ -200,7 +193,7 @@ def _merge_problems(units: dict[str, Unit], olds: list[str], into: str) -> list[
         elif units[code].merged_into:
             problems.append(N_("%(code)s was already merged into %(into)s on %(on)s",
                                code=code, into=units[code].merged_into,
-                               on=_dmy(units[code].merged_on)))
+                               on=day_month_year(units[code].merged_on)))
     if problems:
         return problems
     # the chain from ``into`` must not come back to a unit being merged
@@ -318,7 +311,7 @@ def rename_unit(store: Store, code: str, new_name: str, on: object,
             problems.append(N_("%(code)s is already called %(name)s", code=code, name=name))
         elif unit.former_names and _day_before(day) <= str(unit.former_names[-1].get("until")):
             problems.append(N_("the new name must take effect after the last renaming "
-                               "(%(until)s)", until=_dmy(unit.former_names[-1].get("until"))))
+                               "(%(until)s)", until=day_month_year(unit.former_names[-1].get("until"))))
     if problems:
         raise Invalid(joined(problems), field="name", errors=problems)
     renamed = replace(unit, name=name, former_names=[
