@@ -9,15 +9,8 @@ from zoneinfo import ZoneInfo
 def local_date(moment: str | None, tz: str) -> _dt.date | None:
     """The calendar date of an ISO timestamp in time zone ``tz`` (naive timestamps are
     taken as UTC); ``None`` for no moment or one that is not a timestamp."""
-    if not moment:
-        return None
-    try:
-        parsed = _dt.datetime.fromisoformat(moment)
-    except (TypeError, ValueError):
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=_dt.UTC)
-    return parsed.astimezone(ZoneInfo(tz)).date()
+    local = local_moment(moment, tz)
+    return None if local is None else local.date()
 
 
 def local_moment(moment: str | None, tz: str) -> _dt.datetime | None:
