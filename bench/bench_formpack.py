@@ -84,8 +84,9 @@ def xlsform(checklist) -> dict:
                        for i in c.inputs]
         elif c.type == "yesno":
             survey.append({"type": "select_one yn", "name": name_of(c.id), "label": c.text})
-        elif c.type == "choice":
-            survey.append({"type": f"select_one l{name_of(c.id)}", "name": name_of(c.id),
+        elif c.type in ("choice", "multi"):  # multi: XLSForm's select_multiple
+            select = "select_one" if c.type == "choice" else "select_multiple"
+            survey.append({"type": f"{select} l{name_of(c.id)}", "name": name_of(c.id),
                            "label": c.text})
             choices += [{"list_name": f"l{name_of(c.id)}", "name": o.value, "label": o.label}
                         for o in c.options]
@@ -122,7 +123,11 @@ def submission(record: dict, unit_names: dict, checklist) -> dict:
                     out[name_of(c.id, i.id)] = value
         elif answer.get("value") is not None:
             value = answer["value"]
-            out[name_of(c.id)] = ("yes" if value else "no") if isinstance(value, bool) else value
+            if isinstance(value, bool):
+                value = "yes" if value else "no"
+            elif isinstance(value, list):  # select_multiple: the values, space-separated
+                value = " ".join(str(v) for v in value)
+            out[name_of(c.id)] = value
         if answer.get("note"):
             out[name_of(c.id, "note")] = answer["note"]
         if answer.get("photos"):

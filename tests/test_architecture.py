@@ -144,3 +144,19 @@ def test_the_export_path_imports_no_web_library_nor_numpy():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=PACKAGE.parent, check=True).stdout.strip()
     assert out == "[]"
+
+
+def test_an_app_on_the_embedded_store_loads_no_heavy_library(tmp_path):
+    """Every process (a gunicorn worker, each ``flask`` command, the export) pays for what
+    the app imports at start: pandas (the dashboards), fpdf and numpy (PDF files),
+    procrastinate (the PostgreSQL task queue) wait until they are used."""
+    import subprocess
+
+    script = ("import sys; from inspect_app import create_app; "
+              f"app = create_app({{'DATA_DIR': {str(tmp_path)!r}, 'SECRET_KEY': 'x'}}); "
+              "app.test_client().get('/login'); "
+              "print(' '.join(sorted(m for m in ('pandas', 'numpy', 'fpdf', 'procrastinate', "
+              "'openpyxl') if m in sys.modules)))")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parent.parent, timeout=60, check=True)
+    assert done.stdout.strip() == ""

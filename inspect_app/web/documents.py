@@ -24,7 +24,6 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, render_template, url_for
 
 from ..domain.models import Inspection
-from ..exports import pdf
 from ..exports.documents import (
     Sources,
     appraisal_content,
@@ -137,6 +136,8 @@ def minutes_pdf(inspection_id: str):
     src = gather(inspection_id)
     doc = minutes_content(src, record_url=_record_url(inspection_id),
                           url_for_photo=lambda photo_id: "")
+    from ..exports import pdf  # fpdf (and numpy with it): loaded by the first PDF asked for
+
     return _pdf(pdf.minutes_pdf(doc), _file_name("bien-ban", src))
 
 
@@ -146,4 +147,6 @@ def plan_pdf(inspection_id: str):
     """The remediation plan with its appendix as a PDF file made on the server."""
     src = gather(inspection_id)
     doc = plan_content(src, record_url=_record_url(inspection_id))
+    from ..exports import pdf
+
     return _pdf(pdf.plan_pdf(doc), _file_name("ke-hoach", src))
