@@ -14,10 +14,17 @@ warm-up request (the warm-up builds the in-memory views of the index and is repo
 on its own as "cold"); the table gives server time p50/p95 in milliseconds and the
 bytes of HTML sent, and the last lines the p50 ratio of the largest size over the
 smallest (goal ≤ 1,5) and the home page at 10.000 (goal ≤ 30 ms).
+
+With ``--database-url URL`` (or ``INSPECT_TEST_DATABASE_URL``, as ``.ci/postgres`` sets
+it) the same stores are PostgreSQL databases (the database is emptied before each fill;
+issue 16, point 6)::
+
+    .ci/postgres .venv/bin/python -m bench.bench_lists --postgres --sizes 1000,100000
 """
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import tempfile
@@ -63,9 +70,17 @@ def records(size: int, snapshot: dict, seed: int = 12) -> list[Inspection]:
     return out
 
 
+#: The PostgreSQL database the stores are made in (empty: TinyDB folders).
+DATABASE_URL = ""
+
+
 def app_on(folder: Path):
+    if DATABASE_URL:
+        from tests.postgres import empty_database
+
+        empty_database(DATABASE_URL)
     app = create_app({"TESTING": True, "DATA_DIR": str(folder), "SECRET_KEY": "bench",
-                      "WTF_CSRF_ENABLED": False})
+                      "WTF_CSRF_ENABLED": False, "DATABASE_URL": DATABASE_URL})
     return app
 
 
@@ -124,10 +139,14 @@ def people_store(root: Path, size: int):
     users = [User(username=f"user{n:06d}", role=("inspector", "viewer", "unit")[n % 3],
                   unit="U000001" if n % 3 == 2 else None, password_hash=hashed,
                   full_name=f"Cán bộ số {n}") for n in range(size - 1)]
-    # one write for all (add_user rewrites the users file each time)
-    with transaction(store.root / "users.json") as db:
-        db.table("users", cache_size=0).insert_multiple(
-            {**u.to_dict(), "schema": 1} for u in users)
+    if DATABASE_URL:  # one transaction
+        with store.atomic():
+            for user in users:
+                store.add_user(user)
+    else:  # one write for all (add_user rewrites the users file each time)
+        with transaction(store.root / "users.json") as db:
+            db.table("users", cache_size=0).insert_multiple(
+                {**u.to_dict(), "schema": 1} for u in users)
     print(f"filled {size:>7} units and users", flush=True)
     time.sleep(FileCache.RACY_SECONDS)
     return app
@@ -153,7 +172,15 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,10000,100000",
                         help="comma-separated store sizes")
     parser.add_argument("--requests", type=int, default=40, help="timed requests per page")
+    parser.add_argument("--postgres", action="store_true",
+                        help="PostgreSQL stores in INSPECT_TEST_DATABASE_URL (or --database-url)")
+    parser.add_argument("--database-url", default="")
     args = parser.parse_args()
+    global DATABASE_URL
+    if args.postgres or args.database_url:
+        DATABASE_URL = args.database_url or os.environ.get("INSPECT_TEST_DATABASE_URL", "")
+        if not DATABASE_URL:
+            parser.error("--postgres needs INSPECT_TEST_DATABASE_URL (run under .ci/postgres)")
     sizes = [int(s) for s in args.sizes.split(",")]
     accounts.PASSWORD_METHOD = "scrypt:1024:8:1"  # logins are not what is measured
     figures: dict[tuple[str, str], dict[int, tuple[float, float, float, int]]] = {}
@@ -167,7 +194,9 @@ def main() -> None:
                     figures.setdefault((who, url), {})[size] = measure(
                         clients[who], url, args.requests)
                 del app, clients
-    print(f"\nserver time in ms (in-process, test client), {args.requests} requests per page")
+    where = "PostgreSQL" if DATABASE_URL else "TinyDB"
+    print(f"\nserver time in ms (in-process, test client, {where}), {args.requests} requests "
+          "per page")
     head = "  ".join(f"{'cold':>7} {'p50':>6} {'p95':>6} {'KB':>5}" for _ in sizes)
     print(f"{'page':<46}" + "  ".join(f"{f'— {s:,} —':^27}" for s in sizes))
     print(f"{'':<46}{head}")
