@@ -40,19 +40,21 @@ def pg_url():
 
 
 def empty_database(url: str, *, drop: bool = False) -> None:
-    """Remove every record of the schema of ``url`` (or, with ``drop``, every table)."""
+    """Remove every record of the schema of ``url`` (or, with ``drop``, everything in it:
+    the schema is made again empty)."""
     import psycopg
 
     with psycopg.connect(url, autocommit=True) as conn:
+        if drop:  # everything: tables, and the task queue's types and functions
+            schema = conn.execute("SELECT current_schema()").fetchone()[0]
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+            conn.execute(f'CREATE SCHEMA "{schema}"')
+            return
         tables = [t for (t,) in conn.execute(
             "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()").fetchall()]
-        if drop:
-            for table in tables:
-                conn.execute(f'DROP TABLE IF EXISTS "{table}" CASCADE')
-        else:
-            tables = [t for t in tables if t != "inspect_schema"]
-            if tables:
-                conn.execute("TRUNCATE " + ", ".join(f'"{t}"' for t in tables))
+        tables = [t for t in tables if t != "inspect_schema"]
+        if tables:
+            conn.execute("TRUNCATE " + ", ".join(f'"{t}"' for t in tables))
 
 
 @pytest.fixture

@@ -95,6 +95,12 @@ CHUNK = 500
 LOGIN_MAX_KEYS = LOGIN_SHARDS * LOGIN_MAX_KEYS_PER_SHARD
 
 
+#: The totals of the unfiltered units and users lists (kept by triggers, schema 9).
+_RECORD_COUNT: dict[str, tuple[str, list[Any]]] = {
+    name: ("SELECT coalesce(sum(n), 0) FROM record_counts WHERE name = %s", [name])
+    for name in ("units", "users")}
+
+
 def migrations() -> list[tuple[int, str, str]]:
     """``(version, file name, SQL)`` of every schema file, in order."""
     out = []
@@ -176,6 +182,12 @@ def _clean(text: Any) -> bool:
 
 def _role_rank(role: Any) -> int:
     return ROLES.index(role) if role in ROLES else len(ROLES)
+
+
+def _hidden(summary: dict[str, Any]) -> bool:
+    """Whether a record's items are hidden from commune officers (a draft inspection: what
+    ``hide_draft_inspections`` leaves out, as :func:`.index._visible` decides)."""
+    return summary.get("kind") == "inspection" and summary.get("status") != "finalized"
 
 
 def _item_number(item_id: Any) -> int:
@@ -497,7 +509,8 @@ class PostgresStore:
             where.append("code = ANY(%s)")
             params.append([c for c in codes if _clean(c)])
         rows, total, start = self._page("units", "doc", where, params,
-                                        "sort_name, exact_name, code", offset, limit)
+                                        "sort_name, exact_name, code", offset, limit,
+                                        count=None if where else _RECORD_COUNT["units"])
         return Page([Unit.from_dict(upgrade(d)) for d in rows], total, start, limit)
 
     @staticmethod
@@ -506,15 +519,16 @@ class PostgresStore:
         return ["strpos(search, %s) > 0"] * len(words), list(words)
 
     def _page(self, table: str, column: str, where: list[str], params: list[Any],
-              order: str, offset: int, limit: int | None,
-              join: str = "") -> tuple[list[Any], int, int]:
+              order: str, offset: int, limit: int | None, join: str = "",
+              count: tuple[str, list[Any]] | None = None) -> tuple[list[Any], int, int]:
         """``(rows of column, total, offset)`` of one page of ``table`` (two queries in one
-        transaction: the page, then the count)."""
+        transaction: the count, then the page). ``count`` is the query of the total from a
+        table of counts kept by triggers (schema 9), else it is a ``count(*)``."""
         start = max(0, int(offset))
         condition = (" WHERE " + " AND ".join(where)) if where else ""
         with self._conn(write=True) as conn:
-            total = conn.execute(f"SELECT count(*) FROM {table}{join}{condition}",
-                                 params).fetchone()[0]
+            sql, values = count or (f"SELECT count(*) FROM {table}{join}{condition}", params)
+            total = int(conn.execute(sql, values).fetchone()[0])
             rows: list[Any] = []
             if start < total and limit != 0:
                 rows = conn.execute(
@@ -535,7 +549,8 @@ class PostgresStore:
         """Users by role then username, filtered in SQL; see the Protocol."""
         where, params = self._search(search)
         rows, total, start = self._page("users", "doc", where, params, "role_rank, username",
-                                        offset, limit)
+                                        offset, limit,
+                                        count=None if where else _RECORD_COUNT["users"])
         return Page([User.from_dict(upgrade(d)) for d in rows], total, start, limit)
 
     def get_user(self, username: str) -> User | None:
@@ -667,14 +682,16 @@ class PostgresStore:
     @staticmethod
     def _write_items(conn: psycopg.Connection[Any], record_id: str,
                      summary: dict[str, Any]) -> None:
+        hidden = _hidden(summary)
         rows = [(record_id, card.get("id"), summary["unit"], card.get("status"),
                  card.get("due") or NO_DUE, card.get("inspection") or "",
-                 _item_number(card.get("id")), card.get("done_at") or "", _jsonb(card))
+                 _item_number(card.get("id")), card.get("done_at") or "", hidden,
+                 _jsonb(card))
                 for card in summary.get("items") or ()]
         with conn.cursor() as cur:
             cur.executemany("INSERT INTO items (record_id, id, unit, status, due_key, "
-                            "inspection, number, done_key, card) "
-                            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)", rows)
+                            "inspection, number, done_key, hidden, card) "
+                            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)", rows)
 
     def _keep_snapshot(self, conn: psycopg.Connection[Any], digest: str | None,
                        content: Any) -> None:
@@ -790,6 +807,19 @@ class PostgresStore:
         return where, params
 
     @staticmethod
+    def _inspection_count(query: InspectionQuery) -> tuple[str, list[Any]] | None:
+        """The total of ``query`` summed from ``inspection_counts`` (a few rows per unit,
+        kept by triggers), or None when it filters on what that table does not keep
+        (period, checklist, team member: selective filters, counted by their index)."""
+        if query.period is not None or query.checklist is not None or query.member is not None:
+            return None
+        where, params = PostgresStore._inspection_where(query)
+        where = [w.replace("items_total > 0", "has_items")
+                 .replace("finalized_at IS NOT NULL", "finalized") for w in where]
+        condition = (" WHERE " + " AND ".join(where)) if where else ""
+        return f"SELECT coalesce(sum(n), 0) FROM inspection_counts{condition}", params
+
+    @staticmethod
     def _inspection_order(order: str) -> str:
         if order == "finalized":
             return "finalized_at DESC, id DESC"
@@ -812,7 +842,8 @@ class PostgresStore:
         """A page of the summaries matching ``query``, paginated and counted in SQL."""
         where, params = self._inspection_where(query)
         rows, total, start = self._page("inspections", "summary", where, params,
-                                        self._inspection_order(query.order), offset, limit)
+                                        self._inspection_order(query.order), offset, limit,
+                                        count=self._inspection_count(query))
         return Page([summary_of(upgrade(d)) for d in rows], total, start, limit)
 
     def query_items(self, query: ItemQuery, *, offset: int = 0, limit: int | None = None
@@ -824,10 +855,15 @@ class PostgresStore:
             where.append("i.unit = ANY(%s)")
             params.append([u for u in query.units if _clean(u)])
         if query.statuses is not None:
-            where.append("i.status = ANY(%s)")
-            params.append([s for s in query.statuses if _clean(s)])
+            statuses = [s for s in query.statuses if _clean(s)]
+            if len(statuses) == 1:  # one status: the (status, done_key) index applies
+                where.append("i.status = %s")
+                params.append(statuses[0])
+            else:
+                where.append("i.status = ANY(%s)")
+                params.append(statuses)
         if query.hide_draft_inspections:
-            where.append("(r.kind IS DISTINCT FROM 'inspection' OR r.status = 'finalized')")
+            where.append("NOT i.hidden")
         if query.order == "done":
             order = "i.done_key, i.id"
         else:
@@ -838,9 +874,13 @@ class PostgresStore:
             if query.due_from is not None:
                 where.append("i.due_key >= %s")
                 params.append(query.due_from)
+        counted = " AND ".join(w.replace("i.", "") for w in where)
+        count = ("SELECT coalesce(sum(n), 0) FROM item_counts"
+                 + (f" WHERE {counted}" if where else ""), params)
         rows, total, start = self._page("items i", "i.card, r.summary", where, params, order,
                                         offset, limit,
-                                        join=" JOIN inspections r ON r.id = i.record_id")
+                                        join=" JOIN inspections r ON r.id = i.record_id",
+                                        count=count)
         records: dict[str, InspectionSummary] = {}
         out = []
         for card, summary in rows:
