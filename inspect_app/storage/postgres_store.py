@@ -190,6 +190,27 @@ def _hidden(summary: dict[str, Any]) -> bool:
     return summary.get("kind") == "inspection" and summary.get("status") != "finalized"
 
 
+def _inspection_keys(summary: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """The key of a record's summary in ``inspection_counts``."""
+    return [(summary["unit"], summary.get("kind"), summary.get("status"),
+             int(summary.get("items_total") or 0) > 0, bool(summary.get("finalized_at")))]
+
+
+def _item_keys(summary: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """The keys of a record's items in ``item_counts`` (one per item)."""
+    hidden = _hidden(summary)
+    return [(summary["unit"], card.get("status"), hidden, card.get("due") or NO_DUE)
+            for card in summary.get("items") or ()]
+
+
+#: The count tables the store keeps (schema 9): table, key columns, keys of a summary.
+_COUNTED: tuple[tuple[str, tuple[str, ...], Callable[[dict[str, Any]],
+                                                     list[tuple[Any, ...]]]], ...] = (
+    ("inspection_counts", ("unit", "kind", "status", "has_items", "finalized"),
+     _inspection_keys),
+    ("item_counts", ("unit", "status", "hidden", "due_key"), _item_keys))
+
+
 def _item_number(item_id: Any) -> int:
     number = str(item_id or "").rsplit("-", 1)[-1]
     return int(number) if number.isdigit() and len(number) < 10 else 0
@@ -693,6 +714,29 @@ class PostgresStore:
                             "inspection, number, done_key, hidden, card) "
                             "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)", rows)
 
+    @staticmethod
+    def _recount(conn: psycopg.Connection[Any], before: dict[str, Any] | None,
+                 after: dict[str, Any] | None) -> None:
+        """Move the record of summary ``before`` to ``after`` in the count tables (None:
+        no record), in the transaction of the write: one upsert per table of the keys'
+        summed changes, in key order (the row locks of two writes never cross)."""
+        for table, columns, keys in _COUNTED:
+            deltas: dict[tuple[Any, ...], int] = {}
+            for summary, sign in ((before, -1), (after, 1)):
+                for key in keys(summary) if summary is not None else ():
+                    deltas[key] = deltas.get(key, 0) + sign
+            rows = sorted(((k, n) for k, n in deltas.items() if n),
+                          key=lambda row: tuple((v is not None, v) for v in row[0]))
+            if not rows:
+                continue
+            names = ", ".join(columns)
+            with conn.cursor() as cur:  # in this order (one pipeline)
+                cur.executemany(
+                    f"INSERT INTO {table} AS c ({names}, n) "
+                    f"VALUES ({', '.join(['%s'] * len(columns))}, %s) "
+                    f"ON CONFLICT ({names}) DO UPDATE SET n = c.n + EXCLUDED.n",
+                    [(*key, n) for key, n in rows])
+
     def _keep_snapshot(self, conn: psycopg.Connection[Any], digest: str | None,
                        content: Any) -> None:
         if digest is not None:
@@ -714,6 +758,7 @@ class PostgresStore:
         if added is None:
             return False
         self._write_items(conn, inspection.id, summary)
+        self._recount(conn, None, summary)
         return True
 
     def add_inspection(self, inspection: Inspection) -> None:
@@ -753,7 +798,7 @@ class PostgresStore:
         if not valid_id(inspection_id):
             raise NotFound(f"inspection {inspection_id!r}")
         with self._conn(write=True) as conn:
-            row = conn.execute("SELECT doc FROM inspections WHERE id = %s FOR UPDATE",
+            row = conn.execute("SELECT doc, summary FROM inspections WHERE id = %s FOR UPDATE",
                                (inspection_id,)).fetchone()
             if row is None:
                 raise NotFound(f"inspection {inspection_id!r}")
@@ -773,6 +818,7 @@ class PostgresStore:
                              (inspection.rev, _jsonb(doc), inspection_id))
             else:
                 summary, columns = self._columns(after)
+                self._recount(conn, row[1], summary)  # as counted
                 conn.execute(
                     "UPDATE inspections SET unit = %s, period = %s, checklist_id = %s, "
                     "kind = %s, status = %s, created_at = %s, finalized_at = %s, team = %s, "

@@ -1,16 +1,16 @@
 -- Schema 9: list pages that cost the same at 100.000 records as at 1.000 (issue 16 point
 -- 1, issue 12 point 5): the indexes of the units', users' and items' sort orders, and
--- counts kept up to date by triggers in the transaction of the write that changes them
--- (what the TinyDB store answers with one len() per unit of its index), so that a list's
--- total is a sum over a few rows per unit instead of a count of every record.
+-- counts kept up to date in the transaction of the write that changes them (what the
+-- TinyDB store answers with one len() per unit of its index), so that a list's total is
+-- a sum over a few rows per unit instead of a count of every record.
 --
--- inspection_counts: records by unit, kind, status, "has a plan", "finalized"; the
--- filters of the lists without a period, checklist or team member (those are selective:
+-- inspection_counts: records by unit, kind, status, "has a plan", "finalized" (the
+-- filters of the lists without a period, checklist or team member: those are selective,
 -- their count(*) reads an index range). item_counts: remediation items by unit, status,
--- "its record is a draft inspection" (hidden from commune officers) and deadline.
--- record_counts: how many units and users. Every count row is changed by one statement
--- of the trigger that sums its deltas first and takes its rows in key order (two writes
--- never wait for each other's rows crosswise).
+-- "its record is a draft inspection" (hidden from commune officers) and deadline. Both
+-- are kept by the store (storage/postgres_store.py: one statement per table and write,
+-- its rows taken in key order, so that two writes never wait for each other crosswise).
+-- record_counts: how many units and users (kept by triggers: one row per table).
 
 CREATE INDEX units_sorted ON units (sort_name, exact_name, code);
 CREATE INDEX users_sorted ON users (role_rank, username);
@@ -53,46 +53,6 @@ CREATE TABLE record_counts (
 );
 INSERT INTO record_counts (name, n) VALUES
     ('units', (SELECT count(*) FROM units)), ('users', (SELECT count(*) FROM users));
-
-CREATE FUNCTION inspect_count_inspections() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO inspection_counts AS c (unit, kind, status, has_items, finalized, n)
-    SELECT d.unit, d.kind, d.status, d.has_items, d.finalized, sum(d.delta)
-    FROM (SELECT NEW.unit, NEW.kind, NEW.status, NEW.items_total > 0,
-                 NEW.finalized_at IS NOT NULL, 1 WHERE TG_OP <> 'DELETE'
-          UNION ALL
-          SELECT OLD.unit, OLD.kind, OLD.status, OLD.items_total > 0,
-                 OLD.finalized_at IS NOT NULL, -1 WHERE TG_OP <> 'INSERT')
-         AS d (unit, kind, status, has_items, finalized, delta)
-    GROUP BY 1, 2, 3, 4, 5 HAVING sum(d.delta) <> 0 ORDER BY 1, 2, 3, 4, 5
-    ON CONFLICT (unit, kind, status, has_items, finalized) DO UPDATE SET n = c.n + EXCLUDED.n;
-    RETURN NULL;
-END;
-$$;
-CREATE TRIGGER inspections_counted AFTER INSERT OR DELETE ON inspections
-    FOR EACH ROW EXECUTE FUNCTION inspect_count_inspections();
-CREATE TRIGGER inspections_recounted AFTER UPDATE ON inspections FOR EACH ROW
-    WHEN (OLD.unit IS DISTINCT FROM NEW.unit OR OLD.kind IS DISTINCT FROM NEW.kind
-          OR OLD.status IS DISTINCT FROM NEW.status
-          OR (OLD.items_total > 0) IS DISTINCT FROM (NEW.items_total > 0)
-          OR (OLD.finalized_at IS NULL) IS DISTINCT FROM (NEW.finalized_at IS NULL))
-    EXECUTE FUNCTION inspect_count_inspections();
-
-CREATE FUNCTION inspect_count_items() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO item_counts AS c (unit, status, hidden, due_key, n)
-    SELECT d.unit, d.status, d.hidden, d.due_key, sum(d.delta)
-    FROM (SELECT NEW.unit, NEW.status, NEW.hidden, NEW.due_key, 1 WHERE TG_OP <> 'DELETE'
-          UNION ALL
-          SELECT OLD.unit, OLD.status, OLD.hidden, OLD.due_key, -1 WHERE TG_OP <> 'INSERT')
-         AS d (unit, status, hidden, due_key, delta)
-    GROUP BY 1, 2, 3, 4 HAVING sum(d.delta) <> 0 ORDER BY 1, 2, 3, 4
-    ON CONFLICT (unit, status, hidden, due_key) DO UPDATE SET n = c.n + EXCLUDED.n;
-    RETURN NULL;
-END;
-$$;
-CREATE TRIGGER items_counted AFTER INSERT OR DELETE OR UPDATE ON items
-    FOR EACH ROW EXECUTE FUNCTION inspect_count_items();
 
 CREATE FUNCTION inspect_count_records() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
