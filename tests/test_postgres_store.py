@@ -348,3 +348,40 @@ def test_an_upgrade_to_schema_9_counts_the_records_already_there(pg_url, tmp_pat
     finally:
         store.close()
         empty_database(pg_url, drop=True)
+
+
+def test_writes_at_once_in_one_unit_keep_the_totals_without_waiting_crosswise(pg_store):
+    """Servers changing different records of one unit at the same time (the same count
+    rows, taken in key order by every write): none waits for another crosswise (no
+    deadlock refused), and the totals are still what counting gives."""
+    import random
+    import threading
+
+    from .test_storage_contract import item, make_inspection
+
+    ids = [new_id() for _ in range(4)]
+    for iid in ids:
+        pg_store.add_inspection(make_inspection(
+            id=iid, items=[item(iid, k + 1, due=f"2025-0{k + 1}-01") for k in range(3)]))
+    errors = []
+
+    def writer(iid, seed):
+        rng = random.Random(seed)
+        try:
+            for _ in range(15):
+                def change(i):
+                    for card in i.items:  # items move between count rows, any order
+                        card.status = rng.choice(("open", "in_progress", "done"))
+                        card.due = rng.choice(("2025-01-01", "2025-02-01", "2025-03-01"))
+                    i.status = rng.choice(("draft", "finalized"))
+                pg_store.update_inspection(iid, change)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(iid, n)) for n, iid in enumerate(ids)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert _totals(pg_store) == _counted(pg_store.url)
