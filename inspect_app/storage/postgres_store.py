@@ -715,15 +715,16 @@ class PostgresStore:
                             "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)", rows)
 
     @staticmethod
-    def _recount(conn: psycopg.Connection[Any], before: dict[str, Any] | None,
-                 after: dict[str, Any] | None) -> None:
-        """Move the record of summary ``before`` to ``after`` in the count tables (None:
-        no record), in the transaction of the write: one upsert per table of the keys'
-        summed changes, in key order (the row locks of two writes never cross)."""
+    def _recount(conn: psycopg.Connection[Any], before: Iterable[dict[str, Any]],
+                 after: Iterable[dict[str, Any]]) -> None:
+        """Move the records of summaries ``before`` to ``after`` in the count tables, in
+        the transaction of the write: one upsert per table of the keys' summed changes,
+        in key order (the row locks of two writes never cross)."""
+        before, after = list(before), list(after)
         for table, columns, keys in _COUNTED:
             deltas: dict[tuple[Any, ...], int] = {}
-            for summary, sign in ((before, -1), (after, 1)):
-                for key in keys(summary) if summary is not None else ():
+            for summaries, sign in ((before, -1), (after, 1)):
+                for key in (k for summary in summaries for k in keys(summary)):
                     deltas[key] = deltas.get(key, 0) + sign
             rows = sorted(((k, n) for k, n in deltas.items() if n),
                           key=lambda row: tuple((v is not None, v) for v in row[0]))
@@ -743,7 +744,10 @@ class PostgresStore:
             conn.execute("INSERT INTO checklist_snapshots (digest, data) VALUES (%s, %s) "
                          "ON CONFLICT (digest) DO NOTHING", (digest, _jsonb(content)))
 
-    def _insert(self, conn: psycopg.Connection[Any], inspection: Inspection) -> bool:
+    def _insert(self, conn: psycopg.Connection[Any], inspection: Inspection,
+                added_summaries: list[dict[str, Any]] | None = None) -> bool:
+        """Insert one record (False if its id is taken); its counts are kept at once, or,
+        given ``added_summaries``, left to the caller (a bulk load counts once)."""
         if not valid_id(inspection.id):
             raise ValueError(f"invalid inspection id: {inspection.id!r}")
         doc, digest, content = split_snapshot(stored_doc(inspection))
@@ -758,7 +762,10 @@ class PostgresStore:
         if added is None:
             return False
         self._write_items(conn, inspection.id, summary)
-        self._recount(conn, None, summary)
+        if added_summaries is None:
+            self._recount(conn, (), (summary,))
+        else:
+            added_summaries.append(summary)
         return True
 
     def add_inspection(self, inspection: Inspection) -> None:
@@ -774,13 +781,13 @@ class PostgresStore:
                            durable: bool = True) -> int:
         """Bulk-load new inspections in one transaction (demo data, ``store copy``,
         benchmarks); AlreadyExists (nothing written) if an id is taken."""
-        count = 0
+        added: list[dict[str, Any]] = []
         with self._conn(write=True) as conn:
             for inspection in inspections:
-                if not self._insert(conn, inspection):
+                if not self._insert(conn, inspection, added):
                     raise AlreadyExists(f"inspection {inspection.id!r}")
-                count += 1
-        return count
+            self._recount(conn, (), added)  # once for all: one change per count row
+        return len(added)
 
     def get_inspection(self, inspection_id: str) -> Inspection | None:
         """The full inspection, or None (also for an id that cannot exist)."""
@@ -818,7 +825,7 @@ class PostgresStore:
                              (inspection.rev, _jsonb(doc), inspection_id))
             else:
                 summary, columns = self._columns(after)
-                self._recount(conn, row[1], summary)  # as counted
+                self._recount(conn, (row[1],), (summary,))  # as counted
                 conn.execute(
                     "UPDATE inspections SET unit = %s, period = %s, checklist_id = %s, "
                     "kind = %s, status = %s, created_at = %s, finalized_at = %s, team = %s, "
