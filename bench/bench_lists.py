@@ -114,9 +114,8 @@ def measure(client, url: str, count: int) -> tuple[float, float, float, int]:
 
 def settle(store) -> None:
     """On PostgreSQL: ``VACUUM ANALYZE`` after the bulk load, what autovacuum does within
-    a minute of it (statistics for the planner; the dead row versions of the count rows
-    and of the users' one counter row changed by every insert of the fill), so that the
-    pages are timed as a server that has run for a while serves them."""
+    a minute of it (statistics for the planner, the fill's dead row versions removed),
+    so that the pages are timed as a server that has run for a while serves them."""
     if DATABASE_URL:
         import psycopg
 

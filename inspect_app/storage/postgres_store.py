@@ -4,8 +4,13 @@ Selected by ``INSPECT_DATABASE_URL=postgresql://…``. Records are JSONB documen
 stored form of :mod:`.records` (the same documents the TinyDB store writes, upgraded on
 read by :func:`.upgrades.upgrade`), beside the columns that lists filter and sort on
 (unit, period, checklist, kind, status, team members, the dates), which are indexed; list
-pages are one ``ORDER BY … OFFSET … LIMIT`` query and one ``count(*)``. The tables are
-in ``storage/sql/NNNN_*.sql``, applied in order when a store opens (see :func:`migrate`).
+pages are one ``ORDER BY … OFFSET … LIMIT`` query on an index of their order and one
+total: a sum over the count tables of schema 9 (records by unit, kind, status; items by
+unit, status, deadline), which every write changes in its transaction
+(:meth:`PostgresStore._recount`), or, for the selective filters those tables do not
+keep (period, checklist, team member, a search), a ``count(*)`` over an index range.
+The tables are in ``storage/sql/NNNN_*.sql``, applied in order when a store opens (see
+:func:`migrate`).
 
 Guarantees (storage/base.py):
 
@@ -93,12 +98,6 @@ CONNECT_TIMEOUT = 10
 CHUNK = 500
 #: At most this many throttled login keys are remembered (as the TinyDB store keeps).
 LOGIN_MAX_KEYS = LOGIN_SHARDS * LOGIN_MAX_KEYS_PER_SHARD
-
-
-#: The totals of the unfiltered units and users lists (kept by triggers, schema 9).
-_RECORD_COUNT: dict[str, tuple[str, list[Any]]] = {
-    name: ("SELECT coalesce(sum(n), 0) FROM record_counts WHERE name = %s", [name])
-    for name in ("units", "users")}
 
 
 def migrations() -> list[tuple[int, str, str]]:
@@ -202,6 +201,9 @@ def _item_keys(summary: dict[str, Any]) -> list[tuple[Any, ...]]:
     return [(summary["unit"], card.get("status"), hidden, card.get("due") or NO_DUE)
             for card in summary.get("items") or ()]
 
+
+#: Key columns of the count tables that may be NULL (a key of their own, schema 9).
+_NULLABLE = frozenset({"kind", "status"})
 
 #: The count tables the store keeps (schema 9): table, key columns, keys of a summary.
 _COUNTED: tuple[tuple[str, tuple[str, ...], Callable[[dict[str, Any]],
@@ -530,8 +532,7 @@ class PostgresStore:
             where.append("code = ANY(%s)")
             params.append([c for c in codes if _clean(c)])
         rows, total, start = self._page("units", "doc", where, params,
-                                        "sort_name, exact_name, code", offset, limit,
-                                        count=None if where else _RECORD_COUNT["units"])
+                                        "sort_name, exact_name, code", offset, limit)
         return Page([Unit.from_dict(upgrade(d)) for d in rows], total, start, limit)
 
     @staticmethod
@@ -570,8 +571,7 @@ class PostgresStore:
         """Users by role then username, filtered in SQL; see the Protocol."""
         where, params = self._search(search)
         rows, total, start = self._page("users", "doc", where, params, "role_rank, username",
-                                        offset, limit,
-                                        count=None if where else _RECORD_COUNT["users"])
+                                        offset, limit)
         return Page([User.from_dict(upgrade(d)) for d in rows], total, start, limit)
 
     def get_user(self, username: str) -> User | None:
@@ -731,11 +731,13 @@ class PostgresStore:
             if not rows:
                 continue
             names = ", ".join(columns)
+            conflict = ", ".join(f"coalesce({c}, E'\\x01')" if c in _NULLABLE else c
+                                 for c in columns)  # the key index's expressions
             with conn.cursor() as cur:  # in this order (one pipeline)
                 cur.executemany(
                     f"INSERT INTO {table} AS c ({names}, n) "
                     f"VALUES ({', '.join(['%s'] * len(columns))}, %s) "
-                    f"ON CONFLICT ({names}) DO UPDATE SET n = c.n + EXCLUDED.n",
+                    f"ON CONFLICT ({conflict}) DO UPDATE SET n = c.n + EXCLUDED.n",
                     [(*key, n) for key, n in rows])
 
     def _keep_snapshot(self, conn: psycopg.Connection[Any], digest: str | None,

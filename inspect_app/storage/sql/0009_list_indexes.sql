@@ -9,8 +9,9 @@
 -- their count(*) reads an index range). item_counts: remediation items by unit, status,
 -- "its record is a draft inspection" (hidden from commune officers) and deadline. Both
 -- are kept by the store (storage/postgres_store.py: one statement per table and write,
--- its rows taken in key order, so that two writes never wait for each other crosswise).
--- record_counts: how many units and users (kept by triggers: one row per table).
+-- its rows taken in key order, so that two writes never wait for each other crosswise;
+-- a bulk load changes each row once: a row changed many times in one transaction costs
+-- more each time). Units and users are counted by count(*) over their primary key.
 
 CREATE INDEX units_sorted ON units (sort_name, exact_name, code);
 CREATE INDEX users_sorted ON users (role_rank, username);
@@ -29,9 +30,12 @@ CREATE TABLE inspection_counts (
     status     text COLLATE "C",
     has_items  boolean NOT NULL,
     finalized  boolean NOT NULL,
-    n          bigint NOT NULL,
-    UNIQUE NULLS NOT DISTINCT (unit, kind, status, has_items, finalized)
+    n          bigint NOT NULL
 );
+-- One row per key, a missing kind or status (NULL) a key of its own (E'\x01' is never
+-- a kind or status; NULLS NOT DISTINCT would need PostgreSQL 15).
+CREATE UNIQUE INDEX inspection_counts_key ON inspection_counts
+    (unit, coalesce(kind, E'\x01'), coalesce(status, E'\x01'), has_items, finalized);
 INSERT INTO inspection_counts (unit, kind, status, has_items, finalized, n)
     SELECT unit, kind, status, items_total > 0, finalized_at IS NOT NULL, count(*)
     FROM inspections GROUP BY 1, 2, 3, 4, 5;
@@ -41,28 +45,9 @@ CREATE TABLE item_counts (
     status   text COLLATE "C",
     hidden   boolean NOT NULL,
     due_key  text COLLATE "C" NOT NULL,
-    n        bigint NOT NULL,
-    UNIQUE NULLS NOT DISTINCT (unit, status, hidden, due_key)
+    n        bigint NOT NULL
 );
+CREATE UNIQUE INDEX item_counts_key ON item_counts
+    (unit, coalesce(status, E'\x01'), hidden, due_key);
 INSERT INTO item_counts (unit, status, hidden, due_key, n)
     SELECT unit, status, hidden, due_key, count(*) FROM items GROUP BY 1, 2, 3, 4;
-
-CREATE TABLE record_counts (
-    name  text PRIMARY KEY,          -- 'units', 'users'
-    n     bigint NOT NULL
-);
-INSERT INTO record_counts (name, n) VALUES
-    ('units', (SELECT count(*) FROM units)), ('users', (SELECT count(*) FROM users));
-
-CREATE FUNCTION inspect_count_records() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO record_counts AS c (name, n)
-    VALUES (TG_TABLE_NAME, CASE TG_OP WHEN 'INSERT' THEN 1 ELSE -1 END)
-    ON CONFLICT (name) DO UPDATE SET n = c.n + EXCLUDED.n;
-    RETURN NULL;
-END;
-$$;
-CREATE TRIGGER units_counted AFTER INSERT OR DELETE ON units
-    FOR EACH ROW EXECUTE FUNCTION inspect_count_records();
-CREATE TRIGGER users_counted AFTER INSERT OR DELETE ON users
-    FOR EACH ROW EXECUTE FUNCTION inspect_count_records();
