@@ -337,7 +337,8 @@ def test_an_upgrade_to_schema_9_counts_the_records_already_there(pg_url, tmp_pat
     store.close()
     with psycopg.connect(pg_url, autocommit=True) as conn:  # back to schema 8 (its records)
         conn.execute("DROP TABLE inspection_counts, item_counts")
-        conn.execute("DROP INDEX units_sorted, users_sorted, items_due_order")
+        conn.execute("DROP INDEX units_sorted, users_sorted, items_due_order, "
+                     "items_unit_due_order")
         conn.execute("ALTER TABLE items DROP COLUMN hidden")
         conn.execute("UPDATE inspect_schema SET version = 8")
     store = PostgresStore(pg_url, tmp_path / "b")  # applies 0009

@@ -189,6 +189,19 @@ def _hidden(summary: dict[str, Any]) -> bool:
     return summary.get("kind") == "inspection" and summary.get("status") != "finalized"
 
 
+def _any_of(where: list[str], params: list[Any], column: str, values: Iterable[str]) -> None:
+    """``column`` is one of ``values``: ``= %s`` for one (an index on the column and the
+    list's order then gives the rows in order, as ``= ANY`` does not before PostgreSQL
+    17), else ``= ANY(%s)``."""
+    wanted = sorted({v for v in values if _clean(v)})
+    if len(wanted) == 1:
+        where.append(f"{column} = %s")
+        params.append(wanted[0])
+    else:
+        where.append(f"{column} = ANY(%s)")
+        params.append(wanted)
+
+
 def _inspection_keys(summary: dict[str, Any]) -> list[tuple[Any, ...]]:
     """The key of a record's summary in ``inspection_counts``."""
     return [(summary["unit"], summary.get("kind"), summary.get("status"),
@@ -843,8 +856,7 @@ class PostgresStore:
         where: list[str] = []
         params: list[Any] = []
         if query.units is not None:
-            where.append("unit = ANY(%s)")
-            params.append([u for u in query.units if _clean(u)])
+            _any_of(where, params, "unit", query.units)
         for column, value in (("period", query.period), ("checklist_id", query.checklist),
                               ("kind", query.kind), ("status", query.status)):
             if value is not None:
@@ -907,16 +919,9 @@ class PostgresStore:
         where: list[str] = []
         params: list[Any] = []
         if query.units is not None:
-            where.append("i.unit = ANY(%s)")
-            params.append([u for u in query.units if _clean(u)])
+            _any_of(where, params, "i.unit", query.units)
         if query.statuses is not None:
-            statuses = [s for s in query.statuses if _clean(s)]
-            if len(statuses) == 1:  # one status: the (status, done_key) index applies
-                where.append("i.status = %s")
-                params.append(statuses[0])
-            else:
-                where.append("i.status = ANY(%s)")
-                params.append(statuses)
+            _any_of(where, params, "i.status", query.statuses)
         if query.hide_draft_inspections:
             where.append("NOT i.hidden")
         if query.order == "done":

@@ -23,6 +23,7 @@ UPDATE items SET hidden = true FROM inspections r
     WHERE r.id = items.record_id AND r.kind IS NOT DISTINCT FROM 'inspection'
       AND r.status IS DISTINCT FROM 'finalized';
 CREATE INDEX items_due_order ON items (due_key, inspection, number, id);
+CREATE INDEX items_unit_due_order ON items (unit, due_key, inspection, number, id);
 
 CREATE TABLE inspection_counts (
     unit       text COLLATE "C" NOT NULL,
