@@ -234,3 +234,178 @@ def test_an_answer_save_rewrites_one_row_and_leaves_the_item_rows_alone(pg_store
 def test_store_check_says_there_is_no_folder_to_check(app, store_kind):
     result = app.test_cli_runner().invoke(args=["store", "check"])
     assert result.exit_code == 0 and "no data folder to check" in result.output
+
+
+def _totals(store) -> dict[str, int]:
+    """The totals of the list queries whose counts schema 9 keeps, as the store gives them."""
+    from inspect_app.storage.base import InspectionQuery, ItemQuery
+
+    units = frozenset({"X01", "X02"})
+    inspections = {
+        "all": InspectionQuery(), "draft": InspectionQuery(status="draft"),
+        "finalized inspections": InspectionQuery(kind="inspection", status="finalized",
+                                                 order="finalized"),
+        "plans": InspectionQuery(has_items=True),
+        "a unit's view": InspectionQuery(units=units, hide_draft_inspections=True),
+        "finalized": InspectionQuery(order="finalized")}
+        # (period, checklist, member filters are counted by count(*): not kept)
+    items = {
+        "items": ItemQuery(), "overdue": ItemQuery(statuses=("open", "in_progress"),
+                                                   due_before="2025-04-01"),
+        "later": ItemQuery(statuses=("open",), due_from="2025-04-01"),
+        "done": ItemQuery(statuses=("done",), order="done"),
+        "a unit's items": ItemQuery(units=units, hide_draft_inspections=True)}
+    totals = {k: store.query_inspections(q, limit=0).total for k, q in inspections.items()}
+    totals |= {k: store.query_items(q, limit=0).total for k, q in items.items()}
+    totals["units"] = store.page_units(limit=0).total
+    totals["users"] = store.page_users(limit=0).total
+    return totals
+
+
+def _counted(url: str) -> dict[str, int]:
+    """The same totals counted from the records themselves (what the lists gave before
+    schema 9 kept counts)."""
+    import psycopg
+
+    shown = "(r.kind IS DISTINCT FROM 'inspection' OR r.status = 'finalized')"
+    sql = {
+        "all": "SELECT count(*) FROM inspections",
+        "draft": "SELECT count(*) FROM inspections WHERE status = 'draft'",
+        "finalized inspections": "SELECT count(*) FROM inspections WHERE kind = 'inspection' "
+                                 "AND status = 'finalized' AND finalized_at IS NOT NULL",
+        "plans": "SELECT count(*) FROM inspections WHERE items_total > 0",
+        "a unit's view": f"SELECT count(*) FROM inspections r WHERE unit IN ('X01', 'X02') "
+                         f"AND {shown}",
+        "finalized": "SELECT count(*) FROM inspections WHERE finalized_at IS NOT NULL",
+        "items": "SELECT count(*) FROM items",
+        "overdue": "SELECT count(*) FROM items WHERE status IN ('open', 'in_progress') "
+                   "AND due_key < '2025-04-01'",
+        "later": "SELECT count(*) FROM items WHERE status = 'open' AND due_key >= '2025-04-01'",
+        "done": "SELECT count(*) FROM items WHERE status = 'done'",
+        "a unit's items": f"SELECT count(*) FROM items i JOIN inspections r ON r.id = "
+                          f"i.record_id WHERE i.unit IN ('X01', 'X02') AND {shown}",
+        "units": "SELECT count(*) FROM units", "users": "SELECT count(*) FROM users"}
+    with psycopg.connect(url, autocommit=True) as conn:
+        return {k: conn.execute(q).fetchone()[0] for k, q in sql.items()}
+
+
+def _write_a_history(store, rng) -> None:
+    """Records added and changed the ways the app changes them: status, kind, unit,
+    finalization, items added, closed, removed; units and users added."""
+    from inspect_app.domain.models import Unit, User
+
+    from .test_storage_contract import item, make_inspection
+
+    statuses = ("open", "in_progress", "done", "verified", "cannot_do")
+    ids = []
+    for _n in range(30):
+        iid = new_id()
+        ids.append(iid)
+        status = rng.choice(("draft", "finalized"))
+        store.add_inspection(make_inspection(
+            id=iid, unit=rng.choice(("X01", "X02", "X03")), status=status,
+            kind=rng.choice(("inspection", "self_check")),
+            finalized_at="2025-05-01" if status == "finalized" else None,
+            items=[item(iid, k + 1, rng.choice(statuses),
+                        due=rng.choice((None, "2025-01-10", "2025-06-01")))
+                   for k in range(rng.randint(0, 3))]))
+    for _ in range(60):
+        def change(i):
+            what = rng.randrange(5)
+            if what == 0:
+                i.status, i.finalized_at = "finalized", "2025-06-01"
+            elif what == 1:
+                i.status, i.finalized_at = "draft", None  # reopened
+            elif what == 2:
+                i.unit = rng.choice(("X01", "X02", "X09"))
+            elif what == 3 and i.items:
+                i.items[0].status = rng.choice(statuses)
+                i.items[-1].due = rng.choice((None, "2025-02-01", "2025-09-01"))
+            elif i.items:
+                i.items.pop()
+            else:
+                i.items.append(item(i.id, 9, "open", due="2025-03-03", unit=i.unit))
+        store.update_inspection(rng.choice(ids), change)
+    store.save_units([Unit(f"U{n}", f"Xã {n}") for n in range(5)])
+    store.save_units([Unit("U1", "Xã Một")])  # replaced: no new unit
+    for n in range(4):
+        store.add_user(User(username=f"user{n}", role="viewer"))
+
+
+def test_list_totals_kept_by_the_database_agree_with_counting_the_records(pg_store):
+    """Schema 9 keeps the lists' totals in count tables (triggers, in the transaction of
+    each write) so that a total costs the same at 100.000 records as at 1.000: after
+    adds and every kind of change they are what counting the records gives."""
+    import random
+
+    assert _totals(pg_store) == _counted(pg_store.url) and _totals(pg_store)["all"] == 0
+    _write_a_history(pg_store, random.Random(7))
+    totals = _totals(pg_store)
+    assert totals == _counted(pg_store.url)
+    assert totals["all"] == 30 and totals["units"] == 5 and totals["users"] == 4
+    assert 0 < totals["a unit's items"] < totals["items"]  # drafts' items left out
+
+
+def test_an_upgrade_to_schema_9_counts_the_records_already_there(pg_url, tmp_path):
+    """A database written before schema 9 gets its counts (and the items' draft flags)
+    from its records when it is upgraded."""
+    import random
+
+    import psycopg
+
+    from inspect_app.storage.postgres_store import PostgresStore
+
+    empty_database(pg_url, drop=True)
+    store = PostgresStore(pg_url, tmp_path / "a")
+    _write_a_history(store, random.Random(11))
+    store.close()
+    with psycopg.connect(pg_url, autocommit=True) as conn:  # back to schema 8 (its records)
+        conn.execute("DROP TABLE inspection_counts, item_counts")
+        conn.execute("DROP INDEX units_sorted, users_sorted, items_due_order, "
+                     "items_unit_due_order")
+        conn.execute("ALTER TABLE items DROP COLUMN hidden")
+        conn.execute("UPDATE inspect_schema SET version = 8")
+    store = PostgresStore(pg_url, tmp_path / "b")  # applies 0009
+    try:
+        assert _totals(store) == _counted(pg_url) and _totals(store)["all"] == 30
+        assert _totals(store)["a unit's items"] < _totals(store)["items"]
+    finally:
+        store.close()
+        empty_database(pg_url, drop=True)
+
+
+def test_writes_at_once_in_one_unit_keep_the_totals_without_waiting_crosswise(pg_store):
+    """Servers changing different records of one unit at the same time (the same count
+    rows, taken in key order by every write): none waits for another crosswise (no
+    deadlock refused), and the totals are still what counting gives."""
+    import random
+    import threading
+
+    from .test_storage_contract import item, make_inspection
+
+    ids = [new_id() for _ in range(4)]
+    for iid in ids:
+        pg_store.add_inspection(make_inspection(
+            id=iid, items=[item(iid, k + 1, due=f"2025-0{k + 1}-01") for k in range(3)]))
+    errors = []
+
+    def writer(iid, seed):
+        rng = random.Random(seed)
+        try:
+            for _ in range(15):
+                def change(i):
+                    for card in i.items:  # items move between count rows, any order
+                        card.status = rng.choice(("open", "in_progress", "done"))
+                        card.due = rng.choice(("2025-01-01", "2025-02-01", "2025-03-01"))
+                    i.status = rng.choice(("draft", "finalized"))
+                pg_store.update_inspection(iid, change)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(iid, n)) for n, iid in enumerate(ids)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert _totals(pg_store) == _counted(pg_store.url)

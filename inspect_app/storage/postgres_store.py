@@ -4,8 +4,13 @@ Selected by ``INSPECT_DATABASE_URL=postgresql://…``. Records are JSONB documen
 stored form of :mod:`.records` (the same documents the TinyDB store writes, upgraded on
 read by :func:`.upgrades.upgrade`), beside the columns that lists filter and sort on
 (unit, period, checklist, kind, status, team members, the dates), which are indexed; list
-pages are one ``ORDER BY … OFFSET … LIMIT`` query and one ``count(*)``. The tables are
-in ``storage/sql/NNNN_*.sql``, applied in order when a store opens (see :func:`migrate`).
+pages are one ``ORDER BY … OFFSET … LIMIT`` query on an index of their order and one
+total: a sum over the count tables of schema 9 (records by unit, kind, status; items by
+unit, status, deadline), which every write changes in its transaction
+(:meth:`PostgresStore._recount`), or, for the selective filters those tables do not
+keep (period, checklist, team member, a search), a ``count(*)`` over an index range.
+The tables are in ``storage/sql/NNNN_*.sql``, applied in order when a store opens (see
+:func:`migrate`).
 
 Guarantees (storage/base.py):
 
@@ -176,6 +181,49 @@ def _clean(text: Any) -> bool:
 
 def _role_rank(role: Any) -> int:
     return ROLES.index(role) if role in ROLES else len(ROLES)
+
+
+def _hidden(summary: dict[str, Any]) -> bool:
+    """Whether a record's items are hidden from commune officers (a draft inspection: what
+    ``hide_draft_inspections`` leaves out, as :func:`.index._visible` decides)."""
+    return summary.get("kind") == "inspection" and summary.get("status") != "finalized"
+
+
+def _any_of(where: list[str], params: list[Any], column: str, values: Iterable[str]) -> None:
+    """``column`` is one of ``values``: ``= %s`` for one (an index on the column and the
+    list's order then gives the rows in order, as ``= ANY`` does not before PostgreSQL
+    17), else ``= ANY(%s)``."""
+    wanted = sorted({v for v in values if _clean(v)})
+    if len(wanted) == 1:
+        where.append(f"{column} = %s")
+        params.append(wanted[0])
+    else:
+        where.append(f"{column} = ANY(%s)")
+        params.append(wanted)
+
+
+def _inspection_keys(summary: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """The key of a record's summary in ``inspection_counts``."""
+    return [(summary["unit"], summary.get("kind"), summary.get("status"),
+             int(summary.get("items_total") or 0) > 0, bool(summary.get("finalized_at")))]
+
+
+def _item_keys(summary: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """The keys of a record's items in ``item_counts`` (one per item)."""
+    hidden = _hidden(summary)
+    return [(summary["unit"], card.get("status"), hidden, card.get("due") or NO_DUE)
+            for card in summary.get("items") or ()]
+
+
+#: Key columns of the count tables that may be NULL (a key of their own, schema 9).
+_NULLABLE = frozenset({"kind", "status"})
+
+#: The count tables the store keeps (schema 9): table, key columns, keys of a summary.
+_COUNTED: tuple[tuple[str, tuple[str, ...], Callable[[dict[str, Any]],
+                                                     list[tuple[Any, ...]]]], ...] = (
+    ("inspection_counts", ("unit", "kind", "status", "has_items", "finalized"),
+     _inspection_keys),
+    ("item_counts", ("unit", "status", "hidden", "due_key"), _item_keys))
 
 
 def _item_number(item_id: Any) -> int:
@@ -513,15 +561,16 @@ class PostgresStore:
         return ["strpos(search, %s) > 0"] * len(words), list(words)
 
     def _page(self, table: str, column: str, where: list[str], params: list[Any],
-              order: str, offset: int, limit: int | None,
-              join: str = "") -> tuple[list[Any], int, int]:
+              order: str, offset: int, limit: int | None, join: str = "",
+              count: tuple[str, list[Any]] | None = None) -> tuple[list[Any], int, int]:
         """``(rows of column, total, offset)`` of one page of ``table`` (two queries in one
-        transaction: the page, then the count)."""
+        transaction: the count, then the page). ``count`` is the query of the total from a
+        table of counts kept by triggers (schema 9), else it is a ``count(*)``."""
         start = max(0, int(offset))
         condition = (" WHERE " + " AND ".join(where)) if where else ""
         with self._conn(write=True) as conn:
-            total = conn.execute(f"SELECT count(*) FROM {table}{join}{condition}",
-                                 params).fetchone()[0]
+            sql, values = count or (f"SELECT count(*) FROM {table}{join}{condition}", params)
+            total = int(conn.execute(sql, values).fetchone()[0])
             rows: list[Any] = []
             if start < total and limit != 0:
                 rows = conn.execute(
@@ -674,14 +723,42 @@ class PostgresStore:
     @staticmethod
     def _write_items(conn: psycopg.Connection[Any], record_id: str,
                      summary: dict[str, Any]) -> None:
+        hidden = _hidden(summary)
         rows = [(record_id, card.get("id"), summary["unit"], card.get("status"),
                  card.get("due") or NO_DUE, card.get("inspection") or "",
-                 _item_number(card.get("id")), card.get("done_at") or "", _jsonb(card))
+                 _item_number(card.get("id")), card.get("done_at") or "", hidden,
+                 _jsonb(card))
                 for card in summary.get("items") or ()]
         with conn.cursor() as cur:
             cur.executemany("INSERT INTO items (record_id, id, unit, status, due_key, "
-                            "inspection, number, done_key, card) "
-                            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)", rows)
+                            "inspection, number, done_key, hidden, card) "
+                            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)", rows)
+
+    @staticmethod
+    def _recount(conn: psycopg.Connection[Any], before: Iterable[dict[str, Any]],
+                 after: Iterable[dict[str, Any]]) -> None:
+        """Move the records of summaries ``before`` to ``after`` in the count tables, in
+        the transaction of the write: one upsert per table of the keys' summed changes,
+        in key order (the row locks of two writes never cross)."""
+        before, after = list(before), list(after)
+        for table, columns, keys in _COUNTED:
+            deltas: dict[tuple[Any, ...], int] = {}
+            for summaries, sign in ((before, -1), (after, 1)):
+                for key in (k for summary in summaries for k in keys(summary)):
+                    deltas[key] = deltas.get(key, 0) + sign
+            rows = sorted(((k, n) for k, n in deltas.items() if n),
+                          key=lambda row: tuple((v is not None, v) for v in row[0]))
+            if not rows:
+                continue
+            names = ", ".join(columns)
+            conflict = ", ".join(f"coalesce({c}, E'\\x01')" if c in _NULLABLE else c
+                                 for c in columns)  # the key index's expressions
+            with conn.cursor() as cur:  # in this order (one pipeline)
+                cur.executemany(
+                    f"INSERT INTO {table} AS c ({names}, n) "
+                    f"VALUES ({', '.join(['%s'] * len(columns))}, %s) "
+                    f"ON CONFLICT ({conflict}) DO UPDATE SET n = c.n + EXCLUDED.n",
+                    [(*key, n) for key, n in rows])
 
     def _keep_snapshot(self, conn: psycopg.Connection[Any], digest: str | None,
                        content: Any) -> None:
@@ -689,7 +766,10 @@ class PostgresStore:
             conn.execute("INSERT INTO checklist_snapshots (digest, data) VALUES (%s, %s) "
                          "ON CONFLICT (digest) DO NOTHING", (digest, _jsonb(content)))
 
-    def _insert(self, conn: psycopg.Connection[Any], inspection: Inspection) -> bool:
+    def _insert(self, conn: psycopg.Connection[Any], inspection: Inspection,
+                added_summaries: list[dict[str, Any]] | None = None) -> bool:
+        """Insert one record (False if its id is taken); its counts are kept at once, or,
+        given ``added_summaries``, left to the caller (a bulk load counts once)."""
         if not valid_id(inspection.id):
             raise ValueError(f"invalid inspection id: {inspection.id!r}")
         doc, digest, content = split_snapshot(stored_doc(inspection))
@@ -704,6 +784,10 @@ class PostgresStore:
         if added is None:
             return False
         self._write_items(conn, inspection.id, summary)
+        if added_summaries is None:
+            self._recount(conn, (), (summary,))
+        else:
+            added_summaries.append(summary)
         return True
 
     def add_inspection(self, inspection: Inspection) -> None:
@@ -719,13 +803,13 @@ class PostgresStore:
                            durable: bool = True) -> int:
         """Bulk-load new inspections in one transaction (demo data, ``store copy``,
         benchmarks); AlreadyExists (nothing written) if an id is taken."""
-        count = 0
+        added: list[dict[str, Any]] = []
         with self._conn(write=True) as conn:
             for inspection in inspections:
-                if not self._insert(conn, inspection):
+                if not self._insert(conn, inspection, added):
                     raise AlreadyExists(f"inspection {inspection.id!r}")
-                count += 1
-        return count
+            self._recount(conn, (), added)  # once for all: one change per count row
+        return len(added)
 
     def get_inspection(self, inspection_id: str) -> Inspection | None:
         """The full inspection, or None (also for an id that cannot exist)."""
@@ -743,7 +827,7 @@ class PostgresStore:
         if not valid_id(inspection_id):
             raise NotFound(f"inspection {inspection_id!r}")
         with self._conn(write=True) as conn:
-            row = conn.execute("SELECT doc FROM inspections WHERE id = %s FOR UPDATE",
+            row = conn.execute("SELECT doc, summary FROM inspections WHERE id = %s FOR UPDATE",
                                (inspection_id,)).fetchone()
             if row is None:
                 raise NotFound(f"inspection {inspection_id!r}")
@@ -763,6 +847,7 @@ class PostgresStore:
                              (inspection.rev, _jsonb(doc), inspection_id))
             else:
                 summary, columns = self._columns(after)
+                self._recount(conn, (row[1],), (summary,))  # as counted
                 conn.execute(
                     "UPDATE inspections SET unit = %s, period = %s, checklist_id = %s, "
                     "kind = %s, status = %s, created_at = %s, finalized_at = %s, team = %s, "
@@ -778,8 +863,7 @@ class PostgresStore:
         where: list[str] = []
         params: list[Any] = []
         if query.units is not None:
-            where.append("unit = ANY(%s)")
-            params.append([u for u in query.units if _clean(u)])
+            _any_of(where, params, "unit", query.units)
         for column, value in (("period", query.period), ("checklist_id", query.checklist),
                               ("kind", query.kind), ("status", query.status)):
             if value is not None:
@@ -795,6 +879,19 @@ class PostgresStore:
         if query.order == "finalized":
             where.append("finalized_at IS NOT NULL")
         return where, params
+
+    @staticmethod
+    def _inspection_count(query: InspectionQuery) -> tuple[str, list[Any]] | None:
+        """The total of ``query`` summed from ``inspection_counts`` (a few rows per unit,
+        kept by triggers), or None when it filters on what that table does not keep
+        (period, checklist, team member: selective filters, counted by their index)."""
+        if query.period is not None or query.checklist is not None or query.member is not None:
+            return None
+        where, params = PostgresStore._inspection_where(query)
+        where = [w.replace("items_total > 0", "has_items")
+                 .replace("finalized_at IS NOT NULL", "finalized") for w in where]
+        condition = (" WHERE " + " AND ".join(where)) if where else ""
+        return f"SELECT coalesce(sum(n), 0) FROM inspection_counts{condition}", params
 
     @staticmethod
     def _inspection_order(order: str) -> str:
@@ -819,7 +916,8 @@ class PostgresStore:
         """A page of the summaries matching ``query``, paginated and counted in SQL."""
         where, params = self._inspection_where(query)
         rows, total, start = self._page("inspections", "summary", where, params,
-                                        self._inspection_order(query.order), offset, limit)
+                                        self._inspection_order(query.order), offset, limit,
+                                        count=self._inspection_count(query))
         return Page([summary_of(upgrade(d)) for d in rows], total, start, limit)
 
     def query_items(self, query: ItemQuery, *, offset: int = 0, limit: int | None = None
@@ -828,13 +926,11 @@ class PostgresStore:
         where: list[str] = []
         params: list[Any] = []
         if query.units is not None:
-            where.append("i.unit = ANY(%s)")
-            params.append([u for u in query.units if _clean(u)])
+            _any_of(where, params, "i.unit", query.units)
         if query.statuses is not None:
-            where.append("i.status = ANY(%s)")
-            params.append([s for s in query.statuses if _clean(s)])
+            _any_of(where, params, "i.status", query.statuses)
         if query.hide_draft_inspections:
-            where.append("(r.kind IS DISTINCT FROM 'inspection' OR r.status = 'finalized')")
+            where.append("NOT i.hidden")
         if query.order == "done":
             order = "i.done_key, i.id"
         else:
@@ -845,9 +941,13 @@ class PostgresStore:
             if query.due_from is not None:
                 where.append("i.due_key >= %s")
                 params.append(query.due_from)
+        counted = " AND ".join(w.replace("i.", "") for w in where)
+        count = ("SELECT coalesce(sum(n), 0) FROM item_counts"
+                 + (f" WHERE {counted}" if where else ""), params)
         rows, total, start = self._page("items i", "i.card, r.summary", where, params, order,
                                         offset, limit,
-                                        join=" JOIN inspections r ON r.id = i.record_id")
+                                        join=" JOIN inspections r ON r.id = i.record_id",
+                                        count=count)
         records: dict[str, InspectionSummary] = {}
         out = []
         for card, summary in rows:
