@@ -625,12 +625,12 @@ class TinyDBStore:
                 raw = (self._index_dir / name).read_bytes()
             except FileNotFoundError:
                 continue
-            view = _shard_view(json.loads(raw) if raw else None)
+            view = _shard_view(json_load(raw) if raw else None)
             yield from index.query_inspections([view], query).rows
 
     def iter_export_records(self, inspection_ids: Iterable[str]) -> Iterator[dict[str, Any]]:
-        """Export records (see the Protocol): each file parsed as plain JSON, no TinyDB
-        object, no dataclasses; the checklist content comes from the shared snapshot
+        """Export records (see the Protocol): each file parsed as plain JSON (orjson), no
+        TinyDB object, no dataclasses; the checklist content comes from the shared snapshot
         cache. Unreadable or missing files are skipped, as ``get_inspection`` would
         return None for a missing one."""
         for inspection_id in inspection_ids:
@@ -641,7 +641,7 @@ class TinyDBStore:
                 raw = path.read_bytes()
             except FileNotFoundError:
                 continue
-            doc = ((json.loads(raw) or {}).get(INSPECTION_TABLE) or {}).get(
+            doc = ((json_load(raw) or {}).get(INSPECTION_TABLE) or {}).get(
                 str(INSPECTION_DOC_ID))
             if doc is None:
                 continue
