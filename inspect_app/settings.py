@@ -98,6 +98,10 @@ SETTINGS: tuple[Setting, ...] = (
             "under DATA_DIR/jobs/exports/, or in the database with the PostgreSQL store) is "
             "kept for its owner to download, in hours; older ones are removed when the next "
             "export starts."),
+    Setting("EXPORT_WORKER_GRACE_SECONDS", 30,
+            "With the PostgreSQL store: after this many seconds in the task queue, a queued "
+            "export's page says so when no worker runs on any server (none has beaten its "
+            "heart in the last minute), instead of waiting in silence."),
     Setting("JOBS_WORKER", "",
             "With the PostgreSQL store: thread runs a worker of the task queue (big exports, "
             "queued reminders) in a thread of each app process, from the first request it "

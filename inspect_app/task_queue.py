@@ -36,6 +36,10 @@ from .storage.jobs import open_jobs
 
 log = logging.getLogger(__name__)
 
+#: A worker beats its heart every 10 s (procrastinate's default); one whose last beat is
+#: older than this is taken as gone.
+WORKER_ALIVE_SECONDS = 60
+
 EXPORT_TASK = "inspect_app.export"
 REMINDERS_TASK = "inspect_app.reminders"
 QUEUE = "inspect_app"
@@ -112,6 +116,17 @@ class JobQueue:
             return None
 
     # -- workers ------------------------------------------------------------------------
+    def workers_alive(self, within: float = WORKER_ALIVE_SECONDS) -> bool | None:
+        """Whether a worker on any server beat its heart in the last ``within`` seconds;
+        None when the queue's database cannot be asked (then nobody knows)."""
+        try:
+            row = self._open().connector.execute_query_one(
+                "SELECT EXISTS (SELECT 1 FROM procrastinate_workers WHERE last_heartbeat > "
+                "now() - make_interval(secs => %(within)s)) AS alive", within=float(within))
+        except procrastinate.exceptions.ConnectorException:
+            return None
+        return bool(row["alive"])
+
     def worker_app(self) -> procrastinate.App:
         """The same tasks on an asynchronous connector (a worker's own)."""
         return self.procrastinate.with_connector(

@@ -403,3 +403,33 @@ def test_a_worker_runs_where_an_event_loop_is_running(servers):
     assert not failures, failures
     status = client.get(f"{started.headers['Location']}/status").get_json()
     assert status["status"] == "done", status
+
+
+def test_a_queued_export_says_when_no_worker_runs_anywhere(servers):
+    import psycopg
+
+    a = servers["a"]
+    a.config["EXPORT_WORKER_GRACE_SECONDS"] = 0
+    client = client_on(a, "admin")
+    job_url = start_export(client).headers["Location"]
+    status = client.get(f"{job_url}/status").get_json()
+    assert status["status"] == "queued" and status["no_worker"] is True
+    page = client.get(job_url).get_data(as_text=True)
+    assert 'id="export-no-worker" class="flash flash-error" role="alert" >' in page
+    assert "Không có tiến trình xử lý nền nào đang chạy" in page
+    with psycopg.connect(servers["url"], autocommit=True) as conn:
+        # a worker that last beat its heart two minutes ago is gone; one that beat just now
+        # (on another server) will take the job
+        conn.execute("INSERT INTO procrastinate_workers (last_heartbeat) "
+                     "VALUES (now() - interval '2 minutes')")
+        assert client.get(f"{job_url}/status").get_json()["no_worker"] is True
+        conn.execute("INSERT INTO procrastinate_workers (last_heartbeat) VALUES (now())")
+        assert client.get(f"{job_url}/status").get_json()["no_worker"] is False
+        conn.execute("DELETE FROM procrastinate_workers")
+    a.config["EXPORT_WORKER_GRACE_SECONDS"] = 3600  # within the grace: waiting is normal
+    assert client.get(f"{job_url}/status").get_json()["no_worker"] is False
+    work(a)
+    done = client.get(f"{job_url}/status").get_json()
+    assert done["status"] == "done" and done["no_worker"] is False
+    assert 'id="export-no-worker" class="flash flash-error" role="alert" hidden' in \
+        client.get(job_url).get_data(as_text=True)

@@ -22,6 +22,7 @@
     show("export-running", active(s.status));
     if (s.error) { document.getElementById("export-error").textContent = s.error; }
     show("export-error", !!s.error);
+    show("export-no-worker", !!s.no_worker);
     if (s.download) { document.getElementById("export-download").href = s.download; }
     if (s.expires) { document.getElementById("export-expires").textContent = s.expires; }
     show("export-done", s.status === "done");

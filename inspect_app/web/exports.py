@@ -11,7 +11,9 @@ the workbook directly, for small exports and scripts.
 """
 from __future__ import annotations
 
+import logging
 import tempfile
+import time
 from collections.abc import Callable
 
 from flask import (
@@ -45,6 +47,8 @@ from . import province
 from .auth import roles_required, scope, store
 from .i18n import LANGUAGES, current_locale, translate
 from .labels import INSPECTION_KIND_LABELS
+
+log = logging.getLogger(__name__)
 
 bp = Blueprint("exports", __name__, url_prefix="/exports")
 
@@ -189,14 +193,30 @@ def start_job():
 
 
 def _status(job: dict) -> dict:
-    """What the progress page and its JSON status show of a job."""
+    """What the progress page and its JSON status show of a job. ``no_worker``: the job
+    has waited in the task queue longer than EXPORT_WORKER_GRACE_SECONDS and no worker
+    runs on any server (the page then says so instead of waiting in silence)."""
     error = export_jobs.error_of(job)
     done = job.get("status") == "done"
     return {"status": job.get("status"), "done": job.get("done") or 0,
             "total": job.get("total"), "percent": export_jobs.percent(job),
             "error": translate(error) if error is not None else None,
             "download": url_for("exports.job_download", job_id=job["id"]) if done else None,
-            "expires": _kept_until(job)}
+            "expires": _kept_until(job), "no_worker": _no_worker(job)}
+
+
+def _no_worker(job: dict) -> bool:
+    queue = queue_of(current_app)
+    if queue is None or job.get("status") != "queued":
+        return False
+    waited = time.time() - float(job.get("started_at_epoch") or time.time())
+    if waited < float(current_app.config["EXPORT_WORKER_GRACE_SECONDS"]):
+        return False
+    if queue.workers_alive() is not False:
+        return False
+    log.warning("export job %s has waited %.0f s and no worker of the task queue runs",
+                job["id"], waited)
+    return True
 
 
 def _kept_until(job: dict) -> str | None:
