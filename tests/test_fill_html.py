@@ -80,6 +80,30 @@ def test_bad_numbers_are_explained_and_nothing_else_is_lost(client, world):
     assert answers["1.6"].value is True and "1.2" not in answers
 
 
+@pytest.mark.parametrize("part, text", [
+    ("note", "Đã kiểm tra sổ theo dõi. " * 200),  # 5.000 characters
+    ("in_planned", "1" * 600),  # a one-line box (500 characters at most)
+])
+def test_a_text_too_long_is_explained_and_nothing_else_is_lost(client, world, part, text):
+    """A too-long note (or box) is refused on its own card, in Vietnamese, with the text
+    still in its box; the section's other answers are saved, not dropped with it."""
+    login(client, "lead")
+    fields = section_form(client, world)
+    fields[f"{key_of(world, '1.2')}_{part}"] = text
+    if part == "note":
+        fields[f"{key_of(world, '1.2')}_in_planned"] = "20"
+        fields[f"{key_of(world, '1.2')}_in_done"] = "16"
+    fields[f"{key_of(world, '1.6')}_value"] = "true"
+    response = client.post(f"/inspections/{world['id']}/s/chi_dao", data=fields)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    card = html.split('data-criterion="1.2"')[1].split("</article>")[0]
+    assert ("Ghi chú dài quá 4.000 ký tự" if part == "note" else "tối đa 500 ký tự") in card
+    assert text[:200] in card  # what was typed is still there to shorten
+    answers = world["store"].get_inspection(world["id"]).answers
+    assert answers["1.6"].value is True and "1.2" not in answers
+
+
 def test_a_team_mates_newer_answer_is_never_overwritten(client, world, app):
     login(client, "lead")
     fields = section_form(client, world)

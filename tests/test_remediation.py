@@ -693,3 +693,26 @@ def test_the_api_lists_items_with_their_dates(world, plan):
     [item] = [i for i in items if i["id"] == plan["item"]]
     assert {"done_at", "verified_at", "verified_by", "source", "progress", "history"} <= set(item)
     assert world.api["ua"].get(f"/remediation/{plan['item']}").json == item
+
+
+def test_a_no_js_note_too_long_says_so_and_keeps_what_was_typed(world, plan):
+    """A progress note, a reason, an item field or a review comment beyond the text limit
+    is refused with the reason in the user's language, on the item's page with the text
+    still in its box — not a bare 400 that throws away what was typed."""
+    client = login(world.app.test_client(), "ua")
+    long_note = "Đã giao Văn phòng dự thảo kế hoạch. " * 120  # 4.320 characters
+    fields, _ = _item_form(client, plan["item"], "progress")
+    fields.update(status="in_progress", progress_note=long_note)
+    response = client.post(f"/remediation/item/{plan['item']}/progress", data=fields)
+    html = response.get_data(as_text=True)
+    assert response.status_code in (400, 422), response.status_code
+    assert "dài quá" in html and "Đã giao Văn phòng dự thảo kế hoạch." in html
+    assert len(world.item(plan["item"]).progress) == 0  # nothing half-saved
+
+    lead = login(world.app.test_client(), "lead")
+    fields, _ = _item_form(lead, plan["item"], "columns")
+    fields["action"] = "Bổ sung kế hoạch tuyên truyền. " * 150
+    response = lead.post(f"/remediation/item/{plan['item']}/edit", data=fields)
+    html = response.get_data(as_text=True)
+    assert response.status_code in (400, 422) and "dài quá" in html
+    assert "Bổ sung kế hoạch tuyên truyền." in html

@@ -190,7 +190,9 @@ class InputsBuilder:
             if c.actions and spec.id == c.actions.action:
                 # one remediation action per line (checklist ``actions``): needs several lines
                 parts.append(Part(f"in_{spec.id}", lambda spec=spec: TextAreaField(
-                    spec.label, validators=[Optional(), Length(max=4000)]), "textarea"))
+                    spec.label, validators=[Optional(), Length(
+                        max=4000, message=_l("At most %(max)s characters fit in this box",
+                                             max=4000))]), "textarea"))
                 continue
             hints: dict[str, Any] = {"label": spec.label}
             if spec.kind == "number":

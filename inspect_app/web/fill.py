@@ -158,11 +158,15 @@ def save_section(inspection_id: str, section_id: str):
         abort(404)
     spec = fill_forms.section_spec(checklist, section_id, inspection.kind)
     form = spec.form_class()
-    if not form.validate():
+    if not form.validate() and "csrf_token" in form.errors:
         return _render_section(inspection, section_id, form=form, status=400)
     ops, problems = [], {}
     for cf in spec.criteria:
         if cf.criterion.survey:  # scored from the survey: imported, never from a form
+            continue
+        refused = [str(e) for part in cf.parts for e in form[f"{cf.key}_{part.name}"].errors]
+        if refused:  # said on its card; the section's other answers are still saved
+            problems[cf.criterion.id] = refused
             continue
         data = {part.name: form[f"{cf.key}_{part.name}"].data for part in cf.parts}
         content, parse_problems = fill_forms.parse_content(cf.criterion, data)

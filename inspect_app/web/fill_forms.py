@@ -24,7 +24,7 @@ from flask_wtf import FlaskForm
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
 from wtforms import BooleanField, HiddenField, TextAreaField
-from wtforms.validators import Length, Optional
+from wtforms.validators import Optional
 
 from ..domain import criteria as domain_criteria
 from ..domain.checklist import Checklist, Criterion
@@ -41,13 +41,13 @@ def criterion_parts(c: Criterion, kind: str) -> list[Part]:
     parts = list(builder(c).parts(c))
     if c.na_allowed:
         parts.append(Part("na", lambda: BooleanField(_l("Not applicable")), "checkbox"))
-    parts.append(Part("note", lambda: TextAreaField(_l("Note"), validators=[Optional(),
-                                                                            Length(max=4000)]),
+    # Notes and explanations have no length check here: the answer's own check refuses a
+    # text beyond its limit with the field's name in the user's language (text.clean_text).
+    parts.append(Part("note", lambda: TextAreaField(_l("Note"), validators=[Optional()]),
                       "textarea"))
     if kind in ("self_check", "assessment") and c.evidence_required:
         parts.append(Part("explanation", lambda: TextAreaField(
-            _l("Explanation if there is no evidence"), validators=[Optional(), Length(max=4000)]),
-            "textarea"))
+            _l("Explanation if there is no evidence"), validators=[Optional()]), "textarea"))
     for hidden in ("base_rev", "op_id", "orig"):
         parts.append(Part(hidden, lambda: HiddenField(), "hidden"))
     return parts
