@@ -139,3 +139,24 @@ def test_the_unit_adds_an_evidence_photo_to_its_explanation(app, client, record)
         "csrf_token": csrf_of(html), "op_id": op(), "photo": (io.BytesIO(data), "x.jpg")},
         content_type="multipart/form-data")
     assert "3.2" not in store.get_inspection(record).explanations
+
+
+def test_one_refused_box_in_an_appraisal_section_does_not_drop_the_others(app, client, record):
+    """A box beyond its limit on one criterion is said by name; the other criteria of the
+    section the appraiser changed are saved (not "the form could not be read")."""
+    login(client, "ua")
+    assert post_advance(client, record).status_code == 302
+    view = client.get(f"/inspections/{record}").get_data(as_text=True)
+    client.post("/logout", data={"csrf_token": csrf_of(view)})
+    login(client, "lead")
+    html = client.get(f"/assessments/{record}/appraisal/chi_dao").get_data(as_text=True)
+    data = form_fields(html, "appraisal-form")
+    keys = [k[:-len("_orig")] for k in data if k.endswith("_orig")]
+    data[f"{keys[5]}_value"] = "false"  # 1.6, a yes/no
+    data[f"{keys[1]}_in_planned"] = "9" * 600  # 1.2's box: 500 characters at most
+    response = client.post(f"/assessments/{record}/appraisal/chi_dao", data=data)
+    assert response.status_code == 302
+    flashed = client.get(response.location).get_data(as_text=True)
+    assert "tối đa 500 ký tự" in flashed and "1.2" in flashed
+    saved = app.extensions["store"].get_inspection(record).rounds["appraisal1"]
+    assert saved["1.6"].value is False

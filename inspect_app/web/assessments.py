@@ -110,7 +110,7 @@ def save_appraisal(inspection_id: str, section_id: str):
     _section_or_404(inspection, section_id)
     spec = fill_forms.section_spec(checklist, section_id, "inspection")
     form = spec.form_class()
-    if not form.validate():
+    if not form.validate() and "csrf_token" in form.errors:
         flash(_("The form could not be read; try again."), "error")
         return redirect(request.url)
     copy_of = request.form.get("copy")
@@ -118,6 +118,10 @@ def save_appraisal(inspection_id: str, section_id: str):
     for cf in spec.criteria:
         c = cf.criterion
         if c.survey:  # imported from the survey: never appraised on this screen
+            continue
+        refused = [str(e) for part in cf.parts for e in form[f"{cf.key}_{part.name}"].errors]
+        if refused:  # this criterion is said; the section's other criteria are still saved
+            problems.append(f"{criterion_label(c)}: {'; '.join(refused)}")
             continue
         data = {part.name: form[f"{cf.key}_{part.name}"].data for part in cf.parts}
         try:
