@@ -155,3 +155,39 @@ def test_vietnamese_by_default_and_english_on_the_switch(client):
     assert response.status_code == 302 and response.location.endswith("/login")
     page = client.get("/login").get_data(as_text=True)
     assert '<html lang="en">' in page and "Log in" in page and "Đăng nhập" not in page
+
+
+def test_the_form_library_speaks_the_users_language(client):
+    """WTForms has no Vietnamese catalogue: its own messages (a required field, a box too
+    long) come from the app's, on a Vietnamese page and on an English one."""
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    html = client.post("/login", data={"csrf_token": token, "username": "",
+                                       "password": ""}).get_data(as_text=True)
+    assert "Trường này là bắt buộc." in html and "This field is required." not in html
+    html = client.post("/login", data={"csrf_token": token, "username": "x" * 41,
+                                       "password": "p"}).get_data(as_text=True)
+    assert "không được dài quá 40 ký tự" in html
+    client.post("/language", data={"lang": "en", "next": "/login", "csrf_token": token})
+    html = client.post("/login", data={"csrf_token": token, "username": "",
+                                       "password": ""}).get_data(as_text=True)
+    assert "This field is required." in html
+
+
+def test_every_form_of_the_web_layer_is_an_app_form():
+    """So that none falls back to WTForms' English messages (web/forms.py)."""
+    import inspect
+
+    from flask_wtf import FlaskForm
+
+    import inspect_app.web as web
+    from inspect_app.web.forms import Form
+
+    found = []
+    for path in sorted(Path(web.__file__).parent.glob("*.py")):
+        module = __import__(f"inspect_app.web.{path.stem}", fromlist=["_"])
+        for _name, cls in inspect.getmembers(module, inspect.isclass):
+            if issubclass(cls, FlaskForm) and cls is not FlaskForm and cls is not Form:
+                found.append(cls)
+                assert issubclass(cls, Form), f"{cls.__module__}.{cls.__name__} is not a web.forms.Form"
+    assert len(found) >= 15

@@ -13,7 +13,6 @@ from typing import Any
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -32,6 +31,7 @@ from ..services import inspections as service
 from . import fill_forms
 from .auth import roles_required, scope, store
 from .common import csrf
+from .forms import Form
 from .i18n import current_locale, translate
 
 bp = Blueprint("assessments", __name__, url_prefix="/assessments")
@@ -322,7 +322,7 @@ def view_context(inspection: Inspection) -> dict[str, Any]:
 
 # ---------------------------------------------------------------- rounds over many units
 
-class RoundForm(FlaskForm):
+class RoundForm(Form):
     """Opening a round: the checklist, the period, the units (all by default) and the two
     deadlines (dates in Vietnam time, ``2026-01-31`` or ``31/01/2026``)."""
 
@@ -448,7 +448,7 @@ def round_progress(checklist_id: str, period: str):
         survey_sections=checklist.survey_sections if checklist is not None else ())
 
 
-class SurveyForm(FlaskForm):
+class SurveyForm(Form):
     file = FileField(_l("Survey results (CSV)"), validators=[FileRequired()])
 
 

@@ -21,7 +21,6 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
@@ -30,6 +29,7 @@ from ..domain.models import User
 from ..services import Forbidden, Throttled, accounts
 from ..services.inspections import scope_for
 from .common import safe_next
+from .forms import Form
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -145,7 +145,7 @@ def roles_required(*roles: str) -> Callable:
     return decorator
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=40)],
                            render_kw={"autocomplete": "username", "autocapitalize": "none",
                                       "autocorrect": "off", "spellcheck": "false"})

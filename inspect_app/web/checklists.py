@@ -20,23 +20,23 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 
 from ..domain.checklist_changes import changes
 from ..services import Invalid, Missing
 from ..services import checklists as service
 from .auth import acting_user, roles_required
+from .forms import Form
 from .i18n import translate
 
 bp = Blueprint("checklists", __name__, url_prefix="/checklists")
 
 
-class UploadForm(FlaskForm):
+class UploadForm(Form):
     file = FileField(_l("Workbook (.xlsx) or checklist file (.yaml)"), validators=[FileRequired()])
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A button that changes something (CSRF only)."""
 
 

@@ -28,7 +28,6 @@ from flask import (
 )
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, ValidationError
@@ -45,6 +44,7 @@ from ..storage.jobs import JobStore, open_jobs
 from ..tasks import queue_of
 from . import province
 from .auth import roles_required, scope, store
+from .forms import Form
 from .i18n import LANGUAGES, current_locale, translate
 from .labels import INSPECTION_KIND_LABELS
 
@@ -66,7 +66,7 @@ def _valid_period(form, field) -> None:
                                      "2025-W14.")) from None
 
 
-class ExportForm(FlaskForm):
+class ExportForm(Form):
     """The filters of an export, read from the query string (a GET that changes nothing,
     so it needs no CSRF token and can be bookmarked)."""
 

@@ -20,7 +20,6 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
 from wtforms import BooleanField, HiddenField, TextAreaField
@@ -33,6 +32,7 @@ from ..domain.models import Answer, Inspection
 from ..domain.numbers import NumberUnclear, json_number, read_number, within_limits
 from ..domain.scoring import ScoreCard, number_problem
 from .criteria import BUILDERS, MAX_STEP_BUTTONS, FieldProblem, Part, Reader, builder, step_values  # noqa: F401
+from .forms import Form
 from .i18n import current_locale, formatting, translate
 
 
@@ -98,7 +98,7 @@ def _build_spec(checklist: Checklist, section_id: str, kind: str) -> SectionForm
         config = client_config(c)
         layout.append(CriterionForm(c, key, parts, htmlsafe_json_dumps(config),
                                     config["preview"]))
-    form_class = type(f"Section_{section_id}", (FlaskForm,), attrs)
+    form_class = type(f"Section_{section_id}", (Form,), attrs)
     return SectionFormSpec(form_class, tuple(layout))
 
 

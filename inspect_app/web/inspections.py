@@ -16,7 +16,6 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
@@ -28,13 +27,14 @@ from ..services import ServiceError, clock, commands, photos
 from ..services import inspections as service
 from .auth import record_unit_names, roles_required, scope, store
 from .common import pager_of
+from .forms import Form
 from .i18n import translate
 from .labels import INSPECTION_KIND_LABELS
 
 bp = Blueprint("inspections", __name__, url_prefix="/inspections")
 
 
-class StartForm(FlaskForm):
+class StartForm(Form):
     kind = SelectField(_l("Kind"), choices=[SelectChoice(k, v) for k, v in INSPECTION_KIND_LABELS.items()])
     unit = SelectField(_l("Unit"), choices=[], validate_choice=False)
     checklist = SelectField(_l("Checklist"), choices=[], validate_choice=False)

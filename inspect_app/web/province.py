@@ -6,7 +6,6 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
@@ -15,6 +14,7 @@ from ..domain.errors import Invalid
 from ..domain.text import SHORT_TEXT
 from ..services import province as service
 from .auth import acting_user, roles_required, store
+from .forms import Form
 from .i18n import translate
 
 bp = Blueprint("province", __name__, url_prefix="/settings")
@@ -56,7 +56,7 @@ def _at_most(limit: int) -> Length:
                                         max=limit))
 
 
-class ProvinceForm(FlaskForm):
+class ProvinceForm(Form):
     inspecting_body = StringField(_l("Inspecting body"),
                                   validators=[_required(), _at_most(SHORT_TEXT)],
                                   description=_l("Printed as the issuer of the minutes, for "

@@ -25,7 +25,6 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import HiddenField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -42,6 +41,7 @@ from ..services import reminders as reminder_service
 from .auth import roles_required, scope, store, unit_names
 from .common import pager_of, safe_next
 from .errors import status_of
+from .forms import Form
 from .i18n import translate
 from .labels import INSPECTION_KIND_LABELS, ITEM_STATUS_LABELS
 
@@ -60,7 +60,7 @@ FIELD_LABELS = {
 TEXT = [Optional()]
 
 
-class ProgressForm(FlaskForm):
+class ProgressForm(Form):
     """Progress on an item: a status, a note, a photo (the unit's everyday form)."""
 
     op_id = HiddenField()
@@ -74,7 +74,7 @@ class ProgressForm(FlaskForm):
     photo = FileField(_l("Photo evidence"))
 
 
-class ItemFieldsForm(FlaskForm):
+class ItemFieldsForm(Form):
     """The columns of an item (DOMAIN §5); a user gets only those they may edit."""
 
     op_id = HiddenField()
@@ -95,7 +95,7 @@ class NewItemForm(ItemFieldsForm):
     reason = TextAreaField(_l("Or: why no action is needed"), validators=TEXT)
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(Form):
     """The inspecting side's decision on a done item."""
 
     op_id = HiddenField()

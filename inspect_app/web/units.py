@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length, Optional
@@ -16,27 +15,28 @@ from ..services import inspections as inspection_service
 from ..services import units as unit_service
 from .auth import acting_user, record_unit_names, roles_required, scope, store
 from .common import pager_of
+from .forms import Form
 from .i18n import translate
 
 bp = Blueprint("units", __name__, url_prefix="/units")
 
 
-class UnitForm(FlaskForm):
+class UnitForm(Form):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     parent = StringField(_l("Parent unit code"), validators=[Optional(), Length(max=40)])
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     file = FileField(_l("CSV file (code,name,parent)"), validators=[FileRequired()])
 
 
-class RenameForm(FlaskForm):
+class RenameForm(Form):
     name = StringField(_l("New name"), validators=[Length(max=400)])
     on = StringField(_l("From (DD/MM/YYYY)"), validators=[Length(max=40)])
 
 
-class MergeForm(FlaskForm):
+class MergeForm(Form):
     """The CSRF token and the date; the units come from ``olds`` (several) and ``into``,
     checked by the service (an unknown code is its message, not a form error)."""
 

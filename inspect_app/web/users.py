@@ -15,7 +15,6 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_user
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
@@ -28,6 +27,7 @@ from ..services.commands import UserEdit
 from ..services.inspections import PAGE_SIZE, clamped, page_number
 from .auth import SessionUser, acting_user, roles_required, store, unit_names
 from .common import pager_of
+from .forms import Form
 from .i18n import translate
 from .labels import ROLE_LABELS
 
@@ -42,7 +42,7 @@ class UnitField(SelectField):
         return self.data or ""
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=40)])
     full_name = StringField(_l("Full name"), validators=[Optional(), Length(max=SHORT_TEXT)])
     position = StringField(_l("Position"), validators=[Optional(), Length(max=SHORT_TEXT)])
@@ -78,7 +78,7 @@ def refusal_message(error: ServiceError) -> str:
     return messages.get(error.details.get("reason"), translate(error.message))
 
 
-class EditUserForm(FlaskForm):
+class EditUserForm(Form):
     full_name = StringField(_l("Full name"), validators=[Optional(), Length(max=SHORT_TEXT)])
     position = StringField(_l("Position"), validators=[Optional(), Length(max=SHORT_TEXT)])
     email = StringField(_l("E-mail (for reminders)"), validators=[Optional(), Length(max=254)])
@@ -87,7 +87,7 @@ class EditUserForm(FlaskForm):
     active = BooleanField(_l("Active (may log in and use API tokens)"))
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(Form):
     """Typed twice, or left empty for a generated one-time password."""
 
     password = PasswordField(_l("New password (empty: the app makes one)"),
@@ -95,7 +95,7 @@ class ResetPasswordForm(FlaskForm):
     confirm = PasswordField(_l("The new password again"), validators=[Optional(), Length(max=200)])
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current_password = PasswordField(_l("Current password"),
                                      validators=[DataRequired(), Length(max=200)])
     password = PasswordField(_l("New password (at least 8 characters)"),
@@ -104,7 +104,7 @@ class ChangePasswordForm(FlaskForm):
                             validators=[DataRequired(), Length(max=200)])
 
 
-class TokenForm(FlaskForm):
+class TokenForm(Form):
     label = StringField(_l("What the token is for"), validators=[DataRequired(),
                                                                  Length(max=SHORT_TEXT)])
 
@@ -129,7 +129,7 @@ def _form() -> UserForm:
     return _with_units(UserForm())
 
 
-def _flash_errors(form: FlaskForm) -> None:
+def _flash_errors(form: Form) -> None:
     for name, errors in form.errors.items():
         label = getattr(form, name).label.text if hasattr(form, name) else ""
         for error in errors:
