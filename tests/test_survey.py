@@ -177,6 +177,29 @@ def test_import_long_layout_tab_delimited(world):
     assert store.get_inspection(world["ids"]["B"]).answers["9.1"].value == 10
 
 
+def test_a_file_in_a_windows_code_page_is_refused_never_misread(world):
+    """A survey saved in Windows' Vietnamese code page is refused with how to save it,
+    never read with wrong letters (nor UTF-16)."""
+    import unicodedata
+
+    from inspect_app.domain.access import Scope
+
+    def cp1258(char: str) -> bytes:  # precomposed where the code page has it, else NFD
+        try:
+            return char.encode("cp1258")
+        except UnicodeEncodeError:
+            return unicodedata.normalize("NFD", char).encode("cp1258")
+
+    text = "đơn vị;tiêu chí;diem\nA;9.2;4\n"
+    for raw in (b"".join(cp1258(c) for c in text), text.encode("utf-16")):
+        with pytest.raises(survey_service.SurveyRefused) as refused:
+            survey_service.import_survey(
+                world["store"], Scope(world["store"].get_user("admin")),
+                checklist="chi-so-thu", period="2025", raw=raw, source="khao-sat.csv")
+        assert "CSV UTF-8" in str(refused.value.details["problems"][0])
+    assert "9.2" not in world["store"].get_inspection(world["ids"]["A"]).answers
+
+
 def test_every_bad_line_is_named_and_nothing_is_written(world):
     problems = refused(world, "unit,ks,9.2\n"
                               "A,11,4\n"          # above the points

@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
+from ..domain.text import NotText, decode_upload
 from ..i18n import translate
 from ..services import ServiceError
 from ..services import units as unit_service
@@ -40,11 +41,11 @@ def units_import(file: str) -> None:
     """Import units from a CSV file with columns code,name[,parent][,address]
     [,merged_into,merged_on] (all or nothing)."""
     try:
-        text = Path(file).read_bytes().decode("utf-8-sig")
+        text = decode_upload(Path(file).read_bytes())
     except OSError as exc:
         raise CommandFailed(f"{file}: cannot read: {exc.strerror}") from None
-    except UnicodeDecodeError as exc:
-        raise CommandFailed(f"{file}: not UTF-8 text (byte {exc.start}); save the CSV as UTF-8") from None
+    except NotText as exc:
+        raise CommandFailed(f"{file}: not UTF-8 text (byte {exc.byte}); save the CSV as UTF-8") from None
     try:
         units = unit_service.import_units(current_store(), text)
     except ServiceError as exc:

@@ -1,6 +1,7 @@
 """Vietnamese text helpers: NFC normalisation and diacritic folding for search and sorting."""
 from __future__ import annotations
 
+import csv
 import re
 import unicodedata
 
@@ -106,3 +107,41 @@ def check_password_text(value: object, *, field: str = "password", label: str = 
     if _SURROGATE.search(value) or "\x00" in value:
         raise _refuse(N_("%(field)s contains a character that cannot be stored"), label, field)
     return value
+
+
+# ---------------------------------------------------------------- uploaded text files
+
+#: Column separators of the CSV files users upload (Excel writes ";" where the decimal
+#: separator is a comma), tried in this order.
+CSV_DELIMITERS = (",", ";", "\t")
+
+
+class NotText(ValueError):
+    """Bytes that are not text of an encoding :func:`decode_upload` reads; ``byte`` is the
+    offset of the first byte that cannot be read."""
+
+    def __init__(self, byte: int):
+        super().__init__(f"not UTF-8 text (byte {byte})")
+        self.byte = byte
+
+
+def decode_upload(raw: bytes) -> str:
+    """The text of an uploaded file: UTF-8 with or without its BOM (Excel's "CSV UTF-8").
+    Anything else — a CSV saved in a Windows code page, UTF-16 — raises :class:`NotText`
+    rather than being guessed, so that no letter is silently read wrong."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise NotText(exc.start) from None
+
+
+def csv_delimiter(first_line: str, names_columns) -> str:
+    """The delimiter of :data:`CSV_DELIMITERS` that makes ``first_line`` the best header:
+    ``names_columns(cells)`` says how well (0: not a header); a comma if none does."""
+    best = (0, ",")
+    for delimiter in CSV_DELIMITERS:
+        header = next(csv.reader([first_line], delimiter=delimiter), [])
+        score = names_columns(header)
+        if score > best[0]:
+            best = (score, delimiter)
+    return best[1]

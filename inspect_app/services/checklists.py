@@ -15,6 +15,7 @@ from typing import Any
 from ..domain.checklist import Checklist, ChecklistError
 from ..domain.checklist_workbook import WorkbookError
 from ..domain.messages import N_
+from ..domain.text import NotText, decode_upload
 from ..storage.checklist_files import MAX_FILE_BYTES, ChecklistLibrary, load_text, parse_json
 from ..storage.checklist_workbooks import MAX_FILE_BYTES as MAX_WORKBOOK_BYTES
 from ..storage.checklist_workbooks import checklist_yaml, read_workbook
@@ -36,10 +37,10 @@ def check_upload(filename: str, raw: bytes) -> tuple[Checklist, str]:
                     "the file is too large: %(size)s bytes (at most %(max)s bytes)",
                     size=len(raw), max=MAX_FILE_BYTES)])
             try:
-                text = raw.decode("utf-8-sig")
-            except UnicodeDecodeError as exc:
+                text = decode_upload(raw)
+            except NotText as exc:
                 raise ChecklistError(filename, [N_("not UTF-8 text (byte %(byte)s)",
-                                                   byte=exc.start)]) from None
+                                                   byte=exc.byte)]) from None
             if name.endswith(".json"):
                 from ..domain.checklist import parse_checklist
                 checklist = parse_checklist(parse_json(text, filename), filename)

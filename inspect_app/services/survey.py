@@ -38,7 +38,7 @@ from ..domain.checklist import Checklist, Criterion
 from ..domain.messages import N_, Message, joined
 from ..domain.models import Answer, Inspection
 from ..domain.numbers import NumberUnclear, json_number, read_number, to_fraction
-from ..domain.text import fold, nfc
+from ..domain.text import NotText, csv_delimiter, decode_upload, fold, nfc
 from ..storage import Store
 from . import Forbidden, Invalid, Missing, TooLarge, audit, clock
 from .inspections import checklist_of
@@ -46,7 +46,6 @@ from .inspections import checklist_of
 #: At most this many bytes and lines in a survey file (a province has a few hundred units).
 MAX_BYTES = 1024 * 1024
 MAX_LINES = 20_000
-DELIMITERS = (",", ";", "\t")
 
 #: Headers (folded: no diacritics, lower case) and what they name.
 _UNIT = {"unit", "code", "unit code", "ma", "ma don vi", "don vi", "ma xa", "xa"}
@@ -84,14 +83,9 @@ def _header_key(text: str) -> str:
     return " ".join(fold(text or "").replace("_", " ").split())
 
 
-def _delimiter(first: str) -> str:
-    """The delimiter that splits the header into the most columns naming a unit first."""
-    best = (0, ",")
-    for delimiter in DELIMITERS:
-        header = next(csv.reader([first], delimiter=delimiter), [])
-        if header and _header_key(header[0]) in _UNIT and len(header) > best[0]:
-            best = (len(header), delimiter)
-    return best[1]
+def _unit_first_columns(header: list[str]) -> int:
+    """How many columns a survey header has if it names a unit first (else 0)."""
+    return len(header) if header and _header_key(header[0]) in _UNIT else 0
 
 
 def read_figure(text: str) -> Decimal:
@@ -212,7 +206,7 @@ def parse(text: str, records: dict[str, Inspection], units: set[str]
     lines = text.splitlines()
     if not lines or not lines[0].strip():
         return {}, [N_("the file is empty: a header row and one line per unit are needed")]
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(lines[0]))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=csv_delimiter(lines[0], _unit_first_columns))
     rows: list[tuple[int, list[str]]] = []
     try:
         number = 1
@@ -320,10 +314,10 @@ def import_survey(store: Store, scope: Scope, *, checklist: str, period: str, ra
         raise TooLarge(N_("the file is too large: %(size)s bytes (at most %(max)s bytes)",
                           size=len(raw), max=MAX_BYTES))
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
+        text = decode_upload(raw)
+    except NotText as exc:
         raise SurveyRefused(N_("the survey file is refused"), problems=[N_(
-            "not UTF-8 text (byte %(byte)s): save the file as CSV UTF-8", byte=exc.start)]
+            "not UTF-8 text (byte %(byte)s): save the file as CSV UTF-8", byte=exc.byte)]
         ) from None
     records = _records(store, checklist, period)
     if not records:

@@ -19,7 +19,16 @@ from dataclasses import dataclass, replace
 from ..domain.dates import day_month_year
 from ..domain.messages import N_, Message, joined
 from ..domain.models import ITEM_CLOSED_STATUSES, Event, Inspection, Unit
-from ..domain.text import ID_TEXT, SHORT_TEXT, TextProblem, clean_text, matches, nfc, sort_key
+from ..domain.text import (
+    ID_TEXT,
+    SHORT_TEXT,
+    TextProblem,
+    clean_text,
+    csv_delimiter,
+    matches,
+    nfc,
+    sort_key,
+)
 from ..domain.units import successor
 from ..storage import Store
 from . import Invalid, audit, clock
@@ -29,7 +38,6 @@ CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
 MAX_NAME = 200
 #: Spreadsheets save CSV with commas, or with semicolons where the comma is the decimal
 #: separator (a Vietnamese Excel); tab-separated text comes from copying cells.
-DELIMITERS = (",", ";", "\t")
 # Accept Vietnamese headers too, as a province's spreadsheet would have them.
 HEADER_ALIASES = {
     "code": "code", "mã": "code", "ma": "code", "mã đơn vị": "code",
@@ -333,18 +341,10 @@ def _at_line(line: int, problem: str) -> Message:
     return N_("line %(line)s: %(problem)s", line=line, problem=problem)
 
 
-def _delimiter(text: str) -> str:
-    """The delimiter that makes the first line a header naming at least code and name
-    (the one that names most columns wins); a comma if none does."""
-    first = text.splitlines()[0] if text else ""
-    best = (0, ",")
-    for delimiter in DELIMITERS:
-        header = next(csv.reader([first], delimiter=delimiter), [])
-        keys = [HEADER_ALIASES.get(h.strip().lower()) for h in header]
-        named = sum(1 for k in keys if k)
-        if "code" in keys and "name" in keys and named > best[0]:
-            best = (named, delimiter)
-    return best[1]
+def _named_columns(header: list[str]) -> int:
+    """How many columns a units header names (0 unless it names code and name)."""
+    keys = [HEADER_ALIASES.get(h.strip().lower()) for h in header]
+    return sum(1 for k in keys if k) if "code" in keys and "name" in keys else 0
 
 
 def _merge_cells(values: dict[str, str], number: int, errors: list[tuple[int, Message]]
@@ -378,7 +378,8 @@ def parse_units_csv(text: str, existing: set[str] | dict[str, str | None],
     (a stored merge cannot be pointed elsewhere, merges cannot make a cycle).
     """
     text = nfc(text.lstrip("\ufeff"))
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=csv_delimiter(
+        text.splitlines()[0] if text else "", _named_columns))
     rows: list[tuple[int, list[str]]] = []
     try:
         line = 1

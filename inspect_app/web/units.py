@@ -9,7 +9,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from ..domain.text import sort_key
+from ..domain.text import NotText, decode_upload, sort_key
 from ..services import ServiceError
 from ..services import inspections as inspection_service
 from ..services import units as unit_service
@@ -184,8 +184,8 @@ def import_csv():
         return redirect(url_for("units.index"))
     raw = form.file.data.read()
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
+        text = decode_upload(raw)
+    except NotText:
         flash(_("The file is not UTF-8 text. Save the spreadsheet as “CSV UTF-8” and try again."),
               "error")
         return redirect(url_for("units.index"))
