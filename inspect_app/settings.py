@@ -102,6 +102,13 @@ SETTINGS: tuple[Setting, ...] = (
             "With the PostgreSQL store: after this many seconds in the task queue, a queued "
             "export's page says so when no worker runs on any server (none has beaten its "
             "heart in the last minute), instead of waiting in silence."),
+    Setting("REMINDER_ATTEMPTS", 4,
+            "With the PostgreSQL store: how many times a worker tries a day's queued reminders "
+            "when some could not be sent (the mail server refused or was down); each try mails "
+            "only those not mailed yet that day."),
+    Setting("REMINDER_RETRY_SECONDS", 900,
+            "With the PostgreSQL store: how long a worker waits before trying a day's queued "
+            "reminders again after some could not be sent."),
     Setting("JOBS_WORKER", "",
             "With the PostgreSQL store: thread runs a worker of the task queue (big exports, "
             "queued reminders) in a thread of each app process, from the first request it "

@@ -56,7 +56,11 @@ class JobQueue:
         self.procrastinate = procrastinate.App(
             connector=procrastinate.SyncPsycopgConnector(conninfo=url, min_size=0, max_size=2))
         self.procrastinate.task(name=EXPORT_TASK, queue=QUEUE)(self._export)
-        self.procrastinate.task(name=REMINDERS_TASK, queue=QUEUE)(self._reminders)
+        # A day's reminders that could not all be sent (the mail server down) are tried
+        # again; each attempt mails only those not mailed yet that day.
+        self.procrastinate.task(name=REMINDERS_TASK, queue=QUEUE, retry=procrastinate.RetryStrategy(
+            max_attempts=int(app.config["REMINDER_ATTEMPTS"]),
+            wait=int(app.config["REMINDER_RETRY_SECONDS"])))(self._reminders)
         self.thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task | None = None

@@ -233,7 +233,7 @@ def test_the_task_queues_schema_is_procrastinates_own():
 def mail_servers(pg_empty_url, tmp_path):
     sink = Sink()
     mail = {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": sink.port, "SMTP_STARTTLS": False,
-            "SMTP_FROM": "cchc@snv.example.vn"}
+            "SMTP_FROM": "cchc@snv.example.vn", "REMINDER_RETRY_SECONDS": 0}
     a = create_app(app_config(tmp_path / "a", DATABASE_URL=pg_empty_url, **mail))
     b = create_app(app_config(tmp_path / "b", DATABASE_URL=pg_empty_url, **mail))
     yield a, b, sink
@@ -264,6 +264,30 @@ def test_reminders_queued_twice_the_same_day_are_sent_once(mail_servers, pin):  
     assert again.exit_code == 0 and "queued (job" in again.output
     work(a)
     assert len(sink.messages) == 2  # that day was sent: nothing twice
+
+
+def test_queued_reminders_the_mail_server_refused_are_tried_again(mail_servers, pin):  # noqa: F811
+    """The mail server refuses one message (451, try later): the day's job fails, is tried
+    again by the worker, and every reminder arrives exactly once."""
+    import psycopg
+
+    a, _b, sink = mail_servers
+    world = World(a, a.test_client())
+    a.extensions["store"].put_settings({"public_url": "https://cchc.example.vn"})
+    items_of_nt(world)
+    accounts.set_email(world.store, "ua", "vanphong@nongthuong.vn")
+    accounts.set_email(world.store, "lead", "lead@snv.example.vn")
+    queued = a.test_cli_runner().invoke(args=["reminders", "send", "--queue", "--date",
+                                               "2026-12-02"])
+    assert queued.exit_code == 0, queued.output
+    sink.refuse_next = 1
+    work(a)
+    assert sorted(m["To"] for m in sink.messages) == ["lead@snv.example.vn",
+                                                      "vanphong@nongthuong.vn"]
+    with psycopg.connect(a.extensions["store"].url, autocommit=True) as conn:
+        rows = conn.execute("SELECT status, attempts FROM procrastinate_jobs WHERE "
+                            "task_name = 'inspect_app.reminders'").fetchall()
+    assert rows in ([], [("succeeded", 2)])  # deleted once succeeded, or kept as such
 
 
 def test_the_worker_command_runs_what_any_server_queued(servers):

@@ -243,6 +243,7 @@ class Sink(socketserver.ThreadingTCPServer):
         self.messages: list[email.message.EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []
         self.refuse = False
+        self.refuse_next = 0  # answer 451 to that many more messages, then accept again
         threading.Thread(target=self.serve_forever, daemon=True).start()
 
     @property
@@ -271,7 +272,8 @@ class SinkHandler(socketserver.StreamRequestHandler):
                 recipients.append(command.split(":", 1)[1].strip())
                 self.reply("250 ok")
             elif verb == "DATA":
-                if sink.refuse:
+                if sink.refuse or sink.refuse_next:
+                    sink.refuse_next = max(0, sink.refuse_next - 1)
                     self.reply("451 try again later")
                     continue
                 self.reply("354 go on")
