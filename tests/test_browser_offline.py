@@ -3,9 +3,8 @@ once works offline, one queue on the phone sends everything exactly once, the qu
 finalizing refused while changes wait, and queued changes that belong to their user."""
 from __future__ import annotations
 
+import time
 import uuid
-
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from inspect_app.services import commands
 from inspect_app.services import inspections as service
@@ -39,12 +38,7 @@ def open_for_offline(page, server, team):
     """Open the inspection online and wait until the service worker has kept all of it."""
     base = f"/inspections/{team['id']}"
     page.goto(f"{server.url}{base}/s/chi_dao")
-    controlled = "() => navigator.serviceWorker.controller !== null"
-    try:
-        page.wait_for_function(controlled, timeout=20000)
-    except PlaywrightTimeout:  # a slow first install on a loaded machine: the next load is
-        page.reload()          # controlled by the installed worker, as on a real phone
-        page.wait_for_function(controlled, timeout=40000)
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")  # installed and active
     wanted = {f"{base}/s/{s}" for s in SECTIONS} | {f"{base}/review", base, "/queue"}
     # the pack is fetched in the background, page after page: on a machine busy with a
     # second test worker and its own browser this takes far longer than on a phone
@@ -146,6 +140,32 @@ def test_an_inspection_opened_once_is_filled_offline_and_arrives_once(live_serve
     page.goto(f"{base}/s/the_che")
     assert card(page, "2.1").locator("figure.thumb:not(.unsent) img").count() == 1
     assert card(page, "2.1").locator("figure.unsent").count() == 0
+
+
+def test_a_page_the_worker_does_not_control_still_has_the_inspection_kept(live_server, team, phone):
+    """A page whose navigation began while the worker was installing is not claimed by it
+    (seen in about one first visit in twenty-five: an inspector who opens an inspection
+    right after logging in). Such a page waited for a change of controller that never
+    came, and nothing of the inspection was kept for offline use; the active worker is
+    asked instead."""
+    page = phone()
+    login(page, live_server, team["lead"], PASSWORD)
+    page.evaluate("navigator.serviceWorker.getRegistrations()"
+                  ".then(rs => Promise.all(rs.map(r => r.unregister())))"
+                  ".then(() => caches.keys()).then(ks => Promise.all(ks.map(k => caches.delete(k))))")
+    base = f"/inspections/{team['id']}"
+    page.route(f"**{base}/s/tthc", lambda route: (time.sleep(1.5), route.continue_()))
+    page.goto(f"{live_server.url}/")  # registers the worker, which starts installing
+    page.goto(f"{live_server.url}{base}/s/tthc")  # on its way while the worker activates
+    page.unroute(f"**{base}/s/tthc")
+    assert page.evaluate("navigator.serviceWorker.ready.then(() => navigator.serviceWorker"
+                         ".controller === null)")  # active, but not this page's controller
+    wanted = {f"{base}/s/{s}" for s in SECTIONS} | {f"{base}/review", base, "/queue"}
+    eventually(lambda: wanted <= set(kept_pages(page)), timeout=30)
+    page.context.set_offline(True)
+    page.goto(f"{live_server.url}{base}/s/tac_dong")  # the next page opens offline
+    not_the_browser_error_page(page)
+    assert page.locator("#section-form").count() == 1
 
 
 def add_to_queue(page, team, criterion, value=True):

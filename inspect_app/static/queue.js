@@ -387,8 +387,13 @@
     return Object.keys(urls);
   }
 
+  /* The worker asked to keep the pack: the one in control of this page or, when this page
+   * is not controlled (loaded while the worker was still installing and the claim missed
+   * it, or a hard reload), the active one, which serves the next navigation all the same. */
+  var activeWorker = null;
+
   function prefetch(force) {
-    var sw = navigator.serviceWorker && navigator.serviceWorker.controller;
+    var sw = navigator.serviceWorker && (navigator.serviceWorker.controller || activeWorker);
     var urls = offlinePack();
     if (!sw || !urls.length || !navigator.onLine) return;
     // This page is in the pack unless the worker kept it on the way (not so when it was
@@ -403,9 +408,9 @@
   if ("serviceWorker" in navigator && body.dataset.sw) {
     navigator.serviceWorker.register(body.dataset.sw, { scope: body.dataset.scope || "/" }).then(function () {
       return navigator.serviceWorker.ready;
-    }).then(function () {
-      if (navigator.serviceWorker.controller) prefetch(false);
-      else navigator.serviceWorker.addEventListener("controllerchange", function () { prefetch(false); }, { once: true });
+    }).then(function (registration) {
+      activeWorker = registration.active;
+      prefetch(false);
     }).catch(function () { /* no service worker (private mode, http): pages still work online */ });
   }
 
