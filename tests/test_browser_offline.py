@@ -34,6 +34,13 @@ def kept_pages(page):
                          ".then(keys => keys.map(r => new URL(r.url).pathname))")
 
 
+def forget_the_worker(page):
+    """The phone as on a first visit: no service worker registered, nothing kept."""
+    page.evaluate("navigator.serviceWorker.getRegistrations()"
+                  ".then(rs => Promise.all(rs.map(r => r.unregister())))"
+                  ".then(() => caches.keys()).then(ks => Promise.all(ks.map(k => caches.delete(k))))")
+
+
 def open_for_offline(page, server, team):
     """Open the inspection online and wait until the service worker has kept all of it."""
     base = f"/inspections/{team['id']}"
@@ -51,9 +58,7 @@ def test_the_page_opened_while_the_worker_installs_is_kept_too(live_server, team
     showed the offline page without a network. Seen in CI as a flaky offline test."""
     page = phone()
     login(page, live_server, team["lead"], PASSWORD)
-    page.evaluate("navigator.serviceWorker.getRegistrations()"
-                  ".then(rs => Promise.all(rs.map(r => r.unregister())))"
-                  ".then(() => caches.keys()).then(ks => Promise.all(ks.map(k => caches.delete(k))))")
+    forget_the_worker(page)
     section = f"/inspections/{team['id']}/s/tthc"
     # Whether the page was loaded through a worker is what its first script sees: the new
     # worker may claim the page a moment later (clients.claim), which is not a navigation.
@@ -150,9 +155,7 @@ def test_a_page_the_worker_does_not_control_still_has_the_inspection_kept(live_s
     asked instead."""
     page = phone()
     login(page, live_server, team["lead"], PASSWORD)
-    page.evaluate("navigator.serviceWorker.getRegistrations()"
-                  ".then(rs => Promise.all(rs.map(r => r.unregister())))"
-                  ".then(() => caches.keys()).then(ks => Promise.all(ks.map(k => caches.delete(k))))")
+    forget_the_worker(page)
     base = f"/inspections/{team['id']}"
     page.route(f"**{base}/s/tthc", lambda route: (time.sleep(1.5), route.continue_()))
     page.goto(f"{live_server.url}/")  # registers the worker, which starts installing

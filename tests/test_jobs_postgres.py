@@ -243,13 +243,19 @@ def mail_servers(pg_empty_url, tmp_path):
     _close(b)
 
 
-def test_reminders_queued_twice_the_same_day_are_sent_once(mail_servers, pin):  # noqa: F811
-    a, b, sink = mail_servers
-    world = World(a, a.test_client())
-    a.extensions["store"].put_settings({"public_url": "https://cchc.example.vn"})
+def reminders_world(app):
+    """Nông Thượng's open items, with a mail address for its officer and the lead."""
+    world = World(app, app.test_client())
+    app.extensions["store"].put_settings({"public_url": "https://cchc.example.vn"})
     items_of_nt(world)
     accounts.set_email(world.store, "ua", "vanphong@nongthuong.vn")
     accounts.set_email(world.store, "lead", "lead@snv.example.vn")
+    return world
+
+
+def test_reminders_queued_twice_the_same_day_are_sent_once(mail_servers, pin):  # noqa: F811
+    a, b, sink = mail_servers
+    reminders_world(a)
     runner = a.test_cli_runner()
     first = runner.invoke(args=["reminders", "send", "--queue", "--date", "2026-12-02"])
     assert first.exit_code == 0 and "queued (job" in first.output, first.output
@@ -272,11 +278,7 @@ def test_queued_reminders_the_mail_server_refused_are_tried_again(mail_servers, 
     import psycopg
 
     a, _b, sink = mail_servers
-    world = World(a, a.test_client())
-    a.extensions["store"].put_settings({"public_url": "https://cchc.example.vn"})
-    items_of_nt(world)
-    accounts.set_email(world.store, "ua", "vanphong@nongthuong.vn")
-    accounts.set_email(world.store, "lead", "lead@snv.example.vn")
+    reminders_world(a)
     queued = a.test_cli_runner().invoke(args=["reminders", "send", "--queue", "--date",
                                                "2026-12-02"])
     assert queued.exit_code == 0, queued.output
