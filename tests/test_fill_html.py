@@ -274,3 +274,32 @@ def test_the_no_js_conflict_names_the_team_mate_in_full_with_the_time(client, wo
                     response.get_data(as_text=True), re.S).group(1)
     assert "Trần Thị Mai" in box and "(mate)" not in box
     assert re.search(r"\d{2}/\d{2}/\d{4} \d{2}:\d{2}", box)
+
+
+def test_a_page_sent_again_after_back_with_a_correction_keeps_every_change(client, world):
+    """Without JavaScript: save section I with 1.6 = Yes, press Back (the page as it was,
+    with its op_ids), correct 1.6 to No, add a note to 1.10, save again. The page's op_ids
+    were spent by the first send: the whole save was refused ("this op_id was already
+    used…") and neither change was kept. Now 1.10 is saved and 1.6 is shown as a
+    difference with what this user saved, to choose on its card."""
+    login(client, "lead")
+    url = f"/inspections/{world['id']}/s/chi_dao"
+    page = section_form(client, world)
+    assert client.post(url, data={**page, f"{key_of(world, '1.6')}_value": "true"}).status_code == 302
+    again = {**page, f"{key_of(world, '1.6')}_value": "false",
+             f"{key_of(world, '1.10')}_note": "Chưa phân công công chức chấm điểm"}
+    response = client.post(url, data=again)
+    assert response.status_code == 409
+    answers = world["store"].get_inspection(world["id"]).answers
+    assert answers["1.10"].note == "Chưa phân công công chức chấm điểm"
+    assert answers["1.6"].value is True and answers["1.6"].rev == 1  # not overwritten unseen
+    box = re.search(r'<div class="conflict" role="alert">(.*?)</div>',
+                    response.get_data(as_text=True), re.S).group(1)
+    assert "Thành viên khác" not in box and "Bạn đã lưu" in box  # it was this user's own
+    mine = form_fields(response.get_data(as_text=True))
+    assert mine[f"{key_of(world, '1.6')}_value"] == "false"  # what was typed is still there
+    assert client.post(url, data=mine).status_code == 302  # "keep mine"
+    assert world["store"].get_inspection(world["id"]).answers["1.6"].value is False
+    # and the first page sent a third time as it was: nothing applied twice
+    assert client.post(url, data={**page, f"{key_of(world, '1.6')}_value": "true"}).status_code == 302
+    assert world["store"].get_inspection(world["id"]).answers["1.6"].value is False

@@ -6,10 +6,12 @@ applied in one atomic read-modify-write.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import hashlib
 import json
 import logging
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -44,7 +46,7 @@ from ..storage import NotFound, Store, new_id
 from ..storage.base import InspectionQuery, Page
 from ..storage.checklist_files import ChecklistLibrary
 from . import Conflict, Forbidden, Invalid, Missing, Refused, Unprocessable, clock
-from .commands import AnswerOp, FinalizeOp, StartRequest, quoted
+from .commands import AnswerOp, AppraisalOp, FinalizeOp, StartRequest, quoted
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -675,16 +677,33 @@ def totals_of(card: ScoreCard, section_id: str | None) -> dict[str, Any]:
     return out
 
 
+OpT = TypeVar("OpT", AnswerOp, AppraisalOp)
+
+
+def from_a_page(apply: Callable[[OpT], T], op: OpT) -> T:
+    """Apply an op a page made for one criterion (its op_id made when the page was shown).
+
+    The page sent twice as it was is applied once. Sent again with other content (the
+    browser's Back, a correction, Save) its op_id was spent by the first send: that is a
+    new change, applied as a new op and still checked against the revision the page
+    showed (:class:`~inspect_app.domain.inspection.Stale` when it changed since)."""
+    try:
+        return apply(op)
+    except rules.OpReused:
+        return apply(dataclasses.replace(op, op_id=str(uuid.uuid4())))
+
+
 def save_section(store: Store, scope: Scope, inspection_id: str,
                  ops: Iterable[AnswerOp]) -> SectionResult:
     """The no-JavaScript path (DESIGN §7): the changed answers of a section, each saved as
     its own protected op, so that a conflict is reported for its criterion and never
     overwrites a team mate's newer answer. A record that cannot take any answer (it was
-    finalized meanwhile) or a reused op_id stops the save with that :class:`Conflict`."""
+    finalized meanwhile) stops the save with that :class:`Conflict`; a page sent again
+    with other content is saved as :func:`from_a_page` says."""
     result = SectionResult()
     for op in ops:
         try:
-            save_answer(store, scope, inspection_id, op)
+            from_a_page(lambda op: save_answer(store, scope, inspection_id, op), op)
         except rules.Stale as stale:
             result.conflicts[op.criterion] = stale.details["current"]
         except (Conflict, Missing, Forbidden):

@@ -145,10 +145,15 @@ def save_appraisal(inspection_id: str, section_id: str):
         try:
             op = commands.appraisal_op(c.id, {"op_id": data.get("op_id") or str(uuid.uuid4()),
                                               "base_rev": base_rev, **content})
-            assessments.save_appraisal(store(), scope(), inspection_id, op)
-        except rules.Stale:
-            problems.append(_("%(criterion)s was changed by a team mate meanwhile: look at it "
-                              "again.", criterion=criterion_label(c)))
+            service.from_a_page(
+                lambda op: assessments.save_appraisal(store(), scope(), inspection_id, op), op)
+        except rules.Stale as stale:
+            if stale.details.get("current", {}).get("by") == scope().user.username:
+                problems.append(_("%(criterion)s: you saved another score here after this page "
+                                  "was opened: look at it again.", criterion=criterion_label(c)))
+            else:
+                problems.append(_("%(criterion)s was changed by a team mate meanwhile: look at "
+                                  "it again.", criterion=criterion_label(c)))
         except ServiceError as exc:
             problems.append(f"{criterion_label(c)}: {translate(exc.message)}")
         else:

@@ -193,13 +193,21 @@ def save_section(inspection_id: str, section_id: str):
     problems.update({cid: [translate(p) for p in found] for cid, found in saved.problems.items()})
     conflicts = saved.conflicts
     keys = {cf.criterion.id: cf.key for cf in spec.criteria}
+    me = scope().user.username
     for criterion_id, current in conflicts.items():
+        # this user's own answer (another tab, or this page sent before): said so, not
+        # "a team mate"
+        current["own"] = current.get("by") == me
         # let "keep mine" resend against the team mate's revision
         key = keys[criterion_id]
         form[f"{key}_base_rev"].data = str(current.get("rev", 0))
         form[f"{key}_op_id"].data = str(uuid.uuid4())
     if conflicts or problems:
-        if conflicts:
+        if conflicts and all(current["own"] for current in conflicts.values()):
+            flash(_("Some answers were saved differently after this page was opened (on "
+                    "another page, or by sending this one before). Compare and choose for "
+                    "each one."), "warning")
+        elif conflicts:
             flash(_("A team mate changed some answers while you were editing. Compare and "
                     "choose for each one."), "warning")
         return _render_section(store().get_inspection(inspection_id), section_id, form=form,
