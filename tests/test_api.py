@@ -295,6 +295,24 @@ def test_finalize_freezes_locks_and_creates_items(world, inspection):
     assert world["ua"].get(f"/inspections/{iid}").status_code == 200
 
 
+def test_finalize_with_base_rev_refuses_a_record_changed_since(world, inspection):
+    """``base_rev`` (optional): the record revision whose summary the client showed."""
+    iid = inspection["id"]
+    world["lead"].answer(iid, "1.6", value=True)
+    seen = world["lead"].get(f"/inspections/{iid}").json["rev"]
+    world["mate"].answer(iid, "1.6", base_rev=1, value=False)  # a team mate, meanwhile
+    response = world["lead"].post(f"/inspections/{iid}/finalize", {
+        "op_id": op(), "allow_unanswered": True, "base_rev": seen})
+    assert response.status_code == 409 and response.json["current"]["rev"] == seen + 1
+    assert world["lead"].get(f"/inspections/{iid}").json["status"] == "draft"
+    op_id = op()
+    body = {"op_id": op_id, "allow_unanswered": True, "base_rev": seen + 1}
+    assert world["lead"].post(f"/inspections/{iid}/finalize", body).status_code == 200
+    assert world["lead"].post(f"/inspections/{iid}/finalize", body).status_code == 200  # replay
+    bad = world["lead"].post(f"/inspections/{iid}/finalize", {"op_id": op(), "base_rev": "3"})
+    assert bad.status_code == 400 and bad.json["field"] == "base_rev"
+
+
 def test_only_the_lead_or_an_admin_finalizes(world, inspection):
     iid = inspection["id"]
     body = {"op_id": op(), "allow_unanswered": True}

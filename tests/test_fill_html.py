@@ -303,3 +303,33 @@ def test_a_page_sent_again_after_back_with_a_correction_keeps_every_change(clien
     # and the first page sent a third time as it was: nothing applied twice
     assert client.post(url, data={**page, f"{key_of(world, '1.6')}_value": "true"}).status_code == 302
     assert world["store"].get_inspection(world["id"]).answers["1.6"].value is False
+
+
+def test_finalize_freezes_only_the_summary_that_was_confirmed(client, world):
+    """The lead reads the confirmation (score, the items it will create); meanwhile a team
+    mate saves 1.6 = No. "Finalize now" froze the new state at once, with a lower score and
+    one more item than the page said. Now the summary is shown again, with the change."""
+    login(client, "lead")
+    url = f"/inspections/{world['id']}"
+    store = world["store"]
+    lead = service.scope_for(store, store.get_user("lead"))
+    service.save_answer(store, lead, world["id"], commands.answer_op(
+        "1.6", {"op_id": str(uuid.uuid4()), "base_rev": 0, "value": True}))
+    html = client.get(f"{url}/finalize?allow_unanswered=y").get_data(as_text=True)
+    shown = int(re.search(r'data-role="items">(\d+)<', html).group(1))
+    fields = form_fields(html, "finalize-form")
+    mate = service.scope_for(store, store.get_user("mate"))
+    service.save_answer(store, mate, world["id"], commands.answer_op(
+        "1.6", {"op_id": str(uuid.uuid4()), "base_rev": 1, "value": False}))
+    response = client.post(f"{url}/finalize", data=fields)
+    assert response.status_code == 302 and "/finalize?allow_unanswered=y" in response.location
+    assert store.get_inspection(world["id"]).status == "draft"
+    again = client.get(response.location).get_data(as_text=True)
+    assert "Câu trả lời đã thay đổi" in again  # said why the summary is shown again
+    assert int(re.search(r'data-role="items">(\d+)<', again).group(1)) == shown + 1
+    response = client.post(f"{url}/finalize", data=form_fields(again, "finalize-form"))
+    record = store.get_inspection(world["id"])
+    assert record.status == "finalized" and len(record.items) == shown + 1
+    # the confirmed form sent again (a double tap): the same finalize, nothing new
+    assert client.post(f"{url}/finalize", data=form_fields(again, "finalize-form")).status_code == 302
+    assert len(store.get_inspection(world["id"]).items) == shown + 1

@@ -19,7 +19,7 @@ from ..domain.messages import N_
 
 OP_ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{8,100}$")
 ANSWER_BODY_KEYS = frozenset({"op_id", "base_rev", *rules.ANSWER_CONTENT_KEYS})
-FINALIZE_BODY_KEYS = frozenset({"op_id", "allow_unanswered"})
+FINALIZE_BODY_KEYS = frozenset({"op_id", "allow_unanswered", "base_rev"})
 APPRAISAL_BODY_KEYS = frozenset({"op_id", "base_rev", "value", "inputs", "na", "note", "explain"})
 EXPLANATION_BODY_KEYS = frozenset({"op_id", "base_rev", "text"})
 ADVANCE_BODY_KEYS = frozenset({"op_id"})
@@ -102,6 +102,9 @@ class FinalizeOp:
 
     op_id: str
     allow_unanswered: bool = False
+    #: The record's revision when its summary was shown (the confirmation page): the
+    #: finalize is refused if anything changed since. None: finalize what is there.
+    base_rev: int | None = None
 
 
 @dataclass(frozen=True)
@@ -250,13 +253,16 @@ def advance_op(body: Any) -> AdvanceOp:
 
 
 def finalize_op(body: Any) -> FinalizeOp:
-    """``{op_id, allow_unanswered?}`` → :class:`FinalizeOp`."""
+    """``{op_id, allow_unanswered?, base_rev?}`` → :class:`FinalizeOp`."""
     body = json_object(body, FINALIZE_BODY_KEYS)
     op_id = op_id_of(body.get("op_id"))
     allow = body.get("allow_unanswered", False)
     if not isinstance(allow, bool):
         raise Invalid(N_("allow_unanswered must be true or false"), field="allow_unanswered")
-    return FinalizeOp(op_id=op_id, allow_unanswered=allow)
+    base_rev = body.get("base_rev")
+    if base_rev is not None and not _is_revision(base_rev):
+        raise Invalid(N_("base_rev must be the record revision you last saw"), field="base_rev")
+    return FinalizeOp(op_id=op_id, allow_unanswered=allow, base_rev=base_rev)
 
 
 def _item_base_rev(body: dict[str, Any]) -> int | None:

@@ -750,6 +750,11 @@ def finalize(store: Store, scope: Scope, inspection_id: str, op: FinalizeOp, *,
 
     def apply(inspection: Inspection, at: str):
         rules.ensure_draft(inspection)
+        if op.base_rev is not None and op.base_rev != inspection.rev:
+            # a team mate saved something after the summary was shown: never freeze a
+            # score or items that the one finalizing has not seen
+            raise rules.Stale(N_("answers changed after this summary was shown: look at it "
+                                 "again before finalizing"), current={"rev": inspection.rev})
         if inspection.kind == "assessment":
             raise Conflict(N_("an assessment is not finalized: it moves on stage by stage "
                               "(advance) and is final after its appraisal"),

@@ -306,10 +306,20 @@ def confirm_finalize(inspection_id: str):
 @roles_required("admin", "inspector", "unit")
 def finalize(inspection_id: str):
     _load_for(inspection_id, lambda i: service.can_finalize(scope(), i))
+    allow = request.form.get("allow_unanswered") == "y"
+    try:
+        base_rev = int(request.form["base_rev"]) if request.form.get("base_rev") else None
+    except ValueError:
+        base_rev = None
     op = commands.FinalizeOp(op_id=request.form.get("op_id") or str(uuid.uuid4()),
-                             allow_unanswered=request.form.get("allow_unanswered") == "y")
+                             allow_unanswered=allow, base_rev=base_rev)
     try:
         service.finalize(store(), scope(), inspection_id, op)
+    except rules.Stale:  # the summary that was confirmed is not what would be frozen
+        flash(_("Answers changed after you opened this summary (a team mate saved some). "
+                "Here it is again: check it before finalizing."), "warning")
+        return redirect(url_for("fill.confirm_finalize", inspection_id=inspection_id,
+                                allow_unanswered="y" if allow else None))
     except ServiceError as exc:
         if exc.details.get("unanswered"):
             flash(_("%(count)s criteria are unanswered. Answer them, or tick the box to finalize "
