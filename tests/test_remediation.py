@@ -170,6 +170,46 @@ def test_refinalizing_after_a_reopen_never_duplicates_items(world, plan):
     assert len({c for _, c in after}) == len(after)  # one item per criterion
 
 
+def test_a_shortcoming_corrected_after_a_reopen_is_withdrawn_from_the_plan(world, plan):
+    """1.6 was finalized as "No" by mistake; the lead reopens, corrects it to "Yes" and
+    finalizes again. Its item stayed open in the commune's plan (deadline, reminders) for a
+    finding the record no longer made. Now it is closed as "no action needed" with the
+    reason, kept in the history; wrong again later, the same item opens again."""
+    record = plan["record"]
+    service.reopen(world.store, world.scope("lead"), record, "1.6 ghi nhầm")
+    world.answer("lead", record, "1.6", value=True)
+    _, preview = service.finalize_preview(world.store, world.scope("lead"), record,
+                                          allow_unanswered=True)
+    assert preview.withdrawn == [plan["item"]]  # said on the confirmation first
+    world.finalize("lead", record)
+    items = {i.criterion: i for i in world.record(record).items}
+    item = items["1.6"]
+    assert item.id == plan["item"] and item.status == "no_action"
+    assert item.reason.startswith("Kết quả tiêu chí đã được sửa")
+    assert [e.action for e in item.history] == ["created", "withdrawn"]
+    assert {i.status for c, i in items.items() if c != "1.6"} == {"open"}  # the others stay
+    assert world.record(record).history[-1].detail["withdrawn"] == [item.id]
+    page = login(world.client, "ua").get(f"/remediation/item/{item.id}").get_data(as_text=True)
+    assert "Kết quả tiêu chí đã được sửa" in page and "rút lại" in page  # the commune sees why
+    service.reopen(world.store, world.scope("lead"), record, "1.6 đúng là chưa đạt")
+    world.answer("lead", record, "1.6", value=False)
+    world.finalize("lead", record)
+    again = [i for i in world.record(record).items if i.criterion == "1.6"]
+    assert [(i.id, i.status, i.reason) for i in again] == [(plan["item"], "open", "")]
+
+
+def test_an_item_the_commune_worked_on_stays_when_its_criterion_is_corrected(world, plan):
+    record, item_id = plan["record"], plan["item"]
+    item = world.record(record).item(item_id)
+    response = world.api["ua"].patch(item_id, item.rev, op(), progress_note="Đã dự thảo kế hoạch")
+    assert response.status_code == 200, response.json
+    assert world.record(record).item(item_id).progress  # the commune began
+    service.reopen(world.store, world.scope("lead"), record, "1.6 ghi nhầm")
+    world.answer("lead", record, "1.6", value=True)
+    world.finalize("lead", record)
+    assert world.record(record).item(item_id).status != "no_action"
+
+
 def test_free_findings_before_and_after_finalizing(world):
     record = world.start("lead", "NT")
     response = world.api["lead"].post(f"/inspections/{record}/remediation", {

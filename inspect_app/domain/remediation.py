@@ -75,6 +75,52 @@ def _is_shortcoming(line, include_unanswered: bool) -> bool:
     return line.status in ("partial", "fail") or (include_unanswered and line.status == "unanswered")
 
 
+#: Said on a finding item closed at a re-finalize because its criterion was corrected (the
+#: plan's text is Vietnamese, like the findings).
+CORRECTED_REASON = "Kết quả tiêu chí đã được sửa khi chốt lại; không còn là tồn tại cần khắc phục"
+_AUTOMATIC = frozenset({"created", "withdrawn", "restored"})
+
+
+def corrected_items(inspection: Inspection, card: ScoreCard, *,
+                    include_unanswered: bool) -> tuple[list[str], list[str]]:
+    """At a re-finalize (after a reopen): the finding items to withdraw and to restore.
+
+    Withdrawn: items still open and untouched (no progress, no change but this module's)
+    whose criterion is no longer a shortcoming, as when a wrong "No" was corrected: they
+    would stay in the commune's plan, with deadline and reminders, for a finding the
+    record no longer makes. Restored: items withdrawn that way whose criterion is a
+    shortcoming again. An item anyone has worked on stays as it is."""
+    now_short = {line.id for line in card.criteria if _is_shortcoming(line, include_unanswered)}
+    withdraw, restore = [], []
+    for item in inspection.items:
+        if item.source != "finding" or not item.criterion or item.progress:
+            continue
+        if any(event.action not in _AUTOMATIC for event in item.history):
+            continue
+        if item.status == "open" and item.criterion not in now_short:
+            withdraw.append(item.id)
+        elif (item.status == "no_action" and item.criterion in now_short and item.history
+              and item.history[-1].action == "withdrawn"):
+            restore.append(item.id)
+    return withdraw, restore
+
+
+def apply_corrections(inspection: Inspection, withdraw: list[str], restore: list[str], *,
+                      at: str, by: str) -> None:
+    """Withdraw and restore the items :func:`corrected_items` named (each a new revision
+    of the item, with a history line)."""
+    for item in inspection.items:
+        if item.id in withdraw:
+            item.status, item.reason, action = "no_action", CORRECTED_REASON, "withdrawn"
+        elif item.id in restore:
+            item.status, item.reason, action = "open", "", "restored"
+        else:
+            continue
+        item.rev += 1
+        item.history.append(Event(at=at, by=by, action=action,
+                                  detail={"criterion": item.criterion, "status": item.status}))
+
+
 def action_lines(text: Any) -> list[str]:
     """The actions of an ``actions`` text input: its non-empty lines, bullets removed."""
     if not isinstance(text, str):

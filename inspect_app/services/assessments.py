@@ -272,7 +272,7 @@ def _finish(inspection: Inspection, *, day: _dt.date, at: str, by: str) -> None:
                         "appraisal2": (round_card(inspection, "appraisal2").as_dict()
                                        if "appraisal2" in inspection.rounds else None)}
     stages.enter(inspection, "final", by, at)
-    inspection.items.extend(plan.items)
+    plan.apply_items(inspection, at=at, by=by)
     inspection.status = "finalized"
     inspection.score = plan.card.as_dict()
     inspection.finalized_at, inspection.finalized_by = at, by

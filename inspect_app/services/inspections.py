@@ -37,7 +37,7 @@ from ..domain.models import (
     User,
 )
 from ..domain.periods import PeriodError, default_period, fits_cadence, parse_period, period_of
-from ..domain.remediation import generate_items
+from ..domain.remediation import apply_corrections, corrected_items, generate_items
 from ..domain.scoring import ScoreCard, score
 from ..domain.text import SHORT_TEXT, TextProblem, clean_text, sort_key
 from ..domain.units import merged_into_any
@@ -773,13 +773,14 @@ def finalize(store: Store, scope: Scope, inspection_id: str, op: FinalizeOp, *,
                        [criterion_label(checklist.criterion(c)) for c in plan.missing_evidence],
                        "; ")),
                 missing_evidence=plan.missing_evidence)
-        inspection.items.extend(plan.items)
+        plan.apply_items(inspection, at=at, by=by)
         inspection.status = "finalized"
         inspection.score = card.as_dict()
         inspection.finalized_at, inspection.finalized_by = at, by
         inspection.updated_at = at
         rules.add_event(inspection, by, at, "finalized", unanswered=unanswered,
-                        percent=inspection.score["percent"])
+                        percent=inspection.score["percent"],
+                        **({"withdrawn": plan.withdrawn} if plan.withdrawn else {}))
         return Finalized(inspection), ("f", "", inspection.rev)
 
     done = run_op(store, inspection_id, op.op_id, digest, apply,
@@ -800,11 +801,20 @@ class Closing:
     unanswered: list[str]
     missing_evidence: list[str]
     allow_unanswered: bool
+    #: Finding items of an earlier finalize that this one withdraws (their criterion was
+    #: corrected after a reopen) or restores (see ``domain/remediation.corrected_items``).
+    withdrawn: list[str] = field(default_factory=list)
+    restored: list[str] = field(default_factory=list)
 
     @property
     def blocked(self) -> bool:
         """True when finalizing would be refused (:class:`Unprocessable`)."""
         return bool(self.missing_evidence or (self.unanswered and not self.allow_unanswered))
+
+    def apply_items(self, inspection: Inspection, *, at: str, by: str) -> None:
+        """Put the plan into the record: corrections first, then the new items."""
+        apply_corrections(inspection, self.withdrawn, self.restored, at=at, by=by)
+        inspection.items.extend(self.items)
 
 
 def closing(inspection: Inspection, *, allow_unanswered: bool, day: _dt.date, at: str,
@@ -819,10 +829,11 @@ def closing(inspection: Inspection, *, allow_unanswered: bool, day: _dt.date, at
     items = generate_items(inspection, checklist, card, include_unanswered=allow_unanswered,
                            finalized_on=day, at=at, by=by, number_text=formatting.number,
                            answers=answers)
+    withdrawn, restored = corrected_items(inspection, card, include_unanswered=allow_unanswered)
     return Closing(card=card, items=items, unanswered=[line.id for line in card.unanswered],
                    missing_evidence=(rules.missing_evidence(inspection, checklist)
                                      if answers is None else []),
-                   allow_unanswered=allow_unanswered)
+                   allow_unanswered=allow_unanswered, withdrawn=withdrawn, restored=restored)
 
 
 def finalize_preview(store: Store, scope: Scope, inspection_id: str, *, allow_unanswered: bool,

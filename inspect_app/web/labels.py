@@ -56,6 +56,8 @@ EVENT_LABELS = {
     "verified": _l("verified"),
     "sent_back": _l("sent back"),
     "progress": _l("reported progress"),
+    "withdrawn": _l("withdrawn: the criterion was corrected when finalized again"),
+    "restored": _l("opened again: the criterion is a shortcoming again"),
 }
 
 # Main navigation: (endpoint, label, roles that see it). Endpoints that are not
