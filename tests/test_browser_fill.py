@@ -5,6 +5,7 @@ from PIL import Image
 
 from .browser import (  # noqa: F401  (fixtures)
     PASSWORD,
+    PHONE,
     answer_of,
     camera_jpeg,
     card,
@@ -137,3 +138,49 @@ def test_a_second_change_made_before_the_first_reply_is_not_a_conflict_with_ones
                timeout=15)
     assert answer_of(team, "6.1").rev == 2
     assert card(page, "6.1").locator(".conflict").count() == 0
+
+
+def test_without_javascript_a_photo_upload_or_removal_keeps_what_is_typed(live_server, team,
+                                                                          chromium, tmp_path):
+    """Without JavaScript: answer 1.6 "Có", write a note, pick a photo on the same card and
+    press "Tải lên". The photo form held only the photo: the page came back with "photo
+    added" and the answer and note were gone, without a word. Now the buttons send the
+    section with them; "Xóa" too."""
+    context = chromium.new_context(**PHONE, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        login(page, live_server, team["lead"], PASSWORD)
+        page.goto(f"{live_server.url}/inspections/{team['id']}/s/chi_dao")
+        one = card(page, "1.6")
+        one.get_by_text("Có", exact=True).click()
+        one.locator("details.note summary").first.click()
+        one.locator("textarea[name$=_note]").fill("Đã ban hành kế hoạch số 12/KH-UBND")
+        card(page, "1.10").get_by_text("Có", exact=True).click()  # another card, same page
+        photo = tmp_path / "anh.jpg"
+        photo.write_bytes(camera_jpeg())
+        one.locator("input[type=file][data-role=photo-input]").set_input_files(str(photo))
+        with page.expect_navigation():
+            one.locator("button.nojs-only[name=photo_for]").click()
+        answer = answer_of(team, "1.6")
+        assert len(answer.photos) == 1 and answer.value is True
+        assert answer.note == "Đã ban hành kế hoạch số 12/KH-UBND"
+        assert answer_of(team, "1.10").value is True
+        assert page.url.endswith("#k-1.6") and "Đã thêm ảnh" in page.locator(".flash-success").inner_text()
+        page.screenshot(path=str(live_server_artifacts() / "nojs-photo-added.png"))
+        ratio = card(page, "1.2").locator("input[data-number]")
+        ratio.first.fill("20")
+        with page.expect_navigation():
+            ratio.first.press("Enter")  # saves the section; never a card's photo button
+        assert answer_of(team, "1.2").inputs["planned"] == 20
+        assert page.locator("p.error").count() == 0  # not "choose a photo first" for 1.1
+        assert len(answer_of(team, "1.6").photos) == 1
+
+        one = card(page, "1.6")
+        assert one.locator("textarea[name$=_note]").is_visible()  # a note's box shows open
+        one.locator("textarea[name$=_note]").fill("Kế hoạch số 12/KH-UBND ngày 07/04/2025")
+        with page.expect_navigation():
+            one.locator("button[name=remove_photo]").click()
+        answer = answer_of(team, "1.6")
+        assert answer.photos == [] and answer.note == "Kế hoạch số 12/KH-UBND ngày 07/04/2025"
+    finally:
+        context.close()

@@ -464,13 +464,12 @@
   function uploadPhoto(card, input) {
     var file = input.files && input.files[0];
     if (!file) return;
-    var photoForm = document.getElementById("photo-" + card.key);
     downscaling += 1;
     setState(card, "photo_uploading", "pending");
     var added = Q.downscale(file, 1600).then(function (blob) {
       return Q.add({
         kind: "photo", inspection: inspectionId, key: card.id, method: "POST",
-        url: photoForm.dataset.api, blob: blob, label: card.label, where: document.title.replace(/ · inspect_app$/, ""),
+        url: input.dataset.api, blob: blob, label: card.label, where: document.title.replace(/ · inspect_app$/, ""),
         page: location.pathname + "#k-" + card.id
       });
     }).then(function (op) {

@@ -193,6 +193,7 @@ def save_section(inspection_id: str, section_id: str):
     problems.update({cid: [translate(p) for p in found] for cid, found in saved.problems.items()})
     conflicts = saved.conflicts
     keys = {cf.criterion.id: cf.key for cf in spec.criteria}
+    photo_for = _section_photo(inspection_id, keys, problems)
     me = scope().user.username
     for criterion_id, current in conflicts.items():
         # this user's own answer (another tab, or this page sent before): said so, not
@@ -212,6 +213,9 @@ def save_section(inspection_id: str, section_id: str):
                     "choose for each one."), "warning")
         return _render_section(store().get_inspection(inspection_id), section_id, form=form,
                                conflicts=conflicts, problems=problems, status=409 if conflicts else 400)
+    if photo_for:  # back to the card whose photo was added or removed
+        return redirect(url_for("fill.section", inspection_id=inspection_id,
+                                section_id=section_id) + f"#k-{photo_for}")
     flash(_("Section saved."), "success")
     index = [s.id for s in checklist.sections]
     position = index.index(section_id)
@@ -221,6 +225,40 @@ def save_section(inspection_id: str, section_id: str):
     if request.form.get("go") == "review":
         return redirect(url_for("fill.review", inspection_id=inspection_id))
     return redirect(url_for("fill.section", inspection_id=inspection_id, section_id=section_id))
+
+
+def _section_photo(inspection_id: str, keys: dict[str, str],
+                   problems: dict[str, list[str]]) -> str | None:
+    """The section page's own photo buttons, sent with its answers so that nothing typed
+    on the page is lost: "Upload" (``photo_for``: a criterion of the section, its file in
+    ``<key>_photo``) and "Remove" (``remove_photo``: ``<criterion>:<photo>``). Returns
+    the criterion, or None when neither was pressed; a refusal goes to ``problems``."""
+    upload_for, removal = request.form.get("photo_for"), request.form.get("remove_photo")
+    criterion_id, _sep, photo_id = (removal or "").partition(":")
+    criterion_id = upload_for or criterion_id
+    if not criterion_id:
+        return None
+    if criterion_id not in keys:  # not a criterion of this section
+        abort(400)
+    key = keys[criterion_id]
+    try:
+        if upload_for:
+            upload = request.files.get(f"{key}_photo")
+            if upload is None or not upload.filename:
+                raise Invalid(N_("Choose a photo first."), field="photo")
+            # the criterion's op_id of this page: the page sent twice adds the photo once
+            op_id = f"{request.form.get(f'{key}_op_id') or uuid.uuid4()}-p"
+            photos.attach_to_answer(store(), scope(), inspection_id, criterion_id, upload.read(),
+                                    op_id, max_side=int(current_app.config["PHOTO_MAX_SIDE"]),
+                                    max_bytes=int(current_app.config["PHOTO_MAX_BYTES"]),
+                                    max_pixels=int(current_app.config["PHOTO_MAX_PIXELS"]))
+            flash(_("Photo added to %(criterion)s.", criterion=criterion_id), "success")
+        else:
+            photos.remove_from_answer(store(), scope(), inspection_id, criterion_id, photo_id)
+            flash(_("Photo removed from %(criterion)s.", criterion=criterion_id), "success")
+    except ServiceError as exc:
+        problems.setdefault(criterion_id, []).append(translate(exc.message))
+    return criterion_id
 
 
 @bp.post("/<inspection_id>/c/<criterion_id>/photos")
