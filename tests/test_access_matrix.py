@@ -616,7 +616,12 @@ MATRIX: dict[str, dict] = {
     "assessments.explanations": {"targets": ASSESSMENTS, "GET": page_rule({"unit_a", "unit_b"}, 200)},
     "assessments.save_explanation": {
         "targets": ASSESSMENTS,
-        "POST": page_rule({"unit_a", "unit_b"}, 302, changes={"assess_explain": {"unit_a"}}),
+        # saved: back to the page (302); refused (not the explanation stage): the page
+        # again with the text as typed (400)
+        "POST": lambda role, target: (
+            Expect(400) if (expect := page_rule({"unit_a", "unit_b"}, 302, changes={
+                "assess_explain": {"unit_a"}})(role, target)).status == 302
+            and target != "assess_explain" else expect),
         "body": {"POST": lambda w, s, t: {"data": {"op_id": _op(), "base_rev": "0",
                                                     "text": "Kế hoạch đã ban hành"}}},
     },

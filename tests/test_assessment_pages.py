@@ -160,3 +160,47 @@ def test_one_refused_box_in_an_appraisal_section_does_not_drop_the_others(app, c
     assert "tối đa 500 ký tự" in flashed and "1.2" in flashed
     saved = app.extensions["store"].get_inspection(record).rounds["appraisal1"]
     assert saved["1.6"].value is False
+
+
+def test_an_explanation_typed_then_a_photo_or_a_refusal_keeps_the_text(app, client, record):
+    """The unit types its explanation, then adds a photo with "Upload": the photo form held
+    only the photo, and the typed text was lost; a text refused (too long) or changed
+    meanwhile was lost too (a redirect). Now one form sends both, and a refusal shows the
+    page again with the text as typed."""
+    import io
+
+    from PIL import Image
+
+    from inspect_app.services import assessments
+    from inspect_app.services import inspections as service
+
+    store = app.extensions["store"]
+    unit = service.scope_for(store, store.get_user("ua"))
+    lead = service.scope_for(store, store.get_user("lead"))
+    assessments.advance(store, unit, record, commands.AdvanceOp(op()))
+    assessments.save_appraisal(store, lead, record, commands.appraisal_op("1.6", {
+        "op_id": op(), "base_rev": 1, "value": False, "explain": True}))
+    assessments.advance(store, lead, record, commands.AdvanceOp(op()))
+    login(client, "ua")
+    html = client.get(f"/assessments/{record}/explanations").get_data(as_text=True)
+    fields = form_fields(html, "explain-1.6")
+    photo = io.BytesIO()
+    Image.new("RGB", (64, 48), (20, 120, 60)).save(photo, "JPEG")
+    response = client.post(f"/assessments/{record}/explanations/1.6", data={
+        **fields, "text": "Đã có KH số 06/KH-UBND ngày 07/04/2025", "upload": "1",
+        "photo": (io.BytesIO(photo.getvalue()), "kh.jpg")}, content_type="multipart/form-data")
+    assert response.status_code == 302
+    explanation = store.get_inspection(record).explanations["1.6"]
+    assert explanation.text == "Đã có KH số 06/KH-UBND ngày 07/04/2025"
+    assert len(explanation.photos) == 1
+    too_long = "Giải trình " * 500  # 5.500 characters: over the 4.000 limit
+    html = client.get(f"/assessments/{record}/explanations").get_data(as_text=True)
+    response = client.post(f"/assessments/{record}/explanations/1.6",
+                           data={**form_fields(html, "explain-1.6"), "text": too_long})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "4.000" in page and too_long.strip() in page  # said, and the text kept
+    stale = {**form_fields(html, "explain-1.6"), "base_rev": "0", "text": "Một giải trình khác"}
+    response = client.post(f"/assessments/{record}/explanations/1.6", data=stale)
+    assert response.status_code == 409 and "Một giải trình khác" in response.get_data(as_text=True)
+    assert store.get_inspection(record).explanations["1.6"].text.startswith("Đã có KH")

@@ -46,7 +46,7 @@ from ..storage import NotFound, Store, new_id
 from ..storage.base import InspectionQuery, Page
 from ..storage.checklist_files import ChecklistLibrary
 from . import Conflict, Forbidden, Invalid, Missing, Refused, Unprocessable, clock
-from .commands import AnswerOp, AppraisalOp, FinalizeOp, StartRequest, quoted
+from .commands import AnswerOp, AppraisalOp, ExplanationOp, FinalizeOp, StartRequest, quoted
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -677,7 +677,7 @@ def totals_of(card: ScoreCard, section_id: str | None) -> dict[str, Any]:
     return out
 
 
-OpT = TypeVar("OpT", AnswerOp, AppraisalOp)
+OpT = TypeVar("OpT", AnswerOp, AppraisalOp, ExplanationOp)
 
 
 def from_a_page(apply: Callable[[OpT], T], op: OpT) -> T:

@@ -176,6 +176,13 @@ def save_appraisal(inspection_id: str, section_id: str):
 @roles_required("unit")
 def explanations(inspection_id: str):
     """The requests to explain, each with the appraisers' comment and a place to answer."""
+    return _explanations_page(inspection_id)
+
+
+def _explanations_page(inspection_id: str, *, typed: dict[str, str] | None = None,
+                       errors: dict[str, str] | None = None, status: int = 200):
+    """The page; after a refusal with what was typed (``typed``) and why (``errors``), by
+    criterion, so that nothing typed is lost."""
     try:
         inspection = assessments.explainer_view(store(), scope(), inspection_id)
     except ServiceError as exc:
@@ -189,47 +196,66 @@ def explanations(inspection_id: str):
         "assessments/explanations.html", inspection=inspection, asked=asked,
         unit=store().get_unit(inspection.unit), stage=stages.stage_of(inspection),
         can_advance=scope().can_advance(inspection, stages.stage_of(inspection)),
-        op_id=lambda: str(uuid.uuid4()))
+        op_id=lambda: str(uuid.uuid4()), typed=typed or {}, errors=errors or {}), status
 
 
 @bp.post("/<inspection_id>/explanations/<criterion_id>")
 @roles_required("unit")
 def save_explanation(inspection_id: str, criterion_id: str):
+    """One criterion's explanation and, with "Upload", an evidence photo: the text is saved
+    first (unchanged text is no change), then the photo; a refusal shows the page again
+    with the text as typed."""
+    text = request.form.get("text", "")
     try:
         base_rev = int(request.form.get("base_rev") or 0)
     except ValueError:
         base_rev = 0
+    op_id = request.form.get("op_id") or str(uuid.uuid4())
     try:
-        op = commands.explanation_op(criterion_id, {
-            "op_id": request.form.get("op_id") or str(uuid.uuid4()), "base_rev": base_rev,
-            "text": request.form.get("text", "")})
-        assessments.save_explanation(store(), scope(), inspection_id, op)
+        op = commands.explanation_op(criterion_id, {"op_id": op_id, "base_rev": base_rev,
+                                                    "text": text})
+        record = store().get_inspection(inspection_id)
+        saved = record.explanations.get(criterion_id) if record else None
+        if not (request.form.get("upload") and text == (saved.text if saved else "")):
+            service.from_a_page(
+                lambda op: assessments.save_explanation(store(), scope(), inspection_id, op), op)
+        if request.form.get("upload"):
+            _attach_explanation_photo(inspection_id, criterion_id, f"{op_id}-p")
     except rules.Stale:
-        flash(_("This explanation was changed meanwhile: look at it again."), "warning")
+        return _explanations_page(inspection_id, typed={criterion_id: text}, errors={
+            criterion_id: _("This explanation was changed meanwhile: the saved one is shown "
+                            "above; yours is kept in the box. Save again to keep yours.")},
+            status=409)
     except ServiceError as exc:
         if exc.__class__.__name__ == "Missing":
             abort(404)
-        flash(translate(exc.message), "error")
-    else:
-        flash(_("Explanation saved."), "success")
+        return _explanations_page(inspection_id, typed={criterion_id: text},
+                                  errors={criterion_id: translate(exc.message)}, status=400)
+    flash(_("Photo added to %(criterion)s.", criterion=criterion_id) if request.form.get("upload")
+          else _("Explanation saved."), "success")
     return redirect(url_for("assessments.explanations", inspection_id=inspection_id)
                     + f"#e-{criterion_id}")
+
+
+def _attach_explanation_photo(inspection_id: str, criterion_id: str, op_id: str) -> None:
+    upload = request.files.get("photo")
+    if upload is None or not upload.filename:
+        raise Invalid(N_("Choose a photo first."), field="photo")
+    assessments.attach_to_explanation(
+        store(), scope(), inspection_id, criterion_id, upload.read(), op_id,
+        max_side=int(current_app.config["PHOTO_MAX_SIDE"]),
+        max_bytes=int(current_app.config["PHOTO_MAX_BYTES"]),
+        max_pixels=int(current_app.config["PHOTO_MAX_PIXELS"]))
 
 
 @bp.post("/<inspection_id>/explanations/<criterion_id>/photos")
 @roles_required("unit")
 def explanation_photo(inspection_id: str, criterion_id: str):
-    """The no-JavaScript upload of an evidence photo for an explanation."""
-    upload = request.files.get("photo")
+    """An evidence photo alone (pages kept from before the photo joined the explanation's
+    form)."""
     try:
-        if upload is None or not upload.filename:
-            raise Invalid(N_("Choose a photo first."), field="photo")
-        assessments.attach_to_explanation(
-            store(), scope(), inspection_id, criterion_id, upload.read(),
-            request.form.get("op_id") or str(uuid.uuid4()),
-            max_side=int(current_app.config["PHOTO_MAX_SIDE"]),
-            max_bytes=int(current_app.config["PHOTO_MAX_BYTES"]),
-            max_pixels=int(current_app.config["PHOTO_MAX_PIXELS"]))
+        _attach_explanation_photo(inspection_id, criterion_id,
+                                  request.form.get("op_id") or str(uuid.uuid4()))
     except ServiceError as exc:
         if exc.__class__.__name__ == "Missing":
             abort(404)
