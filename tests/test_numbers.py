@@ -200,6 +200,13 @@ TYPED = [
 ]
 
 
+def test_minus_zero_is_zero():
+    from inspect_app.domain.numbers import read_number
+
+    for typed in ("-0", "−0,0", "-0.000"):
+        assert str(read_number(typed)) in ("0", "0.0", "0.000"), typed  # no "-0" to show
+
+
 def _meaning(locale, text, whole):
     from inspect_app.domain.numbers import NumberUnclear, read_number
     from inspect_app.web.i18n import formatting

@@ -190,7 +190,7 @@ def read_number(text: str, decimal: str = ",", group: str = ".", *,
             if theirs is not None and theirs == theirs.to_integral_value():
                 raise NumberUnclear("two_readings", raw, (sign * mine, sign * theirs))
             raise NumberUnclear("not_whole", raw, (sign * mine,))
-        return sign * mine
+        return sign * mine if mine else Decimal(0)  # "-0" is 0, never shown "-0"
     if theirs is not None:
         marks = {ch for ch in body if not ch.isdigit()}
         joined = Decimal("".join(ch for ch in body if ch.isdigit()))
