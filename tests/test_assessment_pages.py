@@ -106,26 +106,37 @@ def test_another_unit_never_reaches_the_screens(client, record):
     assert client.get(f"/assessments/{record}/explanations").status_code == 404
 
 
-def test_the_unit_adds_an_evidence_photo_to_its_explanation(app, client, record):
-    import io
-
-    from PIL import Image
-
+def asked_to_explain(store, record):
+    """The unit sends its self-score; the appraisers score 1.6 "No" and ask it to explain;
+    the record reaches the explanation stage."""
     from inspect_app.services import assessments
-    from inspect_app.services import inspections as service
 
-    store = app.extensions["store"]
     unit = service.scope_for(store, store.get_user("ua"))
     lead = service.scope_for(store, store.get_user("lead"))
     assessments.advance(store, unit, record, commands.AdvanceOp(op()))
     assessments.save_appraisal(store, lead, record, commands.appraisal_op("1.6", {
         "op_id": op(), "base_rev": 1, "value": False, "explain": True}))
     assessments.advance(store, lead, record, commands.AdvanceOp(op()))
-    login(client, "ua")
-    html = client.get(f"/assessments/{record}/explanations").get_data(as_text=True)
+
+
+def small_jpeg() -> bytes:
+    import io
+
+    from PIL import Image
+
     photo = io.BytesIO()
     Image.new("RGB", (64, 48), (20, 120, 60)).save(photo, "JPEG")
-    data = photo.getvalue()
+    return photo.getvalue()
+
+
+def test_the_unit_adds_an_evidence_photo_to_its_explanation(app, client, record):
+    import io
+
+    store = app.extensions["store"]
+    asked_to_explain(store, record)
+    login(client, "ua")
+    html = client.get(f"/assessments/{record}/explanations").get_data(as_text=True)
+    data = small_jpeg()
     response = client.post(f"/assessments/{record}/explanations/1.6/photos", data={
         "csrf_token": csrf_of(html), "op_id": op(), "photo": (io.BytesIO(data), "kh.jpg")},
         content_type="multipart/form-data")
@@ -169,26 +180,14 @@ def test_an_explanation_typed_then_a_photo_or_a_refusal_keeps_the_text(app, clie
     page again with the text as typed."""
     import io
 
-    from PIL import Image
-
-    from inspect_app.services import assessments
-    from inspect_app.services import inspections as service
-
     store = app.extensions["store"]
-    unit = service.scope_for(store, store.get_user("ua"))
-    lead = service.scope_for(store, store.get_user("lead"))
-    assessments.advance(store, unit, record, commands.AdvanceOp(op()))
-    assessments.save_appraisal(store, lead, record, commands.appraisal_op("1.6", {
-        "op_id": op(), "base_rev": 1, "value": False, "explain": True}))
-    assessments.advance(store, lead, record, commands.AdvanceOp(op()))
+    asked_to_explain(store, record)
     login(client, "ua")
     html = client.get(f"/assessments/{record}/explanations").get_data(as_text=True)
     fields = form_fields(html, "explain-1.6")
-    photo = io.BytesIO()
-    Image.new("RGB", (64, 48), (20, 120, 60)).save(photo, "JPEG")
     response = client.post(f"/assessments/{record}/explanations/1.6", data={
         **fields, "text": "Đã có KH số 06/KH-UBND ngày 07/04/2025", "upload": "1",
-        "photo": (io.BytesIO(photo.getvalue()), "kh.jpg")}, content_type="multipart/form-data")
+        "photo": (io.BytesIO(small_jpeg()), "kh.jpg")}, content_type="multipart/form-data")
     assert response.status_code == 302
     explanation = store.get_inspection(record).explanations["1.6"]
     assert explanation.text == "Đã có KH số 06/KH-UBND ngày 07/04/2025"
