@@ -882,3 +882,60 @@ def test_the_plan_sheet_prints_landscape_across_pages_at_a_readable_size(world):
     pages = plan.page_setup.fitToWidth or 1
     # about 141 column characters fit an A4 landscape page at 100 %: at least 80 % here
     assert 141 * pages / width >= 0.8, (width, pages)
+
+
+def test_the_excel_findings_keep_the_money_figures_as_typed(tmp_path):
+    """An inspector types the figures of 6.3 (public investment, million đồng, decimals
+    allowed: docs/checklists.md says up to 6 decimals, "so that it survives JSON and
+    Excel exactly"): planned 12.345,678 and disbursed 12.000,125 (million đồng, i.e.
+    12.345.678.000 đ). The province exports the workbook with every criterion and expects
+    the findings sheet's "Số liệu" to read those figures. What happens: they are rounded
+    to two decimals — "12.345,68" and "12.000,12" (half-even, not even half-up): the
+    record's figures are changed on their way out (i18n.formatting.number via
+    i18n.words.inputs_words, the default two-decimal pattern)."""
+    import datetime as dt
+    import io
+
+    import openpyxl
+
+    from inspect_app import create_app
+    from inspect_app.domain.models import User
+    from inspect_app.exports import workbook, xlsx
+    from inspect_app.services import commands
+    from inspect_app.services import exports as export_service
+    from inspect_app.services import inspections as service
+    from inspect_app.services import units as unit_service
+
+    from .conftest import app_config
+
+    app = create_app(app_config(tmp_path))
+    store, library = app.extensions["store"], app.extensions["checklists"]
+    unit_service.add_unit(store, "TN", "Xã Thiện Nghiệp")
+    store.add_user(User(username="thanhtra1", role="inspector", password_hash="x"))
+    store.add_user(User(username="admin", role="admin", password_hash="x"))
+    with app.app_context():
+        lead = service.scope_for(store, store.get_user("thanhtra1"))
+        record = service.start(store, library, lead, commands.StartRequest(
+            unit="TN", checklist="cchc-xa", period="2025", kind="inspection"))
+        service.save_answer(store, lead, record.id, commands.answer_op("6.3", {
+            "op_id": str(uuid.uuid4()), "base_rev": 0,
+            "inputs": {"ke_hoach_von": 12345.678, "da_giai_ngan": 12000.125}}))
+        service.finalize(store, lead, record.id, commands.finalize_op(
+            {"op_id": str(uuid.uuid4()), "allow_unanswered": True}), today=dt.date(2025, 5, 1))
+        admin = service.scope_for(store, store.get_user("admin"))
+        with app.test_request_context():
+            report = export_service.report(store, admin, workbook.Filters(), locale="vi",
+                                           today=dt.date(2025, 6, 30), all_criteria=True)
+            out = io.BytesIO()
+            xlsx.write(report, out)
+    out.seek(0)
+    sheet = openpyxl.load_workbook(out).worksheets[2]  # the findings
+    rows = [row for row in sheet.iter_rows(min_row=2, values_only=True) if row[3] == "6.3"]
+    assert len(rows) == 1
+    figures = rows[0][7]
+    assert "12.345,678" in figures and "12.000,125" in figures, figures
+    from inspect_app.i18n import words  # what pages and printed documents show too
+
+    checklist = service.checklist_of(store.get_inspection(record.id))
+    answer = store.get_inspection(record.id).answers["6.3"]
+    assert "12.345,678" in words.words(checklist.criterion("6.3"), answer, locale="vi")

@@ -36,6 +36,7 @@ from .criteria.fields import (  # noqa: F401
     join,
     number_digits,
     number_of,
+    option_text,
     text_of,
     unknown_keys,
 )
@@ -148,6 +149,10 @@ class Criterion:
         for option in self.options:
             if type(option.value) is type(value) and option.value == value:
                 return option
+        if isinstance(value, str):  # as a form or the browser writes it (option_text)
+            for option in self.options:
+                if option_text(option.value) == value:
+                    return option
         if isinstance(value, bool):
             return None
         for option in self.options:

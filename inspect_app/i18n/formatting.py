@@ -22,8 +22,13 @@ HUGE = Decimal(10) ** 18
 ROMAN = ("", "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
 
 
+#: ``places`` for every decimal a number has, up to the six an answer may have.
+ALL_DECIMALS = -1
+
+
 def number(value: Any, locale: str = "vi", places: int | None = None) -> str:
-    """A number with grouped thousands: 61.475; 1,5 (vi) — empty for None."""
+    """A number with grouped thousands: 61.475; 1,5 (vi) — empty for None. Two decimals
+    at most by default; ``places`` fixes them (0: none), ``ALL_DECIMALS`` keeps all."""
     if value is None or value == "":
         return ""
     return _number(str(value), locale, places)
@@ -32,7 +37,7 @@ def number(value: Any, locale: str = "vi", places: int | None = None) -> str:
 @functools.lru_cache(maxsize=8192)
 def _number(text: str, locale: str, places: int | None) -> str:
     # Pages show the same few hundred numbers over and over; Babel is slow per call.
-    if places == -1:  # every decimal an answer may have (typed back into a box)
+    if places == ALL_DECIMALS:  # every decimal an answer may have (typed back into a box)
         pattern = "#,##0.######"
     else:
         pattern = "#,##0" if places == 0 else ("#,##0." + "0" * places if places else "#,##0.##")
@@ -57,7 +62,7 @@ def typed(value: Any, locale: str = "vi") -> str:
         return str(value)
     if not number.is_finite() or abs(number) >= HUGE:
         return str(value)
-    return _number(str(number), locale, -1)
+    return _number(str(number), locale, ALL_DECIMALS)
 
 
 @functools.lru_cache(maxsize=4)

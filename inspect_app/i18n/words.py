@@ -10,17 +10,21 @@ from ..domain import criteria
 from ..domain.criteria import NO_ANSWER, Shown
 from ..domain.messages import Message
 from . import formatting, translate
+from .formatting import ALL_DECIMALS
 
 
 def _piece(piece: Any, locale: str) -> str:
+    # A number in an answer's words is what someone typed (or sums of it, an option's
+    # points): every decimal it has is shown (up to the six an answer may have), never
+    # rounded to two (12.345,678 million đồng stayed 12.345,68 in Excel and print).
     if isinstance(piece, Shown):
         if piece.style == "percent":
             return formatting.percent(piece.value, locale)
         if piece.style == "sum":
-            return "Σ " + formatting.number(piece.value, locale)
+            return "Σ " + formatting.number(piece.value, locale, ALL_DECIMALS)
         if piece.style == "date":
             return formatting.date(piece.value, locale)
-        return formatting.number(piece.value, locale)
+        return formatting.number(piece.value, locale, ALL_DECIMALS)
     if isinstance(piece, Message):
         return translate(piece, locale)
     return str(piece)

@@ -19,7 +19,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from ..domain import criteria as domain_criteria
-from ..domain.checklist import Criterion
+from ..domain.checklist import Criterion, option_text
 from ..domain.models import Answer
 from ..domain.numbers import is_number
 from .i18n import formatting
@@ -97,12 +97,12 @@ class YesNoBuilder:
 
 class ChoiceBuilder:
     def parts(self, c):
-        choices = [SelectChoice(str(o.value), o.label) for o in c.options]
+        choices = [SelectChoice(option_text(o.value), o.label) for o in c.options]
         return [Part("value", lambda: RadioField(choices=choices, validators=[Optional()],
                                                  validate_choice=False), "radio")]
 
     def values(self, c, answer, locale):
-        return {} if answer.value is None else {"value": str(answer.value)}
+        return {} if answer.value is None else {"value": option_text(answer.value)}
 
     def read(self, c, data, reader, problems):
         raw = _text(data.get("value"))
@@ -117,7 +117,7 @@ class MultiBuilder:
     ticked is no answer."""
 
     def parts(self, c):
-        choices = [SelectChoice(str(o.value), o.label) for o in c.options]
+        choices = [SelectChoice(option_text(o.value), o.label) for o in c.options]
         choices.append(SelectChoice(NONE_OF_THEM, _l("None of them")))
         return [Part("value", lambda: SelectMultipleField(choices=choices, validate_choice=False,
                                                           validators=[Optional()]),
@@ -126,7 +126,7 @@ class MultiBuilder:
     def values(self, c, answer, locale):
         if answer.value is None:
             return {}
-        values = [str(v) for v in answer.value] if isinstance(answer.value, list) else []
+        values = [option_text(v) for v in answer.value] if isinstance(answer.value, list) else []
         return {"value": values or [NONE_OF_THEM]}
 
     def read(self, c, data, reader, problems):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from ..messages import N_
 from ..numbers import shown
 from .base import Outcome, Shown, Word
-from .fields import join, options_of
+from .fields import join, option_text, options_of
 
 OPTION_SCHEMA = {
     "type": "object",
@@ -24,7 +24,7 @@ OPTIONS_SCHEMA = {"type": "array", "minItems": 1, "items": OPTION_SCHEMA}
 
 def options_description(criterion) -> list[dict]:
     """The options as the browser gets them (values as the form writes them)."""
-    return [{"value": str(o.value), "label": o.label, "points": float(o.points)}
+    return [{"value": option_text(o.value), "label": o.label, "points": float(o.points)}
             for o in criterion.options]
 
 

@@ -51,6 +51,20 @@ class Option:
     points: Decimal
 
 
+def option_text(value: Any) -> str:
+    """An option's value as a form writes it: the same text as the browser's ``String()``
+    of that value read back from JSON (true, false; 2 for 2.0; 1.5; text as it is), so
+    that a page ticks the boxes of the stored answer (a box "2.0" against a 2 stayed
+    unticked, "True" against true could never be chosen)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    return str(value)
+
+
 @dataclass(frozen=True)
 class InputField:
     """One number (or, on ``info`` criteria, text/date) asked for separately."""
@@ -365,7 +379,7 @@ def options_of(p: Problems, value: Any, path: str, points: Decimal | None) -> tu
         if is_number(opt_value) and number_too_long(p, join(opath, "value"),
                                                       to_decimal(opt_value)):
             continue
-        key = str(opt_value)
+        key = option_text(opt_value)  # 2 and 2.0, or true and "true", read alike on a form
         if key in seen:
             p.add(join(opath, "value"), N_("duplicate option value %(value)s",
                                            value=repr(opt_value)))
