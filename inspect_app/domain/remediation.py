@@ -81,6 +81,12 @@ CORRECTED_REASON = "Kết quả tiêu chí đã được sửa khi chốt lại;
 _AUTOMATIC = frozenset({"created", "withdrawn", "restored"})
 
 
+def is_withdrawn(item: RemediationItem) -> bool:
+    """Withdrawn by :func:`apply_corrections`: its criterion was corrected, it is no
+    shortcoming any more (documents leave it out)."""
+    return item.status == "no_action" and bool(item.history) and item.history[-1].action == "withdrawn"
+
+
 def corrected_items(inspection: Inspection, card: ScoreCard, *,
                     include_unanswered: bool) -> tuple[list[str], list[str]]:
     """At a re-finalize (after a reopen): the finding items to withdraw and to restore.
@@ -99,8 +105,7 @@ def corrected_items(inspection: Inspection, card: ScoreCard, *,
             continue
         if item.status == "open" and item.criterion not in now_short:
             withdraw.append(item.id)
-        elif (item.status == "no_action" and item.criterion in now_short and item.history
-              and item.history[-1].action == "withdrawn"):
+        elif is_withdrawn(item) and item.criterion in now_short:
             restore.append(item.id)
     return withdraw, restore
 

@@ -24,7 +24,7 @@ from ..domain.models import (
 )
 from ..domain.periods import PeriodError, parse_period
 from ..domain.province import superior_of
-from ..domain.remediation import default_finding, generate_items
+from ..domain.remediation import default_finding, generate_items, is_withdrawn
 from ..i18n import formatting
 from ..i18n.words import value_words
 from ..services import clock
@@ -214,19 +214,26 @@ def _criterion_label(src: Sources, criterion_id: str | None) -> str:
 def shortcomings(src: Sources) -> list[dict[str, Any]]:
     """Every shortcoming in checklist order, then the free findings (numbered by the template).
 
-    A criterion is a shortcoming when it is partial or failed, or when the plan already
-    holds an item for it (e.g. an unanswered criterion finalized with allow_unanswered).
-    The finding text is the remediation item's, else the inspector's note, else a default.
+    A criterion is a shortcoming when it is partial or failed, or when the plan holds an
+    item for it (e.g. an unanswered criterion finalized with allow_unanswered); an item
+    withdrawn because its criterion was corrected is none. ``items``: all of its items (a
+    finding, or each action line of a self-check); ``item``: the one whose finding is
+    printed. The finding text is that item's, else the inspector's note, else a default.
     """
     lines = _lines(src.card)
-    by_criterion = {i.criterion: i for i in src.items if i.criterion}
+    items_of: dict[str, list[RemediationItem]] = {}
+    for i in src.items:
+        if i.criterion and not is_withdrawn(i):
+            items_of.setdefault(i.criterion, []).append(i)
     out = []
     for criterion in src.checklist.criteria:
         line = lines.get(criterion.id) or {}
         status = line.get("status")
-        item = by_criterion.get(criterion.id)
-        if status not in ("partial", "fail") and item is None:
+        items = items_of.get(criterion.id, [])
+        if status not in ("partial", "fail") and not items:
             continue
+        item = next((i for i in items if i.source != "self_check_action"),
+                    items[0] if items else None)
         answer = src.inspection.answers.get(criterion.id)
         finding = ((item.finding if item else "") or (answer.note if answer else "")
                    or default_finding(criterion, status or "fail", None, formatting.number))
@@ -234,31 +241,32 @@ def shortcomings(src: Sources) -> list[dict[str, Any]]:
                     "finding": finding, "points": pts(line.get("points")),
                     "answer": value_words(criterion, answer, line, "vi") or "",
                     "max": pts(line.get("max")), "status": status, "item": item,
-                    "cause": item.cause if item else "",
+                    "items": items, "cause": item.cause if item else "",
                     "no_action": bool(item and item.status == "no_action"),
                     "reason": item.reason if item else ""})
     for item in src.items:
         if not item.criterion:
             out.append({"criterion": None, "criterion_text": "", "finding": item.finding,
-                        "points": "", "max": "", "status": None, "item": item, "answer": "",
-                        "cause": item.cause, "no_action": item.status == "no_action",
-                        "reason": item.reason})
+                        "points": "", "max": "", "status": None, "item": item,
+                        "items": [item], "answer": "", "cause": item.cause,
+                        "no_action": item.status == "no_action", "reason": item.reason})
     return out
 
 
 def actions(src: Sources) -> list[dict[str, str]]:
-    """The plan's actions (kiến nghị): every item that needs one, in shortcoming order."""
+    """The plan's actions (kiến nghị): every item that needs one, in shortcoming order
+    (each action line of a self-check is one)."""
     out = []
     for row in shortcomings(src):
-        item = row["item"]
-        if item is None or row["no_action"]:
-            continue
-        action = item.action or f"Khắc phục tồn tại: {item.finding}"
-        # The template follows the action with "(tiêu chí 1.2). Chủ trì: …": no double stop.
-        action = action.strip().rstrip(".;").rstrip()
-        out.append({"criterion": item.criterion, "action": action, "owner": item.owner,
-                    "cooperating": item.cooperating, "due": short_date(item.due),
-                    "output": item.output})
+        for item in row["items"]:
+            if item.status == "no_action":
+                continue
+            action = item.action or f"Khắc phục tồn tại: {item.finding}"
+            # The template follows the action with "(tiêu chí 1.2). Chủ trì: …": no double stop.
+            action = action.strip().rstrip(".;").rstrip()
+            out.append({"criterion": item.criterion, "action": action, "owner": item.owner,
+                        "cooperating": item.cooperating, "due": short_date(item.due),
+                        "output": item.output})
     return out
 
 
@@ -392,10 +400,8 @@ def minutes_content(src: Sources, *, record_url: str, url_for_photo) -> dict[str
 def appendix_rows(src: Sources) -> list[dict[str, str]]:
     """The 11 columns of the plan's appendix (DOMAIN §5), one row per item."""
     rows = []
-    for row in shortcomings(src):
-        item = row["item"]
-        if item is None:
-            continue
+    pairs = [(row, item) for row in shortcomings(src) for item in row["items"]]
+    for row, item in pairs:
         rows.append({
             "criterion": item.criterion or "",
             "finding": item.finding or row["finding"],
@@ -405,17 +411,17 @@ def appendix_rows(src: Sources) -> list[dict[str, str]]:
             "cooperating": item.cooperating,
             "due": formatting.date(item.due, "vi"),
             "output": item.output,
-            "progress": _progress_text(item),
+            "progress": _progress_text(item, src.tz),
             "note": _note_text(item, src.today),
         })
     return rows
 
 
-def _progress_text(item: RemediationItem) -> str:
+def _progress_text(item: RemediationItem, tz: str) -> str:
     text = ITEM_STATUS_VI.get(item.status, item.status)
     if item.progress:
         last = item.progress[-1]
-        when = formatting.date(last.at, "vi")
+        when = formatting.date(last.at, "vi", tz)  # the day it was in the province
         if last.note:
             text += f" ({when}: {last.note})" if when else f" ({last.note})"
     return text

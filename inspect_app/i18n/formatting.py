@@ -15,6 +15,8 @@ from babel.dates import format_date as _format_date
 from babel.dates import format_datetime as _format_datetime
 from babel.numbers import format_decimal, format_scientific, get_decimal_symbol, get_group_symbol
 
+from ..domain.dates import local_date
+
 #: From here on numbers are shown as 1,5E18: they are far beyond what answers accept
 #: (10^12) and only old data can hold them.
 HUGE = Decimal(10) ** 18
@@ -79,10 +81,16 @@ def percent(value: Any, locale: str = "vi") -> str:
     return _number(str(value), locale, 2) + "%"
 
 
-def date(value: Any, locale: str = "vi") -> str:
-    """A date as dd/mm/yyyy (ISO strings accepted); empty for None."""
+def date(value: Any, locale: str = "vi", tz: str | None = None) -> str:
+    """A date as dd/mm/yyyy (ISO strings accepted); empty for None. A moment (a stored
+    UTC timestamp) is the calendar day it was in time zone ``tz`` (01:30 on 7 April in
+    Vietnam is 18:30 UTC on the 6th: its day is the 7th); without ``tz``, its UTC day."""
     if not value:
         return ""
+    if tz and (isinstance(value, _dt.datetime) or (isinstance(value, str) and len(value) > 10)):
+        day = local_date(value.isoformat() if isinstance(value, _dt.datetime) else value, tz)
+        if day is not None:
+            return _format_date(day, "dd/MM/yyyy", locale=locale)
     if isinstance(value, str):
         try:
             value = _dt.date.fromisoformat(value[:10])

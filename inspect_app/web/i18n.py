@@ -75,7 +75,8 @@ def init_app(app: Flask) -> None:
 
     app.add_template_filter(_fmt(formatting.number), "number")
     app.add_template_filter(_fmt(formatting.percent), "percent")
-    app.add_template_filter(_fmt(formatting.date), "date")
+    app.add_template_filter(  # a stored moment is the day it was in the province's zone
+        lambda value: formatting.date(value, current_locale(), app.config["TIMEZONE"]), "date")
     app.add_template_filter(
         lambda value: formatting.datetime(value, current_locale(), app.config["TIMEZONE"]),
         "datetime")
