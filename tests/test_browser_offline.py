@@ -318,3 +318,71 @@ def test_a_conflict_found_from_another_section_opens_theirs_or_mine(live_server,
     eventually(lambda: queued(page) == [], timeout=20)
     answer = answer_of(team, "1.6")
     assert (answer.value, answer.rev, answer.by) == (True, 2, team["lead"])
+
+
+def two_tabs(live_server, team, phone):
+    """One phone, one user, the same section open in two tabs (the inspection's link
+    opened from the chat app and again from the home screen)."""
+    first = phone()
+    login(first, live_server, team["lead"], PASSWORD)
+    second = first.context.new_page()
+    section = f"{live_server.url}/inspections/{team['id']}/s/chi_dao"
+    for tab in (first, second):
+        tab.goto(section)
+        tab.wait_for_function("() => !!window.InspectQueue")
+    return first, second
+
+
+def test_an_offline_note_in_a_second_tab_does_not_wipe_the_answer_given_in_the_first(
+        live_server, team, phone):
+    """Offline, the user answers 1.6 "Có" in one tab, then writes a note on 1.6 in a
+    second tab of the same section opened earlier. The queue replaced the waiting answer's
+    whole body with the second tab's card ({note} only, no value): the "Có" was lost
+    without a word. A change replaces or follows a waiting one only if it was made on it
+    (queue.js madeOn); else the server's conflict asks which to keep."""
+    first, second = two_tabs(live_server, team, phone)
+    first.context.set_offline(True)
+    card(first, "1.6").get_by_text("Có", exact=True).click()
+    eventually(lambda: len(queued(first)) == 1)
+    note = card(second, "1.6")
+    note.locator("details.note summary").first.click()
+    note.locator("textarea[data-part=note]").fill("Kế hoạch số 12/KH-UBND")
+    eventually(lambda: second.evaluate(
+        "InspectQueue.all().then(ops => ops.some(op => op.body && op.body.note))"))
+    first.context.set_offline(False)
+    for tab in (first, second):
+        tab.evaluate("window.dispatchEvent(new Event('online'))")
+    # the first tab's "Có" arrives; the second tab's note, made on the answer as it was
+    # before, is a difference to choose, kept on the phone until the user does
+    eventually(lambda: [op["state"] for op in queued(first)] in ([], ["conflict"]), timeout=20)
+    answer = answer_of(team, "1.6")
+    assert answer.value is True, "the 'Có' given in the first tab was lost"
+    waiting = first.evaluate("InspectQueue.all().then(ops => ops.map(op => op.body))")
+    assert answer.note == "Kế hoạch số 12/KH-UBND" or (
+        waiting and waiting[0].get("note") == "Kế hoạch số 12/KH-UBND")
+    if waiting:  # said on the card of the tab that sent it: theirs or mine, to choose
+        eventually(lambda: sum(card(tab, "1.6").locator(".conflict").count()
+                               for tab in (first, second)) == 1)
+
+
+def test_a_stale_second_tab_does_not_silently_overwrite_the_first_tabs_answer(
+        live_server, team, phone):
+    """Online: the user had started a note on 1.6 in one tab, switches to a second tab of
+    the same section, answers 1.6 "Có" there (saved), comes back and finishes the note.
+    The first tab's change (made on revision 0) was moved onto the revision the other tab
+    saved because it was "this user's own" (queue.js onOwnLatest): 1.6 was stored with the
+    note and no value, silently. Now only a change made on that content goes onto it."""
+    first, second = two_tabs(live_server, team, phone)
+    note = card(first, "1.6")
+    note.locator("details.note summary").first.click()
+    note.locator("textarea[data-part=note]").focus()
+    card(second, "1.6").get_by_text("Có", exact=True).click()
+    eventually(lambda: answer_of(team, "1.6") is not None and answer_of(team, "1.6").value is True)
+    time.sleep(2.5)  # the first tab's live poll has seen the change (and held it: focus)
+    note.locator("textarea[data-part=note]").fill("Kế hoạch số 12/KH-UBND")
+    eventually(lambda: answer_of(team, "1.6").note == "Kế hoạch số 12/KH-UBND"
+               or first.locator("article[data-criterion='1.6'] .conflict").count() == 1)
+    answer = answer_of(team, "1.6")
+    conflict = first.locator("article[data-criterion='1.6'] .conflict").count()
+    assert conflict == 1 or answer.value is True, (
+        f"stored {answer.value!r} with the note, no conflict shown: the 'Có' was lost")

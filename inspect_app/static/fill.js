@@ -387,11 +387,12 @@
       if (card.refused) { clearRefusal(card); showNet(); }
       setState(card, "saved", "ok"); return;
     }
+    var madeOn = card.lastSent;  // what the card showed when this change was made
     card.lastSent = text;
     setState(card, "saving", "pending");
     var added = Q.add({
       kind: "answer", inspection: inspectionId, key: card.id, method: "PUT",
-      url: api + "/answers/" + encodeURIComponent(card.id), base_rev: card.rev, body: content,
+      url: api + "/answers/" + encodeURIComponent(card.id), base_rev: card.rev, body: content, on: madeOn,
       label: card.label, where: document.title.replace(/ · inspect_app$/, ""), page: location.pathname + "#k-" + card.id
     }).then(showNet, function () { setState(card, "not_saved", "bad"); });
     adding.push(added);

@@ -122,6 +122,16 @@
 
   function sameKey(a, b) { return a.inspection === b.inspection && a.key === b.key && a.user === b.user; }
 
+  /* Whether change ``op`` was made on an answer whose content is ``body`` (``op.on``: the
+   * JSON the card showed when the change was made). Only then may it replace a waiting
+   * change or go onto that answer's revision: a change from another tab opened before
+   * (one phone, two tabs) was made on older content and goes to the server as it is, where
+   * a difference is a conflict to choose, never a silent loss. Changes that do not say
+   * (item changes) are taken as made on it. */
+  function madeOn(op, body) {
+    return op.on === undefined || op.on === null || op.on === JSON.stringify(body === undefined ? {} : body);
+  }
+
   /* Add a change. An answer that has not left the phone yet is replaced by the newer one
    * of the same criterion (one request instead of many while typing offline). */
   function add(op) {
@@ -138,7 +148,7 @@
       superseded.forEach(function (o) { remove(o.seq); });
       if (op.kind === "answer" || op.kind === "item") {
         var last = ops.filter(function (o) { return !o.corrupt && o.kind === op.kind && sameKey(o, op); }).pop();
-        if (last && last.state === "waiting" && !last.attempts) {
+        if (last && last.state === "waiting" && !last.attempts && madeOn(op, last.body)) {
           last.body = op.body; last.created = op.created;
           return put(last).then(function () { return last; });
         }
@@ -183,7 +193,8 @@
     if (op.kind !== "answer" || op.base_rev === undefined || op.base_rev === null) return Promise.resolve();
     return tx("known", "readonly", function (s) { return s.get(knownId(op.user, op.inspection, op.key)); })
       .then(function (k) {
-        if (k && k.from !== undefined && k.from <= op.base_rev && op.base_rev < k.rev) op.base_rev = k.rev;
+        if (k && k.from !== undefined && k.from <= op.base_rev && op.base_rev < k.rev &&
+            madeOn(op, k.content)) op.base_rev = k.rev;
       });
   }
 
@@ -236,7 +247,10 @@
   function rebase(op, rev) {
     return all().then(function (ops) {
       var next = ops.filter(function (o) { return !o.corrupt && o.seq > op.seq && sameKey(o, op) && o.kind !== "photo" && o.kind !== "item_photo"; })[0];
-      if (next && rev !== undefined && rev !== null) { next.base_rev = rev; return put(next); }
+      // a photo leaves the answer's content as it was: what follows it goes onto its revision
+      if (next && rev !== undefined && rev !== null && (op.kind === "photo" || madeOn(next, op.body))) {
+        next.base_rev = rev; return put(next);
+      }
     });
   }
 
