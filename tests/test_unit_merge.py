@@ -619,3 +619,64 @@ def test_a_merged_unit_takes_no_new_users_but_keeps_its_own(store):
     assert (edited.full_name, edited.unit) == ("Cán bộ xã An", "A")
     assert accounts.edit_user(store, admin, "canbo_a",
                               UserEdit("Cán bộ xã An", "", "unit", "N", True)).unit == "N"
+
+
+def test_items_of_a_draft_finalized_after_its_unit_merged_carry_the_new_unit(
+        app, make_inspection):
+    """An inspection of Xã XA is still a draft when the admin merges XA into Xã Mới (XM);
+    the team finishes and finalizes it afterwards. The merge promised that open
+    remediation items carry the new unit (docs/units.md: "open items carry the new unit
+    (digests and reminders of its users)"), as the items that existed on the merge day
+    were moved. What happens: the items this finalize creates carry the merged-away XA
+    (domain/remediation.py takes ``inspection.unit``), so the dashboards' remediation
+    panel counts them under the old commune's name beside XM's moved items, and they
+    never move: a later merge of XM only moves items whose unit is XM."""
+    from inspect_app.services import commands
+    from inspect_app.services import inspections as service
+    from inspect_app.services import units as unit_service
+
+    from .support import op
+
+    store = app.extensions["store"]
+    draft = make_inspection(unit="XA")
+    unit_service.add_unit(store, "XM", "Xã Mới")
+    lead = service.scope_for(store, store.get_user("lead"))
+    service.save_answer(store, lead, draft.id, commands.AnswerOp(
+        op_id=op(), criterion="1.6", base_rev=0, value=False))
+    unit_service.merge_units(store, ["XA"], "XM", "01/07/2025")
+    service.finalize(store, lead, draft.id, commands.FinalizeOp(op_id=op(), allow_unanswered=True))
+    items = store.get_inspection(draft.id).items
+    assert items, "the shortcomings became items"
+    assert {item.unit for item in items} == {"XM"}, (
+        f"open items created after the merge carry {sorted({i.unit for i in items})}")
+
+
+def test_a_second_merge_moves_the_items_the_first_merge_gave_the_unit(app, make_inspection):
+    """Xã XA's finalized inspection has open items; XA is merged into XM (the items move
+    to XM, as promised). A year later XM is merged in turn into XN. The admin expects the
+    confirmation to count those open items and the merge to move them to XN. The plan
+    said 0 and they stayed with the merged-away XM (services/units.py _with_open_items
+    looked for records whose own unit is merged, not items whose unit is)."""
+    from inspect_app.services import commands
+    from inspect_app.services import inspections as service
+    from inspect_app.services import units as unit_service
+
+    from .support import op
+
+    store = app.extensions["store"]
+    record = make_inspection(unit="XA")
+    unit_service.add_unit(store, "XM", "Xã Mới")
+    unit_service.add_unit(store, "XN", "Xã Mới Hơn")
+    lead = service.scope_for(store, store.get_user("lead"))
+    service.save_answer(store, lead, record.id, commands.AnswerOp(
+        op_id=op(), criterion="1.6", base_rev=0, value=False))
+    service.finalize(store, lead, record.id, commands.FinalizeOp(op_id=op(), allow_unanswered=True))
+    unit_service.merge_units(store, ["XA"], "XM", "01/07/2025")
+    moved = store.get_inspection(record.id).items
+    assert moved and {i.unit for i in moved} == {"XM"}  # the first merge moved them
+    plan = unit_service.plan_merge(store, ["XM"], "XN", "01/07/2026")
+    unit_service.merge_units(store, ["XM"], "XN", "01/07/2026")
+    units = {i.unit for i in store.get_inspection(record.id).items}
+    assert (plan.open_items["XM"], units) == (len(moved), {"XN"}), (
+        f"the confirmation counted {plan.open_items['XM']} of {len(moved)} open items; "
+        f"they carry {sorted(units)} after the second merge")

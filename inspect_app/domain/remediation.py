@@ -144,12 +144,14 @@ def _valid_date(value: Any) -> str | None:
 def generate_items(inspection: Inspection, checklist: Checklist, card: ScoreCard, *,
                    include_unanswered: bool, finalized_on: _dt.date, at: str, by: str,
                    number_text: NumberText,
-                   answers: dict[str, Any] | None = None) -> list[RemediationItem]:
+                   answers: dict[str, Any] | None = None,
+                   unit: str | None = None) -> list[RemediationItem]:
     """New items for shortcomings and listed actions that have none yet, in checklist
     order. Re-finalizing after a reopen never duplicates: a criterion that already has a
     finding item (or was marked "no action needed") is skipped, and so is an action line
     that is already an item of this record. ``answers``: the answers the card was scored
-    from (default: the record's own; an assessment's final round)."""
+    from (default: the record's own; an assessment's final round). ``unit``: the unit
+    that carries them (default: the record's; the unit it was merged into, if it was)."""
     if answers is None:
         answers = inspection.answers
     covered = {i.criterion for i in inspection.items if i.criterion and i.source != "self_check_action"}
@@ -160,7 +162,8 @@ def generate_items(inspection: Inspection, checklist: Checklist, card: ScoreCard
     def add(**fields: Any) -> None:
         nonlocal number
         items.append(RemediationItem(id=item_id(inspection.id, number), inspection=inspection.id,
-                                     unit=inspection.unit, status="open", created_at=at, **fields))
+                                     unit=unit or inspection.unit, status="open",
+                                     created_at=at, **fields))
         number += 1
 
     for line in card.criteria:

@@ -56,6 +56,16 @@ def successor_on(code: str, units: Mapping[str, Unit], day: str) -> str:
         current = target
 
 
+def carrier(code: str, merges: Mapping[str, str]) -> str:
+    """The unit that carries ``code``'s history today, from the merges alone
+    (``{code: merged_into}``, as ``Store.unit_merges`` gives): the end of the chain."""
+    seen, current = {code}, code
+    while current in merges and merges[current] not in seen:
+        current = merges[current]
+        seen.add(current)
+    return current
+
+
 def merged_into_any(codes: Iterable[str], merges: Mapping[str, str]) -> set[str]:
     """``codes`` and every unit whose history now lives in one of them, from the merges
     alone (``{code: merged_into}`` of the merged units, as ``Store.unit_merges`` gives)."""

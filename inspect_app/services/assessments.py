@@ -229,6 +229,7 @@ def advance(store: Store, scope: Scope, inspection_id: str, op: AdvanceOp, *,
     record = load(store, scope, inspection_id)
     _assessment(scope, record)
     digest = rules.fingerprint("advance", inspection_id, {})
+    merges = store.unit_merges()
 
     def allowed(inspection: Inspection) -> bool:
         _assessment(scope, inspection)
@@ -249,7 +250,7 @@ def advance(store: Store, scope: Scope, inspection_id: str, op: AdvanceOp, *,
                    count=len(named), criteria=joined(named, "; ")), **blocking)
         target = stages.next_stage(inspection)
         if target == "final":
-            _finish(inspection, day=day, at=at, by=by)
+            _finish(inspection, day=day, at=at, by=by, merges=merges)
         else:
             stages.enter(inspection, target, by, at)
         return Finalized(inspection), ("s", target, inspection.rev)
@@ -262,11 +263,12 @@ def advance(store: Store, scope: Scope, inspection_id: str, op: AdvanceOp, *,
     return done
 
 
-def _finish(inspection: Inspection, *, day: _dt.date, at: str, by: str) -> None:
+def _finish(inspection: Inspection, *, day: _dt.date, at: str, by: str,
+            merges: dict[str, str]) -> None:
     """Reach ``final``: the cards frozen and the remediation items of the final card."""
     final = stages.final_round(inspection)
     plan = closing(inspection, allow_unanswered=True, day=day, at=at, by=by,
-                   answers=inspection.rounds[final])
+                   answers=inspection.rounds[final], merges=merges)
     inspection.cards = {"self": live_card(inspection).as_dict(),
                         "appraisal1": round_card(inspection, "appraisal1").as_dict(),
                         "appraisal2": (round_card(inspection, "appraisal2").as_dict()

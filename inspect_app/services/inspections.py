@@ -40,7 +40,7 @@ from ..domain.periods import PeriodError, default_period, fits_cadence, parse_pe
 from ..domain.remediation import apply_corrections, corrected_items, generate_items
 from ..domain.scoring import ScoreCard, score
 from ..domain.text import SHORT_TEXT, TextProblem, clean_text, sort_key
-from ..domain.units import merged_into_any
+from ..domain.units import carrier, merged_into_any
 from ..i18n import formatting
 from ..storage import NotFound, Store, new_id
 from ..storage.base import InspectionQuery, Page
@@ -747,6 +747,7 @@ def finalize(store: Store, scope: Scope, inspection_id: str, op: FinalizeOp, *,
     digest = rules.fingerprint("finalize", inspection_id, {"allow_unanswered": allow})
     by = scope.user.username
     day = today or clock.today()
+    merges = store.unit_merges()
 
     def apply(inspection: Inspection, at: str):
         rules.ensure_draft(inspection)
@@ -759,7 +760,8 @@ def finalize(store: Store, scope: Scope, inspection_id: str, op: FinalizeOp, *,
             raise Conflict(N_("an assessment is not finalized: it moves on stage by stage "
                               "(advance) and is final after its appraisal"),
                            stage=inspection.stage)
-        plan = closing(inspection, allow_unanswered=allow, day=day, at=at, by=by)
+        plan = closing(inspection, allow_unanswered=allow, day=day, at=at, by=by,
+                       merges=merges)
         card, unanswered = plan.card, plan.unanswered
         if unanswered and not allow:
             raise Unprocessable(
@@ -818,17 +820,19 @@ class Closing:
 
 
 def closing(inspection: Inspection, *, allow_unanswered: bool, day: _dt.date, at: str,
-            by: str, answers: dict[str, Answer] | None = None) -> Closing:
+            by: str, answers: dict[str, Answer] | None = None,
+            merges: dict[str, str] | None = None) -> Closing:
     """What finalizing ``inspection`` would do (the one computation that both the
     confirmation summary and :func:`finalize` use, and an assessment reaching ``final``
-    with its final round's ``answers``)."""
+    with its final round's ``answers``). ``merges`` (``Store.unit_merges``): a unit merged
+    meanwhile hands the new items to the unit it was merged into, as a merge does."""
     checklist = checklist_of(inspection)
     content = (inspection.answers_content() if answers is None
                else {cid: a.content() for cid, a in answers.items()})
     card = score(checklist, content, validated=True)
     items = generate_items(inspection, checklist, card, include_unanswered=allow_unanswered,
                            finalized_on=day, at=at, by=by, number_text=formatting.number,
-                           answers=answers)
+                           answers=answers, unit=carrier(inspection.unit, merges or {}))
     withdrawn, restored = corrected_items(inspection, card, include_unanswered=allow_unanswered)
     return Closing(card=card, items=items, unanswered=[line.id for line in card.unanswered],
                    missing_evidence=(rules.missing_evidence(inspection, checklist)
@@ -845,7 +849,7 @@ def finalize_preview(store: Store, scope: Scope, inspection_id: str, *, allow_un
         raise Conflict(N_("This record is already finalized."))
     return inspection, closing(inspection, allow_unanswered=allow_unanswered,
                                day=today or clock.today(), at=clock.now_iso(),
-                               by=scope.user.username)
+                               by=scope.user.username, merges=store.unit_merges())
 
 
 def reopen(store: Store, scope: Scope, inspection_id: str, reason: str) -> Inspection:

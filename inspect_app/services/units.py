@@ -29,7 +29,7 @@ from ..domain.text import (
     nfc,
     sort_key,
 )
-from ..domain.units import successor
+from ..domain.units import merged_into_any, successor
 from ..storage import Store
 from . import Invalid, audit, clock
 from .commands import quoted
@@ -237,15 +237,19 @@ def plan_merge(store: Store, olds: Iterable[str], into: str, on: object) -> Merg
     for summary in store.list_inspections(units=wanted):
         plan.records[summary.unit] += 1
     for inspection in _with_open_items(store, wanted):
-        plan.open_items[inspection.unit] += sum(
-            1 for i in inspection.items if i.unit in wanted and _is_open(i.status))
+        for item in inspection.items:
+            if item.unit in wanted and _is_open(item.status):
+                plan.open_items[item.unit] += 1
     return plan
 
 
 def _with_open_items(store: Store, codes: Iterable[str]) -> list[Inspection]:
+    """The records with open items that ``codes`` carry: their own records, and those of
+    units merged into them earlier (a merge handed those items on; a second merge moves
+    them again)."""
     codes = set(codes)
     found = []
-    for summary in store.list_inspections(units=codes):
+    for summary in store.list_inspections(units=merged_into_any(codes, store.unit_merges())):
         if not summary.items_open:
             continue
         inspection = store.get_inspection(summary.id)
@@ -255,13 +259,15 @@ def _with_open_items(store: Store, codes: Iterable[str]) -> list[Inspection]:
     return found
 
 
-def _move_open_items(store: Store, olds: Iterable[str], into: str, on: str, by: str) -> int:
-    """Every open item of the old units now the new unit's to carry out (an event in its
-    history says from where); closed items stay as they were. How many moved."""
+def _move_open_items(store: Store, records: list[Inspection], olds: Iterable[str], into: str,
+                     on: str, by: str) -> int:
+    """Every open item of the old units in ``records`` (:func:`_with_open_items`, found
+    before the merge is saved) now the new unit's to carry out (an event in its history
+    says from where); closed items stay as they were. How many moved."""
     olds = set(olds)
     moved = 0
     at = clock.now_iso()
-    for inspection in _with_open_items(store, olds):
+    for inspection in records:
         def change(record: Inspection) -> int:
             count = 0
             for item in record.items:
@@ -283,10 +289,11 @@ def merge_units(store: Store, olds: Iterable[str], into: str, on: object,
     :class:`Invalid` and nothing changed if the merge cannot be done (:func:`plan_merge`)."""
     with store.atomic():
         plan = plan_merge(store, olds, into, on)
+        carrying = _with_open_items(store, plan.olds)  # before the merges change
         units = {u.code: u for u in store.list_units()}
         store.save_units([replace(units[code], merged_into=plan.into, merged_on=plan.on)
                           for code in plan.olds])
-        _move_open_items(store, plan.olds, plan.into, plan.on, by)
+        _move_open_items(store, carrying, plan.olds, plan.into, plan.on, by)
         audit.record(store, by, "unit.merge", plan.into, None, {
             "units": audit.listed(plan.olds), "merged_into": plan.into, "merged_on": plan.on,
             "records": plan.total_records, "open_items": plan.total_open_items})
@@ -471,9 +478,10 @@ def import_units(store: Store, text: str, *, by: str = audit.CLI) -> list[Unit]:
     changed = [u.code for u in units
                if u.code in existing and _unit_fields(existing[u.code]) != _unit_fields(u)]
     with store.atomic():
+        carrying = {key: _with_open_items(store, olds) for key, olds in newly_merged.items()}
         store.save_units(units)
         for (into, on), olds in newly_merged.items():
-            _move_open_items(store, olds, into, on, by)
+            _move_open_items(store, carrying[(into, on)], olds, into, on, by)
         audit.record(store, by, "unit.import", "", None, {
             "count": len(units), "added": audit.listed(added),
             "changed": audit.listed(changed)})
