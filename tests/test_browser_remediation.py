@@ -153,3 +153,78 @@ def _artifacts():
     folder = Path(__file__).resolve().parent.parent / "test-artifacts"
     folder.mkdir(exist_ok=True)
     return folder
+
+
+@pytest.fixture
+def plan_unit(live_server):
+    """A commune with a finalized inspection (1.6 failed: one open remediation item)."""
+    store = live_server.store()
+    tag = uuid.uuid4().hex[:6]
+    code = f"D5{tag}"
+    unit_service.add_unit(store, code, f"Xã Đông Phong {tag}")
+    lead = accounts.create_user(store, f"ld5{tag}", "inspector", password=PASSWORD,
+                                full_name="Trần Văn Lâm")
+    accounts.create_user(store, f"xd5{tag}", "unit", unit=code, password=PASSWORD,
+                         full_name="Lê Thị Hoa")
+    scope = service.scope_for(store, lead)
+    record = service.start(store, live_server.app.extensions["checklists"], scope,
+                           commands.StartRequest(unit=code, checklist="cchc-xa", period="2025",
+                                                 kind="inspection")).id
+    service.save_answer(store, scope, record, commands.answer_op(
+        "1.6", {"op_id": str(uuid.uuid4()), "base_rev": 0, "value": False,
+                "note": "Chưa ban hành kế hoạch tuyên truyền CCHC"}))
+    service.finalize(store, scope, record, commands.finalize_op(
+        {"op_id": str(uuid.uuid4()), "allow_unanswered": True}))
+    item = {i.criterion: i.id for i in store.get_inspection(record).items}["1.6"]
+    return {"store": store, "record": record, "officer": f"xd5{tag}", "item": item}
+
+
+def _item(plan_unit):
+    return plan_unit["store"].get_inspection(plan_unit["record"]).item(plan_unit["item"])
+
+
+def test_two_progress_notes_written_offline_on_the_plan_are_both_kept(live_server, plan_unit, phone):
+    """The commune officer, offline in the field, opens the item of the plan and sends a
+    progress note ("Đã dự thảo kế hoạch"), later a second one ("Đã trình Chủ tịch ký").
+    Back online the officer expects both notes in the item's progress log. What happens:
+    the queue treats a remediation PATCH like a whole-answer PUT (queue.js add: a waiting
+    'item' op's body is replaced by the newer one), so the first note is never sent."""
+    page = phone()
+    login(page, live_server, plan_unit["officer"], PASSWORD)
+    page.goto(f"{live_server.url}/remediation/item/{plan_unit['item']}")
+    page.context.set_offline(True)
+    for note in ("Đã dự thảo kế hoạch tuyên truyền", "Đã trình Chủ tịch UBND xã ký"):
+        page.fill("#progress textarea[name=progress_note]", note)
+        page.click("#progress button[type=submit]")
+        eventually(lambda: page.evaluate(
+            "document.querySelector('#progress textarea[name=progress_note]').value") == "")
+    page.wait_for_timeout(500)
+    page.context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    eventually(lambda: page.evaluate("InspectQueue.all().then(ops => ops.length)") == 0, timeout=15)
+    notes = [p.note for p in _item(plan_unit).progress]
+    assert notes == ["Đã dự thảo kế hoạch tuyên truyền", "Đã trình Chủ tịch UBND xã ký"]
+
+
+def test_a_note_then_a_status_chosen_offline_keeps_the_note(live_server, plan_unit, phone):
+    """Offline, the officer sends a progress note on the item, then chooses "Đang thực
+    hiện" (in progress) and saves without a note. Back online the officer expects the
+    item in progress with the note in its log. What happens: the status change replaced
+    the waiting note (queue.js add coalesces 'item' ops), the note is lost."""
+    page = phone()
+    login(page, live_server, plan_unit["officer"], PASSWORD)
+    page.goto(f"{live_server.url}/remediation/item/{plan_unit['item']}")
+    page.context.set_offline(True)
+    page.fill("#progress textarea[name=progress_note]", "Đã liên hệ Phòng Nội vụ huyện")
+    page.click("#progress button[type=submit]")
+    eventually(lambda: page.evaluate("InspectQueue.all().then(ops => ops.length)") == 1)
+    page.locator("#progress label.choice").filter(
+        has=page.locator("input[value=in_progress]")).click()
+    page.click("#progress button[type=submit]")
+    page.wait_for_timeout(500)
+    page.context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    eventually(lambda: page.evaluate("InspectQueue.all().then(ops => ops.length)") == 0, timeout=15)
+    stored = _item(plan_unit)
+    assert stored.status == "in_progress"
+    assert [p.note for p in stored.progress] == ["Đã liên hệ Phòng Nội vụ huyện"]

@@ -407,3 +407,29 @@ def test_import_of_a_file_that_is_not_a_workbook_exits_2(cli, tmp_path):
     result = cli.invoke(args=["checklists", "import", str(bad), "--out", str(tmp_path / "o")])
     assert result.exit_code == 2
     assert "không phải" in result.output.lower() or "zip" in result.output
+
+
+def test_a_checklist_text_with_windows_line_breaks_survives_the_workbook_round_trip():
+    """A province officer uploads a checklist whose guidance came from a Windows text
+    (JSON "Bước 1\\r\\nBước 2": accepted as it is), exports it to Excel and imports the
+    workbook back unchanged (docs/checklists.md §17: the same content, the same hash).
+    What happens: XlsxWriter stores the CR as the escape ``_x000D_`` (as Excel itself
+    does for a pasted multi-line text) and the import reads the escape literally
+    (storage/checklist_workbooks.py: openpyxl cell values taken as they are), so the
+    guidance on every phone reads "Bước 1_x000D_\\nBước 2" and the hash changes."""
+    import io
+
+    from inspect_app.domain.checklist import parse_checklist
+    from inspect_app.exports.checklist_xlsx import write_checklist
+    from inspect_app.storage.checklist_workbooks import read_workbook
+
+    from .factories import checklist_data, criterion_data
+
+    guidance = "Bước 1: kiểm tra kế hoạch.\r\nBước 2: đối chiếu báo cáo."
+    original = parse_checklist(checklist_data(criterion_data(
+        id="1.1", type="yesno", points=2, help=guidance)))
+    out = io.BytesIO()
+    write_checklist(dict(original.data), out)
+    checklist, _data = read_workbook(out.getvalue())
+    assert "_x000D_" not in checklist.criterion("1.1").help
+    assert checklist.hash == original.hash

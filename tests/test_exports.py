@@ -939,3 +939,61 @@ def test_the_excel_findings_keep_the_money_figures_as_typed(tmp_path):
     checklist = service.checklist_of(store.get_inspection(record.id))
     answer = store.get_inspection(record.id).answers["6.3"]
     assert "12.345,678" in words.words(checklist.criterion("6.3"), answer, locale="vi")
+
+
+def test_a_unit_inspected_again_takes_one_place_in_the_excel_ranking(app, make_inspection,
+                                                                    monkeypatch):
+    """The province inspects Xã A (a high score), then inspects it again in the same
+    period (the second, lower score is the unit's result: the rankings page and the API
+    rank each unit by its newest finalized record, docs/api.md). Xã B lies in between.
+    The province officer exports the round to Excel and expects the summary's ranks to be
+    those of the rankings page: Xã B 1st, Xã A 2nd. What happens: the Excel summary ranks
+    every finalized record (exports/workbook.py: ranked), so A's superseded record is
+    ranked 1st and Xã B is told it is 2nd (the home page's table, ranking(every_record),
+    does the same)."""
+    from inspect_app.exports import workbook
+    from inspect_app.services import accounts, commands
+    from inspect_app.services import exports as export_service
+    from inspect_app.services import inspections as service
+    from inspect_app.services.rankings import RankingQuery, ranking
+
+    from .support import PASSWORD
+
+    store = app.extensions["store"]
+    admin = accounts.create_user(store, "adm5", "admin", password=PASSWORD, full_name="Admin")
+    scope = service.scope_for(store, admin)
+
+    import datetime as _dt
+
+    from inspect_app.services import clock
+
+    def inspected(unit, yes, day):
+        moment = _dt.datetime(2025, 5, day, 3, 0, tzinfo=_dt.UTC)
+        monkeypatch.setattr(clock, "now_utc", lambda: moment)
+        record = make_inspection(unit=unit)
+        lead = service.scope_for(store, store.get_user("lead"))
+        for criterion in yes:
+            service.save_answer(store, lead, record.id, commands.answer_op(
+                criterion, {"op_id": str(uuid.uuid4()), "base_rev": 0, "value": True}))
+        for criterion in ("1.6", "1.10"):
+            if criterion not in yes:
+                service.save_answer(store, lead, record.id, commands.answer_op(
+                    criterion, {"op_id": str(uuid.uuid4()), "base_rev": 0, "value": False}))
+        service.finalize(store, lead, record.id, commands.finalize_op(
+            {"op_id": str(uuid.uuid4()), "allow_unanswered": True}))
+        return record.id
+
+    first = inspected("XA", ("1.6", "1.10"), 5)        # Xã A, first inspection: both met
+    middle = inspected("XB", ("1.6",), 6)               # Xã B: one met
+    again = inspected("XA", (), 20)                     # Xã A, inspected again: none met
+    percents = {r: store.get_inspection(r).score["percent"] for r in (first, middle, again)}
+    assert percents[first] > percents[middle] > percents[again]
+
+    page = {row["unit"]: row["rank"] for row in ranking(
+        store, scope, RankingQuery("cchc-xa", "2025", "inspection"))["rows"]}
+    assert page == {"XB": 1, "XA": 2}
+    # the order and ranks the export's summary sheet is written in (services/exports.report)
+    ranks = {s.id: rank for s, rank in workbook.ranked(
+        list(store.iter_summaries(export_service.visible_query(scope, period="2025"))), {})}
+    assert ranks[middle] == page["XB"], "Xã B's rank in Excel differs from the rankings page"
+    assert (ranks[again], ranks[first]) == (page["XA"], None)  # A's older record: unranked

@@ -68,7 +68,7 @@ from ..domain.checklist import Checklist, Criterion, parse_checklist
 from ..domain.criteria import Shown
 from ..domain.dates import local_date
 from ..domain.models import InspectionSummary
-from ..domain.ranking import competition_ranks, usable_percent
+from ..domain.ranking import competition_ranks, newest_per_unit, usable_percent
 from ..domain.remediation import is_overdue
 from ..domain.scoring import score
 from ..domain.text import fold, nfc
@@ -162,9 +162,11 @@ def ranked(summaries: list[InspectionSummary], unit_names: dict[str, str]
            ) -> list[tuple[InspectionSummary, int | None]]:
     """Summaries in export order, each with its rank (None for records in progress).
 
-    Rank: competition ranking (1, 2, 2, 4) of the percent among finalized records
-    of the same checklist, period and kind. Order: checklist title, period, kind,
-    rank, then unit name with diacritics folded ("Đồng Văn" sorts with "Dong").
+    Rank: competition ranking (1, 2, 2, 4) of the percent among the units of the same
+    checklist, period and kind, each by its newest finalized record (DESIGN §11, as the
+    rankings page): a unit inspected again is ranked once, its older records are listed
+    unranked. Order: checklist title, period, kind, rank, then unit name with diacritics
+    folded ("Đồng Văn" sorts with "Dong").
     """
     if not summaries:
         return []
@@ -175,7 +177,10 @@ def ranked(summaries: list[InspectionSummary], unit_names: dict[str, str]
         groups.setdefault((s.checklist_id, s.period, s.kind), []).append(position)
     ranks: list[int | None] = [None] * len(summaries)
     for positions in groups.values():
-        for position, rank in zip(positions, competition_ranks([percents[p] for p in positions])):
+        scored = [p for p in positions if percents[p] is not None]
+        newest = {id(s) for s in newest_per_unit([summaries[p] for p in scored])}
+        counted = [p for p in scored if id(summaries[p]) in newest]
+        for position, rank in zip(counted, competition_ranks([percents[p] for p in counted])):
             ranks[position] = rank
 
     def order(position: int) -> tuple:

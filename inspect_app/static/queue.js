@@ -133,7 +133,7 @@
   }
 
   /* Add a change. An answer that has not left the phone yet is replaced by the newer one
-   * of the same criterion (one request instead of many while typing offline). */
+   * of the same criterion made on it (one request instead of many while typing offline). */
   function add(op) {
     op.user = op.user || pageUser;
     op.op_id = op.op_id || uuid();
@@ -146,7 +146,9 @@
         superseded = ops.filter(function (o) { return o.kind === "answer" && o.state === "refused" && sameKey(o, op); });
       }
       superseded.forEach(function (o) { remove(o.seq); });
-      if (op.kind === "answer" || op.kind === "item") {
+      // Only answers: a PUT sends the whole answer, so the newer one says all. An item
+      // change is partial and a progress note adds one each time: each is kept and sent.
+      if (op.kind === "answer") {
         var last = ops.filter(function (o) { return !o.corrupt && o.kind === op.kind && sameKey(o, op); }).pop();
         if (last && last.state === "waiting" && !last.attempts && madeOn(op, last.body)) {
           last.body = op.body; last.created = op.created;

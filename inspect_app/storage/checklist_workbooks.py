@@ -154,6 +154,19 @@ def _sheet_parts(parts: dict[str, bytes]) -> dict[str, str]:
     return out
 
 
+#: How an .xlsx file writes a character XML cannot hold, or an underscore that would read
+#: as such: ``_x000D_`` (carriage return), ``_x005F_`` ("_").
+_OOXML_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def ooxml_unescaped(text: str) -> str:
+    """A cell's text as it was written: openpyxl leaves ``_xHHHH_`` escapes as they are in
+    the file (a line break "\r\n" came back as "._x000D_\n" and changed the hash)."""
+    if "_x" not in text:
+        return text
+    return _OOXML_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
+
+
 def read_sheets(raw: bytes, source: str = "<workbook>") -> dict[str, list[list[Any]]]:
     """The rows of the data sheets of a workbook's bytes (limits checked), or
     :class:`WorkbookError`."""
@@ -214,6 +227,8 @@ def read_sheets(raw: bytes, source: str = "<workbook>") -> dict[str, list[list[A
                         problems.append(N_("%(place)s: an Excel error (%(error)s)", place=place,
                                            error=str(value)[:20]))
                         continue
+                    if isinstance(value, str):
+                        value = ooxml_unescaped(value)
                     if isinstance(value, int) and not isinstance(value, bool) \
                             and "." in (cell.number_format or ""):
                         value = float(value)  # written as a decimal (1.0): kept one
