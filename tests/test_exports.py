@@ -997,3 +997,6 @@ def test_a_unit_inspected_again_takes_one_place_in_the_excel_ranking(app, make_i
         list(store.iter_summaries(export_service.visible_query(scope, period="2025"))), {})}
     assert ranks[middle] == page["XB"], "Xã B's rank in Excel differs from the rankings page"
     assert (ranks[again], ranks[first]) == (page["XA"], None)  # A's older record: unranked
+    home = {row["inspection"]: row["rank"] for row in ranking(  # the home page's table
+        store, scope, RankingQuery("cchc-xa", "2025", "inspection"), every_record=True)["rows"]}
+    assert home == {middle: 1, again: 2, first: None}

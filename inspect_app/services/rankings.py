@@ -49,8 +49,9 @@ def ranking_query(args: Mapping[str, Any]) -> RankingQuery:
 def ranking(store: Store, scope: Scope, query: RankingQuery, *,
             every_record: bool = False, units: Iterable[str] | None = None) -> dict[str, Any]:
     """The ranking of DESIGN §11 within what ``scope`` may see. ``every_record``: every
-    finalized record of the round is a row (the home page's table of the round), those
-    without a score unranked at the end, instead of the newest one per unit. ``units``:
+    finalized record of the round is a row (the home page's table of the round), a unit's
+    older ones and those without a score unranked at the end, instead of the newest one
+    per unit only. ``units``:
     only these units (a group of the dashboards), ranked among themselves.
 
     A unit merged into another by the end of the period is ranked under its successor
@@ -69,11 +70,13 @@ def ranking(store: Store, scope: Scope, query: RankingQuery, *,
     recorded = {s.id: s.unit for s in found}
     found = [s if (ranked_as := successor_on(s.unit, stored, end)) == s.unit
              else replace(s, unit=ranked_as) for s in found]
-    if every_record:
-        rows = found
-    else:
-        rows = newest_per_unit([s for s in found if usable_percent(s.percent) is not None])
-    ranks = competition_ranks([usable_percent(s.percent) for s in rows])
+    # Each unit is ranked once, by its newest finalized record; with ``every_record`` its
+    # older records are rows too, unranked (a unit inspected again took two places).
+    newest = newest_per_unit([s for s in found if usable_percent(s.percent) is not None])
+    rank_of = dict(zip(map(id, newest), competition_ranks([usable_percent(s.percent)
+                                                           for s in newest])))
+    rows = found if every_record else newest
+    ranks = [rank_of.get(id(s)) for s in rows]
     ordered = sorted(zip(rows, ranks), key=lambda pair: (
         pair[1] is None, pair[1] or 0, fold(nfc(names.get(pair[0].unit, pair[0].unit))),
         pair[0].unit, pair[0].created_at))
