@@ -4,13 +4,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from . import criteria
 from .checklist import Checklist
 from .scoring import ScoreCard
 
 
 @dataclass(frozen=True)
 class Gap:
-    """One criterion of the comparison. ``gap`` = self − inspection (None if either is missing)."""
+    """One criterion of the comparison. ``gap``: what the unit's own score adds to its
+    total over the team's — self − inspection, or inspection − self for points that are
+    taken off (``deducts``: a penalty the unit left out is a higher self-score). None if
+    either is missing."""
 
     criterion: str
     text: str
@@ -19,16 +23,21 @@ class Gap:
     self_status: str
     inspection_points: Decimal | None
     inspection_status: str
+    deducts: bool = False
 
     @property
     def gap(self) -> Decimal | None:
         if self.self_points is None or self.inspection_points is None:
             return None
-        return self.self_points - self.inspection_points
+        difference = self.self_points - self.inspection_points
+        return -difference if self.deducts else difference
 
     @property
     def overrated(self) -> bool:
-        """The unit scored itself higher than the inspection team did."""
+        """The unit scored itself higher than the inspection team did, or called "not
+        applicable" (out of its maximum) a criterion the team found short."""
+        if self.self_status == "na" and self.inspection_status in ("partial", "fail"):
+            return True
         return self.gap is not None and self.gap > 0
 
 
@@ -47,5 +56,6 @@ def compare(checklist: Checklist, self_card: ScoreCard, inspection_card: ScoreCa
             criterion=criterion.id, text=criterion.text, max=criterion.points,
             self_points=own.points if own else None, self_status=own.status if own else "missing",
             inspection_points=team.points if team else None,
-            inspection_status=team.status if team else "missing"))
+            inspection_status=team.status if team else "missing",
+            deducts=criteria.get(criterion.type).sign == "−"))
     return rows

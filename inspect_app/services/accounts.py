@@ -421,6 +421,10 @@ def _throttle_key(username: str) -> str:
     return "login:" + normalize_username(username)
 
 
+class AccountDisabled(Forbidden):
+    """The right password for an account an administrator disabled."""
+
+
 def authenticate(store: Store, username: str, password: str, *, max_failures: int = 10,
                  window_minutes: float = 15) -> User:
     """Check a username and password, counting failures per account across processes.
@@ -460,9 +464,9 @@ def authenticate(store: Store, username: str, password: str, *, max_failures: in
             raise Throttled(N_("too many failed logins for this account; wait and try again"),
                             minutes=window_minutes)
         raise Forbidden(N_("wrong username or password"))
-    if not user.active:
-        raise Forbidden(N_("this account is disabled"))
     with suppress(CannotStore):
         # The attempt is recorded; if forgetting it fails, it counts as one failure.
         store.clear_login_failures(key)
+    if not user.active:  # the right password: saying so tells nothing a guesser could use
+        raise AccountDisabled(N_("this account is disabled"))
     return user

@@ -170,6 +170,10 @@ def login():
             flash(_("Too many failed logins for this account. Wait %(minutes)s minutes and try "
                     "again.", minutes=current_app.config["LOGIN_WINDOW_MINUTES"]), "error")
             status = 429
+        except accounts.AccountDisabled:
+            flash(_("This account is disabled. Ask your administrator to enable it again."),
+                  "error")
+            status = 401  # not logged in, as for a wrong password; only the words differ
         except Forbidden:
             flash(_("Wrong username or password."), "error")
             status = 401
