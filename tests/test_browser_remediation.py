@@ -156,27 +156,9 @@ def _artifacts():
 
 
 @pytest.fixture
-def plan_unit(live_server):
-    """A commune with a finalized inspection (1.6 failed: one open remediation item)."""
-    store = live_server.store()
-    tag = uuid.uuid4().hex[:6]
-    code = f"D5{tag}"
-    unit_service.add_unit(store, code, f"Xã Đông Phong {tag}")
-    lead = accounts.create_user(store, f"ld5{tag}", "inspector", password=PASSWORD,
-                                full_name="Trần Văn Lâm")
-    accounts.create_user(store, f"xd5{tag}", "unit", unit=code, password=PASSWORD,
-                         full_name="Lê Thị Hoa")
-    scope = service.scope_for(store, lead)
-    record = service.start(store, live_server.app.extensions["checklists"], scope,
-                           commands.StartRequest(unit=code, checklist="cchc-xa", period="2025",
-                                                 kind="inspection")).id
-    service.save_answer(store, scope, record, commands.answer_op(
-        "1.6", {"op_id": str(uuid.uuid4()), "base_rev": 0, "value": False,
-                "note": "Chưa ban hành kế hoạch tuyên truyền CCHC"}))
-    service.finalize(store, scope, record, commands.finalize_op(
-        {"op_id": str(uuid.uuid4()), "allow_unanswered": True}))
-    item = {i.criterion: i.id for i in store.get_inspection(record).items}["1.6"]
-    return {"store": store, "record": record, "officer": f"xd5{tag}", "item": item}
+def plan_unit(commune):
+    """The commune's plan, its item of 1.6 the one the tests below work on."""
+    return {**commune, "item": commune["items"]["1.6"]}
 
 
 def _item(plan_unit):
