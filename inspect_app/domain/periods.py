@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+import unicodedata
 from dataclasses import dataclass
+
+from .messages import N_
 
 _PATTERNS = (
     ("year", re.compile(r"^(\d{4})$")),
@@ -14,6 +17,31 @@ _PATTERNS = (
     ("week", re.compile(r"^(\d{4})-W(\d{2})$")),
 )
 _ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
+_ROMAN_NUMBER = {v.lower(): k for k, v in _ROMAN.items()}
+#: Periods as people write them (and as :meth:`Period.label` prints them in Vietnamese),
+#: lower case and NFC, each with how to write its code.
+_WRITTEN = (
+    (re.compile(r"^(?:năm\s*)?(\d{4})$"), lambda m: m.group(1)),
+    (re.compile(r"^6\s*tháng\s*(đầu|cuối)\s*(?:năm\s*)?(\d{4})$"),
+     lambda m: f"{m.group(2)}-H{1 if m.group(1) == 'đầu' else 2}"),
+    (re.compile(r"^(?:quý|q)\s*(i{1,3}|iv|[1-4])\s*(?:năm|/|-|\s)\s*(\d{4})$"),
+     lambda m: f"{m.group(2)}-Q{_ROMAN_NUMBER.get(m.group(1)) or int(m.group(1))}"),
+    (re.compile(r"^(?:tháng\s*)?(0?[1-9]|1[0-2])\s*(?:năm|/|-)\s*(\d{4})$"),
+     lambda m: f"{m.group(2)}-{int(m.group(1)):02d}"),
+    (re.compile(r"^tuần\s*(\d{1,2})\s*(?:năm|/|-)\s*(\d{4})$"),
+     lambda m: f"{m.group(2)}-W{int(m.group(1)):02d}"),
+)
+
+
+def _as_code(text: str) -> str:
+    """A period written the Vietnamese way ("Năm 2025", "Quý I năm 2025", "Q1/2025",
+    "03/2025", "6 tháng đầu năm 2025", "Tuần 14/2025") as its code; else as it was."""
+    written = " ".join(unicodedata.normalize("NFC", text).lower().split())
+    for pattern, code in _WRITTEN:
+        match = pattern.match(written)
+        if match:
+            return code(match)
+    return text
 
 
 class PeriodError(ValueError):
@@ -49,7 +77,7 @@ class Period:
 
 def parse_period(code: str) -> Period:
     """Parse a period code; raise :class:`PeriodError` naming the accepted forms."""
-    text = (code or "").strip().upper()
+    text = _as_code((code or "").strip()).upper()
     for kind, pattern in _PATTERNS:
         match = pattern.match(text)
         if not match:
@@ -75,7 +103,9 @@ def parse_period(code: str) -> Period:
                 break
             end = start + _dt.timedelta(days=6)
         return Period(text, kind, year, number, start, end)
-    raise PeriodError(f"{code!r} is not a period: use 2025, 2025-H1, 2025-Q1, 2025-03 or 2025-W14")
+    raise PeriodError(N_("%(code)s is not a period: write it like 2025, 2025-H1, 2025-Q1, "
+                         "2025-03 or 2025-W14 (or Năm 2025, Quý I năm 2025, 03/2025)",
+                         code=repr(code)))
 
 
 def _month_end(year: int, month: int) -> _dt.date:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import re
 import secrets
 from contextlib import suppress
@@ -16,7 +17,7 @@ from ..domain.messages import N_, Message
 from ..domain.models import ROLES, ApiToken, User
 from ..domain.text import ID_TEXT, SHORT_TEXT, TextProblem, check_password_text, clean_text, nfc
 from ..storage import AlreadyExists, CannotStore, NotFound, Store
-from . import Forbidden, Invalid, Missing, Throttled, audit, clock
+from . import Conflict, Forbidden, Invalid, Missing, Throttled, audit, clock
 from .commands import UserEdit
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
@@ -142,6 +143,13 @@ def user_fields(user: User) -> dict:
             "role": user.role, "unit": user.unit, "active": user.active}
 
 
+def user_version(user: User) -> str:
+    """A short digest of what an administrator edits of ``user``: a form carries it, so
+    that a form opened before another administrator's change cannot undo it unseen."""
+    text = json.dumps(user_fields(user), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
 def create_user(store: Store, username: str, role: str, *, unit: str | None = None,
                 password: str | None = None, full_name: str = "", position: str = "",
                 email: str = "", by: str = audit.CLI) -> User:
@@ -244,6 +252,10 @@ def edit_user(store: Store, actor: User, username: str, edit: UserEdit) -> User:
     before: dict = {}
 
     def change(stored: User) -> User:
+        if edit.seen is not None and user_version(stored) != edit.seen:
+            raise Conflict(N_("%(username)s was changed by another administrator after you "
+                              "opened this page: it now shows the current details; make your "
+                              "change again"), username=stored.username)
         before.clear()
         before.update(user_fields(stored))
         if stored.active and not edit.active:

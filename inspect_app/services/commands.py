@@ -154,6 +154,9 @@ class UserEdit:
     unit: str | None
     active: bool
     email: str = ""  # where reminders go ("" for none)
+    #: ``accounts.user_version`` of the user as the form showed it: refused if the user
+    #: was changed meanwhile (another administrator). None: no check.
+    seen: str | None = None
 
 
 @dataclass(frozen=True)

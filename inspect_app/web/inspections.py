@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -22,6 +23,7 @@ from wtforms.validators import Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..domain import inspection as rules
+from ..domain.periods import PeriodError, parse_period
 from ..domain.text import SHORT_TEXT
 from ..services import ServiceError, clock, commands, photos
 from ..services import inspections as service
@@ -151,9 +153,18 @@ def _field_errors(form: StartForm, exc: ServiceError) -> None:
             target.errors = list(target.errors) + [translate(message)]
         else:
             flash(translate(message), "error")
-    if "period" in (exc.details.get("fields") or {}) and form.checklist.data in form.periods:
+    if ("period" in (exc.details.get("fields") or {}) and form.checklist.data in form.periods
+            and _is_a_period(form.period.data)):  # of the wrong cadence; a typo stays as typed
         form.period.raw_data = None
         form.period.data = form.periods[form.checklist.data]["default"]
+
+
+def _is_a_period(text: Any) -> bool:
+    try:
+        parse_period(str(text or ""))
+    except PeriodError:
+        return False
+    return True
 
 
 def _existing_draft(inspection_id: str, message: str, another_allowed: bool) -> dict:

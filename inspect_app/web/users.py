@@ -15,14 +15,14 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_user
-from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import TextInput
 
 from ..domain.models import ROLES, User
 from ..domain.text import SHORT_TEXT
-from ..services import Missing, ServiceError, accounts
+from ..services import Conflict, Missing, ServiceError, accounts
 from ..services.commands import UserEdit
 from ..services.inspections import PAGE_SIZE, clamped, page_number
 from .auth import SessionUser, acting_user, roles_required, store, unit_names
@@ -85,6 +85,7 @@ class EditUserForm(Form):
     role = SelectField(_l("Role"), choices=[SelectChoice(r, ROLE_LABELS[r]) for r in ROLES])
     unit = UnitField(_l("Unit (commune officers only)"), choices=[], validate_choice=False)
     active = BooleanField(_l("Active (may log in and use API tokens)"))
+    seen = HiddenField()  # accounts.user_version of the user as this page showed it
 
 
 class ResetPasswordForm(Form):
@@ -186,7 +187,8 @@ def _user_page(user: User, edit_form: EditUserForm | None = None, status: int = 
         edit_form = _with_units(EditUserForm(data={
             "full_name": user.full_name, "position": user.position,
             "email": user.email, "role": user.role,
-            "unit": user.unit or "", "active": user.active}))
+            "unit": user.unit or "", "active": user.active,
+            "seen": accounts.user_version(user)}))
     return render_template(
         "users/edit.html", person=user, form=edit_form, password_form=ResetPasswordForm(),
         token_form=TokenForm(), tokens=accounts.tokens_of(user),
@@ -212,9 +214,12 @@ def update(username: str):
             full_name=form.full_name.data or "", position=form.position.data or "",
             email=form.email.data or "", role=form.role.data,
             unit=(form.unit.data or None) if form.role.data == "unit" else None,
-            active=bool(form.active.data)))
+            active=bool(form.active.data), seen=form.seen.data or None))
     except Missing:
         raise
+    except Conflict as exc:  # another administrator's change: shown, never undone unseen
+        flash(refusal_message(exc), "error")
+        return _user_page(accounts.get_user(store(), username), status=409)
     except ServiceError as exc:
         flash(refusal_message(exc), "error")
         return _user_page(user, form, 400)
