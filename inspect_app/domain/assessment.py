@@ -20,6 +20,7 @@ from typing import Any
 
 from . import inspection as rules
 from .checklist import Checklist
+from .compare import deducts, higher_by
 from .errors import Conflict
 from .messages import N_, criterion_label
 from .models import Answer, Explanation, Inspection
@@ -229,7 +230,8 @@ class AppraisalLine:
     """One criterion of an appraisal result (*kết quả thẩm định*): the self-score, the
     rounds and the final points (None where a card is missing or the line scored
     nothing), the line statuses, whether round 1 asked to explain it and the unit's
-    explanation. ``gap`` = self − final (or, before final, self − the last round)."""
+    explanation. ``gap`` = self − final (or, before final, self − the last round; the
+    other way round for a penalty)."""
 
     criterion: str
     text: str
@@ -242,12 +244,11 @@ class AppraisalLine:
     asked: bool
     explanation: str
     last: Decimal | None  # the points the gap is taken against
+    deducts: bool = False  # a penalty: points taken off (domain/compare.higher_by)
 
     @property
     def gap(self) -> Decimal | None:
-        if self.self_points is None or self.last is None:
-            return None
-        return self.self_points - self.last
+        return higher_by(self.self_points, self.last, self.deducts)
 
     @property
     def overrated(self) -> bool:
@@ -281,5 +282,5 @@ def appraisal_lines(checklist: Checklist, cards: dict[str, dict[str, Any] | None
             final=of("final"),
             statuses={name: line[cid]["status"] for name, line in lines.items() if cid in line},
             asked=cid in asked, explanation=explanations.get(cid, ""),
-            last=of(last_name) if last_name else None))
+            last=of(last_name) if last_name else None, deducts=deducts(criterion)))
     return out

@@ -9,6 +9,19 @@ from .checklist import Checklist
 from .scoring import ScoreCard
 
 
+def higher_by(own: Decimal | None, other: Decimal | None, deducts: bool) -> Decimal | None:
+    """How much more ``own`` adds to a total than ``other`` (None if either is missing):
+    own − other, or other − own for points that are taken off (a penalty)."""
+    if own is None or other is None:
+        return None
+    return other - own if deducts else own - other
+
+
+def deducts(criterion) -> bool:
+    """Whether a criterion's points are taken off the total (its type's sign is "−")."""
+    return criteria.get(criterion.type).sign == "−"
+
+
 @dataclass(frozen=True)
 class Gap:
     """One criterion of the comparison. ``gap``: what the unit's own score adds to its
@@ -27,10 +40,7 @@ class Gap:
 
     @property
     def gap(self) -> Decimal | None:
-        if self.self_points is None or self.inspection_points is None:
-            return None
-        difference = self.self_points - self.inspection_points
-        return -difference if self.deducts else difference
+        return higher_by(self.self_points, self.inspection_points, self.deducts)
 
     @property
     def overrated(self) -> bool:
@@ -57,5 +67,5 @@ def compare(checklist: Checklist, self_card: ScoreCard, inspection_card: ScoreCa
             self_points=own.points if own else None, self_status=own.status if own else "missing",
             inspection_points=team.points if team else None,
             inspection_status=team.status if team else "missing",
-            deducts=criteria.get(criterion.type).sign == "−"))
+            deducts=deducts(criterion)))
     return rows

@@ -23,7 +23,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from ..domain import inspection as rules
 from ..domain.messages import N_, criterion_label
@@ -418,11 +418,17 @@ def join_qr_svg(inspection_id: str):
 @bp.route("/<inspection_id>/join", methods=["GET", "POST"])
 @roles_required()
 def join(inspection_id: str):
-    """Open an inspection from a team mate's QR code, joining the team if needed."""
+    """Open an inspection from a team mate's QR code, joining the team if needed. A code
+    older than ``JOIN_LINK_DAYS`` still opens the inspection for its team; anyone else is
+    told it expired (a forged one is a page that does not exist)."""
+    token, serializer = request.values.get("t", ""), _serializer()
+    expired = False
     try:
-        valid = _serializer().loads(request.values.get("t", ""),
-                                    max_age=JOIN_LINK_DAYS * 86400) == inspection_id
-    except BadSignature:  # also SignatureExpired
+        valid = serializer.loads(token, max_age=JOIN_LINK_DAYS * 86400) == inspection_id
+    except SignatureExpired:
+        signed, payload = serializer.loads_unsafe(token)
+        valid = expired = signed and payload == inspection_id
+    except BadSignature:
         valid = False
     if not valid:
         abort(404)
@@ -435,6 +441,11 @@ def join(inspection_id: str):
                                message=translate(exc.message)), 409
     if member:
         return redirect(url_for("inspections.view", inspection_id=inspection_id))
+    if expired:
+        return render_template(
+            "error.html", code=410, title=_("This join code has expired"),
+            message=_("A join code works for %(days)s days. Ask the team lead for a new one: "
+                      "it is on the inspection's page.", days=JOIN_LINK_DAYS)), 410
     if request.method == "GET":
         return render_template("fill/join.html", inspection=inspection,
                                unit=store().get_unit(inspection.unit), token=request.values["t"])
