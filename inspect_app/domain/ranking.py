@@ -40,3 +40,13 @@ def newest_per_unit(records: Iterable[Ranked]) -> list[Ranked]:
         if kept is None or (record.finalized_at or "") > (kept.finalized_at or ""):
             best[record.unit] = record
     return list(best.values())
+
+
+def unit_ranks(records: Sequence[Ranked]) -> list[int | None]:
+    """The rank of each finalized record: each unit is ranked once, by its newest record
+    with a percent (:func:`newest_per_unit`, :func:`competition_ranks`); its older
+    records and those without a percent get None."""
+    newest = newest_per_unit([r for r in records if usable_percent(r.percent) is not None])
+    rank_of = dict(zip(map(id, newest), competition_ranks([usable_percent(r.percent)
+                                                           for r in newest])))
+    return [rank_of.get(id(r)) for r in records]

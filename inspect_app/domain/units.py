@@ -70,12 +70,4 @@ def merged_into_any(codes: Iterable[str], merges: Mapping[str, str]) -> set[str]
     """``codes`` and every unit whose history now lives in one of them, from the merges
     alone (``{code: merged_into}`` of the merged units, as ``Store.unit_merges`` gives)."""
     codes = set(codes)
-    found = set(codes)
-    for code in merges:
-        seen, current = {code}, merges[code]
-        while current in merges and merges[current] not in seen:
-            seen.add(current)
-            current = merges[current]
-        if current in codes:
-            found.add(code)
-    return found
+    return codes | {code for code in merges if carrier(code, merges) in codes}

@@ -68,7 +68,7 @@ from ..domain.checklist import Checklist, Criterion, parse_checklist
 from ..domain.criteria import Shown
 from ..domain.dates import local_date
 from ..domain.models import InspectionSummary
-from ..domain.ranking import competition_ranks, newest_per_unit, usable_percent
+from ..domain.ranking import unit_ranks
 from ..domain.remediation import is_overdue
 from ..domain.scoring import score
 from ..domain.text import fold, nfc
@@ -170,17 +170,13 @@ def ranked(summaries: list[InspectionSummary], unit_names: dict[str, str]
     """
     if not summaries:
         return []
-    percents = [usable_percent(s.percent) if s.status == "finalized" else None
-                for s in summaries]
     groups: dict[tuple[str, str, str], list[int]] = {}
     for position, s in enumerate(summaries):
-        groups.setdefault((s.checklist_id, s.period, s.kind), []).append(position)
+        if s.status == "finalized":  # records in progress are listed, never ranked
+            groups.setdefault((s.checklist_id, s.period, s.kind), []).append(position)
     ranks: list[int | None] = [None] * len(summaries)
     for positions in groups.values():
-        scored = [p for p in positions if percents[p] is not None]
-        newest = {id(s) for s in newest_per_unit([summaries[p] for p in scored])}
-        counted = [p for p in scored if id(summaries[p]) in newest]
-        for position, rank in zip(counted, competition_ranks([percents[p] for p in counted])):
+        for position, rank in zip(positions, unit_ranks([summaries[p] for p in positions])):
             ranks[position] = rank
 
     def order(position: int) -> tuple:

@@ -14,7 +14,7 @@ from ..domain.dates import local_date
 from ..domain.messages import N_
 from ..domain.models import INSPECTION_KINDS
 from ..domain.periods import PeriodError, parse_period
-from ..domain.ranking import competition_ranks, newest_per_unit, usable_percent
+from ..domain.ranking import unit_ranks, usable_percent
 from ..domain.text import fold, nfc
 from ..domain.units import name_on, successor_on
 from ..storage import Store
@@ -72,11 +72,10 @@ def ranking(store: Store, scope: Scope, query: RankingQuery, *,
              else replace(s, unit=ranked_as) for s in found]
     # Each unit is ranked once, by its newest finalized record; with ``every_record`` its
     # older records are rows too, unranked (a unit inspected again took two places).
-    newest = newest_per_unit([s for s in found if usable_percent(s.percent) is not None])
-    rank_of = dict(zip(map(id, newest), competition_ranks([usable_percent(s.percent)
-                                                           for s in newest])))
-    rows = found if every_record else newest
-    ranks = [rank_of.get(id(s)) for s in rows]
+    ranked = list(zip(found, unit_ranks(found)))
+    if not every_record:
+        ranked = [(s, rank) for s, rank in ranked if rank is not None]
+    rows, ranks = [s for s, _ in ranked], [rank for _, rank in ranked]
     ordered = sorted(zip(rows, ranks), key=lambda pair: (
         pair[1] is None, pair[1] or 0, fold(nfc(names.get(pair[0].unit, pair[0].unit))),
         pair[0].unit, pair[0].created_at))

@@ -19,7 +19,7 @@ from ..services import Invalid, Unauthenticated, accounts, assessments, clock, c
 from ..services import inspections as service
 from ..services import remediation as items
 from .auth import scope, store
-from .common import csrf
+from .common import csrf, photo_limits
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # checked below, only for session (cookie) authentication
@@ -57,12 +57,6 @@ def json_body() -> Any:
     if body is None:
         raise Invalid(N_("the body is not valid JSON"))
     return body
-
-
-def _photo_limits() -> dict[str, int]:
-    return {"max_side": int(current_app.config["PHOTO_MAX_SIDE"]),
-            "max_bytes": int(current_app.config["PHOTO_MAX_BYTES"]),
-            "max_pixels": int(current_app.config["PHOTO_MAX_PIXELS"])}
 
 
 def _upload() -> bytes:
@@ -203,7 +197,7 @@ def add_photo(inspection_id: str, criterion_id: str):
     """Attach a photo: multipart form with ``photo`` (the file) and ``op_id``."""
     data = _upload()
     result = photos.attach_to_answer(store(), scope(), inspection_id, criterion_id, data,
-                                     request.form.get("op_id"), **_photo_limits())
+                                     request.form.get("op_id"), **photo_limits())
     return jsonify(answer_photo_json(result)), 201
 
 
@@ -245,5 +239,5 @@ def item_photo(item_id: str):
     if request.form.get("note"):
         body["progress_note"] = request.form["note"]
     result = items.update_item(store(), scope(), commands.item_change(item_id, body), photo=data,
-                               **_photo_limits())
+                               **photo_limits())
     return jsonify(as_dict(result.item)), 201

@@ -30,7 +30,7 @@ from ..services import Invalid, ServiceError, Unprocessable, assessments, clock,
 from ..services import inspections as service
 from . import fill_forms
 from .auth import roles_required, scope, store
-from .common import csrf
+from .common import csrf, photo_limits
 from .forms import Form
 from .i18n import current_locale, translate
 
@@ -242,10 +242,7 @@ def _attach_explanation_photo(inspection_id: str, criterion_id: str, op_id: str)
     if upload is None or not upload.filename:
         raise Invalid(N_("Choose a photo first."), field="photo")
     assessments.attach_to_explanation(
-        store(), scope(), inspection_id, criterion_id, upload.read(), op_id,
-        max_side=int(current_app.config["PHOTO_MAX_SIDE"]),
-        max_bytes=int(current_app.config["PHOTO_MAX_BYTES"]),
-        max_pixels=int(current_app.config["PHOTO_MAX_PIXELS"]))
+        store(), scope(), inspection_id, criterion_id, upload.read(), op_id, **photo_limits())
 
 
 @bp.post("/<inspection_id>/explanations/<criterion_id>/photos")

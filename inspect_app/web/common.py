@@ -5,6 +5,7 @@ from urllib.parse import urlencode, urlsplit
 
 from flask import (
     Flask,
+    current_app,
     has_request_context,
     jsonify,
     redirect,
@@ -36,6 +37,13 @@ class SessionInterface(SecureCookieSessionInterface):
         if app.config["SESSION_COOKIE_SECURE"]:
             return True
         return has_request_context() and request.is_secure
+
+
+def photo_limits() -> dict[str, int]:
+    """The app's limits for an uploaded photo, as the photo services take them."""
+    return {"max_side": int(current_app.config["PHOTO_MAX_SIDE"]),
+            "max_bytes": int(current_app.config["PHOTO_MAX_BYTES"]),
+            "max_pixels": int(current_app.config["PHOTO_MAX_PIXELS"])}
 
 
 def safe_next(target: str | None, fallback: str = "/") -> str:

@@ -32,6 +32,7 @@ from ..services import Conflict, Forbidden, Invalid, Missing, ServiceError, cloc
 from ..services import inspections as service
 from . import fill_forms, province
 from .auth import roles_required, scope, store
+from .common import photo_limits
 from .errors import status_of
 from .i18n import current_locale, formatting, texts_per_locale, translate
 
@@ -249,9 +250,7 @@ def _section_photo(inspection_id: str, keys: dict[str, str],
             # the criterion's op_id of this page: the page sent twice adds the photo once
             op_id = f"{request.form.get(f'{key}_op_id') or uuid.uuid4()}-p"
             photos.attach_to_answer(store(), scope(), inspection_id, criterion_id, upload.read(),
-                                    op_id, max_side=int(current_app.config["PHOTO_MAX_SIDE"]),
-                                    max_bytes=int(current_app.config["PHOTO_MAX_BYTES"]),
-                                    max_pixels=int(current_app.config["PHOTO_MAX_PIXELS"]))
+                                    op_id, **photo_limits())
             flash(_("Photo added to %(criterion)s.", criterion=criterion_id), "success")
         else:
             photos.remove_from_answer(store(), scope(), inspection_id, criterion_id, photo_id)
@@ -274,10 +273,7 @@ def upload_photo(inspection_id: str, criterion_id: str):
         if upload is None or not upload.filename:
             raise Invalid(N_("Choose a photo first."), field="photo")
         photos.attach_to_answer(store(), scope(), inspection_id, criterion_id, upload.read(),
-                                request.form.get("op_id") or str(uuid.uuid4()),
-                                max_side=int(current_app.config["PHOTO_MAX_SIDE"]),
-                                max_bytes=int(current_app.config["PHOTO_MAX_BYTES"]),
-                                max_pixels=int(current_app.config["PHOTO_MAX_PIXELS"]))
+                                request.form.get("op_id") or str(uuid.uuid4()), **photo_limits())
     except ServiceError as exc:
         flash(f"{criterion_label(criterion)}: {translate(exc.message)}", "error")
     else:

@@ -39,7 +39,7 @@ from ..services import inspections as inspection_service
 from ..services import remediation as service
 from ..services import reminders as reminder_service
 from .auth import roles_required, scope, store, unit_names
-from .common import pager_of, safe_next
+from .common import pager_of, photo_limits, safe_next
 from .errors import status_of
 from .forms import Form
 from .i18n import translate
@@ -107,12 +107,6 @@ class ReviewForm(Form):
 
 def _today():
     return clock.today(current_app.config["TIMEZONE"])
-
-
-def _photo_limits() -> dict[str, int]:
-    return {"max_side": int(current_app.config["PHOTO_MAX_SIDE"]),
-            "max_bytes": int(current_app.config["PHOTO_MAX_BYTES"]),
-            "max_pixels": int(current_app.config["PHOTO_MAX_PIXELS"])}
 
 
 def _locate(item_ref: str) -> tuple[Inspection, RemediationItem]:
@@ -338,7 +332,7 @@ def progress(item_id: str):
     photo = upload.read() if upload and upload.filename else None
     try:
         service.update_item(store(), scope(), commands.item_change(item_id, body), photo=photo,
-                            **_photo_limits())
+                            **photo_limits())
     except ServiceError as exc:
         return _failed(inspection, item_id, exc, progress_form=form)
     flash(_("Saved."), "success")
