@@ -342,20 +342,24 @@ def start(store: Store, library: ChecklistLibrary, scope: Scope, request: StartR
                           fields={"team": username})
         members.append(TeamMember(username=mate.username, role="member", name=mate.full_name,
                                   position=mate.position))
-    drafts = open_drafts(store, scope, unit=unit, checklist=loaded.id, period=period, kind=kind)
-    if drafts and (kind == "self_check" or not another):
-        raise Conflict(N_("A draft of this checklist for %(unit)s and %(period)s is already "
-                          "open: continue it instead of starting another.",
-                          unit=unit_record.name, period=period),
-                       existing=drafts[0].id, another_allowed=kind != "self_check")
-    now = clock.now_iso()
-    inspection = Inspection(
-        id=new_id(), unit=unit, checklist=snapshot_of(loaded), period=period, kind=kind,
-        team=members, created_by=user.username, created_at=now, updated_at=now,
-        number=number, place=place, stage="self" if kind == "assessment" else None,
-    )
-    rules.add_event(inspection, user.username, now, "started")
-    store.add_inspection(inspection)
+    # The check for an open draft and the new record's write, one start at a time: two
+    # users starting the same self-check at one moment would both find none.
+    with store.exclusive(f"start/{unit}/{loaded.id}/{period}/{kind}"):
+        drafts = open_drafts(store, scope, unit=unit, checklist=loaded.id, period=period,
+                             kind=kind)
+        if drafts and (kind == "self_check" or not another):
+            raise Conflict(N_("A draft of this checklist for %(unit)s and %(period)s is "
+                              "already open: continue it instead of starting another.",
+                              unit=unit_record.name, period=period),
+                           existing=drafts[0].id, another_allowed=kind != "self_check")
+        now = clock.now_iso()
+        inspection = Inspection(
+            id=new_id(), unit=unit, checklist=snapshot_of(loaded), period=period, kind=kind,
+            team=members, created_by=user.username, created_at=now, updated_at=now,
+            number=number, place=place, stage="self" if kind == "assessment" else None,
+        )
+        rules.add_event(inspection, user.username, now, "started")
+        store.add_inspection(inspection)
     log.info("started %s=%s unit=%s checklist=%s period=%s by=%s", kind, inspection.id, unit,
              loaded.id, period, user.username)
     return inspection

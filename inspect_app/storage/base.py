@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import errno
+import hashlib
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -324,6 +325,13 @@ class Store(Protocol):
         on its own and they happen in the block's order (a change, then its audit entry:
         a process killed between the two keeps the change without its entry)."""
 
+    def exclusive(self, key: str) -> AbstractContextManager[None]:
+        """A block that one holder of ``key`` runs at a time, across threads and
+        processes, for a check and the write it allows (two users starting the same
+        self-check at one moment: the second sees the first one's draft). Keys share
+        :data:`EXCLUSIVE_SHARDS` locks; the block's writes go together as in
+        :meth:`atomic`. Not reentrant for the same key."""
+
     # -- login throttling (shared by all worker processes) ------------------
     def record_login_failure(self, key: str, at: float, window_seconds: float) -> int:
         """Remember a failed login for ``key`` at time ``at`` (epoch seconds) and
@@ -397,6 +405,16 @@ class Store(Protocol):
 
 #: Keys of a stored inspection that an export never reads (left out of export records).
 NOT_EXPORTED = ("history", "ops", "team", "photos")
+
+
+#: How many locks the keys of :meth:`Store.exclusive` share: unrelated keys of one
+#: shard wait for each other (a start takes milliseconds), and the lock files stay few.
+EXCLUSIVE_SHARDS = 64
+
+
+def exclusive_shard(key: str) -> int:
+    """The shard of ``key`` (0 … EXCLUSIVE_SHARDS - 1), the same in every process."""
+    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:4], "big") % EXCLUSIVE_SHARDS
 
 
 def export_record(doc: dict) -> dict:

@@ -37,6 +37,7 @@ from ..domain.models import (
 )
 from . import index
 from .base import (
+    EXCLUSIVE_SHARDS,
     AlreadyExists,
     AuditQuery,
     CannotStore,
@@ -45,6 +46,7 @@ from .base import (
     NotFound,
     Page,
     PublishedVersion,
+    exclusive_shard,
     export_record,
 )
 from .files import valid_id
@@ -73,6 +75,7 @@ class MemoryStore:
 
     def __init__(self, photo_dir: str | Path | None = None) -> None:
         self._lock = threading.RLock()
+        self._exclusive = [threading.Lock() for _ in range(EXCLUSIVE_SHARDS)]
         self._units: dict[str, Unit] = {}
         self._users: dict[str, User] = {}
         self._inspections: dict[str, Inspection] = {}
@@ -175,6 +178,12 @@ class MemoryStore:
     def atomic(self) -> Iterator[None]:
         """The block's writes in order, each atomic (see the Protocol)."""
         yield
+
+    @contextlib.contextmanager
+    def exclusive(self, key: str) -> Iterator[None]:
+        """The thread lock of ``key``'s shard, held for the block (see the Protocol)."""
+        with self._exclusive[exclusive_shard(key)]:
+            yield
 
     # -- users ---------------------------------------------------------------
     # -- checklists published in the app -------------------------------------------

@@ -75,6 +75,7 @@ from .base import (
     PublishedVersion,
     StoreError,
     StoreUnavailable,
+    exclusive_shard,
     export_record,
 )
 from .files import ensure_dir, json_bytes, json_load, valid_id, write_atomic
@@ -90,6 +91,10 @@ T = TypeVar("T")
 #: The versioned SQL files, applied in order: ``NNNN_name.sql``.
 MIGRATIONS_DIR = Path(__file__).with_name("sql")
 _MIGRATION_NAME = re.compile(r"(\d{4})_[a-z0-9_]+\.sql")
+#: The first of the two keys of :meth:`PostgresStore.exclusive`'s advisory locks (the
+#: two-key locks do not overlap the one-key ones of migrations and jobs).
+_EXCLUSIVE_LOCKS = 0x1A5C
+
 #: The key of the advisory lock held while migrations run (one opening at a time).
 MIGRATION_LOCK = 0x1A5EC7
 #: Seconds to wait for a connection (at start, and from the pool during a request).
@@ -507,6 +512,16 @@ class PostgresStore:
     def atomic(self) -> Iterator[None]:
         """One transaction for every write of the block (nested: a savepoint)."""
         with self._conn(write=True):
+            yield
+
+    @contextmanager
+    def exclusive(self, key: str) -> Iterator[None]:
+        """One transaction holding the advisory lock of ``key``'s shard (see the
+        Protocol): reads in the block, made after the lock, see what the previous holder
+        committed."""
+        with self._conn(write=True) as conn:
+            conn.execute("SELECT pg_advisory_xact_lock(%s, %s)",
+                         (_EXCLUSIVE_LOCKS, exclusive_shard(key)))
             yield
 
     # -- units ----------------------------------------------------------------------------

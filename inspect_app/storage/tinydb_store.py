@@ -94,6 +94,7 @@ from .base import (
     Page,
     PublishedVersion,
     StoreError,
+    exclusive_shard,
     export_record,
     storing,
 )
@@ -445,6 +446,12 @@ class TinyDBStore:
     def atomic(self) -> Iterator[None]:
         """The block's writes in order, each atomic on its own (see the Protocol)."""
         yield
+
+    @contextmanager
+    def exclusive(self, key: str) -> Iterator[None]:
+        """The lock file of ``key``'s shard, held for the block (see the Protocol)."""
+        with locked(self.root / "locks" / f"exclusive-{exclusive_shard(key):02d}"):
+            yield
 
     # -- users ---------------------------------------------------------------
     def list_users(self) -> list[User]:
