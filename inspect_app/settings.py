@@ -51,6 +51,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAX_CONTENT_LENGTH", 12 * 1024 * 1024,
             "Largest request body accepted, in bytes (larger requests get 413)."),
     Setting("PHOTO_MAX_BYTES", 8 * 1024 * 1024, "Largest photo upload accepted, in bytes."),
+    Setting("PHOTO_FORM_MAX_LENGTH", 40 * 1024 * 1024,
+            "Largest request body accepted where photos are sent (photo uploads, the pages' "
+            "sections and explanations without JavaScript), in bytes: a photo over "
+            "PHOTO_MAX_BYTES is refused with its own message and the answers sent with it "
+            "are saved."),
     Setting("PHOTO_MAX_SIDE", 1600, "Photos are re-encoded with their long side at most this many pixels."),
     Setting("PHOTO_MAX_PIXELS", 40_000_000,
             "Largest photo accepted, in pixels (width × height), checked from the file header "

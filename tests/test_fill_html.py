@@ -2,6 +2,7 @@
 review, finalize, reopen, join by QR and the self-check comparison."""
 from __future__ import annotations
 
+import io
 import re
 import uuid
 
@@ -333,3 +334,25 @@ def test_finalize_freezes_only_the_summary_that_was_confirmed(client, world):
     # the confirmed form sent again (a double tap): the same finalize, nothing new
     assert client.post(f"{url}/finalize", data=form_fields(again, "finalize-form")).status_code == 302
     assert len(store.get_inspection(world["id"]).items) == shown + 1
+
+
+def test_a_photo_larger_than_a_request_keeps_the_answers_sent_with_it(client, world, app):
+    """A phone's 14 MB photo chosen on the no-JS page: the request is larger than
+    MAX_CONTENT_LENGTH (12 MB), which threw the whole page away (413). The photo is
+    refused on its card by the photo limit and the answers typed with it are saved."""
+    login(client, "lead")
+    fields = section_form(client, world)
+    key = key_of(world, "1.6")
+    fields[f"{key}_value"] = "true"
+    fields[f"{key_of(world, '1.10')}_note"] = "Chưa phân công công chức chấm điểm"
+    huge = b"\xff\xd8\xff\xe0" + b"\0" * (14 * 1024 * 1024)
+    response = client.post(f"/inspections/{world['id']}/s/chi_dao",
+                           data={**fields, "photo_for": "1.6",
+                                 f"{key}_photo": (io.BytesIO(huge), "IMG_2041.jpg")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "8 MB" in page or "8,0 MB" in page or "8 MiB" in page, page[-3000:]
+    answers = world["store"].get_inspection(world["id"]).answers
+    assert answers["1.6"].value is True and not answers["1.6"].photos
+    assert answers["1.10"].note == "Chưa phân công công chức chấm điểm"

@@ -274,7 +274,8 @@ def test_templates_have_no_inline_script_or_style():
 
 @pytest.fixture
 def small_app(world, tmp_path):
-    return create_app({**world.config(world.copy_data(tmp_path / "d")), "MAX_CONTENT_LENGTH": 2048})
+    return create_app({**world.config(world.copy_data(tmp_path / "d")), "MAX_CONTENT_LENGTH": 2048,
+                       "PHOTO_FORM_MAX_LENGTH": 4096})
 
 
 def test_too_large_form_is_413_with_the_friendly_page(world, small_app):

@@ -19,7 +19,7 @@ from ..services import Invalid, Unauthenticated, accounts, assessments, clock, c
 from ..services import inspections as service
 from ..services import remediation as items
 from .auth import scope, store
-from .common import csrf, photo_limits
+from .common import carries_photos, csrf, photo_limits
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # checked below, only for session (cookie) authentication
@@ -193,6 +193,7 @@ def remediation(inspection_id: str):
 
 
 @bp.post("/inspections/<inspection_id>/answers/<criterion_id>/photos")
+@carries_photos
 def add_photo(inspection_id: str, criterion_id: str):
     """Attach a photo: multipart form with ``photo`` (the file) and ``op_id``."""
     data = _upload()
@@ -232,6 +233,7 @@ def update_item(item_id: str):
 
 
 @bp.post("/remediation/<item_id>/photos")
+@carries_photos
 def item_photo(item_id: str):
     """A progress note with a photo: multipart ``photo``, ``op_id`` and optional ``note``."""
     data = _upload()

@@ -30,7 +30,7 @@ from ..services import Invalid, ServiceError, Unprocessable, assessments, clock,
 from ..services import inspections as service
 from . import fill_forms
 from .auth import roles_required, scope, store
-from .common import csrf, photo_limits
+from .common import carries_photos, csrf, photo_limits
 from .forms import Form
 from .i18n import current_locale, translate
 
@@ -200,6 +200,7 @@ def _explanations_page(inspection_id: str, *, typed: dict[str, str] | None = Non
 
 
 @bp.post("/<inspection_id>/explanations/<criterion_id>")
+@carries_photos
 @roles_required("unit")
 def save_explanation(inspection_id: str, criterion_id: str):
     """One criterion's explanation and, with "Upload", an evidence photo: the text is saved
@@ -246,6 +247,7 @@ def _attach_explanation_photo(inspection_id: str, criterion_id: str, op_id: str)
 
 
 @bp.post("/<inspection_id>/explanations/<criterion_id>/photos")
+@carries_photos
 @roles_required("unit")
 def explanation_photo(inspection_id: str, criterion_id: str):
     """An evidence photo alone (pages kept from before the photo joined the explanation's

@@ -65,8 +65,24 @@ def set_language():
     return redirect(safe_next(request.form.get("next"), url_for("index")))
 
 
+def carries_photos(view):
+    """Mark ``view`` as one that receives photos: its request may be as large as
+    ``PHOTO_FORM_MAX_LENGTH`` rather than ``MAX_CONTENT_LENGTH``, so that a photo too
+    large is refused by the photo limit, with its own message, and never takes the
+    answers sent with it along (a 413 keeps nothing)."""
+    view.carries_photos = True
+    return view
+
+
 def init_app(app: Flask) -> None:
     """CSRF on every form, security headers on every response, friendly error pages."""
+
+    @app.before_request
+    def _photo_request_limit():  # before CSRFProtect's hook reads the form
+        if getattr(app.view_functions.get(request.endpoint), "carries_photos", False):
+            request.max_content_length = max(int(app.config["PHOTO_FORM_MAX_LENGTH"]),
+                                             int(app.config["MAX_CONTENT_LENGTH"]))
+
     csrf.init_app(app)
     app.session_interface = SessionInterface()
     proxies = int(app.config.get("TRUSTED_PROXIES") or 0)

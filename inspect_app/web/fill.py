@@ -32,7 +32,7 @@ from ..services import Conflict, Forbidden, Invalid, Missing, ServiceError, cloc
 from ..services import inspections as service
 from . import fill_forms, province
 from .auth import roles_required, scope, store
-from .common import photo_limits
+from .common import carries_photos, photo_limits
 from .errors import status_of
 from .i18n import current_locale, formatting, texts_per_locale, translate
 
@@ -150,6 +150,7 @@ def section(inspection_id: str, section_id: str):
 
 
 @bp.post("/<inspection_id>/s/<section_id>")
+@carries_photos
 @roles_required("admin", "inspector", "unit")
 def save_section(inspection_id: str, section_id: str):
     """The no-JavaScript path: save every changed criterion of the section."""
@@ -261,6 +262,7 @@ def _section_photo(inspection_id: str, keys: dict[str, str],
 
 
 @bp.post("/<inspection_id>/c/<criterion_id>/photos")
+@carries_photos
 @roles_required("admin", "inspector", "unit")
 def upload_photo(inspection_id: str, criterion_id: str):
     """The no-JavaScript photo upload of one criterion."""
