@@ -680,3 +680,70 @@ def test_a_second_merge_moves_the_items_the_first_merge_gave_the_unit(app, make_
     assert (plan.open_items["XM"], units) == (len(moved), {"XN"}), (
         f"the confirmation counted {plan.open_items['XM']} of {len(moved)} open items; "
         f"they carry {sorted(units)} after the second merge")
+
+
+def test_excel_summary_ranks_a_merged_commune_like_the_rankings_page(app):
+    """Xã An and Xã Bình were merged into Xã Mới on 01/07/2025; all three had a finalized
+    2025 record, as did Xã Khác. The rankings page (DESIGN §11, services/rankings.py)
+    ranks the merged communes under their successor: Xã Mới 1st (its newest record, Xã
+    An's 85 %), Xã Khác 2nd. The province exports the round to Excel and the summary
+    sheet says Xã Khác is 4th: the workbook ranks the old communes as units of their own."""
+    from inspect_app.exports.workbook import Filters
+    from inspect_app.services import accounts
+    from inspect_app.services import exports as export_service
+    from inspect_app.services import inspections as service
+    from inspect_app.services import units as unit_service
+    from inspect_app.services.rankings import RankingQuery, ranking
+
+    from .support import PASSWORD
+
+    store = app.extensions["store"]
+    province(store)
+    record(store, "ra", "A", percent=85.0, finalized_at="2025-06-01T03:00:00+00:00")
+    record(store, "rb", "B", percent=60.0, finalized_at="2025-04-01T03:00:00+00:00")
+    record(store, "rn", "N", percent=70.0, finalized_at="2025-03-01T03:00:00+00:00")
+    record(store, "rz", "Z", percent=50.0)
+    unit_service.merge_units(store, ["A", "B"], "N", "01/07/2025")
+    admin = accounts.create_user(store, "quantri", "admin", password=PASSWORD)
+    scope = service.scope_for(store, admin)
+
+    checklist_id = SNAPSHOT["id"]
+    page = {r["inspection"]: r["rank"] for r in ranking(
+        store, scope, RankingQuery(checklist_id, "2025"))["rows"]}
+    assert page == {"ra": 1, "rz": 2}
+    report = export_service.report(store, scope, Filters(period="2025"))
+    excel = {row.cells[1]: row.cells[-1] for key, row in report.rows() if key == "summary"}
+    assert excel["Z"] == page["rz"], f"Xã Khác is {excel['Z']} in Excel, {page['rz']} on the page"
+    assert excel["A"] == 1
+    assert {excel["B"], excel["N"]} == {None}, "the merged communes' older records are ranked"
+
+
+def test_dashboard_counts_the_units_its_league_is_about(app):
+    """Xã An and Xã Bình were merged into Xã Mới on 01/07/2025 under Huyện Cũ; Xã Mới
+    and Xã Khác have their 2025 results. The dashboard's league ranks those two and
+    waits for nobody, yet the heading says "5 đơn vị trong phạm vi xem": it counts the
+    district (never ranked among its communes) and the two communes merged away (never
+    waited for) — services/dashboards.py build: units_seen=len(seen)."""
+    import datetime as _dt
+
+    from inspect_app.services import accounts, dashboards
+    from inspect_app.services import inspections as service
+    from inspect_app.services import units as unit_service
+
+    from .support import PASSWORD
+
+    store = app.extensions["store"]
+    province(store)
+    record(store, "ra", "A", percent=85.0, finalized_at="2025-06-01T03:00:00+00:00")
+    record(store, "rb", "B", percent=60.0)
+    record(store, "rz", "Z", percent=50.0)
+    unit_service.merge_units(store, ["A", "B"], "N", "01/07/2025")
+    admin = accounts.create_user(store, "quantri", "admin", password=PASSWORD)
+    scope = service.scope_for(store, admin)
+    d = dashboards.build(store, scope, dashboards.DashboardQuery(SNAPSHOT["id"], "2025"),
+                         today=_dt.date(2026, 1, 10), tz="Asia/Ho_Chi_Minh",
+                         escalate_after_days=30)
+    assert [r.unit for r in d.league.rows] == ["N", "Z"] and d.league.not_inspected == []
+    assert d.units_seen == len(d.league.rows) + len(d.league.not_inspected), (
+        f"{d.units_seen} units in view, the league is about "
+        f"{len(d.league.rows) + len(d.league.not_inspected)}")

@@ -108,6 +108,14 @@ def parse_period(code: str) -> Period:
                          code=repr(code)))
 
 
+def period_end(code: str) -> str:
+    """The ISO day a period ends (``9999-12-31`` for a code that is not one: old data)."""
+    try:
+        return parse_period(code).end.isoformat()
+    except PeriodError:
+        return "9999-12-31"
+
+
 def _month_end(year: int, month: int) -> _dt.date:
     nxt = _dt.date(year + (month == 12), month % 12 + 1, 1)
     return nxt - _dt.timedelta(days=1)

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Protocol
+
+from .models import Unit
+from .periods import period_end
+from .units import successor_on
 
 
 class Ranked(Protocol):
@@ -32,21 +36,34 @@ def competition_ranks(percents: Sequence[float | None]) -> list[int | None]:
     return [None if p is None else 1 + len(values) - bisect_right(values, p) for p in percents]
 
 
-def newest_per_unit(records: Iterable[Ranked]) -> list[Ranked]:
-    """One record per unit: its newest finalized one (by ``finalized_at``)."""
+def newest_per_unit(records: Iterable[Ranked],
+                    unit_of: Callable[[Ranked], str] | None = None) -> list[Ranked]:
+    """One record per unit (``unit_of(record)``, default its ``unit``): its newest
+    finalized one (by ``finalized_at``)."""
     best: dict[str, Ranked] = {}
     for record in records:
-        kept = best.get(record.unit)
+        unit = record.unit if unit_of is None else unit_of(record)
+        kept = best.get(unit)
         if kept is None or (record.finalized_at or "") > (kept.finalized_at or ""):
-            best[record.unit] = record
+            best[unit] = record
     return list(best.values())
 
 
-def unit_ranks(records: Sequence[Ranked]) -> list[int | None]:
+def unit_ranks(records: Sequence[Ranked],
+               unit_of: Callable[[Ranked], str] | None = None) -> list[int | None]:
     """The rank of each finalized record: each unit is ranked once, by its newest record
     with a percent (:func:`newest_per_unit`, :func:`competition_ranks`); its older
-    records and those without a percent get None."""
-    newest = newest_per_unit([r for r in records if usable_percent(r.percent) is not None])
+    records and those without a percent get None. ``unit_of``: the unit a record is
+    ranked as (a merged unit's records under its successor, :func:`ranked_as`)."""
+    newest = newest_per_unit([r for r in records if usable_percent(r.percent) is not None],
+                             unit_of)
     rank_of = dict(zip(map(id, newest), competition_ranks([usable_percent(r.percent)
                                                            for r in newest])))
     return [rank_of.get(id(r)) for r in records]
+
+
+def ranked_as(units: Mapping[str, Unit], period: str) -> Callable[[Ranked], str]:
+    """The unit a record of ``period`` is ranked as (DESIGN §11): a unit merged into another
+    by the end of the period is ranked under its successor (:func:`.units.successor_on`)."""
+    day = period_end(period)
+    return lambda record: successor_on(record.unit, units, day)

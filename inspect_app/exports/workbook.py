@@ -54,7 +54,7 @@ from __future__ import annotations
 import datetime as _dt
 import math
 from array import array
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, NamedTuple
@@ -67,8 +67,8 @@ from ..domain.assessment import STAGE_LABELS, appraisal_lines, shown_rounds
 from ..domain.checklist import Checklist, Criterion, parse_checklist
 from ..domain.criteria import Shown
 from ..domain.dates import local_date
-from ..domain.models import InspectionSummary
-from ..domain.ranking import unit_ranks
+from ..domain.models import InspectionSummary, Unit
+from ..domain.ranking import ranked_as, unit_ranks
 from ..domain.remediation import is_overdue
 from ..domain.scoring import score
 from ..domain.text import fold, nfc
@@ -158,14 +158,16 @@ class Filters:
 # ---------------------------------------------------------------- ranking
 
 
-def ranked(summaries: list[InspectionSummary], unit_names: dict[str, str]
+def ranked(summaries: list[InspectionSummary], unit_names: dict[str, str],
+           units: Mapping[str, Unit] | None = None
            ) -> list[tuple[InspectionSummary, int | None]]:
     """Summaries in export order, each with its rank (None for records in progress).
 
     Rank: competition ranking (1, 2, 2, 4) of the percent among the units of the same
     checklist, period and kind, each by its newest finalized record (DESIGN §11, as the
     rankings page): a unit inspected again is ranked once, its older records are listed
-    unranked. Order: checklist title, period, kind, rank, then unit name with diacritics
+    unranked; a unit merged into another by the end of the period is ranked under its
+    successor (``units``: every unit, for their merges). Order: checklist title, period, kind, rank, then unit name with diacritics
     folded ("Đồng Văn" sorts with "Dong").
     """
     if not summaries:
@@ -175,8 +177,10 @@ def ranked(summaries: list[InspectionSummary], unit_names: dict[str, str]
         if s.status == "finalized":  # records in progress are listed, never ranked
             groups.setdefault((s.checklist_id, s.period, s.kind), []).append(position)
     ranks: list[int | None] = [None] * len(summaries)
-    for positions in groups.values():
-        for position, rank in zip(positions, unit_ranks([summaries[p] for p in positions])):
+    for (_checklist, period, _kind), positions in groups.items():
+        unit_of = ranked_as(units or {}, period)
+        for position, rank in zip(positions, unit_ranks([summaries[p] for p in positions],
+                                                        unit_of)):
             ranks[position] = rank
 
     def order(position: int) -> tuple:

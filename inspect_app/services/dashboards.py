@@ -87,16 +87,11 @@ class DashboardQuery:
 def dashboard_query(args: Mapping[str, Any], units: Mapping[str, Unit]) -> DashboardQuery:
     """The filters of a request (``checklist``, ``period``, ``kind``, ``group``);
     :class:`Invalid` naming the field that is missing or wrong."""
-    base = ranking_query(args)
-    try:
-        period = parse_period(base.period)
-    except PeriodError:
-        raise Invalid(N_("the period %(period)s is not one: use 2025, 2025-Q1 or 2025-W14",
-                         period=quoted(base.period)), field="period") from None
+    base = ranking_query(args)  # the period read (and refused) as the rankings read it
     group = str(args.get("group") or "").strip()[:50]
     if group and group not in units:
         raise Invalid(N_("there is no unit group %(code)s", code=quoted(group)), field="group")
-    return DashboardQuery(base.checklist, period.code, base.kind, group)
+    return DashboardQuery(base.checklist, base.period, base.kind, group)
 
 
 def group_members(group: str, units: Mapping[str, Unit]) -> frozenset[str] | None:
@@ -255,8 +250,6 @@ def build(store: Store, scope: Scope, query: DashboardQuery, *, today: _dt.date,
     """Every panel of the round ``query`` within what ``scope`` may see."""
     units = {u.code: u for u in store.list_units()}
     members = group_members(query.group, units)
-    allowed = visible_units(scope, units=members)
-    seen = set(units) if allowed is None else set(allowed) & set(units)
     names = {code: unit.name for code, unit in units.items()}
     period = parse_period(query.period)
 
@@ -283,7 +276,8 @@ def build(store: Store, scope: Scope, query: DashboardQuery, *, today: _dt.date,
                                  escalate_after_days=escalate_after_days)
     title = ranked.get("title") or (round_records[0].checklist_title if round_records else "")
     return Dashboard(query=query, title=title or query.checklist,
-                     period_label=period.label(locale), units_seen=len(seen), league=league,
+                     period_label=period.label(locale), units_seen=len(league.rows) + len(league.not_inspected),
+                     league=league,
                      heat=heat, failed=failed, trend=trend, gaps=gaps, remediation=remediation,
                      groups=[] if scope.role == "unit" else groups(units, visible_units(scope)))
 

@@ -55,7 +55,8 @@ def validate_filters(store: Store, library: ChecklistLibrary, *, period: str | N
 
 
 def _lean(summary: InspectionSummary, shared: dict[str, str]) -> InspectionSummary:
-    """A summary without what the workbook never reads (its team, its items' cards), so
+    """A summary without what the workbook never reads (its team, its items' cards; it
+    keeps ``finalized_at``, which decides a unit's newest record for its rank), so
     that the export holds a few hundred bytes per record while it runs; repeated texts
     (checklist, period, kind, status, band) are shared."""
     intern = shared.setdefault
@@ -66,7 +67,7 @@ def _lean(summary: InspectionSummary, shared: dict[str, str]) -> InspectionSumma
         checklist_title=intern(summary.checklist_title, summary.checklist_title),
         period=intern(summary.period, summary.period), kind=intern(summary.kind, summary.kind),
         status=intern(summary.status, summary.status), team=[], created_by="",
-        created_at=summary.created_at, total=summary.total, max=summary.max,
+        created_at=summary.created_at, finalized_at=summary.finalized_at, total=summary.total, max=summary.max,
         percent=summary.percent, band=None if summary.band is None else intern(summary.band,
                                                                                 summary.band))
 
@@ -85,13 +86,15 @@ def report(store: Store, scope: Scope, filters: Filters, *, locale: str = "vi",
     sheet, not only those with something to say; ``progress(done, total)`` is called
     as records are read (``total`` records in all).
     """
-    unit_names = {u.code: u.name for u in store.list_units()}
+    units = {u.code: u for u in store.list_units()}
+    unit_names = {code: u.name for code, u in units.items()}
     shared: dict[str, str] = {}
     wanted = filters.store_filters()
     if wanted.get("units"):  # a unit's export holds its history (the units merged into it)
         wanted["units"] = with_history(store, wanted["units"])
     query = visible_query(scope, **wanted)
-    order = workbook.ranked([_lean(s, shared) for s in store.iter_summaries(query)], unit_names)
+    order = workbook.ranked([_lean(s, shared) for s in store.iter_summaries(query)], unit_names,
+                            units)
     total = len(order)
     return workbook.build(
         order, unit_names, store.iter_export_records, locale=locale,

@@ -13,8 +13,8 @@ from ..domain.access import Scope
 from ..domain.dates import local_date
 from ..domain.messages import N_
 from ..domain.models import INSPECTION_KINDS
-from ..domain.periods import PeriodError, parse_period
-from ..domain.ranking import unit_ranks, usable_percent
+from ..domain.periods import PeriodError, parse_period, period_end
+from ..domain.ranking import ranked_as, unit_ranks, usable_percent
 from ..domain.text import fold, nfc
 from ..domain.units import name_on, successor_on
 from ..storage import Store
@@ -43,7 +43,11 @@ def ranking_query(args: Mapping[str, Any]) -> RankingQuery:
     if kind not in INSPECTION_KINDS:
         raise Invalid(N_("kind must be one of %(kinds)s", kinds=", ".join(INSPECTION_KINDS)),
                       field="kind", value=quoted(kind))
-    return RankingQuery(checklist=checklist[:100], period=period[:20], kind=kind)
+    try:  # as the start form reads it: "Quý I năm 2025" is 2025-Q1
+        period = parse_period(period[:40]).code
+    except PeriodError as exc:
+        raise Invalid(exc.args[0], field="period") from None
+    return RankingQuery(checklist=checklist[:100], period=period, kind=kind)
 
 
 def ranking(store: Store, scope: Scope, query: RankingQuery, *,
@@ -61,15 +65,11 @@ def ranking(store: Store, scope: Scope, query: RankingQuery, *,
     merged away by then are not listed as ``not_inspected``."""
     stored = {u.code: u for u in store.list_units()}
     names = {code: u.name for code, u in stored.items()}
-    try:
-        end = parse_period(query.period).end.isoformat()
-    except PeriodError:
-        end = "9999-12-31"
+    unit_of = ranked_as(stored, query.period)
     found = visible(store, scope, checklist=query.checklist, period=query.period,
                     kind=query.kind, status="finalized", units=units)
     recorded = {s.id: s.unit for s in found}
-    found = [s if (ranked_as := successor_on(s.unit, stored, end)) == s.unit
-             else replace(s, unit=ranked_as) for s in found]
+    found = [s if (unit := unit_of(s)) == s.unit else replace(s, unit=unit) for s in found]
     # Each unit is ranked once, by its newest finalized record; with ``every_record`` its
     # older records are rows too, unranked (a unit inspected again took two places).
     ranked = list(zip(found, unit_ranks(found)))
@@ -82,6 +82,7 @@ def ranking(store: Store, scope: Scope, query: RankingQuery, *,
     allowed = visible_units(scope, units=units)
     seen = set(names) if allowed is None else set(allowed) & set(names)
     ranked_units = {s.unit for s in rows if usable_percent(s.percent) is not None}
+    end = period_end(query.period)
     not_inspected = sorted(c for c in seen if c not in ranked_units
                            and successor_on(c, stored, end) == c)
 
