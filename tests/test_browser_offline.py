@@ -389,3 +389,31 @@ def test_a_stale_second_tab_does_not_silently_overwrite_the_first_tabs_answer(
     conflict = first.locator("article[data-criterion='1.6'] .conflict").count()
     assert conflict == 1 or answer.value is True, (
         f"stored {answer.value!r} with the note, no conflict shown: the 'Có' was lost")
+
+
+def test_session_expired_while_offline_every_waiting_card_says_log_in_again(
+        live_server, team, phone):
+    """The phone was offline while the session cookie expired (or was ended): when the
+    network is back, /app/session says nobody is logged in, and nothing can be sent.
+    docs/offline.md / queue.js: such changes are "kept until the user logs in again";
+    fill.js has a "login_again" state for the card ("Đăng nhập lại để gửi"). But the
+    queue's "login" event for a missing session carries no operation, so fill.js ignores
+    it: the cards stay "offline/pending" and the bar says "saving 2" for ever, with no
+    word that the user must log in."""
+    page = phone()
+    login(page, live_server, team["lead"], PASSWORD)
+    page.goto(f"{live_server.url}/inspections/{team['id']}/s/chi_dao")
+    page.context.set_offline(True)
+    card(page, "1.6").get_by_text("Có", exact=True).click()
+    card(page, "1.1").get_by_text("Ban hành đúng thời hạn", exact=True).click()
+    eventually(lambda: len(queued(page)) == 2)
+    page.context.clear_cookies()  # the session is gone meanwhile
+    page.context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    page.wait_for_timeout(2500)
+    assert answer_of(team, "1.6") is None and len(queued(page)) == 2  # kept, not sent
+    for criterion in ("1.6", "1.1"):
+        state = card(page, criterion).locator(".save-state").inner_text()
+        assert "đăng nhập lại" in state.lower(), (criterion, state)
+    bar = page.locator(".net-state").inner_text()
+    assert "đăng nhập lại" in bar.lower(), bar  # not "saving 2" for ever

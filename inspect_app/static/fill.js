@@ -245,6 +245,8 @@
     if (tab && score.section_criteria != null) tab.textContent = score.section_answered + "/" + score.section_criteria;
   }
 
+  var loggedOut = false;  // the queue found nobody (or someone else) logged in
+
   function showNet() {
     if (!netState) return;
     Q.mine(inspectionId).then(function (ops) {
@@ -252,6 +254,11 @@
       var refused = refusedCount();
       if (refused && !n) {  // never "all saved" while a refused change is on screen
         netState.textContent = t("not_saved_count").replace("%(count)s", refused);
+        netState.className = "net-state bad";
+        return;
+      }
+      if (loggedOut && n && navigator.onLine) {  // not "saving 2" for ever: say what it waits for
+        netState.textContent = t("login_again");
         netState.className = "net-state bad";
         return;
       }
@@ -414,8 +421,10 @@
   /* What the queue says about this section's criteria, whichever page sent them. */
   Q.on(function (event) {
     var op = event.op;
+    if (event.type === "login") loggedOut = true;  // nothing is sent until the user logs in
+    else if (event.type === "sending" || event.type === "done") loggedOut = false;
     if (!op || op.inspection !== inspectionId || !cards[op.key]) {
-      if (event.type === "change" || event.type === "drained") showNet();
+      if (event.type === "change" || event.type === "drained" || event.type === "login") showNet();
       return;
     }
     var card = cards[op.key], data = event.data || {};

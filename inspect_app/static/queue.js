@@ -272,8 +272,8 @@
           return Promise.all([rebase(op, rev), kept]);
         }).then(function () { emit({ type: "done", op: op, data: data, status: status }); return "next"; });
       }
-      if (status === 401) {
-        op.state = "waiting"; return put(op).then(function () { emit({ type: "login", op: op }); return "stop"; });
+      if (status === 401) {  // the session ended (or must change its password): all of it waits
+        op.state = "waiting"; return put(op).then(function () { return loginNeeded(); }).then(function () { return "stop"; });
       }
       if (status === 400 && /csrf/i.test(data.error || "") && op.attempts < 3) {
         op.state = "waiting"; return put(op).then(function () { return "session"; });
@@ -294,9 +294,22 @@
     });
   }
 
+  /* Nobody (or someone else) is logged in: every change of this page's user waits, and
+   * each one's card says "log in again" (then the bar, with no op, says it too). */
+  function loginNeeded() {
+    return mine().then(function (ops) {
+      ops.forEach(function (op) {
+        if (!op.corrupt && (op.state === "waiting" || op.state === "sending")) emit({ type: "login", op: op });
+      });
+      emit({ type: "login" });
+    });
+  }
+
   function run() {
     return session().then(function (s) {
-      if (!s.user) { emit({ type: "login" }); return; }
+      if (!s.user) return loginNeeded();
+      // another user logged in on this phone meanwhile: theirs are sent, this page's wait
+      var others = s.user !== pageUser ? loginNeeded() : Promise.resolve();
       var sent = 0;
       var loop = function () {
         return all().then(function (ops) {
@@ -311,7 +324,7 @@
           });
         });
       };
-      return loop();
+      return others.then(loop);
     }, function () { schedule(); });
   }
 

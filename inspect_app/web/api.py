@@ -41,6 +41,9 @@ def _authenticate():
         return None
     if not current_user.is_authenticated:
         raise Unauthenticated(N_("log in or send an API token"))
+    if current_user.user.must_change_password:  # gated as the pages are (web/auth.py)
+        raise Unauthenticated(N_("choose a new password of your own first (on the page "
+                                 "“My account”): the one you were given works only once"))
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         csrf.protect()  # a cookie session must prove the request came from our pages
     return None

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -102,11 +103,22 @@ def session_id(user: User) -> str:
     return f"{base}:{user.session_epoch}" if user.session_epoch else base
 
 
+#: When the session's login happened (epoch seconds): a login lasts
+#: PERMANENT_SESSION_LIFETIME from then, however often the session is written since (the
+#: signed cookie's own time is that of its last write).
+LOGIN_AT = "login_at"
+
+
 @login_manager.user_loader
 def _load_user(stored_id: str) -> SessionUser | None:
     username = stored_id.partition(":")[0]
     user = store().get_user(username)
     if user is None or not user.active or session_id(user) != stored_id:
+        return None
+    at, now = session.get(LOGIN_AT), time.time()
+    if not isinstance(at, int | float):
+        session[LOGIN_AT] = int(now)  # a session from before logins were dated
+    elif now - at > current_app.permanent_session_lifetime.total_seconds():
         return None
     return SessionUser(user)
 
@@ -183,6 +195,7 @@ def login():
             if lang:
                 session["lang"] = lang
             session.permanent = True
+            session[LOGIN_AT] = int(time.time())
             login_user(SessionUser(user))
             return redirect(safe_next(request.args.get("next"), url_for("index")))
     elif request.method == "POST":

@@ -101,8 +101,11 @@ def offline():
 
 @bp.get("/app/session")
 def session():
-    """``{user, csrf_token}``; user is null when nobody is logged in (then no token)."""
+    """``{user, csrf_token}``; user is null when nobody is logged in (then no token), and
+    while the user must change an admin-set password (the API refuses that session)."""
     user = acting_user()
+    if user is not None and user.must_change_password:
+        user = None
     response = jsonify(user=user.username if user else None,
                        csrf_token=generate_csrf() if user else None)
     response.headers["Cache-Control"] = "no-store"
