@@ -210,3 +210,45 @@ def test_a_note_then_a_status_chosen_offline_keeps_the_note(live_server, plan_un
     stored = _item(plan_unit)
     assert stored.status == "in_progress"
     assert [p.note for p in stored.progress] == ["Đã liên hệ Phòng Nội vụ huyện"]
+
+
+def test_a_one_tap_start_then_done_with_a_note_offline_are_both_saved(live_server, commune,
+                                                                      chromium):
+    """Offline in the field the officer taps "Bắt đầu" (start work) on the item in "our
+    plan", then, in the item's page (open in a second tab), marks it done with a note.
+    Back online the officer expects the item done with the note. What happens: the second
+    change comes back as "changed by someone else meanwhile" (409) — the officer's own
+    first change. The one-tap form's config has no ``inspection`` (templates/remediation/
+    _item.html), so queue.js rebase() (sameKey compares ``inspection``) does not move the
+    next change of the same item onto the new revision."""
+    from .browser import PHONE, eventually
+    from .browser import login as browser_login
+    from .support import PASSWORD
+
+    context = chromium.new_context(**PHONE)
+    try:
+        plan_tab, item_tab = context.new_page(), context.new_page()
+        browser_login(plan_tab, live_server, commune["officer"], PASSWORD)
+        item_id = commune["items"]["1.6"]
+        plan_tab.goto(f"{live_server.url}/remediation/")
+        item_tab.goto(f"{live_server.url}/remediation/item/{item_id}")
+        context.set_offline(True)
+        plan_tab.click(f"#i-{item_id} form.quick button")
+        count = "InspectQueue.all().then(ops => ops.length)"
+        eventually(lambda: plan_tab.evaluate(count) == 1)
+        item_tab.locator("#progress label.choice").filter(
+            has=item_tab.locator("input[value=done]")).click()
+        item_tab.fill("#progress textarea[name=progress_note]", "Đã ban hành KH số 25/KH-UBND")
+        item_tab.click("#progress button[type=submit]")
+        eventually(lambda: item_tab.evaluate(count) == 2)
+        context.set_offline(False)
+        for tab in (plan_tab, item_tab):
+            tab.evaluate("window.dispatchEvent(new Event('online'))")
+        states = "InspectQueue.all().then(ops => ops.map(op => op.state))"
+        eventually(lambda: item_tab.evaluate(states) in ([], ["conflict"]), timeout=20)
+        stored = commune["store"].get_inspection(commune["record"]).item(item_id)
+        assert item_tab.evaluate(states) == []  # nothing left as a "conflict" to resolve
+        assert stored.status == "done"
+        assert [p.note for p in stored.progress] == ["Đã ban hành KH số 25/KH-UBND"]
+    finally:
+        context.close()

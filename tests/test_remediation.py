@@ -13,8 +13,9 @@ from inspect_app.domain.models import Answer, Inspection
 from inspect_app.domain.remediation import generate_items, plan_groups
 from inspect_app.domain.scoring import score
 from inspect_app.i18n import formatting
-from inspect_app.services import clock, remediation
+from inspect_app.services import clock, commands, remediation
 from inspect_app.services import inspections as service
+from inspect_app.services import units as unit_service
 
 from .factories import RATIO, criterion_data, make_checklist
 from .support import World, form_fields, jpeg, login, op
@@ -756,3 +757,47 @@ def test_a_no_js_note_too_long_says_so_and_keeps_what_was_typed(world, plan):
     html = response.get_data(as_text=True)
     assert response.status_code in (400, 422) and "dài quá" in html
     assert "Bổ sung kế hoạch tuyên truyền." in html
+
+
+def test_an_item_done_before_a_merge_and_sent_back_after_it_carries_the_new_unit(world, plan):
+    """docs/units.md: "open items carry the new unit (digests and reminders of its users);
+    closed items stay the old unit's". An item that was done at the merge stays NT's; sent
+    back afterwards it is open again, but still NT's (a unit merged away): the dashboards
+    count it under the old commune, not the one that must now carry it out."""
+    item_id = plan["item"]
+    ua = world.api["ua"]
+    item = world.item(item_id)
+    done = ua.patch(item_id, item.rev, status="done", progress_note="Đã ban hành KH số 12/KH-UBND")
+    assert done.status_code == 200, done.json
+    unit_service.add_unit(world.store, "XM", "Xã Mới")
+    unit_service.merge_units(world.store, ["NT"], "XM", "01/07/2025")
+    assert world.item(item_id).unit == "NT"  # closed at the merge: stays the old unit's
+    remediation.review_item(world.store, world.scope("lead"), commands.item_review(item_id, {
+        "op_id": op(), "base_rev": world.item(item_id).rev, "decision": "send_back",
+        "comment": "Chưa có bản ký, bổ sung"}))
+    reopened = world.item(item_id)
+    assert reopened.status == "in_progress"
+    assert reopened.unit == "XM"  # open again: the new unit carries it out
+
+
+def test_an_item_withdrawn_at_a_refinalize_is_not_a_row_of_the_excel_plan(world, plan):
+    """1.6 was finalized as "No" by mistake, corrected after a reopen: its item is
+    withdrawn (no_action, CORRECTED_REASON) — "documents leave it out" (domain/remediation
+    is_withdrawn; the printable plan does). The Excel plan sheet still lists it as a plan
+    row, with the shortcoming the record no longer makes."""
+    import io
+
+    import openpyxl
+
+    record = plan["record"]
+    finding = world.item(plan["item"]).finding
+    service.reopen(world.store, world.scope("lead"), record, "1.6 ghi nhầm")
+    world.answer("lead", record, "1.6", value=True)
+    world.finalize("lead", record)
+    assert world.item(plan["item"]).status == "no_action"
+    response = login(world.client, "admin").get("/exports/workbook.xlsx?lang=en")
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(response.data))["Remediation plan"]
+    findings = [row[4].value for row in sheet.iter_rows(min_row=2)]
+    assert findings, "the plan sheet lists the other items"
+    assert finding not in findings

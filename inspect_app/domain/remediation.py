@@ -12,7 +12,7 @@ How items change afterwards (status, progress, verification) is in
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +20,7 @@ from .checklist import Checklist, Criterion
 from .dates import local_date
 from .models import ITEM_CLOSED_STATUSES, Event, Inspection, RemediationItem
 from .scoring import ScoreCard
+from .units import carrier
 
 #: Order of the status groups of a plan, after the overdue items that always come first.
 GROUP_ORDER = ("in_progress", "open", "cannot_do", "done", "verified", "no_action")
@@ -81,9 +82,16 @@ CORRECTED_REASON = "Kết quả tiêu chí đã được sửa khi chốt lại;
 _AUTOMATIC = frozenset({"created", "withdrawn", "restored"})
 
 
-def is_withdrawn(item: RemediationItem) -> bool:
+def is_withdrawn(item: RemediationItem | dict[str, Any]) -> bool:
     """Withdrawn by :func:`apply_corrections`: its criterion was corrected, it is no
-    shortcoming any more (documents leave it out)."""
+    shortcoming any more (documents, the Excel plan and findings leave it out). ``item``:
+    the item, or its stored form (an export record's says ``withdrawn``)."""
+    if isinstance(item, dict):
+        if "history" not in item:
+            return bool(item.get("withdrawn"))
+        history = item.get("history") or ()
+        last = history[-1].get("action") if history and isinstance(history[-1], dict) else None
+        return item.get("status") == "no_action" and last == "withdrawn"
     return item.status == "no_action" and bool(item.history) and item.history[-1].action == "withdrawn"
 
 
@@ -111,9 +119,10 @@ def corrected_items(inspection: Inspection, card: ScoreCard, *,
 
 
 def apply_corrections(inspection: Inspection, withdraw: list[str], restore: list[str], *,
-                      at: str, by: str) -> None:
+                      at: str, by: str, merges: Mapping[str, str] | None = None) -> None:
     """Withdraw and restore the items :func:`corrected_items` named (each a new revision
-    of the item, with a history line)."""
+    of the item, with a history line); a restored item of a unit merged away since goes to
+    the unit carrying it (:func:`carry_open_item`)."""
     for item in inspection.items:
         if item.id in withdraw:
             item.status, item.reason, action = "no_action", CORRECTED_REASON, "withdrawn"
@@ -124,6 +133,28 @@ def apply_corrections(inspection: Inspection, withdraw: list[str], restore: list
         item.rev += 1
         item.history.append(Event(at=at, by=by, action=action,
                                   detail={"criterion": item.criterion, "status": item.status}))
+        carry_open_item(item, merges or {}, at=at, by=by)
+
+
+def carry_open_item(item: RemediationItem, merges: Mapping[str, str], *, at: str, by: str,
+                    into: str | None = None, on: str | None = None) -> bool:
+    """An open item whose unit was merged away is the carrying unit's to carry out (closed
+    items stay the old unit's): its ``unit`` changes, with a ``unit_merged`` line in its
+    history. The one rule of a merge (``into``/``on``: the merge being made) and of an
+    item opened again after one (sent back, reopened, restored: ``merges``,
+    ``Store.unit_merges``). True when it moved."""
+    if item.status in ITEM_CLOSED_STATUSES:
+        return False
+    to = into or carrier(item.unit, merges)
+    if to == item.unit:
+        return False
+    detail = {"from": item.unit, "to": to}
+    if on:
+        detail["on"] = on
+    item.history.append(Event(at=at, by=by, action="unit_merged", detail=detail))
+    item.unit = to
+    item.rev += 1
+    return True
 
 
 def action_lines(text: Any) -> list[str]:

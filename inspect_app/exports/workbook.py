@@ -69,7 +69,7 @@ from ..domain.criteria import Shown
 from ..domain.dates import local_date
 from ..domain.models import InspectionSummary, Unit
 from ..domain.ranking import ranked_as, unit_ranks
-from ..domain.remediation import is_overdue
+from ..domain.remediation import is_overdue, is_withdrawn
 from ..domain.scoring import score
 from ..domain.text import fold, nfc
 from ..i18n import gettext, translate
@@ -593,6 +593,8 @@ def build(order: list[tuple[InspectionSummary, int | None]], unit_names: dict[st
                                            unit_side):
                     yield "appraisal", row
             for item in record.get("items") or ():
+                if is_withdrawn(item):  # corrected at a re-finalize: no shortcoming now
+                    continue
                 plan_number += 1
                 yield "plan", _plan_row(plan_number, record, item, unit_name, labels, today,
                                         zone)
@@ -700,7 +702,8 @@ def _finding_rows(record: Record, checklist: Checklist, card: dict[str, Any],
     lines = {line["id"]: line for line in card.get("criteria", ())}
     answers = record.get("answers") or {}
     record_id, period = record["id"], record["period"]
-    with_items = {item.get("criterion") for item in record.get("items") or ()}
+    with_items = {item.get("criterion") for item in record.get("items") or ()
+                  if not is_withdrawn(item)}
     for criterion in checklist.criteria:
         line = lines.get(criterion.id)
         stored = answers.get(criterion.id)

@@ -811,6 +811,7 @@ class Closing:
     #: corrected after a reopen) or restores (see ``domain/remediation.corrected_items``).
     withdrawn: list[str] = field(default_factory=list)
     restored: list[str] = field(default_factory=list)
+    merges: dict[str, str] = field(default_factory=dict)  # Store.unit_merges, for restored items
 
     @property
     def blocked(self) -> bool:
@@ -819,7 +820,8 @@ class Closing:
 
     def apply_items(self, inspection: Inspection, *, at: str, by: str) -> None:
         """Put the plan into the record: corrections first, then the new items."""
-        apply_corrections(inspection, self.withdrawn, self.restored, at=at, by=by)
+        apply_corrections(inspection, self.withdrawn, self.restored, at=at, by=by,
+                          merges=self.merges)
         inspection.items.extend(self.items)
 
 
@@ -841,7 +843,8 @@ def closing(inspection: Inspection, *, allow_unanswered: bool, day: _dt.date, at
     return Closing(card=card, items=items, unanswered=[line.id for line in card.unanswered],
                    missing_evidence=(rules.missing_evidence(inspection, checklist)
                                      if answers is None else []),
-                   allow_unanswered=allow_unanswered, withdrawn=withdrawn, restored=restored)
+                   allow_unanswered=allow_unanswered, withdrawn=withdrawn, restored=restored,
+                   merges=dict(merges or {}))
 
 
 def finalize_preview(store: Store, scope: Scope, inspection_id: str, *, allow_unanswered: bool,

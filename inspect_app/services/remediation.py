@@ -30,6 +30,7 @@ from ..domain.remediation import (
     GROUP_ORDER,
     PlanFigures,
     as_dict,
+    carry_open_item,
     inspection_of,
     item_id,
     next_item_number,
@@ -116,6 +117,7 @@ def update_item(store: Store, scope: Scope, command: ItemChange, *,
                              item=item_ref, width=processed.width, height=processed.height,
                              bytes=len(processed.full))
     by = scope.user.username
+    merges = store.unit_merges()
 
     def apply(record: Inspection, at: str):
         item = record.item(item_ref)
@@ -133,6 +135,8 @@ def update_item(store: Store, scope: Scope, command: ItemChange, *,
         if changes.apply_change(item, change, base_rev=command.base_rev,
                                 powers=powers_of(scope, record), by=by, at=at, photos=photos):
             record.updated_at = at
+            # open again (sent back, reopened) after its unit merged away: the new unit's
+            carry_open_item(item, merges, at=at, by=by)
         if photo_ref:
             photo_ref.at = at
             record.photos[photo_ref.id] = photo_ref

@@ -18,7 +18,8 @@ from dataclasses import dataclass, replace
 
 from ..domain.dates import day_month_year
 from ..domain.messages import N_, Message, joined
-from ..domain.models import ITEM_CLOSED_STATUSES, Event, Inspection, Unit
+from ..domain.models import ITEM_CLOSED_STATUSES, Inspection, Unit
+from ..domain.remediation import carry_open_item
 from ..domain.text import (
     ID_TEXT,
     SHORT_TEXT,
@@ -269,15 +270,8 @@ def _move_open_items(store: Store, records: list[Inspection], olds: Iterable[str
     at = clock.now_iso()
     for inspection in records:
         def change(record: Inspection) -> int:
-            count = 0
-            for item in record.items:
-                if item.unit in olds and _is_open(item.status):
-                    item.history.append(Event(at=at, by=by, action="unit_merged",
-                                              detail={"from": item.unit, "to": into, "on": on}))
-                    item.unit = into
-                    item.rev += 1
-                    count += 1
-            return count
+            return sum(carry_open_item(item, {}, at=at, by=by, into=into, on=on)
+                       for item in record.items if item.unit in olds)
         moved += store.update_inspection(inspection.id, change)
     return moved
 

@@ -34,6 +34,7 @@ from typing import (
 
 from ..domain.messages import N_
 from ..domain.models import AuditEntry, Inspection, InspectionSummary, ItemSummary, Unit, User
+from ..domain.remediation import is_withdrawn
 
 log = logging.getLogger("inspect_app.storage")
 
@@ -419,10 +420,13 @@ def exclusive_shard(key: str) -> int:
 
 def export_record(doc: dict) -> dict:
     """An inspection document (current schema, checklist content attached) as an export
-    record: a shallow copy without :data:`NOT_EXPORTED`, its items without their history.
-    Answers keep their stored (lean) form: absent fields are their defaults."""
+    record: a shallow copy without :data:`NOT_EXPORTED`, its items without their history
+    (``withdrawn: true`` instead on an item withdrawn at a re-finalize,
+    ``domain/remediation.is_withdrawn``). Answers keep their stored (lean) form: absent
+    fields are their defaults."""
     record = {k: v for k, v in doc.items() if k not in NOT_EXPORTED}
-    record["items"] = [{k: v for k, v in item.items() if k != "history"}
+    record["items"] = [{**{k: v for k, v in item.items() if k != "history"},
+                        **({"withdrawn": True} if is_withdrawn(item) else {})}
                        for item in doc.get("items") or ()]
     return record
 
