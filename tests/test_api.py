@@ -341,3 +341,30 @@ def test_self_check_needs_evidence_before_finalizing(world):
     response = world["ua"].post(f"/inspections/{iid}/finalize",
                                 {"op_id": op(), "allow_unanswered": True})
     assert "W1" not in response.json.get("missing_evidence", [])
+
+
+@pytest.mark.parametrize("field, sent", [("place", ["Hội trường UBND xã"]),
+                                         ("number", {"so": "12/BB-SNV"}),
+                                         ("place", True)])
+def test_a_number_or_place_that_is_not_text_is_refused_not_stored_as_python_repr(
+        world, field, sent):
+    """docs/api.md, Text limits: an inspection's number and place go through the one text
+    cleaner and are refused with 400 naming the field when they are not text. Today the
+    list is turned into the string "['Hội trường UBND xã']" and printed on the minutes."""
+    response = world["lead"].post("/inspections", {
+        "unit": "A", "checklist": CHECKLIST, "period": "2025", "kind": "inspection",
+        field: sent})
+    assert response.status_code == 400, (response.status_code, response.json)
+    assert field in response.json.get("fields", {}) or response.json.get("field") == field
+
+
+def test_a_period_sent_as_a_json_number_is_named_as_sent(world):
+    """A period sent as 2025 (a JSON number) is refused — but the message must speak of
+    what was sent; today it says "'' không phải là một kỳ" (the empty text), which tells
+    the caller nothing about the value it sent."""
+    response = world["lead"].post("/inspections", {
+        "unit": "A", "checklist": CHECKLIST, "period": 2025, "kind": "inspection"})
+    assert response.status_code == 400
+    message = response.json["fields"]["period"]
+    assert "''" not in message, message
+    assert "2025" in message.split(":")[0], message

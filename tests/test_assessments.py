@@ -439,3 +439,17 @@ def test_explanations_close_at_their_deadline(app, world, submitted, monkeypatch
     response = world["ua"].explain(submitted, "1.6", "Muộn")
     assert response.status_code == 409 and response.json["deadline"] == "2099-02-28"
     assert "1.6" not in store.get_inspection(submitted).explanations
+
+
+def test_the_units_submit_retried_after_a_dropped_response_gets_its_first_answer(world):
+    """DESIGN §7 / api.md: a retry of any op_id (an advance too) returns the first status
+    and the same shape of response, never a refusal. The unit submits its self-score
+    (self → appraisal1); the response is lost; the phone sends the same request again."""
+    iid = create(world)
+    self_score(world, iid, "ua", full_answers())
+    submit = op()
+    first = world["ua"].advance(iid, op_id=submit)
+    assert first.status_code == 200 and first.json["stage"] == "appraisal1"
+    retried = world["ua"].advance(iid, op_id=submit)
+    assert retried.status_code == 200, retried.json
+    assert retried.json["stage"] == "appraisal1"

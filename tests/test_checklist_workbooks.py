@@ -386,6 +386,19 @@ def test_export_then_import_on_the_command_line(cli, tmp_path):
                                                               "cchc-xa.yaml").hash
 
 
+def test_checklists_export_into_a_missing_folder_is_a_clear_refusal_not_a_traceback(runner,
+                                                                                  tmp_path):
+    """A mistyped --out folder is bad input: a message naming the path and exit 2, as
+    every other command does (cli/errors.py) — never xlsxwriter's FileCreateError."""
+    out = tmp_path / "khong-co-thu-muc" / "cchc.xlsx"
+    result = runner.invoke(args=["checklists", "export", "cchc-xa", "--out", str(out)])
+    assert not isinstance(result.exception, Exception) or isinstance(result.exception,
+                                                                     SystemExit), \
+        repr(result.exception)
+    assert result.exit_code == 2, result.output
+    assert str(out) in result.output
+
+
 def test_import_of_a_bad_workbook_lists_every_problem_in_vietnamese_and_exits_2(cli, tmp_path):
     sheets = sheets_of()
     sheets[layout.CRITERIA][3][3] = "tickbox"

@@ -1,6 +1,7 @@
 """``checklists check`` and ``score``: validate checklist files, score an answers file."""
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -61,8 +62,10 @@ def checklists_export(checklist: str, out: str) -> None:
     except ChecklistError as exc:
         raise CommandFailed("\n".join(f"{exc.source}: {translate(p, 'vi')}"
                                        for p in exc.problems)) from None
+    made = io.BytesIO()  # a workbook of one checklist is small: written whole, atomically
+    write_checklist(dict(loaded.data), made)
     try:
-        write_checklist(dict(loaded.data), out)
+        write_atomic(Path(out), made.getvalue())
     except OSError as exc:
         raise CommandFailed(f"{out}: {exc.strerror or exc}") from None
     click.echo(f"{loaded.id} {loaded.version} -> {out} (hash {loaded.hash[:12]})")

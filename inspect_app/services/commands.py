@@ -320,7 +320,13 @@ def start_request(body: Any) -> StartRequest:
     another = body.get("another", False)
     if not isinstance(another, bool):
         raise Invalid(N_("another must be true or false"), field="another")
+    texts = {key: body.get(key) if body.get(key) is not None else ""
+             for key in ("number", "place")}
+    for key, value in texts.items():
+        if not isinstance(value, str):  # never the Python form of a list on the minutes
+            raise Invalid(N_("%(field)s must be text", field=key), field=key,
+                          fields={key: N_("%(field)s must be text", field=key)})
     return StartRequest(unit=body.get("unit"), checklist=body.get("checklist"),
                         period=body.get("period"), kind=body.get("kind", "inspection"),
-                        team=tuple(team), number=str(body.get("number") or ""),
-                        place=str(body.get("place") or ""), another=another)
+                        team=tuple(team), number=texts["number"], place=texts["place"],
+                        another=another)

@@ -301,7 +301,10 @@ def start(store: Store, library: ChecklistLibrary, scope: Scope, request: StartR
         errors["checklist"] = N_("checklist %(checklist)s is for %(its)s, not %(kind)s",
                                  checklist=quoted(checklist), its=loaded.kind, kind=kind)
     try:
-        parsed = parse_period(period if isinstance(period, str) else "")
+        if not isinstance(period, str):
+            raise PeriodError(N_("%(value)s is not a period: send it as text, like \"2025\" "
+                                 "or \"2025-Q1\"", value=json.dumps(period, ensure_ascii=False, default=str)))
+        parsed = parse_period(period)
     except PeriodError as exc:
         errors["period"] = exc.args[0] if exc.args else str(exc)
     else:
@@ -501,14 +504,19 @@ def run_op(store: Store, inspection_id: str, op_id: str, digest: str,
 
     A retried ``op_id`` (however old) is answered by ``rebuild(record, memo)`` from the
     current record and writes nothing. With ``scope`` and ``allowed`` the access check
-    runs first, inside the same transaction, so that the write reads its record once.
+    runs inside the same transaction, so that the write reads its record once: whether
+    the user may see the record first, then the replay, then whether they may do this
+    now (a unit's submit retried after its response was lost is answered as it was, though
+    the record has moved on to a stage only the province may end).
     """
     def change(inspection: Inspection):
-        if scope is not None and allowed is not None:
-            check_access(scope, inspection, allowed)
+        if scope is not None and allowed is not None and not scope.can_view(inspection):
+            raise Missing(N_("no such inspection"))
         memo = rules.replayed(inspection, op_id, digest)
         if memo is not None:
             raise _Replay(rebuild(inspection, memo))
+        if scope is not None and allowed is not None:
+            check_access(scope, inspection, allowed)
         at = clock.now_iso()
         result, (kind, target, rev) = apply(inspection, at)
         rules.remember(inspection, op_id, digest, kind, target, rev)
