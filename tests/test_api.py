@@ -368,3 +368,44 @@ def test_a_period_sent_as_a_json_number_is_named_as_sent(world):
     message = response.json["fields"]["period"]
     assert "''" not in message, message
     assert "2025" in message.split(":")[0], message
+
+
+def _vietnamese(text: str) -> bool:
+    return any(ord(ch) > 127 for ch in text)
+
+
+def test_api_refusals_of_unknown_address_and_method_are_in_vietnamese(app, client, api):
+    """docs/api.md "Errors": the ``error`` text is in the caller's language, Vietnamese by
+    default. A wrong address or method, or a body over the limit (413), under /api/v1/
+    answers Werkzeug's English
+    description ("The requested URL was not found on the server…")."""
+    from .support import World
+
+    World(app, client)
+    lead = api("lead")
+    errors = {}
+    for name, response in (
+            ("404", lead.client.get("/api/v1/inspection/abc", headers=lead._h())),
+            ("405", lead.client.delete("/api/v1/inspections", headers=lead._h())),
+            ("413", lead.client.post("/api/v1/inspections", headers=lead._h(),
+                                     data=b"{" + b" " * (app.config["MAX_CONTENT_LENGTH"] + 10),
+                                     content_type="application/json"))):
+        assert response.status_code == int(name)
+        errors[name] = response.get_json()["error"]
+    english = {k: v for k, v in errors.items() if not _vietnamese(v)}
+    assert not english, english
+
+
+def test_api_refusal_of_a_session_write_without_csrf_is_in_vietnamese(app, client):
+    """The browser session's API write without its X-CSRFToken header is refused with an
+    English-only text (web/common.py), whatever the user's language."""
+    from .support import World, login
+
+    world = World(app, client)
+    record = world.start("lead", "NT")
+    login(client, "lead")
+    response = client.put(f"/api/v1/inspections/{record}/answers/1.6",
+                          json={"op_id": "op-000000001", "base_rev": 0, "value": True})
+    assert response.status_code == 400
+    error = response.get_json()["error"]
+    assert _vietnamese(error), error

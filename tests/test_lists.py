@@ -3,6 +3,7 @@ that keep filters and search, a page past the end shows the last one, never a 50
 the access rules applied before paging (a unit's user counts only what it may see)."""
 from __future__ import annotations
 
+import datetime as _dt
 import re
 
 import pytest
@@ -184,3 +185,44 @@ def test_with_many_units_the_user_form_takes_a_typed_unit_code(client, many):
     response = client.post("/users/", data={"csrf_token": csrf, "username": "moi", "role": "unit",
                                             "unit": "V042", "password": "mat-khau-moi"})
     assert response.status_code == 302 and many.get_user("moi").unit == "V042"
+
+
+def test_inspection_list_search_finds_a_record_by_the_unit_name_the_list_shows(
+        app, client, make_inspection):
+    """The records list shows an old record under its unit's name on the record's day
+    (the former name after a renaming); searching that very name finds nothing."""
+    store = app.extensions["store"]
+    unit_service.add_unit(store, "NT", "Xã Nông Thượng")
+    record = make_inspection()
+    unit_service.rename_unit(store, "NT", "Phường Hòa Bình",
+                             (_dt.date.today() + _dt.timedelta(days=2)).isoformat())
+    login(client, "lead")
+    page = client.get("/inspections/").get_data(as_text=True)
+    assert record.id in page and "Xã Nông Thượng" in page  # the list shows the former name
+    found = client.get("/inspections/?q=nong+thuong").get_data(as_text=True)
+    assert record.id in found, "searching the name the list shows finds no record"
+
+
+def test_checklist_list_sorts_titles_with_diacritics_folded(tmp_path):
+    """Every list is sorted with diacritics folded (domain.text.sort_key: Đ after D, Â with
+    A); the checklist library sorts titles by code point, so "Đánh giá …" and "Ấp …" go
+    after "Tự kiểm tra …" (Đ is U+0110, beyond every Latin letter), on the list page, the
+    "new record" choices, the dashboards and the rankings."""
+    import json
+
+    from inspect_app import create_app
+
+    from .conftest import app_config
+    from .factories import checklist_data
+
+    folder = tmp_path / "checklists"
+    folder.mkdir()
+    for cid, title in (("danh-gia", "Đánh giá chỉ số cải cách hành chính"),
+                       ("kiem-tra", "Kiểm tra công tác văn thư"),
+                       ("an-toan", "Ấn định công tác an toàn")):
+        (folder / f"{cid}.json").write_text(
+            json.dumps(checklist_data(id=cid, title=title), ensure_ascii=False), "utf-8")
+    app = create_app(app_config(tmp_path, CHECKLISTS_DIR=str(folder)))
+    titles = [c.title for c in app.extensions["checklists"].all()]
+    assert titles == ["Ấn định công tác an toàn", "Đánh giá chỉ số cải cách hành chính",
+                      "Kiểm tra công tác văn thư"], titles

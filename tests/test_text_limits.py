@@ -234,3 +234,24 @@ def test_units_import_cleans_every_row(world):
     assert len(result.errors) == 2
     assert result.errors[0].startswith("line 3: Name contains a control character")
     assert result.errors[1].startswith("line 4: Address is longer than 200")
+
+
+def test_units_import_unaccented_parent_and_address_headers_are_not_silently_dropped():
+    """A units file typed without a Vietnamese keyboard: ``ma,ten`` are read (the code and
+    name headers accept the unaccented forms), but ``cap tren`` and ``dia chi`` columns are
+    ignored without a word — every unit imported without its parent and address."""
+    text = "ma,ten,cap tren,dia chi\nH1,Huyện Đông,,\nX1,Xã Bắc,H1,Số 1 đường Lê Lợi\n"
+    result = unit_service.parse_units_csv(text, set())
+    by_code = {u.code: u for u in result.units}
+    assert not result.errors, result.errors
+    assert by_code["X1"].parent == "H1", "the parent column was silently dropped"
+    assert by_code["X1"].address == "Số 1 đường Lê Lợi", "the address column was silently dropped"
+
+
+def test_a_units_header_naming_no_known_column_is_refused_naming_it():
+    """A column the import does not know (a typo, "dia chi cu") was dropped without a word:
+    the file is refused, naming the column, before anything is imported."""
+    text = "ma,ten,cap tren,dia chi cu\nH1,Huyện Đông,,Số 2\n"
+    result = unit_service.parse_units_csv(text, set())
+    assert not result.units and result.errors
+    assert "dia chi cu" in str(result.errors[0])

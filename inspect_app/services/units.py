@@ -26,6 +26,7 @@ from ..domain.text import (
     TextProblem,
     clean_text,
     csv_delimiter,
+    fold,
     matches,
     nfc,
     sort_key,
@@ -39,15 +40,23 @@ CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
 MAX_NAME = 200
 #: Spreadsheets save CSV with commas, or with semicolons where the comma is the decimal
 #: separator (a Vietnamese Excel); tab-separated text comes from copying cells.
-# Accept Vietnamese headers too, as a province's spreadsheet would have them.
+# Accept Vietnamese headers too, as a province's spreadsheet would have them, typed with
+# or without a Vietnamese keyboard: headers are compared folded ("cap tren" is "cấp trên").
 HEADER_ALIASES = {
-    "code": "code", "mã": "code", "ma": "code", "mã đơn vị": "code",
-    "name": "name", "tên": "name", "ten": "name", "tên đơn vị": "name",
+    "code": "code", "mã": "code", "mã đơn vị": "code",
+    "name": "name", "tên": "name", "tên đơn vị": "name",
     "parent": "parent", "cấp trên": "parent", "đơn vị cấp trên": "parent", "mã cấp trên": "parent",
+    "mã đơn vị cấp trên": "parent",
     "address": "address", "địa chỉ": "address",
     "merged_into": "merged_into", "sáp nhập vào": "merged_into", "hợp nhất vào": "merged_into",
     "merged_on": "merged_on", "ngày sáp nhập": "merged_on", "ngày hợp nhất": "merged_on",
 }
+_FOLDED_HEADERS = {fold(alias): key for alias, key in HEADER_ALIASES.items()}
+
+
+def _header_key(cell: str) -> str | None:
+    """The column a header cell names (None: none of them)."""
+    return _FOLDED_HEADERS.get(fold(nfc(cell)))
 
 
 def _check(code: str, name: str, parent: str | None, known: set[str]) -> list[Message]:
@@ -344,7 +353,7 @@ def _at_line(line: int, problem: str) -> Message:
 
 def _named_columns(header: list[str]) -> int:
     """How many columns a units header names (0 unless it names code and name)."""
-    keys = [HEADER_ALIASES.get(h.strip().lower()) for h in header]
+    keys = [_header_key(h) for h in header]
     return sum(1 for k in keys if k) if "code" in keys and "name" in keys else 0
 
 
@@ -391,10 +400,16 @@ def parse_units_csv(text: str, existing: set[str] | dict[str, str | None],
         return ImportResult([], [_at_line(reader.line_num, str(exc))])
     if not rows:
         return ImportResult([], [_at_line(1, N_("the file is empty"))])
-    header = [HEADER_ALIASES.get(h.strip().lower()) for h in rows[0][1]]
+    header = [_header_key(h) for h in rows[0][1]]
     if "code" not in header or "name" not in header:
         return ImportResult([], [_at_line(1, N_(
             "the header must name the columns code,name[,parent] (or mã,tên[,cấp trên])"))])
+    unknown = [cell.strip() for cell, key in zip(rows[0][1], header) if key is None and cell.strip()]
+    if unknown:  # never a column dropped without a word
+        return ImportResult([], [_at_line(1, N_(
+            "the header names a column this import does not know: %(columns)s (known: mã, "
+            "tên, cấp trên, địa chỉ, sáp nhập vào, ngày sáp nhập — or code, name, parent, "
+            "address, merged_into, merged_on)", columns=", ".join(map(quoted, unknown))))])
     errors: list[tuple[int, Message]] = []
     parsed: list[tuple[int, Unit]] = []
     seen: dict[str, int] = {}

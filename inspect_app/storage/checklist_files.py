@@ -34,6 +34,7 @@ from ..domain.checklist import (
     parse_checklist,
 )
 from ..domain.messages import N_
+from ..domain.text import sort_key
 
 CHECKLIST_SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -325,6 +326,10 @@ def _source(checklist_id: str, number: int) -> str:
     return f"{checklist_id} v{number:04d}"
 
 
+def _by_title(checklist: Checklist) -> tuple:
+    return (sort_key(checklist.title), checklist.id)
+
+
 class ChecklistLibrary:
     """The checklists of the seed folder and those published in the app, re-read when
     either changes.
@@ -392,14 +397,15 @@ class ChecklistLibrary:
             return self._report
 
     def all(self) -> list[Checklist]:
-        """Every valid checklist not retired (what new records may use), ordered by title."""
+        """Every valid checklist not retired (what new records may use), ordered by title
+        (diacritics folded: "Đánh giá" with the D's)."""
         report = self._refresh()
         return sorted((c for c in report.checklists.values() if c.id not in self._retired),
-                      key=lambda c: (c.title, c.id))
+                      key=_by_title)
 
     def everything(self) -> list[Checklist]:
-        """Every valid checklist, retired ones too, ordered by title."""
-        return sorted(self._refresh().checklists.values(), key=lambda c: (c.title, c.id))
+        """Every valid checklist, retired ones too, ordered by title (as :meth:`all`)."""
+        return sorted(self._refresh().checklists.values(), key=_by_title)
 
     def get(self, checklist_id: str) -> Checklist | None:
         """The current version of the checklist with this id (retired or not), or None."""

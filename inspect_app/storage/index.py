@@ -174,6 +174,14 @@ def units_with_member(views: Iterable[IndexView], username: str) -> set[str]:
 
 # -- units and users: one small file each, sorted once per version ---------------------
 
+def unit_search_text(doc: Doc) -> str:
+    """What a search of units looks in, folded: the code, the name and the former names
+    (the lists show a record under the name its unit had on its day)."""
+    names = [doc.get("name") or "", *(str(f.get("name") or "") for f in
+                                      doc.get("former_names") or () if isinstance(f, dict))]
+    return fold(" ".join([doc.get("code") or "", *names]))
+
+
 class RecordView:
     """Units (or users) sorted once, with their folded search text, per version."""
 
@@ -184,7 +192,7 @@ class RecordView:
         if kind == "units":
             rows = [(sort_key(d.get("name") or ""), d) for d in docs]
             self.rows = [d for _k, d in sorted(rows, key=lambda r: (r[0], r[1].get("code")))]
-            self.texts = [fold(f"{d.get('code') or ''} {d.get('name') or ''}") for d in self.rows]
+            self.texts = [unit_search_text(d) for d in self.rows]
             self.by_key = {d.get("code"): d for d in self.rows}
             self.merges = {d.get("code"): d["merged_into"] for d in self.rows
                            if d.get("merged_into")}

@@ -79,7 +79,7 @@ from .base import (
     export_record,
 )
 from .files import ensure_dir, json_bytes, json_load, valid_id, write_atomic
-from .index import NO_DUE, item_of, summary_of
+from .index import NO_DUE, item_of, summary_of, unit_search_text
 from .logins import LOGIN_KEEP_SECONDS, LOGIN_MAX_KEYS_PER_SHARD, LOGIN_SHARDS, bounded_failures
 from .records import attach_snapshot, inspection_of, split_snapshot, stored_doc
 from .upgrades import upgrade
@@ -552,7 +552,7 @@ class PostgresStore:
         for unit in units:  # every row made before anything is written
             doc = stored_doc(unit)
             rows.append((doc["code"], fold(doc.get("name") or ""), nfc(doc.get("name") or ""),
-                         fold(f"{doc.get('code') or ''} {doc.get('name') or ''}"), _jsonb(doc)))
+                         unit_search_text(doc), _jsonb(doc)))
         if not rows:
             return
         with self._conn(write=True) as conn, conn.cursor() as cur:

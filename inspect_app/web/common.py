@@ -107,8 +107,8 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf_error(error):
         if request.path.startswith("/api/"):
-            return jsonify(error="missing or invalid CSRF token: send the X-CSRFToken header "
-                                 "(or use an API token)"), 400
+            return jsonify(error=_("missing or invalid CSRF token: send the X-CSRFToken "
+                                   "header (or use an API token)")), 400
         return render_template("error.html", code=400, title=_("Form expired"),
                                message=_("The form was open too long or came from elsewhere. "
                                          "Go back, reload the page and send it again.")), 400
@@ -138,8 +138,10 @@ def _error_page(error):
         500: _("The server could not finish the request. Nothing was saved half-way; try again."),
     }
     description = getattr(error, "description", None)
+    if description == getattr(type(error), "description", None):
+        description = None  # Werkzeug's own English words: ours, in the user's language
     if request.path.startswith("/api/"):
-        return jsonify(error=str(description or titles.get(code, "error"))), code
+        return jsonify(error=str(description or messages.get(code) or titles.get(code, "error"))), code
     return render_template("error.html", code=code, title=titles.get(code, _("Error")),
                            message=messages.get(code, "")), code
 

@@ -47,7 +47,7 @@ def index():
             ranking = ranking_service.ranking(store(), scope(), query)
     bands = Counter(row["band"] for row in ranking["rows"] if row["band"]) if ranking else {}
     names = unit_names(ranking["not_inspected"]) if ranking else {}
-    checklists = sorted(current_app.extensions["checklists"].all(), key=lambda c: c.title)
+    checklists = current_app.extensions["checklists"].all()
     return render_template("rankings/index.html", ranking=ranking, problem=problem, args=args,
                            bands=bands, not_inspected=names, checklists=checklists,
                            kinds=INSPECTION_KINDS), status
