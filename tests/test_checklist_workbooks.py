@@ -446,3 +446,67 @@ def test_a_checklist_text_with_windows_line_breaks_survives_the_workbook_round_t
     checklist, _data = read_workbook(out.getvalue())
     assert "_x000D_" not in checklist.criterion("1.1").help
     assert checklist.hash == original.hash
+
+
+def test_a_criterion_text_holding_an_ooxml_escape_lookalike_survives_the_workbook_round_trip():
+    """An officer's criterion text that happens to contain ``_x0041_`` (a file name, a code
+    copied from another system) is exported to Excel and imported back unchanged: DESIGN
+    §12 "export then import gives a checklist with the same content hash".
+    What happens: XlsxWriter writes the text as it is, and the import
+    (storage/checklist_workbooks.py ooxml_unescaped) decodes every ``_xHHHH_`` it
+    finds, so the text comes back as "Mẫu A ghi" and the hash changes."""
+    text = "Mẫu _x0041_ ghi theo biểu số _x0031_"
+    original = parse_checklist(checklist_data(criterion_data(id="1.1", text=text, points=1)))
+    out = io.BytesIO()
+    write_checklist(dict(original.data), out)
+    checklist, _data = read_workbook(out.getvalue())
+    assert checklist.criterion("1.1").text == text
+    assert checklist.hash == original.hash
+
+
+def _openpyxl_workbook(data, tweak):
+    """The rows of a checklist's workbook saved by openpyxl (as Excel would save them)."""
+    import openpyxl
+
+    from inspect_app.domain.checklist_workbook import Cell, to_sheets
+
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, rows in to_sheets(data).items():
+        sheet = book.create_sheet(name)
+        for row in rows:
+            sheet.append([c.value if isinstance(c, Cell) else c for c in row])
+    tweak(book)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_a_rating_band_typed_as_a_percent_in_excel_keeps_its_percent():
+    """The instructions sheet says the Xếp loại sheet holds "tỷ lệ % điểm"; an officer
+    types 90% in Excel, which stores the number 0.9 in a cell formatted as a percent
+    (0%). The import must read 90 (or refuse the cell, naming it); it must not make
+    "Tốt" start at 0,9 % so that nearly every commune is rated Tốt.
+    What happens: storage/checklist_workbooks.py read_sheets looks at a cell's number
+    format only to keep decimals (``"." in cell.number_format``), the percent format is
+    ignored, and the band is accepted with min 0.9."""
+    from inspect_app.domain import checklist_workbook as layout
+    from inspect_app.domain.checklist_workbook import WorkbookError
+
+    data = dict(parse_checklist(checklist_data(
+        criterion_data(id="1.1", points=10),
+        bands=[{"min": 90, "label": "Tốt"}, {"min": 0, "label": "Yếu"}])).data)
+
+    def typed_as_percent(book):
+        cell = book[layout.RATING]["A2"]
+        cell.value = 0.9
+        cell.number_format = "0%"
+
+    raw = _openpyxl_workbook(data, typed_as_percent)
+    try:
+        checklist, _data = read_workbook(raw)
+    except WorkbookError as exc:  # refusing the cell, with its place, is fine too
+        assert any("Xếp loại!A2" in str(p) for p in exc.problems)
+        return
+    assert checklist.bands[0].label == "Tốt"
+    assert checklist.bands[0].min == 90

@@ -149,3 +149,31 @@ def test_pdf_uses_the_configured_public_address(app, built):
 def test_a_record_the_user_may_not_see_is_404(app, built, doc):
     assert client_of(app, "xa.kl").get(f"/inspections/{built[1]}/{doc}.pdf").status_code == 404
     assert app.test_client().get(f"/inspections/{built[1]}/{doc}.pdf").status_code == 302
+
+
+def test_the_plan_pdf_of_a_finding_with_a_detailed_note_is_made(app):
+    """An inspector writes a detailed note (about 1 500 characters, well within the 4 000
+    a note may hold) on a criterion that is not met; finalizing makes it the finding of a
+    plan item; the commune downloads the remediation plan as PDF. The appendix is an fpdf2
+    table whose rows cannot continue on the next page: the row was taller than a page and
+    the download a 500 (the HTML print view was fine). The long cell now goes on in the
+    rows below it, every word of the finding in the PDF."""
+    store, library = app.extensions["store"], app.extensions["checklists"]
+    lead = service.scope_for(store, store.get_user("lead"))
+    record = service.start(store, library, lead, commands.StartRequest(
+        unit="KL", checklist="pdf-test", period="2024", kind="inspection")).id
+    note = ("Hồ sơ tiếp nhận tại bộ phận một cửa chưa được cập nhật đầy đủ lên hệ thống "
+            "thông tin giải quyết thủ tục hành chính của tỉnh; ") * 12 + "hết."
+    assert len(note) < 4000
+    service.save_answer(store, lead, record, commands.answer_op(
+        "1.1", {"op_id": op(), "base_rev": 0, "value": False, "note": note}))
+    service.finalize(store, lead, record, commands.finalize_op(
+        {"op_id": op(), "allow_unanswered": True}))
+    assert any(item.finding == note for item in store.get_inspection(record).items)
+    client = client_of(app, "lead")
+    assert client.get(f"/inspections/{record}/plan").status_code == 200
+    response = client.get(f"/inspections/{record}/plan.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text = " ".join(" ".join(page.extract_text().split())
+                    for page in PdfReader(io.BytesIO(response.data)).pages)
+    assert "thủ tục hành chính của tỉnh; hết." in text

@@ -135,10 +135,30 @@ class Document(FPDF):
             for text in headings:
                 head.cell(text, align="C")
             for values in rows:
-                row = table.row()
-                for text in values:
-                    row.cell(text or "")
+                for part in self._fitting(values, widths, size):
+                    row = table.row()
+                    for text in part:
+                        row.cell(text)
         self.ln(2)
+
+    def _fitting(self, values: list[str], widths: list[float], size: float) -> list[list[str]]:
+        """``values`` as one table row, or as several when the row would be taller than
+        half a page (an fpdf2 row never continues on the next page: a long finding made
+        the plan's PDF fail): each long cell goes on in the rows below it."""
+        total = self.w - self.l_margin - self.r_margin
+        line = size * 0.45
+        room = max(1, int((self.h - self.t_margin - self.b_margin) / 2 / line))
+        cells = []
+        for text, width in zip(values, widths):
+            inner = total * width / sum(widths) - 2  # the table's padding of 1 on each side
+            lines = self.multi_cell(inner, line, text or "", dry_run=True, output="LINES",
+                                    padding=0) if text else [""]
+            cells.append(lines)
+        if max(len(lines) for lines in cells) <= room:
+            return [[text or "" for text in values]]
+        parts = -(-max(len(lines) for lines in cells) // room)
+        return [["\n".join(lines[n * room:(n + 1) * room]) for lines in cells]
+                for n in range(parts)]
 
     def qr_code(self, q: dict[str, str]) -> None:
         size = 24.0

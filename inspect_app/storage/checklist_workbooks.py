@@ -22,6 +22,7 @@ import io
 import os
 import re
 import zipfile
+from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
@@ -161,10 +162,24 @@ _OOXML_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 
 def ooxml_unescaped(text: str) -> str:
     """A cell's text as it was written: openpyxl leaves ``_xHHHH_`` escapes as they are in
-    the file (a line break "\r\n" came back as "._x000D_\n" and changed the hash)."""
+    the file (a line break "\r\n" came back as "._x000D_\n" and changed the hash). Only
+    the control characters writers escape are decoded: a literal "_x0041_" in a text (the
+    writer escaped its underscore, ``_x005F_``, which openpyxl decodes) stays as typed."""
     if "_x" not in text:
         return text
-    return _OOXML_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
+
+    def decoded(match: re.Match[str]) -> str:
+        code = int(match.group(1), 16)
+        return chr(code) if code < 0x20 else match.group(0)
+
+    return _OOXML_ESCAPE.sub(decoded, text)
+
+
+def _as_shown_percent(value: int | float) -> int | float:
+    """A number in a cell formatted as a percent, as the cell shows it: 90% typed in
+    Excel is stored as 0.9, and the workbook's percents (rating bands) are 0–100."""
+    shown = Decimal(repr(value)) * 100
+    return int(shown) if shown == shown.to_integral_value() else float(shown)
 
 
 def read_sheets(raw: bytes, source: str = "<workbook>") -> dict[str, list[list[Any]]]:
@@ -229,7 +244,10 @@ def read_sheets(raw: bytes, source: str = "<workbook>") -> dict[str, list[list[A
                         continue
                     if isinstance(value, str):
                         value = ooxml_unescaped(value)
-                    if isinstance(value, int) and not isinstance(value, bool) \
+                    if isinstance(value, int | float) and not isinstance(value, bool) \
+                            and "%" in (cell.number_format or ""):
+                        value = _as_shown_percent(value)
+                    elif isinstance(value, int) and not isinstance(value, bool) \
                             and "." in (cell.number_format or ""):
                         value = float(value)  # written as a decimal (1.0): kept one
                     while len(values) < column:
