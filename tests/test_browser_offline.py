@@ -8,6 +8,7 @@ import uuid
 
 from inspect_app.services import commands
 from inspect_app.services import inspections as service
+from inspect_app.web import assets
 
 from .browser import (  # noqa: F401  # noqa: F401
     PASSWORD,
@@ -417,3 +418,157 @@ def test_session_expired_while_offline_every_waiting_card_says_log_in_again(
         assert "đăng nhập lại" in state.lower(), (criterion, state)
     bar = page.locator(".net-state").inner_text()
     assert "đăng nhập lại" in bar.lower(), bar  # not "saving 2" for ever
+
+
+def test_a_photo_sent_online_is_still_shown_on_its_card_when_the_page_reopens_offline(
+        live_server, team, phone):
+    """A photo taken online reaches the server and shows on its card; later, offline, the
+    same section (the copy kept before the photo) shows the card without it: to the
+    inspector the photo is gone, and nothing waits in the queue to say otherwise."""
+    page = phone()
+    login(page, live_server, team["lead"], PASSWORD)
+    open_for_offline(page, live_server, team)
+    page.reload()  # controlled by the worker, the pack kept
+    card(page, "1.1").locator("input[data-role=photo-input]").set_input_files(
+        {"name": "anh.jpg", "mimeType": "image/jpeg", "buffer": camera_jpeg()})
+    eventually(lambda: answer_of(team, "1.1") is not None and len(answer_of(team, "1.1").photos) == 1,
+               timeout=20)
+    thumb = card(page, "1.1").locator("figure.thumb:not(.unsent) img")
+    thumb.wait_for(timeout=10000)
+    page.wait_for_function("() => [...document.querySelectorAll("
+                           "\"article[data-criterion='1.1'] figure.thumb img\")].every(i => i.complete)")
+    eventually(lambda: queued(page) == [])
+
+    page.context.set_offline(True)
+    page.reload()
+    page.locator("#section-form").wait_for()
+    page.wait_for_timeout(1500)  # the queue and what the phone knows are read back
+    assert card(page, "1.1").locator("figure.thumb img").count() == 1, \
+        "the photo the server has is not on its card offline"
+
+
+def test_a_kept_section_still_saves_offline_after_a_new_app_version(
+        live_server, team, phone, monkeypatch):
+    """A new version of fill.js (a new app shell) is installed while the inspector is
+    online on another page; the shell of the version the kept pages were made with is
+    deleted. Offline, the kept section page asks for the old fill.js, which is nowhere:
+    the page has no field app, a tap on an answer is neither queued nor saved."""
+    page = phone()
+    login(page, live_server, team["lead"], PASSWORD)
+    open_for_offline(page, live_server, team)
+    old_shell = [k for k in page.evaluate("caches.keys()") if k.startswith("shell-")]
+
+    real = assets.static_hash
+
+    def next_version(app, filename):
+        digest = real(app, filename)
+        return "0000000000" if filename == "fill.js" and digest else digest
+    monkeypatch.setattr(assets, "static_hash", next_version)
+    page.goto(f"{live_server.url}/queue")  # online, not a page of this inspection
+    page.evaluate("navigator.serviceWorker.getRegistration().then(r => r.update())")
+
+    def shells():
+        return [k for k in page.evaluate("caches.keys()") if k.startswith("shell-")]
+    eventually(lambda: len(shells()) == 1 and shells() != old_shell, timeout=20)
+
+    page.context.set_offline(True)
+    failed = []
+    page.on("requestfailed", lambda request: failed.append(request.url))
+    page.goto(f"{live_server.url}/inspections/{team['id']}/s/chi_dao")
+    page.locator("#section-form").wait_for()
+    card(page, "1.6").get_by_text("Có", exact=True).click()
+    page.wait_for_timeout(1000)
+    assert [op["key"] for op in queued(page)] == ["1.6"], f"not queued; failed offline: {failed}"
+
+
+def test_the_review_opened_offline_counts_the_answers_saved_online_before(
+        live_server, team, phone):
+    """Answers given online and saved (the card says "saved", nothing waits) are counted
+    as unanswered by the review when the network drops just before "Xem lại": the review
+    kept on the phone is the copy made when the inspection was first opened, and neither
+    the saves nor the next section's visit (within 5 minutes) renew it."""
+    page = phone()
+    login(page, live_server, team["lead"], PASSWORD)
+    open_for_offline(page, live_server, team)
+    page.reload()
+    card(page, "1.6").get_by_text("Có", exact=True).click()
+    eventually(lambda: answer_of(team, "1.6") is not None)
+    eventually(lambda: queued(page) == [])
+    page.goto(f"{live_server.url}/inspections/{team['id']}/s/the_che")  # online: the next section
+    page.wait_for_timeout(1500)
+
+    page.context.set_offline(True)
+    page.goto(f"{live_server.url}/inspections/{team['id']}/review")
+    progress = page.locator("#review-progress").inner_text()
+    assert "1/57" in progress, f"the review offline says {progress!r}"
+
+
+def test_an_answer_whose_reply_never_comes_is_sent_again_and_ends_saved(
+        live_server, team, phone, monkeypatch):
+    """Weak 3G: the answer reached the server and was saved, but its reply never comes
+    back (the connection hangs). The queue waits on that one request for good: no
+    timeout, the card says "Đang lưu…" for ever and nothing behind it in the queue is
+    sent (the Web Lock is held), until the page is reloaded. It should give up after a
+    while and send again with the same op_id (the server answers a replay once)."""
+    import threading
+
+    from inspect_app.services import inspections as service
+
+    page = phone()
+    login(page, live_server, team["lead"], PASSWORD)
+    open_for_offline(page, live_server, team)
+    page.reload()
+
+    real, stalled, release = service.save_answer, [], threading.Event()
+
+    def saved_but_no_reply(*args, **kwargs):
+        result = real(*args, **kwargs)
+        if not stalled:
+            stalled.append(1)
+            release.wait(90)  # the reply is lost on the way: the phone hears nothing
+        return result
+    monkeypatch.setattr(service, "save_answer", saved_but_no_reply)
+    try:
+        card(page, "1.6").get_by_text("Có", exact=True).click()
+        eventually(lambda: stalled, timeout=10)
+        try:
+            eventually(lambda: queued(page) == [], timeout=45)
+        except AssertionError:
+            raise AssertionError(f"45 s later the queue still holds {queued(page)}") from None
+        page.wait_for_function(
+            "() => document.querySelector(\"article[data-criterion='1.6'] .save-state\")"
+            ".classList.contains('ok')", timeout=5000)
+        assert answer_of(team, "1.6").rev == 1  # once
+    finally:
+        release.set()
+
+
+def test_the_next_user_of_a_shared_phone_does_not_see_the_last_ones_kept_records(
+        live_server, team, phone):
+    """The inspector did not log out: the session simply ran out (or the app was closed).
+    A commune officer of another commune logs in on the same phone. Offline, the pages
+    kept for the inspector (the inspection they opened, with its answers) open for the
+    officer: only the logout button deletes the kept pages, logging in as someone else
+    does not (docs/offline.md: a shared phone shows one user's records to nobody else)."""
+    import uuid
+
+    from inspect_app.services import accounts
+    from inspect_app.services import units as unit_service
+
+    store = live_server.store()
+    tag = uuid.uuid4().hex[:6]
+    unit_service.add_unit(store, f"O{tag}", f"Xã Khác {tag}")
+    accounts.create_user(store, f"cb{tag}", "unit", unit=f"O{tag}", password=PASSWORD)
+
+    page = phone()
+    login(page, live_server, team["lead"], PASSWORD)
+    open_for_offline(page, live_server, team)
+    page.context.clear_cookies()  # the session ran out; nobody pressed "Đăng xuất"
+    login(page, live_server, f"cb{tag}", PASSWORD)
+    online = page.goto(f"{live_server.url}/inspections/{team['id']}/s/chi_dao")
+    assert online.status == 404  # online the officer may not see it
+
+    page.context.set_offline(True)
+    page.goto(f"{live_server.url}/inspections/{team['id']}/s/chi_dao")
+    assert page.locator("#section-form").count() == 0, \
+        "offline the officer of another commune is shown the inspector's kept record"

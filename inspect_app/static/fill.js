@@ -640,6 +640,9 @@
         if (!known || !(known.rev > card.rev)) return;
         setRev(card, known.rev);
         if (known.content) { showContent(card, known.content); card.lastSent = JSON.stringify(known.content); preview(card); }
+        (known.photos || []).forEach(function (photoId) {  // sent after this copy was kept
+          if (!card.el.querySelector("[data-role=photos] a[href*='" + photoId + "']")) addThumb(card, photoId);
+        });
       }, function () {});
     })).then(function () { return Q.mine(inspectionId); }).then(function (ops) {
       ops.forEach(function (op) {

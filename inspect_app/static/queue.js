@@ -33,6 +33,7 @@
   var running = false, again = false;
   var delay = 2000, timer = null;
   var lastSession = null;
+  var SEND_TIMEOUT = 25000;  // ms a send may wait for its reply (a photo on weak 3G fits)
 
   /* ---------------------------------------------------------------- helpers */
 
@@ -175,7 +176,7 @@
   /* ``from``: the revision this user's own acknowledged answers started from. Every
    * revision from it up to ``rev`` is theirs, so an answer made on any of them (a second
    * tap sent before the first one's reply reached the page) goes onto ``rev``. */
-  function remember(op, rev, content) {
+  function remember(op, rev, content, photo) {
     var id = knownId(op.user, op.inspection, op.key);
     return tx("known", "readwrite", function (s) {
       var req = s.get(id);
@@ -185,7 +186,11 @@
         if (op.kind === "answer" && op.base_rev !== undefined && op.base_rev !== null) {
           from = old.rev === op.base_rev && old.from !== undefined ? old.from : op.base_rev;
         }
-        s.put({ id: id, rev: rev, from: from, content: content === undefined ? old.content : content, at: Date.now() });
+        // ``photos``: the photos this phone sent, shown again on a page kept before them
+        var photos = (old.photos || []).slice();
+        if (photo && photos.indexOf(photo) < 0) photos.push(photo);
+        s.put({ id: id, rev: rev, from: from, content: content === undefined ? old.content : content,
+                photos: photos, at: Date.now() });
       };
     });
   }
@@ -237,6 +242,10 @@
       if (op.base_rev !== undefined && op.base_rev !== null) payload.base_rev = op.base_rev;
       init.body = JSON.stringify(payload);
     }
+    // A reply that never comes (weak 3G: the request reached the server, the answer was
+    // lost) must not hold the queue for good: after SEND_TIMEOUT the send counts as
+    // failed and is made again with the same op_id, which the server answers once.
+    if (window.AbortSignal && AbortSignal.timeout) init.signal = AbortSignal.timeout(SEND_TIMEOUT);
     return fetch(op.url, init).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (data) {
         return { status: response.status, data: data };
@@ -268,7 +277,8 @@
       if (status >= 200 && status < 300) {
         return remove(op.seq).then(function () {
           var rev = data.rev;
-          var kept = op.kind === "answer" ? remember(op, rev, op.body) : op.kind === "photo" ? remember(op, rev) : null;
+          var kept = op.kind === "answer" ? remember(op, rev, op.body)
+            : op.kind === "photo" ? remember(op, rev, undefined, data.photo && data.photo.id) : null;
           return Promise.all([rebase(op, rev), kept]);
         }).then(function () { emit({ type: "done", op: op, data: data, status: status }); return "next"; });
       }
@@ -377,6 +387,7 @@
   var i18n = {};
   try { i18n = JSON.parse(body.dataset.queueI18n || "{}"); } catch (e) { i18n = {}; }
   function t(key, count) { return (i18n[key] || key).replace("%(count)s", count); }
+  if (Q) Q.t = t;  // the texts of the queue, for the queue page (queue_page.js)
 
   /* ---------------------------------------------------------------- lazy images */
 
@@ -393,6 +404,7 @@
 
   /* ---------------------------------------------------------------- the service worker */
 
+  var PAGES_CACHE = "pages-v1";  // the service worker's cache of kept pages (sw.js)
   var inspection = (location.pathname.match(/\/inspections\/([A-Za-z0-9_-]+)(\/|$)/) || [])[1];
   if (inspection === "new") inspection = null;
   /* Every page of this inspection that the page links to, its review and overview and its
@@ -434,14 +446,44 @@
       });
   }
 
+  /* A shared phone: pages kept for the user before (whose session ended without logging
+   * out) are shown to nobody else. The first page of another user forgets them; what
+   * waits in the queue stays, sent when its user logs in again. */
+  function forgetOthersPages() {
+    var user = body.dataset.user, owner;
+    if (!user || !window.caches) return Promise.resolve();
+    try { owner = localStorage.getItem("inspect-pages-owner"); localStorage.setItem("inspect-pages-owner", user); } catch (e) { /* private mode */ }
+    return owner === user ? Promise.resolve() : caches.delete(PAGES_CACHE);  // a first visit: none kept
+  }
+
   if ("serviceWorker" in navigator && body.dataset.sw) {
+    var forgotten = forgetOthersPages();
     navigator.serviceWorker.register(body.dataset.sw, { scope: body.dataset.scope || "/" }).then(function () {
       return navigator.serviceWorker.ready;
     }).then(function (registration) {
       activeWorker = registration.active;
+      return forgotten;
+    }).then(function () {
       prefetch(false);
     }).catch(function () { /* no service worker (private mode, http): pages still work online */ });
   }
+
+  /* Saved online since this page was loaded: on leaving it, the copies that count the
+   * answers (the overview, the review) and this page itself are kept again, so that
+   * opened offline later they show what the server has (not the whole pack: weak data). */
+  var sentHere = false;
+  function keepWhatChanged() {
+    var sw = navigator.serviceWorker && (navigator.serviceWorker.controller || activeWorker);
+    if (!sentHere || !sw || !navigator.onLine) return;
+    sentHere = false;
+    var own = (body.dataset.inspectionsBase || "/inspections/") + inspection;
+    sw.postMessage({ type: "prefetch", inspection: inspection, urls: [location.pathname, own, own + "/review"],
+                     force: true, user: body.dataset.user, partial: true });
+  }
+  window.addEventListener("pagehide", keepWhatChanged);
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden") keepWhatChanged();
+  });
 
   /* ---------------------------------------------------------------- badge and offline mark */
 
@@ -469,6 +511,7 @@
   if (Q) {
     Q.on(function (event) {
       if (event.type === "change" || event.type === "done" || event.type === "discarded") refresh();
+      if (event.type === "done" && event.op && event.op.inspection === inspection) sentHere = true;
       // after changes made offline reached the server: keep pages that show them
       if (event.type === "drained" && event.sent && wasOffline) { wasOffline = false; prefetch(true); }
       if (event.type === "no_storage") warn(t("no_storage"));
@@ -516,7 +559,7 @@
       if (done || !window.caches) return;
       event.preventDefault();
       var go = function () { done = true; form.submit(); };
-      caches.delete("pages-v1").then(go, go);
+      caches.delete(PAGES_CACHE).then(go, go);
     });
   });
 
@@ -547,80 +590,6 @@
       form.insertBefore(box, form.firstChild);
     }, function () { form.submit(); });
   }, true);
-
-  /* ---------------------------------------------------------------- the queue page */
-
-  var list = document.querySelector("[data-role=queue-list]");
-  if (list && Q) {
-    var empty = document.querySelector("[data-role=queue-empty]");
-    var others = document.querySelector("[data-role=queue-others]");
-    var render = function () {
-      Q.all().then(function (ops) {
-        var own = ops.filter(function (op) { return op.user === Q.user; });
-        var foreign = ops.length - own.length;
-        list.textContent = "";
-        own.forEach(function (op) { list.appendChild(row(op)); });
-        empty.hidden = own.length > 0;
-        others.hidden = !foreign;
-        others.textContent = t("others", foreign);
-      });
-    };
-    var row = function (op) {
-      var li = document.createElement("li");
-      li.className = "queue-item state-" + op.state;
-      li.dataset.seq = op.seq; li.dataset.state = op.state;
-      var head = document.createElement("p");
-      var tag = document.createElement("span");
-      tag.className = "tag"; tag.textContent = t("state_" + op.state);
-      head.appendChild(tag);
-      var what = document.createElement("strong");
-      what.textContent = " " + (op.corrupt ? "" : t("kind_" + op.kind)) + " " + (op.label || op.key || "");
-      head.appendChild(what);
-      li.appendChild(head);
-      var meta = document.createElement("p");
-      meta.className = "meta";
-      meta.textContent = op.corrupt ? op.raw : [op.where || "", op.created ? new Date(op.created).toLocaleString(document.documentElement.lang === "en" ? "en-GB" : "vi-VN") : ""].filter(Boolean).join(" · ");
-      li.appendChild(meta);
-      if (op.error || op.state === "conflict") {
-        var reason = document.createElement("p");
-        reason.className = "error"; reason.textContent = op.error || t("state_conflict");
-        li.appendChild(reason);
-      }
-      var actions = document.createElement("p");
-      actions.className = "actions";
-      if (op.page) {
-        var open = document.createElement("a");
-        open.className = "button secondary"; open.href = op.page; open.textContent = t("open");
-        actions.appendChild(open);
-      }
-      if (!op.corrupt) {
-        var send = document.createElement("button");
-        send.type = "button"; send.className = "button secondary"; send.textContent = t("send_now");
-        send.dataset.action = "send";
-        send.addEventListener("click", function () { Q.sendNow(op.seq).then(render); });
-        actions.appendChild(send);
-      }
-      var drop = document.createElement("button");
-      drop.type = "button"; drop.className = "button danger"; drop.textContent = t("discard");
-      drop.dataset.action = "discard";
-      drop.addEventListener("click", function () {
-        if (window.confirm(t("confirm_discard"))) Q.discard(op.seq).then(render);
-      });
-      actions.appendChild(drop);
-      li.appendChild(actions);
-      return li;
-    };
-    Q.on(function (event) { if (event.type !== "sending") render(); });
-    var all = document.querySelector("[data-action=send-all]");
-    if (all) all.addEventListener("click", function () {
-      Q.all().then(function (ops) {
-        return Promise.all(ops.filter(function (op) { return op.user === Q.user && op.state === "refused"; }).map(function (op) {
-          op.state = "waiting"; op.attempts = 0; return Q.put(op);
-        }));
-      }).then(function () { return Q.flush(); }).then(render);
-    });
-    render();
-  }
 
   refresh();
 })();

@@ -3,7 +3,8 @@
  *
  * - The app shell (content-hashed CSS, JS, icons, the offline page, the manifest) is
  *   cached at install under "shell-<VERSION>"; an older shell is deleted when a new
- *   version takes over. Queued changes live in IndexedDB, which no update touches.
+ *   version takes over (offline, a page kept with the older one gets this version's file
+ *   of the same path). Queued changes live in IndexedDB, which no update touches.
  * - Pages (and an inspection's JSON, and photo thumbnails) are fetched from the network
  *   first and kept in "pages-v1"; without a network (or after 8 s of a hanging one) the
  *   kept copy is shown, else the offline page, never the browser's own error page.
@@ -81,6 +82,14 @@ function cacheFirst(request, cacheName) {
         caches.open(cacheName).then(function (cache) { cache.put(request, copy); });
       }
       return response;
+    }, function (error) {
+      // Offline, asked by a page kept with an older version (?v=<its hash>) whose shell
+      // a new version deleted: this version's file of the same path, as the server
+      // would send it online, rather than a page without its field app.
+      if (cacheName !== SHELL_CACHE) throw error;
+      return caches.open(SHELL_CACHE).then(function (cache) {
+        return cache.match(request, { ignoreSearch: true, ignoreVary: true });
+      }).then(function (same) { if (same) return same; throw error; });
     });
   });
 }
@@ -134,7 +143,7 @@ self.addEventListener("message", function (event) {
   if (data.type !== "prefetch" || !Array.isArray(data.urls)) return;
   var key = data.user + "\u0001" + data.inspection;
   if (!data.force && lastPrefetch[key] && Date.now() - lastPrefetch[key] < PREFETCH_EVERY) return;
-  lastPrefetch[key] = Date.now();
+  if (!data.partial) lastPrefetch[key] = Date.now();  // a few pages kept again: not the pack
   var urls = data.urls.filter(function (u) { try { return sameOrigin(new URL(u, self.location.href)); } catch (e) { return false; } });
   event.waitUntil(prefetch(urls).then(function () {
     if (event.source) event.source.postMessage({ type: "prefetched", inspection: data.inspection, count: urls.length });

@@ -28,8 +28,8 @@ bp = Blueprint("pwa", __name__)
 THEME_COLOR = "#0b5394"
 BACKGROUND = "#f3f4f6"
 #: Static files of the app shell, kept on the phone when the service worker installs.
-SHELL_STATIC = ("app.css", "queue.js", "numbers.js", "fill.js", "plan.js", "start.js", "review.js", "share.js",
-                "icons/favicon.ico",
+SHELL_STATIC = ("app.css", "queue.js", "queue_page.js", "numbers.js", "fill.js", "plan.js",
+                "start.js", "review.js", "share.js", "icons/favicon.ico",
                 "icons/icon-192.png", "icons/icon-512.png")
 
 
