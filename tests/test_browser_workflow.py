@@ -84,3 +84,36 @@ def test_the_start_form_period_follows_the_checklist(live_server, people, phone)
     assert "theo năm" in page.inner_text("#period-hint")
     page.select_option("select[name=checklist]", "tu-kiem-tra-mot-cua-tuan")
     assert page.input_value("input[name=period]") in weeks
+
+
+def test_printed_minutes_keep_the_line_breaks_of_a_multi_line_note(live_server, phone):
+    """An inspector writes a note of two lines (two separate findings). The printed
+    minutes must show them on two lines, as they were written,
+    not run together into one sentence."""
+    import uuid
+
+    from inspect_app.services import accounts, commands
+    from inspect_app.services import inspections as service
+    from inspect_app.services import units as unit_service
+
+    store = live_server.store()
+    tag = uuid.uuid4().hex[:6]
+    code = f"B{tag}"
+    unit_service.add_unit(store, code, f"Xã Bình Minh {tag}")
+    lead = accounts.create_user(store, f"lead{tag}", "inspector", password="mat-khau-dai")
+    scope = service.scope_for(store, lead)
+    record = service.start(store, live_server.app.extensions["checklists"], scope,
+                           commands.StartRequest(unit=code, checklist="cchc-xa", period="2025",
+                                                 kind="inspection")).id
+    note = "1. Chưa ban hành kế hoạch tuyên truyền\n2. Chưa báo cáo kết quả quý I"
+    service.save_answer(store, scope, record, commands.answer_op(
+        "1.6", {"op_id": str(uuid.uuid4()), "base_rev": 0, "value": False, "note": note}))
+    service.finalize(store, scope, record, commands.finalize_op(
+        {"op_id": str(uuid.uuid4()), "allow_unanswered": True}))
+    assert store.get_inspection(record).answers["1.6"].note == note  # stored as written
+    page = phone()
+    login(page, live_server, f"lead{tag}", "mat-khau-dai")
+    page.goto(f"{live_server.url}/inspections/{record}/minutes")
+    line = page.locator("ol.shortcomings li", has_text="Tiêu chí 1.6")
+    shown = line.inner_text()
+    assert "tuyên truyền\n2. Chưa báo cáo" in shown, shown

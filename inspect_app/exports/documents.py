@@ -8,8 +8,9 @@ request and read no store (the web layer gathers the records).
 """
 from __future__ import annotations
 
+import copy
 import datetime as _dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..domain import criteria
@@ -24,7 +25,7 @@ from ..domain.models import (
 )
 from ..domain.periods import PeriodError, parse_period
 from ..domain.province import superior_of
-from ..domain.remediation import default_finding, generate_items, is_withdrawn
+from ..domain.remediation import default_finding, is_withdrawn
 from ..i18n import formatting
 from ..i18n.words import value_words
 from ..services import clock
@@ -158,13 +159,15 @@ class Sources:
         return place_name(self.inspection.place or self.unit_name)
 
 
-def preview_items(inspection: Inspection, checklist: Checklist,
-                  today: _dt.date) -> list[RemediationItem]:
-    """What finalizing today would add to the plan (a draft has no items yet)."""
-    card = service.live_card(inspection)
-    new = generate_items(inspection, checklist, card, include_unanswered=False, finalized_on=today,
-                         at=clock.now_iso(), by="", number_text=formatting.number)
-    return list(inspection.items) + new
+def preview_items(inspection: Inspection, today: _dt.date) -> list[RemediationItem]:
+    """The plan finalizing today would make, from the one computation the confirmation
+    and finalize use (``services.inspections.closing``): the new items, and after a
+    reopen the items of a corrected criterion withdrawn (left out) or restored."""
+    plan = service.closing(inspection, allow_unanswered=False, day=today,
+                           at=clock.now_iso(), by="")
+    preview = replace(inspection, items=copy.deepcopy(inspection.items))
+    plan.apply_items(preview, at=clock.now_iso(), by="")
+    return preview.items
 
 
 def _lines(card: dict[str, Any]) -> dict[str, dict[str, Any]]:

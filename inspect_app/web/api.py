@@ -15,11 +15,11 @@ from ..domain import assessment as stages
 from ..domain import inspection as rules
 from ..domain.messages import N_
 from ..domain.remediation import as_dict
-from ..services import Invalid, Unauthenticated, accounts, assessments, clock, commands, photos
+from ..services import Invalid, Unauthenticated, accounts, assessments, commands, photos
 from ..services import inspections as service
 from ..services import remediation as items
 from .auth import scope, store
-from .common import carries_photos, csrf, photo_limits
+from .common import carries_photos, csrf, local_today, photo_limits
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # checked below, only for session (cookie) authentication
@@ -106,7 +106,7 @@ def answer_photo_json(result: photos.AnswerPhoto) -> dict[str, Any]:
 def create_inspection():
     inspection = service.start(store(), current_app.extensions["checklists"], scope(),
                                commands.start_request(json_body()),
-                               today=clock.today(current_app.config["TIMEZONE"]))
+                               today=local_today())
     return jsonify(service.inspection_dict(inspection)), 201
 
 
@@ -138,7 +138,8 @@ def put_answer(inspection_id: str, criterion_id: str):
 
 @bp.post("/inspections/<inspection_id>/finalize")
 def finalize(inspection_id: str):
-    done = service.finalize(store(), scope(), inspection_id, commands.finalize_op(json_body()))
+    done = service.finalize(store(), scope(), inspection_id, commands.finalize_op(json_body()),
+                            today=local_today())
     return jsonify(service.inspection_dict(done.inspection, include_items=True)), 200
 
 
@@ -150,7 +151,7 @@ def advance(inspection_id: str):
     current = scope()
     done = assessments.advance(store(), current, inspection_id,
                                commands.advance_op(json_body()),
-                               today=clock.today(current_app.config["TIMEZONE"]))
+                               today=local_today())
     return jsonify(service.inspection_dict(done.inspection, include_items=True,
                                            scope=current)), 200
 

@@ -26,11 +26,11 @@ from ..domain.messages import N_, criterion_label
 from ..domain.models import Inspection
 from ..domain.periods import default_period
 from ..domain.text import sort_key
-from ..services import Invalid, ServiceError, Unprocessable, assessments, clock, commands
+from ..services import Invalid, ServiceError, Unprocessable, assessments, commands
 from ..services import inspections as service
 from . import fill_forms
 from .auth import roles_required, scope, store
-from .common import carries_photos, csrf, photo_limits
+from .common import carries_photos, csrf, local_today, photo_limits
 from .forms import Form
 from .i18n import current_locale, translate
 
@@ -317,7 +317,7 @@ def advance(inspection_id: str):
         assessments.advance(store(), scope(), inspection_id,
                             commands.advance_op({"op_id": request.form.get("op_id")
                                                  or str(uuid.uuid4())}),
-                            today=clock.today(current_app.config["TIMEZONE"]))
+                            today=local_today())
     except Unprocessable as exc:
         flash(translate(exc.message), "error")
     except ServiceError as exc:
@@ -396,7 +396,7 @@ def _round_form(today: _dt.date) -> RoundForm:
 def open_round():
     """Open an assessment round from the app: the same all-or-nothing service as
     ``flask assessments open``; every refusal shown at its field, nothing written."""
-    today = clock.today(current_app.config["TIMEZONE"])
+    today = local_today()
     form = _round_form(today)
     status = 200
     if request.method == "POST":
@@ -465,7 +465,7 @@ def round_progress(checklist_id: str, period: str):
     try:
         progress = assessments.round_progress(
             store(), scope(), checklist_id, period,
-            today=clock.today(current_app.config["TIMEZONE"]))
+            today=local_today())
     except ServiceError as exc:
         _fail(exc)
     library = current_app.extensions["checklists"]

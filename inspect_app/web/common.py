@@ -1,6 +1,7 @@
 """Cross-cutting web pieces: CSRF, security headers, error pages, the language switch."""
 from __future__ import annotations
 
+import datetime as _dt
 from urllib.parse import urlencode, urlsplit
 
 from flask import (
@@ -19,6 +20,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from ..services import clock
 from . import errors
 from .i18n import LANGUAGES
 
@@ -37,6 +39,13 @@ class SessionInterface(SecureCookieSessionInterface):
         if app.config["SESSION_COOKIE_SECURE"]:
             return True
         return has_request_context() and request.is_secure
+
+
+def local_today() -> _dt.date:
+    """Today in the app's time zone (``TIMEZONE``): the day every deadline, period and
+    overdue mark of a request is counted from, the same for the confirmation page and
+    the write it confirms."""
+    return clock.today(current_app.config["TIMEZONE"])
 
 
 def photo_limits() -> dict[str, int]:

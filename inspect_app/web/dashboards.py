@@ -20,9 +20,9 @@ from ..domain.errors import Invalid
 from ..domain.models import INSPECTION_KINDS
 from ..exports import charts, dashboard_xlsx, xlsx
 from ..i18n import formatting
-from ..services import clock
 from ..services import dashboards as service
 from .auth import roles_required, scope, store
+from .common import local_today
 from .i18n import translate
 from .labels import ITEM_STATUS_LABELS, Translated
 from .rankings import _newest_round
@@ -48,7 +48,7 @@ def _build(args: dict[str, str]):
     except Invalid as error:
         return None, translate(error.message), 400
     config = current_app.config
-    return service.build(store(), scope(), query, today=clock.today(config["TIMEZONE"]),
+    return service.build(store(), scope(), query, today=local_today(),
                          tz=config["TIMEZONE"],
                          escalate_after_days=int(config["ESCALATE_AFTER_DAYS"]),
                          locale=_locale()), None, 200

@@ -62,7 +62,7 @@ def gather(inspection_id: str) -> Sources:
     checklist = service.checklist_of(inspection)
     users = {u.username: u for u in store().list_users()}
     preview = inspection.status != "finalized"
-    items = preview_items(inspection, checklist, today) if preview else list(inspection.items)
+    items = preview_items(inspection, today) if preview else list(inspection.items)
     return Sources(
         inspection=inspection, checklist=checklist, card=service.card_dict(inspection),
         unit=store().get_unit(inspection.unit), items=items, today=today, tz=tz,

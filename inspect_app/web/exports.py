@@ -37,13 +37,14 @@ from ..domain.text import fold, sort_key
 from ..exports import workbook as rows
 from ..exports import xlsx
 from ..i18n import formatting
-from ..services import Conflict, ServiceError, clock, export_jobs
+from ..services import Conflict, ServiceError, export_jobs
 from ..services import exports as export_service
 from ..storage import storing, temporaries
 from ..storage.jobs import JobStore, open_jobs
 from ..tasks import queue_of
 from . import province
 from .auth import roles_required, scope, store
+from .common import local_today
 from .forms import Form
 from .i18n import LANGUAGES, current_locale, translate
 from .labels import INSPECTION_KIND_LABELS
@@ -131,7 +132,7 @@ def photo_links() -> Callable[[str, str], str]:
 def download_name(filters: rows.Filters) -> str:
     """``ket-qua-kiem-tra-2025.xlsx``: the period (or today's date) and the checklist,
     folded to ASCII letters, digits and dashes."""
-    parts = [FILE_STEM, filters.period or clock.today().isoformat()]
+    parts = [FILE_STEM, filters.period or local_today().isoformat()]
     if filters.checklist:
         parts.append(filters.checklist)
     name = "-".join(fold(p).replace(" ", "-") for p in parts)

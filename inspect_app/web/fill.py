@@ -28,11 +28,11 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from ..domain import inspection as rules
 from ..domain.messages import N_, criterion_label
 from ..domain.models import Inspection
-from ..services import Conflict, Forbidden, Invalid, Missing, ServiceError, clock, commands, photos
+from ..services import Conflict, Forbidden, Invalid, Missing, ServiceError, commands, photos
 from ..services import inspections as service
 from . import fill_forms, province
 from .auth import roles_required, scope, store
-from .common import carries_photos, photo_limits
+from .common import carries_photos, local_today, photo_limits
 from .errors import status_of
 from .i18n import current_locale, formatting, texts_per_locale, translate
 
@@ -325,7 +325,7 @@ def confirm_finalize(inspection_id: str):
     try:
         inspection, plan = service.finalize_preview(
             store(), scope(), inspection_id, allow_unanswered=allow,
-            today=clock.today(current_app.config["TIMEZONE"]))
+            today=local_today())
     except Conflict as exc:  # finalized already
         flash(translate(exc.message), "warning")
         return redirect(url_for("inspections.view", inspection_id=inspection_id))
@@ -350,7 +350,7 @@ def finalize(inspection_id: str):
     op = commands.FinalizeOp(op_id=request.form.get("op_id") or str(uuid.uuid4()),
                              allow_unanswered=allow, base_rev=base_rev)
     try:
-        service.finalize(store(), scope(), inspection_id, op)
+        service.finalize(store(), scope(), inspection_id, op, today=local_today())
     except rules.Stale:  # the summary that was confirmed is not what would be frozen
         flash(_("Answers changed after you opened this summary (a team mate saved some). "
                 "Here it is again: check it before finalizing."), "warning")

@@ -25,10 +25,10 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from ..domain import inspection as rules
 from ..domain.periods import PeriodError, parse_period
 from ..domain.text import SHORT_TEXT
-from ..services import ServiceError, clock, commands, photos
+from ..services import ServiceError, commands, photos
 from ..services import inspections as service
 from .auth import record_unit_names, roles_required, scope, store
-from .common import pager_of
+from .common import local_today, pager_of
 from .forms import Form
 from .i18n import translate
 from .labels import INSPECTION_KIND_LABELS
@@ -55,7 +55,7 @@ def _start_form(kind: str) -> StartForm:
     """The start form with the choices the service offers this user (see
     :func:`~inspect_app.services.inspections.start_options`)."""
     options = service.start_options(store(), current_app.extensions["checklists"], scope(), kind,
-                                    clock.today(current_app.config["TIMEZONE"]))
+                                    local_today())
     form = StartForm()
     form.kind.choices = [SelectChoice(k, INSPECTION_KIND_LABELS[k]) for k in options.kinds]
     form.unit.choices = [SelectChoice(u.code, u.name) for u in options.units]
@@ -127,7 +127,7 @@ def new():
                     kind=form.kind.data, team=tuple(form.team.data or ()),
                     number=form.number.data or "", place=form.place.data or "",
                     another=request.form.get("another") == "y"),
-                today=clock.today(current_app.config["TIMEZONE"]))
+                today=local_today())
         except ServiceError as exc:
             if exc.details.get("existing"):
                 # Offer the open draft instead (and, for an inspection, another one).

@@ -25,21 +25,17 @@ from flask_babel import ngettext
 from ..domain.models import User
 from ..domain.reminders import KINDS_OF_ROLE, Digest
 from ..i18n import formatting
-from ..services import clock
 from ..services import reminders as service
 from ..storage import StoreError
 from . import province
 from .auth import acting_user, roles_required, scope, store, unit_names
+from .common import local_today
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
 KIND_LABELS = {"overdue": _l("Overdue"), "due_soon": _l("Due within 7 days"),
                "awaiting": _l("Awaiting verification")}
 ROLES = tuple(KINDS_OF_ROLE)
-
-
-def _today():
-    return clock.today(current_app.config["TIMEZONE"])
 
 
 def current_notifications() -> service.Notifications | None:
@@ -50,7 +46,7 @@ def current_notifications() -> service.Notifications | None:
         found = None
         if user is not None and user.role in KINDS_OF_ROLE:
             try:
-                found = service.notifications(store(), scope(), _today())
+                found = service.notifications(store(), scope(), local_today())
             except StoreError:
                 current_app.logger.warning("notifications unavailable", exc_info=True)
         g.notifications = found
@@ -89,7 +85,7 @@ def index():
 @roles_required(*ROLES)
 def mark_read():
     """Mark every entry of today's digest read."""
-    count = service.mark_all_read(store(), scope(), _today())
+    count = service.mark_all_read(store(), scope(), local_today())
     flash(ngettext("%(num)s notification marked read.", "%(num)s notifications marked read.",
                    count), "ok")
     return redirect(url_for("notifications.index"))

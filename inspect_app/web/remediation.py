@@ -34,12 +34,12 @@ from ..domain import item_changes
 from ..domain.models import Inspection, RemediationItem
 from ..domain.remediation import is_due_soon, is_overdue, plan_groups, plan_progress
 from ..domain.reminders import days_overdue
-from ..services import ServiceError, clock, commands
+from ..services import ServiceError, commands
 from ..services import inspections as inspection_service
 from ..services import remediation as service
 from ..services import reminders as reminder_service
 from .auth import roles_required, scope, store, unit_names
-from .common import pager_of, photo_limits, safe_next
+from .common import local_today, pager_of, photo_limits, safe_next
 from .errors import status_of
 from .forms import Form
 from .i18n import translate
@@ -105,10 +105,6 @@ class ReviewForm(Form):
     comment = TextAreaField(_l("Comment (required to send back)"), validators=TEXT)
 
 
-def _today():
-    return clock.today(current_app.config["TIMEZONE"])
-
-
 def _locate(item_ref: str) -> tuple[Inspection, RemediationItem]:
     try:
         return service.locate(store(), scope(), item_ref)
@@ -172,7 +168,7 @@ def index():
     """A commune's own plan; for everyone else overdue items across units, items awaiting
     verification and the progress of every plan. Each list is paged (``page``, or
     ``overdue``, ``awaiting`` and ``plans`` for the three lists) and read from the index."""
-    current, today = scope(), _today()
+    current, today = scope(), local_today()
     if current.role == "unit":
         plan = service.grouped_plan(store(), current, today,
                                     inspection_service.page_number(request.args.get("page")))
@@ -231,7 +227,7 @@ def plan(inspection_id: str):
 
 
 def _render_plan(inspection: Inspection, form: NewItemForm | None = None, status: int = 200):
-    today = _today()
+    today = local_today()
     powers = service.powers_of(scope(), inspection)
     if form is None:
         form = NewItemForm(formdata=None, op_id=str(uuid.uuid4()))
@@ -274,7 +270,7 @@ def _render_item(inspection: Inspection, found: RemediationItem, *, progress_for
     return render_template(
         "remediation/item.html", inspection=inspection, item=found, powers=powers,
         unit=store().get_unit(inspection.unit), criterion=checklist.criterion(found.criterion or ""),
-        today=_today(), progress_form=progress_form, fields_form=fields_form,
+        today=local_today(), progress_form=progress_form, fields_form=fields_form,
         editable_fields=editable_fields, review_form=review_form, moves=moves,
         can_review=scope().can_verify_item(inspection) and (
             found.status == "done" or (found.status == "verified" and powers.admin)),
