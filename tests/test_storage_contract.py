@@ -750,6 +750,7 @@ def test_units_with_member(paged):
     assert paged.units_with_member("thanh") == {"X01", "X03"}
     assert paged.units_with_member("lan") == {"X01", "X02"}
     assert paged.units_with_member("nobody") == set()
+    assert paged.units_with_member("xa") == set()  # a self-check's team inspects nothing
 
 
 def items_world(store):

@@ -104,6 +104,13 @@ class Scope:
         names = {getattr(m, "username", m) for m in team}
         return self.user.username in names
 
+    def inspects(self, record: RecordLike) -> bool:
+        """An inspector on the team of an inspection or assessment. A self-check's team
+        is its unit's officers: one made an inspector since has no rights on it through
+        that team (the unit's own record is not theirs to write any more)."""
+        return (self.role == "inspector" and record.kind != "self_check"
+                and self.on_team(record))
+
     def can_view(self, record: RecordLike) -> bool:
         """May the user read this inspection or self-check?"""
         if self.sees_all_units():
@@ -114,7 +121,7 @@ class Scope:
             # an assessment is the unit's to self-score and explain from the start
             return record.kind in ("self_check", "assessment") or record.status == "finalized"
         if self.role == "inspector":
-            return self.on_team(record) or record.unit in self.inspected_units
+            return self.inspects(record) or record.unit in self.inspected_units
         return False
 
     def can_edit(self, record: RecordLike) -> bool:
@@ -126,7 +133,7 @@ class Scope:
         if self.role == "admin":
             return True
         if self.role == "inspector":
-            return self.on_team(record)
+            return self.inspects(record)
         if self.role == "unit":
             return record.kind == "self_check" and record.unit in self.unit_codes
         return False
@@ -169,7 +176,7 @@ class Scope:
             return True
         if record.kind == "self_check" and self.role == "unit":
             return record.unit in self.unit_codes and self.is_lead(record)
-        return self.role == "inspector" and self.is_lead(record)
+        return self.inspects(record) and self.is_lead(record)
 
     # ---------------------------------------------------------------- remediation
 
@@ -178,7 +185,7 @@ class Scope:
         owner, co-operating units, output): the unit itself, or the inspection's team."""
         if self.role == "unit":
             return record.unit in self.unit_codes
-        return self.role == "admin" or (self.role == "inspector" and self.on_team(record))
+        return self.role == "admin" or self.inspects(record)
 
     def can_verify_item(self, record: RecordLike) -> bool:
         """Only the inspecting side verifies (or sends back) a done item.
@@ -190,7 +197,7 @@ class Scope:
             return True
         if self.role != "inspector":
             return False
-        return self.on_team(record) or record.unit in self.inspected_units
+        return self.inspects(record) or record.unit in self.inspected_units
 
     def can_plan(self, record: RecordLike) -> bool:
         """Add free findings, edit every column of an item (finding, action, due…) and
@@ -198,7 +205,7 @@ class Scope:
         if self.role == "admin":
             return True
         if self.role == "inspector":
-            return self.on_team(record)
+            return self.inspects(record)
         # a unit plans its own self-check actions
         return (self.role == "unit" and record.kind == "self_check"
                 and record.unit in self.unit_codes)

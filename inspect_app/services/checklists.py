@@ -19,7 +19,7 @@ from ..domain.text import NotText, decode_upload
 from ..storage.checklist_files import MAX_FILE_BYTES, ChecklistLibrary, load_text, parse_json
 from ..storage.checklist_workbooks import MAX_FILE_BYTES as MAX_WORKBOOK_BYTES
 from ..storage.checklist_workbooks import checklist_yaml, read_workbook
-from . import Invalid, Missing, audit
+from . import Conflict, Invalid, Missing, audit
 
 DRAFT_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 MAX_UPLOAD_BYTES = max(MAX_FILE_BYTES, MAX_WORKBOOK_BYTES)
@@ -91,11 +91,19 @@ def _version_fields(library: ChecklistLibrary, checklist_id: str) -> dict | None
             "retired": library.retired(checklist_id)}
 
 
-def publish(library: ChecklistLibrary, token: str, *, by: str = audit.CLI) -> Any:
+def publish(library: ChecklistLibrary, token: str, *, by: str = audit.CLI,
+            against: str | None = None) -> Any:
     """Publish a draft as the next version of its checklist (then the draft is gone).
-    The same content as the current version is refused: nothing would change."""
+    The same content as the current version is refused: nothing would change.
+    ``against``: the hash of the current version the preview compared the draft with
+    ("" for none); another version published since is :class:`Conflict` (the preview
+    approved did not show what publishing would now replace)."""
     checklist, text = draft(library, token)
     current = library.get(checklist.id)
+    if against is not None and against != (current.hash if current else ""):
+        raise Conflict(N_("Another version of %(id)s was published after this preview was "
+                          "opened: here is what the draft changes against it. Publish again "
+                          "if it is still right.", id=checklist.id))
     if current is not None and current.hash == checklist.hash and not library.retired(
             checklist.id):
         raise Invalid(N_("this is the current version of %(id)s already: nothing to publish",

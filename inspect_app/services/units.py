@@ -119,9 +119,18 @@ def _unit_fields(unit: Unit) -> dict:
 
 
 def add_unit(store: Store, code: str, name: str, parent: str | None = None,
-             address: str = "", *, by: str = audit.CLI) -> Unit:
-    """Add or rename one unit (``by``: who the audit log names)."""
-    problems, (code, name, parent, address) = _texts(code, name, parent, address)
+             address: str | None = None, *, by: str = audit.CLI, new: bool = False) -> Unit:
+    """Add one unit, or correct a stored one (its address kept when ``address`` is None;
+    a renaming with a date, which keeps the old name on earlier records, is
+    :func:`rename_unit`). ``new``: only add (the web form's "Add a unit"): a code already
+    taken is refused, naming its unit. ``by``: who the audit log names."""
+    if new and isinstance(code, str) and (taken := store.get_unit(code.strip())) is not None:
+        raise Invalid(N_("the code %(code)s is already %(name)s's: give the new unit a code of "
+                         "its own (a new name for %(name)s is “Rename” on its page, which keeps "
+                         "the old name on its earlier records)", code=taken.code, name=taken.name),
+                      field="code")
+    keep_address = address is None
+    problems, (code, name, parent, address) = _texts(code, name, parent, address or "")
     parent = parent or None
     existing = store.list_units()
     known = {u.code for u in existing} | {code}
@@ -135,7 +144,8 @@ def add_unit(store: Store, code: str, name: str, parent: str | None = None,
     old = next((u for u in existing if u.code == code), None)
     # a correction of a stored unit keeps its merge and its former names
     unit = (Unit(code=code, name=name, parent=parent, address=address) if old is None
-            else replace(old, name=name, parent=parent, address=address))
+            else replace(old, name=name, parent=parent,
+                         address=old.address if keep_address else address))
     with store.atomic():
         store.save_units([unit])
         audit.record(store, by, "unit.add", code, None if old is None else _unit_fields(old),

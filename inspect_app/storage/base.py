@@ -379,7 +379,8 @@ class Store(Protocol):
         ``query``, with the total; bounded like :meth:`query_inspections`."""
 
     def units_with_member(self, username: str) -> set[str]:
-        """The units of every record whose team includes ``username``."""
+        """The units of every inspection or assessment (not self-check) whose team
+        includes ``username``: the units an inspector inspects."""
 
     def iter_summaries(self, query: InspectionQuery) -> Iterator[InspectionSummary]:
         """Every summary matching ``query`` (any order), read one index group at a time

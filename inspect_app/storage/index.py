@@ -70,9 +70,11 @@ class IndexView:
         return [u for u in self.by_unit if u in wanted]
 
     def members(self) -> dict[str, set[str]]:
-        """``{unit: usernames on the team of any of its records}``."""
+        """``{unit: usernames on the team of any of its inspections or assessments}`` (a
+        self-check's team is the unit's own officers: it makes nobody an inspector of it)."""
         if self._members is None:
-            self._members = {u: {name for d in docs for name in d.get("team") or ()}
+            self._members = {u: {name for d in docs if d.get("kind") != "self_check"
+                                 for name in d.get("team") or ()}
                              for u, docs in self.by_unit.items()}
         return self._members
 

@@ -409,7 +409,7 @@ class MemoryStore:
         return index.query_items(self._unit_views(query.units), query, offset, limit)
 
     def units_with_member(self, username: str) -> set[str]:
-        """The units of every record whose team includes ``username``."""
+        """The units of every inspection or assessment whose team includes ``username``."""
         return index.units_with_member(self._unit_views(None), username)
 
     def iter_summaries(self, query: InspectionQuery) -> Iterator[InspectionSummary]:

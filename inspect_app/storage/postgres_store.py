@@ -976,12 +976,14 @@ class PostgresStore:
         return Page(out, total, start, limit)
 
     def units_with_member(self, username: str) -> set[str]:
-        """The units of every record whose team includes ``username`` (GIN index)."""
+        """The units of every inspection or assessment whose team includes ``username``
+        (GIN index)."""
         if not _clean(username):
             return set()
         with self._conn() as conn:
             rows = conn.execute("SELECT DISTINCT unit FROM inspections "
-                                "WHERE team @> ARRAY[%s]::text[]", (username,)).fetchall()
+                                "WHERE team @> ARRAY[%s]::text[] "
+                                "AND kind IS DISTINCT FROM 'self_check'", (username,)).fetchall()
         return {unit for (unit,) in rows}
 
     def iter_summaries(self, query: InspectionQuery) -> Iterator[InspectionSummary]:

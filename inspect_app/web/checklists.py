@@ -23,7 +23,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 
 from ..domain.checklist_changes import changes
-from ..services import Invalid, Missing
+from ..services import Conflict, Invalid, Missing
 from ..services import checklists as service
 from .auth import acting_user, roles_required
 from .forms import Form
@@ -156,9 +156,13 @@ def publish(token: str):
     if not form.validate_on_submit():
         abort(400)
     try:
-        version = service.publish(library(), token, by=acting_user().username)
+        version = service.publish(library(), token, by=acting_user().username,
+                                  against=request.form.get("against"))
     except Missing:
         abort(404)
+    except Conflict as exc:  # another administrator published meanwhile: compare again
+        flash(translate(exc.message), "warning")
+        return redirect(url_for("checklists.draft", token=token))
     except Invalid as exc:
         flash(translate(exc.message), "error")
         return redirect(url_for("checklists.draft", token=token))

@@ -6,11 +6,11 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import StringField
+from wtforms import HiddenField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..domain import province as rules
-from ..domain.errors import Invalid
+from ..domain.errors import Conflict, Invalid
 from ..domain.text import SHORT_TEXT
 from ..services import province as service
 from .auth import acting_user, roles_required, store
@@ -57,6 +57,7 @@ def _at_most(limit: int) -> Length:
 
 
 class ProvinceForm(Form):
+    seen = HiddenField()  # service.version of the settings this page showed
     inspecting_body = StringField(_l("Inspecting body"),
                                   validators=[_required(), _at_most(SHORT_TEXT)],
                                   description=_l("Printed as the issuer of the minutes, for "
@@ -77,11 +78,14 @@ class ProvinceForm(Form):
                                             "address the page was opened on)"))
 
 
+def _form_of(now: rules.ProvinceSettings) -> ProvinceForm:
+    return ProvinceForm(formdata=None, data={**now.to_dict(), "seen": service.version(now)})
+
+
 @bp.get("/")
 @roles_required("admin")
 def edit():
-    form = ProvinceForm(data=settings().to_dict())
-    return render_template("province/edit.html", form=form)
+    return render_template("province/edit.html", form=_form_of(settings()))
 
 
 @bp.post("/")
@@ -91,7 +95,12 @@ def save():
     if form.validate_on_submit():
         try:
             service.save(store(), {name: form[name].data for name in rules.LABELS},
-                         by=acting_user().username, config=current_app.config)
+                         by=acting_user().username, config=current_app.config,
+                         seen=form.seen.data or None)
+        except Conflict as exc:  # another administrator's save: shown, never undone unseen
+            g.pop("province_settings", None)
+            flash(translate(exc.message), "warning")
+            return render_template("province/edit.html", form=_form_of(settings())), 409
         except Invalid as exc:
             form[exc.details.get("field", "inspecting_body")].errors.append(
                 translate(exc.message))

@@ -163,7 +163,7 @@ def add():
     if form.validate_on_submit():
         try:
             unit = unit_service.add_unit(store(), form.code.data, form.name.data, form.parent.data,
-                                         by=acting_user().username)
+                                         by=acting_user().username, new=True)
         except ServiceError as exc:
             flash(translate(exc.message), "error")
         else:
