@@ -199,14 +199,19 @@ def set_email(store: Store, username: str, email: str, *, by: str = audit.CLI) -
     return email
 
 
-def set_password(store: Store, username: str, password: str, *, must_change: bool = False) -> User:
+def set_password(store: Store, username: str, password: str, *, must_change: bool = False,
+                 was: str | None = None) -> User:
     """Replace a user's password (which ends every session of the user: a session is
     tied to the password hash). ``must_change``: the user must choose another one at
-    their next login (a password an administrator set)."""
+    their next login (a password an administrator set). ``was``: the hash the change was
+    checked against; changed meanwhile (an administrator's reset), the change is refused."""
     check_password_rules(password)
     password_hash = hash_password(password)
 
     def change(user: User) -> User:
+        if was is not None and user.password_hash != was:
+            raise Invalid(N_("the current password is wrong"), field="current_password",
+                          reason="current_password")
         user.password_hash = password_hash
         user.must_change_password = must_change
         return user
@@ -314,8 +319,8 @@ def change_own_password(store: Store, username: str, current: str, new: str) -> 
         raise Invalid(N_("the new password must differ from the current one"), field="password",
                       reason="password_same")
     check_password_rules(new)
-    with store.atomic():
-        changed = set_password(store, user.username, new)
+    with store.atomic():  # against the hash checked: a reset meanwhile is never undone
+        changed = set_password(store, user.username, new, was=user.password_hash)
         audit.record(store, user.username, "user.password_change", user.username, None,
                      {"password": audit.SET})
     return changed

@@ -47,6 +47,7 @@ from ..storage.base import InspectionQuery, Page
 from ..storage.checklist_files import ChecklistLibrary
 from . import Conflict, Forbidden, Invalid, Missing, Refused, Unprocessable, clock
 from .commands import AnswerOp, AppraisalOp, ExplanationOp, FinalizeOp, StartRequest, quoted
+from .units import UNITS_LOCK
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -345,9 +346,16 @@ def start(store: Store, library: ChecklistLibrary, scope: Scope, request: StartR
                           fields={"team": username})
         members.append(TeamMember(username=mate.username, role="member", name=mate.full_name,
                                   position=mate.position))
-    # The check for an open draft and the new record's write, one start at a time: two
-    # users starting the same self-check at one moment would both find none.
-    with store.exclusive(f"start/{unit}/{loaded.id}/{period}/{kind}"):
+    # The check for an open draft and the new record's write, one start at a time, and
+    # none during a write of units: two users starting the same self-check at one moment
+    # would both find none, and a unit merged meanwhile would get a record.
+    with store.exclusive(UNITS_LOCK):
+        now_unit = store.get_unit(unit)
+        if now_unit is not None and now_unit.merged_into:  # merged while this was checked
+            merged = N_("%(unit)s was merged into %(into)s on %(on)s and gets no new records: "
+                        "start one of %(into)s", unit=now_unit.name, into=now_unit.merged_into,
+                        on=_day(now_unit.merged_on))
+            raise Invalid(merged, fields={"unit": merged})
         drafts = open_drafts(store, scope, unit=unit, checklist=loaded.id, period=period,
                              kind=kind)
         if drafts and (kind == "self_check" or not another):
@@ -759,10 +767,10 @@ def finalize(store: Store, scope: Scope, inspection_id: str, op: FinalizeOp, *,
     digest = rules.fingerprint("finalize", inspection_id, {"allow_unanswered": allow})
     by = scope.user.username
     day = today or clock.today()
-    merges = store.unit_merges()
 
     def apply(inspection: Inspection, at: str):
         rules.ensure_draft(inspection)
+        merges = store.unit_merges()  # read under UNITS_LOCK: no merge moves items meanwhile
         if op.base_rev is not None and op.base_rev != inspection.rev:
             # a team mate saved something after the summary was shown: never freeze a
             # score or items that the one finalizing has not seen
@@ -797,8 +805,10 @@ def finalize(store: Store, scope: Scope, inspection_id: str, op: FinalizeOp, *,
                         **({"withdrawn": plan.withdrawn} if plan.withdrawn else {}))
         return Finalized(inspection), ("f", "", inspection.rev)
 
-    done = run_op(store, inspection_id, op.op_id, digest, apply,
-                  lambda inspection, memo: Finalized(inspection, replayed=True))
+    # the new items go to the unit carrying the record's unit: no merge in between
+    with store.exclusive(UNITS_LOCK):
+        done = run_op(store, inspection_id, op.op_id, digest, apply,
+                      lambda inspection, memo: Finalized(inspection, replayed=True))
     if not done.replayed:
         log.info("finalized %s=%s percent=%s items=%d by=%s", done.inspection.kind, inspection_id,
                  done.inspection.score["percent"], len(done.inspection.items), by)

@@ -11,10 +11,12 @@ from __future__ import annotations
 import csv
 import dataclasses
 import datetime as _dt
+import functools
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from typing import Any, TypeVar
 
 from ..domain.dates import day_month_year
 from ..domain.messages import N_, Message, joined
@@ -118,6 +120,23 @@ def _unit_fields(unit: Unit) -> dict:
     return fields
 
 
+#: The :meth:`Store.exclusive` key of every write of units and of every start of a
+#: record: one at a time, each reading what the one before wrote (a renaming never undoes
+#: a merge made meanwhile, a start never makes a record of a unit merged meanwhile).
+UNITS_LOCK = "units"
+T = TypeVar("T")
+
+
+def _one_at_a_time(write: Callable[..., T]) -> Callable[..., T]:
+    """Run a write of units (its reads included) holding :data:`UNITS_LOCK`."""
+    @functools.wraps(write)
+    def run(store: Store, *args: Any, **kwargs: Any) -> T:
+        with store.exclusive(UNITS_LOCK):
+            return write(store, *args, **kwargs)
+    return run
+
+
+@_one_at_a_time
 def add_unit(store: Store, code: str, name: str, parent: str | None = None,
              address: str | None = None, *, by: str = audit.CLI, new: bool = False) -> Unit:
     """Add one unit, or correct a stored one (its address kept when ``address`` is None;
@@ -295,6 +314,7 @@ def _move_open_items(store: Store, records: list[Inspection], olds: Iterable[str
     return moved
 
 
+@_one_at_a_time
 def merge_units(store: Store, olds: Iterable[str], into: str, on: object,
                 by: str = audit.CLI) -> MergePlan:
     """Merge ``olds`` into ``into`` from day ``on``: each old unit points at the new one,
@@ -315,6 +335,7 @@ def merge_units(store: Store, olds: Iterable[str], into: str, on: object,
 
 # ---------------------------------------------------------------- renaming
 
+@_one_at_a_time
 def rename_unit(store: Store, code: str, new_name: str, on: object,
                 by: str = audit.CLI) -> Unit:
     """Call ``code`` ``new_name`` from day ``on``: the old name is kept for the days before
@@ -471,6 +492,7 @@ def parse_units_csv(text: str, existing: set[str] | dict[str, str | None],
                         [_at_line(n, p) for n, p in sorted(errors, key=lambda e: e[0])])
 
 
+@_one_at_a_time
 def import_units(store: Store, text: str, *, by: str = audit.CLI) -> list[Unit]:
     """Import a CSV file all or nothing: any problem rejects the whole file. The audit
     log names the codes added and those changed (renamed, moved, readdressed, merged)."""
