@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from .dates import local_date
 from .models import Unit
 
 
@@ -30,6 +31,19 @@ def history_codes(code: str, units: Mapping[str, Unit]) -> set[str]:
     """``code`` and every unit whose history now lives in it (merged into it, directly or
     through units merged in turn): the codes whose records a page of ``code`` shows."""
     return {other for other in units if successor(other, units) == code} | {code}
+
+
+def record_unit_name(units: Mapping[str, Unit], record: object, tz: str) -> str:
+    """The name of a record's unit on the record's day (finalized, else started; local
+    in ``tz``): a record made before a renaming keeps the old name, in lists, rankings
+    and exports alike. Its code when the unit is not known."""
+    code = getattr(record, "unit", "")
+    unit = units.get(code)
+    if unit is None:
+        return code
+    day = local_date(getattr(record, "finalized_at", None) or getattr(record, "created_at", None),
+                     tz)
+    return name_on(unit, day.isoformat() if day else None)
 
 
 def name_on(unit: Unit, day: str | None) -> str:

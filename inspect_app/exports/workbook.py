@@ -498,7 +498,7 @@ class _ScoreSheet(NamedTuple):
 
 
 def _score_sheets(order: list[tuple[InspectionSummary, int | None]],
-                  unit_names: dict[str, str], labels: _Labels
+                  names: dict[str, str], labels: _Labels
                   ) -> tuple[list[_ScoreSheet], dict[tuple[str, str], list[InspectionSummary]]]:
     """The score sheets (one per checklist version, split where Excel runs out of
     columns) and the inspections, in export order, that are the columns of each version."""
@@ -519,7 +519,7 @@ def _score_sheets(order: list[tuple[InspectionSummary, int | None]],
             sheet = Sheet(f"scores-{len(sheets) + 1}",
                           f"{title} ({n + 1})" if len(starts) > 1 else title,
                           _score_columns(labels, _distinct(
-                              [_score_header(s, unit_names, labels)
+                              [_score_header(s, names, labels)
                                for s in summaries[first:last]])),
                           freeze_columns=3)
             sheets.append(_ScoreSheet(sheet, (checklist_id, version), first, last))
@@ -531,12 +531,15 @@ def _score_columns(labels: _Labels, headers: list[str]) -> tuple[Column, ...]:
             Column(labels.score_max, "points"), *(Column(h, "points") for h in headers))
 
 
-def build(order: list[tuple[InspectionSummary, int | None]], unit_names: dict[str, str],
+def build(order: list[tuple[InspectionSummary, int | None]], names: dict[str, str],
           records: Callable[[list[str]], Iterable[Record]], *, locale: str = "vi",
           today: _dt.date, timezone: str = "Asia/Ho_Chi_Minh",
           photo_url: Callable[[str, str], str] | None = None, all_criteria: bool = False,
           progress: Callable[[int], None] | None = None, unit_side: bool = False) -> Report:
     """The workbook of the records of ``order`` (:func:`ranked` summaries, in export order).
+
+    ``names``: the name of each record's unit on the record's day, by record id (a record
+    made before a renaming keeps the old name, as the lists show it; its code if absent).
 
     ``records(ids)`` yields the export records of those ids in that order (skipping any
     that is gone); ``photo_url(inspection_id, photo_id)`` gives a photo's absolute
@@ -550,7 +553,7 @@ def build(order: list[tuple[InspectionSummary, int | None]], unit_names: dict[st
     labels = _labels(locale)
     numbers = _Numbers(locale)
     zone = ZoneInfo(timezone)
-    score_sheets, score_columns = _score_sheets(order, unit_names, labels)
+    score_sheets, score_columns = _score_sheets(order, names, labels)
     sheets = [
         Sheet("summary", labels.sheet["summary"], labels.summary, freeze_columns=3),
         # with nothing to export, still one (empty) score sheet: the layout stays the same
@@ -584,7 +587,7 @@ def build(order: list[tuple[InspectionSummary, int | None]], unit_names: dict[st
                                                            "percent", "band")}
             blocks[(summary.checklist_id, summary.checklist_version)].add(
                 summary.id, checklist, card)
-            unit_name = unit_names.get(record["unit"], record["unit"])
+            unit_name = names.get(record["id"], record["unit"])
             for row in _finding_rows(record, checklist, card, unit_name, labels, numbers,
                                      photo_url, all_criteria):
                 yield "findings", row
@@ -606,16 +609,16 @@ def build(order: list[tuple[InspectionSummary, int | None]], unit_names: dict[st
                                                         labels):
                 yield score_sheet.sheet.key, row
         for number, (summary, rank) in enumerate(order, start=1):
-            yield "summary", _summary_row(number, summary, rank, unit_names, labels,
+            yield "summary", _summary_row(number, summary, rank, names, labels,
                                           live.get(summary.id))
 
     return Report(sheets, rows)
 
 
-def _score_header(summary: InspectionSummary, unit_names: dict[str, str],
+def _score_header(summary: InspectionSummary, names: dict[str, str],
                   labels: _Labels) -> str:
     """Unit name and code, then period (and kind): what tells two columns apart."""
-    name = unit_names.get(summary.unit, summary.unit)
+    name = names.get(summary.id, summary.unit)
     header = f"{name} ({summary.unit})\n{summary.period}" if name != summary.unit else \
         f"{summary.unit}\n{summary.period}"
     if summary.kind != "inspection":
@@ -634,7 +637,7 @@ def _distinct(headers: list[str]) -> list[str]:
 
 
 def _summary_row(number: int, summary: InspectionSummary, rank: int | None,
-                 unit_names: dict[str, str], labels: _Labels,
+                 names: dict[str, str], labels: _Labels,
                  figures: dict[str, Any] | None) -> Row:
     """One summary row. "Score" is the criteria points plus bonus minus penalty, the
     figure "Percent" is computed from, so the two agree. Only inspections and assessments
@@ -650,7 +653,7 @@ def _summary_row(number: int, summary: InspectionSummary, rank: int | None,
     score = None if total is None else float(Decimal(str(total)) + Decimal(str(bonus or 0))
                                              - Decimal(str(penalty or 0)))
     return Row([
-        number, summary.unit, unit_names.get(summary.unit, summary.unit), summary.period,
+        number, summary.unit, names.get(summary.id, summary.unit), summary.period,
         checklist, labels.kinds.get(summary.kind, summary.kind),
         labels.statuses.get(summary.status, summary.status),
         total, bonus or None, penalty or None, score, figures["max"],

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from ..domain.access import Scope
 from ..domain.models import INSPECTION_KINDS, InspectionSummary
 from ..domain.periods import PeriodError, parse_period
+from ..domain.units import record_unit_name
 from ..exports import workbook
 from ..exports.workbook import Filters, Report
 from ..storage import Store
@@ -96,8 +97,10 @@ def report(store: Store, scope: Scope, filters: Filters, *, locale: str = "vi",
     order = workbook.ranked([_lean(s, shared) for s in store.iter_summaries(query)], unit_names,
                             units)
     total = len(order)
+    # each record under its unit's name on its day, as the lists show it
+    names = {s.id: record_unit_name(units, s, timezone) for s, _rank in order}
     return workbook.build(
-        order, unit_names, store.iter_export_records, locale=locale,
+        order, names, store.iter_export_records, locale=locale,
         today=today or clock.today(timezone), timezone=timezone, photo_url=photo_url,
         all_criteria=all_criteria, unit_side=scope.role == "unit",
         progress=None if progress is None else (lambda done: progress(done, total)))

@@ -10,13 +10,12 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ..domain.access import Scope
-from ..domain.dates import local_date
 from ..domain.messages import N_
 from ..domain.models import INSPECTION_KINDS
 from ..domain.periods import PeriodError, parse_period, period_end
 from ..domain.ranking import ranked_as, unit_ranks, usable_percent
 from ..domain.text import fold, nfc
-from ..domain.units import name_on, successor_on
+from ..domain.units import record_unit_name, successor_on
 from ..storage import Store
 from . import Invalid, clock
 from .commands import quoted
@@ -91,8 +90,7 @@ def ranking(store: Store, scope: Scope, query: RankingQuery, *,
                "total": s.total, "max": s.max, "percent": s.percent, "band": s.band,
                "rank": rank}
         own = recorded.get(s.id, s.unit)
-        day = local_date(s.finalized_at or s.created_at, clock.DEFAULT_TZ)
-        then = name_on(stored[own], day.isoformat() if day else None) if own in stored else own
+        then = record_unit_name(stored, replace(s, unit=own), clock.DEFAULT_TZ)
         if own != s.unit:
             out["recorded_unit"] = own
         if own != s.unit or then != out["unit_name"]:

@@ -82,18 +82,12 @@ def unit_names(codes) -> dict[str, str]:
 def record_unit_names(records) -> dict[str, str]:
     """The name of each record's unit on the record's day, by record id: a record of a
     unit merged since keeps its old unit's name, one made before a renaming the old name."""
-    from ..domain.dates import local_date
-    from ..domain.units import name_on
+    from ..domain.units import record_unit_name
 
     tz = current_app.config["TIMEZONE"]
     units = {code: unit for code in {r.unit for r in records}
              if (unit := store().get_unit(code))}
-    out = {}
-    for r in records:
-        if r.unit in units:
-            day = local_date(r.finalized_at or r.created_at, tz)
-            out[r.id] = name_on(units[r.unit], day.isoformat() if day else None)
-    return out
+    return {r.id: record_unit_name(units, r, tz) for r in records if r.unit in units}
 
 
 def session_id(user: User) -> str:
