@@ -1000,3 +1000,37 @@ def test_a_unit_inspected_again_takes_one_place_in_the_excel_ranking(app, make_i
     home = {row["inspection"]: row["rank"] for row in ranking(  # the home page's table
         store, scope, RankingQuery("cchc-xa", "2025", "inspection"), every_record=True)["rows"]}
     assert home == {middle: 1, again: 2, first: None}
+
+
+def test_the_workbook_names_a_record_made_before_a_renaming_by_its_old_name(app, client):
+    """docs/units.md: "A renaming changes the unit's current name at once; its date decides
+    which records keep the old name (those of the days before)"; the lists and rankings show
+    each record with its unit's name on the record's day. The Excel export names every
+    record by today's name, so last year's minutes (old name) and the workbook disagree
+    about whom the province inspected."""
+    import datetime as _dt
+
+    from inspect_app.services import clock
+
+    from .support import World
+
+    world = World(app, client)
+    store = world.store
+    record = world.start("lead", "NT")
+    world.answer("lead", record, "1.1", value="tre_han")
+    world.finalize("lead", record)
+    tomorrow = clock.today(app.config["TIMEZONE"]) + _dt.timedelta(days=1)
+    unit_service.rename_unit(store, "NT", "Phường Nông Thượng", tomorrow.isoformat())
+    with app.test_request_context():
+        from inspect_app.web.auth import record_unit_names
+        shown_in_lists = record_unit_names([store.get_inspection(record)])[record]
+    assert shown_in_lists == "Xã Nông Thượng"  # the app: the record keeps the old name
+    with app.app_context():
+        report = export_service.report(store, world.scope("admin"), workbook.Filters(),
+                                       locale="en")
+        headers, rows = report.table("summary")
+        f_headers, f_rows = report.table("findings")
+    summary = [dict(zip(headers, r)) for r in rows][0]
+    finding = [dict(zip(f_headers, r)) for r in f_rows][0]
+    assert summary["Unit"] == "Xã Nông Thượng", f"summary: {summary['Unit']!r}"
+    assert finding["Unit"] == "Xã Nông Thượng", f"findings: {finding['Unit']!r}"
