@@ -1034,3 +1034,49 @@ def test_the_workbook_names_a_record_made_before_a_renaming_by_its_old_name(app,
     finding = [dict(zip(f_headers, r)) for r in f_rows][0]
     assert summary["Unit"] == "Xã Nông Thượng", f"summary: {summary['Unit']!r}"
     assert finding["Unit"] == "Xã Nông Thượng", f"findings: {finding['Unit']!r}"
+
+
+def _csrf(page: str) -> str:
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+
+
+def _wait(client, job_url, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status = client.get(f"{job_url}/status").get_json()
+        if status["status"] not in ("running", "queued"):
+            return status
+        time.sleep(0.05)
+    raise AssertionError("job still running")
+
+
+def test_back_to_the_export_form_after_a_failed_job_keeps_the_chosen_filters(
+        app, client, auth, monkeypatch):
+    """A job fails (disk full, a bug): its page offers "Back to the export form" to start
+    it again. The user chose period 2025-Q1, unit NT, drafts included; the form the link
+    opens has all of them gone (the link carries no filters and the form reads none), so
+    the user must pick them again and an unnoticed default exports something else."""
+    from .support import World
+
+    World(app, client)
+    auth.login("admin")
+
+    def disk_full(*_a, **_k):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(export_jobs.xlsx, "write", disk_full)
+    page = client.get("/exports/").get_data(as_text=True)
+    response = client.post("/exports/jobs", data={
+        "csrf_token": _csrf(page), "lang": "vi", "period": "2025-Q1", "checklist": "cchc-xa",
+        "units": "NT", "kind": "inspection", "include_drafts": "y"})
+    assert response.status_code == 303
+    job_url = response.headers["Location"]
+    assert _wait(client, job_url)["status"] == "failed"
+    job_page = client.get(job_url).get_data(as_text=True)
+    back = re.search(r'<a class="button secondary" href="([^"]+)"', job_page)
+    assert back, job_page[-1500:]
+    form = client.get(back.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    assert 'value="2025-Q1"' in form, "the period typed is lost"
+    assert re.search(r'<option[^>]*value="NT"[^>]*selected', form) or \
+        re.search(r'<option[^>]*selected[^>]*value="NT"', form), "the unit chosen is lost"
+    assert re.search(r'name="include_drafts"[^>]*checked', form) or \
+        re.search(r'checked[^>]*name="include_drafts"', form), "'include drafts' is lost"

@@ -101,8 +101,9 @@ def _form(form_class: type[ExportForm] = ExportForm) -> ExportForm:
     """The form with the choices this user may pick from, bound to the query string
     (or, for :class:`ExportJobForm`, to the posted form)."""
     current = scope()
-    if form_class is ExportJobForm:
-        form = form_class(formdata=request.form)
+    if form_class is ExportJobForm:  # posted; on the page, the filters of a link (again_url)
+        form = form_class(formdata=request.form if request.method == "POST"
+                          else request.args or None)
     else:
         form = form_class(formdata=request.args if request.args else None)
     library = current_app.extensions["checklists"]
@@ -234,7 +235,20 @@ def _kept_until(job: dict) -> str | None:
 def job(job_id: str):
     """A job's progress, its error, or its download link (only for its owner)."""
     found = export_jobs.view(_jobs(), scope(), job_id)
-    return render_template("exports/job.html", job=found, status=_status(found))
+    return render_template("exports/job.html", job=found, status=_status(found),
+                           again=again_url(found))
+
+
+def again_url(job: dict) -> str:
+    """The export form with the filters of ``job`` chosen again (after a failure: the
+    user starts it again without picking them all anew)."""
+    asked = job.get("filters") or {}
+    args = {"period": asked.get("period") or None, "checklist": asked.get("checklist") or None,
+            "units": list(asked.get("units") or ()) or None, "kind": asked.get("kind") or None,
+            "include_drafts": "y" if asked.get("include_drafts") else None,
+            "all_criteria": "y" if job.get("all_criteria") else None,
+            "lang": job.get("locale") or None}
+    return url_for("exports.index", **{k: v for k, v in args.items() if v is not None})
 
 
 @bp.get("/jobs/<job_id>/status")
@@ -254,7 +268,8 @@ def job_download(job_id: str):
     found = export_jobs.view(jobs, scope(), job_id)
     path = jobs.output_file(job_id) if found.get("status") == "done" else None
     if path is None:
-        return render_template("exports/job.html", job=found, status=_status(found)), 404
+        return render_template("exports/job.html", job=found, status=_status(found),
+                               again=again_url(found)), 404
     response = send_file(path, mimetype=XLSX_MIMETYPE, as_attachment=True,
                          download_name=found.get("download_name") or f"{FILE_STEM}.xlsx",
                          max_age=0)
