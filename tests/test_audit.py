@@ -179,7 +179,8 @@ def test_every_admin_action_leaves_exactly_one_entry_with_before_and_after(app):
     assert shape(log.one()) == ("quantri", "checklist.publish", "moi", None, {
         "version": 1, "hash": version.checklist.hash, "retired": False})
     seed = library.get("cchc-xa")
-    changed_text = SEED.read_text(encoding="utf-8").replace("title:", "title: Mới -", 1)
+    changed_text = (SEED.read_text(encoding="utf-8").replace("title:", "title: Mới -", 1)
+                    .replace('version: "2025.1"', 'version: "2026.1"', 1))  # a new version text
     _checklist, text = checklist_service.check_upload("cchc-xa.yaml", changed_text.encode())
     version = checklist_service.publish(
         library, checklist_service.save_draft(library, text), by="quantri")

@@ -181,3 +181,30 @@ def test_uploads_without_the_csrf_token_are_refused(admin):
     assert not list((Path(admin.application.config["DATA_DIR"]) / "checklists").glob(
         ".drafts/*.yaml"))
     assert not admin.application.extensions["store"]._drafts  # the memory store's drafts
+
+
+def test_new_content_under_a_version_text_already_published_is_refused(app):
+    """An admin publishes cchc-xa with a criterion added but its `version` text unchanged.
+    Records name their checklist by that text (minutes, the Excel score sheets, which kept
+    one set of criteria per text: the newer record's point for the added criterion was in
+    no row). A new content needs a new version text, as ODK asks of a form's version; the
+    same content with a new text is published."""
+    import copy
+
+    from inspect_app.services import Invalid
+    from inspect_app.services import checklists as checklist_admin
+    from inspect_app.storage.checklist_workbooks import checklist_yaml
+
+    library = app.extensions["checklists"]
+    old = library.get("cchc-xa")
+    data = copy.deepcopy(dict(old.data))
+    data["sections"][0]["criteria"].append(
+        {"id": "1.99", "text": "Tiêu chí bổ sung", "type": "yesno", "points": 1})
+    with pytest.raises(Invalid) as refused:
+        checklist_admin.publish(library, checklist_admin.save_draft(library, checklist_yaml(data)))
+    assert refused.value.details.get("field") == "version"
+    assert library.get("cchc-xa").hash == old.hash
+    data["version"] = "2026.1"
+    version = checklist_admin.publish(library, checklist_admin.save_draft(library,
+                                                                          checklist_yaml(data)))
+    assert library.get("cchc-xa").hash == version.checklist.hash != old.hash

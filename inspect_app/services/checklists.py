@@ -108,6 +108,14 @@ def publish(library: ChecklistLibrary, token: str, *, by: str = audit.CLI,
             checklist.id):
         raise Invalid(N_("this is the current version of %(id)s already: nothing to publish",
                          id=checklist.id))
+    # Records name their checklist by its version text (minutes, the Excel score sheets):
+    # two contents under one text would be told apart nowhere.
+    if any(v.checklist.version == checklist.version and v.checklist.hash != checklist.hash
+           for v in library.versions(checklist.id)):
+        raise Invalid(N_("version %(version)s of %(id)s was published with other content: "
+                         "give this one a new version text (version: in the file, “Phiên "
+                         "bản” in the workbook)", version=checklist.version, id=checklist.id),
+                      field="version")
     store = _store(library)
     before = _version_fields(library, checklist.id)
     with store.atomic():
