@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .checklist import Checklist, Criterion
@@ -79,7 +79,7 @@ def _is_shortcoming(line, include_unanswered: bool) -> bool:
 #: Said on a finding item closed at a re-finalize because its criterion was corrected (the
 #: plan's text is Vietnamese, like the findings).
 CORRECTED_REASON = "Kết quả tiêu chí đã được sửa khi chốt lại; không còn là tồn tại cần khắc phục"
-_AUTOMATIC = frozenset({"created", "withdrawn", "restored"})
+_AUTOMATIC = frozenset({"created", "withdrawn", "restored", "corrected"})
 
 
 def is_withdrawn(item: RemediationItem | dict[str, Any]) -> bool:
@@ -95,38 +95,90 @@ def is_withdrawn(item: RemediationItem | dict[str, Any]) -> bool:
     return item.status == "no_action" and bool(item.history) and item.history[-1].action == "withdrawn"
 
 
-def corrected_items(inspection: Inspection, card: ScoreCard, *,
-                    include_unanswered: bool) -> tuple[list[str], list[str]]:
-    """At a re-finalize (after a reopen): the finding items to withdraw and to restore.
+@dataclass
+class Corrections:
+    """What a re-finalize (after a reopen) changes in the items of the earlier finalize,
+    each an untouched item (open, no progress, no change but this module's): the ids to
+    withdraw, to restore, and new ``owner``/``due`` of action lines (by id)."""
 
-    Withdrawn: items still open and untouched (no progress, no change but this module's)
-    whose criterion is no longer a shortcoming, as when a wrong "No" was corrected: they
-    would stay in the commune's plan, with deadline and reminders, for a finding the
-    record no longer makes. Restored: items withdrawn that way whose criterion is a
-    shortcoming again. An item anyone has worked on stays as it is."""
+    withdraw: list[str] = field(default_factory=list)
+    restore: list[str] = field(default_factory=list)
+    update: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def corrected_items(inspection: Inspection, card: ScoreCard, *, include_unanswered: bool,
+                    checklist: Checklist | None = None,
+                    answers: dict[str, Any] | None = None) -> Corrections:
+    """At a re-finalize: the items whose ground was corrected after the reopen.
+
+    A finding item whose criterion is no longer a shortcoming (a wrong "No" corrected) is
+    withdrawn, and restored when it is one again. A self-check action item (an ``actions``
+    line, with ``checklist`` and the ``answers`` scored) whose line was corrected or
+    deleted is withdrawn (the corrected line becomes a new item), restored when the line
+    comes back, and takes the line's corrected owner and deadline. Left as they were, they
+    would stay in the commune's plan, with deadline and reminders, for what the record no
+    longer says. An item anyone has worked on stays as it is."""
     now_short = {line.id for line in card.criteria if _is_shortcoming(line, include_unanswered)}
-    withdraw, restore = [], []
+    lines = _action_lines_of(inspection, checklist, answers) if checklist is not None else None
+    out = Corrections()
     for item in inspection.items:
-        if item.source != "finding" or not item.criterion or item.progress:
+        if not item.criterion or item.progress:
             continue
         if any(event.action not in _AUTOMATIC for event in item.history):
             continue
-        if item.status == "open" and item.criterion not in now_short:
-            withdraw.append(item.id)
-        elif is_withdrawn(item) and item.criterion in now_short:
-            restore.append(item.id)
-    return withdraw, restore
+        if item.source == "finding":
+            still = item.criterion in now_short
+        elif item.source == "self_check_action" and lines is not None:
+            planned = lines.get((item.criterion, item.action))
+            still = planned is not None
+            if still and (planned["owner"], planned["due"]) != (item.owner, item.due):
+                out.update[item.id] = planned
+        else:
+            continue
+        if item.status == "open" and not still:
+            out.withdraw.append(item.id)
+        elif is_withdrawn(item) and still:
+            out.restore.append(item.id)
+    return out
 
 
-def apply_corrections(inspection: Inspection, withdraw: list[str], restore: list[str], *,
+def _action_lines_of(inspection: Inspection, checklist: Checklist,
+                     answers: dict[str, Any] | None) -> dict[tuple[str, str], dict[str, Any]]:
+    """``{(criterion, action line): {owner, due}}`` of every ``actions`` input answered."""
+    answers = inspection.answers if answers is None else answers
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    for criterion in checklist.criteria:
+        spec = criterion.actions
+        answer = answers.get(criterion.id) if spec is not None else None
+        inputs = (answer.inputs if answer else None) or {}
+        for text in action_lines(inputs.get(spec.action)) if spec is not None else ():
+            out.setdefault((criterion.id, text), _planned(spec, inputs))
+    return out
+
+
+def _planned(spec: Any, inputs: dict[str, Any]) -> dict[str, Any]:
+    """The owner and deadline an action line's inputs give its item."""
+    return {"owner": str(inputs.get(spec.owner) or "").strip() if spec.owner else "",
+            "due": _valid_date(inputs.get(spec.due)) if spec.due else None}
+
+
+def apply_corrections(inspection: Inspection, corrections: Corrections, *,
                       at: str, by: str, merges: Mapping[str, str] | None = None) -> None:
-    """Withdraw and restore the items :func:`corrected_items` named (each a new revision
-    of the item, with a history line); a restored item of a unit merged away since goes to
-    the unit carrying it (:func:`carry_open_item`)."""
+    """Withdraw, restore and update the items :func:`corrected_items` named (each a new
+    revision of the item, with a history line); a restored item of a unit merged away
+    since goes to the unit carrying it (:func:`carry_open_item`)."""
     for item in inspection.items:
-        if item.id in withdraw:
+        if item.id in corrections.update:
+            changed = {k: v for k, v in corrections.update[item.id].items()
+                       if getattr(item, k) != v}
+            item.owner = corrections.update[item.id]["owner"]
+            item.due = corrections.update[item.id]["due"]
+            item.rev += 1
+            item.history.append(Event(at=at, by=by, action="corrected",
+                                      detail={"criterion": item.criterion, **changed}))
+        if item.id in corrections.withdraw:
             item.status, item.reason, action = "no_action", CORRECTED_REASON, "withdrawn"
-        elif item.id in restore:
+        elif item.id in corrections.restore:
             item.status, item.reason, action = "open", "", "restored"
         else:
             continue

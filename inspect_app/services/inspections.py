@@ -37,7 +37,12 @@ from ..domain.models import (
     User,
 )
 from ..domain.periods import PeriodError, default_period, fits_cadence, parse_period, period_of
-from ..domain.remediation import apply_corrections, corrected_items, generate_items
+from ..domain.remediation import (
+    Corrections,
+    apply_corrections,
+    corrected_items,
+    generate_items,
+)
 from ..domain.scoring import ScoreCard, score
 from ..domain.text import SHORT_TEXT, TextProblem, clean_text, sort_key
 from ..domain.units import carrier, merged_into_any
@@ -825,11 +830,19 @@ class Closing:
     unanswered: list[str]
     missing_evidence: list[str]
     allow_unanswered: bool
-    #: Finding items of an earlier finalize that this one withdraws (their criterion was
-    #: corrected after a reopen) or restores (see ``domain/remediation.corrected_items``).
-    withdrawn: list[str] = field(default_factory=list)
-    restored: list[str] = field(default_factory=list)
+    #: Items of an earlier finalize that this one withdraws, restores or updates (their
+    #: criterion or action line was corrected after a reopen, see
+    #: ``domain/remediation.corrected_items``).
+    corrections: Corrections = field(default_factory=Corrections)
     merges: dict[str, str] = field(default_factory=dict)  # Store.unit_merges, for restored items
+
+    @property
+    def withdrawn(self) -> list[str]:
+        return self.corrections.withdraw
+
+    @property
+    def restored(self) -> list[str]:
+        return self.corrections.restore
 
     @property
     def blocked(self) -> bool:
@@ -838,8 +851,7 @@ class Closing:
 
     def apply_items(self, inspection: Inspection, *, at: str, by: str) -> None:
         """Put the plan into the record: corrections first, then the new items."""
-        apply_corrections(inspection, self.withdrawn, self.restored, at=at, by=by,
-                          merges=self.merges)
+        apply_corrections(inspection, self.corrections, at=at, by=by, merges=self.merges)
         inspection.items.extend(self.items)
 
 
@@ -857,11 +869,12 @@ def closing(inspection: Inspection, *, allow_unanswered: bool, day: _dt.date, at
     items = generate_items(inspection, checklist, card, include_unanswered=allow_unanswered,
                            finalized_on=day, at=at, by=by, number_text=formatting.number,
                            answers=answers, unit=carrier(inspection.unit, merges or {}))
-    withdrawn, restored = corrected_items(inspection, card, include_unanswered=allow_unanswered)
+    corrections = corrected_items(inspection, card, include_unanswered=allow_unanswered,
+                                  checklist=checklist, answers=answers)
     return Closing(card=card, items=items, unanswered=[line.id for line in card.unanswered],
                    missing_evidence=(rules.missing_evidence(inspection, checklist)
                                      if answers is None else []),
-                   allow_unanswered=allow_unanswered, withdrawn=withdrawn, restored=restored,
+                   allow_unanswered=allow_unanswered, corrections=corrections,
                    merges=dict(merges or {}))
 
 
