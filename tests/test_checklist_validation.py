@@ -6,6 +6,9 @@ import json
 import pytest
 
 from inspect_app.domain.checklist import ChecklistError, content_hash, parse_checklist
+from inspect_app.domain.messages import Message
+from inspect_app.domain.text import LONG_TEXT
+from inspect_app.i18n import translate
 from inspect_app.storage.checklist_files import load_file, load_files, load_text
 
 from .factories import COUNT, RATIO, checklist_data, criterion_data, make_checklist
@@ -134,6 +137,126 @@ def test_error_text_names_the_file_and_path():
 
 def test_top_level_must_be_a_mapping():
     assert problems_of(["a"]) == ["a checklist must be a mapping at the top level, got a list"]
+
+
+# ---------------------------------------------------------------- in Vietnamese
+
+#: English words that must not be left in a Vietnamese problem.
+ENGLISH = ("must be", ", got ", "is required", "unknown key", "did you mean", "(allowed",
+           "may only contain", "a list", "a mapping", "text '", "nothing", "listed twice",
+           "not both", "needs bands", "only allowed", "apply to", "is already used",
+           "characters long", "unsupported format", "write the version", "write it in quotes")
+
+
+def broken_checklists():
+    """Checklists broken in every way the validator words differently."""
+    yield ["a"]
+    yield checklist_data(format=2, id="Xa Bad", version=2025.10, kind="audit", cadence="daily",
+                         colour="red", title="x" * (LONG_TEXT + 1),
+                         bands=[{"min": 120, "label": "X"}, "Tốt", {"min": 50, "lable": "Y"}])
+    yield checklist_data(bands="Tốt", sections=[])
+    yield {"id": "mau", "version": "1", "title": "T", "kind": "any", "sections": ["text"]}
+    data = checklist_data(
+        criterion_data(id=1.1),
+        criterion_data(id="1 1", remedy_days="30 ngày", na_alowed=True, points="two"),
+        criterion_data(id="c3", type="stars"),
+        criterion_data(id="c4", remedy_days=-3, step=0.5, na_allowed="yes"),
+        criterion_data(id="c5", type="choice", options="Đủ; Không"),
+        criterion_data(id="c6", type="choice", options=["Đủ", {"label": "A", "points": 1,
+                                                              "value": [1]}]),
+        criterion_data(id="c7", type="multi", options=[]),
+        dict(RATIO, id="c8", proportional=True, on_zero="skip", may_exceed=True,
+             at_most_denominator=True,
+             inputs={"a b": "x", "early": "", "ontime": {"label": "x", "type": "text"},
+                     "late": {"label": "y", "min": 5, "max": 1}, "big": {"label": "z",
+                                                                          "max": 10 ** 13}},
+             numerator=["soon", "early", "early", "ontime"],
+             bands=[5, {"min": 9, "max": 1, "points": 9}]),
+        dict(RATIO, id="c9", bands=None, denominator=None, numerator=[]),
+        criterion_data(id="c10", type="count", points=1, count="x", bands=[]),
+        criterion_data(id="c11", type="info", points=None,
+                       inputs={"v": {"label": "V", "type": "text", "min": 1},
+                               "d": {"label": "D", "type": "date"}, "n": "Số"},
+                       actions={"action": "d", "owner": [1], "due": "khong"}),
+        criterion_data(id="c12", type="info", points=None, inputs={"v": {"label": "V",
+                                                                         "type": "text"}},
+                       actions={"owner": "v", "due": "v", "wrong": 1}),
+        criterion_data(id="c13", type="info", points=None, inputs=[], actions=[]),
+        criterion_data(id="c14", type="count", points=1, inputs={"n": "Số"}, count="n",
+                       bands=[{"from": 1, "points": 1}], help="h" * (LONG_TEXT + 1)),
+    )
+    data["sections"].append({"id": "a b", "title": "Hai", "criteria": [], "survey": 1})
+    yield data
+    data = checklist_data(criterion_data(id=[1]), "một tiêu chí",
+                          dict(RATIO, id="r", denominator=["early", "late", "early"]),
+                          criterion_data(id="i1", type="info", points=None,
+                                         inputs={"v": {"label": "V", "type": "text"}},
+                                         actions={"action": "v", "owner": "v"}),
+                          criterion_data(id="i2", type="info", points=None,
+                                         actions={"action": "v"}))
+    yield data
+
+
+def checklist_problems() -> list[str]:
+    out = []
+    for data in broken_checklists():
+        out.extend(problems_of(data))
+    return out
+
+
+def test_every_problem_of_a_broken_checklist_reads_in_vietnamese():
+    problems = checklist_problems()
+    templates = {p.params["problem"].template if "problem" in p.params else p.template
+                 for p in problems if isinstance(p, Message)}
+    assert len(templates) >= 50, sorted(templates)
+    for problem in problems:
+        assert isinstance(problem, Message), problem
+        vi = translate(problem, "vi")
+        assert vi != str(problem), problem
+        left = [word for word in ENGLISH if word in vi]
+        assert not left, (vi, left)
+
+
+def test_a_band_percent_and_remedy_days_read_in_vietnamese():
+    problems = problems_of(checklist_data(criterion_data(remedy_days="30 ngày"),
+                                          bands=[{"min": 120, "label": "X"}]))
+    assert [translate(p, "vi") for p in problems] == [
+        "bands[0].min: phải là tỷ lệ phần trăm từ 0 đến 100, nhận được 120",
+        f"{P}.remedy_days: phải là số ngày nguyên (từ 0 trở lên), nhận được văn bản '30 ngày'",
+    ]
+    assert problems == [
+        "bands[0].min: must be a percent between 0 and 100, got 120",
+        f"{P}.remedy_days: must be a whole number of days (0 or more), got text '30 ngày'",
+    ]
+
+
+# ---------------------------------------------------------------- text limits
+
+def test_a_text_longer_than_the_limit_is_refused_naming_its_path():
+    assert LONG_TEXT == 4000
+    problems = problems_of(checklist_data(criterion_data(help="h" * 4001)))
+    assert problems == [f"{P}.help: is 4001 characters long: at most 4000"]
+    assert translate(problems[0], "vi") == f"{P}.help: dài 4.001 ký tự: tối đa 4.000 ký tự"
+    assert parse_checklist(checklist_data(criterion_data(help="h" * 4000))).criteria[0].help \
+        == "h" * 4000
+
+
+@pytest.mark.parametrize("change, path", [
+    (lambda d: d.update(title="t" * 4001), "title"),
+    (lambda d: d.update(description="d" * 4001), "description"),
+    (lambda d: d["bands"][0].update(label="b" * 4001), "bands[0].label"),
+    (lambda d: d["sections"][0].update(title="s" * 4001), "sections[0].title"),
+    (lambda d: d["sections"][0]["criteria"][0].update(text="c" * 4001, remedy="r" * 4001),
+     f"{P}.text"),
+    (lambda d: d["sections"][0]["criteria"][0].update(
+        type="choice", options=[{"label": "o" * 4001, "points": 1}]), f"{P}.options[0].label"),
+    (lambda d: d["sections"][0]["criteria"][0].update(
+        RATIO, inputs={"early": "i" * 4001, "ontime": "x", "late": "y"}), f"{P}.inputs.early"),
+])
+def test_every_text_of_a_checklist_has_the_limit(change, path):
+    data = checklist_data()
+    change(data)
+    assert f"{path}: is 4001 characters long: at most 4000" in problems_of(data)
 
 
 # ---------------------------------------------------------------- YAML files

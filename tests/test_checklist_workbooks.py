@@ -19,6 +19,7 @@ from inspect_app.domain import checklist_workbook as layout
 from inspect_app.domain import criteria
 from inspect_app.domain.checklist import parse_checklist
 from inspect_app.domain.checklist_workbook import Cell, WorkbookError, from_sheets, to_sheets
+from inspect_app.domain.messages import Message
 from inspect_app.exports.checklist_xlsx import write_checklist
 from inspect_app.i18n import translate
 from inspect_app.storage.checklist_files import checklist_paths, load_file, load_text
@@ -227,6 +228,87 @@ def test_problems_read_in_vietnamese():
     with pytest.raises(WorkbookError) as caught:
         from_sheets(sheets)
     assert translate(caught.value.problems[0], "vi").endswith("ghi Có hoặc Không, không phải ?")
+
+
+#: English words that must not be left in a Vietnamese problem.
+ENGLISH = ("must be", ", got ", "is required", "unknown ", "did you mean", "(allowed",
+           "may only contain", "a list", "a mapping", "text '", "nothing", "is missing",
+           "given twice", "which ", "write Có", "exceeds", "characters long")
+
+
+def test_every_problem_of_a_broken_workbook_reads_in_vietnamese():
+    sheets = sheets_of()
+    crit = sheets[layout.CRITERIA]
+    sheets[layout.RATING][1][0] = 120                          # a band percent above 100
+    sheets[layout.RATING].append([None, "Không có mức"])       # a band without its percent
+    crit[1][header(crit, "Số ngày khắc phục")] = "30 ngày"
+    crit[1][header(crit, "Bắt buộc minh chứng")] = "có lẽ"
+    crit[1][header(crit, "Hướng dẫn chấm")] = "h" * 4001
+    crit[2][1] = "1 2"                                         # a bad criterion id
+    crit[3][3] = "tickbox"
+    crit[4][4] = "hai"
+    crit[0].append("Cột lạ")
+    crit.append(["khong_co", "9.1", "Lạ", "yesno", 1])
+    crit.append([None, "9.2", "Lạ", "yesno", 1])
+    sheets[layout.OPTIONS][1][3] = 9                           # an option above its points
+    sheets[layout.OPTIONS].append(["9.9", "x", "X", 1])
+    sheets[layout.OPTIONS].append([None, "x", "X", 1])
+    sheets[layout.BANDS][1][1] = "nhiều"
+    inputs = sheets[layout.INPUTS]
+    inputs.append([inputs[1][0], inputs[1][1], "Trùng"] + [None] * 4)
+    inputs.append([inputs[1][0], None, "Không mã"] + [None] * 4)
+    inputs[1][header(inputs, "Kiểu")] = "sao"
+    general = sheets[layout.GENERAL]
+    general.append(["mau_sac", "Màu", "đỏ", None])
+    general.append(["title", "Tên", "Hai lần", None])
+    general.append([None, None, "lạc", None])
+    general[header_row(general, "kind")][2] = "audit"
+    with pytest.raises(WorkbookError) as caught:
+        from_sheets(sheets)
+    problems = caught.value.problems
+    assert len(problems) >= 15, problems
+    for problem in problems:
+        assert isinstance(problem, Message), problem
+        vi = translate(problem, "vi")
+        assert vi != translate(problem, "en"), problem
+        left = [word for word in ENGLISH if word in vi]
+        assert not left, (vi, left)
+    vi = "\n".join(translate(p, "vi") for p in problems)
+    assert "Xếp loại!A2: phải là tỷ lệ phần trăm từ 0 đến 100, nhận được 120" in vi
+    days = letter(crit, "Số ngày khắc phục")
+    assert (f"Tiêu chí!{days}2: phải là số ngày nguyên (từ 0 trở lên), nhận được văn bản "
+            "'30 ngày'") in vi
+
+
+def test_a_bad_or_missing_section_sheet_reads_in_vietnamese():
+    sheets = sheets_of()
+    sheets[layout.SECTIONS][1][0] = "a b"
+    sheets[layout.SECTIONS][0].append("Mã")
+    del sheets[layout.GENERAL]
+    with pytest.raises(WorkbookError) as caught:
+        from_sheets(sheets)
+    for problem in caught.value.problems:
+        vi = translate(problem, "vi")
+        assert isinstance(problem, Message) and vi != translate(problem, "en"), problem
+        assert not [word for word in ENGLISH if word in vi], vi
+
+
+def header_row(rows, key):
+    return next(i for i, row in enumerate(rows) if row and row[0] == key)
+
+
+def test_a_text_longer_than_the_limit_is_refused_at_its_cell():
+    data = checklist_data(criterion_data(id="1.1", help="h" * 4000))
+    checklist, _ = read_workbook(workbook_bytes(dict(parse_checklist(data).data)))
+    assert checklist.criteria[0].help == "h" * 4000
+    sheets = sheets_of(data)
+    crit = sheets[layout.CRITERIA]
+    crit[1][header(crit, "Hướng dẫn chấm")] = "h" * 4001
+    place = f"Tiêu chí!{letter(crit, 'Hướng dẫn chấm')}2"
+    assert problems_of(sheets) == [f"{place}: is 4,001 characters long: at most 4,000"]
+    with pytest.raises(WorkbookError) as caught:
+        from_sheets(sheets)
+    assert translate(caught.value.problems[0], "vi") == f"{place}: dài 4.001 ký tự: tối đa 4.000 ký tự"
 
 
 def test_numbers_typed_the_vietnamese_way_and_ids_typed_as_numbers_are_read():

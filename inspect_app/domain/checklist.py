@@ -44,6 +44,7 @@ from .criteria.ratio import ON_ZERO  # noqa: F401
 from .criteria.score import DEFAULT_SCORE_STEP, check_step  # noqa: F401
 from .messages import N_
 from .numbers import is_number, to_decimal
+from .text import LONG_TEXT
 
 FORMAT = 1
 CHECKLIST_KINDS = ("inspection", "self_check", "any")
@@ -267,41 +268,63 @@ def content_hash(data: Mapping[str, Any]) -> str:
 def _identifier(p: Problems, obj: Mapping, path: str, pattern: re.Pattern) -> str:
     value = obj.get("id")
     if value is None:
-        p.add(join(path, "id"), "is required")
+        p.add(join(path, "id"), N_("is required"))
         return ""
     if isinstance(value, float):
-        p.add(join(path, "id"), f"must be text; write it in quotes (id: \"{value}\") so that "
-                                 f"YAML does not read it as the number {value}")
+        p.add(join(path, "id"), N_("must be text; write it in quotes (id: \"%(value)s\") so that "
+                                    "YAML does not read it as the number %(value)s",
+                                    value=str(value)))
         return ""
     if isinstance(value, bool) or not isinstance(value, (str, int)):
-        p.add(join(path, "id"), f"must be text, got {describe(value)}")
+        p.add(join(path, "id"), N_("must be text, got %(value)s", value=describe(value)))
         return ""
     value = str(value)
     if not pattern.match(value):
-        allowed = "a-z, 0-9, _ and -" if pattern is CHECKLIST_ID_RE else "A-Z, a-z, 0-9, _, . and -"
-        p.add(join(path, "id"), f"{value!r} may only contain {allowed}")
+        if pattern is CHECKLIST_ID_RE:
+            p.add(join(path, "id"), N_("%(id)s may only contain a-z, 0-9, _ and -",
+                                        id=repr(value)))
+        else:
+            p.add(join(path, "id"), N_("%(id)s may only contain A-Z, a-z, 0-9, _, . and -",
+                                        id=repr(value)))
     return value
 
 
+
+
+def _long_texts(p: Problems, value: Any, path: str) -> None:
+    """Refuse every text of the checklist (titles, criterion texts, help, labels, remedy
+    texts…) longer than :data:`~.text.LONG_TEXT` characters: the workbook export would
+    cut it to Excel's cell limit and its import would no longer give the same checklist."""
+    if isinstance(value, str):
+        if len(value) > LONG_TEXT:
+            p.add(path, N_("is %(length)s characters long: at most %(max)s", length=len(value),
+                           max=LONG_TEXT))
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            _long_texts(p, item, join(path, str(key)))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _long_texts(p, item, join(path, i))
 
 
 def _rating_bands(p: Problems, value: Any, path: str) -> tuple[RatingBand, ...]:
     if value is None:
         return ()
     if not isinstance(value, list):
-        p.add(path, f"must be a list of {{min, label}}, got {describe(value)}")
+        p.add(path, N_("must be a list of {min, label}, got %(value)s", value=describe(value)))
         return ()
     bands = []
     for i, raw in enumerate(value):
         bpath = join(path, i)
         if not isinstance(raw, Mapping):
-            p.add(bpath, f"must be a mapping {{min, label}}, got {describe(raw)}")
+            p.add(bpath, N_("must be a mapping {min, label}, got %(value)s", value=describe(raw)))
             continue
         unknown_keys(p, raw, {"min", "label"}, bpath)
         minimum = number_of(p, raw, "min", bpath, required=True)
         label = text_of(p, raw, "label", bpath, required=True)
         if minimum is not None and not (0 <= minimum <= 100):
-            p.add(join(bpath, "min"), f"must be a percent between 0 and 100, got {minimum}")
+            p.add(join(bpath, "min"), N_("must be a percent between 0 and 100, got %(value)s",
+                                         value=minimum))
         if minimum is not None and label:
             bands.append(RatingBand(minimum, label))
     return tuple(bands)
@@ -311,7 +334,8 @@ def _rating_bands(p: Problems, value: Any, path: str) -> tuple[RatingBand, ...]:
 
 def _criterion(p: Problems, raw: Any, path: str, section_id: str) -> Criterion | None:
     if not isinstance(raw, Mapping):
-        p.add(path, f"must be a mapping describing a criterion, got {describe(raw)}")
+        p.add(path, N_("must be a mapping describing a criterion, got %(value)s",
+                        value=describe(raw)))
         return None
     cid = _identifier(p, raw, path, ITEM_ID_RE)
     text = text_of(p, raw, "text", path, required=True)
@@ -323,7 +347,8 @@ def _criterion(p: Problems, raw: Any, path: str, section_id: str) -> Criterion |
                      path)
         return None
     kind = criteria.get(ctype)
-    unknown_keys(p, raw, set(COMMON_KEYS) | set(kind.keys), path, f"type {ctype}")
+    unknown_keys(p, raw, set(COMMON_KEYS) | set(kind.keys), path,
+                 N_("type %(type)s", type=ctype))
 
     if kind.role == "info":
         points = number_of(p, raw, "points", path, non_negative=True)
@@ -336,8 +361,8 @@ def _criterion(p: Problems, raw: Any, path: str, section_id: str) -> Criterion |
     remedy_days = raw.get("remedy_days")
     if remedy_days is not None and (isinstance(remedy_days, bool) or not isinstance(remedy_days, int)
                                     or remedy_days < 0):
-        p.add(join(path, "remedy_days"), f"must be a whole number of days (0 or more), "
-                                          f"got {describe(remedy_days)}")
+        p.add(join(path, "remedy_days"), N_("must be a whole number of days (0 or more), "
+                                             "got %(value)s", value=describe(remedy_days)))
         remedy_days = None
     elif remedy_days is not None and remedy_days > MAX_REMEDY_DAYS:
         p.add(join(path, "remedy_days"), N_("must be at most %(max)s days (ten years)",
@@ -367,29 +392,33 @@ def parse_checklist(data: Any, source: str = "<checklist>") -> Checklist:
     p = Problems()
     data = normalize(data)
     if not isinstance(data, Mapping):
-        raise ChecklistError(source, [f"a checklist must be a mapping at the top level, "
-                                      f"got {describe(data)}"])
+        raise ChecklistError(source, [N_("a checklist must be a mapping at the top level, "
+                                         "got %(value)s", value=describe(data))])
+    _long_texts(p, data, "")
     unknown_keys(p, data, _CHECKLIST_KEYS, "")
     fmt = data.get("format")
     if fmt is None:
-        p.add("format", "is required (format: 1)")
+        p.add("format", N_("is required (format: 1)"))
     elif fmt != FORMAT or isinstance(fmt, bool):
-        p.add("format", f"unsupported format {fmt!r}; this version reads format {FORMAT}")
+        p.add("format", N_("unsupported format %(format)s; this version reads format %(known)s",
+                           format=repr(fmt), known=str(FORMAT)))
     checklist_id = _identifier(p, data, "", CHECKLIST_ID_RE)
     if isinstance(data.get("version"), float):
-        p.add("version", f"write the version in quotes (version: \"{data['version']}\") so that "
-                         f"YAML keeps it as written")
+        p.add("version", N_("write the version in quotes (version: \"%(version)s\") so that "
+                            "YAML keeps it as written", version=str(data["version"])))
         version = str(data["version"])
     else:
         version = text_of(p, data, "version", "", required=True)
     title = text_of(p, data, "title", "", required=True)
     kind = data.get("kind")
     if kind not in CHECKLIST_KINDS:
-        p.add("kind", f"must be one of {', '.join(CHECKLIST_KINDS)}, got {describe(kind)}")
+        p.add("kind", N_("must be one of %(allowed)s, got %(value)s",
+                         allowed=", ".join(CHECKLIST_KINDS), value=describe(kind)))
         kind = "any"
     cadence = data.get("cadence")
     if cadence is not None and cadence not in CADENCES:
-        p.add("cadence", f"must be one of {', '.join(CADENCES)}, got {describe(cadence)}")
+        p.add("cadence", N_("must be one of %(allowed)s, got %(value)s",
+                            allowed=", ".join(CADENCES), value=describe(cadence)))
         cadence = None
     description = text_of(p, data, "description", "")
     bands = _rating_bands(p, data.get("bands"), "bands")
@@ -397,14 +426,15 @@ def parse_checklist(data: Any, source: str = "<checklist>") -> Checklist:
     sections: list[Section] = []
     raw_sections = data.get("sections")
     if not isinstance(raw_sections, list) or not raw_sections:
-        p.add("sections", "must be a non-empty list of sections")
+        p.add("sections", N_("must be a non-empty list of sections"))
         raw_sections = []
     section_ids: dict[str, str] = {}
     criterion_ids: dict[str, str] = {}
     for si, raw_section in enumerate(raw_sections):
         spath = join("sections", si)
         if not isinstance(raw_section, Mapping):
-            p.add(spath, f"must be a mapping {{id, title, criteria}}, got {describe(raw_section)}")
+            p.add(spath, N_("must be a mapping {id, title, criteria}, got %(value)s",
+                             value=describe(raw_section)))
             continue
         unknown_keys(p, raw_section, _SECTION_KEYS, spath)
         sid = _identifier(p, raw_section, spath, ITEM_ID_RE)

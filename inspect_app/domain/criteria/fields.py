@@ -183,38 +183,51 @@ def number_too_long(p: Problems, path: str, number: Decimal) -> bool:
 
 def unknown_keys(p: Problems, obj: Mapping, allowed: Iterable[str], path: str,
                   context: str = "") -> None:
+    names = ", ".join(sorted(allowed))
     for key in obj:
         if key not in allowed:
-            where = f" for {context}" if context else ""
             close = difflib.get_close_matches(str(key), list(allowed), n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            p.add(join(path, str(key)),
-                  f"unknown key{where}{hint} (allowed: {', '.join(sorted(allowed))})")
+            if context and close:
+                message = N_("unknown key for %(context)s; did you mean %(close)s? "
+                             "(allowed: %(allowed)s)", context=context, close=repr(close[0]),
+                             allowed=names)
+            elif context:
+                message = N_("unknown key for %(context)s (allowed: %(allowed)s)",
+                             context=context, allowed=names)
+            elif close:
+                message = N_("unknown key; did you mean %(close)s? (allowed: %(allowed)s)",
+                             close=repr(close[0]), allowed=names)
+            else:
+                message = N_("unknown key (allowed: %(allowed)s)", allowed=names)
+            p.add(join(path, str(key)), message)
 
 
 def describe(value: Any) -> str:
+    """What a problem says it got: a translatable word for the kind of value ("a list",
+    "text 'x'"), the value itself for true/false and numbers."""
     if value is None:
-        return "nothing"
+        return N_("nothing")
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        return f"text {value!r}"
+        return N_("text %(value)s", value=repr(value))
     if isinstance(value, (list, tuple)):
-        return "a list"
+        return N_("a list")
     if isinstance(value, Mapping):
-        return "a mapping"
+        return N_("a mapping")
     return repr(value)
 
 
 def score_bands(p: Problems, value: Any, path: str, points: Decimal | None) -> tuple[Band, ...]:
     if not isinstance(value, list) or not value:
-        p.add(path, "must be a non-empty list of {min?, max?, points}")
+        p.add(path, N_("must be a non-empty list of {min?, max?, points}"))
         return ()
     bands = []
     for i, raw in enumerate(value):
         bpath = join(path, i)
         if not isinstance(raw, Mapping):
-            p.add(bpath, f"must be a mapping {{min?, max?, points}}, got {describe(raw)}")
+            p.add(bpath, N_("must be a mapping {min?, max?, points}, got %(value)s",
+                            value=describe(raw)))
             continue
         unknown_keys(p, raw, {"min", "max", "points"}, bpath)
         band_points = number_of(p, raw, "points", bpath, required=True, non_negative=True)
@@ -242,14 +255,14 @@ def input_fields(p: Problems, value: Any, path: str, ctype: str) -> tuple[InputF
     if value is None:
         return ()
     if not isinstance(value, Mapping) or not value:
-        p.add(path, "must be a non-empty mapping {input_id: label}")
+        p.add(path, N_("must be a non-empty mapping {input_id: label}"))
         return ()
     fields = []
     for key, spec in value.items():
         ipath = join(path, str(key))
         key = str(key) if isinstance(key, (str, int)) and not isinstance(key, bool) else None
         if key is None or not ITEM_ID_RE.match(key):
-            p.add(ipath, "input ids may only contain A-Z, a-z, 0-9, _, . and -")
+            p.add(ipath, N_("input ids may only contain A-Z, a-z, 0-9, _, . and -"))
             continue
         kind = "number"
         low = high = None
@@ -258,15 +271,18 @@ def input_fields(p: Problems, value: Any, path: str, ctype: str) -> tuple[InputF
             label = text_of(p, spec, "label", ipath, required=True)
             kind = spec.get("type", "number")
             if kind not in INPUT_KINDS:
-                p.add(join(ipath, "type"), f"must be one of {', '.join(INPUT_KINDS)}, got {describe(kind)}")
+                p.add(join(ipath, "type"), N_("must be one of %(allowed)s, got %(value)s",
+                                              allowed=", ".join(INPUT_KINDS),
+                                              value=describe(kind)))
                 kind = "number"
             elif kind != "number" and ctype != "info":
-                p.add(join(ipath, "type"), f"{kind} inputs are only allowed on info criteria")
+                p.add(join(ipath, "type"), N_("%(kind)s inputs are only allowed on info criteria",
+                                              kind=kind))
             low, high = _input_range(p, spec, ipath, kind)
         elif isinstance(spec, str) and spec.strip():
             label = spec.strip()
         else:
-            p.add(ipath, f"must be a label (text), got {describe(spec)}")
+            p.add(ipath, N_("must be a label (text), got %(value)s", value=describe(spec)))
             continue
         fields.append(InputField(key, label, kind, low, high))
     return tuple(fields)
@@ -278,17 +294,18 @@ def _input_range(p: Problems, spec: Mapping, path: str,
     if "min" not in spec and "max" not in spec:
         return None, None
     if kind != "number":
-        p.add(path, f"min and max apply to number inputs only, not {kind}")
+        p.add(path, N_("min and max apply to number inputs only, not %(kind)s", kind=kind))
         return None, None
     low = number_of(p, spec, "min", path, non_negative=True)
     high = number_of(p, spec, "max", path, non_negative=True)
     for key, bound in (("min", low), ("max", high)):
         if bound is not None and not within_limits(bound):
-            p.add(join(path, key), f"must be at most {plain(MAX_NUMBER)} with at most 6 "
-                                    f"decimals, got {plain(bound)}")
+            p.add(join(path, key), N_("must be at most %(max)s with at most 6 decimals, got "
+                                       "%(value)s", max=plain(MAX_NUMBER), value=plain(bound)))
             return None, None
     if low is not None and high is not None and low > high:
-        p.add(path, f"min {plain(low)} is greater than max {plain(high)}")
+        p.add(path, N_("min %(min)s is greater than max %(max)s", min=Decimal(plain(low)),
+                        max=Decimal(plain(high))))
         return None, None
     return low, high
 
@@ -298,24 +315,26 @@ def input_refs(p: Problems, raw: Mapping, key: str, path: str,
     value = raw.get(key)
     kpath = join(path, key)
     if value is None:
-        p.add(kpath, "is required (a list of input ids)")
+        p.add(kpath, N_("is required (a list of input ids)"))
         return ()
     if isinstance(value, (str, int)) and not isinstance(value, bool):
         value = [value]
     if not isinstance(value, list) or not value:
-        p.add(kpath, "must be a non-empty list of input ids")
+        p.add(kpath, N_("must be a non-empty list of input ids"))
         return ()
     known = {f.id: f for f in inputs}
     refs = []
     for i, ref in enumerate(value):
         ref = str(ref)
         if ref in refs:
-            p.add(join(kpath, i), f"input {ref!r} is listed twice (it would be counted twice)")
+            p.add(join(kpath, i), N_("input %(input)s is listed twice (it would be counted twice)",
+                                     input=repr(ref)))
         elif ref not in known:
             p.add(join(kpath, i), N_("refers to unknown input %(input)s (inputs: %(known)s)",
                                      input=repr(ref), known=", ".join(known) or "—"))
         elif known[ref].kind != "number":
-            p.add(join(kpath, i), f"input {ref!r} is {known[ref].kind}, not a number")
+            p.add(join(kpath, i), N_("input %(input)s is %(kind)s, not a number", input=repr(ref),
+                                     kind=known[ref].kind))
         else:
             refs.append(ref)
     return tuple(refs)
@@ -327,7 +346,7 @@ def action_inputs(p: Problems, value: Any, path: str,
     if value is None:
         return None
     if not isinstance(value, Mapping) or not value:
-        p.add(path, "must be a mapping {action, owner?, due?} naming inputs of this criterion")
+        p.add(path, N_("must be a mapping {action, owner?, due?} naming inputs of this criterion"))
         return None
     before = len(p.items)
     unknown_keys(p, value, set(ACTION_KEYS), path)
@@ -338,19 +357,21 @@ def action_inputs(p: Problems, value: Any, path: str,
         kpath = join(path, key)
         if ref is None:
             if key == "action":
-                p.add(kpath, "is required (the text input that lists the actions)")
+                p.add(kpath, N_("is required (the text input that lists the actions)"))
             continue
         if isinstance(ref, bool) or not isinstance(ref, (str, int)):
-            p.add(kpath, f"must be an input id, got {describe(ref)}")
+            p.add(kpath, N_("must be an input id, got %(value)s", value=describe(ref)))
             continue
         ref = str(ref)
         if ref not in known:
-            p.add(kpath, f"refers to unknown input {ref!r} (inputs: {', '.join(known) or 'none'})")
+            p.add(kpath, N_("refers to unknown input %(input)s (inputs: %(known)s)", input=repr(ref),
+                            known=", ".join(known) or N_("none")))
         elif known[ref].kind != kind:
-            p.add(kpath, f"input {ref!r} is {known[ref].kind}, not {kind}")
+            p.add(kpath, N_("input %(input)s is %(kind)s, not %(wanted)s", input=repr(ref),
+                            kind=known[ref].kind, wanted=kind))
         elif ref in refs.values():
-            p.add(kpath, f"input {ref!r} is already used for "
-                         f"{next(k for k, v in refs.items() if v == ref)}")
+            p.add(kpath, N_("input %(input)s is already used for %(key)s", input=repr(ref),
+                            key=next(k for k, v in refs.items() if v == ref)))
         else:
             refs[key] = ref
     if len(p.items) > before:
@@ -360,21 +381,23 @@ def action_inputs(p: Problems, value: Any, path: str,
 
 def options_of(p: Problems, value: Any, path: str, points: Decimal | None) -> tuple[Option, ...]:
     if not isinstance(value, list) or not value:
-        p.add(path, "must be a non-empty list of {value?, label, points}")
+        p.add(path, N_("must be a non-empty list of {value?, label, points}"))
         return ()
     options = []
     seen: set[str] = set()
     for i, raw in enumerate(value):
         opath = join(path, i)
         if not isinstance(raw, Mapping):
-            p.add(opath, f"must be a mapping {{value?, label, points}}, got {describe(raw)}")
+            p.add(opath, N_("must be a mapping {value?, label, points}, got %(value)s",
+                            value=describe(raw)))
             continue
         unknown_keys(p, raw, {"value", "label", "points"}, opath)
         label = text_of(p, raw, "label", opath, required=True)
         opt_points = number_of(p, raw, "points", opath, required=True, non_negative=True)
         opt_value = raw.get("value", label)
         if opt_value is None or isinstance(opt_value, (list, Mapping)):
-            p.add(join(opath, "value"), f"must be text or a number, got {describe(opt_value)}")
+            p.add(join(opath, "value"), N_("must be text or a number, got %(value)s",
+                                           value=describe(opt_value)))
             continue
         if is_number(opt_value) and number_too_long(p, join(opath, "value"),
                                                       to_decimal(opt_value)):

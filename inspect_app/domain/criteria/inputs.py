@@ -21,7 +21,7 @@ def parse_inputs(p, raw, path, ctype: str, required: bool) -> dict:
     fields = input_fields(p, raw.get("inputs"), join(path, "inputs"), ctype)
     decimal = flag_of(p, raw, "decimal", path)
     if required and "inputs" not in raw:
-        p.add(join(path, "inputs"), f"is required for type {ctype}")
+        p.add(join(path, "inputs"), N_("is required for type %(type)s", type=ctype))
     return {"inputs": fields, "decimal": decimal}
 
 

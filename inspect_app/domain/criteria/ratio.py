@@ -47,21 +47,21 @@ class Ratio(AnsweredWithInputs):
         out["proportional"] = proportional
         has_bands = raw.get("bands") is not None
         if proportional and has_bands:
-            p.add(path, "give either bands or proportional: true, not both")
+            p.add(path, N_("give either bands or proportional: true, not both"))
         elif not proportional and not has_bands:
-            p.add(path, "a ratio criterion needs bands or proportional: true")
+            p.add(path, N_("a ratio criterion needs bands or proportional: true"))
         if has_bands:
             out["bands"] = score_bands(p, raw.get("bands"), join(path, "bands"), points)
         on_zero = raw.get("on_zero", "na")
         if on_zero not in ON_ZERO:
-            p.add(join(path, "on_zero"), f"must be one of {', '.join(ON_ZERO)}, "
-                                         f"got {describe(on_zero)}")
+            p.add(join(path, "on_zero"), N_("must be one of %(allowed)s, got %(value)s",
+                                            allowed=", ".join(ON_ZERO), value=describe(on_zero)))
             on_zero = "na"
         out["on_zero"] = on_zero
         out["may_exceed"] = flag_of(p, raw, "may_exceed", path)
         out["at_most_denominator"] = flag_of(p, raw, "at_most_denominator", path)
         if out["may_exceed"] and out["at_most_denominator"]:
-            p.add(path, "may_exceed and at_most_denominator contradict each other: give one")
+            p.add(path, N_("may_exceed and at_most_denominator contradict each other: give one"))
         return out
 
     def score(self, criterion, answer):
