@@ -66,6 +66,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LIVE_POLL_SECONDS", 5,
             "How often an open section page asks for the answers team mates saved, in seconds "
             "(while the server cannot be reached the wait doubles, up to a minute)."),
+    Setting("QUEUE_SEND_TIMEOUT_SECONDS", 25,
+            "How long the phone waits for the reply to one change it sends, in seconds, "
+            "before it counts as no network and sends it again (with the same op_id)."),
     Setting("TOKEN_USE_MINUTES", 10,
             "How often an API token's last use is written (at most once per this many minutes "
             "per token); 0 records none."),

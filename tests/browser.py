@@ -88,7 +88,9 @@ def _start_server(root: Path):
     app = create_app({"TESTING": True, "DATA_DIR": str(root / "data"),
                       "SECRET_KEY": "live-server-secret",
                       # team mates' answers come within a second, not five: the same code
-                      "LIVE_POLL_SECONDS": 1})
+                      "LIVE_POLL_SECONDS": 1,
+                      # a reply that never comes is given up after 5 s, not 25
+                      "QUEUE_SEND_TIMEOUT_SECONDS": 5})
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()

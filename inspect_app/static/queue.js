@@ -33,7 +33,8 @@
   var running = false, again = false;
   var delay = 2000, timer = null;
   var lastSession = null;
-  var SEND_TIMEOUT = 25000;  // ms a send may wait for its reply (a photo on weak 3G fits)
+  // ms a send may wait for its reply (INSPECT_QUEUE_SEND_TIMEOUT_SECONDS: a photo on 3G fits)
+  var SEND_TIMEOUT = 1000 * (Number(body.dataset.sendTimeout) || 25);
 
   /* ---------------------------------------------------------------- helpers */
 
