@@ -99,3 +99,42 @@ def test_a_refused_value_leaves_the_stored_card_and_says_not_saved(live_server, 
     eventually(lambda: answer_of(team, "2.2").inputs == {"phai_ra_soat": 10, "da_ra_soat": 20})
     review.locator("[data-role=check]").wait_for(state="visible", timeout=10000)
     assert review.locator("[data-role=check]").text_content() == "Trên 100%: kiểm tra lại số liệu"
+
+
+@pytest.fixture
+def field_team(live_server):
+    store = live_server.store()
+    tag = uuid.uuid4().hex[:6]
+    unit_service.add_unit(store, f"P{tag}", f"Xã Xem Trước {tag}")
+    lead = accounts.create_user(store, f"pv{tag}", "inspector", password=PASSWORD)
+    inspection = service.start(store, live_server.app.extensions["checklists"],
+                               service.scope_for(store, lead), commands.StartRequest(
+                                   unit=f"P{tag}", checklist="cchc-xa", period="2025",
+                                   kind="inspection"))
+    return {"lead": f"pv{tag}", "id": inspection.id, "store": store}
+
+
+def test_phone_preview_of_a_ratio_exactly_at_a_band_gives_that_bands_points(
+        live_server, field_team, phone):
+    """6.3 (decimal ratio, bands 100 → 2, 98 → 1,6, 95 → 1,2): 10,094 of 10,3 is exactly
+    98 %, which the server scores 1,6 (bands compare the exact value, docs/checklists.md
+    §8). The phone's preview (what an inspector sees offline until the queue is sent)
+    computes 100 × 10.094 / 10.3 in floating point = 97.99999999999999 and shows the
+    95 % band's 1,2 beside "98,00%"."""
+    from inspect_app.domain.scoring import score
+
+    checklist = live_server.app.extensions["checklists"].get("cchc-xa")
+    line = next(line for line in score(checklist, {"6.3": {"inputs": {
+        "ke_hoach_von": 10.3, "da_giai_ngan": 10.094}}}).criteria if line.id == "6.3")
+    assert float(line.points) == 1.6  # the server's answer
+
+    page = phone()
+    login(page, live_server, field_team["lead"], PASSWORD)
+    page.goto(f"{live_server.url}/inspections/{field_team['id']}/s/tai_chinh")
+    page.context.set_offline(True)  # in the field: the preview is all the inspector sees
+    money = card(page, "6.3")
+    money.locator("input[data-part=in_ke_hoach_von]").fill("10,3")
+    money.locator("input[data-part=in_da_giai_ngan]").fill("10,094")
+    shown = money.locator("[data-role=ratio]").text_content().strip()
+    assert shown.startswith("98,00%"), shown
+    assert shown.endswith("→ 1,6"), f"preview shows {shown!r}; the server gives 1,6"

@@ -27,7 +27,7 @@ from ..domain.periods import PeriodError, parse_period
 from ..domain.province import superior_of
 from ..domain.remediation import default_finding, is_withdrawn
 from ..i18n import formatting
-from ..i18n.words import value_words
+from ..i18n.words import value_words, words
 from ..services import clock
 from ..services import inspections as service
 from . import qr
@@ -240,10 +240,14 @@ def shortcomings(src: Sources) -> list[dict[str, Any]]:
         answer = src.inspection.answers.get(criterion.id)
         finding = ((item.finding if item else "") or (answer.note if answer else "")
                    or default_finding(criterion, status or "fail", None, formatting.number))
+        # a penalty is points taken off (−0,5), never "0,5 of 5" as if they were earned
+        points = (_points_text(criterion, line) if criterion.adjustment
+                  else pts(line.get("points")))
         out.append({"criterion": criterion.id, "criterion_text": criterion.text,
-                    "finding": finding, "points": pts(line.get("points")),
+                    "finding": finding, "points": points,
                     "answer": value_words(criterion, answer, line, "vi") or "",
-                    "max": pts(line.get("max")), "status": status, "item": item,
+                    "max": "" if criterion.adjustment else pts(line.get("max")),
+                    "status": status, "item": item,
                     "items": items, "cause": item.cause if item else "",
                     "no_action": bool(item and item.status == "no_action"),
                     "reason": item.reason if item else ""})
@@ -293,8 +297,15 @@ def results(src: Sources) -> dict[str, Any]:
         figures = sections.get(section.id, {})
         rows = []
         for criterion in section.criteria:
-            if criterion.points is None:
-                continue  # recorded facts, no points: they belong to the findings, not the table
+            if criterion.points is None:  # recorded facts, no points: what was recorded
+                answer = src.inspection.answers.get(criterion.id)
+                said = answer is not None and (answer.inputs or answer.note
+                                               or answer.value is not None)
+                recorded = words(criterion, answer, None, "vi") if said else ""
+                if recorded:
+                    rows.append({"id": criterion.id, "text": f"{criterion.text}: {recorded}",
+                                 "max": "", "points": "", "self": "", "status": "info"})
+                continue
             line = lines.get(criterion.id, {})
             rows.append({"id": criterion.id, "text": criterion.text,
                          "max": _max_text(criterion),

@@ -155,6 +155,10 @@
     return missing ? null : total;
   }
 
+  /* A sum or percent of typed decimals without binary noise (10,094 / 10,3 is 98, not
+   * 97,99999999999999; 0,1 + 0,2 is 0,3): the server compares exact values with the bands. */
+  function exact(x) { return Math.round(x * 1e9) / 1e9; }
+
   function bandPoints(bands, value) {
     for (var i = 0; i < bands.length; i++) {
       var b = bands[i];
@@ -177,11 +181,12 @@
       var num = sum(inputs, c.numerator), den = sum(inputs, c.denominator);
       if (num === null || den === null) { out.textContent = ""; return; }
       if (den === 0) { out.textContent = t("no_denominator"); return; }
-      var pct = 100 * num / den;
+      var pct = exact(100 * num / den);
       var pts = c.proportional ? Math.min(c.points, c.points * pct / 100) : bandPoints(c.bands, pct);
       out.textContent = percentFormat.format(pct) + "% → " + numberFormat.format(pts);
     } else if (c.preview === "count") {
       var total = sum(inputs, c.count);
+      if (total !== null) total = exact(total);
       out.textContent = total === null ? "" : "Σ " + numberFormat.format(total) + " → " + numberFormat.format(bandPoints(c.bands, total));
     }
   }
