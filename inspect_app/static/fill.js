@@ -209,7 +209,7 @@
     if (check && shot.check !== null) check.hidden = shot.check;
   }
   function refusedCount() {
-    return Object.keys(cards).filter(function (k) { return cards[k].refused; }).length;
+    return Object.keys(cards).filter(function (k) { return cards[k].refused || cards[k].invalid; }).length;
   }
 
   function setState(card, key, cls) {
@@ -614,7 +614,9 @@
       card.timer = setTimeout(function () {
         card.timer = null;
         var content = contentOf(card);
-        if (!echo(card) || invalidNumbers(content)) { setState(card, "not_a_number", "bad"); return; }
+        // held back, not sent: never "all saved" in the bar while it is on screen
+        card.invalid = !echo(card) || invalidNumbers(content);
+        if (card.invalid) { setState(card, "not_a_number", "bad"); showNet(); return; }
         enqueue(card, content, false);
       }, delay);
     };
