@@ -801,3 +801,29 @@ def test_an_item_withdrawn_at_a_refinalize_is_not_a_row_of_the_excel_plan(world,
     findings = [row[4].value for row in sheet.iter_rows(min_row=2)]
     assert findings, "the plan sheet lists the other items"
     assert finding not in findings
+
+
+def test_progress_sent_while_the_inspector_has_the_record_reopened_is_not_refused(world, plan):
+    """The commune worked on its item; the lead reopens the inspection to correct another
+    criterion. The commune officer's progress note (queued on the phone, sent now) is
+    refused as "no such item" and the item vanishes from "our plan" until re-finalized."""
+    record, item_id = plan["record"], plan["item"]
+    ua = world.api["ua"]
+    item = world.item(item_id)
+    assert ua.patch(item_id, item.rev, status="in_progress").status_code == 200
+    service.reopen(world.store, world.scope("lead"), record, "Sửa điểm tiêu chí 1.2")
+    response = ua.patch(item_id, None, progress_note="Đã dự thảo kế hoạch tuyên truyền")
+    assert response.status_code == 200, (response.status_code, response.json)
+    evidence = ua.photo(item_id, note="Ảnh bản dự thảo")
+    assert evidence.status_code in (200, 201), evidence.json
+    photo_id = world.item(item_id).progress[-1].photos[0]
+    client = login(world.client, "ua")
+    page = client.get("/remediation/").get_data(as_text=True)
+    assert item_id in page  # the item the commune is working on is still in its plan
+    assert client.get(f"/remediation/item/{item_id}").status_code == 200
+    assert client.get(f"/inspections/{record}/photos/{photo_id}?variant=thumb").status_code == 200
+    # the record itself, being corrected, is not the unit's to read meanwhile
+    assert client.get(f"/inspections/{record}").status_code == 404
+    answer_photo = {p for a in world.record(record).answers.values() for p in a.photos}
+    assert not answer_photo or all(client.get(f"/inspections/{record}/photos/{p}").status_code
+                                   == 404 for p in answer_photo)

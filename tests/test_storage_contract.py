@@ -1123,3 +1123,18 @@ def test_atomic_groups_writes_and_on_postgres_rolls_back_both(store):
         raise RuntimeError("the change failed after its writes")
     if type(store).__name__ == "PostgresStore":  # one transaction: neither was kept
         assert store.get_unit("AV") is None and store.page_audit().total == 1
+
+
+def test_items_of_a_reopened_inspection_stay_in_the_units_lists(store):
+    """A unit's lists (hide_draft_inspections) leave out the items of a draft inspection
+    never finalized, but not those of one reopened for a correction: they are its plan."""
+    from inspect_app.domain.models import Event
+
+    items_world(store)
+    store.add_inspection(make_inspection(
+        id="r4", unit="X01", kind="inspection", status="draft", items=[item("r4", 1)],
+        history=[Event("2025-01-02T00:00:00", "thanh", "finalized"),
+                 Event("2025-02-02T00:00:00", "thanh", "reopened")]))
+    query = ItemQuery(units=frozenset({"X01"}), hide_draft_inspections=True, statuses=OPEN)
+    ids = {i.id for i, _record in store.query_items(query).rows}
+    assert "r4-1" in ids and "r3-1" not in ids

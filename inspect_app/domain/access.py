@@ -23,7 +23,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class Actor(Protocol):
@@ -124,6 +124,15 @@ class Scope:
             return self.inspects(record) or record.unit in self.inspected_units
         return False
 
+    def can_view_items(self, record: RecordLike) -> bool:
+        """May the user see (and, by :meth:`can_update_item`, work on) the record's
+        remediation items? As :meth:`can_view`, and for the unit also while an inspection
+        finalized before is reopened for a correction: its items stay the unit's plan
+        (:func:`items_hidden_from_unit`)."""
+        if self.role == "unit" and record.unit in self.unit_codes:
+            return not items_hidden_from_unit(record)
+        return self.can_view(record)
+
     def can_edit(self, record: RecordLike) -> bool:
         """May the user change answers, photos, team or findings (while draft)? The
         answers of an assessment are the unit's self-score: only the unit writes them
@@ -209,3 +218,13 @@ class Scope:
         # a unit plans its own self-check actions
         return (self.role == "unit" and record.kind == "self_check"
                 and record.unit in self.unit_codes)
+
+
+def items_hidden_from_unit(record: Any) -> bool:
+    """Whether a record's remediation items are hidden from its unit's users: those of an
+    inspection never finalized are the inspectors' draft; once finalized they are the
+    unit's plan, also while the record is reopened (``finalized_once``). ``record``: an
+    inspection, its summary, or a summary's stored form."""
+    get = record.get if isinstance(record, dict) else (lambda key: getattr(record, key, None))
+    return (get("kind") == "inspection" and get("status") != "finalized"
+            and not get("finalized_once"))

@@ -341,6 +341,11 @@ class Inspection:
     def item(self, item_id: str) -> RemediationItem | None:
         return next((i for i in self.items if i.id == item_id), None)
 
+    @property
+    def finalized_once(self) -> bool:
+        """Finalized at least once (a reopened record was): its items are a plan."""
+        return any(event.action == "finalized" for event in self.history)
+
     def answers_content(self) -> dict[str, dict[str, Any]]:
         """Answers in the §4 form that :func:`scoring.score` reads."""
         return {cid: a.content() for cid, a in self.answers.items()}
@@ -429,6 +434,8 @@ class InspectionSummary:
     next_due: str | None = None  # earliest due date among open items
     items: list[ItemSummary] = field(default_factory=list)  # the cards of its items
     stage: str | None = field(default=None, metadata=LEAN)  # assessments: the stage (§10)
+    #: finalized at least once (reopened since, maybe): its items are the unit's plan
+    finalized_once: bool = field(default=False, metadata=LEAN)
 
     def to_dict(self) -> dict[str, Any]:
         return plain(self)
@@ -458,5 +465,5 @@ def summarize(inspection: Inspection) -> InspectionSummary:
         items_verified=sum(1 for i in inspection.items if i.status == "verified"),
         next_due=dues[0] if dues else None,
         items=[summarize_item(i) for i in inspection.items],
-        stage=inspection.stage,
+        stage=inspection.stage, finalized_once=inspection.finalized_once,
     )

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable
 from itertools import islice
 from typing import Any
 
+from ..domain.access import items_hidden_from_unit
 from ..domain.models import ROLES, InspectionSummary, ItemSummary, Unit, User
 from ..domain.text import fold, sort_key
 from .base import InspectionQuery, ItemQuery, Page
@@ -41,8 +42,11 @@ def item_of(doc: Doc) -> ItemSummary:
 
 
 def _visible(doc: Doc, query: InspectionQuery | ItemQuery) -> bool:
-    return not (query.hide_draft_inspections and doc.get("kind") == "inspection"
-                and doc.get("status") != "finalized")
+    if not query.hide_draft_inspections:
+        return True
+    if isinstance(query, ItemQuery):  # the unit's plan: also while its record is reopened
+        return not items_hidden_from_unit(doc)
+    return not (doc.get("kind") == "inspection" and doc.get("status") != "finalized")
 
 
 def _item_key(order: str, item: Doc) -> tuple:

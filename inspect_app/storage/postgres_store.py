@@ -52,6 +52,7 @@ import psycopg.errors
 from psycopg.types.json import Jsonb, set_json_loads
 from psycopg_pool import ConnectionPool
 
+from ..domain.access import items_hidden_from_unit
 from ..domain.models import (
     ROLES,
     SCHEMA,
@@ -192,9 +193,9 @@ def _role_rank(role: Any) -> int:
 
 
 def _hidden(summary: dict[str, Any]) -> bool:
-    """Whether a record's items are hidden from commune officers (a draft inspection: what
-    ``hide_draft_inspections`` leaves out, as :func:`.index._visible` decides)."""
-    return summary.get("kind") == "inspection" and summary.get("status") != "finalized"
+    """Whether a record's items are hidden from commune officers (what
+    ``hide_draft_inspections`` leaves out of item lists, as :func:`.index._visible`)."""
+    return items_hidden_from_unit(summary)
 
 
 def _any_of(where: list[str], params: list[Any], column: str, values: Iterable[str]) -> None:
