@@ -252,3 +252,138 @@ def test_a_one_tap_start_then_done_with_a_note_offline_are_both_saved(live_serve
         assert [p.note for p in stored.progress] == ["Đã ban hành KH số 25/KH-UBND"]
     finally:
         context.close()
+
+
+QUEUE = "InspectQueue.all().then(ops => ops.map(op => [op.kind, op.state]))"
+
+
+def test_a_refused_photo_takes_the_note_and_the_done_with_it(live_server, commune, phone):
+    """The officer marks the item done, writes what was done and attaches a picture the
+    server cannot read (a damaged file from the phone's gallery). The note alone is
+    evidence enough for "done", so the officer expects the note kept and the item done (or
+    at least the note). What happens: plan.js moves the note into the photo operation
+    (``delete change.progress_note``); the photo is refused, the note with it, and the
+    status change, now without a note, is refused as "needs evidence". Discarding the bad
+    photo on the queue page throws the written note away."""
+    page = phone()
+    login(page, live_server, commune["officer"], PASSWORD)
+    item_id = commune["items"]["1.6"]
+    page.goto(f"{live_server.url}/remediation/item/{item_id}")
+    page.locator("#progress label.choice").filter(has=page.locator("input[value=done]")).click()
+    page.fill("#progress textarea[name=progress_note]",
+              "Đã ban hành Kế hoạch số 25/KH-UBND về tuyên truyền CCHC năm 2025")
+    page.set_input_files("#progress input[name=photo]",
+                         {"name": "IMG_0412.jpg", "mimeType": "image/jpeg",
+                          "buffer": b"\xff\xd8\xff\xe0 not really a jpeg" * 50})
+    page.click("#progress button[type=submit]")
+    eventually(lambda: page.evaluate(QUEUE) == [["item_photo", "refused"], ["item", "refused"]]
+               or item_of(commune, "1.6").progress, timeout=15)
+    stored = item_of(commune, "1.6")
+    notes = [p.note for p in stored.progress]
+    assert "Đã ban hành Kế hoạch số 25/KH-UBND về tuyên truyền CCHC năm 2025" in notes, (
+        f"note lost; queue: {page.evaluate(QUEUE)}, status {stored.status}")
+
+
+def _controlled(page):
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    if not page.evaluate("!!navigator.serviceWorker.controller"):
+        page.reload()
+    eventually(lambda: page.evaluate("!!navigator.serviceWorker.controller"))
+
+
+def test_the_item_page_kept_offline_shows_what_was_sent_online(live_server, commune, phone):
+    """Online, the officer opens the item, marks it "in progress" with a note (saved: the
+    bar says so), then goes on to the plan. Later, offline in the field, the officer opens
+    the item again. Expected: the item as the officer left it (in progress, the note).
+    What happens: the service worker shows the copy kept on the first visit — "open", no
+    progress, rev 1 in the form — inviting the same change again (then a conflict with
+    the officer's own change). keepWhatChanged (queue.js) keeps pages again after a
+    change only for pages of /inspections/<id>; the remediation pages never."""
+    page = phone()
+    login(page, live_server, commune["officer"], PASSWORD)
+    item_id = commune["items"]["1.6"]
+    url = f"{live_server.url}/remediation/item/{item_id}"
+    page.goto(url)
+    _controlled(page)
+    page.goto(url)  # controlled now: the service worker keeps this copy
+    page.locator("#progress label.choice").filter(has=page.locator("input[value=in_progress]")).click()
+    page.fill("#progress textarea[name=progress_note]", "Đã giao công chức văn hóa dự thảo")
+    page.click("#progress button[type=submit]")
+    page.wait_for_function("() => document.querySelector('#progress [data-role=state]')"
+                           ".classList.contains('ok')", timeout=15000)
+    assert item_of(commune, "1.6").status == "in_progress"
+    page.goto(f"{live_server.url}/remediation/")
+    page.wait_for_timeout(1000)
+    page.context.set_offline(True)
+    page.goto(url)
+    shown = page.locator("[data-item] [data-role=status]").first.inner_text()
+    in_progress = page.locator("#progress input[value=in_progress] + span").inner_text()
+    assert shown == in_progress, f"the kept page shows {shown!r}"
+    assert "Đã giao công chức văn hóa dự thảo" in page.locator("[data-role=notes]").inner_text()
+
+
+def test_a_refused_photo_is_not_reported_saved_by_the_status_that_followed(live_server, commune,
+                                                                          phone):
+    """The officer chooses "in progress", writes a note and attaches a picture the server
+    refuses. The status and its note are saved, the photo is refused. Expected: the item's
+    line keeps saying what was refused. What happened: the status's "done" event set the
+    line to "Đã lưu" (saved, green) — plan.js counted only waiting/sending operations as
+    "more" and overwrote the refusal, so the officer left believing the photo was kept."""
+    page = phone()
+    login(page, live_server, commune["officer"], PASSWORD)
+    item_id = commune["items"]["1.10"]
+    page.goto(f"{live_server.url}/remediation/item/{item_id}")
+    page.locator("#progress label.choice").filter(has=page.locator("input[value=in_progress]")).click()
+    page.fill("#progress textarea[name=progress_note]", "Đã dự thảo quyết định phân công")
+    page.set_input_files("#progress input[name=photo]",
+                         {"name": "IMG_0413.jpg", "mimeType": "image/jpeg",
+                          "buffer": b"\xff\xd8\xff\xe0 broken" * 50})
+    page.click("#progress button[type=submit]")
+    eventually(lambda: page.evaluate(QUEUE) == [["item_photo", "refused"]], timeout=15)
+    eventually(lambda: item_of(commune, "1.10").status == "in_progress")
+    page.wait_for_timeout(800)
+    state = page.locator("#progress [data-role=state]")
+    # the note went with the status (never lost with a refused photo); the photo is refused
+    assert [p.note for p in item_of(commune, "1.10").progress] == ["Đã dự thảo quyết định phân công"]
+    assert "ok" not in (state.get_attribute("class") or ""), (
+        f"the line says {state.inner_text()!r} while the photo was refused")
+
+
+def test_a_change_discarded_while_it_is_being_sent_stays_discarded(live_server, commune, chromium):
+    """On weak 3G the officer's "cannot do" change hangs on its way out (no reply). The
+    officer thinks better of it and discards it on the queue page (confirmed). Expected:
+    the change is gone from the phone and never sent again. What happened: when the
+    hanging send gave up, queue.js sendOne put the operation it still held back into
+    IndexedDB (``op.state = "waiting"; put(op)``): the discarded change came back and was
+    sent at the next try (now ``putBack``: only if it is still there)."""
+    from .browser import PHONE
+    context = chromium.new_context(**PHONE)
+    try:
+        item_tab = context.new_page()
+        login(item_tab, live_server, commune["officer"], PASSWORD)
+        item_id = commune["items"]["1.10"]
+        item_tab.goto(f"{live_server.url}/remediation/item/{item_id}")
+        held = []
+        item_tab.route("**/api/v1/remediation/*", lambda route: held.append(route)
+                       if route.request.method == "PATCH" else route.continue_())
+        item_tab.locator("#progress label.choice").filter(
+            has=item_tab.locator("input[value=cannot_do]")).click()
+        item_tab.fill("#progress textarea[name=reason]", "Chưa có kinh phí")
+        item_tab.click("#progress button[type=submit]")
+        eventually(lambda: item_tab.evaluate(QUEUE) == [["item", "sending"]], timeout=10)
+
+        queue_tab = context.new_page()
+        queue_tab.goto(f"{live_server.url}/queue")
+        queue_tab.on("dialog", lambda dialog: dialog.accept())
+        queue_tab.locator("[data-role=queue-list] li button[data-action=discard]").first.click()
+        eventually(lambda: queue_tab.evaluate(QUEUE) == [])
+        item_tab.wait_for_timeout(9000)  # the send timeout (5 s) gives up, and the next try
+        assert item_tab.evaluate(QUEUE) == [], "the discarded change is back in the queue"
+        assert item_of(commune, "1.10").status == "open", "the discarded change was applied"
+        for route in held:  # the requests that never got an answer
+            try:
+                route.abort()
+            except Exception:
+                pass
+    finally:
+        context.close()

@@ -183,8 +183,13 @@
       showItem(id, data);
       if (form && (op.kind === "item_photo" || (op.body && op.body.progress_note))) addNote(form, data);
       Q.mine().then(function (ops) {  // saved once nothing of this item waits any more
-        var more = ops.some(function (o) { return o.key === id && (o.state === "waiting" || o.state === "sending"); });
-        if (form) setState(form, more ? "saving" : "saved", more ? "pending" : "ok");
+        var mine = ops.filter(function (o) { return o.key === id; });
+        var bad = mine.filter(function (o) { return o.state === "refused" || o.state === "conflict"; })[0];
+        var more = mine.some(function (o) { return o.state === "waiting" || o.state === "sending"; });
+        if (!form) return;
+        // never "saved" while another change of the item (a refused photo) is on the phone
+        if (bad) setState(form, null, "bad", bad.error || t("not_saved"));
+        else setState(form, more ? "saving" : "saved", more ? "pending" : "ok");
       });
     } else if (event.type === "conflict") {
       if (form) { setState(form, null); showConflict(form, op.current, op.body || {}, op.seq); }
@@ -236,8 +241,8 @@
       };
       if (!file) { enqueue(form, change); reset(); return; }
       var note = change.progress_note;
-      delete change.progress_note;  // it goes with the photo
-      queuePhoto(form, file, note).then(function () {
+      delete change.progress_note;  // it goes with the photo (one progress note; refused, the
+      queuePhoto(form, file, note).then(function () {  // queue hands it to the item: queue.js)
         if (Object.keys(change).length) return enqueue(form, change);  // rebased on the photo's revision
       }, function () { setState(form, null, "bad", t("not_saved")); });
       reset();

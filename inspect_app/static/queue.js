@@ -120,6 +120,14 @@
   }
 
   function put(op) { return tx("ops", "readwrite", function (s) { return s.put(op); }); }
+  /* The outcome of a send, written back only if the change is still there: one discarded
+   * on the queue page while it was being sent stays discarded (never sent again). */
+  function putBack(op) {
+    return tx("ops", "readwrite", function (s) {
+      var req = s.get(op.seq);
+      req.onsuccess = function () { if (req.result) s.put(op); };
+    });
+  }
   function remove(seq) { return tx("ops", "readwrite", function (s) { s.delete(seq); }); }
 
   function sameKey(a, b) { return a.inspection === b.inspection && a.key === b.key && a.user === b.user; }
@@ -254,6 +262,27 @@
     });
   }
 
+  /* A refused photo of a remediation item never takes the note typed with it along: the
+   * note goes to the item's next waiting change (the status it is evidence for), or waits
+   * as a note of its own; the photo stays refused, alone. */
+  function handNote(op) {
+    var note = op.kind === "item_photo" && op.fields && op.fields.note;
+    if (!note) return Promise.resolve();
+    delete op.fields.note;
+    return all().then(function (ops) {
+      var next = ops.filter(function (o) {
+        return !o.corrupt && o.seq > op.seq && o.kind === "item" && sameKey(o, op) && o.state === "waiting";
+      })[0];
+      if (next) {
+        next.body = Object.assign({}, next.body, { progress_note: note });
+        return put(next);
+      }
+      return add({ kind: "item", user: op.user, inspection: op.inspection, key: op.key, method: "PATCH",
+                   url: op.url.replace(/\/photos$/, ""), body: { progress_note: note },
+                   label: op.label, where: op.where, page: op.page });
+    });
+  }
+
   /* After op succeeded with rev: the next waiting op of the same criterion/item was made
    * on the revision before this one, so it is moved onto the new one. */
   function rebase(op, rev) {
@@ -284,24 +313,25 @@
         }).then(function () { emit({ type: "done", op: op, data: data, status: status }); return "next"; });
       }
       if (status === 401) {  // the session ended (or must change its password): all of it waits
-        op.state = "waiting"; return put(op).then(function () { return loginNeeded(); }).then(function () { return "stop"; });
+        op.state = "waiting"; return putBack(op).then(function () { return loginNeeded(); }).then(function () { return "stop"; });
       }
       if (status === 400 && /csrf/i.test(data.error || "") && op.attempts < 3) {
-        op.state = "waiting"; return put(op).then(function () { return "session"; });
+        op.state = "waiting"; return putBack(op).then(function () { return "session"; });
       }
       if (status === 409 && data.current) {
         op.state = "conflict"; op.current = data.current; op.error = data.error || "";
-        return put(op).then(function () { emit({ type: "conflict", op: op, data: data }); return "next"; });
+        return putBack(op).then(function () { emit({ type: "conflict", op: op, data: data }); return "next"; });
       }
       if (status >= 400 && status < 500) {
         op.state = "refused"; op.status = status; op.error = data.error || String(status);
-        return put(op).then(function () { emit({ type: "refused", op: op, data: data }); return "next"; });
+        return handNote(op).then(function () { return putBack(op); })
+          .then(function () { emit({ type: "refused", op: op, data: data }); return "next"; });
       }
       op.state = "waiting"; op.error = "";
-      return put(op).then(function () { emit({ type: "retry", op: op }); return "retry"; });
+      return putBack(op).then(function () { emit({ type: "retry", op: op }); return "retry"; });
     }, function () {
       op.state = "waiting";
-      return put(op).then(function () { emit({ type: "retry", op: op }); return "retry"; });
+      return putBack(op).then(function () { emit({ type: "retry", op: op }); return "retry"; });
     });
   }
 
@@ -477,8 +507,14 @@
     var sw = navigator.serviceWorker && (navigator.serviceWorker.controller || activeWorker);
     if (!sentHere || !sw || !navigator.onLine) return;
     sentHere = false;
-    var own = (body.dataset.inspectionsBase || "/inspections/") + inspection;
-    sw.postMessage({ type: "prefetch", inspection: inspection, urls: [location.pathname, own, own + "/review"],
+    var urls = [location.pathname];
+    if (inspection) {
+      var own = (body.dataset.inspectionsBase || "/inspections/") + inspection;
+      urls.push(own, own + "/review");
+    } else if (body.dataset.plans) {
+      urls.push(body.dataset.plans);  // an item's page: the plan that lists it, too
+    }
+    sw.postMessage({ type: "prefetch", inspection: inspection || "", urls: urls,
                      force: true, user: body.dataset.user, partial: true });
   }
   window.addEventListener("pagehide", keepWhatChanged);
@@ -512,7 +548,8 @@
   if (Q) {
     Q.on(function (event) {
       if (event.type === "change" || event.type === "done" || event.type === "discarded") refresh();
-      if (event.type === "done" && event.op && event.op.inspection === inspection) sentHere = true;
+      if (event.type === "done" && event.op && (event.op.inspection === inspection
+                                                || event.op.page === location.pathname)) sentHere = true;
       // after changes made offline reached the server: keep pages that show them
       if (event.type === "drained" && event.sent && wasOffline) { wasOffline = false; prefetch(true); }
       if (event.type === "no_storage") warn(t("no_storage"));
