@@ -7,12 +7,15 @@ from pathlib import Path
 
 import pytest
 
+from inspect_app import create_app
 from inspect_app.domain.models import AuditEntry, Unit
 from inspect_app.services import accounts
 from inspect_app.storage import copy as store_copy
 from inspect_app.storage.base import InspectionQuery
 from inspect_app.storage.checklist_files import ChecklistLibrary
 from inspect_app.storage.postgres_store import PostgresStore
+
+from .conftest import app_config
 
 CHECKLISTS = Path(__file__).resolve().parent.parent / "checklists"
 
@@ -136,3 +139,83 @@ def test_verification_names_what_differs(folder, pg_empty_url, tmp_path):
         assert report.mismatches == [f"inspection {ids[1]}"] and not report.verified
     finally:
         target.close()
+
+
+def test_a_copy_that_failed_verification_is_repaired_by_running_it_again(folder, pg_empty_url,
+                                                                        tmp_path):
+    """The app was still writing during the copy (an inspector saved a record already
+    copied). The command says 'differs: inspection …; run it again with the app stopped'.
+    The administrator stops the app and runs it again, as told: the second run must bring
+    the record's last state over and verify. It skips every record that is 'there
+    already' (by id, whatever its content), so the difference stays for ever and the
+    database keeps the stale record: the saved change would be lost on the switch."""
+    source, ids = folder
+    target = PostgresStore(pg_empty_url, tmp_path / "server")
+
+    def the_app_still_writes(kind, done, total):
+        if kind == "inspections" and done == 2:  # the first batch is in the database
+            source.update_inspection(ids[0], lambda i: setattr(i, "place", "Sửa lúc đang chép"))
+
+    try:
+        first = store_copy.copy_store(source, target, batch=2, progress=the_app_still_writes)
+        assert first.mismatches == [f"inspection {ids[0]}"]  # the first run notices it
+
+        again = store_copy.copy_store(source, target, batch=2)  # the app is stopped now
+        assert again.verified, again.mismatches
+        assert target.get_inspection(ids[0]).place == "Sửa lúc đang chép"
+    finally:
+        target.close()
+
+
+def test_an_app_on_a_half_copied_database_does_not_serve_it_as_complete(folder, pg_empty_url,
+                                                                        tmp_path, monkeypatch):
+    """A copy killed half-way leaves the database marked (table ``inspect_copy``) but the
+    app started with INSPECT_DATABASE_URL on it serves it as if it were whole: the
+    records not copied yet are simply missing (the lists, the dashboards say they do not
+    exist) and new writes go into a database the resumed copy will then refuse to verify.
+    The app must refuse (or at least not serve) a database whose copy is under way."""
+    source, ids = folder
+    target = PostgresStore(pg_empty_url, tmp_path / "server")
+    real_import = PostgresStore.import_inspections
+    calls = []
+
+    def crash_on_the_second_batch(self, inspections, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # Ctrl-C, a lost connection, the OOM killer
+        return real_import(self, inspections, **kwargs)
+
+    try:
+        monkeypatch.setattr(PostgresStore, "import_inspections", crash_on_the_second_batch)
+        with pytest.raises(KeyboardInterrupt):
+            store_copy.copy_store(source, target, batch=2)
+        monkeypatch.undo()
+        assert target.copy_under_way(str(source.data_dir.resolve()))
+        assert target.counts()["inspections"] == 2  # of 5
+    finally:
+        target.close()
+
+    with pytest.raises(SystemExit) as refused:  # the app does not start on half a database
+        create_app(app_config(tmp_path / "switched", DATABASE_URL=pg_empty_url))
+    assert "store copy" in str(refused.value) and "not finished" in str(refused.value)
+
+
+def test_a_database_holding_another_provinces_settings_is_not_taken_for_empty(folder,
+                                                                              pg_empty_url,
+                                                                              tmp_path):
+    """'Into a database that holds records of something else it refuses to write (exit
+    2).' The emptiness test counts units, users, inspections, photos, checklist versions
+    and audit entries only: a database that holds another province's settings (the
+    bodies printed on its minutes) or retired checklists is taken for empty, and the
+    copy silently replaces them."""
+    source, _ids = folder
+    source.put_settings({"superior_body": "UBND TỈNH THÁI NGUYÊN"})
+    other = PostgresStore(pg_empty_url, tmp_path / "other")
+    try:
+        other.put_settings({"superior_body": "UBND TỈNH BẮC KẠN", "inspecting_body": "SỞ NỘI VỤ"})
+        other.set_checklist_retired("cchc-xa", True)
+        with pytest.raises(store_copy.NotEmpty):
+            store_copy.copy_store(source, other)
+        assert other.get_settings()["superior_body"] == "UBND TỈNH BẮC KẠN"
+    finally:
+        other.close()

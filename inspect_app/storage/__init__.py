@@ -50,7 +50,17 @@ def open_store(data_dir: str | os.PathLike[str], url: str = "", *, pool_size: in
             if store is None:
                 from .postgres_store import PostgresStore
 
-                store = _stores[key] = PostgresStore(url, key[1], pool_size=pool_size)
+                store = PostgresStore(url, key[1], pool_size=pool_size)
+                unfinished = store.copies_under_way()
+                if unfinished:  # half a province: the records not copied yet would be missing
+                    store.close()
+                    source, at = unfinished[0]
+                    raise StoreError(f"a store copy into this database (from {source}, started "
+                                     f"{at} UTC) is not finished: the database is not whole. "
+                                     "Run `flask --app inspect_app store copy --to …` again (without "
+                                     "INSPECT_DATABASE_URL) to finish "
+                                     "it (docs/deployment.md), then start the app.")
+                _stores[key] = store
             return store
     if url:
         raise ValueError(f"DATABASE_URL: unsupported store {url.split(':', 1)[0]!r} "

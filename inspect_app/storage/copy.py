@@ -17,6 +17,7 @@ the app is stopped (what changes in the folder during a copy fails the verificat
 """
 from __future__ import annotations
 
+import copy
 import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -96,7 +97,8 @@ def copy_store(source: TinyDBStore, target: PostgresStore, *, batch: int = BATCH
     label = str(source.data_dir.resolve())
     report.resumed = target.copy_under_way(label)
     if not report.resumed:
-        if any(target.counts().values()):
+        if any(target.counts().values()) or target.get_settings() or \
+                target.retired_checklists():
             raise NotEmpty(f"the database {redacted(target.url)} already holds records: "
                            "store copy needs an empty database")
         target.begin_copy(label)
@@ -109,9 +111,14 @@ def copy_store(source: TinyDBStore, target: PostgresStore, *, batch: int = BATCH
     target.save_units(units)
     done("units", len(units), 0)
 
-    for user in source.list_users():
-        if target.get_user(user.username) is None:
+    for user in source.list_users():  # a run again brings over what changed since
+        there = target.get_user(user.username)
+        if there is None:
             target.add_user(user)
+            done("users", 1, 0)
+        elif content_hash(there) != content_hash(user):
+            target.update_user(user.username, lambda now, was=user: now.__dict__.update(
+                copy.deepcopy(was.__dict__)))
             done("users", 1, 0)
         else:
             done("users", 0, 1)
@@ -131,9 +138,9 @@ def copy_store(source: TinyDBStore, target: PostgresStore, *, batch: int = BATCH
     for version in _source_versions(source):
         copied = target.import_checklist_version(version)
         done("checklist versions", int(copied), int(not copied))
-    retired = source.retired_checklists()
-    for checklist_id in sorted(retired - target.retired_checklists()):
-        target.set_checklist_retired(checklist_id, True)
+    retired, there = source.retired_checklists(), target.retired_checklists()
+    for checklist_id in sorted(retired ^ there):  # both ways: one restored since, too
+        target.set_checklist_retired(checklist_id, checklist_id in retired)
     entries = list(reversed(source.page_audit().rows))  # oldest first
     present_audit = {e.id for e in target.page_audit().rows}
     todo_audit = [e for e in entries if e.id not in present_audit]
@@ -147,7 +154,15 @@ def copy_store(source: TinyDBStore, target: PostgresStore, *, batch: int = BATCH
         present = target.known_inspections(chunk)
         todo = [source.get_inspection(i) for i in chunk if i not in present]
         target.import_inspections(i for i in todo if i is not None)
-        done("inspections", len(todo), len(present))
+        changed = 0
+        for record_id in sorted(present) if report.resumed else ():
+            # a record changed since the first run (the app was still writing): over whole
+            mine = source.get_inspection(record_id)
+            if mine is not None and content_hash(mine) != content_hash(
+                    target.get_inspection(record_id)):
+                target.replace_inspection(mine)
+                changed += 1
+        done("inspections", len(todo) + changed, len(present) - changed)
         if progress:
             progress("inspections", min(len(ids), (n + 1) * batch), len(ids))
 

@@ -846,35 +846,56 @@ class PostgresStore:
         if not valid_id(inspection_id):
             raise NotFound(f"inspection {inspection_id!r}")
         with self._conn(write=True) as conn:
-            row = conn.execute("SELECT doc, summary FROM inspections WHERE id = %s FOR UPDATE",
-                               (inspection_id,)).fetchone()
-            if row is None:
-                raise NotFound(f"inspection {inspection_id!r}")
-            old_digest = ((row[0].get("checklist") or {}).get("data_file"))
+            row = self._locked_row(conn, inspection_id)
             inspection = inspection_of(row[0], self._snapshot_data)
             old_rev, before = inspection.rev, summarize(inspection)
             result = change(inspection)
             if inspection.id != inspection_id:
                 raise ValueError("an update cannot change an inspection's id")
             inspection.rev = old_rev + 1
-            doc, digest, content = split_snapshot(stored_doc(inspection))
-            if digest != old_digest:
-                self._keep_snapshot(conn, digest, content)
-            after = summarize(inspection)
-            if after == before:
-                conn.execute("UPDATE inspections SET rev = %s, doc = %s WHERE id = %s",
-                             (inspection.rev, _jsonb(doc), inspection_id))
-            else:
-                summary, columns = self._columns(after)
-                self._recount(conn, (row[1],), (summary,))  # as counted
-                conn.execute(
-                    "UPDATE inspections SET unit = %s, period = %s, checklist_id = %s, "
-                    "kind = %s, status = %s, created_at = %s, finalized_at = %s, team = %s, "
-                    "items_total = %s, summary = %s, rev = %s, doc = %s WHERE id = %s",
-                    (*columns, inspection.rev, _jsonb(doc), inspection_id))
-                conn.execute("DELETE FROM items WHERE record_id = %s", (inspection_id,))
-                self._write_items(conn, inspection_id, summary)
+            self._rewrite(conn, row, inspection, before)
         return result
+
+    def replace_inspection(self, inspection: Inspection) -> None:
+        """Write a stored inspection as it is given, its revision included (``store copy``
+        run again brings a record changed since the first run over whole)."""
+        if not valid_id(inspection.id):
+            raise NotFound(f"inspection {inspection.id!r}")
+        with self._conn(write=True) as conn:
+            row = self._locked_row(conn, inspection.id)
+            self._rewrite(conn, row, inspection,
+                          summarize(inspection_of(row[0], self._snapshot_data)))
+
+    @staticmethod
+    def _locked_row(conn: psycopg.Connection[Any], inspection_id: str) -> Any:
+        row = conn.execute("SELECT doc, summary FROM inspections WHERE id = %s FOR UPDATE",
+                           (inspection_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"inspection {inspection_id!r}")
+        return row
+
+    def _rewrite(self, conn: psycopg.Connection[Any], row: Any, inspection: Inspection,
+                 before: InspectionSummary) -> None:
+        """Write ``inspection`` over its locked ``row`` (doc, summary, counts, item rows);
+        ``before``: the summary of what the row held."""
+        old_digest = (row[0].get("checklist") or {}).get("data_file")
+        doc, digest, content = split_snapshot(stored_doc(inspection))
+        if digest != old_digest:
+            self._keep_snapshot(conn, digest, content)
+        after = summarize(inspection)
+        if after == before:
+            conn.execute("UPDATE inspections SET rev = %s, doc = %s WHERE id = %s",
+                         (inspection.rev, _jsonb(doc), inspection.id))
+            return
+        summary, columns = self._columns(after)
+        self._recount(conn, (row[1],), (summary,))  # as counted
+        conn.execute(
+            "UPDATE inspections SET unit = %s, period = %s, checklist_id = %s, "
+            "kind = %s, status = %s, created_at = %s, finalized_at = %s, team = %s, "
+            "items_total = %s, summary = %s, rev = %s, doc = %s WHERE id = %s",
+            (*columns, inspection.rev, _jsonb(doc), inspection.id))
+        conn.execute("DELETE FROM items WHERE record_id = %s", (inspection.id,))
+        self._write_items(conn, inspection.id, summary)
 
     # -- lists ------------------------------------------------------------------------------
     @staticmethod
@@ -1037,6 +1058,12 @@ class PostgresStore:
             rows = conn.execute("SELECT id FROM inspections WHERE id = ANY(%s)",
                                 (ids,)).fetchall()
         return {r[0] for r in rows}
+
+    def copies_under_way(self) -> list[tuple[str, str]]:
+        """``(source, started_at)`` of every ``store copy`` into this database not finished."""
+        with self._conn() as conn:
+            return [(source, at) for source, at in conn.execute(
+                "SELECT source, started_at FROM inspect_copy ORDER BY source").fetchall()]
 
     def copy_under_way(self, source: str) -> bool:
         """Whether a ``store copy`` from ``source`` was started and not finished."""
