@@ -150,19 +150,20 @@ def test_a_copy_that_failed_verification_is_repaired_by_running_it_again(folder,
     already' (by id, whatever its content), so the difference stays for ever and the
     database keeps the stale record: the saved change would be lost on the switch."""
     source, ids = folder
+    copied_first = sorted(ids)[0]  # in the first batch: copied before the app writes it
     target = PostgresStore(pg_empty_url, tmp_path / "server")
 
     def the_app_still_writes(kind, done, total):
         if kind == "inspections" and done == 2:  # the first batch is in the database
-            source.update_inspection(ids[0], lambda i: setattr(i, "place", "Sửa lúc đang chép"))
+            source.update_inspection(copied_first, lambda i: setattr(i, "place", "Sửa lúc đang chép"))
 
     try:
         first = store_copy.copy_store(source, target, batch=2, progress=the_app_still_writes)
-        assert first.mismatches == [f"inspection {ids[0]}"]  # the first run notices it
+        assert first.mismatches == [f"inspection {copied_first}"]  # the first run notices it
 
         again = store_copy.copy_store(source, target, batch=2)  # the app is stopped now
         assert again.verified, again.mismatches
-        assert target.get_inspection(ids[0]).place == "Sửa lúc đang chép"
+        assert target.get_inspection(copied_first).place == "Sửa lúc đang chép"
     finally:
         target.close()
 
