@@ -17,6 +17,7 @@ import random
 import re
 import sys
 import tempfile
+import time
 import uuid
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -129,6 +130,7 @@ def build(folder: Path):
     with client.session_transaction() as session:
         session["_user_id"] = f"thanhtra:{store.get_user('thanhtra').password_hash[-12:]}"
         session["_fresh"] = True
+        session["login_at"] = int(time.time())  # as a login writes it: no cookie rewritten
     return app, client, inspection.id, [s.id for s in checklist.sections]
 
 

@@ -22,7 +22,7 @@ from .browser import (  # noqa: F401
     team,  # noqa: F401  (fixture)
     wait_saved,
 )
-from .support import PASSWORD
+from .support import PASSWORD, op
 
 SHOTS = "/tmp/shots"
 
@@ -197,3 +197,34 @@ def test_the_join_link_works_for_a_team_mate_who_was_not_on_the_team(live_server
     with c.expect_navigation():
         c.locator("main form button[type=submit]").click()
     assert newcomer in [m.username for m in store.get_inspection(team["id"]).team]
+
+
+def test_a_photo_a_team_mate_adds_appears_on_the_open_section(live_server, team, phone):
+    """docs/api.md "Following a record live": a team mate's answer appears on its card.
+    The changes feed carries the answer with the team mate's new photo (`photos`), but the
+    phone (fill.js liveApply) compares only value/inputs/note with what it shows: equal,
+    it just takes the revision, and the photo — the evidence the team mate took — never
+    appears (neither does a removal) until the page is reloaded."""
+    from inspect_app.services import commands, photos
+    from inspect_app.services import inspections as service
+
+    from .browser import login
+    from .support import jpeg
+
+    store = team["store"]
+    mate = service.scope_for(store, store.get_user(team["mate"]))
+    a = phone()
+    login(a, live_server, team["lead"], PASSWORD)
+    a.goto(f"{live_server.url}/inspections/{team['id']}/s/cong_vu")
+    service.save_answer(store, mate, team["id"], commands.answer_op(
+        "5.2", {"op_id": op(), "base_rev": 0, "value": True}))
+    a.wait_for_function(  # the team mate's answer appears: the page follows the record
+        "() => { const r = document.querySelector(\"article[data-criterion='5.2'] "
+        "fieldset[data-part=value] input:checked\"); return r && r.value === 'true'; }",
+        timeout=12000)
+    photos.attach_to_answer(store, mate, team["id"], "5.2", jpeg(), op())
+    feed = service.changes_since(store, mate, team["id"], 0)["changes"]
+    assert [len(c["answer"]["photos"]) for c in feed if c["criterion"] == "5.2"] == [1]
+    a.wait_for_function(
+        "() => document.querySelectorAll(\"article[data-criterion='5.2'] figure.thumb\")"
+        ".length === 1", timeout=15000)

@@ -191,7 +191,7 @@ def test_multi_caps_at_the_points_and_ignores_bands_in_the_totals():
     (["tthc", "tthc"], "c1: option 'tthc' is listed twice"),
     (["nope"], "c1: unknown option 'nope' (options: 'tthc', 'hotline', 'hop_thu', 'qr')"),
     ([["tthc"]], "c1: unknown option"),
-    (True, "c1: value must be a list of the options that apply, got True"),
+    (True, "c1: value must be a list of the options that apply, got true"),
 ])
 def test_multi_refuses_bad_answers(value, problem):
     checklist = make_checklist(criterion_data(**MULTI))

@@ -130,6 +130,11 @@ def _is_empty(key: str, value: Any) -> bool:
     return value is False and key != "value"  # na: false means "applicable"
 
 
+def _unsigned_zero(value: Any) -> Any:
+    """-0.0 (a JSON client's minus zero) as 0: stored and shown as a zero, never "-0"."""
+    return abs(value) if isinstance(value, float) and value == 0 else value
+
+
 def clean_content(payload: dict[str, Any]) -> dict[str, Any]:
     """The answer content of a PUT body: empty and false fields dropped, text stripped."""
     content: dict[str, Any] = {}
@@ -138,7 +143,9 @@ def clean_content(payload: dict[str, Any]) -> dict[str, Any]:
         if isinstance(value, str):
             value = value.strip()
         if key == "inputs" and isinstance(value, dict):
-            value = {k: v for k, v in value.items() if v is not None and v != ""}
+            value = {k: _unsigned_zero(v) for k, v in value.items() if v is not None and v != ""}
+        elif key == "value":
+            value = _unsigned_zero(value)
         if _is_empty(key, value):
             continue
         content[key] = value

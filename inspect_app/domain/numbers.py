@@ -6,6 +6,7 @@ Scores are computed with :class:`fractions.Fraction` (exact, so a ratio of
 """
 from __future__ import annotations
 
+import json
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from fractions import Fraction
 
@@ -112,13 +113,17 @@ def within_limits(value: object) -> bool:
 
 
 def shown(value: object) -> str:
-    """A number as its plain decimal spelling for messages (1e+12 → 1000000000000)."""
+    """A value as a message names it: a number as its plain decimal spelling
+    (1e+12 → 1000000000000); true, false, null, NaN and Infinity as a JSON client wrote
+    them (not Python's True, None, nan); anything else as written ('có')."""
     if is_number(value):
         number = to_decimal(value)
         if abs(number) > MAX_NUMBER * 1000:
             sign = "-" if number < 0 else ""
             return f"{sign}{abs(number):.3E}"
         return format(number.normalize(), "f")
+    if value is None or isinstance(value, bool | float):
+        return json.dumps(value)
     return repr(value)
 
 

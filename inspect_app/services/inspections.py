@@ -291,14 +291,18 @@ def start(store: Store, library: ChecklistLibrary, scope: Scope, request: StartR
     if kind not in INSPECTION_KINDS:
         errors["kind"] = N_("kind must be one of %(kinds)s", kinds=", ".join(INSPECTION_KINDS))
     unit_record = store.get_unit(unit) if isinstance(unit, str) and unit else None
-    if unit_record is None:
+    if unit is None or unit == "":
+        errors["unit"] = N_("give the unit")
+    elif unit_record is None:
         errors["unit"] = N_("unknown unit %(unit)s", unit=quoted(unit))
     elif unit_record.merged_into:
         errors["unit"] = N_("%(unit)s was merged into %(into)s on %(on)s and gets no new "
                             "records: start one of %(into)s", unit=unit_record.name,
                             into=unit_record.merged_into, on=_day(unit_record.merged_on))
     loaded = library.get(checklist) if isinstance(checklist, str) else None
-    if loaded is None:
+    if checklist is None or checklist == "":
+        errors["checklist"] = N_("give the checklist")
+    elif loaded is None:
         errors["checklist"] = N_("unknown checklist %(checklist)s", checklist=quoted(checklist))
     elif library.retired(loaded.id):
         errors["checklist"] = N_("checklist %(checklist)s is retired: new records cannot use it",
@@ -340,15 +344,15 @@ def start(store: Store, library: ChecklistLibrary, scope: Scope, request: StartR
         if username == user.username or any(m.username == username for m in members):
             continue
         mate = store.get_user(username)
+        refusal = None
         if mate is None or not mate.active:
-            raise Invalid(N_("unknown user %(username)s", username=quoted(username)),
-                          fields={"team": username})
-        if kind in ("inspection", "assessment") and mate.role not in ("inspector", "admin"):
-            raise Invalid(N_("%(username)s is not an inspector", username=username),
-                          fields={"team": username})
-        if kind == "self_check" and not (mate.role == "unit" and mate.unit == unit):
-            raise Invalid(N_("%(username)s is not a user of this unit", username=username),
-                          fields={"team": username})
+            refusal = N_("unknown user %(username)s", username=quoted(username))
+        elif kind in ("inspection", "assessment") and mate.role not in ("inspector", "admin"):
+            refusal = N_("%(username)s is not an inspector", username=username)
+        elif kind == "self_check" and not (mate.role == "unit" and mate.unit == unit):
+            refusal = N_("%(username)s is not a user of this unit", username=username)
+        if refusal is not None:  # the field says why, as every field does; ``user``: who
+            raise Invalid(refusal, fields={"team": refusal}, user=username)
         members.append(TeamMember(username=mate.username, role="member", name=mate.full_name,
                                   position=mate.position))
     # The check for an open draft and the new record's write, one start at a time, and

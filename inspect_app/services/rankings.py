@@ -50,7 +50,8 @@ def ranking_query(args: Mapping[str, Any]) -> RankingQuery:
 
 
 def ranking(store: Store, scope: Scope, query: RankingQuery, *,
-            every_record: bool = False, units: Iterable[str] | None = None) -> dict[str, Any]:
+            every_record: bool = False, units: Iterable[str] | None = None,
+            library: Any = None) -> dict[str, Any]:
     """The ranking of DESIGN §11 within what ``scope`` may see. ``every_record``: every
     finalized record of the round is a row (the home page's table of the round), a unit's
     older ones and those without a score unranked at the end, instead of the newest one
@@ -61,7 +62,10 @@ def ranking(store: Store, scope: Scope, query: RankingQuery, *,
     (``domain/units.py``): its record is the successor's row (``unit``, ``unit_name`` today's),
     with ``recorded_unit`` and ``recorded_name`` (the name on the record's day) saying whose
     record it is; a row whose unit was renamed since carries ``recorded_name`` too. Units
-    merged away by then are not listed as ``not_inspected``."""
+    merged away by then are not listed as ``not_inspected``. ``library`` (the checklists):
+    a checklist it does not know and no record names is :class:`Invalid` (a typo would read
+    as a ranking where nobody was inspected), and the title is the checklist's own when no
+    record is finalized yet."""
     stored = {u.code: u for u in store.list_units()}
     names = {code: u.name for code, u in stored.items()}
     unit_of = ranked_as(stored, query.period)
@@ -97,7 +101,11 @@ def ranking(store: Store, scope: Scope, query: RankingQuery, *,
             out["recorded_name"] = then
         return out
 
+    known = library.get(query.checklist) if library is not None else None
+    if library is not None and known is None and not rows:
+        raise Invalid(N_("unknown checklist %(checklist)s", checklist=quoted(query.checklist)),
+                      field="checklist")
     return {"checklist": query.checklist, "period": query.period, "kind": query.kind,
-            "title": rows[0].checklist_title if rows else "",
+            "title": rows[0].checklist_title if rows else (known.title if known else ""),
             "rows": [row(s, rank) for s, rank in ordered],
             "not_inspected": not_inspected}

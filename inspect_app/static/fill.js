@@ -561,7 +561,10 @@
         var card = cards[change.criterion], content = JSON.stringify(stripMeta(change.answer));
         var onScreen = JSON.stringify(contentOf(card));
         var waiting = ops.some(function (op) { return op.kind === "answer" && op.key === card.id; });
-        if (onScreen === content) setRev(card, change.rev);  // the same answer (this phone's, just sent)
+        if (onScreen === content) {  // the same answer (this phone's, just sent), its photos may differ
+          setRev(card, change.rev);
+          syncPhotos(card, change.answer.photos);
+        }
         else if (waiting || card.timer || onScreen !== card.lastSent || card.el.contains(document.activeElement))
           upTo = Math.min(upTo, change.changed - 1);  // held: asked for again next time
         else liveShow(card, change);
@@ -569,6 +572,18 @@
       live.since = Math.max(live.since, upTo);
       if (changes.length && data.totals) showTotals(data.totals);
     });
+  }
+
+  /* The card's thumbnails as the stored answer has them: a team mate's new photo added,
+   * a removed one gone (photos still waiting on this phone stay). */
+  function syncPhotos(card, ids) {
+    var want = {}, shown = {};
+    (ids || []).forEach(function (id) { want[id] = 1; });
+    card.el.querySelectorAll("figure.thumb:not(.unsent)").forEach(function (figure) {
+      var link = figure.querySelector("a"), id = link && link.pathname.split("/").pop();
+      if (id && !want[id]) figure.remove(); else if (id) shown[id] = 1;
+    });
+    (ids || []).forEach(function (id) { if (!shown[id]) addThumb(card, id); });
   }
 
   /* Show a team mate's stored answer on its card, as if this page had loaded it. */
@@ -580,9 +595,7 @@
     card.lastSent = card.storedText = JSON.stringify(contentOf(card));
     card.stored = snapshot(card);
     clearRefusal(card);
-    var shown = {};
-    card.el.querySelectorAll("figure.thumb:not(.unsent) a").forEach(function (a) { shown[a.pathname.split("/").pop()] = 1; });
-    (change.answer.photos || []).forEach(function (id) { if (!shown[id]) addThumb(card, id); });
+    syncPhotos(card, change.answer.photos);
     setState(card, "", "ok");
     card.el.querySelector(".save-state").textContent = t("changed_by").replace("%(who)s", authorText(change));
   }

@@ -33,8 +33,6 @@
   var running = false, again = false;
   var delay = 2000, timer = null;
   var lastSession = null;
-  // ms a send may wait for its reply (INSPECT_QUEUE_SEND_TIMEOUT_SECONDS: a photo on 3G fits)
-  var SEND_TIMEOUT = 1000 * (Number(body.dataset.sendTimeout) || 25);
 
   /* ---------------------------------------------------------------- helpers */
 
@@ -254,7 +252,9 @@
     // A reply that never comes (weak 3G: the request reached the server, the answer was
     // lost) must not hold the queue for good: after SEND_TIMEOUT the send counts as
     // failed and is made again with the same op_id, which the server answers once.
-    if (window.AbortSignal && AbortSignal.timeout) init.signal = AbortSignal.timeout(SEND_TIMEOUT);
+    // ms a send may wait for its reply (INSPECT_QUEUE_SEND_TIMEOUT_SECONDS, from /app/session)
+    var wait = 1000 * (Number(lastSession && lastSession.send_timeout) || 25);
+    if (window.AbortSignal && AbortSignal.timeout) init.signal = AbortSignal.timeout(wait);
     return fetch(op.url, init).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (data) {
         return { status: response.status, data: data };
@@ -600,34 +600,6 @@
       caches.delete(PAGES_CACHE).then(go, go);
     });
   });
-
-  /* ---------------------------------------------------------------- finalizing */
-
-  // One listener for every finalize form, also those added later (the review's dialog),
-  // run before the page's own (capture): the form is held while changes wait here.
-  document.addEventListener("submit", function (event) {
-    var form = event.target;
-    var match = form && form.getAttribute && (form.getAttribute("action") || "").match(/\/inspections\/([A-Za-z0-9_-]+)\/finalize$/);
-    if (!match || !Q || form.dataset.queueChecked) { if (form && form.dataset) delete form.dataset.queueChecked; return; }
-    event.preventDefault();
-    event.stopImmediatePropagation();
-    var submitter = event.submitter;
-    Q.mine(match[1]).then(function (ops) {
-      var old = form.querySelector(".queue-block");
-      if (old) old.remove();
-      if (!ops.length) {
-        form.dataset.queueChecked = "1";
-        if (form.requestSubmit) form.requestSubmit(submitter); else form.submit();
-        return;
-      }
-      var box = document.createElement("p");
-      box.className = "error queue-block"; box.setAttribute("role", "alert");
-      box.appendChild(document.createTextNode(t("finalize_blocked") + " "));
-      var a = document.createElement("a"); a.href = body.dataset.queue; a.textContent = t("queue");
-      box.appendChild(a);
-      form.insertBefore(box, form.firstChild);
-    }, function () { form.submit(); });
-  }, true);
 
   refresh();
 })();

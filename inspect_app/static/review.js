@@ -40,3 +40,36 @@
       .catch(function () { window.location.href = url; });
   });
 })();
+
+// Finalizing is held on the phone while it holds unsent changes of the inspection (the
+// review page's dialog and the confirmation page): the queue page says which.
+(function () {
+  "use strict";
+  var Q = window.InspectQueue, t = Q && Q.t, body = document.body;
+  if (!Q) return;
+  // One listener for every finalize form, also those added later (the review's dialog),
+  // run before the page's own (capture): the form is held while changes wait here.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var match = form && form.getAttribute && (form.getAttribute("action") || "").match(/\/inspections\/([A-Za-z0-9_-]+)\/finalize$/);
+    if (!match || form.dataset.queueChecked) { if (form && form.dataset) delete form.dataset.queueChecked; return; }
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    var submitter = event.submitter;
+    Q.mine(match[1]).then(function (ops) {
+      var old = form.querySelector(".queue-block");
+      if (old) old.remove();
+      if (!ops.length) {
+        form.dataset.queueChecked = "1";
+        if (form.requestSubmit) form.requestSubmit(submitter); else form.submit();
+        return;
+      }
+      var box = document.createElement("p");
+      box.className = "error queue-block"; box.setAttribute("role", "alert");
+      box.appendChild(document.createTextNode(t("finalize_blocked") + " "));
+      var a = document.createElement("a"); a.href = body.dataset.queue; a.textContent = t("queue");
+      box.appendChild(a);
+      form.insertBefore(box, form.firstChild);
+    }, function () { form.submit(); });
+  }, true);
+})();

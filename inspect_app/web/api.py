@@ -187,7 +187,8 @@ def rankings():
     from ..services import rankings as ranking_service
 
     query = ranking_service.ranking_query(request.args)
-    return jsonify(ranking_service.ranking(store(), scope(), query)), 200
+    return jsonify(ranking_service.ranking(store(), scope(), query,
+                                           library=current_app.extensions["checklists"])), 200
 
 
 @bp.get("/inspections/<inspection_id>/remediation")

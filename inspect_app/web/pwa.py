@@ -28,8 +28,8 @@ bp = Blueprint("pwa", __name__)
 THEME_COLOR = "#0b5394"
 BACKGROUND = "#f3f4f6"
 #: Static files of the app shell, kept on the phone when the service worker installs.
-SHELL_STATIC = ("app.css", "queue.js", "queue_page.js", "numbers.js", "fill.js", "plan.js",
-                "start.js", "review.js", "share.js", "icons/favicon.ico",
+SHELL_STATIC = ("app.css", "reports.css", "queue.js", "queue_page.js", "numbers.js", "fill.js",
+                "plan.js", "start.js", "review.js", "share.js", "icons/favicon.ico",
                 "icons/icon-192.png", "icons/icon-512.png")
 
 
@@ -101,13 +101,18 @@ def offline():
 
 @bp.get("/app/session")
 def session():
-    """``{user, csrf_token}``; user is null when nobody is logged in (then no token), and
-    while the user must change an admin-set password (the API refuses that session)."""
+    """``{user, csrf_token, send_timeout}``; user is null when nobody is logged in (then no
+    token), and while the user must change an admin-set password (the API refuses that
+    session); with a user, ``send_timeout``: INSPECT_QUEUE_SEND_TIMEOUT_SECONDS, for the
+    queue."""
     user = acting_user()
     if user is not None and user.must_change_password:
         user = None
-    response = jsonify(user=user.username if user else None,
-                       csrf_token=generate_csrf() if user else None)
+    found: dict = {"user": user.username if user else None,
+                   "csrf_token": generate_csrf() if user else None}
+    if user:  # what the queue needs to send
+        found["send_timeout"] = current_app.config["QUEUE_SEND_TIMEOUT_SECONDS"]
+    response = jsonify(found)
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -40,11 +40,10 @@ def index():
     ranking, problem, status = None, None, 200
     if args.get("checklist") or args.get("period"):
         try:
-            query = ranking_service.ranking_query(args)
+            ranking = ranking_service.ranking(store(), scope(), ranking_service.ranking_query(args),
+                                              library=current_app.extensions["checklists"])
         except Invalid as error:
             problem, status = translate(error.message), 400
-        else:
-            ranking = ranking_service.ranking(store(), scope(), query)
     bands = Counter(row["band"] for row in ranking["rows"] if row["band"]) if ranking else {}
     names = unit_names(ranking["not_inspected"]) if ranking else {}
     checklists = current_app.extensions["checklists"].all()
