@@ -267,7 +267,7 @@ def test_counts_and_card_shape():
     (dict(type="yesno"), {"value": "có"}, "c1: value must be true or false, got 'có'"),
     (dict(type="yesno"), {"value": 1}, "c1: value must be true or false, got 1"),
     (dict(type="score", points=2), {"value": "1"}, "c1: value must be a number, got '1'"),
-    (dict(type="score", points=2), {"value": True}, "c1: value must be a number, got True"),
+    (dict(type="score", points=2), {"value": True}, "c1: value must be a number, got true"),
     (dict(type="choice", points=1, options=[{"label": "A", "points": 1}]), {"value": "B"},
      "c1: unknown option 'B' (options: 'A')"),
     (RATIO, {"inputs": {"early": -1, "ontime": 2, "late": 0}},

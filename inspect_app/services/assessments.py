@@ -20,6 +20,7 @@ from ..domain.access import Scope
 from ..domain.checklist import Criterion
 from ..domain.messages import N_, criterion_label, joined
 from ..domain.models import Answer, Explanation, Inspection, PhotoRef
+from ..domain.periods import PeriodError, parse_period
 from ..domain.scoring import ScoreCard, score
 from ..domain.text import TextProblem
 from ..storage import Store
@@ -393,6 +394,10 @@ def open_round(store: Store, library, scope: Scope, *, checklist: str, period: s
                             "%(units)s", units=", ".join(merged))
     if library.get(checklist) is None:
         errors["checklist"] = N_("unknown checklist %(checklist)s", checklist=checklist)
+    try:  # "Năm 2025" is 2025: the round, its taken check and its audit entry say one code
+        period = parse_period(period if isinstance(period, str) else "").code
+    except PeriodError as exc:
+        errors["period"] = exc.args[0] if exc.args else str(exc)
     if errors:
         raise Invalid(joined(list(errors.values())), fields=errors)
     taken = sorted({s.unit for s in visible(store, scope, checklist=checklist, period=period,

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import time
+from contextvars import ContextVar, Token
 from zoneinfo import ZoneInfo
 
 DEFAULT_TZ = "Asia/Ho_Chi_Minh"
@@ -23,8 +24,25 @@ def epoch() -> float:
     return time.time()
 
 
-def today(tz: str = DEFAULT_TZ) -> _dt.date:
-    """Today's date in ``tz`` (Vietnam by default): deadlines and overdue use local dates.
+#: The zone of the request being served (the app's ``TIMEZONE``, set by the web layer for
+#: each request and reset after it): the one default of :func:`today`, so that every
+#: deadline a service checks is counted in the zone the pages show.
+_ZONE: ContextVar[str | None] = ContextVar("inspect_zone", default=None)
+
+
+def use_zone(tz: str | None) -> Token:
+    """Count local days in ``tz`` (the request's zone) until :func:`end_zone` is given
+    the returned token."""
+    return _ZONE.set(tz)
+
+
+def end_zone(token: Token) -> None:
+    _ZONE.reset(token)
+
+
+def today(tz: str | None = None) -> _dt.date:
+    """Today's date in ``tz`` (default: the zone of the request being served, else
+    Vietnam): deadlines and overdue use local dates.
 
     Derived from :func:`now_utc`, so a test that pins the moment pins the date too."""
-    return now_utc().astimezone(ZoneInfo(tz)).date()
+    return now_utc().astimezone(ZoneInfo(tz or _ZONE.get() or DEFAULT_TZ)).date()

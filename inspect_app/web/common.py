@@ -7,6 +7,7 @@ from urllib.parse import urlencode, urlsplit
 from flask import (
     Flask,
     current_app,
+    g,
     has_request_context,
     jsonify,
     redirect,
@@ -85,6 +86,16 @@ def carries_photos(view):
 
 def init_app(app: Flask) -> None:
     """CSRF on every form, security headers on every response, friendly error pages."""
+
+    @app.before_request
+    def _local_day():  # every service counts today in the zone the pages show
+        g.zone_token = clock.use_zone(app.config["TIMEZONE"])
+
+    @app.teardown_request
+    def _end_local_day(_error=None):
+        token = g.pop("zone_token", None)
+        if token is not None:
+            clock.end_zone(token)
 
     @app.before_request
     def _photo_request_limit():  # before CSRFProtect's hook reads the form
