@@ -356,3 +356,21 @@ def test_a_photo_larger_than_a_request_keeps_the_answers_sent_with_it(client, wo
     answers = world["store"].get_inspection(world["id"]).answers
     assert answers["1.6"].value is True and not answers["1.6"].photos
     assert answers["1.10"].note == "Chưa phân công công chức chấm điểm"
+
+
+def test_not_applicable_with_an_answer_ticked_before_is_saved_as_not_applicable(client, world):
+    """Without JavaScript: 2.1 answered "Có" earlier, now "Không áp dụng" ticked on the same
+    page: the value still sent with it made the save refused ("cannot be both not
+    applicable and have a value"); N/A wins, as it does on the phone form."""
+    login(client, "lead")
+    fields = section_form(client, world, "the_che")
+    key = key_of(world, "2.1")
+    fields[f"{key}_value"] = "true"
+    client.post(f"/inspections/{world['id']}/s/the_che", data=fields)
+    assert world["store"].get_inspection(world["id"]).answers["2.1"].value is True
+    fields = section_form(client, world, "the_che")
+    fields[f"{key}_na"] = "y"
+    response = client.post(f"/inspections/{world['id']}/s/the_che", data=fields)
+    assert response.status_code == 302, response.get_data(as_text=True)[-2000:]
+    answer = world["store"].get_inspection(world["id"]).answers["2.1"]
+    assert answer.na and answer.value is None

@@ -103,7 +103,9 @@
     });
     if (Object.keys(inputs).length) content.inputs = inputs;
     var na = field(card, "na");
-    if (na && na.checked) content.na = true;
+    if (na && na.checked) {  // not applicable: a value ticked before does not count
+      content.na = true; delete content.value; delete content.inputs;
+    }
     ["note", "explanation"].forEach(function (part) {
       var box = field(card, part);
       if (box && box.value.trim()) content[part] = box.value.trim();
@@ -364,14 +366,17 @@
     card.el.querySelector(".line-status").after(box);
     keepTheirs.addEventListener("click", function () {
       setRev(card, current.rev);
-      card.lastSent = JSON.stringify(stripMeta(current));
-      showContent(card, current);
+      showContent(card, current); echo(card);
+      card.lastSent = card.storedText = JSON.stringify(contentOf(card));
       Q.discard(seq);
       box.remove(); setState(card, "saved", "ok"); preview(card); showNet();
+      // their points, status and the totals: the next ask brings the answer with its line
+      live.since = 0; live.again = card.id; liveLater(0);
     });
     keepMine.addEventListener("click", function () {
       setRev(card, current.rev);
       box.remove();
+      showContent(card, mine); echo(card); preview(card);  // the boxes say what is sent
       Q.discard(seq).then(function () { enqueue(card, mine, true); });
     });
   }
@@ -552,7 +557,10 @@
   }
 
   function liveApply(data) {
-    var changes = data.changes.filter(function (c) { return cards[c.criterion] && c.rev > cards[c.criterion].rev; });
+    var changes = data.changes.filter(function (c) {  // (again: a card whose line is asked for)
+      return cards[c.criterion] && (c.rev > cards[c.criterion].rev || (c.criterion === live.again && c.rev === cards[c.criterion].rev));
+    });
+    live.again = null;
     if (data.status !== "draft") live.stopped = true;  // finalized meanwhile: nothing more to follow
     var queued = changes.length ? Q.mine(inspectionId).catch(function () { return []; }) : Promise.resolve([]);
     return queued.then(function (ops) {
@@ -564,6 +572,7 @@
         if (onScreen === content) {  // the same answer (this phone's, just sent), its photos may differ
           setRev(card, change.rev);
           syncPhotos(card, change.answer.photos);
+          if (change.line) { showLine(card, change.line); card.stored = snapshot(card); }
         }
         else if (waiting || card.timer || onScreen !== card.lastSent || card.el.contains(document.activeElement))
           upTo = Math.min(upTo, change.changed - 1);  // held: asked for again next time

@@ -151,7 +151,8 @@
       if (op.kind === "answer") {
         // A PUT replaces the whole answer: a refused earlier answer of the same criterion
         // is corrected by this one, not kept beside it.
-        superseded = ops.filter(function (o) { return o.kind === "answer" && o.state === "refused" && sameKey(o, op); });
+        // so is one in conflict: the newer answer is what the user wants now
+        superseded = ops.filter(function (o) { return o.kind === "answer" && (o.state === "refused" || o.state === "conflict") && sameKey(o, op); });
       }
       superseded.forEach(function (o) { remove(o.seq); });
       // Only answers: a PUT sends the whole answer, so the newer one says all. An item

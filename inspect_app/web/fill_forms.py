@@ -302,8 +302,8 @@ def parse_content(c: Criterion, data: dict[str, Any]) -> tuple[dict[str, Any], l
     """The answer content (DESIGN §4 form) of a criterion's submitted fields, and problems."""
     problems: list[str] = []
     content = builder(c).read(c, data, _READER, problems)
-    if data.get("na"):
-        content["na"] = True
+    if data.get("na"):  # not applicable: what else was ticked or typed does not count
+        content, problems = {"na": True}, []
     for key in ("note", "explanation"):
         text = (data.get(key) or "").strip()
         if text:
