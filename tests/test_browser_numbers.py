@@ -101,21 +101,8 @@ def test_a_refused_value_leaves_the_stored_card_and_says_not_saved(live_server, 
     assert review.locator("[data-role=check]").text_content() == "Trên 100%: kiểm tra lại số liệu"
 
 
-@pytest.fixture
-def field_team(live_server):
-    store = live_server.store()
-    tag = uuid.uuid4().hex[:6]
-    unit_service.add_unit(store, f"P{tag}", f"Xã Xem Trước {tag}")
-    lead = accounts.create_user(store, f"pv{tag}", "inspector", password=PASSWORD)
-    inspection = service.start(store, live_server.app.extensions["checklists"],
-                               service.scope_for(store, lead), commands.StartRequest(
-                                   unit=f"P{tag}", checklist="cchc-xa", period="2025",
-                                   kind="inspection"))
-    return {"lead": f"pv{tag}", "id": inspection.id, "store": store}
-
-
 def test_phone_preview_of_a_ratio_exactly_at_a_band_gives_that_bands_points(
-        live_server, field_team, phone):
+        live_server, team, phone):
     """6.3 (decimal ratio, bands 100 → 2, 98 → 1,6, 95 → 1,2): 10,094 of 10,3 is exactly
     98 %, which the server scores 1,6 (bands compare the exact value, docs/checklists.md
     §8). The phone's preview (what an inspector sees offline until the queue is sent)
@@ -129,8 +116,8 @@ def test_phone_preview_of_a_ratio_exactly_at_a_band_gives_that_bands_points(
     assert float(line.points) == 1.6  # the server's answer
 
     page = phone()
-    login(page, live_server, field_team["lead"], PASSWORD)
-    page.goto(f"{live_server.url}/inspections/{field_team['id']}/s/tai_chinh")
+    login(page, live_server, team["lead"], PASSWORD)
+    page.goto(f"{live_server.url}/inspections/{team['id']}/s/tai_chinh")
     page.context.set_offline(True)  # in the field: the preview is all the inspector sees
     money = card(page, "6.3")
     money.locator("input[data-part=in_ke_hoach_von]").fill("10,3")

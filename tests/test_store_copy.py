@@ -98,17 +98,23 @@ def test_a_database_with_other_records_is_refused_and_left_alone(runner, folder,
         other.close()
 
 
-def test_a_copy_killed_half_way_is_resumed(folder, pg_empty_url, tmp_path, monkeypatch):
-    source, ids = folder
-    target = PostgresStore(pg_empty_url, tmp_path / "server")
+def crashing_on_batch(n: int):
+    """``PostgresStore.import_inspections`` that dies (KeyboardInterrupt) at its n-th batch."""
     real_import = PostgresStore.import_inspections
     calls = []
 
-    def crash_on_the_third_batch(self, inspections, **kwargs):
+    def crash(self, inspections, **kwargs):
         calls.append(1)
-        if len(calls) == 3:
-            raise KeyboardInterrupt  # the process dies in the middle of a batch
+        if len(calls) == n:
+            raise KeyboardInterrupt
         return real_import(self, inspections, **kwargs)
+    return crash
+
+
+def test_a_copy_killed_half_way_is_resumed(folder, pg_empty_url, tmp_path, monkeypatch):
+    source, ids = folder
+    target = PostgresStore(pg_empty_url, tmp_path / "server")
+    crash_on_the_third_batch = crashing_on_batch(3)  # the process dies in a batch
 
     try:
         monkeypatch.setattr(PostgresStore, "import_inspections", crash_on_the_third_batch)
@@ -177,14 +183,7 @@ def test_an_app_on_a_half_copied_database_does_not_serve_it_as_complete(folder, 
     The app must refuse (or at least not serve) a database whose copy is under way."""
     source, ids = folder
     target = PostgresStore(pg_empty_url, tmp_path / "server")
-    real_import = PostgresStore.import_inspections
-    calls = []
-
-    def crash_on_the_second_batch(self, inspections, **kwargs):
-        calls.append(1)
-        if len(calls) == 2:
-            raise KeyboardInterrupt  # Ctrl-C, a lost connection, the OOM killer
-        return real_import(self, inspections, **kwargs)
+    crash_on_the_second_batch = crashing_on_batch(2)  # Ctrl-C, a lost connection, the OOM killer
 
     try:
         monkeypatch.setattr(PostgresStore, "import_inspections", crash_on_the_second_batch)
