@@ -261,8 +261,7 @@ def generate_items(inspection: Inspection, checklist: Checklist, card: ScoreCard
                 listed.add((line.id, text))
                 add(criterion=line.id, source="self_check_action", action=text,
                     finding=f"{criterion.text} ({inspection.period})",
-                    owner=str(inputs.get(spec.owner) or "").strip() if spec.owner else "",
-                    due=_valid_date(inputs.get(spec.due)) if spec.due else None)
+                    **_planned(spec, inputs))
             continue
         if line.id in covered or not _is_shortcoming(line, include_unanswered):
             continue
