@@ -78,3 +78,30 @@ def test_minutes_of_a_weekly_self_check_show_the_recorded_info_answers(app, clie
     assert "Không có hồ sơ quá hạn do xã" in minutes  # W5 (scored) is there
     assert "Chờ kết quả đo đạc địa chính" in minutes, "W5b's recorded cause is not printed"
     assert "Tiếp nhận trực tuyến: 37" in minutes, "W2's intake is not printed"
+
+
+def _pdf_text(data: bytes) -> str:
+    import io
+
+    from pypdf import PdfReader
+    return " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+                    .split())
+
+
+def test_minutes_pdf_shortcoming_of_a_penalty_says_the_points_taken_off(client, record):
+    """A penalty of 0,5 (9.2, "Điểm trừ") is a shortcoming. The print view's line under
+    "4. Tồn tại, hạn chế" reads "Tiêu chí 9.2 (−0,5 điểm): …"; the PDF of the same minutes
+    reads "Tiêu chí 9.2: …" — the points taken off are missing from the file that is sent
+    and archived (pdf._shortcoming only prints points when the criterion has a maximum)."""
+    _answer(record, "9.2", value=0.5)
+    service.finalize(record["store"], record["lead"], record["id"], commands.finalize_op(
+        {"op_id": str(uuid.uuid4()), "allow_unanswered": True}))
+    form_login(client, "lead")
+    html = _text(client.get(f"/inspections/{record['id']}/minutes").get_data(as_text=True))
+    in_html = html.split("Tồn tại, hạn chế", 1)[1].split("Tiêu chí 9.2", 1)[1][:30]
+    assert "−0,5 điểm" in in_html, in_html  # the print view says it
+    response = client.get(f"/inspections/{record['id']}/minutes.pdf")
+    assert response.status_code == 200
+    pdf = _pdf_text(response.data)
+    in_pdf = pdf.split("Tồn tại, hạn chế", 1)[1].split("Tiêu chí 9.2", 1)[1][:30]
+    assert "−0,5 điểm" in in_pdf, in_pdf

@@ -243,18 +243,21 @@ def shortcomings(src: Sources) -> list[dict[str, Any]]:
         # a penalty is points taken off (−0,5), never "0,5 of 5" as if they were earned
         points = (_points_text(criterion, line) if criterion.adjustment
                   else pts(line.get("points")))
+        top = "" if criterion.adjustment else pts(line.get("max"))
         out.append({"criterion": criterion.id, "criterion_text": criterion.text,
                     "finding": finding, "points": points,
                     "answer": value_words(criterion, answer, line, "vi") or "",
-                    "max": "" if criterion.adjustment else pts(line.get("max")),
-                    "status": status, "item": item,
+                    "max": top, "status": status, "item": item,
+                    # "(0,5/1 điểm)", a penalty "(−0,5 điểm)": the print view and the PDF say one
+                    "score": (f"({points or '0'}/{top} điểm)" if top
+                              else f"({points} điểm)" if points else ""),
                     "items": items, "cause": item.cause if item else "",
                     "no_action": bool(item and item.status == "no_action"),
                     "reason": item.reason if item else ""})
     for item in src.items:
         if not item.criterion:
             out.append({"criterion": None, "criterion_text": "", "finding": item.finding,
-                        "points": "", "max": "", "status": None, "item": item,
+                        "points": "", "max": "", "score": "", "status": None, "item": item,
                         "items": [item], "answer": "", "cause": item.cause,
                         "no_action": item.status == "no_action", "reason": item.reason})
     return out

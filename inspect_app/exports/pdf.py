@@ -317,10 +317,7 @@ def minutes_pdf(doc: dict[str, Any]) -> bytes:
 def _shortcoming(s: dict[str, Any]) -> str:
     text = ""
     if s["criterion"]:
-        text = f"Tiêu chí {s['criterion']}"
-        if s["max"]:
-            text += f" ({s['points'] or '0'}/{s['max']} điểm)"
-        text += ": "
+        text = f"Tiêu chí {s['criterion']}" + (f" {s['score']}" if s["score"] else "") + ": "
     text += s["finding"]
     if s.get("answer"):
         text += f" (kết quả: {s['answer']})"

@@ -514,9 +514,10 @@
     holder.insertBefore(figure, holder.querySelector(".photo-pick"));
   }
 
-  function addThumb(card, photoId) {
+  function addThumb(card, photoId) {  // once: the queue's reply and the live poll may both bring it
     var holder = card.el.querySelector("[data-role=photos]");
     var base = form.dataset.photoBase.replace("__PHOTO__", photoId);
+    if (holder.querySelector("figure.thumb:not(.unsent) a[href='" + base + "']")) return;
     var figure = document.createElement("figure");
     figure.className = "thumb";
     var link = document.createElement("a");
@@ -669,9 +670,7 @@
         if (!known || !(known.rev > card.rev)) return;
         setRev(card, known.rev);
         if (known.content) { showContent(card, known.content); card.lastSent = JSON.stringify(known.content); preview(card); }
-        (known.photos || []).forEach(function (photoId) {  // sent after this copy was kept
-          if (!card.el.querySelector("[data-role=photos] a[href*='" + photoId + "']")) addThumb(card, photoId);
-        });
+        (known.photos || []).forEach(function (photoId) { addThumb(card, photoId); });  // sent after this copy was kept
       }, function () {});
     })).then(function () { return Q.mine(inspectionId); }).then(function (ops) {
       ops.forEach(function (op) {
