@@ -51,3 +51,18 @@ def test_a_new_folder_is_fsynced_into_its_parent(tmp_path, calls):
     assert (tmp_path / "a" / "b").is_dir()
     assert calls and all(call == ("fsync", "dir") for call in calls)
 
+
+
+def test_two_views_of_one_file_are_never_mixed_up(tmp_path):
+    """The users file has two views (the users sorted for lists, the users by token): one
+    was handed out for the other once the file was old enough to be cached ("'dict' object
+    has no attribute 'page'", a 500 on the users page after a token was looked up)."""
+    path = tmp_path / "users.json"
+    path.write_text('{"users": {"1": {"username": "lan"}}}', encoding="utf-8")
+    old = os.stat(path).st_mtime - 3600  # written long ago: its content is cached
+    os.utime(path, (old, old))
+    cache = files.FileCache()
+    as_list = cache.view(path, lambda data: ["list"], kind="list")
+    by_token = cache.view(path, lambda data: {"by": "token"}, kind="by-token")
+    assert as_list == ["list"] and by_token == {"by": "token"}
+    assert cache.view(path, lambda data: ["rebuilt"], kind="list") == ["list"]  # reused

@@ -6,6 +6,7 @@ import hashlib
 import json
 import re
 import secrets
+import unicodedata
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -54,8 +55,18 @@ def _dummy_hash(method: str) -> str:
 
 
 def hash_password(password: str) -> str:
-    """A salted scrypt hash (Werkzeug's current default algorithm)."""
-    return generate_password_hash(password, method=PASSWORD_METHOD)
+    """A salted scrypt hash (Werkzeug's current default algorithm) of the password in NFKC
+    (NIST SP 800-63B): "mật khẩu" typed with precomposed letters (a phone) or with
+    combining marks (Unikey's "Unicode tổ hợp") is one password."""
+    return generate_password_hash(unicodedata.normalize("NFKC", password), method=PASSWORD_METHOD)
+
+
+def password_matches(password_hash: str, password: str) -> bool:
+    """Whether ``password`` is the one of ``password_hash``, however its accents were
+    typed (NFKC); a hash made before passwords were normalised is also tried as typed."""
+    normal = unicodedata.normalize("NFKC", password)
+    return (check_password_hash(password_hash, normal)
+            or (normal != password and check_password_hash(password_hash, password)))
 
 
 def hash_token(token: str) -> str:
@@ -312,7 +323,7 @@ def change_own_password(store: Store, username: str, current: str, new: str) -> 
         check_password_text(current, field="current_password")
     except TextProblem:
         current = ""
-    if not (user.password_hash and check_password_hash(user.password_hash, current or "")):
+    if not (user.password_hash and password_matches(user.password_hash, current or "")):
         raise Invalid(N_("the current password is wrong"), field="current_password",
                       reason="current_password")
     if new == current:
@@ -473,9 +484,8 @@ def authenticate(store: Store, username: str, password: str, *, max_failures: in
         raise Throttled("too many failed logins for this account; wait and try again",
                         minutes=window_minutes)
     user = store.get_user(normalize_username(username))
-    valid = check_password_hash(user.password_hash if user and user.password_hash
-                                else _dummy_hash(PASSWORD_METHOD),
-                                password or "")
+    valid = password_matches(user.password_hash if user and user.password_hash
+                             else _dummy_hash(PASSWORD_METHOD), password or "")
     if not (user and user.password_hash and valid):
         if count >= max_failures:
             raise Throttled(N_("too many failed logins for this account; wait and try again"),

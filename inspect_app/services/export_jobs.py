@@ -63,7 +63,8 @@ def start(jobs: JobStore, store: Store, scope: Scope, filters: Filters, *,
     calls :func:`run_queued`; ``photo_url_template`` is how it makes photo links)."""
     jobs.expire(keep_hours * 3600)
     now = time.time()
-    job = {"id": new_id(), "owner": scope.user.username, "locale": locale,
+    job = {"id": new_id(), "owner": scope.user.username, "access": access_of(scope),
+           "locale": locale,
            "all_criteria": all_criteria, "filters": {
                "period": filters.period, "checklist": filters.checklist,
                "units": list(filters.units), "kind": filters.kind,
@@ -181,11 +182,21 @@ def run_queued(jobs: JobStore, job_id: str, store: Store,
     return (jobs.get(job_id) or {}).get("status", "failed")
 
 
+def access_of(scope: Scope) -> list[Any]:
+    """What decides what a user may see: their role and unit. A job keeps the one it was
+    made with; the workbook holds what that access could see."""
+    return [scope.role, getattr(scope.user, "unit", None)]
+
+
 def view(jobs: JobStore, scope: Scope, job_id: str) -> dict[str, Any]:
-    """The job record for its owner; :class:`~inspect_app.services.Missing` for anybody
-    else (and for an id that does not exist), so job ids cannot be probed."""
+    """The job record for its owner while their access is the one it was made with;
+    :class:`~inspect_app.services.Missing` for anybody else (and for an id that does not
+    exist), so job ids cannot be probed. An administrator made an inspector since no longer
+    downloads the province-wide workbook made as an administrator."""
     job = jobs.get(job_id)
     if job is None or job.get("owner") != scope.user.username:
+        raise Missing(N_("no such export"))
+    if job.get("access") is not None and list(job["access"]) != access_of(scope):
         raise Missing(N_("no such export"))
     return job
 

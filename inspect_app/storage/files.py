@@ -237,7 +237,8 @@ class FileCache:
 
     def __init__(self) -> None:
         self._entries: dict[str, tuple[tuple[int, ...], Any]] = {}
-        self._views: dict[str, tuple[Any, Any]] = {}  # path: (content, view built from it)
+        #: (path, kind): (content, view built from it)
+        self._views: dict[tuple[str, str], tuple[Any, Any]] = {}
         self._lock = threading.Lock()
 
     def read(self, path: str | Path) -> dict[str, Any] | None:
@@ -263,13 +264,16 @@ class FileCache:
                 self._entries[key] = (ident, data)
         return data
 
-    def view(self, path: str | Path, build: Callable[[dict[str, Any] | None], T]) -> T:
+    def view(self, path: str | Path, build: Callable[[dict[str, Any] | None], T], *,
+             kind: str) -> T:
         """``build(content of path)``, kept and reused under the same rule as the content
         itself: only while the file is provably unchanged (derived data: sorted lists,
-        memoised queries). ``build`` must not mutate the content."""
+        memoised queries). ``build`` must not mutate the content. ``kind`` names the view:
+        one file has several (the users sorted for lists, the users by token), and one
+        kind's view is never handed out for another's."""
         key = os.fspath(path)
         with self._lock:
-            hit = self._views.get(key)
+            hit = self._views.get((key, kind))
             cached = self._entries.get(key)
         if hit is not None and cached is not None and hit[0] is cached[1]:
             # The same identity test as :meth:`read`, by ``stat`` alone: nothing is read.
@@ -288,5 +292,5 @@ class FileCache:
             with self._lock:
                 if len(self._views) >= self.MAX_ENTRIES:
                     self._views.clear()
-                self._views[key] = (data, value)
+                self._views[(key, kind)] = (data, value)
         return value

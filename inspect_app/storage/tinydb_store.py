@@ -272,7 +272,7 @@ class TinyDBStore:
         return [Unit.from_dict(upgrade(d)) for d in _table(data, "units")]
 
     def _units_view(self) -> RecordView:
-        return self._cache.view(self._units_path, lambda data: RecordView(
+        return self._cache.view(self._units_path, kind="units", build=lambda data: RecordView(
             (upgrade(d) for d in _table(data, "units")), "units"))
 
     def page_units(self, *, search: str = "", codes: Iterable[str] | None = None,
@@ -463,7 +463,7 @@ class TinyDBStore:
     def page_users(self, *, search: str = "", offset: int = 0,
                    limit: int | None = None) -> Page[User]:
         """Users by role then username, filtered; see the Protocol."""
-        view = self._cache.view(self._users_path, lambda data: RecordView(
+        view = self._cache.view(self._users_path, kind="users", build=lambda data: RecordView(
             (upgrade(d) for d in _table(data, "users")), "users"))
         return view.page(search, None, offset, limit,
                          lambda d: User.from_dict(copy.deepcopy(d)))
@@ -480,7 +480,7 @@ class TinyDBStore:
         """The user holding an API token with this SHA-256 hash, or None."""
         # Every API request asks this: a map of token hashes, kept while users.json is
         # unchanged (as the file cache keeps its content), instead of a scan per request.
-        by_hash = self._cache.view(self._users_path, _users_by_token)
+        by_hash = self._cache.view(self._users_path, _users_by_token, kind="users-by-token")
         d = by_hash.get(token_hash)
         return None if d is None else User.from_dict(copy.deepcopy(upgrade(d)))
 
@@ -832,7 +832,8 @@ class TinyDBStore:
         else:
             names = sorted({shard_name(c) for c in units})
         folder = os.fspath(self._index_dir)  # str paths: a Path per shard costs more than its stat
-        return [self._cache.view(os.path.join(folder, name), _shard_view) for name in names]
+        return [self._cache.view(os.path.join(folder, name), _shard_view, kind="shard")
+                for name in names]
 
     def query_inspections(self, query: InspectionQuery, *, offset: int = 0,
                           limit: int | None = None) -> Page[InspectionSummary]:

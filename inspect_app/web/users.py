@@ -147,13 +147,18 @@ def _secret_page(template: str, **context):
 @bp.get("/")
 @roles_required("admin")
 def index():
+    return _users_page(_form())
+
+
+def _users_page(form: Form, status: int = 200, refused: bool = False):
+    """The users list with the new-user form (``refused``: as typed, open, its errors)."""
     query = request.args.get("q", "").strip()[:100]
     page = clamped(lambda offset, limit: store().page_users(search=query, offset=offset,
                                                             limit=limit),
                    page_number(request.args.get("page")), PAGE_SIZE)
     units = unit_names({u.unit for u in page.rows if u.unit})
     return render_template("users/index.html", users=page.rows, units=units, query=query,
-                           pager=pager_of(page), form=_form())
+                           pager=pager_of(page), form=form, refused=refused), status
 
 
 @bp.post("/")
@@ -174,10 +179,9 @@ def create():
         else:
             flash(_("User %(name)s created.", name=user.username), "success")
             return redirect(url_for("users.index"))
-    for errors in form.errors.values():
-        for error in errors:
-            flash(error, "error")
-    return redirect(url_for("users.index"))
+    _flash_errors(form)  # each refusal names its field
+    form.password.data = ""  # what was typed stays, but never a password in a page
+    return _users_page(form, 400, refused=True)
 
 
 # ---------------------------------------------------------------- one user (admins)
