@@ -133,3 +133,40 @@ def test_own_password_change_racing_an_admin_reset_does_not_undo_the_reset(world
     stored = world.store.get_user("ua")
     assert check_password_hash(stored.password_hash, one_time)
     assert stored.must_change_password
+
+
+def test_two_administrators_demoting_each_other_at_once_leave_one(world, monkeypatch):
+    """Two administrators, each taking away the other's role at the same moment: each
+    checked that another active administrator remained (the other one) before either
+    wrote, and the province was left with none. The check and the write go one at a time."""
+    from inspect_app.services.commands import UserEdit
+
+    accounts.create_user(world.store, "admin2", "admin", password=PASSWORD)
+    meeting = threading.Barrier(2)
+    looked = accounts._active_admins
+
+    def active_admins_then_meet(store):
+        found = looked(store)
+        try:
+            meeting.wait(timeout=1.0)
+        except threading.BrokenBarrierError:
+            pass
+        return found
+
+    monkeypatch.setattr(accounts, "_active_admins", active_admins_then_meet)
+
+    def demote(actor, target):
+        try:
+            accounts.edit_user(world.store, world.store.get_user(actor), target, UserEdit(
+                full_name="", position="", role="inspector", unit=None, active=True))
+        except Invalid:
+            pass  # "the last active administrator" for the second one
+
+    threads = [threading.Thread(target=demote, args=pair)
+               for pair in (("admin", "admin2"), ("admin2", "admin"))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    admins = [u.username for u in world.store.list_users() if u.role == "admin" and u.active]
+    assert len(admins) == 1, admins

@@ -433,3 +433,16 @@ def test_the_upload_on_the_round_page(world, client):
         "csrf_token": csrf_of(page), "file": (io.BytesIO(b"unit,ks\nA,1\n"), "ks.csv")},
         content_type="multipart/form-data")
     assert response.status_code == 403
+
+
+def test_a_period_written_the_vietnamese_way_finds_the_round(world):
+    """`assessments survey --period "Năm 2025"`: the round of 2025 (stored as 2025), not
+    "no assessment of chi-so-thu for Năm 2025"."""
+    from inspect_app.domain.access import Scope
+
+    store = world["store"]
+    done = survey_service.import_survey(store, Scope(store.get_user("admin")),
+                                        checklist="chi-so-thu", period="Năm 2025",
+                                        raw="Mã đơn vị;ks\nA;8,57\n".encode(), source="ks.csv")
+    assert done.count == 1
+    assert store.get_inspection(world["ids"]["A"]).answers["9.1"].value == 8.57

@@ -249,6 +249,13 @@ def edit_user(store: Store, actor: User, username: str, edit: UserEdit) -> User:
     account is active. Nobody disables or demotes themselves, and the last active
     administrator stays one. Disabling ends the user's sessions and API tokens at their
     next request (both are checked against ``active`` on every request)."""
+    # the last-administrator check and the write, one at a time: two administrators
+    # demoting each other at one moment would both see the other still active
+    with store.exclusive("admins"):
+        return _edit_user(store, actor, username, edit)
+
+
+def _edit_user(store: Store, actor: User, username: str, edit: UserEdit) -> User:
     user = get_user(store, username)
     full_name = _clean(edit.full_name, "full_name", N_("Full name"))
     position = _clean(edit.position, "position", N_("Position"))

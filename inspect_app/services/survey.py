@@ -38,6 +38,7 @@ from ..domain.checklist import Checklist, Criterion
 from ..domain.messages import N_, Message, joined
 from ..domain.models import Answer, Inspection
 from ..domain.numbers import NumberUnclear, json_number, read_number, to_fraction
+from ..domain.periods import PeriodError, parse_period
 from ..domain.text import NotText, csv_delimiter, decode_upload, fold, nfc
 from ..storage import Store
 from . import Forbidden, Invalid, Missing, TooLarge, audit, clock
@@ -319,6 +320,10 @@ def import_survey(store: Store, scope: Scope, *, checklist: str, period: str, ra
         raise SurveyRefused(N_("the survey file is refused"), problems=[N_(
             "not UTF-8 text (byte %(byte)s): save the file as CSV UTF-8", byte=exc.byte)]
         ) from None
+    try:  # "Năm 2025" is 2025, as the round was opened
+        period = parse_period(period if isinstance(period, str) else "").code
+    except PeriodError as exc:
+        raise Invalid(exc.args[0] if exc.args else str(exc), field="period") from None
     records = _records(store, checklist, period)
     if not records:
         raise Missing(N_("no assessment of %(checklist)s for %(period)s",
