@@ -79,6 +79,27 @@ def post_login(client, username, password=PASSWORD):
                                        "csrf_token": csrf_of(page)})
 
 
+def logged_in(app, username, password=PASSWORD):
+    """A new client of ``app`` logged in as ``username`` through the login form."""
+    client = app.test_client()
+    response = post_login(client, username, password)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return client
+
+
+def post_page(client, path, data, page=None):
+    """Submit a form of ``page`` (default: ``path``) with that page's CSRF token."""
+    token = csrf_of(client.get(page or path).get_data(as_text=True))
+    return client.post(path, data={**data, "csrf_token": token})
+
+
+def page_text(response) -> str:
+    """A response's HTML with its entities read (what a person sees, tags and all)."""
+    import html
+
+    return html.unescape(response.get_data(as_text=True))
+
+
 def login(client, username, password=PASSWORD):
     """Log ``client`` in as ``username`` through the login form; returns the client."""
     response = post_login(client, username, password)
@@ -178,3 +199,21 @@ def check_store_is_whole(data_dir: Path) -> TinyDBStore:
     assert all(store.get_inspection(i) is not None for i in listed)
     assert not list((store.root / "index-pending").glob("*.json"))
     return store
+
+
+def meeting_after(read, parties: int = 2, timeout: float = 1.0):
+    """``read`` that, having read, waits for the other ``parties - 1`` callers to have read
+    too (at most ``timeout`` s): two requests' checks made at one moment, before either
+    writes. Where the check and the write go one at a time, the meeting times out."""
+    import threading
+
+    meeting = threading.Barrier(parties)
+
+    def read_then_meet(*args, **kwargs):
+        found = read(*args, **kwargs)
+        try:
+            meeting.wait(timeout=timeout)
+        except threading.BrokenBarrierError:
+            pass
+        return found
+    return read_then_meet

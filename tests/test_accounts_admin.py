@@ -3,7 +3,6 @@ was typed, an export made with one access is not downloaded with another, a Viet
 password logs in however its accents were typed (NFKC)."""
 from __future__ import annotations
 
-import html as html_lib
 import io
 import re
 import time
@@ -15,23 +14,9 @@ from inspect_app.services import accounts, commands
 from inspect_app.services import inspections as service
 from inspect_app.services import units as unit_service
 
-from .support import PASSWORD, csrf_of, op, post_login
-
-
-def logged_in(app, username, password=PASSWORD):
-    client = app.test_client()
-    response = post_login(client, username, password)
-    assert response.status_code == 302, response.get_data(as_text=True)
-    return client
-
-
-def post(client, path, data, page=None):
-    token = csrf_of(client.get(page or path).get_data(as_text=True))
-    return client.post(path, data={**data, "csrf_token": token})
-
-
-def text(response) -> str:
-    return html_lib.unescape(response.get_data(as_text=True))
+from .support import PASSWORD, logged_in, op, post_login
+from .support import page_text as text
+from .support import post_page as post
 
 
 def flashes(response) -> list[str]:

@@ -15,7 +15,7 @@ from werkzeug.security import check_password_hash
 from inspect_app.services import Invalid, accounts
 from inspect_app.services import units as unit_service
 
-from .support import PASSWORD, World
+from .support import PASSWORD, World, meeting_after
 
 pytestmark = pytest.mark.tinydb
 
@@ -142,18 +142,7 @@ def test_two_administrators_demoting_each_other_at_once_leave_one(world, monkeyp
     from inspect_app.services.commands import UserEdit
 
     accounts.create_user(world.store, "admin2", "admin", password=PASSWORD)
-    meeting = threading.Barrier(2)
-    looked = accounts._active_admins
-
-    def active_admins_then_meet(store):
-        found = looked(store)
-        try:
-            meeting.wait(timeout=1.0)
-        except threading.BrokenBarrierError:
-            pass
-        return found
-
-    monkeypatch.setattr(accounts, "_active_admins", active_admins_then_meet)
+    monkeypatch.setattr(accounts, "_active_admins", meeting_after(accounts._active_admins))
 
     def demote(actor, target):
         try:

@@ -13,6 +13,8 @@ from inspect_app.services import units as unit_service
 from inspect_app.storage.memory import MemoryStore
 from inspect_app.storage.tinydb_store import TinyDBStore
 
+from .support import meeting_after
+
 
 @pytest.fixture(params=["tinydb", "memory", "postgres"])
 def store(request, tmp_path):
@@ -31,18 +33,7 @@ def test_two_users_starting_the_same_self_check_at_once_get_one_draft(store, app
     # Both starts look for an open draft, then meet here before either writes: without
     # one start at a time, both find none. With it, the second waits for the first's
     # write and the meeting times out.
-    meeting = threading.Barrier(2)
-    looked = service.open_drafts
-
-    def open_drafts_then_meet(*args, **kwargs):
-        found = looked(*args, **kwargs)
-        try:
-            meeting.wait(timeout=1.0)
-        except threading.BrokenBarrierError:
-            pass
-        return found
-
-    monkeypatch.setattr(service, "open_drafts", open_drafts_then_meet)
+    monkeypatch.setattr(service, "open_drafts", meeting_after(service.open_drafts))
     outcomes: dict[str, object] = {}
 
     def start(name: str) -> None:

@@ -3,7 +3,6 @@ disables and re-enables users, sets passwords and manages tokens; every user cha
 their own password and manages their own tokens. The refusals change nothing."""
 from __future__ import annotations
 
-import html as html_lib
 import re
 
 import pytest
@@ -12,7 +11,9 @@ from inspect_app.services import Invalid, accounts
 from inspect_app.services import units as unit_service
 from inspect_app.services.commands import UserEdit
 
-from .support import PASSWORD, csrf_of, post_login
+from .support import PASSWORD, logged_in, post_login
+from .support import page_text as text
+from .support import post_page as post
 
 
 @pytest.fixture
@@ -27,21 +28,10 @@ def people(app):
     return store
 
 
-def logged_in(app, username, password=PASSWORD):
-    client = app.test_client()
-    response = post_login(client, username, password)
-    assert response.status_code == 302, response.get_data(as_text=True)
-    return client
 
 
-def post(client, path, data, page=None):
-    """Submit a form of ``page`` (default: ``path``) with that page's CSRF token."""
-    token = csrf_of(client.get(page or path).get_data(as_text=True))
-    return client.post(path, data={**data, "csrf_token": token})
 
 
-def text(response) -> str:
-    return html_lib.unescape(response.get_data(as_text=True))
 
 
 #: What the API answers a known token asking for a record that does not exist.
