@@ -409,3 +409,29 @@ def test_api_refusal_of_a_session_write_without_csrf_is_in_vietnamese(app, clien
     assert response.status_code == 400
     error = response.get_json()["error"]
     assert _vietnamese(error), error
+
+
+def test_a_photo_removal_retried_with_its_op_id_answers_as_it_did(world, inspection):
+    """A phone's photo removal whose reply was lost is sent again: without an op_id the
+    retry said "no such photo on this criterion" (400) though the removal was done; with
+    the op_id (DESIGN §7: every write is an op) it answers as the removal did."""
+    import io
+
+    from .support import jpeg
+
+    lead, record = world["lead"], inspection["id"]
+    added = lead.client.post(f"/api/v1/inspections/{record}/answers/1.6/photos",
+                             headers=lead._headers(), content_type="multipart/form-data",
+                             data={"op_id": op(), "photo": (io.BytesIO(jpeg()), "a.jpg")})
+    assert added.status_code == 201, added.json
+    photo = added.json["photo"]["id"]
+    removal = op()
+    url = f"/api/v1/inspections/{record}/answers/1.6/photos/{photo}?op_id={removal}"
+    first = lead.client.delete(url, headers=lead._headers())
+    again = lead.client.delete(url, headers=lead._headers())
+    assert first.status_code == again.status_code == 200, (first.json, again.json)
+    assert first.json["answer"]["photos"] == again.json["answer"]["photos"] == []
+    assert first.json["answer"]["rev"] == again.json["answer"]["rev"]
+    # without an op_id nothing can tell a retry from a mistake: still refused
+    plain = lead.client.delete(url.split("?")[0], headers=lead._headers())
+    assert plain.status_code == 400

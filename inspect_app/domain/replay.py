@@ -37,6 +37,7 @@ KINDS = {
     "e": "explanation",  # e<criterion>: the unit's explanation of a criterion
     "s": "stage",        # s<stage>: an assessment moved to that stage
     "x": "explanation photo",  # x<criterion> <photo id>: a photo added to an explanation
+    "d": "photo removed",  # d<criterion> <photo id>: a photo taken off an answer
 }
 KEY_CHARS = 10
 FINGERPRINT_CHARS = 10

@@ -233,11 +233,13 @@ def attach_to_answer(store: Store, scope: Scope, inspection_id: str, criterion_i
 
 
 def remove_from_answer(store: Store, scope: Scope, inspection_id: str, criterion_id: str,
-                       photo_id: str) -> dict[str, Any]:
-    """Detach a photo from an answer (the file stays until the record is deleted)."""
+                       photo_id: str, op_id: Any = None) -> dict[str, Any]:
+    """Detach a photo from an answer (the file stays until the record is deleted). With
+    ``op_id`` (an extension, as for every write of DESIGN §7), a retry after a lost reply
+    answers as the removal did, instead of "no such photo"."""
     editable(store, scope, inspection_id)
 
-    def change(inspection: Inspection):
+    def apply(inspection: Inspection, at: str):
         rules.ensure_answers_open(inspection)
         stages.ensure_before_deadline(inspection, "self", clock.today())
         answer = inspection.answers.get(criterion_id)
@@ -245,8 +247,16 @@ def remove_from_answer(store: Store, scope: Scope, inspection_id: str, criterion
             raise Invalid(N_("no such photo on this criterion"), field="photo")
         answer.photos.remove(photo_id)
         answer.rev += 1
-        rules.touch(inspection, answer, scope.user.username, clock.now_iso())
+        rules.touch(inspection, answer, scope.user.username, at)
         inspection.photos.pop(photo_id, None)
-        return rules.answer_dict(answer, criterion_id)
+        return rules.answer_dict(answer, criterion_id), ("d", f"{criterion_id} {photo_id}",
+                                                         answer.rev)
 
-    return run_change(store, inspection_id, change)
+    if op_id is None:
+        return run_change(store, inspection_id,
+                          lambda inspection: apply(inspection, clock.now_iso())[0])
+    digest = rules.fingerprint("photo-removal", criterion_id, {"photo": photo_id})
+    return run_op(store, inspection_id, op_id_of(op_id), digest, apply,
+                  lambda inspection, memo: rules.answer_dict(
+                      inspection.answers.get(criterion_id), criterion_id),
+                  scope, scope.can_edit)

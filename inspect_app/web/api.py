@@ -209,7 +209,8 @@ def add_photo(inspection_id: str, criterion_id: str):
 
 @bp.delete("/inspections/<inspection_id>/answers/<criterion_id>/photos/<photo_id>")
 def delete_photo(inspection_id: str, criterion_id: str, photo_id: str):
-    answer = photos.remove_from_answer(store(), scope(), inspection_id, criterion_id, photo_id)
+    answer = photos.remove_from_answer(store(), scope(), inspection_id, criterion_id, photo_id,
+                                       request.args.get("op_id"))
     return jsonify(answer=answer), 200
 
 
