@@ -122,7 +122,6 @@ def update_item(store: Store, scope: Scope, command: ItemChange, *,
                              item=item_ref, width=processed.width, height=processed.height,
                              bytes=len(processed.full))
     by = scope.user.username
-    merges = store.unit_merges()
 
     def apply(record: Inspection, at: str):
         item = record.item(item_ref)
@@ -137,11 +136,14 @@ def update_item(store: Store, scope: Scope, command: ItemChange, *,
                                            status=changes.STATUS_LABELS[item.status]),
                                         current=as_dict(item))
         photos = (photo_ref.id,) if photo_ref else ()
+        was_closed = item.status in ITEM_CLOSED_STATUSES
         if changes.apply_change(item, change, base_rev=command.base_rev,
                                 powers=powers_of(scope, record), by=by, at=at, photos=photos):
             record.updated_at = at
             # open again (sent back, reopened) after its unit merged away: the new unit's
-            carry_open_item(item, merges, at=at, by=by)
+            # (the merges are read only then, not on every change)
+            if was_closed and item.status not in ITEM_CLOSED_STATUSES:
+                carry_open_item(item, store.unit_merges(), at=at, by=by)
         if photo_ref:
             photo_ref.at = at
             record.photos[photo_ref.id] = photo_ref
