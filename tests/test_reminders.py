@@ -20,7 +20,7 @@ from inspect_app.services import ServiceError, accounts, clock
 from inspect_app.services import reminders as service
 
 from .conftest import app_config
-from .support import World, csrf_of, login
+from .support import World, csrf_of, form_fields, login
 
 TODAY = _dt.date(2026, 12, 2)
 
@@ -385,3 +385,78 @@ def test_section_pages_being_filled_show_no_badge(world, client, pin, monkeypatc
     section = client.get(f"/inspections/{record}/s/chi_dao")
     assert section.status_code == 200
     assert badge(section.get_data(as_text=True)) is None and calls == []
+
+
+def test_mark_all_read_leaves_an_entry_that_came_in_after_the_page_new(
+        world, client, pin):
+    """A commune officer opens *Thông báo* and sees two new entries. While the page is
+    open, the inspector finalizes another inspection of the commune with an overdue item.
+    The officer clicks "Đánh dấu tất cả đã đọc" for what they have seen. They expect the
+    item they have never seen to stay new (badge 1). It is marked read too: the POST marks
+    today's digest as recomputed at that moment, not the entries that were shown."""
+    items_of_nt(world)
+    login(client, "ua")
+    html = client.get("/notifications/").get_data(as_text=True)
+    assert html.count("is-unread") == 2
+    # meanwhile: a new inspection of NT with an overdue item
+    record = world.start("lead", "NT", period="2026")
+    world.answer("lead", record, "1.6", value=False, note="Mới")
+    world.finalize("lead", record)
+    new_id = world.record(record).items[0].id
+
+    def change(inspection):
+        for item in inspection.items:
+            item.due = None
+        item = inspection.item(new_id)
+        item.due, item.finding = "2026-11-30", "Thiếu mới chưa xem"
+    world.store.update_inspection(record, change)
+
+    client.post("/notifications/read", data=form_fields(html, "mark-read"))
+    after = client.get("/notifications/").get_data(as_text=True)
+    assert "Thiếu mới chưa xem" in after
+    assert badge(after) == "1", "an entry never shown to the user was marked read"
+
+
+def test_an_inspector_keeps_the_items_they_raised_after_the_commune_merges(world, pin):
+    """Inspector "lead" inspected Xã Nông Thượng (NT) and follows up its overdue item
+    "Thiếu 1". The admin merges NT into a new commune MOI (its open items move to MOI, as
+    docs/units.md says). "lead" expects the item they raised to stay in their digest (and
+    its awaiting-verification entry once MOI marks it done). It vanishes: the inspector's
+    units are ``with_history(units_with_member)`` = {NT} (history goes only from the new
+    unit back to the old, not forward), and the moved item now carries unit MOI."""
+    from inspect_app.services import reminders as service
+    from inspect_app.services import units as unit_service
+
+    overdue, _soon, _done = items_of_nt(world)
+    before = service.digest(world.store, world.scope("lead"), TODAY)
+    assert overdue in [e.item.id for e in before.of("overdue")]
+    unit_service.add_unit(world.store, "MOI", "Xã Mới")
+    unit_service.merge_units(world.store, ["NT"], "MOI", "01/12/2026", by="admin")
+    assert world.item(overdue).unit == "MOI"
+    after = service.digest(world.store, world.scope("lead"), TODAY)
+    assert overdue in [e.item.id for e in after.of("overdue")], (
+        "the inspector's overdue item left their digest after the merge")
+
+
+def test_mark_all_read_clears_the_badge_when_more_are_due_than_listed(
+        world, client, pin):
+    """A commune with many overdue items (two inspections finalized with every criterion
+    failed: 114 overdue items). The officer opens *Thông báo* and clicks "Đánh dấu tất cả
+    đã đọc". They expect the badge to go away and the button to disappear. The badge still
+    says 14 and the button stays, however often it is pressed: the entries beyond the
+    digest's 100-card list (``Digest.more``) always count as unread
+    (``Digest.unread_count``), and ``mark_all_read`` can only mark the listed ones."""
+    for period in ("2025", "2026"):
+        record = world.start("lead", "NT", period=period)
+        world.finalize("lead", record)
+
+        def change(inspection):
+            for item in inspection.items:
+                item.due = "2026-11-01"
+        world.store.update_inspection(record, change)
+    login(client, "ua")
+    html = client.get("/notifications/").get_data(as_text=True)
+    assert badge(html) not in (None, "0")
+    client.post("/notifications/read", data=form_fields(html, "mark-read"))
+    after = client.get("/notifications/").get_data(as_text=True)
+    assert badge(after) is None, f"badge still {badge(after)} after mark all read"

@@ -67,9 +67,13 @@ class Digest:
         seen = set(read)
         return [e for e in self.entries if e.key not in seen]
 
-    def unread_count(self, read: Iterable[str]) -> int:
-        """Unread entries; entries left out of the list count as unread."""
-        return len(self.unread(read)) + sum(self.more.values())
+    def unread_count(self, read: Iterable[str], read_more: dict[str, int] | None = None) -> int:
+        """Unread entries; entries left out of the list count as unread, except as many
+        of each kind as the user had in view ("and 14 more") when they marked all read
+        (``read_more``, :func:`read_more_counts`)."""
+        read_more = read_more or {}
+        return len(self.unread(read)) + sum(max(0, n - read_more.get(kind, 0))
+                                            for kind, n in self.more.items())
 
 
 def _due(item: ItemSummary) -> _dt.date:
@@ -138,18 +142,31 @@ MAX_READ_KEYS = 2000
 MAX_MAILED_DAYS = 60
 
 
-def marked_read(state: dict, keys: Iterable[str], day: _dt.date) -> dict:
-    """The reminder document after "mark all read": ``keys`` (the digest's current entries)
-    become the read set — entries no longer in the digest are forgotten."""
+def marked_read(state: dict, keys: Iterable[str], day: _dt.date,
+                more: dict[str, int] | None = None) -> dict:
+    """The reminder document after "mark all read": ``keys`` (the digest's current entries
+    the user saw) become the read set — entries no longer in the digest are forgotten —
+    and ``more`` the count of each kind's entries left out of the list that they had in
+    view."""
     new = dict(state)
     new["read"] = sorted(set(keys))[:MAX_READ_KEYS]
     new["read_on"] = day.isoformat()
+    new["read_more"] = {k: int(n) for k, n in (more or {}).items() if k in KINDS and n > 0}
     return new
 
 
 def read_keys(state: dict) -> frozenset[str]:
     read = state.get("read")
     return frozenset(k for k in read if isinstance(k, str)) if isinstance(read, list) else frozenset()
+
+
+def read_more_counts(state: dict) -> dict[str, int]:
+    """Of each kind, how many left-out entries the user had in view when marking read."""
+    more = state.get("read_more")
+    if not isinstance(more, dict):
+        return {}
+    return {k: n for k, n in more.items()
+            if k in KINDS and isinstance(n, int) and not isinstance(n, bool) and n > 0}
 
 
 def was_mailed(state: dict, day: _dt.date) -> bool:

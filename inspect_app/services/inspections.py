@@ -128,13 +128,22 @@ def scope_for(store: Store, user: User) -> Scope:
     """The acting user with, for inspectors, the units they inspect (looked up only
     when a rule needs them). A merged unit's records follow it into its successor (DESIGN
     §8, ``domain/units.py``): a unit user sees its unit's history, an inspector that of the
-    units they inspect."""
+    units they inspect — and of the unit that carries a merged one's history and open
+    items today, so the items they raised stay theirs to follow up."""
     if user.role == "unit" and user.unit:
         return Scope(user=user, unit_codes=lambda: with_history(store, {user.unit}))
     if user.role != "inspector":
         return Scope(user=user)
-    return Scope(user=user, inspected_units=lambda: with_history(
-        store, store.units_with_member(user.username)))
+    return Scope(user=user, inspected_units=lambda: inspected_units(store, user.username))
+
+
+def inspected_units(store: Store, username: str) -> set[str]:
+    """The units an inspector inspects: those of their records, the units carrying a
+    merged one's history now, and the history of each."""
+    codes, merges = store.units_with_member(username), store.unit_merges()
+    if not merges:
+        return set(codes)
+    return merged_into_any(set(codes) | {carrier(c, merges) for c in codes}, merges)
 
 
 def _day(iso: str | None) -> str:

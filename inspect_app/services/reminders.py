@@ -68,10 +68,11 @@ class Notifications:
 
     digest: rules.Digest
     read: frozenset[str]
+    read_more: dict[str, int] = field(default_factory=dict)
 
     @property
     def unread(self) -> int:
-        return self.digest.unread_count(self.read)
+        return self.digest.unread_count(self.read, self.read_more)
 
     def is_read(self, entry: rules.DigestEntry) -> bool:
         return entry.key in self.read
@@ -80,20 +81,32 @@ class Notifications:
 def notifications(store: Store, scope: Scope, today: _dt.date) -> Notifications:
     """The user's digest and read state (one bounded read of each)."""
     found = digest(store, scope, today)
-    return Notifications(found, rules.read_keys(store.get_user_state(scope.user.username)))
+    state = store.get_user_state(scope.user.username)
+    return Notifications(found, rules.read_keys(state), rules.read_more_counts(state))
 
 
-def mark_all_read(store: Store, scope: Scope, today: _dt.date) -> int:
-    """Mark every entry of today's digest read; the number of entries marked."""
-    keys = [e.key for e in digest(store, scope, today).entries]
+def mark_all_read(store: Store, scope: Scope, today: _dt.date,
+                  seen: Iterable[str] | None = None,
+                  seen_more: dict[str, int] | None = None) -> int:
+    """Mark read the entries of today's digest the user saw (``seen``: the keys the page
+    listed; None: every current entry) — an entry that came in after the page was shown
+    stays new — and, of the entries the list left out, as many of each kind as the page
+    counted (``seen_more``; None: today's counts). The number of entries marked."""
+    found = digest(store, scope, today)
+    current = [e.key for e in found.entries]
+    wanted = set(current) if seen is None else set(seen)
+    more = found.more if seen_more is None else {
+        kind: min(n, max(0, seen_more.get(kind, 0))) for kind, n in found.more.items()}
 
-    def change(doc: dict) -> None:
-        new = rules.marked_read(doc, keys, today)
+    def change(doc: dict) -> int:
+        before = rules.read_keys(doc)
+        keys = [k for k in current if k in wanted or k in before]
+        new = rules.marked_read(doc, keys, today, more)
         doc.clear()
         doc.update(new)
+        return len([k for k in keys if k not in before])
 
-    store.update_user_state(scope.user.username, change)
-    return len(keys)
+    return store.update_user_state(scope.user.username, change)
 
 
 def escalated(store: Store, scope: Scope, today: _dt.date, after_days: int, page: int = 1,

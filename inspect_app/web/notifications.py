@@ -23,7 +23,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
 from ..domain.models import User
-from ..domain.reminders import KINDS_OF_ROLE, Digest
+from ..domain.reminders import KINDS, KINDS_OF_ROLE, MAX_READ_KEYS, Digest
 from ..i18n import formatting
 from ..services import reminders as service
 from ..storage import StoreError
@@ -84,11 +84,21 @@ def index():
 @bp.post("/read")
 @roles_required(*ROLES)
 def mark_read():
-    """Mark every entry of today's digest read."""
-    count = service.mark_all_read(store(), scope(), local_today())
+    """Mark read every entry of today's digest that the page showed (``seen``, and the
+    ``more_<kind>`` counts of those it left out); without them, every entry."""
+    seen = request.form.get("seen")
+    more = {kind: _count(request.form.get(f"more_{kind}")) for kind in KINDS}
+    count = service.mark_all_read(
+        store(), scope(), local_today(),
+        seen=None if seen is None else seen.split()[:MAX_READ_KEYS],
+        seen_more=None if seen is None else more)
     flash(ngettext("%(num)s notification marked read.", "%(num)s notifications marked read.",
                    count), "ok")
     return redirect(url_for("notifications.index"))
+
+
+def _count(text: str | None) -> int:
+    return int(text) if text and text.isascii() and text.isdigit() and len(text) < 9 else 0
 
 
 # ---------------------------------------------------------------- e-mail
