@@ -246,16 +246,18 @@ class Dashboard:
 # ---------------------------------------------------------------- building
 
 def build(store: Store, scope: Scope, query: DashboardQuery, *, today: _dt.date, tz: str,
-          escalate_after_days: int, locale: str = "vi") -> Dashboard:
-    """Every panel of the round ``query`` within what ``scope`` may see."""
+          escalate_after_days: int, locale: str = "vi", library: Any = None) -> Dashboard:
+    """Every panel of the round ``query`` within what ``scope`` may see. ``library`` (the
+    checklists): as for the ranking, a checklist it does not know and no record names is
+    :class:`Invalid`, and the round is titled by its checklist before any record is."""
     units = {u.code: u for u in store.list_units()}
     members = group_members(query.group, units)
     names = {code: unit.name for code, unit in units.items()}
     period = parse_period(query.period)
 
     ranked = ranking(store, scope, RankingQuery(query.checklist, query.period, query.kind),
-                     units=members)
-    league = league_of(ranked, units, period)
+                     units=members, library=library)
+    league = league_of(ranked, units)
     round_records = list(store.iter_summaries(visible_query(
         scope, units=members, checklist=query.checklist, period=query.period,
         status="finalized")))
@@ -282,11 +284,10 @@ def build(store: Store, scope: Scope, query: DashboardQuery, *, today: _dt.date,
                      groups=[] if scope.role == "unit" else groups(units, visible_units(scope)))
 
 
-def league_of(ranked: dict[str, Any], units: Mapping[str, Unit], period: Period) -> League:
+def league_of(ranked: dict[str, Any], units: Mapping[str, Unit]) -> League:
     """The league panel from the ranking of §11: its rows, the units in each band (best
-    first: the band of the highest percent first) and the units not yet inspected — but
-    not the units merged away before the period began (their history lives elsewhere),
-    nor the units that are groups of others (a district is not ranked among its communes)."""
+    first: the band of the highest percent first) and the units not yet inspected (the
+    ranking's ``not_inspected``: by name, without groups nor units merged away)."""
     rows = [LeagueRow(rank=r["rank"], unit=r["unit"], name=r["unit_name"],
                       inspection=r["inspection"], percent=r["percent"], total=r["total"],
                       max=r["max"], band=r["band"]) for r in ranked["rows"]]
@@ -297,13 +298,8 @@ def league_of(ranked: dict[str, Any], units: Mapping[str, Unit], period: Period)
             counts[row.band] = counts.get(row.band, 0) + 1
             best[row.band] = max(best.get(row.band, -1.0), usable_percent(row.percent) or 0.0)
     bands = sorted(counts.items(), key=lambda pair: -best[pair[0]])
-    start = period.start.isoformat()
-    parents = {u.parent for u in units.values() if u.parent}
     waiting = [(code, units[code].name if code in units else code)
-               for code in ranked["not_inspected"]
-               if code not in parents and not (code in units and units[code].merged_into
-                                               and (units[code].merged_on or "") <= start)]
-    waiting.sort(key=lambda pair: (fold(nfc(pair[1])), pair[0]))
+               for code in ranked["not_inspected"]]
     return League(rows, bands, waiting)
 
 

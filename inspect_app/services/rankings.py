@@ -1,7 +1,9 @@
 """Rankings (DESIGN §11): one row per unit, its newest finalized record of a checklist,
 period and kind (for assessments the ``final`` card), ranked by percent with the
 competition rank of :mod:`inspect_app.domain.ranking`; the units seen without such a
-record as ``not_inspected``; a merged unit's records ranked under its successor. The API
+record as ``not_inspected`` (by name, diacritics folded; not the units that group others:
+a district is not ranked among its communes); a merged unit's records ranked under its
+successor. The API
 and the home page use this one function."""
 from __future__ import annotations
 
@@ -86,8 +88,10 @@ def ranking(store: Store, scope: Scope, query: RankingQuery, *,
     seen = set(names) if allowed is None else set(allowed) & set(names)
     ranked_units = {s.unit for s in rows if usable_percent(s.percent) is not None}
     end = period_end(query.period)
-    not_inspected = sorted(c for c in seen if c not in ranked_units
-                           and successor_on(c, stored, end) == c)
+    groups = {u.parent for u in stored.values() if u.parent}
+    not_inspected = sorted((c for c in seen if c not in ranked_units and c not in groups
+                            and successor_on(c, stored, end) == c),
+                           key=lambda c: (fold(nfc(names[c])), c))
 
     def row(s, rank) -> dict[str, Any]:
         out = {"unit": s.unit, "unit_name": names.get(s.unit, s.unit), "inspection": s.id,

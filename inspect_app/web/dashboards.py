@@ -48,10 +48,14 @@ def _build(args: dict[str, str]):
     except Invalid as error:
         return None, translate(error.message), 400
     config = current_app.config
-    return service.build(store(), scope(), query, today=local_today(),
-                         tz=config["TIMEZONE"],
-                         escalate_after_days=int(config["ESCALATE_AFTER_DAYS"]),
-                         locale=_locale()), None, 200
+    try:
+        return service.build(store(), scope(), query, today=local_today(),
+                             tz=config["TIMEZONE"],
+                             escalate_after_days=int(config["ESCALATE_AFTER_DAYS"]),
+                             locale=_locale(),
+                             library=current_app.extensions["checklists"]), None, 200
+    except Invalid as error:
+        return None, translate(error.message), 400
 
 
 def _args() -> dict[str, str]:

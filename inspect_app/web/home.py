@@ -32,7 +32,8 @@ def index():
     codes |= {row["unit"] for row in (ranking or {}).get("rows", ())}
     names = unit_names(codes)
     return render_template("home.html", records=records, drafts=drafts, finalized=finalized,
-                           mine=mine, units=names, unit_count=db.page_units(limit=0).total,
+                           mine=mine, units=names, unit_count=db.page_units(
+                               codes=inspection_service.visible_units(current), limit=0).total,
                            ranking=ranking,
                            record_names=record_unit_names(records.rows) if records else {},
                            unit=db.get_unit(user.unit) if user.unit else None)
