@@ -240,6 +240,9 @@ def apply_change(item: RemediationItem, change: dict[str, Any], *, base_rev: int
         raise Stale(N_("the item changed since you loaded it"), item=item.id,
                     current=as_dict(item))
     if not differs and not note and not photos:
+        if comment and "status" not in change:  # nothing the comment could go with
+            raise BadChange(N_("a comment goes with verifying or sending back; use "
+                               "progress_note"), field="comment")
         return False  # already so: a retry or a double tap
     action = "progress" if note or photos else "updated"
     if "status" in differs:

@@ -649,13 +649,19 @@ def changes_since(store: Store, scope: Scope, inspection_id: str, since: int,
     record revision ``since`` (with its author's full name, the time and its score-card
     line), the record's current ``rev`` to ask from next time, its status, and, when
     something changed, the live ``totals`` (of ``section`` too, when it is one of the
-    checklist's). Access as for reading the record (404 when it may not be seen)."""
+    checklist's; a section it has not is :class:`Invalid`). Access as for reading the
+    record (404 when it may not be seen)."""
     inspection = load(store, scope, inspection_id)
+    wanted = None
+    if section:
+        wanted = checklist_of(inspection).section(section)
+        if wanted is None:  # a typo would read as a section without figures
+            raise Invalid(N_("the checklist has no section %(section)s",
+                             section=quoted(section[:100])), field="section")
     out: dict[str, Any] = {"rev": inspection.rev, "status": inspection.status, "changes": []}
     changed = rules.changed_since(inspection, since) if since < inspection.rev else []
     if not changed:
         return out
-    checklist = checklist_of(inspection)
     card = live_card(inspection)
     names = author_names(store, inspection, [a.by for _cid, a in changed])
     for criterion_id, answer in changed:
@@ -665,7 +671,6 @@ def changes_since(store: Store, scope: Scope, inspection_id: str, since: int,
             "answer": rules.answer_dict(answer, criterion_id),
             "by": answer.by, "by_name": names.get(answer.by, answer.by), "at": answer.at,
             "line": line.as_dict() if line is not None else None})
-    wanted = checklist.section(section) if section else None
     out["totals"] = totals_of(card, wanted.id if wanted else None)
     return out
 
@@ -789,7 +794,7 @@ def finalize(store: Store, scope: Scope, inspection_id: str, op: FinalizeOp, *,
     def apply(inspection: Inspection, at: str):
         rules.ensure_draft(inspection)
         merges = store.unit_merges()  # read under UNITS_LOCK: no merge moves items meanwhile
-        if op.base_rev is not None and op.base_rev != inspection.rev:
+        if op.base_rev is not None and rules.answers_changed_since(inspection, op.base_rev):
             # a team mate saved something after the summary was shown: never freeze a
             # score or items that the one finalizing has not seen
             raise rules.Stale(N_("answers changed after this summary was shown: look at it "

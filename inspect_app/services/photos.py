@@ -83,7 +83,7 @@ def process(data: bytes, *, max_side: int = 1600, max_bytes: int = 8 * 1024 * 10
                     image.draft("RGB", (max_side, max_side))
                 image.load()
                 image = ImageOps.exif_transpose(image)  # keep what the camera meant as "up"
-                image = image.convert("RGB")
+                image = _rgb(image)
     except Invalid:
         raise
     except Image.DecompressionBombError:  # more than twice Pillow's own limit
@@ -97,6 +97,24 @@ def process(data: bytes, *, max_side: int = 1600, max_bytes: int = 8 * 1024 * 10
     thumb_image.thumbnail((THUMB_SIDE, THUMB_SIDE), Image.Resampling.LANCZOS)
     return ProcessedPhoto(full=full, thumb=_jpeg(thumb_image, 75), width=image.width,
                           height=image.height)
+
+
+def _rgb(image: Image.Image) -> Image.Image:
+    """The picture as 8-bit RGB the way a viewer shows it: 16- and 32-bit greys (scans)
+    scaled down to 8 bits, not clipped to white; transparent parts (a stamp, a signature)
+    on white paper, not on black."""
+    if image.mode in ("I", "F") or image.mode.startswith("I;16"):
+        grey = image.convert("F") if image.mode == "F" else image.convert("I")
+        _low, high = grey.getextrema()
+        scale = 1 / 257 if (high or 0) > 255 else 1
+        image = grey.point(lambda v: v * scale).convert("L")
+    if image.mode in ("RGBA", "LA", "PA", "La", "RGBa") or (
+            image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        paper = Image.new("RGB", rgba.size, (255, 255, 255))
+        paper.paste(rgba, mask=rgba.getchannel("A"))
+        return paper
+    return image.convert("RGB")
 
 
 def _jpeg(image: Image.Image, quality: int) -> bytes:

@@ -54,7 +54,9 @@
       var canvas = document.createElement("canvas");
       canvas.width = Math.round(bitmap.width * scale);
       canvas.height = Math.round(bitmap.height * scale);
-      canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+      var pen = canvas.getContext("2d");
+      pen.fillStyle = "#fff"; pen.fillRect(0, 0, canvas.width, canvas.height); // transparent parts on white, as on the page
+      pen.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
       return new Promise(function (resolve) { canvas.toBlob(function (blob) { resolve(blob || file); }, "image/jpeg", 0.85); });
     }).catch(function () { return file; });
   }
