@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from inspect_app.services import accounts, commands
+from inspect_app.services import accounts, assessments, commands
 from inspect_app.services import inspections as service
 from inspect_app.services import units as unit_service
 
@@ -203,3 +203,32 @@ def test_an_explanation_typed_then_a_photo_or_a_refusal_keeps_the_text(app, clie
     response = client.post(f"/assessments/{record}/explanations/1.6", data=stale)
     assert response.status_code == 409 and "Một giải trình khác" in response.get_data(as_text=True)
     assert store.get_inspection(record).explanations["1.6"].text.startswith("Đã có KH")
+
+
+def test_taking_the_self_score_keeps_the_appraisers_comment_and_request(app, client, record):
+    """Round 1: the appraiser scores 1.6 "No", writes the reason in the note and asks the
+    unit to explain it. Looking again, they press "Take the self-score" on 1.6 (the unit
+    said "Yes"). They expect the unit's score to be taken over as the round's score; the
+    comment they wrote and the request to explain are theirs and should stay (nothing on
+    the button says it erases them). What happens: the round's answer is replaced by the
+    bare self-score value — the note is wiped and the request to explain is gone, so the
+    unit is never asked and the comment is lost (web/assessments.py save_appraisal, the
+    copy branch builds the content from the self-score alone)."""
+    store = app.extensions["store"]
+    unit = service.scope_for(store, store.get_user("ua"))
+    lead = service.scope_for(store, store.get_user("lead"))
+    assessments.advance(store, unit, record, commands.AdvanceOp(op()))
+    assessments.save_appraisal(store, lead, record, commands.appraisal_op("1.6", {
+        "op_id": op(), "base_rev": 1, "value": False, "explain": True,
+        "note": "Không có văn bản chỉ đạo"}))
+    login(client, "lead")
+    page = client.get(f"/inspections/{record}").get_data(as_text=True)
+    section = re.search(r'href="/assessments/[^/]+/appraisal/([^"]+)"', page).group(1)
+    html = client.get(f"/assessments/{record}/appraisal/{section}").get_data(as_text=True)
+    data = form_fields(html, "appraisal-form")
+    data["copy"] = "1.6"
+    response = client.post(f"/assessments/{record}/appraisal/{section}", data=data)
+    assert response.status_code == 302
+    saved = store.get_inspection(record).rounds["appraisal1"]["1.6"]
+    assert saved.value is True  # the self-score was taken over
+    assert (saved.note, saved.explain) == ("Không có văn bản chỉ đạo", True)

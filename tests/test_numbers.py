@@ -284,7 +284,7 @@ OUT_OF_RANGE = [  # (criterion, API content, what the refusal says)
      "ô “Dự toán thu (triệu đồng)” phải là một số hữu hạn"),
     ("6", {"inputs": {"du_toan": float("nan"), "thuc_thu": 1}}, "phải là một số hữu hạn"),
     ("6", {"inputs": {"du_toan": 0.1234567, "thuc_thu": 1}},
-     "ô “Dự toán thu (triệu đồng)” có quá nhiều chữ số: 0.1234567"),
+     "ô “Dự toán thu (triệu đồng)” có quá nhiều chữ số: 0,1234567"),
     ("6", {"inputs": {"du_toan": 1e300, "thuc_thu": 1}}, "quá lớn"),
     ("4", {"value": 1e300}, "giá trị quá lớn"),
     ("9", {"value": float("inf")}, "giá trị phải là một số hữu hạn"),

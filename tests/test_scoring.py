@@ -378,3 +378,26 @@ def test_points_stay_within_range_and_percent_within_0_100(data):
     assert sum(s.points for s in card.sections) == card.total
     assert sum(s.max for s in card.sections) == card.max
     assert sum(card.counts.values()) == len(checklist.criteria)
+
+
+# 3.7 of cchc-xa as shipped: apology slips out of late files; no late file → full marks.
+APOLOGY = dict(type="ratio", points=1,
+               inputs={"so_tre_han": "Số hồ sơ trễ hạn",
+                       "so_phieu_xin_loi": "Số hồ sơ trễ hạn đã có phiếu xin lỗi"},
+               numerator=["so_phieu_xin_loi"], denominator=["so_tre_han"], on_zero="full",
+               bands=[{"min": 100, "points": 1}, {"min": 90, "points": 0.5}])
+
+
+def test_a_ratio_counting_something_out_of_nothing_is_flagged():
+    """A commune (or an inspector) types the two figures of 3.7 the wrong way round: 5
+    apology slips, 0 late files (really 0 slips for 5 late files, worth 0 points). It
+    expects the line to be flagged for a second look, as 5 slips for 4 late files is
+    (docs/checklists.md §7: "a ratio above 100 % is flagged … the two figures may be
+    swapped"). It gets full marks and no flag at all: on_zero "full" wins whatever the
+    numerator says, so the swapped figures earn the full point silently."""
+    checklist = make_checklist(criterion_data(**APOLOGY))
+    over = score(checklist, {"c1": {"inputs": {"so_tre_han": 4, "so_phieu_xin_loi": 5}}})
+    assert over.line("c1").check == "over_100"  # 125 %: flagged
+    swapped = score(checklist, {"c1": {"inputs": {"so_tre_han": 0, "so_phieu_xin_loi": 5}}})
+    line = swapped.line("c1")
+    assert line.check == "over_100" or line.points != 1, (line.points, line.check)

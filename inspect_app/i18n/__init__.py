@@ -43,7 +43,7 @@ def translate(message: Any, locale: str) -> str:
         if isinstance(value, Message):
             value = translate(value, locale)
         elif isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
-            value = formatting.typed(value, locale)
+            value = formatting.exact(value, locale)
         params[key] = value
     if not message.template:
         return ""

@@ -67,6 +67,21 @@ def typed(value: Any, locale: str = "vi") -> str:
     return _number(str(number), locale, ALL_DECIMALS)
 
 
+def exact(value: Any, locale: str = "vi") -> str:
+    """A number with every decimal it has, grouped the locale's way: what a message says
+    a user typed (0,0000001 refused for its seventh decimal is not "0")."""
+    try:
+        number = Decimal(str(value))
+    except ArithmeticError:
+        return str(value)
+    if not number.is_finite() or abs(number) >= HUGE:
+        return str(value)
+    places = max(0, -number.normalize().as_tuple().exponent)
+    if places <= 6:
+        return _number(str(number), locale, ALL_DECIMALS)
+    return format_decimal(number, format="#,##0." + "0" * places, locale=locale)
+
+
 @functools.lru_cache(maxsize=4)
 def number_symbols(locale: str = "vi") -> dict[str, str]:
     """The decimal mark and thousands separator people type in this locale (Babel):

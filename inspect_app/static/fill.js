@@ -182,7 +182,7 @@
     } else if (c.preview === "ratio") {
       var num = sum(inputs, c.numerator), den = sum(inputs, c.denominator);
       if (num === null || den === null) { out.textContent = ""; return; }
-      if (den === 0) { out.textContent = t("no_denominator"); return; }
+      if (den === 0) { out.textContent = c.on_zero === "na" ? t("no_denominator") : "→ " + numberFormat.format(c.on_zero === "full" ? c.points : 0); return; }
       var pct = exact(100 * num / den);
       var pts = c.proportional ? Math.min(c.points, c.points * pct / 100) : bandPoints(c.bands, pct);
       out.textContent = percentFormat.format(pct) + "% → " + numberFormat.format(pts);

@@ -54,6 +54,7 @@
     var mine = readWith(body, decimal, group);
     var theirs = readWith(body, group, decimal);  // the other convention, marks swapped
     if (mine !== null) {
+      if (mine === "0") sign = "";  // -0 is 0, as the server reads it
       if (whole && !isWhole(mine)) {
         if (theirs !== null && isWhole(theirs)) return { error: "two_readings", readings: [sign + mine, sign + theirs] };
         return { error: "not_whole", readings: [sign + mine] };

@@ -128,10 +128,13 @@ def save_appraisal(inspection_id: str, section_id: str):
             base_rev = int(data.get("base_rev") or 0)
         except ValueError:
             base_rev = 0
-        if copy_of == c.id:
+        if copy_of == c.id:  # the unit's score, the appraiser's own note and request
             own = inspection.answers.get(c.id)
             content = own.content() if own else {}
             content.pop("note", None)
+            content = rules.clean_content({**content, "note": data.get("note") or ""})
+            if request.form.get(f"{cf.key}_{EXPLAIN}") == "y":
+                content["explain"] = True
         else:
             content, parse_problems = fill_forms.parse_content(c, data)
             if parse_problems:

@@ -74,6 +74,7 @@ def init_app(app: Flask) -> None:
         return wrapped
 
     app.add_template_filter(_fmt(formatting.number), "number")
+    app.add_template_filter(_fmt(formatting.exact), "exact")  # every decimal it has
     app.add_template_filter(_fmt(formatting.percent), "percent")
     app.add_template_filter(  # a stored moment is the day it was in the province's zone
         lambda value: formatting.date(value, current_locale(), app.config["TIMEZONE"]), "date")

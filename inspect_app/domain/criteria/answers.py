@@ -63,12 +63,14 @@ def number_problem(value: Any, name: str, *, whole: bool = False, low: Decimal |
     number = to_decimal(value)
     if number < 0:
         return N_("%(name)s must not be negative, got %(value)s", name=name, value=given(value))
+    # a number as typed, every digit (formatted the user's way), unless absurdly large
+    spelled = number if number <= MAX_NUMBER * 1000 else shown(value)
     if number > MAX_NUMBER:
         return N_("%(name)s is too large: %(value)s (at most %(max)s)", name=name,
-                  value=shown(value), max=MAX_NUMBER)
+                  value=spelled, max=MAX_NUMBER)
     if decimals_of(number) > MAX_DECIMALS or digits_of(number) > MAX_DIGITS:
         return N_("%(name)s has too many digits: %(value)s (at most %(places)s decimals and "
-                  "%(digits)s digits in all)", name=name, value=shown(value),
+                  "%(digits)s digits in all)", name=name, value=spelled,
                   places=MAX_DECIMALS, digits=MAX_DIGITS)
     if whole and number != number.to_integral_value():
         return N_("%(name)s must be a whole number, got %(value)s", name=name,

@@ -68,9 +68,14 @@ class Ratio(AnsweredWithInputs):
         cmax = criterion.points
         percent = ratio_percent(criterion, answer["inputs"])
         if percent is None:
+            # something counted out of nothing (5 apology slips, 0 late files): the two
+            # figures may be swapped — flagged as a ratio above 100 % is
+            check = ("over_100" if sum_inputs(answer["inputs"], criterion.numerator) > 0
+                     and not criterion.may_exceed else None)
             if criterion.on_zero == "na":
-                return Outcome(None, status="na")
-            return Outcome(Fraction(cmax) if criterion.on_zero == "full" else Fraction(0))
+                return Outcome(None, check=check, status="na")
+            return Outcome(Fraction(cmax) if criterion.on_zero == "full" else Fraction(0),
+                           check=check)
         if criterion.proportional:
             exact = min(Fraction(cmax), Fraction(cmax) * percent / 100)
         else:
