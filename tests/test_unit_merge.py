@@ -311,7 +311,7 @@ def test_a_merged_unit_gets_no_new_records(merged, app):
             service.start(merged, app.extensions["checklists"], scope_of(merged, who),
                           commands.StartRequest(unit="A", checklist="cchc-xa", period="2025",
                                                 kind=kind))
-        assert "was merged into N on 01/07/2025" in refused.value.message
+        assert "was merged into Phường Mới on 01/07/2025" in refused.value.message
     assert len(merged.list_inspections()) == before
     options = service.start_options(merged, app.extensions["checklists"],
                                     scope_of(merged, "quantri"), "inspection",
@@ -609,7 +609,7 @@ def test_a_merged_unit_takes_no_new_users_but_keeps_its_own(store):
     with pytest.raises(Invalid) as refused:
         accounts.create_user(store, "moi", "unit", unit="A", password="mat-khau-dai-du")
     assert translate(refused.value.message, "vi") == (
-        "đơn vị A đã được sáp nhập vào N từ ngày 01/07/2025: hãy gắn người dùng với N")
+        "đơn vị A đã được sáp nhập vào Xã Mới (N) từ ngày 01/07/2025: hãy gắn người dùng với Xã Mới (N)")
     assert store.get_user("moi") is None
     with pytest.raises(Invalid):
         accounts.edit_user(store, admin, "canbo_z", UserEdit("Cán bộ Z", "", "unit", "A", True))

@@ -85,3 +85,14 @@ def merged_into_any(codes: Iterable[str], merges: Mapping[str, str]) -> set[str]
     alone (``{code: merged_into}`` of the merged units, as ``Store.unit_merges`` gives)."""
     codes = set(codes)
     return codes | {code for code in merges if carrier(code, merges) in codes}
+
+
+def stored_code(typed: str, codes: Iterable[str]) -> str:
+    """The stored code a person meant by ``typed``: spaces trimmed and case ignored
+    (" xa-tn " is XA-TN: one code is one unit, however it is typed); ``typed`` trimmed
+    when no stored code matches."""
+    typed = typed.strip()
+    if typed in codes:
+        return typed
+    folded = typed.casefold()
+    return next((code for code in codes if code.casefold() == folded), typed)

@@ -17,6 +17,7 @@ from ..domain.dates import day_month_year
 from ..domain.messages import N_, Message
 from ..domain.models import ROLES, ApiToken, User
 from ..domain.text import ID_TEXT, SHORT_TEXT, TextProblem, check_password_text, clean_text, nfc
+from ..domain.units import stored_code
 from ..storage import AlreadyExists, CannotStore, NotFound, Store
 from . import Conflict, Forbidden, Invalid, Missing, Throttled, audit, clock
 from .commands import UserEdit
@@ -121,11 +122,13 @@ def check_password_rules(password: str) -> None:
 
 
 def check_role_and_unit(store: Store, role: str, unit: str | None, unit_missing: Message,
-                        current: str | None = None) -> None:
+                        current: str | None = None) -> str | None:
     """A known role, and a known unit exactly for the ``unit`` role (``unit_missing`` says
     how to give one: a command's option or the page's field); :class:`Invalid` if not. A
     unit merged into another takes no new users (``current``: the unit a user already has,
-    kept when other fields of that user change)."""
+    kept when other fields of that user change). The unit's stored code (as typed: "nt "
+    is NT)."""
+    unit = unit.strip() if isinstance(unit, str) else unit
     if role not in ROLES:
         raise Invalid(N_("role must be one of %(roles)s", roles=", ".join(ROLES)), field="role",
                       reason="role")
@@ -135,16 +138,26 @@ def check_role_and_unit(store: Store, role: str, unit: str | None, unit_missing:
                           reason="unit_required")
         found = store.get_unit(unit)
         if found is None:
+            found = store.get_unit(stored_code(unit, {u.code for u in store.list_units()}))
+        if found is None:
             raise Invalid(N_("unknown unit %(unit)r", unit=unit), field="unit",
                           reason="unit_unknown")
-        if found.merged_into and unit != current:
+        if found.merged_into and found.code != current:
             raise Invalid(N_("unit %(unit)s was merged into %(into)s on %(on)s: bind the user "
-                             "to %(into)s", unit=unit, into=found.merged_into,
+                             "to %(into)s", unit=unit, into=_named(store, found.merged_into),
                              on=day_month_year(found.merged_on)),
                           field="unit", reason="unit_merged")
+        return found.code
     elif unit:
         raise Invalid(N_("only unit users are bound to a unit (role %(role)s is not)", role=role),
                       field="unit", reason="unit_not_allowed")
+    return None
+
+
+def _named(store: Store, code: str) -> str:
+    """A unit as a refusal names it: "Xã Mới (N)" (the form takes the code)."""
+    found = store.get_unit(code)
+    return f"{found.name} ({code})" if found is not None else code
 
 
 def user_fields(user: User) -> dict:
@@ -173,7 +186,7 @@ def create_user(store: Store, username: str, role: str, *, unit: str | None = No
     if not USERNAME_RE.match(username):
         raise Invalid(N_("username must be 2–40 characters: a-z, 0-9, dot, dash or underscore, "
                          "starting with a letter or digit"), field="username", reason="username_format")
-    check_role_and_unit(store, role, unit, N_("a unit user needs --unit CODE"))
+    unit = check_role_and_unit(store, role, unit, N_("a unit user needs --unit CODE"))
     if password is not None:
         check_password_rules(password)
     user = User(username=username, role=role, unit=unit if role == "unit" else None,
@@ -261,7 +274,8 @@ def _edit_user(store: Store, actor: User, username: str, edit: UserEdit) -> User
     position = _clean(edit.position, "position", N_("Position"))
     email = clean_email(edit.email)
     role, unit = edit.role, (edit.unit or None)
-    check_role_and_unit(store, role, unit, N_("a commune officer needs a unit"), current=user.unit)
+    unit = check_role_and_unit(store, role, unit, N_("a commune officer needs a unit"),
+                               current=user.unit)
     stays_admin = role == "admin" and bool(edit.active)
     if user.role == "admin" and user.active and not stays_admin:
         if user.username == actor.username:

@@ -154,6 +154,12 @@ def _day(iso: str | None) -> str:
         return iso or "?"
 
 
+def _unit_name(store: Store, code: str) -> str:
+    """A unit as a message names it: its name (its code when it is not stored)."""
+    found = store.get_unit(code)
+    return found.name if found is not None else code
+
+
 def with_history(store: Store, codes: Iterable[str]) -> set[str]:
     """``codes`` and every unit merged into one of them (directly or in turn): the units
     whose records are their history now."""
@@ -307,7 +313,8 @@ def start(store: Store, library: ChecklistLibrary, scope: Scope, request: StartR
     elif unit_record.merged_into:
         errors["unit"] = N_("%(unit)s was merged into %(into)s on %(on)s and gets no new "
                             "records: start one of %(into)s", unit=unit_record.name,
-                            into=unit_record.merged_into, on=_day(unit_record.merged_on))
+                            into=_unit_name(store, unit_record.merged_into),
+                            on=_day(unit_record.merged_on))
     loaded = library.get(checklist) if isinstance(checklist, str) else None
     if checklist is None or checklist == "":
         errors["checklist"] = N_("give the checklist")
@@ -371,8 +378,8 @@ def start(store: Store, library: ChecklistLibrary, scope: Scope, request: StartR
         now_unit = store.get_unit(unit)
         if now_unit is not None and now_unit.merged_into:  # merged while this was checked
             merged = N_("%(unit)s was merged into %(into)s on %(on)s and gets no new records: "
-                        "start one of %(into)s", unit=now_unit.name, into=now_unit.merged_into,
-                        on=_day(now_unit.merged_on))
+                        "start one of %(into)s", unit=now_unit.name,
+                        into=_unit_name(store, now_unit.merged_into), on=_day(now_unit.merged_on))
             raise Invalid(merged, fields={"unit": merged})
         drafts = open_drafts(store, scope, unit=unit, checklist=loaded.id, period=period,
                              kind=kind)

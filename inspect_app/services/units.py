@@ -33,7 +33,7 @@ from ..domain.text import (
     nfc,
     sort_key,
 )
-from ..domain.units import merged_into_any, successor
+from ..domain.units import merged_into_any, stored_code, successor
 from ..storage import Store
 from . import Invalid, audit, clock
 from .commands import quoted
@@ -143,15 +143,17 @@ def add_unit(store: Store, code: str, name: str, parent: str | None = None,
     a renaming with a date, which keeps the old name on earlier records, is
     :func:`rename_unit`). ``new``: only add (the web form's "Add a unit"): a code already
     taken is refused, naming its unit. ``by``: who the audit log names."""
-    if new and isinstance(code, str) and (taken := store.get_unit(code.strip())) is not None:
+    existing = store.list_units()
+    if isinstance(code, str):  # " xa-tn " corrects (or, ``new``, is refused as) XA-TN
+        code = stored_code(code, {u.code for u in existing})
+    if new and isinstance(code, str) and (taken := store.get_unit(code)) is not None:
         raise Invalid(N_("the code %(code)s is already %(name)s's: give the new unit a code of "
                          "its own (a new name for %(name)s is “Rename” on its page, which keeps "
                          "the old name on its earlier records)", code=taken.code, name=taken.name),
                       field="code")
     keep_address = address is None
     problems, (code, name, parent, address) = _texts(code, name, parent, address or "")
-    parent = parent or None
-    existing = store.list_units()
+    parent = stored_code(parent, {u.code for u in existing}) if parent else None
     known = {u.code for u in existing} | {code}
     problems = problems or _check(code, name, parent, known)
     if not problems and parent:
@@ -444,6 +446,7 @@ def parse_units_csv(text: str, existing: set[str] | dict[str, str | None],
     errors: list[tuple[int, Message]] = []
     parsed: list[tuple[int, Unit]] = []
     seen: dict[str, int] = {}
+    known_codes = set(existing)
     for number, row in rows[1:]:
         if not any(cell.strip() for cell in row):
             continue
@@ -458,6 +461,9 @@ def parse_units_csv(text: str, existing: set[str] | dict[str, str | None],
         if problems:
             errors.extend((number, p) for p in problems)
             continue
+        # a code typed in another case is the stored unit's (or an earlier row's)
+        code = stored_code(code, known_codes | set(seen))
+        parent = stored_code(parent, known_codes | set(seen)) if parent else parent
         if code in seen:
             errors.append((number, N_("code %(code)r repeats line %(line)s", code=code,
                                       line=seen[code])))

@@ -31,12 +31,14 @@ def index():
     codes = {r.unit for part in (records, finalized, mine) if part for r in part.rows}
     codes |= {row["unit"] for row in (ranking or {}).get("rows", ())}
     names = unit_names(codes)
+    own = db.get_unit(user.unit) if user.unit else None
     return render_template("home.html", records=records, drafts=drafts, finalized=finalized,
                            mine=mine, units=names, unit_count=db.page_units(
                                codes=inspection_service.visible_units(current), limit=0).total,
                            ranking=ranking,
                            record_names=record_unit_names(records.rows) if records else {},
-                           unit=db.get_unit(user.unit) if user.unit else None)
+                           unit=own, merged_into=db.get_unit(own.merged_into)
+                           if own is not None and own.merged_into else None)
 
 
 def latest_ranking(current):

@@ -1,0 +1,101 @@
+"""Units as people type and see them: a code in another case or with spaces is the stored
+unit, a merged unit's officer is offered no start, refusals name the new unit by its name."""
+from __future__ import annotations
+
+from inspect_app.domain.models import Unit
+from inspect_app.services import Invalid, accounts
+from inspect_app.services import units as unit_service
+from inspect_app.storage.memory import MemoryStore
+
+from .support import PASSWORD, logged_in
+from .support import page_text as text
+from .support import post_page as post
+
+
+def test_importing_a_stored_code_in_lower_case_corrects_that_commune():
+    """The province imports its units again from a spreadsheet where the code was typed
+    " xa-tn " (lower case, spaces) for the stored unit XA-TN "Xã Thiện Nghiệp". They
+    expect the row to correct XA-TN (or the file refused). What happens: a second unit
+    "xa-tn" with the same name is added: the commune now appears twice in every list and
+    select, and records started on one are not the other's."""
+    store = MemoryStore()
+    unit_service.add_unit(store, "XA-TN", "Xã Thiện Nghiệp")
+    try:
+        unit_service.import_units(store, "code,name\n xa-tn ,Xã Thiện Nghiệp\n")
+    except Invalid:
+        pass  # refused: acceptable, nothing duplicated
+    assert sorted(u.code for u in store.list_units()) == ["XA-TN"]
+
+
+def test_adding_a_unit_whose_code_differs_only_in_case_is_refused_as_taken():
+    """An administrator uses "Thêm đơn vị" with code "xa-tn" for a commune already stored
+    as XA-TN. The form promises to refuse a taken code (naming its unit). What happens:
+    a new, second unit "xa-tn" is saved."""
+    store = MemoryStore()
+    unit_service.add_unit(store, "XA-TN", "Xã Thiện Nghiệp")
+    try:
+        unit_service.add_unit(store, "xa-tn", "Xã Thiện Nghiệp", new=True)
+    except Invalid:
+        pass
+    assert sorted(u.code for u in store.list_units()) == ["XA-TN"]
+
+
+def _many_units(store, count=301):
+    store.save_units([Unit(f"X{i:03d}", f"Xã Số {i:03d}") for i in range(count)])
+    unit_service.add_unit(store, "NT", "Xã Nông Thượng")
+    accounts.create_user(store, "quantri", "admin", password=PASSWORD, full_name="Quản Trị")
+
+
+def test_typed_unit_code_with_a_trailing_space_makes_the_officer(app):
+    """With more than 300 units the new user's unit is a typed code ("as on the Units
+    page"). The administrator copies "NT " (with a trailing space, as copying a table
+    cell gives) and creates a commune officer. They expect the officer of NT. What
+    happens: refused, "Đơn vị này không tồn tại." (that unit does not exist), although NT
+    is right there."""
+    store = app.extensions["store"]
+    _many_units(store)
+    client = logged_in(app, "quantri")
+    response = post(client, "/users/", {"username": "xa.nt", "full_name": "Cán Bộ",
+                                        "position": "", "role": "unit", "unit": "NT ",
+                                        "password": PASSWORD})
+    assert store.get_user("xa.nt") is not None, text(response)[:2000]
+    assert store.get_user("xa.nt").unit == "NT"
+
+
+def _merged_officer(app):
+    """Units A "Xã An" and N "Xã Mới", officer "ua" of A, A merged into N."""
+    store = app.extensions["store"]
+    unit_service.add_unit(store, "A", "Xã An")
+    unit_service.add_unit(store, "N", "Xã Mới")
+    accounts.create_user(store, "ua", "unit", unit="A", password=PASSWORD)
+    unit_service.merge_units(store, ["A"], "N", "01/07/2025")
+    return logged_in(app, "ua")
+
+
+def test_home_of_a_merged_units_officer_offers_no_self_check_that_cannot_start(app):
+    """The officer of commune A, merged into N, opens the home page. A merged unit gets
+    no new self-check (docs/units.md: "its unit page offers none"), so they expect no
+    "Bắt đầu tự kiểm tra" button. What happens: the button is there; it opens a start
+    form whose unit list is empty, and submitting it says "hãy chọn đơn vị" with nothing
+    to choose: a dead end."""
+    client = _merged_officer(app)
+    home = text(client.get("/"))
+    form = client.get("/inspections/new?kind=self_check").get_data(as_text=True)
+    assert '<select id="unit" name="unit"></select>' in form  # the dead end it leads to
+    assert "/inspections/new?kind=self_check" not in home
+    assert "Bắt đầu tự kiểm tra" not in home
+
+
+def test_refusal_to_start_a_merged_unit_names_the_new_unit_by_its_name(app):
+    """Someone starts a self-check of commune A, merged into N "Xã Mới". The refusal
+    names the old unit by its name ("Xã An") and should name the new one the same way
+    (docs/units.md: "refused with a message naming the new unit"). What happens: it says
+    "…sáp nhập vào N … hãy tạo phiếu của N": the new unit's bare code."""
+    client = _merged_officer(app)
+    response = post(client, "/inspections/new", {"kind": "self_check", "unit": "A",
+                                                 "checklist": "cchc-xa", "period": "2025"},
+                    page="/inspections/new?kind=self_check")
+    shown = text(response)
+    assert response.status_code == 400
+    assert "Xã An đã được sáp nhập" in shown
+    assert "sáp nhập vào Xã Mới" in shown
