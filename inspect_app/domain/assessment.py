@@ -14,6 +14,7 @@ atomic read-modify-write, after the access checks.
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -100,6 +101,16 @@ def current_round(inspection: Inspection) -> str | None:
 def final_round(inspection: Inspection) -> str:
     """The answers the final card is scored from: round 2 where it happened, else round 1."""
     return "appraisal2" if "appraisal2" in inspection.rounds else "appraisal1"
+
+
+def scored_answers(kind: str | None, stage: str | None, answers: Mapping[str, Any],
+                   rounds: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The answers a record's card is scored from, on plain data as well as records: a
+    final assessment's final round (round 2 where it happened, else round 1: its points,
+    the appraisers' notes); any other record's own answers."""
+    if kind == "assessment" and stage == "final":
+        return rounds.get("appraisal2" if "appraisal2" in rounds else "appraisal1") or {}
+    return answers
 
 
 def copied(answers: dict[str, Answer], by: str, at: str, *, keep_note: bool) -> dict[str, Answer]:

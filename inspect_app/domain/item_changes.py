@@ -243,6 +243,11 @@ def apply_change(item: RemediationItem, change: dict[str, Any], *, base_rev: int
         if comment and "status" not in change:  # nothing the comment could go with
             raise BadChange(N_("a comment goes with verifying or sending back; use "
                                "progress_note"), field="comment")
+        if comment and base_rev is not None and base_rev != item.rev:
+            # the item reached that status some other way meanwhile (the unit took its
+            # "done" back): the reviewer's comment would be lost without a word
+            raise Stale(N_("the item changed since you loaded it"), item=item.id,
+                        current=as_dict(item))
         return False  # already so: a retry or a double tap
     action = "progress" if note or photos else "updated"
     if "status" in differs:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..domain import criteria
+from ..domain.assessment import scored_answers
 from ..domain.checklist import Checklist
 from ..domain.dates import local_date
 from ..domain.models import (
@@ -150,6 +151,12 @@ class Sources:
         return self.inspection.kind == "self_check"
 
     @property
+    def answers(self) -> Any:
+        """The answers ``card`` is scored from (a final assessment: its final round's)."""
+        i = self.inspection
+        return scored_answers(i.kind, i.stage, i.answers, i.rounds)
+
+    @property
     def date(self) -> _dt.date:
         """The document's date: the day it was finalized (local time), else today."""
         return local_date(self.inspection.finalized_at, self.tz) or self.today
@@ -237,7 +244,7 @@ def shortcomings(src: Sources) -> list[dict[str, Any]]:
             continue
         item = next((i for i in items if i.source != "self_check_action"),
                     items[0] if items else None)
-        answer = src.inspection.answers.get(criterion.id)
+        answer = src.answers.get(criterion.id)
         finding = ((item.finding if item else "") or (answer.note if answer else "")
                    or default_finding(criterion, status or "fail", None, formatting.number))
         # a penalty is points taken off (−0,5), never "0,5 of 5" as if they were earned
@@ -301,7 +308,7 @@ def results(src: Sources) -> dict[str, Any]:
         rows = []
         for criterion in section.criteria:
             if criterion.points is None:  # recorded facts, no points: what was recorded
-                answer = src.inspection.answers.get(criterion.id)
+                answer = src.answers.get(criterion.id)
                 said = answer is not None and (answer.inputs or answer.note
                                                or answer.value is not None)
                 recorded = words(criterion, answer, None, "vi") if said else ""

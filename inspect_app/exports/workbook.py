@@ -63,7 +63,7 @@ from zoneinfo import ZoneInfo
 from babel.numbers import get_decimal_symbol, get_group_symbol
 
 from ..domain import criteria
-from ..domain.assessment import STAGE_LABELS, appraisal_lines, shown_rounds
+from ..domain.assessment import STAGE_LABELS, appraisal_lines, scored_answers, shown_rounds
 from ..domain.checklist import Checklist, Criterion, parse_checklist
 from ..domain.criteria import Shown
 from ..domain.dates import local_date
@@ -703,7 +703,9 @@ def _finding_rows(record: Record, checklist: Checklist, card: dict[str, Any],
                   photo_url: Callable[[str, str], str] | None,
                   all_criteria: bool = False) -> Iterator[Row]:
     lines = {line["id"]: line for line in card.get("criteria", ())}
-    answers = record.get("answers") or {}
+    # the answers the card's points come from (a final assessment: its final round's)
+    answers = scored_answers(record.get("kind"), record.get("stage"),
+                             record.get("answers") or {}, record.get("rounds") or {})
     record_id, period = record["id"], record["period"]
     with_items = {item.get("criterion") for item in record.get("items") or ()
                   if not is_withdrawn(item)}

@@ -80,7 +80,16 @@
     li.className = "note-entry";
     var meta = document.createElement("p");
     meta.className = "meta";
-    meta.textContent = new Date(note.at).toLocaleString(document.documentElement.lang === "en" ? "en-GB" : "vi-VN") + " · " + note.by;
+    var c = form._config, at = "";
+    try {  // 07/04/2023 14:05 in the app's time zone, as the page writes it
+      at = new Date(note.at).toLocaleString("en-GB", { timeZone: c.tz, day: "2-digit", month: "2-digit",
+        year: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).replace(",", "");
+    } catch (e) { /* an unknown zone: no time rather than a wrong one */ }
+    meta.textContent = at + " · " + (note.by === c.me ? c.my_name : note.by) + (note.status ? " · " : "");
+    if (note.status) {
+      var tag = document.createElement("span"); tag.className = "tag status-" + note.status;
+      tag.textContent = t("status_" + note.status); meta.appendChild(tag);
+    }
     li.appendChild(meta);
     if (note.note) { var p = document.createElement("p"); p.textContent = note.note; li.appendChild(p); }
     if (note.photos && note.photos.length) {
@@ -109,7 +118,7 @@
     var strong = document.createElement("strong"); strong.textContent = t("conflict_title");
     title.appendChild(strong);
     var now = document.createElement("p");
-    now.textContent = t("theirs") + " " + t("status_" + current.status) + (current.owner ? " · " + current.owner : "") + (current.due ? " · " + current.due : "");
+    now.textContent = t("theirs") + " " + t("status_" + current.status) + (current.owner ? " · " + current.owner : "") + (current.due ? " · " + current.due.split("-").reverse().join("/") : "");
     var reload = document.createElement("button");
     reload.type = "button"; reload.className = "button secondary"; reload.textContent = t("take_theirs");
     var again = document.createElement("button");

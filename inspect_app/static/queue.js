@@ -287,12 +287,15 @@
   }
 
   /* After op succeeded with rev: the next waiting op of the same criterion/item was made
-   * on the revision before this one, so it is moved onto the new one. */
+   * on the revision before this one, so it is moved onto the new one — unless someone
+   * else wrote in between (rev is not op's base_rev + 1): then it goes as it was made, and
+   * a difference is a conflict to choose, never their change overwritten. */
   function rebase(op, rev) {
     return all().then(function (ops) {
       var next = ops.filter(function (o) { return !o.corrupt && o.seq > op.seq && sameKey(o, op) && o.kind !== "photo" && o.kind !== "item_photo"; })[0];
+      var direct = op.base_rev === undefined || op.base_rev === null || rev === op.base_rev + 1;
       // a photo leaves the answer's content as it was: what follows it goes onto its revision
-      if (next && rev !== undefined && rev !== null && (op.kind === "photo" || madeOn(next, op.body))) {
+      if (next && direct && rev !== undefined && rev !== null && (op.kind === "photo" || madeOn(next, op.body))) {
         next.base_rev = rev; return put(next);
       }
     });

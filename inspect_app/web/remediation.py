@@ -120,8 +120,12 @@ def _load(inspection_id: str) -> Inspection:
 
 
 def item_config(inspection: Inspection, item: RemediationItem) -> dict[str, Any]:
-    """What plan.js needs to send an item's changes through the API."""
+    """What plan.js needs to send an item's changes through the API, and to write a note
+    just saved as the page writes it (the app's time zone, the author's full name)."""
+    me = scope().user
     return {"item": item.id, "rev": item.rev, "inspection": inspection.id,
+            "tz": current_app.config["TIMEZONE"], "me": me.username,
+            "my_name": me.full_name or me.username,
             "api": url_for("api.update_item", item_id=item.id),
             "photo_api": url_for("api.item_photo", item_id=item.id),
             "photo_base": url_for("inspections.photo", inspection_id=inspection.id,
