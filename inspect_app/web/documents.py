@@ -19,10 +19,12 @@ built in :mod:`inspect_app.exports.documents`.
 """
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, render_template, url_for
 
+from ..domain.assessment import visible_rounds
 from ..domain.models import Inspection
 from ..exports.documents import (
     Sources,
@@ -49,8 +51,24 @@ def _self_check_card(inspection: Inspection) -> dict[str, Any] | None:
     return service.card_dict(record) if record is not None else None
 
 
-def gather(inspection_id: str) -> Sources:
-    """Load an inspection the user may see (404 otherwise) and everything around it."""
+def _as_appraised(inspection: Inspection) -> tuple[Inspection, dict[str, Any] | None]:
+    """An assessment as its documents read it, with the unit's self-score beside: final,
+    the record itself (its final card) and the frozen self card; under appraisal, the
+    newest round the reader may see (the unit never sees a round in progress) in place of
+    the answers, so that a draft's figures and shortcomings are the appraisal's so far."""
+    if inspection.status == "finalized":
+        return inspection, inspection.cards.get("self")
+    own = service.card_dict(inspection)
+    seen = visible_rounds(inspection, scope().is_assessed_unit(inspection))
+    if not seen:
+        return inspection, None
+    return dataclasses.replace(inspection, answers=inspection.rounds.get(seen[-1]) or {}), own
+
+
+def gather(inspection_id: str, appraised: bool = True) -> Sources:
+    """Load an inspection the user may see (404 otherwise) and everything around it; an
+    assessment as its minutes and plan read it (``appraised``, :func:`_as_appraised`) or
+    as it is stored (the appraisal result reads every round itself)."""
     try:
         inspection = service.load(store(), scope(), inspection_id)
     except ServiceError:
@@ -62,6 +80,9 @@ def gather(inspection_id: str) -> Sources:
     checklist = service.checklist_of(inspection)
     users = {u.username: u for u in store().list_users()}
     preview = inspection.status != "finalized"
+    self_card = _self_check_card(inspection)
+    if inspection.kind == "assessment" and appraised:
+        inspection, self_card = _as_appraised(inspection)
     items = preview_items(inspection, today) if preview else list(inspection.items)
     return Sources(
         inspection=inspection, checklist=checklist, card=service.card_dict(inspection),
@@ -69,7 +90,7 @@ def gather(inspection_id: str) -> Sources:
         superior_body=names.superior_body, inspecting_body=names.inspecting_body,
         unit_users=[u for u in users.values()
                     if u.role == "unit" and u.unit == inspection.unit and u.active],
-        users=users, self_card=_self_check_card(inspection), preview=preview,
+        users=users, self_card=self_card, preview=preview,
     )
 
 
@@ -105,7 +126,7 @@ def plan(inspection_id: str):
 def appraisal_result(inspection_id: str):
     """The printable appraisal result (kết quả thẩm định) of an assessment; another kind
     of record has none (404)."""
-    src = gather(inspection_id)
+    src = gather(inspection_id, appraised=False)
     if src.inspection.kind != "assessment":
         abort(404)
     parts = assessments.assessment_parts(src.inspection, scope())

@@ -1,6 +1,6 @@
-"""Defects found in the printed documents (minutes and plan, print pages and PDF) of a
-PAR-index assessment: they read the unit's self-score where the appraisal rounds say
-something else. Each test fails on the current code for the reason its docstring says."""
+"""The printed minutes and plan of a PAR assessment read what the province scored: the final
+round once final, the round in progress while appraised (never shown to the unit), with the
+unit's self-score beside."""
 from __future__ import annotations
 
 import html as entities
@@ -58,7 +58,7 @@ def test_draft_assessment_minutes_follow_the_appraisal_round_in_progress(world, 
     minutes = text_of(client.get(f"/inspections/{bid}/minutes").get_data(as_text=True))
     assert "DỰ THẢO" in minutes
     row = minutes.split("5.4 Chấp hành kỷ luật, kỷ cương hành chính, văn hóa công sở", 1)[1]
-    assert row.split()[:2] == ["2", "1"], row[:40]  # max 2, the round's 1
+    assert row.split()[:3] == ["2", "2", "1"], row[:40]  # max 2, self-score 2, the round's 1
     assert "Tổng cộng 100 99" in minutes
     assert "Tiêu chí 5.4" in minutes.split("Tồn tại, hạn chế", 1)[1]
     plan = text_of(client.get(f"/inspections/{bid}/plan").get_data(as_text=True))
