@@ -41,7 +41,7 @@ class StartForm(Form):
     unit = SelectField(_l("Unit"), choices=[], validate_choice=False)
     checklist = SelectField(_l("Checklist"), choices=[], validate_choice=False)
     # Left empty, the period is the current one of the chosen checklist's cadence.
-    period = StringField(_l("Period"), validators=[Optional(), Length(max=10)],
+    period = StringField(_l("Period"), validators=[Optional(), Length(max=40)],
                          description=_l("2025 (year), 2025-Q1 (quarter), 2025-H1, 2025-03 (month) "
                                         "or 2025-W14 (week)"))
     team = SelectMultipleField(_l("Team members"), choices=[], validate_choice=False,
@@ -97,6 +97,11 @@ def index():
     current = scope()
     filters = {k: v for k in ("period", "kind", "status", "checklist")
                if (v := request.args.get(k, "").strip())}
+    if "period" in filters:  # "Tuần 1 năm 2027" as the pages write it is 2027-W01
+        try:
+            filters["period"] = parse_period(filters["period"][:40]).code
+        except PeriodError:
+            pass  # kept as typed: it finds nothing, and the box shows what was asked
     unit = request.args.get("unit", "").strip()
     if unit:
         filters["unit"] = unit
