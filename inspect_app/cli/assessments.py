@@ -98,9 +98,10 @@ def survey_command(file: str, checklist: str, period: str) -> None:
 
     with Path(file).open("rb") as handle:
         raw = handle.read(survey.MAX_BYTES + 1)
+        size = Path(file).stat().st_size
     try:
         done = survey.import_survey(current_store(), _scope(None), checklist=checklist,
-                                    period=period, raw=raw, source=Path(file).name)
+                                    period=period, raw=raw, source=Path(file).name, size=size)
     except ServiceError as exc:
         lines = [f"assessments survey: {translate(exc.message, 'vi')}"]
         lines += [f"  {translate(p, 'vi')}" for p in exc.details.get("problems", ())]

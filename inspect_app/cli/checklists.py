@@ -13,7 +13,7 @@ from ..domain.checklist import ChecklistError
 from ..domain.checklist_workbook import WorkbookError
 from ..domain.scoring import AnswerError, answers_from_document, score
 from ..i18n import translate
-from ..storage.checklist_files import checklist_paths, load_files, load_text, resolve
+from ..storage.checklist_files import checklist_paths, load_file, load_files, load_text, resolve
 from ..storage.checklist_workbooks import checklist_yaml, read_workbook_file
 from ..storage.files import write_atomic
 from .errors import CommandFailed
@@ -33,6 +33,8 @@ def checklists_check(paths: tuple[str, ...]) -> None:
     for raw in paths or (current_app.config["CHECKLISTS_DIR"],):
         path = Path(raw)
         files.extend(checklist_paths(path) if path.is_dir() else [path])
+    # a file named twice (the folder and the file just edited) is one file, not a duplicate
+    files = list({str(f.resolve()): f for f in reversed(files)}.values())[::-1]
     if not files:
         raise CommandFailed(f"no checklist files found in {', '.join(paths) or current_app.config['CHECKLISTS_DIR']}", 1)
     report = load_files(files)
@@ -57,6 +59,8 @@ def checklists_export(checklist: str, out: str) -> None:
     that can be edited and imported again (docs/checklists.md, Workbooks)."""
     from ..exports.checklist_xlsx import write_checklist
 
+    if Path(out).suffix.lower() != ".xlsx":  # never a workbook over a YAML checklist
+        raise CommandFailed(f"checklists export: --out must name an .xlsx file, got {out!r}")
     try:
         loaded = resolve(checklist, current_app.config["CHECKLISTS_DIR"])
     except ChecklistError as exc:
@@ -91,7 +95,10 @@ def checklists_import(workbook: str, out_dir: str | None) -> None:
     if load_text(text, checklist.id).hash != checklist.hash:  # pragma: no cover - a guard
         raise CommandFailed(f"{workbook}: the YAML text would not keep the content hash")
     folder = Path(out_dir or current_app.config["CHECKLISTS_DIR"])
-    target = folder / f"{checklist.id}.yaml"
+    target = _file_of(folder, checklist.id) or folder / f"{checklist.id}.yaml"
+    if target.suffix not in (".yaml", ".yml"):
+        raise CommandFailed(f"{target}: holds checklist {checklist.id!r} as JSON; import into "
+                            f"another folder (--out) or remove that file first")
     try:
         folder.mkdir(parents=True, exist_ok=True)
         write_atomic(target, text.encode("utf-8"))
@@ -99,6 +106,18 @@ def checklists_import(workbook: str, out_dir: str | None) -> None:
         raise CommandFailed(f"{target}: {exc.strerror or exc}") from None
     click.echo(f"ok  {checklist.id} {checklist.version}: {len(checklist.criteria)} criteria, "
                f"hash {checklist.hash[:12]} -> {target}")
+
+
+def _file_of(folder: Path, checklist_id: str) -> Path | None:
+    """The file of ``folder`` that holds ``checklist_id`` already (whatever its name):
+    an import replaces it, never writes a second file of the same id beside it."""
+    for path in checklist_paths(folder):
+        try:
+            if load_file(path).id == checklist_id:
+                return path
+        except ChecklistError:
+            continue
+    return None
 
 
 @click.command("score")

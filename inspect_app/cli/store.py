@@ -8,6 +8,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
+from ..services import ServiceError
 from ..storage import StoreError
 from ..storage.check import check_store
 from . import export
@@ -121,7 +122,10 @@ def demo_command(if_empty: bool) -> None:
     if if_empty and current_store().list_users():
         click.echo("the store already has data: demo not loaded")
         return
-    logins = demo.load(current_store(), current_app.extensions["checklists"])
+    try:
+        logins = demo.load(current_store(), current_app.extensions["checklists"])
+    except ServiceError as exc:
+        raise CommandFailed(f"demo: {exc.message}") from None
     click.echo("Demo loaded. Log in at http://127.0.0.1:5000 with (username / password, role):")
     for username, password, role in logins:
         click.echo(f"  {username:<16} {password:<14} {role}")

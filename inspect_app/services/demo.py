@@ -15,10 +15,11 @@ from typing import Any
 
 from ..domain.access import Scope
 from ..domain.checklist import Checklist, Criterion
+from ..domain.messages import N_
 from ..domain.scoring import answer_problems
 from ..storage import Store
 from ..storage.checklist_files import ChecklistLibrary
-from . import accounts, clock, commands, remediation
+from . import Conflict, accounts, clock, commands, remediation
 from . import inspections as service
 from . import units as unit_service
 
@@ -161,7 +162,12 @@ def _quiet(logger: logging.Logger):
 
 
 def load(store: Store, library: ChecklistLibrary) -> list[tuple[str, str, str]]:
-    """Load the demo; returns the logins (username, password, role) to print."""
+    """Load the demo into an empty store; returns the logins (username, password, role)
+    to print. A store with units or users is refused before anything is written: the demo
+    would overwrite real units and stop halfway on a taken username."""
+    if store.list_users() or store.list_units():
+        raise Conflict(N_("the store already has data: the demo loads only into an empty "
+                          "store (nothing was changed)"))
     with _quiet(log):
         logins = _load(store, library)
     log.info("demo loaded: %d units, %d users", len(COMMUNES), len(logins))

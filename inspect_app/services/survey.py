@@ -305,15 +305,16 @@ def _write(inspection: Inspection, figures: dict[str, Decimal], by: str, at: str
 
 
 def import_survey(store: Store, scope: Scope, *, checklist: str, period: str, raw: bytes,
-                  source: str = "") -> SurveyImport:
+                  source: str = "", size: int | None = None) -> SurveyImport:
     """Import a survey file (see the module docstring) into the assessments of
     ``checklist`` and ``period``: all or nothing. :class:`SurveyRefused` listing every
-    problem; :class:`Forbidden` for anyone but an administrator."""
+    problem; :class:`Forbidden` for anyone but an administrator. ``size``: the file's
+    size when the caller read only its first ``MAX_BYTES + 1`` bytes (``raw``)."""
     if scope.role != "admin":
         raise Forbidden(N_("only an administrator imports survey figures"))
     if len(raw) > MAX_BYTES:
         raise TooLarge(N_("the file is too large: %(size)s bytes (at most %(max)s bytes)",
-                          size=len(raw), max=MAX_BYTES))
+                          size=max(size or 0, len(raw)), max=MAX_BYTES))
     try:
         text = decode_upload(raw)
     except NotText as exc:

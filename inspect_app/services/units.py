@@ -378,6 +378,7 @@ def rename_unit(store: Store, code: str, new_name: str, on: object,
 class ImportResult:
     units: list[Unit]
     errors: list[Message]
+    columns: frozenset[str] = frozenset()  # the columns the file has (code, name, parent…)
 
 
 def _at_line(line: int, problem: str) -> Message:
@@ -495,7 +496,8 @@ def parse_units_csv(text: str, existing: set[str] | dict[str, str | None],
                 problems.append(N_("merging makes a cycle: %(chain)s", chain=" → ".join(chain)))
         errors.extend((number, p) for p in problems)
     return ImportResult([u for _, u in parsed],
-                        [_at_line(n, p) for n, p in sorted(errors, key=lambda e: e[0])])
+                        [_at_line(n, p) for n, p in sorted(errors, key=lambda e: e[0])],
+                        frozenset(h for h in header if h))
 
 
 @_one_at_a_time
@@ -514,7 +516,10 @@ def import_units(store: Store, text: str, *, by: str = audit.CLI) -> list[Unit]:
     for unit in result.units:
         old = existing.get(unit.code)
         if old is not None:  # a row corrects a stored unit: its merge and former names stay
+            # and so do the columns the file has not (a code,name list corrects names only)
             unit = replace(unit, former_names=old.former_names,
+                           parent=unit.parent if "parent" in result.columns else old.parent,
+                           address=unit.address if "address" in result.columns else old.address,
                            merged_into=unit.merged_into or old.merged_into,
                            merged_on=(unit.merged_on if unit.merged_into else old.merged_on))
             if unit.merged_into and not old.merged_into:

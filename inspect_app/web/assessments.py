@@ -497,10 +497,17 @@ def import_survey(checklist_id: str, period: str):
     if not form.validate_on_submit():
         flash(_("Choose a CSV file to import."), "error")
         return redirect(back)
+    stream, size = form.file.data.stream, None
+    try:  # the upload's real size, for the message when it is too large
+        stream.seek(0, 2)
+        size = stream.tell()
+        stream.seek(0)
+    except (AttributeError, OSError):
+        pass
     raw = form.file.data.read(survey.MAX_BYTES + 1)
     try:
         done = survey.import_survey(store(), scope(), checklist=checklist_id, period=period,
-                                    raw=raw, source=form.file.data.filename or "")
+                                    raw=raw, source=form.file.data.filename or "", size=size)
     except survey.SurveyRefused as exc:
         return render_template("assessments/survey_errors.html", back=back,
                                message=translate(exc.message),
