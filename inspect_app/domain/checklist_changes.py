@@ -28,18 +28,31 @@ class Changes:
     wording: tuple[Criterion, ...]  # only texts, guidance or remedy defaults
     max_before: Decimal
     max_after: Decimal
+    #: what changed of the checklist itself: "bands" (the rating of every unit), "kind",
+    #: "cadence", "title", "description", "sections" (their titles, order or survey mark)
+    general: tuple[str, ...] = ()
 
     @property
     def none(self) -> bool:
-        return not (self.added or self.removed or self.points or self.rules or self.wording)
+        return not (self.added or self.removed or self.points or self.rules or self.wording
+                    or self.general)
 
 
 def _rules(criterion: Criterion) -> dict:
     return {k: v for k, v in criterion.__dict__.items() if k not in _WORDING | {"points", "id"}}
 
 
+def _sections(checklist: Checklist) -> list[tuple]:
+    return [(s.id, s.title, s.description, s.survey) for s in checklist.sections]
+
+
 def changes(before: Checklist, after: Checklist) -> Changes:
-    """The differences from ``before`` to ``after``, criteria matched by id."""
+    """The differences from ``before`` to ``after``, criteria matched by id, and those of
+    the checklist's own keys (a lower band threshold rates every unit anew)."""
+    general = tuple(k for k in ("bands", "kind", "cadence", "title", "description")
+                    if getattr(before, k) != getattr(after, k))
+    if _sections(before) != _sections(after):
+        general += ("sections",)
     old = {c.id: c for c in before.criteria}
     new = {c.id: c for c in after.criteria}
     points, rules, wording = [], [], []
@@ -57,5 +70,5 @@ def changes(before: Checklist, after: Checklist) -> Changes:
         added=tuple(c for cid, c in new.items() if cid not in old),
         removed=tuple(c for cid, c in old.items() if cid not in new),
         points=tuple(points), rules=tuple(rules), wording=tuple(wording),
-        max_before=before.max_points, max_after=after.max_points,
+        max_before=before.max_points, max_after=after.max_points, general=general,
     )

@@ -327,8 +327,8 @@ def _read(value: Any, column: Column, place: str, found: Located) -> Any:
         return _number(value)
     if kind in ("text", "id", "enum") and isinstance(value, float):
         return repr(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, str) and kind in ("id", "enum"):
-        return value.strip()
+    if isinstance(value, str) and kind in ("id", "enum", "value"):
+        return value.strip()  # as a YAML file reads it: "dung_han " is dung_han
     return value
 
 
@@ -338,6 +338,8 @@ def _header_map(header: list[Any], columns: tuple[Column, ...], sheet: str,
     for column in columns:
         by_name[column.header.casefold()] = column
         by_name[column.key.casefold()] = column
+        if column.key == "points":  # an option's or band's points: "Điểm" (docs/checklists.md)
+            by_name.setdefault("điểm", column)
     out: dict[int, Column] = {}
     seen: dict[str, int] = {}
     for index, name in enumerate(header):
@@ -414,7 +416,9 @@ def _general(sheets, found: Located, data: dict[str, Any]) -> None:
         found.places[key] = place
         if _blank(value):
             continue
-        kind = "number" if key == "format" else ("id" if key == "id" else "text")
+        # one-word keys are read without the spaces around them ("2025.1 " is 2025.1)
+        kind = "number" if key == "format" else (
+            "id" if key in ("id", "version", "kind", "cadence") else "text")
         data[key] = _read(value, Column(key, kind), place, found)
     found.places.setdefault("", f"{GENERAL}!A1")
 

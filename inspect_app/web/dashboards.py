@@ -116,7 +116,7 @@ def index():
     dashboard, problem, status = (None, None, 200)
     if args.get("checklist") or args.get("period"):
         dashboard, problem, status = _build(args)
-    checklists = current_app.extensions["checklists"].all()
+    checklists = current_app.extensions["checklists"].everything()
     choices = dashboard.groups if dashboard else []
     return render_template("dashboards/index.html", dashboard=dashboard, problem=problem,
                            args=args, checklists=checklists, kinds=INSPECTION_KINDS,
@@ -132,7 +132,7 @@ def workbook():
     args = _args()
     dashboard, problem, status = _build(args)
     if dashboard is None:
-        checklists = current_app.extensions["checklists"].all()
+        checklists = current_app.extensions["checklists"].everything()
         return render_template("dashboards/index.html", dashboard=None, problem=problem,
                                args=args, checklists=checklists, kinds=INSPECTION_KINDS,
                                group_choices=[], svg={}, failed_shown=service.FAILED_SHOWN,

@@ -108,7 +108,7 @@ def _form(form_class: type[ExportForm] = ExportForm) -> ExportForm:
         form = form_class(formdata=request.args if request.args else None)
     library = current_app.extensions["checklists"]
     everything = SelectChoice("", _l("All"))
-    form.checklist.choices = [everything] + [SelectChoice(c.id, c.title) for c in library.all()]
+    form.checklist.choices = [everything] + [SelectChoice(c.id, c.title) for c in library.everything()]
     units = sorted((u for u in store().list_units() if current.can_view_unit(u.code)),
                    key=lambda u: sort_key(u.name))
     form.units.choices = [SelectChoice(u.code, u.name) for u in units]

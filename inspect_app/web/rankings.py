@@ -46,7 +46,7 @@ def index():
             problem, status = translate(error.message), 400
     bands = Counter(row["band"] for row in ranking["rows"] if row["band"]) if ranking else {}
     names = unit_names(ranking["not_inspected"]) if ranking else {}
-    checklists = current_app.extensions["checklists"].all()
+    checklists = current_app.extensions["checklists"].everything()
     return render_template("rankings/index.html", ranking=ranking, problem=problem, args=args,
                            bands=bands, not_inspected=names, checklists=checklists,
                            kinds=INSPECTION_KINDS), status
