@@ -336,17 +336,23 @@ def reset_password(store: Store, actor: User, username: str, password: str | Non
     return password
 
 
-def change_own_password(store: Store, username: str, current: str, new: str) -> User:
+def change_own_password(store: Store, username: str, current: str, new: str, *,
+                        max_failures: int = 10, window_minutes: float = 15) -> User:
     """A user changes their own password, giving the current one. Every other session of
-    the user ends (the caller renews the current one with the returned user)."""
+    the user ends (the caller renews the current one with the returned user). Wrong
+    current passwords count with the account's failed logins (:func:`authenticate`): a
+    session left open on a shared phone is no way round the lock-out."""
     user = get_user(store, username)
     try:
         check_password_text(current, field="current_password")
     except TextProblem:
         current = ""
+    count = _count_attempt(store, user.username, max_failures, window_minutes)
     if not (user.password_hash and password_matches(user.password_hash, current or "")):
-        raise Invalid(N_("the current password is wrong"), field="current_password",
-                      reason="current_password")
+        _refuse(count, max_failures, window_minutes,
+                Invalid(N_("the current password is wrong"), field="current_password",
+                        reason="current_password"))
+    _forget_attempts(store, user.username)
     if new == current:
         raise Invalid(N_("the new password must differ from the current one"), field="password",
                       reason="password_same")
@@ -474,6 +480,36 @@ class AccountDisabled(Forbidden):
     """The right password for an account an administrator disabled."""
 
 
+def _count_attempt(store: Store, username: str, max_failures: int,
+                   window_minutes: float) -> int:
+    """Record a password attempt on the account *before* the password is checked (see
+    :func:`authenticate`); :class:`Throttled` once ``max_failures`` are in the window.
+    The number of attempts counted, this one included."""
+    key, window, now = _throttle_key(username), window_minutes * 60, clock.epoch()
+    if store.login_failures(key, now, window) >= max_failures:
+        raise Throttled(N_("too many failed logins for this account; wait and try again"),
+                        minutes=window_minutes)
+    count = store.record_login_failure(key, now, window)  # CannotStore: no login
+    if count > max_failures:  # others failed meanwhile
+        raise Throttled("too many failed logins for this account; wait and try again",
+                        minutes=window_minutes)
+    return count
+
+
+def _refuse(count: int, max_failures: int, window_minutes: float, refusal: Exception) -> None:
+    """A wrong password: ``refusal``, or :class:`Throttled` when it was the last allowed."""
+    if count >= max_failures:
+        raise Throttled(N_("too many failed logins for this account; wait and try again"),
+                        minutes=window_minutes)
+    raise refusal
+
+
+def _forget_attempts(store: Store, username: str) -> None:
+    with suppress(CannotStore):
+        # The attempt is recorded; if forgetting it fails, it counts as one failure.
+        store.clear_login_failures(_throttle_key(username))
+
+
 def authenticate(store: Store, username: str, password: str, *, max_failures: int = 10,
                  window_minutes: float = 15) -> User:
     """Check a username and password, counting failures per account across processes.
@@ -494,27 +530,13 @@ def authenticate(store: Store, username: str, password: str, *, max_failures: in
         check_password_text(password)
     except TextProblem:
         raise Forbidden(N_("wrong username or password")) from None
-    key = _throttle_key(username)
-    window = window_minutes * 60
-    now = clock.epoch()
-    if store.login_failures(key, now, window) >= max_failures:
-        raise Throttled(N_("too many failed logins for this account; wait and try again"),
-                        minutes=window_minutes)
-    count = store.record_login_failure(key, now, window)  # CannotStore: no login
-    if count > max_failures:  # others failed meanwhile
-        raise Throttled("too many failed logins for this account; wait and try again",
-                        minutes=window_minutes)
+    count = _count_attempt(store, username, max_failures, window_minutes)
     user = store.get_user(normalize_username(username))
     valid = password_matches(user.password_hash if user and user.password_hash
                              else _dummy_hash(PASSWORD_METHOD), password or "")
     if not (user and user.password_hash and valid):
-        if count >= max_failures:
-            raise Throttled(N_("too many failed logins for this account; wait and try again"),
-                            minutes=window_minutes)
-        raise Forbidden(N_("wrong username or password"))
-    with suppress(CannotStore):
-        # The attempt is recorded; if forgetting it fails, it counts as one failure.
-        store.clear_login_failures(key)
+        _refuse(count, max_failures, window_minutes, Forbidden(N_("wrong username or password")))
+    _forget_attempts(store, username)
     if not user.active:  # the right password: saying so tells nothing a guesser could use
         raise AccountDisabled(N_("this account is disabled"))
     return user

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     make_response,
     redirect,
@@ -22,7 +23,7 @@ from wtforms.widgets import TextInput
 
 from ..domain.models import ROLES, User
 from ..domain.text import SHORT_TEXT
-from ..services import Conflict, Missing, ServiceError, accounts
+from ..services import Conflict, Missing, ServiceError, Throttled, accounts
 from ..services.commands import UserEdit
 from ..services.inspections import PAGE_SIZE, clamped, page_number
 from .auth import SessionUser, acting_user, roles_required, store, unit_names
@@ -324,9 +325,16 @@ def change_password():
     if form.password.data != form.confirm.data:
         flash(_("The two passwords differ: type the same password twice."), "error")
         return _account_page(400)
+    config = current_app.config
     try:
-        changed = accounts.change_own_password(store(), user.username, form.current_password.data,
-                                               form.password.data)
+        changed = accounts.change_own_password(
+            store(), user.username, form.current_password.data, form.password.data,
+            max_failures=int(config["LOGIN_MAX_FAILURES"]),
+            window_minutes=float(config["LOGIN_WINDOW_MINUTES"]))
+    except Throttled:
+        flash(_("Too many failed logins for this account. Wait %(minutes)s minutes and try "
+                "again.", minutes=config["LOGIN_WINDOW_MINUTES"]), "error")
+        return _account_page(429)
     except ServiceError as exc:
         flash(refusal_message(exc), "error")
         return _account_page(400)
