@@ -562,7 +562,9 @@
       return cards[c.criterion] && (c.rev > cards[c.criterion].rev || (c.criterion === live.again && c.rev === cards[c.criterion].rev));
     });
     live.again = null;
-    if (data.status !== "draft") live.stopped = true;  // finalized meanwhile: nothing more to follow
+    // finalized meanwhile: said on the page, and followed on (a reopen makes it a draft again)
+    var shut = document.querySelector("[data-role=closed]");
+    if (shut) shut.hidden = data.status === "draft";
     var queued = changes.length ? Q.mine(inspectionId).catch(function () { return []; }) : Promise.resolve([]);
     return queued.then(function (ops) {
       var upTo = data.rev;
