@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as _dt
 
-import pytest
-
 from inspect_app.domain.access import Scope
 from inspect_app.domain.models import User
 from inspect_app.services import exports as export_service

@@ -37,7 +37,7 @@ def commune(live_server):
         {"op_id": str(uuid.uuid4()), "allow_unanswered": True}))
     items = {i.criterion: i.id for i in store.get_inspection(record).items}
     return {"store": store, "record": record, "lead": f"lead{tag}", "officer": f"xa{tag}",
-            "items": items}
+            "items": items, "scope": scope}
 
 
 def item_of(commune, criterion):

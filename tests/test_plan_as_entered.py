@@ -7,13 +7,12 @@ import uuid
 
 import pytest
 
-from inspect_app.services import accounts, commands, remediation
-from inspect_app.services import inspections as service
-from inspect_app.services import units as unit_service
+from inspect_app.services import commands, remediation
 
 from .browser import chromium, eventually, live_server, phone  # noqa: F401
 from .browser import login as browser_login
 from .support import PASSWORD, World, form_fields, login
+from .test_browser_remediation import commune  # noqa: F401  (the fixture: 1.6 and 1.10 failed)
 
 # ---------------------------------------------------------------- no-JS forms (test client)
 
@@ -61,31 +60,6 @@ def test_a_send_back_comment_is_not_silently_dropped_when_the_unit_took_done_bac
 
 
 # ---------------------------------------------------------------- on the phone (Chromium)
-
-@pytest.fixture
-def commune(live_server):
-    """A unit with a finalized inspection (1.10 failed), its officer and the lead."""
-    store = live_server.store()
-    tag = uuid.uuid4().hex[:6]
-    code = f"N{tag}"
-    unit_service.add_unit(store, code, f"Xã Nông Thượng {tag}")
-    lead = accounts.create_user(store, f"lead{tag}", "inspector", password=PASSWORD,
-                                full_name="Nguyễn Ánh Xuân")
-    accounts.create_user(store, f"xa{tag}", "unit", unit=code, password=PASSWORD,
-                         full_name="Hoàng Thạc")
-    scope = service.scope_for(store, lead)
-    record = service.start(store, live_server.app.extensions["checklists"], scope,
-                           commands.StartRequest(unit=code, checklist="cchc-xa", period="2025",
-                                                 kind="inspection")).id
-    service.save_answer(store, scope, record, commands.answer_op(
-        "1.10", {"op_id": str(uuid.uuid4()), "base_rev": 0, "value": False,
-                 "note": "Chủ tịch UBND xã chưa phân công công chức chấm điểm CCHC"}))
-    service.finalize(store, scope, record, commands.finalize_op(
-        {"op_id": str(uuid.uuid4()), "allow_unanswered": True}))
-    items = {i.criterion: i.id for i in store.get_inspection(record).items}
-    return {"store": store, "record": record, "lead": f"lead{tag}", "officer": f"xa{tag}",
-            "items": items, "scope": scope}
-
 
 def test_the_phone_conflict_box_shows_the_deadline_as_dd_mm_yyyy(live_server, commune, phone):
     """The officer, on the item page with JavaScript, marks the item "cannot be done"; the

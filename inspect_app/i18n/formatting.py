@@ -58,23 +58,25 @@ def typed(value: Any, locale: str = "vi") -> str:
     fit the limits are shown plainly, never as an error."""
     if value is None or value == "" or isinstance(value, bool):
         return "" if value is None or value == "" else str(value)
+    number = _shown_decimal(value)
+    return str(value) if number is None else _number(str(number), locale, ALL_DECIMALS)
+
+
+def _shown_decimal(value: Any) -> Decimal | None:
+    """``value`` as a Decimal to format, None when it is shown as it is (not a number,
+    not finite, beyond any limit)."""
     try:
         number = Decimal(str(value))
     except ArithmeticError:
-        return str(value)
-    if not number.is_finite() or abs(number) >= HUGE:
-        return str(value)
-    return _number(str(number), locale, ALL_DECIMALS)
+        return None
+    return number if number.is_finite() and abs(number) < HUGE else None
 
 
 def exact(value: Any, locale: str = "vi") -> str:
     """A number with every decimal it has, grouped the locale's way: what a message says
     a user typed (0,0000001 refused for its seventh decimal is not "0")."""
-    try:
-        number = Decimal(str(value))
-    except ArithmeticError:
-        return str(value)
-    if not number.is_finite() or abs(number) >= HUGE:
+    number = _shown_decimal(value)
+    if number is None:
         return str(value)
     places = max(0, -number.normalize().as_tuple().exponent)
     if places <= 6:
