@@ -99,35 +99,63 @@ def is_withdrawn(item: RemediationItem | dict[str, Any]) -> bool:
 class Corrections:
     """What a re-finalize (after a reopen) changes in the items of the earlier finalize,
     each an untouched item (open, no progress, no change but this module's): the ids to
-    withdraw, to restore, and new ``owner``/``due`` of action lines (by id)."""
+    withdraw, to restore, and new fields by id (``owner``/``due`` of action lines, the
+    ``finding`` of a corrected shortcoming)."""
 
     withdraw: list[str] = field(default_factory=list)
     restore: list[str] = field(default_factory=list)
     update: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
+def typed_by_hand(item: RemediationItem) -> bool:
+    """An item a person wrote into the plan (a free finding, or one on a criterion), not
+    one finalizing made: its "created" line lists the fields they typed."""
+    return bool(item.history) and item.history[0].action == "created" and (
+        "changes" in (item.history[0].detail or {}))
+
+
+def _finding_text(criterion: Criterion, line: Any, answers: Mapping[str, Any],
+                  number_text: NumberText) -> str:
+    """The finding finalizing writes for a shortcoming: the note, else the default."""
+    answer = answers.get(line.id)
+    note = answer.note if answer else ""
+    return note or default_finding(criterion, line.status, line.value, number_text)
+
+
 def corrected_items(inspection: Inspection, card: ScoreCard, *, include_unanswered: bool,
                     checklist: Checklist | None = None,
-                    answers: dict[str, Any] | None = None) -> Corrections:
+                    answers: dict[str, Any] | None = None,
+                    number_text: NumberText | None = None) -> Corrections:
     """At a re-finalize: the items whose ground was corrected after the reopen.
 
     A finding item whose criterion is no longer a shortcoming (a wrong "No" corrected) is
     withdrawn, and restored when it is one again. A self-check action item (an ``actions``
     line, with ``checklist`` and the ``answers`` scored) whose line was corrected or
     deleted is withdrawn (the corrected line becomes a new item), restored when the line
-    comes back, and takes the line's corrected owner and deadline. Left as they were, they
-    would stay in the commune's plan, with deadline and reminders, for what the record no
-    longer says. An item anyone has worked on stays as it is."""
-    now_short = {line.id for line in card.criteria if _is_shortcoming(line, include_unanswered)}
+    comes back, and takes the line's corrected owner and deadline. A finding item still a
+    shortcoming takes the finding its corrected answer gives (with ``checklist`` and
+    ``number_text``: "not assessed" answered "No" with a note since). Left as they were,
+    they would stay in the commune's plan, with deadline and reminders, for what the
+    record no longer says. An item anyone has worked on, or typed into the plan by hand,
+    stays as it is."""
+    now_short = {line.id: line for line in card.criteria
+                 if _is_shortcoming(line, include_unanswered)}
     lines = _action_lines_of(inspection, checklist, answers) if checklist is not None else None
+    scored_from = inspection.answers if answers is None else answers
     out = Corrections()
     for item in inspection.items:
-        if not item.criterion or item.progress:
+        if not item.criterion or item.progress or typed_by_hand(item):
             continue
         if any(event.action not in _AUTOMATIC for event in item.history):
             continue
         if item.source == "finding":
             still = item.criterion in now_short
+            criterion = checklist.criterion(item.criterion) if checklist is not None else None
+            if still and criterion is not None and number_text is not None:
+                wanted = _finding_text(criterion, now_short[item.criterion], scored_from,
+                                       number_text)
+                if wanted != item.finding:
+                    out.update[item.id] = {"finding": wanted}
         elif item.source == "self_check_action" and lines is not None:
             planned = lines.get((item.criterion, item.action))
             still = planned is not None
@@ -171,8 +199,8 @@ def apply_corrections(inspection: Inspection, corrections: Corrections, *,
         if item.id in corrections.update:
             changed = {k: v for k, v in corrections.update[item.id].items()
                        if getattr(item, k) != v}
-            item.owner = corrections.update[item.id]["owner"]
-            item.due = corrections.update[item.id]["due"]
+            for key, value in corrections.update[item.id].items():
+                setattr(item, key, value)
             item.rev += 1
             item.history.append(Event(at=at, by=by, action="corrected",
                                       detail={"criterion": item.criterion, **changed}))
@@ -265,10 +293,8 @@ def generate_items(inspection: Inspection, checklist: Checklist, card: ScoreCard
             continue
         if line.id in covered or not _is_shortcoming(line, include_unanswered):
             continue
-        answer = answers.get(line.id)
-        note = answer.note if answer else ""
         add(criterion=line.id, source="finding",
-            finding=note or default_finding(criterion, line.status, line.value, number_text),
+            finding=_finding_text(criterion, line, answers, number_text),
             action=criterion.remedy, owner=criterion.remedy_owner,
             due=due_date(criterion, finalized_on))
     for item in items:

@@ -895,7 +895,8 @@ def closing(inspection: Inspection, *, allow_unanswered: bool, day: _dt.date, at
                            finalized_on=day, at=at, by=by, number_text=formatting.number,
                            answers=answers, unit=carrier(inspection.unit, merges or {}))
     corrections = corrected_items(inspection, card, include_unanswered=allow_unanswered,
-                                  checklist=checklist, answers=answers)
+                                  checklist=checklist, answers=answers,
+                                  number_text=formatting.number)
     return Closing(card=card, items=items, unanswered=[line.id for line in card.unanswered],
                    missing_evidence=(rules.missing_evidence(inspection, checklist)
                                      if answers is None else []),

@@ -11,6 +11,9 @@
 
   start.addEventListener("submit", function (event) {
     event.preventDefault();
+    var offline = start.querySelector("[data-role=finalize-offline]");
+    if (offline) offline.hidden = navigator.onLine;
+    if (!navigator.onLine) return;  // the summary must be the server's of now
     var url = start.action + "?" + new URLSearchParams(new FormData(start)).toString();
     fetch(url, {credentials: "same-origin", headers: {"Accept": "text/html"}})
       .then(function (response) {
@@ -55,6 +58,9 @@
     if (!match || form.dataset.queueChecked) { if (form && form.dataset) delete form.dataset.queueChecked; return; }
     event.preventDefault();
     event.stopImmediatePropagation();
+    var offline = document.querySelectorAll("[data-role=finalize-offline]");
+    offline.forEach(function (note) { note.hidden = navigator.onLine; });
+    if (!navigator.onLine) return;  // a post into no network ends on the browser's error page
     var submitter = event.submitter;
     Q.mine(match[1]).then(function (ops) {
       var old = form.querySelector(".queue-block");
