@@ -211,7 +211,7 @@
     if (check && shot.check !== null) check.hidden = shot.check;
   }
   function refusedCount() {
-    return Object.keys(cards).filter(function (k) { return cards[k].refused || cards[k].invalid; }).length;
+    return Object.keys(cards).filter(function (k) { return cards[k].refused || cards[k].invalid || cards[k].photoRefused; }).length;
   }
 
   function setState(card, key, cls) {
@@ -441,7 +441,7 @@
     if (event.type === "done" && op.kind === "answer") {
       setRev(card, data.rev);
       if (data.line) showLine(card, data.line);
-      clearRefusal(card);
+      if (card.photoRefused) card.refused = false; else clearRefusal(card);  // a refused photo is still not saved
       card.stored = snapshot(card);
       card.storedText = JSON.stringify(op.body || {});
       showTotals(data.totals);
@@ -451,10 +451,17 @@
       var unsent = card.el.querySelector("figure.unsent[data-seq='" + op.seq + "']");
       if (unsent) unsent.remove();
       if (data.photo) addThumb(card, data.photo.id);
+      if (card.photoRefused && !card.refused) clearRefusal(card);  // sent again, now taken
+      card.photoRefused = false;
       setState(card, "photo_saved", "ok");
     } else if (event.type === "conflict") {
       setState(card, "conflict", "bad");
       showConflict(card, op.current, op.body || {}, op.seq);
+    } else if (event.type === "refused" && op.kind === "photo") {
+      card.photoRefused = true;  // the answer stays as it is
+      card.el.classList.add("not-saved");
+      setState(card, "not_saved", "bad");
+      showRefusal(card, op.error);
     } else if (event.type === "refused") {
       restoreShot(card, card.stored);  // the last stored state, not the refused value's score
       card.refused = true;
@@ -479,14 +486,14 @@
 
   /* ---------------------------------------------------------------- photos */
 
-  var downscaling = 0;
+  var downscaling = 0, picked = Promise.resolve();  // photos join the queue in the order picked
 
   function uploadPhoto(card, input) {
     var file = input.files && input.files[0];
     if (!file) return;
     downscaling += 1;
     setState(card, "photo_uploading", "pending");
-    var added = Q.downscale(file, 1600).then(function (blob) {
+    var added = picked = picked.then(function () { return Q.downscale(file, 1600); }).then(function (blob) {
       return Q.add({
         kind: "photo", inspection: inspectionId, key: card.id, method: "POST",
         url: input.dataset.api, blob: blob, label: card.label, where: document.title.replace(/ · inspect_app$/, ""),
@@ -525,6 +532,12 @@
     var img = document.createElement("img");
     img.src = base + "?variant=thumb"; img.alt = card.id; img.width = 96; img.height = 72;
     link.appendChild(img); figure.appendChild(link);
+    if (editable) {  // a remove button, as the page draws a stored photo's
+      var remove = document.createElement("button");
+      remove.className = "linkish small"; remove.type = "submit"; remove.name = "remove_photo";
+      remove.value = card.id + ":" + photoId; remove.textContent = t("remove");
+      figure.appendChild(remove);
+    }
     holder.insertBefore(figure, holder.querySelector(".photo-pick"));
   }
 
@@ -684,7 +697,8 @@
         } else if (op.kind === "answer" && op.state === "conflict") {
           setState(card, "conflict", "bad"); showConflict(card, op.current, op.body || {}, op.seq);
         } else if (op.state === "refused") {
-          if (op.kind === "answer") { card.refused = true; card.el.classList.add("not-saved"); setState(card, "not_saved", "bad"); }
+          if (op.kind === "answer") card.refused = true; else card.photoRefused = true;
+          card.el.classList.add("not-saved"); setState(card, "not_saved", "bad");
           showRefusal(card, op.error);
         }
         if (op.kind === "photo" && op.state !== "refused") addUnsent(card, op);
@@ -704,6 +718,12 @@
     // Leaving for another section: queue what is typed, then go there (a plain link, so
     // that it also opens offline, from the copy the service worker keeps).
     form.addEventListener("submit", function (event) {
+      if (event.submitter && event.submitter.name === "remove_photo" && !navigator.onLine) {
+        event.preventDefault();  // a post into no network ends on the browser's error page
+        var where = cards[event.submitter.value.split(":")[0]];
+        if (where) setState(where, "remove_offline", "bad");
+        return;
+      }
       var target = event.submitter && event.submitter.value === "review" ? form.dataset.reviewUrl
         : event.submitter && event.submitter.value === "next" ? form.dataset.nextUrl : null;
       Object.keys(cards).forEach(function (id) {

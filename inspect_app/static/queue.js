@@ -293,7 +293,8 @@
   function rebase(op, rev) {
     return all().then(function (ops) {
       var next = ops.filter(function (o) { return !o.corrupt && o.seq > op.seq && sameKey(o, op) && o.kind !== "photo" && o.kind !== "item_photo"; })[0];
-      var direct = op.base_rev === undefined || op.base_rev === null || rev === op.base_rev + 1;
+      var base = op.base_rev !== undefined && op.base_rev !== null ? op.base_rev : next && next.base_rev;  // a photo: what next was made on
+      var direct = base === undefined || base === null || rev === base + 1;
       // a photo leaves the answer's content as it was: what follows it goes onto its revision
       if (next && direct && rev !== undefined && rev !== null && (op.kind === "photo" || madeOn(next, op.body))) {
         next.base_rev = rev; return put(next);

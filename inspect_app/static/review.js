@@ -58,13 +58,13 @@
     if (!match || form.dataset.queueChecked) { if (form && form.dataset) delete form.dataset.queueChecked; return; }
     event.preventDefault();
     event.stopImmediatePropagation();
-    var offline = document.querySelectorAll("[data-role=finalize-offline]");
-    offline.forEach(function (note) { note.hidden = navigator.onLine; });
-    if (!navigator.onLine) return;  // a post into no network ends on the browser's error page
     var submitter = event.submitter;
     Q.mine(match[1]).then(function (ops) {
       var old = form.querySelector(".queue-block");
       if (old) old.remove();
+      var offline = !ops.length && !navigator.onLine;  // a post into no network: the browser's error page
+      document.querySelectorAll("[data-role=finalize-offline]").forEach(function (note) { note.hidden = !offline; });
+      if (offline) return;
       if (!ops.length) {
         form.dataset.queueChecked = "1";
         if (form.requestSubmit) form.requestSubmit(submitter); else form.submit();

@@ -84,6 +84,12 @@ def carries_photos(view):
     return view
 
 
+#: Endpoints of plain static files (scripts, styles, icons): a Content-Security-Policy and
+#: X-Frame-Options govern documents and workers only (the service worker, /sw.js, keeps
+#: them), so these files go without (about 250 bytes less on each request of a first load).
+STATIC_FILES = frozenset({"static", "favicon"})
+
+
 def init_app(app: Flask) -> None:
     """CSRF on every form, security headers on every response, friendly error pages."""
 
@@ -116,9 +122,10 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def _security_headers(response):
-        response.headers.setdefault("Content-Security-Policy", CSP)
+        if request.endpoint not in STATIC_FILES:  # a policy of documents (and the worker)
+            response.headers.setdefault("Content-Security-Policy", CSP)
+            response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         if request.is_secure:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")

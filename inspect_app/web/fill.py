@@ -90,7 +90,8 @@ def client_messages() -> dict[str, str]:
         "num_not_whole": _("“%(text)s” is not a whole number: this box takes whole numbers"),
         "not_saved_count": _("%(count)s changes not saved: see the marked boxes"),
         "offline_now": _("Offline: changes are kept on this phone"), "queue": _("Queue"),
-        "photo_unsent": _("not sent"),
+        "photo_unsent": _("not sent"), "remove": _("Remove"),
+        "remove_offline": _("Removing a photo needs the network: try again when online"),
         "note_label": _("Note:"), "explanation_label": _("Explanation:"),
         # a team mate's answer shown on the open page: "by Trần Thị Mai · 07/04/2023 14:05"
         "changed_by": _("Updated by %(who)s"),
