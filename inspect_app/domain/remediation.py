@@ -333,9 +333,15 @@ def plan_progress(items: Iterable[RemediationItem]) -> dict[str, int]:
     }
 
 
+def item_number(item_id: str | None) -> int:
+    """The number of an item in its plan (``<inspection>-12`` → 12): items of one plan are
+    in this order, never in the text order of their ids (1, 10, 11, 2…)."""
+    number = str(item_id or "").rsplit("-", 1)[-1]
+    return int(number) if number.isdigit() else 0
+
+
 def _due_key(item: RemediationItem) -> tuple:
-    number = item.id.rsplit("-", 1)[-1]
-    return (item.due or "9999-12-31", item.inspection, int(number) if number.isdigit() else 0)
+    return (item.due or "9999-12-31", item.inspection, item_number(item.id))
 
 
 def plan_groups(items: Iterable[RemediationItem], today: _dt.date

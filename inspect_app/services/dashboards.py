@@ -51,7 +51,7 @@ from ..domain.models import (
 )
 from ..domain.periods import Period, PeriodError, parse_period
 from ..domain.ranking import newest_per_unit, usable_percent
-from ..domain.remediation import is_due_soon, is_overdue
+from ..domain.remediation import is_due_soon, is_overdue, item_number
 from ..domain.reminders import SOON_DAYS, days_overdue, is_escalated
 from ..domain.scoring import SHORTCOMING_STATUSES
 from ..domain.text import fold, nfc
@@ -491,7 +491,7 @@ def remediation_of(records: Iterable[InspectionSummary], names: Mapping[str, str
     total = row_of("", frame["status"].value_counts().to_dict(),
                    frame[["overdue", "due_soon", "action", "on_time", "late"]].sum())
     still_open = sorted((i for i in items if i.status in OPEN_STATUSES),
-                        key=lambda i: (i.due or "9999-12-31", i.inspection, i.id))
+                        key=lambda i: (i.due or "9999-12-31", i.inspection, item_number(i.id)))
     escalated = [i for i in still_open if is_escalated(i, today, escalate_after_days)]
 
     def line(item: ItemSummary) -> ItemLine:

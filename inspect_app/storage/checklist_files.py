@@ -184,19 +184,24 @@ def parse_text(text: str, source: str) -> Any:
         return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - SafeLoader subclass
     except _Refused as exc:
         raise ChecklistError(source, [exc.message]) from None
-    except yaml.MarkedYAMLError as exc:
+    except yaml.MarkedYAMLError as exc:  # where in the user's language (PyYAML's own words)
         mark = exc.problem_mark or exc.context_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         problem = exc.problem or exc.context or "invalid YAML"
-        raise ChecklistError(source, [f"{where}{problem}"]) from None
+        raise ChecklistError(source, [N_("line %(line)s, column %(column)s: %(problem)s",
+                                         line=mark.line + 1, column=mark.column + 1,
+                                         problem=problem) if mark
+                                      else N_("invalid YAML: %(problem)s", problem=problem)]
+                             ) from None
     except yaml.reader.ReaderError as exc:  # a control character, e.g. in binary junk
         line = text.count("\n", 0, exc.position) + 1
         column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
         character = f"#x{exc.character:04X}" if isinstance(exc.character, int) else repr(exc.character)
-        raise ChecklistError(source, [f"line {line}, column {column}: unacceptable character "
-                                      f"{character}: {exc.reason}"]) from None
+        raise ChecklistError(source, [N_("line %(line)s, column %(column)s: %(problem)s",
+                                         line=line, column=column,
+                                         problem=f"unacceptable character {character}: "
+                                                 f"{exc.reason}")]) from None
     except yaml.YAMLError as exc:
-        raise ChecklistError(source, [f"invalid YAML: {exc}"]) from None
+        raise ChecklistError(source, [N_("invalid YAML: %(problem)s", problem=str(exc))]) from None
 
 
 def load_text(text: str, source: str) -> Checklist:

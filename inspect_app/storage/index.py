@@ -22,6 +22,7 @@ from typing import Any
 
 from ..domain.access import items_hidden_from_unit
 from ..domain.models import ROLES, InspectionSummary, ItemSummary, Unit, User
+from ..domain.remediation import item_number
 from ..domain.text import fold, sort_key
 from .base import InspectionQuery, ItemQuery, Page
 
@@ -50,11 +51,10 @@ def _visible(doc: Doc, query: InspectionQuery | ItemQuery) -> bool:
 
 
 def _item_key(order: str, item: Doc) -> tuple:
-    if order == "done":
-        return (item.get("done_at") or "", item.get("id") or "")
-    number = str(item.get("id") or "").rsplit("-", 1)[-1]
-    return (item.get("due") or NO_DUE, item.get("inspection") or "",
-            int(number) if number.isdigit() else 0)
+    number = item_number(item.get("id"))
+    if order == "done":  # done in the same second (a queue sent at once): in plan order
+        return (item.get("done_at") or "", item.get("inspection") or "", number)
+    return (item.get("due") or NO_DUE, item.get("inspection") or "", number)
 
 
 class IndexView:

@@ -972,7 +972,7 @@ class PostgresStore:
         if query.hide_draft_inspections:
             where.append("NOT i.hidden")
         if query.order == "done":
-            order = "i.done_key, i.id"
+            order = "i.done_key, i.inspection, i.number, i.id"
         else:
             order = "i.due_key, i.inspection, i.number, i.id"
             if query.due_before is not None:

@@ -58,6 +58,11 @@ EVENT_LABELS = {
     "progress": _l("reported progress"),
     "withdrawn": _l("withdrawn: the criterion was corrected when finalized again"),
     "restored": _l("opened again: the criterion is a shortcoming again"),
+    "corrected": _l("corrected when finalized again"),
+    "unit_merged": _l("moved to the unit it was merged into"),
+    "stage": _l("moved on to the next stage"),
+    "survey": _l("survey figures imported"),
+    "deadline": _l("deadline extended"),
 }
 
 # Main navigation: (endpoint, label, roles that see it). Endpoints that are not
