@@ -13,10 +13,16 @@
   var hint = document.getElementById(period.id + "-hint");
   var proposed = period.value;  // what the page proposed: replaced freely
 
-  function kindOf(code) {  // the forms of domain/periods.py
+  function kindOf(code) {  // the forms of domain/periods.py, codes and words
     var m = /^\d{4}(?:-(W\d{2}|Q\d|H\d|\d{2}))?$/i.exec(code);
-    if (!m) return "";
-    return m[1] ? (/^\d/.test(m[1]) ? "M" : m[1].charAt(0).toUpperCase()) : "Y";
+    if (m) return m[1] ? (/^\d/.test(m[1]) ? "M" : m[1].charAt(0).toUpperCase()) : "Y";
+    var words = code.normalize("NFC").toLowerCase();  // "Năm 2025", "Quý II năm 2026", "03/2026"
+    if (/^(năm|year)\s/.test(words)) return "Y";
+    if (/^(quý|quarter|q\d)/.test(words)) return "Q";
+    if (/^(tuần|week|w\d)/.test(words)) return "W";
+    if (/^(tháng|month)\s/.test(words) || /^\d{1,2}\/\d{4}$/.test(words)) return "M";
+    if (/^(6 tháng|nửa|h\d)/.test(words)) return "H";
+    return "";
   }
 
   checklist.addEventListener("change", function () {

@@ -153,7 +153,8 @@ def _field_errors(form: StartForm, exc: ServiceError) -> None:
     of the wrong cadence is replaced by the current one of the chosen checklist, so that
     starting again without JavaScript is right; the message says what was wrong."""
     for name, message in (exc.details.get("fields") or {"": exc.message}).items():
-        target = getattr(form, name, None)
+        # the team's choices are not always drawn (a self-check has none): said above the form
+        target = getattr(form, name, None) if name != "team" else None
         if target is not None and hasattr(target, "errors"):
             target.errors = list(target.errors) + [translate(message)]
         else:

@@ -57,8 +57,10 @@ def door_target(code: str) -> str:
         return url_for("units.detail", code=code)
     if current.role == "inspector":
         # An inspector at the door of a unit they have not inspected yet: the unit page
-        # would be a 404 for them, but they may start an inspection of any unit.
-        return url_for("inspections.new", kind="inspection", unit=code)
+        # would be a 404 for them, but they may start an inspection of any unit — of the
+        # unit carrying a merged one's work (a merged unit gets no new records).
+        return url_for("inspections.new", kind="inspection",
+                       unit=carrier(code, store().unit_merges()))
     abort(404)
 
 
@@ -82,7 +84,8 @@ def door_svg(code: str):
 @roles_required("admin", "inspector")
 def door_sheet():
     """A printable A4 sheet of door QR codes for every unit, eight to a page, with cut lines."""
-    units = sorted(store().list_units(), key=lambda u: sort_key(u.name))
+    units = sorted((u for u in store().list_units() if not u.merged_into),  # no door of its own
+                   key=lambda u: sort_key(u.name))
     cards = [{"unit": u, "url": door_url(u.code), "svg": qr.svg(door_url(u.code), label=u.name)}
              for u in units]
     pages = [cards[i:i + DOOR_CARDS_PER_PAGE] for i in range(0, len(cards), DOOR_CARDS_PER_PAGE)]
