@@ -33,7 +33,7 @@ from ..domain.text import (
     nfc,
     sort_key,
 )
-from ..domain.units import merged_into_any, stored_code, successor
+from ..domain.units import carrier, merged_into_any, stored_code, successor
 from ..storage import Store
 from . import Invalid, audit, clock
 from .commands import quoted
@@ -199,6 +199,13 @@ def _day_before(iso: str) -> str:
     return (_dt.date.fromisoformat(iso) - _dt.timedelta(days=1)).isoformat()
 
 
+def _day_after(iso: str) -> str:
+    try:
+        return (_dt.date.fromisoformat(iso) + _dt.timedelta(days=1)).isoformat()
+    except ValueError:
+        return iso
+
+
 # ---------------------------------------------------------------- merging
 
 @dataclass
@@ -275,8 +282,10 @@ def plan_merge(store: Store, olds: Iterable[str], into: str, on: object) -> Merg
         raise Invalid(joined(problems), field="into", errors=problems)
     plan = MergePlan(olds=wanted, into=into, on=day, records=dict.fromkeys(wanted, 0),
                      open_items=dict.fromkeys(wanted, 0))
-    for summary in store.list_inspections(units=wanted):
-        plan.records[summary.unit] += 1
+    merges = store.unit_merges()  # a unit merged into an old one earlier: its records follow too
+    for summary in store.list_inspections(units=merged_into_any(wanted, merges)):
+        plan.records[carrier(summary.unit, {c: m for c, m in merges.items() if c not in wanted})
+                     if summary.unit not in wanted else summary.unit] += 1
     for inspection in _with_open_items(store, wanted):
         for item in inspection.items:
             if item.unit in wanted and _is_open(item.status):
@@ -361,8 +370,10 @@ def rename_unit(store: Store, code: str, new_name: str, on: object,
         elif name == unit.name:
             problems.append(N_("%(code)s is already called %(name)s", code=code, name=name))
         elif unit.former_names and _day_before(day) <= str(unit.former_names[-1].get("until")):
+            # the last renaming took effect the day after the old name's last day
             problems.append(N_("the new name must take effect after the last renaming "
-                               "(%(until)s)", until=day_month_year(unit.former_names[-1].get("until"))))
+                               "(%(until)s)", until=day_month_year(_day_after(
+                                   str(unit.former_names[-1].get("until"))))))
     if problems:
         raise Invalid(joined(problems), field="name", errors=problems)
     renamed = replace(unit, name=name, former_names=[
@@ -513,6 +524,10 @@ def import_units(store: Store, text: str, *, by: str = audit.CLI) -> list[Unit]:
         raise Invalid(_at_line(2, N_("no units in the file")))
     units = []
     newly_merged: dict[tuple[str, str], list[str]] = {}
+    # a row may merge into a unit merged itself (stored, or by the file): the items go to
+    # the end of the chain, as `units merge` sends them
+    chains = {**{u.code: u.merged_into for u in existing.values() if u.merged_into},
+              **{u.code: u.merged_into for u in result.units if u.merged_into}}
     for unit in result.units:
         old = existing.get(unit.code)
         if old is not None:  # a row corrects a stored unit: its merge and former names stay
@@ -523,7 +538,7 @@ def import_units(store: Store, text: str, *, by: str = audit.CLI) -> list[Unit]:
                            merged_into=unit.merged_into or old.merged_into,
                            merged_on=(unit.merged_on if unit.merged_into else old.merged_on))
             if unit.merged_into and not old.merged_into:
-                newly_merged.setdefault((unit.merged_into, unit.merged_on or ""),
+                newly_merged.setdefault((carrier(unit.merged_into, chains), unit.merged_on or ""),
                                         []).append(unit.code)
         units.append(unit)
     added = [u.code for u in units if u.code not in existing]
