@@ -51,20 +51,23 @@ def output_path(out: str) -> Path:
 @click.option("--include-drafts", is_flag=True, help="Also records not yet finalized.")
 @click.option("--lang", type=click.Choice(sorted(LANGUAGES)), default=None,
               help="Language of sheet names and headers (default: DEFAULT_LOCALE).")
-@click.option("--base-url", default="http://127.0.0.1:5000", show_default=True,
-              help="Address of the web app, for the photo links.")
+@click.option("--base-url", default=None,
+              help="Address of the web app, for the photo links (default: the province's "
+                   "public address of the settings page, else http://127.0.0.1:5000).")
 @click.option("--all-criteria", is_flag=True,
               help="Findings sheet: one row per criterion of every record (default: only "
                    "shortcomings, not applicable, notes, photos and explanations).")
 @with_appcontext
 def export_command(out: str, period: str | None, checklist: str | None, units: tuple[str, ...],
                    kind: str | None, include_drafts: bool, lang: str | None,
-                   base_url: str, all_criteria: bool) -> None:
+                   base_url: str | None, all_criteria: bool) -> None:
     """Write the Excel workbook (summary and ranking, scores by criterion, findings,
     remediation plan) of the finalized records matching the filters. On a terminal,
     shows how many records are written (on stderr)."""
     if not out.lower().endswith(".xlsx"):
         raise CommandFailed(f"export: --out must name an .xlsx file, got {out!r}")
+    given = base_url is not None  # an address given wins over the configured one
+    base_url = base_url or "http://127.0.0.1:5000"
     if not base_url.startswith(("http://", "https://")):
         raise CommandFailed(f"export: --base-url must start with http:// or https://, got {base_url!r}")
     store = current_app.extensions["store"]
@@ -81,7 +84,7 @@ def export_command(out: str, period: str | None, checklist: str | None, units: t
         raise CommandFailed(f"export: cannot create {path.parent}: {exc.strerror}") from None
     # url_for needs a request to build absolute links; this one only carries the address.
     with current_app.test_request_context(base_url=base_url.rstrip("/")):
-        photo_url = photo_links()
+        photo_url = photo_links(own_address=given)
     with _Progress() as progress:
         report = export_service.report(
             store, Scope(user=CLI_ACTOR), filters,

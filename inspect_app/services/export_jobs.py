@@ -107,7 +107,7 @@ def run(jobs: JobStore, job_id: str, fd: Any, store: Store, scope: Scope, filter
             last[0] = now
             jobs.update(job_id, done=done, total=total)
 
-    tmp = None
+    tmp, kept = None, False
     try:
         workbook = report(store, scope, filters, locale=locale, timezone=timezone,
                           photo_url=photo_url, all_criteria=all_criteria, progress=progress)
@@ -116,13 +116,16 @@ def run(jobs: JobStore, job_id: str, fd: Any, store: Store, scope: Scope, filter
             os.close(handle)
             counts = xlsx.write(workbook, tmp, tmpdir=folder)
             size = jobs.keep_output(job_id, Path(tmp))
-            tmp = None
+            tmp, kept = None, True
         jobs.update(job_id, status="done", rows=counts, finished_at_epoch=time.time(),
                     size=size)
     except BaseException as exc:  # noqa: BLE001 - recorded for the owner, then logged
         if tmp is not None:
             with suppress(FileNotFoundError):
                 os.unlink(tmp)
+        if kept:  # kept, but the job could not be recorded done: nobody can download it
+            with suppress(Exception):
+                jobs.discard_output(job_id)
         message = exc.message if isinstance(exc, CannotStore) else FAILED
         log.exception("export job %s failed", job_id)
         with suppress(Exception):

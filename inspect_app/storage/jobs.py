@@ -82,6 +82,9 @@ class JobStore(Protocol):
     def output_file(self, job_id: str) -> Path | None:
         """A local file holding the job's finished workbook (None when there is none)."""
 
+    def discard_output(self, job_id: str) -> None:
+        """Forget the job's workbook (kept, then the job could not be recorded done)."""
+
     def all(self) -> list[dict[str, Any]]:
         """Every job record."""
 
@@ -165,6 +168,13 @@ class ExportJobs:
         """The job's workbook file, if there is one."""
         path = self._path(job_id, ".xlsx")
         return path if path is not None and path.is_file() else None
+
+    def discard_output(self, job_id: str) -> None:
+        """Remove the job's workbook file, if there is one."""
+        path = self._path(job_id, ".xlsx")
+        if path is not None:
+            with suppress(FileNotFoundError):
+                path.unlink()
 
     def release(self, job_id: str, fd: int | None) -> None:
         """Let go of a job's run lock (its record says by then how it ended)."""

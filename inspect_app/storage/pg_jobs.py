@@ -252,6 +252,15 @@ class PostgresJobs:
             os.unlink(path)
         return len(data)
 
+    def discard_output(self, job_id: str) -> None:
+        """Drop the workbook's bytes from the row and the cached file."""
+        if not valid_id(job_id):
+            return
+        with self._conn(write=True) as conn:
+            conn.execute("UPDATE export_jobs SET workbook = NULL WHERE id = %s", (job_id,))
+        with suppress(FileNotFoundError):
+            (self.cache / f"{job_id}.xlsx").unlink()
+
     def output_file(self, job_id: str) -> Path | None:
         """The workbook as a file of the local cache (written from the row if missing)."""
         if not valid_id(job_id):

@@ -117,17 +117,21 @@ def _form(form_class: type[ExportForm] = ExportForm) -> ExportForm:
     return form
 
 
-def photo_link_template() -> str:
-    """A photo's absolute address with ``~inspection~`` and ``~photo~`` for its ids."""
-    return province.public_url_for("inspections.photo", inspection_id=export_jobs.INSPECTION_MARK,
-                                   photo_id=export_jobs.PHOTO_MARK)
+def photo_link_template(own_address: bool = False) -> str:
+    """A photo's absolute address with ``~inspection~`` and ``~photo~`` for its ids: on the
+    province's public address, or (``own_address``: an address the caller was given) on
+    this request's."""
+    values = {"inspection_id": export_jobs.INSPECTION_MARK, "photo_id": export_jobs.PHOTO_MARK}
+    if own_address:
+        return url_for("inspections.photo", _external=True, **values)
+    return province.public_url_for("inspections.photo", **values)
 
 
-def photo_links() -> Callable[[str, str], str]:
+def photo_links(own_address: bool = False) -> Callable[[str, str], str]:
     """A function giving a photo's absolute address, made from one ``url_for`` in the
     current request (so that it also works later, in a background export, and costs a
     string replace per photo rather than a routing call)."""
-    return export_jobs.photo_links(photo_link_template())  # type: ignore[return-value]
+    return export_jobs.photo_links(photo_link_template(own_address))  # type: ignore[return-value]
 
 
 def download_name(filters: rows.Filters) -> str:
@@ -200,9 +204,14 @@ def _status(job: dict) -> dict:
     runs on any server (the page then says so instead of waiting in silence)."""
     error = export_jobs.error_of(job)
     done = job.get("status") == "done"
+    gone = done and _jobs().output_file(job["id"]) is None  # removed since it was made
+    done = done and not gone
+    text = translate(error) if error is not None else None
+    if gone:
+        text = gettext("This workbook is no longer kept on the server: make the export again.")
     return {"status": job.get("status"), "done": job.get("done") or 0,
             "total": job.get("total"), "percent": export_jobs.percent(job),
-            "error": translate(error) if error is not None else None,
+            "error": text,
             "download": url_for("exports.job_download", job_id=job["id"]) if done else None,
             "expires": _kept_until(job), "no_worker": _no_worker(job)}
 
