@@ -48,22 +48,66 @@ def test_changes_of_an_unknown_section_are_refused(world):
 
 
 def test_a_re_saved_identical_answer_does_not_block_the_confirmed_finalize(world):
-    """The lead opens the finalize confirmation at record revision R (`base_rev`, *ext*:
-    "409 if the record changed since, so that nothing unseen is frozen"). Meanwhile a
-    team mate's phone saves answer 1.1 again with the very value already stored (a
-    double tap / re-save: 200, "nothing written twice"). Nothing in the record changed,
-    yet the lead's finalize is refused with 409 "changed since", because the no-op save
-    raised the record revision."""
+    """The lead opens the finalize confirmation (its form carries the digest of the summary
+    shown, *ext* ``summary``). Meanwhile a team mate's phone saves answer 1.1 again with
+    the very value already stored (a double tap / re-save: 200, "nothing written twice").
+    Nothing the summary says changed: the lead's finalize goes through (it was refused
+    "changed since", because the no-op save raised the record revision)."""
+    from .support import form_fields, login
+
     record = world.start("lead", "NT", team=["mate"])
     world.answer("lead", record, "1.1", value="dung_han")
-    lead, mate = world.api["lead"], world.api["mate"]
-    seen = lead.get(f"/inspections/{record}").get_json()
-    confirmed_rev = seen["rev"]  # the record revision the summary showed
-    before = seen["answers"]["1.1"]
+    mate = world.api["mate"]
+    lead = login(world.app.test_client(), "lead")
+    page = lead.get(f"/inspections/{record}/finalize?allow_unanswered=y").get_data(as_text=True)
+    fields = form_fields(page, "finalize-form")
+    assert fields.get("summary")
+    before = world.api["lead"].get(f"/inspections/{record}").get_json()["answers"]["1.1"]
     again = mate.client.put(f"/api/v1/inspections/{record}/answers/1.1", headers=mate._h(),
                             json={"op_id": op(), "base_rev": before["rev"], "value": "dung_han"})
     assert again.status_code == 200 and again.get_json()["rev"] == before["rev"]
-    assert lead.get(f"/inspections/{record}").get_json()["answers"] == seen["answers"]
+    response = lead.post(f"/inspections/{record}/finalize", data=fields)
+    assert response.status_code == 302
+    assert world.record(record).status == "finalized", "the re-save blocked the finalize"
+
+
+def test_a_mates_plan_entry_after_the_summary_still_blocks_the_confirmed_finalize(world):
+    """The lead opens the finalize confirmation at record revision R (`base_rev`: "never
+    freeze a score or items that the one finalizing has not seen"); it lists the finding
+    item of criterion 1.1 that finalizing will create. Meanwhile a team mate records in
+    the draft's plan that criterion 1.1 needs no action (POST …/remediation, status
+    no_action with a reason). The lead confirms with base_rev R and expects 409 "changed
+    since": a finalize checking answers only would freeze a plan other than the one the
+    lead confirmed (the 1.1 item the summary promised not created)."""
+    record = world.start("lead", "NT", team=["mate"])
+    world.answer("lead", record, "1.1", value="khong_ban_hanh")
+    lead, mate = world.api["lead"], world.api["mate"]
+    confirmed_rev = lead.get(f"/inspections/{record}").get_json()["rev"]
+    added = mate.post(f"/inspections/{record}/remediation", {
+        "op_id": op(), "criterion": "1.1", "finding": "Đã có quy chế mới",
+        "status": "no_action", "reason": "Đã ban hành trước ngày kiểm tra"})
+    assert added.status_code in (200, 201), added.get_json()
     response = lead.post(f"/inspections/{record}/finalize",
                          {"op_id": op(), "allow_unanswered": True, "base_rev": confirmed_rev})
-    assert response.status_code == 200, response.get_json()
+    assert response.status_code == 409, (
+        response.status_code,
+        [(i.criterion, i.status) for i in world.record(record).items])
+
+def test_a_mates_plan_entry_after_the_summary_blocks_the_finalize_of_the_page(world):
+    """The same through the confirmation page: its summary digest no longer matches
+    what finalizing would do once a team mate marked 1.1 "no action" in the draft's plan,
+    so the finalize is sent back to a fresh summary, and nothing is frozen."""
+    from .support import form_fields, login
+
+    record = world.start("lead", "NT", team=["mate"])
+    world.answer("lead", record, "1.1", value="khong_ban_hanh")
+    lead = login(world.app.test_client(), "lead")
+    page = lead.get(f"/inspections/{record}/finalize?allow_unanswered=y").get_data(as_text=True)
+    fields = form_fields(page, "finalize-form")
+    added = world.api["mate"].post(f"/inspections/{record}/remediation", {
+        "op_id": op(), "criterion": "1.1", "finding": "Đã có quy chế mới",
+        "status": "no_action", "reason": "Đã ban hành trước ngày kiểm tra"})
+    assert added.status_code in (200, 201), added.get_json()
+    response = lead.post(f"/inspections/{record}/finalize", data=fields)
+    assert response.status_code == 302 and "/finalize" in response.headers["Location"]
+    assert world.record(record).status == "draft"

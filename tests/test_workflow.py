@@ -324,7 +324,7 @@ def test_finalizing_asks_for_confirmation_with_a_summary(client, world):
     # the real form, with its CSRF token, op id and the revision summed up; a second tap
     # replays, never doubles
     fields = form_fields(html, "finalize-form")
-    assert set(fields) == {"csrf_token", "op_id", "allow_unanswered", "base_rev"}
+    assert set(fields) == {"csrf_token", "op_id", "allow_unanswered", "summary"}
     assert fields["base_rev"] == str(world["store"].get_inspection(record.id).rev)
     assert client.post(f"/inspections/{record.id}/finalize", data=fields).status_code == 302
     assert client.post(f"/inspections/{record.id}/finalize", data=fields).status_code == 302

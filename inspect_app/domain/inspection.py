@@ -245,13 +245,6 @@ def changed_since(inspection: Inspection, since: int) -> list[tuple[str, Answer]
     return sorted(found, key=lambda pair: pair[1].changed)
 
 
-def answers_changed_since(inspection: Inspection, rev: int) -> bool:
-    """Did an answer (its value, note or photos) change after record revision ``rev``, the
-    one a summary was shown at? A write that changed nothing (a re-save of the same
-    answer) raises the record's revision but changes no answer."""
-    return rev > inspection.rev or bool(changed_since(inspection, rev))
-
-
 def answer_dict(answer: Answer | None, criterion_id: str) -> dict[str, Any]:
     """The API form of a stored answer (``rev`` 0 and nothing else when never answered)."""
     if answer is None:

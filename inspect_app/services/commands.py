@@ -19,7 +19,7 @@ from ..domain.messages import N_
 
 OP_ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{8,100}$")
 ANSWER_BODY_KEYS = frozenset({"op_id", "base_rev", *rules.ANSWER_CONTENT_KEYS})
-FINALIZE_BODY_KEYS = frozenset({"op_id", "allow_unanswered", "base_rev"})
+FINALIZE_BODY_KEYS = frozenset({"op_id", "allow_unanswered", "base_rev", "summary"})
 APPRAISAL_BODY_KEYS = frozenset({"op_id", "base_rev", "value", "inputs", "na", "note", "explain"})
 EXPLANATION_BODY_KEYS = frozenset({"op_id", "base_rev", "text"})
 ADVANCE_BODY_KEYS = frozenset({"op_id"})
@@ -105,6 +105,10 @@ class FinalizeOp:
     #: The record's revision when its summary was shown (the confirmation page): the
     #: finalize is refused if anything changed since. None: finalize what is there.
     base_rev: int | None = None
+    #: The digest of the summary that was shown (``Closing.digest``, the confirmation
+    #: page's): refused if finalizing now would freeze or create anything else. A re-save
+    #: that changed nothing does not count, a plan entry made meanwhile does.
+    summary: str | None = None
 
 
 @dataclass(frozen=True)
@@ -256,7 +260,7 @@ def advance_op(body: Any) -> AdvanceOp:
 
 
 def finalize_op(body: Any) -> FinalizeOp:
-    """``{op_id, allow_unanswered?, base_rev?}`` → :class:`FinalizeOp`."""
+    """``{op_id, allow_unanswered?, base_rev?, summary?}`` → :class:`FinalizeOp`."""
     body = json_object(body, FINALIZE_BODY_KEYS)
     op_id = op_id_of(body.get("op_id"))
     allow = body.get("allow_unanswered", False)
@@ -265,7 +269,11 @@ def finalize_op(body: Any) -> FinalizeOp:
     base_rev = body.get("base_rev")
     if base_rev is not None and not _is_revision(base_rev):
         raise Invalid(N_("base_rev must be the record revision you last saw"), field="base_rev")
-    return FinalizeOp(op_id=op_id, allow_unanswered=allow, base_rev=base_rev)
+    summary = body.get("summary")
+    if summary is not None and not (isinstance(summary, str) and len(summary) <= 128):
+        raise Invalid(N_("summary must be the digest of the summary you were shown"),
+                      field="summary")
+    return FinalizeOp(op_id=op_id, allow_unanswered=allow, base_rev=base_rev, summary=summary)
 
 
 def _item_base_rev(body: dict[str, Any]) -> int | None:

@@ -801,7 +801,7 @@ def finalize(store: Store, scope: Scope, inspection_id: str, op: FinalizeOp, *,
     def apply(inspection: Inspection, at: str):
         rules.ensure_draft(inspection)
         merges = store.unit_merges()  # read under UNITS_LOCK: no merge moves items meanwhile
-        if op.base_rev is not None and rules.answers_changed_since(inspection, op.base_rev):
+        if op.base_rev is not None and op.base_rev != inspection.rev:
             # a team mate saved something after the summary was shown: never freeze a
             # score or items that the one finalizing has not seen
             raise rules.Stale(N_("answers changed after this summary was shown: look at it "
@@ -812,6 +812,10 @@ def finalize(store: Store, scope: Scope, inspection_id: str, op: FinalizeOp, *,
                            stage=inspection.stage)
         plan = closing(inspection, allow_unanswered=allow, day=day, at=at, by=by,
                        merges=merges)
+        if op.summary is not None and op.summary != plan.digest:
+            # not what the confirmed summary said (a team mate's answer or plan entry)
+            raise rules.Stale(N_("answers changed after this summary was shown: look at it "
+                                 "again before finalizing"), current={"rev": inspection.rev})
         card, unanswered = plan.card, plan.unanswered
         if unanswered and not allow:
             raise Unprocessable(
@@ -860,6 +864,23 @@ class Closing:
     #: ``domain/remediation.corrected_items``).
     corrections: Corrections = field(default_factory=Corrections)
     merges: dict[str, str] = field(default_factory=dict)  # Store.unit_merges, for restored items
+
+    @property
+    def digest(self) -> str:
+        """A digest of what this summary says finalizing does (score, lines, items made,
+        corrected, what stands in the way): the confirmation page's, checked again by the
+        finalize it sends (``FinalizeOp.summary``)."""
+        card = self.card.as_dict()
+        return rules.fingerprint("summary", "", {
+            "card": {k: card.get(k) for k in ("total", "max", "percent", "band")},
+            "lines": [(c.get("id"), c.get("status"), c.get("points"))
+                      for c in card.get("criteria", ())],
+            "items": [(i.criterion, i.source, i.action, i.finding, i.owner, i.due, i.unit)
+                      for i in self.items],
+            "corrections": [self.corrections.withdraw, self.corrections.restore,
+                            sorted(self.corrections.update.items())],
+            "unanswered": self.unanswered, "missing": self.missing_evidence,
+            "allow": self.allow_unanswered})
 
     @property
     def withdrawn(self) -> list[str]:

@@ -348,8 +348,9 @@ def finalize(inspection_id: str):
         base_rev = int(request.form["base_rev"]) if request.form.get("base_rev") else None
     except ValueError:
         base_rev = None
+    summary = (request.form.get("summary") or "")[:128] or None
     op = commands.FinalizeOp(op_id=request.form.get("op_id") or str(uuid.uuid4()),
-                             allow_unanswered=allow, base_rev=base_rev)
+                             allow_unanswered=allow, base_rev=base_rev, summary=summary)
     try:
         service.finalize(store(), scope(), inspection_id, op, today=local_today())
     except rules.Stale:  # the summary that was confirmed is not what would be frozen
