@@ -321,11 +321,11 @@ def test_finalizing_asks_for_confirmation_with_a_summary(client, world):
     listed = re.findall(r"<li><strong>([^<]*)</strong>", html.split("items-preview", 1)[1])
     assert listed == [item.criterion for item in plan.items]
     assert {"1.6", "1.10", "3.13"} <= set(listed) and tag_text(html, "items") == str(len(listed))
-    # the real form, with its CSRF token, op id and the revision summed up; a second tap
+    # the real form, with its CSRF token, op id and the digest of the summary; a second tap
     # replays, never doubles
     fields = form_fields(html, "finalize-form")
     assert set(fields) == {"csrf_token", "op_id", "allow_unanswered", "summary"}
-    assert fields["base_rev"] == str(world["store"].get_inspection(record.id).rev)
+    assert fields["summary"] == plan.digest  # what the summary says, checked when finalizing
     assert client.post(f"/inspections/{record.id}/finalize", data=fields).status_code == 302
     assert client.post(f"/inspections/{record.id}/finalize", data=fields).status_code == 302
     finalized = world["store"].get_inspection(record.id)
