@@ -225,7 +225,20 @@ def _responses(world, app):
                                   "404 api", "400 api"])
 def test_security_headers_on_every_response(world, shared_app, name):
     response = _responses(world, shared_app)[name]
+    if name == "static file":  # a style sheet is no document: nosniff, no document policy
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert "Content-Security-Policy" not in response.headers
+        return
     _assert_security_headers(response)
+
+
+def test_a_static_file_that_could_be_a_document_keeps_the_policy(shared_app):
+    """Only scripts, styles, raster icons and fonts go without the document policy: any
+    other static file (an SVG would run script opened on its own) keeps it, as the
+    service worker does."""
+    client = shared_app.test_client()
+    _assert_security_headers(client.get("/static/no-such-drawing.svg"))
+    _assert_security_headers(client.get("/sw.js"))
 
 
 def _assert_security_headers(response):

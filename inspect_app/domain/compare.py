@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from . import criteria
 from .checklist import Checklist
@@ -51,6 +52,14 @@ class Gap:
         return self.gap is not None and self.gap > 0
 
 
+def _judged(line: Any) -> Decimal | None:
+    """A line's points, None when it has none to compare (missing or unanswered: a 0
+    there is no score anybody gave)."""
+    if line is None or line.status == "unanswered":
+        return None
+    return line.points
+
+
 def compare(checklist: Checklist, self_card: ScoreCard, inspection_card: ScoreCard) -> list[Gap]:
     """One :class:`Gap` per scored criterion of ``checklist``, in checklist order.
 
@@ -62,10 +71,10 @@ def compare(checklist: Checklist, self_card: ScoreCard, inspection_card: ScoreCa
         if criterion.points is None:  # info: recorded only
             continue
         own, team = self_card.line(criterion.id), inspection_card.line(criterion.id)
-        rows.append(Gap(
+        rows.append(Gap(  # an unanswered side judged nothing: no points to compare
             criterion=criterion.id, text=criterion.text, max=criterion.points,
-            self_points=own.points if own else None, self_status=own.status if own else "missing",
-            inspection_points=team.points if team else None,
+            self_points=_judged(own), self_status=own.status if own else "missing",
+            inspection_points=_judged(team),
             inspection_status=team.status if team else "missing",
             deducts=deducts(criterion)))
     return rows

@@ -970,11 +970,14 @@ def reopen(store: Store, scope: Scope, inspection_id: str, reason: str) -> Inspe
 
 def counterpart(store: Store, scope: Scope, inspection: Inspection) -> InspectionSummary | None:
     """For an inspection, the newest visible self-check of the same unit, checklist and
-    period; for a self-check, the newest visible inspection. None if there is none."""
+    period; for a self-check, the newest visible inspection — a finalized one before any
+    draft (a second self-check just started is not what the unit scored, and the
+    dashboards' gap panel compares the finalized ones too). None if there is none."""
     other_kind = "self_check" if inspection.kind == "inspection" else "inspection"
     matches = visible(store, scope, unit=inspection.unit, period=inspection.period,
                       checklist=inspection.checklist_id, kind=other_kind, history=False)
-    return matches[0] if matches else None
+    done = [m for m in matches if m.status == "finalized"]
+    return (done or matches)[0] if matches else None
 
 
 def comparison(store: Store, scope: Scope, inspection_id: str):
