@@ -271,8 +271,9 @@
   function handNote(op) {
     var note = op.kind === "item_photo" && op.fields && op.fields.note;
     if (!note) return Promise.resolve();
-    delete op.fields.note;
     return all().then(function (ops) {
+      if (!ops.some(function (o) { return o.seq === op.seq; })) return;  // discarded while sent: its note too
+      delete op.fields.note;
       var next = ops.filter(function (o) {
         return !o.corrupt && o.seq > op.seq && o.kind === "item" && sameKey(o, op) && o.state === "waiting";
       })[0];

@@ -11,7 +11,8 @@
     var others = document.querySelector("[data-role=queue-others]");
     var render = function () {
       Q.all().then(function (ops) {
-        var own = ops.filter(function (op) { return op.user === Q.user; });
+        // a damaged record that lost its user is nobody else's either: listed to discard
+        var own = ops.filter(function (op) { return op.user === Q.user || (op.corrupt && !op.user); });
         var foreign = ops.length - own.length;
         list.textContent = "";
         own.forEach(function (op) { list.appendChild(row(op)); });
@@ -65,7 +66,14 @@
       li.appendChild(actions);
       return li;
     };
-    Q.on(function (event) { if (event.type !== "sending") render(); });
+    var warning = document.querySelector("[data-role=queue-warning]");
+    Q.on(function (event) {
+      if (warning && (event.type === "login" || event.type === "done")) {  // the session ended: say so
+        warning.hidden = event.type !== "login";
+        warning.textContent = t("login_again");
+      }
+      if (event.type !== "sending") render();
+    });
     var all = document.querySelector("[data-action=send-all]");
     if (all) all.addEventListener("click", function () {
       Q.all().then(function (ops) {
