@@ -13,12 +13,13 @@ token by its id (leading digits of its hash) and its label.
 from __future__ import annotations
 
 import datetime as _dt
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..domain.dates import day_start_utc, local_moment
+from ..domain.dates import day_month_year, day_start_utc, local_moment
 from ..domain.messages import N_, Message
 from ..domain.models import AuditEntry
 from ..domain.text import ID_TEXT, nfc
@@ -179,9 +180,12 @@ def _day(text: str, field: str, label: Message) -> _dt.date | None:
         return None
     for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
         try:
-            return _dt.datetime.strptime(text, pattern).date()
+            day = _dt.datetime.strptime(text, pattern).date()
         except ValueError:
             continue
+        if 1900 <= day.year <= 9000:  # beyond, the day's bounds in UTC overflow
+            return day
+        break
     raise Invalid(N_("%(label)s: “%(value)s” is not a date (dd/mm/yyyy)", label=label,
                      value=text[:40]), field=field, reason="date")
 
@@ -233,6 +237,9 @@ ROLE_VALUES: dict[str, Message] = {
 YES, NO, PASSWORD_SET, NOTHING = N_("yes"), N_("no"), N_("set"), "—"
 
 
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
 def shown(value: Any, key: str = "") -> Message | str:
     """A value of an entry as a person reads it (translate the result): booleans yes/no,
     a password "set", a list joined by commas, nothing as a dash."""
@@ -248,4 +255,6 @@ def shown(value: Any, key: str = "") -> Message | str:
         return ", ".join(str(v) for v in value)
     if isinstance(value, dict):
         return ", ".join(f"{k}: {v}" for k, v in value.items())
+    if isinstance(value, str) and _ISO_DAY.match(value):  # a day as the province writes it
+        return day_month_year(value)
     return str(value)
