@@ -67,6 +67,7 @@ def public_url(value: object) -> str:
         parts, port_ok = None, False
     if (parts is None or parts.scheme not in ("http", "https") or not parts.hostname
             or not port_ok or parts.query or parts.fragment or " " in text
+            or "?" in text or "#" in text  # a bare "?" or "#" would end every link there
             or parts.username or parts.password):
         raise Invalid(N_("%(field)s must be a web address starting with http:// or https://, "
                          "for example https://cchc.backan.gov.vn", field=LABELS["public_url"]),

@@ -43,6 +43,8 @@ def save(store: Store, values: Mapping[str, Any], *, by: str = audit.CLI,
     :func:`version` the page showed; saved since by someone else: :class:`Conflict`."""
     settings = validated(dict(values))
     in_force = current(store, config or {})
+    if settings.to_dict() == in_force.to_dict():
+        return in_force  # already so (the same form sent twice): nothing to write or refuse
     if seen is not None and seen != version(in_force):
         raise Conflict(N_("Another administrator saved these settings after you opened this "
                           "page. The values in force now are shown: make your change again."))
