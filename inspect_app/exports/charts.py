@@ -42,6 +42,14 @@ def _short(label: str, limit: int = 22) -> str:
     return label if len(label) <= limit else label[:limit - 1] + "…"
 
 
+def _fit(shown: str, width: float) -> str:
+    """The attributes that keep a long label inside its ``width`` (a letter is about
+    0,6 em wide; beyond, the glyphs are narrowed, never cut at the chart's edge)."""
+    if len(shown) * FONT * 0.6 <= width:
+        return ""
+    return f' textLength="{width:g}" lengthAdjust="spacingAndGlyphs"'
+
+
 def _open(height: float, title: str, desc: str, css: str = "chart") -> tuple[str, str]:
     """The opening of a chart and its id (for ``aria-labelledby``)."""
     key = f"chart{next(_ids)}"
@@ -68,7 +76,8 @@ def bars(rows: Sequence[tuple[str, float | None]], *, title: str, desc: str, max
     parts = [head]
     for n, (label, value) in enumerate(rows):
         y = n * ROW + 4
-        parts.append(f'<text x="{LABEL - 4}" y="{y + 14}" text-anchor="end"><title>'
+        parts.append(f'<text x="{LABEL - 4}" y="{y + 14}" text-anchor="end"'
+                     f'{_fit(_short(label), LABEL - 8)}><title>'
                      f'{_text(label)}</title>{_text(_short(label))}</text>')
         if value is None:
             parts.append(f'<text x="{LABEL + 2}" y="{y + 14}" fill="#555">–</text>')
@@ -105,7 +114,8 @@ def stacked_bars(rows: Sequence[tuple[str, Sequence[int]]],
     span = WIDTH - LABEL - 36
     for n, (label, counts) in enumerate(rows):
         y = top + n * ROW
-        parts.append(f'<text x="{LABEL - 4}" y="{y + 14}" text-anchor="end"><title>'
+        parts.append(f'<text x="{LABEL - 4}" y="{y + 14}" text-anchor="end"'
+                     f'{_fit(_short(label), LABEL - 8)}><title>'
                      f'{_text(label)}</title>{_text(_short(label))}</text>')
         x = float(LABEL)
         for (name, colour), count in zip(series, counts):
@@ -144,7 +154,8 @@ def heat_map(rows: Sequence[tuple[str, Sequence[float | None]]], columns: Sequen
     small = cell < 40
     for r, (name, values) in enumerate(rows):
         y = 18 + r * ROW
-        parts.append(f'<text x="{label - 4}" y="{y + 14}" text-anchor="end"><title>'
+        parts.append(f'<text x="{label - 4}" y="{y + 14}" text-anchor="end"'
+                     f'{_fit(_short(name, 19), label - 8)}><title>'
                      f'{_text(name)}</title>{_text(_short(name, 19))}</text>')
         for c, value in enumerate(values):
             x = label + c * cell
