@@ -39,7 +39,7 @@ def test_finalize_deadline_is_the_one_the_confirmation_showed_in_the_configured_
     response = client.post(f"/inspections/{record}/finalize",
                            data={"csrf_token": csrf_of(html), "allow_unanswered": "y",
                                  "op_id": re.search(r'name="op_id" value="([^"]+)"', html)[1],
-                                 "base_rev": re.search(r'name="base_rev" value="([^"]+)"', html)[1]})
+                                 "summary": re.search(r'name="summary" value="([^"]+)"', html)[1]})
     assert response.status_code == 302
     items = [i for i in world.record(record).items if i.criterion == "1.6"]
     assert [i.due for i in items] == ["2027-01-01"]

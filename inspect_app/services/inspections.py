@@ -812,10 +812,6 @@ def finalize(store: Store, scope: Scope, inspection_id: str, op: FinalizeOp, *,
                            stage=inspection.stage)
         plan = closing(inspection, allow_unanswered=allow, day=day, at=at, by=by,
                        merges=merges)
-        if op.summary is not None and op.summary != plan.digest:
-            # not what the confirmed summary said (a team mate's answer or plan entry)
-            raise rules.Stale(N_("answers changed after this summary was shown: look at it "
-                                 "again before finalizing"), current={"rev": inspection.rev})
         card, unanswered = plan.card, plan.unanswered
         if unanswered and not allow:
             raise Unprocessable(
@@ -829,6 +825,10 @@ def finalize(store: Store, scope: Scope, inspection_id: str, op: FinalizeOp, *,
                        [criterion_label(checklist.criterion(c)) for c in plan.missing_evidence],
                        "; ")),
                 missing_evidence=plan.missing_evidence)
+        if op.summary is not None and op.summary != plan.digest:
+            # not what the confirmed summary said (a team mate's answer or plan entry)
+            raise rules.Stale(N_("answers changed after this summary was shown: look at it "
+                                 "again before finalizing"), current={"rev": inspection.rev})
         plan.apply_items(inspection, at=at, by=by)
         inspection.status = "finalized"
         inspection.score = card.as_dict()
