@@ -9,15 +9,12 @@ from html import unescape
 import pytest
 
 from inspect_app import create_app
-from inspect_app.services import accounts, assessments, commands
-from inspect_app.services import inspections as service
-from inspect_app.services import units as unit_service
 
 from .browser import chromium, live_server, phone  # noqa: F401
 from .browser import login as browser_login
 from .conftest import app_config
 from .support import PASSWORD, post_login
-from .test_shipped_checklists import full_answers
+from .test_browser_assessments import waiting  # noqa: F401  (the fixture: explanation stage)
 from .test_survey import CHECKLIST_YAML, make_world
 
 
@@ -50,32 +47,7 @@ def test_round_page_title_of_a_checklist_with_a_survey_is_only_its_name(survey_a
     assert " ".join(title.split()) == "Chỉ số CCHC thử · 2025 · inspect_app"
 
 
-@pytest.fixture
-def explaining(live_server):
-    """An assessment at the explanation stage: round 1 lowered 1.6 and asked to explain."""
-    store = live_server.store()
-    tag = uuid.uuid4().hex[:6]
-    code = f"T{tag}"
-    unit_service.add_unit(store, code, f"Xã Thiện Nghiệp {tag}")
-    accounts.create_user(store, f"lead{tag}", "inspector", password=PASSWORD)
-    accounts.create_user(store, f"xa{tag}", "unit", unit=code, password=PASSWORD)
-    lead = service.scope_for(store, store.get_user(f"lead{tag}"))
-    unit = service.scope_for(store, store.get_user(f"xa{tag}"))
-    record = service.start(store, live_server.app.extensions["checklists"], lead,
-                           commands.StartRequest(unit=code, checklist="cchc-xa", period="2025",
-                                                 kind="assessment")).id
-    for cid, content in full_answers().items():
-        service.save_answer(store, unit, record, commands.answer_op(cid, {
-            "op_id": op(), "base_rev": 0, "note": f"Minh chứng {cid}", **content}))
-    assessments.advance(store, unit, record, commands.AdvanceOp(op()))
-    assessments.save_appraisal(store, lead, record, commands.appraisal_op("1.6", {
-        "op_id": op(), "base_rev": 1, "value": False, "explain": True,
-        "note": "Chưa thấy kế hoạch tuyên truyền CCHC năm 2025"}))
-    assessments.advance(store, lead, record, commands.AdvanceOp(op()))
-    return {"record": record, "officer": f"xa{tag}"}
-
-
-def test_ending_the_explanations_does_not_drop_a_typed_explanation(live_server, explaining,
+def test_ending_the_explanations_does_not_drop_a_typed_explanation(live_server, waiting,
                                                                     phone):
     """On a phone the commune officer opens the explanations page, types the explanation
     of 1.6 into its box and presses "Kết thúc giải trình" (the button at the bottom of
@@ -85,8 +57,8 @@ def test_ending_the_explanations_does_not_drop_a_typed_explanation(live_server, 
     a word (the end form carries nothing of the boxes, no page script guards them); the
     appraisers see a request with no explanation, and the box can no longer be written."""
     page = phone()
-    browser_login(page, live_server, explaining["officer"], PASSWORD)
-    record = explaining["record"]
+    browser_login(page, live_server, waiting["officer"], PASSWORD)
+    record = waiting["record"]
     page.goto(f"{live_server.url}/assessments/{record}/explanations")
     typed = "Đã ban hành KH số 06/KH-UBND ngày 18/01/2025"
     page.fill("#e-1\\.6 textarea[name=text]", typed)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import re
-import time
 import uuid
 
 import openpyxl
@@ -19,6 +18,7 @@ from inspect_app.storage.jobs import ExportJobs
 
 from .conftest import app_config
 from .support import World, csrf_of, logged_in
+from .test_exports import _wait
 
 
 @pytest.fixture
@@ -37,16 +37,6 @@ def _start(client, **fields):
     response = client.post("/exports/jobs", data=data)
     assert response.status_code == 303, response.get_data(as_text=True)[:500]
     return response.headers["Location"]
-
-
-def _wait(client, job_url, timeout=30):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        status = client.get(f"{job_url}/status").get_json()
-        if status["status"] not in ("running", "queued"):
-            return status
-        time.sleep(0.05)
-    raise AssertionError("the export job did not end")
 
 
 def _visible_text(response) -> str:
