@@ -178,6 +178,12 @@ def clean_answer_texts(content: dict[str, Any], criterion: Any = None) -> dict[s
     return out
 
 
+def _same(a: Any, b: Any) -> bool:
+    """Equal as JSON says it: ``1`` and ``true``, ``0`` and ``false`` are other answers
+    (Python's ``1 == True`` would take a correction for a retry)."""
+    return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
+
+
 def put_answer(inspection: Inspection, checklist: Checklist, criterion_id: str,
                content: dict[str, Any], base_rev: int, by: str, at: str,
                answers: dict[str, Answer] | None = None) -> Answer:
@@ -215,7 +221,7 @@ def put_answer(inspection: Inspection, checklist: Checklist, criterion_id: str,
                                                                             content["value"])}
     current = answers.get(criterion_id)
     current_rev = current.rev if current else 0
-    if answer_content(current) == content:
+    if _same(answer_content(current), content):
         return current or Answer()  # the change is already there: nothing to do
     if base_rev != current_rev:
         raise Stale(N_("changed by a team mate since you loaded it"), criterion=criterion_id,

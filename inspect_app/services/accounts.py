@@ -353,7 +353,7 @@ def change_own_password(store: Store, username: str, current: str, new: str, *,
                 Invalid(N_("the current password is wrong"), field="current_password",
                         reason="current_password"))
     _forget_attempts(store, user.username)
-    if new == current:
+    if unicodedata.normalize("NFKC", new or "") == unicodedata.normalize("NFKC", current or ""):
         raise Invalid(N_("the new password must differ from the current one"), field="password",
                       reason="password_same")
     check_password_rules(new)

@@ -354,8 +354,9 @@ def finalize(inspection_id: str):
     try:
         service.finalize(store(), scope(), inspection_id, op, today=local_today())
     except rules.Stale:  # the summary that was confirmed is not what would be frozen
-        flash(_("Answers changed after you opened this summary (a team mate saved some). "
-                "Here it is again: check it before finalizing."), "warning")
+        flash(_("What finalizing would do changed after you opened this summary (a team "
+                "mate's answer or plan entry, or the deadlines of a new day). Here it is "
+                "again: check it before finalizing."), "warning")
         return redirect(url_for("fill.confirm_finalize", inspection_id=inspection_id,
                                 allow_unanswered="y" if allow else None))
     except ServiceError as exc:

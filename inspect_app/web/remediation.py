@@ -84,14 +84,15 @@ class ItemFieldsForm(Form):
     action = TextAreaField(FIELD_LABELS["action"], validators=TEXT)
     owner = StringField(FIELD_LABELS["owner"], validators=TEXT)
     cooperating = StringField(FIELD_LABELS["cooperating"], validators=TEXT)
-    due = StringField(FIELD_LABELS["due"], validators=[Optional(), Length(max=10)])
+    # the date itself is the service's to check (a refusal keeps what else was typed)
+    due = StringField(FIELD_LABELS["due"], validators=[Optional(), Length(max=100)])
     output = StringField(FIELD_LABELS["output"], validators=TEXT)
 
 
 class NewItemForm(ItemFieldsForm):
     """A free finding, or a shortcoming of a criterion written before finalizing."""
 
-    criterion = StringField(FIELD_LABELS["criterion"], validators=[Optional(), Length(max=40)])
+    criterion = StringField(FIELD_LABELS["criterion"], validators=[Optional(), Length(max=100)])
     reason = TextAreaField(_l("Or: why no action is needed"), validators=TEXT)
 
 

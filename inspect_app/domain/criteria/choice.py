@@ -34,7 +34,7 @@ def option_rules(criterion) -> tuple[tuple[Word, ...], ...]:
 
 
 def unknown_option(criterion, value):
-    known = ", ".join(repr(o.value) for o in criterion.options)
+    known = ", ".join(shown(o.value) for o in criterion.options)  # as JSON writes them
     return N_("unknown option %(value)s (options: %(known)s)", value=shown(value), known=known)
 
 

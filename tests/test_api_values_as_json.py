@@ -1,0 +1,88 @@
+"""Values through the JSON API compared and named as JSON: a correction from 1 to true or 0 to
+false is stored, options are listed true, not True."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from inspect_app import create_app
+
+from .conftest import app_config
+from .factories import checklist_data
+from .support import World, op
+
+ROOT = Path(__file__).resolve().parent.parent
+
+CRITERIA = [
+    dict(id="c4", text="Mức độ công khai", type="choice", points=2, options=[
+        {"value": 1, "label": "Công khai một phần", "points": 1},
+        {"value": True, "label": "Công khai đầy đủ", "points": 2},
+        {"value": "khong", "label": "Không công khai", "points": 0}]),
+    dict(id="c8", text="Đã ban hành quy chế", type="info", points=None),
+]
+
+
+@pytest.fixture
+def world(tmp_path):
+    folder = tmp_path / "checklists"
+    folder.mkdir()
+    for path in (ROOT / "checklists").glob("*.yaml"):
+        shutil.copy(path, folder)
+    data = checklist_data(*CRITERIA, id="mau", kind="inspection", cadence="yearly")
+    (folder / "mau.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    app = create_app(app_config(tmp_path, CHECKLISTS_DIR=str(folder)))
+    return World(app, app.test_client())
+
+
+def _put(world, record, criterion, **body):
+    lead = world.api["lead"]
+    current = lead.get(f"/inspections/{record}").get_json()["answers"].get(criterion, {})
+    return lead.client.put(f"/api/v1/inspections/{record}/answers/{criterion}",
+                           headers=lead._h(),
+                           json={"op_id": op(), "base_rev": current.get("rev", 0), **body})
+
+
+def test_changing_a_choice_from_option_1_to_option_true_is_not_lost(world):
+    """A choice criterion has the options 1 ("Công khai một phần", 1 point) and true
+    ("Công khai đầy đủ", 2 points) — distinct values, the checklist is accepted. The
+    inspector first answers 1, then corrects it to true. They expect "Công khai đầy đủ"
+    stored with 2 points. The API answers 200 but keeps the old answer 1 (1 point): the
+    save compares the new content with the stored one by Python equality, where
+    1 == True, and takes the change for "already there"."""
+    record = world.start("lead", "NT", checklist="mau")
+    assert _put(world, record, "c4", value=1).status_code == 200
+    response = _put(world, record, "c4", value=True)
+    assert response.status_code in (200, 400), response.get_json()
+    if response.status_code == 200:
+        stored = world.record(record).answers["c4"].value
+        assert stored is True, f"the correction to true was dropped: stored {stored!r}"
+        assert response.get_json()["line"]["points"] == 2, response.get_json()["line"]
+
+
+def test_changing_an_info_value_from_0_to_false_is_not_lost(world):
+    """An info criterion ("Đã ban hành quy chế") takes a text, a number or true/false. The
+    inspector's phone first sent 0 and the inspector then answers false ("Không"). They
+    expect false stored (shown "Không"). The API answers 200 and keeps 0: 0 == False in
+    the no-op comparison of the save, so the change is never written."""
+    record = world.start("lead", "NT", checklist="mau")
+    assert _put(world, record, "c8", value=0).status_code == 200
+    response = _put(world, record, "c8", value=False)
+    assert response.status_code == 200, response.get_json()
+    stored = world.record(record).answers["c8"].value
+    assert stored is False, f"the answer false was dropped: stored {stored!r}"
+
+
+def test_unknown_option_message_lists_options_as_json_not_python(world):
+    """A program sends an option value the choice criterion lacks ("co"). It expects a 400
+    naming the criterion and listing the known options as a JSON client writes them
+    (true, not Python's True). The Vietnamese message lists "1, True, 'khong'": the
+    options are shown with Python's repr (numbers.shown exists to avoid exactly that)."""
+    record = world.start("lead", "NT", checklist="mau")
+    response = _put(world, record, "c4", value="co")
+    assert response.status_code == 400
+    error = response.get_json()["error"]
+    assert error.startswith("c4 Mức độ công khai"), error
+    assert "True" not in error, error
