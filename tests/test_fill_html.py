@@ -326,7 +326,7 @@ def test_finalize_freezes_only_the_summary_that_was_confirmed(client, world):
     assert response.status_code == 302 and "/finalize?allow_unanswered=y" in response.location
     assert store.get_inspection(world["id"]).status == "draft"
     again = client.get(response.location).get_data(as_text=True)
-    assert "Câu trả lời đã thay đổi" in again  # said why the summary is shown again
+    assert "Kết quả chốt đã thay đổi" in again  # said why the summary is shown again
     assert int(re.search(r'data-role="items">(\d+)<', again).group(1)) == shown + 1
     response = client.post(f"{url}/finalize", data=form_fields(again, "finalize-form"))
     record = store.get_inspection(world["id"])
