@@ -12,21 +12,8 @@ from inspect_app.services import units as unit_service
 
 from .browser import chromium, live_server, phone  # noqa: F401
 from .browser import login as browser_login
-from .support import PASSWORD, World, form_fields, login
-
-
-@pytest.fixture
-def world(app, client):
-    return World(app, client)
-
-
-@pytest.fixture
-def plan(world):
-    record = world.start("lead", "NT", team=["mate"])
-    world.answer("lead", record, "1.6", value=False, note="Chưa ban hành kế hoạch tuyên truyền")
-    world.finalize("lead", record)
-    item = next(i for i in world.record(record).items if i.criterion == "1.6")
-    return {"record": record, "item": item.id}
+from .support import PASSWORD, form_fields, login
+from .test_plan_as_entered import plan, world  # noqa: F401  (fixtures: 1.6 finalized into the plan)
 
 
 def _form(client, url, form_id):

@@ -283,9 +283,9 @@ def plan_merge(store: Store, olds: Iterable[str], into: str, on: object) -> Merg
     plan = MergePlan(olds=wanted, into=into, on=day, records=dict.fromkeys(wanted, 0),
                      open_items=dict.fromkeys(wanted, 0))
     merges = store.unit_merges()  # a unit merged into an old one earlier: its records follow too
+    up_to_old = {c: m for c, m in merges.items() if c not in wanted}  # chains end at an old unit
     for summary in store.list_inspections(units=merged_into_any(wanted, merges)):
-        plan.records[carrier(summary.unit, {c: m for c, m in merges.items() if c not in wanted})
-                     if summary.unit not in wanted else summary.unit] += 1
+        plan.records[carrier(summary.unit, up_to_old)] += 1
     for inspection in _with_open_items(store, wanted):
         for item in inspection.items:
             if item.unit in wanted and _is_open(item.status):
