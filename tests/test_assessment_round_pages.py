@@ -1,5 +1,6 @@
 """PAR assessment pages: the round page's title is its name only, ending the explanations
-asks first while a box holds unsaved text."""
+asks first while a box holds unsaved text, saving one explanation keeps what was typed in
+the others."""
 from __future__ import annotations
 
 import re
@@ -14,7 +15,10 @@ from .browser import chromium, live_server, phone  # noqa: F401
 from .browser import login as browser_login
 from .conftest import app_config
 from .support import PASSWORD, post_login
-from .test_browser_assessments import waiting  # noqa: F401  (the fixture: explanation stage)
+from .test_browser_assessments import (
+    explanation_stage,
+    waiting,  # noqa: F401  (the fixture: explanation stage)
+)
 from .test_survey import CHECKLIST_YAML, make_world
 
 
@@ -73,3 +77,36 @@ def test_ending_the_explanations_does_not_drop_a_typed_explanation(live_server, 
     saved = stored.explanations.get("1.6")
     assert (saved is not None and saved.text == typed) or stored.stage == "explanation", (
         f"stage {stored.stage}, explanation {saved}")
+
+
+def test_saving_one_explanation_keeps_the_text_typed_in_another(live_server, phone):
+    """The appraisers asked to explain 1.6 and 5.4. On a phone the officer types both
+    explanations, then presses "Lưu giải trình" of 1.6. Expected: 1.6 is saved and the
+    text typed for 5.4 is still in its box, said to be not saved yet (and ending the stage
+    still asks about it). What happened: each card is its own form, the save reloaded the
+    page and the 5.4 text was gone without a word."""
+    world = explanation_stage(live_server, explain_54=True)
+    page = phone()
+    browser_login(page, live_server, world["officer"], PASSWORD)
+    record = world["record"]
+    page.goto(f"{live_server.url}/assessments/{record}/explanations")
+    first, second = "Đã ban hành KH số 06/KH-UBND", "Hộp thư góp ý đặt tại bộ phận một cửa"
+    page.fill("#e-1\\.6 textarea[name=text]", first)
+    page.fill("#e-5\\.4 textarea[name=text]", second)
+    with page.expect_navigation():
+        page.click("#e-1\\.6 button[type=submit]:not([name])")
+    stored = live_server.store().get_inspection(record)
+    assert stored.explanations["1.6"].text == first
+    assert "5.4" not in stored.explanations
+    assert page.input_value("#e-5\\.4 textarea[name=text]") == second
+    assert "chưa được lưu" in page.inner_text("#e-5\\.4")
+    asked = []
+    page.on("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.click("button:has-text('Kết thúc giải trình')")
+    page.wait_for_timeout(300)
+    assert asked and live_server.store().get_inspection(record).stage == "explanation"
+    page.reload()
+    assert page.input_value("#e-5\\.4 textarea[name=text]") == second
+    page.fill("#e-5\\.4 textarea[name=text]", "")  # cleared on purpose: nothing comes back
+    page.reload()
+    assert page.input_value("#e-5\\.4 textarea[name=text]") == ""

@@ -32,6 +32,11 @@ def shot(page, name: str) -> None:
 @pytest.fixture
 def waiting(live_server):
     """An assessment at the explanation stage: round 1 lowered 1.6 and asked to explain it."""
+    return explanation_stage(live_server)
+
+
+def explanation_stage(live_server, *, explain_54: bool = False) -> dict:
+    """Round 1 lowered 1.6 (asking to explain it) and 5.4 (asking too with `explain_54`)."""
     store = live_server.store()
     tag = uuid.uuid4().hex[:6]
     code = f"T{tag}"
@@ -53,7 +58,8 @@ def waiting(live_server):
         "op_id": op(), "base_rev": 1, "value": False, "explain": True,
         "note": "Chưa thấy kế hoạch tuyên truyền CCHC năm 2025"}))
     assessments.save_appraisal(store, lead, record, commands.appraisal_op("5.4", {
-        "op_id": op(), "base_rev": 1, "value": 1.5, "note": "Trừ 0,5 điểm"}))
+        "op_id": op(), "base_rev": 1, "value": 1.5, "explain": explain_54,
+        "note": "Trừ 0,5 điểm"}))
     assessments.advance(store, lead, record, commands.AdvanceOp(op()))
     return {"record": record, "officer": f"xa{tag}", "lead": f"lead{tag}"}
 
