@@ -486,13 +486,12 @@ def _count_attempt(store: Store, username: str, max_failures: int,
     :func:`authenticate`); :class:`Throttled` once ``max_failures`` are in the window.
     The number of attempts counted, this one included."""
     key, window, now = _throttle_key(username), window_minutes * 60, clock.epoch()
+    too_many = N_("too many failed logins for this account; wait and try again")
     if store.login_failures(key, now, window) >= max_failures:
-        raise Throttled(N_("too many failed logins for this account; wait and try again"),
-                        minutes=window_minutes)
+        raise Throttled(too_many, minutes=window_minutes)
     count = store.record_login_failure(key, now, window)  # CannotStore: no login
     if count > max_failures:  # others failed meanwhile
-        raise Throttled("too many failed logins for this account; wait and try again",
-                        minutes=window_minutes)
+        raise Throttled(too_many, minutes=window_minutes)
     return count
 
 
