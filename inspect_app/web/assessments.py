@@ -67,7 +67,11 @@ def appraisal(inspection_id: str, section_id: str):
     return _render_appraisal(inspection, section_id)
 
 
-def _render_appraisal(inspection: Inspection, section_id: str, status: int = 200):
+def _render_appraisal(inspection: Inspection, section_id: str, status: int = 200, *,
+                      typed: dict[str, dict] | None = None, explain: set[str] | None = None):
+    """The appraisal of a section. After a refusal, ``typed``: the values of the refused
+    criteria as typed (by criterion key; the others show what is stored), ``explain``: the
+    criteria among them whose "ask to explain" was ticked."""
     checklist = service.checklist_of(inspection)
     section = _section_or_404(inspection, section_id)
     round_name = stages.current_round(inspection)
@@ -82,7 +86,11 @@ def _render_appraisal(inspection: Inspection, section_id: str, status: int = 200
         shown = values[cf.key] = fill_forms.form_values(cf.criterion, answer, locale)
         shown["op_id"] = str(uuid.uuid4())
         shown["orig"] = fill_forms.content_digest(rules.answer_content(answer))
+        shown.update({k: v for k, v in (typed or {}).get(cf.key, {}).items() if k != "op_id"})
     form = fill_forms.display_fields(checklist, section_id, "inspection", spec, values, locale)
+    typed_ids = {cf.criterion.id for cf in spec.criteria if cf.key in (typed or {})}
+    explain = (explain or set()) | {c_id for c_id, answer in answers.items()
+                                    if answer.explain and c_id not in typed_ids}
     card = assessments.round_card(inspection, shown_round) if shown_round else None
     self_card = service.live_card(inspection)
     index = [s.id for s in checklist.sections]
@@ -91,6 +99,7 @@ def _render_appraisal(inspection: Inspection, section_id: str, status: int = 200
         "assessments/appraisal.html", inspection=inspection, checklist=checklist,
         section=section, spec=spec, form=form, round_name=shown_round, editable=editable,
         answers=answers, card=card, self_card=self_card, unit=store().get_unit(inspection.unit),
+        explain=explain,
         stage_label=translate(stages.STAGE_LABELS[stages.stage_of(inspection)]),
         sections=checklist.sections,
         prev_id=index[position - 1] if position > 0 else None,
@@ -114,16 +123,18 @@ def save_appraisal(inspection_id: str, section_id: str):
         flash(_("The form could not be read; try again."), "error")
         return redirect(request.url)
     copy_of = request.form.get("copy")
-    saved, problems = 0, []
+    problems: list[str] = []
+    typed: dict[str, dict] = {}  # the refused criteria's values as typed, by key
     for cf in spec.criteria:
         c = cf.criterion
         if c.survey:  # imported from the survey: never appraised on this screen
             continue
+        data = {part.name: form[f"{cf.key}_{part.name}"].data for part in cf.parts}
         refused = [str(e) for part in cf.parts for e in form[f"{cf.key}_{part.name}"].errors]
         if refused:  # this criterion is said; the section's other criteria are still saved
             problems.append(f"{criterion_label(c)}: {'; '.join(refused)}")
+            typed[cf.key] = data
             continue
-        data = {part.name: form[f"{cf.key}_{part.name}"].data for part in cf.parts}
         try:
             base_rev = int(data.get("base_rev") or 0)
         except ValueError:
@@ -139,6 +150,7 @@ def save_appraisal(inspection_id: str, section_id: str):
             content, parse_problems = fill_forms.parse_content(c, data)
             if parse_problems:
                 problems.append(f"{criterion_label(c)}: {'; '.join(map(str, parse_problems))}")
+                typed[cf.key] = data
                 continue
             content = rules.clean_content(content)
             if request.form.get(f"{cf.key}_{EXPLAIN}") == "y":
@@ -157,18 +169,21 @@ def save_appraisal(inspection_id: str, section_id: str):
             else:
                 problems.append(_("%(criterion)s was changed by a team mate meanwhile: look at "
                                   "it again.", criterion=criterion_label(c)))
-        except ServiceError as exc:
+        except ServiceError as exc:  # refused by the rules: shown again as typed
             problems.append(f"{criterion_label(c)}: {translate(exc.message)}")
-        else:
-            saved += 1
-    for problem in problems:
-        flash(problem, "error")
-    if not problems:
-        flash(_("Appraisal saved."), "success")
+            typed[cf.key] = data
+    if problems:
+        # the section again: the refused criteria as typed (with the revision they were typed
+        # on), the others as now stored (a team mate's change shown, to look at again)
+        for problem in problems:
+            flash(problem, "error")
+        ticked = {cf.criterion.id for cf in spec.criteria if cf.key in typed
+                  and request.form.get(f"{cf.key}_{EXPLAIN}") == "y"}
+        return _render_appraisal(store().get_inspection(inspection_id), section_id, 400,
+                                 typed=typed, explain=ticked)
+    flash(_("Appraisal saved."), "success")
     go = request.form.get("go")
-    target = section_id
-    if go and go != "stay" and checklist.section(go) is not None and not problems:
-        target = go
+    target = go if go and go != "stay" and checklist.section(go) is not None else section_id
     return redirect(url_for("assessments.appraisal", inspection_id=inspection_id,
                             section_id=target))
 

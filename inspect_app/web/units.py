@@ -56,13 +56,19 @@ def visible_codes() -> set[str] | None:
 @bp.get("/")
 @roles_required("admin", "inspector", "viewer")
 def index():
+    return _index_page(UnitForm())
+
+
+def _index_page(form: UnitForm, status: int = 200):
+    """The list; ``form``: the add form (a refused one shown again, open, as typed)."""
     query = request.args.get("q", "").strip()[:100]
     page = inspection_service.clamped(
         lambda offset, limit: store().page_units(search=query, codes=visible_codes(),
                                                  offset=offset, limit=limit),
         inspection_service.page_number(request.args.get("page")), inspection_service.PAGE_SIZE)
     return render_template("units/index.html", units=page.rows, query=query,
-                           pager=pager_of(page), form=UnitForm(), import_form=ImportForm())
+                           pager=pager_of(page), form=form, import_form=ImportForm(),
+                           refused=status != 200), status
 
 
 @bp.get("/<code>")
@@ -70,6 +76,11 @@ def index():
 def detail(code: str):
     if not scope().can_view_unit(code):
         abort(404)
+    return _detail_page(code, RenameForm())
+
+
+def _detail_page(code: str, rename_form: RenameForm, status: int = 200):
+    """A unit's page; ``rename_form``: a refused one is shown again, open, as typed."""
     unit = store().get_unit(code)
     if unit is None:
         abort(404)
@@ -82,9 +93,10 @@ def detail(code: str):
     names = (record_unit_names(page.rows) if merged_in or unit.former_names else {})
     successor = store().get_unit(unit.merged_into) if unit.merged_into else None
     return render_template("units/detail.html", unit=unit, records=page.rows,
-                           pager=pager_of(page), record_names=names, rename_form=RenameForm(),
-                           merged_in=[u.name for u in merged_in],
-                           successor_name=successor.name if successor else unit.merged_into)
+                           pager=pager_of(page), record_names=names, rename_form=rename_form,
+                           merged_in=[u.name for u in merged_in], refused=status != 200,
+                           successor_name=successor.name if successor else unit.merged_into
+                           ), status
 
 
 def _merge_page(form: MergeForm, olds: list[str], into: str, problems=(), status: int = 200):
@@ -127,24 +139,22 @@ def merge():
 @bp.post("/<code>/rename")
 @roles_required("admin")
 def rename(code: str):
-    """Rename a unit from a day on (the old name stays on the records made before)."""
+    """Rename a unit from a day on (the old name stays on the records made before). A
+    refusal shows the page again with the form as typed (400)."""
     if store().get_unit(code) is None:
         abort(404)
     form = RenameForm()
     if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for error in errors:
-                flash(error, "error")
-    else:
-        try:
-            unit = unit_service.rename_unit(store(), code, form.name.data, form.on.data,
-                                            by=acting_user().username)
-        except ServiceError as exc:
-            for problem in exc.details.get("errors") or [exc.message]:
-                flash(translate(problem), "error")
-        else:
-            flash(_("%(code)s is called %(name)s from %(date)s.", code=unit.code, name=unit.name,
-                    date=format_date(unit.former_names[-1]["until"], next_day=True)), "success")
+        return _detail_page(code, form, 400)  # the macro shows each error at its field
+    try:
+        unit = unit_service.rename_unit(store(), code, form.name.data, form.on.data,
+                                        by=acting_user().username)
+    except ServiceError as exc:
+        for problem in exc.details.get("errors") or [exc.message]:
+            flash(translate(problem), "error")
+        return _detail_page(code, form, 400)
+    flash(_("%(code)s is called %(name)s from %(date)s.", code=unit.code, name=unit.name,
+            date=format_date(unit.former_names[-1]["until"], next_day=True)), "success")
     return redirect(url_for("units.detail", code=code))
 
 
@@ -159,19 +169,17 @@ def format_date(iso: str, next_day: bool = False) -> str:
 @bp.post("/")
 @roles_required("admin")
 def add():
+    """Add a unit; a refusal shows the list again with the form as typed (400)."""
     form = UnitForm()
-    if form.validate_on_submit():
-        try:
-            unit = unit_service.add_unit(store(), form.code.data, form.name.data, form.parent.data,
-                                         by=acting_user().username, new=True)
-        except ServiceError as exc:
-            flash(translate(exc.message), "error")
-        else:
-            flash(_("Unit %(code)s saved.", code=unit.code), "success")
-    else:
-        for errors in form.errors.values():
-            for error in errors:
-                flash(error, "error")
+    if not form.validate_on_submit():
+        return _index_page(form, 400)  # the macro shows each error at its field
+    try:
+        unit = unit_service.add_unit(store(), form.code.data, form.name.data, form.parent.data,
+                                     by=acting_user().username, new=True)
+    except ServiceError as exc:
+        flash(translate(exc.message), "error")
+        return _index_page(form, 400)
+    flash(_("Unit %(code)s saved.", code=unit.code), "success")
     return redirect(url_for("units.index"))
 
 
