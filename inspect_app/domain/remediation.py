@@ -79,7 +79,9 @@ def _is_shortcoming(line, include_unanswered: bool) -> bool:
 #: Said on a finding item closed at a re-finalize because its criterion was corrected (the
 #: plan's text is Vietnamese, like the findings).
 CORRECTED_REASON = "Kết quả tiêu chí đã được sửa khi chốt lại; không còn là tồn tại cần khắc phục"
-_AUTOMATIC = frozenset({"created", "withdrawn", "restored", "corrected"})
+#: History lines no person wrote: an item with only these was not worked on (a merge
+#: carrying it to another unit is not work on it either).
+_AUTOMATIC = frozenset({"created", "withdrawn", "restored", "corrected", "unit_merged"})
 
 
 def is_withdrawn(item: RemediationItem | dict[str, Any]) -> bool:
