@@ -11,6 +11,14 @@ from collections.abc import Iterable, Mapping
 
 from .dates import local_date
 from .models import Unit
+from .text import sort_key
+
+
+def unit_order(unit: Unit) -> tuple[str, str, str]:
+    """Where a unit comes in every list of units: by name with diacritics folded, then
+    the exact name, then the code (two communes of one name always in the same order,
+    whatever order the store returns them in: the list pages' order too)."""
+    return (*sort_key(unit.name), unit.code)
 
 
 def successor(code: str, units: Mapping[str, Unit]) -> str:

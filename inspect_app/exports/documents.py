@@ -372,10 +372,19 @@ def strengths(src: Sources) -> list[dict[str, Any]]:
 
 
 def photo_rows(src: Sources, url_for_photo) -> list[dict[str, str]]:
-    """Evidence photos of criteria, in checklist order, each with its caption."""
+    """Evidence photos of criteria, in checklist order, each with its caption; a
+    criterion's photos in the order its answer lists them (the order taken, as its card
+    shows them: several sent in one second have the same time)."""
     order = {c.id: n for n, c in enumerate(src.checklist.criteria)}
     refs = [p for p in src.inspection.photos.values() if p.criterion in order]
-    refs.sort(key=lambda p: (order[p.criterion], p.at))
+
+    def taken(photo) -> tuple:
+        answer = src.inspection.answers.get(photo.criterion)
+        listed = list(getattr(answer, "photos", None) or ())
+        return (order[photo.criterion], listed.index(photo.id) if photo.id in listed
+                else len(listed), photo.at)
+
+    refs.sort(key=taken)
     return [{"src": url_for_photo(p.id), "caption": _criterion_label(src, p.criterion),
              "criterion": p.criterion} for p in refs]
 

@@ -45,7 +45,7 @@ from ..domain.remediation import (
 )
 from ..domain.scoring import ScoreCard, score
 from ..domain.text import SHORT_TEXT, TextProblem, clean_text, sort_key
-from ..domain.units import carrier, merged_into_any
+from ..domain.units import carrier, merged_into_any, unit_order
 from ..i18n import formatting
 from ..storage import NotFound, Store, new_id
 from ..storage.base import InspectionQuery, Page
@@ -454,8 +454,7 @@ def start_options(store: Store, library: ChecklistLibrary, scope: Scope, kind: s
     """The start form's choices for ``kind`` (a unit's users start self-checks of their
     unit, inspectors inspections; an administrator either, with every checklist)."""
     user = scope.user
-    units = sorted((u for u in store.list_units() if not u.merged_into),
-                   key=lambda u: sort_key(u.name))
+    units = sorted((u for u in store.list_units() if not u.merged_into), key=unit_order)
     kinds: tuple[str, ...] = START_FORM_KINDS
     if user.role == "unit":
         units = [u for u in units if u.code == user.unit]
@@ -471,7 +470,7 @@ def start_options(store: Store, library: ChecklistLibrary, scope: Scope, kind: s
     mates = [u for u in store.list_users() if u.username != user.username and u.active and (
         u.role in ("inspector", "admin") if kind == "inspection"
         else (u.role == "unit" and u.unit == user.unit))]
-    mates.sort(key=lambda u: sort_key(u.display_name))
+    mates.sort(key=lambda u: (sort_key(u.display_name), u.username))
     return StartOptions(kind=kind, kinds=kinds, units=units, checklists=usable, periods=periods,
                         mates=mates)
 

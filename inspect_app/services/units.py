@@ -31,9 +31,8 @@ from ..domain.text import (
     fold,
     matches,
     nfc,
-    sort_key,
 )
-from ..domain.units import carrier, merged_into_any, stored_code, successor
+from ..domain.units import carrier, merged_into_any, stored_code, successor, unit_order
 from ..storage import Store
 from . import Invalid, audit, clock
 from .commands import quoted
@@ -560,4 +559,4 @@ def list_units(store: Store, query: str = "", visible: set[str] | None = None) -
     units = [u for u in store.list_units() if visible is None or u.code in visible]
     if query:
         units = [u for u in units if matches(query, u.code, u.name)]
-    return sorted(units, key=lambda u: sort_key(u.name))
+    return sorted(units, key=unit_order)

@@ -1,6 +1,6 @@
 """The PostgreSQL store (DESIGN §13): several app servers on one database.
 
-Selected by ``INSPECT_DATABASE_URL=postgresql://…``. Records are JSONB documents in the
+Selected by ``INSPECT_DATABASE_URL=postgresql://…``. Records are JSON documents in the
 stored form of :mod:`.records` (the same documents the TinyDB store writes, upgraded on
 read by :func:`.upgrades.upgrade`), beside the columns that lists filter and sort on
 (unit, period, checklist, kind, status, team members, the dates), which are indexed; list
@@ -49,7 +49,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import psycopg.errors
-from psycopg.types.json import Jsonb, set_json_loads
+from psycopg.types.json import Json, set_json_loads
 from psycopg_pool import ConnectionPool
 
 from ..domain.access import items_hidden_from_unit
@@ -179,8 +179,9 @@ def _loads(data: Any) -> Any:
     return json_load(bytes(data) if isinstance(data, memoryview) else data)
 
 
-def _jsonb(value: Any) -> Jsonb:
-    return Jsonb(value, dumps=json_bytes)
+def _json(value: Any) -> Json:
+    """A document for a ``json`` column: read back as written, keys in their order."""
+    return Json(value, dumps=json_bytes)
 
 
 def _clean(text: Any) -> bool:
@@ -331,7 +332,7 @@ class PostgresStore:
         stored = {"schema": SCHEMA, "settings": dict(doc)}
         with self._conn(write=True) as conn:
             conn.execute("INSERT INTO settings (id, doc) VALUES (1, %s) "
-                         "ON CONFLICT (id) DO UPDATE SET doc = EXCLUDED.doc", (_jsonb(stored),))
+                         "ON CONFLICT (id) DO UPDATE SET doc = EXCLUDED.doc", (_json(stored),))
 
     # -- checklists published in the app (sql/0007_checklists.sql) ------------------------
     def checklists_stamp(self) -> str:
@@ -463,14 +464,14 @@ class PostgresStore:
         with self._conn(write=True) as conn:
             conn.execute("INSERT INTO user_state (username, doc) VALUES (%s, %s) "
                          "ON CONFLICT (username) DO NOTHING",
-                         (username, _jsonb({"schema": SCHEMA, "state": {}})))
+                         (username, _json({"schema": SCHEMA, "state": {}})))
             row = conn.execute("SELECT doc FROM user_state WHERE username = %s FOR UPDATE",
                                (username,)).fetchone()
             values = row[0].get("state") if row and isinstance(row[0], dict) else None
             doc = dict(values) if isinstance(values, dict) else {}
             result = change(doc)
             conn.execute("UPDATE user_state SET doc = %s WHERE username = %s",
-                         (_jsonb({"schema": SCHEMA, "state": dict(doc)}), username))
+                         (_json({"schema": SCHEMA, "state": dict(doc)}), username))
         return result
 
     # -- the audit log -------------------------------------------------------------------
@@ -482,7 +483,7 @@ class PostgresStore:
         with self._conn(write=True) as conn:
             conn.execute("INSERT INTO audit (id, at, by_user, action, doc) "
                          "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (id) DO NOTHING",
-                         (nfc(entry.id), entry.at, entry.by, entry.action, _jsonb(doc)))
+                         (nfc(entry.id), entry.at, entry.by, entry.action, _json(doc)))
 
     def page_audit(self, query: AuditQuery | None = None, *, offset: int = 0,
                    limit: int | None = None) -> Page[AuditEntry]:
@@ -544,7 +545,7 @@ class PostgresStore:
         """``{code: merged_into}`` of every merged unit (from the documents)."""
         with self._conn() as conn:
             rows = conn.execute("SELECT code, doc->>'merged_into' FROM units "
-                                "WHERE doc ? 'merged_into'").fetchall()
+                                "WHERE doc->>'merged_into' IS NOT NULL").fetchall()
         return {code: into for code, into in rows if into}
 
     def save_units(self, units: Iterable[Unit]) -> None:
@@ -553,7 +554,7 @@ class PostgresStore:
         for unit in units:  # every row made before anything is written
             doc = stored_doc(unit)
             rows.append((doc["code"], fold(doc.get("name") or ""), nfc(doc.get("name") or ""),
-                         unit_search_text(doc), _jsonb(doc)))
+                         unit_search_text(doc), _json(doc)))
         if not rows:
             return
         with self._conn(write=True) as conn, conn.cursor() as cur:
@@ -636,7 +637,7 @@ class PostgresStore:
         doc = stored_doc(user)
         return doc, (doc["username"], _role_rank(doc.get("role")),
                      fold(f"{doc.get('username') or ''} {doc.get('full_name') or ''}"),
-                     _jsonb(doc))
+                     _json(doc))
 
     @staticmethod
     def _set_tokens(conn: psycopg.Connection[Any], doc: dict[str, Any]) -> None:
@@ -737,7 +738,7 @@ class PostgresStore:
         return doc, (doc["unit"], doc.get("period"), doc.get("checklist_id"), doc.get("kind"),
                      doc.get("status"), doc.get("created_at") or "",
                      doc.get("finalized_at") or None, list(doc.get("team") or []),
-                     int(doc.get("items_total") or 0), _jsonb(doc))
+                     int(doc.get("items_total") or 0), _json(doc))
 
     @staticmethod
     def _write_items(conn: psycopg.Connection[Any], record_id: str,
@@ -746,7 +747,7 @@ class PostgresStore:
         rows = [(record_id, card.get("id"), summary["unit"], card.get("status"),
                  card.get("due") or NO_DUE, card.get("inspection") or "",
                  _item_number(card.get("id")), card.get("done_at") or "", hidden,
-                 _jsonb(card))
+                 _json(card))
                 for card in summary.get("items") or ()]
         with conn.cursor() as cur:
             cur.executemany("INSERT INTO items (record_id, id, unit, status, due_key, "
@@ -783,7 +784,7 @@ class PostgresStore:
                        content: Any) -> None:
         if digest is not None:
             conn.execute("INSERT INTO checklist_snapshots (digest, data) VALUES (%s, %s) "
-                         "ON CONFLICT (digest) DO NOTHING", (digest, _jsonb(content)))
+                         "ON CONFLICT (digest) DO NOTHING", (digest, _json(content)))
 
     def _insert(self, conn: psycopg.Connection[Any], inspection: Inspection,
                 added_summaries: list[dict[str, Any]] | None = None) -> bool:
@@ -799,7 +800,7 @@ class PostgresStore:
             "finalized_at, team, items_total, summary, rev, doc) VALUES "
             "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
             "ON CONFLICT (id) DO NOTHING RETURNING id",
-            (inspection.id, *columns, inspection.rev, _jsonb(doc))).fetchone()
+            (inspection.id, *columns, inspection.rev, _json(doc))).fetchone()
         if added is None:
             return False
         self._write_items(conn, inspection.id, summary)
@@ -885,7 +886,7 @@ class PostgresStore:
         after = summarize(inspection)
         if after == before:
             conn.execute("UPDATE inspections SET rev = %s, doc = %s WHERE id = %s",
-                         (inspection.rev, _jsonb(doc), inspection.id))
+                         (inspection.rev, _json(doc), inspection.id))
             return
         summary, columns = self._columns(after)
         self._recount(conn, (row[1],), (summary,))  # as counted
@@ -893,7 +894,7 @@ class PostgresStore:
             "UPDATE inspections SET unit = %s, period = %s, checklist_id = %s, "
             "kind = %s, status = %s, created_at = %s, finalized_at = %s, team = %s, "
             "items_total = %s, summary = %s, rev = %s, doc = %s WHERE id = %s",
-            (*columns, inspection.rev, _jsonb(doc), inspection.id))
+            (*columns, inspection.rev, _json(doc), inspection.id))
         conn.execute("DELETE FROM items WHERE record_id = %s", (inspection.id,))
         self._write_items(conn, inspection.id, summary)
 
@@ -1032,7 +1033,9 @@ class PostgresStore:
             chunk = ids[start:start + EXPORT_CHUNK]
             with self._conn() as conn:
                 rows = dict(conn.execute(
-                    "SELECT id, doc - 'history' - 'ops' - 'team' - 'photos' FROM inspections "
+                    # jsonb only to drop keys: the export reads the answers by criterion
+                    "SELECT id, doc::jsonb - 'history' - 'ops' - 'team' - 'photos' "
+                    "FROM inspections "
                     "WHERE id = ANY(%s)", (chunk,)).fetchall())
             for inspection_id in chunk:
                 doc = rows.get(inspection_id)

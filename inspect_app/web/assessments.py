@@ -25,7 +25,7 @@ from ..domain.compare import compare
 from ..domain.messages import N_, criterion_label
 from ..domain.models import Inspection
 from ..domain.periods import default_period
-from ..domain.text import sort_key
+from ..domain.units import unit_order
 from ..services import Invalid, ServiceError, Unprocessable, assessments, commands
 from ..services import inspections as service
 from . import fill_forms
@@ -399,7 +399,7 @@ def _round_form(today: _dt.date) -> RoundForm:
     form = RoundForm()
     usable = assessments.round_checklists(library)
     form.checklist.choices = [SelectChoice(c.id, c.title) for c in usable]
-    units = sorted(store().list_units(), key=lambda u: sort_key(u.name))
+    units = sorted(store().list_units(), key=unit_order)
     form.units.choices = [SelectChoice(u.code, f"{u.name} ({u.code})") for u in units]
     if request.method == "GET":
         chosen = usable[0] if usable else None

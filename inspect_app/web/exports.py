@@ -33,7 +33,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, ValidationError
 
 from ..domain.periods import PeriodError, parse_period
-from ..domain.text import fold, sort_key
+from ..domain.text import fold
+from ..domain.units import unit_order
 from ..exports import workbook as rows
 from ..exports import xlsx
 from ..i18n import formatting
@@ -110,7 +111,7 @@ def _form(form_class: type[ExportForm] = ExportForm) -> ExportForm:
     everything = SelectChoice("", _l("All"))
     form.checklist.choices = [everything] + [SelectChoice(c.id, c.title) for c in library.everything()]
     units = sorted((u for u in store().list_units() if current.can_view_unit(u.code)),
-                   key=lambda u: sort_key(u.name))
+                   key=unit_order)
     form.units.choices = [SelectChoice(u.code, u.name) for u in units]
     form.kind.choices = [everything] + [SelectChoice(k, label)
                                         for k, label in INSPECTION_KIND_LABELS.items()]

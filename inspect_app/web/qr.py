@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, redirect, render_template, url_for
 
-from ..domain.text import sort_key
-from ..domain.units import carrier
+from ..domain.units import carrier, unit_order
 from ..exports import qr
 from ..services import inspections as inspection_service
 from . import province
@@ -85,7 +84,7 @@ def door_svg(code: str):
 def door_sheet():
     """A printable A4 sheet of door QR codes for every unit, eight to a page, with cut lines."""
     units = sorted((u for u in store().list_units() if not u.merged_into),  # no door of its own
-                   key=lambda u: sort_key(u.name))
+                   key=unit_order)
     cards = [{"unit": u, "url": door_url(u.code), "svg": qr.svg(door_url(u.code), label=u.name)}
              for u in units]
     pages = [cards[i:i + DOOR_CARDS_PER_PAGE] for i in range(0, len(cards), DOOR_CARDS_PER_PAGE)]

@@ -9,7 +9,8 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from ..domain.text import NotText, decode_upload, sort_key
+from ..domain.text import NotText, decode_upload
+from ..domain.units import unit_order
 from ..services import ServiceError
 from ..services import inspections as inspection_service
 from ..services import units as unit_service
@@ -86,8 +87,7 @@ def _detail_page(code: str, rename_form: RenameForm, status: int = 200):
         abort(404)
     page = inspection_service.visible_page(
         store(), scope(), inspection_service.page_number(request.args.get("page")), unit=code)
-    merged_in = sorted((u for u in store().list_units() if u.merged_into == code),
-                       key=lambda u: sort_key(u.name))
+    merged_in = sorted((u for u in store().list_units() if u.merged_into == code), key=unit_order)
     # the unit's name on each record's day only where the list mixes names (merged units,
     # a renaming)
     names = (record_unit_names(page.rows) if merged_in or unit.former_names else {})
@@ -100,8 +100,7 @@ def _detail_page(code: str, rename_form: RenameForm, status: int = 200):
 
 
 def _merge_page(form: MergeForm, olds: list[str], into: str, problems=(), status: int = 200):
-    units = sorted((u for u in store().list_units() if not u.merged_into),
-                   key=lambda u: sort_key(u.name))
+    units = sorted((u for u in store().list_units() if not u.merged_into), key=unit_order)
     return render_template("units/merge.html", form=form, units=units, olds=set(olds),
                            into=into, problems=[translate(p) for p in problems]), status
 
