@@ -27,6 +27,7 @@ from ..domain.models import (
 from ..domain.periods import PeriodError, parse_period
 from ..domain.province import superior_of
 from ..domain.remediation import default_finding, is_withdrawn
+from ..domain.units import name_on
 from ..i18n import formatting
 from ..i18n.words import value_words, words
 from ..services import clock
@@ -144,7 +145,9 @@ class Sources:
 
     @property
     def unit_name(self) -> str:
-        return self.unit.name if self.unit else self.inspection.unit
+        """The unit's name on the document's date (:attr:`date`): minutes finalized before
+        a renaming keep the old name (docs/units.md)."""
+        return name_on(self.unit, self.date.isoformat()) if self.unit else self.inspection.unit
 
     @property
     def is_self_check(self) -> bool:

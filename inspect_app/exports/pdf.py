@@ -4,12 +4,15 @@ Built with fpdf2 (pure Python, LGPL-3.0, embeds a subset of a TrueType font) fro
 same content as the print pages: the dicts of :func:`.documents.minutes_content` and
 :func:`.documents.plan_content`; nothing is computed here. The font is the bundled
 Liberation Serif 2 (``static/fonts``), metric-compatible with Times New Roman and
-complete for Vietnamese, so the file looks the same on every machine. Layout of NĐ
+complete for Vietnamese, so the file looks the same on every machine; signs it lacks that
+people type in notes (✓ ☑ ① ★) come from the bundled DejaVu Sans, and a character neither
+font has (an emoji) is printed as □ rather than left out without a word. Layout of NĐ
 30/2020: A4, margins 20/15/20/30 mm, 13 pt; the plan's appendix on landscape pages with
 its header row repeated on every page.
 """
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +28,30 @@ _STYLES = {"": "Regular", "B": "Bold", "I": "Italic", "BI": "BoldItalic"}
 LINE = 6.0  # mm per line of 13 pt text
 MOTTO_STATE = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 MOTTO = "Độc lập - Tự do - Hạnh phúc"
+FALLBACK = "DocSigns"  # DejaVu Sans: the signs Liberation Serif has no glyph for
+FALLBACK_FILE = "DejaVuSans.ttf"
+MISSING = "\u25a1"  # □, printed for a character no bundled font has
+
+
+@functools.cache
+def _printable() -> frozenset[int]:
+    """The code points the document's fonts can print (read once per process)."""
+    from fontTools.ttLib import TTFont  # fpdf2's own dependency
+
+    points: set[int] = set()
+    for name in ("LiberationSerif-Regular.ttf", FALLBACK_FILE):
+        with TTFont(str(FONT_DIR / name), lazy=True) as font:
+            points.update(font.getBestCmap())
+    return frozenset(points)
+
+
+def printable(text: str) -> str:
+    """``text`` with every character the fonts cannot print as □ (line breaks, tabs and
+    spaces kept)."""
+    known = _printable()
+    if all(ord(ch) in known or ch in "\n\t\r" for ch in text):
+        return text
+    return "".join(ch if ord(ch) in known or ch in "\n\t\r" else MISSING for ch in text)
 
 
 class Document(FPDF):
@@ -34,10 +61,17 @@ class Document(FPDF):
         super().__init__(orientation="P", unit="mm", format="A4")
         for style, name in _STYLES.items():
             self.add_font(FONT, style, str(FONT_DIR / f"LiberationSerif-{name}.ttf"))
+        self.add_font(FALLBACK, "", str(FONT_DIR / FALLBACK_FILE))
+        self.set_fallback_fonts([FALLBACK], exact_match=False)  # bold or not, the sign shows
         self.set_margins(30, 20, 15)
         self.set_auto_page_break(True, margin=20)
         self.set_font(FONT, "", 13)
         self.set_creator("inspect_app")
+
+    def normalize_text(self, text: str) -> str:
+        """fpdf2 passes every text it writes through here: what no font can print
+        becomes □ (fpdf2 itself would leave it out)."""
+        return super().normalize_text(printable(text))
 
     def footer(self) -> None:
         if self.page_no() > 1:
