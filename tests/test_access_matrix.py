@@ -610,7 +610,12 @@ MATRIX: dict[str, dict] = {
     "assessments.appraisal": {"targets": ASSESSMENTS, "GET": page_rule(PROVINCE_ROLES, 200)},
     "assessments.save_appraisal": {
         "targets": ASSESSMENTS,
-        "POST": page_rule(PROVINCE_ROLES, 302, changes={"assess_round": PROVINCE}),
+        # saved: back to the section (302); refused (no round open): the section again
+        # with what was typed (400)
+        "POST": lambda role, target: (
+            Expect(400) if (expect := page_rule(PROVINCE_ROLES, 302, changes={
+                "assess_round": PROVINCE})(role, target)).status == 302
+            and target != "assess_round" else expect),
         "body": {"POST": appraisal_form},
     },
     "assessments.explanations": {"targets": ASSESSMENTS, "GET": page_rule({"unit_a", "unit_b"}, 200)},

@@ -254,6 +254,16 @@ def _valid_date(value: Any) -> str | None:
         return None
 
 
+def action_line_of(item: RemediationItem) -> str:
+    """The action line a self-check action item was made from: its action as first
+    written (the commune may reword the item in its plan since; the line stays planned)."""
+    for event in item.history:
+        for change in (event.detail or {}).get("changes") or ():
+            if isinstance(change, dict) and change.get("field") == "action":
+                return str(change.get("old") or item.action)
+    return item.action
+
+
 def generate_items(inspection: Inspection, checklist: Checklist, card: ScoreCard, *,
                    include_unanswered: bool, finalized_on: _dt.date, at: str, by: str,
                    number_text: NumberText,
@@ -262,13 +272,14 @@ def generate_items(inspection: Inspection, checklist: Checklist, card: ScoreCard
     """New items for shortcomings and listed actions that have none yet, in checklist
     order. Re-finalizing after a reopen never duplicates: a criterion that already has a
     finding item (or was marked "no action needed") is skipped, and so is an action line
-    that is already an item of this record. ``answers``: the answers the card was scored
+    that is already an item of this record (reworded in the plan since or not). ``answers``: the answers the card was scored
     from (default: the record's own; an assessment's final round). ``unit``: the unit
     that carries them (default: the record's; the unit it was merged into, if it was)."""
     if answers is None:
         answers = inspection.answers
     covered = {i.criterion for i in inspection.items if i.criterion and i.source != "self_check_action"}
-    listed = {(i.criterion, i.action) for i in inspection.items if i.source == "self_check_action"}
+    listed = {(i.criterion, action_line_of(i)) for i in inspection.items
+              if i.source == "self_check_action"}
     number = next_item_number(inspection)
     items: list[RemediationItem] = []
 

@@ -421,9 +421,10 @@ def cadence_message(checklist: Checklist, day: _dt.date) -> Message:
 def open_drafts(store: Store, scope: Scope, *, unit: str, checklist: str, period: str,
                 kind: str) -> list[InspectionSummary]:
     """The drafts of this unit, checklist, period and kind the user could continue (may
-    edit), newest first: another team's inspection of the same unit is not one of them."""
+    edit), newest first: another team's inspection of the same unit is not one of them;
+    a draft of a unit merged into this one is (its work is this unit's now)."""
     return [s for s in visible(store, scope, unit=unit, checklist=checklist, period=period,
-                               kind=kind, status="draft", history=False) if scope.can_edit(s)]
+                               kind=kind, status="draft", history=True) if scope.can_edit(s)]
 
 
 @dataclass(frozen=True)

@@ -130,6 +130,8 @@ def save_appraisal(inspection_id: str, section_id: str):
         if c.survey:  # imported from the survey: never appraised on this screen
             continue
         data = {part.name: form[f"{cf.key}_{part.name}"].data for part in cf.parts}
+        if not data.get("orig") and copy_of != c.id:
+            continue  # not on the page that was sent: nothing to save of it
         refused = [str(e) for part in cf.parts for e in form[f"{cf.key}_{part.name}"].errors]
         if refused:  # this criterion is said; the section's other criteria are still saved
             problems.append(f"{criterion_label(c)}: {'; '.join(refused)}")

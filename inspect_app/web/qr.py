@@ -45,10 +45,11 @@ def door_target(code: str) -> str:
     if current.role == "unit":
         if code not in current.unit_codes:
             abort(404)  # a user of another unit learns nothing about this one
-        # the door still posted at a commune merged into theirs: their own unit's work
+        # the door still posted at a commune merged into theirs: their own unit's work,
+        # a draft of a commune merged into it included (it is this unit's work now)
         code = carrier(code, store().unit_merges())
         drafts = inspection_service.visible(store(), current, unit=code, kind="self_check",
-                                            status="draft", history=False)
+                                            status="draft", history=True)
         if drafts:  # newest first
             return url_for("inspections.view", inspection_id=drafts[0].id)
         return url_for("inspections.new", kind="self_check", unit=code)
