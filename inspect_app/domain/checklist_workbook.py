@@ -40,6 +40,7 @@ from .checklist import COMMON_KEYS, Checklist, ChecklistError, parse_checklist
 from .criteria.fields import ACTION_KEYS, INPUT_KINDS
 from .messages import N_, Message
 from .numbers import NumberUnclear, read_number
+from .text import name_key
 
 GENERAL = "Thông tin chung"
 RATING = "Xếp loại"
@@ -177,6 +178,35 @@ SHEET_COLUMNS: dict[str, tuple[Column, ...]] = {
              Column("input_type", "enum", INPUT_KINDS), Column("min", "number"),
              Column("max", "number"), Column("plan", "enum", tuple(ACTION_KEYS))),
 }
+
+
+_SHEET_KEYS = {name_key(name): name for name in DATA_SHEETS}
+
+
+def data_sheet(name: str) -> str | None:
+    """The data sheet a sheet name means (compared by :func:`.text.name_key`: "Xếp Loại"
+    and a decomposed "Tiêu chí" are the sheets Xếp loại and Tiêu chí), or None."""
+    return _SHEET_KEYS.get(name_key(name))
+
+
+def match_sheets(names: list[str]) -> tuple[dict[str, str], list[str]]:
+    """{data sheet: the workbook's name of it} for a workbook's sheet names, and the
+    problems: a sheet that is neither a data sheet nor the instructions (its rows would
+    be dropped without a word), two sheets that are the same data sheet."""
+    found: dict[str, str] = {}
+    problems: list[str] = []
+    for name in names:
+        sheet = data_sheet(name)
+        if sheet is None:
+            if name_key(name) != name_key(INSTRUCTIONS):
+                problems.append(N_("%(sheet)s: unknown sheet (sheets: %(known)s); rename "
+                                   "or delete it", sheet=name, known=", ".join(DATA_SHEETS)))
+        elif sheet in found:
+            problems.append(N_("%(sheet)s: the sheet %(other)s is given twice", sheet=name,
+                               other=found[sheet]))
+        else:
+            found[sheet] = name
+    return found, problems
 
 
 def sheet_columns(sheet: str) -> tuple[Column, ...]:
@@ -327,25 +357,31 @@ def _read(value: Any, column: Column, place: str, found: Located) -> Any:
         return _number(value)
     if kind in ("text", "id", "enum") and isinstance(value, float):
         return repr(int(value)) if value.is_integer() else repr(value)
+    if kind in ("text", "id", "enum") and isinstance(value, int) and not isinstance(value, bool):
+        return str(value)  # an id "1" that Excel turned into the number 1
     if isinstance(value, str) and kind in ("id", "enum", "value"):
         return value.strip()  # as a YAML file reads it: "dung_han " is dung_han
     return value
 
 
-def _header_map(header: list[Any], columns: tuple[Column, ...], sheet: str,
+def _header_map(rows: list[list[Any]], columns: tuple[Column, ...], sheet: str,
                 found: Located) -> dict[int, Column]:
+    """{column index: column} of a sheet's header row (headers compared by
+    :func:`.text.name_key`); an unknown header, a column given twice and a column holding
+    values under a blank header are problems."""
     by_name: dict[str, Column] = {}
     for column in columns:
-        by_name[column.header.casefold()] = column
-        by_name[column.key.casefold()] = column
+        by_name[name_key(column.header)] = column
+        by_name[name_key(column.key)] = column
         if column.key == "points":  # an option's or band's points: "Điểm" (docs/checklists.md)
-            by_name.setdefault("điểm", column)
+            by_name.setdefault(name_key("Điểm"), column)
+    header = list(rows[0])
     out: dict[int, Column] = {}
     seen: dict[str, int] = {}
     for index, name in enumerate(header):
         if _blank(name):
             continue
-        column = by_name.get(str(name).strip().casefold())
+        column = by_name.get(name_key(str(name)))
         place = f"{sheet}!{cell_name(0, index)}"
         if column is None:
             found.add(place, N_("unknown column %(name)s (columns: %(known)s)", name=str(name),
@@ -355,6 +391,16 @@ def _header_map(header: list[Any], columns: tuple[Column, ...], sheet: str,
         else:
             seen[column.key] = index
             out[index] = column
+    headless: set[int] = set()
+    for r, row in enumerate(rows[1:], start=1):
+        for index, value in enumerate(row):
+            if index in headless or _blank(value) or \
+                    (index < len(header) and not _blank(header[index])):
+                continue
+            headless.add(index)
+            found.add(f"{sheet}!{cell_name(r, index)}",
+                      N_("a value in a column without a header (%(cell)s is blank)",
+                         cell=cell_name(0, index)))
     return out
 
 
@@ -364,7 +410,7 @@ def _records(sheets: Mapping[str, list[list[Any]]], sheet: str,
     rows = sheets.get(sheet)
     if not rows:
         return []
-    columns = _header_map(list(rows[0]), sheet_columns(sheet), sheet, found)
+    columns = _header_map(rows, sheet_columns(sheet), sheet, found)
     out = []
     for r, row in enumerate(rows[1:], start=1):
         record: dict[str, Any] = {}
@@ -387,7 +433,7 @@ def _general(sheets, found: Located, data: dict[str, Any]) -> None:
     rows = sheets.get(GENERAL)
     if not rows:
         return
-    columns = _header_map(list(rows[0]), GENERAL_COLUMNS, GENERAL, found)
+    columns = _header_map(rows, GENERAL_COLUMNS, GENERAL, found)
     key_col = next((i for i, c in columns.items() if c.key == "key"), None)
     value_col = next((i for i, c in columns.items() if c.key == "value"), None)
     if key_col is None or value_col is None:
@@ -428,6 +474,9 @@ def to_data(sheets: Mapping[str, list[list[Any]]]) -> tuple[dict[str, Any], Loca
     data path and the problems of cells that could not be read (unknown columns, a
     flag that is neither Có nor Không, a row of an unknown criterion…)."""
     found = Located()
+    names, problems = match_sheets(list(sheets))
+    found.problems.extend(problems)
+    sheets = {sheet: sheets[name] for sheet, name in names.items()}
     for sheet in (GENERAL, SECTIONS, CRITERIA):
         if sheet not in sheets:
             found.add(sheet, N_("the sheet %(sheet)s is missing", sheet=sheet))

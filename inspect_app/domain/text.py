@@ -22,6 +22,12 @@ def fold(text: str) -> str:
     return " ".join(stripped.casefold().translate(_EXTRA_FOLDS).split())
 
 
+def name_key(text: str) -> str:
+    """What two names typed by people are compared by (sheet names, column headers): NFC,
+    case folded, spaces trimmed and collapsed: "Xếp Loại " and NFD "Xếp loại" are one name."""
+    return nfc(" ".join(nfc(text).casefold().split()))
+
+
 def sort_key(text: str) -> tuple[str, str]:
     """Sort key that ignores diacritics and case first, then breaks ties on the exact text."""
     return (fold(text), nfc(text))

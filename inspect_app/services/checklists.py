@@ -18,24 +18,31 @@ from ..domain.messages import N_
 from ..domain.text import NotText, decode_upload
 from ..storage.checklist_files import MAX_FILE_BYTES, ChecklistLibrary, load_text, parse_json
 from ..storage.checklist_workbooks import MAX_FILE_BYTES as MAX_WORKBOOK_BYTES
-from ..storage.checklist_workbooks import checklist_yaml, read_workbook
+from ..storage.checklist_workbooks import checklist_yaml, read_limited, read_workbook
 from . import Conflict, Invalid, Missing, audit
 
 DRAFT_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 MAX_UPLOAD_BYTES = max(MAX_FILE_BYTES, MAX_WORKBOOK_BYTES)
 
 
-def check_upload(filename: str, raw: bytes) -> tuple[Checklist, str]:
+def read_upload(handle: Any) -> tuple[bytes, int]:
+    """The start of an uploaded file that :func:`check_upload` needs, and its size."""
+    return read_limited(handle, MAX_UPLOAD_BYTES)
+
+
+def check_upload(filename: str, raw: bytes, size: int | None = None) -> tuple[Checklist, str]:
     """The checklist of an uploaded file (.xlsx workbook, or .yaml/.yml/.json) and the
     text of its YAML file; :class:`Invalid` with ``problems`` (each with its sheet and
-    cell, or its path) when it is not a valid checklist."""
+    cell, or its path) when it is not a valid checklist. ``size`` is the file's size
+    when ``raw`` is only its start (:func:`read_upload`)."""
     name = (filename or "").lower()
+    size = len(raw) if size is None else max(size, len(raw))
     try:
         if name.endswith((".yaml", ".yml", ".json")):
-            if len(raw) > MAX_FILE_BYTES:
+            if size > MAX_FILE_BYTES:
                 raise ChecklistError(filename, [N_(
                     "the file is too large: %(size)s bytes (at most %(max)s bytes)",
-                    size=len(raw), max=MAX_FILE_BYTES)])
+                    size=size, max=MAX_FILE_BYTES)])
             try:
                 text = decode_upload(raw)
             except NotText as exc:
@@ -47,7 +54,7 @@ def check_upload(filename: str, raw: bytes) -> tuple[Checklist, str]:
             else:
                 checklist = load_text(text, filename)
             return checklist, checklist_yaml(dict(checklist.data))
-        checklist, data = read_workbook(raw, filename or "workbook.xlsx")
+        checklist, data = read_workbook(raw, filename or "workbook.xlsx", size)
         return checklist, checklist_yaml(data)
     except WorkbookError as exc:
         raise Invalid(N_("the workbook is not a valid checklist"),

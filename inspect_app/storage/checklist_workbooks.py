@@ -137,18 +137,19 @@ def _sheet_parts(parts: dict[str, bytes]) -> dict[str, str]:
         sheet = sheet.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">") \
             .replace("&quot;", '"').replace("&apos;", "'")
         out[sheet] = target
-        if sheet in layout.DATA_SHEETS:
+        data_sheet = layout.data_sheet(sheet) is not None
+        if data_sheet:
             sheet_bytes += len(parts.get(target, b""))
             if sheet_bytes > MAX_SHEETS_BYTES:
                 raise WorkbookError("", [N_("the data sheets hold more than %(max)s bytes of "
                                             "XML", max=MAX_SHEETS_BYTES)])
         head = parts.get(target, b"")[:4096]
-        if sheet in layout.DATA_SHEETS and len(parts.get(target, b"")) > DIMENSION_NEEDED_BYTES \
+        if data_sheet and len(parts.get(target, b"")) > DIMENSION_NEEDED_BYTES \
                 and b"<dimension" not in head.split(b"<sheetData", 1)[0]:
             raise WorkbookError("", [N_("%(sheet)s: the sheet does not state its size; open "
                                         "the file in Excel and save it again", sheet=sheet)])
         for merge in _MERGE.finditer(parts.get(target, b"")):
-            if sheet in layout.DATA_SHEETS:
+            if data_sheet:
                 raise WorkbookError("", [N_("%(sheet)s!%(cells)s: merged cells; unmerge them "
                                             "(one value per cell)", sheet=sheet,
                                             cells=merge.group(1).decode())])
@@ -182,12 +183,27 @@ def _as_shown_percent(value: int | float) -> int | float:
     return int(shown) if shown == shown.to_integral_value() else float(shown)
 
 
-def read_sheets(raw: bytes, source: str = "<workbook>") -> dict[str, list[list[Any]]]:
+def read_limited(handle: IO[bytes], limit: int) -> tuple[bytes, int]:
+    """At most ``limit + 1`` bytes of a file, and the file's whole size: the rest of a
+    file too large is counted, not kept, so that its refusal gives its real size."""
+    raw = handle.read(limit + 1)
+    size = len(raw)
+    if size > limit:
+        while chunk := handle.read(1024 * 1024):
+            size += len(chunk)
+    return raw, size
+
+
+def read_sheets(raw: bytes, source: str = "<workbook>",
+                size: int | None = None) -> dict[str, list[list[Any]]]:
     """The rows of the data sheets of a workbook's bytes (limits checked), or
-    :class:`WorkbookError`."""
-    if len(raw) > MAX_FILE_BYTES:
+    :class:`WorkbookError`. ``size`` is the file's size when ``raw`` is only its start
+    (:func:`read_limited`). A sheet is found by its name as :func:`.text.name_key`
+    compares names; an unknown sheet is refused (its rows would be lost)."""
+    size = len(raw) if size is None else max(size, len(raw))
+    if size > MAX_FILE_BYTES:
         raise _refuse(source, N_("the file is too large: %(size)s bytes (at most %(max)s "
-                                 "bytes)", size=len(raw), max=MAX_FILE_BYTES))
+                                 "bytes)", size=size, max=MAX_FILE_BYTES))
     try:
         _check_zip(raw, source)
     except WorkbookError as exc:
@@ -200,13 +216,11 @@ def read_sheets(raw: bytes, source: str = "<workbook>") -> dict[str, list[list[A
     except Exception as exc:  # noqa: BLE001 - any parser failure is a bad file, never a crash
         raise _refuse(source, N_("not a readable Excel workbook (.xlsx): %(reason)s",
                                  reason=type(exc).__name__)) from None
-    problems: list[str] = []
+    names, problems = layout.match_sheets(book.sheetnames)
     sheets: dict[str, list[list[Any]]] = {}
     cells = 0
     try:
-        for name in layout.DATA_SHEETS:
-            if name not in book.sheetnames:
-                continue
+        for sheet, name in names.items():
             worksheet = book[name]
             rows: list[list[Any]] = []
             for r, row in enumerate(worksheet.iter_rows()):
@@ -254,7 +268,7 @@ def read_sheets(raw: bytes, source: str = "<workbook>") -> dict[str, list[list[A
                         values.append(None)
                     values.append(value)
                 rows.append(values)
-            sheets[name] = rows
+            sheets[sheet] = rows
     except WorkbookError:
         raise
     except Exception as exc:  # noqa: BLE001 - a damaged sheet is a bad file, never a crash
@@ -267,27 +281,28 @@ def read_sheets(raw: bytes, source: str = "<workbook>") -> dict[str, list[list[A
     return sheets
 
 
-def read_workbook(raw: bytes, source: str = "<workbook>") -> tuple[Checklist, dict[str, Any]]:
+def read_workbook(raw: bytes, source: str = "<workbook>",
+                  size: int | None = None) -> tuple[Checklist, dict[str, Any]]:
     """The validated checklist of a workbook and the data of its YAML file, or
     :class:`WorkbookError` listing every problem with its sheet and cell."""
-    return layout.from_sheets(read_sheets(raw, source), source)
+    return layout.from_sheets(read_sheets(raw, source, size), source)
 
 
 def read_workbook_file(path: str | os.PathLike | IO[bytes],
                        source: str | None = None) -> tuple[Checklist, dict[str, Any]]:
     """:func:`read_workbook` of a file (at most :data:`MAX_FILE_BYTES` read)."""
     if hasattr(path, "read"):
-        raw = path.read(MAX_FILE_BYTES + 1)  # type: ignore[union-attr]
+        raw, size = read_limited(path, MAX_FILE_BYTES)  # type: ignore[arg-type]
         source = source or "<workbook>"
     else:
         source = source or str(path)
         try:
             with Path(path).open("rb") as handle:
-                raw = handle.read(MAX_FILE_BYTES + 1)
+                raw, size = read_limited(handle, MAX_FILE_BYTES)
         except OSError as exc:
             raise _refuse(source, N_("cannot read the file: %(reason)s",
                                      reason=exc.strerror or str(exc))) from None
-    return read_workbook(raw, source)
+    return read_workbook(raw, source, size)
 
 
 def checklist_yaml(data: dict[str, Any]) -> str:

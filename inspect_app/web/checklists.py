@@ -122,9 +122,9 @@ def upload():
                 flash(error, "error")
         return redirect(url_for("checklists.checklist_list"))
     storage = form.file.data
-    raw = storage.read(service.MAX_UPLOAD_BYTES + 1)
+    raw, size = service.read_upload(storage.stream)
     try:
-        checklist, text = service.check_upload(storage.filename or "", raw)
+        checklist, text = service.check_upload(storage.filename or "", raw, size)
     except Invalid as exc:
         problems = [translate(p) for p in exc.details.get("problems") or [exc.message]]
         return render_template("checklists/upload_errors.html", problems=problems,
