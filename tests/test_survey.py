@@ -177,6 +177,42 @@ def test_import_long_layout_tab_delimited(world):
     assert store.get_inspection(world["ids"]["B"]).answers["9.1"].value == 10
 
 
+def _survey_answers(world, code: str) -> dict:
+    record = world["store"].get_inspection(world["ids"][code])
+    return {k: a.value for k, a in record.answers.items() if k.startswith("9.")}
+
+
+def test_a_unit_code_in_another_case_finds_its_unit(world):
+    """What happened: a file with its unit codes in lower case (``a;8,5``, as a statistics
+    office often writes them) was refused whole with "không có đơn vị a", although one code
+    is one unit however it is typed (domain/units.stored_code, as the unit and account
+    imports read them)."""
+    import_csv(world, "Mã đơn vị;ks\na;8,5\n b ;9\n")
+    assert _survey_answers(world, "A")["9.1"] == 8.5 and _survey_answers(world, "B")["9.1"] == 9
+    problems = refused(world, "unit;ks\nA;1\na;2\n")  # still one unit: given twice
+    assert len(problems) == 1 and "3" in problems[0] and "2" in problems[0]
+
+
+def test_a_line_naming_a_section_and_another_sections_criterion_is_refused(world):
+    """What happened: a long-layout line with both a section and a criterion column
+    (``A;ks;9.2;4``: criterion 9.2 is in section ks2) ignored the criterion and silently
+    wrote 4 as the points of 9.1, the criterion of section ks."""
+    problems = refused(world, "unit;section;criterion;points\nA;ks;9.2;4\n")
+    assert len(problems) == 1 and problems[0].startswith("dòng 2, cột criterion:")
+    assert "9.2" in problems[0] and "ks2" in problems[0]  # the mismatch (catalog: English)
+    assert "9.1" not in _survey_answers(world, "A")
+
+
+def test_a_section_of_several_criteria_is_imported_criterion_by_criterion(world):
+    """What happened: ``unit;phần;tiêu chí;điểm`` with one line per criterion of section
+    ks2 (``A;ks2;9.2;4``, ``A;ks2;9.3;3``), as the refusal for a section of several criteria
+    asks, was refused line by line ("phần ks2 có 2 tiêu chí…"): the section column won over
+    the criterion column."""
+    import_csv(world, "unit;phần;tiêu chí;điểm\nA;ks2;9.2;4\nA;ks2;9.3;3\nB;ks;;7\n")
+    assert _survey_answers(world, "A") == {"9.2": 4, "9.3": 3}
+    assert _survey_answers(world, "B") == {"9.1": 7}  # a section of one criterion alone
+
+
 def test_a_file_in_a_windows_code_page_is_refused_never_misread(world):
     """A survey saved in Windows' Vietnamese code page is refused with how to save it,
     never read with wrong letters (nor UTF-16)."""

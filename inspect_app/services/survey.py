@@ -9,11 +9,13 @@ layouts:
   is a survey section's id (a section of one criterion) or a survey criterion's id;
 * **one line per unit and section**: ``unit[,section],points`` (the section column —
   or ``criterion`` — may be left out when the checklist has one survey section of one
-  criterion).
+  criterion). With both a section and a criterion column the criterion names the figure's
+  criterion and the section must hold it (a section of several criteria: one line each).
 
 Headers may be Vietnamese (``mã đơn vị``, ``phần``, ``tiêu chí``, ``điểm``), the delimiter
 ``,`` ``;`` or tab, and numbers are read the Vietnamese way (``8,5``; ``8.5`` is taken too:
-it has no other reading). Every problem is named with its line and column, and one
+it has no other reading); unit codes are matched as :func:`stored_code` reads them (case
+ignored). Every problem is named with its line and column, and one
 problem refuses the whole file: an unknown unit, a unit without an assessment of that
 checklist and period (or whose assessment is final), a figure above the points, a
 negative figure, a figure that is no number, a unit given twice.
@@ -40,6 +42,7 @@ from ..domain.models import Answer, Inspection
 from ..domain.numbers import NumberUnclear, json_number, read_number, to_fraction
 from ..domain.periods import PeriodError, parse_period
 from ..domain.text import NotText, csv_delimiter, decode_upload, fold, nfc
+from ..domain.units import stored_code
 from ..storage import Store
 from . import Forbidden, Invalid, Missing, TooLarge, audit, clock
 from .inspections import checklist_of
@@ -164,14 +167,18 @@ def _layout(header: list[str]) -> tuple[_Layout | None, list[Message]]:
     return layout, []
 
 
-def _target(checklist: Checklist, name: str) -> tuple[Criterion | None, Any]:
+def _target(checklist: Checklist, name: str, within: str = "") -> tuple[Criterion | None, Any]:
     """The survey criterion a column or a line names: a criterion id, or a section id of a
-    section of one criterion."""
+    section of one criterion. ``within``: the section a line names besides its criterion
+    (long layout): the criterion must be one of that section's."""
     survey = checklist.survey_sections
     criterion = checklist.criterion(name)
     if criterion is not None:
         if not criterion.survey:
             return None, N_("%(id)s is not a criterion of a survey section", id=name)
+        if within and criterion.section != within:
+            return None, N_("criterion %(id)s is in section %(its)s, not in section "
+                            "%(section)s", id=name, its=criterion.section, section=within)
         return criterion, None
     section = checklist.section(name)
     if section is not None:
@@ -232,7 +239,7 @@ def parse(text: str, records: dict[str, Inspection], units: set[str]
             problems.append(_at(line, None, N_("%(count)s cells, the header has %(columns)s",
                                                count=len(row), columns=len(header))))
             continue
-        code = cells[layout.unit].strip()
+        code = stored_code(cells[layout.unit], units)
         unit_column = header[layout.unit]
         if code not in units:
             problems.append(_at(line, unit_column, N_("unknown unit %(code)s", code=code or "—")))
@@ -247,11 +254,16 @@ def parse(text: str, records: dict[str, Inspection], units: set[str]
                 "the assessment of unit %(code)s is final: its cards are frozen", code=code)))
             continue
         checklist = checklist_of(record)
+        # (column naming the target, its id, the section it must be in, column of the figure, figure)
         if layout.targets is not None:
-            cells_of = [(header[i], name, cells[i]) for i, name in layout.targets.items()]
-        else:
-            named = [cells[i].strip() for i in (layout.section, layout.criterion) if i is not None]
-            name = next((n for n in named if n), "")
+            cells_of = [(header[i], name, "", header[i], cells[i])
+                        for i, name in layout.targets.items()]
+        else:  # a criterion named wins over its section, which must hold it
+            section = cells[layout.section].strip() if layout.section is not None else ""
+            criterion_id = cells[layout.criterion].strip() if layout.criterion is not None else ""
+            name = criterion_id or section
+            within = section if criterion_id else ""
+            named_in = layout.criterion if criterion_id else layout.section
             if not name:
                 if len(checklist.survey_criteria) == 1:
                     name = checklist.survey_criteria[0].id
@@ -262,11 +274,13 @@ def parse(text: str, records: dict[str, Inspection], units: set[str]
                         "name the survey section or criterion (the checklist has several: "
                         "%(ids)s)", ids=", ".join(c.id for c in checklist.survey_criteria))))
                     continue
-            cells_of = [(header[layout.points], name, cells[layout.points])]
-        for column, name, raw in cells_of:
-            criterion, why = _target(checklist, name)
+            points_column = header[layout.points]
+            cells_of = [(header[named_in] if named_in is not None else points_column, name,
+                         within, points_column, cells[layout.points])]
+        for name_column, name, within, column, raw in cells_of:
+            criterion, why = _target(checklist, name, within)
             if criterion is None:
-                problems.append(_at(line if layout.targets is None else 1, column, why))
+                problems.append(_at(line if layout.targets is None else 1, name_column, why))
                 continue
             value, why = _figure_problem(criterion, raw)
             if value is None:
