@@ -202,7 +202,7 @@ def test_every_admin_action_leaves_exactly_one_entry_with_before_and_after(app):
         "checklist": "chi-so-thu", "period": "2025", "units": ["A", "B"],
         "self_due": "2099-03-31", "explain_due": "2099-03-31"})
     record = opened.records["A"]
-    assessments.extend(store, scope, record, "explain", _dt.date(2099, 6, 30))
+    assessments.extend(store, scope, record, explain_due=_dt.date(2099, 6, 30))
     assert shape(log.one()) == ("quantri", "round.extend", f"{record} (A)",
                                 {"explain_due": "2099-03-31"}, {"explain_due": "2099-06-30"})
 
@@ -269,7 +269,7 @@ def test_refused_actions_leave_no_entry_and_change_nothing(app):
         lambda: assessments.open_round(store, library, scope, checklist="chi-so-thu",
                                        period="2025", units=["A"], self_due=FUTURE,
                                        explain_due=FUTURE),
-        lambda: assessments.extend(store, scope, opened.records["A"], "self", past),
+        lambda: assessments.extend(store, scope, opened.records["A"], self_due=past),
         lambda: survey_service.import_survey(store, scope, checklist="chi-so-thu",
                                              period="2025", raw=b"M\xe3;ks\nA;12\n"),
         lambda: survey_service.import_survey(store, scope, checklist="chi-so-thu",

@@ -1,6 +1,8 @@
 """The command line refuses what would lose data, and says what is wrong: a checklist import
 replaces the file holding its id, an export never writes over a YAML file, a units list
-without some columns keeps them, the demo never loads into a store with data."""
+without some columns keeps them, the demo never loads into a store with data, ``score``
+refuses an answers file past the checklist loader's limits (exit 2, never a traceback), and
+``assessments extend`` keeps the deadline rules of ``assessments open``."""
 from __future__ import annotations
 
 import shutil
@@ -142,3 +144,83 @@ def test_checklists_check_of_a_file_named_twice_is_not_a_duplicate_id(tmp_path):
         args=["checklists", "check", str(folder), str(folder / "cchc-xa.yaml")])
     assert "already used" not in result.output, result.output
     assert result.exit_code == 0, result.output
+
+
+def _answers(tmp_path, text: str) -> str:
+    path = tmp_path / "answers.json"
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_score_refuses_an_answers_file_with_a_huge_integer(runner, tmp_path):
+    """What happened: an officer scored an answers file in which a pasted figure ran
+    away (the dossier count of 3.5 was a 5000-digit number copied from a spreadsheet).
+    ``json.loads`` raised ValueError ("Exceeds the limit (4300 digits) for integer
+    string conversion"), which ``score`` did not catch: a traceback and exit 1 instead of
+    the refusal ``checklists check`` gives for the same number (docs/checklists.md §14)."""
+    path = _answers(tmp_path, '{"answers": {"3.5": {"inputs": {"truoc_han": '
+                    + "9" * 5000 + "}}}}")
+    result = runner.invoke(args=["score", "cchc-xa", path])
+    assert result.exception is None or isinstance(result.exception, SystemExit), \
+        repr(result.exception)
+    assert result.exit_code == 2, result.output
+    assert path in result.stderr and "5000" in result.stderr and "15" in result.stderr, \
+        result.stderr
+
+
+def test_score_refuses_a_deeply_nested_answers_file(runner, tmp_path):
+    """What happened: ``score`` on a broken or hostile answers file nested 100.000 lists
+    deep raised RecursionError in ``json.loads``, uncaught: a traceback and exit 1, where
+    the checklist loader refuses "nested more than 20 levels deep" (§15)."""
+    depth = 100_000
+    path = _answers(tmp_path, '{"answers": ' + "[" * depth + "]" * depth + "}")
+    result = runner.invoke(args=["score", "cchc-xa", path])
+    assert result.exception is None or isinstance(result.exception, SystemExit), \
+        repr(result.exception)
+    assert result.exit_code == 2, result.output
+    assert path in result.stderr and "20" in result.stderr, result.stderr
+
+
+def _round(tmp_path):
+    app = create_app(app_config(tmp_path))
+    runner = app.test_cli_runner()
+    store = app.extensions["store"]
+    unit_service.add_unit(store, "TN", "Xã Thiện Nghiệp")
+    opened = runner.invoke(args=["assessments", "open", "cchc-xa", "2025", "--unit", "TN",
+                                 "--self-due", "2030-01-01", "--explain-due", "2030-02-01"])
+    assert opened.exit_code == 0, opened.output
+    return runner, store, opened.stdout.splitlines()[0].split("\t")[1]
+
+
+def test_assessments_extend_refuses_a_self_score_deadline_after_the_explanations(tmp_path):
+    """What happened: in a round opened with self-score due 01/01/2030 and explanations
+    due 01/02/2030 (``assessments open`` refuses explanations due before the self-score),
+    ``assessments extend ID --self-due 2030-06-01`` answered exit 0: the explanations
+    were due four months before the self-score, so they locked (DESIGN §10) before the
+    appraisal they answer could start."""
+    runner, store, record_id = _round(tmp_path)
+    result = runner.invoke(args=["assessments", "extend", record_id,
+                                 "--self-due", "2030-06-01"])
+    assert result.exit_code == 2, result.output
+    assert "01/02/2030" in result.output, result.output
+    assert store.get_inspection(record_id).deadlines == {"self": "2030-01-01",
+                                                         "explain": "2030-02-01"}
+    # both moved at once is fine, whatever order the checks run in
+    both = runner.invoke(args=["assessments", "extend", record_id, "--self-due", "2030-06-01",
+                               "--explain-due", "2030-07-01"])
+    assert both.exit_code == 0, both.output
+    assert store.get_inspection(record_id).deadlines == {"self": "2030-06-01",
+                                                         "explain": "2030-07-01"}
+
+
+def test_assessments_extend_refuses_to_shorten_a_deadline(tmp_path):
+    """What happened: ``assessments extend ID --explain-due 2030-01-15`` in the same round
+    moved the explanations two weeks earlier (exit 0): "extend" shortened a deadline the
+    unit had been given, with nothing said."""
+    runner, store, record_id = _round(tmp_path)
+    result = runner.invoke(args=["assessments", "extend", record_id,
+                                 "--explain-due", "2030-01-15"])
+    assert result.exit_code == 2, result.output
+    assert "15/01/2030" in result.output and "01/02/2030" in result.output, result.output
+    assert store.get_inspection(record_id).deadlines == {"self": "2030-01-01",
+                                                         "explain": "2030-02-01"}

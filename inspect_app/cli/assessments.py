@@ -68,16 +68,17 @@ def open_command(checklist: str, period: str, units: tuple[str, ...], self_due, 
 @click.option("--explain-due", type=DATE, default=None, help="New explanation deadline.")
 @click.option("--lead", default=None, help="Inspector acting (default: as administrator).")
 def extend_command(inspection_id: str, self_due, explain_due, lead: str | None) -> None:
-    """Extend one unit's deadline of the assessment INSPECTION_ID."""
+    """Extend one unit's deadlines of the assessment INSPECTION_ID (both at once or
+    neither): not in the past, never earlier, explanations not due before the self-score."""
     from ..i18n import translate
 
     if self_due is None and explain_due is None:
         raise CommandFailed("assessments extend: give --self-due or --explain-due")
     try:
-        for which, due in (("self", self_due), ("explain", explain_due)):
-            if due is not None:
-                record = assessments.extend(current_store(), _scope(lead), inspection_id, which,
-                                            due.date(), today=_today(), by="cli")
+        record = assessments.extend(
+            current_store(), _scope(lead), inspection_id,
+            self_due=self_due.date() if self_due else None,
+            explain_due=explain_due.date() if explain_due else None, today=_today(), by="cli")
     except ServiceError as exc:
         raise CommandFailed(f"assessments extend: {translate(exc.message, 'vi')}") from None
     click.echo(f"{record.unit}\t{record.id}\t{record.deadlines}")

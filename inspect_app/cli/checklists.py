@@ -13,7 +13,14 @@ from ..domain.checklist import ChecklistError
 from ..domain.checklist_workbook import WorkbookError
 from ..domain.scoring import AnswerError, answers_from_document, score
 from ..i18n import translate
-from ..storage.checklist_files import checklist_paths, load_file, load_files, load_text, resolve
+from ..storage.checklist_files import (
+    checklist_paths,
+    load_file,
+    load_files,
+    load_text,
+    parse_json,
+    resolve,
+)
 from ..storage.checklist_workbooks import checklist_yaml, read_workbook_file
 from ..storage.files import write_atomic
 from .errors import CommandFailed
@@ -134,10 +141,10 @@ def score_command(checklist: str, answers_json: str) -> None:
         text = Path(answers_json).read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise CommandFailed(f"{answers_json}: cannot read answers: {exc}") from None
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise CommandFailed(f"{answers_json}: line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+    try:  # the checklist loader's limits of depth and digits: a refusal, never a traceback
+        document = parse_json(text, answers_json)
+    except ChecklistError as exc:
+        raise CommandFailed(str(exc)) from None
     try:
         card = score(loaded, answers_from_document(document))
     except AnswerError as exc:

@@ -65,6 +65,37 @@ class PastDeadline(WrongStage):
 DEADLINE_LABELS = {"self": N_("The self-assessment"), "explain": N_("The explanations")}
 
 
+def deadline_problems(deadlines: Mapping[str, _dt.date | None], today: _dt.date,
+                      new: Mapping[str, _dt.date] | None = None) -> dict[str, str]:
+    """What is wrong with an assessment's ``self`` and ``explain`` deadlines (local dates),
+    by field (``self_due``, ``explain_due``); empty when nothing. ``new``: the deadlines
+    being set now (default: all of ``deadlines``, as opening a round does); each must not
+    be in the past nor, moving an existing deadline (``deadlines`` holds the current one),
+    earlier than it: extending never shortens. The explanations are never due before the
+    self-assessment (they would lock before the appraisal they answer starts)."""
+    moved = dict(deadlines if new is None else new)
+    problems: dict[str, str] = {}
+    for which, due in moved.items():
+        current = deadlines.get(which) if new is not None else None
+        if due < today:
+            problems[f"{which}_due"] = (
+                N_("the self-assessment deadline %(date)s is in the past",
+                   date=due.strftime("%d/%m/%Y")) if which == "self" else
+                N_("the new deadline %(date)s is in the past", date=due.strftime("%d/%m/%Y")))
+        elif current is not None and due < current:
+            problems[f"{which}_due"] = N_("the new deadline %(date)s is before the current one "
+                                          "%(current)s; a deadline can only be extended",
+                                          date=due.strftime("%d/%m/%Y"),
+                                          current=current.strftime("%d/%m/%Y"))
+    after = {**deadlines, **moved}
+    if (after.get("self") and after.get("explain") and after["explain"] < after["self"]
+            and "explain_due" not in problems):
+        problems["explain_due"] = N_("the explanation deadline %(date)s is before the "
+                                     "self-assessment deadline",
+                                     date=after["explain"].strftime("%d/%m/%Y"))
+    return problems
+
+
 def ensure_before_deadline(inspection: Inspection, which: str, today: _dt.date) -> None:
     """:class:`PastDeadline` when ``today`` (the local date) is after the ``which``
     deadline of the assessment (``self`` or ``explain``); no deadline: always open."""

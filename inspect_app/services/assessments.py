@@ -374,13 +374,8 @@ def open_round(store: Store, library, scope: Scope, *, checklist: str, period: s
     from .inspections import start, visible
 
     day = today or clock.today()
-    errors: dict[str, Any] = {}
-    if self_due < day:
-        errors["self_due"] = N_("the self-assessment deadline %(date)s is in the past",
-                                date=self_due.strftime("%d/%m/%Y"))
-    if explain_due < self_due:
-        errors["explain_due"] = N_("the explanation deadline %(date)s is before the "
-                                   "self-assessment deadline", date=explain_due.strftime("%d/%m/%Y"))
+    errors: dict[str, Any] = dict(stages.deadline_problems(
+        {"self": self_due, "explain": explain_due}, day))
     known = {u.code: u for u in store.list_units()}
     # every unit by default, but not those merged into another (their history lives there)
     wanted = (sorted(c for c, u in known.items() if not u.merged_into) if not units
@@ -425,37 +420,48 @@ def open_round(store: Store, library, scope: Scope, *, checklist: str, period: s
     return OpenedRound(records, deadlines["self"], deadlines["explain"])
 
 
-def extend(store: Store, scope: Scope, inspection_id: str, which: str,
-           due: _dt.date, today: _dt.date | None = None, by: str | None = None) -> Inspection:
-    """The province moves one unit's ``self`` or ``explain`` deadline to ``due`` (not in
-    the past), recorded in the history and in the audit log (``by``: who it names;
-    default: the scope's user)."""
+def extend(store: Store, scope: Scope, inspection_id: str, *,
+           self_due: _dt.date | None = None, explain_due: _dt.date | None = None,
+           today: _dt.date | None = None, by: str | None = None) -> Inspection:
+    """The province moves one unit's self-score and/or explanation deadline later, under
+    the rules of :func:`open_round` (:func:`.assessment.deadline_problems`: not in the
+    past, never earlier than now, the explanations not due before the self-score),
+    both at once or neither (:class:`Invalid` naming the fields); recorded in the history
+    and in the audit log (``by``: who it names; default: the scope's user)."""
     from .inspections import run_change
 
-    if which not in ("self", "explain"):
+    moved = {which: due for which, due in (("self", self_due), ("explain", explain_due))
+             if due is not None}
+    if not moved:
         raise Invalid(N_("a deadline is self or explain"), field="which")
-    if due < (today or clock.today()):
-        raise Invalid(N_("the new deadline %(date)s is in the past",
-                         date=due.strftime("%d/%m/%Y")), field="due")
+    day = today or clock.today()
     load_assessment(store, scope, inspection_id)
 
-    previous: list[str | None] = [None]
+    previous: dict[str, str | None] = {}
 
     def change(inspection: Inspection) -> Inspection:
         check_access(scope, inspection, scope.is_province)
         rules.ensure_draft(inspection)
-        previous[0] = inspection.deadlines.get(which)
-        inspection.deadlines = {**inspection.deadlines, which: due.isoformat()}
-        rules.add_event(inspection, scope.user.username, clock.now_iso(), "deadline",
-                        which=which, due=due.isoformat(), previous=previous[0])
+        current = {which: _dt.date.fromisoformat(due)
+                   for which, due in inspection.deadlines.items() if due}
+        errors = stages.deadline_problems(current, day, moved)
+        if errors:
+            raise Invalid(joined(list(errors.values())), fields=errors)
+        at = clock.now_iso()
+        for which, due in moved.items():
+            previous[which] = inspection.deadlines.get(which)
+            rules.add_event(inspection, scope.user.username, at, "deadline",
+                            which=which, due=due.isoformat(), previous=previous[which])
+        inspection.deadlines = {**inspection.deadlines,
+                                **{which: due.isoformat() for which, due in moved.items()}}
         return inspection
 
-    key = f"{which}_due"
     with store.atomic():
         changed = run_change(store, inspection_id, change)
         audit.record(store, by or scope.user.username, "round.extend",
-                     f"{changed.id} ({changed.unit})", {key: previous[0]},
-                     {key: due.isoformat()})
+                     f"{changed.id} ({changed.unit})",
+                     {f"{which}_due": previous[which] for which in moved},
+                     {f"{which}_due": due.isoformat() for which, due in moved.items()})
     return changed
 
 

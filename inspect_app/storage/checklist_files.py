@@ -223,7 +223,8 @@ def _json_number(convert):
 
 
 def parse_json(text: str, source: str) -> Any:
-    """Parse a JSON checklist with the same limits of depth and number length as YAML."""
+    """Parse a JSON checklist (or the answers file of ``score``) with the same limits of
+    depth and number length as YAML."""
     depth = 0
     for token in _JSON_TOKENS.finditer(text):
         bracket = token.group()
