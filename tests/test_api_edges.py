@@ -1,9 +1,16 @@
 """The JSON API at its edges: a comment with nothing to go with, a section that does not
-exist, a re-save that changed nothing before a confirmed finalize."""
+exist, a re-save that changed nothing before a confirmed finalize; a 405 names the methods
+the address takes (`Allow`, pages too); an identifier is matched whole (an op_id with a
+final line break is refused, as is every id, code and token so checked); a body of `null`
+is told it must be a JSON object."""
 from __future__ import annotations
 
 import pytest
 
+from inspect_app.domain.checklist import ChecklistError, parse_checklist
+from inspect_app.services import Invalid, commands
+
+from .factories import checklist_data
 from .support import World, op
 
 
@@ -111,3 +118,72 @@ def test_a_mates_plan_entry_after_the_summary_blocks_the_finalize_of_the_page(wo
     response = lead.post(f"/inspections/{record}/finalize", data=fields)
     assert response.status_code == 302 and "/finalize" in response.headers["Location"]
     assert world.record(record).status == "draft"
+
+
+def test_a_405_names_the_methods_the_address_takes_in_the_allow_header(world):
+    """What happened: GET /api/v1/inspections/<id>/answers/1.1 (an address taking PUT only)
+    got the documented 405 with the JSON envelope but no `Allow` header, which HTTP
+    requires on every 405 (RFC 9110 §15.5.6): the app's own error handler built a new
+    response and dropped the refusal's headers. The pages' 405 (GET /language) lost it too."""
+    record = world.start("lead", "NT")
+    lead = world.api["lead"]
+    response = lead.client.get(f"/api/v1/inspections/{record}/answers/1.1", headers=lead._h())
+    assert response.status_code == 405 and response.is_json
+    assert "error" in response.get_json()
+    assert "PUT" in (response.headers.get("Allow") or ""), dict(response.headers)
+    page = world.client.get("/language")
+    assert page.status_code == 405 and not page.is_json
+    assert "POST" in (page.headers.get("Allow") or ""), dict(page.headers)
+
+
+def test_an_op_id_with_a_trailing_line_break_is_refused(world):
+    """What happened: a PUT whose op_id was "abcdefgh\\n" (a line read from a file, its line
+    end kept) was stored (200) instead of refused with 400 naming `op_id`: OP_ID_RE ended in
+    `$`, which also matches before a final line break, so a control character got into the
+    replay memory's op_id."""
+    record = world.start("lead", "NT")
+    lead = world.api["lead"]
+    response = lead.client.put(f"/api/v1/inspections/{record}/answers/1.1", headers=lead._h(),
+                               json={"op_id": "abcdefgh\n", "base_rev": 0, "value": "dung_han"})
+    assert response.status_code == 400, response.get_json()
+    assert response.get_json().get("field") == "op_id"
+    assert "1.1" not in world.record(record).answers
+
+
+@pytest.mark.parametrize("change, path", [
+    (lambda d: d.update(id=d["id"] + "\n"), "id"),
+    (lambda d: d["sections"][0].update(id=d["sections"][0]["id"] + "\n"), "sections[0].id"),
+    (lambda d: d["sections"][0]["criteria"][0].update(
+        id=str(d["sections"][0]["criteria"][0]["id"]) + "\n"), "sections[0].criteria[0].id"),
+])
+def test_a_checklist_id_with_a_final_line_break_is_refused(change, path):
+    """What happened: a checklist, section or criterion id ending in a line break ("mau\\n")
+    was accepted by the checklist validator, the same `^…$` with `.match` as the op_id; so
+    were a unit code, a username, a draft token and a published folder's name."""
+    data = checklist_data()
+    change(data)
+    with pytest.raises(ChecklistError) as refused:
+        parse_checklist(data, "x.yaml")
+    assert any(str(problem).startswith(f"{path}: ") for problem in refused.value.problems)
+    with pytest.raises(Invalid):
+        commands.op_id_of("abcdefgh\n")
+
+
+def test_a_null_body_is_told_it_must_be_an_object(world):
+    """What happened: the JSON body `null` (a serialised empty variable) sent to PUT
+    …/answers/1.1 got "the body is not valid JSON" without `field`, while `[]`, `"x"` and
+    `3` got "the body must be a JSON object" with `field: "body"`: web/api.py json_body took
+    the parsed `None` for a parse failure, sending the program looking for a syntax error
+    that was not there."""
+    record = world.start("lead", "NT")
+    lead = world.api["lead"]
+    path = f"/api/v1/inspections/{record}/answers/1.1"
+    as_list = lead.client.put(path, headers=lead._h(), json=[])
+    assert as_list.status_code == 400 and as_list.get_json()["field"] == "body"
+    response = lead.client.put(path, headers=lead._h(), data="null",
+                               content_type="application/json")
+    assert response.status_code == 400
+    assert response.get_json() == as_list.get_json(), response.get_json()
+    broken = lead.client.put(path, headers=lead._h(), data="{nul",
+                             content_type="application/json")
+    assert broken.status_code == 400 and "field" not in broken.get_json()

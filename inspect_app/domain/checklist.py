@@ -58,7 +58,7 @@ CRITERION_TYPES = criteria.names()
 #: The longest ``remedy_days`` (ten years): a deadline must stay a real date.
 MAX_REMEDY_DAYS = 3650
 
-CHECKLIST_ID_RE = re.compile(r"^[a-z0-9_-]+$")
+CHECKLIST_ID_RE = re.compile(r"[a-z0-9_-]+")
 
 #: Keys every criterion may have, whatever its type (each type adds its own: ``keys``).
 COMMON_KEYS = (
@@ -279,7 +279,7 @@ def _identifier(p: Problems, obj: Mapping, path: str, pattern: re.Pattern) -> st
         p.add(join(path, "id"), N_("must be text, got %(value)s", value=describe(value)))
         return ""
     value = str(value)
-    if not pattern.match(value):
+    if not pattern.fullmatch(value):
         if pattern is CHECKLIST_ID_RE:
             p.add(join(path, "id"), N_("%(id)s may only contain a-z, 0-9, _ and -",
                                         id=repr(value)))

@@ -10,25 +10,25 @@ from dataclasses import dataclass
 from .messages import N_
 
 _PATTERNS = (
-    ("year", re.compile(r"^(\d{4})$")),
-    ("half", re.compile(r"^(\d{4})-H([12])$")),
-    ("quarter", re.compile(r"^(\d{4})-Q([1-4])$")),
-    ("month", re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")),
-    ("week", re.compile(r"^(\d{4})-W(\d{2})$")),
+    ("year", re.compile(r"(\d{4})")),
+    ("half", re.compile(r"(\d{4})-H([12])")),
+    ("quarter", re.compile(r"(\d{4})-Q([1-4])")),
+    ("month", re.compile(r"(\d{4})-(0[1-9]|1[0-2])")),
+    ("week", re.compile(r"(\d{4})-W(\d{2})")),
 )
 _ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 _ROMAN_NUMBER = {v.lower(): k for k, v in _ROMAN.items()}
 #: Periods as people write them (and as :meth:`Period.label` prints them in Vietnamese),
 #: lower case and NFC, each with how to write its code.
 _WRITTEN = (
-    (re.compile(r"^(?:năm\s*)?(\d{4})$"), lambda m: m.group(1)),
-    (re.compile(r"^6\s*tháng\s*(đầu|cuối)\s*(?:năm\s*)?(\d{4})$"),
+    (re.compile(r"(?:năm\s*)?(\d{4})"), lambda m: m.group(1)),
+    (re.compile(r"6\s*tháng\s*(đầu|cuối)\s*(?:năm\s*)?(\d{4})"),
      lambda m: f"{m.group(2)}-H{1 if m.group(1) == 'đầu' else 2}"),
-    (re.compile(r"^(?:quý|q)\s*(i{1,3}|iv|[1-4])\s*(?:năm|/|-|\s)\s*(\d{4})$"),
+    (re.compile(r"(?:quý|q)\s*(i{1,3}|iv|[1-4])\s*(?:năm|/|-|\s)\s*(\d{4})"),
      lambda m: f"{m.group(2)}-Q{_ROMAN_NUMBER.get(m.group(1)) or int(m.group(1))}"),
-    (re.compile(r"^(?:tháng\s*)?(0?[1-9]|1[0-2])\s*(?:năm|/|-)\s*(\d{4})$"),
+    (re.compile(r"(?:tháng\s*)?(0?[1-9]|1[0-2])\s*(?:năm|/|-)\s*(\d{4})"),
      lambda m: f"{m.group(2)}-{int(m.group(1)):02d}"),
-    (re.compile(r"^tuần\s*(\d{1,2})\s*(?:năm|/|-)\s*(\d{4})$"),
+    (re.compile(r"tuần\s*(\d{1,2})\s*(?:năm|/|-)\s*(\d{4})"),
      lambda m: f"{m.group(2)}-W{int(m.group(1)):02d}"),
 )
 
@@ -38,7 +38,7 @@ def _as_code(text: str) -> str:
     "03/2025", "6 tháng đầu năm 2025", "Tuần 14/2025") as its code; else as it was."""
     written = " ".join(unicodedata.normalize("NFC", text).lower().split())
     for pattern, code in _WRITTEN:
-        match = pattern.match(written)
+        match = pattern.fullmatch(written)
         if match:
             return code(match)
     return text
@@ -79,7 +79,7 @@ def parse_period(code: str) -> Period:
     """Parse a period code; raise :class:`PeriodError` naming the accepted forms."""
     text = _as_code((code or "").strip()).upper()
     for kind, pattern in _PATTERNS:
-        match = pattern.match(text)
+        match = pattern.fullmatch(text)
         if not match:
             continue
         year = int(match.group(1))

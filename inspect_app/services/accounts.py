@@ -22,7 +22,7 @@ from ..storage import AlreadyExists, CannotStore, NotFound, Store
 from . import Conflict, Forbidden, Invalid, Missing, Throttled, audit, clock
 from .commands import UserEdit
 
-USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
+USERNAME_RE = re.compile(r"[a-z0-9][a-z0-9._-]{1,39}")
 MIN_PASSWORD = 8
 TOKEN_PREFIX = "insp_"
 #: A token is named in URLs (to revoke it) by this many leading hex digits of its hash:
@@ -183,7 +183,7 @@ def create_user(store: Store, username: str, role: str, *, unit: str | None = No
     full_name = _clean(full_name, "full_name", N_("Full name"))
     position = _clean(position, "position", N_("Position"))
     email = clean_email(email)
-    if not USERNAME_RE.match(username):
+    if not USERNAME_RE.fullmatch(username):
         raise Invalid(N_("username must be 2–40 characters: a-z, 0-9, dot, dash or underscore, "
                          "starting with a letter or digit"), field="username", reason="username_format")
     unit = check_role_and_unit(store, role, unit, N_("a unit user needs --unit CODE"))

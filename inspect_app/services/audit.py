@@ -237,7 +237,7 @@ ROLE_VALUES: dict[str, Message] = {
 YES, NO, PASSWORD_SET, NOTHING = N_("yes"), N_("no"), N_("set"), "—"
 
 
-_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def shown(value: Any, key: str = "") -> Message | str:
@@ -255,6 +255,6 @@ def shown(value: Any, key: str = "") -> Message | str:
         return ", ".join(str(v) for v in value)
     if isinstance(value, dict):
         return ", ".join(f"{k}: {v}" for k, v in value.items())
-    if isinstance(value, str) and _ISO_DAY.match(value):  # a day as the province writes it
+    if isinstance(value, str) and _ISO_DAY.fullmatch(value):  # a day as the province writes it
         return day_month_year(value)
     return str(value)

@@ -21,7 +21,7 @@ from ..storage.checklist_workbooks import MAX_FILE_BYTES as MAX_WORKBOOK_BYTES
 from ..storage.checklist_workbooks import checklist_yaml, read_limited, read_workbook
 from . import Conflict, Invalid, Missing, audit
 
-DRAFT_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+DRAFT_RE = re.compile(r"[A-Za-z0-9_-]{16,64}")
 MAX_UPLOAD_BYTES = max(MAX_FILE_BYTES, MAX_WORKBOOK_BYTES)
 
 
@@ -80,7 +80,7 @@ def save_draft(library: ChecklistLibrary, text: str) -> str:
 
 def draft(library: ChecklistLibrary, token: str) -> tuple[Checklist, str]:
     """The checklist of a draft and its text (:class:`Missing` if there is none)."""
-    if not isinstance(token, str) or not DRAFT_RE.match(token):
+    if not isinstance(token, str) or not DRAFT_RE.fullmatch(token):
         raise Missing(N_("no such draft"))
     text = _store(library).get_checklist_draft(token)
     if text is None:

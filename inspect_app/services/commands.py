@@ -17,7 +17,7 @@ from ..domain import item_changes as changes
 from ..domain.errors import Invalid
 from ..domain.messages import N_
 
-OP_ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{8,100}$")
+OP_ID_RE = re.compile(r"[A-Za-z0-9_.:-]{8,100}")
 ANSWER_BODY_KEYS = frozenset({"op_id", "base_rev", *rules.ANSWER_CONTENT_KEYS})
 FINALIZE_BODY_KEYS = frozenset({"op_id", "allow_unanswered", "base_rev", "summary"})
 APPRAISAL_BODY_KEYS = frozenset({"op_id", "base_rev", "value", "inputs", "na", "note", "explain"})
@@ -199,7 +199,7 @@ def json_object(body: Any, allowed: frozenset[str]) -> dict[str, Any]:
 
 def op_id_of(op_id: Any) -> str:
     """The op_id of a write, or :class:`Invalid`."""
-    if not isinstance(op_id, str) or not OP_ID_RE.match(op_id):
+    if not isinstance(op_id, str) or not OP_ID_RE.fullmatch(op_id):
         raise Invalid(N_("op_id is required: a client-generated id (UUID) of 8–100 characters"),
                       field="op_id")
     return op_id

@@ -37,7 +37,7 @@ from ..storage import Store
 from . import Invalid, audit, clock
 from .commands import quoted
 
-CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
+CODE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
 MAX_NAME = 200
 #: Spreadsheets save CSV with commas, or with semicolons where the comma is the decimal
 #: separator (a Vietnamese Excel); tab-separated text comes from copying cells.
@@ -62,7 +62,7 @@ def _header_key(cell: str) -> str | None:
 
 def _check(code: str, name: str, parent: str | None, known: set[str]) -> list[Message]:
     problems = []
-    if not CODE_RE.match(code):
+    if not CODE_RE.fullmatch(code):
         problems.append(N_("code %(code)r must be 1–40 characters: letters, digits, . _ -",
                            code=code))
     if not name:
@@ -175,7 +175,7 @@ def add_unit(store: Store, code: str, name: str, parent: str | None = None,
 
 # ---------------------------------------------------------------- dates of merges and renames
 
-_DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+_DMY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 
 
 def parse_day(value: object, label: Message | None = None) -> str:
@@ -183,7 +183,7 @@ def parse_day(value: object, label: Message | None = None) -> str:
     :class:`Invalid` otherwise."""
     text = str(value or "").strip()
     try:
-        if (found := _DMY.match(text)):
+        if (found := _DMY.fullmatch(text)):
             day, month, year = (int(g) for g in found.groups())
             return _dt.date(year, month, day).isoformat()
         if len(text) == 10:

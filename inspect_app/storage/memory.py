@@ -208,7 +208,7 @@ class MemoryStore:
         """The next version of an id (brought back if retired)."""
         from .published import CHECKLIST_ID_RE, checked_text
 
-        if not isinstance(checklist_id, str) or not CHECKLIST_ID_RE.match(checklist_id):
+        if not isinstance(checklist_id, str) or not CHECKLIST_ID_RE.fullmatch(checklist_id):
             raise NotFound(f"not a checklist id: {checklist_id!r}")
         checked_text(text)
         with self._lock:

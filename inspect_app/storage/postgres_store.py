@@ -368,7 +368,7 @@ class PostgresStore:
         transaction with the un-retiring and the stamp."""
         from .published import CHECKLIST_ID_RE, checked_text
 
-        if not _clean(checklist_id) or not CHECKLIST_ID_RE.match(checklist_id):
+        if not _clean(checklist_id) or not CHECKLIST_ID_RE.fullmatch(checklist_id):
             raise NotFound(f"not a checklist id: {checklist_id!r}")
         checked_text(text)
         if "\x00" in text:

@@ -25,11 +25,11 @@ from .base import MAX_CHECKLIST_TEXT, NotFound, PublishedVersion, StoreError
 from .files import ensure_dir, locked, write_atomic
 
 #: How a published version's file is named: v0001.yaml, v0002.yaml…
-VERSION_RE = re.compile(r"^v(\d{4,9})\.yaml$")
+VERSION_RE = re.compile(r"v(\d{4,9})\.yaml")
 #: A checklist id (DESIGN §3) is a safe folder name.
-CHECKLIST_ID_RE = re.compile(r"^[a-z0-9_-]{1,100}$")
+CHECKLIST_ID_RE = re.compile(r"[a-z0-9_-]{1,100}")
 #: A draft token (services/checklists.py makes them): a safe file name.
-DRAFT_TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+DRAFT_TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{16,64}")
 RETIRED_MARK = "retired"
 DRAFT_KEEP_SECONDS = 24 * 3600
 
@@ -72,7 +72,7 @@ class PublishedFolder:
             entries = list(folder.iterdir())
         except OSError:
             return []
-        found = [(int(m.group(1)), p) for p in entries if (m := VERSION_RE.match(p.name))]
+        found = [(int(m.group(1)), p) for p in entries if (m := VERSION_RE.fullmatch(p.name))]
         return sorted(found)
 
     def _version(self, checklist_id: str, number: int, path: Path) -> PublishedVersion | None:
@@ -86,7 +86,7 @@ class PublishedFolder:
         out = []
         try:
             folders = sorted(p for p in self.root.iterdir()
-                             if p.is_dir() and CHECKLIST_ID_RE.match(p.name))
+                             if p.is_dir() and CHECKLIST_ID_RE.fullmatch(p.name))
         except OSError:
             return []
         for folder in folders:
@@ -96,13 +96,13 @@ class PublishedFolder:
         return out
 
     def versions(self, checklist_id: str) -> list[PublishedVersion]:
-        if not isinstance(checklist_id, str) or not CHECKLIST_ID_RE.match(checklist_id):
+        if not isinstance(checklist_id, str) or not CHECKLIST_ID_RE.fullmatch(checklist_id):
             return []
         return [v for number, path in self._files(self.root / checklist_id)
                 if (v := self._version(checklist_id, number, path)) is not None]
 
     def _folder(self, checklist_id: str) -> Path:
-        if not isinstance(checklist_id, str) or not CHECKLIST_ID_RE.match(checklist_id):
+        if not isinstance(checklist_id, str) or not CHECKLIST_ID_RE.fullmatch(checklist_id):
             raise NotFound(f"not a checklist id: {checklist_id!r}")
         return self.root / checklist_id
 
@@ -133,7 +133,7 @@ class PublishedFolder:
     # -- retired -----------------------------------------------------------------------
     def retired(self) -> set[str]:
         try:
-            folders = [p for p in self.root.iterdir() if CHECKLIST_ID_RE.match(p.name)]
+            folders = [p for p in self.root.iterdir() if CHECKLIST_ID_RE.fullmatch(p.name)]
         except OSError:
             return set()
         return {p.name for p in folders if (p / RETIRED_MARK).exists()}
@@ -151,7 +151,7 @@ class PublishedFolder:
 
     # -- drafts ------------------------------------------------------------------------
     def _draft_path(self, token: str) -> Path | None:
-        if not isinstance(token, str) or not DRAFT_TOKEN_RE.match(token):
+        if not isinstance(token, str) or not DRAFT_TOKEN_RE.fullmatch(token):
             return None
         return self._drafts / f"{token}.yaml"
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import Blueprint, current_app, g, jsonify, request
 from flask_login import current_user
+from werkzeug.exceptions import BadRequest
 
 from ..domain import assessment as stages
 from ..domain import inspection as rules
@@ -53,13 +54,10 @@ def json_body() -> Any:
     """The request's JSON body, or :class:`Invalid` saying what is wrong with it."""
     if not request.is_json:
         raise Invalid(N_("send a JSON body with Content-Type: application/json"))
-    try:
-        body = request.get_json(silent=True)
-    except RecursionError:  # nesting deeper than the parser can follow
-        body = None
-    if body is None:
-        raise Invalid(N_("the body is not valid JSON"))
-    return body
+    try:  # not silent: a parse failure raises, so a body of `null` is told it is no object
+        return request.get_json()
+    except (BadRequest, RecursionError):  # RecursionError: nesting deeper than the parser goes
+        raise Invalid(N_("the body is not valid JSON")) from None
 
 
 def _upload() -> bytes:

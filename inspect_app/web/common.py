@@ -175,10 +175,14 @@ def _error_page(error):
     description = getattr(error, "description", None)
     if description == getattr(type(error), "description", None):
         description = None  # Werkzeug's own English words: ours, in the user's language
+    # The refusal's own headers go along with our body (a 405's Allow, a 429's Retry-After).
+    headers = [(name, value) for name, value in error.get_headers()
+               if name.lower() != "content-type"] if isinstance(error, HTTPException) else []
     if request.path.startswith("/api/"):
-        return jsonify(error=str(description or messages.get(code) or titles.get(code, "error"))), code
+        message = str(description or messages.get(code) or titles.get(code, "error"))
+        return jsonify(error=message), code, headers
     return render_template("error.html", code=code, title=titles.get(code, _("Error")),
-                           message=messages.get(code, "")), code
+                           message=messages.get(code, "")), code, headers
 
 
 class Pager:

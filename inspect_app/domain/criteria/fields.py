@@ -22,7 +22,7 @@ from ..numbers import MAX_NUMBER, is_number, to_decimal, within_limits
 #: (points, steps, band limits, option values): 15 is what a float holds exactly.
 MAX_NUMBER_DIGITS = 15
 INPUT_KINDS = ("number", "text", "date")
-ITEM_ID_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
+ITEM_ID_RE = re.compile(r"[A-Za-z0-9_.-]+")
 
 
 @dataclass(frozen=True)
@@ -261,7 +261,7 @@ def input_fields(p: Problems, value: Any, path: str, ctype: str) -> tuple[InputF
     for key, spec in value.items():
         ipath = join(path, str(key))
         key = str(key) if isinstance(key, (str, int)) and not isinstance(key, bool) else None
-        if key is None or not ITEM_ID_RE.match(key):
+        if key is None or not ITEM_ID_RE.fullmatch(key):
             p.add(ipath, N_("input ids may only contain A-Z, a-z, 0-9, _, . and -"))
             continue
         kind = "number"
