@@ -263,12 +263,11 @@ def build(store: Store, scope: Scope, query: DashboardQuery, *, today: _dt.date,
         status="finalized")))
     of_kind = [s for s in round_records if s.kind == query.kind]
     cards = list(_cards(store, [row.inspection for row in league.rows]))
-    checklist = cards[0][1] if cards else None
     by_id = {row.inspection: row for row in league.rows}
-    heat = heat_map([(by_id[rid].unit, by_id[rid].name, rid, card) for rid, _c, card in cards],
-                    checklist)
-    failed = failed_criteria([(by_id[rid].name, rid, card) for rid, _c, card in cards],
-                             checklist)
+    heat = heat_map([(by_id[rid].unit, by_id[rid].name, rid, card, checklist)
+                     for rid, checklist, card in cards])
+    failed = failed_criteria([(by_id[rid].name, rid, card, checklist)
+                              for rid, checklist, card in cards])
     history = list(store.iter_summaries(visible_query(
         scope, units=members, checklist=query.checklist, kind=query.kind,
         status="finalized")))
@@ -304,7 +303,8 @@ def league_of(ranked: dict[str, Any], units: Mapping[str, Unit]) -> League:
 
 
 def _cards(store: Store, inspection_ids: list[str]):
-    """(id, checklist, frozen score card) of each record, read the lean way."""
+    """(id, frozen checklist, frozen score card) of each record, read the lean way: the
+    records of a round may have been scored on different versions of the checklist."""
     checklists: dict[str, Checklist] = {}
     for record in store.iter_export_records(inspection_ids):
         snapshot = record.get("checklist") or {}
@@ -317,43 +317,72 @@ def _cards(store: Store, inspection_ids: list[str]):
             yield record["id"], checklist, card
 
 
-def heat_map(records: Iterable[tuple[str, str, str, dict]], checklist: Checklist | None
-             ) -> HeatMap:
-    """Each unit's percent of every section (rows in the order given: the league's)."""
+def merged_order(orders: Iterable[Iterable[tuple[str, Any]]]) -> list[tuple[str, Any]]:
+    """The (id, value) pairs of several versions of one list (the sections or criteria of
+    each record's checklist) once each, in the first list's order; an id that only a
+    later list has comes after the id it follows there. The value is the first seen."""
+    out: list[tuple[str, Any]] = []
+    seen: set[str] = set()
+    for order in orders:
+        after = -1  # where the previous id of this list stands in ``out``
+        for key, value in order:
+            if key in seen:
+                after = next(n for n, (k, _v) in enumerate(out) if k == key)
+                continue
+            after += 1
+            out.insert(after, (key, value))
+            seen.add(key)
+    return out
+
+
+def _distinct(checklists: Iterable[Checklist]) -> list[Checklist]:
+    """Each checklist version once, in the order given (the league's: the top-ranked
+    record's first); :func:`_cards` parses each snapshot once, so one version is one
+    object."""
+    return list({id(checklist): checklist for checklist in checklists}.values())
+
+
+def heat_map(records: Iterable[tuple[str, str, str, dict, Checklist]]) -> HeatMap:
+    """Each unit's percent of every section (rows in the order given: the league's), the
+    sections of every record's own checklist version (:func:`merged_order`)."""
     import pandas as pd
 
     records = list(records)
-    if checklist is None or not records:
+    if not records:
         return HeatMap([], [])
     # A section without points of its own (bonus and penalty only) has no percent.
     frame = pd.DataFrame([{"inspection": rid, "section": s.get("id"), "percent": s.get("percent")}
-                          for _u, _n, rid, card in records for s in card.get("sections") or ()
+                          for _u, _n, rid, card, _c in records for s in card.get("sections") or ()
                           if (usable_percent(s.get("max")) or 0) > 0],
                          columns=["inspection", "section", "percent"])
-    sections = [(s.id, s.title) for s in checklist.sections if s.id in set(frame["section"])]
+    present = set(frame["section"])
+    sections = [(sid, title) for sid, title in merged_order(
+        [(s.id, s.title) for s in checklist.sections] for checklist in _distinct(r[4] for r in records))
+        if sid in present]
     table = frame.pivot_table(index="inspection", columns="section", values="percent",
                               aggfunc="first")
     rows = []
-    for unit, name, rid, _card in records:
+    for unit, name, rid, _card, _c in records:
         percents = [_float(table.at[rid, sid]) if rid in table.index and sid in table.columns
                     else None for sid, _t in sections]
         rows.append(HeatRow(unit, name, rid, percents))
     return HeatMap(sections, rows)
 
 
-def failed_criteria(records: Iterable[tuple[str, str, dict]], checklist: Checklist | None
+def failed_criteria(records: Iterable[tuple[str, str, dict, Checklist]]
                     ) -> list[FailedCriterion]:
     """The criteria with a shortcoming in at least one unit, the most widespread first
-    (then the most points lost, then checklist order)."""
+    (then the most points lost, then checklist order), each named by the records' own
+    checklist versions (:func:`merged_order`)."""
     import pandas as pd
 
     records = list(records)
-    if checklist is None or not records:
+    if not records:
         return []
     lines = pd.DataFrame(
         [{"name": name, "inspection": rid, "criterion": line.get("id"),
           "status": line.get("status"), "points": line.get("points"), "max": line.get("max")}
-         for name, rid, card in records for line in card.get("criteria") or ()
+         for name, rid, card, _c in records for line in card.get("criteria") or ()
          if line.get("max") is not None and line.get("type") not in ("bonus", "penalty")],
         columns=["name", "inspection", "criterion", "status", "points", "max"])
     if lines.empty:
@@ -365,12 +394,15 @@ def failed_criteria(records: Iterable[tuple[str, str, dict]], checklist: Checkli
     totals = lines.groupby("criterion", sort=False).agg(
         short=("short", "sum"), applied=("applied", "sum"), lost=("lost", "sum"))
     totals = totals[totals["short"] > 0]
-    order = {c.id: n for n, c in enumerate(checklist.criteria)}
+    known = merged_order([(c.id, c) for c in checklist.criteria]
+                         for checklist in _distinct(r[3] for r in records))
+    order = {cid: n for n, (cid, _c) in enumerate(known)}
+    by_id = dict(known)
     hits_of = {criterion: list(zip(group["name"], group["inspection"]))
                for criterion, group in lines[lines["short"]].groupby("criterion", sort=False)}
     out = []
     for criterion, row in totals.iterrows():
-        found = checklist.criterion(criterion)
+        found = by_id.get(criterion)
         out.append(FailedCriterion(
             criterion=criterion, text=found.text if found else criterion,
             section=found.section if found else "", units_short=int(row["short"]),
