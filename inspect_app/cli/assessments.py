@@ -69,7 +69,7 @@ def open_command(checklist: str, period: str, units: tuple[str, ...], self_due, 
 @click.option("--lead", default=None, help="Inspector acting (default: as administrator).")
 def extend_command(inspection_id: str, self_due, explain_due, lead: str | None) -> None:
     """Extend one unit's deadlines of the assessment INSPECTION_ID (both at once or
-    neither): not in the past, never earlier, explanations not due before the self-score."""
+    neither): not in the past, explanations not due before the self-score."""
     from ..i18n import translate
 
     if self_due is None and explain_due is None:

@@ -70,23 +70,17 @@ def deadline_problems(deadlines: Mapping[str, _dt.date | None], today: _dt.date,
     """What is wrong with an assessment's ``self`` and ``explain`` deadlines (local dates),
     by field (``self_due``, ``explain_due``); empty when nothing. ``new``: the deadlines
     being set now (default: all of ``deadlines``, as opening a round does); each must not
-    be in the past nor, moving an existing deadline (``deadlines`` holds the current one),
-    earlier than it: extending never shortens. The explanations are never due before the
-    self-assessment (they would lock before the appraisal they answer starts)."""
+    be in the past (a deadline set too far by mistake may be brought back, not before
+    today). The explanations are never due before the self-assessment (they would lock
+    before the appraisal they answer starts)."""
     moved = dict(deadlines if new is None else new)
     problems: dict[str, str] = {}
     for which, due in moved.items():
-        current = deadlines.get(which) if new is not None else None
         if due < today:
             problems[f"{which}_due"] = (
                 N_("the self-assessment deadline %(date)s is in the past",
                    date=due.strftime("%d/%m/%Y")) if which == "self" else
                 N_("the new deadline %(date)s is in the past", date=due.strftime("%d/%m/%Y")))
-        elif current is not None and due < current:
-            problems[f"{which}_due"] = N_("the new deadline %(date)s is before the current one "
-                                          "%(current)s; a deadline can only be extended",
-                                          date=due.strftime("%d/%m/%Y"),
-                                          current=current.strftime("%d/%m/%Y"))
     after = {**deadlines, **moved}
     if (after.get("self") and after.get("explain") and after["explain"] < after["self"]
             and "explain_due" not in problems):

@@ -425,7 +425,7 @@ def extend(store: Store, scope: Scope, inspection_id: str, *,
            today: _dt.date | None = None, by: str | None = None) -> Inspection:
     """The province moves one unit's self-score and/or explanation deadline later, under
     the rules of :func:`open_round` (:func:`.assessment.deadline_problems`: not in the
-    past, never earlier than now, the explanations not due before the self-score),
+    past, the explanations not due before the self-score),
     both at once or neither (:class:`Invalid` naming the fields); recorded in the history
     and in the audit log (``by``: who it names; default: the scope's user)."""
     from .inspections import run_change
