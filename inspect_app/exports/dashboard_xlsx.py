@@ -102,13 +102,14 @@ def report(dashboard: Any, locale: str = "vi") -> Report:
                 r.unit, r.name or t(N_("All units")), *(r.counts[s] for s in statuses), r.overdue,
                 r.due_soon, r.needing_action, r.on_time, r.late, _fraction(r.on_time_rate)],
                 "strong" if r is rem.total else "")
-        for label, lines in ((t(N_("Escalated")), rem.escalated), (t(N_("Oldest open")), rem.oldest)):
-            for line in lines:
-                item = line.item
-                yield "items", Row([label, line.unit_name, item.criterion or "", item.finding,
-                                    item.action, _day(item.due), line.days_overdue or None,
-                                    translate(ITEM_STATUS_LABELS.get(item.status, item.status),
-                                              locale)],
-                                   "alert" if line.days_overdue else "")
+        escalated, still_open = t(N_("Escalated")), t(N_("Open"))
+        for line in rem.open_items:  # every open item once, the nearest deadline first
+            item = line.item
+            yield "items", Row([escalated if line.escalated else still_open, line.unit_name,
+                                item.criterion or "", item.finding, item.action, _day(item.due),
+                                line.days_overdue or None,
+                                translate(ITEM_STATUS_LABELS.get(item.status, item.status),
+                                          locale)],
+                               "alert" if line.days_overdue else "")
 
     return Report(sheets, rows)

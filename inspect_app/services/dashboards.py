@@ -55,7 +55,7 @@ from ..domain.remediation import is_due_soon, is_overdue, item_number
 from ..domain.reminders import SOON_DAYS, days_overdue, is_escalated
 from ..domain.scoring import SHORTCOMING_STATUSES
 from ..domain.text import fold, nfc
-from ..domain.units import history_codes, successor
+from ..domain.units import history_codes, successor, successor_on
 from ..storage import Store
 from . import Invalid
 from .commands import quoted
@@ -199,6 +199,7 @@ class ItemLine:
     item: ItemSummary
     unit_name: str
     days_overdue: int
+    escalated: bool = False  # overdue by more than the escalation days
 
 
 @dataclass(frozen=True)
@@ -221,11 +222,12 @@ class RemediationRow:
 class Remediation:
     rows: list[RemediationRow]
     total: RemediationRow
-    oldest: list[ItemLine]
+    oldest: list[ItemLine]  # the page's: the first ITEMS_SHOWN of ``open_items``
     open_count: int
-    escalated: list[ItemLine]
+    escalated: list[ItemLine]  # the page's: the first ITEMS_SHOWN escalated
     escalated_count: int
     escalate_after_days: int
+    open_items: list[ItemLine] = field(default_factory=list)  # every one (the workbook's)
 
 
 @dataclass(frozen=True)
@@ -417,8 +419,10 @@ def failed_criteria(records: Iterable[tuple[str, str, dict, Checklist]]
 def trend_of(history: Iterable[InspectionSummary], units: Mapping[str, Unit], period: Period,
              locale: str = "vi") -> Trend:
     """The percent of each unit over the periods of ``period``'s kind up to it (at most
-    :data:`TREND_PERIODS`): per unit and period its newest finalized record; a merged
-    unit's figure counts under its successor (the mean where both had one); the province
+    :data:`TREND_PERIODS`): per unit and period its newest finalized record, a unit merged
+    by the end of a period counting as its successor then (as the ranking counts it, DESIGN
+    §11: so the chosen period's point is the ranking's figure); the units merged after a
+    period are drawn on their successor's line, the mean where both had one; the province
     line is the mean over the units of each period."""
     import pandas as pd
 
@@ -433,7 +437,8 @@ def trend_of(history: Iterable[InspectionSummary], units: Mapping[str, Unit], pe
             continue
         if when.kind != period.kind or when.start > period.start:
             continue
-        rows.append({"id": summary.id, "unit": summary.unit, "period": when.code,
+        rows.append({"id": summary.id, "period": when.code,
+                     "unit": successor_on(summary.unit, units, when.end.isoformat()),
                      "start": when.start, "finalized_at": summary.finalized_at or "",
                      "percent": percent})
     if not rows:
@@ -500,7 +505,8 @@ def remediation_of(records: Iterable[InspectionSummary], names: Mapping[str, str
     overdue, due within :data:`~domain.reminders.SOON_DAYS` days, on time (done or
     verified by the local date of its deadline, as criterion 1.5 counts them:
     :func:`domain.remediation.plan_figures`), the oldest open ones and those overdue by
-    more than ``escalate_after_days`` days."""
+    more than ``escalate_after_days`` days (the page shows the first of each; the workbook
+    lists every open item)."""
     import pandas as pd
 
     items = [item for record in records for item in record.items]
@@ -524,16 +530,13 @@ def remediation_of(records: Iterable[InspectionSummary], names: Mapping[str, str
                    frame[["overdue", "due_soon", "action", "on_time", "late"]].sum())
     still_open = sorted((i for i in items if i.status in OPEN_STATUSES),
                         key=lambda i: (i.due or "9999-12-31", i.inspection, item_number(i.id)))
-    escalated = [i for i in still_open if is_escalated(i, today, escalate_after_days)]
-
-    def line(item: ItemSummary) -> ItemLine:
-        return ItemLine(item, names.get(item.unit, item.unit), days_overdue(item, today))
-
-    return Remediation(rows=rows, total=total,
-                       oldest=[line(i) for i in still_open[:ITEMS_SHOWN]],
-                       open_count=len(still_open),
-                       escalated=[line(i) for i in escalated[:ITEMS_SHOWN]],
-                       escalated_count=len(escalated), escalate_after_days=escalate_after_days)
+    lines = [ItemLine(i, names.get(i.unit, i.unit), days_overdue(i, today),
+                      is_escalated(i, today, escalate_after_days)) for i in still_open]
+    escalated = [line for line in lines if line.escalated]
+    return Remediation(rows=rows, total=total, oldest=lines[:ITEMS_SHOWN],
+                       open_count=len(lines), escalated=escalated[:ITEMS_SHOWN],
+                       escalated_count=len(escalated), escalate_after_days=escalate_after_days,
+                       open_items=lines)
 
 
 def _item_facts(item: ItemSummary, today: _dt.date, tz: str) -> dict[str, Any]:
