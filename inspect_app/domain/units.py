@@ -21,6 +21,17 @@ def unit_order(unit: Unit) -> tuple[str, str, str]:
     return (*sort_key(unit.name), unit.code)
 
 
+def unit_choices(units: Iterable[Unit]) -> list[tuple[str, str]]:
+    """``(code, label)`` of each unit for a drop-down, in the given order: the name, with
+    the code after it, "Xã Tân Lập (TL1)", where another unit of the list has the same
+    name (two communes of one name in two districts stay apart)."""
+    units = list(units)
+    seen: dict[str, int] = {}
+    for unit in units:
+        seen[unit.name] = seen.get(unit.name, 0) + 1
+    return [(u.code, f"{u.name} ({u.code})" if seen[u.name] > 1 else u.name) for u in units]
+
+
 def successor(code: str, units: Mapping[str, Unit]) -> str:
     """The unit that carries ``code``'s history today: ``code`` itself unless it was merged,
     else the end of the ``merged_into`` chain (a chain that loops stops where it would)."""

@@ -34,7 +34,7 @@ from wtforms.validators import Length, Optional, ValidationError
 
 from ..domain.periods import PeriodError, parse_period
 from ..domain.text import fold
-from ..domain.units import unit_order
+from ..domain.units import unit_choices, unit_order
 from ..exports import workbook as rows
 from ..exports import xlsx
 from ..i18n import formatting
@@ -112,7 +112,7 @@ def _form(form_class: type[ExportForm] = ExportForm) -> ExportForm:
     form.checklist.choices = [everything] + [SelectChoice(c.id, c.title) for c in library.everything()]
     units = sorted((u for u in store().list_units() if current.can_view_unit(u.code)),
                    key=unit_order)
-    form.units.choices = [SelectChoice(u.code, u.name) for u in units]
+    form.units.choices = [SelectChoice(*choice) for choice in unit_choices(units)]
     form.kind.choices = [everything] + [SelectChoice(k, label)
                                         for k, label in INSPECTION_KIND_LABELS.items()]
     return form

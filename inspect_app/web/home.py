@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import redirect, render_template, url_for
 
 from ..services import inspections as inspection_service
-from .auth import acting_user, record_unit_names, scope, store, unit_names
+from .auth import acting_user, record_unit_names, scope, store
 
 #: How many records each part of the home page shows (the lists link to the rest).
 HOME_ROWS = 10
@@ -28,15 +28,14 @@ def index():
         records, mine = None, page(member=user.username, status="draft")
         drafts, finalized = page(0, status="draft"), page(status="finalized")
         ranking = latest_ranking(current)
-    codes = {r.unit for part in (records, finalized, mine) if part for r in part.rows}
-    codes |= {row["unit"] for row in (ranking or {}).get("rows", ())}
-    names = unit_names(codes)
+    # every list under the unit's name on the record's day, as /inspections shows it
+    names = record_unit_names([r for part in (records, finalized, mine) if part
+                               for r in part.rows])
     own = db.get_unit(user.unit) if user.unit else None
     return render_template("home.html", records=records, drafts=drafts, finalized=finalized,
-                           mine=mine, units=names, unit_count=db.page_units(
+                           mine=mine, record_names=names, unit_count=db.page_units(
                                codes=inspection_service.visible_units(current), limit=0).total,
                            ranking=ranking,
-                           record_names=record_unit_names(records.rows) if records else {},
                            unit=own, merged_into=db.get_unit(own.merged_into)
                            if own is not None and own.merged_into else None)
 

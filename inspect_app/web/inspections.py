@@ -25,6 +25,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from ..domain import inspection as rules
 from ..domain.periods import PeriodError, parse_period
 from ..domain.text import SHORT_TEXT
+from ..domain.units import unit_choices
 from ..services import ServiceError, commands, photos
 from ..services import inspections as service
 from .auth import record_unit_names, roles_required, scope, store
@@ -58,7 +59,7 @@ def _start_form(kind: str) -> StartForm:
                                     local_today())
     form = StartForm()
     form.kind.choices = [SelectChoice(k, INSPECTION_KIND_LABELS[k]) for k in options.kinds]
-    form.unit.choices = [SelectChoice(u.code, u.name) for u in options.units]
+    form.unit.choices = [SelectChoice(*choice) for choice in unit_choices(options.units)]
     form.checklist.choices = [SelectChoice(c.id, c.title) for c in options.checklists]
     # Per checklist: the current period of its cadence and how to write one (start.js
     # swaps them in when the checklist changes; without JavaScript the server does).
@@ -110,11 +111,12 @@ def index():
         filters["units"] = [u.code for u in store().page_units(search=query).rows]
     page = service.visible_page(store(), current, service.page_number(request.args.get("page")),
                                 **filters)
-    choices = store().page_units(codes=service.visible_units(current)).rows
-    units = {u.code: u.name for u in choices}
+    # in the store's order (domain.units.unit_order), the code only where names repeat
+    units = unit_choices(store().page_units(codes=service.visible_units(current)).rows)
     names = record_unit_names(page.rows)
     return render_template("inspections/index.html", records=page.rows, units=units,
-                           names=names, filters=filters, query=query, pager=pager_of(page))
+                           names=names, filters=filters, query=query, pager=pager_of(page),
+                           filtered=bool(filters or query))
 
 
 @bp.route("/new", methods=["GET", "POST"])

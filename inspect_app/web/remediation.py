@@ -38,7 +38,7 @@ from ..services import ServiceError, commands
 from ..services import inspections as inspection_service
 from ..services import remediation as service
 from ..services import reminders as reminder_service
-from .auth import roles_required, scope, store, unit_names
+from .auth import record_unit_names, roles_required, scope, store
 from .common import local_today, pager_of, photo_limits, safe_next
 from .errors import status_of
 from .forms import Form
@@ -193,7 +193,6 @@ def index():
     escalated = reminder_service.escalated(store(), current, today, after_days,
                                            number(request.args.get("escalated")))
     shown = overdue.rows + awaiting.rows + escalated.rows
-    codes = {r.unit for r in plans.rows} | {e.record.unit for e in shown}
     return render_template(
         "remediation/index.html", overdue=overdue.rows, awaiting=awaiting.rows,
         plans=plans.rows, escalated=escalated.rows, escalate_after=after_days,
@@ -203,7 +202,7 @@ def index():
                 "awaiting": pager_of(awaiting, "awaiting", "awaiting"),
                 "plans": pager_of(plans, "plans", "plans"),
                 "escalated": pager_of(escalated, "escalated", "escalated")},
-        units=unit_names(codes), today=today, op_id=str(uuid.uuid4()),
+        names=record_unit_names(plans.rows), today=today, op_id=str(uuid.uuid4()),
         days_overdue=days_overdue, **_helpers(shown))
 
 
@@ -212,12 +211,12 @@ def _helpers(entries: list[service.Entry]) -> dict[str, Any]:
     from) for lists that gather items of several records."""
     by_item = {e.item.id: e.record for e in entries}
     powers = {r.id: service.powers_of(scope(), r) for r in by_item.values()}
-    names = unit_names({r.unit for r in by_item.values()})
+    names = record_unit_names(by_item.values())  # the name on the record's day
 
     def context_of(item) -> str:
         record = by_item[item.id]
         kind = INSPECTION_KIND_LABELS.get(record.kind, record.kind)
-        unit = "" if scope().role == "unit" else f"{names.get(record.unit, record.unit)} · "
+        unit = "" if scope().role == "unit" else f"{names.get(record.id, record.unit)} · "
         return f"{unit}{kind} {record.period}"
 
     return {"powers_of": lambda item: powers[by_item[item.id].id], "context_of": context_of}
