@@ -41,7 +41,7 @@ def test_trend_of_the_chosen_period_agrees_with_the_ranking_for_a_merged_unit(ap
     the ranking (DESIGN §11: a merged unit's records under its successor, one row per unit,
     its newest record) shows Xã An with its own September figure. The user expects the
     trend's 2025 point of Xã An (and the province mean) to be the same figure as the
-    ranking above it on the same page and in the same workbook. Instead the trend averages
+    ranking above it on the same page and in the same workbook. The trend averaged
     Xã An's record with Xã Mới Nhập's older one (mean of both): Xã An reads 81,25 % in
     the ranking and 60,62 % in the trend for the same year, and the province mean is off."""
     store = app.extensions["store"]
