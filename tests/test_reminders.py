@@ -460,3 +460,21 @@ def test_mark_all_read_clears_the_badge_when_more_are_due_than_listed(
     client.post("/notifications/read", data=form_fields(html, "mark-read"))
     after = client.get("/notifications/").get_data(as_text=True)
     assert badge(after) is None, f"badge still {badge(after)} after mark all read"
+
+
+def test_without_a_public_address_the_mail_carries_no_link_to_localhost(mail_app, sink, pin):
+    """The province has not set the app's public address yet and the reminders are sent
+    from the command line. What happened: every line of the e-mail ended with a link to
+    http://localhost/remediation/item/…, the commune officer's own computer, which opens
+    nothing. Now the mail has no links and says where to look; the command says why."""
+    world = World(mail_app, mail_app.test_client())
+    overdue, _soon, _done = items_of_nt(world)
+    accounts.set_email(world.store, "ua", "vanphong@nongthuong.vn")
+    result = mail_app.test_cli_runner().invoke(
+        args=["reminders", "send", "--date", "2026-12-02"])
+    assert result.exit_code == 0, result.output
+    assert "no public address" in result.stderr
+    body = sink.messages[0].get_content()
+    assert "localhost" not in body and "http" not in body, body
+    assert "Xã Nông Thượng: Thiếu 1" in body
+    assert "chọn Thông báo" in body

@@ -81,6 +81,10 @@ def reminders_send(day: str | None, queue: bool) -> None:
         click.echo(f"reminders {date.isoformat()}: " + (
             f"queued (job {queued})" if queued is not None else "already queued"))
         return
+    with app.app_context(), app.test_request_context("/"):
+        if not province_settings().public_url:
+            click.echo("reminders send: no public address is set (Province settings, "
+                       "docs/settings.md): the e-mails carry no links", err=True)
     report = send_daily(app, date)
     click.echo(f"reminders {date.isoformat()}: {len(report.sent)} sent, "
                f"{len(report.already)} already sent, {len(report.nothing)} with nothing to "

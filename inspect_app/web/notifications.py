@@ -106,7 +106,9 @@ def _count(text: str | None) -> int:
 def compose_mail(user: User, digest: Digest) -> service.Mail:
     """The reminder e-mail of one digest, in the current locale (the command line runs it
     in the default language): subject with the counts and the date, one line per item with
-    its unit, deadline and days, a link to the notifications page."""
+    its unit, deadline and days, a link to the notifications page — only with the
+    province's public address set (without it a link would lead to this server's own
+    name, ``localhost`` for the command line: the mail says where to look instead)."""
     counts = digest.counts()
     parts = []
     if counts["overdue"]:
@@ -119,9 +121,10 @@ def compose_mail(user: User, digest: Digest) -> service.Mail:
     day = formatting.date(digest.day)
     subject = _("Remediation reminder %(date)s: %(counts)s", date=day, counts=", ".join(parts))
     names = unit_names({e.item.unit for e in digest.entries})
+    linked = bool(province.settings().public_url)
     body = render_template("notifications/email.txt", user=user, digest=digest, counts=counts,
                            kind_labels=KIND_LABELS, units=names, day=day,
-                           link=province.public_url_for("notifications.index"),
-                           item_link=lambda item: province.public_url_for(
+                           link=linked and province.public_url_for("notifications.index"),
+                           item_link=lambda item: linked and province.public_url_for(
                                "remediation.item", item_id=item.id))
     return service.Mail(to=user.email, subject=" ".join(subject.split()), body=body)
