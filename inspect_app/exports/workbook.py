@@ -159,7 +159,8 @@ class Filters:
 
 
 def ranked(summaries: list[InspectionSummary], unit_names: dict[str, str],
-           units: Mapping[str, Unit] | None = None
+           units: Mapping[str, Unit] | None = None,
+           among: Iterable[InspectionSummary] | None = None
            ) -> list[tuple[InspectionSummary, int | None]]:
     """Summaries in export order, each with its rank (None for records in progress).
 
@@ -167,21 +168,23 @@ def ranked(summaries: list[InspectionSummary], unit_names: dict[str, str],
     checklist, period and kind, each by its newest finalized record (DESIGN §11, as the
     rankings page): a unit inspected again is ranked once, its older records are listed
     unranked; a unit merged into another by the end of the period is ranked under its
-    successor (``units``: every unit, for their merges). Order: checklist title, period, kind, rank, then unit name with diacritics
-    folded ("Đồng Văn" sorts with "Dong").
+    successor (``units``: every unit, for their merges). ``among``: the records the
+    ranks are counted among when ``summaries`` are only some units' (an export of one
+    commune gives its rank in the province, not 1); default: ``summaries``. Order:
+    checklist title, period, kind, rank, then unit name with diacritics folded ("Đồng
+    Văn" sorts with "Dong").
     """
     if not summaries:
         return []
-    groups: dict[tuple[str, str, str], list[int]] = {}
-    for position, s in enumerate(summaries):
+    groups: dict[tuple[str, str, str], list[InspectionSummary]] = {}
+    for s in summaries if among is None else among:
         if s.status == "finalized":  # records in progress are listed, never ranked
-            groups.setdefault((s.checklist_id, s.period, s.kind), []).append(position)
-    ranks: list[int | None] = [None] * len(summaries)
-    for (_checklist, period, _kind), positions in groups.items():
+            groups.setdefault((s.checklist_id, s.period, s.kind), []).append(s)
+    rank_of: dict[str, int | None] = {}
+    for (_checklist, period, _kind), group in groups.items():
         unit_of = ranked_as(units or {}, period)
-        for position, rank in zip(positions, unit_ranks([summaries[p] for p in positions],
-                                                        unit_of)):
-            ranks[position] = rank
+        rank_of.update((s.id, rank) for s, rank in zip(group, unit_ranks(group, unit_of)))
+    ranks = [rank_of.get(s.id) if s.status == "finalized" else None for s in summaries]
 
     def order(position: int) -> tuple:
         s, rank = summaries[position], ranks[position]
@@ -689,8 +692,12 @@ def _worth_a_row(status: str, answer: dict[str, Any] | None, points: Any,
                  has_item: bool) -> bool:
     """Whether a criterion's findings row has something to say (the default sheet):
     a shortcoming (also an unanswered criterion the plan has an item for), "not
-    applicable", a bonus or penalty that counted, a note, a photo or an explanation."""
+    applicable", a bonus or penalty that counted, a note, a photo or an explanation, the
+    figures or text of an information line (the score sheets leave those lines out)."""
     if status in _TELLING_RESULTS or has_item:
+        return True
+    if status == "info" and answer and (answer.get("inputs") or answer.get("value")
+                                        not in (None, "", [])):
         return True
     if status == "adjustment" and points:
         return True

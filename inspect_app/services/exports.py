@@ -94,8 +94,12 @@ def report(store: Store, scope: Scope, filters: Filters, *, locale: str = "vi",
     if wanted.get("units"):  # a unit's export holds its history (the units merged into it)
         wanted["units"] = with_history(store, wanted["units"])
     query = visible_query(scope, **wanted)
+    among = None
+    if wanted.get("units"):  # ranked among every unit the user may see, as on the rankings
+        everyone = {k: v for k, v in wanted.items() if k != "units"} | {"status": "finalized"}
+        among = [_lean(s, shared) for s in store.iter_summaries(visible_query(scope, **everyone))]
     order = workbook.ranked([_lean(s, shared) for s in store.iter_summaries(query)], unit_names,
-                            units)
+                            units, among)
     total = len(order)
     # each record under its unit's name on its day, as the lists show it
     names = {s.id: record_unit_name(units, s, timezone) for s, _rank in order}
