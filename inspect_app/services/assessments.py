@@ -229,7 +229,9 @@ def advance(store: Store, scope: Scope, inspection_id: str, op: AdvanceOp, *,
     day = today or clock.today()
     record = load(store, scope, inspection_id)
     _assessment(scope, record)
-    digest = rules.fingerprint("advance", inspection_id, {})
+    digest = rules.fingerprint("advance", inspection_id,
+                               {} if op.stage is None else {"stage": op.stage})
+    shown = op.stage or stages.stage_of(record)  # the stage the page showed
     merges = store.unit_merges()
 
     def allowed(inspection: Inspection) -> bool:
@@ -238,7 +240,7 @@ def advance(store: Store, scope: Scope, inspection_id: str, op: AdvanceOp, *,
 
     def apply(inspection: Inspection, at: str):
         rules.ensure_draft(inspection)
-        if stages.stage_of(inspection) != stages.stage_of(record):
+        if stages.stage_of(inspection) != shown:
             raise stages.WrongStage(N_("this assessment moved on meanwhile"),
                                     stage=inspection.stage)
         blocking = blockers(inspection)

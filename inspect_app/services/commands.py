@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..domain import assessment as stages
 from ..domain import inspection as rules
 from ..domain import item_changes as changes
 from ..domain.errors import Invalid
@@ -22,7 +23,7 @@ ANSWER_BODY_KEYS = frozenset({"op_id", "base_rev", *rules.ANSWER_CONTENT_KEYS})
 FINALIZE_BODY_KEYS = frozenset({"op_id", "allow_unanswered", "base_rev", "summary"})
 APPRAISAL_BODY_KEYS = frozenset({"op_id", "base_rev", "value", "inputs", "na", "note", "explain"})
 EXPLANATION_BODY_KEYS = frozenset({"op_id", "base_rev", "text"})
-ADVANCE_BODY_KEYS = frozenset({"op_id"})
+ADVANCE_BODY_KEYS = frozenset({"op_id", "stage"})
 ITEM_BODY_KEYS = frozenset({"op_id", "base_rev", *changes.ITEM_FIELDS, *changes.CHANGE_KEYS})
 REVIEW_BODY_KEYS = frozenset({"op_id", "base_rev", "decision", "comment"})
 NEW_ITEM_KEYS = frozenset({"op_id", "criterion", "status", "reason", *changes.ITEM_FIELDS})
@@ -91,9 +92,11 @@ class ExplanationOp:
 
 @dataclass(frozen=True)
 class AdvanceOp:
-    """Move an assessment to its next stage."""
+    """Move an assessment to its next stage; ``stage``: the stage the page showed (a
+    second press of a stale "close this round" is refused, not taken a stage further)."""
 
     op_id: str
+    stage: str | None = None
 
 
 @dataclass(frozen=True)
@@ -254,9 +257,13 @@ def explanation_op(criterion: str, body: Any) -> ExplanationOp:
 
 
 def advance_op(body: Any) -> AdvanceOp:
-    """``{op_id}`` → :class:`AdvanceOp`."""
+    """``{op_id, stage?}`` → :class:`AdvanceOp`."""
     body = json_object(body, ADVANCE_BODY_KEYS)
-    return AdvanceOp(op_id=op_id_of(body.get("op_id")))
+    stage = body.get("stage")
+    if stage is not None and stage not in stages.STAGE_LABELS:
+        raise Invalid(N_("stage must be one of %(stages)s", stages=", ".join(stages.STAGE_LABELS)),
+                      field="stage")
+    return AdvanceOp(op_id=op_id_of(body.get("op_id")), stage=stage)
 
 
 def finalize_op(body: Any) -> FinalizeOp:

@@ -336,7 +336,8 @@ def advance(inspection_id: str):
     try:
         assessments.advance(store(), scope(), inspection_id,
                             commands.advance_op({"op_id": request.form.get("op_id")
-                                                 or str(uuid.uuid4())}),
+                                                 or str(uuid.uuid4()),
+                                                 "stage": request.form.get("stage") or None}),
                             today=local_today())
     except Unprocessable as exc:
         flash(translate(exc.message), "error")
