@@ -737,10 +737,18 @@ def from_a_page(apply: Callable[[OpT], T], op: OpT) -> T:
     browser's Back, a correction, Save) its op_id was spent by the first send: that is a
     new change, applied as a new op and still checked against the revision the page
     showed (:class:`~inspect_app.domain.inspection.Stale` when it changed since)."""
+    return page_write(lambda op_id: apply(op if op_id == op.op_id
+                                          else dataclasses.replace(op, op_id=op_id)), op.op_id)
+
+
+def page_write(write: Callable[[str], T], op_id: str) -> T:
+    """:func:`from_a_page` for a write given its op_id (a photo added or removed from a
+    page): the page sent twice is applied once; shown again and used for another change,
+    that change gets an op_id of its own."""
     try:
-        return apply(op)
+        return write(op_id)
     except rules.OpReused:
-        return apply(dataclasses.replace(op, op_id=str(uuid.uuid4())))
+        return write(str(uuid.uuid4()))
 
 
 def save_section(store: Store, scope: Scope, inspection_id: str,

@@ -244,18 +244,22 @@ def _section_photo(inspection_id: str, keys: dict[str, str],
     if criterion_id not in keys:  # not a criterion of this section
         abort(400)
     key = keys[criterion_id]
+    page_op = request.form.get(f"{key}_op_id") or uuid.uuid4()
     try:
         if upload_for:
             upload = request.files.get(f"{key}_photo")
             if upload is None or not upload.filename:
                 raise Invalid(N_("Choose a photo first."), field="photo")
             # the criterion's op_id of this page: the page sent twice adds the photo once
-            op_id = f"{request.form.get(f'{key}_op_id') or uuid.uuid4()}-p"
-            photos.attach_to_answer(store(), scope(), inspection_id, criterion_id, upload.read(),
-                                    op_id, **photo_limits())
+            data = upload.read()
+            service.page_write(lambda op_id: photos.attach_to_answer(
+                store(), scope(), inspection_id, criterion_id, data, op_id, **photo_limits()),
+                f"{page_op}-p")
             flash(_("Photo added to %(criterion)s.", criterion=criterion_id), "success")
-        else:
-            photos.remove_from_answer(store(), scope(), inspection_id, criterion_id, photo_id)
+        else:  # sent twice (a double tap, a retry): answered as the first removal
+            service.page_write(lambda op_id: photos.remove_from_answer(
+                store(), scope(), inspection_id, criterion_id, photo_id, op_id),
+                f"{page_op}-r{photo_id}")
             flash(_("Photo removed from %(criterion)s.", criterion=criterion_id), "success")
     except ServiceError as exc:
         problems.setdefault(criterion_id, []).append(translate(exc.message))
@@ -292,8 +296,10 @@ def delete_photo(inspection_id: str, criterion_id: str, photo_id: str):
     criterion = service.checklist_of(inspection).criterion(criterion_id)
     if criterion is None:
         abort(404)
-    try:
-        photos.remove_from_answer(store(), scope(), inspection_id, criterion_id, photo_id)
+    try:  # with the page's op_id, a second tap is answered as the first removal
+        service.page_write(lambda op_id: photos.remove_from_answer(
+            store(), scope(), inspection_id, criterion_id, photo_id, op_id),
+            request.form.get("op_id") or str(uuid.uuid4()))
     except ServiceError as exc:
         flash(translate(exc.message), "error")
     return redirect(url_for("fill.section", inspection_id=inspection_id,
