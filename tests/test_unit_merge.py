@@ -297,8 +297,9 @@ def test_the_dashboards_trend_follows_the_merge(merged):
     trend = dashboards.trend_of(history, units, parse_period("2025"))
     assert {s.unit for s in trend.units} == {"N", "Z"}
     n = next(s for s in trend.units if s.unit == "N")
-    assert n.percents[-1] == pytest.approx((85.0 + 60.0 + 70.0) / 3, abs=0.01)
-    assert n.percents[0] == 90.0  # 2024: A's, under N
+    # 2025 (the merge by its end): N's figure is the ranking's, its newest record (A's)
+    assert n.percents[-1] == 85.0
+    assert n.percents[0] == 90.0  # 2024 (before the merge): A's, drawn on N's line
 
 
 def test_a_merged_unit_gets_no_new_records(merged, app):
