@@ -17,7 +17,7 @@ from inspect_app.services import exports as export_service
 from inspect_app.services import inspections as service
 from inspect_app.services import units as unit_service
 
-from .support import PASSWORD, login, op
+from .support import PASSWORD, csrf_of, login, op
 from .test_shipped_checklists import full_answers
 
 TODAY = _dt.date(2025, 12, 1)
@@ -203,3 +203,23 @@ def test_another_unit_and_other_records_get_404(world, client):
         unit="A", checklist="cchc-xa", period="2025", kind="inspection"))
     lead = login(world["app"].test_client(), "lead")
     assert page(lead, record.id)[0] == 404
+
+
+def test_a_finished_assessment_offers_no_reopen_form(world):
+    """An admin opens the page of an assessment that reached its final stage. The page
+    offered a "Mở lại" (reopen) box with a reason to type; the admin expects that, if it is
+    offered, it works. But reopening an assessment is always refused (docs/api.md: "reopening
+    refuse[s] an assessment"), so the admin types a reason, submits, and gets only an error:
+    a button shown to who may never use it."""
+    app, iid = world["app"], world["ids"]["A"]
+    assert world["store"].get_inspection(iid).status == "finalized"
+    client = app.test_client()
+    login(client, "admin")
+    page = client.get(f"/inspections/{iid}").get_data(as_text=True)
+    # the server refuses it, whatever reason is given ...
+    response = client.post(f"/inspections/{iid}/reopen",
+                           data={"csrf_token": csrf_of(page), "reason": "Sai sót số liệu"})
+    assert response.status_code == 302
+    assert world["store"].get_inspection(iid).status == "finalized"
+    # ... so the page must not offer the form
+    assert f"/inspections/{iid}/reopen" not in page

@@ -90,6 +90,13 @@ def ensure_draft(inspection: Inspection) -> None:
                      status=inspection.status)
 
 
+def reopenable(inspection: Inspection) -> bool:
+    """Whether the record can be reopened (by whom is :meth:`Scope.can_reopen`): a
+    finalized inspection or self-check; a final assessment never (its result is
+    official)."""
+    return inspection.status == "finalized" and inspection.kind != "assessment"
+
+
 def answers_open(inspection: Inspection) -> bool:
     """Whether the record's own answers may change now (see :func:`ensure_answers_open`)."""
     return inspection.status == "draft" and (
