@@ -44,15 +44,39 @@
 
   function formsOf(itemId) { return byItem[itemId] || []; }
 
-  function setRev(itemId, rev) {
+  function edited(form) {
+    return Array.prototype.some.call(form.elements, function (el) {
+      if (el.type === "hidden" || el.type === "submit" || el.type === "button" || el.type === "file") return false;
+      if (el.type === "checkbox" || el.type === "radio") return el.checked !== el.defaultChecked;
+      if (el.tagName === "SELECT") return Array.prototype.some.call(el.options, function (o) { return o.selected !== o.defaultSelected; });
+      return el.value !== el.defaultValue;
+    });
+  }
+
+  /* The item is now at ``rev`` (``item``: as the server sent it). A form this script does
+   * not send (the plan columns) shows values of the revision it was loaded at: it moves
+   * on only while nobody typed in it, its boxes refreshed from ``item``; typed in, it keeps
+   * its revision, so that saving it is a conflict if someone changed the item meanwhile,
+   * never a silent return of the old values. */
+  function setRev(itemId, rev, item) {
     document.querySelectorAll("[data-rev-of]").forEach(function (input) {
-      if (input.dataset.revOf === itemId) input.value = String(rev);
+      if (input.dataset.revOf !== itemId) return;
+      var form = input.form;
+      if (form && !form.classList.contains("item-form") && form.id !== "review") {
+        if (edited(form)) return;
+        if (item) Array.prototype.forEach.call(form.elements, function (el) {
+          if (el.name && el.type !== "hidden" && Object.prototype.hasOwnProperty.call(item, el.name)) {
+            el.value = el.defaultValue = item[el.name] == null ? "" : String(item[el.name]);
+          }
+        });
+      }
+      input.value = String(rev);
     });
     formsOf(itemId).forEach(function (form) { form._config.rev = rev; });
   }
 
   function showItem(itemId, item) {
-    setRev(itemId, item.rev);
+    setRev(itemId, item.rev, item);
     document.querySelectorAll("[data-item]").forEach(function (el) {
       if (el.dataset.item !== itemId) return;
       var tag = el.querySelector("[data-role=status]");
@@ -132,7 +156,7 @@
     reload.addEventListener("click", function () { forget().then(function () { location.reload(); }); });
     again.addEventListener("click", function () {
       box.remove();
-      setRev(form._config.item, current.rev);
+      setRev(form._config.item, current.rev, current);
       forget().then(function () { enqueue(form, change); });
     });
     return box;
