@@ -6,30 +6,11 @@ import re
 
 import pytest
 
-from inspect_app.services import accounts, assessments, commands
+from inspect_app.services import assessments, commands
 from inspect_app.services import inspections as service
-from inspect_app.services import units as unit_service
 
-from .support import PASSWORD, csrf_of, login, op
-from .test_shipped_checklists import full_answers
-
-
-@pytest.fixture
-def record(app):
-    """An assessment of A (lead: ``lead``), self-scored in full by ``ua``, not submitted."""
-    store, library = app.extensions["store"], app.extensions["checklists"]
-    unit_service.add_unit(store, "A", "Xã Thiện Nghiệp")
-    accounts.create_user(store, "lead", "inspector", password=PASSWORD)
-    accounts.create_user(store, "lead2", "inspector", password=PASSWORD)
-    accounts.create_user(store, "ua", "unit", unit="A", password=PASSWORD)
-    lead = service.scope_for(store, store.get_user("lead"))
-    unit = service.scope_for(store, store.get_user("ua"))
-    inspection = service.start(store, library, lead, commands.StartRequest(
-        unit="A", checklist="cchc-xa", period="2025", kind="assessment"))
-    for cid, content in full_answers().items():
-        service.save_answer(store, unit, inspection.id, commands.answer_op(cid, {
-            "op_id": op(), "base_rev": 0, "note": f"Minh chứng {cid}", **content}))
-    return inspection.id
+from .support import csrf_of, login, op
+from .test_assessment_pages import record  # noqa: F401  (an assessment of A, self-scored)
 
 
 def _scopes(store):

@@ -5,38 +5,18 @@ from __future__ import annotations
 
 import io
 
-import pytest
 from PIL import Image
 
-from inspect_app.services import accounts, commands
 from inspect_app.services import inspections as service
-from inspect_app.services import units as unit_service
 
-from .support import PASSWORD, form_fields, login
+from .support import form_fields, login
+from .test_fill_html import key_of, world  # noqa: F401  (the section's record)
 
 
 def picture(colour) -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (64, 48), colour).save(out, "JPEG")
     return out.getvalue()
-
-
-@pytest.fixture
-def world(app):
-    store = app.extensions["store"]
-    unit_service.add_unit(store, "NT", "Xã Nông Thượng")
-    for name, role, unit in (("lead", "inspector", None), ("mate", "inspector", None),
-                             ("ua", "unit", "NT"), ("admin", "admin", None)):
-        accounts.create_user(store, name, role, unit=unit, password=PASSWORD)
-    lead = service.scope_for(store, store.get_user("lead"))
-    inspection = service.start(store, app.extensions["checklists"], lead, commands.StartRequest(
-        unit="NT", checklist="cchc-xa", period="2025", kind="inspection", team=["mate"]))
-    return {"store": store, "id": inspection.id, "app": app}
-
-
-def key_of(world, criterion_id):
-    checklist = service.checklist_of(world["store"].get_inspection(world["id"]))
-    return f"c{[c.id for c in checklist.criteria].index(criterion_id)}"
 
 
 def test_a_second_photo_from_a_page_shown_again_with_a_problem_is_added(client, world):
