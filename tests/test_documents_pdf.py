@@ -135,6 +135,8 @@ def test_plan_pdf_has_its_appendix_on_landscape_pages_with_the_last_column(app, 
     assert last.mediabox.width > last.mediabox.height
     appendix = " ".join(last.extract_text().split())
     assert "Ghi chú" in appendix and "Ghi chú cuối cùng của bảng" in appendix
+    # the column numbers under the headings, as the print view and the decree's form have
+    assert "(1) (2) (3) (4) (5) (6) (7) (8) (9) (10) (11)" in appendix, appendix[:400]
 
 
 def test_pdf_uses_the_configured_public_address(app, built):

@@ -157,17 +157,25 @@ class Document(FPDF):
         self.ln(3)
 
     def grid(self, headings: list[str], rows: list[list[str]], widths: list[float], *,
-             size: float = 12, align: tuple[str, ...] | None = None) -> None:
-        """A bordered table whose header row repeats on every page; cells wrap."""
+             size: float = 12, align: tuple[str, ...] | None = None,
+             numbered: bool = False) -> None:
+        """A bordered table whose header row repeats on every page; cells wrap.
+        ``numbered``: under the headings a row of column numbers "(1) (2) …", repeated
+        with them (the form of the plan's appendix, as the print view has it)."""
         self.set_font(FONT, "", size)
         style = FontFace(family=FONT, emphasis="BOLD", size_pt=size)
         with self.table(col_widths=widths, headings_style=style, line_height=size * 0.45,
                         text_align=align or "LEFT", repeat_headings=1, padding=1,
                         cell_fill_mode=TableCellFillMode.NONE, first_row_as_headings=True,
+                        num_heading_rows=2 if numbered else 1,
                         width=self.w - self.l_margin - self.r_margin) as table:
             head = table.row()
             for text in headings:
                 head.cell(text, align="C")
+            if numbered:
+                numbers = table.row()
+                for n in range(1, len(headings) + 1):
+                    numbers.cell(f"({n})", align="C")
             for values in rows:
                 for part in self._fitting(values, widths, size):
                     row = table.row()
@@ -475,6 +483,6 @@ def plan_pdf(doc: dict[str, Any]) -> bytes:
             for n, row in enumerate(doc["appendix"], 1)]
     if not rows:
         rows = [["", "", "Không có nhiệm vụ khắc phục."] + [""] * 8]
-    pdf.grid(APPENDIX_HEADINGS, rows, APPENDIX_WIDTHS, size=10,
+    pdf.grid(APPENDIX_HEADINGS, rows, APPENDIX_WIDTHS, size=10, numbered=True,
              align=("CENTER", "CENTER") + ("LEFT",) * 5 + ("CENTER",) + ("LEFT",) * 3)
     return _finish(pdf, f"Kế hoạch khắc phục · {doc['unit_name']}")
