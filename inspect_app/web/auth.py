@@ -27,9 +27,10 @@ from wtforms.validators import DataRequired, Length
 
 from ..domain.access import Scope
 from ..domain.models import User
+from ..domain.text import PASSWORD_TEXT
 from ..services import Forbidden, Throttled, accounts
 from ..services.inspections import scope_for
-from .common import safe_next
+from .common import csrf, safe_next
 from .forms import Form
 
 bp = Blueprint("auth", __name__)
@@ -152,18 +153,23 @@ def roles_required(*roles: str) -> Callable:
 
 
 class LoginForm(Form):
+    # trimmed before its length is checked (a phone keyboard adds a space after a word);
+    # the password may be as long as an account's may be (a passphrase set on the command
+    # line)
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=40)],
+                           filters=[lambda v: v.strip() if isinstance(v, str) else v],
                            render_kw={"autocomplete": "username", "autocapitalize": "none",
                                       "autocorrect": "off", "spellcheck": "false"})
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)],
+    password = PasswordField(_l("Password"),
+                             validators=[DataRequired(), Length(max=PASSWORD_TEXT)],
                              render_kw={"autocomplete": "current-password"})
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     """The login page; failed logins are counted per account across processes."""
-    if current_user.is_authenticated:
-        return redirect(url_for("index"))
+    if current_user.is_authenticated:  # logged in meanwhile (another tab): on to the page
+        return redirect(safe_next(request.args.get("next"), url_for("index")))
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
@@ -198,8 +204,14 @@ def login():
 
 
 @bp.post("/logout")
+@csrf.exempt  # checked below, only while logged in
 def logout():
-    """Log out (a POST with a CSRF token, so no other site can log you out)."""
+    """Log out (a POST with a CSRF token, so no other site can log you out). Logged out
+    already (in another tab: the form's token belonged to the session that ended): the
+    login page, not "the form expired"."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    csrf.protect()
     lang = session.get("lang")
     logout_user()
     session.clear()
@@ -231,7 +243,8 @@ def init_app(app: Flask) -> None:
                 and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS):
             flash(_("Choose a new password of your own before you go on: the one you were "
                     "given works only once."), "warning")
-            return redirect(url_for("account.index"))
+            wanted = request.full_path.rstrip("?") if request.method == "GET" else None
+            return redirect(url_for("account.index", next=safe_next(wanted, "") or None))
         return None
 
     @app.context_processor

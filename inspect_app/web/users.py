@@ -27,7 +27,7 @@ from ..services import Conflict, Missing, ServiceError, Throttled, accounts
 from ..services.commands import UserEdit
 from ..services.inspections import PAGE_SIZE, clamped, page_number
 from .auth import SessionUser, acting_user, roles_required, store, unit_names
-from .common import pager_of
+from .common import pager_of, safe_next
 from .forms import Form
 from .i18n import translate
 from .labels import ROLE_LABELS
@@ -342,7 +342,8 @@ def change_password():
     login_user(SessionUser(changed))
     flash(_("Password changed. Your other sessions (other phones and browsers) are logged "
             "out."), "success")
-    return redirect(url_for("account.index"))
+    # on to the page opened before a new password was asked for (``next``), else back here
+    return redirect(safe_next(request.args.get("next"), url_for("account.index")))
 
 
 @account_bp.post("/tokens")
