@@ -8,7 +8,9 @@ from inspect_app.services import inspections as service
 
 from .browser import (  # noqa: F401
     PASSWORD,
+    card,
     chromium,
+    eventually,
     live_server,
     live_server_artifacts,
     phone,
@@ -105,3 +107,28 @@ def test_finalizing_on_a_phone_that_lost_the_network_does_not_end_on_the_browser
     assert not page.url.startswith("chrome-error://"), page.url
     assert page.url.startswith(review), page.url
     assert team["store"].get_inspection(team["id"]).status == "draft"
+
+
+def test_enter_in_a_number_box_offline_keeps_the_section_and_queues_the_answer(
+        live_server, team, phone):
+    """Offline, the lead types 3.200 in a box of 1.2 and presses the keyboard's Enter
+    ("Go"), which submits the section form. What happened: the form was posted into no
+    network and the phone showed Chromium's own error page. Now the page stays, the
+    answer waits in the queue and reaches the server once the phone is online."""
+    page = phone()
+    browser_login(page, live_server, team["lead"], PASSWORD)
+    open_for_offline(page, live_server, team)
+    section = f"{live_server.url}/inspections/{team['id']}/s/chi_dao"
+    page.goto(section)
+    page.context.set_offline(True)
+    box = card(page, "1.2").locator("input[data-part=in_planned]")
+    box.fill("3.200")
+    box.press("Enter")
+    page.wait_for_timeout(1500)
+    assert not page.url.startswith("chrome-error://"), page.url
+    assert page.url.startswith(section), page.url
+    assert box.input_value() == "3.200"
+    page.context.set_offline(False)
+    eventually(lambda: team["store"].get_inspection(team["id"]).answers.get("1.2") is not None,
+               timeout=30)
+    assert team["store"].get_inspection(team["id"]).answers["1.2"].inputs["planned"] == 3200

@@ -730,7 +730,10 @@
         var card = cards[id];
         if (card.timer) { clearTimeout(card.timer); card.timer = null; enqueue(card, contentOf(card), false); }
       });
-      if (!target) return;
+      if (!target) {  // "Save" offline: what is typed waits in the queue, the page stays
+        if (!navigator.onLine) { event.preventDefault(); showNet(); }
+        return;
+      }
       event.preventDefault();
       Promise.all(adding).then(function () { location.href = target; }, function () { location.href = target; });
     });

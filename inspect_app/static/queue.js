@@ -567,6 +567,22 @@
   window.addEventListener("online", refresh);
   window.addEventListener("offline", function () { wasOffline = true; refresh(); });
 
+  /* A form posted while offline ends on the browser's error page, and what was typed in it
+   * with it: said at the form instead, nothing sent, nothing cleared. The forms whose
+   * changes the queue carries stop their own post before this runs. */
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (event.defaultPrevented || navigator.onLine || !form.method || form.method.toLowerCase() !== "post") return;
+    event.preventDefault();
+    var note = form.querySelector("[data-role=needs-network]");
+    if (!note) {
+      note = document.createElement("p");
+      note.className = "error"; note.setAttribute("role", "alert"); note.setAttribute("data-role", "needs-network");
+      form.insertBefore(note, form.firstChild);
+    }
+    note.textContent = t("needs_network");
+  });
+
   function warn(text) {
     var box = document.querySelector("[data-role=storage-warning]");
     if (!box) return;
