@@ -258,7 +258,7 @@ def build(store: Store, scope: Scope, query: DashboardQuery, *, today: _dt.date,
     period = parse_period(query.period)
 
     ranked = ranking(store, scope, RankingQuery(query.checklist, query.period, query.kind),
-                     units=members, library=library)
+                     units=members, library=library, tz=tz)
     league = league_of(ranked, units)
     round_records = list(store.iter_summaries(visible_query(
         scope, units=members, checklist=query.checklist, period=query.period,

@@ -53,12 +53,13 @@ def ranking_query(args: Mapping[str, Any]) -> RankingQuery:
 
 def ranking(store: Store, scope: Scope, query: RankingQuery, *,
             every_record: bool = False, units: Iterable[str] | None = None,
-            library: Any = None) -> dict[str, Any]:
+            library: Any = None, tz: str = clock.DEFAULT_TZ) -> dict[str, Any]:
     """The ranking of DESIGN §11 within what ``scope`` may see. ``every_record``: every
     finalized record of the round is a row (the home page's table of the round), a unit's
     older ones and those without a score unranked at the end, instead of the newest one
     per unit only. ``units``:
-    only these units (a group of the dashboards), ranked among themselves.
+    only these units (a group of the dashboards), ranked among themselves. ``tz``: the
+    zone whose day names a renamed unit as it was on its record's day.
 
     A unit merged into another by the end of the period is ranked under its successor
     (``domain/units.py``): its record is the successor's row (``unit``, ``unit_name`` today's),
@@ -98,7 +99,7 @@ def ranking(store: Store, scope: Scope, query: RankingQuery, *,
                "total": s.total, "max": s.max, "percent": s.percent, "band": s.band,
                "rank": rank}
         own = recorded.get(s.id, s.unit)
-        then = record_unit_name(stored, replace(s, unit=own), clock.DEFAULT_TZ)
+        then = record_unit_name(stored, replace(s, unit=own), tz)
         if own != s.unit:
             out["recorded_unit"] = own
         if own != s.unit or then != out["unit_name"]:

@@ -186,7 +186,8 @@ def rankings():
 
     query = ranking_service.ranking_query(request.args)
     return jsonify(ranking_service.ranking(store(), scope(), query,
-                                           library=current_app.extensions["checklists"])), 200
+                                           library=current_app.extensions["checklists"],
+                                           tz=current_app.config["TIMEZONE"])), 200
 
 
 @bp.get("/inspections/<inspection_id>/remediation")

@@ -378,7 +378,7 @@ class RoundForm(Form):
     deadlines (dates in Vietnam time, ``2026-01-31`` or ``31/01/2026``)."""
 
     checklist = SelectField(_l("Checklist"), choices=[], validate_choice=False)
-    period = StringField(_l("Period"), validators=[Length(max=10)],
+    period = StringField(_l("Period"), validators=[Length(max=40)],
                          description=_l("A yearly checklist: the year, like 2025"))
     units = SelectMultipleField(_l("Units"), choices=[], validate_choice=False,
                                 option_widget=CheckboxInput(),

@@ -75,7 +75,7 @@ class ExportForm(Form):
     class Meta:
         csrf = False
 
-    period = StringField(_l("Period"), validators=[Optional(), Length(max=10), _valid_period],
+    period = StringField(_l("Period"), validators=[Optional(), Length(max=40), _valid_period],
                          description=_l("Empty for every period; 2025, 2025-Q1, 2025-W14…"))
     checklist = SelectField(_l("Checklist"), choices=[], default="")
     units = SelectMultipleField(_l("Units"), choices=[],

@@ -1,7 +1,7 @@
 """The start page: what each role needs first."""
 from __future__ import annotations
 
-from flask import redirect, render_template, url_for
+from flask import current_app, redirect, render_template, url_for
 
 from ..services import inspections as inspection_service
 from .auth import acting_user, record_unit_names, scope, store
@@ -53,4 +53,4 @@ def latest_ranking(current):
     newest = newest[0]
     return rankings.ranking(store(), current, rankings.RankingQuery(
         checklist=newest.checklist_id, period=newest.period, kind="inspection"),
-        every_record=True)
+        every_record=True, tz=current_app.config["TIMEZONE"])

@@ -41,7 +41,8 @@ def index():
     if args.get("checklist") or args.get("period"):
         try:
             ranking = ranking_service.ranking(store(), scope(), ranking_service.ranking_query(args),
-                                              library=current_app.extensions["checklists"])
+                                              library=current_app.extensions["checklists"],
+                                              tz=current_app.config["TIMEZONE"])
         except Invalid as error:
             problem, status = translate(error.message), 400
     bands = Counter(row["band"] for row in ranking["rows"] if row["band"]) if ranking else {}
