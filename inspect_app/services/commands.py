@@ -260,7 +260,7 @@ def advance_op(body: Any) -> AdvanceOp:
     """``{op_id, stage?}`` → :class:`AdvanceOp`."""
     body = json_object(body, ADVANCE_BODY_KEYS)
     stage = body.get("stage")
-    if stage is not None and stage not in stages.STAGE_LABELS:
+    if stage is not None and (not isinstance(stage, str) or stage not in stages.STAGE_LABELS):
         raise Invalid(N_("stage must be one of %(stages)s", stages=", ".join(stages.STAGE_LABELS)),
                       field="stage")
     return AdvanceOp(op_id=op_id_of(body.get("op_id")), stage=stage)

@@ -25,7 +25,9 @@
   });
   var sending = null;
   Array.prototype.forEach.call(document.querySelectorAll("form[id^=explain-]"), function (form) {
-    form.addEventListener("submit", function () { sending = form; });
+    form.addEventListener("submit", function (event) {  // not sent offline: kept as typed
+      if (!event.defaultPrevented && navigator.onLine) sending = form;
+    });
   });
   window.addEventListener("pagehide", function () {
     boxes.forEach(function (box) {

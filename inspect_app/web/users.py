@@ -22,7 +22,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import TextInput
 
 from ..domain.models import ROLES, User
-from ..domain.text import SHORT_TEXT
+from ..domain.text import PASSWORD_TEXT, SHORT_TEXT
 from ..services import Conflict, Missing, ServiceError, Throttled, accounts
 from ..services.commands import UserEdit
 from ..services.inspections import PAGE_SIZE, clamped, page_number
@@ -50,7 +50,7 @@ class UserForm(Form):
     role = SelectField(_l("Role"), choices=[SelectChoice(r, ROLE_LABELS[r]) for r in ROLES])
     unit = UnitField(_l("Unit (commune officers only)"), choices=[], validate_choice=False)
     password = PasswordField(_l("Password (at least 8 characters)"),
-                             validators=[DataRequired(), Length(min=8, max=200)])
+                             validators=[DataRequired(), Length(min=8, max=PASSWORD_TEXT)])
 
 
 def refusal_message(error: ServiceError) -> str:
@@ -93,17 +93,18 @@ class ResetPasswordForm(Form):
     """Typed twice, or left empty for a generated one-time password."""
 
     password = PasswordField(_l("New password (empty: the app makes one)"),
-                             validators=[Optional(), Length(max=200)])
-    confirm = PasswordField(_l("The new password again"), validators=[Optional(), Length(max=200)])
+                             validators=[Optional(), Length(max=PASSWORD_TEXT)])
+    confirm = PasswordField(_l("The new password again"),
+                            validators=[Optional(), Length(max=PASSWORD_TEXT)])
 
 
 class ChangePasswordForm(Form):
     current_password = PasswordField(_l("Current password"),
-                                     validators=[DataRequired(), Length(max=200)])
+                                     validators=[DataRequired(), Length(max=PASSWORD_TEXT)])
     password = PasswordField(_l("New password (at least 8 characters)"),
-                             validators=[DataRequired(), Length(max=200)])
+                             validators=[DataRequired(), Length(max=PASSWORD_TEXT)])
     confirm = PasswordField(_l("The new password again"),
-                            validators=[DataRequired(), Length(max=200)])
+                            validators=[DataRequired(), Length(max=PASSWORD_TEXT)])
 
 
 class TokenForm(Form):
