@@ -39,7 +39,7 @@ from ..services import inspections as inspection_service
 from ..services import remediation as service
 from ..services import reminders as reminder_service
 from .auth import record_unit_names, roles_required, scope, store
-from .common import local_today, pager_of, photo_limits, safe_next
+from .common import carries_photos, local_today, pager_of, photo_limits, safe_next
 from .errors import status_of
 from .forms import Form
 from .i18n import translate
@@ -313,6 +313,7 @@ def _base_rev(form) -> int | None:
 
 
 @bp.post("/item/<item_id>/progress")
+@carries_photos
 @roles_required("admin", "inspector", "unit")
 def progress(item_id: str):
     """Status, progress note, reason and photo of one item, in one operation."""
