@@ -5,24 +5,8 @@ from __future__ import annotations
 
 import io
 
-import pytest
-
-from .support import World, form_fields, login
-
-
-@pytest.fixture
-def world(app, client):
-    return World(app, client)
-
-
-@pytest.fixture
-def plan(world):
-    """A finalized inspection of NT by "lead": 1.6 failed; its item is ``plan["item"]``."""
-    record = world.start("lead", "NT", team=["mate"])
-    world.answer("lead", record, "1.6", value=False, note="Chưa ban hành kế hoạch tuyên truyền")
-    world.finalize("lead", record)
-    item = next(i for i in world.record(record).items if i.criterion == "1.6")
-    return {"record": record, "item": item.id}
+from .support import form_fields, login
+from .test_plan_as_entered import plan, world  # noqa: F401  (a finalized plan: 1.6)
 
 
 def test_a_big_photo_on_the_no_js_progress_form_keeps_the_progress_note(world, plan):
