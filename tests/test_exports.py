@@ -483,6 +483,29 @@ def test_sheet_names_are_valid_and_distinct():
         "Điểm a-b- -x-", "Tổng hợp", "x" * 31, "X" * 27 + " (2)"]
 
 
+def test_a_sheet_name_cut_at_31_characters_does_not_end_with_an_apostrophe():
+    """What happened: a checklist version named "năm 2025 'bản sửa' lần hai" (versions are
+    free text) made the score sheet's title end in "'" once cut to 31 characters (the
+    apostrophes were stripped before the cut): XlsxWriter refused the name and the export
+    failed with a 500 instead of giving the file."""
+    title = "Điểm cchc-xa năm 2025 'bản sửa' lần hai"
+    assert title[:31].endswith("'")
+    assert xlsx.sheet_names([title]) == [title[:30]]
+    summary = dict(checklist_title="Kiểm tra CCHC", team=[], created_by="x", kind="inspection",
+                   created_at="2025-01-01T00:00:00+00:00", status="finalized",
+                   checklist_id="cchc-xa", period="2025")
+    order = [(InspectionSummary(**summary, id="a", unit="TN", checklist_version="2025.1",
+                                percent=80.0), 1),
+             (InspectionSummary(**summary, id="b", unit="NT", checklist_version=title[13:],
+                                percent=70.0), 2)]
+    report = workbook.build(order, {"a": "Xã Thiện Nghiệp", "b": "Xã Nghĩa Thắng"},
+                            lambda ids: iter(()), locale="vi", today=_dt.date(2025, 6, 1))
+    out = io.BytesIO()
+    xlsx.write(report, out)
+    names = openpyxl.load_workbook(io.BytesIO(out.getvalue())).sheetnames
+    assert len([n for n in names if n.startswith("Điểm cchc-xa")]) == 2, names
+
+
 # ---------------------------------------------------------------- the command
 
 

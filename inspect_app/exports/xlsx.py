@@ -98,7 +98,7 @@ def sheet_names(titles: list[str], taken: set[str] | None = None) -> list[str]:
     taken = set(taken or ())
     for title in titles:
         base = _BAD_SHEET_CHARS.sub("-", unicodedata.normalize("NFC", title)).strip("'") or "Sheet"
-        name, n = base[:SHEET_NAME_MAX], 1
+        name, n = base[:SHEET_NAME_MAX].rstrip("'"), 1  # cut, then no apostrophe at its end
         while name.casefold() in taken:
             n += 1
             suffix = f" ({n})"
