@@ -99,3 +99,35 @@ def test_refusal_to_start_a_merged_unit_names_the_new_unit_by_its_name(app):
     assert response.status_code == 400
     assert "Xã An đã được sáp nhập" in shown
     assert "sáp nhập vào Xã Mới" in shown
+
+
+def _province_file(lines: int) -> str:
+    return "code,name,parent\nH,Huyện Một,\n" + "".join(
+        f"x{i:05d},Xã số {i},h\n" for i in range(lines - 1))
+
+
+def test_a_province_file_of_20000_units_typed_in_lower_case_is_imported():
+    """What happened: each row's code (and parent) was matched case-blind against every
+    code read so far, in a new set built for every row: a province's 12.000-line units
+    file took 11 s, 20.000 lines about a minute (past the worker's timeout). Codes typed
+    in lower case still name the stored units and the file's own rows."""
+    store = MemoryStore()
+    unit_service.add_unit(store, "X00000", "Xã số 0 (cũ)")
+    unit_service.import_units(store, _province_file(20_000))
+    units = {u.code: u for u in store.list_units()}
+    assert len(units) == 20_000
+    assert "x00000" not in units and units["X00000"].name == "Xã số 0"
+    assert units["x19998"].parent == "H"
+
+
+def test_a_units_file_over_the_line_limit_is_refused_naming_the_limit():
+    """What happened: the units import had no line limit (the survey import stops at
+    20.000 lines): a file of any length was read, row by row, inside the request."""
+    store = MemoryStore()
+    try:
+        unit_service.import_units(store, _province_file(20_001))
+    except Invalid as exc:
+        assert "20000" in str(exc.details) or "20000" in str(exc), exc.details
+    else:
+        raise AssertionError("a file over the line limit was imported")
+    assert store.list_units() == []

@@ -42,7 +42,7 @@ from ..domain.models import Answer, Inspection
 from ..domain.numbers import NumberUnclear, json_number, read_number, to_fraction
 from ..domain.periods import PeriodError, parse_period
 from ..domain.text import NotText, csv_delimiter, decode_upload, fold, nfc
-from ..domain.units import stored_code
+from ..domain.units import Codes
 from ..storage import Store
 from . import Forbidden, Invalid, Missing, TooLarge, audit, clock
 from .inspections import checklist_of
@@ -231,6 +231,7 @@ def parse(text: str, records: dict[str, Inspection], units: set[str]
         return {}, problems
     figures: dict[str, dict[str, Decimal]] = {}
     seen: dict[tuple[str, str], int] = {}
+    codes = Codes(units)
     for line, row in rows[1:]:
         if not any(cell.strip() for cell in row):
             continue
@@ -239,7 +240,7 @@ def parse(text: str, records: dict[str, Inspection], units: set[str]
             problems.append(_at(line, None, N_("%(count)s cells, the header has %(columns)s",
                                                count=len(row), columns=len(header))))
             continue
-        code = stored_code(cells[layout.unit], units)
+        code = codes.stored(cells[layout.unit])
         unit_column = header[layout.unit]
         if code not in units:
             problems.append(_at(line, unit_column, N_("unknown unit %(code)s", code=code or "—")))

@@ -32,13 +32,15 @@ from ..domain.text import (
     matches,
     nfc,
 )
-from ..domain.units import carrier, merged_into_any, stored_code, successor, unit_order
+from ..domain.units import Codes, carrier, merged_into_any, stored_code, successor, unit_order
 from ..storage import Store
 from . import Invalid, audit, clock
 from .commands import quoted
 
 CODE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
 MAX_NAME = 200
+#: At most this many lines in a units file (a province has a few thousand units).
+MAX_LINES = 20_000
 #: Spreadsheets save CSV with commas, or with semicolons where the comma is the decimal
 #: separator (a Vietnamese Excel); tab-separated text comes from copying cells.
 # Accept Vietnamese headers too, as a province's spreadsheet would have them, typed with
@@ -440,6 +442,9 @@ def parse_units_csv(text: str, existing: set[str] | dict[str, str | None],
         for row in reader:
             rows.append((line, row))
             line = reader.line_num + 1
+            if len(rows) > MAX_LINES + 1:
+                return ImportResult([], [_at_line(line - 1, N_("more than %(max)s lines",
+                                                               max=MAX_LINES))])
     except csv.Error as exc:
         return ImportResult([], [_at_line(reader.line_num, str(exc))])
     if not rows:
@@ -457,7 +462,7 @@ def parse_units_csv(text: str, existing: set[str] | dict[str, str | None],
     errors: list[tuple[int, Message]] = []
     parsed: list[tuple[int, Unit]] = []
     seen: dict[str, int] = {}
-    known_codes = set(existing)
+    codes = Codes(existing)  # the stored codes, then the file's
     for number, row in rows[1:]:
         if not any(cell.strip() for cell in row):
             continue
@@ -473,13 +478,14 @@ def parse_units_csv(text: str, existing: set[str] | dict[str, str | None],
             errors.extend((number, p) for p in problems)
             continue
         # a code typed in another case is the stored unit's (or an earlier row's)
-        code = stored_code(code, known_codes | set(seen))
-        parent = stored_code(parent, known_codes | set(seen)) if parent else parent
+        code = codes.stored(code)
+        parent = codes.stored(parent) if parent else parent
         if code in seen:
             errors.append((number, N_("code %(code)r repeats line %(line)s", code=code,
                                       line=seen[code])))
             continue
         seen[code] = number
+        codes.add(code)
         into, on = _merge_cells(values, number, errors)
         parsed.append((number, Unit(code=code, name=name, parent=parent or None,
                                     address=address, merged_into=into, merged_on=on)))
