@@ -116,6 +116,18 @@ def ensure_answers_open(inspection: Inspection) -> None:
 
 ANSWER_CONTENT_KEYS = ("value", "inputs", "na", "note", "explanation")
 
+#: At most this many photos on one criterion's answer (each is printed in the minutes).
+MAX_PHOTOS = 30
+
+
+def ensure_room_for_photo(answer: Answer, criterion_id: str, label: str) -> None:
+    """Refuse one more photo on an answer that holds ``MAX_PHOTOS`` (``label``: the
+    criterion as people read it)."""
+    if len(answer.photos) >= MAX_PHOTOS:
+        raise BadAnswer(N_("%(criterion)s: at most %(max)s photos on one criterion; remove one "
+                           "to add another", criterion=label, max=MAX_PHOTOS),
+                        criterion=criterion_id)
+
 
 def answer_content(answer: Answer | None) -> dict[str, Any]:
     """What a PUT compares: the §4 answer plus the self-check explanation."""

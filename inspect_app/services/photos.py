@@ -223,6 +223,7 @@ def attach_to_answer(store: Store, scope: Scope, inspection_id: str, criterion_i
                                         criterion=criterion_label(criterion)),
                                      criterion=criterion_id)
         answer = inspection.answers.get(criterion_id) or Answer()
+        rules.ensure_room_for_photo(answer, criterion_id, criterion_label(criterion))
         answer.photos.append(photo_id)
         answer.rev += 1
         rules.touch(inspection, answer, by, at)
