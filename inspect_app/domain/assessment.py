@@ -42,6 +42,15 @@ STAGE_LABELS = {
 }
 
 
+#: The stages in the order an assessment goes through them.
+STAGES = tuple(STAGE_LABELS)
+
+
+def reached(inspection: Inspection, stage: str) -> bool:
+    """Whether the assessment is at ``stage`` or past it."""
+    return STAGES.index(stage_of(inspection)) >= STAGES.index(stage)
+
+
 def stage_of(inspection: Inspection) -> str:
     """The stage of an assessment (``self`` for one that has none stored yet)."""
     return inspection.stage or "self"

@@ -84,10 +84,28 @@ def remember(inspection: Inspection, op_id: str, digest: str, kind: str, target:
 
 
 def ensure_draft(inspection: Inspection) -> None:
-    """Refuse any change to a finalized record."""
+    """Refuse any change to a finalized record; a final assessment is never reopened, so
+    its refusal does not tell to reopen it (:func:`reopenable`)."""
     if inspection.status != "draft":
-        raise Locked(N_("this record is finalized; reopen it to change it"),
+        raise Locked(N_("this record is finalized; reopen it to change it")
+                     if reopenable(inspection) else N_("this assessment is final"),
                      status=inspection.status)
+
+
+def finalizable(inspection: Inspection) -> bool:
+    """Whether the record can be finalized now (by whom is ``services.inspections.
+    can_finalize``): a draft inspection or self-check; an assessment never, it moves on
+    stage by stage (DESIGN §10). The review page, the confirmation and finalizing itself
+    all ask this (see :func:`ensure_finalizable`)."""
+    return inspection.status == "draft" and inspection.kind != "assessment"
+
+
+def ensure_finalizable(inspection: Inspection) -> None:
+    """Refuse finalizing a record :func:`finalizable` says no to, saying why."""
+    if inspection.kind == "assessment":
+        raise Conflict(N_("an assessment is not finalized: it moves on stage by stage "
+                          "(advance) and is final after its appraisal"), stage=inspection.stage)
+    ensure_draft(inspection)
 
 
 def reopenable(inspection: Inspection) -> bool:

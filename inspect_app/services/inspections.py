@@ -776,8 +776,16 @@ def save_section(store: Store, scope: Scope, inspection_id: str,
 
 # ---------------------------------------------------------------- finalize and reopen
 
+def finalize_offered(scope: Scope, inspection: Inspection) -> bool:
+    """Whether the pages offer this user to finalize the record now: it can be finalized
+    (:func:`~inspect_app.domain.inspection.finalizable`) and they may."""
+    return rules.finalizable(inspection) and can_finalize(scope, inspection)
+
+
 def can_finalize(scope: Scope, inspection: Inspection) -> bool:
-    """The team lead or an admin; for a self-check any user of the unit."""
+    """Who may finalize: the team lead or an admin; for a self-check any user of the unit
+    (whether the record can be finalized is :func:`~inspect_app.domain.inspection.
+    finalizable`)."""
     if scope.role == "admin":
         return True
     if inspection.kind == "self_check":
@@ -807,17 +815,13 @@ def finalize(store: Store, scope: Scope, inspection_id: str, op: FinalizeOp, *,
     day = today or clock.today()
 
     def apply(inspection: Inspection, at: str):
-        rules.ensure_draft(inspection)
+        rules.ensure_finalizable(inspection)
         merges = store.unit_merges()  # read under UNITS_LOCK: no merge moves items meanwhile
         if op.base_rev is not None and op.base_rev != inspection.rev:
             # a team mate saved something after the summary was shown: never freeze a
             # score or items that the one finalizing has not seen
             raise rules.Stale(N_("answers changed after this summary was shown: look at it "
                                  "again before finalizing"), current={"rev": inspection.rev})
-        if inspection.kind == "assessment":
-            raise Conflict(N_("an assessment is not finalized: it moves on stage by stage "
-                              "(advance) and is final after its appraisal"),
-                           stage=inspection.stage)
         plan = closing(inspection, allow_unanswered=allow, day=day, at=at, by=by,
                        merges=merges)
         card, unanswered = plan.card, plan.unanswered
@@ -936,10 +940,10 @@ def closing(inspection: Inspection, *, allow_unanswered: bool, day: _dt.date, at
 def finalize_preview(store: Store, scope: Scope, inspection_id: str, *, allow_unanswered: bool,
                      today: _dt.date | None = None) -> tuple[Inspection, Closing]:
     """The record and what finalizing it now would do, for the confirmation step; nothing
-    is written. Refused as finalizing is; :class:`Conflict` once it is finalized."""
+    is written. Refused as finalizing is (:func:`~inspect_app.domain.inspection.
+    ensure_finalizable`: a finalized record, an assessment)."""
     inspection = editable(store, scope, inspection_id, lambda i: can_finalize(scope, i))
-    if inspection.status != "draft":
-        raise Conflict(N_("This record is already finalized."))
+    rules.ensure_finalizable(inspection)
     return inspection, closing(inspection, allow_unanswered=allow_unanswered,
                                day=today or clock.today(), at=clock.now_iso(),
                                by=scope.user.username, merges=store.unit_merges())

@@ -123,7 +123,10 @@ def save_appraisal(inspection_id: str, section_id: str):
         flash(_("The form could not be read; try again."), "error")
         return redirect(request.url)
     copy_of = request.form.get("copy")
-    problems: list[str] = []
+    # the round closed since the page was opened: nothing is saved, even what was untouched
+    # (never "saved"), and the section comes back as typed
+    closed = stages.current_round(inspection) is None
+    problems: list[str] = [_("No appraisal round is open: nothing was saved.")] if closed else []
     typed: dict[str, dict] = {}  # the refused criteria's values as typed, by key
     for cf in spec.criteria:
         c = cf.criterion
@@ -132,6 +135,9 @@ def save_appraisal(inspection_id: str, section_id: str):
         data = {part.name: form[f"{cf.key}_{part.name}"].data for part in cf.parts}
         if not data.get("orig") and copy_of != c.id:
             continue  # not on the page that was sent: nothing to save of it
+        if closed:
+            typed[cf.key] = data
+            continue
         refused = [str(e) for part in cf.parts for e in form[f"{cf.key}_{part.name}"].errors]
         if refused:  # this criterion is said; the section's other criteria are still saved
             problems.append(f"{criterion_label(c)}: {'; '.join(refused)}")
@@ -215,6 +221,7 @@ def _explanations_page(inspection_id: str, *, typed: dict[str, str] | None = Non
     return render_template(
         "assessments/explanations.html", inspection=inspection, asked=asked,
         unit=store().get_unit(inspection.unit), stage=stages.stage_of(inspection),
+        started=stages.reached(inspection, "explanation"),
         can_advance=scope().can_advance(inspection, stages.stage_of(inspection)),
         op_id=lambda: str(uuid.uuid4()), typed=typed or {}, errors=errors or {}), status
 

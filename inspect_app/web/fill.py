@@ -320,7 +320,7 @@ def review(inspection_id: str):
         progress=card.progress(), unit=store().get_unit(inspection.unit),
         evidence=rules.evidence_needs(inspection, checklist),
         missing=rules.missing_evidence(inspection, checklist),
-        can_finalize=inspection.status == "draft" and service.can_finalize(scope(), inspection))
+        can_finalize=service.finalize_offered(scope(), inspection))
 
 
 @bp.get("/<inspection_id>/finalize")
@@ -333,7 +333,7 @@ def confirm_finalize(inspection_id: str):
         inspection, plan = service.finalize_preview(
             store(), scope(), inspection_id, allow_unanswered=allow,
             today=local_today())
-    except Conflict as exc:  # finalized already
+    except Conflict as exc:  # finalized already, or an assessment
         flash(translate(exc.message), "warning")
         return redirect(url_for("inspections.view", inspection_id=inspection_id))
     except (Missing, Forbidden) as exc:

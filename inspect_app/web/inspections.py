@@ -206,7 +206,7 @@ def view(inspection_id: str):
         "inspections/view.html", inspection=inspection, checklist=checklist, card=card,
         score=service.card_dict(inspection), unit=store().get_unit(inspection.unit),
         nav=section_nav(checklist, card), can_edit=current.can_edit(inspection),
-        can_finalize=service.can_finalize(current, inspection),
+        can_finalize=service.finalize_offered(current, inspection),
         can_reopen=rules.reopenable(inspection) and current.can_reopen(inspection),
         show_qr=show_qr, join_link=join_url(inspection) if show_qr else None, users=users,
         counterpart=service.counterpart(store(), current, inspection),
