@@ -82,9 +82,9 @@ def test_explanations_page_before_the_stage_says_it_has_not_started(app, client,
     login(client, "ua")
     assert post_advance(client, record).status_code == 302
     assert stage(app, record) == "appraisal1"
-    text = page_text(client.get(f"/assessments/{record}/explanations?lang=en"))
-    assert "The explanation stage is closed" not in text
-    assert "The explanation stage has not started yet" in text
+    text = page_text(client.get(f"/assessments/{record}/explanations"))
+    assert "Giai đoạn giải trình đã kết thúc" not in text
+    assert "Giai đoạn giải trình chưa bắt đầu" in text
 
 
 def test_appraisal_sent_after_the_round_closed_says_nothing_was_saved(app, client, record):
@@ -110,4 +110,5 @@ def test_appraisal_sent_after_the_round_closed_says_nothing_was_saved(app, clien
     shown = page_text(client.get(response.headers["Location"])) if response.status_code == 302 \
         else page_text(response)
     assert "Đã lưu điểm thẩm định." not in shown
+    assert "Không có vòng thẩm định nào đang mở: chưa lưu gì." in shown
     assert store.get_inspection(record).rounds["appraisal1"] == before
