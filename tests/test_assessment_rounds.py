@@ -196,3 +196,15 @@ def test_units_never_see_a_round_and_unknown_rounds_are_404(app, people, client,
     assert lead.get(f"/assessments/rounds/{CHECKLIST}/2025").status_code == 404
     admin = login(app.test_client(), "admin")
     assert admin.get(f"/assessments/rounds/{CHECKLIST}/2031").status_code == 404
+
+
+def test_round_deadlines_typed_with_spaces_around_them_are_taken(people, client):
+    """What happened: "31/03/2099 " pasted from a letter (or " 2099-05-31") was refused
+    "no longer than 10 characters" on both deadline boxes, the length checked on the text
+    before its spaces were trimmed; no round was opened."""
+    login(client, "admin")
+    response = post_round(client, form_page(client), units=["A"], self_due="31/03/2099 ",
+                          explain_due=" 2099-05-31")
+    assert response.status_code == 302, response.get_data(as_text=True)[-3000:]
+    record = people.get_inspection(assessments_in(people)[0].id)
+    assert record.deadlines == {"self": "2099-03-31", "explain": "2099-05-31"}

@@ -31,7 +31,7 @@ from ..services import inspections as service
 from . import fill_forms
 from .auth import roles_required, scope, store
 from .common import carries_photos, csrf, local_today, photo_limits
-from .forms import Form
+from .forms import Form, stripped
 from .i18n import current_locale, translate
 
 bp = Blueprint("assessments", __name__, url_prefix="/assessments")
@@ -390,8 +390,10 @@ class RoundForm(Form):
     units = SelectMultipleField(_l("Units"), choices=[], validate_choice=False,
                                 option_widget=CheckboxInput(),
                                 widget=ListWidget(prefix_label=False))
-    self_due = StringField(_l("Self-assessment deadline"), validators=[Length(max=10)])
-    explain_due = StringField(_l("Explanation deadline"), validators=[Length(max=10)])
+    self_due = StringField(_l("Self-assessment deadline"), validators=[Length(max=10)],
+                           filters=[stripped])
+    explain_due = StringField(_l("Explanation deadline"), validators=[Length(max=10)],
+                              filters=[stripped])
 
 
 def _date_of(text: str | None) -> _dt.date | None:

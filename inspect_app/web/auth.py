@@ -31,7 +31,7 @@ from ..domain.text import PASSWORD_TEXT
 from ..services import Forbidden, Throttled, accounts
 from ..services.inspections import scope_for
 from .common import csrf, safe_next
-from .forms import Form
+from .forms import Form, stripped
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -157,7 +157,7 @@ class LoginForm(Form):
     # the password may be as long as an account's may be (a passphrase set on the command
     # line)
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=40)],
-                           filters=[lambda v: v.strip() if isinstance(v, str) else v],
+                           filters=[stripped],
                            render_kw={"autocomplete": "username", "autocapitalize": "none",
                                       "autocorrect": "off", "spellcheck": "false"})
     password = PasswordField(_l("Password"),

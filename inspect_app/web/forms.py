@@ -34,6 +34,12 @@ class Form(FlaskForm):
             return _TRANSLATIONS
 
 
+def stripped(value):
+    """A field filter: the text without the spaces around it, before its length is checked
+    (a phone keyboard adds a space after a word, a copy from a letter brings one)."""
+    return value.strip() if isinstance(value, str) else value
+
+
 def _messages() -> None:  # pragma: no cover - never called: read by `make messages`
     """The texts of WTForms' and Flask-WTF's validators and fields our forms use (as
     WTForms 3.3 and Flask-WTF 1.3 write them), so that the catalogue has them."""
