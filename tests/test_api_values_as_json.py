@@ -86,3 +86,24 @@ def test_unknown_option_message_lists_options_as_json_not_python(world):
     error = response.get_json()["error"]
     assert error.startswith("c4 Mức độ công khai"), error
     assert "True" not in error, error
+
+
+@pytest.mark.parametrize("value, written", [
+    ({"du_toan": True}, '{"du_toan": true}'),
+    ([["du_toan", None]], '["du_toan", null]'),
+])
+def test_a_refused_list_or_object_is_named_as_the_client_wrote_it(world, value, written):
+    """What happened: a multi criterion (6.2 of cchc-xa) answered with an object or a list
+    in the list was refused quoting Python's spelling, ``{'du_toan': True}`` and
+    ``['du_toan', None]``, which the client never sent."""
+    record = world.start("lead", "NT")
+    response = _put(world, record, "6.2", value=value)
+    assert response.status_code == 400
+    error = response.get_json()["error"]
+    assert written in error and "True" not in error and "None" not in error, error
+
+
+def test_a_long_refused_list_is_named_cut():
+    from inspect_app.domain.numbers import shown
+
+    assert shown(list(range(1000))).endswith("…") and len(shown(list(range(1000)))) == 120

@@ -115,7 +115,8 @@ def within_limits(value: object) -> bool:
 def shown(value: object) -> str:
     """A value as a message names it: a number as its plain decimal spelling
     (1e+12 → 1000000000000); true, false, null, NaN and Infinity as a JSON client wrote
-    them (not Python's True, None, nan); anything else as written ('có')."""
+    them (not Python's True, None, nan), also inside a list or an object (cut after
+    120 characters); anything else as written ('có')."""
     if is_number(value):
         number = to_decimal(value)
         if abs(number) > MAX_NUMBER * 1000:
@@ -124,6 +125,9 @@ def shown(value: object) -> str:
         return format(number.normalize(), "f")
     if value is None or isinstance(value, bool | float):
         return json.dumps(value)
+    if isinstance(value, list | dict):
+        written = json.dumps(value, ensure_ascii=False, default=str)
+        return written if len(written) <= 120 else written[:119] + "…"
     return repr(value)
 
 
