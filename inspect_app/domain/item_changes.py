@@ -26,7 +26,7 @@ from .errors import Conflict, Forbidden, Invalid, Unprocessable
 from .inspection import Stale
 from .messages import N_
 from .models import ITEM_STATUSES, Event, ProgressNote, RemediationItem
-from .remediation import as_dict
+from .remediation import as_dict, is_withdrawn
 from .text import LONG_TEXT, TextProblem, clean_text
 
 TEXT_FIELDS = ("finding", "cause", "action", "owner", "cooperating", "output")
@@ -249,6 +249,13 @@ def apply_change(item: RemediationItem, change: dict[str, Any], *, base_rev: int
             raise Stale(N_("the item changed since you loaded it"), item=item.id,
                         current=as_dict(item))
         return False  # already so: a retry or a double tap
+    if is_withdrawn(item) and "status" not in differs:
+        # a note or a field would end its withdrawal without a word (a plan row again, never
+        # restored when the shortcoming returns); moving it to another status is a decision
+        raise BadTransition(N_("this item was withdrawn: its criterion was corrected when the "
+                               "record was finalized again, so there is nothing to do on it "
+                               "(it comes back by itself if the shortcoming does)"),
+                            current=as_dict(item))
     action = "progress" if note or photos else "updated"
     if "status" in differs:
         action = _move(item, target, powers)

@@ -32,7 +32,7 @@ from wtforms.validators import Length, Optional
 
 from ..domain import item_changes
 from ..domain.models import Inspection, RemediationItem
-from ..domain.remediation import is_due_soon, is_overdue, plan_groups, plan_progress
+from ..domain.remediation import is_due_soon, is_overdue, is_withdrawn, plan_groups, plan_progress
 from ..domain.reminders import days_overdue
 from ..services import ServiceError, commands
 from ..services import inspections as inspection_service
@@ -266,8 +266,10 @@ def _render_item(inspection: Inspection, found: RemediationItem, *, progress_for
                                     [found.status] + [m for m in moves if m != found.status]]
     if fields_form is None:
         fields_form = ItemFieldsForm(formdata=None, obj=found, **fresh)
-    editable_fields = [f for f in item_changes.ITEM_FIELDS
-                       if powers.plan or powers.admin or (powers.update and f in item_changes.UNIT_FIELDS)]
+    withdrawn = is_withdrawn(found)  # takes no note nor column: only a move to a status
+    editable_fields = [] if withdrawn else [
+        f for f in item_changes.ITEM_FIELDS
+        if powers.plan or powers.admin or (powers.update and f in item_changes.UNIT_FIELDS)]
     if review_form is None:
         review_form = ReviewForm(formdata=None, **fresh)
     users = {u.username: u for u in store().list_users()}
@@ -276,6 +278,7 @@ def _render_item(inspection: Inspection, found: RemediationItem, *, progress_for
         unit=store().get_unit(inspection.unit), criterion=checklist.criterion(found.criterion or ""),
         today=local_today(), progress_form=progress_form, fields_form=fields_form,
         editable_fields=editable_fields, review_form=review_form, moves=moves,
+        withdrawn=withdrawn,
         can_review=scope().can_verify_item(inspection) and (
             found.status == "done" or (found.status == "verified" and powers.admin)),
         conflict=conflict, error=error, users=users, item_js=item_config(inspection, found),
