@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -18,8 +19,10 @@ _PATTERNS = (
 )
 _ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 _ROMAN_NUMBER = {v.lower(): k for k, v in _ROMAN.items()}
-#: Periods as people write them (and as :meth:`Period.label` prints them in Vietnamese),
-#: lower case and NFC, each with how to write its code.
+#: The languages :meth:`Period.label` writes; what it writes in each is read back.
+LABEL_LOCALES = ("vi", "en")
+#: Other ways people write periods in Vietnamese (without "năm", "Q1/2025", "03/2025",
+#: "Tuần 14/2025"), lower case and NFC, each with how to write its code.
 _WRITTEN = (
     (re.compile(r"(?:năm\s*)?(\d{4})"), lambda m: m.group(1)),
     (re.compile(r"6\s*tháng\s*(đầu|cuối)\s*(?:năm\s*)?(\d{4})"),
@@ -33,15 +36,42 @@ _WRITTEN = (
 )
 
 
+def _folded(text: str) -> str:
+    """``text`` as periods are compared: NFC, lower case, commas and runs of spaces as
+    one space ("Week 14, 2025" → "week 14 2025")."""
+    return " ".join(unicodedata.normalize("NFC", text).replace(",", " ").lower().split())
+
+
 def _as_code(text: str) -> str:
-    """A period written the Vietnamese way ("Năm 2025", "Quý I năm 2025", "Q1/2025",
-    "03/2025", "6 tháng đầu năm 2025", "Tuần 14/2025") as its code; else as it was."""
-    written = " ".join(unicodedata.normalize("NFC", text).lower().split())
+    """A period as the pages write it (:meth:`Period.label`, in every language of
+    :data:`LABEL_LOCALES`: "Quý I năm 2025", "Q1 2025", "March 2025", "Week 14, 2025") or
+    as people write it in Vietnamese ("Q1/2025", "03/2025", "Tuần 14/2025") as its code;
+    else as it was."""
+    written = _folded(text)
     for pattern, code in _WRITTEN:
         match = pattern.fullmatch(written)
         if match:
             return code(match)
+    years = re.findall(r"\d{4}", written)
+    if len(years) == 1:
+        return _labels_of(int(years[0])).get(written, text)
     return text
+
+
+@functools.lru_cache(maxsize=32)
+def _labels_of(year: int) -> dict[str, str]:
+    """Every period of ``year`` by its label in each language (folded) → its code."""
+    if not 2000 <= year <= 2100:
+        return {}
+    kinds = [("year", 0)] + [("half", n) for n in (1, 2)] + [("quarter", n) for n in range(1, 5)]
+    kinds += [("month", n) for n in range(1, 13)] + [("week", n) for n in range(1, 54)]
+    labels = {}
+    for kind, number in kinds:
+        period = _period(kind, year, number)
+        if period is not None:
+            labels.update({_folded(period.label(locale)): period.code
+                           for locale in LABEL_LOCALES})
+    return labels
 
 
 class PeriodError(ValueError):
@@ -76,36 +106,49 @@ class Period:
 
 
 def parse_period(code: str) -> Period:
-    """Parse a period code; raise :class:`PeriodError` naming the accepted forms."""
+    """Parse a period code (or a period written as :func:`_as_code` reads it); raise
+    :class:`PeriodError` naming the accepted forms."""
     text = _as_code((code or "").strip()).upper()
     for kind, pattern in _PATTERNS:
         match = pattern.fullmatch(text)
         if not match:
             continue
-        year = int(match.group(1))
-        if not 2000 <= year <= 2100:
-            break
         number = int(match.group(2)) if match.lastindex and match.lastindex > 1 else 0
-        if kind == "year":
-            start, end = _dt.date(year, 1, 1), _dt.date(year, 12, 31)
-        elif kind == "half":
-            start = _dt.date(year, 1 if number == 1 else 7, 1)
-            end = _dt.date(year, 6, 30) if number == 1 else _dt.date(year, 12, 31)
-        elif kind == "quarter":
-            start = _dt.date(year, 3 * number - 2, 1)
-            end = _month_end(year, 3 * number)
-        elif kind == "month":
-            start, end = _dt.date(year, number, 1), _month_end(year, number)
-        else:
-            try:
-                start = _dt.date.fromisocalendar(year, number, 1)
-            except ValueError:
-                break
-            end = start + _dt.timedelta(days=6)
-        return Period(text, kind, year, number, start, end)
+        period = _period(kind, int(match.group(1)), number)
+        if period is not None:
+            return period
+        break
     raise PeriodError(N_("%(code)s is not a period: write it like 2025, 2025-H1, 2025-Q1, "
                          "2025-03 or 2025-W14 (or Năm 2025, Quý I năm 2025, 03/2025)",
                          code=repr(code)))
+
+
+_CODES = {"year": "{y}", "half": "{y}-H{n}", "quarter": "{y}-Q{n}", "month": "{y}-{n:02d}",
+          "week": "{y}-W{n:02d}"}
+
+
+def _period(kind: str, year: int, number: int) -> Period | None:
+    """The period of ``kind`` numbered ``number`` in ``year``; None when there is none
+    (a year outside 2000–2100, week 53 of a year of 52)."""
+    if not 2000 <= year <= 2100:
+        return None
+    if kind == "year":
+        start, end = _dt.date(year, 1, 1), _dt.date(year, 12, 31)
+    elif kind == "half":
+        start = _dt.date(year, 1 if number == 1 else 7, 1)
+        end = _dt.date(year, 6, 30) if number == 1 else _dt.date(year, 12, 31)
+    elif kind == "quarter":
+        start = _dt.date(year, 3 * number - 2, 1)
+        end = _month_end(year, 3 * number)
+    elif kind == "month":
+        start, end = _dt.date(year, number, 1), _month_end(year, number)
+    else:
+        try:
+            start = _dt.date.fromisocalendar(year, number, 1)
+        except ValueError:
+            return None
+        end = start + _dt.timedelta(days=6)
+    return Period(_CODES[kind].format(y=year, n=number), kind, year, number, start, end)
 
 
 def period_end(code: str) -> str:

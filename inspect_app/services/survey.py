@@ -124,7 +124,7 @@ def _figure_problem(criterion: Criterion, raw: str) -> tuple[Decimal | None, Any
         return None, N_("%(text)s is negative", text=text)
     if to_fraction(number) > to_fraction(criterion.points):
         return None, N_("%(text)s is above the %(max)s points of %(criterion)s", text=text,
-                        max=str(criterion.points).replace(".", ","), criterion=criterion.id)
+                        max=criterion.points, criterion=criterion.id)
     problems = criteria.get(criterion.type).value_problems(criterion, json_number(number))
     if problems:
         return None, joined(problems)

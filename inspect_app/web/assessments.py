@@ -32,7 +32,7 @@ from . import fill_forms
 from .auth import roles_required, scope, store
 from .common import carries_photos, csrf, local_today, photo_limits
 from .forms import Form, stripped
-from .i18n import current_locale, translate
+from .i18n import current_locale, translate, written_locale
 
 bp = Blueprint("assessments", __name__, url_prefix="/assessments")
 
@@ -68,10 +68,12 @@ def appraisal(inspection_id: str, section_id: str):
 
 
 def _render_appraisal(inspection: Inspection, section_id: str, status: int = 200, *,
-                      typed: dict[str, dict] | None = None, explain: set[str] | None = None):
+                      typed: dict[str, dict] | None = None, explain: set[str] | None = None,
+                      numbers_locale: str | None = None):
     """The appraisal of a section. After a refusal, ``typed``: the values of the refused
     criteria as typed (by criterion key; the others show what is stored), ``explain``: the
-    criteria among them whose "ask to explain" was ticked."""
+    criteria among them whose "ask to explain" was ticked, ``numbers_locale``: the language
+    they were typed in (the whole page writes its numbers that way, to read them back)."""
     checklist = service.checklist_of(inspection)
     section = _section_or_404(inspection, section_id)
     round_name = stages.current_round(inspection)
@@ -80,10 +82,11 @@ def _render_appraisal(inspection: Inspection, section_id: str, status: int = 200
     editable = round_name is not None and inspection.status == "draft"
     spec = fill_forms.section_spec(checklist, section_id, "inspection")
     locale = current_locale()
+    numbers_locale = numbers_locale or locale
     values = {}
     for cf in spec.criteria:
         answer = answers.get(cf.criterion.id)
-        shown = values[cf.key] = fill_forms.form_values(cf.criterion, answer, locale)
+        shown = values[cf.key] = fill_forms.form_values(cf.criterion, answer, numbers_locale)
         shown["op_id"] = str(uuid.uuid4())
         shown["orig"] = fill_forms.content_digest(rules.answer_content(answer))
         shown.update({k: v for k, v in (typed or {}).get(cf.key, {}).items() if k != "op_id"})
@@ -98,6 +101,7 @@ def _render_appraisal(inspection: Inspection, section_id: str, status: int = 200
     return render_template(
         "assessments/appraisal.html", inspection=inspection, checklist=checklist,
         section=section, spec=spec, form=form, round_name=shown_round, editable=editable,
+        numbers_locale=numbers_locale,
         answers=answers, card=card, self_card=self_card, unit=store().get_unit(inspection.unit),
         explain=explain,
         stage_label=translate(stages.STAGE_LABELS[stages.stage_of(inspection)]),
@@ -123,6 +127,7 @@ def save_appraisal(inspection_id: str, section_id: str):
         flash(_("The form could not be read; try again."), "error")
         return redirect(request.url)
     copy_of = request.form.get("copy")
+    written = written_locale(request.form)  # the page's numbers: "3.200" of a vi page
     # the round closed since the page was opened: nothing is saved, even what was untouched
     # (never "saved"), and the section comes back as typed
     closed = stages.current_round(inspection) is None
@@ -155,7 +160,7 @@ def save_appraisal(inspection_id: str, section_id: str):
             if request.form.get(f"{cf.key}_{EXPLAIN}") == "y":
                 content["explain"] = True
         else:
-            content, parse_problems = fill_forms.parse_content(c, data)
+            content, parse_problems = fill_forms.parse_content(c, data, written)
             if parse_problems:
                 problems.append(f"{criterion_label(c)}: {'; '.join(map(str, parse_problems))}")
                 typed[cf.key] = data
@@ -188,7 +193,7 @@ def save_appraisal(inspection_id: str, section_id: str):
         ticked = {cf.criterion.id for cf in spec.criteria if cf.key in typed
                   and request.form.get(f"{cf.key}_{EXPLAIN}") == "y"}
         return _render_appraisal(store().get_inspection(inspection_id), section_id, 400,
-                                 typed=typed, explain=ticked)
+                                 typed=typed, explain=ticked, numbers_locale=written)
     flash(_("Appraisal saved."), "success")
     go = request.form.get("go")
     target = go if go and go != "stay" and checklist.section(go) is not None else section_id

@@ -34,7 +34,7 @@ from . import fill_forms, province
 from .auth import roles_required, scope, store
 from .common import carries_photos, local_today, photo_limits
 from .errors import status_of
-from .i18n import current_locale, formatting, texts_per_locale, translate
+from .i18n import current_locale, formatting, texts_per_locale, translate, written_locale
 
 bp = Blueprint("fill", __name__, url_prefix="/inspections")
 
@@ -100,7 +100,10 @@ def client_messages() -> dict[str, str]:
 
 
 def _render_section(inspection: Inspection, section_id: str, form=None, conflicts=None,
-                    problems=None, status: int = 200):
+                    problems=None, status: int = 200, numbers_locale: str | None = None):
+    """The section page; a submitted ``form`` comes back as typed, its numbers still
+    written (and read again) the way ``numbers_locale`` writes them, the language of the
+    page it was typed on."""
     checklist = service.checklist_of(inspection)
     section = checklist.section(section_id)
     if section is None:
@@ -108,6 +111,7 @@ def _render_section(inspection: Inspection, section_id: str, form=None, conflict
     spec = fill_forms.section_spec(checklist, section_id, inspection.kind)
     editable = rules.answers_open(inspection) and scope().can_edit(inspection)
     locale = current_locale()
+    numbers_locale = numbers_locale or locale
     stored = form is None  # a page of the stored answers (else a submitted section's form)
     if stored:  # shown without building a WTForms form
         values = {}
@@ -139,7 +143,8 @@ def _render_section(inspection: Inspection, section_id: str, form=None, conflict
         unit=store().get_unit(inspection.unit), step_values=fill_forms.step_values,
         evidence=evidence,
         progress=card.progress(),
-        messages=client_messages(), number_marks=formatting.number_symbols(locale),
+        messages=client_messages(), numbers_locale=numbers_locale,
+        number_marks=formatting.number_symbols(numbers_locale),
     ), status
 
 
@@ -161,8 +166,10 @@ def save_section(inspection_id: str, section_id: str):
         abort(404)
     spec = fill_forms.section_spec(checklist, section_id, inspection.kind)
     form = spec.form_class()
+    written = written_locale(request.form)  # the page's numbers: "3.200" of a vi page
     if not form.validate() and "csrf_token" in form.errors:
-        return _render_section(inspection, section_id, form=form, status=400)
+        return _render_section(inspection, section_id, form=form, status=400,
+                               numbers_locale=written)
     ops, problems = [], {}
     for cf in spec.criteria:
         if cf.criterion.survey:  # scored from the survey: imported, never from a form
@@ -172,7 +179,7 @@ def save_section(inspection_id: str, section_id: str):
             problems[cf.criterion.id] = refused
             continue
         data = {part.name: form[f"{cf.key}_{part.name}"].data for part in cf.parts}
-        content, parse_problems = fill_forms.parse_content(cf.criterion, data)
+        content, parse_problems = fill_forms.parse_content(cf.criterion, data, written)
         if parse_problems:
             problems[cf.criterion.id] = parse_problems
             continue
@@ -215,7 +222,8 @@ def save_section(inspection_id: str, section_id: str):
             flash(_("A team mate changed some answers while you were editing. Compare and "
                     "choose for each one."), "warning")
         return _render_section(store().get_inspection(inspection_id), section_id, form=form,
-                               conflicts=conflicts, problems=problems, status=409 if conflicts else 400)
+                               conflicts=conflicts, problems=problems,
+                               status=409 if conflicts else 400, numbers_locale=written)
     if photo_for:  # back to the card whose photo was added or removed
         return redirect(url_for("fill.section", inspection_id=inspection_id,
                                 section_id=section_id) + f"#k-{photo_for}")

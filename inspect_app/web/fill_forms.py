@@ -245,16 +245,18 @@ def content_digest(content: dict[str, Any]) -> str:
 
 
 def unclear_message(error: NumberUnclear, locale: str) -> Message:
-    """What to tell the person whose typed number could not be read (both readings)."""
+    """What to tell the person whose typed number could not be read (both readings),
+    the example and the readings written as the page writes numbers (``locale``)."""
     example = formatting.typed(Decimal("1234.5"), locale)
     text = error.text
+    readings = [formatting.exact(r, locale) for r in error.readings]
     if error.kind == "two_readings":
         return N_("“%(text)s” can be read two ways, %(first)s or %(second)s: type it again "
                   "the way this page writes numbers (%(example)s)", text=text,
-                  first=error.readings[0], second=error.readings[1], example=example)
+                  first=readings[0], second=readings[1], example=example)
     if error.kind == "other_way":
         return N_("“%(text)s” is not written the way this page writes numbers (%(example)s): "
-                  "did you mean %(reading)s?", text=text, reading=error.readings[0],
+                  "did you mean %(reading)s?", text=text, reading=readings[0],
                   example=example)
     if error.kind == "not_whole":
         return N_("“%(text)s” is not a whole number: this box takes whole numbers", text=text)
@@ -262,11 +264,13 @@ def unclear_message(error: NumberUnclear, locale: str) -> Message:
 
 
 def parse_number(text: str, decimal: bool, locale: str | None = None) -> int | float:
-    """Read a number typed by the rules of the user's language (domain ``read_number``
-    with Babel's marks): in vi 3.200 = 3200, 3,5 = 3.5; in en the reverse.
+    """Read a number typed by the rules of ``locale``, the language its page wrote numbers
+    in (default: the request's; see :func:`~inspect_app.web.i18n.written_locale`) —
+    domain ``read_number`` with Babel's marks: in vi 3.200 = 3200, 3,5 = 3.5; in en the
+    reverse.
 
-    Raises :class:`FieldProblem` with a translated message that says what was unclear,
-    or that the number is out of the accepted range.
+    Raises :class:`FieldProblem` with a message in the user's language that says what was
+    unclear, or that the number is out of the accepted range.
     """
     locale = locale or current_locale()
     marks = formatting.number_symbols(locale)
@@ -275,12 +279,12 @@ def parse_number(text: str, decimal: bool, locale: str | None = None) -> int | f
     try:
         number = read_number(text, marks["decimal"], marks["group"], whole=not decimal)
     except NumberUnclear as error:
-        raise FieldProblem(translate(unclear_message(error, locale), locale)) from None
+        raise FieldProblem(translate(unclear_message(error, locale))) from None
     if number < 0:
         return json_number(number)  # refused by the answer rules, with the input's name
     if not within_limits(number):
         problem = number_problem(number, N_("the number"))
-        raise FieldProblem(translate(problem, locale))
+        raise FieldProblem(translate(problem))
     return json_number(number)
 
 
@@ -295,13 +299,16 @@ def _machine_number(text: str) -> int | float:
     return json_number(number)
 
 
-_READER = Reader(lambda text, decimal: parse_number(text, decimal), lambda text: _machine_number(text))
+def _reader(locale: str | None) -> Reader:
+    return Reader(lambda text, decimal: parse_number(text, decimal, locale), _machine_number)
 
 
-def parse_content(c: Criterion, data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
-    """The answer content (DESIGN §4 form) of a criterion's submitted fields, and problems."""
+def parse_content(c: Criterion, data: dict[str, Any],
+                  locale: str | None = None) -> tuple[dict[str, Any], list[str]]:
+    """The answer content (DESIGN §4 form) of a criterion's submitted fields, and problems;
+    numbers read the way ``locale`` writes them (the page's: ``written_locale``)."""
     problems: list[str] = []
-    content = builder(c).read(c, data, _READER, problems)
+    content = builder(c).read(c, data, _reader(locale), problems)
     if data.get("na"):  # not applicable: what else was ticked or typed does not count
         content, problems = {"na": True}, []
     for key in ("note", "explanation"):

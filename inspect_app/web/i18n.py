@@ -44,6 +44,20 @@ def current_locale() -> str:
     return text
 
 
+#: The hidden field of every form that shows numbers written the locale's way and reads
+#: them back (a section, an appraisal): the language its page wrote them in. The session's
+#: language may have changed since (another tab); "3.200" written in vi is still 3200.
+NUMBERS_LOCALE_FIELD = "numbers_locale"
+
+
+def written_locale(formdata: Any) -> str:
+    """The language the numbers of a submitted form were written in: its
+    :data:`NUMBERS_LOCALE_FIELD` when that is one of :data:`LANGUAGES` (anything else is
+    ignored), else the request's language (a page sent before the field existed)."""
+    lang = formdata.get(NUMBERS_LOCALE_FIELD) if formdata is not None else None
+    return lang if lang in LANGUAGES else current_locale()
+
+
 def texts_per_locale(build: Callable[[], dict[str, str]]) -> Callable[[], dict[str, str]]:
     """A function that translates a fixed table of texts (those handed to scripts), run
     once per language and kept; each call gets its own copy."""
@@ -92,7 +106,8 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _languages() -> dict[str, Any]:
-        return {"LANGUAGES": LANGUAGES, "current_locale": current_locale}
+        return {"LANGUAGES": LANGUAGES, "current_locale": current_locale,
+                "NUMBERS_LOCALE_FIELD": NUMBERS_LOCALE_FIELD}
 
 
 def translate(message: Any, locale: str | None = None) -> str:
