@@ -540,9 +540,11 @@
     if (!Q || !Q.user) return;
     Q.mine().then(function (ops) {
       if (badge) {
+        var bad = ops.filter(function (op) { return op.state !== "waiting" && op.state !== "sending"; }).length;
+        var waiting = ops.length - bad;  // what cannot go by itself said in words, not by colour alone
         badge.hidden = !ops.length;
-        badge.textContent = t("badge", ops.length);
-        badge.classList.toggle("bad", ops.some(function (op) { return op.state !== "waiting" && op.state !== "sending"; }));
+        badge.textContent = bad ? (waiting ? t("badge", waiting) + " · " : "") + t("badge_bad", bad) : t("badge", waiting);
+        badge.classList.toggle("bad", !!bad);
       }
       var here = document.querySelector("[data-role=waiting-here]");
       if (here) {

@@ -22,7 +22,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ..services import clock
-from . import errors
+from . import errors, forms
 from .i18n import LANGUAGES
 
 csrf = CSRFProtect()
@@ -118,6 +118,7 @@ def init_app(app: Flask) -> None:
                                              int(app.config["MAX_CONTENT_LENGTH"]))
 
     csrf.init_app(app)
+    app.add_template_global(forms.first_refused, "first_refused")
     app.session_interface = SessionInterface()
     proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
     if proxies > 0:

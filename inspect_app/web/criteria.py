@@ -40,8 +40,9 @@ class Part:
 
     ``widget`` is radio | checkboxes | number | text | date | textarea | checkbox | hidden;
     ``hints`` are what the macro needs beyond it: ``shown`` ("number" writes a choice's
-    value as a number instead of its label), ``inputmode``, ``number`` (decimal | whole)
-    and ``label`` (of an input box).
+    value as a number instead of its label), ``worded`` (the choices' labels are the
+    checklist's words, marked with its language), ``inputmode``, ``number`` (decimal |
+    whole) and ``label`` (of an input box).
     """
 
     name: str
@@ -99,7 +100,8 @@ class ChoiceBuilder:
     def parts(self, c):
         choices = [SelectChoice(option_text(o.value), o.label) for o in c.options]
         return [Part("value", lambda: RadioField(choices=choices, validators=[Optional()],
-                                                 validate_choice=False), "radio")]
+                                                 validate_choice=False), "radio",
+                     {"worded": True})]  # its labels are the checklist's words
 
     def values(self, c, answer, locale):
         return {} if answer.value is None else {"value": option_text(answer.value)}

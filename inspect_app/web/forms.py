@@ -8,6 +8,7 @@ the others (tests/test_i18n.py checks that nothing is left untranslated).
 """
 from __future__ import annotations
 
+from flask import g
 from flask_babel import get_translations, gettext, ngettext
 from flask_wtf import FlaskForm
 
@@ -58,3 +59,13 @@ def _messages() -> None:  # pragma: no cover - never called: read by `make messa
     ngettext("'%(value)s' is not a valid choice for this field.",
              "'%(value)s' are not valid choices for this field.", 1)
     gettext("File does not have an approved extension.")
+
+
+def first_refused() -> bool:
+    """True once per request: for the first refused field a page draws (the field macro of
+    ``_macros.html`` gives it the focus, so that a page sent back without JavaScript
+    starts at what to correct, its error read out)."""
+    if g.get("_refused_focused"):
+        return False
+    g._refused_focused = True
+    return True

@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Flask, current_app, g, request, session
 from flask_babel import Babel, get_locale
+from markupsafe import Markup
 
 from .. import i18n
 from ..domain import criteria
@@ -58,6 +59,18 @@ def written_locale(formdata: Any) -> str:
     return lang if lang in LANGUAGES else current_locale()
 
 
+#: The language checklists are written in (their titles, texts, options and labels).
+CHECKLIST_LOCALE = "vi"
+_MARKS = {True: Markup(""), False: Markup(f' lang="{CHECKLIST_LOCALE}"')}
+
+
+def checklist_lang() -> Markup:
+    """The attribute that marks a checklist's words on a page of another language
+    (`` lang="vi"`` on an English page, so that a screen reader reads them in Vietnamese),
+    or nothing."""
+    return _MARKS[current_locale() == CHECKLIST_LOCALE]
+
+
 def texts_per_locale(build: Callable[[], dict[str, str]]) -> Callable[[], dict[str, str]]:
     """A function that translates a fixed table of texts (those handed to scripts), run
     once per language and kept; each call gets its own copy."""
@@ -101,6 +114,7 @@ def init_app(app: Flask) -> None:
                             "answer_words")
     app.add_template_global(lambda c: words.rules_words(c, current_locale()), "criterion_rules")
     app.add_template_global(lambda c: criteria.get(c.type).sign, "points_sign")
+    app.add_template_global(checklist_lang, "checklist_lang")
     app.add_template_global(
         lambda c, a, line=None: words.value_words(c, a, line, current_locale()), "value_words")
 

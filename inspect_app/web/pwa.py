@@ -125,7 +125,7 @@ def queue():
 
 
 #: The texts every page needs (the badge, the finalize refusal); the queue page has all.
-PAGE_TEXTS = ("badge", "queue", "finalize_blocked", "persist_denied", "no_storage",
+PAGE_TEXTS = ("badge", "badge_bad", "queue", "finalize_blocked", "persist_denied", "no_storage",
               "waiting_here", "unsent", "needs_network")
 
 
@@ -139,6 +139,7 @@ def queue_messages() -> dict[str, str]:
     """The texts of the queue (page, badge, refusals) in the user's language."""
     return {
         "badge": _("%(count)s waiting"), "offline": _("Offline"),
+        "badge_bad": _("%(count)s cannot be sent"),  # refused, in conflict or damaged
         "needs_network": _("This needs the network and the phone is offline: nothing was "
                            "sent, what you typed is still here. Try again when it is online."),
         "empty": _("Nothing waits on this phone: every change has been sent."),
