@@ -1,21 +1,27 @@
 """One round, records scored on different versions of its checklist (a version 2
 published between them): the dashboards describe each record by its own frozen
 checklist, and the self-check is compared with the inspection as a share of each side's
-own maximum, in the points of the inspection's version (docs/checklists.md)."""
+own maximum, in the points of the inspection's version (docs/checklists.md); the
+rankings say which versions their rows were scored on; the round page offers the survey
+upload by the sections of its records' versions, not the checklist's current one."""
 from __future__ import annotations
 
 import copy
+import io
 import re
 from decimal import Decimal
 
+import openpyxl
 import pytest
 
+from inspect_app import create_app
 from inspect_app.domain.compare import Gap
 from inspect_app.services import checklists as checklist_service
 from inspect_app.services import dashboards
 from inspect_app.storage.checklist_workbooks import checklist_yaml
 
-from .support import World, login
+from .conftest import app_config
+from .support import World, login, post_login
 
 CHECKLIST = "cchc-xa"
 
@@ -133,3 +139,93 @@ def test_a_share_is_carried_onto_the_inspections_scale():
     assert gap(2, 2, 0, 1).gap == 1 and gap(2, 2, 0, 1).overrated
     assert gap(1, 2, 1, 1).gap == Decimal("-0.5") and not gap(1, 2, 1, 1).overrated
     assert gap(1, 1, 1, 1).gap == 0 and not gap(1, 1, 1, 1).other_scale
+
+
+# ---------------------------------------------------------------- the round's survey
+
+
+def survey_app(tmp_path, text):
+    from .test_survey import CHECKLIST_YAML
+
+    folder = tmp_path / "checklists"
+    folder.mkdir()
+    (folder / "chi-so-thu.yaml").write_text(text or CHECKLIST_YAML, encoding="utf-8")
+    return create_app(app_config(tmp_path, CHECKLISTS_DIR=str(folder)))
+
+
+def publish_text(app, text: str):
+    library = app.extensions["checklists"]
+    _checklist, text = checklist_service.check_upload("v2.yaml", text.encode("utf-8"))
+    checklist_service.publish(library, checklist_service.save_draft(library, text))
+
+
+def round_page(app, world):
+    client = world["app"].test_client()
+    assert post_login(client, "admin", "mat-khau-dai").status_code == 302
+    page = client.get("/assessments/rounds/chi-so-thu/2025")
+    assert page.status_code == 200
+    return page.get_data(as_text=True)
+
+
+def test_round_page_offers_the_survey_upload_of_its_records_version(tmp_path):
+    """What happened: the round of "Chỉ số CCHC thử" 2025 was opened on version 2025.1
+    (two survey sections); the admin then published 2026.1 in which they became ordinary
+    sections. The round's records keep 2025.1, and the survey import writes into them,
+    but the round page decided on the checklist's current version: the upload form was
+    gone and the round's survey points could never be entered from the web."""
+    from .test_survey import CHECKLIST_YAML, make_world
+
+    app = survey_app(tmp_path, CHECKLIST_YAML)
+    world = make_world(app, app.test_client())
+    publish_text(app, CHECKLIST_YAML.replace("    survey: true\n", "")
+                 .replace('version: "2025.1"', 'version: "2026.1"'))
+    assert world["store"].get_inspection(world["ids"]["A"]).checklist["version"] == "2025.1"
+    html = round_page(app, world)
+    assert 'id="survey"' in html and "/assessments/rounds/chi-so-thu/2025/survey" in html
+
+
+def test_round_page_offers_no_survey_upload_its_records_version_lacks(tmp_path):
+    """What happened: a round opened on a version without survey sections showed the
+    upload form once a version with survey sections was published; the import (by the
+    records' own version) then refused every file."""
+    from .test_survey import CHECKLIST_YAML, make_world
+
+    plain = CHECKLIST_YAML.replace("    survey: true\n", "")
+    app = survey_app(tmp_path, plain)
+    world = make_world(app, app.test_client())
+    publish_text(app, CHECKLIST_YAML.replace('version: "2025.1"', 'version: "2026.1"'))
+    html = round_page(app, world)
+    assert 'id="survey"' not in html and "/2025/survey" not in html
+
+
+# ---------------------------------------------------------------- rankings
+
+
+def test_rankings_of_a_round_scored_on_two_versions_name_the_versions(app, world, client):
+    """What happened: NT was inspected in 2025 on cchc-xa 2025.1, TN on 2026.1 (a whole
+    section added: more points to earn). The rankings page, the API and the dashboards'
+    ranking (page and workbook) ranked both percents side by side and named no version,
+    as if one checklist had scored them."""
+    nt = world.start("lead", "NT")
+    world.answer("lead", nt, "1.1", value="dung_han")
+    world.finalize("lead", nt)
+    publish_next(app, lambda d: d["sections"].append(copy.deepcopy(NEW_SECTION)))
+    tn = world.start("lead", "TN")
+    assert world.record(tn).checklist["version"] == "2026.1"
+    world.answer("lead", tn, "10.1", value=True)
+    world.finalize("lead", tn)
+    login(client, "admin")
+    query = "checklist=cchc-xa&period=2025&kind=inspection"
+    html = client.get(f"/rankings/?{query}").get_data(as_text=True)
+    assert nt in html and tn in html
+    assert 'id="versions"' in html and "2025.1, 2026.1" in html
+    body = client.get(f"/api/v1/rankings?{query}").get_json()
+    assert body["versions"] == ["2025.1", "2026.1"]  # the oldest record's first
+    assert {r["inspection"]: r["checklist_version"] for r in body["rows"]} == {
+        nt: "2025.1", tn: "2026.1"}
+    dashboard = client.get(f"/dashboards/?{query}").get_data(as_text=True)
+    assert "2025.1, 2026.1" in dashboard
+    workbook = client.get(f"/dashboards/dashboard.xlsx?{query}")
+    league = list(openpyxl.load_workbook(io.BytesIO(workbook.data)).worksheets[0]
+                  .iter_rows(values_only=True))
+    assert {row[1]: row[-1] for row in league[1:]} == {"NT": "2025.1", "TN": "2026.1"}

@@ -38,11 +38,14 @@ def report(dashboard: Any, locale: str = "vi") -> Report:
     heat = dashboard.heat
     trend = dashboard.trend
     statuses = list(dashboard.remediation.total.counts)
+    several = len(dashboard.league.versions) > 1
     sheets = [
         Sheet("league", t(N_("Ranking")), (
             Column(t(N_("Rank")), "integer"), Column(t(N_("Unit code"))), Column(t(N_("Unit"))),
             Column(t(N_("Points")), "points"), Column(t(N_("Maximum")), "points"),
-            Column(t(N_("Percent")), "percent"), Column(t(N_("Rating")))), freeze_columns=3),
+            Column(t(N_("Percent")), "percent"), Column(t(N_("Rating"))),
+            # Records of several checklist versions: each row names its own.
+            *((Column(t(N_("Checklist version"))),) if several else ())), freeze_columns=3),
         Sheet("waiting", t(N_("Not yet inspected")), (Column(t(N_("Unit code"))), Column(t(N_("Unit"))))),
         Sheet("heat", t(N_("Scores by section")), (Column(t(N_("Unit code"))), Column(t(N_("Unit"))),
                                       *(Column(title, "percent") for _sid, title in heat.sections)),
@@ -78,7 +81,7 @@ def report(dashboard: Any, locale: str = "vi") -> Report:
     def rows() -> Iterator[tuple[str, Row]]:
         for r in dashboard.league.rows:
             yield "league", Row([r.rank, r.unit, r.name, r.total, r.max, _fraction(r.percent),
-                                 r.band or ""])
+                                 r.band or "", *((r.checklist_version,) if several else ())])
         for code, name in dashboard.league.not_inspected:
             yield "waiting", Row([code, name])
         for r in heat.rows:

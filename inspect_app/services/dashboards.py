@@ -130,6 +130,7 @@ class LeagueRow:
     total: float | None
     max: float | None
     band: str | None
+    checklist_version: str = ""
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,9 @@ class League:
     rows: list[LeagueRow]
     bands: list[tuple[str, int]]  # (band, units), best band first
     not_inspected: list[tuple[str, str]]  # (code, name)
+    # The checklist versions the rows were scored on (the ranking's, oldest first); more
+    # than one: each percent is of its own version's maximum, and the panel says so.
+    versions: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -291,7 +295,8 @@ def league_of(ranked: dict[str, Any], units: Mapping[str, Unit]) -> League:
     ranking's ``not_inspected``: by name, without groups nor units merged away)."""
     rows = [LeagueRow(rank=r["rank"], unit=r["unit"], name=r["unit_name"],
                       inspection=r["inspection"], percent=r["percent"], total=r["total"],
-                      max=r["max"], band=r["band"]) for r in ranked["rows"]]
+                      max=r["max"], band=r["band"], checklist_version=r["checklist_version"])
+            for r in ranked["rows"]]
     best: dict[str, float] = {}
     counts: dict[str, int] = {}
     for row in rows:
@@ -301,7 +306,7 @@ def league_of(ranked: dict[str, Any], units: Mapping[str, Unit]) -> League:
     bands = sorted(counts.items(), key=lambda pair: -best[pair[0]])
     waiting = [(code, units[code].name if code in units else code)
                for code in ranked["not_inspected"]]
-    return League(rows, bands, waiting)
+    return League(rows, bands, waiting, list(ranked["versions"]))
 
 
 def _cards(store: Store, inspection_ids: list[str]):

@@ -61,6 +61,10 @@ def ranking(store: Store, scope: Scope, query: RankingQuery, *,
     only these units (a group of the dashboards), ranked among themselves. ``tz``: the
     zone whose day names a renamed unit as it was on its record's day.
 
+    Beyond §11's keys, each row names its record's ``checklist_version`` and ``versions``
+    lists the versions of the rows (:func:`versions_of`): a round can hold records
+    started before and after a new version was published.
+
     A unit merged into another by the end of the period is ranked under its successor
     (``domain/units.py``): its record is the successor's row (``unit``, ``unit_name`` today's),
     with ``recorded_unit`` and ``recorded_name`` (the name on the record's day) saying whose
@@ -97,7 +101,7 @@ def ranking(store: Store, scope: Scope, query: RankingQuery, *,
     def row(s, rank) -> dict[str, Any]:
         out = {"unit": s.unit, "unit_name": names.get(s.unit, s.unit), "inspection": s.id,
                "total": s.total, "max": s.max, "percent": s.percent, "band": s.band,
-               "rank": rank}
+               "rank": rank, "checklist_version": s.checklist_version}
         own = recorded.get(s.id, s.unit)
         then = record_unit_name(stored, replace(s, unit=own), tz)
         if own != s.unit:
@@ -113,4 +117,17 @@ def ranking(store: Store, scope: Scope, query: RankingQuery, *,
     return {"checklist": query.checklist, "period": query.period, "kind": query.kind,
             "title": rows[0].checklist_title if rows else (known.title if known else ""),
             "rows": [row(s, rank) for s, rank in ordered],
+            "versions": versions_of(s for s, _rank in ordered),
             "not_inspected": not_inspected}
+
+
+def versions_of(records: Iterable[Any]) -> list[str]:
+    """The checklist versions the records were scored on, each once, the oldest record's
+    first. More than one: the ranking compares each record's percent of its own
+    version's maximum (as the dashboards and the comparison do), and says so."""
+    first: dict[str, str] = {}
+    for s in records:
+        if s.checklist_version and (s.checklist_version not in first
+                                    or s.created_at < first[s.checklist_version]):
+            first[s.checklist_version] = s.created_at
+    return sorted(first, key=lambda version: (first[version], version))

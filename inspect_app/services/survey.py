@@ -36,7 +36,7 @@ from typing import Any
 from ..domain import criteria
 from ..domain import inspection as rules
 from ..domain.access import Scope
-from ..domain.checklist import Checklist, Criterion
+from ..domain.checklist import Checklist, Criterion, Section
 from ..domain.messages import N_, Message, joined
 from ..domain.models import Answer, Inspection
 from ..domain.numbers import NumberUnclear, json_number, read_number, to_fraction
@@ -207,6 +207,23 @@ def _records(store: Store, checklist: str, period: str) -> dict[str, Inspection]
     return out
 
 
+def round_survey_sections(store: Store, checklist: str, period: str) -> list[Section]:
+    """The survey sections of the round of ``checklist`` and ``period`` as its assessments
+    hold them: those of each record's own checklist version (the one it started on, not
+    the checklist's current version), a section several versions have once (the first
+    record's). Empty when no record's version has one: there is nothing to import. The
+    round page offers the upload by it; :func:`import_survey` refuses by it."""
+    return _survey_sections(_records(store, checklist, period))
+
+
+def _survey_sections(records: dict[str, Inspection]) -> list[Section]:
+    out: dict[str, Section] = {}
+    for record in records.values():
+        for section in checklist_of(record).survey_sections:
+            out.setdefault(section.id, section)
+    return list(out.values())
+
+
 def parse(text: str, records: dict[str, Inspection], units: set[str]
           ) -> tuple[dict[str, dict[str, Decimal]], list[Message]]:
     """The figures of a survey file by unit (criterion id → points) and every problem."""
@@ -344,7 +361,7 @@ def import_survey(store: Store, scope: Scope, *, checklist: str, period: str, ra
     if not records:
         raise Missing(N_("no assessment of %(checklist)s for %(period)s",
                          checklist=checklist, period=period))
-    if not any(checklist_of(r).survey_sections for r in records.values()):
+    if not _survey_sections(records):
         raise Invalid(N_("checklist %(checklist)s has no survey section (survey: true)",
                          checklist=checklist))
     figures, problems = parse(text, records, {u.code for u in store.list_units()})

@@ -503,14 +503,16 @@ def round_progress(checklist_id: str, period: str):
             today=local_today())
     except ServiceError as exc:
         _fail(exc)
-    library = current_app.extensions["checklists"]
-    checklist = library.get(checklist_id)
+    from ..services import survey
+
+    # The survey sections of the versions the round's records hold, not of the
+    # checklist's current version: the import writes into those.
+    sections = survey.round_survey_sections(store(), checklist_id, progress.period) \
+        if scope().role == "admin" else []
     return render_template(
         "assessments/round.html", progress=progress, counts=progress.counts,
         stage_labels={k: translate(v) for k, v in stages.STAGE_LABELS.items()},
-        survey_form=SurveyForm() if scope().role == "admin" and checklist is not None
-        and checklist.survey_sections else None,
-        survey_sections=checklist.survey_sections if checklist is not None else ())
+        survey_form=SurveyForm() if sections else None, survey_sections=sections)
 
 
 class SurveyForm(Form):
