@@ -219,6 +219,7 @@ def test_rankings_of_a_round_scored_on_two_versions_name_the_versions(app, world
     html = client.get(f"/rankings/?{query}").get_data(as_text=True)
     assert nt in html and tn in html
     assert 'id="versions"' in html and "2025.1, 2026.1" in html
+    assert "được chấm theo các phiên bản khác nhau" in html
     body = client.get(f"/api/v1/rankings?{query}").get_json()
     assert body["versions"] == ["2025.1", "2026.1"]  # the oldest record's first
     assert {r["inspection"]: r["checklist_version"] for r in body["rows"]} == {
