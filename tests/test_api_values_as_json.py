@@ -107,3 +107,33 @@ def test_a_long_refused_list_is_named_cut():
     from inspect_app.domain.numbers import shown
 
     assert shown(list(range(1000))).endswith("…") and len(shown(list(range(1000)))) == 120
+
+
+def test_a_refused_start_names_a_wrong_value_as_json(world):
+    """What happened: a program starts an inspection with POST /api/v1/inspections and, by a bug of its
+    own, sends ``"unit": true`` and ``"checklist": ["cchc-xa"]``. It expects a 400 whose
+    messages name what it sent the way JSON writes it (``true``, ``["cchc-xa"]``), as the
+    other refusals now do (the period of the same body: "2024 không phải là một kỳ",
+    answers: numbers.shown). The messages say "không có đơn vị True" and "không có bộ
+    tiêu chí ['cchc-xa']": Python's spelling, which the client never wrote."""
+    lead = world.api["lead"]
+    response = lead.post("/inspections", {"unit": True, "checklist": ["cchc-xa"],
+                                          "period": "2025", "kind": "inspection"})
+    assert response.status_code == 400
+    fields = response.get_json()["fields"]
+    assert "True" not in fields["unit"] and "true" in fields["unit"], fields["unit"]
+    assert "['cchc-xa']" not in fields["checklist"], fields["checklist"]
+    assert '["cchc-xa"]' in fields["checklist"], fields["checklist"]
+
+
+def test_a_refused_new_item_names_a_wrong_criterion_as_json(world):
+    """A program adds a plan entry with POST /api/v1/inspections/<id>/remediation and sends
+    ``"criterion": true`` by mistake. It expects a 400 naming ``true`` as it wrote it; the
+    message says "không có tiêu chí True"."""
+    record = world.start("lead", "NT")
+    response = world.api["lead"].post(f"/inspections/{record}/remediation",
+                                      {"op_id": op(), "finding": "Tồn tại", "criterion": True})
+    assert response.status_code == 400
+    body = response.get_json()
+    assert body.get("field") == "criterion"
+    assert "True" not in body["error"] and "true" in body["error"], body["error"]

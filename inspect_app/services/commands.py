@@ -17,6 +17,7 @@ from ..domain import inspection as rules
 from ..domain import item_changes as changes
 from ..domain.errors import Invalid
 from ..domain.messages import N_
+from ..domain.numbers import shown
 
 OP_ID_RE = re.compile(r"[A-Za-z0-9_.:-]{8,100}")
 ANSWER_BODY_KEYS = frozenset({"op_id", "base_rev", *rules.ANSWER_CONTENT_KEYS})
@@ -185,8 +186,9 @@ class StartRequest:
 # ---------------------------------------------------------------- parsing bodies
 
 def quoted(value: Any) -> str:
-    """A value the user sent, quoted for a message (at most 60 characters of it)."""
-    text = repr(value)
+    """A value the user sent, quoted for a message (at most 60 characters of it): a text
+    in quotes ('XA-TN'), anything else as a JSON client wrote it (true, ["cchc-xa"])."""
+    text = repr(value) if isinstance(value, str) else shown(value)
     return text if len(text) <= 60 else text[:59] + "…"
 
 
