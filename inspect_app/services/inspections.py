@@ -783,13 +783,13 @@ def finalize_offered(scope: Scope, inspection: Inspection) -> bool:
 
 
 def can_finalize(scope: Scope, inspection: Inspection) -> bool:
-    """Who may finalize: the team lead or an admin; for a self-check any user of the unit
+    """Who may finalize: the team lead or an admin; for a self-check any user of the unit (or of the unit it was merged into)
     (whether the record can be finalized is :func:`~inspect_app.domain.inspection.
     finalizable`)."""
     if scope.role == "admin":
         return True
     if inspection.kind == "self_check":
-        return scope.role == "unit" and scope.user.unit == inspection.unit
+        return scope.role == "unit" and inspection.unit in scope.unit_codes
     return scope.is_lead(inspection)
 
 
