@@ -646,17 +646,19 @@
     card.storedText = card.lastSent;
     cards[card.id] = card;
     if (!editable) return;
+    card.settle = function () {
+      clearTimeout(card.timer);
+      card.timer = null;
+      var content = contentOf(card);
+      // held back, not sent: never "all saved" in the bar while it is on screen
+      card.invalid = !echo(card) || invalidNumbers(content);
+      if (card.invalid) { setState(card, "not_a_number", "bad"); showNet(); return; }
+      enqueue(card, content, false);
+    };
     var onChange = function (delay) {
       clearTimeout(card.timer);
       preview(card);
-      card.timer = setTimeout(function () {
-        card.timer = null;
-        var content = contentOf(card);
-        // held back, not sent: never "all saved" in the bar while it is on screen
-        card.invalid = !echo(card) || invalidNumbers(content);
-        if (card.invalid) { setState(card, "not_a_number", "bad"); showNet(); return; }
-        enqueue(card, content, false);
-      }, delay);
+      card.timer = setTimeout(card.settle, delay);
     };
     el.addEventListener("change", function (event) {
       if (event.target.matches("[data-role=photo-input]")) { uploadPhoto(card, event.target); return; }
@@ -715,6 +717,14 @@
     window.addEventListener("beforeunload", function (event) {
       if (downscaling > 0) { event.preventDefault(); event.returnValue = ""; }
     });
+    // What is typed waits for a pause (800 ms) before it is queued; the page left before
+    // (a link, a reload, "back", the phone's home button) queues it as it goes (queue.js
+    // writes it at once to the outbox).
+    var settleAll = function () {
+      Object.keys(cards).forEach(function (id) { if (cards[id].timer) cards[id].settle(); });
+    };
+    window.addEventListener("pagehide", settleAll);
+    document.addEventListener("visibilitychange", function () { if (document.hidden) settleAll(); });
     // Leaving for another section: queue what is typed, then go there (a plain link, so
     // that it also opens offline, from the copy the service worker keeps).
     form.addEventListener("submit", function (event) {
@@ -726,10 +736,7 @@
       }
       var target = event.submitter && event.submitter.value === "review" ? form.dataset.reviewUrl
         : event.submitter && event.submitter.value === "next" ? form.dataset.nextUrl : null;
-      Object.keys(cards).forEach(function (id) {
-        var card = cards[id];
-        if (card.timer) { clearTimeout(card.timer); card.timer = null; enqueue(card, contentOf(card), false); }
-      });
+      settleAll();
       if (!target) {  // "Save" offline: what is typed waits in the queue, the page stays
         if (!navigator.onLine) { event.preventDefault(); showNet(); }
         return;

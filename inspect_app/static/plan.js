@@ -131,6 +131,23 @@
     list.insertBefore(li, list.firstChild);
     var empty = document.querySelector("[data-role=no-notes]");
     if (empty) empty.remove();
+    return li;
+  }
+
+  /* A change still on the phone, shown as it was made (a page kept before it, reloaded
+   * offline): its status chosen in the forms, its note in the list marked "saving…"
+   * until the server has it. */
+  function showWaiting(form, op) {
+    var change = op.body || {};
+    formsOf(op.key).forEach(function (f) {
+      var radio = change.status && f.querySelector("input[type=radio][name=status][value=" + change.status + "]");
+      if (radio) radio.checked = true;
+    });
+    if (!change.progress_note) return;
+    var li = addNote(form, { progress: [{ at: op.created, by: form._config.me, status: change.status, note: change.progress_note }] });
+    if (!li) return;
+    li.classList.add("unsent"); li.dataset.seq = op.seq;
+    li.querySelector(".meta").appendChild(document.createTextNode(" · " + t("saving")));
   }
 
   function showConflict(form, current, change, seq) {
@@ -213,6 +230,8 @@
     }
     var id = op.key, form = mainForm(id), data = event.data || {};
     if (event.type === "done") {
+      var unsent = document.querySelector(".note-entry.unsent[data-seq='" + op.seq + "']");
+      if (unsent) unsent.remove();  // the server's note replaces it
       showItem(id, data);
       if (form && (op.kind === "item_photo" || (op.body && op.body.progress_note))) addNote(form, data);
       Q.mine().then(function (ops) {  // saved once nothing of this item waits any more
@@ -296,6 +315,7 @@
         setState(form, null, "bad", op.error || t("not_saved"));
       } else {
         setState(form, "saving", "pending");
+        if (op.kind === "item") showWaiting(form, op);
       }
     });
   }, function () {});

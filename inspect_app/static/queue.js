@@ -142,12 +142,37 @@
     return op.on === undefined || op.on === null || op.on === JSON.stringify(body === undefined ? {} : body);
   }
 
+  /* A change without a photo is also written at once to localStorage (synchronous, where
+   * IndexedDB is not): made as the page is left (a note typed, then a link, a reload or
+   * "back" within the typing pause), it is found there by the next page, which moves it
+   * into the queue (drain). Taken out once IndexedDB has it. */
+  var OUTBOX = "inspect-outbox";
+  function outbox(op, keep) {
+    try {
+      var box = JSON.parse(localStorage.getItem(OUTBOX) || "{}");
+      if (!op) return box;
+      if (keep) box[op.op_id] = op; else delete box[op.op_id];
+      localStorage.setItem(OUTBOX, JSON.stringify(box));
+    } catch (e) { return {}; }  // private mode, full: IndexedDB alone, as before
+  }
+  function drain() {
+    var box = outbox();
+    return all().then(function (ops) {
+      return Object.keys(box).reduce(function (done, id) {
+        var op = box[id];  // already in (merged into a waiting answer: its time): forgotten
+        var there = ops.some(function (o) { return o.op_id === id || (o.created === op.created && sameKey(o, op)); });
+        return done.then(function () { return there ? outbox(op) : add(op); });
+      }, Promise.resolve());
+    });
+  }
+
   /* Add a change. An answer that has not left the phone yet is replaced by the newer one
    * of the same criterion made on it (one request instead of many while typing offline). */
   function add(op) {
     op.user = op.user || pageUser;
     op.op_id = op.op_id || uuid();
     op.state = "waiting"; op.attempts = 0; op.created = new Date().toISOString();
+    if (!op.blob) outbox(op, true);
     return all().then(function (ops) {
       var superseded = [];
       if (op.kind === "answer") {
@@ -168,6 +193,7 @@
       }
       return put(op).then(function (seq) { op.seq = seq; return op; });
     }).then(function (saved) {
+      outbox(op);
       emit({ type: "change" });
       flush();
       return saved;
@@ -217,7 +243,7 @@
 
   /* The operations of the user of this page (optionally of one inspection). */
   function mine(inspection) {
-    return all().then(function (ops) {
+    return ready.then(all).then(function (ops) {
       return ops.filter(function (op) {
         return op.user === pageUser && (!inspection || op.inspection === inspection);
       });
@@ -410,7 +436,9 @@
     }
   };
 
-  if (pageUser) open().then(function () { flush(); }, function () { emit({ type: "no_storage" }); });
+  // what a page left in the outbox joins the queue before a page reads this user's changes
+  var ready = pageUser ? open().then(drain).then(function () { flush(); }, function () { emit({ type: "no_storage" }); })
+    : Promise.resolve();
 })();
 
 /* ================================================================ every page
