@@ -159,8 +159,8 @@
     var box = outbox();
     return all().then(function (ops) {
       return Object.keys(box).reduce(function (done, id) {
-        var op = box[id];  // already in (merged into a waiting answer: its time): forgotten
-        var there = ops.some(function (o) { return o.op_id === id || (o.created === op.created && sameKey(o, op)); });
+        var op = box[id];  // already in, or a change of the same answer made since: forgotten
+        var there = ops.some(function (o) { return o.op_id === id || (op.key && sameKey(o, op) && o.created >= op.created); });
         return done.then(function () { return there ? outbox(op) : add(op); });
       }, Promise.resolve());
     });
