@@ -13,7 +13,7 @@ import sys
 BENCHMARKS = ("bench.bench_storage", "bench.bench_records", "bench.bench_autosave",
               "bench.bench_writes", "bench.bench_section", "bench.bench_lists",
               "bench.bench_export", "bench.bench_formpack", "bench.bench_wire",
-              "bench.bench_changes", "bench.bench_dashboards")
+              "bench.bench_changes", "bench.bench_dashboards", "bench.bench_plan_pdf")
 
 
 def main() -> int:

@@ -12,6 +12,7 @@ from pypdf import PdfReader
 
 from inspect_app import create_app
 from inspect_app.domain.models import RemediationItem
+from inspect_app.domain.text import LONG_TEXT
 from inspect_app.services import accounts, commands
 from inspect_app.services import inspections as service
 from inspect_app.services import units as unit_service
@@ -179,3 +180,60 @@ def test_the_plan_pdf_of_a_finding_with_a_detailed_note_is_made(app):
     text = " ".join(" ".join(page.extract_text().split())
                     for page in PdfReader(io.BytesIO(response.data)).pages)
     assert "thủ tục hành chính của tỉnh; hết." in text
+
+
+def _long(field: str, n: int) -> str:
+    """Just under the 4.000 characters a text may hold, ending in the marker of ``n``."""
+    words = {"finding": "hồ sơ một cửa chưa cập nhật đầy đủ ✓",
+             "cause": "cán bộ kiêm nhiệm, thiếu hướng dẫn",
+             "action": "rà soát và niêm yết công khai thủ tục",
+             "output": "báo cáo kết quả kèm danh mục"}[field] + "; "
+    tail = f"#{field[0]}{n}."
+    return words * ((LONG_TEXT - len(tail)) // len(words)) + tail
+
+
+def _without_page_number(page) -> str:
+    """The page's text without its footer (the page number, printed last)."""
+    lines = page.extract_text().splitlines()
+    return "\n".join(lines[:-1] if lines and lines[-1].strip().isdigit() else lines)
+
+
+def test_the_plan_pdf_of_many_long_items_prints_every_text_whole(app):
+    """What happened: an inspection with 80 remediation items, each finding, cause, action
+    and output written at length within the 4.000 characters a text may hold: the plan's
+    PDF took more than a minute (fpdf2 laid every cell out twice, measuring the whole line
+    again for each character) and the deployment's gunicorn killed the request (502).
+    The texts are now wrapped once, word by word; every text is printed whole, in the
+    body and in the appendix (each long cell continued in the rows below it, the header
+    rows repeated on every landscape page). The time is measured in
+    bench/bench_plan_pdf.py."""
+    store, library = app.extensions["store"], app.extensions["checklists"]
+    lead = service.scope_for(store, store.get_user("lead"))
+    record = service.start(store, library, lead, commands.StartRequest(
+        unit="KL", checklist="pdf-test", period="2024", kind="inspection")).id
+    count = 12
+
+    def add(inspection):
+        for n in range(1, count + 1):
+            inspection.items.append(RemediationItem(
+                id=f"{record}-{n}", inspection=record, unit="KL", criterion=None,
+                owner="Văn phòng HĐND-UBND xã", due="2024-12-31", source="free",
+                **{k: _long(k, n) for k in ("finding", "cause", "action", "output")}))
+    store.update_inspection(record, add)
+    service.finalize(store, lead, record, commands.finalize_op(
+        {"op_id": op(), "allow_unanswered": True}))
+    response = client_of(app, "lead").get(f"/inspections/{record}/plan.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    reader = PdfReader(io.BytesIO(response.data))
+    appendix = [page for page in reader.pages if page.mediabox.width > page.mediabox.height]
+    body = " ".join(" ".join(_without_page_number(page) for page in reader.pages
+                             if page not in appendix).split())
+    table = " ".join(" ".join(page.extract_text() for page in appendix).split())
+    for n in range(1, count + 1):
+        for field in ("finding", "cause", "action"):
+            assert " ".join(_long(field, n).split()) in body, (field, n)
+        for field in ("finding", "cause", "action", "output"):
+            assert f"#{field[0]}{n}." in table, (field, n)
+    pages = [" ".join(page.extract_text().split()) for page in appendix]
+    assert len(pages) > 10
+    assert all("(1) (2) (3)" in page and "Tồn tại, hạn chế" in page for page in pages)

@@ -9,16 +9,21 @@ people type in notes (✓ ☑ ① ★) come from the bundled DejaVu Sans, and a 
 font has (an emoji) is printed as □ rather than left out without a word. Layout of NĐ
 30/2020: A4, margins 20/15/20/30 mm, 13 pt; the plan's appendix on landscape pages with
 its header row repeated on every page.
+
+Long texts (a finding may hold 4.000 characters) are wrapped here, once, word by word
+with widths measured once per word (:meth:`Document.wrap`), and each line printed as
+one; fpdf2's own line breaker (``multi_cell``, ``table``) measures the whole line again
+for every character, and a plan of 80 long items took more than the 60 s of a request.
 """
 from __future__ import annotations
 
 import functools
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from fpdf import FPDF
-from fpdf.enums import TableCellFillMode
-from fpdf.fonts import FontFace
+from fpdf.enums import Align, XPos, YPos
+from fpdf.line_break import Fragment, TextLine
 
 from . import qr
 
@@ -54,6 +59,14 @@ def printable(text: str) -> str:
     return "".join(ch if ord(ch) in known or ch in "\n\t\r" else MISSING for ch in text)
 
 
+class Line(NamedTuple):
+    """A line of wrapped text: its (normalized) text, its width in mm, and whether it
+    ends its paragraph (such a line is not justified)."""
+    text: str
+    width: float
+    last: bool
+
+
 class Document(FPDF):
     """An A4 document with the decree's margins and the bundled font."""
 
@@ -67,6 +80,8 @@ class Document(FPDF):
         self.set_auto_page_break(True, margin=20)
         self.set_font(FONT, "", 13)
         self.set_creator("inspect_app")
+        self._word_widths: dict[tuple[str, float, str], float] = {}
+        self._glyphs: dict[str, frozenset[str]] = {}
 
     def normalize_text(self, text: str) -> str:
         """fpdf2 passes every text it writes through here: what no font can print
@@ -85,7 +100,7 @@ class Document(FPDF):
         self.set_font(FONT, style, size)
         if indent:
             text = "\u2003\u2003" + text  # the first-line indent of 10 mm, near enough
-        self.multi_cell(0, LINE, text, align=align, new_x="LMARGIN", new_y="NEXT")
+        self.text_block(text, align)
         self.ln(1)
 
     def heading(self, text: str, *, indent: bool = False) -> None:
@@ -100,9 +115,90 @@ class Document(FPDF):
         for n, text in enumerate(texts, start):
             label = f"{n}." if numbered else mark
             self.set_x(self.l_margin + 10)
-            self.multi_cell(0, LINE, f"{label} {text}", align=align, new_x="LMARGIN",
-                            new_y="NEXT")
+            self.text_block(f"{label} {text}", align)
         self.ln(1)
+
+    # ---------------------------------------------------------------- text layout
+    def _width(self, word: str) -> float:
+        """The printed width of ``word`` (normalized) in the current font, measured once
+        per font, size and word."""
+        key = (self.current_font.fontkey, self.font_size_pt, word)
+        width = self._word_widths.get(key)
+        if width is None:
+            width = self._word_widths[key] = self.get_string_width(word, normalized=True)
+        return width
+
+    def wrap(self, text: str, width: float) -> list[Line]:
+        """``text`` broken into lines of at most ``width`` mm in the current font, as
+        fpdf2's ``multi_cell`` breaks it: at the last space that fits, a word wider than
+        the line at the last character that fits, every "\\n" a break. Linear in the
+        text: each word is measured once (:meth:`_width`), a line's width is a running
+        sum."""
+        text = self.normalize_text(text)
+        space = self._width(" ")
+        limit = width + 1e-6  # fpdf2's FloatTolerance
+        lines: list[Line] = []
+        for paragraph in text.split("\n"):
+            line: list[str] = []
+            used = 0.0
+            for word in paragraph.split(" "):
+                need = self._width(word)
+                if line and used + space + need <= limit:
+                    line.append(word)
+                    used += space + need
+                    continue
+                if line:
+                    lines.append(Line(" ".join(line), used, False))
+                while need > limit and len(word) > 1:  # no space to break at: cut the word
+                    cut, taken = 0, 0.0
+                    while cut < len(word) - 1:
+                        step = self._width(word[cut])
+                        if cut and taken + step > limit:
+                            break
+                        cut, taken = cut + 1, taken + step
+                    lines.append(Line(word[:cut], taken, True))
+                    word = word[cut:]
+                    need = self._width(word)
+                line, used = [word], need
+            lines.append(Line(" ".join(line), used, True))
+        return lines
+
+    def print_line(self, line: Line, x: float, width: float, height: float,
+                   align: str) -> None:
+        """One line of :meth:`wrap` (no wider than ``width``) at ``x`` and the current
+        y, page break included, as ``multi_cell`` prints it; "J" spreads the spaces of a
+        line that does not end its paragraph."""
+        align = Align.coerce(align)
+        if align == Align.J and line.last:
+            align = Align.L
+        self.set_x(x - self.c_margin)
+        self._render_styled_text_line(  # what cell() and multi_cell() print a line with
+            TextLine(self._fragments(line.text), text_width=line.width,
+                     number_of_spaces=line.text.count(" ") if align == Align.J else 0,
+                     align=align, height=height, max_width=width + 2 * self.c_margin),
+            height, new_x=XPos.LEFT, new_y=YPos.NEXT)
+
+    def _fragments(self, text: str) -> tuple[Fragment, ...]:
+        """``text`` as fpdf2's fragments: one in the current font when it has every
+        character (what fpdf2 makes of it, without looking at each character in Python
+        for a fallback), otherwise fpdf2's own split (the signs from DejaVu Sans)."""
+        font = self.current_font
+        glyphs = self._glyphs.get(font.fontkey)
+        if glyphs is None:
+            glyphs = self._glyphs[font.fontkey] = frozenset(map(chr, font.cmap))
+        if not text or self.str_alias_nb_pages in text or not glyphs.issuperset(text):
+            return tuple(self._preload_font_styles(text, False))
+        return (Fragment(text, self._get_current_graphics_state(), self.k),)
+
+    def text_block(self, text: str, align: str) -> None:
+        """``text`` from the current x to the right margin, ``LINE`` apart, wrapped by
+        :meth:`wrap` (what ``multi_cell(0, LINE, text, align=align)`` printed); then the
+        left margin of the next line."""
+        x = self.x + self.c_margin
+        width = self.w - self.r_margin - self.x - 2 * self.c_margin
+        for line in self.wrap(text, width):
+            self.print_line(line, x, width, LINE, align)
+        self.set_x(self.l_margin)
 
     def header_block(self, h: dict[str, str]) -> None:
         width = self.w - self.l_margin - self.r_margin
@@ -159,48 +255,61 @@ class Document(FPDF):
     def grid(self, headings: list[str], rows: list[list[str]], widths: list[float], *,
              size: float = 12, align: tuple[str, ...] | None = None,
              numbered: bool = False) -> None:
-        """A bordered table whose header row repeats on every page; cells wrap.
-        ``numbered``: under the headings a row of column numbers "(1) (2) …", repeated
-        with them (the form of the plan's appendix, as the print view has it)."""
-        self.set_font(FONT, "", size)
-        style = FontFace(family=FONT, emphasis="BOLD", size_pt=size)
-        with self.table(col_widths=widths, headings_style=style, line_height=size * 0.45,
-                        text_align=align or "LEFT", repeat_headings=1, padding=1,
-                        cell_fill_mode=TableCellFillMode.NONE, first_row_as_headings=True,
-                        num_heading_rows=2 if numbered else 1,
-                        width=self.w - self.l_margin - self.r_margin) as table:
-            head = table.row()
-            for text in headings:
-                head.cell(text, align="C")
-            if numbered:
-                numbers = table.row()
-                for n in range(1, len(headings) + 1):
-                    numbers.cell(f"({n})", align="C")
-            for values in rows:
-                for part in self._fitting(values, widths, size):
-                    row = table.row()
-                    for text in part:
-                        row.cell(text)
-        self.ln(2)
-
-    def _fitting(self, values: list[str], widths: list[float], size: float) -> list[list[str]]:
-        """``values`` as one table row, or as several when the row would be taller than
-        half a page (an fpdf2 row never continues on the next page: a long finding made
-        the plan's PDF fail): each long cell goes on in the rows below it."""
+        """A bordered table across the text width (``widths`` in proportion) whose header
+        row repeats on every page; cells wrap (:meth:`wrap`, each cell measured once) and
+        sit in the middle of their row. ``numbered``: under the headings a row of column
+        numbers "(1) (2) …", repeated with them (the form of the plan's appendix, as the
+        print view has it). A row taller than half a page goes on in the rows below it,
+        each long cell continued there (a row never continues on the next page)."""
         total = self.w - self.l_margin - self.r_margin
+        columns = [total * width / sum(widths) for width in widths]
         line = size * 0.45
         room = max(1, int((self.h - self.t_margin - self.b_margin) / 2 / line))
-        cells = []
-        for text, width in zip(values, widths):
-            inner = total * width / sum(widths) - 2  # the table's padding of 1 on each side
-            lines = self.multi_cell(inner, line, text or "", dry_run=True, output="LINES",
-                                    padding=0) if text else [""]
-            cells.append(lines)
-        if max(len(lines) for lines in cells) <= room:
-            return [[text or "" for text in values]]
-        parts = -(-max(len(lines) for lines in cells) // room)
-        return [["\n".join(lines[n * room:(n + 1) * room]) for lines in cells]
-                for n in range(parts)]
+        self.set_font(FONT, "B", size)
+        head = [self._cells(headings, columns)]
+        if numbered:
+            head.append(self._cells([f"({n})" for n in range(1, len(headings) + 1)], columns))
+        self.set_font(FONT, "", size)
+        aligns = [a[0] for a in align or ("LEFT",) * len(headings)]
+        body = []
+        for values in rows:
+            cells = self._cells(values, columns)
+            parts = -(-max(len(lines) for lines in cells) // room)
+            body += [[lines[n * room:(n + 1) * room] for lines in cells] for n in range(parts)]
+        heading_height = sum(self._row_height(cells, line) for cells in head)
+        for n, cells in enumerate(body):
+            height = self._row_height(cells, line)
+            if n == 0 or self.will_page_break(height):
+                if n or self.will_page_break(heading_height + height):
+                    self.add_page(same=True)
+                self.set_font(FONT, "B", size)
+                for cells_of_head in head:
+                    self._grid_row(cells_of_head, columns, line, ["C"] * len(columns))
+                self.set_font(FONT, "", size)
+            self._grid_row(cells, columns, line, aligns)
+        self.set_x(self.l_margin)
+        self.ln(2)
+
+    def _cells(self, values: list[str], columns: list[float]) -> list[list[Line]]:
+        """Each value wrapped to its column less the padding of 1 mm on each side."""
+        return [self.wrap(text or "", width - 2) for text, width in zip(values, columns)]
+
+    @staticmethod
+    def _row_height(cells: list[list[Line]], line: float) -> float:
+        return max(len(lines) for lines in cells) * line + 2
+
+    def _grid_row(self, cells: list[list[Line]], columns: list[float],
+                  line: float, aligns: list[str]) -> None:
+        """One row at the current y: every cell framed, its lines in the middle."""
+        top, height = self.get_y(), self._row_height(cells, line)
+        x = self.l_margin
+        for lines, width, align in zip(cells, columns, aligns):
+            self.rect(x, top, width, height)
+            self.set_y(top + (height - len(lines) * line) / 2)
+            for text in lines:
+                self.print_line(text, x + 1, width - 2, line, align)
+            x += width
+        self.set_xy(self.l_margin, top + height)
 
     def qr_code(self, q: dict[str, str]) -> None:
         size = 24.0
