@@ -346,7 +346,7 @@ def checklist_and_answers(draw):
             if kind == "ratio_p":
                 crit["proportional"] = True
             else:
-                crit["bands"] = [{"min": 90, "points": pts}, {"min": 50, "points": pts / 2}]
+                crit["bands"] = [{"min": 90, "points": pts}, {"min": 50, "points": (pts / 2).quantize(D("0.01"))}]
             ans = {"inputs": {"a": draw(st.integers(0, 10**6)), "b": draw(st.integers(0, 10**6))}}
         elif kind == "count":
             crit = dict(type="count", points=pts, inputs={"n": "N"}, count=["n"],

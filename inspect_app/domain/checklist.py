@@ -356,7 +356,8 @@ def _criterion(p: Problems, raw: Any, path: str, section_id: str) -> Criterion |
             p.add(join(path, "points"), N_("info criteria are recorded only and have no points"))
         points = None
     else:
-        points = number_of(p, raw, "points", path, required=True, positive=True)
+        points = number_of(p, raw, "points", path, required=True, positive=True,
+                           hundredths=True)
 
     remedy_days = raw.get("remedy_days")
     if remedy_days is not None and (isinstance(remedy_days, bool) or not isinstance(remedy_days, int)

@@ -7,10 +7,13 @@ Scores are computed with :class:`fractions.Fraction` (exact, so a ratio of
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from fractions import Fraction
 
 TWO_PLACES = Decimal("0.01")
+#: Points are scored and shown to this many decimals: a checklist gives none finer.
+POINT_DECIMALS = 2
 _WIDE = Context(prec=60)  # quantize never runs out of digits, whatever the magnitude
 
 
@@ -30,7 +33,7 @@ def to_decimal(value: object) -> Decimal:
     if isinstance(value, Decimal):
         return value
     if isinstance(value, float):
-        return Decimal(repr(value))
+        return Decimal(repr(float(value)))  # float(): numpy's repr is np.float64(…)
     if isinstance(value, int) and not isinstance(value, bool):
         return Decimal(value)
     try:
@@ -59,6 +62,24 @@ def round_half_up(value: Fraction | Decimal | int, places: Decimal = TWO_PLACES)
     value = Decimal(value)
     context = _WIDE if value.adjusted() < 50 else _context_for(int(value.adjusted() * 3.33))
     return value.quantize(places, rounding=ROUND_HALF_UP, context=context)
+
+
+def figure(value: object) -> float | None:
+    """A figure as pages and charts show it: rounded half-up to two decimals from its
+    decimal spelling (a float 88.945 is 88.945, not the binary 88.94499…; 3.125 → 3.13),
+    as a float for JSON and pandas; None for anything that is not a finite number."""
+    if isinstance(value, Fraction):
+        return float(round_half_up(value))
+    if not is_number(value):
+        return None
+    return float(round_half_up(to_decimal(value)))
+
+
+def exact_mean(values: Iterable[object]) -> Fraction | None:
+    """The exact mean of numbers taken by their decimal spelling (the mean of 88.94 and
+    88.95 is 88.945 exactly, not a float sum's 88.94499…); None for no numbers."""
+    numbers = [to_fraction(v) for v in values if is_number(v)]
+    return sum(numbers, Fraction(0)) / len(numbers) if numbers else None
 
 
 def _context_for(bits: int) -> Context:

@@ -166,7 +166,7 @@ def heat_map(rows: Sequence[tuple[str, Sequence[float | None]]], columns: Sequen
                 continue
             colour = shade(value)
             ink = "#fff" if _dark(colour) else "#000"
-            shown = formatting.number(round(float(value)), locale) if small else \
+            shown = formatting.number(value, locale, 0) if small else \
                 formatting.percent(value, locale)
             # the figure is written in the cell (and in the table): no tooltip per cell
             parts.append(f'<rect x="{x:.1f}" y="{y}" width="{cell:.1f}" height="{ROW - 2}" '

@@ -16,6 +16,7 @@ from babel.dates import format_datetime as _format_datetime
 from babel.numbers import format_decimal, format_scientific, get_decimal_symbol, get_group_symbol
 
 from ..domain.dates import local_date
+from ..domain.numbers import round_half_up
 
 #: From here on numbers are shown as 1,5E18: they are far beyond what answers accept
 #: (10^12) and only old data can hold them.
@@ -48,7 +49,10 @@ def _number(text: str, locale: str, places: int | None) -> str:
         return text
     if abs(number) >= HUGE:  # old data beyond the limits: shown, never an error
         return format_scientific(number, "0.###E0", locale=locale)
-    return format_decimal(number, format=pattern, locale=locale)
+    # rounded half-up here (3,125 → 3,13), Babel would round a half to even
+    shown = round_half_up(number, Decimal(1).scaleb(-(6 if places == ALL_DECIMALS else
+                                                      2 if places is None else places)))
+    return format_decimal(shown, format=pattern, locale=locale)
 
 
 def typed(value: Any, locale: str = "vi") -> str:

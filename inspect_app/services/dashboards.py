@@ -35,6 +35,7 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 from ..domain.access import Scope
@@ -49,6 +50,7 @@ from ..domain.models import (
     ItemSummary,
     Unit,
 )
+from ..domain.numbers import exact_mean, figure, to_fraction
 from ..domain.periods import Period, PeriodError, parse_period
 from ..domain.ranking import newest_per_unit, usable_percent
 from ..domain.remediation import is_due_soon, is_overdue, item_number
@@ -414,8 +416,9 @@ def failed_criteria(records: Iterable[tuple[str, str, dict, Checklist]]
             criterion=criterion, text=found.text if found else criterion,
             section=found.section if found else "", units_short=int(row["short"]),
             units_scored=int(row["applied"]),
-            share=round(100 * int(row["short"]) / int(row["applied"]), 2) if row["applied"] else 0.0,
-            points_lost=round(float(row["lost"]), 2),
+            share=figure(Fraction(100 * int(row["short"]), int(row["applied"])))
+            if row["applied"] else 0.0,
+            points_lost=figure(row["lost"]),
             records=sorted(hits_of.get(criterion, ()), key=lambda pair: fold(nfc(pair[0])))))
     out.sort(key=lambda f: (-f.share, -f.points_lost, order.get(f.criterion, 10**6)))
     return out
@@ -455,9 +458,9 @@ def trend_of(history: Iterable[InspectionSummary], units: Mapping[str, Unit], pe
               .groupby(["unit", "period"], sort=False).tail(1).copy())
     newest["successor"] = newest["unit"].map(lambda code: successor(code, units))
     table = newest.pivot_table(index="successor", columns="start", values="percent",
-                               aggfunc="mean")
+                               aggfunc=lambda s: float(exact_mean(s)))
     codes = {s: p for s, p in zip(frame["start"], frame["period"])}
-    province = table.mean(axis=0)
+    province = {s: exact_mean(table[s].dropna()) for s in table.columns}
     series = []
     for code in sorted(table.index, key=lambda c: (fold(nfc(units[c].name)) if c in units
                                                     else c, c)):
@@ -469,7 +472,7 @@ def trend_of(history: Iterable[InspectionSummary], units: Mapping[str, Unit], pe
         series.append(TrendSeries(code, unit.name if unit else code, former,
                                   [_rounded(table.at[code, s]) for s in starts]))
     return Trend([codes[s] for s in starts], [parse_period(codes[s]).label(locale) for s in starts],
-                 [_rounded(province[s]) for s in starts], series)
+                 [figure(province[s]) for s in starts], series)
 
 
 def gap_rows(store: Store, round_records: Iterable[InspectionSummary],
@@ -496,7 +499,8 @@ def gap_rows(store: Store, round_records: Iterable[InspectionSummary],
         out.append(GapRow(
             unit=unit, name=names.get(unit, unit), inspection=inspection.id,
             self_check=self_check.id, self_percent=own, inspection_percent=team,
-            gap_percent=None if own is None or team is None else round(own - team, 2),
+            gap_percent=(None if own is None or team is None
+                         else figure(to_fraction(own) - to_fraction(team))),
             gap_points=float(sum(known)) if known else 0.0,
             overrated=sum(1 for g in gaps if g.overrated)))
     out.sort(key=lambda r: (-(r.gap_percent if r.gap_percent is not None else -10**9),
@@ -560,5 +564,4 @@ def _float(value: Any) -> float | None:
 
 
 def _rounded(value: Any) -> float | None:
-    number = _float(value)
-    return None if number is None else round(number, 2)
+    return figure(_float(value))

@@ -184,7 +184,7 @@
       if (num === null || den === null) { out.textContent = ""; return; }
       if (den === 0) { out.textContent = c.on_zero === "na" ? t("no_denominator") : "→ " + numberFormat.format(c.on_zero === "full" ? c.points : 0); return; }
       var pct = exact(100 * num / den);
-      var pts = c.proportional ? Math.min(c.points, c.points * pct / 100) : bandPoints(c.bands, pct);
+      var pts = c.proportional ? exact(Math.min(c.points, c.points * num / den)) : bandPoints(c.bands, pct);
       out.textContent = percentFormat.format(pct) + "% → " + numberFormat.format(pts);
     } else if (c.preview === "count") {
       var total = sum(inputs, c.count);

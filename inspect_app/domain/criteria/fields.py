@@ -16,7 +16,14 @@ from fractions import Fraction
 from typing import Any
 
 from ..messages import N_, Message
-from ..numbers import MAX_NUMBER, is_number, to_decimal, within_limits
+from ..numbers import (
+    MAX_NUMBER,
+    POINT_DECIMALS,
+    decimals_of,
+    is_number,
+    to_decimal,
+    within_limits,
+)
 
 #: Digits a number in a checklist may have, before and after the point together
 #: (points, steps, band limits, option values): 15 is what a float holds exactly.
@@ -141,7 +148,11 @@ def flag_of(p: Problems, obj: Mapping, key: str, path: str, default: bool = Fals
 
 
 def number_of(p: Problems, obj: Mapping, key: str, path: str, *, required: bool = False,
-            positive: bool = False, non_negative: bool = False) -> Decimal | None:
+            positive: bool = False, non_negative: bool = False,
+            hundredths: bool = False) -> Decimal | None:
+    """The number at ``obj[key]`` or None (a problem added when it is given but not
+    fit). ``hundredths``: points, scored and shown to two decimals, so that 0,125 is not
+    shown as 0,13 and a line worth it fully met stays below its maximum."""
     value = obj.get(key)
     if value is None:
         if required:
@@ -158,6 +169,9 @@ def number_of(p: Problems, obj: Mapping, key: str, path: str, *, required: bool 
         return None
     if non_negative and number < 0:
         p.add(join(path, key), N_("must not be negative, got %(value)s", value=value))
+        return None
+    if hundredths and decimals_of(number) > POINT_DECIMALS:
+        p.add(join(path, key), N_("points have at most 2 decimals, got %(value)s", value=value))
         return None
     return number
 
@@ -230,7 +244,8 @@ def score_bands(p: Problems, value: Any, path: str, points: Decimal | None) -> t
                             value=describe(raw)))
             continue
         unknown_keys(p, raw, {"min", "max", "points"}, bpath)
-        band_points = number_of(p, raw, "points", bpath, required=True, non_negative=True)
+        band_points = number_of(p, raw, "points", bpath, required=True, non_negative=True,
+                                hundredths=True)
         low = number_of(p, raw, "min", bpath)
         high = number_of(p, raw, "max", bpath)
         if band_points is not None and points is not None and band_points > points:
@@ -393,7 +408,8 @@ def options_of(p: Problems, value: Any, path: str, points: Decimal | None) -> tu
             continue
         unknown_keys(p, raw, {"value", "label", "points"}, opath)
         label = text_of(p, raw, "label", opath, required=True)
-        opt_points = number_of(p, raw, "points", opath, required=True, non_negative=True)
+        opt_points = number_of(p, raw, "points", opath, required=True, non_negative=True,
+                               hundredths=True)
         opt_value = raw.get("value", label)
         if opt_value is None or isinstance(opt_value, (list, Mapping)):
             p.add(join(opath, "value"), N_("must be text or a number, got %(value)s",
