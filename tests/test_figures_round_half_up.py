@@ -151,3 +151,14 @@ def test_numbers_and_percents_on_pages_round_half_up():
     assert formatting.number(0.125) == "0,13"
     assert formatting.number(2.5, "vi", 0) == "3"
     assert formatting.number(1234.5, "en", 0) == "1,235"
+
+
+def test_a_stored_checklist_with_finer_points_is_still_read():
+    """A record started, or a version published, before points were limited to
+    hundredths still opens: its frozen checklist is read without that new rule."""
+    from inspect_app.domain.checklist import parse_checklist
+
+    data = _three_decimals(0.125)
+    del data["sections"][0]["criteria"][2]
+    checklist = parse_checklist(data, "snapshot", frozen=True)
+    assert checklist.criterion("1").points == 0.125

@@ -385,12 +385,15 @@ def _criterion(p: Problems, raw: Any, path: str, section_id: str) -> Criterion |
     return Criterion(**kwargs)
 
 
-def parse_checklist(data: Any, source: str = "<checklist>") -> Checklist:
+def parse_checklist(data: Any, source: str = "<checklist>", *, frozen: bool = False
+                    ) -> Checklist:
     """Validate the data of one checklist file and build a frozen :class:`Checklist`.
 
     Raises :class:`ChecklistError` with every problem found, not just the first.
+    ``frozen``: a checklist stored before (a record's snapshot, a published version),
+    read without the rules added since for new ones (:class:`Problems`).
     """
-    p = Problems()
+    p = Problems(frozen)
     data = normalize(data)
     if not isinstance(data, Mapping):
         raise ChecklistError(source, [N_("a checklist must be a mapping at the top level, "

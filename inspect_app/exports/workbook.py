@@ -583,7 +583,8 @@ def build(order: list[tuple[InspectionSummary, int | None]], names: dict[str, st
             checklist = checklists.get(snapshot.get("hash", ""))
             if checklist is None:
                 checklist = checklists[snapshot.get("hash", "")] = parse_checklist(
-                    snapshot["data"], f"snapshot {str(snapshot.get('hash', ''))[:12]}")
+                    snapshot["data"], f"snapshot {str(snapshot.get('hash', ''))[:12]}",
+                    frozen=True)
             card = _card(record, checklist)
             # the figures of the summary row (live ones for a record in progress)
             live[record["id"]] = {k: card.get(k) for k in ("total", "bonus", "penalty", "max",

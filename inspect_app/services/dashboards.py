@@ -320,7 +320,8 @@ def _cards(store: Store, inspection_ids: list[str]):
         key = str(snapshot.get("hash", ""))
         checklist = checklists.get(key)
         if checklist is None:
-            checklist = checklists[key] = parse_checklist(snapshot["data"], f"snapshot {key[:12]}")
+            checklist = checklists[key] = parse_checklist(snapshot["data"], f"snapshot {key[:12]}",
+                                                           frozen=True)
         card = record.get("score")
         if card:
             yield record["id"], checklist, card

@@ -73,7 +73,7 @@ def checklist_of(inspection: Inspection) -> Checklist:
         if len(_CHECKLISTS) > 64:
             _CHECKLISTS.clear()
         checklist = _CHECKLISTS[snapshot["hash"]] = parse_checklist(
-            snapshot["data"], f"snapshot {snapshot['hash'][:12]}")
+            snapshot["data"], f"snapshot {snapshot['hash'][:12]}", frozen=True)
     return checklist
 
 

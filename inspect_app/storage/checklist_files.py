@@ -204,9 +204,9 @@ def parse_text(text: str, source: str) -> Any:
         raise ChecklistError(source, [N_("invalid YAML: %(problem)s", problem=str(exc))]) from None
 
 
-def load_text(text: str, source: str) -> Checklist:
-    """Validate the text of one checklist file."""
-    return parse_checklist(parse_text(text, source), source)
+def load_text(text: str, source: str, *, frozen: bool = False) -> Checklist:
+    """Validate the text of one checklist file (``frozen``: a published version)."""
+    return parse_checklist(parse_text(text, source), source, frozen=frozen)
 
 
 _JSON_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*+(?:"|\Z)|[\[{]|[\]}]', re.DOTALL)
@@ -385,7 +385,7 @@ class ChecklistLibrary:
                                           key=lambda v: v.checklist_id):
                         source = _source(version.checklist_id, version.number)
                         try:
-                            latest = load_text(version.text, source)
+                            latest = load_text(version.text, source, frozen=True)
                         except ChecklistError as exc:
                             report.problems.extend(N_("%(file)s: %(problem)s", file=exc.source,
                                                       problem=p) for p in exc.problems)
@@ -434,7 +434,8 @@ class ChecklistLibrary:
         for version in self.store.checklist_versions(checklist_id):
             try:
                 out.append(Version(version.number, load_text(
-                    version.text, _source(checklist_id, version.number)), version.published_at))
+                    version.text, _source(checklist_id, version.number), frozen=True),
+                    version.published_at))
             except ChecklistError:
                 continue
         return out

@@ -102,10 +102,13 @@ ACTION_KEYS = {"action": "text", "owner": "text", "due": "date"}
 
 
 class Problems:
-    """Collects problems as ``path: message`` lines."""
+    """Collects problems as ``path: message`` lines. ``frozen``: the checklist is one
+    stored before (a record's snapshot, a published version): rules added since for new
+    checklists (points to hundredths) do not make it unreadable."""
 
-    def __init__(self) -> None:
+    def __init__(self, frozen: bool = False) -> None:
         self.items: list[str] = []
+        self.frozen = frozen
 
     def add(self, path: str, message: str) -> None:
         if not path:
@@ -170,7 +173,7 @@ def number_of(p: Problems, obj: Mapping, key: str, path: str, *, required: bool 
     if non_negative and number < 0:
         p.add(join(path, key), N_("must not be negative, got %(value)s", value=value))
         return None
-    if hundredths and decimals_of(number) > POINT_DECIMALS:
+    if hundredths and not p.frozen and decimals_of(number) > POINT_DECIMALS:
         p.add(join(path, key), N_("points have at most 2 decimals, got %(value)s", value=value))
         return None
     return number
