@@ -220,6 +220,23 @@ def test_export_records_are_plain_lean_and_in_the_order_asked(store):
     assert again["answers"]["c1"]["note"] == NFD_NOTE
 
 
+def test_export_records_are_the_documents_as_written(store):
+    """What happened: on PostgreSQL the export's copy of a record was cast to jsonb to drop
+    keys, undoing schema 10 ("documents read back as they were written"): answers and
+    inputs re-sorted by key length, 1e16 read back as an integer, -0.0 as 0.0."""
+    record = make_inspection(
+        answers={"c10_dai": Answer(rev=1, value=1e16, inputs={"truoc_han": 1, "dh": 2},
+                                   by="t", at="t"),
+                 "c2": Answer(rev=1, value=-0.0, by="t", at="t"),
+                 "a": Answer(rev=1, value=1.5, by="t", at="t")})
+    store.add_inspection(record)
+    answers = next(store.iter_export_records([record.id]))["answers"]
+    assert list(answers) == ["c10_dai", "c2", "a"] == list(store.get_inspection(record.id).answers)
+    assert list(answers["c10_dai"]["inputs"]) == ["truoc_han", "dh"]
+    assert isinstance(answers["c10_dai"]["value"], float)
+    assert str(answers["c2"]["value"]) == "-0.0"
+
+
 # -- update semantics -------------------------------------------------------------
 
 def test_update_inspection_persists_and_increments_rev(store):

@@ -1033,8 +1033,11 @@ class PostgresStore:
             chunk = ids[start:start + EXPORT_CHUNK]
             with self._conn() as conn:
                 rows = dict(conn.execute(
-                    # jsonb only to drop keys: the export reads the answers by criterion
-                    "SELECT id, doc::jsonb - 'history' - 'ops' - 'team' - 'photos' "
+                    # the document as written (json, not jsonb: key order, numbers'
+                    # spelling) without the keys the export never reads
+                    "SELECT id, (SELECT json_object_agg(key, value ORDER BY n) "
+                    "FROM json_each(doc) WITH ORDINALITY AS e(key, value, n) "
+                    "WHERE key NOT IN ('history', 'ops', 'team', 'photos')) "
                     "FROM inspections "
                     "WHERE id = ANY(%s)", (chunk,)).fetchall())
             for inspection_id in chunk:
