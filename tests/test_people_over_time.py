@@ -11,7 +11,7 @@ from inspect_app.services import inspections as service
 from inspect_app.services import units as unit_service
 from inspect_app.services.commands import UserEdit
 
-from .support import PASSWORD
+from .support import PASSWORD, logged_in, page_text
 
 
 def op() -> str:
@@ -74,3 +74,53 @@ def test_successor_commune_can_finalize_the_self_check_it_continues(app, people)
     finalize(people, "canbo.nt", record)
     assert people.get_inspection(record).status == "finalized"
 
+def test_finalized_minutes_keep_the_commune_representatives_of_their_day(app, people):
+    """What happened: the province inspects Xã Nông Thượng with its officer Hoàng Văn Thạc
+    present and finalizes; the printed minutes list him among the commune's
+    representatives. Months later the administrator moves him to Xã Thiện Nghiệp and a new
+    officer joins Nông Thượng. Reprinting the finalized minutes (the signed paper's copy)
+    should still name the people of that day; instead Hoàng Văn Thạc had vanished from
+    them and the newcomer, who was never there, was printed as the commune's
+    representative (the minutes named the unit's officers of today)."""
+    record = start(app, "thanhtra", "NT")
+    finalize(people, "thanhtra", record)
+    admin = logged_in(app, "quantri")
+    before = page_text(admin.get(f"/inspections/{record}/minutes"))
+    assert "Hoàng Văn Thạc" in before
+    admin_edit(people, "canbo.nt", unit="TN")
+    accounts.create_user(people, "canbo.moi", "unit", unit="NT", password=PASSWORD,
+                         full_name="Lý Thị Mới")
+    after = page_text(admin.get(f"/inspections/{record}/minutes"))
+    assert "Hoàng Văn Thạc" in after and "Lý Thị Mới" not in after, (
+        "the finalized minutes' representatives follow today's users of the unit")
+
+
+def test_minutes_finalized_again_after_a_reopen_name_that_days_representatives(app, people):
+    """What happened: with the representatives of today printed on every finalized minutes,
+    a record reopened and finalized again could not say who was there on either day; now
+    the second finalizing takes that day's officers, and the draft between shows today's."""
+    record = start(app, "thanhtra", "NT")
+    finalize(people, "thanhtra", record)
+    service.reopen(people, scope_of(people, "thanhtra"), record, "Sửa số liệu")
+    assert people.get_inspection(record).representatives is None
+    admin_edit(people, "canbo.nt", unit="TN")
+    accounts.create_user(people, "canbo.moi", "unit", unit="NT", password=PASSWORD,
+                         full_name="Lý Thị Mới")
+    admin = logged_in(app, "quantri")
+    draft = page_text(admin.get(f"/inspections/{record}/minutes"))
+    assert "Lý Thị Mới" in draft and "Hoàng Văn Thạc" not in draft
+    finalize(people, "thanhtra", record)
+    assert people.get_inspection(record).representatives == [
+        {"name": "Lý Thị Mới", "position": ""}]
+
+
+def test_minutes_finalized_before_representatives_were_kept_name_todays_officers(app, people):
+    """A record finalized before the representatives were stored on it (nothing stored)
+    keeps naming the unit's officers of today, as its minutes always did."""
+    record = start(app, "thanhtra", "NT")
+    finalize(people, "thanhtra", record)
+    people.update_inspection(record, lambda i: setattr(i, "representatives", None))
+    accounts.create_user(people, "canbo.moi", "unit", unit="NT", password=PASSWORD,
+                         full_name="Lý Thị Mới")
+    printed = page_text(logged_in(app, "quantri").get(f"/inspections/{record}/minutes"))
+    assert "Hoàng Văn Thạc" in printed and "Lý Thị Mới" in printed

@@ -167,12 +167,24 @@ def test_inspection_round_trip_with_every_nested_record(store):
         history=[Event("t", "thanh", "created")],
         ops={"k1": "fpa1.1 2"},
         score={"total": 61.475, "max": 100, "percent": 61.475, "band": "Trung bình"},
-        place=NFC_NAME, number="12/BB-SNV")
+        place=NFC_NAME, number="12/BB-SNV",
+        representatives=[{"name": "Hoàng Văn Thạc", "position": "Công chức Văn phòng"}])
     store.add_inspection(inspection)
     got = store.get_inspection(inspection.id)
     assert got == inspection
     assert got.place == NFC_NAME and got.answers["c1"].note == NFD_NOTE
     assert store.get_inspection(new_id()) is None
+
+
+def test_representatives_not_stored_stay_apart_from_none_present(store):
+    """A record finalized before the representatives were kept reads None (the minutes
+    name today's officers); one finalized with no officer present keeps its empty list."""
+    before, nobody = make_inspection(), make_inspection(representatives=[])
+    for inspection in (before, nobody):
+        store.add_inspection(inspection)
+    assert "representatives" not in before.to_dict()  # lean: nothing stored
+    assert store.get_inspection(before.id).representatives is None
+    assert store.get_inspection(nobody.id).representatives == []
 
 
 def test_iter_summaries_gives_what_query_inspections_gives(store):

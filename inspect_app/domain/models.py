@@ -314,6 +314,11 @@ class Inspection:
     updated_at: str = ""
     finalized_at: str | None = None
     finalized_by: str | None = None
+    # The unit's representatives on the day it was finalized, as the minutes print them:
+    # [{"name": …, "position": …}]; None (not stored) on a draft and on a record
+    # finalized before they were kept, whose documents name the unit's officers of today.
+    representatives: list[dict[str, str]] | None = field(
+        default=None, metadata={"lean": True, "json": True})
     history: list[Event] = field(default_factory=list)
     # Every op_id applied, for the life of the record: {op key: "fingerprint target rev"}
     # (see domain/replay.py); plain strings, passed through as they are.

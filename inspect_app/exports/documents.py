@@ -138,7 +138,8 @@ class Sources:
     tz: str = clock.DEFAULT_TZ
     superior_body: str = ""  # the line above the inspecting body ("UBND TỈNH …")
     inspecting_body: str = "Sở Nội vụ"
-    unit_users: list[User] = field(default_factory=list)
+    # the unit's representatives: [{"name", "position"}] (services.inspections.representatives)
+    representatives: list[dict[str, str]] = field(default_factory=list)
     users: dict[str, User] = field(default_factory=dict)
     self_card: dict[str, Any] | None = None
     preview: bool = False  # items are a preview of what finalizing would create
@@ -414,8 +415,7 @@ def minutes_content(src: Sources, *, record_url: str, url_for_photo) -> dict[str
         "checklist_title": src.checklist.title,
         "checklist_version": src.checklist.version,
         "team": team_rows(src),
-        "representatives": [{"name": u.full_name or u.username, "position": u.position}
-                            for u in src.unit_users],
+        "representatives": [dict(p) for p in src.representatives],
         "results": results(src),
         "strengths": strengths(src),
         "shortcomings": shortcomings(src),

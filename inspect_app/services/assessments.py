@@ -33,6 +33,7 @@ from .inspections import (
     closing,
     live_card,
     load,
+    officers,
     run_op,
 )
 
@@ -233,6 +234,7 @@ def advance(store: Store, scope: Scope, inspection_id: str, op: AdvanceOp, *,
                                {} if op.stage is None else {"stage": op.stage})
     shown = op.stage or stages.stage_of(record)  # the stage the page showed
     merges = store.unit_merges()
+    present = officers(store, record.unit)  # the unit's representatives of this day
 
     def allowed(inspection: Inspection) -> bool:
         _assessment(scope, inspection)
@@ -254,6 +256,7 @@ def advance(store: Store, scope: Scope, inspection_id: str, op: AdvanceOp, *,
         target = stages.next_stage(inspection)
         if target == "final":
             _finish(inspection, day=day, at=at, by=by, merges=merges)
+            inspection.representatives = present
         else:
             stages.enter(inspection, target, by, at)
         return Finalized(inspection), ("s", target, inspection.rev)

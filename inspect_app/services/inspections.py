@@ -793,6 +793,21 @@ def can_finalize(scope: Scope, inspection: Inspection) -> bool:
     return scope.is_lead(inspection)
 
 
+def officers(store: Store, unit: str) -> list[dict[str, str]]:
+    """The unit's active officers as the minutes name its representatives: name, position."""
+    return [{"name": u.full_name or u.username, "position": u.position}
+            for u in store.list_users() if u.role == "unit" and u.unit == unit and u.active]
+
+
+def representatives(store: Store, inspection: Inspection) -> list[dict[str, str]]:
+    """The unit's representatives a document of the record names: a finalized record's
+    are those of its day (stored on finalizing); a draft's, and those of a record
+    finalized before they were stored, the unit's officers of today."""
+    if inspection.status == "finalized" and inspection.representatives is not None:
+        return inspection.representatives
+    return officers(store, inspection.unit)
+
+
 @dataclass(frozen=True)
 class Finalized:
     """A finalized record (with its frozen score and remediation items)."""
@@ -808,11 +823,12 @@ def finalize(store: Store, scope: Scope, inspection_id: str, op: FinalizeOp, *,
     :class:`Unprocessable` with the unanswered criteria unless ``allow_unanswered``; for
     self-checks with the criteria that still need evidence or an explanation.
     """
-    editable(store, scope, inspection_id, lambda i: can_finalize(scope, i))
+    record = editable(store, scope, inspection_id, lambda i: can_finalize(scope, i))
     allow = op.allow_unanswered
     digest = rules.fingerprint("finalize", inspection_id, {"allow_unanswered": allow})
     by = scope.user.username
     day = today or clock.today()
+    present = officers(store, record.unit)  # the unit's representatives of this day
 
     def apply(inspection: Inspection, at: str):
         rules.ensure_finalizable(inspection)
@@ -845,6 +861,7 @@ def finalize(store: Store, scope: Scope, inspection_id: str, op: FinalizeOp, *,
         inspection.status = "finalized"
         inspection.score = card.as_dict()
         inspection.finalized_at, inspection.finalized_by = at, by
+        inspection.representatives = present
         inspection.updated_at = at
         rules.add_event(inspection, by, at, "finalized", unanswered=unanswered,
                         percent=inspection.score["percent"],
@@ -971,6 +988,7 @@ def reopen(store: Store, scope: Scope, inspection_id: str, reason: str) -> Inspe
                         previous_percent=(inspection.score or {}).get("percent"))
         inspection.score = None
         inspection.finalized_at = inspection.finalized_by = None
+        inspection.representatives = None  # the next finalizing takes that day's
         return inspection
 
     reopened = run_change(store, inspection_id, change)

@@ -88,8 +88,7 @@ def gather(inspection_id: str, appraised: bool = True) -> Sources:
         inspection=inspection, checklist=checklist, card=service.card_dict(inspection),
         unit=store().get_unit(inspection.unit), items=items, today=today, tz=tz,
         superior_body=names.superior_body, inspecting_body=names.inspecting_body,
-        unit_users=[u for u in users.values()
-                    if u.role == "unit" and u.unit == inspection.unit and u.active],
+        representatives=service.representatives(store(), inspection),
         users=users, self_card=self_card, preview=preview,
     )
 
