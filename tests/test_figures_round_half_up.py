@@ -162,3 +162,55 @@ def test_a_stored_checklist_with_finer_points_is_still_read():
     del data["sections"][0]["criteria"][2]
     checklist = parse_checklist(data, "snapshot", frozen=True)
     assert checklist.criterion("1").points == 0.125
+
+
+def test_a_seed_checklist_with_finer_points_stays_in_the_library(tmp_path):
+    """What happened: the province's checklists folder (INSPECT_CHECKLISTS_DIR) holds
+    the seed file its communes have been inspected with for months (version 0), written
+    when 0,125-point criteria were still taken. The server is updated.
+    What they expect: as the commit says ("checklists stored before ... are read without the
+    new hundredths rule, so no record or version becomes unreadable"), the checklist is
+    still offered, and its version 0 is still listed on the versions page.
+    What happens: the seed file is read with the new rule; the whole checklist vanishes
+    from the library (no new inspections, its rankings and versions gone) and only a
+    problem line is left."""
+    import yaml
+
+    from inspect_app.storage.checklist_files import ChecklistLibrary
+
+    data = _three_decimals(0.125)
+    del data["sections"][0]["criteria"][2]
+    (tmp_path / "t-ba-so.yaml").write_text(yaml.safe_dump(data, allow_unicode=True),
+                                           encoding="utf-8")
+    library = ChecklistLibrary(tmp_path)
+    assert [v.number for v in library.versions("t-ba-so")] == [0], library.problems
+    assert library.get("t-ba-so") is not None, library.problems
+
+
+def test_a_draft_uploaded_before_the_hundredths_rule_is_refused_saying_why(app, client):
+    """What happened: an administrator uploaded a checklist with 0,125-point
+    criteria (taken then) and left its preview open to publish after a colleague looked;
+    the server is updated meanwhile; they reload the preview (or press publish).
+    What they expect: a Vietnamese page that says the file is no longer valid (and why),
+    or the preview.
+    What happens: the stored draft is read with the new rule, the ChecklistError escapes
+    web/checklists.draft and the page is a 500 Internal Server Error."""
+    import yaml
+
+    from inspect_app.services import accounts
+    from inspect_app.services import checklists as checklist_service
+
+    from .support import PASSWORD, login
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # as in production: the error page
+    store = app.extensions["store"]
+    accounts.create_user(store, "quantri", "admin", password=PASSWORD)
+    login(client, "quantri")
+    data = _three_decimals(0.125)
+    del data["sections"][0]["criteria"][2]
+    token = checklist_service.save_draft(app.extensions["checklists"],
+                                         yaml.safe_dump(data, allow_unicode=True))
+    response = client.get(f"/checklists/drafts/{token}")
+    assert response.status_code == 302, response.status_code
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "không còn đạt yêu cầu kiểm tra" in page and "0,125" in page

@@ -131,3 +131,22 @@ def test_a_units_file_over_the_line_limit_is_refused_naming_the_limit():
     else:
         raise AssertionError("a file over the line limit was imported")
     assert store.list_units() == []
+
+
+def test_units_import_merged_into_a_stored_code_typed_in_another_case():
+    """What happened: the province imports a units file that merges XA-2 into the
+    stored commune XA-1, the merged_into cell typed "xa-1" (lower case, as the code
+    column and the parent column already accept: "a stored code typed in another case ...
+    is that unit").
+    What they expect: XA-2 merged into XA-1.
+    What happens: the whole file is refused: "merged_into 'xa-1' is not a known unit
+    code" (the parent column takes the same spelling)."""
+    from inspect_app.services.units import parse_units_csv
+
+    as_parent = parse_units_csv("code,name,parent\nXA-2,Xã B,xa-1\n", {"XA-1": None})
+    assert as_parent.errors == [] and as_parent.units[0].parent == "XA-1"
+
+    result = parse_units_csv("code,name,merged_into,merged_on\nXA-2,Xã B,xa-1,01/07/2025\n",
+                             {"XA-1": None})
+    assert result.errors == [], result.errors
+    assert result.units[0].merged_into == "XA-1"

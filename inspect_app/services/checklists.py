@@ -85,7 +85,11 @@ def draft(library: ChecklistLibrary, token: str) -> tuple[Checklist, str]:
     text = _store(library).get_checklist_draft(token)
     if text is None:
         raise Missing(N_("no such draft"))
-    return load_text(text, token), text
+    try:
+        return load_text(text, token), text
+    except ChecklistError as exc:  # uploaded before a rule for new checklists was added
+        raise Invalid(N_("this draft no longer passes the checks: correct the file and upload "
+                         "it again"), problems=list(exc.problems)) from None
 
 
 def _version_fields(library: ChecklistLibrary, checklist_id: str) -> dict | None:

@@ -489,6 +489,10 @@ def parse_units_csv(text: str, existing: set[str] | dict[str, str | None],
         into, on = _merge_cells(values, number, errors)
         parsed.append((number, Unit(code=code, name=name, parent=parent or None,
                                     address=address, merged_into=into, merged_on=on)))
+    # a parent or merged_into naming a later row of the file, in another case, is that row
+    parsed = [(number, replace(unit, parent=unit.parent and codes.stored(unit.parent),
+                               merged_into=unit.merged_into and codes.stored(unit.merged_into)))
+              for number, unit in parsed]
     parents = dict(existing) if isinstance(existing, dict) else dict.fromkeys(existing)
     known = set(parents) | set(seen)
     parents.update({unit.code: unit.parent for _, unit in parsed})

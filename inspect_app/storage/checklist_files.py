@@ -248,8 +248,9 @@ def parse_json(text: str, source: str) -> Any:
         raise ChecklistError(source, [f"invalid JSON: {exc}"]) from None
 
 
-def load_file(path: str | os.PathLike) -> Checklist:
-    """Read and validate one checklist file (at most :data:`MAX_FILE_BYTES`)."""
+def load_file(path: str | os.PathLike, *, frozen: bool = False) -> Checklist:
+    """Read and validate one checklist file (at most :data:`MAX_FILE_BYTES`; ``frozen``:
+    as the library reads its seeds, without the rules added since for new checklists)."""
     path = Path(path)
     source = str(path)
     try:
@@ -267,16 +268,16 @@ def load_file(path: str | os.PathLike) -> Checklist:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ChecklistError(source, [N_("not UTF-8 text (byte %(byte)s)", byte=exc.start)]) from None
-    return _parsed(text, source, path.suffix == ".json")
+    return _parsed(text, source, path.suffix == ".json", frozen)
 
 
 @functools.lru_cache(maxsize=64)
-def _parsed(text: str, source: str, is_json: bool) -> Checklist:
+def _parsed(text: str, source: str, is_json: bool, frozen: bool = False) -> Checklist:
     """The checklist of a file's text, parsed once per process for the same text (a
     Checklist is immutable): every app of a process (test apps, a reload) shares it."""
     if is_json:
-        return parse_checklist(parse_json(text, source), source)
-    return load_text(text, source)
+        return parse_checklist(parse_json(text, source), source, frozen=frozen)
+    return load_text(text, source, frozen=frozen)
 
 
 def checklist_paths(directory: str | os.PathLike) -> list[Path]:
@@ -297,14 +298,15 @@ class LoadReport:
     files: int
 
 
-def load_files(paths: list[Path]) -> LoadReport:
-    """Load several files, collecting every problem (including duplicate ids across files)."""
+def load_files(paths: list[Path], *, frozen: bool = False) -> LoadReport:
+    """Load several files, collecting every problem (including duplicate ids across files;
+    ``frozen``: as :func:`load_file`)."""
     checklists: dict[str, Checklist] = {}
     where: dict[str, str] = {}
     problems: list[str] = []
     for path in paths:
         try:
-            checklist = load_file(path)
+            checklist = load_file(path, frozen=frozen)
         except ChecklistError as exc:
             problems.extend(N_("%(file)s: %(problem)s", file=exc.source, problem=p)
                             for p in exc.problems)
@@ -376,7 +378,7 @@ class ChecklistLibrary:
         signature = self._current_signature()
         with self._lock:
             if signature != self._signature:
-                report = load_files(checklist_paths(self.directory))
+                report = load_files(checklist_paths(self.directory), frozen=True)
                 published: dict[str, int] = {}
                 retired: set[str] = set()
                 if self.store is not None:
@@ -426,7 +428,8 @@ class ChecklistLibrary:
         """Every version of a checklist, oldest first: the seed file (0) if there is one,
         then each published version that can be read."""
         out: list[Version] = []
-        seed = load_files(checklist_paths(self.directory)).checklists.get(checklist_id)
+        seed = load_files(checklist_paths(self.directory), frozen=True).checklists.get(
+            checklist_id)
         if seed is not None:
             out.append(Version(0, seed, None))
         if self.store is None:

@@ -142,6 +142,10 @@ def draft(token: str):
         checklist, _text = service.draft(library(), token)
     except Missing:
         abort(404)
+    except Invalid as exc:
+        problems = [translate(p) for p in exc.details.get("problems", [])[:5]]
+        flash(" ".join([translate(exc.message), *problems]), "error")
+        return redirect(url_for("checklists.checklist_list"))
     current = library().get(checklist.id)
     return render_template("checklists/detail.html", checklist=checklist,
                            section_max=_section_max(checklist), draft=token,
