@@ -219,3 +219,16 @@ def test_a_database_holding_another_provinces_settings_is_not_taken_for_empty(fo
         assert other.get_settings()["superior_body"] == "UBND TỈNH BẮC KẠN"
     finally:
         other.close()
+
+
+def test_a_mistyped_address_is_refused_naming_it_without_its_password(runner):
+    """What happened: an admin typed ``store copy --to postgresql://u:p@[::1/inspect`` (the
+    ``]`` of the IPv6 address forgotten) and got ``ValueError: Invalid IPv6 URL`` as a
+    Python traceback (exit 1): the message naming the bad address called ``redacted``,
+    whose ``urlsplit`` raised on it."""
+    result = runner.invoke(args=["store", "copy", "--to", "postgresql://u:p@[::1/inspect"])
+    assert result.exception is None or isinstance(result.exception, SystemExit), (
+        f"traceback: {result.exception!r}")
+    assert result.exit_code == 2, result.output
+    assert "store copy" in result.output and "not a database address" in result.output
+    assert "u:p@" not in result.output and "u:***@" in result.output

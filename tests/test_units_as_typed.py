@@ -1,5 +1,7 @@
 """Units as people type and see them: a code in another case or with spaces is the stored
-unit, a merged unit's officer is offered no start, refusals name the new unit by its name."""
+unit (in every command, form and the API that takes one; a user name, likewise, is that
+user), a merged unit's officer is offered no start, refusals name the new unit by its
+name."""
 from __future__ import annotations
 
 from inspect_app.domain.models import Unit
@@ -150,3 +152,84 @@ def test_units_import_merged_into_a_stored_code_typed_in_another_case():
                              {"XA-1": None})
     assert result.errors == [], result.errors
     assert result.units[0].merged_into == "XA-1"
+
+
+def _no_traceback(result):
+    """A command's refusal: a message and a non-zero exit, never a Python exception."""
+    assert result.exception is None or isinstance(result.exception, SystemExit), (
+        f"traceback: {result.exception!r}")
+
+
+def _three_communes(app):
+    store = app.extensions["store"]
+    for code, name in (("TN", "Xã Tân Nhựt"), ("DT", "Xã Đông Thạnh"), ("NT", "Xã Nhơn Thạnh")):
+        unit_service.add_unit(store, code, name)
+    return store
+
+
+def test_export_of_a_unit_typed_in_lower_case_exports_that_unit(app, runner, tmp_path):
+    """What happened: ``export --out tn.xlsx --unit tn`` said ``export: unknown unit tn``
+    (exit 2), though ``users create --unit tn`` and ``units add --parent tn`` take it."""
+    _three_communes(app)
+    result = runner.invoke(args=["export", "--out", str(tmp_path / "tn.xlsx"), "--unit", "tn"])
+    _no_traceback(result)
+    assert result.exit_code == 0, result.output
+
+
+def test_units_merge_with_codes_typed_in_lower_case_merges_those_units(app, runner):
+    """What happened: ``units merge dt --into tn --on 01/07/2025`` said "không có đơn vị
+    'tn'" / "'dt'" (exit 2), nothing merged."""
+    store = _three_communes(app)
+    result = runner.invoke(args=["units", "merge", "dt", "--into", "tn", "--on", "01/07/2025"])
+    _no_traceback(result)
+    assert result.exit_code == 0, result.output
+    assert store.unit_merges().get("DT") == "TN"
+
+
+def test_units_rename_with_a_code_typed_in_lower_case_renames_that_unit(app, runner):
+    """What happened: ``units rename nt "Phường Nhơn Thạnh" --on 01/07/2025`` said "không
+    có đơn vị 'nt'" (exit 2)."""
+    store = _three_communes(app)
+    result = runner.invoke(args=["units", "rename", "nt", "Phường Nhơn Thạnh", "--on",
+                                 "01/07/2025"])
+    _no_traceback(result)
+    assert result.exit_code == 0, result.output
+    assert store.get_unit("NT").name == "Phường Nhơn Thạnh"
+
+
+def test_assessments_open_for_a_unit_typed_in_lower_case_opens_its_assessment(app, runner):
+    """What happened: ``assessments open cchc-xa 2025 --unit tn …`` said "không có đơn vị
+    tn" (exit 2) and opened no round, though the survey import of that round reads ``tn``
+    as TN."""
+    _three_communes(app)
+    result = runner.invoke(args=["assessments", "open", "cchc-xa", "2025", "--unit", "tn",
+                                 "--self-due", "2099-01-01", "--explain-due", "2099-02-01"])
+    _no_traceback(result)
+    assert result.exit_code == 0, result.output
+    assert "TN\t" in result.output
+
+
+def test_assessments_open_led_by_a_user_name_typed_in_another_case(app, runner):
+    """What happened: ``assessments open … --lead ThanhTra1`` for the inspector
+    ``thanhtra1`` said "--lead ThanhTra1: not an inspector or administrator" (exit 2),
+    though ``users token ThanhTra1`` prints that user's token."""
+    store = _three_communes(app)
+    accounts.create_user(store, "thanhtra1", "inspector", password="mat-khau-dai-1")
+    result = runner.invoke(args=["assessments", "open", "cchc-xa", "2025", "--unit", "TN",
+                                 "--self-due", "2099-01-01", "--explain-due", "2099-02-01",
+                                 "--lead", "ThanhTra1"])
+    _no_traceback(result)
+    assert result.exit_code == 0, result.output
+
+
+def test_dashboard_group_and_list_filter_typed_in_lower_case_are_that_unit():
+    """What happened: a unit group or list filter typed ``?group=tn`` / ``?unit=tn`` was
+    "there is no unit group 'tn'" (or found nothing), the stored code being TN."""
+    from inspect_app.services import dashboards
+    store = MemoryStore()
+    unit_service.add_unit(store, "TN", "Xã Tân Nhựt")
+    units = {u.code: u for u in store.list_units()}
+    assert dashboards.dashboard_query({"checklist": "cchc-xa", "period": "2025",
+                                       "group": "tn"}, units).group == "TN"
+    assert unit_service.typed_code(store, " tn ") == "TN"
+    assert unit_service.typed_codes(store, ["tn", "TN", "", "zz"]) == ["TN", "zz"]

@@ -9,7 +9,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from ..domain.access import Scope
-from ..services import ServiceError, assessments, clock
+from ..services import ServiceError, accounts, assessments, clock
 from ..services import inspections as service
 from .errors import CommandFailed, current_store
 
@@ -23,7 +23,7 @@ def _scope(lead: str | None) -> Scope:
     assessment), or the command line itself as an administrator."""
     store = current_store()
     if lead:
-        user = store.get_user(lead)
+        user = store.get_user(accounts.normalize_username(lead))  # ThanhTra1 is thanhtra1
         if user is None or not user.active or user.role not in ("admin", "inspector"):
             raise CommandFailed(f"--lead {lead}: not an inspector or administrator")
         return service.scope_for(store, user)

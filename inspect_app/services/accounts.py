@@ -17,10 +17,10 @@ from ..domain.dates import day_month_year
 from ..domain.messages import N_, Message
 from ..domain.models import ROLES, ApiToken, User
 from ..domain.text import ID_TEXT, SHORT_TEXT, TextProblem, check_password_text, clean_text, nfc
-from ..domain.units import stored_code
 from ..storage import AlreadyExists, CannotStore, NotFound, Store
 from . import Conflict, Forbidden, Invalid, Missing, Throttled, audit, clock
 from .commands import UserEdit
+from .units import typed_code
 
 USERNAME_RE = re.compile(r"[a-z0-9][a-z0-9._-]{1,39}")
 MIN_PASSWORD = 8
@@ -136,9 +136,7 @@ def check_role_and_unit(store: Store, role: str, unit: str | None, unit_missing:
         if not unit:
             raise Invalid(unit_missing, field="unit",
                           reason="unit_required")
-        found = store.get_unit(unit)
-        if found is None:
-            found = store.get_unit(stored_code(unit, {u.code for u in store.list_units()}))
+        found = store.get_unit(typed_code(store, unit))
         if found is None:
             raise Invalid(N_("unknown unit %(unit)r", unit=unit), field="unit",
                           reason="unit_unknown")

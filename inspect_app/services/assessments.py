@@ -23,6 +23,7 @@ from ..domain.models import Answer, Explanation, Inspection, PhotoRef
 from ..domain.periods import PeriodError, parse_period
 from ..domain.scoring import ScoreCard, score
 from ..domain.text import TextProblem
+from ..domain.units import Codes
 from ..storage import Store
 from . import Forbidden, Invalid, Missing, Unprocessable, audit, clock
 from .commands import AdvanceOp, AppraisalOp, ExplanationOp
@@ -384,7 +385,7 @@ def open_round(store: Store, library, scope: Scope, *, checklist: str, period: s
     known = {u.code: u for u in store.list_units()}
     # every unit by default, but not those merged into another (their history lives there)
     wanted = (sorted(c for c, u in known.items() if not u.merged_into) if not units
-              else list(dict.fromkeys(units)))
+              else list(dict.fromkeys(Codes(known).stored(u) for u in units)))  # "tn" is TN
     unknown = [u for u in wanted if u not in known]
     merged = [u for u in wanted if u in known and known[u].merged_into]
     if unknown:

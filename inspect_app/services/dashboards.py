@@ -57,7 +57,7 @@ from ..domain.remediation import is_due_soon, is_overdue, item_number
 from ..domain.reminders import SOON_DAYS, days_overdue, is_escalated
 from ..domain.scoring import SHORTCOMING_STATUSES
 from ..domain.text import fold, nfc
-from ..domain.units import history_codes, successor, successor_on
+from ..domain.units import history_codes, stored_code, successor, successor_on
 from ..storage import Store
 from . import Invalid
 from .commands import quoted
@@ -90,7 +90,7 @@ def dashboard_query(args: Mapping[str, Any], units: Mapping[str, Unit]) -> Dashb
     """The filters of a request (``checklist``, ``period``, ``kind``, ``group``);
     :class:`Invalid` naming the field that is missing or wrong."""
     base = ranking_query(args)  # the period read (and refused) as the rankings read it
-    group = str(args.get("group") or "").strip()[:50]
+    group = stored_code(str(args.get("group") or "").strip()[:50], units)  # "xa-tn" is XA-TN
     if group and group not in units:
         raise Invalid(N_("there is no unit group %(code)s", code=quoted(group)), field="group")
     return DashboardQuery(base.checklist, base.period, base.kind, group)

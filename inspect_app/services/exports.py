@@ -20,6 +20,7 @@ from ..storage import Store
 from ..storage.checklist_files import ChecklistLibrary
 from . import Invalid, clock
 from .inspections import visible_query, with_history
+from .units import typed_codes
 
 __all__ = ["Filters", "Invalid", "Report", "report", "validate_filters"]
 
@@ -43,7 +44,7 @@ def validate_filters(store: Store, library: ChecklistLibrary, *, period: str | N
             checklist=checklist):
         known = ", ".join(c.id for c in library.all()) or "none"
         errors["checklist"] = f"unknown checklist {checklist!r} (known: {known})"
-    codes = tuple(dict.fromkeys(u.strip() for u in units if u and u.strip()))
+    codes = tuple(typed_codes(store, units))  # "tn" is TN
     unknown = [code for code in codes if store.get_unit(code) is None]
     if unknown:
         errors["units"] = f"unknown unit{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}"

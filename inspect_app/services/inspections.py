@@ -51,8 +51,9 @@ from ..storage import NotFound, Store, new_id
 from ..storage.base import InspectionQuery, Page
 from ..storage.checklist_files import ChecklistLibrary
 from . import Conflict, Forbidden, Invalid, Missing, Refused, Unprocessable, clock
+from .accounts import normalize_username
 from .commands import AnswerOp, AppraisalOp, ExplanationOp, FinalizeOp, StartRequest, quoted
-from .units import UNITS_LOCK
+from .units import UNITS_LOCK, typed_code
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -305,6 +306,7 @@ def start(store: Store, library: ChecklistLibrary, scope: Scope, request: StartR
     errors: dict[str, str] = {}
     if kind not in INSPECTION_KINDS:
         errors["kind"] = N_("kind must be one of %(kinds)s", kinds=", ".join(INSPECTION_KINDS))
+    unit = typed_code(store, unit) if isinstance(unit, str) else unit  # "nt" is NT
     unit_record = store.get_unit(unit) if isinstance(unit, str) and unit else None
     if unit is None or unit == "":
         errors["unit"] = N_("give the unit")
@@ -357,6 +359,7 @@ def start(store: Store, library: ChecklistLibrary, scope: Scope, request: StartR
     members = [TeamMember(username=user.username, role="lead",
                           name=getattr(user, "full_name", ""), position=getattr(user, "position", ""))]
     for username in team or []:
+        username = normalize_username(username) if isinstance(username, str) else username
         if username == user.username or any(m.username == username for m in members):
             continue
         mate = store.get_user(username)

@@ -268,12 +268,35 @@ def _merge_problems(units: dict[str, Unit], olds: list[str], into: str) -> list[
     return problems
 
 
+def typed_code(store: Store, typed: str) -> str:
+    """The stored code a person meant by ``typed`` (a command's argument, a form's field,
+    the API's "unit"): spaces trimmed and case ignored, " xa-tn " is XA-TN
+    (:func:`~inspect_app.domain.units.stored_code`); ``typed`` trimmed when no unit has
+    it. Every service taking a unit code from a person reads it here (many codes at once:
+    :func:`typed_codes`)."""
+    typed = typed.strip()
+    if not typed or store.get_unit(typed) is not None:
+        return typed
+    return stored_code(typed, {u.code for u in store.list_units()})
+
+
+def typed_codes(store: Store, typed: Iterable[str]) -> list[str]:
+    """:func:`typed_code` of each of ``typed`` (empty ones left out, each code once, in
+    the given order), the stored codes read once."""
+    wanted = [t.strip() for t in typed if t and t.strip()]
+    if not wanted:
+        return []
+    codes = Codes(u.code for u in store.list_units())
+    return list(dict.fromkeys(codes.stored(t) for t in wanted))
+
+
 def plan_merge(store: Store, olds: Iterable[str], into: str, on: object) -> MergePlan:
     """Check a merge and count what it would move; :class:`Invalid` (every problem, in the
     user's language at the edge) and nothing changed if it cannot be done."""
-    wanted = list(dict.fromkeys(str(c).strip() for c in olds if str(c).strip()))
-    into = str(into or "").strip()
     units = {u.code: u for u in store.list_units()}
+    codes = Codes(units)  # "dt" is DT, as everywhere a person types a code
+    wanted = list(dict.fromkeys(codes.stored(str(c)) for c in olds if str(c).strip()))
+    into = codes.stored(str(into or ""))
     problems = _merge_problems(units, wanted, into)
     try:
         day = parse_day(on, N_("Merge date"))
@@ -353,7 +376,7 @@ def rename_unit(store: Store, code: str, new_name: str, on: object,
     """Call ``code`` ``new_name`` from day ``on``: the old name is kept for the days before
     (``former_names``), so records made before keep it. :class:`Invalid`, nothing changed,
     for an unknown or merged unit, a bad name or date, or a date not after the last rename."""
-    code = str(code or "").strip()
+    code = typed_code(store, str(code or ""))
     unit = store.get_unit(code)
     if unit is None:
         raise Invalid(N_("there is no unit %(code)s", code=quoted(code)), field="code")

@@ -49,6 +49,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import psycopg.errors
+from psycopg.conninfo import conninfo_to_dict
 from psycopg.types.json import Json, set_json_loads
 from psycopg_pool import ConnectionPool
 
@@ -151,9 +152,15 @@ def migrate(conn: psycopg.Connection[Any], upto: int | None = None) -> int:
 
 
 def redacted(url: str) -> str:
-    """``url`` without its password (for messages and logs)."""
+    """``url`` without its password (for messages and logs); never raises, even for an
+    address ``urlsplit`` cannot read ("…@[::1/db", its ``]`` forgotten): its password
+    is then masked as text."""
     if "://" in url:
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            url = re.sub(r"^([^:/?#]+://[^:/?#@]*):[^/?#]*@", r"\1:***@", url)
+            return re.sub(r"(?i)([?&])password=[^&#]*", r"\1password=***", url)
         if parts.password is not None:
             host = parts.netloc.rsplit("@", 1)[-1]
             user = parts.username or ""
@@ -260,6 +267,11 @@ class PostgresStore:
         self.photo_cache = self.data_dir / "photo-cache"
         self._snapshots: dict[str, Any] = {}
         self._local = threading.local()
+        try:  # a mistyped address ("…@[::1/db") is refused as one, before any connection
+            conninfo_to_dict(url)
+        except psycopg.ProgrammingError as exc:
+            raise StoreError(f"{redacted(url)} is not a database address: "
+                             f"{_reason(exc).replace(url, redacted(url))}") from None
         try:
             with psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT) as conn:
                 migrate(conn)

@@ -28,6 +28,7 @@ from ..domain.text import SHORT_TEXT
 from ..domain.units import unit_choices
 from ..services import ServiceError, commands, photos
 from ..services import inspections as service
+from ..services.units import typed_code
 from .auth import record_unit_names, roles_required, scope, store
 from .common import local_today, pager_of
 from .forms import Form
@@ -103,7 +104,7 @@ def index():
             filters["period"] = parse_period(filters["period"][:40]).code
         except PeriodError:
             pass  # kept as typed: it finds nothing, and the box shows what was asked
-    unit = request.args.get("unit", "").strip()
+    unit = typed_code(store(), request.args.get("unit", ""))  # ?unit=tn is TN
     if unit:
         filters["unit"] = unit
     query = request.args.get("q", "").strip()[:100]
