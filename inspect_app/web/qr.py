@@ -7,13 +7,16 @@ owns ``/units/`` and ``/units/<code>``, so these routes use longer, distinct pat
 """
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, url_for
 
+from ..domain.periods import default_period
 from ..domain.units import carrier, unit_order
 from ..exports import qr
 from ..services import inspections as inspection_service
+from ..services.units import typed_code
 from . import province
 from .auth import roles_required, scope, store
+from .common import local_today
 
 bp = Blueprint("qr", __name__)
 
@@ -37,8 +40,10 @@ def door_url(code: str) -> str:
 
 
 def door_target(code: str) -> str:
-    """Where opening the door link leads the acting user (404 when the unit is not theirs)."""
+    """Where opening the door link leads the acting user (404 when the unit is not theirs);
+    the code as typed from the printed card ("nt" is NT)."""
     current = scope()
+    code = typed_code(store(), code)
     unit = store().get_unit(code)
     if unit is None:
         abort(404)
@@ -50,8 +55,14 @@ def door_target(code: str) -> str:
         code = carrier(code, store().unit_merges())
         drafts = inspection_service.visible(store(), current, unit=code, kind="self_check",
                                             status="draft", history=True)
-        if drafts:  # newest first
-            return url_for("inspections.view", inspection_id=drafts[0].id)
+        # this period's self-check (newest first): a draft of a past week left unfinished
+        # is not where this week's answers go; the start form proposes this week
+        library, today = current_app.extensions["checklists"], local_today()
+        for draft in drafts:
+            checklist = library.get(draft.checklist_id)
+            cadence = checklist.period_kind if checklist is not None else None
+            if draft.period == default_period(cadence, "self_check", today):
+                return url_for("inspections.view", inspection_id=draft.id)
         return url_for("inspections.new", kind="self_check", unit=code)
     if current.can_view_unit(code):
         return url_for("units.detail", code=code)
@@ -75,6 +86,7 @@ def door(code: str):
 @roles_required()
 def door_svg(code: str):
     """The door QR code of a unit as an SVG file (for anyone who may see the unit)."""
+    code = typed_code(store(), code)
     if not scope().can_view_unit(code) or store().get_unit(code) is None:
         abort(404)
     return svg_response(door_url(code), download_name=f"door-{code}.svg")
