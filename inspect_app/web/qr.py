@@ -39,6 +39,10 @@ def door_url(code: str) -> str:
     return province.public_url_for("qr.door", code=code)
 
 
+#: Cadences whose past period's draft is over: the door does not lead back to it.
+SHORT_CADENCES = ("week", "month")
+
+
 def door_target(code: str) -> str:
     """Where opening the door link leads the acting user (404 when the unit is not theirs);
     the code as typed from the printed card ("nt" is NT)."""
@@ -55,14 +59,21 @@ def door_target(code: str) -> str:
         code = carrier(code, store().unit_merges())
         drafts = inspection_service.visible(store(), current, unit=code, kind="self_check",
                                             status="draft", history=True)
-        # this period's self-check (newest first): a draft of a past week left unfinished
-        # is not where this week's answers go; the start form proposes this week
+        # this period's self-check first, else the newest draft (a year's self-check is
+        # often finished early the next year) — but not a past week's or month's draft left
+        # unfinished: this week's answers do not go there, the start form proposes this week
         library, today = current_app.extensions["checklists"], local_today()
-        for draft in drafts:
+        usable = []
+        for draft in drafts:  # newest first
             checklist = library.get(draft.checklist_id)
             cadence = checklist.period_kind if checklist is not None else None
-            if draft.period == default_period(cadence, "self_check", today):
+            current_period = default_period(cadence, "self_check", today)
+            if draft.period == current_period:
                 return url_for("inspections.view", inspection_id=draft.id)
+            if cadence not in SHORT_CADENCES:  # no cadence: any period
+                usable.append(draft)
+        if usable:
+            return url_for("inspections.view", inspection_id=usable[0].id)
         return url_for("inspections.new", kind="self_check", unit=code)
     if current.can_view_unit(code):
         return url_for("units.detail", code=code)
