@@ -86,9 +86,9 @@ class JobQueue:
         from .cli.reminders import send_daily
 
         report = send_daily(self.flask_app, _dt.date.fromisoformat(day))
-        if report.failed:
-            raise RuntimeError(f"reminders {day}: {len(report.failed)} not sent: "
-                               + "; ".join(f"{u}: {r}" for u, r in report.failed))
+        if report.unsent:
+            raise RuntimeError(f"reminders {day}: {len(report.unsent)} not sent: "
+                               + "; ".join(f"{u}: {r}" for u, r in report.unsent))
         return {"sent": report.sent, "already": report.already}
 
     # -- deferring ----------------------------------------------------------------------

@@ -77,12 +77,16 @@ def test_an_item_counts_once_and_a_new_kind_is_a_new_unread_entry():
     assert capped.counts()["overdue"] == 3 and capped.unread_count(()) == 4
 
 
-def test_mailed_days_are_remembered_bounded_and_can_be_released():
+def test_mailed_days_are_remembered_within_the_window_and_can_be_released():
     state: dict = {}
-    for n in range(70):
-        state = rules.with_mailed(state, TODAY - _dt.timedelta(days=n))
-    assert len(state["mailed"]) == rules.MAX_MAILED_DAYS and rules.was_mailed(state, TODAY)
-    assert not rules.was_mailed(rules.with_mailed(state, TODAY, sent=False), TODAY)
+    window = rules.MAILED_WINDOW_DAYS
+    for n in range(window + 10):
+        state = rules.with_mailed(state, TODAY - _dt.timedelta(days=n), TODAY)
+    assert len(state["mailed"]) == window and rules.was_mailed(state, TODAY)
+    oldest = TODAY - _dt.timedelta(days=window - 1)
+    assert rules.was_mailed(state, oldest) and rules.in_mailing_window(oldest, TODAY)
+    assert not rules.in_mailing_window(oldest - _dt.timedelta(days=1), TODAY)
+    assert not rules.was_mailed(rules.with_mailed(state, TODAY, TODAY, sent=False), TODAY)
 
 
 def test_escalation_after_a_number_of_days_overdue():

@@ -3,9 +3,10 @@
 ``flask --app inspect_app reminders send [--date YYYY-MM-DD]`` e-mails every active
 commune officer and inspector who has an e-mail address and something to follow up
 their digest of the day (today in INSPECT_TIMEZONE by default), in the default
-language. Running it again the same day sends nothing twice. Exit 0 when every message
-went out, 1 when some could not be sent (run it again later: only those are retried),
-2 when SMTP is not configured or the date is wrong. With the PostgreSQL store,
+language. Running it again the same day sends nothing twice (``--date``: a day within
+``MAILED_WINDOW_DAYS`` of today). Exit 0 when every message went out, 1 when some could
+not be sent (run it again later: only those are retried; a mail server that cannot be
+reached stops the run at once), 2 when SMTP is not configured or the date is wrong. With the PostgreSQL store,
 ``reminders send --queue`` puts the day's sending in the task queue instead (a worker on
 any server sends it; queued once per day).
 """
@@ -18,6 +19,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from flask_babel import force_locale
 
+from ..domain import reminders as rules
 from ..services import clock
 from ..services import reminders as service
 from ..services.mail import MailNotConfigured, SmtpMailer, smtp_settings
@@ -29,14 +31,25 @@ from .errors import CommandFailed
 reminders_cli = AppGroup("reminders", help="Reminder e-mails of remediation follow-up.")
 
 
+def _today(app: Flask) -> _dt.date:
+    return clock.today(app.config["TIMEZONE"])
+
+
 def _day(value: str | None) -> _dt.date:
+    today = _today(current_app)
     if not value:
-        return clock.today(current_app.config["TIMEZONE"])
+        return today
     try:
-        return _dt.date.fromisoformat(value)
+        day = _dt.date.fromisoformat(value)
     except ValueError:
         raise CommandFailed(f"reminders send: --date must be a date like 2026-12-02, "
                             f"not {value!r}") from None
+    if not rules.in_mailing_window(day, today):
+        raise CommandFailed(f"reminders send: --date {day.isoformat()} is more than "
+                            f"{rules.MAILED_WINDOW_DAYS - 1} days from today "
+                            f"({today.isoformat()}): the days mailed that long ago are not "
+                            f"remembered, it could mail someone twice")
+    return day
 
 
 def _smtp(app: Flask) -> dict:
@@ -59,7 +72,7 @@ def send_daily(app: Flask, date: _dt.date) -> service.SendReport:
             base = province_settings().public_url or "http://localhost"
         with app.test_request_context("/", base_url=base), \
                 force_locale(app.config["DEFAULT_LOCALE"]), SmtpMailer(smtp) as send:
-            return service.send_reminders(store, date, compose_mail, send)
+            return service.send_reminders(store, date, compose_mail, send, today=_today(app))
 
 
 @reminders_cli.command("send")
@@ -89,8 +102,11 @@ def reminders_send(day: str | None, queue: bool) -> None:
     click.echo(f"reminders {date.isoformat()}: {len(report.sent)} sent, "
                f"{len(report.already)} already sent, {len(report.nothing)} with nothing to "
                f"follow up, {len(report.no_email)} without an e-mail address, "
-               f"{len(report.failed)} failed")
+               f"{len(report.unsent)} failed")
     for username, reason in report.failed:
         click.echo(f"not sent to {username}: {reason}", err=True)
-    if report.failed:
+    if report.stopped:
+        click.echo(f"reminders send: stopped, {report.stopped}: {len(report.not_tried)} not "
+                   f"tried (the next run sends them)", err=True)
+    if report.unsent:
         raise CommandFailed(None, code=1)

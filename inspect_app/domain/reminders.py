@@ -139,7 +139,10 @@ def escalation_cutoff(today: _dt.date, after_days: int) -> _dt.date:
 
 #: What a user's reminder document keeps at most (it stays small).
 MAX_READ_KEYS = 2000
-MAX_MAILED_DAYS = 60
+#: The days a reminder may be sent for (``reminders send --date``): within this many days
+#: of today. The document remembers the days mailed within that window, and only those,
+#: so a day sent again while it is in the window is never mailed twice.
+MAILED_WINDOW_DAYS = 120
 
 
 def marked_read(state: dict, keys: Iterable[str], day: _dt.date,
@@ -174,11 +177,22 @@ def was_mailed(state: dict, day: _dt.date) -> bool:
     return isinstance(mailed, list) and day.isoformat() in mailed
 
 
-def with_mailed(state: dict, day: _dt.date, sent: bool = True) -> dict:
-    """The document with ``day`` remembered as mailed (or forgotten again: ``sent=False``)."""
-    mailed = [d for d in (state.get("mailed") or []) if isinstance(d, str) and d != day.isoformat()]
+def in_mailing_window(day: _dt.date, today: _dt.date) -> bool:
+    """Whether reminders may be sent for ``day`` (:data:`MAILED_WINDOW_DAYS`)."""
+    return abs((day - today).days) < MAILED_WINDOW_DAYS
+
+
+def with_mailed(state: dict, day: _dt.date, today: _dt.date, sent: bool = True) -> dict:
+    """The document with ``day`` remembered as mailed (or forgotten again: ``sent=False``);
+    the mailed days out of the window around ``today`` are forgotten (none can be sent
+    again, :func:`in_mailing_window`)."""
+    span = _dt.timedelta(days=MAILED_WINDOW_DAYS - 1)
+    first, last = (today - span).isoformat(), (today + span).isoformat()
+    mailed = {d for d in (state.get("mailed") or []) if isinstance(d, str)}
     if sent:
-        mailed.append(day.isoformat())
+        mailed.add(day.isoformat())
+    else:
+        mailed.discard(day.isoformat())
     new = dict(state)
-    new["mailed"] = sorted(mailed)[-MAX_MAILED_DAYS:]
+    new["mailed"] = sorted(d for d in mailed if first <= d <= last)
     return new

@@ -12,7 +12,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any
 
-from .reminders import Mail
+from .reminders import Mail, MailServerDown
 
 #: Seconds to wait for the mail server at each step.
 TIMEOUT = 30
@@ -68,7 +68,13 @@ def message_of(mail: Mail, sender: str) -> EmailMessage:
 
 
 class SmtpMailer:
-    """One connection to the server for a run: ``with SmtpMailer(s) as send: send(mail)``."""
+    """One connection to the server for a run: ``with SmtpMailer(s) as send: send(mail)``.
+
+    A connection the server closed after the last message (a per-connection limit, an
+    idle timeout) is noticed before the next message (a NOOP) and opened again, once per
+    message; a message is never handed over twice. A server that cannot be reached, does
+    not answer within :data:`TIMEOUT` or refuses the session raises
+    :class:`MailServerDown`: the run stops rather than wait for it again."""
 
     def __init__(self, settings: SmtpSettings) -> None:
         self.settings = settings
@@ -77,27 +83,61 @@ class SmtpMailer:
     def __enter__(self) -> SmtpMailer:
         return self
 
+    def _down(self, exc: OSError) -> MailServerDown:
+        s = self.settings
+        why = (f"no answer within {TIMEOUT} s" if isinstance(exc, TimeoutError)
+               else str(exc) or type(exc).__name__)
+        return MailServerDown(f"the mail server {s.host}:{s.port} cannot be used ({why})")
+
     def _connect(self) -> smtplib.SMTP:
         s = self.settings
-        connection = smtplib.SMTP(s.host, s.port, timeout=TIMEOUT)
+        try:
+            connection = smtplib.SMTP(s.host, s.port, timeout=TIMEOUT)
+        except OSError as exc:  # smtplib's errors are OSErrors too
+            raise self._down(exc) from exc
         try:
             if s.starttls:
                 connection.starttls(context=ssl.create_default_context())
             if s.user:
                 connection.login(s.user, s.password)
+        except OSError as exc:
+            connection.close()
+            raise self._down(exc) from exc
         except BaseException:
             connection.close()
             raise
         return connection
 
+    def _drop(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+
+    def _still_open(self) -> bool:
+        """Whether the connection of the last message still works (False: the server
+        closed it); a server that stops answering raises :class:`MailServerDown`."""
+        assert self.connection is not None
+        try:
+            return self.connection.noop()[0] == 250
+        except TimeoutError as exc:
+            self._drop()
+            raise self._down(exc) from exc
+        except OSError:
+            return False
+
     def __call__(self, mail: Mail) -> None:
+        message = message_of(mail, self.settings.sender)
+        if self.connection is not None and not self._still_open():
+            self._drop()
         if self.connection is None:
             self.connection = self._connect()
         try:
-            self.connection.send_message(message_of(mail, self.settings.sender))
-        except (smtplib.SMTPServerDisconnected, OSError):
-            self.connection.close()  # the next message opens a new connection
-            self.connection = None
+            self.connection.send_message(message)
+        except TimeoutError as exc:
+            self._drop()
+            raise self._down(exc) from exc
+        except OSError:  # refused (smtplib's errors are OSErrors) or cut off: not resent
+            self._drop()  # the next message opens a new connection
             raise
 
     def __exit__(self, *exc_info) -> None:

@@ -9,6 +9,8 @@ E-mails are sent at most once per user and day: the day is written into the user
 document (:meth:`Store.update_user_state`, atomic) *before* the message goes out, so two
 runs at the same time never both send; a message the server refuses un-marks the day, so
 the next run tries again. (A run killed between the two steps sends nothing that day.)
+A mail server that cannot be reached (:class:`MailServerDown`) stops the run: the users
+not tried yet stay unmarked for the next run, nobody waits for the server again.
 """
 from __future__ import annotations
 
@@ -132,6 +134,11 @@ class Mail:
     body: str
 
 
+class MailServerDown(Exception):
+    """Raised by a ``send`` when the mail server cannot be reached or does not answer
+    (every later message would wait for it too): :func:`send_reminders` stops."""
+
+
 @dataclass
 class SendReport:
     """What ``reminders send`` did, user by user."""
@@ -142,34 +149,43 @@ class SendReport:
     nothing: list[str] = field(default_factory=list)  # an empty digest
     no_email: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
+    stopped: str = ""  # why the run stopped (the mail server is down), "" when it did not
+    not_tried: list[str] = field(default_factory=list)  # left unsent for the next run
+
+    @property
+    def unsent(self) -> list[tuple[str, str]]:
+        """Every user the run should have mailed and did not, with why."""
+        return self.failed + [(name, f"not tried: {self.stopped}") for name in self.not_tried]
 
 
-def _claim(store: Store, username: str, day: _dt.date) -> bool:
+def _claim(store: Store, username: str, day: _dt.date, today: _dt.date) -> bool:
     """Mark ``day`` as mailed for the user; False when it already was (atomic)."""
     def change(doc: dict) -> bool:
         if rules.was_mailed(doc, day):
             return False
-        new = rules.with_mailed(doc, day)
+        new = rules.with_mailed(doc, day, today)
         doc.clear()
         doc.update(new)
         return True
     return store.update_user_state(username, change)
 
 
-def _release(store: Store, username: str, day: _dt.date) -> None:
+def _release(store: Store, username: str, day: _dt.date, today: _dt.date) -> None:
     def change(doc: dict) -> None:
-        new = rules.with_mailed(doc, day, sent=False)
+        new = rules.with_mailed(doc, day, today, sent=False)
         doc.clear()
         doc.update(new)
     store.update_user_state(username, change)
 
 
 def send_reminders(store: Store, day: _dt.date, compose: Callable[[User, rules.Digest], Mail],
-                   send: Callable[[Mail], None], users: Iterable[User] | None = None
-                   ) -> SendReport:
+                   send: Callable[[Mail], None], users: Iterable[User] | None = None, *,
+                   today: _dt.date) -> SendReport:
     """E-mail each active commune officer and inspector with an address their digest of
-    ``day``, once per user and day. ``compose`` makes the message, ``send`` hands it to
-    the mail server (an exception there is reported, and the day stays unsent)."""
+    ``day``, once per user and day (``day`` within the window of ``today``,
+    :func:`rules.in_mailing_window`: the callers refuse another). ``compose`` makes the
+    message, ``send`` hands it to the mail server (an exception there is reported, and the
+    day stays unsent; :class:`MailServerDown` also stops the run)."""
     report = SendReport(day)
     for user in sorted(users if users is not None else store.list_users(),
                        key=lambda u: u.username):
@@ -181,19 +197,24 @@ def send_reminders(store: Store, day: _dt.date, compose: Callable[[User, rules.D
         if rules.was_mailed(store.get_user_state(user.username), day):
             report.already.append(user.username)
             continue
+        if report.stopped:
+            report.not_tried.append(user.username)
+            continue
         found = digest(store, scope_for(store, user), day)
         if not found.total:
             report.nothing.append(user.username)
             continue
-        if not _claim(store, user.username, day):
+        if not _claim(store, user.username, day, today):
             report.already.append(user.username)
             continue
         try:
             send(compose(user, found))
         except Exception as exc:  # the server refused or is unreachable: try again next run
-            _release(store, user.username, day)
+            _release(store, user.username, day, today)
             log.warning("reminder to %s not sent: %s", user.username, exc)
             report.failed.append((user.username, str(exc) or type(exc).__name__))
+            if isinstance(exc, MailServerDown):
+                report.stopped = str(exc)
             continue
         report.sent.append(user.username)
     return report
