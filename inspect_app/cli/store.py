@@ -73,7 +73,7 @@ def store_copy(target_url: str) -> None:
     record by record (counts and content hashes). Run it with the app stopped. A copy
     that was interrupted is resumed by running the same command again; a database that
     holds other records is refused. Exits 1 if the verification finds a difference."""
-    from ..storage.copy import NotEmpty, copy_store
+    from ..storage.copy import copy_store
     from ..storage.postgres_store import PostgresStore, redacted
     from ..storage.tinydb_store import TinyDBStore
 
@@ -92,7 +92,7 @@ def store_copy(target_url: str) -> None:
             click.echo(f"{kind}: {done}/{total}", err=True)
         try:
             report = copy_store(source, target, progress=progress)
-        except NotEmpty as exc:
+        except StoreError as exc:  # NotEmpty, Unreadable (a file of the folder)
             raise CommandFailed(f"store copy: {exc}") from None
     finally:
         target.close()
@@ -103,6 +103,9 @@ def store_copy(target_url: str) -> None:
                    f"{report.target_counts.get(kind, 0)} in the database "
                    f"({report.copied.get(kind, 0)} copied now, "
                    f"{report.skipped.get(kind, 0)} there already)")
+    if report.copied.get("photos removed"):
+        click.echo(f"photos removed from the folder since the first run, removed from the "
+                   f"database: {report.copied['photos removed']}")
     for what in report.mismatches:
         click.echo(f"differs: {what}", err=True)
     if not report.verified:

@@ -11,7 +11,9 @@ inspection (sha256 of its canonical JSON) and photo (sha256 of its bytes).
 
 Resumable: the copy marks the database (table ``inspect_copy``) before writing anything;
 inspections go in batches of one transaction each, and what a run finds already copied
-it skips, so a copy killed half-way is run again with the same command. A database
+it skips (and a photo removed from the folder since is removed from the database), so a
+copy killed half-way is run again with the same command. An inspection file that cannot
+be read stops the copy naming it (:class:`Unreadable`): restore it, then run it again. A database
 that holds records and no mark of a copy from the same folder is refused. Run it while
 the app is stopped (what changes in the folder during a copy fails the verification).
 """
@@ -38,6 +40,21 @@ BATCH = 200
 
 class NotEmpty(StoreError):
     """The target database already holds records (and is not a copy of this folder)."""
+
+
+class Unreadable(StoreError):
+    """A file of the folder cannot be read (cut short, not JSON): the copy stops."""
+
+
+def _inspection(source: TinyDBStore, inspection_id: str) -> Any:
+    """The inspection of the folder, or None; :class:`Unreadable` naming its file."""
+    try:
+        return source.get_inspection(inspection_id)
+    except ValueError as exc:  # json / orjson JSONDecodeError, a document it cannot read
+        path = source._inspection_path(inspection_id)
+        raise Unreadable(f"cannot read {path} ({exc}): restore it from a backup (`store "
+                         "check` lists the unreadable files), then run the same command "
+                         "again") from None
 
 
 @dataclass
@@ -152,12 +169,12 @@ def copy_store(source: TinyDBStore, target: PostgresStore, *, batch: int = BATCH
     ids = _source_ids(source)
     for n, chunk in enumerate(_batches(ids, batch)):
         present = target.known_inspections(chunk)
-        todo = [source.get_inspection(i) for i in chunk if i not in present]
+        todo = [_inspection(source, i) for i in chunk if i not in present]
         target.import_inspections(i for i in todo if i is not None)
         changed = 0
         for record_id in sorted(present) if report.resumed else ():
             # a record changed since the first run (the app was still writing): over whole
-            mine = source.get_inspection(record_id)
+            mine = _inspection(source, record_id)
             if mine is not None and content_hash(mine) != content_hash(
                     target.get_inspection(record_id)):
                 target.replace_inspection(mine)
@@ -173,6 +190,10 @@ def copy_store(source: TinyDBStore, target: PostgresStore, *, batch: int = BATCH
             done("photos", 1, 0)
         else:
             done("photos", 0, 1)
+    if report.resumed:  # removed from the folder since the first run
+        gone = target.photo_keys() - {(i, v) for i, v, _path in photos}
+        target.drop_photos(gone)
+        done("photos removed", len(gone), 0)
 
     verify(source, target, report, ids, photos)
     if report.verified:
@@ -216,7 +237,7 @@ def verify(source: TinyDBStore, target: PostgresStore, report: CopyReport, ids: 
         if mirror is None or content_hash(mirror) != content_hash(entry):
             report.mismatches.append(f"audit {entry.id}")
     for inspection_id in ids:
-        original, copy = source.get_inspection(inspection_id), target.get_inspection(inspection_id)
+        original, copy = _inspection(source, inspection_id), target.get_inspection(inspection_id)
         if original is None or copy is None or content_hash(copy) != content_hash(original):
             report.mismatches.append(f"inspection {inspection_id}")
     for photo_id, variant, path in photos:

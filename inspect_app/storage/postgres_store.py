@@ -1149,6 +1149,20 @@ class PostgresStore:
             write_atomic(path, bytes(row[0]), durable=False)  # a cache: the database keeps them
         return path
 
+    def photo_keys(self) -> set[tuple[str, str]]:
+        """``(id, variant)`` of every stored photo (for ``store copy``)."""
+        with self._conn() as conn:
+            return {(i, v) for i, v in conn.execute("SELECT id, variant FROM photos")}
+
+    def drop_photos(self, keys: Iterable[tuple[str, str]]) -> None:
+        """Remove these ``(id, variant)`` photos (``store copy``: gone from the folder)."""
+        keys = sorted(keys)
+        with self._conn(write=True) as conn, conn.cursor() as cur:
+            cur.executemany("DELETE FROM photos WHERE id = %s AND variant = %s", keys)
+        for photo_id, variant in keys:
+            for path in (self.photo_cache / photo_id[:2]).glob(f"{photo_id}.{variant}.*.jpg"):
+                path.unlink(missing_ok=True)
+
     def delete_photo(self, photo_id: str) -> None:
         """Remove every variant of a photo that no record refers to (and its cache files)."""
         if not valid_id(photo_id):

@@ -1,6 +1,6 @@
 """The TinyDB store: many small JSON files, each written atomically under a file lock.
 
-Layout of ``<data_dir>`` (``LAYOUT`` = 3, recorded in ``store/meta.json``)::
+Layout of ``<data_dir>`` (``LAYOUT`` = 4, recorded in ``store/meta.json``)::
 
     store/meta.json                        {"layout": 2, "schema": 2}
     store/units.json                       TinyDB, table "units"     (one doc per unit)
@@ -131,7 +131,8 @@ def _fsync_new(path: Path) -> None:
 
 
 #: Version of the file layout described in the module docstring.
-LAYOUT = 3  # 2: checklist content in store/checklists/<hash>.json; 3: item cards in the index
+LAYOUT = 4  # 2: checklist content in store/checklists/<hash>.json; 3: item cards in the index;
+#            4: index entries say finalized_once (a reopened record's items stay the plan)
 
 
 
@@ -235,9 +236,11 @@ class TinyDBStore:
             # Layout 1 → 2 needs no rewrite: records with inline checklist content are
             # still read; the newer layout number keeps older programs away.
             # Layout 2 → 3: index entries gain the cards of their remediation items.
+            # Layout 3 → 4: index entries gain ``finalized_once`` (without it a reopened
+            # inspection's items would leave its unit's plan).
             with locked(meta_path):
                 meta = json.loads(meta_path.read_bytes())  # another process may have done it
-                if meta.get("layout", 0) < 3:
+                if meta.get("layout", 0) < 4:
                     self.rebuild_index()
                 if meta.get("layout", 0) < LAYOUT:
                     write_atomic(meta_path, json_bytes({**meta, "layout": LAYOUT}))
