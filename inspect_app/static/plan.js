@@ -136,9 +136,9 @@
 
   /* A change still on the phone, shown as it was made (a page kept before it, reloaded
    * offline): its status chosen in the forms, its note in the list marked "saving…"
-   * until the server has it. */
+   * until the server has it (a photo's note too). */
   function showWaiting(form, op) {
-    var change = op.body || {};
+    var change = op.body || { progress_note: op.fields && op.fields.note };
     formsOf(op.key).forEach(function (f) {
       var radio = change.status && f.querySelector("input[type=radio][name=status][value=" + change.status + "]");
       if (radio) radio.checked = true;
@@ -174,7 +174,7 @@
     again.addEventListener("click", function () {
       box.remove();
       setRev(form._config.item, current.rev, current);
-      forget().then(function () { enqueue(form, change); });
+      forget().then(function () { inTurn(function () { return enqueue(form, change); }); });
     });
     return box;
   }
@@ -255,6 +255,21 @@
     count();
   });
 
+  /* Every change of this page joins the queue in the order it was made (docs/offline.md):
+   * a photo being shrunk holds back what was made after it, as fill.js's ``picked``, and
+   * while anything is held back leaving the page is too (it would be lost). */
+  var turn = Promise.resolve(), held = 0;
+  function release() { held -= 1; }
+  function inTurn(work) {
+    held += 1;
+    var result = turn.then(work);
+    turn = result.then(release, release);
+    return result;
+  }
+  window.addEventListener("beforeunload", function (event) {
+    if (held > 0) { event.preventDefault(); event.returnValue = ""; }
+  });
+
   /* ---------------------------------------------------------------- photos */
 
   /* The photo and the note go together as one progress note. */
@@ -291,12 +306,15 @@
         if (fileInput) fileInput.value = "";
         if (fileName) fileName.textContent = "";
       };
-      if (!file) { enqueue(form, change); reset(); return; }
+      setState(form, file ? "photo_uploading" : "saving", "pending");
+      if (!file) { inTurn(function () { return enqueue(form, change); }); reset(); return; }
       var note = change.progress_note;
       delete change.progress_note;  // it goes with the photo (one progress note; refused, the
-      queuePhoto(form, file, note).then(function () {  // queue hands it to the item: queue.js)
-        if (Object.keys(change).length) return enqueue(form, change);  // rebased on the photo's revision
-      }, function () { setState(form, null, "bad", t("not_saved")); });
+      inTurn(function () {  // queue hands it to the item: queue.js)
+        return queuePhoto(form, file, note).then(function () {
+          if (Object.keys(change).length) return enqueue(form, change);  // rebased on the photo's revision
+        }, function () { setState(form, null, "bad", t("not_saved")); });
+      });
       reset();
     });
   });
@@ -315,7 +333,7 @@
         setState(form, null, "bad", op.error || t("not_saved"));
       } else {
         setState(form, "saving", "pending");
-        if (op.kind === "item") showWaiting(form, op);
+        showWaiting(form, op);
       }
     });
   }, function () {});

@@ -292,8 +292,9 @@
   }
 
   /* A refused photo of a remediation item never takes the note typed with it along: the
-   * note goes to the item's next waiting change (the status it is evidence for), or waits
-   * as a note of its own; the photo stays refused, alone. */
+   * note goes to the item's next waiting change (the status it is evidence for) if that
+   * has no note of its own, else waits as a note of its own, right after the photo (seq
+   * + 0.5: before what was made later); the photo stays refused, alone. */
   function handNote(op) {
     var note = op.kind === "item_photo" && op.fields && op.fields.note;
     if (!note) return Promise.resolve();
@@ -303,11 +304,11 @@
       var next = ops.filter(function (o) {
         return !o.corrupt && o.seq > op.seq && o.kind === "item" && sameKey(o, op) && o.state === "waiting";
       })[0];
-      if (next) {
+      if (next && !(next.body || {}).progress_note) {
         next.body = Object.assign({}, next.body, { progress_note: note });
         return put(next);
       }
-      return add({ kind: "item", user: op.user, inspection: op.inspection, key: op.key, method: "PATCH",
+      return add({ seq: op.seq + 0.5, kind: "item", user: op.user, inspection: op.inspection, key: op.key, method: "PATCH",
                    url: op.url.replace(/\/photos$/, ""), body: { progress_note: note },
                    label: op.label, where: op.where, page: op.page });
     });
