@@ -111,7 +111,8 @@ def test_an_action_the_commune_reworded_in_its_plan_stays_one_item_after_a_reope
     assert open_actions == ["Sửa máy in ở bộ phận một cửa"], open_actions
 
 
-def test_after_a_merge_the_door_opens_the_weeks_draft_and_no_second_one_starts(world):
+def test_after_a_merge_the_door_opens_the_weeks_draft_and_no_second_one_starts(world,
+                                                                             monkeypatch):
     """Xã Nông Thượng (NT) started its self-check of week 2025-W15 on Monday and has not
     finalized it; on Tuesday NT is merged into Xã Thiện Nghiệp (TN), whose officers now
     see and work on NT's records (docs/units.md). TN's officer scans the door QR on
@@ -121,11 +122,15 @@ def test_after_a_merge_the_door_opens_the_weeks_draft_and_no_second_one_starts(w
     finds none, and sends the officer to the start form; starting it
     (services/inspections.open_drafts, also ``history=False``) is not refused either, so
     the merged commune ends up with two self-checks of week 15."""
-    from inspect_app.services import commands
+    import datetime as _dt
+
+    from inspect_app.services import clock, commands
     from inspect_app.services import units as unit_service
 
     from .support import login
 
+    wednesday = _dt.datetime(2025, 4, 9, 2, 0, tzinfo=_dt.UTC)  # of week 2025-W15
+    monkeypatch.setattr(clock, "now_utc", lambda: wednesday)
     old = world.start("ua", "NT", checklist=WEEKLY, kind="self_check", period="2025-W15")
     unit_service.merge_units(world.store, ["NT"], "TN", "08/04/2025")
     client = login(world.app.test_client(), "ub")
