@@ -15,9 +15,11 @@ from inspect_app import create_app
 from inspect_app.domain import reminders as rules
 from inspect_app.services import accounts, clock
 from inspect_app.services import mail as mail_service
+from inspect_app.services import reminders as reminder_service
+from inspect_app.services import units as unit_service
 
 from .conftest import app_config
-from .support import World
+from .support import PASSWORD, World
 from .test_reminders import Sink, SinkHandler, items_of_nt
 
 TODAY = _dt.date(2026, 12, 2)
@@ -161,3 +163,39 @@ def test_a_date_older_than_the_window_is_refused(tmp_path, sink, pin):
     result = app.test_cli_runner().invoke(args=["reminders", "send", "--date", old.isoformat()])
     assert result.exit_code == 2 and old.isoformat() in result.output, result.output
     assert sink.messages == []
+
+
+def test_a_stopped_run_does_not_count_officers_with_nothing_to_follow_up_as_failed(
+        tmp_path, pin):
+    """What happened: the mail server goes down in the middle of `reminders send`. The officer of
+    Xã Yên Lạc has an e-mail address but nothing to follow up this day (no item of hers
+    is due or overdue): no reminder would ever be sent to her. Expected: the report
+    counts her "with nothing to follow up", as every run did, and only the officers who
+    had a reminder are "failed / not tried (the next run sends them)". What happens:
+    since the run stops at MailServerDown, every user after the failure is put in
+    `not_tried` before her digest is even read, so she counts as failed (exit 1, "N
+    failed", the queued job's RuntimeError lists her) and "the next run sends them"
+    promises a mail that the next run will not send (services/reminders.send_reminders
+    checks `report.stopped` before the digest)."""
+    app = mail_app_of(tmp_path, 1)
+    world = World(app, app.test_client())
+    items_of_nt(world)
+    store = world.store
+    unit_service.add_unit(store, "YL", "Xã Yên Lạc")
+    accounts.create_user(store, "zidle", "unit", password=PASSWORD, unit="YL",
+                         full_name="Phạm Thị Nhàn")
+    accounts.set_email(store, "zidle", "vanphong@yenlac.vn")
+    accounts.set_email(store, "lead", "lead@snv.example.vn")
+
+    def send(mail):
+        raise reminder_service.MailServerDown("the mail server 127.0.0.1:1 cannot be used")
+
+    with app.test_request_context("/"):
+        from inspect_app.cli.reminders import compose_mail
+        report = reminder_service.send_reminders(store, TODAY, compose_mail, send,
+                                                 today=TODAY)
+    assert report.stopped, report
+    unsent = [name for name, _why in report.unsent]
+    assert "zidle" not in unsent, (
+        f"an officer with nothing to follow up is reported not sent: {report.unsent}")
+    assert "zidle" in report.nothing, report

@@ -197,12 +197,12 @@ def send_reminders(store: Store, day: _dt.date, compose: Callable[[User, rules.D
         if rules.was_mailed(store.get_user_state(user.username), day):
             report.already.append(user.username)
             continue
-        if report.stopped:
-            report.not_tried.append(user.username)
-            continue
         found = digest(store, scope_for(store, user), day)
         if not found.total:
             report.nothing.append(user.username)
+            continue
+        if report.stopped:  # something to send, and the server is down: the next run
+            report.not_tried.append(user.username)
             continue
         if not _claim(store, user.username, day, today):
             report.already.append(user.username)
