@@ -20,7 +20,7 @@ from inspect_app.services import units as unit_service
 
 from .conftest import app_config
 from .support import PASSWORD, World
-from .test_reminders import Sink, SinkHandler, items_of_nt
+from .test_reminders import Sink, SinkHandler, items_of_nt, sink  # noqa: F401 (fixture)
 
 TODAY = _dt.date(2026, 12, 2)
 
@@ -60,14 +60,6 @@ class ClosingSink(Sink):
 @pytest.fixture
 def closing_sink():
     server = ClosingSink()
-    yield server
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture
-def sink():
-    server = Sink()
     yield server
     server.shutdown()
     server.server_close()
