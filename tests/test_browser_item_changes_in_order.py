@@ -134,12 +134,11 @@ def test_a_photo_note_waiting_offline_is_shown_when_the_item_is_opened_again(
     waiting on the phone ("Đang lưu…"). The note alone was shown, but not the note sent
     with a photo (plan.js, on load, called showWaiting only for 'item' operations, never
     for 'item_photo' ones): the note and its photo looked lost."""
-    from .test_browser_remediation import _controlled
+    from .test_browser_remediation import kept_offline
 
     page = _officer_on_item(live_server, plan_unit, phone)
     url = page.url
-    _controlled(page)
-    page.goto(url)
+    kept_offline(page, url)
     page.context.set_offline(True)
     page.fill("#progress textarea[name=progress_note]", "Đã liên hệ Phòng Nội vụ")
     page.click("#progress button[type=submit]")

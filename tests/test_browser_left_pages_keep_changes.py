@@ -18,7 +18,7 @@ from .browser import (  # noqa: F401
     team,
 )
 from .test_browser_offline import not_the_browser_error_page, open_for_offline
-from .test_browser_remediation import _controlled, commune  # noqa: F401
+from .test_browser_remediation import commune, kept_offline  # noqa: F401
 
 NOTE = "Thiếu biên bản họp tháng 3"
 NOTES = "InspectQueue.all().then(ops => ops.map(op => op.body && op.body.note))"
@@ -89,9 +89,7 @@ def test_an_item_marked_done_offline_still_shows_done_after_an_offline_reload(
     login(page, live_server, commune["officer"], PASSWORD)
     item_id = commune["items"]["1.6"]
     url = f"{live_server.url}/remediation/item/{item_id}"
-    page.goto(url)
-    _controlled(page)
-    page.goto(url)  # controlled now: the service worker keeps this copy
+    kept_offline(page, url)
     page.wait_for_timeout(500)
     page.context.set_offline(True)
     page.locator("#progress label.choice").filter(has=page.locator("input[value=done]")).click()

@@ -291,6 +291,14 @@ def _controlled(page):
     eventually(lambda: page.evaluate("!!navigator.serviceWorker.controller"))
 
 
+def kept_offline(page, url):
+    """Open ``url`` once the service worker controls the page, so that it keeps the copy
+    the phone shows offline."""
+    page.goto(url)
+    _controlled(page)
+    page.goto(url)
+
+
 def test_the_item_page_kept_offline_shows_what_was_sent_online(live_server, commune, phone):
     """Online, the officer opens the item, marks it "in progress" with a note (saved: the
     bar says so), then goes on to the plan. Later, offline in the field, the officer opens
@@ -303,9 +311,7 @@ def test_the_item_page_kept_offline_shows_what_was_sent_online(live_server, comm
     login(page, live_server, commune["officer"], PASSWORD)
     item_id = commune["items"]["1.6"]
     url = f"{live_server.url}/remediation/item/{item_id}"
-    page.goto(url)
-    _controlled(page)
-    page.goto(url)  # controlled now: the service worker keeps this copy
+    kept_offline(page, url)
     page.locator("#progress label.choice").filter(has=page.locator("input[value=in_progress]")).click()
     page.fill("#progress textarea[name=progress_note]", "Đã giao công chức văn hóa dự thảo")
     page.click("#progress button[type=submit]")
