@@ -859,6 +859,10 @@ def people(store):
     ("tl", None, 0, None, ["TL"], 1),                   # the code too
     ("dong", ["AB"], 0, None, [], 0),
     ("", None, 8, 2, [], 4),
+    # a word with a NUL pasted in (no stored name holds one) matches nothing; PostgreSQL
+    # once dropped that word and listed every unit
+    ("Đồng\x00", None, 0, None, [], 0),
+    ("xa \x00", None, 0, None, [], 0),
 ])
 def test_page_units(people, search, codes, offset, limit, expected, total):
     page = people.page_units(search=search, codes=codes, offset=offset, limit=limit)
@@ -871,6 +875,7 @@ def test_page_units(people, search, codes, offset, limit, expected, total):
     ("thanh", 0, None, ["thanh"], 1),
     ("do binh", 0, None, ["binh"], 1),                      # full name, diacritics folded
     ("nobody", 0, None, [], 0),
+    ("thanh\x00", 0, None, [], 0),                          # a NUL pasted in: nothing
 ])
 def test_page_users(people, search, offset, limit, expected, total):
     page = people.page_users(search=search, offset=offset, limit=limit)

@@ -589,7 +589,9 @@ class PostgresStore:
 
     @staticmethod
     def _search(search: str) -> tuple[list[str], list[Any]]:
-        words = [w for w in fold(search or "").split() if _clean(w)]
+        words = fold(search or "").split()
+        if not all(_clean(w) for w in words):  # no stored text holds a NUL: nothing matches
+            return ["false"], []
         return ["strpos(search, %s) > 0"] * len(words), list(words)
 
     def _page(self, table: str, column: str, where: list[str], params: list[Any],
