@@ -405,12 +405,28 @@ class ItemSummary:
         return _from_dict(cls, data)
 
 
+def done_moment(item: RemediationItem) -> str | None:
+    """When the item last became done: ``done_at``, or for items stored before that field
+    existed, the newest history line that set the status to done."""
+    if item.done_at:
+        return item.done_at
+    for event in reversed(item.history):
+        for change in event.detail.get("changes", ()):
+            if change.get("field") == "status" and change.get("new") == "done":
+                return event.at
+    return None
+
+
 def summarize_item(item: RemediationItem) -> ItemSummary:
-    """The index entry of a remediation item."""
+    """The index entry of a remediation item. Its ``done_at`` is :func:`done_moment` for a
+    done or verified item: one stored before that field existed is counted done when its
+    history says (the dashboards, as criterion 1.5 counts it)."""
     return ItemSummary(id=item.id, inspection=item.inspection, unit=item.unit,
                        criterion=item.criterion, finding=item.finding, action=item.action,
                        owner=item.owner, due=item.due, status=item.status, rev=item.rev,
-                       notes=len(item.progress), done_at=item.done_at)
+                       notes=len(item.progress),
+                       done_at=done_moment(item) if item.status in ("done", "verified")
+                       else item.done_at)
 
 
 @dataclass

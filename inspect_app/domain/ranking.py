@@ -13,8 +13,9 @@ from .units import successor_on
 
 
 class Ranked(Protocol):
-    """What a ranked record needs: its unit, its percent and when it was finalized."""
+    """What a ranked record needs: its id, unit, percent and when it was finalized."""
 
+    id: str
     unit: str
     percent: float | None
     finalized_at: str | None
@@ -39,24 +40,36 @@ def competition_ranks(percents: Sequence[float | None]) -> list[int | None]:
 def newest_per_unit(records: Iterable[Ranked],
                     unit_of: Callable[[Ranked], str] | None = None) -> list[Ranked]:
     """One record per unit (``unit_of(record)``, default its ``unit``): its newest
-    finalized one (by ``finalized_at``)."""
+    finalized one (by ``finalized_at``; of two finalized in the same second, the greater
+    id, so the choice never depends on the order the records were read in)."""
     best: dict[str, Ranked] = {}
     for record in records:
         unit = record.unit if unit_of is None else unit_of(record)
         kept = best.get(unit)
-        if kept is None or (record.finalized_at or "") > (kept.finalized_at or ""):
+        if kept is None or _newness(record) > _newness(kept):
             best[unit] = record
     return list(best.values())
+
+
+def _newness(record: Ranked) -> tuple[str, str]:
+    return (record.finalized_at or "", str(record.id))
+
+
+def ranked_records(records: Iterable[Ranked],
+                   unit_of: Callable[[Ranked], str] | None = None) -> list[Ranked]:
+    """The record each unit is ranked by (DESIGN §11): its newest with a percent
+    (:func:`newest_per_unit`); ``unit_of`` as for :func:`unit_ranks`."""
+    return newest_per_unit([r for r in records if usable_percent(r.percent) is not None],
+                           unit_of)
 
 
 def unit_ranks(records: Sequence[Ranked],
                unit_of: Callable[[Ranked], str] | None = None) -> list[int | None]:
     """The rank of each finalized record: each unit is ranked once, by its newest record
-    with a percent (:func:`newest_per_unit`, :func:`competition_ranks`); its older
+    with a percent (:func:`ranked_records`, :func:`competition_ranks`); its older
     records and those without a percent get None. ``unit_of``: the unit a record is
     ranked as (a merged unit's records under its successor, :func:`ranked_as`)."""
-    newest = newest_per_unit([r for r in records if usable_percent(r.percent) is not None],
-                             unit_of)
+    newest = ranked_records(records, unit_of)
     rank_of = dict(zip(map(id, newest), competition_ranks([usable_percent(r.percent)
                                                            for r in newest])))
     return [rank_of.get(id(r)) for r in records]

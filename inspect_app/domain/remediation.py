@@ -18,7 +18,7 @@ from typing import Any
 
 from .checklist import Checklist, Criterion
 from .dates import local_date
-from .models import ITEM_CLOSED_STATUSES, Event, Inspection, RemediationItem
+from .models import ITEM_CLOSED_STATUSES, Event, Inspection, RemediationItem, done_moment
 from .scoring import ScoreCard
 from .units import carrier
 
@@ -384,18 +384,6 @@ def as_dict(item: RemediationItem) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- the previous cycle (criterion 1.5)
-
-def done_moment(item: RemediationItem) -> str | None:
-    """When the item last became done: ``done_at``, or for items stored before that field
-    existed, the newest history line that set the status to done."""
-    if item.done_at:
-        return item.done_at
-    for event in reversed(item.history):
-        for change in event.detail.get("changes", ()):
-            if change.get("field") == "status" and change.get("new") == "done":
-                return event.at
-    return None
-
 
 @dataclass(frozen=True)
 class PlanFigures:

@@ -33,7 +33,7 @@ starts (0,4 s and ~50 MB that no other page needs).
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -52,7 +52,7 @@ from ..domain.models import (
 )
 from ..domain.numbers import exact_mean, figure, to_fraction
 from ..domain.periods import Period, PeriodError, parse_period
-from ..domain.ranking import newest_per_unit, usable_percent
+from ..domain.ranking import ranked_as, ranked_records, usable_percent
 from ..domain.remediation import is_due_soon, is_overdue, item_number
 from ..domain.reminders import SOON_DAYS, days_overdue, is_escalated
 from ..domain.scoring import SHORTCOMING_STATUSES
@@ -113,8 +113,13 @@ def group_members(group: str, units: Mapping[str, Unit]) -> frozenset[str] | Non
     return frozenset(c for m in members for c in history_codes(m, units))
 
 
-def groups(units: Mapping[str, Unit], allowed: frozenset[str] | None) -> list[Unit]:
-    """The units that are a parent of a unit the user may see (the group choices)."""
+def group_choices(scope: Scope, units: Mapping[str, Unit]) -> list[Unit]:
+    """The unit groups ``scope`` may choose from: the units that are a parent of a unit
+    the user may see, by name (none for a commune officer). The page offers them whether
+    or not its filters were accepted."""
+    if scope.role == "unit":
+        return []
+    allowed = visible_units(scope)
     parents = {u.parent for u in units.values()
                if u.parent and (allowed is None or u.code in allowed)}
     return sorted((units[p] for p in parents if p in units), key=lambda u: fold(nfc(u.name)))
@@ -269,7 +274,6 @@ def build(store: Store, scope: Scope, query: DashboardQuery, *, today: _dt.date,
     round_records = list(store.iter_summaries(visible_query(
         scope, units=members, checklist=query.checklist, period=query.period,
         status="finalized")))
-    of_kind = [s for s in round_records if s.kind == query.kind]
     cards = list(_cards(store, [row.inspection for row in league.rows]))
     by_id = {row.inspection: row for row in league.rows}
     heat = heat_map([(by_id[rid].unit, by_id[rid].name, rid, card, checklist)
@@ -280,15 +284,18 @@ def build(store: Store, scope: Scope, query: DashboardQuery, *, today: _dt.date,
         scope, units=members, checklist=query.checklist, kind=query.kind,
         status="finalized")))
     trend = trend_of(history, units, period, locale)
-    gaps = gap_rows(store, round_records, names)
-    remediation = remediation_of(of_kind, names, today=today, tz=tz,
-                                 escalate_after_days=escalate_after_days)
+    gaps = gap_rows(store, round_records, names, ranked_as(units, period.code))
+    # the items of the records the league ranks, each under the unit it is ranked as
+    counted = {row.inspection: row.unit for row in league.rows}
+    remediation = remediation_of([s for s in round_records if s.id in counted], names,
+                                 today=today, tz=tz, escalate_after_days=escalate_after_days,
+                                 unit_of=counted)
     title = ranked.get("title") or (round_records[0].checklist_title if round_records else "")
     return Dashboard(query=query, title=title or query.checklist,
                      period_label=period.label(locale), units_seen=len(league.rows) + len(league.not_inspected),
                      league=league,
                      heat=heat, failed=failed, trend=trend, gaps=gaps, remediation=remediation,
-                     groups=[] if scope.role == "unit" else groups(units, visible_units(scope)))
+                     groups=group_choices(scope, units))
 
 
 def league_of(ranked: dict[str, Any], units: Mapping[str, Unit]) -> League:
@@ -477,14 +484,19 @@ def trend_of(history: Iterable[InspectionSummary], units: Mapping[str, Unit], pe
 
 
 def gap_rows(store: Store, round_records: Iterable[InspectionSummary],
-             names: Mapping[str, str]) -> list[GapRow]:
-    """Self-check against inspection for each unit with both finalized in the round (the
-    newest of each): the criteria compared as on the comparison page
-    (:func:`domain.compare.compare`), the most overrated unit first."""
+             names: Mapping[str, str],
+             unit_of: Callable[[InspectionSummary], str] | None = None) -> list[GapRow]:
+    """Self-check against inspection for each unit with both finalized in the round: the
+    record each ranking of the round ranks it by (:func:`domain.ranking.ranked_records`;
+    ``unit_of``: the unit a record is ranked as, a merged unit's under its successor), the
+    criteria compared as on the comparison page (:func:`domain.compare.compare`), the
+    most overrated unit first."""
+    round_records = list(round_records)
     pairs: dict[str, dict[str, InspectionSummary]] = {}
     for kind in ("inspection", "self_check"):
-        for summary in newest_per_unit([s for s in round_records if s.kind == kind]):
-            pairs.setdefault(summary.unit, {})[kind] = summary
+        for summary in ranked_records([s for s in round_records if s.kind == kind], unit_of):
+            unit = summary.unit if unit_of is None else unit_of(summary)
+            pairs.setdefault(unit, {})[kind] = summary
     out = []
     for unit, pair in pairs.items():
         if len(pair) < 2:
@@ -510,8 +522,11 @@ def gap_rows(store: Store, round_records: Iterable[InspectionSummary],
 
 
 def remediation_of(records: Iterable[InspectionSummary], names: Mapping[str, str], *,
-                   today: _dt.date, tz: str, escalate_after_days: int) -> Remediation:
-    """The round's remediation items (their cards in the index) per unit: by status,
+                   today: _dt.date, tz: str, escalate_after_days: int,
+                   unit_of: Mapping[str, str] | None = None) -> Remediation:
+    """The remediation items of ``records`` (the round's, one record per unit: those the
+    league ranks; their cards in the index) per unit (``unit_of``: record id → the unit
+    it is ranked as; default the item's own unit): by status,
     overdue, due within :data:`~domain.reminders.SOON_DAYS` days, on time (done or
     verified by the local date of its deadline, as criterion 1.5 counts them:
     :func:`domain.remediation.plan_figures`), the oldest open ones and those overdue by
@@ -519,9 +534,12 @@ def remediation_of(records: Iterable[InspectionSummary], names: Mapping[str, str
     lists every open item)."""
     import pandas as pd
 
-    items = [item for record in records for item in record.items]
+    unit_of = unit_of or {}
+    items = [(item, unit_of.get(record.id, item.unit))
+             for record in records for item in record.items]
     columns = ["unit", "status", "overdue", "due_soon", "action", "on_time", "late"]
-    frame = pd.DataFrame([_item_facts(item, today, tz) for item in items], columns=columns)
+    frame = pd.DataFrame([_item_facts(item, unit, today, tz) for item, unit in items],
+                         columns=columns)
     by_status = pd.crosstab(frame["unit"], frame["status"]) if not frame.empty else None
     sums = frame.groupby("unit")[["overdue", "due_soon", "action", "on_time", "late"]].sum()
 
@@ -538,10 +556,11 @@ def remediation_of(records: Iterable[InspectionSummary], names: Mapping[str, str
                              fold(nfc(r.name))))
     total = row_of("", frame["status"].value_counts().to_dict(),
                    frame[["overdue", "due_soon", "action", "on_time", "late"]].sum())
-    still_open = sorted((i for i in items if i.status in OPEN_STATUSES),
-                        key=lambda i: (i.due or "9999-12-31", i.inspection, item_number(i.id)))
-    lines = [ItemLine(i, names.get(i.unit, i.unit), days_overdue(i, today),
-                      is_escalated(i, today, escalate_after_days)) for i in still_open]
+    still_open = sorted(((i, unit) for i, unit in items if i.status in OPEN_STATUSES),
+                        key=lambda pair: (pair[0].due or "9999-12-31", pair[0].inspection,
+                                          item_number(pair[0].id)))
+    lines = [ItemLine(i, names.get(unit, unit), days_overdue(i, today),
+                      is_escalated(i, today, escalate_after_days)) for i, unit in still_open]
     escalated = [line for line in lines if line.escalated]
     return Remediation(rows=rows, total=total, oldest=lines[:ITEMS_SHOWN],
                        open_count=len(lines), escalated=escalated[:ITEMS_SHOWN],
@@ -549,11 +568,13 @@ def remediation_of(records: Iterable[InspectionSummary], names: Mapping[str, str
                        open_items=lines)
 
 
-def _item_facts(item: ItemSummary, today: _dt.date, tz: str) -> dict[str, Any]:
+def _item_facts(item: ItemSummary, unit: str, today: _dt.date, tz: str) -> dict[str, Any]:
+    """One item's figures; its card's ``done_at`` is when it became done, read from its
+    history for an item stored before that field (:func:`domain.models.done_moment`)."""
     done = item.status in ("done", "verified")
     day = local_date(item.done_at, tz) if done and item.due else None
     late = day is not None and day.isoformat() > str(item.due)
-    return {"unit": item.unit, "status": item.status,
+    return {"unit": unit, "status": item.status,
             "overdue": is_overdue(item, today),  # type: ignore[arg-type]
             "due_soon": is_due_soon(item, today, SOON_DAYS),  # type: ignore[arg-type]
             "action": item.status != "no_action", "on_time": done and not late, "late": late}

@@ -1,6 +1,6 @@
 """The TinyDB store: many small JSON files, each written atomically under a file lock.
 
-Layout of ``<data_dir>`` (``LAYOUT`` = 4, recorded in ``store/meta.json``)::
+Layout of ``<data_dir>`` (``LAYOUT`` = 5, recorded in ``store/meta.json``)::
 
     store/meta.json                        {"layout": 2, "schema": 2}
     store/units.json                       TinyDB, table "units"     (one doc per unit)
@@ -131,8 +131,9 @@ def _fsync_new(path: Path) -> None:
 
 
 #: Version of the file layout described in the module docstring.
-LAYOUT = 4  # 2: checklist content in store/checklists/<hash>.json; 3: item cards in the index;
-#            4: index entries say finalized_once (a reopened record's items stay the plan)
+LAYOUT = 5  # 2: checklist content in store/checklists/<hash>.json; 3: item cards in the index;
+#            4: index entries say finalized_once (a reopened record's items stay the plan);
+#            5: a done item's card says when it became done, from its history if need be
 
 
 
@@ -238,9 +239,11 @@ class TinyDBStore:
             # Layout 2 → 3: index entries gain the cards of their remediation items.
             # Layout 3 → 4: index entries gain ``finalized_once`` (without it a reopened
             # inspection's items would leave its unit's plan).
+            # Layout 4 → 5: the card of an item done before ``done_at`` existed gains the
+            # moment its history says it became done (``models.done_moment``).
             with locked(meta_path):
                 meta = json.loads(meta_path.read_bytes())  # another process may have done it
-                if meta.get("layout", 0) < 4:
+                if meta.get("layout", 0) < 5:
                     self.rebuild_index()
                 if meta.get("layout", 0) < LAYOUT:
                     write_atomic(meta_path, json_bytes({**meta, "layout": LAYOUT}))

@@ -58,6 +58,13 @@ def _build(args: dict[str, str]):
         return None, translate(error.message), 400
 
 
+def _groups(dashboard: service.Dashboard | None) -> list:
+    """The unit groups offered: a refused filter keeps the group box (and the group chosen)."""
+    if dashboard is not None:
+        return dashboard.groups
+    return service.group_choices(scope(), {u.code: u for u in store().list_units()})
+
+
 def _args() -> dict[str, str]:
     args = {key: request.args.get(key, "").strip() for key in FILTERS}
     if not args["checklist"] and not args["period"]:
@@ -117,10 +124,9 @@ def index():
     if args.get("checklist") or args.get("period"):
         dashboard, problem, status = _build(args)
     checklists = current_app.extensions["checklists"].everything()
-    choices = dashboard.groups if dashboard else []
     return render_template("dashboards/index.html", dashboard=dashboard, problem=problem,
                            args=args, checklists=checklists, kinds=INSPECTION_KINDS,
-                           group_choices=choices, svg=_charts(dashboard) if dashboard else {},
+                           group_choices=_groups(dashboard), svg=_charts(dashboard) if dashboard else {},
                            failed_shown=service.FAILED_SHOWN, trend_lines=TREND_LINES,
                            findings_shown=FINDINGS_SHOWN), status
 
@@ -135,7 +141,7 @@ def workbook():
         checklists = current_app.extensions["checklists"].everything()
         return render_template("dashboards/index.html", dashboard=None, problem=problem,
                                args=args, checklists=checklists, kinds=INSPECTION_KINDS,
-                               group_choices=[], svg={}, failed_shown=service.FAILED_SHOWN,
+                               group_choices=_groups(None), svg={}, failed_shown=service.FAILED_SHOWN,
                                trend_lines=TREND_LINES, findings_shown=FINDINGS_SHOWN), status
     output = io.BytesIO()  # a few sheets of one row per unit: small
     xlsx.write(dashboard_xlsx.report(dashboard, _locale()), output)
