@@ -1,6 +1,8 @@
 """Text limits (issue 9 point 7): every user text goes through the one cleaner at every
 way in — refused with a 400 naming the field when it is far too long, holds a lone UTF-16
-surrogate or a NUL; stored as NFC when typed decomposed."""
+surrogate or a NUL; stored as NFC when typed decomposed. A text is measured as it is
+stored: each line break sent as CR LF (what a browser sends) counts one character, in the
+JSON API as in every form's length check."""
 from __future__ import annotations
 
 import json
@@ -15,7 +17,7 @@ from inspect_app.services import inspections as service
 from inspect_app.services import units as unit_service
 from inspect_app.web.errors import status_of
 
-from .support import World, csrf_of, op
+from .support import World, csrf_of, form_fields, login, op
 
 HUGE = "x" * 10_000_000  # 10 MB
 NFD = unicodedata.normalize("NFD", "Xã Thiện Nghiệp")
@@ -154,6 +156,45 @@ def test_every_text_field_is_cleaned_at_every_way_in(world, way, case):
     assert LABELS[way] in message, message[:300]
     if case == "10 MB":
         assert any(limit in message for limit in ("4.000", "4000", "200")), message[:300]
+
+
+#: 30 lines, 4 000 characters with one "\n" per line break, 4 029 with the CR LF sent.
+AT_THE_LIMIT = "\n".join([f"{n:02d} " + "x" * 130 for n in range(29)] + ["y" * 114])
+LONG_WAYS = [answer_note, answer_explanation, item_finding, item_cause, progress_note,
+             no_action_reason, send_back_comment, reopen_reason]
+
+
+@pytest.mark.parametrize("way", LONG_WAYS, ids=lambda f: f.__name__)
+def test_a_long_text_at_its_limit_sent_with_cr_lf_is_kept(world, way):
+    assert len(AT_THE_LIMIT) == LONG_TEXT
+    world.record_of = world.store.get_inspection
+    status, message = way(world, AT_THE_LIMIT.replace("\n", "\r\n"))
+    assert status in (200, 201), message[:300]
+    assert STORED[way](world) == AT_THE_LIMIT
+
+
+def test_action_lines_under_the_limit_are_not_refused_for_their_line_breaks(world, client):
+    """What happened: the commune officer filled W16 of the weekly self-check on the section
+    page (no JavaScript): 30 action lines, 3 989 characters in all (the box takes 4 000).
+    The browser sent each line break as CR LF, the box's Length(max=4000) counted the raw
+    form text (4 018 characters), and the page said "at most 4000 characters fit in this
+    box": nothing of W16 was saved, though the answer's own cleaner measured 3 989."""
+    record = world.start("ua", "NT", checklist="tu-kiem-tra-mot-cua-tuan", kind="self_check",
+                         period="2025-W14")
+    login(client, "ua")
+    url = f"/inspections/{record}/s/khac_phuc"
+    fields = form_fields(client.get(url).get_data(as_text=True))
+    line = "Niêm yết bổ sung thủ tục hành chính mới tại bộ phận một cửa xã " * 3
+    typed = "\n".join((f"{n:02d} " + line)[:132] for n in range(30))
+    assert len(typed) == 3989
+    criteria = service.checklist_of(world.store.get_inspection(record)).criteria
+    key = f"c{[c.id for c in criteria].index('W16')}"
+    fields[f"{key}_in_viec"] = typed.replace("\n", "\r\n")  # what a browser sends
+    fields[f"{key}_in_nguoi_phu_trach"] = "Chị Lan"
+    response = client.post(url, data=fields)
+    assert response.status_code in (200, 302, 303), response.status_code
+    stored = world.store.get_inspection(record).answers.get("W16")
+    assert stored is not None and stored.inputs.get("viec") == typed
 
 
 @pytest.mark.parametrize("method, path, body", [

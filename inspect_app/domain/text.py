@@ -66,6 +66,13 @@ _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # all but \t and \n
 _LINE = re.compile("[\t\n]")
 
 
+def as_stored(text: str) -> str:
+    """``text`` as it is stored and measured: NFC, every line end (a browser sends CR LF)
+    as ``\\n``, without the spaces around it. The forms' length checks measure this
+    (web/forms.py), as :func:`clean_text` does, so that both count the same characters."""
+    return nfc(text.replace("\r\n", "\n").replace("\r", "\n")).strip()
+
+
 def _refuse(template: str, label: str, field: str, **params: object) -> TextProblem:
     return TextProblem(Message(template, field=label, **params), field)
 
@@ -85,7 +92,7 @@ def clean_text(value: object, *, field: str, label: str, limit: int = LONG_TEXT,
     if (found := _SURROGATE.search(value)) is not None:
         raise _refuse(N_("%(field)s contains a broken character (a lone UTF-16 surrogate, "
                          "U+%(code)s)"), label, field, code=f"{ord(found.group()):04X}")
-    text = nfc(value.replace("\r\n", "\n").replace("\r", "\n")).strip()
+    text = as_stored(value)
     if (found := _CONTROL.search(text)) is not None:
         raise _refuse(N_("%(field)s contains a control character (U+%(code)s) that cannot "
                          "be stored"), label, field, code=f"{ord(found.group()):04X}")

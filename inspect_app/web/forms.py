@@ -5,12 +5,20 @@ on Vietnamese pages. :class:`Form` (a ``FlaskForm``) hands WTForms the app's cat
 instead; the messages of WTForms and Flask-WTF that our forms can show are written out in
 :func:`_messages` so that ``make messages`` extracts them, and are translated there with
 the others (tests/test_i18n.py checks that nothing is left untranslated).
+
+Every text box of every form is measured as it will be stored: :meth:`Form.Meta.bind_field`
+puts :func:`typed_text` (domain/text.as_stored: CR LF → LF, NFC, stripped) before the
+field's own filters, so that a ``Length`` check counts what the services' cleaner
+(domain/text.clean_text) counts, not the CR LF a browser sends for each line break.
 """
 from __future__ import annotations
 
 from flask import g
 from flask_babel import get_translations, gettext, ngettext
 from flask_wtf import FlaskForm
+from wtforms import HiddenField, PasswordField, StringField
+
+from ..domain.text import as_stored
 
 
 class _AppTranslations:
@@ -27,12 +35,26 @@ class _AppTranslations:
 _TRANSLATIONS = _AppTranslations()
 
 
+def typed_text(value):
+    """The filter of every text box: the text as it will be stored (see the module)."""
+    return as_stored(value) if isinstance(value, str) else value
+
+
 class Form(FlaskForm):
-    """A ``FlaskForm`` whose built-in messages come from the app's catalogue."""
+    """A ``FlaskForm`` whose built-in messages come from the app's catalogue and whose
+    text boxes hold their text as it will be stored."""
 
     class Meta:
         def get_translations(self, form):
             return _TRANSLATIONS
+
+        def bind_field(self, form, unbound_field, options):
+            field = unbound_field.bind(form=form, **options)
+            # passwords are kept as typed; hidden fields carry machine values
+            if isinstance(field, StringField) and not isinstance(
+                    field, (PasswordField, HiddenField)):
+                field.filters = (typed_text, *field.filters)
+            return field
 
 
 def stripped(value):
