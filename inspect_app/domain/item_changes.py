@@ -256,6 +256,13 @@ def apply_change(item: RemediationItem, change: dict[str, Any], *, base_rev: int
                                "record was finalized again, so there is nothing to do on it "
                                "(it comes back by itself if the shortcoming does)"),
                             current=as_dict(item))
+    if ("due" in differs and item.status in ("done", "verified")
+            and target in (None, "done", "verified")):
+        # the work was done against the deadline then in force: moving it afterwards would
+        # turn late work into work on time (criterion 1.5's figures)
+        raise BadTransition(N_("this item is already done: its deadline no longer changes "
+                               "(send it back or reopen it first to give it a new one)"),
+                            current=as_dict(item))
     action = "progress" if note or photos else "updated"
     if "status" in differs:
         action = _move(item, target, powers)
