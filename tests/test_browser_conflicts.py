@@ -31,6 +31,14 @@ def _mate_saves(team, criterion, body):
         body, op_id=str(uuid.uuid4()), base_rev=current.rev if current else 0)))
 
 
+def _focus_in(page, criterion):
+    """The focused element is a field of the criterion's card (a keyboard or screen-reader
+    user goes on where they were, not at the top of the page)."""
+    return page.evaluate("""c => { const el = document.activeElement;
+      return !!el && el !== document.body && !!el.closest(`article.crit[data-criterion='${c}']`); }""",
+                         criterion)
+
+
 def _offline_conflict(live_server, team, phone, criterion, mine_label, theirs_body):
     """The lead answers ``criterion`` offline while the mate saves another answer."""
     lead = phone()
@@ -54,6 +62,7 @@ def test_keep_mine_after_reopening_the_section_shows_what_is_stored(live_server,
     conflict = card(lead, "5.2").locator(".conflict")
     conflict.wait_for(timeout=10000)
     conflict.get_by_role("button").last.click()  # keep mine
+    assert _focus_in(lead, "5.2"), "after 'keep mine' the focus fell to the page"
     wait_saved(lead, "5.2")
     eventually(lambda: answer_of(team, "5.2").value is False)
     checked = card(lead, "5.2").locator("fieldset[data-part=value] input[type=radio]:checked")
@@ -68,6 +77,7 @@ def test_take_theirs_shows_their_points_and_status(live_server, team, phone):
     before_points = card(lead, "5.2").locator(".line-points").inner_text()
     conflict = card(lead, "5.2").locator(".conflict")
     conflict.get_by_role("button").first.click()  # take theirs
+    assert _focus_in(lead, "5.2"), "after 'take theirs' the focus fell to the page"
     lead.wait_for_timeout(2500)  # the live poll had its chance too
     assert answer_of(team, "5.2").value is True
     # what the page itself says for 5.2 when opened afresh

@@ -195,3 +195,27 @@ def test_the_queue_badge_in_the_top_bar_is_too_small_to_tap(live_server, world, 
     shot(p, "queue-badge")
     box = badge.bounding_box()
     assert box["height"] >= FINGER, f"the queue badge {badge.inner_text()!r} is {box}"
+
+
+def test_page_links_are_finger_sized_with_room_between_them(live_server, world, phone):  # noqa: F811
+    """An administrator goes through a province's 50+ communes on a phone. The page links
+    ("1 2 3 Sau ›") were plain words in a line, about 20 px tall and a few apart: a thumb
+    opened the wrong page. Each must be at least 44 × 44 px, none touching the next."""
+    store = world["store"]
+    tag = uuid.uuid4().hex[:6]
+    accounts.create_user(store, f"ad{tag}", "admin", password=PASSWORD)
+    for n in range(51):
+        unit_service.add_unit(store, f"P{tag}{n:02d}", f"Xã Thử Nghiệm {n}")
+    p = phone()
+    login(p, live_server, f"ad{tag}", PASSWORD)
+    p.goto(f"{live_server.url}/units/")
+    shot(p, "pager")
+    boxes = p.evaluate("""() => [...document.querySelectorAll('.pager-links > a, .pager-links > strong')]
+      .map(a => { const r = a.getBoundingClientRect();
+                  return {text: a.innerText.trim(), l: r.left, r: r.right, t: r.top, b: r.bottom}; })""")
+    assert len(boxes) >= 3, boxes  # page 1, page 2 and "next"
+    small = [b for b in boxes if b["b"] - b["t"] < 44 or b["r"] - b["l"] < 44]
+    assert not small, small
+    for one, other in zip(boxes, boxes[1:]):
+        same_line = abs(one["t"] - other["t"]) < 1
+        assert not same_line or other["l"] - one["r"] >= 4, (one, other)

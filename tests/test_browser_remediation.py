@@ -124,6 +124,26 @@ def test_a_one_tap_start_made_offline_is_sent_once_when_online(live_server, comm
     assert page.locator(f"#i-{item_id} form.quick").is_hidden()
 
 
+def test_a_one_tap_start_is_announced_and_keeps_the_focus_on_its_item(live_server, commune, phone):
+    """A screen-reader user taps "Bắt đầu thực hiện" on an item of the plan. The button goes
+    away once the server has it: the focus must stay on the item (its link, which reads the
+    new status), and the new status is said through a live region."""
+    page = phone()
+    login(page, live_server, commune["officer"], PASSWORD)
+    page.goto(f"{live_server.url}/remediation/")
+    item_id = commune["items"]["1.10"]
+    page.focus(f"#i-{item_id} form.quick button")
+    page.keyboard.press("Enter")
+    eventually(lambda: item_of(commune, "1.10").status == "in_progress")
+    page.locator(f"#i-{item_id} form.quick").wait_for(state="hidden", timeout=10000)
+    focused = page.evaluate("""id => { const el = document.activeElement;
+      return el && el.closest('#i-' + id) ? el.tagName + ':' + el.className : el && el.tagName; }""", item_id)
+    assert focused == "A:item-link", f"the focus fell to {focused}"
+    tag = page.locator(f"#i-{item_id} [data-role=status]")
+    assert tag.inner_text() == "Đang thực hiện"
+    assert tag.evaluate("el => el.closest('[aria-live]') !== null"), "the new status is not announced"
+
+
 def test_a_change_made_meanwhile_shows_as_a_conflict(live_server, commune, phone):
     page = phone()
     login(page, live_server, commune["officer"], PASSWORD)
@@ -142,6 +162,8 @@ def test_a_change_made_meanwhile_shows_as_a_conflict(live_server, commune, phone
     assert "Chủ tịch UBND xã" in conflict.inner_text()
     assert item_of(commune, "1.10").status == "open"  # not overwritten
     conflict.get_by_role("button").last.click()  # send mine again, on the current revision
+    assert page.evaluate("!!document.activeElement.closest('#progress')"), \
+        "after 'keep mine' the focus fell to the page"
     wait_saved(page)
     stored = item_of(commune, "1.10")
     assert (stored.status, stored.reason, stored.owner) == (

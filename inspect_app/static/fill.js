@@ -369,7 +369,7 @@
       showContent(card, current); echo(card);
       card.lastSent = card.storedText = JSON.stringify(contentOf(card));
       Q.discard(seq);
-      box.remove(); setState(card, "saved", "ok"); preview(card); showNet();
+      box.remove(); Q.refocus(card.el); setState(card, "saved", "ok"); preview(card); showNet();
       // their points, status and the totals: the next ask brings the answer with its line
       live.since = 0; live.again = card.id; liveLater(0);
     });
@@ -377,6 +377,7 @@
       setRev(card, current.rev);
       box.remove();
       showContent(card, mine); echo(card); preview(card);  // the boxes say what is sent
+      Q.refocus(card.el);
       Q.discard(seq).then(function () { enqueue(card, mine, true); });
     });
   }

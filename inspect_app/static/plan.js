@@ -87,7 +87,12 @@
       el.className = el.className.replace(/\bstatus-\S+/g, "") + " status-" + item.status;
     });
     formsOf(itemId).forEach(function (form) {
-      if (form.classList.contains("quick") && item.status !== "open") form.hidden = true;
+      if (form.classList.contains("quick") && item.status !== "open") {
+        // the one tap is done: its card's link (which reads the new status) keeps the focus
+        var link = form.contains(document.activeElement) && form.closest("[data-item]").querySelector("a");
+        form.hidden = true;
+        if (link) link.focus();
+      }
       form.querySelectorAll("input[type=radio][name=status]").forEach(function (radio) {
         radio.checked = radio.defaultChecked = radio.value === item.status;
       });
@@ -172,7 +177,7 @@
     var forget = function () { return seq === undefined ? Promise.resolve() : Q.discard(seq); };
     reload.addEventListener("click", function () { forget().then(function () { location.reload(); }); });
     again.addEventListener("click", function () {
-      box.remove();
+      box.remove(); Q.refocus(form);
       setRev(form._config.item, current.rev, current);
       forget().then(function () { inTurn(function () { return enqueue(form, change); }); });
     });

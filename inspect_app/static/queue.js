@@ -419,8 +419,20 @@
 
   window.addEventListener("online", function () { delay = 2000; clearTimeout(timer); timer = null; flush(); });
 
+  /* A box the user answered (a conflict) is gone: focus goes back to the field it was about
+   * (its chosen option first), never to the page itself, where a keyboard or screen-reader
+   * user would be lost. */
+  function refocus(el) {
+    var fields = el.querySelectorAll("input:checked, input:not([type=hidden]), select, textarea");
+    for (var i = 0; i < fields.length; i++) {
+      fields[i].focus();  // a field in a closed fold-out cannot take it: the next one
+      if (document.activeElement === fields[i]) return;
+    }
+    el.tabIndex = -1; el.focus();
+  }
+
   window.InspectQueue = {
-    user: pageUser, uuid: uuid, downscale: downscale,
+    user: pageUser, uuid: uuid, downscale: downscale, refocus: refocus,
     add: add, all: all, mine: mine, discard: discard, flush: flush, known: known,
     put: put, open: open,
     on: function (fn) { listeners.push(fn); },
