@@ -68,7 +68,8 @@ SETTINGS: tuple[Setting, ...] = (
             "(while the server cannot be reached the wait doubles, up to a minute)."),
     Setting("QUEUE_SEND_TIMEOUT_SECONDS", 25,
             "How long the phone waits for the reply to one change it sends, in seconds, "
-            "before it counts as no network and sends it again (with the same op_id)."),
+            "before it counts as no network and sends it again (with the same op_id); a photo "
+            "is first given the time it takes to go up at 10 KB/s."),
     Setting("TOKEN_USE_MINUTES", 10,
             "How often an API token's last use is written (at most once per this many minutes "
             "per token); 0 records none."),

@@ -1,8 +1,12 @@
 """Photos in the field app as they were taken (Chromium 390x844, offline): never over a team
-mate's answer, never reported saved when refused, in the order picked, removable."""
+mate's answer, never reported saved when refused, in the order picked, removable, and sent
+whole on a slow uplink."""
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
+
+import pytest
 
 from inspect_app.services import commands
 from inspect_app.services import inspections as service
@@ -213,3 +217,61 @@ def test_a_photo_just_added_can_be_removed_from_its_card(live_server, team, phon
     thumb.wait_for(timeout=10000)
     assert thumb.locator("button[name=remove_photo]").count() == 1, \
         "the photo just added has no remove button on its card"
+
+
+def test_a_photo_sent_on_a_slow_uplink_arrives_and_leaves_the_queue(live_server, team, phone):
+    """Weak mobile data: the phone sends at 30 KB/s, and a photo of about 320 KB takes
+    some 11 s to go up, longer than the 5 s the queue waits for a reply here
+    (INSPECT_QUEUE_SEND_TIMEOUT_SECONDS). The lead expects it to arrive: the wait is for
+    a reply that has not come (docs/offline.md), not for a photo still being sent. What
+    happened: the timer ran from the start of the upload, so every try was cut off
+    mid-way and sent again, the photo stayed in the queue for good, eating the data."""
+    lead = phone()
+    login(lead, live_server, team["lead"], PASSWORD)
+    lead.goto(f"{live_server.url}/inspections/{team['id']}/s/cong_vu")
+    photo = _noisy_jpeg(600, 450)  # under 1600 px and 1.5 MB: sent as it is, not shrunk
+    assert len(photo) > 300 * 1024
+    network = lead.context.new_cdp_session(lead)
+    network.send("Network.enable")
+    network.send("Network.emulateNetworkConditions", {
+        "offline": False, "latency": 150, "downloadThroughput": 200 * 1024,
+        "uploadThroughput": 30 * 1024})
+    card(lead, "5.2").locator("input[data-role=photo-input]").set_input_files(
+        {"name": "anh.jpg", "mimeType": "image/jpeg", "buffer": photo})
+    eventually(lambda: len(_ops(lead)) == 1, timeout=10)
+    try:
+        eventually(lambda: not _ops(lead) and answer_of(team, "5.2") is not None
+                   and len(answer_of(team, "5.2").photos) == 1, timeout=40)
+    except AssertionError:
+        stored = answer_of(team, "5.2")
+        raise AssertionError(
+            f"40 s later the photo is still in the queue {_ops(lead)!r} "
+            f"(on the server: {len(stored.photos) if stored else 0})") from None
+
+
+def test_the_queue_waits_for_a_photo_to_go_up_and_then_for_its_reply():
+    """static/queue.js run by node: a change without a photo is given up on after the send
+    timeout, as always; a photo first gets its time on a weak uplink (20 KB/s and slower)."""
+    import json
+    import shutil
+    import subprocess
+
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed (the slow uplink browser test covers queue.js)")
+    script = Path(__file__).resolve().parent.parent / "inspect_app" / "static" / "queue.js"
+    program = (
+        "const vm = require('vm'), fs = require('fs'), noop = () => {};"
+        "const page = {addEventListener: noop, querySelector: () => null, querySelectorAll: () => [],"
+        " body: {dataset: {}}};"
+        "const g = {document: page, navigator: {onLine: true}, location: {pathname: '/'},"
+        " addEventListener: noop, console};"
+        "g.window = g; vm.createContext(g); vm.runInContext(fs.readFileSync(process.argv[1], 'utf8'), g);"
+        "console.log(JSON.stringify(JSON.parse(process.argv[2]).map(c => g.InspectQueue.sendWait(...c))))")
+    cases = [[25, 0], [5, 0], [25, 800 * 1024], [5, 330 * 1024]]
+    done = subprocess.run([node, "-e", program, str(script), json.dumps(cases)],
+                          capture_output=True, text=True, check=True, timeout=30)
+    json_answer, json_here, big_photo, test_photo = json.loads(done.stdout)
+    assert (json_answer, json_here) == (25000, 5000)  # ms: a reply that has not come
+    assert big_photo >= 25000 + 800 / 20 * 1000  # an 800 KB photo at 20 KB/s, then its reply
+    assert test_photo >= 5000 + 330 / 20 * 1000

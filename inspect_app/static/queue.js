@@ -263,6 +263,11 @@
       .then(function (s) { lastSession = s; return s; });
   }
 
+  /* ms a send may take: ``seconds`` (INSPECT_QUEUE_SEND_TIMEOUT_SECONDS, from /app/session)
+   * for its reply, after ``bytes`` went up at 10 KB/s: a photo still going up on a weak
+   * uplink is no reply that has not come. */
+  function sendWait(seconds, bytes) { return 1000 * seconds + bytes / 10; }
+
   function request(op, csrf) {
     var init = { method: op.method, credentials: "same-origin",
                  headers: { "X-CSRFToken": csrf, "Accept": "application/json" } };
@@ -281,8 +286,7 @@
     // A reply that never comes (weak 3G: the request reached the server, the answer was
     // lost) must not hold the queue for good: after SEND_TIMEOUT the send counts as
     // failed and is made again with the same op_id, which the server answers once.
-    // ms a send may wait for its reply (INSPECT_QUEUE_SEND_TIMEOUT_SECONDS, from /app/session)
-    var wait = 1000 * (Number(lastSession && lastSession.send_timeout) || 25);
+    var wait = sendWait(Number(lastSession && lastSession.send_timeout) || 25, op.blob ? op.blob.size : 0);
     if (window.AbortSignal && AbortSignal.timeout) init.signal = AbortSignal.timeout(wait);
     return fetch(op.url, init).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (data) {
@@ -432,7 +436,7 @@
   }
 
   window.InspectQueue = {
-    user: pageUser, uuid: uuid, downscale: downscale, refocus: refocus,
+    user: pageUser, uuid: uuid, downscale: downscale, refocus: refocus, sendWait: sendWait,
     add: add, all: all, mine: mine, discard: discard, flush: flush, known: known,
     put: put, open: open,
     on: function (fn) { listeners.push(fn); },
