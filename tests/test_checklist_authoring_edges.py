@@ -68,23 +68,39 @@ def test_an_option_value_typed_with_a_trailing_space_is_trimmed():
     assert checklist.hash == original.hash
 
 
-def test_an_options_sheet_headed_as_the_docs_say_is_read():
+def test_an_options_and_bands_points_column_is_headed_points_not_maximum():
     """docs/checklists.md §17 gives the columns of Lựa chọn as `Mã tiêu chí`, `Giá trị`,
-    `Nhãn`, `Điểm` (and of Mức điểm `Mã tiêu chí`, `Từ`, `Đến`, `Điểm`). An admin who
-    builds or fixes the header the way the docs say (an option's points are not a
-    maximum) writes "Điểm": the import refuses the workbook with "cột không rõ Điểm", as
-    the app names the column "Điểm tối đa" (the criterion's maximum) on those sheets."""
+    `Nhãn`, `Điểm` (and of Mức điểm `Mã tiêu chí`, `Từ`, `Đến`, `Điểm`): there the column
+    holds an option's or band's points. A province officer who opens the exported
+    workbook expects it headed "Điểm"; it is headed "Điểm tối đa" (maximum points), as if
+    each option were a criterion's maximum. The criteria sheet keeps "Điểm tối đa", and a
+    workbook whose header is set the way the docs say is read back unchanged."""
     original = load_file(CCHC)
 
     def docs_headers(book):
+        assert book[layout.CRITERIA]["E1"].value == "Điểm tối đa"
         for name in (layout.OPTIONS, layout.BANDS):
-            sheet = book[name]
-            assert sheet["D1"].value == "Điểm tối đa"
-            sheet["D1"] = "Điểm"
+            assert book[name]["D1"].value == "Điểm", name
+            book[name]["D1"] = " điểm "  # typed again, as people type it
 
     checklist, _data = read_workbook(_excel_edit(workbook_bytes(dict(original.data)),
                                                  docs_headers))
     assert checklist.hash == original.hash
+
+
+def test_a_workbook_exported_with_the_old_maximum_heading_is_still_read():
+    """A workbook exported before the options' and bands' points column was headed "Điểm"
+    says "Điểm tối đa" there (such files are in users' hands); importing one gives the
+    same checklist, and so does one headed with the format's key ("Points")."""
+    original = load_file(CCHC)
+    for heading in ("Điểm tối đa", "Points"):
+        def old_headers(book, heading=heading):
+            for name in (layout.OPTIONS, layout.BANDS):
+                book[name]["D1"] = heading
+
+        checklist, _data = read_workbook(_excel_edit(workbook_bytes(dict(original.data)),
+                                                     old_headers))
+        assert checklist.hash == original.hash, heading
 
 
 def test_a_trailing_space_after_the_version_keeps_the_content(app, admin):

@@ -302,8 +302,10 @@ def test_the_workbook_has_a_sheet_per_panel(province, client):
     league = list(book["Xếp hạng"].iter_rows(values_only=True))
     d = build(province.store, admin_scope(province.store))
     assert [row[1] for row in league[1:]] == [r.unit for r in d.league.rows]
-    assert [row[5] for row in league[1:]] == [pytest.approx(r.percent / 100) for r in d.league.rows]
-    assert book["Xếp hạng"]["F2"].number_format == "0.00%"
+    percent = league[0].index("Tỷ lệ")
+    assert [row[percent] for row in league[1:]] == [pytest.approx(r.percent / 100)
+                                                     for r in d.league.rows]
+    assert book["Xếp hạng"].cell(2, percent + 1).number_format == "0.00%"
     # a unit name that looks like a formula is text, never a formula
     cells = [c for ws in book for row in ws.iter_rows() for c in row
              if isinstance(c.value, str) and c.value.startswith("=1+1")]

@@ -179,3 +179,46 @@ def test_dashboard_on_time_rate_counts_an_old_late_item_as_criterion_1_5_does(ap
     total = d.remediation.total
     assert (total.on_time, total.late) == (figures.on_time, figures.late), \
         (total.on_time, total.late, total.on_time_rate)
+
+
+def test_dashboard_score_is_the_points_the_percent_and_rank_are_of(app, client, ticking):
+    """The province inspected Xã Thiện Nghiệp in 2025: criterion 1.6 met (0,5 points), a bonus
+    of 2 and a penalty of 0,5 (section IX, outside the maximum). Its score card and the main
+    export give the score 0,5 + 2 − 0,5 = 2, the figure its percent is of (DESIGN §4). The
+    user expects the dashboard's ranking table and its workbook to show that score beside
+    the percent: both showed the criteria points (0,5 of the maximum) beside a percent of 2."""
+    import io
+
+    import openpyxl
+
+    store, library = app.extensions["store"], app.extensions["checklists"]
+    unit_service.add_unit(store, "A", "Xã Thiện Nghiệp")
+    accounts.create_user(store, "lead", "inspector", password=PASSWORD)
+    accounts.create_user(store, "viewer", "viewer", password=PASSWORD)
+    lead = service.scope_for(store, store.get_user("lead"))
+    inspection = service.start(store, library, lead, commands.StartRequest(
+        unit="A", checklist="cchc-xa", period="2025", kind="inspection"))
+    for criterion, value in (("1.6", True), ("9.1", 2), ("9.2", 0.5)):
+        service.save_answer(store, lead, inspection.id, commands.answer_op(
+            criterion, {"op_id": str(uuid.uuid4()), "base_rev": 0, "value": value}))
+    service.finalize(store, lead, inspection.id,
+                     commands.finalize_op({"op_id": str(uuid.uuid4()), "allow_unanswered": True}))
+    card = store.get_inspection(inspection.id).score
+    assert (card["total"], card["bonus"], card["penalty"]) == (0.5, 2, 0.5)
+    assert card["percent"] == round(100 * 2 / card["max"], 2)
+
+    login(client, "viewer")
+    page = client.get("/dashboards/?checklist=cchc-xa&period=2025").get_data(as_text=True)
+    table = re.search(r'<table class="data ranking">(.*?)</table>', page, re.S).group(1)
+    maximum = f"{card['max']:,}".replace(",", ".")
+    assert f"2/{maximum}" in table, table
+    assert "Điểm các tiêu chí 0,5, điểm thưởng 2, điểm trừ 0,5" in table, table
+
+    book = openpyxl.load_workbook(io.BytesIO(client.get(
+        "/dashboards/dashboard.xlsx", query_string={"checklist": "cchc-xa",
+                                                     "period": "2025"}).data))
+    header, row = list(book["Xếp hạng"].iter_rows(values_only=True))[:2]
+    row = dict(zip(header, row))
+    assert (row["Điểm các tiêu chí"], row["Điểm thưởng"], row["Điểm trừ"], row["Điểm"]) == \
+        (0.5, 2, 0.5, 2), row
+    assert row["Tỷ lệ"] == pytest.approx(row["Điểm"] / row["Điểm tối đa"], abs=0.00005), row

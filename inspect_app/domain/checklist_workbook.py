@@ -104,17 +104,26 @@ NOTES: dict[str, str] = {
 }
 
 
+#: Headers a key's column is read under besides its own header and the key itself: the
+#: points column is "Điểm tối đa" on Tiêu chí and "Điểm" on Lựa chọn and Mức điểm (an
+#: option's or band's points, not a maximum), and either is read on any sheet — the two
+#: sheets were headed "Điểm tối đa" before, and those workbooks are in users' hands.
+ALIASES: dict[str, tuple[str, ...]] = {"points": ("Điểm", "Điểm tối đa")}
+
+
 @dataclass(frozen=True)
 class Column:
-    """One column of a sheet: the key it holds and how its cells are read and written."""
+    """One column of a sheet: the key it holds and how its cells are read and written.
+    ``title``: this sheet's header of the key, where it differs from :data:`HEADERS`."""
 
     key: str
     kind: str = "text"  # text, id, number, int, flag, enum, refs
     choices: tuple[str, ...] = ()
+    title: str = ""
 
     @property
     def header(self) -> str:
-        return HEADERS.get(self.key, self.key)
+        return self.title or HEADERS.get(self.key, self.key)
 
 
 def _kind_of(prop: Mapping[str, Any]) -> tuple[str, tuple[str, ...]]:
@@ -171,9 +180,9 @@ SHEET_COLUMNS: dict[str, tuple[Column, ...]] = {
     SECTIONS: (Column("id", "id"), Column("title"), Column("description"),
                Column("survey", "flag")),
     OPTIONS: (Column("criterion", "id"), Column("value", "value"), Column("label"),
-              Column("points", "number")),
+              Column("points", "number", title="Điểm")),
     BANDS: (Column("criterion", "id"), Column("min", "number"), Column("max", "number"),
-            Column("points", "number")),
+            Column("points", "number", title="Điểm")),
     INPUTS: (Column("criterion", "id"), Column("input", "id"), Column("label"),
              Column("input_type", "enum", INPUT_KINDS), Column("min", "number"),
              Column("max", "number"), Column("plan", "enum", tuple(ACTION_KEYS))),
@@ -373,8 +382,8 @@ def _header_map(rows: list[list[Any]], columns: tuple[Column, ...], sheet: str,
     for column in columns:
         by_name[name_key(column.header)] = column
         by_name[name_key(column.key)] = column
-        if column.key == "points":  # an option's or band's points: "Điểm" (docs/checklists.md)
-            by_name.setdefault(name_key("Điểm"), column)
+        for alias in ALIASES.get(column.key, ()):
+            by_name.setdefault(name_key(alias), column)
     header = list(rows[0])
     out: dict[int, Column] = {}
     seen: dict[str, int] = {}

@@ -19,7 +19,7 @@ from .checklist import Checklist, Criterion
 from .criteria.answers import has_required_inputs, input_problems, number_problem  # noqa: F401
 from .criteria.ratio import ratio_percent  # noqa: F401
 from .messages import N_, Message
-from .numbers import json_number, round_half_up, shown, to_decimal
+from .numbers import is_number, json_number, round_half_up, shown, to_decimal
 
 STATUSES = ("pass", "partial", "fail", "na", "unanswered", "info", "adjustment")
 #: The status of a line of a survey section (``survey: true``): its points are imported per
@@ -168,6 +168,24 @@ class ScoreCard:
             "sections": [s.as_dict() for s in self.sections],
             "criteria": [line.as_dict() for line in self.criteria],
         }
+
+
+def adjusted_points(total: Decimal, bonus: Decimal, penalty: Decimal) -> Decimal:
+    """The points a percent is computed from: criteria points plus bonus minus penalty
+    (DESIGN §4). The one place that adds them up: the score card's percent, and the
+    "Score" every table shows beside it (the export's summary, the dashboards)."""
+    return total + bonus - penalty
+
+
+def card_points(card: Mapping[str, Any] | None) -> int | float | None:
+    """:func:`adjusted_points` of a stored score card (a §4 dict: ``total``, ``bonus``,
+    ``penalty``), exactly from the figures' decimal spelling; None without a total."""
+    if not card or not is_number(card.get("total")):
+        return None
+    return json_number(adjusted_points(
+        to_decimal(card["total"]),
+        to_decimal(card["bonus"]) if is_number(card.get("bonus")) else Decimal(0),
+        to_decimal(card["penalty"]) if is_number(card.get("penalty")) else Decimal(0)))
 
 
 # --------------------------------------------------------------------------- validation
@@ -321,7 +339,7 @@ def score(checklist: Checklist, answers: Mapping[str, Any] | None, *,
     bonus = sum((line.points for line in lines if line.type == "bonus" and line.points), Decimal(0))
     penalty = sum((line.points for line in lines if line.type == "penalty" and line.points),
                   Decimal(0))  # the two adjustment types: DESIGN §4 names them
-    percent = _percent(total + bonus - penalty, maximum)
+    percent = _percent(adjusted_points(total, bonus, penalty), maximum)
 
     sections = []
     for section in checklist.sections:

@@ -42,7 +42,11 @@ def report(dashboard: Any, locale: str = "vi") -> Report:
     sheets = [
         Sheet("league", t(N_("Ranking")), (
             Column(t(N_("Rank")), "integer"), Column(t(N_("Unit code"))), Column(t(N_("Unit"))),
-            Column(t(N_("Points")), "points"), Column(t(N_("Maximum")), "points"),
+            # as the export's summary: the score (criteria points + bonus − penalty) is the
+            # figure the percent and the rank are computed from
+            Column(t(N_("Criteria points")), "points"), Column(t(N_("Bonus")), "points"),
+            Column(t(N_("Penalty")), "points"), Column(t(N_("Score")), "points"),
+            Column(t(N_("Maximum")), "points"),
             Column(t(N_("Percent")), "percent"), Column(t(N_("Rating"))),
             # Records of several checklist versions: each row names its own.
             *((Column(t(N_("Checklist version"))),) if several else ())), freeze_columns=3),
@@ -80,7 +84,8 @@ def report(dashboard: Any, locale: str = "vi") -> Report:
     ]
     def rows() -> Iterator[tuple[str, Row]]:
         for r in dashboard.league.rows:
-            yield "league", Row([r.rank, r.unit, r.name, r.total, r.max, _fraction(r.percent),
+            yield "league", Row([r.rank, r.unit, r.name, r.total, r.bonus, r.penalty, r.score,
+                                 r.max, _fraction(r.percent),
                                  r.band or "", *((r.checklist_version,) if several else ())])
         for code, name in dashboard.league.not_inspected:
             yield "waiting", Row([code, name])

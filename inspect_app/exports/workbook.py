@@ -70,7 +70,7 @@ from ..domain.dates import local_date
 from ..domain.models import InspectionSummary, Unit
 from ..domain.ranking import ranked_as, unit_ranks
 from ..domain.remediation import is_overdue, is_withdrawn
-from ..domain.scoring import score
+from ..domain.scoring import card_points, score
 from ..domain.text import fold, nfc
 from ..i18n import gettext, translate
 from ..i18n.formatting import HUGE, roman
@@ -654,8 +654,7 @@ def _summary_row(number: int, summary: InspectionSummary, rank: int | None,
     if summary.checklist_version:
         checklist += f" ({_fill(labels.version_of, summary.checklist_version)})"
     total, bonus, penalty = figures.get("total"), figures.get("bonus"), figures.get("penalty")
-    score = None if total is None else float(Decimal(str(total)) + Decimal(str(bonus or 0))
-                                             - Decimal(str(penalty or 0)))
+    score = card_points(figures)
     return Row([
         number, summary.unit, names.get(summary.id, summary.unit), summary.period,
         checklist, labels.kinds.get(summary.kind, summary.kind),

@@ -55,7 +55,7 @@ from ..domain.periods import Period, PeriodError, parse_period
 from ..domain.ranking import ranked_as, ranked_records, usable_percent
 from ..domain.remediation import is_due_soon, is_overdue, item_number
 from ..domain.reminders import SOON_DAYS, days_overdue, is_escalated
-from ..domain.scoring import SHORTCOMING_STATUSES
+from ..domain.scoring import SHORTCOMING_STATUSES, card_points
 from ..domain.text import fold, nfc
 from ..domain.units import history_codes, stored_code, successor, successor_on
 from ..storage import Store
@@ -134,10 +134,14 @@ class LeagueRow:
     name: str
     inspection: str
     percent: float | None
-    total: float | None
+    total: float | None  # the criteria points (§4 ``total``), bonus and penalty left out
     max: float | None
     band: str | None
     checklist_version: str = ""
+    bonus: float | None = None
+    penalty: float | None = None
+    #: total + bonus − penalty: the points ``percent`` (and so the rank) is computed from
+    score: float | None = None
 
 
 @dataclass(frozen=True)
@@ -270,11 +274,11 @@ def build(store: Store, scope: Scope, query: DashboardQuery, *, today: _dt.date,
 
     ranked = ranking(store, scope, RankingQuery(query.checklist, query.period, query.kind),
                      units=members, library=library, tz=tz)
-    league = league_of(ranked, units)
+    cards = list(_cards(store, [row["inspection"] for row in ranked["rows"]]))
+    league = league_of(ranked, units, {rid: card for rid, _checklist, card in cards})
     round_records = list(store.iter_summaries(visible_query(
         scope, units=members, checklist=query.checklist, period=query.period,
         status="finalized")))
-    cards = list(_cards(store, [row.inspection for row in league.rows]))
     by_id = {row.inspection: row for row in league.rows}
     heat = heat_map([(by_id[rid].unit, by_id[rid].name, rid, card, checklist)
                      for rid, checklist, card in cards])
@@ -298,14 +302,26 @@ def build(store: Store, scope: Scope, query: DashboardQuery, *, today: _dt.date,
                      groups=group_choices(scope, units))
 
 
-def league_of(ranked: dict[str, Any], units: Mapping[str, Unit]) -> League:
+def league_of(ranked: dict[str, Any], units: Mapping[str, Unit],
+              cards: Mapping[str, Mapping[str, Any]] | None = None) -> League:
     """The league panel from the ranking of §11: its rows, the units in each band (best
     first: the band of the highest percent first) and the units not yet inspected (the
-    ranking's ``not_inspected``: by name, without groups nor units merged away)."""
-    rows = [LeagueRow(rank=r["rank"], unit=r["unit"], name=r["unit_name"],
-                      inspection=r["inspection"], percent=r["percent"], total=r["total"],
-                      max=r["max"], band=r["band"], checklist_version=r["checklist_version"])
-            for r in ranked["rows"]]
+    ranking's ``not_inspected``: by name, without groups nor units merged away).
+
+    ``cards`` (each ranked record's score card, by id) give a row its bonus, penalty and
+    score (:func:`~inspect_app.domain.scoring.card_points`: the points its percent is of);
+    a row without one scores its criteria points."""
+    cards = cards or {}
+
+    def row_of(r: Mapping[str, Any]) -> LeagueRow:
+        card = cards.get(r["inspection"]) or {"total": r["total"]}
+        return LeagueRow(rank=r["rank"], unit=r["unit"], name=r["unit_name"],
+                         inspection=r["inspection"], percent=r["percent"], total=r["total"],
+                         max=r["max"], band=r["band"], checklist_version=r["checklist_version"],
+                         bonus=card.get("bonus") or None, penalty=card.get("penalty") or None,
+                         score=card_points(card))
+
+    rows = [row_of(r) for r in ranked["rows"]]
     best: dict[str, float] = {}
     counts: dict[str, int] = {}
     for row in rows:
