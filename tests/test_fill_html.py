@@ -277,6 +277,28 @@ def test_the_no_js_conflict_names_the_team_mate_in_full_with_the_time(client, wo
     assert re.search(r"\d{2}/\d{2}/\d{4} \d{2}:\d{2}", box)
 
 
+def test_the_no_js_conflict_names_the_team_mate_by_their_name_on_the_team(client, world):
+    """The mate joined as "Trần Thị Mai" (their name on the record's team, as /changes and
+    the history say); their account was renamed since. The lead's no-JavaScript save
+    meets the mate's newer answer: the conflict box must name the team member as the rest
+    of the page does, not by the account's new name."""
+    store = world["store"]
+    store.update_inspection(world["id"], lambda record: setattr(
+        record.member("mate"), "name", "Trần Thị Mai"))
+    store.update_user("mate", lambda user: setattr(user, "full_name", "Lê Văn Phương"))
+    login(client, "lead")
+    fields = section_form(client, world)
+    mate = service.scope_for(store, store.get_user("mate"))
+    service.save_answer(store, mate, world["id"], commands.answer_op(
+        "1.6", {"op_id": str(uuid.uuid4()), "base_rev": 0, "value": False}))
+    fields[f"{key_of(world, '1.6')}_value"] = "true"
+    response = client.post(f"/inspections/{world['id']}/s/chi_dao", data=fields)
+    assert response.status_code == 409
+    box = re.search(r'<div class="conflict" role="alert">(.*?)</div>',
+                    response.get_data(as_text=True), re.S).group(1)
+    assert "Trần Thị Mai" in box and "Lê Văn Phương" not in box
+
+
 def test_a_page_sent_again_after_back_with_a_correction_keeps_every_change(client, world):
     """Without JavaScript: save section I with 1.6 = Yes, press Back (the page as it was,
     with its op_ids), correct 1.6 to No, add a note to 1.10, save again. The page's op_ids
