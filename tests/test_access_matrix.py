@@ -517,7 +517,8 @@ MATRIX: dict[str, dict] = {
         "targets": RECORDS + ASSESSMENTS,
         "GET": lambda role, t: sees(200 if t in ASSESSMENTS else 404)(role, t)},
     # -- changing a record in the browser
-    "fill.save_section": {"targets": RECORDS, "POST": writes(EDITS, 302, locked=302),
+    # a finalized record: the section comes back as typed (409), nothing saved
+    "fill.save_section": {"targets": RECORDS, "POST": writes(EDITS, 302),
                           "body": {"POST": section_body}},
     "fill.upload_photo": {"targets": RECORDS, "POST": writes(EDITS, 302, locked=302),
                           "body": {"POST": photo_form}},

@@ -129,6 +129,23 @@ def test_a_conflict_names_the_team_mate_in_full(world, record):  # noqa: F811
     assert response.json["current"]["by_name"] == "Nguyễn Ánh Xuân"
 
 
+def test_a_conflict_names_the_team_mate_as_changes_does(app, world, record):  # noqa: F811
+    """The lead's account was renamed after the record was started (their name on the
+    team is still "Nguyễn Ánh Xuân"). The mate's phone polls /changes and sees the lead's
+    answer by that team name; then the mate's own change meets it as a conflict, whose
+    box named the lead by the account's new name, as if someone else had written it
+    (services/inspections.py save_answer: ``author_names(store, None, …)``)."""
+    store = app.extensions["store"]
+    store.update_user("lead", lambda user: setattr(user, "full_name", "Nguyễn Thị Hồng Vân"))
+    iid = record["id"]
+    world["lead"].answer(iid, "5.4", value=2)
+    [change] = changes(world["mate"], iid, 0).json["changes"]
+    assert change["by_name"] == "Nguyễn Ánh Xuân"
+    response = world["mate"].answer(iid, "5.4", base_rev=0, value=1)
+    assert response.status_code == 409
+    assert response.json["current"]["by_name"] == change["by_name"]
+
+
 def test_answers_stored_before_this_version_are_never_reported_as_changes(app, world, record):  # noqa: F811
     store = app.extensions["store"]
     iid = record["id"]

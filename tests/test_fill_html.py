@@ -2,12 +2,14 @@
 review, finalize, reopen, join by QR and the self-check comparison."""
 from __future__ import annotations
 
+import html as html_lib
 import io
 import re
 import uuid
 
 import pytest
 
+from inspect_app.i18n import formatting
 from inspect_app.services import accounts, commands
 from inspect_app.services import inspections as service
 from inspect_app.services import units as unit_service
@@ -175,6 +177,83 @@ def test_review_finalize_and_reopen(client, world):
         "reopened", "lead", "Xã bổ sung tài liệu kiểm chứng 1.6")
 
 
+def _finalized_by_the_lead(world):
+    """The lead (on the team as "Nguyễn Ánh Xuân") finalizes the record on their phone;
+    the moment it was finalized, as a page writes it."""
+    store = world["store"]
+    store.update_inspection(world["id"], lambda record: setattr(
+        record.member("lead"), "name", "Nguyễn Ánh Xuân"))
+    lead = service.scope_for(store, store.get_user("lead"))
+    service.finalize(store, lead, world["id"], commands.finalize_op(
+        {"op_id": str(uuid.uuid4()), "allow_unanswered": True}))
+    record = store.get_inspection(world["id"])
+    return formatting.datetime(record.finalized_at, "vi", world["app"].config["TIMEZONE"])
+
+
+def _not_saved_notice(page):
+    return html_lib.unescape(re.sub(r"<[^>]+>|\s+", " ", re.search(
+        r'<div class="flash flash-error" role="alert" id="not-saved">(.*?)</div>', page,
+        re.S).group(1)))
+
+
+def test_a_section_sent_after_the_lead_finalized_keeps_what_was_typed(client, world):
+    """Without JavaScript the mate fills section I (1.6 = No with a note, 1.2's figures);
+    meanwhile the lead finalizes the inspection. The mate presses Save: the page was
+    redirected to the record with a flash, every answer typed was gone. Now the section
+    comes back as typed (409), saying in Vietnamese who finalized it and when, that
+    nothing was saved, and to ask the team lead to reopen it."""
+    login(client, "mate")
+    fields = section_form(client, world)
+    note = "Chưa có kế hoạch CCHC năm 2025, mới có dự thảo"
+    fields[f"{key_of(world, '1.6')}_value"] = "false"
+    fields[f"{key_of(world, '1.6')}_note"] = note
+    fields[f"{key_of(world, '1.2')}_in_planned"] = "20"
+    fields[f"{key_of(world, '1.2')}_in_done"] = "16"
+    at = _finalized_by_the_lead(world)
+    response = client.post(f"/inspections/{world['id']}/s/chi_dao", data={**fields, "go": "next"})
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    notice = _not_saved_notice(page)
+    assert f"Hồ sơ này đã được Nguyễn Ánh Xuân chốt lúc {at}" in notice
+    assert "chưa được lưu" in notice and "Hãy đề nghị trưởng đoàn mở lại hồ sơ" in notice
+    assert "Mở trang hồ sơ" not in notice  # the mate cannot reopen it
+    kept = form_fields(page)
+    assert kept[f"{key_of(world, '1.6')}_value"] == "false"
+    assert kept[f"{key_of(world, '1.6')}_note"] == note
+    assert (kept[f"{key_of(world, '1.2')}_in_planned"], kept[f"{key_of(world, '1.2')}_in_done"]) \
+        == ("20", "16")
+    assert world["store"].get_inspection(world["id"]).answers == {}
+
+
+def test_the_lead_is_told_how_to_reopen_and_the_kept_section_saves_after(client, world):
+    """The lead fills section I on one phone and finalizes on another, then presses Save on
+    the first: the section comes back as typed with how to reopen it (the record's page in
+    a new tab); once reopened, Save on the same page stores what was typed."""
+    login(client, "lead")
+    fields = section_form(client, world)
+    fields[f"{key_of(world, '1.6')}_value"] = "true"
+    fields[f"{key_of(world, '1.10')}_note"] = "Chưa phân công công chức chấm điểm"
+    at = _finalized_by_the_lead(world)
+    url = f"/inspections/{world['id']}/s/chi_dao"
+    response = client.post(url, data=fields)
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    notice = _not_saved_notice(page)
+    assert f"Nguyễn Ánh Xuân chốt lúc {at}" in notice
+    assert "hãy mở lại hồ sơ" in notice and "Mở lại" in notice and "Lưu phần này" in notice
+    assert "Hãy đề nghị trưởng đoàn" not in notice
+    assert re.search(r'id="not-saved">.*?<a href="[^"]*/inspections/%s"[^>]*target="_blank"'
+                     % world["id"], page, re.S)
+    kept = form_fields(page)
+    store = world["store"]
+    service.reopen(store, service.scope_for(store, store.get_user("lead")), world["id"],
+                   "Bổ sung câu trả lời phần I")
+    assert client.post(url, data=kept).status_code == 302
+    answers = store.get_inspection(world["id"]).answers
+    assert answers["1.6"].value is True
+    assert answers["1.10"].note == "Chưa phân công công chức chấm điểm"
+
+
 def test_mate_may_not_finalize_or_reopen(client, world):
     login(client, "mate")
     review = client.get(f"/inspections/{world['id']}/review").get_data(as_text=True)
@@ -275,6 +354,28 @@ def test_the_no_js_conflict_names_the_team_mate_in_full_with_the_time(client, wo
                     response.get_data(as_text=True), re.S).group(1)
     assert "Trần Thị Mai" in box and "(mate)" not in box
     assert re.search(r"\d{2}/\d{2}/\d{4} \d{2}:\d{2}", box)
+
+
+def test_the_no_js_conflict_names_the_team_mate_by_their_name_on_the_team(client, world):
+    """The mate joined as "Trần Thị Mai" (their name on the record's team, as /changes and
+    the history say); their account was renamed since. The lead's no-JavaScript save
+    meets the mate's newer answer: the conflict box must name the team member as the rest
+    of the page does, not by the account's new name."""
+    store = world["store"]
+    store.update_inspection(world["id"], lambda record: setattr(
+        record.member("mate"), "name", "Trần Thị Mai"))
+    store.update_user("mate", lambda user: setattr(user, "full_name", "Lê Văn Phương"))
+    login(client, "lead")
+    fields = section_form(client, world)
+    mate = service.scope_for(store, store.get_user("mate"))
+    service.save_answer(store, mate, world["id"], commands.answer_op(
+        "1.6", {"op_id": str(uuid.uuid4()), "base_rev": 0, "value": False}))
+    fields[f"{key_of(world, '1.6')}_value"] = "true"
+    response = client.post(f"/inspections/{world['id']}/s/chi_dao", data=fields)
+    assert response.status_code == 409
+    box = re.search(r'<div class="conflict" role="alert">(.*?)</div>',
+                    response.get_data(as_text=True), re.S).group(1)
+    assert "Trần Thị Mai" in box and "Lê Văn Phương" not in box
 
 
 def test_a_page_sent_again_after_back_with_a_correction_keeps_every_change(client, world):

@@ -595,8 +595,10 @@ def save_answer(store: Store, scope: Scope, inspection_id: str, op: AnswerOp) ->
     content = clean_answer(store, scope, inspection_id, op.criterion, op.content())
     digest = rules.fingerprint("answer", op.criterion, content)
     by = scope.user.username
+    read: list[Inspection] = []  # the record as the write read it (a conflict names its team)
 
     def apply(inspection: Inspection, at: str):
+        read[:] = [inspection]
         checklist = checklist_of(inspection)
         stages.ensure_before_deadline(inspection, "self", clock.today())
         answer = rules.put_answer(inspection, checklist, op.criterion, content, op.base_rev,
@@ -619,8 +621,10 @@ def save_answer(store: Store, scope: Scope, inspection_id: str, op: AnswerOp) ->
     except Conflict as conflict:
         current = conflict.details.get("current")
         if isinstance(current, dict) and current.get("by"):
-            # "changed by a team mate": the conflict box names them as people know them
-            current["by_name"] = author_names(store, None, [current["by"]])[current["by"]]
+            # "changed by a team mate": the conflict box names them as /changes and the
+            # rest of the page do, by their name on the record's team
+            current["by_name"] = author_names(store, read[0] if read else None,
+                                              [current["by"]])[current["by"]]
         raise
 
 

@@ -100,16 +100,20 @@ def client_messages() -> dict[str, str]:
 
 
 def _render_section(inspection: Inspection, section_id: str, form=None, conflicts=None,
-                    problems=None, status: int = 200, numbers_locale: str | None = None):
+                    problems=None, status: int = 200, numbers_locale: str | None = None,
+                    refusal: dict[str, Any] | None = None):
     """The section page; a submitted ``form`` comes back as typed, its numbers still
     written (and read again) the way ``numbers_locale`` writes them, the language of the
-    page it was typed on."""
+    page it was typed on. ``refusal`` (:func:`_refusal`): the section was not saved
+    because the record closed meanwhile; a finalized record's form stays open, to be sent
+    again once it is reopened."""
     checklist = service.checklist_of(inspection)
     section = checklist.section(section_id)
     if section is None:
         abort(404)
     spec = fill_forms.section_spec(checklist, section_id, inspection.kind)
-    editable = rules.answers_open(inspection) and scope().can_edit(inspection)
+    editable = (rules.answers_open(inspection) or bool(refusal and refusal["finalized"])) \
+        and scope().can_edit(inspection)
     locale = current_locale()
     numbers_locale = numbers_locale or locale
     stored = form is None  # a page of the stored answers (else a submitted section's form)
@@ -141,7 +145,7 @@ def _render_section(inspection: Inspection, section_id: str, form=None, conflict
         prev_id=index[position - 1] if position > 0 else None,
         next_id=index[position + 1] if position + 1 < len(index) else None,
         unit=store().get_unit(inspection.unit), step_values=fill_forms.step_values,
-        evidence=evidence,
+        evidence=evidence, refusal=refusal,
         progress=card.progress(),
         messages=client_messages(), numbers_locale=numbers_locale,
         number_marks=formatting.number_symbols(numbers_locale),
@@ -197,9 +201,10 @@ def save_section(inspection_id: str, section_id: str):
             problems[cf.criterion.id] = [translate(exc.message)]
     try:
         saved = service.save_section(store(), scope(), inspection_id, ops)
-    except Conflict as exc:  # finalized meanwhile, or an op_id reused
-        flash(translate(exc.message), "error")
-        return redirect(url_for("inspections.view", inspection_id=inspection_id))
+    except Conflict as exc:  # closed meanwhile (the lead finalized): nothing typed is lost
+        current = store().get_inspection(inspection_id) or inspection
+        return _render_section(current, section_id, form=form, problems=problems, status=409,
+                               numbers_locale=written, refusal=_refusal(current, exc))
     problems.update({cid: [translate(p) for p in found] for cid, found in saved.problems.items()})
     conflicts = saved.conflicts
     keys = {cf.criterion.id: cf.key for cf in spec.criteria}
@@ -236,6 +241,20 @@ def save_section(inspection_id: str, section_id: str):
     if request.form.get("go") == "review":
         return redirect(url_for("fill.review", inspection_id=inspection_id))
     return redirect(url_for("fill.section", inspection_id=inspection_id, section_id=section_id))
+
+
+def _refusal(inspection: Inspection, exc: Conflict) -> dict[str, Any]:
+    """Why a section sent without JavaScript was not saved at all, for the page shown again
+    as typed: finalized by whom and when, and whether this user may reopen it (else ask
+    the team lead); otherwise the refusal's own message (an assessment's closed stage)."""
+    refusal: dict[str, Any] = {"message": translate(exc.message),
+                               "finalized": rules.reopenable(inspection),
+                               "can_reopen": scope().can_reopen(inspection)}
+    if refusal["finalized"]:
+        by = inspection.finalized_by or ""
+        refusal["who"] = service.author_names(store(), inspection, [by])[by] if by else ""
+        refusal["at"] = inspection.finalized_at
+    return refusal
 
 
 def _section_photo(inspection_id: str, keys: dict[str, str],
