@@ -4,6 +4,8 @@ from __future__ import annotations
 import csv
 import re
 import unicodedata
+from collections.abc import Mapping
+from typing import Any
 
 from .messages import N_, Message
 
@@ -13,6 +15,20 @@ _EXTRA_FOLDS = str.maketrans({"đ": "d", "Đ": "d"})
 def nfc(text: str) -> str:
     """The NFC form of ``text`` (what every stored string uses)."""
     return unicodedata.normalize("NFC", text)
+
+
+def nfc_all(value: Any) -> Any:
+    """``value`` with every text in it in NFC: a text, the items of a list and the keys
+    and values of a mapping (as JSON or a workbook's rows hold them), other values as
+    they are. What people send (an NFD "Có" of a macOS or iOS keyboard, a copy-paste)
+    then compares equal to what is stored."""
+    if isinstance(value, str):
+        return nfc(value)
+    if isinstance(value, (list, tuple)):
+        return [nfc_all(item) for item in value]
+    if isinstance(value, Mapping):
+        return {nfc_all(key): nfc_all(item) for key, item in value.items()}
+    return value
 
 
 def fold(text: str) -> str:
