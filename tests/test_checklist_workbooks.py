@@ -322,6 +322,27 @@ def test_numbers_typed_the_vietnamese_way_and_ids_typed_as_numbers_are_read():
     assert str(checklist.criteria[0].step) == "0.5"
 
 
+def test_cells_typed_in_nfd_are_read_in_nfc():
+    """A workbook filled in Numbers on a Mac (or pasted from one) holds decomposed text:
+    "Có" is C, o, a combining acute. The flag was refused "write Có or Không, not Có"
+    although it reads Có; every text cell is read in NFC, so flags are read and texts
+    are stored as any other Vietnamese text."""
+    import unicodedata
+
+    def nfd(text):
+        return unicodedata.normalize("NFD", text)
+
+    sheets = sheets_of(checklist_data(criterion_data(id="1.1"), criterion_data(id="1.2")))
+    crit = sheets[layout.CRITERIA]
+    crit[1][header(crit, "Cho phép không áp dụng")] = nfd("Có")
+    crit[2][header(crit, "Cho phép không áp dụng")] = nfd(" Không ")
+    crit[1][header(crit, "Nội dung tiêu chí")] = nfd("Niêm yết công khai thủ tục hành chính")
+    checklist, data = from_sheets(sheets)
+    assert [c.na_allowed for c in checklist.criteria] == [True, False]
+    assert checklist.criteria[0].text == "Niêm yết công khai thủ tục hành chính"
+    assert data["sections"][0]["criteria"][0]["text"] == "Niêm yết công khai thủ tục hành chính"
+
+
 # --------------------------------------------------------------------------- the files
 
 

@@ -359,6 +359,79 @@ def test_multi_in_the_score_command(app, tmp_path):
     assert result.exit_code == 2 and "unknown option 'khong_co'" in result.output
 
 
+VIETNAMESE_OPTIONS = """\
+format: 1
+id: {id}
+version: "1"
+title: Kiểm tra lựa chọn tiếng Việt
+kind: inspection
+bands:
+  - {{min: 50, label: Đạt}}
+  - {{min: 0, label: Không đạt}}
+sections:
+  - id: s1
+    title: Phần một
+    criteria:
+      - id: "1.1"
+        text: Thời hạn ban hành kế hoạch
+        type: choice
+        points: 1
+        options:
+          - {{label: Đúng hạn, points: 1}}
+          - {{label: Trễ hạn, points: 0.5}}
+      - id: "1.2"
+        text: Nội dung công khai
+        type: multi
+        points: 2
+        options:
+          - {{label: Dự toán, points: 1}}
+          - {{label: Quyết toán, points: 1}}
+"""
+
+
+def _nfd(text):
+    import unicodedata
+    decomposed = unicodedata.normalize("NFD", text)
+    assert decomposed != text
+    return decomposed
+
+
+def test_options_sent_in_nfd_are_those_options_in_every_type(app, client, tmp_path):
+    """An inspector on an iPhone (or pasting from a Mac) answers options whose values are
+    their Vietnamese labels: the keyboard sends "Dự toán" decomposed (NFD). The answer is
+    the option it spells; it was refused "unknown option" for a ``multi`` criterion. Every
+    answer is read in NFC where it comes in (API and ``score`` command alike) and stored
+    as the option's own value."""
+    from inspect_app.services import checklists as checklist_admin
+
+    checklist_id = f"tv-{uuid.uuid4().hex[:6]}"
+    library, store = app.extensions["checklists"], app.extensions["store"]
+    text = VIETNAMESE_OPTIONS.format(id=checklist_id)
+    checklist_admin.publish(library, checklist_admin.save_draft(library, text))
+    unit_service.add_unit(store, "NT", "Xã Nông Thượng")
+    accounts.create_user(store, "lead", "inspector", password=PASSWORD)
+    lead = service.scope_for(store, store.get_user("lead"))
+    record = service.start(store, library, lead, commands.StartRequest(
+        unit="NT", checklist=checklist_id, period="2025", kind="inspection")).id
+    world = {"store": store, "id": record, "token": accounts.issue_token(store, "lead")}
+    for cid, value, stored in (("1.2", [_nfd("Quyết toán"), _nfd("Dự toán")],
+                                ["Dự toán", "Quyết toán"]),
+                               ("1.1", _nfd("Trễ hạn"), "Trễ hạn")):
+        response = put(client, world, cid, value=value)
+        assert response.status_code == 200, response.json
+        assert store.get_inspection(record).answers[cid].value == stored
+    assert response.json["line"]["points"] == 0.5
+
+    path = tmp_path / "answers.json"
+    path.write_text(json.dumps({"answers": {"1.1": {"value": _nfd("Đúng hạn")},
+                                            "1.2": {"value": [_nfd("Dự toán")]}}},
+                               ensure_ascii=False), encoding="utf-8")
+    (tmp_path / "tv.yaml").write_text(text, encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["score", str(tmp_path / "tv.yaml"), str(path)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["total"] == 2
+
+
 def test_the_checklist_page_says_how_points_are_given(app, client, auth):
     """Every criterion's rules on the checklist page come from its type (bands, options,
     steps), and a bonus or penalty reads with its sign."""

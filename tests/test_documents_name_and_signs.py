@@ -129,3 +129,35 @@ def test_a_character_no_font_has_is_printed_as_a_box_not_left_out(app):
     record = finalized_record(app, note="Đã có hộp thư góp ý 👍 tại bộ phận một cửa")
     text = pdf_text(client_of(app).get(f"/inspections/{record}/minutes.pdf"))
     assert "Đã có hộp thư góp ý □ tại bộ phận một cửa" in text
+
+
+def test_a_tab_in_a_note_is_printed_as_a_space_in_the_pdf(app):
+    """An inspector pastes a note from a spreadsheet: "Hồ sơ<TAB>số 12 chưa ký" (cells
+    copied keep their tab). The print view shows "Hồ sơ số 12"; the PDF printed "Hồ sơsố
+    12": fpdf2 prints nothing for a tab, and the words were glued. A tab (or another
+    control character) is a space in the PDF, never left out."""
+    from inspect_app.exports import pdf
+
+    record = finalized_record(app, note="Hồ sơ\tsố 12\tchưa ký")
+    text = pdf_text(client_of(app).get(f"/inspections/{record}/minutes.pdf"))
+    assert "Hồ sơ số 12 chưa ký" in text, text[text.find("Hồ sơ") - 40:][:160]
+    # what no stored text holds any more, but an old record may: a space too
+    assert pdf.printable("a\rb\x1fc\x85d\ne") == "a b c d\ne"
+
+
+def test_a_unit_named_in_capitals_is_never_written_half_lowered(app):
+    """The province's units file names a commune in capitals, "XÃ NÔNG THƯỢNG", as its
+    letterhead does. The minutes said the inspection was made "tại xÃ NÔNG THƯỢNG": only
+    the first letter lowered. A name in capitals is kept as it is; a type word typed
+    with capitals ("Thị Trấn") is lowered whole."""
+    from inspect_app.exports import documents
+
+    unit_service.add_unit(app.extensions["store"], "NT", "XÃ NÔNG THƯỢNG")
+    record = finalized_record(app)
+    client = client_of(app)
+    for text in (view_text(client.get(f"/inspections/{record}/minutes")),
+                 pdf_text(client.get(f"/inspections/{record}/minutes.pdf"))):
+        assert "xÃ" not in text
+        assert "năm 2023 tại XÃ NÔNG THƯỢNG" in text, text[:700]
+    assert documents.in_sentence("Thị Trấn Chợ Rã") == "thị trấn Chợ Rã"
+    assert documents.in_sentence("UBND XÃ TẢ LỦNG") == "XÃ TẢ LỦNG"

@@ -233,3 +233,31 @@ def test_dashboard_group_and_list_filter_typed_in_lower_case_are_that_unit():
                                        "group": "tn"}, units).group == "TN"
     assert unit_service.typed_code(store, " tn ") == "TN"
     assert unit_service.typed_codes(store, ["tn", "TN", "", "zz"]) == ["TN", "zz"]
+
+
+def test_unit_and_user_names_are_stored_with_one_space_between_words():
+    """A commune's name copied from a web page or a Word file carries a no-break space
+    ("Xã\\u00a0Nông Thượng"); one copied from a spreadsheet a tab ("Xã\\tThiện Nghiệp").
+    Both were stored as typed: the commune sorted and was told apart from the same name
+    typed, and renaming it to its own name was taken. A name (of a unit, of a person) is
+    stored with one space for every run of spaces, tabs and no-break spaces, whether it
+    is added, imported or renamed; search folding finds it either way."""
+    store = MemoryStore()
+    assert unit_service.add_unit(store, "NT", "Xã\u00a0Nông  Thượng").name == "Xã Nông Thượng"
+    result = unit_service.import_units(store, "code\tname\nTN\tXã\u00a0\u00a0Thiện\u00a0Nghiệp\n")
+    assert [u.name for u in result] == ["Xã Thiện Nghiệp"]
+    assert store.get_unit("TN").name == "Xã Thiện Nghiệp"
+    unit_service.add_unit(store, "KL", "Xã\tKim \t Long")
+    assert store.get_unit("KL").name == "Xã Kim Long"
+    try:
+        unit_service.rename_unit(store, "NT", " Xã\u00a0Nông\tThượng", "01/07/2025")
+    except Invalid as refused:
+        assert "already called Xã Nông Thượng" in str(refused.message)
+    else:
+        raise AssertionError("renaming a unit to its own name, spaced otherwise, is refused")
+    assert [u.code for u in unit_service.list_units(store, "nong thuong")] == ["NT"]
+    assert [u.code for u in unit_service.list_units(store)] == ["KL", "NT", "TN"]
+
+    user = accounts.create_user(store, "xa.nt", "unit", unit="NT", password=PASSWORD,
+                                full_name="Nguyễn\u00a0Văn\tAn")
+    assert user.full_name == "Nguyễn Văn An"

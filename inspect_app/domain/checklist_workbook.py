@@ -40,7 +40,7 @@ from .checklist import COMMON_KEYS, Checklist, ChecklistError, parse_checklist
 from .criteria.fields import ACTION_KEYS, INPUT_KINDS
 from .messages import N_, Message
 from .numbers import NumberUnclear, read_number
-from .text import name_key
+from .text import name_key, nfc_all
 
 GENERAL = "Thông tin chung"
 RATING = "Xếp loại"
@@ -481,7 +481,9 @@ def _general(sheets, found: Located, data: dict[str, Any]) -> None:
 def to_data(sheets: Mapping[str, list[list[Any]]]) -> tuple[dict[str, Any], Located]:
     """The data of a checklist file from the rows of a workbook, with the cell of each
     data path and the problems of cells that could not be read (unknown columns, a
-    flag that is neither Có nor Không, a row of an unknown criterion…)."""
+    flag that is neither Có nor Không, a row of an unknown criterion…). Every text cell is
+    read in NFC (a "Có" typed on a Mac is decomposed), here, once, for every sheet."""
+    sheets = nfc_all(sheets)
     found = Located()
     names, problems = match_sheets(list(sheets))
     found.problems.extend(problems)

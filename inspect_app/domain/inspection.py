@@ -25,7 +25,7 @@ from .errors import Conflict, Invalid
 from .messages import N_, criterion_label, joined
 from .models import Answer, Event, Inspection
 from .scoring import answer_problems
-from .text import clean_text
+from .text import clean_text, nfc_all
 
 
 class Locked(Conflict):
@@ -173,10 +173,12 @@ def _unsigned_zero(value: Any) -> Any:
 
 
 def clean_content(payload: dict[str, Any]) -> dict[str, Any]:
-    """The answer content of a PUT body: empty and false fields dropped, text stripped."""
+    """The answer content of a PUT body: every text in NFC (an option's value sent in NFD,
+    as macOS and iOS keyboards write it, is that option, whatever the criterion's type),
+    empty and false fields dropped, text stripped."""
     content: dict[str, Any] = {}
     for key in ANSWER_CONTENT_KEYS:
-        value = payload.get(key)
+        value = nfc_all(payload.get(key))
         if isinstance(value, str):
             value = value.strip()
         if key == "inputs" and isinstance(value, dict):

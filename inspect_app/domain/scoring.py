@@ -20,6 +20,7 @@ from .criteria.answers import has_required_inputs, input_problems, number_proble
 from .criteria.ratio import ratio_percent  # noqa: F401
 from .messages import N_, Message
 from .numbers import is_number, json_number, round_half_up, shown, to_decimal
+from .text import nfc_all
 
 STATUSES = ("pass", "partial", "fail", "na", "unanswered", "info", "adjustment")
 #: The status of a line of a survey section (``survey: true``): its points are imported per
@@ -254,7 +255,7 @@ def answers_from_document(document: Any) -> Mapping[str, Any]:
     answers = document["answers"]
     if not isinstance(answers, Mapping):
         raise AnswerError(['"answers" must be an object {criterion: answer}'])
-    return answers
+    return nfc_all(answers)  # as every answer that comes in: an NFD option is that option
 
 
 # --------------------------------------------------------------------------- scoring

@@ -4,6 +4,8 @@ from __future__ import annotations
 import csv
 import re
 import unicodedata
+from collections.abc import Mapping
+from typing import Any
 
 from .messages import N_, Message
 
@@ -13,6 +15,20 @@ _EXTRA_FOLDS = str.maketrans({"đ": "d", "Đ": "d"})
 def nfc(text: str) -> str:
     """The NFC form of ``text`` (what every stored string uses)."""
     return unicodedata.normalize("NFC", text)
+
+
+def nfc_all(value: Any) -> Any:
+    """``value`` with every text in it in NFC: a text, the items of a list and the keys
+    and values of a mapping (as JSON or a workbook's rows hold them), other values as
+    they are. What people send (an NFD "Có" of a macOS or iOS keyboard, a copy-paste)
+    then compares equal to what is stored."""
+    if isinstance(value, str):
+        return nfc(value)
+    if isinstance(value, (list, tuple)):
+        return [nfc_all(item) for item in value]
+    if isinstance(value, Mapping):
+        return {nfc_all(key): nfc_all(item) for key, item in value.items()}
+    return value
 
 
 def fold(text: str) -> str:
@@ -64,6 +80,14 @@ class TextProblem(ValueError):
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # all but \t and \n
 _LINE = re.compile("[\t\n]")
+_SPACES = re.compile(r"[^\S\n]+")  # every run of spaces but line breaks: tabs, no-break spaces
+
+
+def one_spaced(text: str) -> str:
+    """``text`` with every run of spaces (tabs, no-break spaces, several spaces) as one
+    space, line breaks kept: how a name is stored, so that "Xã\u00a0Nông  Thượng" is
+    "Xã Nông Thượng" for sorting, searching and telling names apart."""
+    return _SPACES.sub(" ", text).strip(" ")
 
 
 def as_stored(text: str) -> str:
@@ -78,11 +102,13 @@ def _refuse(template: str, label: str, field: str, **params: object) -> TextProb
 
 
 def clean_text(value: object, *, field: str, label: str, limit: int = LONG_TEXT,
-               multiline: bool = True) -> str:
+               multiline: bool = True, name: bool = False) -> str:
     """The one cleaner of user text: NFC, line ends as ``\\n``, stripped; refuses what is
     not text, lone UTF-16 surrogates, NUL and other control characters (line breaks and
     tabs are allowed in ``multiline`` text) and text longer than ``limit`` characters.
-    ``None`` is the empty text. Raises :class:`TextProblem` naming ``label``."""
+    A ``name`` (of a unit, of a person) has its spaces :func:`one_spaced` (a tab or a
+    no-break space is a space). ``None`` is the empty text. Raises :class:`TextProblem`
+    naming ``label``."""
     if value is None:
         return ""
     if not isinstance(value, str):
@@ -96,6 +122,8 @@ def clean_text(value: object, *, field: str, label: str, limit: int = LONG_TEXT,
     if (found := _CONTROL.search(text)) is not None:
         raise _refuse(N_("%(field)s contains a control character (U+%(code)s) that cannot "
                          "be stored"), label, field, code=f"{ord(found.group()):04X}")
+    if name:
+        text = one_spaced(text)
     if not multiline and _LINE.search(text):
         raise _refuse(N_("%(field)s must be one line, without line breaks or tabs"), label,
                       field)

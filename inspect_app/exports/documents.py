@@ -84,10 +84,16 @@ def bare_unit_name(unit_name: str) -> str:
 
 
 def in_sentence(unit_name: str) -> str:
-    """A unit name inside a sentence: "Xã Nông Thượng" → "xã Nông Thượng" (proper names kept)."""
+    """A unit name inside a sentence: "Xã Nông Thượng" → "xã Nông Thượng", its whole type
+    word in small letters ("Thị Trấn Chợ Rã" → "thị trấn Chợ Rã"), proper names kept; a
+    name written all in capitals ("XÃ NÔNG THƯỢNG") is kept as it is, never "xÃ NÔNG
+    THƯỢNG"."""
     name = bare_unit_name(unit_name)
-    if name.casefold().startswith(UNIT_TYPE_WORDS):
-        return name[:1].lower() + name[1:]
+    if name.isupper():
+        return name
+    for word in UNIT_TYPE_WORDS:
+        if name.casefold().startswith(word):
+            return word + name[len(word):]
     return name
 
 

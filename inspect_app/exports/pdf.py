@@ -18,6 +18,7 @@ for every character, and a plan of 80 long items took more than the 60 s of a re
 from __future__ import annotations
 
 import functools
+import unicodedata
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -50,13 +51,23 @@ def _printable() -> frozenset[int]:
     return frozenset(points)
 
 
+def _shown(ch: str, known: frozenset[int]) -> str:
+    if ch == "\n":
+        return ch
+    if unicodedata.category(ch) == "Cc" or (ch.isspace() and ord(ch) not in known):
+        return " "  # a tab, a carriage return: fpdf2 would print nothing, gluing the words
+    return ch if ord(ch) in known else MISSING
+
+
 def printable(text: str) -> str:
-    """``text`` with every character the fonts cannot print as □ (line breaks, tabs and
-    spaces kept)."""
+    """``text`` with every character the fonts cannot print as □, line breaks kept, and
+    a tab or another control character (or a space the fonts lack) as a space: never
+    left out, so that "a\\tb" is not printed "ab"."""
     known = _printable()
-    if all(ord(ch) in known or ch in "\n\t\r" for ch in text):
+    if all(ord(ch) in known and ch >= " " and not "\x7f" <= ch <= "\x9f" or ch == "\n"
+           for ch in text):
         return text
-    return "".join(ch if ord(ch) in known or ch in "\n\t\r" else MISSING for ch in text)
+    return "".join(_shown(ch, known) for ch in text)
 
 
 class Line(NamedTuple):

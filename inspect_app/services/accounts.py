@@ -79,10 +79,12 @@ def normalize_username(username: str) -> str:
     return nfc((username or "").strip()).lower()
 
 
-def _clean(value, field: str, label: str, limit: int = SHORT_TEXT) -> str:
-    """One line of user text through the one cleaner, or :class:`Invalid` naming it."""
+def _clean(value, field: str, label: str, limit: int = SHORT_TEXT, *, name: bool = False) -> str:
+    """One line of user text through the one cleaner (a person's ``name`` with its spaces
+    made one), or :class:`Invalid` naming it."""
     try:
-        return clean_text(value, field=field, label=label, limit=limit, multiline=False)
+        return clean_text(value, field=field, label=label, limit=limit, multiline=False,
+                          name=name)
     except TextProblem as problem:
         raise Invalid(problem.message, field=field, reason="text") from None
 
@@ -178,7 +180,7 @@ def create_user(store: Store, username: str, role: str, *, unit: str | None = No
     """Create a user. A ``unit`` user must name an existing unit; other roles have none.
     ``by`` (a username, or the command line) is who the audit log names."""
     username = normalize_username(_clean(username, "username", N_("Username"), ID_TEXT))
-    full_name = _clean(full_name, "full_name", N_("Full name"))
+    full_name = _clean(full_name, "full_name", N_("Full name"), name=True)
     position = _clean(position, "position", N_("Position"))
     email = clean_email(email)
     if not USERNAME_RE.fullmatch(username):
@@ -268,7 +270,7 @@ def edit_user(store: Store, actor: User, username: str, edit: UserEdit) -> User:
 
 def _edit_user(store: Store, actor: User, username: str, edit: UserEdit) -> User:
     user = get_user(store, username)
-    full_name = _clean(edit.full_name, "full_name", N_("Full name"))
+    full_name = _clean(edit.full_name, "full_name", N_("Full name"), name=True)
     position = _clean(edit.position, "position", N_("Position"))
     email = clean_email(edit.email)
     role, unit = edit.role, (edit.unit or None)

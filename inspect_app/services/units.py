@@ -82,8 +82,9 @@ def _check(code: str, name: str, parent: str | None, known: set[str]) -> list[Me
 
 
 def _texts(code: str, name: str, parent: str | None, address: str) -> tuple[list[Message], tuple]:
-    """The texts of a unit through the one cleaner (a line break in a name is left to
-    :func:`_check`, which says so): (problems, (code, name, parent, address))."""
+    """The texts of a unit through the one cleaner, the name's spaces made one (a tab or
+    a no-break space is a space; a line break in a name is left to :func:`_check`, which
+    says so): (problems, (code, name, parent, address))."""
     problems: list[Message] = []
     cleaned = []
     for field, label, value, limit, multiline in (
@@ -92,7 +93,7 @@ def _texts(code: str, name: str, parent: str | None, address: str) -> tuple[list
             ("address", N_("Address"), address, SHORT_TEXT, False)):
         try:
             cleaned.append(clean_text(value, field=field, label=label, limit=max(limit, MAX_NAME),
-                                      multiline=multiline))
+                                      multiline=multiline, name=field == "name"))
         except TextProblem as problem:
             problems.append(problem.message)
             cleaned.append("")
