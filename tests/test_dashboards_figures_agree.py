@@ -185,8 +185,9 @@ def test_dashboard_score_is_the_points_the_percent_and_rank_are_of(app, client, 
     """The province inspected Xã Thiện Nghiệp in 2025: criterion 1.6 met (0,5 points), a bonus
     of 2 and a penalty of 0,5 (section IX, outside the maximum). Its score card and the main
     export give the score 0,5 + 2 − 0,5 = 2, the figure its percent is of (DESIGN §4). The
-    user expects the dashboard's ranking table and its workbook to show that score beside
-    the percent: both showed the criteria points (0,5 of the maximum) beside a percent of 2."""
+    user expects the dashboard's ranking table, its workbook and the ranking page to show
+    that score beside the percent: all showed the criteria points (0,5 of the maximum)
+    beside a percent of 2."""
     import io
 
     import openpyxl
@@ -208,11 +209,14 @@ def test_dashboard_score_is_the_points_the_percent_and_rank_are_of(app, client, 
     assert card["percent"] == round(100 * 2 / card["max"], 2)
 
     login(client, "viewer")
-    page = client.get("/dashboards/?checklist=cchc-xa&period=2025").get_data(as_text=True)
-    table = re.search(r'<table class="data ranking">(.*?)</table>', page, re.S).group(1)
     maximum = f"{card['max']:,}".replace(",", ".")
-    assert f"2/{maximum}" in table, table
-    assert "Điểm các tiêu chí 0,5, điểm thưởng 2, điểm trừ 0,5" in table, table
+    # the dashboard's table and the ranking page (DESIGN §11) say the same
+    for url in ("/dashboards/?checklist=cchc-xa&period=2025",
+                "/rankings/?checklist=cchc-xa&period=2025&kind=inspection"):
+        page = client.get(url).get_data(as_text=True)
+        table = re.search(r'<table class="data ranking">(.*?)</table>', page, re.S).group(1)
+        assert f"2/{maximum}" in table, (url, table)
+        assert "Điểm các tiêu chí 0,5, điểm thưởng 2, điểm trừ 0,5" in table, (url, table)
 
     book = openpyxl.load_workbook(io.BytesIO(client.get(
         "/dashboards/dashboard.xlsx", query_string={"checklist": "cchc-xa",

@@ -55,14 +55,14 @@ from ..domain.periods import Period, PeriodError, parse_period
 from ..domain.ranking import ranked_as, ranked_records, usable_percent
 from ..domain.remediation import is_due_soon, is_overdue, item_number
 from ..domain.reminders import SOON_DAYS, days_overdue, is_escalated
-from ..domain.scoring import SHORTCOMING_STATUSES, card_points
+from ..domain.scoring import SHORTCOMING_STATUSES
 from ..domain.text import fold, nfc
 from ..domain.units import history_codes, stored_code, successor, successor_on
 from ..storage import Store
 from . import Invalid
 from .commands import quoted
 from .inspections import checklist_of, live_card, visible_query, visible_units
-from .rankings import RankingQuery, ranking, ranking_query
+from .rankings import RankingQuery, points_of, ranking, ranking_query
 
 #: Periods a trend shows at most (the chosen one and those before it).
 TREND_PERIODS = 12
@@ -309,17 +309,15 @@ def league_of(ranked: dict[str, Any], units: Mapping[str, Unit],
     ranking's ``not_inspected``: by name, without groups nor units merged away).
 
     ``cards`` (each ranked record's score card, by id) give a row its bonus, penalty and
-    score (:func:`~inspect_app.domain.scoring.card_points`: the points its percent is of);
+    score (:func:`~inspect_app.services.rankings.points_of`: the points its percent is of);
     a row without one scores its criteria points."""
     cards = cards or {}
 
     def row_of(r: Mapping[str, Any]) -> LeagueRow:
-        card = cards.get(r["inspection"]) or {"total": r["total"]}
         return LeagueRow(rank=r["rank"], unit=r["unit"], name=r["unit_name"],
                          inspection=r["inspection"], percent=r["percent"], total=r["total"],
                          max=r["max"], band=r["band"], checklist_version=r["checklist_version"],
-                         bonus=card.get("bonus") or None, penalty=card.get("penalty") or None,
-                         score=card_points(card))
+                         **points_of(cards.get(r["inspection"]), r["total"]))
 
     rows = [row_of(r) for r in ranked["rows"]]
     best: dict[str, float] = {}

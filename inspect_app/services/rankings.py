@@ -16,6 +16,7 @@ from ..domain.messages import N_
 from ..domain.models import INSPECTION_KINDS
 from ..domain.periods import PeriodError, parse_period, period_end
 from ..domain.ranking import ranked_as, unit_ranks, usable_percent
+from ..domain.scoring import card_points
 from ..domain.text import fold, nfc
 from ..domain.units import record_unit_name, successor_on
 from ..storage import Store
@@ -53,7 +54,8 @@ def ranking_query(args: Mapping[str, Any]) -> RankingQuery:
 
 def ranking(store: Store, scope: Scope, query: RankingQuery, *,
             every_record: bool = False, units: Iterable[str] | None = None,
-            library: Any = None, tz: str = clock.DEFAULT_TZ) -> dict[str, Any]:
+            library: Any = None, tz: str = clock.DEFAULT_TZ,
+            points: bool = False) -> dict[str, Any]:
     """The ranking of DESIGN §11 within what ``scope`` may see. ``every_record``: every
     finalized record of the round is a row (the home page's table of the round), a unit's
     older ones and those without a score unranked at the end, instead of the newest one
@@ -108,7 +110,12 @@ def ranking(store: Store, scope: Scope, query: RankingQuery, *,
             out["recorded_unit"] = own
         if own != s.unit or then != out["unit_name"]:
             out["recorded_name"] = then
+        if points:
+            out.update(points_of(cards.get(s.id), s.total))
         return out
+
+    cards = {record["id"]: record.get("score") for record in
+             store.iter_export_records([s.id for s, _rank in ordered])} if points else {}
 
     known = library.get(query.checklist) if library is not None else None
     if library is not None and known is None and not rows:
@@ -119,6 +126,16 @@ def ranking(store: Store, scope: Scope, query: RankingQuery, *,
             "rows": [row(s, rank) for s, rank in ordered],
             "versions": versions_of(s for s, _rank in ordered),
             "not_inspected": not_inspected}
+
+
+def points_of(card: Mapping[str, Any] | None, total: Any) -> dict[str, Any]:
+    """A ranking row's ``bonus``, ``penalty`` and ``score`` from its record's score card:
+    the score is the points its percent is of (criteria points + bonus − penalty,
+    :func:`~inspect_app.domain.scoring.card_points`); without a card, its criteria points
+    (``total``)."""
+    card = card or {"total": total}
+    return {"bonus": card.get("bonus") or None, "penalty": card.get("penalty") or None,
+            "score": card_points(card)}
 
 
 def versions_of(records: Iterable[Any]) -> list[str]:

@@ -42,7 +42,7 @@ def index():
         try:
             ranking = ranking_service.ranking(store(), scope(), ranking_service.ranking_query(args),
                                               library=current_app.extensions["checklists"],
-                                              tz=current_app.config["TIMEZONE"])
+                                              tz=current_app.config["TIMEZONE"], points=True)
         except Invalid as error:
             problem, status = translate(error.message), 400
     bands = Counter(row["band"] for row in ranking["rows"] if row["band"]) if ranking else {}
