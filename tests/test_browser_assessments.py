@@ -98,3 +98,47 @@ def test_the_appraisal_screen_fits_a_phone(live_server, waiting, phone):
     shot(page, "assessment-appraisal")
     page.goto(f"{live_server.url}/inspections/{record}")
     shot(page, "assessment-view-province")
+
+
+def test_what_an_appraiser_typed_survives_the_language_switch(live_server, phone):
+    """An appraiser types "1.150,25" (Vietnamese) and a note in section 6, then taps EN in the
+    header before saving. What happened: the page came back in English with the boxes
+    empty -- the figure and the note were gone. Now they are back, marked not saved, and
+    the save reads the figure the way it was typed (1150.25, never 1.15025)."""
+    store = live_server.store()
+    tag = uuid.uuid4().hex[:6]
+    code = f"T{tag}"
+    unit_service.add_unit(store, code, f"Xã Thiện Nghiệp {tag}")
+    accounts.create_user(store, f"lead{tag}", "inspector", password=PASSWORD)
+    accounts.create_user(store, f"xa{tag}", "unit", unit=code, password=PASSWORD)
+    lead = service.scope_for(store, store.get_user(f"lead{tag}"))
+    unit = service.scope_for(store, store.get_user(f"xa{tag}"))
+    record = service.start(store, live_server.app.extensions["checklists"], lead,
+                           commands.StartRequest(unit=code, checklist="cchc-xa", period="2025",
+                                                 kind="assessment")).id
+    for cid, content in full_answers().items():
+        service.save_answer(store, unit, record, commands.answer_op(cid, {
+            "op_id": op(), "base_rev": 0, **content}))
+    assessments.advance(store, unit, record, commands.AdvanceOp(op()))
+    page = phone()
+    login(page, live_server, f"lead{tag}", PASSWORD)
+    page.goto(f"{live_server.url}/assessments/{record}/appraisal/tai_chinh")
+    planned, figure = (page.locator("#k-6\\.3 input[inputmode]").nth(i) for i in (0, 1))
+    note = page.locator("#k-6\\.3 textarea").first
+    figure.fill("1.150,25")
+    page.click("#k-6\\.3 details.note summary")
+    note.fill("Giải ngân chậm quý IV")
+    with page.expect_navigation():
+        page.click("form.lang button[value=en]")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert figure.input_value() == "1.150,25"
+    assert planned.input_value() == "12.500,5"  # the form reads in one language's numbers
+    assert note.input_value() == "Giải ngân chậm quý IV"
+    assert page.locator("#k-6\\.3 .draft-note").count() >= 1
+    shot(page, "assessment-appraisal-draft")
+    with page.expect_navigation():
+        page.click("button[name=go][value=stay]")
+    saved = live_server.store().get_inspection(record).rounds["appraisal1"]["6.3"]
+    assert saved.inputs == {"ke_hoach_von": 12500.5, "da_giai_ngan": 1150.25}
+    assert saved.note == "Giải ngân chậm quý IV"
+    assert page.locator(".draft-note").count() == 0

@@ -19,7 +19,7 @@ def test_an_explanation_refused_offline_is_kept_when_the_page_is_reloaded(live_s
     it needs the network and "what you typed is still here". Back online the officer
     reloads the page (or leaves and comes back) to send it again: the explanations page
     keeps every text not saved for the tab and puts it back, marked "not saved yet".
-    What happened: the text of the card pressed offline was gone -- explanations.js marked
+    What happened: the text of the card pressed offline was gone -- drafts.js (then explanations.js) marked
     the form as "being sent" on submit even when the post never left (the document-level
     guard stopped it), so at pagehide it is left out of what is kept."""
     waiting = explanation_stage(live_server)
