@@ -453,3 +453,22 @@ def test_the_units_submit_retried_after_a_dropped_response_gets_its_first_answer
     retried = world["ua"].advance(iid, op_id=submit)
     assert retried.status_code == 200, retried.json
     assert retried.json["stage"] == "appraisal1"
+
+
+def test_a_round_copied_from_the_last_keeps_who_gave_each_score_and_when(world, app, submitted):
+    """Round 2 starts as a copy of round 1 (§10). What happened: every copied score was
+    credited to whoever ended the explanation stage, at that moment -- the unit's officer
+    shown as the author of the appraisers' scores. Now a copied score keeps its author
+    and time; only a score changed in the round is the appraiser's of that round."""
+    assert world["lead"].appraise(submitted, "1.6", 1, value=False, explain=True,
+                                  note="Chưa có kế hoạch").status_code == 200
+    assert world["lead"].advance(submitted).status_code == 200
+    first = app.extensions["store"].get_inspection(submitted).rounds["appraisal1"]
+    assert first["1.1"].by == "ua"  # the self-score, untouched by the appraisers
+    assert world["ua"].advance(submitted).status_code == 200  # the unit ends the explanation
+    second = app.extensions["store"].get_inspection(submitted).rounds["appraisal2"]
+    assert (second["1.6"].by, second["1.6"].at) == (first["1.6"].by, first["1.6"].at) \
+        == ("lead", first["1.6"].at)
+    assert (second["1.1"].by, second["1.1"].at) == (first["1.1"].by, first["1.1"].at)
+    api = world["lead"].get(f"/inspections/{submitted}").json
+    assert api["rounds"]["appraisal2"]["answers"]["1.6"]["by"] == "lead"

@@ -150,13 +150,15 @@ def scored_answers(kind: str | None, stage: str | None, answers: Mapping[str, An
 def copied(answers: dict[str, Answer], by: str, at: str, *, keep_note: bool) -> dict[str, Answer]:
     """A new round starting as a copy of ``answers``: the same scoring content, each
     criterion at revision 1 of the new round (no request to explain; photos stay with the
-    answers they document). The self-score's notes are the unit's and stay there."""
+    answers they document). The self-score's notes are the unit's and stay there. A copied
+    score keeps who gave it and when (``by``/``at`` fill only an answer without them): the
+    one who opens the round did not give it."""
     out = {}
     for criterion_id, answer in answers.items():
         out[criterion_id] = Answer(rev=1, value=answer.value,
                                    inputs=dict(answer.inputs) if answer.inputs else None,
                                    na=answer.na, note=answer.note if keep_note else "",
-                                   by=by, at=at)
+                                   by=answer.by or by, at=answer.at or at)
     return out
 
 
