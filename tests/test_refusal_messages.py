@@ -117,3 +117,19 @@ def test_per_field_messages_of_an_api_refusal_are_translated_too(world):
     assert response.status_code == 400
     assert response.json["fields"] == {"unit": "không có đơn vị 'ZZ'"}
     assert response.json["error"] == "không có đơn vị 'ZZ'"
+
+
+def test_an_unknown_field_is_refused_as_not_taken_never_as_missing(world):
+    """What happened: "unknown field 'colour'" read in Vietnamese "không có trường" -- the
+    words for a field that is missing, the opposite of what was wrong."""
+    record = world.start("lead", "NT")
+    api = world.api["lead"]._h()
+    response = world.client.put(f"/api/v1/inspections/{record}/answers/1.6", headers=api,
+                                json={"op_id": op(), "base_rev": 0, "value": True, "colour": "đỏ"})
+    assert response.status_code == 400 and response.json["field"] == "colour"
+    assert response.json["error"] == "không nhận trường lạ 'colour'"
+    response = world.client.put(f"/api/v1/inspections/{record}/answers/1.2", headers=api,
+                                json={"op_id": op(), "base_rev": 0,
+                                      "inputs": {"planned": 5, "done": 5, "extra": 1}})
+    assert response.status_code == 400
+    assert response.json["error"].endswith("không nhận ô lạ 'extra' (các ô nhận: planned, done)")
