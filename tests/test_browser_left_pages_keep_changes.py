@@ -37,7 +37,9 @@ def _leave(page, how, base):
         page.reload()
         return
     page.locator("nav.section-tabs a[href$='/s/chi_dao']").click()
-    page.wait_for_url(f"{base}/s/chi_dao")
+    # the page, not all it loads: on a loaded CI machine the service worker's pack of the
+    # whole inspection (asked on every page) kept "load" past 30 s once
+    page.wait_for_url(f"{base}/s/chi_dao", wait_until="domcontentloaded", timeout=60_000)
 
 
 # The "‹" link and the crumbs lost it too, but not every time (the textarea's blur queues
