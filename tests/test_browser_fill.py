@@ -184,3 +184,22 @@ def test_without_javascript_a_photo_upload_or_removal_keeps_what_is_typed(live_s
         assert answer.photos == [] and answer.note == "Kế hoạch số 12/KH-UBND ngày 07/04/2025"
     finally:
         context.close()
+
+
+def test_the_score_bar_takes_a_not_applicable_criterion_out_of_both_maximums(
+        live_server, team, phone):
+    """Ticking N/A takes the criterion's points out of the section's and the total's
+    maximum; the bar showed the new percent beside the old maximums ("0/8,5 Σ 0/101,5")
+    until a reload."""
+    page = phone()
+    login(page, live_server, team["lead"], PASSWORD)
+    page.goto(f"{live_server.url}/inspections/{team['id']}/s/the_che")
+    bar = page.locator(".bottom-bar .totals")
+    before = bar.locator(".section-total").inner_text(), bar.locator(".total").inner_text()
+    card(page, "2.1").locator("input[data-part=na]").check()
+    wait_saved(page, "2.1")
+    assert answer_of(team, "2.1").na is True
+    live = bar.locator(".section-total").inner_text(), bar.locator(".total").inner_text()
+    page.reload()
+    shown = bar.locator(".section-total").inner_text(), bar.locator(".total").inner_text()
+    assert live == shown and live[0] != before[0] and live[1] != before[1], (before, live)

@@ -242,9 +242,15 @@
     if (!score) return;
     var set = function (role, text) { var n = document.querySelector("[data-role=" + role + "]"); if (n) n.textContent = text; };
     set("total", numberFormat.format(score.total));
+    set("max", numberFormat.format(score.max));  // an N/A takes its points out of the maximum
     set("percent", percentFormat.format(score.percent) + "%");
     set("answered", String(score.answered));
-    if (score.section) set("section-points", numberFormat.format(score.section.points));
+    if (score.section) {
+      set("section-points", numberFormat.format(score.section.points));
+      set("section-max", numberFormat.format(score.section.max));
+      var part = document.querySelector("[data-role=section]");
+      if (part) part.hidden = !score.section.max;
+    }
     var bar = document.querySelector("[data-role=progress]");
     if (bar) bar.value = score.answered;
     // the server counts what needs an answer (info, bonus and penalty lines do not)
