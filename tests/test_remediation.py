@@ -62,7 +62,7 @@ def test_partial_and_fail_become_items_prefilled_from_the_checklist():
     assert fail.finding == "Chưa ban hành kế hoạch tuyên truyền năm 2025"  # the inspector's note
     assert (fail.action, fail.owner, fail.due) == ("Ban hành kế hoạch", "Phòng Văn hóa - Xã hội",
                                                    "2025-05-07")
-    assert partial.finding == "Chưa đạt đầy đủ: Hồ sơ đúng hạn (đạt 96%)"
+    assert partial.finding == "Chưa đạt đầy đủ: Hồ sơ đúng hạn (đạt 96,00%)"  # as 88,95%
     assert (partial.action, partial.owner, partial.due) == ("Rà soát hồ sơ quá hạn", "", "2025-04-22")
     assert {i.status for i in items.values()} == {"open"}
     assert [i.id for i in items.values()] == ["rec1-1", "rec1-2"]

@@ -44,18 +44,19 @@ def next_item_number(inspection: Inspection) -> int:
 
 #: How a number reads in a finding text: the app's one formatter in Vietnamese
 #: (``i18n.formatting.number``, Babel), given by the caller since the domain has no locale
-#: library of its own.
-NumberText = Callable[[Any], str]
+#: library of its own; ``places=2`` fixes two decimals (a percent: 97,20).
+NumberText = Callable[..., str]
 
 
 def default_finding(criterion: Criterion, status: str, value: Any, number_text: NumberText) -> str:
     """A finding text (Vietnamese, it is stored in the plan) when the inspector wrote no
-    note; a ratio's percent is quoted."""
+    note; a ratio's percent is quoted with two decimals, as every percent is written
+    (97,20%, as the answer's words beside it in the minutes)."""
     if status == "unanswered":
         return f"Chưa đánh giá: {criterion.text}"
     if criterion.type == "penalty":
         return f"Bị trừ {number_text(value)} điểm: {criterion.text}"
-    detail = f" (đạt {number_text(value)}%)" if criterion.type == "ratio" and value is not None else ""
+    detail = f" (đạt {number_text(value, places=2)}%)" if criterion.type == "ratio" and value is not None else ""
     if status == "partial":
         return f"Chưa đạt đầy đủ: {criterion.text}{detail}"
     return f"Chưa đạt: {criterion.text}{detail}"
