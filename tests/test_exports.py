@@ -19,7 +19,7 @@ from inspect_app.cli import export as cli_export
 from inspect_app.domain.models import InspectionSummary, ProgressNote, User
 from inspect_app.exports import workbook, xlsx
 from inspect_app.i18n import TRANSLATIONS_DIR
-from inspect_app.services import commands
+from inspect_app.services import accounts, commands
 from inspect_app.services import exports as export_service
 from inspect_app.services import inspections as service
 from inspect_app.services import units as unit_service
@@ -41,9 +41,9 @@ EN_HEADERS = {
     "summary": ["No.", "Unit code", "Unit", "Period", "Checklist", "Kind", "Status",
                 "Criteria points", "Bonus", "Penalty", "Score", "Maximum", "Percent", "Rating",
                 "Rank"],
-    "findings": ["Unit", "Period", "Checklist", "Code", "Criterion", "Result", "Answer",
+    "findings": ["Unit", "Period", "Checklist", "Kind", "Code", "Criterion", "Result", "Answer",
                  "Figures", "Points", "Maximum", "Note", "Photo", "More photos"],
-    "plan": ["No.", "Unit", "Period", "Related criterion", "Shortcoming", "Cause", "Action",
+    "plan": ["No.", "Unit", "Period", "Kind", "Related criterion", "Shortcoming", "Cause", "Action",
              "Owner", "Co-operating", "Deadline", "Expected output", "Status", "Progress",
              "Note", "Overdue"],
 }
@@ -308,13 +308,14 @@ def test_findings_rows_by_default_only_say_something(world):
 def test_findings_answers_in_words_and_vietnamese_figures(world):
     _, rows = build(world, locale="vi", all_criteria=True).table("findings")
     answer, figures = EN_HEADERS["findings"].index("Answer"), EN_HEADERS["findings"].index("Figures")
-    nt = {row[3]: row for row in rows if row[0] == "Xã Nông Thượng"}
+    code = EN_HEADERS["findings"].index("Code")
+    nt = {row[code]: row for row in rows if row[0] == "Xã Nông Thượng"}
     assert nt["1.1"][answer] == "Ban hành đúng thời hạn"  # the option's label
     inputs = world["store"].get_inspection(world["nt"]).answers["1.2"].inputs
     for spec in world["checklist"].criterion("1.2").inputs:
         shown = f"{inputs[spec.id]:,}".replace(",", ".")  # 1.234 in Vietnamese
         assert f"{spec.label}: {shown}" in nt["1.2"][figures]
-    tn = {row[3]: row for row in rows if row[0] == "Xã Thiện Nghiệp"}
+    tn = {row[code]: row for row in rows if row[0] == "Xã Thiện Nghiệp"}
     assert tn["2.1"][answer] == "Không áp dụng"
 
 
@@ -431,8 +432,9 @@ def test_photo_links_are_absolute_urls(world, tmp_path):
                                     str(uuid.uuid4()))
     photo_ids = store.get_inspection(world["kl"]).answers["1.1"].photos
     book = workbook_of(build(world, units=("KL",), include_drafts=True))
-    rows = [r for r in book["Findings"].iter_rows(min_row=2) if r[3].value == "1.1"]
-    link, more = rows[0][11], rows[0][12]
+    at = {h: EN_HEADERS["findings"].index(h) for h in ("Code", "Photo", "More photos")}
+    rows = [r for r in book["Findings"].iter_rows(min_row=2) if r[at["Code"]].value == "1.1"]
+    link, more = rows[0][at["Photo"]], rows[0][at["More photos"]]
     base = f"https://kiemtra.example.vn/inspections/{world['kl']}/photos/"
     assert link.value == base + photo_ids[0] and link.hyperlink.target == base + photo_ids[0]
     assert more.value == base + photo_ids[1] and more.data_type == "s"
@@ -953,9 +955,10 @@ def test_the_excel_findings_keep_the_money_figures_as_typed(tmp_path):
             xlsx.write(report, out)
     out.seek(0)
     sheet = openpyxl.load_workbook(out).worksheets[2]  # the findings
-    rows = [row for row in sheet.iter_rows(min_row=2, values_only=True) if row[3] == "6.3"]
+    code, figures = EN_HEADERS["findings"].index("Code"), EN_HEADERS["findings"].index("Figures")
+    rows = [row for row in sheet.iter_rows(min_row=2, values_only=True) if row[code] == "6.3"]
     assert len(rows) == 1
-    figures = rows[0][7]
+    figures = rows[0][figures]
     assert "12.345,678" in figures and "12.000,125" in figures, figures
     from inspect_app.i18n import words  # what pages and printed documents show too
 
@@ -1103,3 +1106,29 @@ def test_back_to_the_export_form_after_a_failed_job_keeps_the_chosen_filters(
         re.search(r'<option[^>]*selected[^>]*value="NT"', form), "the unit chosen is lost"
     assert re.search(r'name="include_drafts"[^>]*checked', form) or \
         re.search(r'checked[^>]*name="include_drafts"', form), "'include drafts' is lost"
+
+
+def test_findings_and_plan_rows_say_whether_they_come_from_the_inspection_or_the_self_check(
+        app, make_inspection):
+    """A commune's self-check and the province's inspection of the same period both fail
+    1.6: the findings and plan sheets had two '1.6' rows of the same unit and period and
+    nothing to tell which record each came from (only the summary had the kind)."""
+    store = app.extensions["store"]
+    records = {}
+    for kind in ("inspection", "self_check"):
+        record = make_inspection(unit="NT", kind=kind)
+        by = service.scope_for(store, store.get_user("lead" if kind == "inspection" else "ua"))
+        _answer(store, by, record.id, "1.6", {"value": False})
+        service.finalize(store, by, record.id, commands.finalize_op(
+            {"op_id": str(uuid.uuid4()), "allow_unanswered": True}), today=_dt.date(2025, 5, 1))
+        records[kind] = record.id
+    admin = accounts.create_user(store, "adm6", "admin", password="Kiểm tra xã NT 2025")
+    with app.test_request_context():
+        report = export_service.report(store, service.scope_for(store, admin),
+                                       workbook.Filters(), locale="vi", today=TODAY)
+        tables = {key: report.table(key) for key in ("findings", "plan")}
+    for key, criterion in (("findings", "Mã"), ("plan", "Tiêu chí liên quan")):
+        headers, rows = tables[key]
+        table = [dict(zip(headers, row)) for row in rows]
+        kinds = sorted(r["Loại"] for r in table if r[criterion] == "1.6")
+        assert kinds == ["Kiểm tra", "Tự kiểm tra"], (key, kinds)

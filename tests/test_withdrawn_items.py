@@ -39,7 +39,8 @@ def _plan_findings(world) -> list[str]:
     response = login(world.app.test_client(), "admin").get("/exports/workbook.xlsx?lang=en")
     assert response.status_code == 200
     sheet = openpyxl.load_workbook(io.BytesIO(response.data))["Remediation plan"]
-    return [row[4].value for row in sheet.iter_rows(min_row=2)]
+    shortcoming = [c.value for c in sheet[1]].index("Shortcoming")
+    return [row[shortcoming].value for row in sheet.iter_rows(min_row=2)]
 
 
 def test_a_progress_note_on_a_withdrawn_item_is_refused_and_the_plan_stays_without_it(

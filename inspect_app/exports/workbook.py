@@ -293,7 +293,7 @@ def _labels(locale: str) -> _Labels:
             Column(_("Percent"), "percent"), Column(_("Rating")), Column(_("Rank"), "integer"),
         ),
         findings=(
-            Column(_("Unit")), Column(_("Period")), Column(_("Checklist")),
+            Column(_("Unit")), Column(_("Period")), Column(_("Checklist")), Column(_("Kind")),
             Column(_("Code")), Column(_("Criterion"), "wrap"), Column(_("Result")),
             Column(_("Answer"), "wrap"), Column(_("Figures"), "wrap"),
             Column(_("Points"), "points"), Column(_("Maximum"), "points"),
@@ -302,7 +302,7 @@ def _labels(locale: str) -> _Labels:
         ),
         plan=(
             Column(_("No."), "integer"), Column(_("Unit")), Column(_("Period")),
-            Column(_("Related criterion")), Column(_("Shortcoming"), "wrap"),
+            Column(_("Kind")), Column(_("Related criterion")), Column(_("Shortcoming"), "wrap"),
             Column(_("Cause"), "wrap"), Column(_("Action"), "wrap"),
             Column(_("Owner"), "wrap"), Column(_("Co-operating"), "wrap"),
             Column(_("Deadline"), "date"), Column(_("Expected output"), "wrap"),
@@ -714,6 +714,7 @@ def _finding_rows(record: Record, checklist: Checklist, card: dict[str, Any],
     answers = scored_answers(record.get("kind"), record.get("stage"),
                              record.get("answers") or {}, record.get("rounds") or {})
     record_id, period = record["id"], record["period"]
+    kind = labels.kinds.get(record.get("kind") or "", record.get("kind"))
     with_items = {item.get("criterion") for item in record.get("items") or ()
                   if not is_withdrawn(item)}
     for criterion in checklist.criteria:
@@ -731,7 +732,7 @@ def _finding_rows(record: Record, checklist: Checklist, card: dict[str, Any],
         photos = [photo_url(record_id, p) for p in answer.photos] if (
             answer and photo_url) else []
         yield Row([
-            unit_name, period, checklist.id, criterion.id, criterion.text,
+            unit_name, period, checklist.id, kind, criterion.id, criterion.text,
             labels.lines.get(status, status),
             _answer_words(criterion, answer, line, labels, numbers),
             _inputs_text(criterion, answer.inputs if answer else None, numbers),
@@ -808,7 +809,9 @@ def _plan_row(number: int, record: Record, item: dict[str, Any], unit_name: str,
             progress.append(f"{_local_dmy(note.get('at'), zone.key)}: {text}")
     due = item.get("due")
     return Row([
-        number, unit_name, record["period"], item.get("criterion"), item.get("finding", ""),
+        number, unit_name, record["period"],
+        labels.kinds.get(record.get("kind") or "", record.get("kind")),
+        item.get("criterion"), item.get("finding", ""),
         item.get("cause", ""), item.get("action", ""), item.get("owner", ""),
         item.get("cooperating", ""), _dt.date.fromisoformat(due) if due else None,
         item.get("output", ""), labels.items.get(status, status), "\n".join(progress) or None,
