@@ -613,3 +613,46 @@ def test_a_rating_band_typed_as_a_percent_in_excel_keeps_its_percent():
         return
     assert checklist.bands[0].label == "Tốt"
     assert checklist.bands[0].min == 90
+
+
+def _edited_shipped_workbook(tweak) -> bytes:
+    """cchc-xa as `checklists export` writes it, then edited with openpyxl as in Excel."""
+    original = load_file(ROOT / "checklists" / "cchc-xa.yaml")
+    book = openpyxl.load_workbook(io.BytesIO(workbook_bytes(dict(original.data))))
+    tweak(book)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _criterion_cell(book, criterion_id: str, header_text: str):
+    sheet = book[layout.CRITERIA]
+    headers = [c.value for c in sheet[1]]
+    row = next(r for r in sheet.iter_rows(min_row=2) if r[1].value == criterion_id)
+    return row[headers.index(header_text)]
+
+
+def test_a_whole_number_in_a_cell_formatted_with_decimals_is_a_whole_number():
+    """Excel's "Number" format (0.00) on a "Số ngày khắc phục" cell keeps 60 days 60."""
+    def decimals(book):
+        _criterion_cell(book, "2.3", "Số ngày khắc phục").number_format = "0.00"
+    checklist, data = read_workbook(_edited_shipped_workbook(decimals), "cchc-xa.xlsx")
+    assert checklist.criterion("2.3").remedy_days == 60
+    criterion = next(c for s in data["sections"] for c in s["criteria"] if c["id"] == "2.3")
+    assert type(criterion["remedy_days"]) is int
+
+    def half_a_day(book):
+        cell = _criterion_cell(book, "2.3", "Số ngày khắc phục")
+        cell.value, cell.number_format = 60.5, "0.00"
+    with pytest.raises(WorkbookError) as caught:
+        read_workbook(_edited_shipped_workbook(half_a_day), "cchc-xa.xlsx")
+    vi = [translate(p, "vi") for p in caught.value.problems]
+    assert vi == ["Tiêu chí!L14: phải là số ngày nguyên (từ 0 trở lên), nhận được 60,5"]
+
+
+def test_a_whole_number_typed_with_a_decimal_comma_is_a_whole_number():
+    sheets = sheets_of()
+    crit = sheets[layout.CRITERIA]
+    crit[1][header(crit, "Số ngày khắc phục")] = "30,0"
+    checklist, _data = from_sheets(sheets)
+    assert checklist.criterion("1.1").remedy_days == 30

@@ -362,7 +362,12 @@ def _read(value: Any, column: Column, place: str, found: Located) -> Any:
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         return [value]
-    if kind in ("number", "int"):
+    if kind == "int":
+        value = _number(value)
+        if isinstance(value, float) and value.is_integer():
+            return int(value)  # 60 in a cell formatted 0.00 (or typed "60,0") is 60 days
+        return value
+    if kind == "number":
         return _number(value)
     if kind in ("text", "id", "enum") and isinstance(value, float):
         return repr(int(value)) if value.is_integer() else repr(value)

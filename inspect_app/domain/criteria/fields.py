@@ -219,9 +219,10 @@ def unknown_keys(p: Problems, obj: Mapping, allowed: Iterable[str], path: str,
             p.add(join(path, str(key)), message)
 
 
-def describe(value: Any) -> str:
+def describe(value: Any) -> Any:
     """What a problem says it got: a translatable word for the kind of value ("a list",
-    "text 'x'"), the value itself for true/false and numbers."""
+    "text 'x'"), the value itself for true/false and numbers (a number stays a number,
+    so that a message writes it the reader's way: 60,5 in Vietnamese)."""
     if value is None:
         return N_("nothing")
     if isinstance(value, bool):
@@ -232,6 +233,8 @@ def describe(value: Any) -> str:
         return N_("a list")
     if isinstance(value, Mapping):
         return N_("a mapping")
+    if isinstance(value, (int, float, Decimal)):
+        return value  # type: ignore[return-value]
     return repr(value)
 
 
