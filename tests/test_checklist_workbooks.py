@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import io
 import random
+import re
 import time
 import zipfile
 from pathlib import Path
@@ -353,6 +354,7 @@ def test_formulas_are_refused_with_their_cell():
         book[layout.CRITERIA]["E2"] = "=1+1"
     problems = refusal(openpyxl_bytes(sheets, formula))
     assert problems[0].startswith("Tiêu chí!E2: a formula (=1+1)")
+    assert len(problems) == 1, problems  # not also "E2: points: is required"
 
 
 def refusal(raw: bytes) -> list[str]:
@@ -656,3 +658,27 @@ def test_a_whole_number_typed_with_a_decimal_comma_is_a_whole_number():
     crit[1][header(crit, "Số ngày khắc phục")] = "30,0"
     checklist, _data = from_sheets(sheets)
     assert checklist.criterion("1.1").remedy_days == 30
+
+
+def test_a_formula_does_not_hide_the_other_problems_of_the_workbook():
+    """Every problem is listed at once, the formula's with the others, in sheet and row
+    order; the formula's cell is read as blank, so the upload is still refused."""
+    sheets = sheets_of()
+    crit = sheets[layout.CRITERIA]
+    points = letter(crit, "Điểm tối đa")  # of criterion 1.3 (row 4)
+
+    def edits(book):
+        book[layout.CRITERIA][f"{letter(crit, 'Hướng dẫn chấm')}3"] = "=1+1.5"
+        book[layout.CRITERIA][f"{points}4"] = None
+        book[layout.BANDS]["B2"] = "80%"
+        book[layout.GENERAL]["D2"] = "#REF!"             # an Excel error in a note
+    with pytest.raises(WorkbookError) as caught:
+        read_workbook(openpyxl_bytes(sheets, edits), "x.xlsx")
+    vi = [translate(p, "vi") for p in caught.value.problems]
+    rows = [re.sub(r"![A-Z]+(\d+)$", r"!\1", p.split(": ", 1)[0]) for p in vi]
+    assert rows == ["Thông tin chung!2", "Tiêu chí!3", "Tiêu chí!4", "Mức điểm!2"], vi
+    assert vi[0].endswith(": ô có lỗi Excel (#REF!)"), vi
+    assert vi[1].endswith(": có công thức (=1+1.5); hãy nhập chính giá trị, công thức "
+                          "không được đọc"), vi
+    assert vi[2] == f"Tiêu chí!{points}4: bắt buộc phải có", vi
+    assert "Mức điểm!B2: " in vi[3] and "'80%'" in vi[3], vi

@@ -30,7 +30,8 @@ Standard library only.
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -420,7 +421,9 @@ def _header_map(rows: list[list[Any]], columns: tuple[Column, ...], sheet: str,
 
 def _records(sheets: Mapping[str, list[list[Any]]], sheet: str,
              found: Located) -> list[tuple[int, dict[str, Any], dict[str, str]]]:
-    """(row index, {key: value}, {key: cell place}) of each non-blank row of a sheet."""
+    """(row index, {key: value}, {key: cell place}) of each non-blank row of a sheet; the
+    places are those of every column, a blank cell's too (a problem of a required key
+    left blank is at its cell)."""
     rows = sheets.get(sheet)
     if not rows:
         return []
@@ -429,12 +432,13 @@ def _records(sheets: Mapping[str, list[list[Any]]], sheet: str,
     for r, row in enumerate(rows[1:], start=1):
         record: dict[str, Any] = {}
         places: dict[str, str] = {"": f"{sheet}!{cell_name(r, min(columns) if columns else 0)}"}
+        places.update((column.key, f"{sheet}!{cell_name(r, index)}")
+                      for index, column in columns.items())
         for index, value in enumerate(row):
             column = columns.get(index)
             if column is None or _blank(value):
                 continue
-            place = f"{sheet}!{cell_name(r, index)}"
-            places[column.key] = place
+            place = places[column.key]
             value = _read(value, column, place, found)
             if value is not None:
                 record[column.key] = value
@@ -622,19 +626,45 @@ def locate(problem: str, places: Mapping[str, str]) -> tuple[str, Any]:
     return places.get("", GENERAL), problem
 
 
-def from_sheets(sheets: Mapping[str, list[list[Any]]],
-                source: str = "<workbook>") -> tuple[Checklist, dict[str, Any]]:
+_CELL = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")
+
+
+def _order(problem: str) -> tuple[int, int, int]:
+    """Where a problem ``Sheet!B12: …`` (or ``Sheet: …``) is, to list problems in sheet
+    order (the workbook's), then row, then column; a problem of no sheet comes first."""
+    head = str(problem).partition(": ")[0]
+    sheet, _sep, cell = head.partition("!")
+    name = data_sheet(sheet)
+    rank = DATA_SHEETS.index(name) + 1 if name else 0
+    match = _CELL.fullmatch(cell)
+    if not match:
+        return rank, 0, 0
+    column = 0
+    for letter in match.group(1):
+        column = column * 26 + ord(letter) - 64
+    return rank, int(match.group(2)), column
+
+
+def from_sheets(sheets: Mapping[str, list[list[Any]]], source: str = "<workbook>",
+                problems: Sequence[str] = ()) -> tuple[Checklist, dict[str, Any]]:
     """The checklist of a workbook's rows and the data of its YAML file, or
-    :class:`WorkbookError` with every problem, each at its sheet and cell."""
+    :class:`WorkbookError` with every problem, each at its sheet and cell, in sheet and
+    row order. ``problems``: those found reading the file (a formula, whose cell was
+    read as blank): listed with the others, and the workbook is refused; what the
+    validator then finds at such a cell (a required value missing) is not repeated."""
     data, found = to_data(sheets)
-    problems = list(found.problems)
+    unread = {str(p.params["place"]) for p in problems
+              if isinstance(p, Message) and "place" in p.params}
+    problems = [*problems, *found.problems]
     try:
         checklist = parse_checklist(data, source)
     except ChecklistError as exc:
         for problem in exc.problems:
             place, message = locate(problem, found.places)
-            problems.append(Message("%(place)s: %(problem)s", place=place, problem=message))
-        raise WorkbookError(source, problems) from None
-    if problems:
-        raise WorkbookError(source, problems)
-    return checklist, data
+            if place not in unread:
+                problems.append(Message("%(place)s: %(problem)s", place=place,
+                                        problem=message))
+    else:
+        if not problems:
+            return checklist, data
+    raise WorkbookError(source, sorted(problems, key=_order))

@@ -11,7 +11,9 @@ columns per sheet and :data:`MAX_CELLS` filled cells in all: beyond, it is refus
 
 Formulas are **refused**, not evaluated: a cell holding one is reported with its place
 (``Tiêu chí!E5: a formula …``); the cached result a formula may carry is never used.
-Cells with an Excel error (#REF!) are refused the same way.
+Cells with an Excel error (#REF!) are refused the same way. Such a cell is read as blank
+and the workbook is validated all the same, so that its problems are listed with every
+other one (:func:`read_workbook`); the workbook is refused.
 
 Every refusal is a :class:`~inspect_app.domain.checklist_workbook.WorkbookError` whose
 problems name the sheet and cell; nothing here raises anything else for a bad file.
@@ -194,12 +196,17 @@ def read_limited(handle: IO[bytes], limit: int) -> tuple[bytes, int]:
     return raw, size
 
 
-def read_sheets(raw: bytes, source: str = "<workbook>",
-                size: int | None = None) -> dict[str, list[list[Any]]]:
+def read_sheets(raw: bytes, source: str = "<workbook>", size: int | None = None,
+                problems: list[str] | None = None) -> dict[str, list[list[Any]]]:
     """The rows of the data sheets of a workbook's bytes (limits checked), or
     :class:`WorkbookError`. ``size`` is the file's size when ``raw`` is only its start
     (:func:`read_limited`). A sheet is found by its name as :func:`.text.name_key`
-    compares names; an unknown sheet is refused (its rows would be lost)."""
+    compares names; an unknown sheet is refused (its rows would be lost).
+
+    The problems of single cells and sheets (a formula, an Excel error, an unknown
+    sheet) are raised at once, unless a ``problems`` list is given: then they are added
+    to it and the rows are returned, such a cell left blank (the caller refuses the
+    workbook, listing them with the problems it finds in the rows)."""
     size = len(raw) if size is None else max(size, len(raw))
     if size > MAX_FILE_BYTES:
         raise _refuse(source, N_("the file is too large: %(size)s bytes (at most %(max)s "
@@ -216,7 +223,10 @@ def read_sheets(raw: bytes, source: str = "<workbook>",
     except Exception as exc:  # noqa: BLE001 - any parser failure is a bad file, never a crash
         raise _refuse(source, N_("not a readable Excel workbook (.xlsx): %(reason)s",
                                  reason=type(exc).__name__)) from None
-    names, problems = layout.match_sheets(book.sheetnames)
+    names, found = layout.match_sheets(book.sheetnames)
+    collect = problems is not None
+    problems = problems if problems is not None else []
+    problems.extend(found)
     sheets: dict[str, list[list[Any]]] = {}
     cells = 0
     try:
@@ -276,7 +286,7 @@ def read_sheets(raw: bytes, source: str = "<workbook>",
                                  reason=type(exc).__name__)) from None
     finally:
         book.close()
-    if problems:
+    if problems and not collect:
         raise WorkbookError(source, problems)
     return sheets
 
@@ -285,7 +295,9 @@ def read_workbook(raw: bytes, source: str = "<workbook>",
                   size: int | None = None) -> tuple[Checklist, dict[str, Any]]:
     """The validated checklist of a workbook and the data of its YAML file, or
     :class:`WorkbookError` listing every problem with its sheet and cell."""
-    return layout.from_sheets(read_sheets(raw, source, size), source)
+    problems: list[str] = []
+    sheets = read_sheets(raw, source, size, problems)
+    return layout.from_sheets(sheets, source, problems)
 
 
 def read_workbook_file(path: str | os.PathLike | IO[bytes],
