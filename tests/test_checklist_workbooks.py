@@ -680,5 +680,50 @@ def test_a_formula_does_not_hide_the_other_problems_of_the_workbook():
     assert vi[0].endswith(": ô có lỗi Excel (#REF!)"), vi
     assert vi[1].endswith(": có công thức (=1+1.5); hãy nhập chính giá trị, công thức "
                           "không được đọc"), vi
-    assert vi[2] == f"Tiêu chí!{points}4: bắt buộc phải có", vi
+    assert vi[2] == f"Tiêu chí!{points}4: Điểm tối đa: bắt buộc phải có", vi
     assert "Mức điểm!B2: " in vi[3] and "'80%'" in vi[3], vi
+
+
+def vi_problems_of(sheets) -> list[str]:
+    with pytest.raises(WorkbookError) as caught:
+        from_sheets(sheets)
+    return [translate(p, "vi") for p in caught.value.problems]
+
+
+def test_a_duplicated_criterion_id_is_reported_once_at_cells():
+    """The rows of other sheets naming an id given twice go to neither row: no follow-on
+    problems on the first row ("bands: khóa không hợp lệ với loại yesno"), nor on the
+    second (no inputs); the first row is named by its cell, not sections[0].criteria[0]."""
+    sheets = sheets_of()
+    sheets[layout.CRITERIA][1][1] = "1.4"  # 1.1 (yesno) retyped as 1.4 (ratio, row 5)
+    assert vi_problems_of(sheets) == [
+        "Tiêu chí!B5: mã tiêu chí '1.4' bị trùng (đã có ở Tiêu chí!B2)"]
+
+
+def test_a_duplicated_section_id_is_reported_at_cells():
+    sheets = sheets_of()
+    sheets[layout.SECTIONS][2][0] = "s1"
+    for row in sheets[layout.CRITERIA][1:]:
+        row[0] = "s1"  # their criteria go to the first s1: its copy lacks none
+    assert vi_problems_of(sheets) == ["Phần!A3: mã phần 's1' bị trùng (đã có ở Phần!A2)"]
+
+
+def test_problems_name_cells_and_headers_not_data_paths():
+    sheets = sheets_of()
+    crit = sheets[layout.CRITERIA]
+    crit[10][header(crit, "Điểm tối đa")] = None                 # 1.10
+    crit[4][header(crit, "Tử số")] = "early, zz"                 # 1.4
+    sheets[layout.OPTIONS] = [row for row in sheets[layout.OPTIONS] if row[0] != "1.2"]
+    vi = vi_problems_of(sheets)
+    assert vi == [
+        "Tiêu chí!A3: Lựa chọn: phải là danh sách có ít nhất một lựa chọn "
+        "{value?, label, points}",
+        f"Tiêu chí!{letter(crit, 'Tử số')}5: tham chiếu ô nhập không có 'zz' "
+        "(các ô nhập: early, ontime, late)",
+        f"Tiêu chí!{letter(crit, 'Điểm tối đa')}11: Điểm tối đa: bắt buộc phải có"], vi
+    # a checklist file (YAML) still names the data path
+    data = every_type_data()
+    del data["sections"][1]["criteria"][-1]["points"]
+    with pytest.raises(Exception) as caught:
+        parse_checklist(data)
+    assert "sections[1].criteria[4].points: is required" in str(caught.value)

@@ -310,6 +310,13 @@ class Located:
 
     problems: list[str] = field(default_factory=list)
     places: dict[str, str] = field(default_factory=dict)
+    #: {data path of a row whose id is given twice: keys of it whose problems are only
+    #: the duplicate's consequence}: the rows of other sheets naming that id are not
+    #: attached to either row, so "options: is required" would mislead.
+    ambiguous: dict[str, frozenset[str]] = field(default_factory=dict)
+    #: {cell: its column's header} of the cells left blank (or holding a formula, read
+    #: as blank) in a row of data.
+    blank: dict[str, str] = field(default_factory=dict)
 
     def add(self, place: str, message: str) -> None:
         self.problems.append(Message("%(place)s: %(problem)s", place=place, problem=message))
@@ -434,6 +441,8 @@ def _records(sheets: Mapping[str, list[list[Any]]], sheet: str,
         places: dict[str, str] = {"": f"{sheet}!{cell_name(r, min(columns) if columns else 0)}"}
         places.update((column.key, f"{sheet}!{cell_name(r, index)}")
                       for index, column in columns.items())
+        blank = {places[c.key]: c.header for i, c in columns.items()
+                 if i >= len(row) or _blank(row[i])}
         for index, value in enumerate(row):
             column = columns.get(index)
             if column is None or _blank(value):
@@ -444,6 +453,7 @@ def _records(sheets: Mapping[str, list[list[Any]]], sheet: str,
                 record[column.key] = value
         if record:
             out.append((r, record, places))
+            found.blank.update(blank)
     return out
 
 
@@ -518,11 +528,14 @@ def to_data(sheets: Mapping[str, list[list[Any]]]) -> tuple[dict[str, Any], Loca
         _place(found, f"sections[{si}]", places)
         found.places[f"sections[{si}].criteria"] = places[""]
         if "id" in record:
+            if str(record["id"]) in by_section:  # its criteria go to the first one
+                found.ambiguous[f"sections[{si}]"] = frozenset({"criteria"})
             by_section.setdefault(str(record["id"]), section)
     data["sections"] = sections
     section_index = {id(s): i for i, s in enumerate(sections)}
 
     criteria_rows: dict[str, tuple[dict[str, Any], str]] = {}
+    row_paths: dict[str, list[str]] = {}
     for _r, record, places in _records(sheets, CRITERIA, found):
         sid = record.pop("section", None)
         section = by_section.get(str(sid)) if sid is not None else None
@@ -542,11 +555,23 @@ def to_data(sheets: Mapping[str, list[list[Any]]]) -> tuple[dict[str, Any], Loca
         _place(found, path, places)
         if "id" in record:
             criteria_rows.setdefault(str(record["id"]), (record, path))
+            row_paths.setdefault(str(record["id"]), []).append(path)
+    # A criterion id given twice (the validator says so, at the second row): the rows of
+    # Lựa chọn, Mức điểm and Ô nhập naming it belong to neither row for sure, so they are
+    # attached to none, and what the rows then lack is not reported on top.
+    belongings = frozenset(CHILD_KEYS) | {c.key for c in criterion_columns() if c.kind == "refs"}
+    ambiguous_ids = {cid for cid, paths in row_paths.items() if len(paths) > 1}
+    for cid in ambiguous_ids:
+        del criteria_rows[cid]
+        for path in row_paths[cid]:
+            found.ambiguous[path] = belongings | {""}
 
     def child(sheet: str, key: str):
         for _r, record, places in _records(sheets, sheet, found):
             cid = record.pop("criterion", None)
             target = criteria_rows.get(str(cid)) if cid is not None else None
+            if target is None and str(cid) in ambiguous_ids:
+                continue  # the criterion id given twice is the one problem
             if target is None:
                 where = places.get("criterion", places[""])
                 if cid is None:
@@ -606,24 +631,92 @@ def _strip_last(path: str) -> str:
     return path[:cut] if cut > 0 else ""
 
 
-def locate(problem: str, places: Mapping[str, str]) -> tuple[str, Any]:
-    """(cell, message) of a validator problem ``path: message``: the cell its path, or the
-    nearest enclosing path, came from. A :class:`Message` problem keeps its template."""
+def _split(problem: str) -> tuple[str, Any]:
+    """(data path, message) of a validator problem ``path: message`` ("" for none)."""
     if isinstance(problem, Message) and set(problem.params) == {"path", "problem"}:
-        path, message = str(problem.params["path"]), problem.params["problem"]
-    else:
-        path, sep, message = str(problem).partition(": ")
-        if not sep:
-            return places.get("", GENERAL), problem
-    probe = path
-    while probe and probe not in places:
-        probe = _strip_last(probe)
-    if probe == path:
-        return places[path], message
-    if probe:
-        return places[probe], Message("%(path)s: %(problem)s", path=path[len(probe):].lstrip("."),
-                                      problem=message)
-    return places.get("", GENERAL), problem
+        return str(problem.params["path"]), problem.params["problem"]
+    path, sep, message = str(problem).partition(": ")
+    return (path, message) if sep else ("", problem)
+
+
+def _nearest(path: str, places: Mapping[str, str]) -> str:
+    """The longest start of ``path`` (itself included) that has a cell, or ""."""
+    while path and path not in places:
+        path = _strip_last(path)
+    return path
+
+
+#: How a message names a key that has its own sheet (of a criterion: its options…).
+_SHEET_OF_KEY = {"options": OPTIONS, "bands": BANDS, "inputs": INPUTS,
+                 "actions": HEADERS["plan"], "sections": SECTIONS, "criteria": CRITERIA}
+
+
+def _shown(rest: str, top: bool) -> str:
+    """A rest of a data path (``points``, ``options[0].label``) as the workbook's reader
+    knows it: headers and sheet names, without list positions ("" when only those); the
+    checklist's own ``bands`` (``top``) are the sheet Xếp loại."""
+    names = []
+    for part in re.split(r"[.\[\]]+", rest):
+        if not part or part.isdigit():
+            continue
+        if top and part == "bands" and not names:
+            names.append(RATING)
+        else:
+            names.append(_SHEET_OF_KEY.get(part) or HEADERS.get(part, part))
+    return " › ".join(names)
+
+
+#: A data path a validator message may quote (``sections[0].criteria[2]``).
+_DATA_PATH = re.compile(r"(?:sections|bands)\[\d+\](?:\.[\w-]+|\[\d+\])*")
+
+
+def _cells_in(message: Any, places: Mapping[str, str]) -> Any:
+    """``message`` with every data path it quotes (``also sections[0].criteria[0]``)
+    written as the cell it came from (the id's cell of a row), nested messages too."""
+    if not isinstance(message, Message):
+        return message
+    params = {}
+    for key, value in message.params.items():
+        if isinstance(value, Message):
+            value = _cells_in(value, places)
+        elif isinstance(value, str) and _DATA_PATH.fullmatch(value) and \
+                _nearest(value, places):
+            value = places.get(f"{value}.id") or places[_nearest(value, places)]
+        params[key] = value
+    return Message(message.template, **params)
+
+
+def locate(problem: str, places: Mapping[str, str],
+           blank: Mapping[str, str] | None = None) -> tuple[str, Any]:
+    """(cell, message) of a validator problem ``path: message``: the cell its path, or the
+    nearest enclosing path, came from; what the path has beyond that cell is named by
+    its headers (``Điểm tối đa: …``), a ``blank`` cell by its header ({cell: header}:
+    ``Tiêu chí!E11: Điểm tối đa: is required``), and a path quoted in the message by its
+    cell.
+    A :class:`Message` problem keeps its template."""
+    path, message = _split(problem)
+    message = _cells_in(message, places)
+    if not path:
+        return places.get("", GENERAL), message
+    probe = _nearest(path, places)
+    rest = _shown(path[len(probe):], top=not probe)
+    if probe == path and places[path] in (blank or {}):
+        rest = blank[places[path]]
+    place = places[probe] if probe else places.get("", GENERAL)
+    if not rest:
+        return place, message
+    return place, Message("%(path)s: %(problem)s", path=rest, problem=message)
+
+
+def _follows_duplicate(path: str, ambiguous: Mapping[str, frozenset[str]]) -> bool:
+    """Whether a problem at ``path`` only follows from a row's id given twice."""
+    for row, keys in ambiguous.items():
+        if path == row and "" in keys:
+            return True
+        if path.startswith(row + ".") and \
+                re.split(r"[.\[]", path[len(row) + 1:], maxsplit=1)[0] in keys:
+            return True
+    return False
 
 
 _CELL = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")
@@ -660,7 +753,9 @@ def from_sheets(sheets: Mapping[str, list[list[Any]]], source: str = "<workbook>
         checklist = parse_checklist(data, source)
     except ChecklistError as exc:
         for problem in exc.problems:
-            place, message = locate(problem, found.places)
+            if _follows_duplicate(_split(problem)[0], found.ambiguous):
+                continue
+            place, message = locate(problem, found.places, found.blank)
             if place not in unread:
                 problems.append(Message("%(place)s: %(problem)s", place=place,
                                         problem=message))
