@@ -337,9 +337,9 @@ def test_multi_in_the_excel_findings(world):
         admin = service.scope_for(world["store"], world["store"].get_user("admin"))
         report = export_service.report(world["store"], admin, export_service.Filters(), locale="vi")
         headers, rows = report.table("findings")
-    row = next(r for r in rows if r[3] == "6.2")
-    assert row[6] == "Công khai tình hình thực hiện dự toán"  # the Answer column
-    assert row[8] == 0.5  # Points
+    row = dict(zip(headers, next(r for r in rows if r[headers.index("Mã")] == "6.2")))
+    assert row["Trả lời"] == "Công khai tình hình thực hiện dự toán"
+    assert row["Điểm"] == 0.5
     _, scores = report.table("scores-1")
     assert any(r[0] == "6.2" and 0.5 in r for r in scores), "6.2 in the scores by criterion"
 
