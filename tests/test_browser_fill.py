@@ -203,3 +203,37 @@ def test_the_score_bar_takes_a_not_applicable_criterion_out_of_both_maximums(
     page.reload()
     shown = bar.locator(".section-total").inner_text(), bar.locator(".total").inner_text()
     assert live == shown and live[0] != before[0] and live[1] != before[1], (before, live)
+
+
+def test_a_figure_changed_offline_in_a_second_tab_is_never_undone_by_the_first(
+        live_server, team, phone):
+    """One phone, two tabs of a section. A figure typed offline in tab B was sent by tab A
+    (one tab sends for all); tab A took the new revision but kept showing the old figure,
+    so its next change (a note) put the old figure back without a conflict."""
+    a = phone()
+    login(a, live_server, team["lead"], PASSWORD)
+    section = f"{live_server.url}/inspections/{team['id']}/s/cong_vu"
+    a.goto(section)
+    card(a, "5.1").locator("input[data-part=in_tong_cbcc]").fill("3.200")
+    card(a, "5.1").locator("input[data-part=in_dung_vtvl]").fill("3.100")
+    eventually(lambda: answer_of(team, "5.1") and answer_of(team, "5.1").inputs == {
+        "tong_cbcc": 3200, "dung_vtvl": 3100})
+    wait_saved(a, "5.1")
+    a.evaluate("document.activeElement.blur()")  # a card being typed in is left alone
+    b = a.context.new_page()
+    b.goto(section)
+    a.context.set_offline(True)
+    card(b, "5.1").locator("input[data-part=in_dung_vtvl]").fill("2.900")
+    b.wait_for_function("() => InspectQueue.all().then(ops => ops.length === 1)")
+    b.close()  # tab A sends it
+    a.context.set_offline(False)
+    a.evaluate("window.dispatchEvent(new Event('online'))")
+    eventually(lambda: answer_of(team, "5.1").inputs["dung_vtvl"] == 2900)
+    a.wait_for_function(  # the poll brings tab B's figure to tab A (every 5 s)
+        "() => document.querySelector(\"article[data-criterion='5.1'] "
+        "input[data-part=in_dung_vtvl]\").value === '2.900'", timeout=15000)
+    note = card(a, "5.1")
+    note.locator("details.note summary").first.click()
+    note.locator("textarea[data-part=note]").fill("Đã rà soát danh sách")
+    eventually(lambda: answer_of(team, "5.1").note == "Đã rà soát danh sách")
+    assert answer_of(team, "5.1").inputs == {"tong_cbcc": 3200, "dung_vtvl": 2900}

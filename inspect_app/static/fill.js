@@ -248,8 +248,6 @@
     if (score.section) {
       set("section-points", numberFormat.format(score.section.points));
       set("section-max", numberFormat.format(score.section.max));
-      var part = document.querySelector("[data-role=section]");
-      if (part) part.hidden = !score.section.max;
     }
     var bar = document.querySelector("[data-role=progress]");
     if (bar) bar.value = score.answered;
@@ -445,6 +443,8 @@
       return;
     }
     var card = cards[op.key], data = event.data || {};
+    // another tab's change: the card keeps its revision (the poll shows it; a change here conflicts)
+    if (op.kind == "answer" && JSON.stringify(op.body || {}) != card.lastSent) return showNet();
     if (event.type === "done" && op.kind === "answer") {
       setRev(card, data.rev);
       if (data.line) showLine(card, data.line);
