@@ -573,3 +573,22 @@ def test_the_next_user_of_a_shared_phone_does_not_see_the_last_ones_kept_records
     page.goto(f"{live_server.url}/inspections/{team['id']}/s/chi_dao")
     assert page.locator("#section-form").count() == 0, \
         "offline the officer of another commune is shown the inspector's kept record"
+
+
+def test_logging_out_offline_is_stopped_and_keeps_the_pages(live_server, team, phone):
+    """docs/offline.md: a form that needs the network says so offline. The logout form
+    deleted the kept pages first and then posted past that guard: the browser's error page,
+    nothing of the inspection left for offline use, and the user still logged in."""
+    page = phone()
+    login(page, live_server, team["lead"], PASSWORD)
+    section = f"/inspections/{team['id']}/s/tthc"
+    page.goto(f"{live_server.url}{section}")
+    eventually(lambda: section in kept_pages(page), timeout=60)
+    page.context.set_offline(True)
+    page.locator("form.logout button").click()
+    page.locator("form.logout [data-role=needs-network]").wait_for(timeout=5000)
+    not_the_browser_error_page(page)
+    assert section in kept_pages(page)
+    page.reload()  # still there offline
+    not_the_browser_error_page(page)
+    assert card(page, "3.1").count() == 1

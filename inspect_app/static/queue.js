@@ -665,7 +665,7 @@
   document.querySelectorAll("form.logout").forEach(function (form) {
     var done = false;
     form.addEventListener("submit", function (event) {
-      if (done || !window.caches) return;
+      if (done || !window.caches || !navigator.onLine) return;  // offline: the guard above says so, nothing forgotten
       event.preventDefault();
       var go = function () { done = true; form.submit(); };
       caches.delete(PAGES_CACHE).then(go, go);
