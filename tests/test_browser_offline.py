@@ -3,6 +3,8 @@ once works offline, one queue on the phone sends everything exactly once, the qu
 finalizing refused while changes wait, and queued changes that belong to their user."""
 from __future__ import annotations
 
+import datetime as _dt
+import re
 import time
 import uuid
 
@@ -201,6 +203,12 @@ def test_the_queue_page_lists_what_waits_with_its_state_and_discards(live_server
     assert refused.get_attribute("data-state") == "refused"
     assert "Bị từ chối" in refused.inner_text() and "9.99" in refused.inner_text()
     assert waiting.get_attribute("data-state") == "waiting" and "4.1" in waiting.inner_text()
+    # when it was made, as every page writes a moment: dd/mm/yyyy hh:mm in Vietnam time
+    made = waiting.locator(".meta").inner_text()
+    vietnam = _dt.datetime.now(_dt.UTC) + _dt.timedelta(hours=7)
+    assert re.search(r"\b\d\d/\d\d/\d{4} \d\d:\d\d\b", made), made
+    assert vietnam.strftime("%d/%m/%Y") in made or (
+        vietnam - _dt.timedelta(minutes=2)).strftime("%d/%m/%Y") in made, made
     # the waiting one, then the refused one in words ("1 không gửi được" with the catalogue)
     assert page.locator("[data-role=queue-badge]").inner_text() == "1 đang chờ · 1 không gửi được"
     page.screenshot(path=str(live_server_artifacts() / "offline-queue.png"))

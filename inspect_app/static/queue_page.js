@@ -9,6 +9,13 @@
   if (list && Q) {
     var empty = document.querySelector("[data-role=queue-empty]");
     var others = document.querySelector("[data-role=queue-others]");
+    // when the change was made, as every page writes a moment: 04/12/2026 21:10, Vietnam time
+    var moment = function (iso) {
+      try {
+        return new Date(iso).toLocaleString("en-GB", { timeZone: list.dataset.tz, day: "2-digit", month: "2-digit",
+          year: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).replace(",", "");
+      } catch (e) { return ""; }
+    };
     var render = function () {
       Q.all().then(function (ops) {
         // a damaged record that lost its user is nobody else's either: listed to discard
@@ -35,7 +42,7 @@
       li.appendChild(head);
       var meta = document.createElement("p");
       meta.className = "meta";
-      meta.textContent = op.corrupt ? op.raw : [op.where || "", op.created ? new Date(op.created).toLocaleString(document.documentElement.lang === "en" ? "en-GB" : "vi-VN") : ""].filter(Boolean).join(" · ");
+      meta.textContent = op.corrupt ? op.raw : [op.where || "", op.created ? moment(op.created) : ""].filter(Boolean).join(" · ");
       li.appendChild(meta);
       if (op.error || op.state === "conflict") {
         var reason = document.createElement("p");
