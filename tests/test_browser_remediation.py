@@ -415,3 +415,19 @@ def test_a_change_discarded_while_it_is_being_sent_stays_discarded(live_server, 
                 pass
     finally:
         context.close()
+
+
+def test_a_change_made_offline_on_the_item_page_is_named_by_its_finding_in_the_queue(
+        live_server, plan_unit, phone):
+    """The queue page names each waiting change; one made on the item page was named by
+    the item's internal id ("jxn1L87xiMTw-2"): its form stands after the item's article."""
+    page = phone()
+    login(page, live_server, plan_unit["officer"], PASSWORD)
+    page.goto(f"{live_server.url}/remediation/item/{plan_unit['item']}")
+    page.context.set_offline(True)
+    page.fill("#progress textarea[name=progress_note]", "Đã dự thảo kế hoạch")
+    page.click("#progress button[type=submit]")
+    eventually(lambda: page.evaluate("InspectQueue.all().then(ops => ops.length)") == 1)
+    label = page.evaluate("InspectQueue.all().then(ops => ops[0].label)")
+    finding = _item(plan_unit).finding
+    assert label != plan_unit["item"] and finding[:40] in label, label

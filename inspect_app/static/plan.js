@@ -202,7 +202,8 @@
   }
 
   function label(form) {
-    var holder = form.closest("[data-item]");
+    // the item page's forms stand after its article: the article of the same item
+    var holder = form.closest("[data-item]") || document.querySelector("[data-item='" + CSS.escape(form._config.item) + "']");
     var title = holder && holder.querySelector("[data-role=finding], h1, h2, h3, strong");
     return title ? title.textContent.trim().slice(0, 120) : form._config.item;
   }
