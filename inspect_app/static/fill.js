@@ -443,8 +443,8 @@
       return;
     }
     var card = cards[op.key], data = event.data || {};
-    // another tab's change: the card keeps its revision (the poll shows it; a change here conflicts)
-    if (op.kind == "answer" && JSON.stringify(op.body || {}) != card.lastSent) return showNet();
+    // another tab's change saved: the card keeps its revision (the poll shows it; a change here conflicts)
+    if (event.type == "done" && op.kind == "answer" && JSON.stringify(op.body || {}) != card.lastSent) return showNet();
     if (event.type === "done" && op.kind === "answer") {
       setRev(card, data.rev);
       if (data.line) showLine(card, data.line);

@@ -59,6 +59,11 @@ class Lease:
         self.conn = conn
 
     def close(self) -> None:
+        # Let go of the lock first: a closed connection's backend drops it only when it
+        # has noticed the close, a moment later, and a reader in between would still
+        # see the job running (and its owner could not start another).
+        with suppress(Exception):
+            self.conn.execute("SELECT pg_advisory_unlock_all()")
         with suppress(Exception):
             self.conn.close()
 
