@@ -228,10 +228,12 @@ def test_a_figure_changed_offline_in_a_second_tab_is_never_undone_by_the_first(
     b.close()  # tab A sends it
     a.context.set_offline(False)
     a.evaluate("window.dispatchEvent(new Event('online'))")
-    eventually(lambda: answer_of(team, "5.1").inputs["dung_vtvl"] == 2900)
+    # a send tried offline waits up to 30 s before the next try: asked again at once
+    eventually(lambda: a.evaluate("InspectQueue.flush().then(() => 1)") and
+               answer_of(team, "5.1").inputs["dung_vtvl"] == 2900, timeout=30)
     a.wait_for_function(  # the poll brings tab B's figure to tab A (every 5 s)
         "() => document.querySelector(\"article[data-criterion='5.1'] "
-        "input[data-part=in_dung_vtvl]\").value === '2.900'", timeout=15000)
+        "input[data-part=in_dung_vtvl]\").value === '2.900'", timeout=30000)
     note = card(a, "5.1")
     note.locator("details.note summary").first.click()
     note.locator("textarea[data-part=note]").fill("Đã rà soát danh sách")
